@@ -1,0 +1,3 @@
+from valuegap_tui.cli import main
+
+raise SystemExit(main())

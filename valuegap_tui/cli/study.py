@@ -1,0 +1,101 @@
+"""init, info, import and export: the study file and its dilemmas."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+from valuegap_tui.catalogue import catalogue
+from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
+from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.transfer import ImportFailure, detect_format, read_dilemmas, write_dilemmas
+
+ORDER = 10
+STATUSES = [s.value for s in DilemmaStatus]
+
+
+def register(commands) -> None:
+    add_command(commands, "init", cmd_init, "create an empty study database")
+
+    add_command(commands, "info", cmd_info, "show counts by status, value type and topic")
+
+    export = add_command(
+        commands, "export", cmd_export, "export dilemmas as JSONL or CSV",
+        description="Export dilemmas as JSONL (one JSON object per line) or CSV (one row per dilemma).\n"
+        "Export then import reproduces the study's dilemmas exactly.",
+    )
+    export.add_argument("output", help="file to write, or - for standard output")
+    export.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file name, else jsonl")
+    export.add_argument("--status", choices=STATUSES, action="append", help="only this status (repeatable); default: all")
+
+    imp = add_command(
+        commands, "import", cmd_import, "import dilemmas from JSONL or CSV (all or nothing)",
+        description="Import dilemmas. Every row is validated first; on any error nothing is written and the\n"
+        "message names the line and field. Dilemmas whose id already exists are updated, with history.",
+    )
+    imp.add_argument("input", help="a .jsonl or .csv file")
+    imp.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file name")
+    imp.add_argument("--who", default="import", help="name recorded in the history (default: import)")
+
+
+def cmd_init(args) -> int:
+    existed = args.study.exists()
+    study = open_or_create(args.study)
+    print(f"{'opened existing' if existed else 'created'} study {study.path} (schema version {study.schema_version})")
+    return 0
+
+
+def cmd_info(args) -> int:
+    study = open_existing(args.study)
+    cat = catalogue()
+    total = dilemma_store.count(study)
+    print(f"study {study.path}: {total} dilemmas (of {len(cat.values) * len(cat.topics)} value x topic pairs)")
+    by_status = dilemma_store.counts_by(study, "status")
+    print("by status: " + ", ".join(f"{s} {by_status.get(s, 0)}" for s in STATUSES))
+    by_value = dilemma_store.counts_by(study, "value_id")
+    by_type = Counter()
+    for value_id, n in by_value.items():
+        by_type[cat.value(value_id).type] += n
+    print("by value type:")
+    for value_type in cat.value_types:
+        print(f"  {value_type.name:<16} {by_type.get(value_type.id, 0):>5}")
+    by_topic = dilemma_store.counts_by(study, "topic_id")
+    print("by topic:")
+    for topic in cat.topics:
+        print(f"  {topic.name:<32} {by_topic.get(topic.id, 0):>5}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    study = open_existing(args.study)
+    fmt = args.format or ("jsonl" if args.output == "-" else _format_or_default(args.output))
+    dilemmas = dilemma_store.iter_dilemmas(study, status=args.status)
+    n = write_dilemmas(dilemmas, args.output, fmt)
+    if args.output != "-":
+        print(f"wrote {n} dilemmas to {args.output} ({fmt})", file=sys.stderr)
+    return 0
+
+
+def _format_or_default(output: str) -> str:
+    try:
+        return detect_format(output)
+    except ValueError:
+        return "jsonl"
+
+
+def cmd_import(args) -> int:
+    try:
+        fmt = detect_format(args.input, args.format)
+    except ValueError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    try:
+        dilemmas = read_dilemmas(args.input, fmt)
+    except ImportFailure as exc:
+        raise CliError(f"import failed, nothing written: {exc}", exit_code=2) from None
+    study = open_or_create(args.study)
+    existing = dilemma_store.existing_ids(study)
+    dilemma_store.save_many(study, dilemmas, who=args.who, action="import")
+    updated = sum(1 for d in dilemmas if d.id in existing)
+    print(f"imported {len(dilemmas)} dilemmas into {study.path} ({len(dilemmas) - updated} new, {updated} updated)")
+    return 0

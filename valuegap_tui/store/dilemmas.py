@@ -1,0 +1,201 @@
+"""Dilemmas and their history. Every change writes the new state and a history row together."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from valuegap_tui.models import Dilemma
+from valuegap_tui.store.db import Study, now_iso
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    dilemma_id: str
+    revision: int
+    who: str
+    at: str
+    action: str
+    before: Dilemma | None
+    after: Dilemma
+
+
+@dataclass(frozen=True)
+class DilemmaRow:
+    """The light columns the review list shows, without the text (fast for 10,000 rows)."""
+
+    id: str
+    value_id: str
+    topic_id: str
+    variant: int
+    status: str
+    flags: tuple[str, ...]
+    reviewer: str | None
+    revision: int
+    updated_at: str
+
+
+def _to_row(dilemma: Dilemma, *, reviewer: str | None, revision: int) -> dict:
+    record = dilemma.to_record()
+    return {
+        "id": dilemma.id,
+        "value_id": dilemma.value,
+        "topic_id": dilemma.topic,
+        "variant": dilemma.variant,
+        "scenario": dilemma.scenario,
+        "options_json": json.dumps(record["options"], ensure_ascii=False),
+        "status": dilemma.status.value,
+        "notes": dilemma.notes,
+        "flags_json": json.dumps(dilemma.flags, ensure_ascii=False),
+        "provenance_json": json.dumps(record["provenance"], ensure_ascii=False),
+        "reviewer": reviewer,
+        "revision": revision,
+        "created_at": record["provenance"]["created_at"],
+        "updated_at": now_iso(),
+    }
+
+
+def _from_row(row: dict) -> Dilemma:
+    return Dilemma.model_validate(
+        {
+            "id": row["id"],
+            "value": row["value_id"],
+            "topic": row["topic_id"],
+            "variant": row["variant"],
+            "scenario": row["scenario"],
+            "options": json.loads(row["options_json"]),
+            "status": row["status"],
+            "notes": row["notes"],
+            "flags": json.loads(row["flags_json"]),
+            "provenance": json.loads(row["provenance_json"]),
+        }
+    )
+
+
+def save(study: Study, dilemma: Dilemma, *, who: str, action: str) -> int:
+    """Write a dilemma (new or changed) and append its history row; returns the new revision."""
+    return save_many(study, [dilemma], who=who, action=action)[0]
+
+
+def save_many(study: Study, dilemmas: Iterable[Dilemma], *, who: str, action: str) -> list[int]:
+    """Write several dilemmas in one transaction: all are stored, or none."""
+    revisions = []
+    at = now_iso()
+    with study.transaction() as db:
+        for dilemma in dilemmas:
+            current = next(iter(db.query("SELECT * FROM dilemmas WHERE id = ?", [dilemma.id])), None)
+            before = _from_row(current) if current else None
+            revision = current["revision"] + 1 if current else 1
+            row = _to_row(dilemma, reviewer=who, revision=revision)
+            db["dilemmas"].upsert(row, pk="id")
+            db.execute(
+                "INSERT INTO dilemma_history (dilemma_id, revision, who, at, action, before_json, after_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    dilemma.id,
+                    revision,
+                    who,
+                    at,
+                    action,
+                    json.dumps(before.to_record(), ensure_ascii=False) if before else None,
+                    json.dumps(dilemma.to_record(), ensure_ascii=False),
+                ],
+            )
+            revisions.append(revision)
+    return revisions
+
+
+def get(study: Study, dilemma_id: str) -> Dilemma | None:
+    rows = list(study.db.query("SELECT * FROM dilemmas WHERE id = ?", [dilemma_id]))
+    return _from_row(rows[0]) if rows else None
+
+
+def exists(study: Study, dilemma_id: str) -> bool:
+    return study.db.execute("SELECT 1 FROM dilemmas WHERE id = ?", [dilemma_id]).fetchone() is not None
+
+
+def existing_ids(study: Study) -> set[str]:
+    return {row[0] for row in study.db.execute("SELECT id FROM dilemmas")}
+
+
+def iter_dilemmas(
+    study: Study,
+    *,
+    status: str | Iterable[str] | None = None,
+    value_ids: Iterable[str] | None = None,
+    topic_ids: Iterable[str] | None = None,
+) -> Iterator[Dilemma]:
+    """Dilemmas in a stable order (value, topic, variant), optionally filtered."""
+    where, params = _filters(status=status, value_ids=value_ids, topic_ids=topic_ids)
+    sql = f"SELECT * FROM dilemmas {where} ORDER BY value_id, topic_id, variant"
+    for row in study.db.query(sql, params):
+        yield _from_row(row)
+
+
+def list_rows(study: Study, *, status: str | Iterable[str] | None = None) -> list[DilemmaRow]:
+    where, params = _filters(status=status)
+    sql = (
+        "SELECT id, value_id, topic_id, variant, status, flags_json, reviewer, revision, updated_at"
+        f" FROM dilemmas {where} ORDER BY value_id, topic_id, variant"
+    )
+    return [
+        DilemmaRow(
+            id=r[0], value_id=r[1], topic_id=r[2], variant=r[3], status=r[4],
+            flags=tuple(json.loads(r[5])), reviewer=r[6], revision=r[7], updated_at=r[8],
+        )
+        for r in study.db.execute(sql, params)
+    ]
+
+
+def count(study: Study) -> int:
+    return study.db.execute("SELECT COUNT(*) FROM dilemmas").fetchone()[0]
+
+
+def counts_by(study: Study, column: str) -> dict[str, int]:
+    """Number of dilemmas per status, value_id or topic_id."""
+    if column not in {"status", "value_id", "topic_id"}:
+        raise ValueError(f"cannot count dilemmas by {column!r}")
+    sql = f"SELECT {column}, COUNT(*) FROM dilemmas GROUP BY {column} ORDER BY {column}"
+    return {key: n for key, n in study.db.execute(sql)}
+
+
+def history(study: Study, dilemma_id: str) -> list[HistoryEntry]:
+    """A dilemma's revisions, oldest first."""
+    sql = "SELECT * FROM dilemma_history WHERE dilemma_id = ? ORDER BY id"
+    return [_history_entry(row) for row in study.db.query(sql, [dilemma_id])]
+
+
+def history_by(study: Study, who: str, *, limit: int = 50) -> list[HistoryEntry]:
+    """One person's most recent changes, newest first (for undo and the decisions sidebar)."""
+    sql = "SELECT * FROM dilemma_history WHERE who = ? ORDER BY id DESC LIMIT ?"
+    return [_history_entry(row) for row in study.db.query(sql, [who, limit])]
+
+
+def history_count(study: Study) -> int:
+    return study.db.execute("SELECT COUNT(*) FROM dilemma_history").fetchone()[0]
+
+
+def _history_entry(row: dict) -> HistoryEntry:
+    return HistoryEntry(
+        id=row["id"],
+        dilemma_id=row["dilemma_id"],
+        revision=row["revision"],
+        who=row["who"],
+        at=row["at"],
+        action=row["action"],
+        before=Dilemma.model_validate(json.loads(row["before_json"])) if row["before_json"] else None,
+        after=Dilemma.model_validate(json.loads(row["after_json"])),
+    )
+
+
+def _filters(*, status=None, value_ids=None, topic_ids=None) -> tuple[str, list]:
+    clauses, params = [], []
+    for column, wanted in (("status", status), ("value_id", value_ids), ("topic_id", topic_ids)):
+        if wanted is None:
+            continue
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+        clauses.append(f"{column} IN ({', '.join('?' for _ in wanted)})")
+        params.extend(wanted)
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params

@@ -1,0 +1,65 @@
+"""The valuegap shell: one screen per stage of a study, reachable by key and from the command palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from valuegap_tui.store import Study, open_study
+from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
+from valuegap_tui.tui.screens.generate import GenerateScreen
+from valuegap_tui.tui.screens.personas import PersonasScreen
+from valuegap_tui.tui.screens.results import ResultsScreen
+from valuegap_tui.tui.screens.runs import RunsScreen
+from valuegap_tui.tui.screens.servers import ServersScreen
+
+#: (mode name, title, key) in pipeline order; the key also labels the screen in the footer.
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("dilemmas", "Dilemmas", "f1"),
+    ("generate", "Generate", "f2"),
+    ("personas", "Personas", "f3"),
+    ("runs", "Runs", "f4"),
+    ("results", "Results", "f5"),
+    ("servers", "Servers", "f6"),
+)
+
+
+class ValueGapApp(App):
+    """Keyboard-first workspace for one study."""
+
+    TITLE = "valuegap"
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "dilemmas": DilemmasScreen,
+        "generate": GenerateScreen,
+        "personas": PersonasScreen,
+        "runs": RunsScreen,
+        "results": ResultsScreen,
+        "servers": ServersScreen,
+    }
+    BINDINGS = [
+        Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", show=True, priority=True)
+        for mode, title, key in STAGES
+    ] + [Binding("ctrl+q", "quit", "Quit", id="app.quit", show=True, priority=True)]
+
+    def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas", **kwargs):
+        super().__init__(**kwargs)
+        self.study = study if isinstance(study, Study) else open_study(study, create=True)
+        self._start_mode = start_mode
+
+    def on_mount(self) -> None:
+        self.sub_title = str(self.study.path)
+        self.switch_mode(self._start_mode)
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for mode, title, key in STAGES:
+            yield _system_command(f"Go to {title}", f"Open the {title} screen ({key.upper()})", mode, self)
+
+
+def _system_command(title: str, help_text: str, mode: str, app: ValueGapApp):
+    from textual.app import SystemCommand
+
+    return SystemCommand(title, help_text, lambda: app.switch_mode(mode))

@@ -1,0 +1,1 @@
+"""One screen per stage of a study."""
