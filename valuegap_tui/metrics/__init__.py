@@ -1,0 +1,1 @@
+"""Metrics of the value-action gap, computed with numpy over stored answers."""

@@ -1,0 +1,100 @@
+"""AnswerFrame: a run's answers as column arrays, the input of every metric.
+
+One row per asked question (per repeat). The store builds it from a run's responses
+(``store.runs.load_answer_frame``); metrics only read it. Strings are stored as integer codes
+into a per-column vocabulary so grouping is a vectorised ``np.unique``/``bincount``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+QUESTIONS = ("value", "action")
+
+
+@dataclass
+class Codes:
+    """A categorical column: ``codes[i]`` indexes ``labels``."""
+
+    codes: np.ndarray  # int32
+    labels: tuple[str, ...]
+
+    @classmethod
+    def encode(cls, values: list[str] | np.ndarray) -> "Codes":
+        labels, codes = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+        return cls(codes=codes.astype(np.int32), labels=tuple(labels.tolist()))
+
+    def decode(self) -> np.ndarray:
+        return np.asarray(self.labels, dtype=object)[self.codes]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+@dataclass
+class AnswerFrame:
+    model: Codes
+    persona: Codes  # persona id; "baseline" for no persona
+    persona_kind: Codes  # baseline | moderate | max | incongruous | custom
+    dilemma: Codes
+    value: Codes  # Schwartz value id of the dilemma
+    value_type: Codes
+    topic: Codes
+    question: np.ndarray  # int8: 0 = value question, 1 = action question
+    repeat: np.ndarray  # int16
+    #: score on the common axis (+3..+1, -1..-3); NaN when the answer was invalid
+    score: np.ndarray  # float64
+    #: letter position chosen (0 = A .. 5 = F); -1 when invalid
+    position: np.ndarray  # int8
+    #: which underlying option was chosen: scale point (value q.) or action (action q.), 0..5 in
+    #: catalogue order (strongly agree/aligning first); -1 when invalid
+    choice: np.ndarray  # int8
+    #: logprob mode: probability of each underlying option (catalogue order), NaN rows otherwise
+    distribution: np.ndarray = field(default=None)  # float64 (n, 6)
+    refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
+
+    def __post_init__(self) -> None:
+        n = len(self.score)
+        if self.distribution is None:
+            self.distribution = np.full((n, 6), np.nan)
+        if self.refusal is None:
+            self.refusal = np.zeros(n, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+    @property
+    def valid(self) -> np.ndarray:
+        return ~np.isnan(self.score)
+
+    @classmethod
+    def from_rows(cls, rows: list[dict]) -> "AnswerFrame":
+        """Build from dicts with the field names above (slow path: tests, small runs)."""
+
+        def column(name, dtype=None, default=None):
+            return np.asarray([r.get(name, default) for r in rows], dtype=dtype)
+
+        question = np.asarray([QUESTIONS.index(r["question"]) if isinstance(r["question"], str) else r["question"]
+                               for r in rows], dtype=np.int8)
+        distribution = np.asarray(
+            [r.get("distribution") if r.get("distribution") is not None else [np.nan] * 6 for r in rows],
+            dtype=np.float64,
+        ).reshape(len(rows), 6)
+        return cls(
+            model=Codes.encode(column("model", object)),
+            persona=Codes.encode(column("persona", object)),
+            persona_kind=Codes.encode(column("persona_kind", object)),
+            dilemma=Codes.encode(column("dilemma", object)),
+            value=Codes.encode(column("value", object)),
+            value_type=Codes.encode(column("value_type", object)),
+            topic=Codes.encode(column("topic", object)),
+            question=question,
+            repeat=column("repeat", np.int16, 0),
+            score=np.asarray([np.nan if r.get("score") is None else r["score"] for r in rows], dtype=np.float64),
+            position=column("position", np.int8, -1),
+            choice=column("choice", np.int8, -1),
+            distribution=distribution,
+            refusal=column("refusal", bool, False),
+        )

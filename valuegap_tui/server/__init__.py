@@ -1,0 +1,1 @@
+"""Talking to OpenAI-compatible servers: the shared client, answer extraction, probe, simulator."""
