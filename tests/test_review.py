@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+
+from valuegap_tui import review
+from valuegap_tui.models import AlignmentLabel, DilemmaStatus
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import open_study
+from tests.conftest import make_dilemma
+
+L = AlignmentLabel.ordered()
+
+
+@pytest.fixture
+def one(study):
+    d = make_dilemma()
+    dilemma_store.save(study, d, who="generator", action="create")
+    return d.id
+
+
+def test_decisions_save_with_history(study, one):
+    review.decide(study, one, "reject", reviewer="ann")
+    assert dilemma_store.get(study, one).status is DilemmaStatus.REJECTED
+    review.decide(study, one, review.Decision.ACCEPT, reviewer="ann")
+    assert dilemma_store.get(study, one).status is DilemmaStatus.ACCEPTED
+    entry = dilemma_store.history(study, one)[-1]
+    assert (entry.who, entry.action) == ("ann", "accept")
+    assert entry.before.status is DilemmaStatus.REJECTED and entry.after.status is DilemmaStatus.ACCEPTED
+    assert review.decide(study, one, "skip", reviewer="ann") is None
+    assert len(dilemma_store.history(study, one)) == 3
+
+
+def test_relabel_swaps(study, one):
+    changed = review.relabel(study, one, 0, AlignmentLabel.STRONGLY_OPPOSING, reviewer="ann")
+    assert changed.options[0].label is AlignmentLabel.STRONGLY_OPPOSING
+    assert changed.options[5].label is AlignmentLabel.STRONGLY_ALIGNING
+    assert dilemma_store.get(study, one).options[5].label is AlignmentLabel.STRONGLY_ALIGNING
+
+
+def test_edit_refuses_blank_and_duplicates(study, one):
+    review.edit_text(study, one, "scenario", "A new [bold]scenario[/].", reviewer="ann")
+    assert dilemma_store.get(study, one).scenario == "A new [bold]scenario[/]."
+    with pytest.raises(review.ReviewError, match="blank"):
+        review.edit_text(study, one, 2, "   ", reviewer="ann")
+    with pytest.raises(review.ReviewError, match="same text"):
+        review.edit_text(study, one, 2, dilemma_store.get(study, one).options[1].text, reviewer="ann")
+
+
+def test_multi_level_undo_survives_reopen(tmp_path):
+    path = tmp_path / "s.db"
+    study = open_study(path, create=True)
+    d = make_dilemma()
+    dilemma_store.save(study, d, who="generator", action="create")
+    review.decide(study, d.id, "reject", reviewer="ann")
+    review.edit_text(study, d.id, "scenario", "Edited.", reviewer="ann")
+    review.decide(study, d.id, "accept", reviewer="bob")  # someone else's change is not ann's to undo
+    study.close()
+
+    study = open_study(path)
+    review.undo(study, reviewer="ann")
+    assert dilemma_store.get(study, d.id).scenario == "You face a choice."
+    study.close()
+
+    study = open_study(path)
+    restored = review.undo(study, reviewer="ann")
+    assert restored.status is DilemmaStatus.DRAFT
+    assert dilemma_store.get(study, d.id).status is DilemmaStatus.DRAFT
+    assert review.undo(study, reviewer="ann") is None  # the creation is not undoable
+    assert [h.action for h in dilemma_store.history(study, d.id)][-2:] == ["undo", "undo"]
+    study.close()
+
+
+def test_blind_labels_and_agreement(study, one):
+    for i, label in enumerate(L):
+        review.blind_relabel(study, one, i, label, reviewer="ann")
+    with pytest.raises(review.ReviewError, match="not complete"):
+        review.blind_submit(study, one, reviewer="bob")
+    for i, label in enumerate([L[1], L[0], *L[2:]]):
+        review.blind_relabel(study, one, i, label, reviewer="bob")
+    assert review.blind_submit(study, one, reviewer="bob")[0] is L[1]
+    pairs, disagreements = review.agreement_report(study)
+    by_pair = {(p.rater_a, p.rater_b): p for p in pairs}
+    assert by_pair[("ann", "generator")].kappa == pytest.approx(1.0)
+    assert by_pair[("ann", "bob")].kappa < 1.0
+    assert {d.option for d in disagreements} == {0, 1}

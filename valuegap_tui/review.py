@@ -1,0 +1,182 @@
+"""Reviewing dilemmas: decisions, relabels, text edits, undo, blind labels and agreement.
+
+Every change goes through ``store.dilemmas.save``, so the append-only history records who changed
+what, when, and the state before and after. Undo restores the ``before`` of the reviewer's latest
+change that has not been undone yet, as a new "undo" revision; ``store.review`` remembers which
+revisions were undone, so undo works across restarts and steps back one change at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+from pydantic import ValidationError
+
+from valuegap_tui.agreement import GENERATOR, Disagreement, PairAgreement, disagreements, pairwise
+from valuegap_tui.models import (
+    AlignmentLabel,
+    Dilemma,
+    DilemmaStatus,
+    describe_label_problems,
+    format_validation_error,
+)
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import review as review_store
+from valuegap_tui.store.db import Study
+
+
+class ReviewError(ValueError):
+    """A review action that cannot be done, with the reason to show the reviewer."""
+
+
+class Decision(str, Enum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    NEEDS_EDIT = "needs-edit"
+    SKIP = "skip"
+
+
+DECISION_STATUS = {
+    Decision.ACCEPT: DilemmaStatus.ACCEPTED,
+    Decision.REJECT: DilemmaStatus.REJECTED,
+    Decision.NEEDS_EDIT: DilemmaStatus.NEEDS_EDIT,
+}
+
+
+def _load(study: Study, dilemma_id: str) -> Dilemma:
+    dilemma = dilemma_store.get(study, dilemma_id)
+    if dilemma is None:
+        raise ReviewError(f"no dilemma {dilemma_id!r}")
+    return dilemma
+
+
+def _revalidate(record: dict) -> Dilemma:
+    try:
+        return Dilemma.model_validate(record)
+    except ValidationError as exc:
+        raise ReviewError(format_validation_error(exc)) from None
+
+
+def decide(study: Study, dilemma_id: str, decision: Decision | str, *, reviewer: str) -> Dilemma | None:
+    """Record a decision. Skip writes nothing (the dilemma stays as it is); returns the saved dilemma."""
+    decision = Decision(decision)
+    if decision is Decision.SKIP:
+        return None
+    dilemma = _load(study, dilemma_id)
+    if decision is Decision.ACCEPT:
+        problems = describe_label_problems([o.label for o in dilemma.options])
+        if problems:
+            raise ReviewError(f"cannot accept {dilemma_id}: {problems}")
+    changed = dilemma.model_copy(update={"status": DECISION_STATUS[decision]})
+    dilemma_store.save(study, changed, who=reviewer, action=decision.value)
+    return changed
+
+
+def swap_labels(labels: list, option: int, label: AlignmentLabel | None) -> list:
+    """Give ``option`` the label; the option that had it takes the option's old label (a swap)."""
+    labels = list(labels)
+    if label is not None and label in labels:
+        other = labels.index(label)
+        labels[other] = labels[option]
+    labels[option] = label
+    return labels
+
+
+def relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *, reviewer: str) -> Dilemma:
+    dilemma = _load(study, dilemma_id)
+    if not 0 <= option < len(dilemma.options):
+        raise ReviewError(f"no action {option + 1} in {dilemma_id}")
+    labels = swap_labels([o.label for o in dilemma.options], option, label)
+    record = dilemma.to_record()
+    for raw, new in zip(record["options"], labels):
+        raw["label"] = new.value
+    changed = _revalidate(record)
+    if changed.options == dilemma.options:
+        return dilemma
+    dilemma_store.save(study, changed, who=reviewer, action="relabel")
+    return changed
+
+
+def edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, reviewer: str) -> Dilemma:
+    """field: "scenario" or an option position (0-5). Refuses blank or duplicate text, saying why."""
+    dilemma = _load(study, dilemma_id)
+    record = dilemma.to_record()
+    if field == "scenario":
+        record["scenario"] = text
+    else:
+        index = int(field)
+        if not 0 <= index < len(record["options"]):
+            raise ReviewError(f"no action {index + 1} in {dilemma_id}")
+        record["options"][index]["text"] = text
+    changed = _revalidate(record)
+    if changed == dilemma:
+        return dilemma
+    dilemma_store.save(study, changed, who=reviewer, action="edit")
+    return changed
+
+
+def undo(study: Study, *, reviewer: str) -> Dilemma | None:
+    """Undo this reviewer's latest change not yet undone; None when there is nothing to undo."""
+    with study.transaction():
+        target = review_store.latest_undoable(study, reviewer)
+        if target is None:
+            return None
+        history_id, dilemma_id = target
+        before = Dilemma.model_validate(json.loads(review_store.history_before_json(study, history_id)))
+        dilemma_store.save(study, before, who=reviewer, action="undo")
+        review_store.mark_undone(study, history_id, review_store.latest_history_id(study, dilemma_id), reviewer)
+    return before
+
+
+# --- blind labelling ----------------------------------------------------------------------------
+def blind_labels(study: Study, dilemma_id: str, reviewer: str) -> list[AlignmentLabel | None]:
+    saved = review_store.reviewer_labels(study, dilemma_id, reviewer)
+    return list(saved.labels) if saved else [None] * 6
+
+
+def blind_relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *, reviewer: str) -> list:
+    labels = swap_labels(blind_labels(study, dilemma_id, reviewer), option, label)
+    complete = not describe_label_problems(labels)
+    review_store.save_reviewer_labels(study, dilemma_id, reviewer, labels, complete=complete)
+    return labels
+
+
+def blind_submit(study: Study, dilemma_id: str, *, reviewer: str) -> list[AlignmentLabel]:
+    """Check the reviewer's own labels are one per label (the blind-mode accept)."""
+    labels = blind_labels(study, dilemma_id, reviewer)
+    problems = describe_label_problems(labels)
+    if problems:
+        raise ReviewError(f"your labels for {dilemma_id} are not complete: {problems}")
+    review_store.save_reviewer_labels(study, dilemma_id, reviewer, labels, complete=True)
+    return labels
+
+
+# --- agreement --------------------------------------------------------------------------------
+def collect_ratings(study: Study) -> dict[str, dict[str, list[AlignmentLabel]]]:
+    """rater -> dilemma -> labels: every reviewer's complete blind labels, plus the generator's (first stored)."""
+    ratings: dict[str, dict[str, list[AlignmentLabel]]] = {}
+    for entry in review_store.all_reviewer_labels(study):
+        ratings.setdefault(entry.reviewer, {})[entry.dilemma_id] = list(entry.labels)
+    if ratings:
+        rated = set().union(*(set(per) for per in ratings.values()))
+        generator = review_store.first_labels(study)
+        ratings[GENERATOR] = {d: [AlignmentLabel(v) for v in generator[d]] for d in rated if d in generator}
+    return ratings
+
+
+def agreement_report(study: Study) -> tuple[list[PairAgreement], list[Disagreement]]:
+    ratings = collect_ratings(study)
+    return pairwise(ratings), disagreements(ratings)
+
+
+def format_agreement(pairs: list[PairAgreement]) -> list[str]:
+    if not pairs:
+        return ["no agreement figures yet: reviewers label dilemmas in blind mode first"]
+    lines = []
+    for p in pairs:
+        kappa = "n/a" if p.kappa is None else f"{p.kappa:.3f}"
+        lines.append(
+            f"{p.rater_a} vs {p.rater_b}: weighted kappa {kappa}, exact {p.exact:.0%} ({p.dilemmas} dilemmas, {p.items} actions)"
+        )
+    return lines

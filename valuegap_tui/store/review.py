@@ -1,0 +1,145 @@
+"""Review storage: reviewers' blind labels, undo markers and label checks (schema v004)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from valuegap_tui.models import AlignmentLabel
+from valuegap_tui.store.db import Study, now_iso
+
+
+@dataclass(frozen=True)
+class ReviewerLabels:
+    dilemma_id: str
+    reviewer: str
+    labels: tuple[AlignmentLabel | None, ...]  # by option position
+    complete: bool
+    at: str
+
+
+@dataclass(frozen=True)
+class LabelCheck:
+    dilemma_id: str
+    model: str
+    at: str
+    model_order: tuple[int, ...]  # option positions, most aligning first, as the model ordered them
+    label_order: tuple[int, ...]  # option positions, most aligning first, by the labels at check time
+    spearman: float
+    sign_errors: int
+    doubtful: bool
+
+
+# --- reviewer labels --------------------------------------------------------------------------
+def save_reviewer_labels(study: Study, dilemma_id: str, reviewer: str, labels, *, complete: bool) -> None:
+    raw = [label.value if label is not None else None for label in labels]
+    with study.transaction() as db:
+        db.execute(
+            "INSERT INTO reviewer_labels (dilemma_id, reviewer, labels_json, complete, at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(dilemma_id, reviewer) DO UPDATE SET labels_json = excluded.labels_json,"
+            " complete = excluded.complete, at = excluded.at",
+            [dilemma_id, reviewer, json.dumps(raw), int(complete), now_iso()],
+        )
+
+
+def _labels_row(row) -> ReviewerLabels:
+    labels = tuple(AlignmentLabel(v) if v else None for v in json.loads(row[2]))
+    return ReviewerLabels(dilemma_id=row[0], reviewer=row[1], labels=labels, complete=bool(row[3]), at=row[4])
+
+
+def reviewer_labels(study: Study, dilemma_id: str, reviewer: str) -> ReviewerLabels | None:
+    row = study.db.execute(
+        "SELECT dilemma_id, reviewer, labels_json, complete, at FROM reviewer_labels"
+        " WHERE dilemma_id = ? AND reviewer = ?",
+        [dilemma_id, reviewer],
+    ).fetchone()
+    return _labels_row(row) if row else None
+
+
+def all_reviewer_labels(study: Study, *, complete_only: bool = True) -> list[ReviewerLabels]:
+    where = "WHERE complete = 1" if complete_only else ""
+    sql = f"SELECT dilemma_id, reviewer, labels_json, complete, at FROM reviewer_labels {where} ORDER BY dilemma_id, reviewer"
+    return [_labels_row(row) for row in study.db.execute(sql)]
+
+
+def reviewers(study: Study) -> list[str]:
+    return [row[0] for row in study.db.execute("SELECT DISTINCT reviewer FROM reviewer_labels ORDER BY reviewer")]
+
+
+# --- undo markers -----------------------------------------------------------------------------
+def latest_undoable(study: Study, who: str) -> tuple[int, str] | None:
+    """(history id, dilemma id) of this person's latest change that is neither an undo nor undone."""
+    row = study.db.execute(
+        "SELECT h.id, h.dilemma_id FROM dilemma_history h"
+        " WHERE h.who = ? AND h.action != 'undo' AND h.before_json IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM review_undos u WHERE u.history_id = h.id)"
+        " ORDER BY h.id DESC LIMIT 1",
+        [who],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def history_before_json(study: Study, history_id: int) -> str | None:
+    row = study.db.execute("SELECT before_json FROM dilemma_history WHERE id = ?", [history_id]).fetchone()
+    return row[0] if row else None
+
+
+def latest_history_id(study: Study, dilemma_id: str) -> int:
+    return study.db.execute("SELECT MAX(id) FROM dilemma_history WHERE dilemma_id = ?", [dilemma_id]).fetchone()[0]
+
+
+def mark_undone(study: Study, history_id: int, undo_history_id: int, who: str) -> None:
+    with study.transaction() as db:
+        db.execute(
+            "INSERT INTO review_undos (history_id, undo_history_id, who, at) VALUES (?, ?, ?, ?)",
+            [history_id, undo_history_id, who, now_iso()],
+        )
+
+
+def undone_ids(study: Study) -> set[int]:
+    return {row[0] for row in study.db.execute("SELECT history_id FROM review_undos")}
+
+
+def first_labels(study: Study) -> dict[str, list[str]]:
+    """Each dilemma's labels (by option position) as first stored: the generator's (or importer's) labels."""
+    sql = (
+        "SELECT h.dilemma_id, h.after_json FROM dilemma_history h JOIN"
+        " (SELECT dilemma_id, MIN(id) AS first_id FROM dilemma_history GROUP BY dilemma_id) f"
+        " ON h.id = f.first_id"
+    )
+    return {row[0]: [o["label"] for o in json.loads(row[1])["options"]] for row in study.db.execute(sql)}
+
+
+# --- label checks -----------------------------------------------------------------------------
+def save_label_check(study: Study, check: LabelCheck) -> None:
+    with study.transaction() as db:
+        db.execute(
+            "INSERT INTO label_checks (dilemma_id, model, at, model_order_json, label_order_json, spearman,"
+            " sign_errors, doubtful) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                check.dilemma_id, check.model, check.at, json.dumps(list(check.model_order)),
+                json.dumps(list(check.label_order)), check.spearman, check.sign_errors, int(check.doubtful),
+            ],
+        )
+
+
+def latest_label_check(study: Study, dilemma_id: str) -> LabelCheck | None:
+    row = study.db.execute(
+        "SELECT dilemma_id, model, at, model_order_json, label_order_json, spearman, sign_errors, doubtful"
+        " FROM label_checks WHERE dilemma_id = ? ORDER BY id DESC LIMIT 1",
+        [dilemma_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return LabelCheck(
+        dilemma_id=row[0], model=row[1], at=row[2], model_order=tuple(json.loads(row[3])),
+        label_order=tuple(json.loads(row[4])), spearman=row[5], sign_errors=row[6], doubtful=bool(row[7]),
+    )
+
+
+def label_check_summary(study: Study) -> dict[str, float | int]:
+    row = study.db.execute(
+        "SELECT COUNT(*), AVG(spearman), SUM(doubtful) FROM label_checks c WHERE c.id ="
+        " (SELECT MAX(id) FROM label_checks WHERE dilemma_id = c.dilemma_id)"
+    ).fetchone()
+    return {"checked": row[0] or 0, "mean_spearman": row[1], "doubtful": row[2] or 0}
