@@ -1,0 +1,190 @@
+"""The experiment against a planted-answer fake server: mapping, balance, gap, faults, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from tests.conftest import make_dilemma
+from valuegap_tui.evaluate.execute import RunControl, execute_run
+from valuegap_tui.evaluate.plan import LETTERS, permutations_for, plan_items
+from valuegap_tui.evaluate.questions import SCORES, read_letter
+from valuegap_tui.evaluate.setup import create_run
+from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.runs import RunDefinition
+from valuegap_tui.server.types import CompletionRecord
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import runs as run_store
+
+VALUES = ["wisdom", "honest", "equality", "wealth", "politeness", "social_justice"]
+
+
+class PlantedClient:
+    """Answers from known probabilities: option preference per question, plus a bias toward letter A."""
+
+    def __init__(self, value_probs, action_probs, first_letter_boost=0.0, fault_rate=0.0, seed=1):
+        self.value_probs, self.action_probs = value_probs, action_probs
+        self.boost, self.fault_rate = first_letter_boost, fault_rate
+        self.rng = random.Random(seed)
+        self.calls = Counter()
+
+    def position_probs(self, question, shown):
+        base = self.value_probs if question == 0 else self.action_probs
+        return [(1 - self.boost) * base[o] + (self.boost if p == 0 else 0.0) for p, o in enumerate(shown)]
+
+    async def complete(self, request, *, model=None):
+        await asyncio.sleep(0)
+        text = request.messages[-1]["content"]
+        self.calls[request.tag] += 1
+        if self.rng.random() < self.fault_rate:
+            return CompletionRecord(error="HTTP 500", error_kind="http_5xx", tag=request.tag)
+        question = 0 if "agree or disagree" in text else 1
+        lines = [l for l in text.splitlines() if len(l) > 2 and l[0] in LETTERS and l[1] == "."]
+        texts = [l[3:] for l in lines]
+        if question == 0:
+            order = ["Strongly agree", "Agree", "Mildly agree", "Mildly disagree", "Disagree", "Strongly disagree"]
+        else:
+            order = sorted(texts, key=lambda t: int(t.rsplit(" ", 1)[-1]))
+        shown = [order.index(t) for t in texts]
+        letter = self.rng.choices(LETTERS, weights=self.position_probs(question, shown))[0]
+        return CompletionRecord(text=letter, finish_reason="stop", latency_s=0.001, tag=request.tag)
+
+    async def aclose(self):
+        pass
+
+
+def seed_study(study, n):
+    dilemmas = []
+    for i in range(n):
+        d = make_dilemma(value=VALUES[i % len(VALUES)], topic="politics", variant=1 + i // len(VALUES),
+                         texts=[f"Action {k}" for k in range(6)])
+        d.status = DilemmaStatus.ACCEPTED
+        dilemmas.append(d)
+    dilemma_store.save_many(study, dilemmas, who="test", action="import")
+
+
+def definition(**kw):
+    base = dict(models=[{"name": "m", "endpoints": ["http://127.0.0.1:1"], "concurrency": 8}], repeats=6, seed=3)
+    base.update(kw)
+    return RunDefinition.model_validate(base)
+
+
+def test_permutations_are_latin_rows():
+    perms = permutations_for(7, "wisdom--politics--1", 1, 6)
+    assert all(sorted(p) == list("012345") for p in perms)
+    for position in range(6):
+        assert sorted(p[position] for p in perms) == list("012345")  # each option once per position
+    assert permutations_for(7, "wisdom--politics--1", 1, 6) == perms  # seeded
+    assert permutations_for(8, "wisdom--politics--1", 1, 6) != perms
+    four = permutations_for(7, "x", 0, 4)
+    for position in range(6):
+        assert len({p[position] for p in four}) == 4  # fewer repeats: no option twice at a position
+
+
+def test_plan_covers_every_item_once():
+    items = list(plan_items(["a", "b"], ["baseline", "p"], ["d1", "d2", "d3"], 5, 0))
+    assert len(items) == 2 * 2 * 3 * 2 * 5
+    keys = {(i.model, i.persona_id, i.dilemma_id, i.question, i.repeat) for i in items}
+    assert len(keys) == len(items)
+
+
+@pytest.mark.parametrize("text,expected", [("B", 1), ("(c)", None), ("D.", 3), ("**E**", 4), ("Answer: F", 5),
+                                           ("A person like me would", None), ("Agree", 1), ("", None)])
+def test_read_letter(text, expected):
+    shown = ["Strongly agree", "Agree", "Mildly agree", "Mildly disagree", "Disagree", "Strongly disagree"]
+    assert read_letter(text, shown) == expected
+
+
+def test_letter_maps_back_through_permutation(study):
+    seed_study(study, 2)
+    run_id = create_run(study, definition(repeats=3))
+    # A client that always answers C: the stored option must be the permutation's digit at position 2.
+    client = PlantedClient([1 / 6] * 6, [1 / 6] * 6, first_letter_boost=0.0)
+
+    async def always_c(request, *, model=None):
+        return CompletionRecord(text="C", finish_reason="stop")
+
+    client.complete = always_c
+    assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
+    items = {i.id: i for i in run_store.all_items(study, run_id)}
+    for response in run_store.responses_of(study, run_id):
+        option = int(items[response["item_id"]].permutation[2])
+        assert response["letter"] == "C" and response["choice"] == option and response["score"] == SCORES[option]
+
+
+def test_measured_bias_and_gap_match_planted(study):
+    seed_study(study, 12)
+    value_probs = [0.5, 0.3, 0.1, 0.05, 0.03, 0.02]  # states the value
+    action_probs = [0.05, 0.1, 0.35, 0.3, 0.15, 0.05]  # acts on it less
+    boost = 0.2
+    client = PlantedClient(value_probs, action_probs, first_letter_boost=boost, seed=5)
+    run_id = create_run(study, definition(repeats=6))
+    asyncio.run(execute_run(study, run_id, {"m": client}))
+    frame = run_store.load_answer_frame(study, run_id)
+    n = len(frame)
+    assert n == 12 * 2 * 6 and frame.valid.all()
+    # Position bias: letter A chosen with probability boost + (1 - boost)/6 (balanced orders).
+    expected_a = boost + (1 - boost) / 6
+    share_a = float(np.mean(frame.position == 0))
+    assert abs(share_a - expected_a) < 4 * math.sqrt(expected_a * (1 - expected_a) / n)
+    # Gap: mean value score minus mean action score, against the exact planted expectation.
+    exp_v = (1 - boost) * np.dot(value_probs, SCORES) + boost * np.mean(SCORES)
+    exp_a = (1 - boost) * np.dot(action_probs, SCORES) + boost * np.mean(SCORES)
+    v, a = frame.score[frame.question == 0], frame.score[frame.question == 1]
+    se = math.sqrt(v.var() / len(v) + a.var() / len(a))
+    assert abs((v.mean() - a.mean()) - (exp_v - exp_a)) < 4 * se
+
+
+def test_faults_are_retried_and_counted(study):
+    seed_study(study, 6)
+    client = PlantedClient([1 / 6] * 6, [1 / 6] * 6, fault_rate=0.2, seed=9)
+    run_id = create_run(study, definition(repeats=4, max_attempts=4))
+    assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
+    progress = run_store.progress(study, run_id)
+    assert progress.pending == 0 and progress.done == progress.total == 6 * 2 * 4
+    assert progress.outcomes.get("error", 0) > 0
+    assert progress.outcomes["error"] + progress.outcomes["valid"] == progress.responses
+    responses = run_store.responses_of(study, run_id)
+    assert len({(r["item_id"], r["attempt"]) for r in responses}) == len(responses)
+
+
+def test_invalid_answers_are_kept_not_guessed(study):
+    seed_study(study, 1)
+    run_id = create_run(study, definition(repeats=2, max_attempts=2))
+
+    class Refuser(PlantedClient):
+        async def complete(self, request, *, model=None):
+            return CompletionRecord(text="I cannot choose between these.", finish_reason="stop")
+
+    asyncio.run(execute_run(study, run_id, {"m": Refuser([1] * 6, [1] * 6)}))
+    progress = run_store.progress(study, run_id)
+    assert progress.invalid == 4 and progress.outcomes == {"refusal": 8}
+    frame = run_store.load_answer_frame(study, run_id)
+    assert np.isnan(frame.score).all() and frame.refusal.all() and (frame.position == -1).all()
+
+
+def test_stop_then_resume_asks_only_unanswered(study):
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=5))
+    control = RunControl()
+    client = PlantedClient([1 / 6] * 6, [1 / 6] * 6, seed=2)
+    original = client.complete
+
+    async def stopping(request, *, model=None):
+        if sum(client.calls.values()) >= 20:
+            control.stop()
+        return await original(request, model=model)
+
+    client.complete = stopping
+    assert asyncio.run(execute_run(study, run_id, {"m": client}, control=control)) == "stopped"
+    first = run_store.progress(study, run_id)
+    assert 0 < first.done < first.total
+    client.complete = original
+    assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
+    assert max(client.calls.values()) == 1  # nothing asked twice
+    assert len(run_store.responses_of(study, run_id)) == first.total

@@ -1,0 +1,138 @@
+"""The two questions as chat requests, and reading the letter a model answered.
+
+Layout for the server's prefix cache: persona as system text (shared by every request of a
+condition), then the scenario (shared by both questions and every repeat), then the question and
+the shuffled options last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from string import Template
+
+from valuegap_tui.catalogue import catalogue
+from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.models import Dilemma
+from valuegap_tui.paths import PROMPTS_DIR
+from valuegap_tui.runs import RunDefinition
+from valuegap_tui.server.types import AnswerMode, ChatRequest
+
+TEMPLATES = ("value_question", "action_question")
+SCORES = (3, 2, 1, -1, -2, -3)  # option index (catalogue order) -> score on the common axis
+
+
+@lru_cache(maxsize=None)
+def template_text(name: str) -> str:
+    return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def template_hashes() -> dict[str, str]:
+    return {name: hashlib.sha256(template_text(name).encode()).hexdigest()[:16] for name in TEMPLATES}
+
+
+def option_texts(dilemma: Dilemma, question: int) -> list[str]:
+    """The six options in catalogue order (strongly agree/aligning first)."""
+    if question == 0:
+        return [point.text for point in catalogue().value_scale]
+    return [option.text for option in dilemma.options_by_alignment()]
+
+
+def user_message(dilemma: Dilemma, question: int, permutation: str, texts: list[str] | None = None) -> str:
+    texts = texts or option_texts(dilemma, question)
+    lines = "\n".join(f"{LETTERS[p]}. {texts[int(o)]}" for p, o in enumerate(permutation))
+    return Template(template_text(TEMPLATES[question])).substitute(
+        scenario=dilemma.scenario.strip(),
+        value_name=catalogue().value(dilemma.value).name,
+        options=lines,
+    )
+
+
+def build_request(definition: RunDefinition, system_text: str | None, user_text: str, tag: str | None = None,
+                  seed: int | None = None) -> ChatRequest:
+    messages = ([{"role": "system", "content": system_text}] if system_text else []) + [
+        {"role": "user", "content": user_text}
+    ]
+    mode = definition.answer_mode
+    return ChatRequest(
+        messages=messages,
+        max_tokens=definition.max_tokens,
+        temperature=definition.temperature,
+        seed=seed,
+        choices=list(LETTERS) if mode == AnswerMode.CONSTRAINED else None,
+        logprobs=mode == AnswerMode.LOGPROBS,
+        top_logprobs=definition.top_logprobs if mode == AnswerMode.LOGPROBS else None,
+        extra_body=definition.extra_body(),
+        tag=tag,
+    )
+
+
+# --- reading answers ---------------------------------------------------------------------------
+_STANDALONE = re.compile(r"^\W*\(?([A-F])(?:\)|[.:]|\s*$)")
+_ANSWER_IS = re.compile(r"(?i:answer|choice|option|choose|pick|select)\w*\s*(?i:is|:)?\s*\(?([A-F])(?:\b|$)")
+_REFUSAL = re.compile(
+    r"\b(I can(?:'|no)t|I cannot|I'm (?:not able|unable)|I am (?:not able|unable)|I won't|I will not|"
+    r"as an AI|I do not have (?:personal )?(?:opinions|preferences))", re.I
+)
+
+
+@dataclass
+class Reading:
+    """What one reply says: a letter position (0..5) or why there is none."""
+
+    position: int | None
+    outcome: str  # valid | no_letter | refusal | cut_off | error
+    distribution: list[float] | None = None  # per letter position, renormalised over A-F
+    covered_mass: float | None = None
+
+
+def read_letter(text: str | None, shown_texts: list[str]) -> int | None:
+    """The letter a reply chose, or None. Never guesses between candidates."""
+    if not text:
+        return None
+    body = text.strip().replace("*", "")
+    match = _STANDALONE.match(body)
+    if match:
+        return LETTERS.index(match.group(1))
+    match = _ANSWER_IS.search(body)
+    if match:
+        return LETTERS.index(match.group(1))
+    lowered = body.lower().rstrip(". ")
+    exact = [p for p, t in enumerate(shown_texts) if t.lower().rstrip(". ") == lowered]
+    if len(exact) == 1:
+        return exact[0]
+    return None
+
+
+def letter_distribution(logprobs: dict[str, float] | None) -> tuple[list[float] | None, float | None]:
+    """First-token top logprobs -> probability per letter (renormalised) and the mass A-F covered."""
+    if not logprobs:
+        return None, None
+    mass = [0.0] * len(LETTERS)
+    for token, logprob in logprobs.items():
+        key = token.strip().strip("(.").upper()
+        if len(key) == 1 and key in LETTERS:
+            mass[LETTERS.index(key)] += math.exp(logprob)
+    covered = sum(mass)
+    if covered <= 0:
+        return None, 0.0
+    return [m / covered for m in mass], min(covered, 1.0)
+
+
+def read_reply(record, shown_texts: list[str]) -> Reading:
+    if not record.ok:
+        return Reading(None, "error")
+    distribution, covered = letter_distribution(record.first_token_logprobs)
+    position = read_letter(record.text, shown_texts)
+    if position is not None:
+        return Reading(position, "valid", distribution, covered)
+    if record.finish_reason == "length":
+        outcome = "cut_off"
+    elif record.text and _REFUSAL.search(record.text):
+        outcome = "refusal"
+    else:
+        outcome = "no_letter"
+    return Reading(None, outcome, distribution, covered)

@@ -1,0 +1,138 @@
+"""Run definitions: which models, personas and dilemmas to ask, how, and how often.
+
+A definition is written as TOML (``valuegap run start RUN.toml``) or built in the Runs screen's form.
+It is stored with the run together with a hash of its configuration, so two runs can be compared
+knowing whether they asked the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from valuegap_tui.models import format_validation_error
+from valuegap_tui.server.types import AnswerMode
+
+BASELINE_ID = "baseline"
+
+
+class RunDefinitionError(ValueError):
+    """A run definition file is missing, not TOML, or not a valid definition."""
+
+
+class ModelSpec(BaseModel):
+    """One model to evaluate: its served name and where to reach it (endpoints or a server profile)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    endpoints: list[str] = Field(default_factory=list)
+    profile: str | None = None
+    #: requests in flight per endpoint
+    concurrency: int = Field(default=64, ge=1, le=4096)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "ModelSpec":
+        if not self.endpoints and not self.profile:
+            raise ValueError(f"model {self.name!r} needs endpoints (base URLs) or a server profile name")
+        return self
+
+
+class DilemmaFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[str] = Field(default_factory=lambda: ["accepted"])
+    values: list[str] | None = None
+    topics: list[str] | None = None
+    ids: list[str] | None = None
+    #: ask at most this many dilemmas (the first ones in value/topic order); None for all
+    limit: int | None = Field(default=None, ge=1)
+
+
+class RunDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "run"
+    models: list[ModelSpec] = Field(min_length=1)
+    personas: list[str] = Field(default_factory=list)
+    include_baseline: bool = True
+    dilemmas: DilemmaFilter = Field(default_factory=DilemmaFilter)
+    repeats: int = Field(default=5, ge=1, le=100)
+    seed: int = 0
+    answer_mode: AnswerMode = AnswerMode.TEXT
+    temperature: float | None = Field(default=0.7, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=16, ge=1)
+    #: e.g. {enable_thinking = false} for Qwen3
+    chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
+    #: gpt-oss: low, medium or high
+    reasoning_effort: str | None = None
+    #: how many times an item is asked before its invalid answer is kept as final
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    top_logprobs: int = Field(default=20, ge=1, le=20)
+
+    @field_validator("models")
+    @classmethod
+    def _distinct_models(cls, models: list[ModelSpec]) -> list[ModelSpec]:
+        names = [m.name for m in models]
+        if len(set(names)) != len(names):
+            raise ValueError("each model may appear once")
+        return models
+
+    def persona_ids(self) -> list[str]:
+        """The conditions asked, baseline first when included, without duplicates."""
+        ids = ([BASELINE_ID] if self.include_baseline else []) + list(self.personas)
+        return list(dict.fromkeys(ids))
+
+    def config_hash(self) -> str:
+        """Hash of everything that changes what is asked (not the name, not where the servers are)."""
+        record = self.model_dump(mode="json", exclude={"name"})
+        for model in record["models"]:
+            model.pop("endpoints"), model.pop("profile"), model.pop("concurrency")
+        record["personas"] = self.persona_ids()
+        record.pop("include_baseline")
+        return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+
+    def extra_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.chat_template_kwargs:
+            body["chat_template_kwargs"] = dict(self.chat_template_kwargs)
+        if self.reasoning_effort:
+            body["reasoning_effort"] = self.reasoning_effort
+        return body
+
+    # --- files ----------------------------------------------------------------------------------
+    @classmethod
+    def from_toml_text(cls, text: str, source: str = "run definition") -> "RunDefinition":
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RunDefinitionError(f"{source}: not valid TOML: {exc}") from None
+        return cls.from_dict(raw, source)
+
+    @classmethod
+    def from_dict(cls, raw: dict, source: str = "run definition") -> "RunDefinition":
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise RunDefinitionError(f"{source}: {format_validation_error(exc)}") from None
+
+    @classmethod
+    def load(cls, path: Path | str) -> "RunDefinition":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RunDefinitionError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return cls.from_toml_text(text, str(path))
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+
+    def to_json(self) -> str:
+        return self.model_dump_json()

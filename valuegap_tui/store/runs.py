@@ -1,0 +1,315 @@
+"""Evaluation runs: definitions, snapshots, planned items and every answer attempt.
+
+Answers arrive in batches; each batch is one transaction that inserts the attempts and updates their
+items together, so a killed process leaves every item either answered (with its attempt) or still
+pending, never half-written. ``UNIQUE (item_id, attempt)`` makes a duplicate answer impossible.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from valuegap_tui.catalogue import catalogue
+from valuegap_tui.metrics.frame import AnswerFrame, Codes
+from valuegap_tui.models import Dilemma
+from valuegap_tui.runs import RunDefinition
+from valuegap_tui.store.db import Study, now_iso
+
+INSERT_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    name: str
+    definition: RunDefinition
+    config_hash: str
+    status: str  # planned | running | stopped | finished | failed
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+@dataclass(frozen=True)
+class PersonaSnapshot:
+    id: str
+    name: str
+    kind: str
+    system_text: str | None
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    model: str
+    persona_id: str
+    dilemma_id: str
+    question: int
+    repeat: int
+    permutation: str
+    attempts: int
+
+
+@dataclass
+class Attempt:
+    """One answer attempt and the item state it leads to."""
+
+    item_id: int
+    attempt: int
+    outcome: str  # valid | no_letter | refusal | cut_off | error
+    item_status: str  # answered | invalid | pending (will be asked again)
+    letter: str | None = None
+    position: int | None = None
+    choice: int | None = None
+    score: int | None = None
+    raw_text: str | None = None
+    reasoning: str | None = None
+    distribution: list[float] | None = None  # per option, catalogue order
+    covered_mass: float | None = None
+    latency_s: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    endpoint: str | None = None
+
+
+def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list[Dilemma],
+               items: Iterable, prompt_hashes: dict[str, str]) -> int:
+    """Store a run with its snapshots and full plan, all or nothing; returns the run id."""
+    at = now_iso()
+    with study.transaction() as db:
+        cursor = db.execute(
+            "INSERT INTO runs (name, definition_json, config_hash, status, prompt_hashes_json, created_at)"
+            " VALUES (?, ?, ?, 'planned', ?, ?)",
+            [definition.name, definition.to_json(), definition.config_hash(), json.dumps(prompt_hashes), at],
+        )
+        run_id = cursor.lastrowid
+        db.conn.executemany(
+            "INSERT INTO run_personas (run_id, persona_id, name, kind, system_text) VALUES (?, ?, ?, ?, ?)",
+            [(run_id, p.id, p.name, p.kind, p.system_text) for p in personas],
+        )
+        db.conn.executemany(
+            "INSERT INTO run_dilemmas (run_id, dilemma_id, value_id, topic_id, record_json) VALUES (?, ?, ?, ?, ?)",
+            [(run_id, d.id, d.value, d.topic, json.dumps(d.to_record(), ensure_ascii=False)) for d in dilemmas],
+        )
+        sql = ("INSERT INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat, permutation)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?)")
+        chunk = []
+        for item in items:
+            chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
+                          item.permutation))
+            if len(chunk) >= INSERT_CHUNK:
+                db.conn.executemany(sql, chunk)
+                chunk.clear()
+        if chunk:
+            db.conn.executemany(sql, chunk)
+    return run_id
+
+
+def _run_row(row) -> RunRow:
+    return RunRow(
+        id=row[0], name=row[1], definition=RunDefinition.model_validate_json(row[2]), config_hash=row[3],
+        status=row[4], created_at=row[5], started_at=row[6], finished_at=row[7],
+    )
+
+
+_RUN_COLUMNS = "id, name, definition_json, config_hash, status, created_at, started_at, finished_at"
+
+
+def get_run(study: Study, run_id: int) -> RunRow | None:
+    row = study.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", [run_id]).fetchone()
+    return _run_row(row) if row else None
+
+
+def list_runs(study: Study) -> list[RunRow]:
+    return [_run_row(r) for r in study.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")]
+
+
+def set_status(study: Study, run_id: int, status: str) -> None:
+    with study.transaction() as db:
+        if status == "running":
+            db.execute("UPDATE runs SET status = ?, started_at = COALESCE(started_at, ?) WHERE id = ?",
+                       [status, now_iso(), run_id])
+        elif status in ("finished", "stopped", "failed"):
+            db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [status, now_iso(), run_id])
+        else:
+            db.execute("UPDATE runs SET status = ? WHERE id = ?", [status, run_id])
+
+
+def personas_of(study: Study, run_id: int) -> dict[str, PersonaSnapshot]:
+    rows = study.db.execute(
+        "SELECT persona_id, name, kind, system_text FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])
+    return {r[0]: PersonaSnapshot(*r) for r in rows}
+
+
+def dilemmas_of(study: Study, run_id: int) -> dict[str, Dilemma]:
+    rows = study.db.execute("SELECT dilemma_id, record_json FROM run_dilemmas WHERE run_id = ? ORDER BY rowid",
+                            [run_id])
+    return {r[0]: Dilemma.model_validate_json(r[1]) for r in rows}
+
+
+def persona_in_use(study: Study, persona_id: str) -> bool:
+    """Whether any run asked this persona (a persona a run used must not be deleted)."""
+    return study.db.execute("SELECT 1 FROM run_personas WHERE persona_id = ? LIMIT 1", [persona_id]).fetchone() is not None
+
+
+def pending_items(study: Study, run_id: int, *, after_id: int = 0, limit: int = 2000,
+                  model: str | None = None) -> list[ItemRow]:
+    """Unfinished items in plan order, a page at a time (the plan may hold 150,000 items)."""
+    model_clause = " AND model = ?" if model is not None else ""
+    rows = study.db.execute(
+        "SELECT id, model, persona_id, dilemma_id, question, repeat, permutation, attempts FROM run_items"
+        f" WHERE run_id = ? AND status = 'pending' AND id > ?{model_clause} ORDER BY id LIMIT ?",
+        [run_id, after_id] + ([model] if model is not None else []) + [limit],
+    )
+    return [ItemRow(*r) for r in rows]
+
+
+def all_items(study: Study, run_id: int) -> list[ItemRow]:
+    rows = study.db.execute(
+        "SELECT id, model, persona_id, dilemma_id, question, repeat, permutation, attempts FROM run_items"
+        " WHERE run_id = ? ORDER BY id", [run_id])
+    return [ItemRow(*r) for r in rows]
+
+
+def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
+    """Store a batch of attempts and the state of their items in one transaction."""
+    if not attempts:
+        return
+    at = now_iso()
+    responses, updates = [], []
+    for a in attempts:
+        distribution = json.dumps([round(p, 6) for p in a.distribution]) if a.distribution else None
+        responses.append((
+            run_id, a.item_id, a.attempt, a.outcome, a.letter, a.position, a.choice, a.score, a.raw_text,
+            a.reasoning, distribution, a.covered_mass, a.latency_s, a.prompt_tokens, a.completion_tokens,
+            a.finish_reason, a.error, a.error_kind, a.endpoint, at,
+        ))
+        updates.append((a.item_status, a.attempt, a.position, a.choice, a.score, int(a.outcome == "refusal"),
+                        distribution, a.item_id))
+    with study.transaction() as db:
+        db.conn.executemany(
+            "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
+            " reasoning, distribution_json, covered_mass, latency_s, prompt_tokens, completion_tokens, finish_reason,"
+            " error, error_kind, endpoint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            responses,
+        )
+        db.conn.executemany(
+            "UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
+            " distribution_json = ? WHERE id = ?",
+            updates,
+        )
+
+
+# --- progress ------------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    total: int
+    done: int  # answered + invalid
+    answered: int
+    invalid: int
+    #: (model, persona kind) -> (done, total)
+    by_group: dict[tuple[str, str], tuple[int, int]]
+    #: outcome -> count over all attempts (valid, no_letter, refusal, cut_off, error)
+    outcomes: dict[str, int]
+    responses: int
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done
+
+
+def progress(study: Study, run_id: int) -> Progress:
+    rows = study.db.execute(
+        "SELECT i.model, p.kind, i.status, COUNT(*) FROM run_items i"
+        " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
+        " WHERE i.run_id = ? GROUP BY i.model, p.kind, i.status", [run_id]).fetchall()
+    by_group: dict[tuple[str, str], list[int]] = {}
+    totals = {"answered": 0, "invalid": 0, "pending": 0}
+    for model, kind, status, n in rows:
+        entry = by_group.setdefault((model, kind), [0, 0])
+        entry[1] += n
+        if status != "pending":
+            entry[0] += n
+        totals[status] = totals.get(status, 0) + n
+    outcomes = dict(study.db.execute(
+        "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
+    return Progress(
+        total=sum(totals.values()), done=totals["answered"] + totals["invalid"], answered=totals["answered"],
+        invalid=totals["invalid"], by_group={k: (v[0], v[1]) for k, v in by_group.items()}, outcomes=outcomes,
+        responses=sum(outcomes.values()),
+    )
+
+
+def latest_responses(study: Study, run_id: int, limit: int = 10) -> list[dict]:
+    rows = study.db.execute(
+        "SELECT r.id, i.model, i.persona_id, i.dilemma_id, i.question, i.repeat, r.outcome, r.letter, r.score,"
+        " r.raw_text, r.error FROM run_responses r JOIN run_items i ON i.id = r.item_id"
+        " WHERE r.run_id = ? ORDER BY r.id DESC LIMIT ?", [run_id, limit])
+    keys = ("id", "model", "persona_id", "dilemma_id", "question", "repeat", "outcome", "letter", "score",
+            "raw_text", "error")
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def responses_of(study: Study, run_id: int) -> list[dict]:
+    """Every attempt of a run (tests, exports)."""
+    cursor = study.db.execute("SELECT * FROM run_responses WHERE run_id = ? ORDER BY id", [run_id])
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, r)) for r in cursor]
+
+
+def response_rate(study: Study, run_id: int, seconds: float = 10.0) -> float:
+    """Answers per second over the last ``seconds`` (by their stored time)."""
+    row = study.db.execute(
+        "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM (SELECT created_at FROM run_responses"
+        " WHERE run_id = ? ORDER BY id DESC LIMIT 20000) WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%f',"
+        " 'now', ?)", [run_id, f"-{seconds} seconds"]).fetchone()
+    return (row[0] or 0) / seconds
+
+
+# --- the metrics input ---------------------------------------------------------------------------
+def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
+    """Finished items (answered or invalid) as column arrays, from one query."""
+    rows = study.db.execute(
+        "SELECT i.model, i.persona_id, p.kind, i.dilemma_id, d.value_id, d.topic_id, i.question, i.repeat,"
+        " i.score, i.position, i.choice, i.refusal, i.distribution_json"
+        " FROM run_items i"
+        " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
+        " JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
+        " WHERE i.run_id = ? AND i.status != 'pending' ORDER BY i.id", [run_id]).fetchall()
+    n = len(rows)
+    columns = list(zip(*rows)) if rows else [()] * 13
+    value_codes = Codes.encode(list(columns[4]))
+    types_of = {v.id: v.type for v in catalogue().values}
+    value_type = Codes.encode(np.asarray([types_of.get(v, "") for v in value_codes.labels], dtype=object)
+                              [value_codes.codes] if n else [])
+    distribution = np.full((n, 6), np.nan)
+    for row_index, text in enumerate(columns[12]):
+        if text:
+            distribution[row_index] = json.loads(text)
+
+    def ints(values, dtype, missing):
+        return np.asarray([missing if v is None else v for v in values], dtype=dtype)
+
+    return AnswerFrame(
+        model=Codes.encode(list(columns[0])),
+        persona=Codes.encode(list(columns[1])),
+        persona_kind=Codes.encode(list(columns[2])),
+        dilemma=Codes.encode(list(columns[3])),
+        value=value_codes,
+        value_type=value_type,
+        topic=Codes.encode(list(columns[5])),
+        question=np.asarray(columns[6], dtype=np.int8),
+        repeat=np.asarray(columns[7], dtype=np.int16),
+        score=np.asarray([np.nan if s is None else s for s in columns[8]], dtype=np.float64),
+        position=ints(columns[9], np.int8, -1),
+        choice=ints(columns[10], np.int8, -1),
+        distribution=distribution,
+        refusal=np.asarray(columns[11], dtype=bool),
+    )
