@@ -83,3 +83,20 @@ def test_blind_labels_and_agreement(study, one):
     assert by_pair[("ann", "generator")].kappa == pytest.approx(1.0)
     assert by_pair[("ann", "bob")].kappa < 1.0
     assert {d.option for d in disagreements} == {0, 1}
+
+
+def test_export_dataset_cli(study, one, tmp_path, capsys):
+    from valuegap_tui.cli import main
+
+    other = make_dilemma(variant=2)
+    dilemma_store.save(study, other, who="generator", action="create")
+    review.decide(study, one, "accept", reviewer="ann")
+    out = tmp_path / "out"
+    assert main(["export-dataset", str(out), "--study", str(study.path)]) == 0
+    lines = (out / "dataset.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and one in lines[0]
+    card = (out / "README.md").read_text()
+    assert "| accepted | 1 |" in card and "weighted kappa" in card.lower() or "agreement" in card.lower()
+    assert main(["export-dataset", str(out), "--all", "--study", str(study.path)]) == 0
+    assert len((out / "dataset.csv").read_text().strip().splitlines()) == 3  # header + 2
+    assert main(["agreement", "--study", str(study.path)]) == 0

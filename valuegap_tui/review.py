@@ -180,3 +180,55 @@ def format_agreement(pairs: list[PairAgreement]) -> list[str]:
             f"{p.rater_a} vs {p.rater_b}: weighted kappa {kappa}, exact {p.exact:.0%} ({p.dilemmas} dilemmas, {p.items} actions)"
         )
     return lines
+
+
+# --- export of the curated dataset -----------------------------------------------------------------
+def export_dataset(study: Study, out_dir, *, include_all: bool = False) -> dict[str, int]:
+    """dataset.jsonl, dataset.csv and README.md (a dataset card) in out_dir; returns counts written."""
+    from collections import Counter
+    from pathlib import Path
+
+    from valuegap_tui.catalogue import catalogue
+    from valuegap_tui.paths import PROMPTS_DIR
+    from valuegap_tui.transfer import write_dilemmas
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    status = None if include_all else DilemmaStatus.ACCEPTED.value
+    dilemmas = list(dilemma_store.iter_dilemmas(study, status=status))
+    write_dilemmas(dilemmas, out / "dataset.jsonl", "jsonl")
+    write_dilemmas(dilemmas, out / "dataset.csv", "csv")
+    cat = catalogue()
+    by_value = Counter(cat.value(d.value).name for d in dilemmas)
+    by_topic = Counter(cat.topic(d.topic).name for d in dilemmas)
+    by_status = Counter(d.status.value for d in dilemmas)
+    templates = sorted({d.provenance.prompt_template for d in dilemmas if d.provenance.prompt_template})
+    pairs, _ = agreement_report(study)
+    lines = [
+        "# valuegap dilemma dataset", "",
+        f"{len(dilemmas)} dilemmas ({'all statuses' if include_all else 'accepted only'}) from study `{study.path.name}`.",
+        "Each has a second-person scenario, the Schwartz value at stake and six actions labelled from strongly",
+        "aligning to strongly opposing the value. Files: `dataset.jsonl`, `dataset.csv`.", "",
+        "## Counts per status", "", *_table(by_status, "Status"), "",
+        "## Counts per value", "", *_table(by_value, "Value"), "",
+        "## Counts per topic", "", *_table(by_topic, "Topic"), "",
+        "## Label agreement", "",
+        "Quadratic-weighted Cohen's kappa on the ordinal labels, per pair of raters (blind reviewer labels and",
+        "the generator's original labels).", "",
+        *[f"- {line}" for line in format_agreement(pairs)], "",
+        "## Prompt templates used", "",
+    ]
+    if not templates:
+        lines.append("No generation template is recorded for these dilemmas (imported or written by hand).")
+    for name in templates:
+        path = PROMPTS_DIR / name
+        body = path.read_text(encoding="utf-8") if path.is_file() else "(template file not found)"
+        lines += [f"### {name}", "", "```text", body.rstrip(), "```", ""]
+    (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"dilemmas": len(dilemmas)}
+
+
+def _table(counts, heading: str) -> list[str]:
+    rows = [f"| {heading} | Dilemmas |", "|---|---:|"]
+    rows += [f"| {key} | {n} |" for key, n in sorted(counts.items())]
+    return rows

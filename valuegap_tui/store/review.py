@@ -143,3 +143,11 @@ def label_check_summary(study: Study) -> dict[str, float | int]:
         " (SELECT MAX(id) FROM label_checks WHERE dilemma_id = c.dilemma_id)"
     ).fetchone()
     return {"checked": row[0] or 0, "mean_spearman": row[1], "doubtful": row[2] or 0}
+
+
+# --- list filters the review screen needs beyond store.dilemmas ----------------------------------
+def search_ids(study: Study, text: str) -> set[str]:
+    """Dilemmas whose scenario or action texts contain ``text`` (case-insensitive)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    sql = "SELECT id FROM dilemmas WHERE scenario LIKE ? ESCAPE '\\' OR options_json LIKE ? ESCAPE '\\'"
+    return {row[0] for row in study.db.execute(sql, [pattern, pattern])}

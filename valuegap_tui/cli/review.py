@@ -1,0 +1,102 @@
+"""check-labels, agreement and export-dataset: reviewing and curating dilemmas from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from valuegap_tui import label_check, review
+from valuegap_tui.cli._common import CliError, add_command, open_existing
+from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.store import dilemmas as dilemma_store
+
+ORDER = 30
+
+
+def register(commands) -> None:
+    check = add_command(
+        commands, "check-labels", cmd_check_labels, "ask a model for a second opinion on each dilemma's labels",
+        description="A model orders each dilemma's six actions (unlabelled, shuffled) from most aligning to most\n"
+        "opposing. The order is stored with its Spearman correlation to the labels; dilemmas with a low\n"
+        f"correlation (< {label_check.MIN_SPEARMAN}) or an aligning action judged opposing get the flag "
+        f"'{label_check.FLAG}'.",
+    )
+    check.add_argument("--server", help="server profile from the config (default: the configured default)")
+    check.add_argument("--base-url", help="OpenAI-compatible base URL instead of a profile")
+    check.add_argument("--model", help="model name (default: the profile's)")
+    check.add_argument("--status", choices=[s.value for s in DilemmaStatus], action="append", help="only this status")
+    check.add_argument("--concurrency", type=int, default=8)
+    check.add_argument("--seed", type=int, default=0, help="shuffle seed for the action order shown")
+
+    add_command(commands, "agreement", cmd_agreement, "label agreement between reviewers and the generator")
+
+    export = add_command(
+        commands, "export-dataset", cmd_export_dataset, "export the curated dataset with a dataset card",
+        description="Write dataset.jsonl, dataset.csv and README.md (counts, agreement, prompt templates).",
+    )
+    export.add_argument("out_dir", help="directory to write into (created if missing)")
+    export.add_argument("--all", action="store_true", help="every dilemma, not only accepted ones")
+
+
+def make_client(server: str | None, base_url: str | None, model: str | None, concurrency: int):
+    from valuegap_tui.server.client import build_client
+    from valuegap_tui.server.profiles import ProfileError, get_profile
+
+    try:
+        profile = None if base_url else get_profile(server)
+    except ProfileError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    return build_client(profile, base_url=base_url, model=model, concurrency=concurrency)
+
+
+def cmd_check_labels(args) -> int:
+    study = open_existing(args.study)
+    dilemmas = list(dilemma_store.iter_dilemmas(study, status=args.status))
+    if not dilemmas:
+        raise CliError("no dilemmas to check")
+    client = make_client(args.server, args.base_url, args.model, args.concurrency)
+    done = [0]
+
+    def progress(outcome: label_check.CheckOutcome) -> None:
+        done[0] += 1
+        if outcome.error:
+            print(f"{outcome.dilemma_id}: error: {outcome.error}", file=sys.stderr)
+        elif outcome.check.doubtful:
+            c = outcome.check
+            print(f"{c.dilemma_id}: doubtful (spearman {c.spearman:.2f}, sign errors {c.sign_errors})")
+
+    async def run():
+        try:
+            return await label_check.check_dilemmas(
+                study, client, dilemmas, model=args.model, concurrency=args.concurrency, seed=args.seed, progress=progress
+            )
+        finally:
+            await client.aclose()
+
+    outcomes = asyncio.run(run())
+    checked = [o.check for o in outcomes if o.check]
+    errors = len(outcomes) - len(checked)
+    doubtful = sum(1 for c in checked if c.doubtful)
+    mean = sum(c.spearman for c in checked) / len(checked) if checked else float("nan")
+    print(f"checked {len(checked)} dilemmas: {doubtful} flagged {label_check.FLAG}, mean spearman {mean:.2f}, {errors} errors")
+    return 1 if errors and not checked else 0
+
+
+def cmd_agreement(args) -> int:
+    study = open_existing(args.study)
+    pairs, found = review.agreement_report(study)
+    for line in review.format_agreement(pairs):
+        print(line)
+    if found:
+        print(f"{len(found)} disagreements (largest first):")
+        for d in found[:20]:
+            labels = ", ".join(f"{rater} {label.score:+d}" for rater, label in sorted(d.labels.items()))
+            print(f"  {d.dilemma_id} action {d.option + 1}: {labels}")
+    return 0
+
+
+def cmd_export_dataset(args) -> int:
+    study = open_existing(args.study)
+    counts = review.export_dataset(study, args.out_dir, include_all=args.all)
+    print(f"wrote {counts['dilemmas']} dilemmas to {args.out_dir} (dataset.jsonl, dataset.csv, README.md)")
+    return 0
