@@ -1,0 +1,190 @@
+"""Multiple-choice answers (letters A-F): the request for each answer mode, and reading the reply.
+
+* ``constrained``: the server may only emit one of the letters (the client sends the constraint in
+  the form the probe found honoured). A reply outside the letters means the constraint did not hold.
+* ``logprobs``: one token, unconstrained; the first token's top logprobs are renormalised over the
+  letters, and the probability mass the letters covered is recorded (low mass = the model wanted to
+  say something else). The answer is the most probable letter.
+* ``text``: free reply, parsed conservatively: a standalone letter, an "answer: X" phrase, or exactly
+  one option's text. Anything else is invalid, with the raw text kept; nothing is guessed.
+
+Reasoning models answer in ``content`` after their reasoning (kept separately by the client); they
+need a token budget large enough for the reasoning, or they stop with finish_reason "length".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from valuegap_tui.server.types import AnswerMode, ChatRequest, CompletionRecord
+
+LETTERS = "ABCDEF"
+#: top_logprobs asked for: vLLM's default --max-logprobs and the OpenAI API limit
+TOP_LOGPROBS = 20
+TEXT_MAX_TOKENS = 32
+REASONING_MAX_TOKENS = 4096
+
+
+@dataclass
+class Answer:
+    letter: str | None
+    valid: bool
+    #: why it is invalid, or how it was read ("letter", "phrase", "option text", "constrained", "logprobs")
+    reason: str
+    #: logprobs mode: probability per letter after renormalisation
+    distribution: dict[str, float] | None = None
+    #: logprobs mode: probability mass the letters had among the top logprobs
+    covered_mass: float | None = None
+    raw: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def question_request(
+    messages: list[dict[str, str]],
+    mode: AnswerMode | str,
+    *,
+    letters: Sequence[str] = LETTERS,
+    reasoning: bool = False,
+    disable_thinking: bool = False,
+    max_tokens: int | None = None,
+    temperature: float | None = 0.0,
+    seed: int | None = None,
+    tag: str | None = None,
+) -> ChatRequest:
+    """The request that asks a multiple-choice question in ``mode``.
+
+    ``reasoning``: the model thinks before answering; the token budget covers the reasoning.
+    ``disable_thinking``: ask a Qwen3-style model not to think (chat_template_kwargs).
+    """
+    mode = AnswerMode(mode)
+    extra: dict[str, Any] = {}
+    if disable_thinking:
+        extra["chat_template_kwargs"] = {"enable_thinking": False}
+    budget = max_tokens or (REASONING_MAX_TOKENS if reasoning else None)
+    request = ChatRequest(messages=messages, temperature=temperature, seed=seed, extra_body=extra, tag=tag)
+    if mode is AnswerMode.CONSTRAINED:
+        request.choices = list(letters)
+        request.max_tokens = budget or 16  # room for {"answer": "X"} when sent as a json_schema
+    elif mode is AnswerMode.LOGPROBS:
+        if reasoning:
+            raise ValueError("logprobs mode reads the first token: switch thinking off for a reasoning model")
+        request.logprobs = True
+        request.top_logprobs = TOP_LOGPROBS
+        request.max_tokens = max_tokens or 1
+    else:
+        request.max_tokens = budget or TEXT_MAX_TOKENS
+    return request
+
+
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_DECORATION = re.compile(r"[*_`#>]")
+
+
+def _clean(text: str) -> str:
+    text = _THINK.sub("", text)
+    if "</think>" in text:  # an opening tag in the prompt template, the closing one in the reply
+        text = text.split("</think>")[-1]
+    return _DECORATION.sub("", text).strip()
+
+
+def parse_text(text: str, letters: Sequence[str] = LETTERS, options: Mapping[str, str] | None = None) -> Answer:
+    """Read a free reply; invalid when no single reading is certain."""
+    letter_class = "".join(letters)
+    cleaned = _clean(text)
+    if not cleaned:
+        return Answer(None, False, "empty reply", raw=text)
+    # The whole reply is a letter, maybe bracketed or punctuated: "B", "(B)", "B.", "B) Agree".
+    whole = re.fullmatch(rf"[\(\[]?([{letter_class}])[\)\]]?[.:)]?(\s+.*)?", cleaned, re.DOTALL)
+    if whole and (whole.group(2) is None or re.match(rf"[\(\[]?[{letter_class}][\)\]]?[.:)]", cleaned)):
+        return Answer(whole.group(1), True, "letter", raw=text)
+    # "Answer: C", "my answer is (C)", "I choose option D", "I would choose C."
+    phrases = re.findall(
+        rf"(?:answer(?: is)?|choose|choice(?: is)?|option|select|pick)\s*[:\-]?\s*[\(\[]?([{letter_class}])\b[\)\]]?",
+        cleaned, re.IGNORECASE,
+    )
+    found = {p.upper() for p in phrases if p.upper() in letters}
+    if len(found) == 1:
+        return Answer(found.pop(), True, "phrase", raw=text)
+    if len(found) > 1:
+        return Answer(None, False, f"ambiguous: names {', '.join(sorted(found))}", raw=text)
+    if options:
+        hits = _option_hits(cleaned, options)
+        if len(hits) == 1:
+            return Answer(hits.pop(), True, "option text", raw=text)
+        if len(hits) > 1:
+            return Answer(None, False, f"ambiguous: matches options {', '.join(sorted(hits))}", raw=text)
+    return Answer(None, False, "no letter or option found", raw=text)
+
+
+def _option_hits(text: str, options: Mapping[str, str]) -> set[str]:
+    """Letters whose option text occurs as words, not counting occurrences inside a longer option's
+    occurrence ("agree" inside "strongly disagree")."""
+    spans = []
+    for letter, option in options.items():
+        option = option.strip()
+        if not option:
+            continue
+        for match in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text, re.IGNORECASE):
+            spans.append((match.start(), match.end(), letter))
+    kept = {
+        letter for start, end, letter in spans
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
+    }
+    return kept
+
+
+def renormalise(logprobs: Mapping[str, float], letters: Sequence[str] = LETTERS) -> tuple[dict[str, float], float]:
+    """Probability per letter among the top logprobs, renormalised; and the mass the letters covered.
+
+    Tokens that differ only by surrounding space (" A", "A") are the same answer and are summed.
+    """
+    mass = {letter: 0.0 for letter in letters}
+    for token, logprob in logprobs.items():
+        key = token.strip()
+        if key in mass:
+            mass[key] += math.exp(logprob)
+    covered = sum(mass.values())
+    if covered <= 0:
+        return {letter: 0.0 for letter in letters}, 0.0
+    return {letter: p / covered for letter, p in mass.items()}, min(covered, 1.0)
+
+
+def parse_answer(
+    record: CompletionRecord,
+    mode: AnswerMode | str,
+    *,
+    letters: Sequence[str] = LETTERS,
+    options: Mapping[str, str] | None = None,
+) -> Answer:
+    """The answer a record carries in ``mode``; invalid (with the reason and raw text) when there is none."""
+    mode = AnswerMode(mode)
+    raw = record.text
+    if not record.ok:
+        return Answer(None, False, f"request failed: {record.error}", raw=raw)
+    if mode is AnswerMode.LOGPROBS:
+        if not record.first_token_logprobs:
+            return Answer(None, False, "the server returned no logprobs", raw=raw)
+        distribution, covered = renormalise(record.first_token_logprobs, letters)
+        if covered <= 0:
+            return Answer(None, False, "no letter among the top logprobs", distribution=None, covered_mass=0.0, raw=raw)
+        best = max(letters, key=lambda l: distribution[l])
+        return Answer(best, True, "logprobs", distribution=distribution, covered_mass=covered, raw=raw)
+    if not raw or not raw.strip():
+        if record.finish_reason == "length":
+            reason = "ran out of tokens before answering (raise max_tokens for a reasoning model)"
+        else:
+            reason = "empty reply"
+        return Answer(None, False, reason, raw=raw)
+    if mode is AnswerMode.CONSTRAINED:
+        value = raw.strip()
+        if value in letters:
+            return Answer(value, True, "constrained", raw=raw)
+        return Answer(None, False, "reply outside the allowed letters (constraint not honoured?)", raw=raw)
+    return parse_text(raw, letters, options)
+
+
+__all__ = ["Answer", "LETTERS", "question_request", "parse_answer", "parse_text", "renormalise"]

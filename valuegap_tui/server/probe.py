@@ -1,0 +1,233 @@
+"""Find out what a server really supports before a study relies on it.
+
+Servers accept fields they do not know with HTTP 200 and ignore them (vLLM >= 0.12 drops the old
+``guided_choice``), so each constraint is checked by its effect: the probe asks for something whose
+free answer is not a letter, with the constraint on, and looks whether the reply is a letter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from valuegap_tui.server.profiles import Endpoint, ServerProfile, server_root
+from valuegap_tui.server.types import ChatRequest
+
+PROBE_LETTERS = ["A", "B", "C", "D", "E", "F"]
+#: a request whose natural answer is prose, never a single letter
+PROBE_MESSAGES = [
+    {"role": "user", "content": "Write a friendly greeting of at least five words. Do not answer with a single letter."}
+]
+#: constraint styles in order of preference; the first that holds is recommended
+CONSTRAINT_STYLES = ("structured_outputs", "json_schema", "guided_choice")
+
+
+@dataclass
+class ProbeFindings:
+    """What one endpoint answered. Stored with the study (no keys: URLs are redacted)."""
+
+    base_url: str
+    profile: str | None = None
+    healthy: bool = False
+    health_status: int | None = None
+    health_error: str | None = None
+    models: list[dict[str, Any]] = field(default_factory=list)
+    model: str | None = None
+    max_model_len: int | None = None
+    #: style -> True (held), False (ignored or refused), None (not tested)
+    constraints: dict[str, bool | None] = field(default_factory=dict)
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    json_schema_generation: bool | None = None
+    reasoning_field: bool | None = None
+    notes: list[str] = field(default_factory=list)
+    probed_at: float = field(default_factory=time.time)
+    duration_s: float = 0.0
+
+    @property
+    def constraint_style(self) -> str | None:
+        """The constraint style to use, or None when none held."""
+        for style in CONSTRAINT_STYLES:
+            if self.constraints.get(style):
+                return style
+        return None
+
+    @property
+    def answer_modes(self) -> list[str]:
+        modes = ["text"]
+        if self.constraint_style:
+            modes.append("constrained")
+        if self.logprobs:
+            modes.append("logprobs")
+        return modes
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["constraint_style"] = self.constraint_style
+        data["answer_modes"] = self.answer_modes
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ProbeFindings":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def summary_lines(self) -> list[str]:
+        def yes(value: bool | None) -> str:
+            return "not tested" if value is None else ("yes" if value else "no")
+
+        lines = [f"server {self.base_url}" + (f" (profile {self.profile})" if self.profile else "")]
+        health = "ok" if self.healthy else f"NOT ready ({self.health_error or self.health_status})"
+        lines.append(f"  health: {health}")
+        for m in self.models:
+            length = f", max_model_len {m['max_model_len']}" if m.get("max_model_len") else ""
+            lines.append(f"  model: {m['id']}{length}")
+        if self.model:
+            lines.append(f"  probed model: {self.model}")
+        for style in CONSTRAINT_STYLES:
+            lines.append(f"  constraint {style}: {yes(self.constraints.get(style))}")
+        lines.append(f"  logprobs: {yes(self.logprobs)}" + (f" (top {self.top_logprobs})" if self.top_logprobs else ""))
+        lines.append(f"  json_schema generation: {yes(self.json_schema_generation)}")
+        lines.append(f"  reasoning field in replies: {yes(self.reasoning_field)}")
+        lines.append(f"  answer modes available: {', '.join(self.answer_modes)}")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return lines
+
+
+async def _get_json(endpoint: Endpoint, url: str, timeout_s: float) -> tuple[int, Any]:
+    import aiohttp
+
+    headers = {}
+    if endpoint.api_key is not None:
+        headers["Authorization"] = f"Bearer {endpoint.api_key.get_secret_value()}"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s), headers=headers) as session:
+        async with session.get(url) as resp:
+            raw = await resp.read()
+            try:
+                return resp.status, json.loads(raw) if raw else None
+            except ValueError:
+                return resp.status, raw.decode("utf-8", "replace")
+
+
+async def check_health(endpoint: Endpoint, timeout_s: float = 5.0) -> tuple[bool, int | None, str | None]:
+    """(ready, HTTP status, error). llama-server answers 503 while it loads."""
+    import aiohttp
+
+    try:
+        status, _ = await _get_json(endpoint, server_root(endpoint.url) + "/health", timeout_s)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        return False, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return status == 200, status, None if status == 200 else f"HTTP {status}"
+
+
+async def list_models(endpoint: Endpoint, timeout_s: float = 10.0) -> list[dict[str, Any]]:
+    """[{"id": ..., "max_model_len": ...}] from /v1/models."""
+    status, data = await _get_json(endpoint, endpoint.url + "/models", timeout_s)
+    if status != 200 or not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise ValueError(f"{endpoint.display_url}/models answered HTTP {status} without a model list")
+    models = []
+    for item in data["data"]:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            models.append({"id": item["id"], "max_model_len": item.get("max_model_len")})
+    return models
+
+
+async def probe_endpoint(
+    endpoint: Endpoint,
+    profile: ServerProfile,
+    *,
+    model: str | None = None,
+    transport: str | None = None,
+) -> ProbeFindings:
+    """Health, models, and which constraint/logprob features hold on one endpoint."""
+    from valuegap_tui.server.answers import parse_answer
+    from valuegap_tui.server.client import ModelPool
+
+    started = time.perf_counter()
+    findings = ProbeFindings(base_url=endpoint.display_url, profile=profile.name)
+    findings.healthy, findings.health_status, findings.health_error = await check_health(endpoint)
+    try:
+        findings.models = await list_models(endpoint)
+    except Exception as exc:  # a probe reports, it never crashes on a bad server
+        findings.notes.append(f"/v1/models: {exc}")
+    findings.model = model or profile.model or (findings.models[0]["id"] if findings.models else None)
+    for m in findings.models:
+        if m["id"] == findings.model and isinstance(m.get("max_model_len"), int):
+            findings.max_model_len = m["max_model_len"]
+    if not findings.model:
+        findings.notes.append("no model to test: the chat features were not probed")
+        findings.duration_s = time.perf_counter() - started
+        return findings
+    if findings.models and findings.model not in {m["id"] for m in findings.models}:
+        findings.notes.append(f"model {findings.model!r} is not among those the server lists")
+
+    single = profile.model_copy(update={"endpoints": [endpoint], "max_attempts": 2, "timeout_s": min(profile.timeout_s, 60.0)})
+    for style in CONSTRAINT_STYLES:
+        async with ModelPool(single, transport=transport, constraint=style) as pool:
+            record = await pool.complete(
+                ChatRequest(messages=PROBE_MESSAGES, choices=PROBE_LETTERS, max_tokens=24, temperature=0.0),
+                model=findings.model,
+            )
+        if not record.ok:
+            findings.constraints[style] = False
+            findings.notes.append(f"constraint {style}: refused ({record.error})")
+        else:
+            held = parse_answer(record, "constrained").valid
+            findings.constraints[style] = held
+            if not held:
+                findings.notes.append(f"constraint {style}: ignored (reply {str(record.text)[:40]!r})")
+        if style == "structured_outputs" and findings.constraints[style]:
+            break  # the preferred style holds; the older ones do not matter
+
+    async with ModelPool(single, transport=transport) as pool:
+        record = await pool.complete(
+            ChatRequest(messages=[{"role": "user", "content": "Answer with one letter: A, B, C, D, E or F."}],
+                        max_tokens=1, logprobs=True, top_logprobs=5, temperature=0.0),
+            model=findings.model,
+        )
+        findings.logprobs = bool(record.ok and record.first_token_logprobs)
+        if findings.logprobs:
+            findings.top_logprobs = len(record.first_token_logprobs or {})
+        elif not record.ok:
+            findings.notes.append(f"logprobs: {record.error}")
+        findings.reasoning_field = bool(record.reasoning) if record.ok else None
+
+        schema = {
+            "type": "object",
+            "properties": {"ranking": {"type": "array", "items": {"type": "string", "enum": PROBE_LETTERS[:3]},
+                                       "minItems": 3, "maxItems": 3}},
+            "required": ["ranking"],
+        }
+        record = await pool.complete(
+            ChatRequest(messages=[{"role": "user", "content": "Rank the letters A, B and C. Reply in JSON."}],
+                        max_tokens=200, temperature=0.0,
+                        response_format={"type": "json_schema", "json_schema": {"name": "probe", "schema": schema}}),
+            model=findings.model,
+        )
+        findings.json_schema_generation = bool(record.ok and _valid_ranking(record.text))
+        if not record.ok:
+            findings.notes.append(f"json_schema generation: {record.error}")
+    findings.duration_s = time.perf_counter() - started
+    return findings
+
+
+def _valid_ranking(text: str | None) -> bool:
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return False
+    ranking = data.get("ranking") if isinstance(data, dict) else None
+    return isinstance(ranking, list) and len(ranking) == 3 and all(r in PROBE_LETTERS[:3] for r in ranking)
+
+
+async def probe_profile(profile: ServerProfile, *, model: str | None = None, transport: str | None = None) -> list[ProbeFindings]:
+    """Probe every endpoint of a profile, one after the other (a probe is a handful of requests)."""
+    return [await probe_endpoint(e, profile, model=model, transport=transport) for e in profile.endpoints]
+
+
+def probe_profile_sync(profile: ServerProfile, **kwargs) -> list[ProbeFindings]:
+    """For threads and the command line: runs the probe in its own event loop."""
+    return asyncio.run(probe_profile(profile, **kwargs))
