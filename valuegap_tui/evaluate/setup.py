@@ -30,6 +30,9 @@ def resolve_personas(study: Study, ids: list[str]) -> list[run_store.PersonaSnap
     snapshots = []
     for persona_id in ids:
         found = store.get(study, persona_id) if store is not None else None
+        if found is None and persona_id == BASELINE_ID and store is not None:
+            found = personas.baseline_persona()  # stored so run_personas can reference it
+            store.save(study, found)
         if found is None:
             if persona_id == BASELINE_ID:
                 snapshots.append(BASELINE)

@@ -313,3 +313,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         distribution=distribution,
         refusal=np.asarray(columns[11], dtype=bool),
     )
+
+
+def item_statuses(study: Study, run_id: int) -> dict[int, str]:
+    return dict(study.db.execute("SELECT id, status FROM run_items WHERE run_id = ?", [run_id]).fetchall())

@@ -1,0 +1,146 @@
+"""`valuegap run` end to end over HTTP: kill -9 then resume, batch export/import round trip."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_evaluate import seed_study
+from valuegap_tui.cli import main
+from valuegap_tui.store import open_study
+from valuegap_tui.store import runs as run_store
+
+# A minimal OpenAI-shaped server answering a random letter after a short delay.
+SERVER = textwrap.dedent('''
+    import asyncio, random, sys
+    from aiohttp import web
+    async def chat(request):
+        await request.json()
+        await asyncio.sleep(0.004)
+        letter = random.choice("ABCDEF")
+        return web.json_response({"choices": [{"message": {"content": letter}, "finish_reason": "stop"}],
+                                  "usage": {"prompt_tokens": 10, "completion_tokens": 1}})
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+''')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def answer_server(tmp_path):
+    port = free_port()
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    proc = subprocess.Popen([sys.executable, str(script), str(port)])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def write_definition(path: Path, base_url: str, repeats: int = 5) -> Path:
+    path.write_text(textwrap.dedent(f'''
+        name = "cli"
+        repeats = {repeats}
+        seed = 4
+        [[models]]
+        name = "tiny"
+        endpoints = ["{base_url}"]
+        concurrency = 4
+        [dilemmas]
+        status = ["accepted"]
+    '''))
+    return path
+
+
+def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, answer_server):
+    study_path = tmp_path / "s.db"
+    study = open_study(study_path, create=True)
+    seed_study(study, 12)
+    study.close()
+    definition = write_definition(tmp_path / "run.toml", answer_server, repeats=5)
+    proc = subprocess.Popen([sys.executable, "-m", "valuegap_tui", "run", "start", str(definition), "--plain",
+                             "--study", str(study_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    study = open_study(study_path)
+    deadline = time.monotonic() + 60
+    target = random.Random().randint(10, 80)
+    while time.monotonic() < deadline:
+        runs = run_store.list_runs(study)
+        if runs and run_store.progress(study, runs[0].id).done >= target:
+            break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    run_id = run_store.list_runs(study)[0].id
+    before = run_store.progress(study, run_id)
+    assert 0 < before.done < before.total
+    assert main(["run", "resume", str(run_id), "--plain", "--study", str(study_path)]) == 0
+    after = run_store.progress(study, run_id)
+    responses = run_store.responses_of(study, run_id)
+    assert after.total == 12 * 2 * 5 and after.done == after.total and after.pending == 0
+    assert len({r["item_id"] for r in responses}) == after.total  # nothing lost
+    assert len(responses) == after.total  # nothing asked twice (every answer valid)
+    assert main(["run", "status", str(run_id), "--study", str(study_path)]) == 0
+
+
+def test_batch_export_import_round_trip(tmp_path, capsys):
+    study_path = tmp_path / "s.db"
+    study = open_study(study_path, create=True)
+    seed_study(study, 3)
+    definition = write_definition(tmp_path / "run.toml", "http://127.0.0.1:9/v1", repeats=2)
+    assert main(["run", "start", str(definition), "--plan-only", "--study", str(study_path)]) == 0
+    run_id = run_store.list_runs(study)[0].id
+    out = tmp_path / "batch.jsonl"
+    assert main(["run", "export-batch", str(run_id), str(out), "--study", str(study_path)]) == 0
+    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    assert len(lines) == 3 * 2 * 2
+    assert all(l["method"] == "POST" and l["url"] == "/v1/chat/completions" for l in lines)
+    assert lines[0]["body"]["model"] == "tiny" and lines[0]["body"]["messages"][-1]["role"] == "user"
+    results = tmp_path / "results.jsonl"
+    with results.open("w") as handle:
+        for n, line in enumerate(lines):
+            body = {"choices": [{"message": {"content": "ABCDEF"[n % 6]}, "finish_reason": "stop"}]}
+            handle.write(json.dumps({"id": str(n), "custom_id": line["custom_id"],
+                                     "response": {"status_code": 200, "body": body}, "error": None}) + "\n")
+    assert main(["run", "import-batch", str(run_id), str(results), "--study", str(study_path)]) == 0
+    progress = run_store.progress(study, run_id)
+    assert progress.answered == len(lines) and progress.pending == 0
+    items = {i.id: i for i in run_store.all_items(study, run_id)}
+    for response in run_store.responses_of(study, run_id):
+        assert response["choice"] == int(items[response["item_id"]].permutation["ABCDEF".index(response["letter"])])
+    # importing the same file again changes nothing
+    assert main(["run", "import-batch", str(run_id), str(results), "--study", str(study_path)]) == 0
+    assert len(run_store.responses_of(study, run_id)) == len(lines)
+    study.close()
+
+
+def test_bad_definition_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("repeats = 0\n")
+    open_study(tmp_path / "s.db", create=True).close()
+    assert main(["run", "start", str(bad), "--study", str(tmp_path / "s.db")]) == 2
+    assert "models" in capsys.readouterr().err

@@ -1,0 +1,129 @@
+"""run: plan, execute, resume and inspect evaluation runs; batch files for cluster jobs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from valuegap_tui.cli._common import CliError, add_command, open_existing
+from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
+from valuegap_tui.evaluate.setup import PlanError, create_run
+from valuegap_tui.runs import RunDefinition, RunDefinitionError
+from valuegap_tui.store import runs as run_store
+
+ORDER = 50
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "run", help="evaluate models: value and action questions, resumable",
+        description="Plan and run evaluations. A run asks every model x persona x dilemma both questions,\n"
+        "several times with shuffled options, and keeps every answer. A killed run resumes where it stopped.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="run_command", metavar="SUBCOMMAND", required=True)
+    start = add_command(sub, "start", cmd_start, "plan a run from a TOML definition and run it")
+    start.add_argument("definition", type=Path, help="run definition (TOML, see docs/evaluation.md)")
+    start.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
+    start.add_argument("--plan-only", action="store_true", help="store the plan, send nothing")
+    resume = add_command(sub, "resume", cmd_resume, "ask the unanswered items of a run")
+    resume.add_argument("run_id", type=int)
+    resume.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
+    add_command(sub, "list", cmd_list, "list the study's runs")
+    status = add_command(sub, "status", cmd_status, "progress and outcomes of a run")
+    status.add_argument("run_id", type=int)
+    export = add_command(sub, "export-batch", cmd_export_batch,
+                         "write a run's pending requests as an OpenAI batch file (vllm run-batch)")
+    export.add_argument("run_id", type=int)
+    export.add_argument("output", type=Path)
+    imp = add_command(sub, "import-batch", cmd_import_batch, "load a batch output file back into a run")
+    imp.add_argument("run_id", type=int)
+    imp.add_argument("results", type=Path)
+
+
+def _existing_run(study, run_id: int):
+    run = run_store.get_run(study, run_id)
+    if run is None:
+        raise CliError(f"no run {run_id} in {study.path} (see `valuegap run list`)")
+    return run
+
+
+def _execute(study, run_id: int, plain: bool) -> int:
+    if plain:
+        from valuegap_tui.evaluate.session import run_blocking
+
+        status = run_blocking(study, run_id)
+        return 0 if status == "finished" else 3
+    from valuegap_tui.cli.app import run_app
+
+    study.set_meta("runs.selected", str(run_id))
+    return run_app(study, "runs")
+
+
+def cmd_start(args) -> int:
+    try:
+        definition = RunDefinition.load(args.definition)
+    except RunDefinitionError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    study = open_existing(args.study)
+    try:
+        run_id = create_run(study, definition)
+    except PlanError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    progress = run_store.progress(study, run_id)
+    print(f"planned run {run_id} ({definition.config_hash()}): {progress.total} items", flush=True)
+    if args.plan_only:
+        return 0
+    return _execute(study, run_id, args.plain)
+
+
+def cmd_resume(args) -> int:
+    study = open_existing(args.study)
+    _existing_run(study, args.run_id)
+    return _execute(study, args.run_id, args.plain)
+
+
+def cmd_list(args) -> int:
+    study = open_existing(args.study)
+    runs = run_store.list_runs(study)
+    if not runs:
+        print("no runs yet (start one with: valuegap run start RUN.toml)")
+    for run in runs:
+        p = run_store.progress(study, run.id)
+        models = ", ".join(m.name for m in run.definition.models)
+        print(f"{run.id:>4}  {run.name:<20} {run.status:<9} {p.done:>7}/{p.total:<7} {run.config_hash}  {models}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    study = open_existing(args.study)
+    run = _existing_run(study, args.run_id)
+    p = run_store.progress(study, run.id)
+    print(f"run {run.id} {run.name!r}: {run.status}, {p.done}/{p.total} done ({p.answered} answered, "
+          f"{p.invalid} invalid, {p.pending} pending); config {run.config_hash}")
+    for (model, kind), (done, total) in sorted(p.by_group.items()):
+        print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
+    print("attempts: " + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none"))
+    return 0
+
+
+def cmd_export_batch(args) -> int:
+    study = open_existing(args.study)
+    _existing_run(study, args.run_id)
+    try:
+        n = export_batch(study, args.run_id, args.output)
+    except (BatchError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    print(f"wrote {n} requests to {args.output}")
+    return 0
+
+
+def cmd_import_batch(args) -> int:
+    study = open_existing(args.study)
+    _existing_run(study, args.run_id)
+    try:
+        result = import_batch(study, args.run_id, args.results)
+    except (BatchError, OSError) as exc:
+        raise CliError(f"import failed, nothing written: {exc}", exit_code=2) from None
+    print(f"imported {result['imported']} answers ({result['skipped']} skipped); {result['pending']} items pending")
+    return 0

@@ -1,0 +1,102 @@
+"""Offline answering: write pending items as an OpenAI batch file (`vllm run-batch` reads it) and
+load the batch output back into the run as ordinary attempts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from valuegap_tui.evaluate.clients import pool_for
+from valuegap_tui.evaluate.execute import score_attempt
+from valuegap_tui.evaluate.questions import build_request, option_texts, user_message
+from valuegap_tui.server.client import first_token_logprobs
+from valuegap_tui.server.types import CompletionRecord
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.store.db import Study
+
+
+class BatchError(ValueError):
+    pass
+
+
+def _custom_id(run_id: int, item: run_store.ItemRow) -> str:
+    return f"run{run_id}-item{item.id}-attempt{item.attempts + 1}"
+
+
+def export_batch(study: Study, run_id: int, path: Path | str) -> int:
+    """Write one request line per pending item; returns how many."""
+    run = run_store.get_run(study, run_id)
+    if run is None:
+        raise BatchError(f"no run {run_id}")
+    definition = run.definition
+    personas, dilemmas = run_store.personas_of(study, run_id), run_store.dilemmas_of(study, run_id)
+    pools = {m.name: pool_for(m) for m in definition.models}
+    count, after = 0, 0
+    with open(path, "w", encoding="utf-8") as out:
+        while rows := run_store.pending_items(study, run_id, after_id=after, limit=5000):
+            after = rows[-1].id
+            for item in rows:
+                dilemma = dilemmas[item.dilemma_id]
+                request = build_request(definition, personas[item.persona_id].system_text,
+                                        user_message(dilemma, item.question, item.permutation),
+                                        seed=(definition.seed * 1_000_003 + item.id * 31 + item.attempts + 1) % 2**31)
+                body = pools[item.model].build_body(request, item.model)
+                out.write(json.dumps({"custom_id": _custom_id(run_id, item), "method": "POST",
+                                      "url": "/v1/chat/completions", "body": body}, ensure_ascii=False) + "\n")
+                count += 1
+    return count
+
+
+def _record(line: dict) -> CompletionRecord:
+    response, error = line.get("response"), line.get("error")
+    if error:
+        return CompletionRecord(error=str(error.get("message", error) if isinstance(error, dict) else error),
+                                error_kind="batch")
+    body = (response or {}).get("body") or {}
+    status = (response or {}).get("status_code", 200)
+    if status != 200 or not body.get("choices"):
+        return CompletionRecord(error=f"batch status {status}", error_kind="batch")
+    choice = body["choices"][0]
+    message = choice.get("message") or {}
+    usage = body.get("usage") or {}
+    return CompletionRecord(
+        text=message.get("content"), reasoning=message.get("reasoning") or message.get("reasoning_content"),
+        finish_reason=choice.get("finish_reason"), prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"), first_token_logprobs=first_token_logprobs(choice.get("logprobs")),
+        endpoint="batch",
+    )
+
+
+def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
+    """Store each output line as the attempt its custom_id names; lines for items already
+    finished or attempts already stored are skipped (importing twice changes nothing)."""
+    run = run_store.get_run(study, run_id)
+    if run is None:
+        raise BatchError(f"no run {run_id}")
+    items = {i.id: i for i in run_store.all_items(study, run_id)}
+    statuses = run_store.item_statuses(study, run_id)
+    dilemmas = run_store.dilemmas_of(study, run_id)
+    attempts, skipped = [], 0
+    with open(path, encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+                prefix, item_part, attempt_part = line["custom_id"].split("-")
+                item_id, attempt = int(item_part.removeprefix("item")), int(attempt_part.removeprefix("attempt"))
+            except (ValueError, KeyError, AttributeError):
+                raise BatchError(f"{path}:{number}: not a batch output line for this run") from None
+            if prefix != f"run{run_id}" or item_id not in items:
+                raise BatchError(f"{path}:{number}: custom_id {line['custom_id']!r} is not from run {run_id}")
+            item = items[item_id]
+            if statuses[item_id] != "pending" or attempt != item.attempts + 1:
+                skipped += 1
+                continue
+            texts = option_texts(dilemmas[item.dilemma_id], item.question)
+            shown = [texts[int(o)] for o in item.permutation]
+            attempts.append(score_attempt(item, _record(line), attempt, shown, run.definition.max_attempts))
+    run_store.record_attempts(study, run_id, attempts)
+    remaining = run_store.progress(study, run_id).pending
+    run_store.set_status(study, run_id, "finished" if remaining == 0 else "stopped")
+    return {"imported": len(attempts), "skipped": skipped, "pending": remaining}

@@ -1,0 +1,67 @@
+"""Run a stored run to completion (or until stopped) with its model pools; plain progress lines."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from valuegap_tui.evaluate.clients import pools_for
+from valuegap_tui.evaluate.execute import Counters, RunControl, RunExecutor
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.store.db import Study
+
+
+def format_progress(run_id: int, done: int, total: int, rate: float, counters: Counters | None = None) -> str:
+    eta = (total - done) / rate if rate > 0 else float("inf")
+    eta_text = "-" if eta == float("inf") else f"{int(eta // 60)}m{int(eta % 60):02d}s"
+    extra = ""
+    if counters is not None:
+        extra = f" errors {counters.errors} invalid {counters.invalid_attempts}"
+    return f"run {run_id}: {done}/{total} done ({100 * done / max(total, 1):.1f}%) {rate:.0f}/s ETA {eta_text}{extra}"
+
+
+async def run_async(study: Study, run_id: int, *, control: RunControl | None = None, clients=None,
+                    on_flush: Callable[[Counters], None] | None = None) -> str:
+    run = run_store.get_run(study, run_id)
+    pools = clients or pools_for(run.definition)
+    try:
+        return await RunExecutor(study, run_id, pools, control=control, on_flush=on_flush).run()
+    finally:
+        if clients is None:
+            for pool in pools.values():
+                await pool.aclose()
+
+
+def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: float = 2.0,
+                 control: RunControl | None = None, clients=None, out=sys.stdout) -> str:
+    """Run in this thread; Ctrl+C or SIGTERM finishes in-flight answers, writes them, and stops."""
+    control = control or RunControl()
+    start = run_store.progress(study, run_id)
+    started, last = time.monotonic(), [0.0]
+
+    def report(counters: Counters) -> None:
+        now = time.monotonic()
+        if plain and now - last[0] >= interval_s:
+            last[0] = now
+            done = start.done + counters.answered + counters.invalid_final
+            rate = (counters.answered + counters.invalid_final) / max(now - started, 1e-6)
+            print(format_progress(run_id, done, start.total, rate, counters), file=out, flush=True)
+
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, control.stop)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread: the caller stops through control
+        return await run_async(study, run_id, control=control, clients=clients, on_flush=report)
+
+    status = asyncio.run(main())
+    final = run_store.progress(study, run_id)
+    if plain:
+        print(f"run {run_id} {status}: {final.answered} answered, {final.invalid} invalid, {final.pending} pending,"
+              f" {final.responses} responses ({final.outcomes.get('error', 0)} errors)", file=out, flush=True)
+    return status
