@@ -15,30 +15,38 @@ ORDER = 50
 
 
 def register(commands) -> None:
-    parser = commands.add_parser(
-        "run", help="evaluate models: value and action questions, resumable",
+    parser = add_command(
+        commands, "run", None, "evaluate models: value and action questions, resumable",
         description="Plan and run evaluations. A run asks every model x persona x dilemma both questions,\n"
         "several times with shuffled options, and keeps every answer. A killed run resumes where it stopped.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="run_command", metavar="SUBCOMMAND", required=True)
-    start = add_command(sub, "start", cmd_start, "plan a run from a TOML definition and run it")
+    start = _subcommand(sub, "start", cmd_start, "plan a run from a TOML definition and run it")
     start.add_argument("definition", type=Path, help="run definition (TOML, see docs/evaluation.md)")
     start.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
     start.add_argument("--plan-only", action="store_true", help="store the plan, send nothing")
-    resume = add_command(sub, "resume", cmd_resume, "ask the unanswered items of a run")
+    resume = _subcommand(sub, "resume", cmd_resume, "ask the unanswered items of a run")
     resume.add_argument("run_id", type=int)
     resume.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
-    add_command(sub, "list", cmd_list, "list the study's runs")
-    status = add_command(sub, "status", cmd_status, "progress and outcomes of a run")
+    _subcommand(sub, "list", cmd_list, "list the study's runs")
+    status = _subcommand(sub, "status", cmd_status, "progress and outcomes of a run")
     status.add_argument("run_id", type=int)
-    export = add_command(sub, "export-batch", cmd_export_batch,
+    export = _subcommand(sub, "export-batch", cmd_export_batch,
                          "write a run's pending requests as an OpenAI batch file (vllm run-batch)")
     export.add_argument("run_id", type=int)
     export.add_argument("output", type=Path)
-    imp = add_command(sub, "import-batch", cmd_import_batch, "load a batch output file back into a run")
+    imp = _subcommand(sub, "import-batch", cmd_import_batch, "load a batch output file back into a run")
     imp.add_argument("run_id", type=int)
     imp.add_argument("results", type=Path)
+
+
+def _subcommand(sub, name, handler, help):
+    parser = add_command(sub, name, handler, help)
+    # --study is accepted before or after the subcommand; unset here, the parent's value stands.
+    for action in parser._actions:
+        if action.dest == "study":
+            action.default = argparse.SUPPRESS
+    return parser
 
 
 def _existing_run(study, run_id: int):
