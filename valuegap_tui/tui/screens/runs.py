@@ -1,8 +1,246 @@
-"""The Runs screen."""
+"""The Runs screen: define a run, start/stop it, watch progress and the gap by persona kind live.
 
-from valuegap_tui.tui.screens._placeholder import StageScreen
+The run executes in a thread worker; the screen polls the database about once a second (in another
+worker) instead of redrawing per answer, so 1,000 answers/s cost the UI one refresh a second.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Static, TextArea
+
+from valuegap_tui.evaluate.execute import RunControl
+from valuegap_tui.evaluate.live import KindGap, gap_by_kind
+from valuegap_tui.evaluate.session import format_progress, run_blocking
+from valuegap_tui.evaluate.setup import PlanError, create_run
+from valuegap_tui.runs import RunDefinition, RunDefinitionError
+from valuegap_tui.store import runs as run_store
+
+TEMPLATE = '''name = "my-run"
+repeats = 5
+seed = 0
+answer_mode = "text"      # text | constrained | logprobs
+temperature = 0.7
+max_tokens = 16
+personas = []             # persona ids; the baseline is included
+[[models]]
+name = "MODEL-NAME"
+endpoints = ["http://127.0.0.1:8000/v1"]
+concurrency = 64
+[dilemmas]
+status = ["accepted"]
+'''
 
 
-class RunsScreen(StageScreen):
-    STAGE_TITLE = "Runs"
-    STAGE_HELP = "Evaluate models on value and action questions (valuegap run)."
+@dataclass
+class Snapshot:
+    run_id: int
+    status: str
+    progress: run_store.Progress
+    rate: float
+    latest: list[dict]
+    gaps: list[KindGap] | None
+
+
+class RunsScreen(Screen):
+    BINDINGS = [
+        Binding("n", "new_run", "New run", id="runs.new"),
+        Binding("s", "start", "Start/resume", id="runs.start"),
+        Binding("x", "stop", "Stop", id="runs.stop"),
+        Binding("escape", "close_form", "Close form", id="runs.close_form", show=False),
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.control: RunControl | None = None
+        self.selected: int | None = None
+        self._metrics_at = 0.0
+        self._gaps: list[KindGap] | None = None
+        #: (key, seconds from key press to the screen updated): read by bench/run_throughput.py
+        self.key_latencies: list[float] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="runs-body"):
+            with Vertical(id="runs-left"):
+                yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="runs-form"):
+                    yield Static("Run definition (TOML):", markup=False)
+                    yield TextArea(TEMPLATE, id="runs-definition", language=None)
+                    yield Static(id="runs-form-error", markup=False)
+                    yield Button("Plan and start", id="runs-plan", variant="primary")
+            with Vertical(id="runs-right"):
+                yield Static(id="runs-progress", markup=False)
+                yield DataTable(id="runs-gap", cursor_type="none")
+                yield DataTable(id="runs-latest", cursor_type="none")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#runs-table", DataTable).add_columns("Run", "Name", "Status", "Done", "Config")
+        self.query_one("#runs-gap", DataTable).add_columns("Persona kind", "Pairs", "AR", "AD", "dAR", "dAD")
+        self.query_one("#runs-latest", DataTable).add_columns("Model", "Persona", "Dilemma", "Q", "Outcome",
+                                                              "Letter", "Score", "Reply")
+        self.query_one("#runs-form").display = False
+        selected = self.app.study.get_meta("runs.selected")
+        self.selected = int(selected) if selected and selected.isdigit() else None
+        self.reload_runs()
+        self.set_interval(1.0, self.poll)
+        self.poll()
+
+    def on_screen_resume(self) -> None:
+        self.reload_runs()
+
+    def on_unmount(self) -> None:
+        if self.control is not None:  # the app is closing: let the run write what it has and stop
+            self.control.stop()
+
+    # --- run list -------------------------------------------------------------------------------
+    def reload_runs(self) -> None:
+        table = self.query_one("#runs-table", DataTable)
+        table.clear()
+        runs = run_store.list_runs(self.app.study)
+        for run in runs:
+            table.add_row(Text(str(run.id)), Text(run.name), Text(run.status), Text(""), Text(run.config_hash),
+                          key=str(run.id))
+        if runs and self.selected is None:
+            self.selected = runs[-1].id
+        if self.selected is not None and any(r.id == self.selected for r in runs):
+            table.move_cursor(row=table.get_row_index(str(self.selected)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "runs-table" and event.row_key is not None:
+            self.selected = int(event.row_key.value)
+            self._gaps, self._metrics_at = None, 0.0
+            self.poll()
+
+    # --- polling --------------------------------------------------------------------------------
+    def poll(self) -> None:
+        if self.selected is not None:
+            self._read_snapshot(self.selected)
+
+    @work(thread=True, exclusive=True, group="runs-poll", exit_on_error=False)
+    def _read_snapshot(self, run_id: int) -> None:
+        study = self.app.study
+        run = run_store.get_run(study, run_id)
+        if run is None:
+            return
+        progress = run_store.progress(study, run_id)
+        gaps = self._gaps
+        # The answer frame of a big run takes a moment: refresh the gap table every few seconds.
+        if gaps is None or time.monotonic() - self._metrics_at > 5.0:
+            gaps = gap_by_kind(run_store.load_answer_frame(study, run_id))
+            self._gaps, self._metrics_at = gaps, time.monotonic()
+        snapshot = Snapshot(run_id, run.status, progress, run_store.response_rate(study, run_id),
+                            run_store.latest_responses(study, run_id, 8), gaps)
+        self.app.call_from_thread(self._show, snapshot)
+
+    def _show(self, snap: Snapshot) -> None:
+        if snap.run_id != self.selected:
+            return
+        p = snap.progress
+        lines = [format_progress(snap.run_id, p.done, p.total, snap.rate) + f"  [{snap.status}]",
+                 f"answered {p.answered}  invalid {p.invalid}  pending {p.pending}  attempts "
+                 + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none")]
+        for (model, kind), (done, total) in sorted(p.by_group.items()):
+            lines.append(f"  {model:<24} {kind:<12} {done:>7}/{total}")
+        self.query_one("#runs-progress", Static).update(Text("\n".join(lines)))
+        table = self.query_one("#runs-table", DataTable)
+        if str(snap.run_id) in table.rows:
+            table.update_cell(str(snap.run_id), table.ordered_columns[2].key, Text(snap.status))
+            table.update_cell(str(snap.run_id), table.ordered_columns[3].key, Text(f"{p.done}/{p.total}"))
+        gap_table = self.query_one("#runs-gap", DataTable)
+        gap_table.clear()
+        for g in snap.gaps or []:
+            delta = (lambda v: Text("-" if v is None else f"{v:+.3f}"))
+            gap_table.add_row(Text(g.kind), Text(str(g.pairs)), Text(f"{g.alignment_rate:.3f}"),
+                              Text(f"{g.alignment_distance:.3f}"), delta(g.delta_rate), delta(g.delta_distance))
+        latest = self.query_one("#runs-latest", DataTable)
+        latest.clear()
+        for r in snap.latest:
+            reply = (r["raw_text"] or r["error"] or "").replace("\n", " ")[:40]
+            latest.add_row(*(Text(str(v)) for v in (r["model"], r["persona_id"], r["dilemma_id"],
+                                                    "value" if r["question"] == 0 else "action", r["outcome"],
+                                                    r["letter"] or "", "" if r["score"] is None else r["score"],
+                                                    reply)))
+
+    # --- actions --------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        # Single-letter keys must type into the definition, not fire, while it has focus.
+        if action in {"new_run", "start", "stop"} and isinstance(self.focused, TextArea):
+            return False
+        return True
+
+    def on_key(self, event) -> None:
+        pressed = time.perf_counter()
+        self.call_after_refresh(lambda: self.key_latencies.append(time.perf_counter() - pressed))
+
+    def action_new_run(self) -> None:
+        form = self.query_one("#runs-form")
+        form.display = True
+        self.query_one("#runs-definition", TextArea).focus()
+
+    def action_close_form(self) -> None:
+        self.query_one("#runs-form").display = False
+        self.query_one("#runs-table", DataTable).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "runs-plan":
+            self._plan(self.query_one("#runs-definition", TextArea).text)
+
+    @work(thread=True, exclusive=True, group="runs-plan", exit_on_error=False)
+    def _plan(self, text: str) -> None:
+        try:
+            definition = RunDefinition.from_toml_text(text, "run definition")
+            run_id = create_run(self.app.study, definition)
+        except (RunDefinitionError, PlanError) as exc:
+            self.app.call_from_thread(self._form_error, str(exc))
+            return
+        self.app.call_from_thread(self._planned, run_id)
+
+    def _form_error(self, message: str) -> None:
+        self.query_one("#runs-form-error", Static).update(Text(message, style="bold red"))
+
+    def _planned(self, run_id: int) -> None:
+        self._form_error("")
+        self.selected = run_id
+        self.action_close_form()
+        self.reload_runs()
+        self.action_start()
+
+    def action_start(self) -> None:
+        if self.selected is None:
+            self.notify("No run selected: press n to define one.", severity="warning")
+            return
+        if self.control is not None:
+            self.notify("A run is already going in this window.", severity="warning")
+            return
+        self.control = RunControl()
+        self._execute(self.selected, self.control)
+
+    def action_stop(self) -> None:
+        if self.control is not None:
+            self.control.stop()
+            self.notify("Stopping: answers in flight are being written.")
+
+    @work(thread=True, exclusive=True, group="runs-execute", exit_on_error=False)
+    def _execute(self, run_id: int, control: RunControl) -> None:
+        try:
+            status = run_blocking(self.app.study, run_id, plain=False, control=control)
+            message, severity = f"Run {run_id} {status}.", "information"
+        except Exception as exc:  # a dead server or bad profile: say so, keep the app alive
+            message, severity = f"Run {run_id} failed: {exc}", "error"
+        self.app.call_from_thread(self._finished, message, severity)
+
+    def _finished(self, message: str, severity: str) -> None:
+        self.control = None
+        self.notify(message, severity=severity, markup=False)
+        self.reload_runs()
+        self.poll()

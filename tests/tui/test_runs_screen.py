@@ -1,0 +1,57 @@
+"""The Runs screen: define a run in the form, run it against a local server, see progress and the gap."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import DataTable, Static, TextArea
+
+from tests.test_evaluate import seed_study
+from tests.test_run_cli import answer_server  # noqa: F401  (fixture)
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.tui.app import ValueGapApp
+
+
+async def wait_for(pilot, condition, timeout=30.0):
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return False
+
+
+async def test_define_start_and_watch_a_run(study, answer_server):  # noqa: F811
+    seed_study(study, 4)
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        area = screen.query_one("#runs-definition", TextArea)
+        assert area.has_focus
+        await pilot.press("s", "x")  # typed into the definition, not start/stop
+        assert area.text.startswith("sx") and screen.control is None
+        area.text = (f'name = "t"\nrepeats = 2\n[[models]]\nname = "tiny"\nendpoints = ["{answer_server}"]\n'
+                     'concurrency = 4\n[dilemmas]\nstatus = ["accepted"]\n')
+        await pilot.click("#runs-plan")
+        assert await wait_for(pilot, lambda: run_store.list_runs(study)
+                              and run_store.get_run(study, 1).status == "finished")
+        assert await wait_for(pilot, lambda: screen.query_one("#runs-gap", DataTable).row_count == 1)
+        progress = str(screen.query_one("#runs-progress", Static).render())
+        assert "16/16" in progress
+        assert screen.query_one("#runs-latest", DataTable).row_count == 8
+
+
+async def test_bad_definition_shows_error(study):
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        screen.query_one("#runs-definition", TextArea).text = "repeats = [oops"
+        await pilot.click("#runs-plan")
+        error = screen.query_one("#runs-form-error", Static)
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if "TOML" in str(error.render()):
+                break
+        assert "not valid TOML" in str(error.render())
+        assert run_store.list_runs(study) == []
