@@ -1,0 +1,182 @@
+"""Throughput, memory and UI responsiveness of a full-size evaluation run.
+
+Plans 616 dilemmas x 25 conditions (baseline + 24 personas) x 2 questions x 5 repeats = 154,000
+requests, and runs them from the Runs screen (headless Textual app, run in its worker) against a
+server in a separate process that answers at most CAPACITY requests/s (a token bucket plus a fixed
+latency). Prints achieved/ideal throughput (target >= 0.9), peak memory of this process (target
+< 300 MB) and key-press latency of the Run screen while the run goes (target < 100 ms).
+
+    python bench/run_throughput.py            # full size (about 3 minutes at 1,000 req/s)
+    python bench/run_throughput.py --small    # 56 dilemmas x 5 conditions x 2 x 2 = 1,120 requests
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from valuegap_tui.catalogue import catalogue  # noqa: E402
+from valuegap_tui.models import ActionOption, AlignmentLabel, Dilemma, DilemmaStatus  # noqa: E402
+from valuegap_tui.store import dilemmas as dilemma_store  # noqa: E402
+from valuegap_tui.store import open_study  # noqa: E402
+from valuegap_tui.store import runs as run_store  # noqa: E402
+
+SERVER = textwrap.dedent('''
+    import asyncio, random, sys, time
+    from aiohttp import web
+    capacity, latency = float(sys.argv[2]), float(sys.argv[3])
+    next_slot = [0.0]
+    async def chat(request):
+        await request.read()
+        now = time.monotonic()
+        slot = max(now, next_slot[0])
+        next_slot[0] = slot + 1.0 / capacity
+        await asyncio.sleep(slot - now + latency)
+        return web.json_response({"choices": [{"message": {"content": random.choice("ABCDEF")},
+                                  "finish_reason": "stop"}], "usage": {"prompt_tokens": 200, "completion_tokens": 1}})
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+''')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed_study(study, n_dilemmas: int, n_personas: int) -> list[str]:
+    cat = catalogue()
+    dilemmas = []
+    for value in cat.values:
+        for topic in cat.topics:
+            if len(dilemmas) >= n_dilemmas:
+                break
+            options = [ActionOption(text=f"Option {k} about {value.name} in {topic.name}: act accordingly.", label=label)
+                       for k, label in enumerate(AlignmentLabel.ordered())]
+            scenario = (f"You are a manager facing a choice about {topic.name.lower()}. Colleagues disagree, the stakes "
+                        f"are real, and {value.name.lower()} is in question. " * 3)
+            dilemmas.append(Dilemma(value=value.id, topic=topic.id, scenario=scenario, options=options,
+                                    status=DilemmaStatus.ACCEPTED))
+    dilemma_store.save_many(study, dilemmas, who="bench", action="import")
+    from valuegap_tui import personas as persona_model
+    from valuegap_tui.store import personas as persona_store
+
+    generated = [p for p in persona_model.generate_personas(seed=0, incongruous=max(0, n_personas - 8))
+                 if p.id != "baseline"][:n_personas]
+    persona_store.save_many(study, generated)
+    return [p.id for p in generated]
+
+
+async def press_keys(pilot, screen, stop_at, done) -> None:
+    while time.monotonic() < stop_at and not done():
+        await pilot.press("down")
+        await pilot.pause(0.1)
+        await pilot.press("up")
+        await pilot.pause(0.1)
+
+
+async def drive(study, definition_text: str, deadline_s: float) -> dict:
+    from valuegap_tui.tui.app import ValueGapApp
+
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        from textual.widgets import TextArea
+
+        screen.query_one("#runs-definition", TextArea).text = definition_text
+        started = time.monotonic()
+        await pilot.click("#runs-plan")
+        while not run_store.list_runs(study):
+            await pilot.pause(0.1)
+        run_id = run_store.list_runs(study)[0].id
+        while run_store.get_run(study, run_id).status == "planned":
+            await pilot.pause(0.05)
+        sent_from = time.monotonic()
+        planned_s = sent_from - started
+        screen.query_one("#runs-table").focus()
+        screen.key_latencies.clear()
+
+        def finished() -> bool:
+            return screen.control is None and run_store.get_run(study, run_id).status in ("finished", "stopped")
+
+        await press_keys(pilot, screen, sent_from + deadline_s, finished)
+        while not finished() and time.monotonic() < sent_from + deadline_s:
+            await pilot.pause(0.2)
+        elapsed = time.monotonic() - sent_from
+        if not finished():
+            screen.action_stop()
+            while screen.control is not None:
+                await pilot.pause(0.2)
+        return {"run_id": run_id, "elapsed": elapsed, "planned_s": planned_s,
+                "latencies": list(screen.key_latencies)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="a small plan for a quick check")
+    parser.add_argument("--medium", action="store_true", help="616 dilemmas x 5 conditions x 2 x 2 = 12,320 requests")
+    parser.add_argument("--capacity", type=float, default=1000.0, help="server capacity, requests/s")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="server latency per request")
+    parser.add_argument("--concurrency", type=int, default=256)
+    args = parser.parse_args()
+    n_dilemmas, n_personas, repeats = (56, 4, 2) if args.small else (616, 4, 2) if args.medium else (616, 24, 5)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "server.py"
+        script.write_text(SERVER)
+        server = subprocess.Popen([sys.executable, str(script), str(port), str(args.capacity),
+                                   str(args.latency_ms / 1000)])
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            study = open_study(Path(tmp) / "bench.db", create=True)
+            persona_ids = seed_study(study, n_dilemmas, n_personas)
+            definition = (f'name = "bench"\nrepeats = {repeats}\npersonas = {persona_ids!r}\n'
+                          f'[[models]]\nname = "bench-model"\nendpoints = ["http://127.0.0.1:{port}/v1"]\n'
+                          f'concurrency = {args.concurrency}\n[dilemmas]\nstatus = ["accepted"]\n').replace("'", '"')
+            expected = n_dilemmas * (n_personas + 1) * 2 * repeats
+            result = asyncio.run(drive(study, definition, deadline_s=expected / args.capacity * 3 + 30))
+            progress = run_store.progress(study, result["run_id"])
+            run = run_store.get_run(study, result["run_id"])
+            result["sending_s"] = (datetime.fromisoformat(run.finished_at)
+                                   - datetime.fromisoformat(run.started_at)).total_seconds()
+        finally:
+            server.kill()
+            server.wait(timeout=10)
+    # Sending time as the run recorded it: from its start to its finish (both stored by the run).
+    sending_s = result["sending_s"] or result["elapsed"]
+    achieved = progress.responses / sending_s
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lat = sorted(result["latencies"]) or [float("nan")]
+    print(f"plan: {n_dilemmas} dilemmas x {n_personas + 1} conditions x 2 questions x {repeats} repeats = "
+          f"{expected} requests (planned and stored in {result['planned_s']:.1f} s)")
+    print(f"answered {progress.answered}, invalid {progress.invalid}, pending {progress.pending}, "
+          f"responses {progress.responses} in {sending_s:.1f} s")
+    print(f"throughput: {achieved:.0f} req/s of ideal {args.capacity:.0f} -> {achieved / args.capacity:.2f} (target >= 0.9)")
+    print(f"peak memory (this process: app + run): {peak_mb:.0f} MB (target < 300 MB)")
+    print(f"key-press latency over {len(lat)} keys: median {1000 * statistics.median(lat):.1f} ms, "
+          f"worst {1000 * lat[-1]:.1f} ms (target < 100 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
