@@ -38,6 +38,7 @@ RETRYABLE_KINDS = {"http_429", "http_5xx", "timeout", "connection"}
 RETRY_AFTER_CAP_S = 120.0
 #: the json_schema name used when choices are sent as an enum
 CHOICE_SCHEMA_NAME = "choice"
+JSON_CHOICE_MIN_TOKENS = 64
 
 
 class TransportError(Exception):
@@ -407,6 +408,9 @@ class ModelPool:
     def _add_constraint(self, body: dict[str, Any], choices: list[str]) -> None:
         if self.constraint == "json_schema":
             body["response_format"] = choice_response_format(choices)
+            # the JSON wrapper (and the whitespace a grammar allows in it) costs tokens a bare letter does not
+            if body.get("max_tokens") is not None:
+                body["max_tokens"] = max(body["max_tokens"], JSON_CHOICE_MIN_TOKENS)
         elif self.constraint == "guided_choice":
             body["guided_choice"] = choices  # vLLM < 0.12
         else:
@@ -485,9 +489,14 @@ def build_client(
     concurrency: int | None = None,
     transport: str | None = None,
     constraint: str | None = None,
+    study: Any = None,
     **settings: Any,
 ) -> ModelPool:
-    """A pool for ``profile``, or for a single ``base_url`` (tests, --base-url)."""
+    """A pool for ``profile``, or for a single ``base_url`` (tests, --base-url).
+
+    With a ``study``, choices are sent in the constraint style its last probe of the first endpoint
+    found to hold (unless the profile or ``constraint`` names one).
+    """
     if profile is None:
         if base_url is None:
             from valuegap_tui.server.profiles import get_profile
@@ -503,6 +512,10 @@ def build_client(
             updates["endpoints"] = [e.model_copy(update={"concurrency": concurrency}) for e in profile.endpoints]
         if updates:
             profile = profile.model_copy(update=updates)
+    if constraint is None and study is not None and profile.constraint == "auto":
+        from valuegap_tui.store.server import constraint_style_for
+
+        constraint = constraint_style_for(study, profile.endpoints[0].url)
     return ModelPool(profile, transport=transport, constraint=constraint)
 
 

@@ -153,6 +153,10 @@ async def probe_endpoint(
         findings.models = await list_models(endpoint)
     except Exception as exc:  # a probe reports, it never crashes on a bad server
         findings.notes.append(f"/v1/models: {exc}")
+    if not findings.healthy and not findings.models:
+        findings.notes.append("server not reachable: the chat features were not probed")
+        findings.duration_s = time.perf_counter() - started
+        return findings
     findings.model = model or profile.model or (findings.models[0]["id"] if findings.models else None)
     for m in findings.models:
         if m["id"] == findings.model and isinstance(m.get("max_model_len"), int):
