@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import random
 from collections import Counter
@@ -188,3 +189,26 @@ def test_stop_then_resume_asks_only_unanswered(study):
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
     assert max(client.calls.values()) == 1  # nothing asked twice
     assert len(run_store.responses_of(study, run_id)) == first.total
+
+
+def test_logprob_distribution_maps_to_options(study):
+    seed_study(study, 1)
+    run_id = create_run(study, definition(repeats=2, answer_mode="logprobs"))
+    logprobs = {"A": math.log(0.6), "B": math.log(0.2), " C": math.log(0.1), "Hello": math.log(0.1)}
+
+    class Logprobs(PlantedClient):
+        async def complete(self, request, *, model=None):
+            assert request.logprobs and request.top_logprobs
+            return CompletionRecord(text="A", finish_reason="stop", first_token_logprobs=logprobs)
+
+    asyncio.run(execute_run(study, run_id, {"m": Logprobs([1] * 6, [1] * 6)}))
+    items = {i.id: i for i in run_store.all_items(study, run_id)}
+    for response in run_store.responses_of(study, run_id):
+        permutation = items[response["item_id"]].permutation
+        distribution = json.loads(response["distribution_json"])
+        assert distribution[int(permutation[0])] == pytest.approx(0.6 / 0.9, abs=1e-5)
+        assert distribution[int(permutation[2])] == pytest.approx(0.1 / 0.9, abs=1e-5)
+        assert response["covered_mass"] == pytest.approx(0.9)
+        assert response["choice"] == int(permutation[0])
+    frame = run_store.load_answer_frame(study, run_id)
+    assert np.allclose(np.nansum(frame.distribution, axis=1), 1.0)

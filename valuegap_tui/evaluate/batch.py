@@ -9,7 +9,7 @@ from pathlib import Path
 from valuegap_tui.evaluate.clients import pool_for
 from valuegap_tui.evaluate.execute import score_attempt
 from valuegap_tui.evaluate.questions import build_request, option_texts, user_message
-from valuegap_tui.server.client import first_token_logprobs
+from valuegap_tui.server.client import first_token_logprobs, unwrap_choice
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
@@ -59,8 +59,9 @@ def _record(line: dict) -> CompletionRecord:
     choice = body["choices"][0]
     message = choice.get("message") or {}
     usage = body.get("usage") or {}
+    text = message.get("content")
     return CompletionRecord(
-        text=message.get("content"), reasoning=message.get("reasoning") or message.get("reasoning_content"),
+        text=unwrap_choice(text) if isinstance(text, str) else text, reasoning=message.get("reasoning") or message.get("reasoning_content"),
         finish_reason=choice.get("finish_reason"), prompt_tokens=usage.get("prompt_tokens"),
         completion_tokens=usage.get("completion_tokens"), first_token_logprobs=first_token_logprobs(choice.get("logprobs")),
         endpoint="batch",
@@ -95,7 +96,8 @@ def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
                 continue
             texts = option_texts(dilemmas[item.dilemma_id], item.question)
             shown = [texts[int(o)] for o in item.permutation]
-            attempts.append(score_attempt(item, _record(line), attempt, shown, run.definition.max_attempts))
+            attempts.append(score_attempt(item, _record(line), attempt, shown, run.definition.max_attempts,
+                                          run.definition.answer_mode))
     run_store.record_attempts(study, run_id, attempts)
     remaining = run_store.progress(study, run_id).pending
     run_store.set_status(study, run_id, "finished" if remaining == 0 else "stopped")

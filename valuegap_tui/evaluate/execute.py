@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from valuegap_tui.evaluate.plan import LETTERS
 from valuegap_tui.evaluate.questions import SCORES, build_request, option_texts, read_reply, user_message
-from valuegap_tui.server.types import ChatClient
+from valuegap_tui.server.types import AnswerMode, ChatClient
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
 
@@ -53,9 +53,10 @@ class Counters:
         return time.monotonic() - self.started
 
 
-def score_attempt(item: run_store.ItemRow, record, attempt: int, shown: list[str], max_attempts: int) -> run_store.Attempt:
+def score_attempt(item: run_store.ItemRow, record, attempt: int, shown: list[str], max_attempts: int,
+                  mode=AnswerMode.TEXT) -> run_store.Attempt:
     """Turn a reply into a stored attempt: letter -> option through the permutation -> score."""
-    reading = read_reply(record, shown)
+    reading = read_reply(record, shown, mode)
     position = reading.position
     choice = int(item.permutation[position]) if position is not None else None
     distribution = None
@@ -73,7 +74,8 @@ def score_attempt(item: run_store.ItemRow, record, attempt: int, shown: list[str
         score=SCORES[choice] if choice is not None else None, raw_text=record.text, reasoning=record.reasoning,
         distribution=distribution, covered_mass=reading.covered_mass, latency_s=record.latency_s,
         prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens,
-        finish_reason=record.finish_reason, error=record.error, error_kind=record.error_kind,
+        finish_reason=record.finish_reason, error=record.error or (reading.reason if position is None else None),
+        error_kind=record.error_kind,
         endpoint=record.endpoint,
     )
 
@@ -113,7 +115,7 @@ class RunExecutor:
             from valuegap_tui.server.types import CompletionRecord
 
             record = CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="client")
-        return score_attempt(item, record, attempt, shown, self.definition.max_attempts)
+        return score_attempt(item, record, attempt, shown, self.definition.max_attempts, self.definition.answer_mode)
 
     # --- per model ------------------------------------------------------------------------------
     def _limit(self, model: str) -> int:

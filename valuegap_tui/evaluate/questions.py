@@ -8,7 +8,6 @@ the shuffled options last.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +18,7 @@ from valuegap_tui.evaluate.plan import LETTERS
 from valuegap_tui.models import Dilemma
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.runs import RunDefinition
+from valuegap_tui.server.answers import parse_answer, parse_text
 from valuegap_tui.server.types import AnswerMode, ChatRequest
 
 TEMPLATES = ("value_question", "action_question")
@@ -71,8 +71,6 @@ def build_request(definition: RunDefinition, system_text: str | None, user_text:
 
 
 # --- reading answers ---------------------------------------------------------------------------
-_STANDALONE = re.compile(r"^\W*\(?([A-F])(?:\)|[.:]|\s*$)")
-_ANSWER_IS = re.compile(r"(?i:answer|choice|option|choose|pick|select)\w*\s*(?i:is|:)?\s*\(?([A-F])(?:\b|$)")
 _REFUSAL = re.compile(
     r"\b(I can(?:'|no)t|I cannot|I'm (?:not able|unable)|I am (?:not able|unable)|I won't|I will not|"
     r"as an AI|I do not have (?:personal )?(?:opinions|preferences))", re.I
@@ -87,52 +85,29 @@ class Reading:
     outcome: str  # valid | no_letter | refusal | cut_off | error
     distribution: list[float] | None = None  # per letter position, renormalised over A-F
     covered_mass: float | None = None
+    reason: str = ""
 
 
 def read_letter(text: str | None, shown_texts: list[str]) -> int | None:
-    """The letter a reply chose, or None. Never guesses between candidates."""
+    """The letter a free reply chose (or the one option it quotes), else None. Never guesses."""
     if not text:
         return None
-    body = text.strip().replace("*", "")
-    match = _STANDALONE.match(body)
-    if match:
-        return LETTERS.index(match.group(1))
-    match = _ANSWER_IS.search(body)
-    if match:
-        return LETTERS.index(match.group(1))
-    lowered = body.lower().rstrip(". ")
-    exact = [p for p, t in enumerate(shown_texts) if t.lower().rstrip(". ") == lowered]
-    if len(exact) == 1:
-        return exact[0]
-    return None
+    answer = parse_text(text, LETTERS, dict(zip(LETTERS, shown_texts)))
+    return LETTERS.index(answer.letter) if answer.valid else None
 
 
-def letter_distribution(logprobs: dict[str, float] | None) -> tuple[list[float] | None, float | None]:
-    """First-token top logprobs -> probability per letter (renormalised) and the mass A-F covered."""
-    if not logprobs:
-        return None, None
-    mass = [0.0] * len(LETTERS)
-    for token, logprob in logprobs.items():
-        key = token.strip().strip("(.").upper()
-        if len(key) == 1 and key in LETTERS:
-            mass[LETTERS.index(key)] += math.exp(logprob)
-    covered = sum(mass)
-    if covered <= 0:
-        return None, 0.0
-    return [m / covered for m in mass], min(covered, 1.0)
-
-
-def read_reply(record, shown_texts: list[str]) -> Reading:
+def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMode.TEXT) -> Reading:
+    """Read a record with the shared answer parser and classify what is wrong when it has no answer."""
+    answer = parse_answer(record, mode, letters=LETTERS, options=dict(zip(LETTERS, shown_texts)))
+    distribution = [answer.distribution[letter] for letter in LETTERS] if answer.distribution else None
+    if answer.valid:
+        return Reading(LETTERS.index(answer.letter), "valid", distribution, answer.covered_mass, answer.reason)
     if not record.ok:
-        return Reading(None, "error")
-    distribution, covered = letter_distribution(record.first_token_logprobs)
-    position = read_letter(record.text, shown_texts)
-    if position is not None:
-        return Reading(position, "valid", distribution, covered)
-    if record.finish_reason == "length":
+        outcome = "error"
+    elif record.finish_reason == "length":
         outcome = "cut_off"
     elif record.text and _REFUSAL.search(record.text):
         outcome = "refusal"
     else:
         outcome = "no_letter"
-    return Reading(None, outcome, distribution, covered)
+    return Reading(None, outcome, distribution, answer.covered_mass, answer.reason)
