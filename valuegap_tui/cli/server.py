@@ -12,13 +12,12 @@ ORDER = 80
 
 
 def register(commands) -> None:
-    server = commands.add_parser(
-        "server", help="server profiles and probing (list, probe)",
+    server = add_command(
+        commands, "server", lambda args: server.print_help() or 0, "server profiles and probing (list, probe)",
         description="OpenAI-compatible servers (vLLM, llama-server, the simulator): list the configured\n"
         "profiles, and probe what a server really supports before a study relies on it.",
     )
     sub = server.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
-    server.set_defaults(handler=lambda args: server.print_help() or 0)
 
     listing = add_command(sub, "list", cmd_list, "list server profiles (config file and OPENAI_BASE_URL)")
     listing.add_argument("--config", type=Path, metavar="FILE", help="read [servers] from this TOML file instead")
