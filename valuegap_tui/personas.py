@@ -1,0 +1,319 @@
+"""Personas: levels of the ten WVS-derived variables, their place on the cultural map, their text.
+
+Position on the map. Each variable loads on one dimension and has four ordered levels, from the
+negative pole (traditional / survival) to the positive one (secular-rational / self-expression).
+A level's signed offset from the centre is ``(level - 2.5) / 1.5``: -1, -1/3, +1/3, +1. A persona's
+coordinate on a dimension is the mean offset of that dimension's variables, so it lies in [-1, 1]:
+a max persona sits at +-1 on both axes, a moderate one at +-1/3, and an incongruous dimension (half
+the variables at each pole) near 0.
+
+The generator (``generate_personas``) is deterministic for a given seed: per quadrant one moderate
+(levels 2/3) and one max (levels 1/4) persona, N incongruous personas and the baseline.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import lru_cache
+from string import Template
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from valuegap_tui.catalogue import DIMENSION_POLES, Catalogue, catalogue
+from valuegap_tui.paths import PROMPTS_DIR
+
+PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom"]
+KINDS: tuple[str, ...] = ("baseline", "moderate", "max", "incongruous", "custom")
+BASELINE_ID = "baseline"
+DIMENSIONS: tuple[str, str] = ("traditional_secular", "survival_self_expression")
+PERSONA_TEMPLATE = "persona"
+
+#: Short pole names used in persona names and on the map.
+POLE_LABELS = {
+    "traditional": "traditional",
+    "secular_rational": "secular",
+    "survival": "survival",
+    "self_expression": "self-expression",
+}
+
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def level_offset(level: int) -> float:
+    """A 1-based level as a signed offset in [-1, 1]: -1, -1/3, +1/3, +1."""
+    return (level - 2.5) / 1.5
+
+
+def level_sign(level: int) -> int:
+    """-1 when the level points to the negative pole (1, 2), +1 for the positive pole (3, 4)."""
+    return -1 if level <= 2 else 1
+
+
+class Persona(BaseModel):
+    """A persona: a level (1-4) for every persona variable, or none at all for the baseline."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str
+    name: str = Field(min_length=1, max_length=120)
+    kind: PersonaKind
+    levels: dict[str, int] = Field(default_factory=dict)
+    seed: int | None = None
+    notes: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID_PATTERN.match(value):
+            raise ValueError("must be 1-64 characters: lowercase letters, digits, '-', '_' or '.', starting with a letter or digit")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_one_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value or "\n" in value:
+            raise ValueError("must be a non-empty single line")
+        return value
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_known(cls, levels: dict[str, int]) -> dict[str, int]:
+        if not levels:
+            return levels
+        cat = catalogue()
+        known = [v.id for v in cat.persona_variables]
+        unknown = sorted(set(levels) - set(known))
+        if unknown:
+            raise ValueError(f"unknown variable(s) {', '.join(unknown)}")
+        missing = [v for v in known if v not in levels]
+        if missing:
+            raise ValueError(f"missing level for {', '.join(missing)}")
+        bad = [f"{k}={v}" for k, v in levels.items() if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 4]
+        if bad:
+            raise ValueError(f"levels must be 1-4, got {', '.join(bad)}")
+        # Keep catalogue order so records and rendered text are stable.
+        return {v: levels[v] for v in known}
+
+    @model_validator(mode="after")
+    def _baseline_shape(self) -> "Persona":
+        if self.kind == "baseline" and self.levels:
+            raise ValueError("a baseline persona has no levels")
+        if self.kind != "baseline" and not self.levels:
+            raise ValueError(f"a {self.kind} persona needs a level for every variable")
+        if (self.id == BASELINE_ID) != (self.kind == "baseline"):
+            raise ValueError(f"the baseline persona is the one with id {BASELINE_ID!r} and kind 'baseline'")
+        return self
+
+    @property
+    def position(self) -> tuple[float, float]:
+        """(traditional_secular, survival_self_expression), each in [-1, 1]; (0, 0) for the baseline."""
+        return persona_position(self.levels)
+
+    def to_record(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+def persona_position(levels: dict[str, int], cat: Catalogue | None = None) -> tuple[float, float]:
+    """Mean level offset per dimension (see the module docstring)."""
+    if not levels:
+        return (0.0, 0.0)
+    cat = cat or catalogue()
+    sums = {d: 0.0 for d in DIMENSIONS}
+    counts = {d: 0 for d in DIMENSIONS}
+    for variable in cat.persona_variables:
+        if variable.id in levels:
+            sums[variable.dimension] += level_offset(levels[variable.id])
+            counts[variable.dimension] += 1
+    return tuple(round(sums[d] / counts[d], 6) if counts[d] else 0.0 for d in DIMENSIONS)  # type: ignore[return-value]
+
+
+def variables_by_dimension(cat: Catalogue | None = None) -> dict[str, list[str]]:
+    cat = cat or catalogue()
+    return {d: [v.id for v in cat.persona_variables if v.dimension == d] for d in DIMENSIONS}
+
+
+def opposite_pole_pairs(levels: dict[str, int]) -> list[tuple[str, str]]:
+    """Pairs of variables on the same dimension whose levels point to opposite poles."""
+    pairs = []
+    for ids in variables_by_dimension().values():
+        negative = [v for v in ids if v in levels and level_sign(levels[v]) < 0]
+        positive = [v for v in ids if v in levels and level_sign(levels[v]) > 0]
+        pairs.extend((n, p) for n in negative for p in positive)
+    return pairs
+
+
+def fits_kind(kind: str, levels: dict[str, int]) -> bool:
+    """Whether levels still match what a kind promises (used after an edit)."""
+    if kind == "baseline":
+        return not levels
+    if kind == "custom":
+        return bool(levels)
+    if not levels:
+        return False
+    if kind == "incongruous":
+        return bool(opposite_pole_pairs(levels))
+    wanted = {1, 4} if kind == "max" else {2, 3}
+    if any(level not in wanted for level in levels.values()):
+        return False
+    return not opposite_pole_pairs(levels)
+
+
+def kind_after_edit(kind: str, levels: dict[str, int]) -> str:
+    """The kind an edited persona should have: its old kind while it still fits, else custom."""
+    return kind if fits_kind(kind, levels) else "custom"
+
+
+# --- text ------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    return Template((PROMPTS_DIR / f"{PERSONA_TEMPLATE}.txt").read_text(encoding="utf-8"))
+
+
+def persona_template_text() -> str:
+    """The raw template, for hashing into a run's prompt record."""
+    return _template().template
+
+
+def render_persona_text(persona: Persona) -> str | None:
+    """The system message for a persona, or None for the baseline (no system message)."""
+    if persona.kind == "baseline" or not persona.levels:
+        return None
+    cat = catalogue()
+    lines = []
+    for variable in cat.persona_variables:
+        level = persona.levels[variable.id]
+        lines.append(f"- {variable.name}: {variable.measures} -> {variable.levels[level - 1].text}")
+    return _template().substitute(lines="\n".join(lines)).rstrip("\n")
+
+
+# --- generator -------------------------------------------------------------------------------------
+#: Quadrants as (traditional_secular sign, survival_self_expression sign), in a fixed order.
+QUADRANTS: tuple[tuple[int, int], ...] = ((-1, -1), (-1, 1), (1, -1), (1, 1))
+
+
+def quadrant_name(ts_sign: int, sse_sign: int) -> str:
+    ts = POLE_LABELS[DIMENSION_POLES["traditional_secular"][0 if ts_sign < 0 else 1]]
+    sse = POLE_LABELS[DIMENSION_POLES["survival_self_expression"][0 if sse_sign < 0 else 1]]
+    return f"{ts}/{sse}"
+
+
+def _quadrant_slug(ts_sign: int, sse_sign: int) -> str:
+    return quadrant_name(ts_sign, sse_sign).replace("/", "-")
+
+
+def _pointing(sign: int, extreme: bool) -> int:
+    if extreme:
+        return 1 if sign < 0 else 4
+    return 2 if sign < 0 else 3
+
+
+def baseline_persona() -> Persona:
+    return Persona(id=BASELINE_ID, name="baseline (no persona)", kind="baseline", notes="no system message")
+
+
+def quadrant_persona(kind: Literal["moderate", "max"], ts_sign: int, sse_sign: int, seed: int | None = None) -> Persona:
+    by_dim = variables_by_dimension()
+    signs = {"traditional_secular": ts_sign, "survival_self_expression": sse_sign}
+    levels = {v: _pointing(signs[d], kind == "max") for d, ids in by_dim.items() for v in ids}
+    return Persona(
+        id=f"{kind}-{_quadrant_slug(ts_sign, sse_sign)}",
+        name=f"{kind} {quadrant_name(ts_sign, sse_sign)}",
+        kind=kind,
+        levels=levels,
+        seed=seed,
+    )
+
+
+def _splits(ids: list[str], rng: random.Random) -> list[tuple[list[str], list[str]]]:
+    """Every way to send some of ids to the negative pole and the rest to the positive one.
+
+    Most balanced splits first (the sharpest contradiction); the seed orders splits within a tier.
+    """
+    splits = []
+    for mask in range(1, 2 ** len(ids) - 1):
+        negative = [v for i, v in enumerate(ids) if mask >> i & 1]
+        splits.append((negative, [v for v in ids if v not in negative]))
+    rng.shuffle(splits)
+    splits.sort(key=lambda split: abs(len(split[0]) - len(split[1])))  # stable: keeps the seeded order
+    return splits
+
+
+def incongruous_personas(count: int, seed: int = 0) -> list[Persona]:
+    """``count`` distinct personas that each split one dimension's variables between its two poles.
+
+    Systematic enumeration: every split of a dimension's variables into a negative and a positive
+    group, the most balanced first, alternating between the two dimensions; the other dimension
+    leans one step off the centre, alternating between its poles. The split dimension uses extreme
+    levels (1 and 4) so the contradiction is unmistakable. The seed orders the splits within each
+    balance tier and decides which dimension and lean come first.
+    """
+    rng = random.Random(seed)
+    cat = catalogue()
+    by_dim = variables_by_dimension(cat)
+    dims = list(DIMENSIONS)
+    rng.shuffle(dims)
+    first_lean = rng.choice((-1, 1))
+    plans = {}
+    for dim in dims:
+        splits = _splits(by_dim[dim], rng)
+        # Each split with one lean, then (once every split is used) with the other.
+        plans[dim] = [(neg, pos, first_lean * (1 if j % 2 == 0 else -1) * (1 if r == 0 else -1))
+                      for r in (0, 1) for j, (neg, pos) in enumerate(splits)]
+    available = sum(len(plan) for plan in plans.values())
+    if count > available:
+        raise ValueError(f"at most {available} distinct incongruous personas exist, asked for {count}")
+    order = [(dim, plans[dim][j]) for j in range(max(map(len, plans.values()))) for dim in dims if j < len(plans[dim])]
+    names = lambda ids: ", ".join(cat.variable(v).name for v in ids)  # noqa: E731
+    personas: list[Persona] = []
+    for number, (dim, (negative, positive, lean)) in enumerate(order[:count], start=1):
+        other = DIMENSIONS[1 - DIMENSIONS.index(dim)]
+        levels = {v: 1 for v in negative} | {v: 4 for v in positive}
+        levels |= {v: _pointing(lean, extreme=False) for v in by_dim[other]}
+        neg_pole, pos_pole = (POLE_LABELS[p] for p in DIMENSION_POLES[dim])
+        notes = (
+            f"{neg_pole}: {names(negative)}; {pos_pole}: {names(positive)}; "
+            f"leans {POLE_LABELS[DIMENSION_POLES[other][0 if lean < 0 else 1]]}"
+        )
+        personas.append(
+            Persona(id=f"incongruous-{number}", name=f"incongruous #{number}", kind="incongruous",
+                    levels=levels, seed=seed, notes=notes)
+        )
+    return personas
+
+
+def generate_personas(seed: int = 0, incongruous: int = 4) -> list[Persona]:
+    """The default set: baseline, a moderate and a max persona per quadrant, ``incongruous`` more."""
+    if incongruous < 0:
+        raise ValueError("the number of incongruous personas cannot be negative")
+    personas = [baseline_persona()]
+    for kind in ("moderate", "max"):
+        personas.extend(quadrant_persona(kind, ts, sse, seed=seed) for ts, sse in QUADRANTS)
+    personas.extend(incongruous_personas(incongruous, seed=seed))
+    return personas
+
+
+def ensure_default_personas(study, seed: int = 0, incongruous: int = 4) -> list["Persona"]:
+    """Store the default set in a study unless those ids are already there; returns every persona."""
+    from valuegap_tui.store import personas as persona_store
+
+    wanted = generate_personas(seed=seed, incongruous=incongruous)
+    missing = [p for p in wanted if not persona_store.exists(study, p.id)]
+    if missing:
+        persona_store.save_many(study, missing)
+    return persona_store.list_all(study)
+
+
+def duplicate_persona(persona: Persona, existing_ids: set[str]) -> Persona:
+    """A copy with a fresh id and name (same kind and levels); the baseline is unique, so it is refused."""
+    if persona.kind == "baseline":
+        raise ValueError("the baseline has no levels to copy")
+    base = re.sub(r"-copy(-\d+)?$", "", persona.id)
+    number = 1
+    while (candidate := f"{base}-copy" + (f"-{number}" if number > 1 else "")) in existing_ids:
+        number += 1
+    suffix = " (copy)" if number == 1 else f" (copy {number})"
+    return Persona(id=candidate, name=f"{persona.name}{suffix}"[:120], kind=persona.kind,
+                   levels=dict(persona.levels), seed=persona.seed, notes=persona.notes)
