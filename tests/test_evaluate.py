@@ -212,3 +212,29 @@ def test_logprob_distribution_maps_to_options(study):
         assert response["choice"] == int(permutation[0])
     frame = run_store.load_answer_frame(study, run_id)
     assert np.allclose(np.nansum(frame.distribution, axis=1), 1.0)
+
+
+def test_answer_frame_matches_slow_path_and_live_gap(study):
+    from valuegap_tui.evaluate.live import gap_by_kind
+
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=3))
+    asyncio.run(execute_run(study, run_id, {"m": PlantedClient([0.4, 0.2, 0.1, 0.1, 0.1, 0.1],
+                                                               [0.1, 0.1, 0.1, 0.1, 0.2, 0.4], seed=4)}))
+    frame = run_store.load_answer_frame(study, run_id, chunk=7)  # several chunks
+    items = run_store.all_items(study, run_id)
+    by_id = {r["item_id"]: r for r in run_store.responses_of(study, run_id)}
+    assert len(frame) == len(items)
+    assert list(frame.dilemma.decode()) == [i.dilemma_id for i in items]
+    assert list(frame.score) == [by_id[i.id]["score"] for i in items]
+    assert set(frame.value_type.decode()) <= {"self_direction", "stimulation", "hedonism", "achievement", "power",
+                                              "security", "conformity", "tradition", "benevolence", "universalism"}
+    (baseline,) = gap_by_kind(frame)
+    pairs = {}
+    for i in items:
+        pairs.setdefault((i.dilemma_id, i.repeat), {})[i.question] = by_id[i.id]["score"]
+    expected_rate = np.mean([np.sign(p[0]) == np.sign(p[1]) for p in pairs.values()])
+    expected_distance = np.mean([abs(p[0] - p[1]) / 6 for p in pairs.values()])
+    assert baseline.pairs == len(pairs)
+    assert baseline.alignment_rate == pytest.approx(expected_rate)
+    assert baseline.alignment_distance == pytest.approx(expected_distance)

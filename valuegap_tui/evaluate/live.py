@@ -27,23 +27,22 @@ class KindGap:
 def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
     if len(frame) == 0:
         return []
+    # One integer per (model, persona, dilemma, repeat); pair value and action answers on it.
+    dims = [len(frame.model.labels), len(frame.persona.labels), len(frame.dilemma.labels), int(frame.repeat.max()) + 1]
+    key = np.ravel_multi_index((frame.model.codes, frame.persona.codes, frame.dilemma.codes,
+                                frame.repeat.astype(np.int64)), dims)
     ok = frame.valid
-    key = np.stack([frame.model.codes, frame.persona.codes, frame.dilemma.codes, frame.repeat.astype(np.int32)], 1)
-    rows = {}
-    for question in (0, 1):
-        mask = ok & (frame.question == question)
-        rows[question] = {tuple(k): (s, kc) for k, s, kc in
-                          zip(key[mask].tolist(), frame.score[mask].tolist(), frame.persona_kind.codes[mask].tolist())}
-    by_kind: dict[int, list[tuple[float, float]]] = {}
-    for k, (v, kind) in rows[0].items():
-        other = rows[1].get(k)
-        if other is not None:
-            by_kind.setdefault(kind, []).append((v, other[0]))
+    value_rows = np.flatnonzero(ok & (frame.question == 0))
+    action_rows = np.flatnonzero(ok & (frame.question == 1))
+    _, vi, ai = np.intersect1d(key[value_rows], key[action_rows], assume_unique=False, return_indices=True)
+    v, a = frame.score[value_rows[vi]], frame.score[action_rows[ai]]
+    kinds = frame.persona_kind.codes[value_rows[vi]]
+    agree, distance = np.sign(v) == np.sign(a), np.abs(v - a) / 6
     result = {}
-    for kind, pairs in by_kind.items():
-        arr = np.asarray(pairs)
-        result[frame.persona_kind.labels[kind]] = (len(arr), float(np.mean(np.sign(arr[:, 0]) == np.sign(arr[:, 1]))),
-                                                   float(np.mean(np.abs(arr[:, 0] - arr[:, 1])) / 6))
+    for code, label in enumerate(frame.persona_kind.labels):
+        mask = kinds == code
+        if mask.any():
+            result[label] = (int(mask.sum()), float(agree[mask].mean()), float(distance[mask].mean()))
     base = result.get("baseline")
     order = ["baseline", "moderate", "max", "incongruous", "custom"]
     return [

@@ -274,44 +274,93 @@ def response_rate(study: Study, run_id: int, seconds: float = 10.0) -> float:
 
 
 # --- the metrics input ---------------------------------------------------------------------------
-def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
-    """Finished items (answered or invalid) as column arrays, from one query."""
-    rows = study.db.execute(
-        "SELECT i.model, i.persona_id, p.kind, i.dilemma_id, d.value_id, d.topic_id, i.question, i.repeat,"
-        " i.score, i.position, i.choice, i.refusal, i.distribution_json"
-        " FROM run_items i"
+def _codes(keys: list, labels_of: dict) -> tuple[dict, tuple[str, ...]]:
+    """key -> code into sorted labels (the order ``Codes.encode`` would give)."""
+    labels = tuple(sorted(set(labels_of.values())))
+    index = {label: i for i, label in enumerate(labels)}
+    return {key: index[labels_of[key]] for key in keys}, labels
+
+
+def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFrame:
+    """Finished items (answered or invalid) as column arrays, from one query read in chunks.
+
+    Personas and dilemmas come back as their snapshot rowids and models as plain text, all mapped to
+    codes per chunk, so 200,000 answers never exist as 200,000 Python row tuples at once.
+    """
+    db = study.db
+    personas = db.execute("SELECT rowid, persona_id, kind FROM run_personas WHERE run_id = ?", [run_id]).fetchall()
+    dilemmas = db.execute("SELECT rowid, dilemma_id, value_id, topic_id FROM run_dilemmas WHERE run_id = ?",
+                          [run_id]).fetchall()
+    run = get_run(study, run_id)
+    models = [m.name for m in run.definition.models] if run else []
+    types_of = {v.id: v.type for v in catalogue().values}
+    p_keys, d_keys = [r[0] for r in personas], [r[0] for r in dilemmas]
+    persona_code, persona_labels = _codes(p_keys, {r[0]: r[1] for r in personas})
+    kind_code, kind_labels = _codes(p_keys, {r[0]: r[2] for r in personas})
+    dilemma_code, dilemma_labels = _codes(d_keys, {r[0]: r[1] for r in dilemmas})
+    value_code, value_labels = _codes(d_keys, {r[0]: r[2] for r in dilemmas})
+    type_code, type_labels = _codes(d_keys, {r[0]: types_of.get(r[2], "") for r in dilemmas})
+    topic_code, topic_labels = _codes(d_keys, {r[0]: r[3] for r in dilemmas})
+    model_code, model_labels = _codes(models, {m: m for m in models})
+
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in (
+        "model", "persona", "kind", "dilemma", "value", "type", "topic", "question", "repeat", "score",
+        "position", "choice", "refusal")}
+    distributions: list[np.ndarray] = []
+    cursor = db.execute(
+        "SELECT i.model, p.rowid, d.rowid, i.question, i.repeat, i.score, i.position, i.choice, i.refusal,"
+        " i.distribution_json FROM run_items i"
         " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
         " JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
-        " WHERE i.run_id = ? AND i.status != 'pending' ORDER BY i.id", [run_id]).fetchall()
-    n = len(rows)
-    columns = list(zip(*rows)) if rows else [()] * 13
-    value_codes = Codes.encode(list(columns[4]))
-    types_of = {v.id: v.type for v in catalogue().values}
-    value_type = Codes.encode(np.asarray([types_of.get(v, "") for v in value_codes.labels], dtype=object)
-                              [value_codes.codes] if n else [])
-    distribution = np.full((n, 6), np.nan)
-    for row_index, text in enumerate(columns[12]):
-        if text:
-            distribution[row_index] = json.loads(text)
+        " WHERE i.run_id = ? AND i.status != 'pending' ORDER BY i.id", [run_id])
+    while rows := cursor.fetchmany(chunk):
+        model, prow, drow, question, repeat, score, position, choice, refusal, dist = zip(*rows)
+        n = len(rows)
 
-    def ints(values, dtype, missing):
-        return np.asarray([missing if v is None else v for v in values], dtype=dtype)
+        def mapped(keys, table):
+            return np.fromiter((table[k] for k in keys), dtype=np.int32, count=n)
+
+        parts["model"].append(mapped(model, model_code))
+        parts["persona"].append(mapped(prow, persona_code))
+        parts["kind"].append(mapped(prow, kind_code))
+        parts["dilemma"].append(mapped(drow, dilemma_code))
+        parts["value"].append(mapped(drow, value_code))
+        parts["type"].append(mapped(drow, type_code))
+        parts["topic"].append(mapped(drow, topic_code))
+        parts["question"].append(np.asarray(question, dtype=np.int8))
+        parts["repeat"].append(np.asarray(repeat, dtype=np.int16))
+        parts["score"].append(np.asarray([np.nan if v is None else v for v in score], dtype=np.float64))
+        parts["position"].append(np.asarray([-1 if v is None else v for v in position], dtype=np.int8))
+        parts["choice"].append(np.asarray([-1 if v is None else v for v in choice], dtype=np.int8))
+        parts["refusal"].append(np.asarray(refusal, dtype=bool))
+        block = np.full((n, 6), np.nan)
+        for row_index, text in enumerate(dist):
+            if text:
+                block[row_index] = json.loads(text)
+        distributions.append(block)
+
+    dtypes = {"question": np.int8, "repeat": np.int16, "score": np.float64, "position": np.int8,
+              "choice": np.int8, "refusal": bool}
+
+    def column(name):
+        chunks = parts[name]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtypes.get(name, np.int32))
 
     return AnswerFrame(
-        model=Codes.encode(list(columns[0])),
-        persona=Codes.encode(list(columns[1])),
-        persona_kind=Codes.encode(list(columns[2])),
-        dilemma=Codes.encode(list(columns[3])),
-        value=value_codes,
-        value_type=value_type,
-        topic=Codes.encode(list(columns[5])),
-        question=np.asarray(columns[6], dtype=np.int8),
-        repeat=np.asarray(columns[7], dtype=np.int16),
-        score=np.asarray([np.nan if s is None else s for s in columns[8]], dtype=np.float64),
-        position=ints(columns[9], np.int8, -1),
-        choice=ints(columns[10], np.int8, -1),
-        distribution=distribution,
-        refusal=np.asarray(columns[11], dtype=bool),
+        model=Codes(column("model"), model_labels),
+        persona=Codes(column("persona"), persona_labels),
+        persona_kind=Codes(column("kind"), kind_labels),
+        dilemma=Codes(column("dilemma"), dilemma_labels),
+        value=Codes(column("value"), value_labels),
+        value_type=Codes(column("type"), type_labels),
+        topic=Codes(column("topic"), topic_labels),
+        question=column("question"),
+        repeat=column("repeat"),
+        score=column("score"),
+        position=column("position"),
+        choice=column("choice"),
+        distribution=np.concatenate(distributions) if distributions else np.full((0, 6), np.nan),
+        refusal=column("refusal"),
     )
 
 
