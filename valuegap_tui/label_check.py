@@ -173,3 +173,12 @@ def format_orderings(dilemma: Dilemma, check: review_store.LabelCheck, width: in
         return f"{pos + 1}. {text[: width - 4]}"
 
     return [(short(a), short(b)) for a, b in zip(check.label_order, check.model_order)]
+
+
+def make_client(*, server: str | None = None, base_url: str | None = None, model: str | None = None, concurrency: int = 8):
+    """The shared client for a server profile (or a base URL); ValueError saying why when none is configured."""
+    from valuegap_tui.server.client import build_client
+    from valuegap_tui.server.profiles import get_profile
+
+    profile = None if base_url else get_profile(server)
+    return build_client(profile, base_url=base_url, model=model, concurrency=concurrency)

@@ -39,14 +39,10 @@ def register(commands) -> None:
 
 
 def make_client(server: str | None, base_url: str | None, model: str | None, concurrency: int):
-    from valuegap_tui.server.client import build_client
-    from valuegap_tui.server.profiles import ProfileError, get_profile
-
     try:
-        profile = None if base_url else get_profile(server)
-    except ProfileError as exc:
+        return label_check.make_client(server=server, base_url=base_url, model=model, concurrency=concurrency)
+    except ValueError as exc:
         raise CliError(str(exc), exit_code=2) from None
-    return build_client(profile, base_url=base_url, model=model, concurrency=concurrency)
 
 
 def cmd_check_labels(args) -> int:

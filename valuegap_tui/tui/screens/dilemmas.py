@@ -1,75 +1,661 @@
-"""The Dilemmas screen: the list of a study's dilemmas with a detail pane."""
+"""The Dilemmas screen: review and curate dilemmas by keyboard.
+
+The list holds light rows only (no text) and shows one page of them at a time, so a 10,000-dilemma study
+opens fast. Every change is queued to one writer thread that commits it in order; the status line says
+"saved" only after the commit, and the screen moves on at once without waiting for the disk.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+import asyncio
+import dataclasses
+import queue
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
 
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from valuegap_tui import label_check, review
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.config import ConfigError, load_section, save_section
+from valuegap_tui.models import AlignmentLabel, Dilemma, describe_label_problems
+from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.tui.widgets.labels import label_text
+from valuegap_tui.store import review as review_store
+from valuegap_tui.store.dilemmas import DilemmaRow
+from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
+from valuegap_tui.tui.widgets.labels import SHORT, label_text
+
+PAGE = 200
+COLUMNS = (("value", "Value"), ("type", "Type"), ("topic", "Topic"), ("status", "Status"), ("flags", "Flags"),
+           ("reviewer", "Reviewer"))
+STATUS_ORDER = ("draft", "accepted", "rejected", "needs-edit")
+FILTER_KEYS = ("status", "value", "type", "topic", "flag")
+
+
+class ReviewCommands(Provider):
+    """Every review binding in the command palette, as "Review: <description>"."""
+
+    def _commands(self):
+        screen = self.screen
+        for binding in DilemmasScreen.BINDINGS:
+            yield f"Review: {binding.description}", partial(screen.run_action, binding.action), binding.key
+
+    async def discover(self) -> Hits:
+        for title, run, key in self._commands():
+            yield DiscoveryHit(title, run, help=f"key: {key}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, run, key in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, help=f"key: {key}")
+
+
+@dataclasses.dataclass
+class _Filter:
+    status: str | None = None
+    value: str | None = None
+    type: str | None = None
+    topic: str | None = None
+    flag: str | None = None
+    text: str = ""
+
+    def describe(self) -> str:
+        parts = [f"{k}:{getattr(self, k)}" for k in FILTER_KEYS if getattr(self, k)]
+        return " ".join(parts + ([repr(self.text)] if self.text else []))
+
+
+def parse_filter(query: str) -> _Filter:
+    """"status:draft value:wisdom type:... topic:... flag:label_doubt free words" -> a filter."""
+    cat = catalogue()
+    result, words = _Filter(), []
+    for token in query.split():
+        key, sep, wanted = token.partition(":")
+        if sep and key in FILTER_KEYS and wanted:
+            if key == "value":
+                found = cat.find_value(wanted)
+                wanted = found.id if found else wanted
+            elif key == "topic":
+                found = cat.find_topic(wanted)
+                wanted = found.id if found else wanted
+            elif key == "type":
+                wanted = next((t.id for t in cat.value_types if wanted.lower() in (t.id, t.name.lower())), wanted)
+            setattr(result, key, wanted)
+        else:
+            words.append(token)
+    result.text = " ".join(words)
+    return result
 
 
 class DilemmasScreen(Screen):
+    COMMANDS = {ReviewCommands}
+    BINDINGS = [
+        Binding("a", "decide('accept')", "Accept", id="review.accept"),
+        Binding("r", "decide('reject')", "Reject", id="review.reject"),
+        Binding("n", "decide('needs-edit')", "Needs edit", id="review.needs_edit"),
+        Binding("s", "decide('skip')", "Skip", id="review.skip"),
+        Binding("j", "move(1)", "Next", id="review.next"),
+        Binding("k", "move(-1)", "Previous", id="review.previous"),
+        Binding("u", "undo", "Undo", id="review.undo"),
+        Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("o", "focus_actions", "Actions", id="review.actions"),
+        *[
+            Binding(str(i + 1), f"relabel({i})", f"Label: {SHORT[label]}", show=False, id=f"review.label_{i + 1}")
+            for i, label in enumerate(AlignmentLabel.ordered())
+        ],
+        Binding("slash", "filter", "Filter", id="review.filter"),
+        Binding("h", "history", "History", id="review.history"),
+        Binding("g", "guidelines", "Guidelines", id="review.guidelines"),
+        Binding("b", "toggle_blind", "Blind", id="review.blind"),
+        Binding("c", "check_labels", "Check labels", show=False, id="review.check_labels"),
+        Binding("y", "agreement", "Agreement", show=False, id="review.agreement"),
+        Binding("w", "ask_reviewer", "Reviewer name", show=False, id="review.reviewer"),
+        Binding("escape", "back_to_list", "List", show=False, id="review.back"),
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows: list[DilemmaRow] = []
+        self.filtered: list[DilemmaRow] = []
+        self.position = 0  # index into self.filtered
+        self.page_start = 0
+        self.dilemma: Dilemma | None = None
+        self.filter = _Filter()
+        self.blind_labels: list[AlignmentLabel | None] = [None] * 6
+        self.writes: queue.Queue = queue.Queue()
+        self.pending = 0
+        self.key_at: float | None = None
+        self.latencies_ms: list[float] = []
+        self.opened_in_s: float | None = None
+        self._table_fill = False
+        reviewer = _load_reviewer()
+        self.reviewer: str = reviewer.get("name", "")
+        self.blind: bool = bool(reviewer.get("blind", False))
+
+    # --- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="dilemma-counts", markup=False)
+        yield Input(placeholder="Your reviewer name (kept in the config), then Enter", id="review-name")
+        yield Input(
+            placeholder="filter: status:draft value:wisdom type:... topic:... flag:label_doubt words  (Enter, Esc)",
+            id="review-filter",
+        )
         with Horizontal(id="dilemmas-body"):
             yield DataTable(id="dilemma-table", cursor_type="row", zebra_stripes=True)
-            with VerticalScroll(id="dilemma-detail"):
-                yield Static(id="dilemma-detail-text", markup=False)
+            with Vertical(id="review-side"):
+                with VerticalScroll(id="dilemma-detail"):
+                    yield Static(id="dilemma-detail-text", markup=False)
+                    yield Static(id="review-second", markup=False)
+                yield OptionList(id="review-actions")
+        yield Static(id="review-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        started = time.perf_counter()
+        try:
+            keys = load_section("keys")
+            if keys:
+                self.app.update_keymap({k: str(v) for k, v in keys.items()})
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error")
         table = self.query_one(DataTable)
-        table.add_columns("Value", "Type", "Topic", "Status")
+        for key, title in COLUMNS:
+            table.add_column(title, key=key)
+        self.query_one("#review-filter").display = False
+        self.query_one("#review-name").display = False
+        table.focus()
+        self._writer()
         self.reload()
+        if not self.reviewer:
+            self.action_ask_reviewer()
+        self._set_status("")
+        self.call_after_refresh(self._opened, started)
+
+    def _opened(self, started: float) -> None:
+        self.opened_in_s = time.perf_counter() - started
+
+    def on_resize(self, event) -> None:
+        self.query_one("#dilemmas-body").set_class(self.size.width < 100, "narrow")
+
+    def on_unmount(self) -> None:
+        self.writes.put(None)
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if self.rows:
+            self.reload(keep=self.dilemma.id if self.dilemma else None)
 
-    def reload(self) -> None:
-        study = self.app.study
+    # --- list ----------------------------------------------------------------------------------
+    def reload(self, keep: str | None = None) -> None:
+        self.rows = dilemma_store.list_rows(self.app.study)
+        self.apply_filter(keep=keep)
+
+    def apply_filter(self, keep: str | None = None) -> None:
+        f, cat = self.filter, catalogue()
+        matches = review_store.search_ids(self.app.study, f.text) if f.text else None
+        rows = self.rows
+        if f.status:
+            rows = [r for r in rows if r.status == f.status]
+        if f.value:
+            rows = [r for r in rows if r.value_id == f.value]
+        if f.type:
+            rows = [r for r in rows if cat.value(r.value_id).type == f.type]
+        if f.topic:
+            rows = [r for r in rows if r.topic_id == f.topic]
+        if f.flag:
+            rows = [r for r in rows if f.flag in r.flags]
+        if matches is not None:
+            rows = [r for r in rows if r.id in matches]
+        self.filtered = rows
+        index = next((i for i, r in enumerate(rows) if r.id == keep), 0) if keep else 0
+        self.page_start = -1
+        self.go_to(index)
+        self.update_counts()
+
+    def _cells(self, row: DilemmaRow) -> list[Text]:
         cat = catalogue()
+        value = cat.value(row.value_id)
+        reviewer = "" if self.blind else (row.reviewer or "")
+        # Text cells: DataTable would otherwise read plain strings as markup.
+        return [
+            Text(value.name), Text(cat.value_type(value.type).name), Text(cat.topic(row.topic_id).name),
+            Text(row.status, style=_STATUS_STYLE.get(row.status, "")), Text(",".join(row.flags), style="yellow"),
+            Text(reviewer),
+        ]
+
+    def fill_page(self, start: int) -> None:
         table = self.query_one(DataTable)
+        self._table_fill = True
         table.clear()
-        for row in dilemma_store.list_rows(study):
-            value = cat.value(row.value_id)
-            # Text cells: DataTable would otherwise read plain strings as markup.
-            table.add_row(
-                Text(value.name), Text(cat.value_type(value.type).name), Text(cat.topic(row.topic_id).name),
-                Text(row.status), key=row.id,
+        self.page_start = start
+        for row in self.filtered[start : start + PAGE]:
+            table.add_row(*self._cells(row), key=row.id)
+        self._table_fill = False
+
+    def go_to(self, index: int) -> None:
+        """Make filtered[index] the current dilemma: page the table if needed, move the cursor, show it."""
+        if not self.filtered:
+            self.position = 0
+            self.fill_page(0)
+            self.show(None)
+            return
+        index = max(0, min(index, len(self.filtered) - 1))
+        self.position = index
+        start = index - index % PAGE
+        if start != self.page_start:
+            self.fill_page(start)
+        table = self.query_one(DataTable)
+        if table.cursor_row != index - start:
+            self._table_fill = True
+            table.move_cursor(row=index - start)
+            self._table_fill = False
+        self.show(self.filtered[index].id)
+
+    @on(DataTable.RowHighlighted, "#dilemma-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self._table_fill or event.row_key is None:
+            return
+        index = self.page_start + event.cursor_row
+        if index != self.position and index < len(self.filtered):
+            self.position = index
+            self.show(self.filtered[index].id)
+
+    def update_counts(self) -> None:
+        counts = Counter(r.status for r in self.rows)
+        text = Text()
+        for status in STATUS_ORDER:
+            text.append(f"{status} {counts.get(status, 0)}", style=_STATUS_STYLE.get(status, ""))
+            text.append("  ")
+        shown = f"{self.position + 1 if self.filtered else 0}/{len(self.filtered)}"
+        text.append(f"| {shown} shown of {len(self.rows)}")
+        if self.filter.describe():
+            text.append(f" | filter {self.filter.describe()}", style="italic")
+        text.append(f" | {self.reviewer or 'no reviewer'}", style="bold")
+        if self.blind:
+            text.append(" | BLIND", style="bold reverse")
+        self.query_one("#dilemma-counts", Static).update(text)
+        if not self.rows:
+            self.query_one("#dilemma-detail-text", Static).update(
+                Text("No dilemmas yet: import some (valuegap import) or generate them (F2).")
             )
-        counts = dilemma_store.counts_by(study, "status")
-        total = sum(counts.values())
-        summary = "  ".join(f"{status} {n}" for status, n in sorted(counts.items()))
-        self.query_one("#dilemma-counts", Static).update(
-            f"{total} dilemmas  {summary}" if total else "No dilemmas yet: import some (valuegap import) or generate them (F2)."
-        )
-        if total:
-            self.show_detail(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value:
-            self.show_detail(event.row_key.value)
+    def _replace_row(self, dilemma: Dilemma, reviewer: str) -> None:
+        """Bring a list row up to date after a change, without reloading the list."""
+        for rows in (self.rows, self.filtered):
+            for i, row in enumerate(rows):
+                if row.id == dilemma.id:
+                    rows[i] = dataclasses.replace(
+                        row, status=dilemma.status.value, flags=tuple(dilemma.flags), reviewer=reviewer
+                    )
+                    break
+        index = next((i for i, r in enumerate(self.filtered) if r.id == dilemma.id), None)
+        if index is not None and self.page_start <= index < self.page_start + PAGE:
+            table = self.query_one(DataTable)
+            for (key, _title), cell in zip(COLUMNS, self._cells(self.filtered[index])):
+                table.update_cell(dilemma.id, key, cell)
+        self.update_counts()
 
-    def show_detail(self, dilemma_id: str) -> None:
-        dilemma = dilemma_store.get(self.app.study, dilemma_id)
-        if dilemma is None:
+    # --- detail --------------------------------------------------------------------------------
+    def show(self, dilemma_id: str | None) -> None:
+        study = self.app.study
+        self.dilemma = dilemma_store.get(study, dilemma_id) if dilemma_id else None
+        if self.dilemma is not None and self.blind:
+            self.blind_labels = review.blind_labels(study, self.dilemma.id, self.reviewer)
+        self.draw_detail()
+        self.update_counts()
+        if self.key_at is not None:
+            self.call_after_refresh(self._drawn)
+
+    def _drawn(self) -> None:
+        if self.key_at is not None:
+            self.latencies_ms.append((time.perf_counter() - self.key_at) * 1000)
+            self.key_at = None
+
+    def display_order(self) -> list[int]:
+        """Option positions in display order: stored order, or shuffled per reviewer in blind mode."""
+        order = list(range(len(self.dilemma.options)))
+        if self.blind:
+            random.Random(f"{self.reviewer}:{self.dilemma.id}").shuffle(order)
+        return order
+
+    def draw_detail(self) -> None:
+        detail = self.query_one("#dilemma-detail-text", Static)
+        second = self.query_one("#review-second", Static)
+        actions = self.query_one("#review-actions", OptionList)
+        highlighted = actions.highlighted or 0
+        actions.clear_options()
+        d = self.dilemma
+        if d is None:
+            detail.update(Text("No dilemma matches." if self.rows else ""))
+            second.update("")
             return
         cat = catalogue()
-        value = cat.value(dilemma.value)
+        value = cat.value(d.value)
         text = Text()
-        text.append(f"{value.name}", style="bold")
-        text.append(f" ({value.gloss}) | {cat.topic(dilemma.topic).name} | {dilemma.status.value}\n\n")
-        text.append(dilemma.scenario)
-        text.append("\n\n")
-        for option in dilemma.options_by_alignment():
-            text.append_text(label_text(option.label))
-            text.append(" ")
-            text.append(option.text)
-            text.append("\n")
-        self.query_one("#dilemma-detail-text", Static).update(text)
+        text.append(value.name, style="bold")
+        text.append(f" ({value.gloss})\n", style="italic")
+        text.append(f"{cat.value_type(value.type).name} | {cat.topic(d.topic).name} | ")
+        text.append(d.status.value, style=_STATUS_STYLE.get(d.status.value, ""))
+        if d.flags:
+            text.append(" | " + ", ".join(d.flags), style="yellow")
+        text.append(f" | {d.id}\n\n", style="dim")
+        text.append(d.scenario)
+        detail.update(text)
+        options = []
+        for n, pos in enumerate(self.display_order()):
+            label = self.blind_labels[pos] if self.blind else d.options[pos].label
+            prompt = Text()
+            prompt.append_text(label_text(label) if label else Text(f" {'? unlabelled':<18}", style="reverse"))
+            prompt.append(f" {n + 1}. ")
+            prompt.append(d.options[pos].text)
+            options.append(Option(prompt, id=str(pos)))
+        actions.add_options(options)
+        actions.highlighted = min(highlighted, len(options) - 1)
+        second.update(self._second_opinion(d))
+
+    def _second_opinion(self, d: Dilemma) -> Text:
+        if self.blind:
+            return Text("")
+        check = review_store.latest_label_check(self.app.study, d.id)
+        if check is None:
+            return Text("")
+        text = Text("\n")
+        verdict = "DOUBTFUL" if check.doubtful else "agrees"
+        text.append(f"Second opinion ({check.model}): {verdict}, spearman {check.spearman:+.2f}, "
+                    f"{check.sign_errors} sign errors\n", style="bold yellow" if check.doubtful else "bold")
+        text.append(f"{'by labels':<38} by model\n", style="underline")
+        for by_labels, by_model in label_check.format_orderings(d, check, width=36):
+            text.append(f"{by_labels:<38} {by_model}\n")
+        return text
+
+    def selected_option(self) -> int | None:
+        actions = self.query_one("#review-actions", OptionList)
+        if self.dilemma is None or actions.highlighted is None:
+            return None
+        return int(actions.get_option_at_index(actions.highlighted).id)
+
+    # --- writes --------------------------------------------------------------------------------
+    @work(thread=True, exit_on_error=False, group="review-writer")
+    def _writer(self) -> None:
+        """Commit queued changes in order, one at a time; report each after its commit."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                job = self.writes.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if job is None:
+                return
+            label, write = job
+            try:
+                result = write()
+            except Exception as exc:  # noqa: BLE001 - every failure is shown, none kills the writer
+                self._from_thread(self._write_failed, label, exc)
+            else:
+                self._from_thread(self._write_done, label, result)
+
+    def _from_thread(self, callback: Callable, *args) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app is closing; the write itself is committed
+
+    def enqueue(self, label: str, write: Callable) -> None:
+        self.pending += 1
+        self._set_status(f"saving {label} ...")
+        self.writes.put((label, write))
+
+    def _write_done(self, label: str, result) -> None:
+        self.pending -= 1
+        if isinstance(result, Dilemma):
+            self._replace_row(result, self.reviewer)
+            if self.dilemma is not None and result.id == self.dilemma.id and not self.pending:
+                self.dilemma = result
+                self.draw_detail()
+        if label == "undo":
+            if result is None:
+                self.notify("nothing to undo")
+            else:
+                index = next((i for i, r in enumerate(self.filtered) if r.id == result.id), None)
+                if index is not None:
+                    self.go_to(index)
+        self._set_status(f"saved {label}")
+
+    def _write_failed(self, label: str, exc: Exception) -> None:
+        self.pending -= 1
+        self._set_status(f"NOT saved {label}: {exc}")
+        self.notify(f"not saved: {exc}", severity="error", markup=False)
+        self.reload(keep=self.dilemma.id if self.dilemma else None)
+
+    def _set_status(self, message: str) -> None:
+        pending = f" ({self.pending} pending)" if self.pending else ""
+        self.query_one("#review-status", Static).update(Text(f"{message}{pending}"))
+
+    def _can_write(self) -> bool:
+        if not self.reviewer:
+            self.notify("enter your reviewer name first", severity="warning")
+            self.action_ask_reviewer()
+            return False
+        return self.dilemma is not None
+
+    # --- actions -------------------------------------------------------------------------------
+    def action_decide(self, decision: str) -> None:
+        if not self._can_write():
+            return
+        self.key_at = time.perf_counter()
+        d, who, study = self.dilemma, self.reviewer, self.app.study
+        decision = review.Decision(decision)
+        if decision is review.Decision.ACCEPT:
+            problems = describe_label_problems(self.blind_labels if self.blind else [o.label for o in d.options])
+            if problems:
+                self.key_at = None
+                self.notify(f"cannot accept: {problems}", severity="error", markup=False)
+                return
+        if decision is not review.Decision.SKIP:
+            if self.blind and decision is review.Decision.ACCEPT:
+                self.enqueue(f"labels for {d.id}", lambda: review.blind_submit(study, d.id, reviewer=who) and None)
+            else:
+                self.enqueue(f"{decision.value} {d.id}", lambda: review.decide(study, d.id, decision, reviewer=who))
+                self._replace_row(d.model_copy(update={"status": review.DECISION_STATUS[decision]}), who)
+        self.go_to(self.position + 1)
+
+    def action_move(self, delta: int) -> None:
+        self.key_at = time.perf_counter()
+        self.go_to(self.position + delta)
+
+    def action_undo(self) -> None:
+        if not self._can_write():
+            return
+        study, who = self.app.study, self.reviewer
+        self.enqueue("undo", lambda: review.undo(study, reviewer=who))
+
+    def action_relabel(self, label_index: int) -> None:
+        if not self._can_write():
+            return
+        pos = self.selected_option()
+        if pos is None:
+            return
+        label = AlignmentLabel.ordered()[label_index]
+        d, who, study = self.dilemma, self.reviewer, self.app.study
+        if self.blind:
+            self.blind_labels = review.swap_labels(self.blind_labels, pos, label)
+            self.enqueue(f"label {d.id}", lambda: review.blind_relabel(study, d.id, pos, label, reviewer=who) and None)
+        else:
+            labels = review.swap_labels([o.label for o in d.options], pos, label)
+            self.dilemma = d.model_copy(
+                update={"options": [o.model_copy(update={"label": l}) for o, l in zip(d.options, labels)]}
+            )
+            self.enqueue(f"relabel {d.id}", lambda: review.relabel(study, d.id, pos, label, reviewer=who))
+        self.draw_detail()
+
+    def action_edit(self) -> None:
+        if not self._can_write():
+            return
+        d = self.dilemma
+        if self.focused is self.query_one("#review-actions"):
+            pos = self.selected_option()
+            field, title, text = pos, f"Edit action {pos + 1} of {d.id}", d.options[pos].text
+        else:
+            field, title, text = "scenario", f"Edit the scenario of {d.id}", d.scenario
+        study, who = self.app.study, self.reviewer
+
+        def done(new_text: str | None) -> None:
+            if new_text is not None and new_text != text:
+                self.enqueue(f"edit {d.id}", lambda: review.edit_text(study, d.id, field, new_text, reviewer=who))
+
+        self.app.push_screen(EditTextScreen(title, text), done)
+
+    def action_focus_actions(self) -> None:
+        actions = self.query_one("#review-actions", OptionList)
+        if self.focused is actions:
+            self.query_one(DataTable).focus()
+        else:
+            actions.focus()
+
+    def action_back_to_list(self) -> None:
+        for input_id in ("#review-filter",):
+            self.query_one(input_id).display = False
+        self.query_one(DataTable).focus()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#review-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#review-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.filter = parse_filter(event.value)
+        keep = self.dilemma.id if self.dilemma else None
+        self.apply_filter(keep=keep)
+        event.input.display = bool(event.value.strip())
+        self.query_one(DataTable).focus()
+
+    def action_ask_reviewer(self) -> None:
+        box = self.query_one("#review-name", Input)
+        box.value = self.reviewer
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#review-name")
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        if not name:
+            self.notify("a reviewer name is needed to record decisions", severity="warning")
+            return
+        self.reviewer = name
+        self._save_reviewer()
+        event.input.display = False
+        self.query_one(DataTable).focus()
+        self.update_counts()
+
+    def _save_reviewer(self) -> None:
+        try:
+            save_section("reviewer", {"name": self.reviewer, "blind": self.blind})
+        except (OSError, ConfigError) as exc:
+            self.notify(f"could not save the config: {exc}", severity="error", markup=False)
+
+    def action_toggle_blind(self) -> None:
+        self.blind = not self.blind
+        if self.reviewer:
+            self._save_reviewer()
+        self.fill_page(self.page_start)
+        self.go_to(self.position)
+        self.notify("blind mode: your own labels, others' hidden" if self.blind else "blind mode off")
+
+    def action_history(self) -> None:
+        if self.dilemma is None:
+            return
+        entries = dilemma_store.history(self.app.study, self.dilemma.id)
+        undone = review_store.undone_ids(self.app.study)
+        body = Text(f"History of {self.dilemma.id} ({len(entries)} revisions, oldest first)\n\n", style="bold")
+        for entry in entries:
+            body.append(f"r{entry.revision:<3} {entry.at[:19]}  {entry.who:<12} {entry.action:<11}")
+            body.append(" (undone)" if entry.id in undone else "", style="dim")
+            body.append(f"  {_describe_change(entry.before, entry.after)}\n")
+        self.app.push_screen(TextViewScreen(body))
+
+    def action_guidelines(self) -> None:
+        path = PROMPTS_DIR / "review_guidelines.md"
+        text = path.read_text(encoding="utf-8") if path.is_file() else "No guidelines file found."
+        self.app.push_screen(GuidelinesScreen(text))
+
+    def action_agreement(self) -> None:
+        pairs, found = review.agreement_report(self.app.study)
+        body = Text("Agreement on the labels (quadratic-weighted kappa)\n\n", style="bold")
+        for line in review.format_agreement(pairs):
+            body.append(line + "\n")
+        body.append(f"\n{len(found)} disagreements, largest first\n", style="bold")
+        for d in found[:200]:
+            labels = ", ".join(f"{rater} {label.score:+d}" for rater, label in sorted(d.labels.items()))
+            body.append(f"{d.dilemma_id} action {d.option + 1}: {labels}\n")
+        self.app.push_screen(TextViewScreen(body))
+
+    def action_check_labels(self) -> None:
+        ids = [r.id for r in self.filtered]
+        if ids:
+            self.notify(f"checking the labels of {len(ids)} dilemmas ...")
+            self._check_labels(ids)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-check")
+    def _check_labels(self, ids: list[str]) -> None:
+        study = self.app.study
+        try:
+            client = label_check.make_client()
+        except Exception as exc:  # noqa: BLE001 - no server configured, bad profile ...
+            self._from_thread(self.notify, f"label check: {exc}", severity="error", markup=False)
+            return
+        dilemmas = [d for d in (dilemma_store.get(study, i) for i in ids) if d is not None]
+
+        async def run():
+            try:
+                return await label_check.check_dilemmas(study, client, dilemmas)
+            finally:
+                await client.aclose()
+
+        outcomes = asyncio.run(run())
+        doubtful = sum(1 for o in outcomes if o.check and o.check.doubtful)
+        errors = sum(1 for o in outcomes if o.error)
+        self._from_thread(self.notify, f"label check: {doubtful} doubtful, {errors} errors")
+        self._from_thread(self.reload, self.dilemma.id if self.dilemma else None)
+
+
+_STATUS_STYLE = {"accepted": "green", "rejected": "red", "needs-edit": "yellow", "draft": ""}
+
+
+def _load_reviewer() -> dict:
+    try:
+        return load_section("reviewer")
+    except ConfigError:
+        return {}
+
+
+def _describe_change(before: Dilemma | None, after: Dilemma) -> str:
+    if before is None:
+        return "created"
+    changes = []
+    if before.status != after.status:
+        changes.append(f"status {before.status.value} -> {after.status.value}")
+    if before.scenario != after.scenario:
+        changes.append("scenario edited")
+    for i, (b, a) in enumerate(zip(before.options, after.options)):
+        if b.text != a.text:
+            changes.append(f"action {i + 1} edited")
+        if b.label != a.label:
+            changes.append(f"action {i + 1} {b.label.score:+d} -> {a.label.score:+d}")
+    if before.flags != after.flags:
+        changes.append(f"flags {','.join(after.flags) or 'none'}")
+    return "; ".join(changes) or "no change"

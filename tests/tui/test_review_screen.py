@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
+
+from valuegap_tui.config import load_section, save_section
+from valuegap_tui.models import AlignmentLabel, DilemmaStatus
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import open_study
+from valuegap_tui.store import review as review_store
+from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
+from tests.conftest import make_dilemma
+
+L = AlignmentLabel.ordered()
+NASTY = "[bold]x[/] [link=http://x]y[/link] \x1b[31mred\x1b[0m [/] [red"
+
+
+def ids(n):
+    return [make_dilemma(variant=i).id for i in range(1, n + 1)]
+
+
+@pytest.fixture
+def filled(study):
+    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 6)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    return study
+
+
+async def settle(pilot, screen):
+    for _ in range(50):
+        await pilot.pause(0.02)
+        if screen.pending == 0 and screen.writes.empty():
+            return
+    raise AssertionError("writes never committed")
+
+
+def status(study, i):
+    return dilemma_store.get(study, ids(5)[i]).status
+
+
+async def test_decision_keys_save_and_move_on(filled):
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DilemmasScreen)
+        await pilot.press("a", "r", "n", "s")
+        await settle(pilot, screen)
+        assert [status(filled, i) for i in range(5)] == [
+            DilemmaStatus.ACCEPTED, DilemmaStatus.REJECTED, DilemmaStatus.NEEDS_EDIT, DilemmaStatus.DRAFT,
+            DilemmaStatus.DRAFT,
+        ]
+        assert screen.dilemma.id == ids(5)[4]
+        history = dilemma_store.history(filled, ids(5)[0])
+        assert (history[-1].who, history[-1].action) == ("ann", "accept")
+        counts = str(screen.query_one("#dilemma-counts", Static).render())
+        assert "accepted 1" in counts and "rejected 1" in counts and "needs-edit 1" in counts
+        await pilot.press("k", "k")
+        assert screen.dilemma.id == ids(5)[2]
+        await pilot.press("j")
+        assert screen.dilemma.id == ids(5)[3]
+
+
+async def test_save_is_committed_promptly_without_waiting_for_ui(filled):
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        # a separate connection (another process would see the same) finds the committed decision
+        other = open_study(filled.path)
+        assert dilemma_store.get(other, ids(5)[0]).status is DilemmaStatus.REJECTED
+        other.close()
+
+
+async def test_undo_key_and_undo_after_restart(filled):
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a", "r")
+        await settle(pilot, app.screen)
+    reopened = open_study(filled.path)
+    app = ValueGapApp(reopened)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u")
+        await settle(pilot, app.screen)
+        assert status(reopened, 1) is DilemmaStatus.DRAFT
+        assert status(reopened, 0) is DilemmaStatus.ACCEPTED
+        await pilot.press("u")
+        await settle(pilot, app.screen)
+        assert status(reopened, 0) is DilemmaStatus.DRAFT
+    reopened.close()
+
+
+async def test_relabel_swaps_and_accept_refuses_incomplete_blind_labels(filled):
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("o", "down", "6")  # action 2 (moderately aligning) -> strongly opposing
+        await settle(pilot, screen)
+        labels = [o.label for o in dilemma_store.get(filled, ids(5)[0]).options]
+        assert labels[1] is AlignmentLabel.STRONGLY_OPPOSING and labels[5] is AlignmentLabel.MODERATELY_ALIGNING
+        await pilot.press("o", "b")  # back to the list, blind mode on
+        assert screen.blind
+        await pilot.press("a")  # no labels of her own yet: refused, stays put
+        await settle(pilot, screen)
+        assert screen.dilemma.id == ids(5)[0]
+        assert review_store.reviewer_labels(filled, ids(5)[0], "ann") is None
+        await pilot.press("o")
+        for i in range(6):
+            await pilot.press(str(i + 1), "down")
+        await settle(pilot, screen)
+        saved = review_store.reviewer_labels(filled, ids(5)[0], "ann")
+        assert saved.complete and sorted(l.rank for l in saved.labels) == list(range(6))
+        # the generator's labels stay hidden: the action list shows only her own
+        shown = " ".join(str(o.prompt) for o in screen.query_one(OptionList).options)
+        assert shown.count("?") == 0
+        await pilot.press("o", "a")
+        await settle(pilot, screen)
+        assert screen.dilemma.id == ids(5)[1]
+    assert load_section("reviewer")["blind"] is True
+
+
+async def test_edit_scenario_and_action_save_and_cancel(filled):
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("e")
+        editor = app.screen.query_one(TextArea)
+        editor.text = "Edited scenario with [bold]markup[/]."
+        await pilot.press("a", "ctrl+s")  # "a" types into the editor, it does not accept
+        await settle(pilot, screen)
+        d = dilemma_store.get(filled, ids(5)[0])
+        assert d.scenario == "aEdited scenario with [bold]markup[/]." and d.status is DilemmaStatus.DRAFT
+        await pilot.press("o", "down", "e")
+        app.screen.query_one(TextArea).text = "A brand new action"
+        await pilot.press("ctrl+s")
+        await settle(pilot, screen)
+        assert dilemma_store.get(filled, ids(5)[0]).options[1].text == "A brand new action"
+        await pilot.press("e")
+        app.screen.query_one(TextArea).text = "discarded"
+        await pilot.press("escape")
+        await settle(pilot, screen)
+        assert dilemma_store.get(filled, ids(5)[0]).options[1].text == "A brand new action"
+
+
+async def test_filter_search_history_guidelines_agreement(filled):
+    dilemma_store.save(filled, make_dilemma(value="wealth", scenario="A party with cake."), who="g", action="create")
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        assert table.row_count == 6
+        await pilot.press("slash")
+        assert isinstance(screen.focused, Input)
+        await pilot.press(*"cake", "enter")
+        assert table.row_count == 1 and screen.dilemma.value == "wealth"
+        await pilot.press("slash")
+        screen.query_one("#review-filter", Input).value = "value:wisdom status:draft"
+        await pilot.press("enter")
+        assert table.row_count == 5
+        await pilot.press("a")
+        await settle(pilot, screen)
+        await pilot.press("h")
+        text = str(app.screen.query_one("#review-view-text", Static).render())
+        assert "created" in text
+        await pilot.press("escape", "g")
+        assert app.screen.query_one("#review-guidelines") is not None
+        await pilot.press("escape", "y")
+        assert "kappa" in str(app.screen.query_one("#review-view-text", Static).render())
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_reviewer_name_is_asked_once_and_letters_do_not_fire_while_typing(study):
+    dilemma_store.save(study, make_dilemma(), who="generator", action="create")
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen.focused, Input)
+        await pilot.press(*"arnsu", "enter")
+        assert load_section("reviewer")["name"] == "arnsu"
+        assert dilemma_store.get(study, make_dilemma().id).status is DilemmaStatus.DRAFT
+        assert len(dilemma_store.history(study, make_dilemma().id)) == 1
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)):
+        assert not app.screen.query_one("#review-name").display
+
+
+async def test_markup_and_escapes_display_literally(study):
+    dilemma_store.save(study, make_dilemma(scenario=NASTY, texts=[f"{NASTY} {i}" for i in range(6)]), who="t", action="create")
+    save_section("reviewer", {"name": "[red]ann[/]"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        detail = str(screen.query_one("#dilemma-detail-text", Static).render())
+        assert "[bold]x[/]" in detail and "[link=http://x]y[/link]" in detail
+        actions = " ".join(str(o.prompt) for o in screen.query_one(OptionList).options)
+        assert "[bold]x[/]" in actions
+        await pilot.press("a", "h")
+        await settle(pilot, screen)
+        await pilot.press("escape")
+        assert "[red]ann[/]" in str(screen.query_one("#dilemma-counts", Static).render())
+
+
+async def test_keys_remappable_and_in_command_palette(filled):
+    save_section("keys", {"review.accept": "z"})
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("z")
+        await settle(pilot, app.screen)
+        assert status(filled, 0) is DilemmaStatus.ACCEPTED
+        from valuegap_tui.tui.screens.dilemmas import ReviewCommands
+
+        titles = [title for title, _run, _key in ReviewCommands(app.screen)._commands()]
+        descriptions = {b.description for b in DilemmasScreen.BINDINGS}
+        assert {f"Review: {d}" for d in descriptions} == set(titles)
