@@ -238,3 +238,4 @@ def test_answer_frame_matches_slow_path_and_live_gap(study):
     assert baseline.pairs == len(pairs)
     assert baseline.alignment_rate == pytest.approx(expected_rate)
     assert baseline.alignment_distance == pytest.approx(expected_distance)
+

@@ -144,3 +144,16 @@ def test_bad_definition_is_a_clear_error(tmp_path, capsys):
     open_study(tmp_path / "s.db", create=True).close()
     assert main(["run", "start", str(bad), "--study", str(tmp_path / "s.db")]) == 2
     assert "models" in capsys.readouterr().err
+
+
+def test_demo_evaluation_against_a_server(study, sample_path, answer_server):
+    from valuegap_tui.evaluate.demo import run_demo_evaluation
+    from valuegap_tui.transfer import read_dilemmas
+    from valuegap_tui.store import dilemmas as dilemma_store
+
+    dilemma_store.save_many(study, read_dilemmas(sample_path), who="t", action="import")
+    run_id = run_demo_evaluation(study, answer_server, dilemmas=3)
+    progress = run_store.progress(study, run_id)
+    assert run_store.get_run(study, run_id).status == "finished"
+    assert progress.answered == progress.total >= 3 * 2 * 2
+    assert study.get_meta("runs.selected") == str(run_id)
