@@ -59,7 +59,7 @@ def exists(study: Study, persona_id: str) -> bool:
 def list_all(study: Study) -> list[Persona]:
     """Every persona: baseline first, then by kind (moderate, max, incongruous, custom), then creation."""
     order = " ".join(f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(KINDS))
-    rows = study.db.query(f"SELECT * FROM personas ORDER BY CASE kind {order} ELSE 99 END, created_at, id")
+    rows = study.db.query(f"SELECT * FROM personas ORDER BY CASE kind {order} ELSE 99 END, created_at, rowid")
     return [_row_to_persona(row) for row in rows]
 
 
