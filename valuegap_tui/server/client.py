@@ -39,6 +39,8 @@ RETRY_AFTER_CAP_S = 120.0
 #: the json_schema name used when choices are sent as an enum
 CHOICE_SCHEMA_NAME = "choice"
 JSON_CHOICE_MIN_TOKENS = 64
+#: the request rate shown per endpoint is averaged over this many seconds
+RATE_WINDOW_S = 5
 
 
 class TransportError(Exception):
@@ -227,15 +229,24 @@ class _EndpointState:
     retries: int = 0
     latency_total: float = 0.0
     last_error: str | None = None
-    recent: deque = field(default_factory=lambda: deque(maxlen=4096))
+    #: completions per whole second, newest last: [second, count] (cheap at thousands per second)
+    recent: deque = field(default_factory=lambda: deque(maxlen=RATE_WINDOW_S + 1))
 
-    def snapshot(self, window_s: float = 10.0) -> EndpointStats:
-        now = time.monotonic()
-        recent = [t for t in list(self.recent) if now - t <= window_s]
+    def count_completion(self) -> None:
+        second = int(time.monotonic())
+        if self.recent and self.recent[-1][0] == second:
+            self.recent[-1][1] += 1
+        else:
+            self.recent.append([second, 1])
+
+    def snapshot(self) -> EndpointStats:
+        now = int(time.monotonic())
+        # whole seconds already over, so the rate does not dip at the start of each second
+        done = sum(n for second, n in list(self.recent) if now - RATE_WINDOW_S <= second < now)
         return EndpointStats(
             url=self.endpoint.display_url, capacity=self.endpoint.concurrency, in_flight=self.in_flight,
             completed=self.completed, errors=self.errors, retries=self.retries,
-            rate_per_s=len(recent) / window_s,
+            rate_per_s=done / RATE_WINDOW_S,
             mean_latency_s=self.latency_total / self.completed if self.completed else None,
             last_error=self.last_error,
         )
@@ -338,7 +349,7 @@ class ModelPool:
             if error is None:
                 state.completed += 1
                 state.latency_total += time.perf_counter() - sent
-                state.recent.append(time.monotonic())
+                state.count_completion()
                 break
             state.errors += 1
             state.last_error = str(error)
