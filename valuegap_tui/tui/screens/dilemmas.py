@@ -130,7 +130,10 @@ class DilemmasScreen(Screen):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows: list[DilemmaRow] = []
+        self.row_index: dict[str, int] = {}
+        self.status_counts: Counter = Counter()
         self.filtered: list[DilemmaRow] = []
+        self.filtered_index: dict[str, int] = {}
         self.position = 0  # index into self.filtered
         self.page_start = 0
         self.dilemma: Dilemma | None = None
@@ -202,6 +205,8 @@ class DilemmasScreen(Screen):
     # --- list ----------------------------------------------------------------------------------
     def reload(self, keep: str | None = None) -> None:
         self.rows = dilemma_store.list_rows(self.app.study)
+        self.row_index = {row.id: i for i, row in enumerate(self.rows)}
+        self.status_counts = Counter(row.status for row in self.rows)
         self.apply_filter(keep=keep)
 
     def apply_filter(self, keep: str | None = None) -> None:
@@ -221,6 +226,7 @@ class DilemmasScreen(Screen):
         if matches is not None:
             rows = [r for r in rows if r.id in matches]
         self.filtered = rows
+        self.filtered_index = {row.id: i for i, row in enumerate(rows)}
         index = next((i for i, r in enumerate(rows) if r.id == keep), 0) if keep else 0
         self.page_start = -1
         self.go_to(index)
@@ -275,7 +281,7 @@ class DilemmasScreen(Screen):
             self.show(self.filtered[index].id)
 
     def update_counts(self) -> None:
-        counts = Counter(r.status for r in self.rows)
+        counts = self.status_counts
         text = Text()
         for status in STATUS_ORDER:
             text.append(f"{status} {counts.get(status, 0)}", style=_STATUS_STYLE.get(status, ""))
@@ -295,18 +301,21 @@ class DilemmasScreen(Screen):
 
     def _replace_row(self, dilemma: Dilemma, reviewer: str) -> None:
         """Bring a list row up to date after a change, without reloading the list."""
-        for rows in (self.rows, self.filtered):
-            for i, row in enumerate(rows):
-                if row.id == dilemma.id:
-                    rows[i] = dataclasses.replace(
-                        row, status=dilemma.status.value, flags=tuple(dilemma.flags), reviewer=reviewer
-                    )
-                    break
-        index = next((i for i, r in enumerate(self.filtered) if r.id == dilemma.id), None)
-        if index is not None and self.page_start <= index < self.page_start + PAGE:
-            table = self.query_one(DataTable)
-            for (key, _title), cell in zip(COLUMNS, self._cells(self.filtered[index])):
-                table.update_cell(dilemma.id, key, cell)
+        i = self.row_index.get(dilemma.id)
+        if i is None:
+            return
+        old = self.rows[i]
+        row = dataclasses.replace(old, status=dilemma.status.value, flags=tuple(dilemma.flags), reviewer=reviewer)
+        self.rows[i] = row
+        self.status_counts[old.status] -= 1
+        self.status_counts[row.status] += 1
+        index = self.filtered_index.get(dilemma.id)
+        if index is not None:
+            self.filtered[index] = row
+            if self.page_start <= index < self.page_start + PAGE:
+                table = self.query_one(DataTable)
+                for (key, _title), cell in zip(COLUMNS, self._cells(row)):
+                    table.update_cell(dilemma.id, key, cell)
         self.update_counts()
 
     # --- detail --------------------------------------------------------------------------------
@@ -430,7 +439,7 @@ class DilemmasScreen(Screen):
             if result is None:
                 self.notify("nothing to undo")
             else:
-                index = next((i for i, r in enumerate(self.filtered) if r.id == result.id), None)
+                index = self.filtered_index.get(result.id)
                 if index is not None:
                     self.go_to(index)
         self._set_status(f"saved {label}")
