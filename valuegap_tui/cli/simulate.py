@@ -1,0 +1,90 @@
+"""simulate: serve the SIMULATED respondent (OpenAI-compatible, no GPU) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+
+from valuegap_tui.cli._common import CliError, add_command
+from valuegap_tui.paths import DEFAULT_STUDY
+
+ORDER = 85
+
+
+def register(commands) -> None:
+    parser = add_command(
+        commands, "simulate", cmd_simulate, "serve a SIMULATED respondent (OpenAI-compatible, no GPU)",
+        description="Start a simulated OpenAI-compatible server on 127.0.0.1 for trying and testing the tool\n"
+        "without a GPU. Its answers come from a planted, seeded behaviour model (a persona-dependent\n"
+        "endorsement of each value, a value-action gap, a position bias), not from a language model.\n"
+        "It knows the labels of the study's dilemmas (--study) and of the dilemmas it writes itself.\n"
+        "Planted parameters: GET /simulator/params. Counters: GET /simulator/stats. See docs/simulator.md.",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 = any free)")
+    parser.add_argument("--seed", type=int, default=0, help="behaviour seed (default 0)")
+    parser.add_argument("--model", default=None, help="model name served (default simulated-respondent)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="time to answer each request")
+    parser.add_argument("--latency-jitter", type=float, default=0.0, help="relative latency jitter, 0..1")
+    parser.add_argument("--capacity", type=int, default=1024, help="requests served at once; more queue")
+    for fault, what in (("429", "429 Too Many Requests (with retry-after)"), ("500", "500 server errors"),
+                        ("timeout", "hangs longer than a client timeout"), ("malformed", "malformed content")):
+        parser.add_argument(f"--fault-{fault}", type=float, default=0.0, metavar="P", help=f"share of {what}")
+    parser.add_argument("--retry-after", type=float, default=0.0, metavar="S", help="retry-after seconds sent with 429")
+    parser.add_argument("--gap", type=float, default=None, metavar="P", help="planted gap probability")
+    parser.add_argument("--position-bias", default=None, metavar="A,B,C,D,E,F", help="planted letter boosts")
+    parser.add_argument("--refusal-rate", type=float, default=None, metavar="P", help="share of refusals in text mode")
+
+
+def _params(args):
+    from valuegap_tui.server.simulator import SimulatorParams
+
+    fields = dict(seed=args.seed, latency_ms=args.latency_ms, latency_jitter=args.latency_jitter,
+                  capacity=args.capacity, fault_429=args.fault_429, fault_500=args.fault_500,
+                  fault_timeout=args.fault_timeout, fault_malformed=args.fault_malformed,
+                  retry_after_s=args.retry_after)
+    if args.model:
+        fields["model_name"] = args.model
+    if args.gap is not None:
+        fields["gap_probability"] = args.gap
+    if args.refusal_rate is not None:
+        fields["refusal_rate"] = args.refusal_rate
+    if args.position_bias:
+        try:
+            bias = tuple(float(x) for x in args.position_bias.split(","))
+        except ValueError:
+            raise CliError("--position-bias takes six numbers separated by commas") from None
+        fields["position_bias"] = bias
+    faults = [args.fault_429, args.fault_500, args.fault_timeout, args.fault_malformed]
+    if any(not 0 <= f <= 1 for f in faults) or sum(faults) > 1:
+        raise CliError("fault shares must each be in 0..1 and add up to at most 1")
+    if args.capacity < 1:
+        raise CliError("--capacity must be at least 1")
+    try:
+        return SimulatorParams(**fields)
+    except ValueError as exc:
+        raise CliError(f"invalid simulator setting: {exc}") from None
+
+
+def cmd_simulate(args) -> int:
+    from valuegap_tui.server.simulator import BANNER, serve_forever
+
+    params = _params(args)
+    study_path = args.study if args.study and args.study.exists() else None
+    if study_path is None and args.study and str(args.study) != str(DEFAULT_STUDY):
+        raise CliError(f"{args.study}: no such study file")
+
+    def announce(port: int, simulator) -> None:
+        print(BANNER)
+        print(f"  base URL   http://127.0.0.1:{port}/v1   model {params.model_name}")
+        print(f"  knows      {len(simulator.by_scenario)} dilemmas" + (f" from {study_path}" if study_path else ""))
+        print(f"  latency    {params.latency_ms:g} ms, capacity {params.capacity} in flight")
+        print(f"  faults     429 {params.fault_429:g}, 500 {params.fault_500:g}, timeout {params.fault_timeout:g}, "
+              f"malformed {params.fault_malformed:g}")
+        print(f"  planted    http://127.0.0.1:{port}/simulator/params   (Ctrl+C stops)", flush=True)
+
+    try:
+        asyncio.run(serve_forever(params, study_path, args.port, announce=announce))
+    except KeyboardInterrupt:
+        print("simulated server stopped")
+    except OSError as exc:
+        raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {exc}") from None
+    return 0

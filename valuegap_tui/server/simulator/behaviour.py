@@ -1,0 +1,213 @@
+"""The behaviour model: from (persona, value, shown options) to the exact answer probabilities.
+
+Model, per (persona, value):
+
+* latent endorsement ``e = base + spread * u(value) + effect * (ts * L_ts(type) + ss * L_ss(type))
+  + incongruity * noise * z(persona, value)``, where (ts, ss) is the persona's map position,
+  ``L`` the value type's loadings, ``u`` and ``z`` fixed pseudo-random numbers from hashes;
+  ``p = sigmoid(e)`` is the probability of taking the value's side.
+* stated answer (value question): side by ``p``, then strength by ``value_extremeness``.
+* chosen action: side by ``q = p (1 - g) + (1 - p) g`` with the planted gap ``g`` (lower for strong
+  personas, higher for incongruous ones), strength by ``action_strength`` (shrunk towards mild).
+* position bias: the probability of the option shown at letter ``l`` is multiplied by
+  ``position_bias[l]`` and the six are renormalised.
+
+The value and the action question are separate requests, so their answers are independent draws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from valuegap_tui.catalogue import catalogue
+from valuegap_tui.personas import DIMENSIONS, level_offset, level_sign, persona_position
+from valuegap_tui.server.simulator.params import SimulatorParams
+
+LETTERS = "ABCDEF"
+PERSONA_HEADER = "You hold the following values and beliefs:"
+
+
+def _unit_hash(*parts: str) -> float:
+    """A fixed number in [0, 1) from strings (stable across processes, unlike hash())."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _normal_hash(*parts: str) -> float:
+    u1 = max(_unit_hash("n1", *parts), 1e-12)
+    u2 = _unit_hash("n2", *parts)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# --- personas ------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _level_lookup() -> dict[tuple[str, str], tuple[str, int]]:
+    """(variable name, level text), lower-cased -> (variable id, 1-based level)."""
+    lookup = {}
+    for variable in catalogue().persona_variables:
+        for index, level in enumerate(variable.levels, start=1):
+            lookup[(variable.name.lower(), level.text.lower())] = (variable.id, index)
+    return lookup
+
+
+@lru_cache(maxsize=4096)
+def parse_persona(system_text: str | None) -> tuple[tuple[tuple[str, int], ...], int]:
+    """Persona levels from a system message, and how many persona lines could not be read.
+
+    Lines look like ``- <variable name>: <measures> -> <level text>``; anything that is not a persona
+    (no header) gives no levels, i.e. the baseline.
+    """
+    if not system_text or PERSONA_HEADER not in system_text:
+        return (), 0
+    lookup = _level_lookup()
+    levels: dict[str, int] = {}
+    unread = 0
+    for line in system_text.splitlines():
+        line = line.strip()
+        if not line.startswith("- "):
+            continue
+        name, _, rest = line[2:].partition(":")
+        _, arrow, level_text = rest.rpartition("->")
+        found = lookup.get((name.strip().lower(), level_text.strip().lower())) if arrow else None
+        if found is None:
+            unread += 1
+        else:
+            levels[found[0]] = found[1]
+    return tuple(sorted(levels.items())), unread
+
+
+@dataclass(frozen=True)
+class PersonaTraits:
+    position: tuple[float, float]
+    #: mean |level offset| over the variables: 0 baseline, 1/3 moderate, 1 max
+    strength: float
+    #: 0 when every dimension points one way, 1 when each is split half and half
+    incongruity: float
+    key: str
+
+
+@lru_cache(maxsize=4096)
+def persona_traits(levels: tuple[tuple[str, int], ...]) -> PersonaTraits:
+    if not levels:
+        return PersonaTraits((0.0, 0.0), 0.0, 0.0, "baseline")
+    as_dict = dict(levels)
+    cat = catalogue()
+    strength = sum(abs(level_offset(v)) for v in as_dict.values()) / len(as_dict)
+    split = []
+    for dimension in DIMENSIONS:
+        signs = [level_sign(as_dict[v.id]) for v in cat.persona_variables if v.dimension == dimension and v.id in as_dict]
+        if signs:
+            minority = min(signs.count(-1), signs.count(1))
+            split.append(minority / (len(signs) / 2))
+    incongruity = sum(split) / len(split) if split else 0.0
+    key = ",".join(f"{k}={v}" for k, v in levels)
+    return PersonaTraits(persona_position(as_dict), strength, incongruity, key)
+
+
+def _levels_key(levels: dict[str, int] | Sequence[tuple[str, int]] | None) -> tuple[tuple[str, int], ...]:
+    if not levels:
+        return ()
+    items = levels.items() if isinstance(levels, dict) else levels
+    return tuple(sorted((str(k), int(v)) for k, v in items))
+
+
+# --- the model -----------------------------------------------------------------------------------
+def endorsement(params: SimulatorParams, levels, value_id: str) -> float:
+    """Latent logit of taking the value's side (see the module docstring)."""
+    traits = persona_traits(_levels_key(levels))
+    value = catalogue().value(value_id)
+    ts_load, ss_load = params.type_loadings.get(value.type, (0.0, 0.0))
+    ts, ss = traits.position
+    e = params.base_endorsement + params.value_spread * (2.0 * _unit_hash("value", value_id) - 1.0)
+    e += params.persona_effect * (ts * ts_load + ss * ss_load)
+    if traits.incongruity:
+        e += traits.incongruity * params.incongruity_noise * _normal_hash("persona", traits.key, value_id)
+    return e
+
+
+def gap_probability(params: SimulatorParams, levels) -> float:
+    traits = persona_traits(_levels_key(levels))
+    g = params.gap_probability * (1.0 - params.persona_gap_reduction * traits.strength)
+    g += params.incongruity_gap * traits.incongruity
+    return min(max(g, 0.0), 1.0)
+
+
+def _sided(p_positive: float, strengths: Sequence[float]) -> list[float]:
+    """Six probabilities in catalogue order (strongest positive first) from a side and strengths."""
+    total = sum(strengths)
+    s = [x / total for x in strengths]
+    return [p_positive * s[0], p_positive * s[1], p_positive * s[2],
+            (1 - p_positive) * s[2], (1 - p_positive) * s[1], (1 - p_positive) * s[0]]
+
+
+def value_distribution(params: SimulatorParams, levels, value_id: str) -> list[float]:
+    """P(stated answer) over the value scale, catalogue order (Strongly agree .. Strongly disagree)."""
+    p = _sigmoid(endorsement(params, levels, value_id))
+    return _sided(p, params.value_extremeness)
+
+
+def action_distribution(params: SimulatorParams, levels, value_id: str) -> list[float]:
+    """P(chosen action) over the alignment labels, catalogue order (strongly aligning first)."""
+    p = _sigmoid(endorsement(params, levels, value_id))
+    g = gap_probability(params, levels)
+    return _sided(p * (1 - g) + (1 - p) * g, params.action_strength)
+
+
+def letter_distribution(params: SimulatorParams, option_probs: Sequence[float], shown: Sequence[int | None]) -> list[float]:
+    """P(letter) when letter i shows option ``shown[i]`` (index into option_probs, None = unknown).
+
+    Unknown options get an equal share of what the known ones leave (uniform when none is known),
+    then the position bias applies.
+    """
+    n = len(shown)
+    known = [option_probs[k] for k in shown if k is not None]
+    unknown = n - len(known)
+    fill = (max(0.0, 1.0 - sum(known)) / unknown if unknown and known else 1.0 / n) if unknown else 0.0
+    weights = [(option_probs[k] if k is not None else fill) * params.position_bias[i % 6] for i, k in enumerate(shown)]
+    total = sum(weights) or 1.0
+    return [w / total for w in weights]
+
+
+def answer_probabilities(params: SimulatorParams, levels, value_id: str, question: str,
+                         shown: Sequence[int | None]) -> list[float]:
+    """The exact letter probabilities the simulator uses for one question.
+
+    ``question`` is "value" or "action"; ``shown[i]`` is the catalogue index (0 = strongly
+    agree/aligning .. 5 = strongly disagree/opposing) of the option shown at letter i.
+    """
+    dist = value_distribution(params, levels, value_id) if question == "value" else action_distribution(params, levels, value_id)
+    return letter_distribution(params, dist, shown)
+
+
+def expected_option_shares(params: SimulatorParams, levels, value_id: str, question: str,
+                           permutations: Sequence[Sequence[int]]) -> list[float]:
+    """Mean P(option) over the given shown orders (letters mapped back to catalogue options)."""
+    shares = [0.0] * 6
+    for shown in permutations:
+        for letter, prob in enumerate(answer_probabilities(params, levels, value_id, question, shown)):
+            shares[shown[letter]] += prob / len(permutations)
+    return shares
+
+
+SCORES = (3, 2, 1, -1, -2, -3)
+
+
+def expected_gap(value_shares: Sequence[float], action_shares: Sequence[float]) -> tuple[float, float]:
+    """(alignment rate, alignment distance) for independent value and action answers.
+
+    Rate: P(sign v == sign a). Distance: E|v - a| / 6 on the +-3 scale without zero.
+    """
+    p_v = sum(value_shares[:3])
+    p_a = sum(action_shares[:3])
+    rate = p_v * p_a + (1 - p_v) * (1 - p_a)
+    distance = sum(pv * pa * abs(SCORES[i] - SCORES[j]) for i, pv in enumerate(value_shares)
+                   for j, pa in enumerate(action_shares)) / 6.0
+    return rate, distance

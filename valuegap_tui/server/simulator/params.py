@@ -1,0 +1,84 @@
+"""The simulator's planted parameters: what a correct measurement must find again.
+
+Everything the behaviour model does is a function of these numbers (plus the seed), so tests can
+compute the expected answer distributions exactly and compare what the tool measures against them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: The name the simulator serves under: it says what it is.
+SIMULATED_MODEL = "simulated-respondent"
+
+#: How each value type leans on the cultural map: (traditional_secular, survival_self_expression)
+#: loadings. Negative = endorsed more by traditional / survival personas, positive = by secular /
+#: self-expression personas.
+DEFAULT_TYPE_LOADINGS: dict[str, tuple[float, float]] = {
+    "tradition": (-1.0, -0.3),
+    "conformity": (-0.8, -0.5),
+    "security": (-0.4, -1.0),
+    "power": (-0.3, -0.8),
+    "achievement": (0.3, -0.3),
+    "hedonism": (0.6, 0.4),
+    "stimulation": (0.6, 0.7),
+    "self_direction": (0.8, 0.8),
+    "universalism": (0.5, 1.0),
+    "benevolence": (0.0, 0.3),
+}
+
+
+class SimulatorParams(BaseModel):
+    """Planted behaviour and serving parameters of the simulated respondent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 0
+    model_name: str = SIMULATED_MODEL
+    max_model_len: int = 8192
+
+    # --- behaviour ---------------------------------------------------------------------------
+    #: latent endorsement of every value with no persona (logit of P(agree side))
+    base_endorsement: float = 1.2
+    #: spread of the per-value offsets around base_endorsement (deterministic per value id)
+    value_spread: float = 0.6
+    #: how strongly a persona's map position moves the endorsement (logit units per unit of position)
+    persona_effect: float = 1.5
+    type_loadings: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_TYPE_LOADINGS))
+    #: stated answers within the chosen side: P(strongly, agree/disagree, mildly)
+    value_extremeness: tuple[float, float, float] = (0.6, 0.3, 0.1)
+    #: chosen actions within the chosen side: P(strongly, moderately, mildly) - shrunk towards mild
+    action_strength: tuple[float, float, float] = (0.15, 0.4, 0.45)
+    #: probability that the action's side is flipped relative to the latent stance (the planted gap)
+    gap_probability: float = 0.25
+    #: how much a persona's strength (mean |level offset|, 0..1) lowers the gap (fraction of it)
+    persona_gap_reduction: float = 0.3
+    #: extra gap probability at full incongruity (opposite poles within a dimension)
+    incongruity_gap: float = 0.2
+    #: standard deviation (logit units) of the per-(persona, value) noise at full incongruity
+    incongruity_noise: float = 1.0
+    #: multiplicative boost of each letter A-F (the planted position bias)
+    position_bias: tuple[float, float, float, float, float, float] = (1.4, 1.0, 1.0, 1.0, 1.0, 1.2)
+    #: share of plain-text answers that are refusals (invalid answers)
+    refusal_rate: float = 0.0
+    #: probability mass left to non-letter tokens in the first-token top logprobs
+    logprob_leak: float = 0.03
+    #: label second opinion: probability of each adjacent swap applied to the true order
+    ranking_error_rate: float = 0.1
+
+    # --- serving -----------------------------------------------------------------------------
+    latency_ms: float = 0.0
+    #: relative latency jitter: each request waits latency * (1 + jitter * u), u uniform in [-1, 1]
+    latency_jitter: float = 0.0
+    #: requests served at once; more wait in a queue
+    capacity: int = 1024
+    fault_429: float = 0.0
+    fault_500: float = 0.0
+    fault_timeout: float = 0.0
+    fault_malformed: float = 0.0
+    retry_after_s: float = 0.0
+    #: how long a "timeout" fault hangs before answering (longer than any sane client timeout)
+    timeout_hang_s: float = 60.0
+
+    def public(self) -> dict:
+        return {"simulated": True, **self.model_dump(mode="json")}
