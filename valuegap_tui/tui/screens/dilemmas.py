@@ -39,8 +39,9 @@ from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScr
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 
 PAGE = 200
-COLUMNS = (("value", "Value"), ("type", "Type"), ("topic", "Topic"), ("status", "Status"), ("flags", "Flags"),
-           ("reviewer", "Reviewer"))
+#: (key, title, width): status first so it stays visible in a narrow list.
+COLUMNS = (("status", "Status", 10), ("value", "Value", 18), ("topic", "Topic", 18), ("type", "Type", 12),
+           ("flags", "Flags", 11), ("reviewer", "Reviewer", 10))
 STATUS_ORDER = ("draft", "accepted", "rejected", "needs-edit")
 FILTER_KEYS = ("status", "value", "type", "topic", "flag")
 
@@ -177,8 +178,8 @@ class DilemmasScreen(Screen):
         except ConfigError as exc:
             self.notify(str(exc), severity="error")
         table = self.query_one(DataTable)
-        for key, title in COLUMNS:
-            table.add_column(title, key=key)
+        for key, title, width in COLUMNS:
+            table.add_column(title, key=key, width=width)
         self.query_one("#review-filter").display = False
         self.query_one("#review-name").display = False
         table.focus()
@@ -238,9 +239,9 @@ class DilemmasScreen(Screen):
         reviewer = "" if self.blind else (row.reviewer or "")
         # Text cells: DataTable would otherwise read plain strings as markup.
         return [
-            Text(value.name), Text(cat.value_type(value.type).name), Text(cat.topic(row.topic_id).name),
-            Text(row.status, style=_STATUS_STYLE.get(row.status, "")), Text(",".join(row.flags), style="yellow"),
-            Text(reviewer),
+            Text(row.status, style=_STATUS_STYLE.get(row.status, "")), Text(value.name),
+            Text(cat.topic(row.topic_id).name), Text(cat.value_type(value.type).name),
+            Text(",".join(row.flags), style="yellow"), Text(reviewer),
         ]
 
     def fill_page(self, start: int) -> None:
@@ -314,7 +315,7 @@ class DilemmasScreen(Screen):
             self.filtered[index] = row
             if self.page_start <= index < self.page_start + PAGE:
                 table = self.query_one(DataTable)
-                for (key, _title), cell in zip(COLUMNS, self._cells(row)):
+                for (key, _title, _width), cell in zip(COLUMNS, self._cells(row)):
                     table.update_cell(dilemma.id, key, cell)
         self.update_counts()
 
