@@ -35,8 +35,10 @@ class Resampler:
     """Random draws shared by every comparison of one computation: conditions with the same number of
     dilemmas reuse one bootstrap weight matrix and one sign matrix, so the cost is paid once per size."""
 
-    def __init__(self, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES, flips: int = FLIP_SAMPLES):
+    def __init__(self, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES, flips: int = FLIP_SAMPLES,
+                 confidence: float = CONFIDENCE):
         self.rng = np.random.default_rng(seed)
+        self.confidence = confidence
         self.samples, self.flips = samples, flips
         self._weights: dict[int, np.ndarray] = {}
         self._signs: dict[int, np.ndarray] = {}
@@ -54,15 +56,14 @@ class Resampler:
         return self._signs[n]
 
 
-def bootstrap_mean_interval(values: np.ndarray, resampler: Resampler,
-                            confidence: float = CONFIDENCE) -> tuple[float, float]:
+def bootstrap_mean_interval(values: np.ndarray, resampler: Resampler) -> tuple[float, float]:
     """Percentile interval of the mean of ``values`` resampled with replacement."""
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
     if n == 0:
         return float("nan"), float("nan")
     means = resampler.weights(n) @ values / n
-    tail = (1 - confidence) / 2
+    tail = (1 - resampler.confidence) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return float(low), float(high)
 

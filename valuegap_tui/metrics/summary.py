@@ -12,7 +12,7 @@ from valuegap_tui.metrics.alignment import Alignment, alignment, item_aligns, it
 from valuegap_tui.metrics.answers import choice_distribution, invalid_rates, position_bias
 from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.metrics.items import Aggregate, Items, build_items, repeat_agreement
-from valuegap_tui.metrics.paired import NAN_DIFFERENCE, PairedDifference, Resampler, bootstrap_mean_interval, paired_difference
+from valuegap_tui.metrics.paired import CONFIDENCE, NAN_DIFFERENCE, PairedDifference, Resampler, bootstrap_mean_interval, paired_difference
 from valuegap_tui.metrics.table import Table
 
 BASELINE = "baseline"
@@ -106,13 +106,13 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
 
 def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = "mean", expected: bool = False,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
-                    seed: int = 0) -> Results:
+                    seed: int = 0, confidence: float = CONFIDENCE) -> Results:
     """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals and
-    tests (NaN there) for a fast live refresh."""
+    tests (NaN there) for a fast live refresh; ``confidence`` is the intervals' coverage."""
     models, topics = tuple(sorted(set(frame.model.labels))), tuple(sorted(set(frame.topic.labels)))
     frame = filter_frame(frame, model, topic)
     items = build_items(frame, aggregate, expected)
-    resampler = Resampler(seed) if bootstrap else None
+    resampler = Resampler(seed, confidence=confidence) if bootstrap else None
     breakdowns = {name: metric_table(name, items, by) for name, by in BREAKDOWNS.items()}
     return Results(
         aggregate=aggregate, expected=expected, answers=len(frame), items=len(items),
