@@ -239,3 +239,17 @@ def test_answer_frame_matches_slow_path_and_live_gap(study):
     assert baseline.alignment_rate == pytest.approx(expected_rate)
     assert baseline.alignment_distance == pytest.approx(expected_distance)
 
+
+
+def test_live_gap_in_sql_matches_frame(study):
+    from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
+
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=4))
+    asyncio.run(execute_run(study, run_id, {"m": PlantedClient([0.3, 0.2, 0.2, 0.1, 0.1, 0.1],
+                                                               [0.1, 0.1, 0.2, 0.2, 0.2, 0.2], seed=8)}))
+    (sql,) = live_gap_by_kind(study, run_id)
+    (frame,) = gap_by_kind(run_store.load_answer_frame(study, run_id))
+    assert sql.pairs == frame.pairs == 6 * 4
+    assert sql.alignment_rate == pytest.approx(frame.alignment_rate)
+    assert sql.alignment_distance == pytest.approx(frame.alignment_distance)

@@ -43,6 +43,10 @@ def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
         mask = kinds == code
         if mask.any():
             result[label] = (int(mask.sum()), float(agree[mask].mean()), float(distance[mask].mean()))
+    return _with_deltas(result)
+
+
+def _with_deltas(result: dict[str, tuple[int, float, float]]) -> list[KindGap]:
     base = result.get("baseline")
     order = ["baseline", "moderate", "max", "incongruous", "custom"]
     return [
@@ -50,3 +54,10 @@ def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
                 None if base is None or kind == "baseline" else ad - base[2])
         for kind, (n, ar, ad) in sorted(result.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)
     ]
+
+
+def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
+    """The same table computed inside the database (what the Run screen polls)."""
+    from valuegap_tui.store.runs import paired_gap_by_kind
+
+    return _with_deltas(paired_gap_by_kind(study, run_id))

@@ -366,3 +366,18 @@ def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFr
 
 def item_statuses(study: Study, run_id: int) -> dict[int, str]:
     return dict(study.db.execute("SELECT id, status FROM run_items WHERE run_id = ?", [run_id]).fetchall())
+
+
+def paired_gap_by_kind(study: Study, run_id: int) -> dict[str, tuple[int, float, float]]:
+    """kind -> (pairs, alignment rate, alignment distance) over value/action answers paired by
+    (model, persona, dilemma, repeat). Computed in SQLite, which runs without holding Python's GIL,
+    so the Run screen stays responsive while it is refreshed on a large run."""
+    rows = study.db.execute(
+        "SELECT p.kind, COUNT(*), AVG((v.score > 0) = (a.score > 0)), AVG(ABS(v.score - a.score)) / 6.0"
+        " FROM run_items v"
+        " JOIN run_items a ON a.run_id = v.run_id AND a.model = v.model AND a.persona_id = v.persona_id"
+        "  AND a.dilemma_id = v.dilemma_id AND a.question = 1 AND a.repeat = v.repeat"
+        " JOIN run_personas p ON p.run_id = v.run_id AND p.persona_id = v.persona_id"
+        " WHERE v.run_id = ? AND v.question = 0 AND v.status = 'answered' AND a.status = 'answered'"
+        " GROUP BY p.kind", [run_id]).fetchall()
+    return {kind: (n, rate, distance) for kind, n, rate, distance in rows}

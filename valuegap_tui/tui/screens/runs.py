@@ -6,6 +6,7 @@ worker) instead of redrawing per answer, so 1,000 answers/s cost the UI one refr
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static, TextArea
 
 from valuegap_tui.evaluate.execute import RunControl
-from valuegap_tui.evaluate.live import KindGap, gap_by_kind
+from valuegap_tui.evaluate.live import KindGap, live_gap_by_kind
 from valuegap_tui.evaluate.session import format_progress, run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
@@ -126,21 +127,27 @@ class RunsScreen(Screen):
         if self.selected is not None:
             self._read_snapshot(self.selected)
 
-    @work(thread=True, exclusive=True, group="runs-poll", exit_on_error=False)
-    def _read_snapshot(self, run_id: int) -> None:
+    @work(exclusive=True, group="runs-poll", exit_on_error=False)
+    async def _read_snapshot(self, run_id: int) -> None:
+        # asyncio's executor reuses a few threads; a new thread per poll would open (and keep) a new
+        # database connection every second.
+        snapshot = await asyncio.to_thread(self._snapshot, run_id)
+        if snapshot is not None:
+            self._show(snapshot)
+
+    def _snapshot(self, run_id: int) -> Snapshot | None:
         study = self.app.study
         run = run_store.get_run(study, run_id)
         if run is None:
-            return
+            return None
         progress = run_store.progress(study, run_id)
         gaps = self._gaps
-        # The answer frame of a big run takes a moment: refresh the gap table every few seconds.
+        # Pairing a big run's answers takes a moment: refresh the gap table every few seconds.
         if gaps is None or time.monotonic() - self._metrics_at > 5.0:
-            gaps = gap_by_kind(run_store.load_answer_frame(study, run_id))
+            gaps = live_gap_by_kind(study, run_id)
             self._gaps, self._metrics_at = gaps, time.monotonic()
-        snapshot = Snapshot(run_id, run.status, progress, run_store.response_rate(study, run_id),
-                            run_store.latest_responses(study, run_id, 8), gaps)
-        self.app.call_from_thread(self._show, snapshot)
+        return Snapshot(run_id, run.status, progress, run_store.response_rate(study, run_id),
+                        run_store.latest_responses(study, run_id, 8), gaps)
 
     def _show(self, snap: Snapshot) -> None:
         if snap.run_id != self.selected:
