@@ -385,11 +385,19 @@ class DilemmasScreen(Screen):
             return Text("")
         text = Text("\n")
         verdict = "DOUBTFUL" if check.doubtful else "agrees"
-        text.append(f"Second opinion ({check.model}): {verdict}, spearman {check.spearman:+.2f}, "
-                    f"{check.sign_errors} sign errors\n", style="bold yellow" if check.doubtful else "bold")
-        text.append(f"{'by labels':<38} by model\n", style="underline")
-        for by_labels, by_model in label_check.format_orderings(d, check, width=36):
-            text.append(f"{by_labels:<38} {by_model}\n")
+        errors = f"{check.sign_errors} sign error{'s' if check.sign_errors != 1 else ''}"
+        text.append(f"Second opinion ({check.model}): {verdict}, spearman {check.spearman:+.2f}, {errors}\n",
+                    style="bold yellow" if check.doubtful else "bold")
+        text.append("action numbers, most aligning -> most opposing (| splits the halves)\n", style="dim")
+        half = len(check.label_order) // 2
+        for name, order in (("labels", check.label_order), ("model ", check.model_order)):
+            text.append(f"  {name}: ")
+            for i, pos in enumerate(order):
+                wrong = (i < half) != d.options[pos].label.aligning
+                text.append(f"{pos + 1} ", style="bold red" if wrong else "")
+                if i == half - 1:
+                    text.append("| ")
+            text.append("\n")
         return text
 
     def selected_option(self) -> int | None:
@@ -551,7 +559,7 @@ class DilemmasScreen(Screen):
         self.filter = parse_filter(event.value)
         keep = self.dilemma.id if self.dilemma else None
         self.apply_filter(keep=keep)
-        event.input.display = bool(event.value.strip())
+        event.input.display = False
         self.query_one(DataTable).focus()
 
     def action_ask_reviewer(self) -> None:
