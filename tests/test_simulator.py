@@ -190,3 +190,27 @@ async def test_timeout_fault_hangs_past_client_timeout():
                 await session.post(sim.base_url + "/chat/completions",
                                    json={"model": SIMULATED_MODEL, "messages": [{"role": "user", "content": "hi"}]})
         assert sim.stats.faults["timeout"] == 1
+
+
+async def test_dilemmas_added_after_start_are_picked_up(study, monkeypatch):
+    from valuegap_tui.server.simulator import app as sim_app
+
+    monkeypatch.setattr(sim_app, "STUDY_RELOAD_S", 0.0)
+    with run_simulator(SimulatorParams(), study_path=study.path) as sim:
+        dilemma = make_dilemma(value="honest", topic="religion", scenario="You keep the accounts of your temple.")
+        dilemma_store.save(study, dilemma, who="test", action="create")
+        await post(sim, {"model": SIMULATED_MODEL, "messages": [
+            {"role": "user", "content": action_question(dilemma.scenario, [o.text for o in dilemma.options])}]})
+        assert sim.stats.unknown_actions == 0
+
+
+def test_child_process_runner_serves():
+    from valuegap_tui.server.simulator import run_simulator_process
+
+    with run_simulator_process(SimulatorParams(seed=2)) as sim:
+        async def ask():
+            async with aiohttp.ClientSession() as session:
+                async with session.get(sim.base_url + "/models") as response:
+                    return (await response.json())["data"][0]["id"]
+        assert asyncio.run(ask()) == SIMULATED_MODEL
+    assert sim.process.poll() is not None

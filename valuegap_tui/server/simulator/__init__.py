@@ -12,6 +12,7 @@ from valuegap_tui.server.simulator.behaviour import (
     endorsement,
     expected_gap,
     expected_option_shares,
+    expected_position_shares,
     gap_probability,
     letter_distribution,
     parse_persona,
@@ -23,7 +24,7 @@ from valuegap_tui.server.simulator.runner import RunningSimulator, run_simulator
 
 __all__ = [
     "BANNER", "SIMULATED_MODEL", "RunningSimulator", "Simulator", "SimulatorParams", "action_distribution",
-    "answer_probabilities", "build_app", "endorsement", "expected_gap", "expected_option_shares", "gap_probability",
+    "answer_probabilities", "build_app", "endorsement", "expected_gap", "expected_option_shares", "expected_position_shares", "gap_probability",
     "letter_distribution", "parse_persona", "persona_traits", "run_simulator", "run_simulator_process",
     "serve_forever", "value_distribution",
 ]

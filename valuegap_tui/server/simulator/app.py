@@ -39,6 +39,7 @@ REFUSAL = "I would rather not choose between these options."
 PLAIN_REPLY = "This is a simulated respondent; it answers value and action questions and writes template dilemmas."
 MALFORMED = ('{"scenario": "You are', "Well, it depends on the situation and on who is asking.", "<|endoftext|>")
 LABEL_INDEX = {label.value: label.rank for label in AlignmentLabel}
+STUDY_RELOAD_S = 5.0
 BANNER = "SIMULATED respondent server (valuegap): answers come from a planted behaviour model, not a language model."
 
 
@@ -84,6 +85,8 @@ class Simulator:
         self.fault_rng = random.Random(f"faults:{params.seed}")
         self.scale_index = {_key(p.text): i for i, p in enumerate(catalogue().value_scale)}
         self._ids = itertools.count(1)
+        self.study_path = study_path
+        self._loaded_at = 0.0
         if study_path is not None:
             self.load_study(study_path)
 
@@ -98,6 +101,7 @@ class Simulator:
         from valuegap_tui.store import dilemmas as dilemma_store
         from valuegap_tui.store.db import open_study
 
+        self._loaded_at = time.monotonic()
         study = open_study(path)
         try:
             count = 0
@@ -109,6 +113,17 @@ class Simulator:
             if close:
                 close()
         return count
+
+    def refresh(self) -> bool:
+        """Re-read the study when an unknown action turns up (dilemmas added or edited since start),
+        at most every few seconds so unknown actions cannot turn every request into a database read."""
+        if self.study_path is None or time.monotonic() - self._loaded_at < STUDY_RELOAD_S:
+            return False
+        try:
+            self.load_study(self.study_path)
+        except Exception:  # a busy or broken study file must not take the server down
+            return False
+        return True
 
     # --- faults ------------------------------------------------------------------------------
     def draw_fault(self) -> str | None:
@@ -219,6 +234,8 @@ class Simulator:
         texts = [text for _, text in OPTION_LINE.findall(options_text)]
         if not texts:
             return None
+        if _key(scenario) not in self.by_scenario and any(_key(t) not in self.by_action for t in texts):
+            self.refresh()
         known = self.by_scenario.get(_key(scenario))
         value_id, shown = None, []
         for text in texts:
@@ -267,6 +284,8 @@ class Simulator:
     def _ranking(self, user: str, match, rng: random.Random) -> str:
         options = OPTION_LINE.findall(user[match.end():] if match else user)
         scenario = user[: match.start()] if match else ""
+        if _key(scenario) not in self.by_scenario:
+            self.refresh()
         known = self.by_scenario.get(_key(scenario))
         ranks = {}
         for letter, text in options:

@@ -197,6 +197,16 @@ def expected_option_shares(params: SimulatorParams, levels, value_id: str, quest
     return shares
 
 
+def expected_position_shares(params: SimulatorParams, levels, value_id: str, question: str,
+                             permutations: Sequence[Sequence[int]]) -> list[float]:
+    """Mean P(letter A..F) over the given shown orders: what a position-bias measurement should find."""
+    shares = [0.0] * 6
+    for shown in permutations:
+        for letter, prob in enumerate(answer_probabilities(params, levels, value_id, question, shown)):
+            shares[letter] += prob / len(permutations)
+    return shares
+
+
 SCORES = (3, 2, 1, -1, -2, -3)
 
 

@@ -108,7 +108,7 @@ def run_simulator_process(params: SimulatorParams | None = None, study_path: Pat
                           port: int = 0, host: str = HOST) -> Iterator[RunningSimulator]:
     """Serve the simulator from a child process (its own CPU), e.g. for throughput benchmarks."""
     params = params or SimulatorParams()
-    command = [sys.executable, "-m", "valuegap_tui.server.simulator.runner", "--params", params.model_dump_json(),
+    command = [sys.executable, "-m", "valuegap_tui.server.simulator", "--params", params.model_dump_json(),
                "--port", str(port), "--host", host]
     if study_path is not None:
         command += ["--study", str(study_path)]
@@ -140,7 +140,7 @@ async def serve_forever(params: SimulatorParams, study_path: Path | str | None =
         await _shutdown(runner)
 
 
-def _main() -> None:
+def main() -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=BANNER)
@@ -159,6 +159,3 @@ def _main() -> None:
     except KeyboardInterrupt:
         pass
 
-
-if __name__ == "__main__":
-    _main()
