@@ -1,9 +1,10 @@
 """Throughput, memory and UI responsiveness of a full-size evaluation run.
 
 Plans 616 dilemmas x 25 conditions (baseline + 24 personas) x 2 questions x 5 repeats = 154,000
-requests, and runs them from the Runs screen (headless Textual app, run in its worker) against a
-server in a separate process that answers at most CAPACITY requests/s (a token bucket plus a fixed
-latency). Prints achieved/ideal throughput (target >= 0.9), peak memory of this process (target
+requests, and runs them from the Runs screen (headless Textual app, run in its worker) against the
+simulated server in a separate process, sized to answer at most CAPACITY requests/s (it serves
+capacity x latency requests at once, each taking the latency; more wait in its queue). ``--stub``
+uses a minimal token-bucket server instead. Prints achieved/ideal throughput (target >= 0.9), peak memory of this process (target
 < 300 MB) and key-press latency of the Run screen while the run goes (target < 100 ms).
 
     python bench/run_throughput.py            # full size (about 3 minutes at 1,000 req/s)
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +58,38 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+MODEL = "simulated-respondent"
+
+
+@contextmanager
+def serve(args, tmp: Path, study_path: Path):
+    """The server under test, in its own process; yields its base URL."""
+    if not args.stub:
+        from valuegap_tui.server.simulator import SimulatorParams, run_simulator_process
+
+        # capacity x latency in service at once => capacity requests/s
+        in_service = max(1, round(args.capacity * args.latency_ms / 1000))
+        params = SimulatorParams(seed=0, latency_ms=args.latency_ms, capacity=in_service, model_name=MODEL)
+        with run_simulator_process(params, study_path=study_path) as simulator:
+            yield simulator.base_url
+        return
+    port = free_port()
+    script = tmp / "server.py"
+    script.write_text(SERVER)
+    server = subprocess.Popen([sys.executable, str(script), str(port), str(args.capacity), str(args.latency_ms / 1000)])
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def seed_study(study, n_dilemmas: int, n_personas: int) -> list[str]:
@@ -133,25 +167,15 @@ def main() -> int:
     parser.add_argument("--capacity", type=float, default=1000.0, help="server capacity, requests/s")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="server latency per request")
     parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--stub", action="store_true", help="a minimal token-bucket server instead of the simulator")
     args = parser.parse_args()
     n_dilemmas, n_personas, repeats = (56, 4, 2) if args.small else (616, 4, 2) if args.medium else (616, 24, 5)
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "server.py"
-        script.write_text(SERVER)
-        server = subprocess.Popen([sys.executable, str(script), str(port), str(args.capacity),
-                                   str(args.latency_ms / 1000)])
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            study = open_study(Path(tmp) / "bench.db", create=True)
-            persona_ids = seed_study(study, n_dilemmas, n_personas)
+        study = open_study(Path(tmp) / "bench.db", create=True)
+        persona_ids = seed_study(study, n_dilemmas, n_personas)
+        with serve(args, Path(tmp), study.path) as base_url:
             definition = (f'name = "bench"\nrepeats = {repeats}\npersonas = {persona_ids!r}\n'
-                          f'[[models]]\nname = "bench-model"\nendpoints = ["http://127.0.0.1:{port}/v1"]\n'
+                          f'[[models]]\nname = "{MODEL}"\nendpoints = ["{base_url}"]\n'
                           f'concurrency = {args.concurrency}\n[dilemmas]\nstatus = ["accepted"]\n').replace("'", '"')
             expected = n_dilemmas * (n_personas + 1) * 2 * repeats
             result = asyncio.run(drive(study, definition, deadline_s=expected / args.capacity * 3 + 30))
@@ -159,9 +183,6 @@ def main() -> int:
             run = run_store.get_run(study, result["run_id"])
             result["sending_s"] = (datetime.fromisoformat(run.finished_at)
                                    - datetime.fromisoformat(run.started_at)).total_seconds()
-        finally:
-            server.kill()
-            server.wait(timeout=10)
     # Sending time as the run recorded it: from its start to its finish (both stored by the run).
     sending_s = result["sending_s"] or result["elapsed"]
     achieved = progress.responses / sending_s
@@ -171,6 +192,7 @@ def main() -> int:
           f"{expected} requests (planned and stored in {result['planned_s']:.1f} s)")
     print(f"answered {progress.answered}, invalid {progress.invalid}, pending {progress.pending}, "
           f"responses {progress.responses} in {sending_s:.1f} s")
+    print(f"server: {'token-bucket stub' if args.stub else 'simulator'} (separate process), capacity {args.capacity:.0f} req/s")
     print(f"throughput: {achieved:.0f} req/s of ideal {args.capacity:.0f} -> {achieved / args.capacity:.2f} (target >= 0.9)")
     print(f"peak memory (this process: app + run): {peak_mb:.0f} MB (target < 300 MB)")
     print(f"key-press latency over {len(lat)} keys: median {1000 * statistics.median(lat):.1f} ms, "
