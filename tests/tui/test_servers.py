@@ -66,3 +66,21 @@ async def test_no_servers_says_what_to_do(study, monkeypatch):
         assert "OPENAI_BASE_URL" in status
         await pilot.press("p")  # nothing selected: a notice, no crash
         await pilot.pause()
+
+
+async def test_start_the_simulated_server_and_probe_it(study, monkeypatch):
+    import pytest
+
+    pytest.importorskip("valuegap_tui.server.simulator")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    app = ValueGapApp(study, start_mode="servers")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#servers-table", DataTable)
+        await pilot.press("s")
+        await _wait_for(lambda: table.row_count == 1, pilot)
+        assert str(table.get_row_at(0)[0]) == "SIMULATED"
+        assert "SIMULATED" in str(app.screen.query_one("#servers-status", Static).render())
+        await pilot.press("p")
+        await _wait_for(lambda: str(table.get_row_at(0)[5]) == "structured_outputs", pilot)
+        assert latest_probes(study)[0].logprobs is True

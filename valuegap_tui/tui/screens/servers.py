@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -37,15 +36,20 @@ class _Row:
 
 
 def _simulator_starter():
-    """The simulator's start function, when the simulator module provides one."""
+    """A function starting the simulated server in a background thread, or None when it is not installed.
+
+    It returns (handle with .base_url, stop function)."""
     try:
-        module = importlib.import_module("valuegap_tui.server.simulator")
+        from valuegap_tui.server.simulator import run_simulator
     except ImportError:
         return None
-    for name in ("start_simulator", "start_in_thread", "start"):
-        if callable(getattr(module, name, None)):
-            return getattr(module, name)
-    return None
+
+    def start(study_path):
+        context = run_simulator(study_path=study_path)
+        handle = context.__enter__()
+        return handle, lambda: context.__exit__(None, None, None)
+
+    return start
 
 
 class ServersScreen(Screen):
@@ -241,32 +245,21 @@ class ServersScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="servers-simulator")
     def _start_simulator(self, starter) -> None:
         try:
-            handle = starter(study=self.app.study.path) if _accepts_study(starter) else starter()
+            handle, stop = starter(self.app.study.path)
         except Exception as exc:
             self.app.call_from_thread(self._set_status, f"could not start the simulated server: {exc}")
             return
-        self.app.call_from_thread(self._simulator_started, handle)
+        self.app.call_from_thread(self._simulator_started, handle, stop)
 
-    def _simulator_started(self, handle) -> None:
-        self._simulator = handle
-        base_url = getattr(handle, "base_url", None)
-        if base_url:
-            self._extra_profiles.append(profile_for_url(base_url, name="simulator (SIMULATED)", api_key=""))
+    def _simulator_started(self, handle, stop) -> None:
+        self._simulator = stop
+        base_url = handle.base_url
+        self._extra_profiles.append(profile_for_url(base_url, name="SIMULATED", api_key=""))
         self.action_reload()
-        self._set_status(f"SIMULATED server running at {base_url}: answers are made up by a seeded model")
+        self._set_status(f"SIMULATED server running at {base_url} (answers come from a planted model, "
+                         "not a language model); p probes it")
 
     def on_unmount(self) -> None:
         if self._simulator is not None:
-            stop = getattr(self._simulator, "stop", None) or getattr(self._simulator, "close", None)
-            if callable(stop):
-                stop()
+            self._simulator()
             self._simulator = None
-
-
-def _accepts_study(func) -> bool:
-    import inspect
-
-    try:
-        return "study" in inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
