@@ -214,3 +214,20 @@ def test_child_process_runner_serves():
                     return (await response.json())["data"][0]["id"]
         assert asyncio.run(ask()) == SIMULATED_MODEL
     assert sim.process.poll() is not None
+
+
+@pytest.mark.parametrize("mode,constraint", [("text", None), ("constrained", "structured_outputs"),
+                                             ("constrained", "json_schema"), ("logprobs", None)])
+async def test_project_client_reads_answers_in_every_mode(mode, constraint):
+    from valuegap_tui.server.answers import parse_answer, question_request
+    from valuegap_tui.server.client import build_client
+
+    with run_simulator(SimulatorParams()) as sim:
+        async with build_client(base_url=sim.base_url, model=SIMULATED_MODEL, constraint=constraint) as pool:
+            messages = [{"role": "user", "content": value_question("You decide.", "Honest")}]
+            for seed in range(5):
+                record = await pool.complete(question_request(messages, mode, seed=seed), model=SIMULATED_MODEL)
+                answer = parse_answer(record, mode, options=dict(zip(LETTERS, SCALE)))
+                assert record.ok and answer.valid and answer.letter in LETTERS, (record, answer)
+                if mode == "logprobs":
+                    assert answer.covered_mass == pytest.approx(1 - SimulatorParams().logprob_leak)

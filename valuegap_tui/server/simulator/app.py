@@ -194,6 +194,8 @@ class Simulator:
             content = rng.choice(choices)
         elif enum_answer:
             content = json.dumps({"answer": rng.choice(enum_answer)})
+        elif kind == "other" and schema_name is not None:
+            content = json.dumps(_fill_schema(_json_schema(body), rng))
         if malformed:
             content = MALFORMED[rng.randrange(len(MALFORMED))] if kind != "generation" else content[: len(content) // 2]
 
@@ -324,6 +326,42 @@ def _schema(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     return spec.get("name"), ([str(e) for e in enum] if isinstance(enum, list) and enum else None)
 
 
+def _json_schema(body: dict[str, Any]) -> dict[str, Any]:
+    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema")
+    return schema if isinstance(schema, dict) else {}
+
+
+def _fill_schema(schema: dict[str, Any], rng: random.Random, depth: int = 0) -> Any:
+    """A small instance of a JSON schema (the common keywords), as a server with a grammar would emit."""
+    if depth > 8:
+        return None
+    if "enum" in schema and schema["enum"]:
+        return rng.choice(schema["enum"])
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        return {name: _fill_schema(sub, rng, depth + 1) for name, sub in (schema.get("properties") or {}).items()
+                if isinstance(sub, dict)}
+    if kind == "array":
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        size = max(int(schema.get("minItems", 1)), 1)
+        size = min(size, int(schema.get("maxItems", size)))
+        pool = list(items.get("enum") or [])
+        if len(pool) >= size:  # distinct picks: rankings and the like
+            return rng.sample(pool, size)
+        return [_fill_schema(items, rng, depth + 1) for _ in range(size)]
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return "simulated"
+
+
 def _token(text: str) -> dict[str, Any]:
     return {"token": text, "bytes": list(text.encode())}
 
@@ -331,7 +369,7 @@ def _token(text: str) -> dict[str, Any]:
 def _logprobs(content: str, letter_probs, top_n: int, leak: float) -> dict[str, Any]:
     """First-token logprobs; for a letter answer the top list is the answer distribution."""
     first = content[:1] if letter_probs is not None and content[:1] in LETTERS and len(content) == 1 else content[:4]
-    top: list[tuple[str, float]] = []
+    top: list[tuple[str, float]] = [(first, 0.9)] + [(x, 0.1 / 6) for x in LETTERS if x != first]
     if letter_probs is not None:
         top = [(letter, p * (1 - leak)) for letter, p in zip(LETTERS, letter_probs) if p > 0]
         if leak > 0:
