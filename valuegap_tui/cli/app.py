@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -57,10 +58,27 @@ def cmd_demo(args) -> int:
     if path.exists() and path.stat().st_size and not _is_study(path):
         raise CliError(f"{path} exists and is not a study database; choose another --study")
     study = build_demo_study(path)
-    print(f"demo study ready: {study.path} ({dilemma_store.count(study)} dilemmas)", file=sys.stderr)
-    if args.no_tui:
-        return 0
-    return run_app(study)
+    say = lambda message: print(f"demo: {message}", file=sys.stderr)  # noqa: E731
+    say(f"study {study.path}: {dilemma_store.count(study)} sample dilemmas")
+
+    # Deferred imports keep `valuegap --help` fast; none of these import Textual.
+    from valuegap_tui.evaluate.demo import run_demo_evaluation
+    from valuegap_tui.personas import ensure_default_personas
+    from valuegap_tui.server.simulator.runner import run_simulator
+
+    with run_simulator(study_path=study.path) as simulator:
+        say(f"SIMULATED respondent server (not a language model) at {simulator.base_url}")
+        personas = ensure_default_personas(study)
+        say(f"{len(personas)} personas from the cultural map")
+        run_id = run_demo_evaluation(study, simulator.base_url, model=simulator.params.model_name)
+        say(f"evaluation run {run_id} answered by the simulator")
+        if args.no_tui:
+            return 0
+        # The app's server profile defaults come from the OpenAI environment variables: point them at
+        # the simulator so Generate, Runs and Servers work straight away.
+        os.environ.setdefault("OPENAI_BASE_URL", simulator.base_url)
+        os.environ.setdefault("OPENAI_API_KEY", "simulator")
+        return run_app(study, "results")
 
 
 def _is_study(path: Path) -> bool:
