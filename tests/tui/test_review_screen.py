@@ -213,3 +213,26 @@ async def test_keys_remappable_and_in_command_palette(filled):
         titles = [title for title, _run, _key in ReviewCommands(app.screen)._commands()]
         descriptions = {b.description for b in DilemmasScreen.BINDINGS}
         assert {f"Review: {d}" for d in descriptions} == set(titles)
+
+
+async def test_check_labels_key_runs_in_a_worker_and_shows_both_orderings(filled, monkeypatch):
+    from valuegap_tui import label_check
+    from tests.test_label_check import FakeClient
+
+    doubtful = ids(5)[0]
+    monkeypatch.setattr(label_check, "make_client", lambda **kw: FakeClient(filled, {doubtful: [0, 1, 3, 2, 4, 5]}))
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("c")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if not any(w.group == "review-check" and not w.is_finished for w in app.workers):
+                break
+        await pilot.pause()
+        assert label_check.FLAG in dilemma_store.get(filled, doubtful).flags
+        assert review_store.latest_label_check(filled, ids(5)[1]).doubtful is False
+        assert screen.dilemma.id == doubtful
+        second = str(screen.query_one("#review-second", Static).render())
+        assert "DOUBTFUL" in second and "1 2 3 | 4 5 6" in second and "1 2 4 | 3 5 6" in second
+        assert "label_doubt" in str(screen.query_one(DataTable).get_row_at(0))
