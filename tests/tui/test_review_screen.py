@@ -236,3 +236,20 @@ async def test_check_labels_key_runs_in_a_worker_and_shows_both_orderings(filled
         second = str(screen.query_one("#review-second", Static).render())
         assert "DOUBTFUL" in second and "1 2 3 | 4 5 6" in second and "1 2 4 | 3 5 6" in second
         assert "label_doubt" in str(screen.query_one(DataTable).get_row_at(0))
+
+
+async def test_reviewer_key_renames_and_escape_returns_to_the_list(filled):
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("w")
+        name = screen.query_one("#review-name", Input)
+        assert screen.focused is name
+        name.value = ""
+        await pilot.press(*"bob", "enter")
+        assert load_section("reviewer")["name"] == "bob"
+        await pilot.press("slash", "escape")
+        assert isinstance(screen.focused, DataTable) and not screen.query_one("#review-filter").display
+        await pilot.press("r")
+        await settle(pilot, screen)
+        assert dilemma_store.history(filled, ids(5)[0])[-1].who == "bob"
