@@ -1,0 +1,115 @@
+"""The report: CSV tables, Markdown summary, readable PNG figures, and `valuegap report` on a stored run."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import random
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import make_dilemma
+from valuegap_tui.cli import main
+from valuegap_tui.metrics.summary import compute_results
+from valuegap_tui.metrics.synthetic import PlantedCondition, implied_metrics, synthetic_frame
+from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.report import FIGURES_MISSING, write_report
+from valuegap_tui.server.types import CompletionRecord
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import runs as run_store
+
+VALUE_ORDER = ["Strongly agree", "Agree", "Mildly agree", "Mildly disagree", "Disagree", "Strongly disagree"]
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_report_writes_tables_summary_and_figures(tmp_path):
+    results = compute_results(synthetic_frame(repeats=2, topics=3, seed=4))
+    report = write_report(results, tmp_path / "out", "Synthetic run")
+    names = {p.name for p in report.tables}
+    assert {"conditions.csv", "persona_kinds.csv", "by_value.csv", "by_topic.csv", "value_ranking.csv",
+            "answers.csv"} <= names
+    conditions = read_csv(tmp_path / "out" / "conditions.csv")
+    assert [r["condition"] for r in conditions] == ["baseline", "moderate-1", "max-1", "incongruous-1"]
+    assert conditions[0]["ar_change"] == "" and float(conditions[2]["ar_change"]) > 0
+    summary = report.summary.read_text()
+    assert "## Conditions against baseline" in summary and "incongruous-1" in summary
+    import matplotlib.image
+
+    assert [p.name for p in report.figures] == ["answer_choices.png", "alignment_heatmap.png", "conditions.png"]
+    for path in report.figures:
+        image = matplotlib.image.imread(path)
+        assert image.shape[0] > 400 and image.shape[1] > 500
+        assert f"]({path.name})" in summary
+
+
+def test_report_without_matplotlib_still_writes_tables(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
+    report = write_report(compute_results(synthetic_frame(topics=1), bootstrap=False), tmp_path, "t")
+    assert report.figures == [] and report.notes == [FIGURES_MISSING]
+    assert (tmp_path / "conditions.csv").exists() and "pip install" in report.summary.read_text()
+
+
+class PlantedClient:
+    """Answers each question from known option probabilities, whatever order the options are shown in."""
+
+    def __init__(self, value_probs, action_probs, seed=1):
+        self.probs = (value_probs, action_probs)
+        self.rng = random.Random(seed)
+
+    async def complete(self, request, *, model=None):
+        text = request.messages[-1]["content"]
+        question = 0 if "agree or disagree" in text else 1
+        shown = [line[3:] for line in text.splitlines() if len(line) > 3 and line[1:3] == ". " and line[0] in "ABCDEF"]
+        order = VALUE_ORDER if question == 0 else [f"Action {k}" for k in range(6)]
+        weights = [self.probs[question][order.index(t)] for t in shown]
+        letter = self.rng.choices("ABCDEF"[: len(shown)], weights=weights)[0]
+        return CompletionRecord(text=letter, finish_reason="stop", latency_s=0.001, tag=request.tag)
+
+    async def aclose(self):
+        pass
+
+
+def test_report_command_on_a_stored_run_recovers_planted_gap(study, tmp_path, capsys):
+    from valuegap_tui.evaluate.execute import execute_run
+    from valuegap_tui.evaluate.setup import create_run
+    from valuegap_tui.runs import RunDefinition
+
+    values = ["wisdom", "honest", "equality", "wealth", "politeness", "social_justice"]
+    dilemmas = []
+    for i in range(24):
+        d = make_dilemma(value=values[i % 6], topic=["politics", "religion"][i % 2], variant=1 + i // 6,
+                         texts=[f"Action {k}" for k in range(6)])
+        d.status = DilemmaStatus.ACCEPTED
+        dilemmas.append(d)
+    dilemma_store.save_many(study, dilemmas, who="test", action="import")
+    planted = PlantedCondition("baseline", "baseline", (0.5, 0.3, 0.1, 0.05, 0.03, 0.02), (0.05, 0.1, 0.35, 0.3, 0.15, 0.05))
+    definition = RunDefinition.model_validate(
+        dict(models=[{"name": "m", "endpoints": ["http://127.0.0.1:1"], "concurrency": 8}], repeats=4, seed=3))
+    run_id = create_run(study, definition)
+    asyncio.run(execute_run(study, run_id, {"m": PlantedClient(planted.value_probs, planted.action_probs, seed=9)}))
+
+    out = tmp_path / "report"
+    assert main(["report", "latest", str(out), "--study", str(study.path), "--aggregate", "repeat"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    (row,) = read_csv(out / "conditions.csv")
+    assert row["condition"] == "baseline" and int(row["items"]) == 24 * 4
+    # each repeat pairs one value and one independent action answer: AR and AD estimate implied_metrics
+    ar, ad = implied_metrics(planted)
+    frame = run_store.load_answer_frame(study, run_id)
+    (checked,) = compute_results(frame, aggregate="repeat", confidence=0.99).conditions.records()
+    assert checked["ar_low"] <= ar <= checked["ar_high"]
+    assert checked["ad_low"] <= ad <= checked["ad_high"]
+    assert float(row["alignment_rate"]) == pytest.approx(checked["alignment_rate"])
+
+
+def test_report_command_errors(study, tmp_path, capsys):
+    assert main(["report", "latest", str(tmp_path / "o"), "--study", str(study.path)]) == 1
+    assert "no runs yet" in capsys.readouterr().err
+    assert main(["report", "x7", str(tmp_path / "o"), "--study", str(study.path)]) == 1
+    assert "number or 'latest'" in capsys.readouterr().err

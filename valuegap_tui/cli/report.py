@@ -1,0 +1,45 @@
+"""valuegap report: a run's metric tables, summary and figures written to a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from valuegap_tui.cli._common import CliError, add_command, open_existing
+from valuegap_tui.metrics.items import AGGREGATES
+
+ORDER = 60
+
+
+def register(commands) -> None:
+    parser = add_command(
+        commands, "report", cmd_report, "write a run's metric tables (CSV), summary (Markdown) and figures (PNG)",
+        description="Compute every metric of a run and write them to OUT_DIR:\n"
+        "  CSV tables (conditions, persona kinds, breakdowns, value ranking, answers), summary.md,\n"
+        "  answer_choices.png, alignment_heatmap.png, conditions.png (figures need matplotlib:\n"
+        "  pip install 'valuegap-tui[report]').\n"
+        "Definitions of every number: docs/metrics.md.",
+    )
+    parser.add_argument("run", metavar="RUN_ID|latest", help="the run to report, or 'latest'")
+    parser.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="folder to write (created if missing)")
+    parser.add_argument("--aggregate", choices=AGGREGATES, default="mean",
+                        help="combine repeats by mean score, majority answer, or keep each repeat (default: mean)")
+    parser.add_argument("--expected", action="store_true",
+                        help="logprob runs: use the expected score of each answer distribution")
+
+
+def cmd_report(args) -> int:
+    from valuegap_tui.report import ReportError, report_run
+
+    study = open_existing(args.study)
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        raise CliError(f"{args.out_dir} exists and is not a folder", exit_code=2)
+    try:
+        report = report_run(study, args.run, args.out_dir, aggregate=args.aggregate, expected=args.expected)
+    except ReportError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    print(f"wrote {len(report.tables)} tables, {report.summary.name} and {len(report.figures)} figures to {report.out_dir}")
+    for note in report.notes:
+        print(note)
+    return 0

@@ -1,0 +1,99 @@
+"""The report's three figures, drawn with matplotlib's Agg backend (no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from valuegap_tui.catalogue import catalogue  # noqa: E402
+from valuegap_tui.metrics.summary import Results  # noqa: E402
+
+VALUE_COLOUR, ACTION_COLOUR = "#4c72b0", "#dd8452"
+
+
+def draw_all(results: Results, out_dir: Path, title: str) -> list[Path]:
+    return [answer_choices(results, out_dir / "answer_choices.png", title),
+            alignment_heatmap(results, out_dir / "alignment_heatmap.png", title),
+            conditions(results, out_dir / "conditions.png", title)]
+
+
+def answer_choices(results: Results, path: Path, title: str) -> Path:
+    cat = catalogue()
+    labels = [f"{v.text}\n/ {a.text}" for v, a in zip(cat.value_scale, cat.action_labels)]
+    x = np.arange(6)
+    fig, ax = plt.subplots(figsize=(10, 5))
+    ax.bar(x - 0.2, results.choices["value"], 0.4, label="value question (stated)", color=VALUE_COLOUR)
+    ax.bar(x + 0.2, results.choices["action"], 0.4, label="action question (enacted)", color=ACTION_COLOUR)
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_xlabel("answer option (value scale / action label)")
+    ax.set_ylabel("share of valid answers")
+    ax.set_title(f"Answer-choice distribution, value vs action\n{title}")
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def alignment_heatmap(results: Results, path: Path, title: str) -> Path:
+    heat = results.heatmap
+    n_values, n_conditions = heat.rates.shape
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * n_conditions + 4), 13))
+    masked = np.ma.masked_invalid(heat.rates)
+    cmap = plt.get_cmap("RdBu").with_extremes(bad="#dddddd")
+    image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(n_values), [f"{name}" for _id, name, _t in heat.values], fontsize=7)
+    ax.set_xticks(range(n_conditions), heat.conditions, rotation=30, ha="right", fontsize=8)
+    # separators and labels for the value types
+    types = [t for _i, _n, t in heat.values]
+    starts = [i for i in range(n_values) if i == 0 or types[i] != types[i - 1]]
+    for start in starts[1:]:
+        ax.axhline(start - 0.5, color="black", linewidth=0.8)
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else n_values
+        ax.text(n_conditions - 0.4, (start + end - 1) / 2, types[start], va="center", ha="left", fontsize=8)
+    ax.set_xlabel("condition (persona)")
+    ax.set_ylabel("value (grouped by value type)")
+    ax.set_title(f"Alignment rate per value and condition\n{title}")
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.18)
+    bar.set_label("alignment rate (red = misaligned, blue = aligned; grey = no items)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def conditions(results: Results, path: Path, title: str) -> Path:
+    rows = results.conditions.records()
+    multi_model = len({r["model"] for r in rows}) > 1
+    labels = [f"{r['model']}\n{r['condition']}" if multi_model else r["condition"] for r in rows]
+    x = np.arange(len(rows))
+    fig, axes = plt.subplots(1, 2, figsize=(max(10, 0.9 * len(rows) + 6), 5))
+    for ax, (metric, low, high, name) in zip(axes, (
+            ("alignment_rate", "ar_low", "ar_high", "alignment rate (AR, higher = smaller gap)"),
+            ("alignment_distance", "ad_low", "ad_high", "alignment distance (AD, lower = smaller gap)"))):
+        mid = np.array([r[metric] for r in rows], dtype=float)
+        err = np.array([[m - r[low], r[high] - m] for m, r in zip(mid, rows)], dtype=float).T
+        colours = ["#888888" if r["condition"] == "baseline" else VALUE_COLOUR for r in rows]
+        ax.bar(x, mid, color=colours, yerr=np.nan_to_num(err), capsize=3)
+        for r, xi in zip(rows, x):
+            if r["condition"] == "baseline":
+                ax.axhline(r[metric], color="#555555", linestyle="--", linewidth=0.8)
+        ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel(name)
+        ax.set_xlabel("condition (grey = baseline, dashed line = baseline level)")
+        ax.set_ylim(0, 1 if metric == "alignment_rate" else max(0.5, float(np.nanmax(mid, initial=0)) * 1.3))
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_title("Alignment rate (95% bootstrap CI)")
+    axes[1].set_title("Alignment distance (95% bootstrap CI)")
+    fig.suptitle(f"AR and AD by condition against baseline — {title}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
