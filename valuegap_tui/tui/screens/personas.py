@@ -1,8 +1,333 @@
-"""The Personas screen."""
+"""The Personas screen: the persona set on the cultural map, with keyboard editing of levels.
 
-from valuegap_tui.tui.screens._placeholder import StageScreen
+Reads and writes run in worker threads. Edits are saved one by one with a sequence number per
+persona, so when saves race the last key pressed is what the database keeps.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from valuegap_tui.catalogue import catalogue
+from valuegap_tui.personas import (
+    Persona,
+    duplicate_persona,
+    generate_personas,
+    kind_after_edit,
+    level_sign,
+    render_persona_text,
+)
+from valuegap_tui.store import personas as persona_store
+from valuegap_tui.tui.widgets.persona_map import KIND_STYLES, MapPoint, PersonaMap
+
+NAME_WIDTH = 28
+SHORT_KINDS = {"baseline": "base", "moderate": "mod", "max": "max", "incongruous": "incong", "custom": "custom"}
+POLE_STYLES = {-1: "#e0a040", 1: "#40b0e0"}  # negative pole (traditional/survival), positive pole
 
 
-class PersonasScreen(StageScreen):
-    STAGE_TITLE = "Personas"
-    STAGE_HELP = "Build personas from the Inglehart-Welzel cultural map (valuegap personas)."
+def _position_text(persona: Persona) -> str:
+    ts, sse = persona.position
+    return f"{ts:+.2f} {sse:+.2f}"
+
+
+def _level_gauge(level: int) -> Text:
+    gauge = Text()
+    for i in range(1, 5):
+        style = f"bold reverse {POLE_STYLES[level_sign(i)]}" if i == level else "dim"
+        gauge.append(f"{i}", style=style)
+    return gauge
+
+
+class LevelsTable(DataTable):
+    """The selected persona's variables; left/right and 1-4 change the level of the row."""
+
+    BINDINGS = [
+        Binding("left", "screen.step_level(-1)", "Level -", id="personas.level_down"),
+        Binding("right", "screen.step_level(1)", "Level +", id="personas.level_up"),
+        *[Binding(str(i), f"screen.set_level({i})", f"Level {i}", show=False, id=f"personas.level_{i}") for i in range(1, 5)],
+    ]
+
+
+class PersonasScreen(Screen):
+    BINDINGS = [
+        Binding("g", "generate", "Generate set", id="personas.generate"),
+        Binding("d", "duplicate", "Duplicate", id="personas.duplicate"),
+        Binding("x", "delete", "Delete", id="personas.delete"),
+        Binding("e", "edit_levels", "Edit levels", id="personas.edit"),
+        Binding("escape", "back_to_list", "List", show=False, id="personas.back"),
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.personas: list[Persona] = []
+        self.selected_id: str | None = None
+        self._delete_armed: str | None = None
+        self._save_lock = threading.Lock()
+        self._save_seq: dict[str, int] = {}
+        self._saved_seq: dict[str, int] = {}
+
+    # --- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="persona-counts", markup=False)
+        with Horizontal(id="personas-body"):
+            with Vertical(id="personas-left"):
+                yield DataTable(id="persona-table", cursor_type="row", zebra_stripes=True)
+                yield PersonaMap(id="persona-map")
+            with Vertical(id="personas-right"):
+                yield Static(id="persona-summary", markup=False)
+                yield LevelsTable(id="persona-levels", cursor_type="row")
+                with VerticalScroll(id="persona-preview"):
+                    yield Static(id="persona-preview-text", markup=False)
+        yield Static(id="persona-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#persona-table", DataTable)
+        table.add_column("Kind", key="kind")
+        table.add_column("Name", key="name", width=NAME_WIDTH)
+        table.add_column("Position", key="position")
+        table.focus()
+        self._set_status("")
+        self.reload()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#personas-body").set_class(self.size.width < 100, "narrow")
+        self.call_after_refresh(self._show_detail)
+
+    def on_screen_resume(self) -> None:
+        self.reload(keep=self.selected_id)
+
+    # --- loading ---------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def reload(self, keep: str | None = None) -> None:
+        personas = persona_store.list_all(self.app.study)
+        self.app.call_from_thread(self._show_personas, personas, keep)
+
+    def _show_personas(self, personas: list[Persona], keep: str | None) -> None:
+        self.personas = personas
+        table = self.query_one("#persona-table", DataTable)
+        table.clear()
+        for persona in personas:
+            table.add_row(
+                Text(SHORT_KINDS.get(persona.kind, persona.kind), style=KIND_STYLES.get(persona.kind, "")),
+                Text(persona.name),
+                Text(_position_text(persona)),
+                key=persona.id,
+            )
+        counts = {}
+        for persona in personas:
+            counts[persona.kind] = counts.get(persona.kind, 0) + 1
+        summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
+        self.query_one("#persona-counts", Static).update(
+            f"{len(personas)} personas: {summary}" if personas else "No personas yet: press g to generate the default set"
+        )
+        ids = [p.id for p in personas]
+        target = keep if keep in ids else (self.selected_id if self.selected_id in ids else (ids[0] if ids else None))
+        if target is not None:
+            table.move_cursor(row=ids.index(target))
+        self._select(target)
+
+    def _persona(self, persona_id: str | None) -> Persona | None:
+        return next((p for p in self.personas if p.id == persona_id), None)
+
+    @on(DataTable.RowHighlighted, "#persona-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value != self.selected_id:
+            self._select(event.row_key.value)
+
+    def _select(self, persona_id: str | None) -> None:
+        if self._delete_armed and self._delete_armed != persona_id:
+            self._delete_armed = None
+            self._set_status("")
+        self.selected_id = persona_id
+        self._show_detail()
+
+    def _show_detail(self, keep_level_row: bool = True) -> None:
+        persona = self._persona(self.selected_id)
+        self.query_one(PersonaMap).show(
+            [MapPoint(p.id, p.kind, *p.position) for p in self.personas], self.selected_id
+        )
+        levels = self.query_one(LevelsTable)
+        row = levels.cursor_row if keep_level_row else 0
+        # Columns are rebuilt to fit the pane: level texts are cut, never scrolled sideways
+        # (the preview below shows them in full).
+        levels.clear(columns=True)
+        room = max(30, (levels.size.width or self.size.width // 2) - 8)
+        name_width = 23 if room >= 55 else 13
+        levels.add_column("Variable", key="variable", width=name_width)
+        levels.add_column("Lvl", key="level", width=4)
+        levels.add_column("Level", key="text", width=max(8, room - name_width - 4))
+        summary = self.query_one("#persona-summary", Static)
+        preview = self.query_one("#persona-preview-text", Static)
+        if persona is None:
+            summary.update("")
+            preview.update("")
+            return
+        ts, sse = persona.position
+        axes = "  (traditional→secular, survival→self-expression)" if room >= 55 else ""
+        summary.update(Text(f"{persona.name}\n{persona.kind}  {persona.id}\nposition {ts:+.2f}, {sse:+.2f}{axes}"))
+        for variable in catalogue().persona_variables:
+            level = persona.levels.get(variable.id)
+            if level is None:
+                continue
+            levels.add_row(
+                Text(variable.name),
+                _level_gauge(level),
+                Text(variable.levels[level - 1].text, style=POLE_STYLES[level_sign(level)]),
+                key=variable.id,
+            )
+        if persona.levels:
+            levels.move_cursor(row=min(row, levels.row_count - 1))
+        text = render_persona_text(persona)
+        body = text if text is not None else "Baseline: no system message is sent."
+        if persona.notes:
+            body += f"\n\nnotes: {persona.notes}"
+        preview.update(Text(body))
+
+    def _set_status(self, message: str) -> None:
+        self.query_one("#persona-status", Static).update(Text(message or "Tab: list / levels   ←/→ or 1-4: change level"))
+
+    # --- editing ---------------------------------------------------------------------------------
+    def action_edit_levels(self) -> None:
+        self.query_one(LevelsTable).focus()
+
+    def action_back_to_list(self) -> None:
+        self.query_one("#persona-table", DataTable).focus()
+
+    def _sync_selection(self) -> None:
+        """Follow the list cursor now: a key may arrive before the highlight message does."""
+        table = self.query_one("#persona-table", DataTable)
+        if table.row_count and 0 <= table.cursor_row < table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key != self.selected_id:
+                self._select(key)
+
+    def action_step_level(self, delta: int) -> None:
+        self._sync_selection()
+        persona = self._persona(self.selected_id)
+        variable_id = self._current_variable()
+        if persona is None or variable_id is None:
+            return
+        self._change_level(persona, variable_id, persona.levels[variable_id] + delta)
+
+    def action_set_level(self, level: int) -> None:
+        self._sync_selection()
+        persona = self._persona(self.selected_id)
+        variable_id = self._current_variable()
+        if persona is None or variable_id is None:
+            return
+        self._change_level(persona, variable_id, level)
+
+    def _current_variable(self) -> str | None:
+        levels = self.query_one(LevelsTable)
+        if levels.row_count == 0:
+            persona = self._persona(self.selected_id)
+            if persona is not None and persona.kind == "baseline":
+                self._set_status("The baseline has no levels: duplicate another persona (d) to make your own.")
+            return None
+        return levels.coordinate_to_cell_key(levels.cursor_coordinate).row_key.value
+
+    def _change_level(self, persona: Persona, variable_id: str, level: int) -> None:
+        level = max(1, min(4, level))
+        if persona.levels[variable_id] == level:
+            return
+        new_levels = dict(persona.levels) | {variable_id: level}
+        kind = kind_after_edit(persona.kind, new_levels)
+        edited = Persona(id=persona.id, name=persona.name, kind=kind, levels=new_levels, seed=persona.seed, notes=persona.notes)
+        self.personas = [edited if p.id == persona.id else p for p in self.personas]
+        table = self.query_one("#persona-table", DataTable)
+        table.update_cell(persona.id, "kind", Text(SHORT_KINDS.get(kind, kind), style=KIND_STYLES.get(kind, "")))
+        table.update_cell(persona.id, "position", Text(_position_text(edited)))
+        self._show_detail()
+        variable = catalogue().variable(variable_id)
+        message = f"{variable.name} -> {level} ({variable.levels[level - 1].text})"
+        if kind != persona.kind:
+            message += f"; now custom: the levels no longer fit '{persona.kind}'"
+        self._set_status(message + "  (saving)")
+        seq = self._save_seq.get(persona.id, 0) + 1
+        self._save_seq[persona.id] = seq
+        self._save(edited, seq, message)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save(self, persona: Persona, seq: int, message: str) -> None:
+        with self._save_lock:
+            if seq < self._saved_seq.get(persona.id, 0):
+                return  # a later edit of this persona is already stored
+            try:
+                persona_store.save(self.app.study, persona)
+            except Exception as exc:  # noqa: BLE001 - shown to the user, the screen stays usable
+                self.app.call_from_thread(self._set_status, f"not saved: {exc}")
+                return
+            self._saved_seq[persona.id] = seq
+        if seq == self._save_seq.get(persona.id):
+            self.app.call_from_thread(self._set_status, f"{message}  (saved)")
+
+    # --- set-level actions -------------------------------------------------------------------------
+    def action_generate(self) -> None:
+        self._set_status("generating the default set ...")
+        self._generate()
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
+    def _generate(self) -> None:
+        study = self.app.study
+        wanted = generate_personas(seed=0, incongruous=4)
+        new = [p for p in wanted if not persona_store.exists(study, p.id)]
+        persona_store.save_many(study, new)
+        kept = len(wanted) - len(new)
+        message = f"added {len(new)} personas" + (f"; {kept} already there were left as they are" if kept else "")
+        self.app.call_from_thread(self._set_status, message)
+        self.app.call_from_thread(self.reload, self.selected_id)
+
+    def action_duplicate(self) -> None:
+        self._sync_selection()
+        persona = self._persona(self.selected_id)
+        if persona is None:
+            return
+        try:
+            copy = duplicate_persona(persona, {p.id for p in self.personas})
+        except ValueError as exc:
+            self._set_status(f"cannot duplicate: {exc}")
+            return
+        self._duplicate(copy)
+
+    @work(thread=True, group="duplicate", exit_on_error=False)
+    def _duplicate(self, copy: Persona) -> None:
+        with self._save_lock:
+            persona_store.save(self.app.study, copy)
+        self.app.call_from_thread(self._set_status, f"duplicated as {copy.id}")
+        self.app.call_from_thread(self.reload, copy.id)
+
+    def action_delete(self) -> None:
+        self._sync_selection()
+        persona = self._persona(self.selected_id)
+        if persona is None:
+            return
+        if self._delete_armed != persona.id:
+            self._delete_armed = persona.id
+            self._set_status(f"press x again to delete {persona.name!r}")
+            return
+        self._delete_armed = None
+        self._delete(persona.id)
+
+    @work(thread=True, group="delete", exit_on_error=False)
+    def _delete(self, persona_id: str) -> None:
+        try:
+            with self._save_lock:
+                persona_store.delete(self.app.study, persona_id)
+        except persona_store.PersonaInUse as exc:
+            self.app.call_from_thread(self._set_status, f"not deleted: {exc}")
+            return
+        ids = [p.id for p in self.personas]
+        index = ids.index(persona_id) if persona_id in ids else 0
+        following = ids[index + 1] if index + 1 < len(ids) else (ids[index - 1] if index > 0 else None)
+        self.app.call_from_thread(self._set_status, f"deleted {persona_id}")
+        self.app.call_from_thread(self.reload, following)
