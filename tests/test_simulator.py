@@ -231,3 +231,47 @@ async def test_project_client_reads_answers_in_every_mode(mode, constraint):
                 assert record.ok and answer.valid and answer.letter in LETTERS, (record, answer)
                 if mode == "logprobs":
                     assert answer.covered_mass == pytest.approx(1 - SimulatorParams().logprob_leak)
+
+
+async def test_reasoning_counts_against_max_tokens():
+    with run_simulator(SimulatorParams(reasoning_tokens=100)) as sim:
+        user = {"role": "user", "content": value_question("Pick.", "Honest")}
+        _, _, cut = await post(sim, {"model": SIMULATED_MODEL, "messages": [user], "max_tokens": 16})
+        choice = cut["choices"][0]
+        assert choice["finish_reason"] == "length" and choice["message"]["content"] == ""
+        assert choice["message"]["reasoning"]
+        _, _, full = await post(sim, {"model": SIMULATED_MODEL, "messages": [user], "max_tokens": 400})
+        assert full["choices"][0]["message"]["content"] in LETTERS and full["choices"][0]["finish_reason"] == "stop"
+        assert full["usage"]["completion_tokens"] == 101
+        _, _, off = await post(sim, {"model": SIMULATED_MODEL, "messages": [user], "max_tokens": 1,
+                                     "chat_template_kwargs": {"enable_thinking": False}})
+        assert "reasoning" not in off["choices"][0]["message"] and off["choices"][0]["message"]["content"] in LETTERS
+
+
+def test_simulate_command_serves_and_says_it_is_a_simulation():
+    import re
+    import subprocess
+    import sys
+    import urllib.request
+
+    process = subprocess.Popen([sys.executable, "-m", "valuegap_tui", "simulate", "--port", "0", "--seed", "5",
+                                "--fault-500", "0.1", "--position-bias", "2,1,1,1,1,1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        banner = [process.stdout.readline() for _ in range(2)]
+        assert "SIMULATED" in banner[0]
+        port = int(re.search(r"127\.0\.0\.1:(\d+)/v1", banner[1]).group(1))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/simulator/params", timeout=10) as response:
+            planted = json.loads(response.read())
+        assert planted["seed"] == 5 and planted["fault_500"] == 0.1 and planted["position_bias"][0] == 2.0
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
+
+
+def test_simulate_command_rejects_bad_settings(tmp_path):
+    from valuegap_tui.cli import main
+
+    assert main(["simulate", "--fault-429", "0.8", "--fault-500", "0.5"]) != 0
+    assert main(["simulate", "--study", str(tmp_path / "missing.db")]) != 0

@@ -31,6 +31,8 @@ def register(commands) -> None:
     parser.add_argument("--retry-after", type=float, default=0.0, metavar="S", help="retry-after seconds sent with 429")
     parser.add_argument("--gap", type=float, default=None, metavar="P", help="planted gap probability")
     parser.add_argument("--position-bias", default=None, metavar="A,B,C,D,E,F", help="planted letter boosts")
+    parser.add_argument("--reasoning-tokens", type=int, default=None, metavar="N",
+                        help="act as a reasoning model: N tokens of reasoning before each answer")
     parser.add_argument("--refusal-rate", type=float, default=None, metavar="P", help="share of refusals in text mode")
 
 
@@ -45,6 +47,8 @@ def _params(args):
         fields["model_name"] = args.model
     if args.gap is not None:
         fields["gap_probability"] = args.gap
+    if args.reasoning_tokens is not None:
+        fields["reasoning_tokens"] = args.reasoning_tokens
     if args.refusal_rate is not None:
         fields["refusal_rate"] = args.refusal_rate
     if args.position_bias:

@@ -202,8 +202,13 @@ class Simulator:
         finish = "stop"
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
         completion_tokens = max(1, math.ceil(len(content) / 4))
-        if isinstance(max_tokens, int) and 0 < max_tokens < completion_tokens:
-            content, completion_tokens, finish = content[: max_tokens * 4], max_tokens, "length"
+        reasoning = self._reasoning(body, kind)
+        budget = (max_tokens - len(reasoning) // 4) if isinstance(max_tokens, int) and max_tokens > 0 else None
+        if reasoning and budget is not None and budget <= 0:  # thinking used up the budget: no answer
+            reasoning, content, completion_tokens, finish = reasoning[: max_tokens * 4], "", max_tokens, "length"
+        elif budget is not None and budget < completion_tokens:
+            content, completion_tokens, finish = content[: budget * 4], budget, "length"
+        completion_tokens += len(reasoning) // 4 if finish == "stop" or content else 0
 
         logprobs = None
         if body.get("logprobs"):
@@ -211,11 +216,19 @@ class Simulator:
         return {
             "id": f"chatcmpl-sim-{next(self._ids)}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model") or self.params.model_name, "system_fingerprint": "valuegap-simulator",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content,
+                                                 **({"reasoning": reasoning} if reasoning else {})},
                          "logprobs": logprobs, "finish_reason": finish}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         }
+
+    def _reasoning(self, body: dict[str, Any], kind: str) -> str:
+        """Filler reasoning text of reasoning_tokens tokens (4 characters each), unless switched off."""
+        kwargs = body.get("chat_template_kwargs") or (body.get("extra_body") or {}).get("chat_template_kwargs") or {}
+        if not self.params.reasoning_tokens or kwargs.get("enable_thinking") is False:
+            return ""
+        return (f"(simulated {kind} reasoning) " * (self.params.reasoning_tokens // 5 + 1))[: self.params.reasoning_tokens * 4]
 
     def _persona(self, system: str | None):
         levels, unread = behaviour.parse_persona(system)

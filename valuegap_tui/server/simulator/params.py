@@ -63,6 +63,10 @@ class SimulatorParams(BaseModel):
     refusal_rate: float = 0.0
     #: probability mass left to non-letter tokens in the first-token top logprobs
     logprob_leak: float = 0.03
+    #: a reasoning model: this many tokens of reasoning (in ``message.reasoning``) come before the
+    #: answer and count against max_tokens; 0 = no reasoning. Switched off per request by
+    #: ``chat_template_kwargs: {"enable_thinking": false}`` as Qwen3 does.
+    reasoning_tokens: int = 0
     #: label second opinion: probability of each adjacent swap applied to the true order
     ranking_error_rate: float = 0.1
 
