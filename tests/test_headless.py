@@ -11,7 +11,8 @@ import valuegap_tui
 
 def _core_modules():
     for info in pkgutil.walk_packages(valuegap_tui.__path__, prefix="valuegap_tui."):
-        if info.name.startswith("valuegap_tui.tui") or info.name == "valuegap_tui.__main__":
+        # __main__ modules run a program when imported; they are entry points, not library code.
+        if info.name.startswith("valuegap_tui.tui") or info.name.rsplit(".", 1)[-1] == "__main__":
             continue
         yield info.name
 
