@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
 
@@ -76,7 +76,7 @@ class ResultsScreen(Screen):
                 yield Static("", id="results-kinds-title", markup=False)
                 yield DataTable(id="results-kinds", cursor_type="row", zebra_stripes=True)
             with TabPane("Heatmap", id="results-tab-heatmap"):
-                with VerticalScroll():
+                with ScrollableContainer(id="results-heatmap-scroll"):  # 25 conditions are wider than a terminal
                     yield Heatmap(id="results-heatmap")
             with TabPane("Answers", id="results-tab-answers"):
                 with VerticalScroll():
