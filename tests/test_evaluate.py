@@ -230,16 +230,13 @@ def test_answer_frame_matches_slow_path_and_live_gap(study):
     assert set(frame.value_type.decode()) <= {"self_direction", "stimulation", "hedonism", "achievement", "power",
                                               "security", "conformity", "tradition", "benevolence", "universalism"}
     (baseline,) = gap_by_kind(frame)
-    pairs = {}
-    for i in items:
-        pairs.setdefault((i.dilemma_id, i.repeat), {})[i.question] = by_id[i.id]["score"]
-    expected_rate = np.mean([np.sign(p[0]) == np.sign(p[1]) for p in pairs.values()])
-    expected_distance = np.mean([abs(p[0] - p[1]) / 6 for p in pairs.values()])
-    assert baseline.pairs == len(pairs)
-    assert baseline.alignment_rate == pytest.approx(expected_rate)
-    assert baseline.alignment_distance == pytest.approx(expected_distance)
-
-
+    cells = {}
+    for i in items:  # hand-computed: mean point (6 - choice) over repeats per dilemma and question
+        cells.setdefault(i.dilemma_id, ([], []))[i.question].append(6 - by_id[i.id]["choice"])
+    means = [(np.mean(v), np.mean(a)) for v, a in cells.values()]
+    assert baseline.pairs == len(cells)
+    assert baseline.alignment_rate == pytest.approx(np.mean([(v < 3.5) == (a < 3.5) for v, a in means]))
+    assert baseline.alignment_distance == pytest.approx(np.mean([abs(v - a) / 5 for v, a in means]))
 
 def test_live_gap_in_sql_matches_frame(study):
     from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
@@ -250,6 +247,6 @@ def test_live_gap_in_sql_matches_frame(study):
                                                                [0.1, 0.1, 0.2, 0.2, 0.2, 0.2], seed=8)}))
     (sql,) = live_gap_by_kind(study, run_id)
     (frame,) = gap_by_kind(run_store.load_answer_frame(study, run_id))
-    assert sql.pairs == frame.pairs == 6 * 4
+    assert sql.pairs == frame.pairs == 6
     assert sql.alignment_rate == pytest.approx(frame.alignment_rate)
     assert sql.alignment_distance == pytest.approx(frame.alignment_distance)

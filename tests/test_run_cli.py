@@ -26,7 +26,7 @@ SERVER = textwrap.dedent('''
     from aiohttp import web
     async def chat(request):
         await request.json()
-        await asyncio.sleep(0.004)
+        await asyncio.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 0.004)
         letter = random.choice("ABCDEF")
         return web.json_response({"choices": [{"message": {"content": letter}, "finish_reason": "stop"}],
                                   "usage": {"prompt_tokens": 10, "completion_tokens": 1}})
@@ -42,12 +42,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def answer_server(tmp_path):
+def start_server(tmp_path, delay_s: float):
     port = free_port()
     script = tmp_path / "server.py"
     script.write_text(SERVER)
-    proc = subprocess.Popen([sys.executable, str(script), str(port)])
+    proc = subprocess.Popen([sys.executable, str(script), str(port), str(delay_s)])
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -55,8 +54,25 @@ def answer_server(tmp_path):
             break
         except OSError:
             time.sleep(0.1)
+    return proc, f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture
+def answer_server(tmp_path):
+    proc, url = start_server(tmp_path, 0.004)
     try:
-        yield f"http://127.0.0.1:{port}/v1"
+        yield url
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def slow_answer_server(tmp_path):
+    """About 130 answers/s at 4 in flight: a run of 120 items takes about a second, in several batches."""
+    proc, url = start_server(tmp_path, 0.03)
+    try:
+        yield url
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -77,7 +93,8 @@ def write_definition(path: Path, base_url: str, repeats: int = 5) -> Path:
     return path
 
 
-def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, answer_server):
+def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, slow_answer_server):
+    answer_server = slow_answer_server
     study_path = tmp_path / "s.db"
     study = open_study(study_path, create=True)
     seed_study(study, 12)
@@ -87,12 +104,12 @@ def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, answer_server):
                              "--study", str(study_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     study = open_study(study_path)
     deadline = time.monotonic() + 60
-    target = random.Random().randint(10, 80)
+    target = random.Random().randint(5, 60)
     while time.monotonic() < deadline:
         runs = run_store.list_runs(study)
         if runs and run_store.progress(study, runs[0].id).done >= target:
             break
-        time.sleep(0.02)
+        time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     run_id = run_store.list_runs(study)[0].id

@@ -10,7 +10,6 @@ import pytest
 
 from valuegap_tui.evaluate.clients import pools_for
 from valuegap_tui.evaluate.execute import execute_run
-from valuegap_tui.evaluate.live import gap_by_kind
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.server.simulator import (
@@ -73,11 +72,16 @@ def test_planted_position_bias_and_gap_are_measured(study, sample_path):
         a = expected_option_shares(params, None, dilemma.value, "action", orders[(dilemma_id, 1)])
         expectations.append(expected_gap(v, a))
     expected_rate, expected_distance = np.mean(expectations, axis=0)
-    (baseline,) = gap_by_kind(frame)
-    half_width = 4 * 0.5 / math.sqrt(baseline.pairs)  # both are means of values in [0, 1]
-    assert baseline.pairs == len(dilemmas) * 30
-    assert abs(baseline.alignment_rate - expected_rate) < half_width
-    assert abs(baseline.alignment_distance - expected_distance) < half_width
+    # The simulator's expectation is per answer pair: pair repeat r of the value question with repeat
+    # r of the action question, and measure |v - a| / 6 on the +-3 scale as it does.
+    pairs = {}
+    for d, q, r, score in zip(frame.dilemma.codes, frame.question, frame.repeat, frame.score):
+        pairs.setdefault((d, r), [None, None])[q] = score
+    v, a = np.array([p[0] for p in pairs.values()]), np.array([p[1] for p in pairs.values()])
+    half_width = 4 * 0.5 / math.sqrt(len(pairs))  # both are means of values in [0, 1]
+    assert len(pairs) == len(dilemmas) * 30
+    assert abs(np.mean(np.sign(v) == np.sign(a)) - expected_rate) < half_width
+    assert abs(np.mean(np.abs(v - a)) / 6 - expected_distance) < half_width
     assert expected_rate < 0.9  # a gap was planted and the measure sees it
 
 

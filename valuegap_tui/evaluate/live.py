@@ -1,15 +1,14 @@
-"""A quick gap summary for the live Run screen: alignment rate and distance by persona kind.
+"""The live gap table of the Run screen: alignment rate (accuracy) and distance by persona kind,
+with the difference against baseline.
 
-Value and action answers are paired by (model, persona, dilemma, repeat). AR = share of pairs whose
-signs agree (accuracy); AD = mean |v - a| / 6 on the +-3 scale. The metrics package gives the full
-treatment (F1, bootstrap); this is the cheap live view.
+Definitions are the metrics package's (items = (model, persona, dilemma) cells, mean point over
+repeats, distance |v - a| / 5). The screen computes it inside the database (``live_gap_by_kind``);
+``gap_by_kind`` gives the same table from an AnswerFrame through the metrics package.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
 
 from valuegap_tui.metrics.frame import AnswerFrame
 
@@ -25,25 +24,14 @@ class KindGap:
 
 
 def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
+    from valuegap_tui.metrics.alignment import alignment
+    from valuegap_tui.metrics.items import build_items
+
     if len(frame) == 0:
         return []
-    # One integer per (model, persona, dilemma, repeat); pair value and action answers on it.
-    dims = [len(frame.model.labels), len(frame.persona.labels), len(frame.dilemma.labels), int(frame.repeat.max()) + 1]
-    key = np.ravel_multi_index((frame.model.codes, frame.persona.codes, frame.dilemma.codes,
-                                frame.repeat.astype(np.int64)), dims)
-    ok = frame.valid
-    value_rows = np.flatnonzero(ok & (frame.question == 0))
-    action_rows = np.flatnonzero(ok & (frame.question == 1))
-    _, vi, ai = np.intersect1d(key[value_rows], key[action_rows], assume_unique=False, return_indices=True)
-    v, a = frame.score[value_rows[vi]], frame.score[action_rows[ai]]
-    kinds = frame.persona_kind.codes[value_rows[vi]]
-    agree, distance = np.sign(v) == np.sign(a), np.abs(v - a) / 6
-    result = {}
-    for code, label in enumerate(frame.persona_kind.labels):
-        mask = kinds == code
-        if mask.any():
-            result[label] = (int(mask.sum()), float(agree[mask].mean()), float(distance[mask].mean()))
-    return _with_deltas(result)
+    result = alignment(build_items(frame), by=("persona_kind",))
+    return _with_deltas({key[0]: (int(n), float(ar), float(ad)) for key, n, ar, ad in
+                         zip(result.groups.keys, result.items, result.accuracy, result.distance) if n})
 
 
 def _with_deltas(result: dict[str, tuple[int, float, float]]) -> list[KindGap]:
