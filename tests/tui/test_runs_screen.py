@@ -55,3 +55,18 @@ async def test_bad_definition_shows_error(study):
                 break
         assert "not valid TOML" in str(error.render())
         assert run_store.list_runs(study) == []
+
+
+async def test_screen_starts_a_run_it_was_asked_to(study, answer_server):  # noqa: F811
+    from valuegap_tui.evaluate.setup import create_run
+    from valuegap_tui.runs import RunDefinition
+
+    seed_study(study, 2)
+    run_id = create_run(study, RunDefinition.model_validate(
+        {"models": [{"name": "tiny", "endpoints": [answer_server]}], "repeats": 1}))
+    study.set_meta("runs.selected", str(run_id))
+    study.set_meta("runs.autostart", str(run_id))
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(pilot, lambda: run_store.get_run(study, run_id).status == "finished")
+    assert study.get_meta("runs.autostart") == ""

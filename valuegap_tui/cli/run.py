@@ -65,6 +65,7 @@ def _execute(study, run_id: int, plain: bool) -> int:
     from valuegap_tui.cli.app import run_app
 
     study.set_meta("runs.selected", str(run_id))
+    study.set_meta("runs.autostart", str(run_id))
     return run_app(study, "runs")
 
 

@@ -95,6 +95,10 @@ class RunsScreen(Screen):
         self.reload_runs()
         self.set_interval(1.0, self.poll)
         self.poll()
+        # `valuegap run start/resume` (without --plain) opens this screen and asks it to run.
+        if self.app.study.get_meta("runs.autostart") == str(self.selected):
+            self.app.study.set_meta("runs.autostart", "")
+            self.action_start()
 
     def on_screen_resume(self) -> None:
         self.reload_runs()
