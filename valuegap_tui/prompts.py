@@ -1,43 +1,38 @@
-"""Prompt templates kept as files in prompts/: load one by name, fill it, and know its hash.
-
-Templates use string.Template ``${name}`` placeholders. The hash covers the template text (not the filled
-values), so a study can record exactly which prompt produced what.
-"""
+"""Prompt templates from prompts/: their text, name and hash (stored with what they produced)."""
 
 from __future__ import annotations
 
 import hashlib
-import string
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from string import Template
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from valuegap_tui.paths import PROMPTS_DIR
 
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    name: str  # file name, e.g. "generate_dilemma.user.txt"
+    name: str  # file name in prompts/, e.g. "generate_dilemma.user.txt"
     text: str
+    sha256: str
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-    def fill(self, **values: str) -> str:
-        """Fill every placeholder; a missing one raises KeyError naming it."""
-        return string.Template(self.text).substitute(**values)
+    def fill(self, **fields: str) -> str:
+        """Substitute ``${name}`` fields; a missing field raises KeyError (a template bug, not data)."""
+        return Template(self.text).substitute(**fields)
 
 
 @lru_cache(maxsize=None)
-def load_template(name: str, directory: Path | None = None) -> PromptTemplate:
-    path = (directory or PROMPTS_DIR) / name
-    return PromptTemplate(name=name, text=path.read_text(encoding="utf-8"))
+def load_template(name: str) -> PromptTemplate:
+    text = (PROMPTS_DIR / name).read_text(encoding="utf-8")
+    return PromptTemplate(name=name, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def combined_hash(*templates: PromptTemplate) -> str:
-    """One hash for a prompt made of several templates (e.g. system + user)."""
+    """One hash for a set of templates used together (system + user)."""
     digest = hashlib.sha256()
     for template in templates:
-        digest.update(template.name.encode() + b"\0" + template.text.encode("utf-8") + b"\0")
+        digest.update(template.name.encode())
+        digest.update(b"\0")
+        digest.update(template.text.encode())
+        digest.update(b"\0")
     return digest.hexdigest()
