@@ -1,8 +1,216 @@
-"""The Generate screen."""
+"""The Generate screen: pick a server and a scope, start/stop a generation run, watch it live.
 
-from valuegap_tui.tui.screens._placeholder import StageScreen
+The run itself is ``valuegap_tui.generate.generate`` on its own event loop in a worker thread; the
+screen polls a snapshot of its progress, so the UI never waits on the network or the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from valuegap_tui import generate as gen
+
+NEWEST_ROWS = 50
+FAILURE_ROWS = 50
 
 
-class GenerateScreen(StageScreen):
-    STAGE_TITLE = "Generate"
-    STAGE_HELP = "Generate dilemmas with a language model (valuegap generate)."
+@dataclass
+class _Live:
+    """What the worker thread hands the screen: appended there, drained here."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    progress: gen.Progress | None = None
+    newest: list = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seen_newest: object = None
+    seen_failure: object = None
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def build_run_client(server: str, model: str | None, concurrency: int, study=None):
+    """A client for a base URL (anything with ://) or a server profile name; empty = the default profile."""
+    from valuegap_tui.server.client import build_client
+
+    server = server.strip()
+    if "://" in server:
+        return build_client(base_url=server, model=model or None, concurrency=concurrency, study=study)
+    from valuegap_tui.server.profiles import get_profile
+
+    profile = get_profile(server or None)
+    return build_client(profile, model=model or None, concurrency=concurrency, study=study)
+
+
+class GenerateScreen(Screen):
+    BINDINGS = [
+        Binding("s", "start", "Start", id="generate.start"),
+        Binding("x", "stop", "Stop", id="generate.stop"),
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._live = _Live()
+        self._stop: threading.Event | None = None
+        self._generating = False
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="generate-form"):
+            yield Input(placeholder="base URL or profile (empty: default)", id="generate-server")
+            yield Input(placeholder="model (default: server's)", id="generate-model")
+            yield Input(placeholder="values (all)", id="generate-values")
+            yield Input(placeholder="types (all)", id="generate-types")
+            yield Input(placeholder="topics (all)", id="generate-topics")
+        with Horizontal(id="generate-controls"):
+            yield Input("1", placeholder="variants", id="generate-variants")
+            yield Input("64", placeholder="concurrency", id="generate-concurrency")
+            yield Input("3", placeholder="attempts", id="generate-attempts")
+            yield Button("Start", id="generate-start", variant="primary")
+            yield Button("Stop", id="generate-stop", disabled=True)
+        yield Static("Choose a server and a scope, then Start (s).", id="generate-progress", markup=False)
+        newest = DataTable(id="generate-newest", cursor_type="row", zebra_stripes=True)
+        newest.add_columns("Dilemma", "Scenario")
+        yield newest
+        failures = DataTable(id="generate-failures", cursor_type="row", zebra_stripes=True)
+        failures.add_columns("Dilemma", "Reason")
+        yield failures
+        yield Footer()
+
+    # --- keys and buttons ----------------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        # Single-letter keys type into the form fields instead of firing.
+        if action in {"start", "stop"} and isinstance(self.focused, Input):
+            return False
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "generate-start":
+            self.action_start()
+        elif event.button.id == "generate-stop":
+            self.action_stop()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        if self._generating:
+            return
+        try:
+            scope = gen.Scope.parse(_split(self._field("values")), _split(self._field("types")),
+                                    _split(self._field("topics")), int(self._field("variants") or 1))
+            concurrency = max(1, int(self._field("concurrency") or 64))
+            attempts = max(1, int(self._field("attempts") or 3))
+        except ValueError as exc:
+            self._show(f"Cannot start: {exc}")
+            return
+        self._live = _Live()
+        self._stop = threading.Event()
+        self._generating = True
+        self._set_buttons()
+        self._show("Planning ...")
+        self._run(self._field("server"), self._field("model"), scope,
+                  gen.Settings(max_attempts=attempts, concurrency=concurrency), self._stop)
+        if self._timer is None:
+            self._timer = self.set_interval(0.25, self._refresh_live)
+
+    def action_stop(self) -> None:
+        if self._stop is not None and self._generating:
+            self._stop.set()
+            self._show("Stopping after the requests in flight ...")
+
+    # --- the run (worker thread) ---------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
+    def _run(self, server: str, model: str, scope, settings, stop: threading.Event) -> None:
+        study = self.app.study
+        message = None
+        try:
+            jobs = gen.plan(study, scope)
+            if not jobs:
+                message = "Nothing to generate: every dilemma in this scope is stored."
+                return
+
+            def on_progress(progress: gen.Progress) -> None:
+                live = self._live
+                with live.lock:
+                    live.progress = progress
+                    if progress.newest is not None and progress.newest is not live.seen_newest:
+                        live.seen_newest = progress.newest
+                        live.newest.append(progress.newest)
+                    if progress.failure is not None and progress.failure is not live.seen_failure:
+                        live.seen_failure = progress.failure
+                        live.failures.append(progress.failure)
+
+            async def go() -> gen.Progress:
+                client = build_run_client(server, model, settings.concurrency, study)
+                try:
+                    return await gen.generate(study, client, jobs, settings, on_progress=on_progress, stop=stop)
+                finally:
+                    await client.aclose()
+
+            progress = asyncio.run(go())
+            message = ("Stopped: " if progress.stopped else "Finished: ") + progress.line()
+        except Exception as exc:  # shown on screen; whatever was stored stays stored
+            message = f"Generation failed: {type(exc).__name__}: {exc}"
+        finally:
+            self.app.call_from_thread(self._finished, message)
+
+    def _finished(self, message: str | None) -> None:
+        self._refresh_live()
+        self._generating = False
+        self._set_buttons()
+        if message:
+            self._show(message)
+
+    # --- display -------------------------------------------------------------------------------
+    def _refresh_live(self) -> None:
+        live = self._live
+        with live.lock:
+            progress = live.progress
+            newest, live.newest = live.newest, []
+            failures, live.failures = live.failures, []
+        if progress is not None and self._generating:
+            self._show(progress.line())
+        table = self.query_one("#generate-newest", DataTable)
+        for dilemma in newest:
+            table.add_row(Text(dilemma.id), Text(dilemma.scenario.replace("\n", " ")[:200]))
+        while table.row_count > NEWEST_ROWS:
+            table.remove_row(next(iter(table.rows)))
+        failed = self.query_one("#generate-failures", DataTable)
+        for dilemma_id, reason in failures:
+            failed.add_row(Text(dilemma_id), Text(reason[:300]))
+        while failed.row_count > FAILURE_ROWS:
+            failed.remove_row(next(iter(failed.rows)))
+        if newest:
+            table.move_cursor(row=table.row_count - 1)
+
+    def _field(self, name: str) -> str:
+        return self.query_one(f"#generate-{name}", Input).value.strip()
+
+    def _show(self, text: str) -> None:
+        self.query_one("#generate-progress", Static).update(Text(text))
+
+    def _set_buttons(self) -> None:
+        self.query_one("#generate-start", Button).disabled = self._generating
+        self.query_one("#generate-stop", Button).disabled = not self._generating
+
+    @property
+    def running(self) -> bool:
+        return self._generating
+
+    def on_unmount(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
