@@ -65,3 +65,16 @@ def test_refresh_stores_flags_and_keeps_other_flags(study):
     quality.refresh_flags(study)  # unchanged flags write nothing new
     assert len(dilemma_store.history(study, absent.id)) == 2
     assert revision is None or revision == 2
+
+
+def test_flags_command_reports_counts(study):
+    import subprocess
+    import sys
+
+    absent = make_dilemma(value="honest", topic="environment", scenario="You run a factory by a river.", texts=DISTINCT)
+    dilemma_store.save(study, absent, who="t", action="import")
+    result = subprocess.run([sys.executable, "-m", "valuegap_tui", "flags", "--study", str(study.path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "value_absent: 1" in result.stdout
+    assert dilemma_store.get(study, absent.id).flags == [quality.VALUE_ABSENT]

@@ -97,6 +97,10 @@ def cmd_generate(args) -> int:
         print(f"... and {len(failed) - 20} more failed", file=sys.stderr)
     print(f"stored {progress.done}, failed {progress.failed}, {progress.requests} request(s) "
           f"in {progress.elapsed_s:.1f} s")
+    if progress.done:
+        # Near duplicates depend on the whole set, so flags are recomputed across it after each run.
+        counts = refresh_flags(study)
+        print("quality flags: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
     return 0 if progress.failed == 0 else 3
 
 
