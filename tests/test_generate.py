@@ -227,3 +227,13 @@ def test_kill_9_midway_then_rerun_loses_nothing_and_asks_only_for_the_missing(tm
     for dilemma_id, scenario in stored_first.items():  # nothing stored before the kill was replaced
         assert dilemma_store.get(study, dilemma_id).scenario == scenario
     study.close()
+
+
+def test_demo_generation_fills_a_small_scope_quickly(study):
+    with run_simulator(SimulatorParams(latency_ms=5)) as sim:
+        started = time.perf_counter()
+        stored = gen.generate_demo_dilemmas(study, sim.base_url, values=("wisdom", "honest"), topics=("politics", "religion"))
+        elapsed = time.perf_counter() - started
+        assert gen.generate_demo_dilemmas(study, sim.base_url, values=("wisdom",), topics=("politics",)) == 0
+    assert stored == 4 == dilemma_store.count(study)
+    assert elapsed < 30  # generous: a sanity bound, the figure itself is bench/generate_speed.py's job
