@@ -237,3 +237,21 @@ def test_demo_generation_fills_a_small_scope_quickly(study):
         assert gen.generate_demo_dilemmas(study, sim.base_url, values=("wisdom",), topics=("politics",)) == 0
     assert stored == 4 == dilemma_store.count(study)
     assert elapsed < 30  # generous: a sanity bound, the figure itself is bench/generate_speed.py's job
+
+
+def test_dead_server_gives_one_clear_message_and_stores_nothing(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "valuegap_tui", "generate", "--study", str(tmp_path / "s.db"),
+                             "--base-url", "http://127.0.0.1:9/v1", "--values", "wisdom", "--topics", "politics"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "cannot reach the server" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_client_that_raises_records_a_failed_attempt(study):
+    class Broken:
+        async def complete(self, request, *, model=None):
+            raise RuntimeError("boom")
+
+    progress = asyncio.run(gen.generate(study, Broken(), [JOB], gen.Settings(max_attempts=2)))
+    assert progress.failed == 1
+    assert "boom" in attempt_store.failed_pairs(study)[0].reason

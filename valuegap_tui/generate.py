@@ -262,7 +262,10 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
             request = ChatRequest(messages=messages, max_tokens=settings.max_tokens,
                                   temperature=settings.temperature, response_format=response_format(), tag=job.id,
                                   seed=None if settings.seed is None else settings.seed + attempt)
-            record: CompletionRecord = await client.complete(request)
+            try:
+                record: CompletionRecord = await client.complete(request)
+            except Exception as exc:  # a client bug or an unreachable server must not end the whole run
+                record = CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="connection")
             progress.requests += 1
             dilemma, reason = None, None
             if not record.ok:

@@ -81,6 +81,11 @@ def cmd_generate(args) -> int:
 
     async def run():
         try:
+            if hasattr(client, "resolve_model"):
+                try:  # one clear message for a dead server instead of a failure per dilemma
+                    await client.resolve_model()
+                except Exception as exc:
+                    raise CliError(f"cannot reach the server: {exc}", 1) from None
             return await gen.generate(study, client, jobs, settings, on_progress=gen.stderr_reporter(),
                                       action="regenerate" if args.regenerate else "generate")
         finally:
