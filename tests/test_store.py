@@ -109,3 +109,17 @@ def test_two_processes_appending_history_lose_nothing(tmp_path):
         entries = dilemma_store.history(s, f"wisdom--politics--{1 + w}")
         assert [e.revision for e in entries] == list(range(1, per_worker + 1))
         assert entries[-1].after.scenario == f"w{w} edit {per_worker - 1}"
+
+
+def test_connections_of_finished_threads_are_closed(study):
+    import threading
+
+    def read():
+        dilemma_store.count(study)
+
+    for _ in range(20):
+        worker = threading.Thread(target=read)
+        worker.start()
+        worker.join()
+    dilemma_store.count(study)  # this thread's connection prunes the finished ones
+    assert study.open_connections <= 2

@@ -57,7 +57,9 @@ class Study:
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        #: every open connection with the thread that owns it, so connections of finished worker
+        #: threads can be closed (a screen that polls from a fresh thread each second would leak)
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         self._check_is_sqlite()
         self.migrate()
@@ -84,12 +86,28 @@ class Study:
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
-                self._connections.append(conn)
+                self._close_orphans()
+                self._connections.append((threading.current_thread(), conn))
         return db
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended (caller holds the lock)."""
+        alive = []
+        for thread, conn in self._connections:
+            if thread.is_alive():
+                alive.append((thread, conn))
+            else:
+                conn.close()
+        self._connections = alive
+
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for _thread, conn in self._connections:
                 try:
                     conn.close()
                 except sqlite3.ProgrammingError:
