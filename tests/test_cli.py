@@ -26,15 +26,31 @@ def test_python_m_entry_point_works():
     assert result.returncode == 0 and "demo" in result.stdout
 
 
-def test_init_info_and_demo(tmp_path, capsys):
+def test_init_and_info(tmp_path, capsys):
     path = tmp_path / "s.db"
     assert main(["init", "--study", str(path)]) == 0
     assert main(["info", "--study", str(path)]) == 0
     assert "0 dilemmas" in capsys.readouterr().out
+
+
+def test_demo_runs_the_whole_pipeline_on_the_simulator(tmp_path, capsys):
+    from valuegap_tui.store import dilemmas as dilemma_store
+    from valuegap_tui.store import open_study
+    from valuegap_tui.store import personas as persona_store
+    from valuegap_tui.store import runs as run_store
+
     assert main(["demo", "--no-tui", "--study", str(tmp_path / "demo.db")]) == 0
-    assert main(["info", "--study", str(tmp_path / "demo.db")]) == 0
-    out = capsys.readouterr().out
-    assert "8 dilemmas" in out and "draft 8" in out
+    assert "SIMULATED" in capsys.readouterr().err
+    study = open_study(tmp_path / "demo.db")
+    sources = [d.provenance.source for d in dilemma_store.iter_dilemmas(study)]
+    assert sources.count("sample") == 8 and sources.count("generated") >= 1
+    kinds = {p.kind for p in persona_store.list_all(study)}
+    assert {"baseline", "moderate", "max", "incongruous"} <= kinds
+    [run] = run_store.list_runs(study)
+    progress = run_store.progress(study, run.id)
+    assert progress.total > 0 and progress.done == progress.total
+    asked = {row["persona_id"] for row in study.db.query("SELECT DISTINCT persona_id FROM run_personas")}
+    assert {persona_store.get(study, pid).kind for pid in asked} == {"baseline", "moderate", "max", "incongruous"}
 
 
 def test_missing_study_is_one_line_error(tmp_path, capsys):

@@ -69,8 +69,9 @@ def answer_server(tmp_path):
 
 @pytest.fixture
 def slow_answer_server(tmp_path):
-    """About 130 answers/s at 4 in flight: a run of 120 items takes about a second, in several batches."""
-    proc, url = start_server(tmp_path, 0.03)
+    """About 33 answers/s at 4 in flight: a run of 120 items takes about 4 s, in many batches, so a kill
+    lands mid-run even on a loaded machine."""
+    proc, url = start_server(tmp_path, 0.12)
     try:
         yield url
     finally:

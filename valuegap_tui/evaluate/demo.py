@@ -8,16 +8,20 @@ from valuegap_tui.runs import DilemmaFilter, ModelSpec, RunDefinition
 from valuegap_tui.store.db import Study
 
 
-def demo_definition(study: Study, base_url: str, *, model: str = "demo-model", dilemmas: int = 4,
-                    repeats: int = 2, personas: int = 4) -> RunDefinition:
-    try:
-        from valuegap_tui.store import personas as persona_store
+def demo_definition(study: Study, base_url: str, *, model: str = "demo-model", dilemmas: int = 8,
+                    repeats: int = 2, per_kind: int = 2) -> RunDefinition:
+    """Baseline plus up to ``per_kind`` personas of every kind, so the demo compares all of them."""
+    from valuegap_tui.store import personas as persona_store
 
-        persona_ids = [p.id for p in persona_store.list_all(study) if p.id != "baseline"][:personas]
-    except ImportError:
-        persona_ids = []
+    chosen: list[str] = []
+    taken: dict[str, int] = {}
+    for persona in persona_store.list_all(study):
+        if persona.id == "baseline" or taken.get(persona.kind, 0) >= per_kind:
+            continue
+        taken[persona.kind] = taken.get(persona.kind, 0) + 1
+        chosen.append(persona.id)
     return RunDefinition(
-        name="demo", models=[ModelSpec(name=model, endpoints=[base_url], concurrency=16)], personas=persona_ids,
+        name="demo", models=[ModelSpec(name=model, endpoints=[base_url], concurrency=16)], personas=chosen,
         dilemmas=DilemmaFilter(status=[], limit=dilemmas), repeats=repeats, seed=0,
     )
 

@@ -36,8 +36,9 @@ async def run_async(study: Study, run_id: int, *, control: RunControl | None = N
 
 
 def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: float = 2.0,
-                 control: RunControl | None = None, clients=None, out=sys.stdout) -> str:
+                 control: RunControl | None = None, clients=None, out=None) -> str:
     """Run in this thread; Ctrl+C or SIGTERM finishes in-flight answers, writes them, and stops."""
+    out = out or sys.stdout  # looked up now: sys.stdout may have been replaced since import
     control = control or RunControl()
     start = run_store.progress(study, run_id)
     started, last = time.monotonic(), [0.0]
