@@ -402,6 +402,13 @@ def _error(status: int, message: str, kind: str) -> web.Response:
     return web.json_response({"error": {"message": message, "type": kind, "code": status}}, status=status)
 
 
+async def _rest_of(latency_s: float, started: float) -> None:
+    """Sleep for what is left of ``latency_s`` since ``started``."""
+    remaining = latency_s - (time.perf_counter() - started)
+    if remaining > 0:
+        await asyncio.sleep(remaining)
+
+
 def build_app(simulator: Simulator) -> web.Application:
     params = simulator.params
     stats = simulator.stats
@@ -445,20 +452,25 @@ def build_app(simulator: Simulator) -> web.Application:
         stats.in_flight += 1
         try:
             async with capacity:
-                delay = simulator.latency_s()
-                if delay:
-                    await asyncio.sleep(delay)
+                # A slot is busy for the latency, and the reply's own CPU time is part of that
+                # latency (as a GPU server's compute is): otherwise the simulator's CPU cost would
+                # lower its capacity below capacity / latency and blur throughput measurements.
+                slot_started = time.perf_counter()
+                latency = simulator.latency_s()
                 if fault == "500":
+                    await _rest_of(latency, slot_started)
                     stats.faults["500"] += 1
                     return _error(500, "simulated internal server error", "InternalServerError")
                 if fault == "malformed":
                     stats.faults["malformed"] += 1
                 try:
-                    reply = simulator.respond(body, malformed=fault == "malformed")
+                    text = json.dumps(simulator.respond(body, malformed=fault == "malformed"))
                 except BadRequest as exc:
+                    await _rest_of(latency, slot_started)
                     stats.bad_requests += 1
                     return _error(400, str(exc), "BadRequestError")
-                return web.Response(text=json.dumps(reply), content_type="application/json")
+                await _rest_of(latency, slot_started)
+                return web.Response(text=text, content_type="application/json")
         finally:
             stats.in_flight -= 1
 
