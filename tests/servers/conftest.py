@@ -59,12 +59,14 @@ def _write_model(path: Path, fixed: bool) -> None:
 
 
 class LlamaServer:
-    def __init__(self, binary: Path, model: Path, log: Path):
+    """``context`` tokens shared by ``slots`` parallel requests (each slot gets context / slots)."""
+
+    def __init__(self, binary: Path, model: Path, log: Path, *, context: int = 2048, slots: int = 4):
         self.port = _free_port()
         self.log_file = open(log, "wb")
         self.process = subprocess.Popen(
-            [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", "2048",
-             "-np", "4", "-t", "2", "-a", "tiny"],
+            [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", str(context),
+             "-np", str(slots), "-t", "2", "-a", "tiny"],
             stdout=self.log_file, stderr=subprocess.STDOUT,
         )
         self.log = log
@@ -102,10 +104,10 @@ def llama_server_binary() -> Path:
     return _llama_server_binary()
 
 
-def _serve(binary: Path, workdir: Path, fixed: bool):
+def _serve(binary: Path, workdir: Path, fixed: bool, **server_options):
     model = workdir / ("fixed.gguf" if fixed else "tiny.gguf")
     _write_model(model, fixed)
-    server = LlamaServer(binary, model, workdir / ("fixed.log" if fixed else "tiny.log"))
+    server = LlamaServer(binary, model, workdir / ("fixed.log" if fixed else "tiny.log"), **server_options)
     try:
         server.wait_ready()
         yield server
@@ -123,3 +125,9 @@ def llama_server(llama_server_binary, tmp_path_factory):
 def fixed_llama_server(llama_server_binary, tmp_path_factory):
     """llama-server with a model whose next token is A-F with logits 6..1, whatever the prompt."""
     yield from _serve(llama_server_binary, tmp_path_factory.mktemp("llama-fixed"), fixed=True)
+
+
+@pytest.fixture(scope="session")
+def wide_llama_server(llama_server_binary, tmp_path_factory):
+    """The tiny random model with room for long prompts (dilemma generation, evaluation questions)."""
+    yield from _serve(llama_server_binary, tmp_path_factory.mktemp("llama-wide"), fixed=False, context=8192, slots=2)

@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from tests.servers.conftest import LlamaServer, _write_model
 from valuegap_tui import generate as gen
 from valuegap_tui.server.client import build_client
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store
 
 pytestmark = pytest.mark.llama_server
-
-
-class _WideContextServer(LlamaServer):
-    """The shared tiny random model, with a context long enough for the generation prompt."""
-
-    def __init__(self, binary, model, log):
-        super().__init__(binary, model, log)
-        self.process.terminate()  # replace the default (512 tokens per slot) with a wider context
-        self.process.wait(10)
-        self.process = subprocess.Popen(
-            [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", "8192",
-             "-np", "2", "-t", "2", "-a", "tiny"],
-            stdout=self.log_file, stderr=subprocess.STDOUT,
-        )
-
-
-@pytest.fixture(scope="module")
-def wide_llama_server(llama_server_binary, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("llama-generate")
-    model = workdir / "tiny.gguf"
-    _write_model(model, fixed=False)
-    server = _WideContextServer(llama_server_binary, model, workdir / "tiny.log")
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
 
 
 async def test_nonsense_fails_validation_is_recorded_and_the_run_finishes(wide_llama_server, study):
