@@ -63,3 +63,9 @@ def test_demo_refuses_to_overwrite_a_foreign_file(tmp_path, capsys):
     precious.write_text("my notes")
     assert main(["demo", "--no-tui", "--study", str(precious)]) == 1
     assert precious.read_text() == "my notes"
+
+
+@pytest.mark.parametrize("argv", [["run", "--study", "X", "list"], ["run", "list", "--study", "X"],
+                                  ["server", "--study", "X", "probe"], ["server", "probe", "--study", "X"]])
+def test_study_option_before_or_after_a_group_subcommand(argv):
+    assert str(build_parser().parse_args(argv).study) == "X"

@@ -20,16 +20,20 @@ class CliError(RuntimeError):
 STUDY_HELP = f"study database file (default: $VALUEGAP_STUDY or ./{DEFAULT_STUDY})"
 
 
-def add_study_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--study", type=Path, default=DEFAULT_STUDY, metavar="PATH", help=STUDY_HELP)
+def add_study_option(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    # A nested subcommand (`valuegap run start`) leaves --study unset unless given there, so
+    # `valuegap run --study X start` and `valuegap run start --study X` mean the same.
+    default = argparse.SUPPRESS if nested else DEFAULT_STUDY
+    parser.add_argument("--study", type=Path, default=default, metavar="PATH", help=STUDY_HELP)
 
 
-def add_command(commands, name: str, handler, help: str, description: str | None = None) -> argparse.ArgumentParser:
-    """A subcommand with --study, its handler and useful help."""
+def add_command(commands, name: str, handler, help: str, description: str | None = None,
+                *, nested: bool = False) -> argparse.ArgumentParser:
+    """A subcommand with --study, its handler and useful help; ``nested`` for a group's subcommands."""
     parser = commands.add_parser(
         name, help=help, description=description or help, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_study_option(parser)
+    add_study_option(parser, nested=nested)
     parser.set_defaults(handler=handler)
     return parser
 

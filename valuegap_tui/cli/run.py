@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
@@ -41,12 +40,7 @@ def register(commands) -> None:
 
 
 def _subcommand(sub, name, handler, help):
-    parser = add_command(sub, name, handler, help)
-    # --study is accepted before or after the subcommand; unset here, the parent's value stands.
-    for action in parser._actions:
-        if action.dest == "study":
-            action.default = argparse.SUPPRESS
-    return parser
+    return add_command(sub, name, handler, help, nested=True)
 
 
 def _existing_run(study, run_id: int):

@@ -19,7 +19,8 @@ def register(commands) -> None:
     )
     sub = server.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
 
-    listing = add_command(sub, "list", cmd_list, "list server profiles (config file and OPENAI_BASE_URL)")
+    listing = add_command(sub, "list", cmd_list, "list server profiles (config file and OPENAI_BASE_URL)",
+                          nested=True)
     listing.add_argument("--config", type=Path, metavar="FILE", help="read [servers] from this TOML file instead")
 
     probe = add_command(
@@ -28,6 +29,7 @@ def register(commands) -> None:
         "(structured_outputs, json_schema enum, guided_choice), logprobs, JSON-schema generation.\n"
         "Servers ignore unknown fields silently, so each constraint is tested by its effect.\n"
         "Findings are stored in the study and used to send constraints the way the server honours.",
+        nested=True,
     )
     target = probe.add_mutually_exclusive_group()
     target.add_argument("--profile", metavar="NAME", help="a configured profile (default: the default profile)")
