@@ -12,9 +12,13 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import ValidationError
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from valuegap_tui.models import Dilemma, format_validation_error
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 CSV_COLUMNS = (
     ["id", "value", "topic", "variant", "status", "scenario"]
@@ -78,17 +82,18 @@ def write_dilemmas(dilemmas: Iterable[Dilemma], path: Path | str, fmt: str) -> i
 
 
 # --- import ----------------------------------------------------------------------------------------
-def _validate(record: dict, path, line: int) -> Dilemma:
+def _validate(record: dict, path, line: int, model: type[BaseModel] = Dilemma):
     try:
-        return Dilemma.model_validate(record)
+        return model.model_validate(record)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or None
         raise ImportFailure(path, line, field, format_validation_error(exc)) from None
 
 
-def parse_jsonl(text: str, path: Path | str = "<input>") -> list[Dilemma]:
-    dilemmas = []
+def parse_jsonl_lines(text: str, path: Path | str, model: type[ModelT]) -> list[tuple[int, ModelT]]:
+    """Each non-blank line validated as ``model``, with its line number; the first problem raises."""
+    parsed = []
     # split on "\n" only: str.splitlines() would also break on U+2028 and friends inside JSON strings
     for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -99,8 +104,12 @@ def parse_jsonl(text: str, path: Path | str = "<input>") -> list[Dilemma]:
             raise ImportFailure(path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(record, dict):
             raise ImportFailure(path, line_no, None, "expected a JSON object per line")
-        dilemmas.append(_validate(record, path, line_no))
-    return dilemmas
+        parsed.append((line_no, _validate(record, path, line_no, model)))
+    return parsed
+
+
+def parse_jsonl(text: str, path: Path | str = "<input>") -> list[Dilemma]:
+    return [dilemma for _line, dilemma in parse_jsonl_lines(text, path, Dilemma)]
 
 
 def parse_csv(text: str, path: Path | str = "<input>") -> list[Dilemma]:

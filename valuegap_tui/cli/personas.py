@@ -7,13 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from valuegap_tui.cli._common import STUDY_HELP, CliError, add_command, open_existing, open_or_create
-from valuegap_tui.models import format_validation_error
 from valuegap_tui.personas import Persona, generate_personas, render_persona_text
 from valuegap_tui.store import personas as persona_store
-from valuegap_tui.transfer import ImportFailure
+from valuegap_tui.transfer import ImportFailure, parse_jsonl_lines
 
 ORDER = 40
 
@@ -147,21 +144,7 @@ def read_personas(path: Path | str) -> list[Persona]:
         raise ImportFailure(path, None, None, f"cannot read: {exc}") from None
     personas: list[Persona] = []
     seen: dict[str, int] = {}
-    for line_no, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ImportFailure(path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise ImportFailure(path, line_no, None, "expected a JSON object per line")
-        try:
-            persona = Persona.model_validate(record)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first.get("loc", ())) or None
-            raise ImportFailure(path, line_no, field, format_validation_error(exc)) from None
+    for line_no, persona in parse_jsonl_lines(text, path, Persona):
         if persona.id in seen:
             raise ImportFailure(path, line_no, "id", f"duplicate id {persona.id!r} (first on line {seen[persona.id]})")
         seen[persona.id] = line_no
