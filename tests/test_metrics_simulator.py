@@ -6,8 +6,7 @@ import asyncio
 
 import numpy as np
 
-from valuegap_tui.evaluate.clients import pools_for
-from valuegap_tui.evaluate.execute import execute_run
+from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, implied_metrics
@@ -27,15 +26,7 @@ def test_simulated_run_matches_planted_gap(study, sample_path):
             dilemmas={"status": []}, seed=5, repeats=12))
         run_id = create_run(study, definition)
 
-        async def go():
-            pools = pools_for(run_store.get_run(study, run_id).definition)
-            try:
-                return await execute_run(study, run_id, pools)
-            finally:
-                for pool in pools.values():
-                    await pool.aclose()
-
-        assert asyncio.run(go()) == "finished"
+        assert asyncio.run(run_async(study, run_id)) == "finished"
     frame = run_store.load_answer_frame(study, run_id)
     dilemmas = run_store.dilemmas_of(study, run_id)
     orders: dict[tuple[str, int], list[list[int]]] = {}

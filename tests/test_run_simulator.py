@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from valuegap_tui.evaluate.clients import pools_for
-from valuegap_tui.evaluate.execute import execute_run
+from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.server.simulator import (
@@ -30,15 +29,7 @@ def run_against(study, simulator, **definition):
     base.update(definition)
     run_id = create_run(study, RunDefinition.model_validate(base))
 
-    async def go():
-        pools = pools_for(run_store.get_run(study, run_id).definition)
-        try:
-            return await execute_run(study, run_id, pools)
-        finally:
-            for pool in pools.values():
-                await pool.aclose()
-
-    return run_id, asyncio.run(go())
+    return run_id, asyncio.run(run_async(study, run_id))
 
 
 def test_planted_position_bias_and_gap_are_measured(study, sample_path):

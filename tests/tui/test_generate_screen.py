@@ -6,15 +6,8 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from valuegap_tui.server.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
+from tests.tui.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
-
-
-async def wait_for(pilot, condition, timeout=30.0):
-    for _ in range(int(timeout / 0.1)):
-        if condition():
-            return True
-        await pilot.pause(0.1)
-    return False
 
 
 def fill(screen, **fields):

@@ -9,15 +9,8 @@ from textual.widgets import DataTable, Static, TextArea
 from tests.test_evaluate import seed_study
 from tests.test_run_cli import answer_server  # noqa: F401  (fixture)
 from valuegap_tui.store import runs as run_store
+from tests.tui.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
-
-
-async def wait_for(pilot, condition, timeout=30.0):
-    for _ in range(int(timeout / 0.1)):
-        if condition():
-            return True
-        await pilot.pause(0.1)
-    return False
 
 
 async def test_define_start_and_watch_a_run(study, answer_server):  # noqa: F811
