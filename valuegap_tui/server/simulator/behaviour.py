@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.metrics.scale import DISTANCE, SAME_SIDE
 from valuegap_tui.personas import DIMENSIONS, level_offset, level_sign, persona_position
 from valuegap_tui.server.simulator.params import SimulatorParams
 
@@ -207,17 +208,15 @@ def expected_position_shares(params: SimulatorParams, levels, value_id: str, que
     return shares
 
 
-SCORES = (3, 2, 1, -1, -2, -3)
-
-
 def expected_gap(value_shares: Sequence[float], action_shares: Sequence[float]) -> tuple[float, float]:
-    """(alignment rate, alignment distance) for independent value and action answers.
-
-    Rate: P(sign v == sign a). Distance: E|v - a| / 6 on the +-3 scale without zero.
-    """
-    p_v = sum(value_shares[:3])
-    p_a = sum(action_shares[:3])
-    rate = p_v * p_a + (1 - p_v) * (1 - p_a)
-    distance = sum(pv * pa * abs(SCORES[i] - SCORES[j]) for i, pv in enumerate(value_shares)
-                   for j, pa in enumerate(action_shares)) / 6.0
-    return rate, distance
+    """(alignment rate, alignment distance) of independent value and action answers with these option
+    shares, on the metrics' own definitions (docs/metrics.md): P(same side), and E|v - a| / 5 on
+    points 1..6. This is what the default ``pairs`` estimand measures for such a cell."""
+    total_v, total_a = sum(value_shares) or 1.0, sum(action_shares) or 1.0
+    rate = distance = 0.0
+    for i, pv in enumerate(value_shares):
+        for j, pa in enumerate(action_shares):
+            joint = pv * pa / (total_v * total_a)
+            rate += joint * SAME_SIDE[i, j]
+            distance += joint * DISTANCE[i, j]
+    return float(rate), float(distance)
