@@ -8,7 +8,8 @@ Model, per (persona, value):
   ``p = sigmoid(e)`` is the probability of taking the value's side.
 * stated answer (value question): side by ``p``, then strength by ``value_extremeness``.
 * chosen action: side by ``q = p (1 - g) + (1 - p) g`` with the planted gap ``g`` (lower for strong
-  personas, higher for incongruous ones), strength by ``action_strength`` (shrunk towards mild).
+  personas, higher for incongruous ones, shifted per value by ``value_gap_shift``), strength by
+  ``action_strength`` (shrunk towards mild).
 * position bias: the probability of the option shown at letter ``l`` is multiplied by
   ``position_bias[l]`` and the six are renormalised.
 
@@ -134,10 +135,14 @@ def endorsement(params: SimulatorParams, levels, value_id: str) -> float:
     return e
 
 
-def gap_probability(params: SimulatorParams, levels) -> float:
+def gap_probability(params: SimulatorParams, levels, value_id: str | None = None) -> float:
+    """P(the action's side is flipped): the base gap, lowered by persona strength, raised by
+    incongruity, shifted per value."""
     traits = persona_traits(_levels_key(levels))
     g = params.gap_probability * (1.0 - params.persona_gap_reduction * traits.strength)
     g += params.incongruity_gap * traits.incongruity
+    if value_id is not None:
+        g += params.value_gap_shift.get(value_id, 0.0)
     return min(max(g, 0.0), 1.0)
 
 
@@ -158,7 +163,7 @@ def value_distribution(params: SimulatorParams, levels, value_id: str) -> list[f
 def action_distribution(params: SimulatorParams, levels, value_id: str) -> list[float]:
     """P(chosen action) over the alignment labels, catalogue order (strongly aligning first)."""
     p = _sigmoid(endorsement(params, levels, value_id))
-    g = gap_probability(params, levels)
+    g = gap_probability(params, levels, value_id)
     return _sided(p * (1 - g) + (1 - p) * g, params.action_strength)
 
 
