@@ -76,11 +76,15 @@ def cell_keys(frame: AnswerFrame) -> np.ndarray:
     return key
 
 
+def valid_answers(frame: AnswerFrame) -> np.ndarray:
+    return ~np.isnan(frame.score) & (frame.choice >= 0)
+
+
 def answer_vectors(frame: AnswerFrame, expected: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each row's answer as a probability vector over the six options (catalogue order), and whether it
     is a valid answer. A sampled answer is one-hot; with ``expected``, a row with a logprob distribution
     uses that distribution (renormalised over the six options)."""
-    valid = ~np.isnan(frame.score) & (frame.choice >= 0)
+    valid = valid_answers(frame)
     vectors = np.zeros((len(frame), 6))
     vectors[np.flatnonzero(valid), frame.choice[valid].astype(np.int64)] = 1.0
     if expected and len(frame):
@@ -108,14 +112,17 @@ def build_items(frame: AnswerFrame, aggregate: Aggregate = DEFAULT_AGGREGATE, ex
         raise ValueError("expected scores are averaged, not voted: use aggregate 'pairs', 'cell_mean' or 'repeat'")
     if len(frame) == 0:
         return empty_items(frame)
-    vectors, valid = answer_vectors(frame, expected)
+    vectors, valid = answer_vectors(frame, expected) if expected else (None, valid_answers(frame))
     keys = cell_keys(frame)
     if aggregate == "repeat":
         keys, valid = _repeat_order_keys(frame, keys, valid)
     cells, first_row, cell_of_row = np.unique(keys, return_index=True, return_inverse=True)
     n_cells = len(cells)
     slot = (cell_of_row.astype(np.int64) * 2 + frame.question)[valid]
-    sums = _sum_by(slot, vectors[valid], 2 * n_cells)
+    if expected:
+        sums = _sum_by(slot, vectors[valid], 2 * n_cells)
+    else:  # one-hot answers: a single bincount over (slot, option) is the same sum, without the vectors
+        sums = np.bincount(slot * 6 + frame.choice[valid], minlength=2 * n_cells * 6).reshape(-1, 6).astype(np.float64)
     counts = np.bincount(slot, minlength=2 * n_cells).astype(np.float64)
     keep = (counts[0::2] > 0) & (counts[1::2] > 0)
     value_sum, action_sum = sums[0::2][keep], sums[1::2][keep]
