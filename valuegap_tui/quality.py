@@ -249,6 +249,12 @@ def length_cue(dilemmas: Sequence[Dilemma]) -> LengthCue:
     return LengthCue(len(dilemmas), auc, float(z), correlation, flagged, cued)
 
 
+def study_length_cue(study) -> LengthCue:
+    from valuegap_tui.store import dilemmas as dilemma_store
+
+    return length_cue(list(dilemma_store.iter_dilemmas(study)))
+
+
 def value_words(value_id: str) -> set[str]:
     """Stems of the value's name and gloss content words (what a scenario about it would mention)."""
     value = catalogue().value(value_id)
