@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from valuegap_tui import label_check, review
+from valuegap_tui import independence, label_check, review
 from valuegap_tui.cli._common import CliError, add_command, open_existing
 from valuegap_tui.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
@@ -81,6 +81,9 @@ def cmd_check_labels(args) -> int:
 
     outcomes = asyncio.run(run())
     checked = [o.check for o in outcomes if o.check]
+    for judge in sorted({c.model for c in checked}):
+        for warning in independence.judge_warnings(study, judge, dilemmas):
+            print(f"warning: {warning}", file=sys.stderr)
     errors = sum(1 for o in outcomes if o.check is None)
     doubtful = sum(1 for c in checked if c.doubtful)
     mean = sum(c.spearman for c in checked) / len(checked) if checked else float("nan")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
 from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
 from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
+from valuegap_tui.store import independence as independence_store
 from valuegap_tui.store import runs as run_store
 
 ORDER = 50
@@ -75,6 +77,8 @@ def cmd_start(args) -> int:
         raise CliError(str(exc), exit_code=2) from None
     progress = run_store.progress(study, run_id)
     print(f"planned run {run_id} ({definition.config_hash()}): {progress.total} items", flush=True)
+    for warning in independence_store.run_warnings(study, run_id):
+        print(f"warning: {warning.message}", file=sys.stderr, flush=True)
     if args.plan_only:
         return 0
     return _execute(study, run_id, args.plain)

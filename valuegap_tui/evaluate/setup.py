@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from valuegap_tui.evaluate.plan import plan_items
+from valuegap_tui.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
 from valuegap_tui.runs import BASELINE_ID, RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
@@ -66,4 +67,6 @@ def create_run(study: Study, definition: RunDefinition) -> int:
     dilemmas = select_dilemmas(study, definition)
     items = plan_items([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
                        definition.repeats, definition.seed)
-    return run_store.create_run(study, definition, personas, dilemmas, items, template_hashes())
+    run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes())
+    record_run_warnings(study, run_id, [m.name for m in definition.models], dilemmas)
+    return run_id
