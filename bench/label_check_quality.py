@@ -7,7 +7,7 @@ true rank plus Gaussian noise of ``--noise`` label steps, then adjacent swaps wi
 Prints, per noise level, number of judgements K and error kind: the share of dilemmas flagged (for
 the clean ones, the false-flag rate) and the share whose suggested fix restores the true labels.
 
-    python bench/label_check_quality.py [--n 200] [--noise 0.5 0.8] [--judgements 1 3 5 7] [--swap-rate 0]
+    python bench/label_check_quality.py [--n 200] [--noise 0.5 0.65 0.8] [--judgements 1 3 5 7 9] [--swap-rate 0]
 """
 
 from __future__ import annotations
@@ -88,13 +88,17 @@ def measure(sets, noise: float, swap_rate: float, judgements: int, seed: int, fo
     checks = {o.dilemma_id: o.check for o in outcomes}
     rows = {}
     for kind, pairs in sets.items():
-        flagged = fixed = 0
+        flagged = fixed = single = 0
         for true, planted in pairs:
             check = checks[planted.id]
             if check.doubtful:
                 flagged += 1
                 fixed += check.suggested_labels == tuple(o.label.value for o in true.options)
-        rows[kind] = (len(pairs), flagged, fixed)
+            # the rule before several judgements: one ranking, Spearman < 0.6 or an aligning action judged opposing
+            first = list(check.judged_orders[0])
+            single += (label_check.spearman(list(check.label_order), first) < 0.6
+                       or label_check.sign_errors(planted, first) > 0)
+        rows[kind] = (len(pairs), flagged, fixed, single)
     study.close()
     return rows
 
@@ -102,9 +106,9 @@ def measure(sets, noise: float, swap_rate: float, judgements: int, seed: int, fo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="dilemmas per error kind (and clean)")
-    parser.add_argument("--noise", type=float, nargs="+", default=[0.5, 0.8], help="judge noise sd, label steps")
+    parser.add_argument("--noise", type=float, nargs="+", default=[0.5, 0.65, 0.8], help="judge noise sd, label steps")
     parser.add_argument("--swap-rate", type=float, default=0.0, help="judge's adjacent swap probability")
-    parser.add_argument("--judgements", type=int, nargs="+", default=[1, 3, 5, 7])
+    parser.add_argument("--judgements", type=int, nargs="+", default=[1, 3, 5, 7, 9])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     from valuegap_tui import label_check
@@ -112,17 +116,22 @@ def main() -> int:
     sets = planted_sets(base_dilemmas(args.n, args.seed), args.seed)
     print(f"label check quality: {args.n} dilemmas per kind, simulated judge (Gaussian rank noise, "
           f"adjacent swap rate {args.swap_rate}); default judgements = {label_check.DEFAULT_JUDGEMENTS}")
-    print(f"{'noise sd':>8} {'P(adj)':>6} {'K':>2}  {'kind':<17} {'flagged':>8} {'right fix':>9}")
+    print("flagged: share of dilemmas flagged (clean: the false-flag rate); right fix: share of the flagged whose")
+    print("suggested labels are the true ones; one-ranking rule: the check before several judgements (first ranking,")
+    print("Spearman < 0.6 or a sign error), on the same replies. P(adj): judge orders a one-step pair correctly.")
+    print(f"{'noise sd':>8} {'P(adj)':>6} {'K':>2}  {'kind':<19} {'flagged':>8} {'right fix':>9} {'one-ranking rule':>17}")
     with tempfile.TemporaryDirectory() as tmp:
         for noise in args.noise:
             for k in args.judgements:
                 started = time.perf_counter()
                 rows = measure(sets, noise, args.swap_rate, k, args.seed, Path(tmp))
-                for kind, (n, flagged, fixed) in rows.items():
-                    right = f"{fixed / flagged:>8.0%}" if flagged and kind != CLEAN else f"{'-':>8}"
+                for kind, (n, flagged, fixed, single) in rows.items():
+                    right = f"{fixed / flagged:.0%}" if flagged and kind != CLEAN else "-"
+                    # the first ranking is the same for every K: shown once per noise level
+                    baseline = f"{single / n:.1%}" if k == args.judgements[0] else ""
                     name = "clean (false flags)" if kind == CLEAN else kind
                     print(f"{noise:>8.2f} {adjacent_order_probability(noise):>6.0%} {k:>2}  "
-                          f"{name:<19} {flagged / n:>6.1%} {right}")
+                          f"{name:<19} {flagged / n:>8.1%} {right:>9} {baseline:>17}".rstrip())
                 print(f"{'':>20}({time.perf_counter() - started:.1f} s)")
     return 0
 

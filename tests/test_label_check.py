@@ -175,3 +175,24 @@ async def test_a_failed_judgement_is_reported_and_the_rest_scored(study):
 
     outcomes = await label_check.check_dilemmas(study, HalfBroken(study), [d], judgements=3)
     assert outcomes[0].check.judgements == 2 and "1 of 3 judgements failed" in outcomes[0].error
+
+
+def test_benchmark_meets_the_target_at_the_default_judgements(tmp_path):
+    """bench/label_check_quality.py at the stated noise (0.5 label steps) and the default K, on a small set."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "label_check_quality.py"
+    spec = importlib.util.spec_from_file_location("label_check_quality", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    sets = bench.planted_sets(bench.base_dilemmas(40, seed=3), seed=3)
+    rows = bench.measure(sets, 0.5, 0.0, label_check.DEFAULT_JUDGEMENTS, 3, tmp_path)
+    n, flagged, fixed, _single = rows[label_errors.WITHIN_SIDE_SWAP]
+    assert flagged / n >= 0.8 and fixed / flagged >= 0.8
+    n, false_flags, _fixed, _single = rows[bench.CLEAN]
+    assert false_flags / n <= 0.1
+    for kind in label_errors.ERROR_KINDS:
+        assert rows[kind][1] / rows[kind][0] >= 0.8
+    # the one-ranking rule it replaced misses most within-side swaps on the same replies
+    assert rows[label_errors.WITHIN_SIDE_SWAP][3] / n < 0.5
