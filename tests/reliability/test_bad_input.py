@@ -290,3 +290,18 @@ def test_malformed_config_file(capsys, study_path, tmp_path, monkeypatch, body, 
     for argv in (["server", "list"], ["server", "probe", "--no-store"]):
         err = fails_cleanly(capsys, study_path, *argv)
         assert "config.toml" in err and expected in err
+
+
+def test_resume_after_the_profile_is_gone(capsys, study_path, tmp_path):
+    from valuegap_tui.config import config_path
+
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('[servers.lab]\nendpoints = ["http://127.0.0.1:9/v1"]\n', encoding="utf-8")
+    path = tmp_path / "run.toml"
+    path.write_text('[[models]]\nname = "m"\nprofile = "lab"\n[dilemmas]\nstatus = []\n', encoding="utf-8")
+    assert main(["run", "start", str(path), "--plan-only", "--study", str(study_path)]) == 0
+    capsys.readouterr()
+    config_path().write_text("# the lab cluster is gone\n", encoding="utf-8")
+    for argv in (["run", "resume", "1", "--plain"], ["run", "export-batch", "1", str(tmp_path / "b.jsonl")]):
+        err = fails_cleanly(capsys, study_path, *argv)
+        assert "run 1: models.0.profile" in err and "'lab'" in err

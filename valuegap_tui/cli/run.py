@@ -7,7 +7,7 @@ from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
 from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
-from valuegap_tui.evaluate.setup import PlanError, create_run
+from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.server.urls import basic_auth_for
 from valuegap_tui.store import runs as run_store
@@ -45,10 +45,16 @@ def _subcommand(sub, name, handler, help):
     return add_command(sub, name, handler, help, nested=True)
 
 
-def _existing_run(study, run_id: int):
+def _existing_run(study, run_id: int, *, servers: bool = False):
+    """The stored run; with ``servers``, also check its server profiles can still be found."""
     run = run_store.get_run(study, run_id)
     if run is None:
         raise CliError(f"no run {run_id} in {study.path} (see `valuegap run list`)")
+    if servers:
+        try:
+            check_servers(run.definition)
+        except PlanError as exc:
+            raise CliError(f"run {run_id}: {exc}", exit_code=2) from None
     return run
 
 
@@ -87,7 +93,7 @@ def cmd_start(args) -> int:
 
 def cmd_resume(args) -> int:
     study = open_existing(args.study)
-    _existing_run(study, args.run_id)
+    _existing_run(study, args.run_id, servers=True)
     return _execute(study, args.run_id, args.plain)
 
 
@@ -117,7 +123,7 @@ def cmd_status(args) -> int:
 
 def cmd_export_batch(args) -> int:
     study = open_existing(args.study)
-    _existing_run(study, args.run_id)
+    _existing_run(study, args.run_id, servers=True)
     try:
         n = export_batch(study, args.run_id, args.output)
     except (BatchError, OSError) as exc:
