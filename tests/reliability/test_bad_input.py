@@ -305,3 +305,20 @@ def test_resume_after_the_profile_is_gone(capsys, study_path, tmp_path):
     for argv in (["run", "resume", "1", "--plain"], ["run", "export-batch", "1", str(tmp_path / "b.jsonl")]):
         err = fails_cleanly(capsys, study_path, *argv)
         assert "run 1: models.0.profile" in err and "'lab'" in err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["server", "probe", "--no-store", "--base-url", "ftp://gpu1/v1"], "--base-url"),
+    (["generate", "--model", "m", "--base-url", "ftp://gpu1/v1"], "--base-url"),
+    (["export", "/nonexistent-folder/out.jsonl"], "/nonexistent-folder/out.jsonl: cannot write"),
+    (["personas", "export", "/nonexistent-folder/p.jsonl"], "/nonexistent-folder/p.jsonl: cannot write"),
+])
+def test_bad_command_line_values(capsys, study_path, argv, expected):
+    err = fails_cleanly(capsys, study_path, *argv)
+    assert expected in err
+
+
+def test_bad_openai_base_url(capsys, study_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "ftp://gpu1/v1")
+    err = fails_cleanly(capsys, study_path, "server", "list")
+    assert "OPENAI_BASE_URL" in err and "http://" in err

@@ -163,7 +163,10 @@ def cmd_export(args) -> int:
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
         print(f"wrote {len(personas)} personas to {args.output}", file=sys.stderr)
     return 0
 

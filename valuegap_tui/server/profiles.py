@@ -185,10 +185,14 @@ def _profile_from_table(name: str, table: dict[str, Any], source: str) -> Server
         fields = {k: v for k, v in table.items() if k not in {"endpoints", "url", "concurrency", "api_key", "api_key_env"}}
         return ServerProfile(name=name, endpoints=endpoints, source=source, **fields)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
-        raise ProfileError(f"{where}: {problems}") from None
+        raise ProfileError(f"{where}: {_problems(exc)}") from None
     except TypeError as exc:
         raise ProfileError(f"{where}: {exc}") from None
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg'].removeprefix('Value error, ')}"
+                     for e in exc.errors())
 
 
 def env_profile(model: str | None = None) -> ServerProfile | None:
@@ -200,7 +204,7 @@ def env_profile(model: str | None = None) -> ServerProfile | None:
     try:
         endpoint = Endpoint(url=base_url, api_key=SecretStr(key) if key else None)
     except ValidationError as exc:
-        raise ProfileError(f"OPENAI_BASE_URL: {exc.errors()[0]['msg']}") from None
+        raise ProfileError(f"OPENAI_BASE_URL: {_problems(exc)}") from None
     return ServerProfile(name=ENV_PROFILE, model=model or os.environ.get("VALUEGAP_MODEL"), endpoints=[endpoint], source="env")
 
 
@@ -273,5 +277,8 @@ def profile_for_url(
 ) -> ServerProfile:
     """A one-endpoint profile for a URL given on the command line or by a test."""
     key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-    endpoint = Endpoint(url=base_url, concurrency=concurrency, api_key=SecretStr(key) if key else None)
-    return ServerProfile(name=name, model=model, endpoints=[endpoint], source="command line", **settings)
+    try:
+        endpoint = Endpoint(url=base_url, concurrency=concurrency, api_key=SecretStr(key) if key else None)
+        return ServerProfile(name=name, model=model, endpoints=[endpoint], source="command line", **settings)
+    except ValidationError as exc:
+        raise ProfileError(f"--base-url: {_problems(exc)}") from None
