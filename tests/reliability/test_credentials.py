@@ -107,6 +107,7 @@ def test_url_password_is_used_but_never_stored_logged_or_exported(server, study_
     assert main(["export", str(tmp_path / "dilemmas.jsonl"), "--study", str(study_path)]) == 0
     captured = capsys.readouterr()
     assert "planned run 1" in captured.out
+    assert "was not stored" in captured.err  # says a later resume needs the password in a profile
 
     (tmp_path / "wal-copy").write_bytes(wal_bytes)
     files = [study_path, wal, tmp_path / "wal-copy", tmp_path / "batch.jsonl", tmp_path / "dilemmas.jsonl",
