@@ -327,3 +327,23 @@ def test_bad_openai_base_url(capsys, study_path, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", "ftp://gpu1/v1")
     err = fails_cleanly(capsys, study_path, "server", "list")
     assert "OPENAI_BASE_URL" in err and "http://" in err
+
+
+@pytest.mark.parametrize("body, expected", [
+    (b"\xff\xfe\x00[[variables]]", "UTF-8"),
+    (b"x = " + b"[" * 5000 + b"]" * 5000, "nested"),
+    (b"\n\nx = " + b"4" * 5000, "line 3"),
+])
+def test_broken_persona_variables_file(capsys, study_path, tmp_path, monkeypatch, body, expected):
+    from valuegap_tui.catalogue import catalogue
+
+    path = tmp_path / "variables.toml"
+    path.write_bytes(body)
+    monkeypatch.setenv("VALUEGAP_PERSONA_VARIABLES", str(path))
+    catalogue.cache_clear()
+    try:
+        err = fails_cleanly(capsys, study_path, "personas", "variables")
+    finally:
+        monkeypatch.delenv("VALUEGAP_PERSONA_VARIABLES")
+        catalogue.cache_clear()
+    assert "variables.toml" in err and expected in err

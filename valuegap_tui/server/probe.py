@@ -221,7 +221,7 @@ async def probe_endpoint(
 def _valid_ranking(text: str | None) -> bool:
     try:
         data = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     ranking = data.get("ranking") if isinstance(data, dict) else None
     return isinstance(ranking, list) and len(ranking) == 3 and all(r in PROBE_LETTERS[:3] for r in ranking)
