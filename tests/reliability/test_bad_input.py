@@ -347,3 +347,17 @@ def test_broken_persona_variables_file(capsys, study_path, tmp_path, monkeypatch
         monkeypatch.delenv("VALUEGAP_PERSONA_VARIABLES")
         catalogue.cache_clear()
     assert "variables.toml" in err and expected in err
+
+
+def test_a_real_process_prints_one_line_and_no_traceback(study_path, tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "notes.toml"
+    path.write_bytes(b"\x00\xff" * 64)
+    before = study_digest(study_path)
+    done = subprocess.run([sys.executable, "-m", "valuegap_tui", "run", "start", str(path), "--study",
+                           str(study_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("valuegap: ")
+    assert study_digest(study_path) == before
