@@ -46,6 +46,14 @@ class RecordingServer(FakeServer):
         return await super()._health(request)
 
 
+@pytest.fixture(autouse=True)
+def _no_remembered_credentials(monkeypatch):
+    """Credentials from one test's URLs must not be sent to a later test's server on a reused port."""
+    from valuegap_tui.server import urls
+
+    monkeypatch.setattr(urls, "_basic_auth", {})
+
+
 @pytest.fixture
 def server():
     """A recording server on its own event loop thread, so the CLI can run its own loop here."""
