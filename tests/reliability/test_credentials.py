@@ -217,3 +217,18 @@ def test_saving_into_a_broken_config_changes_nothing(tmp_path):
     with pytest.raises(ConfigError, match="config.toml"):
         save_section("reviewer", {"name": "Ada"}, path)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("url, clean, header", [
+    ("http://h:8000/v1", "http://h:8000/v1", None),
+    ("http://alice:pw@h:8000/v1", "http://h:8000/v1", "alice:pw"),
+    ("https://a%40b:p%3Aw@[::1]:9/v1?x=1", "https://[::1]:9/v1?x=1", "a@b:p:w"),
+    ("http://token@h/v1", "http://h/v1", "token:"),
+    ("http://u:pw@[::1/v1", "http://[::1/v1", None),  # not a URL: still nothing secret left in it
+])
+def test_strip_credentials(url, clean, header):
+    from valuegap_tui.server.urls import basic_auth_for, strip_credentials
+
+    assert strip_credentials(url) == clean
+    expected = None if header is None else "Basic " + base64.b64encode(header.encode()).decode()
+    assert basic_auth_for(clean) == expected
