@@ -196,3 +196,30 @@ def test_benchmark_meets_the_target_at_the_default_judgements(tmp_path):
         assert rows[kind][1] / rows[kind][0] >= 0.8
     # the one-ranking rule it replaced misses most within-side swaps on the same replies
     assert rows[label_errors.WITHIN_SIDE_SWAP][3] / n < 0.5
+
+
+async def test_simulated_judge_orders_adjacent_pairs_as_often_as_its_noise_says():
+    import math
+
+    truth = labelled(1, AlignmentLabel.ordered())
+    for sd, expected in ((0.0, 1.0), (0.8, 0.5 * (1 + math.erf(1 / (0.8 * math.sqrt(2)) / math.sqrt(2))))):
+        simulator = Simulator(SimulatorParams(judge_noise_sd=sd, ranking_error_rate=0.0))
+        simulator.remember(truth.value, truth.scenario, {o.text: o.label.rank for o in truth.options})
+        client, judged = SimulatorClient(simulator), []
+        for k in range(400):
+            request, order = label_check.build_request(truth, seed=0, judgement=k)
+            letters = label_check.parse_ranking((await client.complete(request)).text)
+            judged.append([order[label_check.LETTERS.index(letter)] for letter in letters])
+        share = sum(label_check.pair_confidence(label_check.label_order(truth), judged)) / 5
+        assert share == pytest.approx(expected, abs=0.03)
+
+
+def test_simulate_command_takes_the_judge_noise():
+    import argparse
+
+    from valuegap_tui.cli import simulate
+
+    parser = argparse.ArgumentParser()
+    simulate.register(parser.add_subparsers())
+    args = parser.parse_args(["simulate", "--judge-noise", "0.5"])
+    assert simulate._params(args).judge_noise_sd == 0.5

@@ -4,9 +4,9 @@ Each judgement shows the actions in a fresh shuffle, so position bias and one un
 out. For every adjacent pair of labels (strongly/moderately aligning, moderately/mildly aligning, ...)
 the share of judgements that put the pair in the labelled order is that pair's confidence; a label's
 confidence is the lower of its two pairs'. A dilemma is doubtful, and gets the "label_doubt" flag,
-when a majority of judgements reverses an adjacent labelled pair or the consensus order (actions by
-mean judged place) puts an aligning action in the opposing half. The check then suggests labels
-from the consensus order and names the labels it doubts; only a reviewer applies the suggestion.
+when a majority of judgements reverses an adjacent labelled pair. The check then suggests labels from
+the consensus order (actions by mean judged place) and names the labels it doubts; only a reviewer
+applies the suggestion.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def score(dilemma: Dilemma, judged: list[list[int]], *, model: str) -> review_st
     confidence = pair_confidence(by_labels, judged)
     errors = sign_errors(dilemma, consensus)
     reversed_pairs = [i for i, c in enumerate(confidence) if c < MIN_PAIR_CONFIDENCE]
-    doubtful = bool(reversed_pairs) or errors > 0
+    doubtful = bool(reversed_pairs)
     suggested, suspects = None, ()
     if doubtful:
         target = list(consensus)

@@ -18,9 +18,9 @@ def register(commands) -> None:
         commands, "check-labels", cmd_check_labels, "ask a model for a second opinion on each dilemma's labels",
         description="A model orders each dilemma's six actions (unlabelled, shuffled afresh each time) from most\n"
         "aligning to most opposing, --judgements times. Each adjacent pair of labels gets the share of judgements\n"
-        "that keep its order; a dilemma where most judgements reverse a pair, or whose consensus order puts an\n"
-        f"aligning action among the opposing, gets the flag '{label_check.FLAG}' and a suggested fix that a\n"
-        "reviewer applies with one key in the Dilemmas screen (nothing is relabelled here).",
+        f"that keep its order; a dilemma where most judgements reverse a pair gets the flag '{label_check.FLAG}'\n"
+        "and a suggested fix that a reviewer applies with one key in the Dilemmas screen (nothing is relabelled\n"
+        "here). docs/review.md gives the measured error rates.",
     )
     check.add_argument("--server", help="server profile from the config (default: the configured default)")
     check.add_argument("--base-url", help="OpenAI-compatible base URL instead of a profile")
