@@ -28,7 +28,7 @@ from valuegap_tui.store.db import Study, now_iso
 
 FLAG = "label_doubt"
 TEMPLATE = "label_check.txt"
-#: judgements per dilemma; bench/label_check_quality.py measures the error rates for 1, 3, 5, 7
+#: judgements per dilemma; bench/label_check_quality.py measures the error rates for 1, 3, 5, 7 and 9
 DEFAULT_JUDGEMENTS = 5
 #: an adjacent labelled pair is doubted when fewer than this share of judgements keep its order
 MIN_PAIR_CONFIDENCE = 0.5
