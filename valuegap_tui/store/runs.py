@@ -44,6 +44,8 @@ class RunRow:
     heartbeat_at: str | None = None
     #: why it stopped or failed (a write error, nothing answered ...), when known
     stop_reason: str | None = None
+    #: characters of reply text stored per attempt at most (the rest counted in raw_dropped)
+    text_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,12 @@ def _run_row(row) -> RunRow:
     return RunRow(
         id=row[0], name=row[1], definition=RunDefinition.model_validate_json(row[2]), config_hash=row[3],
         status=status, created_at=row[5], started_at=row[6], finished_at=row[7], heartbeat_at=row[8],
-        stop_reason=row[9],
+        stop_reason=row[9], text_cap=row[10],
     )
 
 
 _RUN_COLUMNS = ("id, name, definition_json, config_hash, status, created_at, started_at, finished_at,"
-                " heartbeat_at, stop_reason")
+                " heartbeat_at, stop_reason, text_cap")
 
 
 def get_run(study: Study, run_id: int) -> RunRow | None:
