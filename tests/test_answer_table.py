@@ -92,3 +92,13 @@ def test_reply_gives_its_letter(reply, letter):
     assert answer.valid == (letter is not None) and answer.raw == reply
     if letter is None:
         assert answer.reason
+
+
+@pytest.mark.parametrize("reply", ["agree " * 10922, "A B C D E F " * 5461, "answer: " * 8000])
+def test_a_long_reply_is_read_in_linear_time(reply):
+    """A capped 64 KiB reply (one option's text 10,000 times took 31 s before)."""
+    import time
+
+    started = time.process_time()
+    parse_text(reply, options=OPTIONS)
+    assert time.process_time() - started < 2.0

@@ -101,4 +101,5 @@ class AnswerFrame:
             choice=column("choice", np.int8, -1),
             distribution=distribution,
             refusal=column("refusal", bool, False),
+            server_error=column("server_error", bool, False),
         )

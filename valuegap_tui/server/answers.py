@@ -14,6 +14,7 @@ need a token budget large enough for the reasoning, or they stop with finish_rea
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -136,11 +137,14 @@ def _standalone(letters: str) -> str:
     return rf"(?<![\w'’])[{letters}](?![\w'’])"
 
 
+_NEXT_WORD = re.compile(r"\s+([a-z]+)")
+
+
 def _letter_tokens(cleaned: str, letters: str) -> set[str]:
     """Upper-case letters mentioned on their own, without "A" used as an article ("a firm", "A good")."""
     found = set()
     for match in re.finditer(_standalone(letters), cleaned):
-        after = re.match(r"\s+([a-z]+)", cleaned[match.end():])
+        after = _NEXT_WORD.match(cleaned, match.end())  # a position, not a slice: linear in the reply
         if match.group() == "A" and after and after.group(1) not in _A_AS_LETTER:
             continue
         found.add(match.group())
@@ -180,7 +184,8 @@ def parse_text(text: str, letters: Sequence[str] = LETTERS, options: Mapping[str
     if len(decided) > 1:
         return Answer(None, False, f"ambiguous: names {', '.join(sorted(decided))}", raw=text)
     mentioned = _letter_tokens(cleaned, upper)
-    end = re.search(rf"(?:(:|-|–|=|\bis|\n)\s*)?[\(\[]?({_standalone(upper)})[\)\]]?[.!]?$", cleaned)
+    tail = cleaned[-200:]  # a conclusion is at the very end: no need to scan a long reply for it
+    end = re.search(rf"(?:(:|-|–|=|\bis|\n)\s*)?[\(\[]?({_standalone(upper)})[\)\]]?[.!]?$", tail)
     if end and (end.group(1) or mentioned == {end.group(2)}):
         return Answer(end.group(2), True, "conclusion", raw=text)
     named = set(re.findall(rf"(?i:\boption\s+)({_standalone(upper)})", cleaned))
@@ -200,18 +205,24 @@ def parse_text(text: str, letters: Sequence[str] = LETTERS, options: Mapping[str
 def _option_hits(text: str, options: Mapping[str, str]) -> set[str]:
     """Letters whose option text occurs as words, not counting occurrences inside a longer option's
     occurrence ("agree" inside "strongly disagree")."""
-    spans = []
+    spans: dict[str, list[tuple[int, int]]] = {}
     for letter, option in options.items():
         option = option.strip()
-        if not option:
-            continue
-        for match in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text, re.IGNORECASE):
-            spans.append((match.start(), match.end(), letter))
-    kept = {
-        letter for start, end, letter in spans
-        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
-    }
-    return kept
+        if option:
+            spans[letter] = [m.span() for m in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text, re.IGNORECASE)]
+
+    def inside_longer(letter: str, start: int, end: int) -> bool:
+        # one option's occurrences do not overlap, so only the last one starting at or before
+        # ``start`` can contain the span: a binary search per span keeps this fast on long replies
+        for other, found in spans.items():
+            if other == letter or not found:
+                continue
+            i = bisect.bisect_right(found, (start, float("inf"))) - 1
+            if i >= 0 and found[i][1] >= end and found[i][1] - found[i][0] > end - start:
+                return True
+        return False
+
+    return {letter for letter, found in spans.items() if any(not inside_longer(letter, s, e) for s, e in found)}
 
 
 def renormalise(logprobs: Mapping[str, float], letters: Sequence[str] = LETTERS) -> tuple[dict[str, float], float]:
