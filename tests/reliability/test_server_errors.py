@@ -140,3 +140,50 @@ async def test_http_500_through_the_client_is_a_server_error_outcome(study, plan
     responses = run_store.responses_of(study, run_id)
     assert {r["outcome"] for r in responses} == {"server_error"}
     assert all(r["error_kind"] == "http_5xx" for r in responses)
+
+
+def test_studies_from_before_keep_their_server_errors_apart(tmp_path, monkeypatch):
+    """Migration 7: old 'error' attempts become server_error, and items that ended on one are no longer
+    final invalid answers."""
+    from tests.test_evaluate import seed_study
+    from valuegap_tui.evaluate.setup import create_run
+    from valuegap_tui.store import db as db_module
+    from valuegap_tui.store import open_study
+    from tests.reliability.conftest import run_definition
+
+    every = db_module._migrations()
+    monkeypatch.setattr(db_module, "_migrations", lambda: [m for m in every if m[0] < 7])
+    old = open_study(tmp_path / "old.db", create=True)
+    seed_study(old, 1)
+    run_id = create_run(old, run_definition(repeats=1))  # 2 items
+    first, second = [r[0] for r in old.db.execute("SELECT id FROM run_items ORDER BY id")]
+    with old.transaction() as db:
+        for item, attempt, outcome in ((first, 1, "error"), (second, 1, "error"), (second, 2, "no_letter")):
+            db.execute("INSERT INTO run_responses (run_id, item_id, attempt, outcome, created_at)"
+                       " VALUES (?, ?, ?, ?, 'then')", [run_id, item, attempt, outcome])
+        db.execute("UPDATE run_items SET status = 'invalid', attempts = 1 WHERE id = ?", [first])
+        db.execute("UPDATE run_items SET status = 'invalid', attempts = 2 WHERE id = ?", [second])
+    old.close()
+    monkeypatch.undo()
+    study = open_study(tmp_path / "old.db")
+    p = run_store.progress(study, run_id)
+    assert (p.server_error, p.invalid) == (1, 1)
+    assert p.outcomes == {"server_error": 2, "no_letter": 1}
+    study.close()
+
+
+def test_a_study_that_cannot_be_written_at_start_is_a_message(study, planned, monkeypatch, capsys):
+    import sqlite3
+
+    from valuegap_tui.evaluate.session import run_blocking
+
+    run_id = planned(n_dilemmas=1, repeats=1)
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(run_store, "set_status", locked)
+    control = RunControl()
+    assert run_blocking(study, run_id, control=control, clients={"m": TimedClient()}) == "failed"
+    out = capsys.readouterr().out
+    assert f"cannot start run {run_id}: cannot write to" in out and "write lock" in out
