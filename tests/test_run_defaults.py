@@ -62,6 +62,9 @@ def test_probe_warns_about_a_profile_cap_too_small_for_a_listed_reasoning_model(
     assert len(notes) == 1 and "gpt-oss-20b" in notes[0] and "max_tokens 16" in notes[0]
     roomy = profile.model_copy(update={"generation": profile.generation.model_copy(update={"max_tokens": None})})
     assert _token_cap_notes(findings, roomy) == []
+    # a model nobody listed as reasoning, seen sending reasoning text
+    seen = ProbeFindings(base_url="x", models=[{"id": "tiny"}], model="tiny", reasoning_field=True)
+    assert "tiny sent reasoning text" in _token_cap_notes(seen, profile)[0]
 
 
 def test_evaluation_doc_example_is_a_valid_run_with_no_warnings():

@@ -221,12 +221,16 @@ async def probe_endpoint(
 
 def _token_cap_notes(findings: ProbeFindings, profile: ServerProfile) -> list[str]:
     """Warn about listed models known to reason when the profile's token cap leaves no room for it."""
-    from valuegap_tui.server.answers import token_cap_warning
+    from valuegap_tui.server.answers import REASONING_MIN_TOKENS, token_cap_warning
 
     cap = profile.generation.max_tokens
     names = dict.fromkeys([m["id"] for m in findings.models] + ([findings.model] if findings.model else []))
-    found = (token_cap_warning(name, cap, thinking_off=profile.generation.enable_thinking is False) for name in names)
-    return [f"profile {profile.name}: {w}" for w in found if w]
+    found = [w for w in (token_cap_warning(name, cap, thinking_off=profile.generation.enable_thinking is False)
+                         for name in names) if w]
+    if not found and findings.reasoning_field and cap is not None and cap < REASONING_MIN_TOKENS:
+        found.append(f"{findings.model} sent reasoning text: max_tokens {cap} leaves its thinking little room;"
+                     f" use at least {REASONING_MIN_TOKENS}")
+    return [f"profile {profile.name}: {w}" for w in found]
 
 
 def _valid_ranking(text: str | None) -> bool:
