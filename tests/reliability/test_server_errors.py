@@ -91,6 +91,21 @@ def test_cli_resume_reports_what_it_asks_again(study, planned, capsys, monkeypat
     assert "asking 2 items again (server error)" in capsys.readouterr().out
 
 
+def test_a_server_that_comes_up_late_gets_its_early_failures_asked_again(study, planned):
+    run_id = planned(n_dilemmas=2, repeats=2, max_attempts=3)  # 8 items
+
+    class LateStart(TimedClient):
+        async def complete(self, request, *, model=None):
+            self.sent_at.append(0.0)
+            if len(self.sent_at) <= 6:
+                return CompletionRecord(error="HTTP 503: loading", error_kind="http_5xx", tag=request.tag)
+            return await super().complete(request, model=model)
+
+    assert asyncio.run(RunExecutor(study, run_id, {"m": LateStart()}).run()) == "finished"
+    p = run_store.progress(study, run_id)
+    assert p.answered == 8 and p.outcomes == {"server_error": 6, "valid": 8}
+
+
 def test_export_batch_includes_server_error_items_and_import_settles_them(study, planned, tmp_path):
     run_id = planned(n_dilemmas=2, repeats=1, max_attempts=1)  # 4 items
     bad = {str(i) for i in item_ids(study, run_id)[:2]}
@@ -121,7 +136,8 @@ def test_dead_endpoint_run_fails_and_never_says_giving_up(study, planned, caplog
     with caplog.at_level(logging.INFO, logger="valuegap.server"):
         assert asyncio.run(go()) == "failed"
     p = run_store.progress(study, run_id)
-    assert p.server_error == 2 and p.invalid == 0 and p.outcomes == {"server_error": 4}
+    # each item asked once: its server never replied, so asking again would only multiply the wait
+    assert p.server_error == 2 and p.invalid == 0 and p.outcomes == {"server_error": 2}
     assert "no item was answered" in control.reason
     assert caplog.records and not any("giving up" in r.getMessage() for r in caplog.records)
 

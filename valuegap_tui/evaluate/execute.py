@@ -3,7 +3,8 @@
 One dispatcher per model keeps at most ``concurrency x endpoints`` requests in flight; answers are
 buffered and written in batches (one transaction each) a few times a second. An unusable answer or a
 failed request is stored as an attempt and the item is asked again until ``max_attempts`` (counted
-from the item's last re-opening); then it keeps its outcome: ``invalid`` when the model answered
+from the item's last re-opening; after a server error only once the server has replied at all, so a
+dead endpoint fails fast); then it keeps its outcome: ``invalid`` when the model answered
 unusably, ``server_error`` when no answer came back (``run resume`` asks those again). Nothing is
 guessed and nothing is dropped.
 
@@ -160,6 +161,8 @@ class RunExecutor:
         self._texts = {(d, q): option_texts(dilemma, q) for d, dilemma in self.dilemmas.items() for q in (0, 1)}
         self._buffer: list[run_store.Attempt] = []
         self._in_flight: set[asyncio.Task] = set()
+        #: items whose requests failed before their server ever replied: server errors at the end
+        self._unreached: list[int] = []
         #: why the study could not be written, once it could not
         self.write_error: str | None = None
 
@@ -192,6 +195,8 @@ class RunExecutor:
         after_id = 0
         page: deque[run_store.ItemRow] = deque()
         exhausted = False
+        reached: list[bool] = []  # non-empty once the server gave any reply that was not a failure
+        deferred: list[tuple[run_store.ItemRow, int]] = []
 
         def finished(task: asyncio.Task, item: run_store.ItemRow) -> None:
             in_flight.discard(task)
@@ -206,7 +211,17 @@ class RunExecutor:
             self.counters.received += 1
             self._count(attempt)
             self._buffer.append(attempt)
-            if attempt.item_status == "pending":
+            if attempt.outcome != "server_error" and not reached:
+                reached.append(True)
+                retries.extend(deferred)  # the server is up after all: ask them again
+                deferred.clear()
+            if attempt.item_status != "pending":
+                return
+            if attempt.outcome == "server_error" and not reached:
+                # Nothing has come back from this server yet and the client already retried with
+                # backoff: wait for a first reply before asking again, so a dead endpoint fails fast.
+                deferred.append((item, attempt.attempt + 1))
+            else:
                 retries.append((item, attempt.attempt + 1))
 
         while not self.control.stopped:
@@ -246,6 +261,8 @@ class RunExecutor:
             self.counters.sent += 1
         if in_flight:  # stop: let the answers already asked for arrive and be written
             await asyncio.wait(set(in_flight))
+        if not self.control.stopped:
+            self._unreached.extend(item.id for item, _ in deferred)
 
     def _page(self, model: str, after_id: int) -> list[run_store.ItemRow]:
         return run_store.pending_items(self.study, self.run_id, after_id=after_id, limit=PAGE, model=model)
@@ -318,6 +335,8 @@ class RunExecutor:
             await writer
             try:
                 await asyncio.to_thread(self._flush)
+                if self._unreached and self.write_error is None:
+                    await asyncio.to_thread(run_store.end_as_server_errors, self.study, self._unreached)
             except (sqlite3.Error, OSError) as exc:
                 if self.write_error is None:
                     self.write_error = describe_write_error(exc)

@@ -192,6 +192,14 @@ def heartbeat(study: Study, run_id: int) -> None:
         db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [now_iso(), run_id])
 
 
+def end_as_server_errors(study: Study, item_ids: list[int]) -> None:
+    """Pending items whose last attempt was a server error end as server errors (their server never
+    replied this session)."""
+    with study.transaction() as db:
+        db.conn.executemany("UPDATE run_items SET status = 'server_error' WHERE id = ? AND status = 'pending'",
+                            [(i,) for i in item_ids])
+
+
 def reopen_items(study: Study, run_id: int, statuses: Iterable[str] = ("server_error",)) -> int:
     """Make finished items with these statuses pending again, each with a fresh attempt budget;
     their earlier attempts stay stored. Returns how many were re-opened."""
