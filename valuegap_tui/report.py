@@ -62,7 +62,7 @@ def load_frame(study: Study, run_id: int) -> AnswerFrame:
 def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = ()) -> Report:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = Report(out_dir, notes=list(notes))
+    report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
     for name, table in results.tables.items():
         path = out_dir / f"{name}.csv"
         table.write_csv(path)
@@ -88,7 +88,10 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
     results = compute_results(frame, aggregate=aggregate, expected=expected)
     from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}", run_warning_notes(study, run.id))
+    from valuegap_tui.store.runs import run_notes
+
+    notes = run_notes(study, run.id) + run_warning_notes(study, run.id)
+    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes)
 
 
 def _fmt(value, digits: int = 3) -> str:
