@@ -8,6 +8,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from valuegap_tui.store import Study, open_study
+from valuegap_tui.text import one_line
 from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
 from valuegap_tui.tui.screens.generate import GenerateScreen
 from valuegap_tui.tui.screens.personas import PersonasScreen
@@ -50,7 +51,7 @@ class ValueGapApp(App):
         self._start_mode = start_mode
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.study.path)
+        self.sub_title = one_line(str(self.study.path))
         self.switch_mode(self._start_mode)
 
     def get_system_commands(self, screen):

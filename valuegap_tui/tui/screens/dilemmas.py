@@ -35,6 +35,7 @@ from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
 from valuegap_tui.store.dilemmas import DilemmaRow
+from valuegap_tui.text import editable, one_line, restore_controls, visible
 from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 
@@ -176,7 +177,7 @@ class DilemmasScreen(Screen):
             if keys:
                 self.app.update_keymap({k: str(v) for k, v in keys.items()})
         except ConfigError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
         table = self.query_one(DataTable)
         for key, title, width in COLUMNS:
             table.add_column(title, key=key, width=width)
@@ -241,7 +242,7 @@ class DilemmasScreen(Screen):
         return [
             Text(row.status, style=_STATUS_STYLE.get(row.status, "")), Text(value.name),
             Text(cat.topic(row.topic_id).name), Text(cat.value_type(value.type).name),
-            Text(",".join(row.flags), style="yellow"), Text(reviewer),
+            Text(one_line(",".join(row.flags)), style="yellow"), Text(one_line(reviewer)),
         ]
 
     def fill_page(self, start: int) -> None:
@@ -291,7 +292,7 @@ class DilemmasScreen(Screen):
         text.append(f"| {shown} shown of {len(self.rows)}")
         if self.filter.describe():
             text.append(f" | filter {self.filter.describe()}", style="italic")
-        text.append(f" | {self.reviewer or 'no reviewer'}", style="bold")
+        text.append(f" | {one_line(self.reviewer) or 'no reviewer'}", style="bold")
         if self.blind:
             text.append(" | BLIND", style="bold reverse")
         self.query_one("#dilemma-counts", Static).update(text)
@@ -361,9 +362,9 @@ class DilemmasScreen(Screen):
         text.append(f"{cat.value_type(value.type).name} | {cat.topic(d.topic).name} | ")
         text.append(d.status.value, style=_STATUS_STYLE.get(d.status.value, ""))
         if d.flags:
-            text.append(" | " + ", ".join(d.flags), style="yellow")
-        text.append(f" | {d.id}\n\n", style="dim")
-        text.append(d.scenario)
+            text.append(" | " + one_line(", ".join(d.flags)), style="yellow")
+        text.append(f" | {one_line(d.id)}\n\n", style="dim")
+        text.append(visible(d.scenario))
         detail.update(text)
         options = []
         for n, pos in enumerate(self.display_order()):
@@ -371,7 +372,7 @@ class DilemmasScreen(Screen):
             prompt = Text()
             prompt.append_text(label_text(label) if label else Text(f" {'? unlabelled':<18}", style="reverse"))
             prompt.append(f" {n + 1}. ")
-            prompt.append(d.options[pos].text)
+            prompt.append(visible(d.options[pos].text))
             options.append(Option(prompt, id=str(pos)))
         actions.add_options(options)
         actions.highlighted = min(highlighted, len(options) - 1)
@@ -386,7 +387,7 @@ class DilemmasScreen(Screen):
         text = Text("\n")
         verdict = "DOUBTFUL" if check.doubtful else "agrees"
         errors = f"{check.sign_errors} sign error{'s' if check.sign_errors != 1 else ''}"
-        text.append(f"Second opinion ({check.model}): {verdict}, spearman {check.spearman:+.2f}, {errors}\n",
+        text.append(f"Second opinion ({one_line(check.model)}): {verdict}, spearman {check.spearman:+.2f}, {errors}\n",
                     style="bold yellow" if check.doubtful else "bold")
         text.append("action numbers, most aligning -> most opposing (| splits the halves)\n", style="dim")
         half = len(check.label_order) // 2
@@ -456,12 +457,12 @@ class DilemmasScreen(Screen):
     def _write_failed(self, label: str, exc: Exception) -> None:
         self.pending -= 1
         self._set_status(f"NOT saved {label}: {exc}")
-        self.notify(f"not saved: {exc}", severity="error", markup=False)
+        self.notify(visible(f"not saved: {exc}"), severity="error", markup=False)
         self.reload(keep=self.dilemma.id if self.dilemma else None)
 
     def _set_status(self, message: str) -> None:
         pending = f" ({self.pending} pending)" if self.pending else ""
-        self.query_one("#review-status", Static).update(Text(f"{message}{pending}"))
+        self.query_one("#review-status", Static).update(Text(one_line(f"{message}{pending}")))
 
     def _can_write(self) -> bool:
         if not self.reviewer:
@@ -481,7 +482,7 @@ class DilemmasScreen(Screen):
             problems = describe_label_problems(self.blind_labels if self.blind else [o.label for o in d.options])
             if problems:
                 self.key_at = None
-                self.notify(f"cannot accept: {problems}", severity="error", markup=False)
+                self.notify(visible(f"cannot accept: {problems}"), severity="error", markup=False)
                 return
         if decision is not review.Decision.SKIP:
             if self.blind and decision is review.Decision.ACCEPT:
@@ -531,11 +532,13 @@ class DilemmasScreen(Screen):
             field, title, text = "scenario", f"Edit the scenario of {d.id}", d.scenario
         study, who = self.app.study, self.reviewer
 
-        def done(new_text: str | None) -> None:
+        def done(shown_text: str | None) -> None:
+            # The editor shows control characters as visible stand-ins; untouched ones go back as they were.
+            new_text = None if shown_text is None else restore_controls(text, shown_text)
             if new_text is not None and new_text != text:
                 self.enqueue(f"edit {d.id}", lambda: review.edit_text(study, d.id, field, new_text, reviewer=who))
 
-        self.app.push_screen(EditTextScreen(title, text), done)
+        self.app.push_screen(EditTextScreen(title, editable(text)), done)
 
     def action_focus_actions(self) -> None:
         actions = self.query_one("#review-actions", OptionList)
@@ -584,7 +587,7 @@ class DilemmasScreen(Screen):
         try:
             save_section("reviewer", {"name": self.reviewer, "blind": self.blind})
         except (OSError, ConfigError) as exc:
-            self.notify(f"could not save the config: {exc}", severity="error", markup=False)
+            self.notify(visible(f"could not save the config: {exc}"), severity="error", markup=False)
 
     def action_toggle_blind(self) -> None:
         self.blind = not self.blind
@@ -601,9 +604,9 @@ class DilemmasScreen(Screen):
         undone = review_store.undone_ids(self.app.study)
         body = Text(f"History of {self.dilemma.id} ({len(entries)} revisions, oldest first)\n\n", style="bold")
         for entry in entries:
-            body.append(f"r{entry.revision:<3} {entry.at[:19]}  {entry.who:<12} {entry.action:<11}")
+            body.append(f"r{entry.revision:<3} {entry.at[:19]}  {one_line(entry.who):<12} {one_line(entry.action):<11}")
             body.append(" (undone)" if entry.id in undone else "", style="dim")
-            body.append(f"  {_describe_change(entry.before, entry.after)}\n")
+            body.append(f"  {one_line(_describe_change(entry.before, entry.after))}\n")
         self.app.push_screen(TextViewScreen(body))
 
     def action_guidelines(self) -> None:
@@ -615,11 +618,11 @@ class DilemmasScreen(Screen):
         pairs, found = review.agreement_report(self.app.study)
         body = Text("Agreement on the labels (quadratic-weighted kappa)\n\n", style="bold")
         for line in review.format_agreement(pairs):
-            body.append(line + "\n")
+            body.append(one_line(line) + "\n")
         body.append(f"\n{len(found)} disagreements, largest first\n", style="bold")
         for d in found[:200]:
             labels = ", ".join(f"{rater} {label.score:+d}" for rater, label in sorted(d.labels.items()))
-            body.append(f"{d.dilemma_id} action {d.option + 1}: {labels}\n")
+            body.append(one_line(f"{d.dilemma_id} action {d.option + 1}: {labels}") + "\n")
         self.app.push_screen(TextViewScreen(body))
 
     def action_check_labels(self) -> None:
@@ -634,7 +637,7 @@ class DilemmasScreen(Screen):
         try:
             client = label_check.make_client()
         except Exception as exc:  # noqa: BLE001 - no server configured, bad profile ...
-            self._from_thread(self.notify, f"label check: {exc}", severity="error", markup=False)
+            self._from_thread(self.notify, visible(f"label check: {exc}"), severity="error", markup=False)
             return
         dilemmas = [d for d in (dilemma_store.get(study, i) for i in ids) if d is not None]
 

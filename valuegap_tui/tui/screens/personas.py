@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from valuegap_tui.text import one_line, visible
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.personas import (
     Persona,
@@ -118,17 +119,17 @@ class PersonasScreen(Screen):
         table.clear()
         for persona in personas:
             table.add_row(
-                Text(SHORT_KINDS.get(persona.kind, persona.kind), style=KIND_STYLES.get(persona.kind, "")),
-                Text(persona.name),
+                Text(one_line(SHORT_KINDS.get(persona.kind, persona.kind)), style=KIND_STYLES.get(persona.kind, "")),
+                Text(one_line(persona.name)),
                 Text(_position_text(persona)),
                 key=persona.id,
             )
         counts = {}
         for persona in personas:
             counts[persona.kind] = counts.get(persona.kind, 0) + 1
-        summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
+        summary = one_line(", ".join(f"{kind} {n}" for kind, n in counts.items()))
         self.query_one("#persona-counts", Static).update(
-            f"{len(personas)} personas: {summary}" if personas else "No personas yet: press g to generate the default set"
+            Text(f"{len(personas)} personas: {summary}") if personas else "No personas yet: press g to generate the default set"
         )
         ids = [p.id for p in personas]
         target = keep if keep in ids else (self.selected_id if self.selected_id in ids else (ids[0] if ids else None))
@@ -174,7 +175,7 @@ class PersonasScreen(Screen):
             return
         ts, sse = persona.position
         axes = "  (traditional→secular, survival→self-expression)" if room >= 55 else ""
-        summary.update(Text(f"{persona.name}\n{persona.kind}  {persona.id}\nposition {ts:+.2f}, {sse:+.2f}{axes}"))
+        summary.update(Text(f"{one_line(persona.name)}\n{one_line(persona.kind)}  {one_line(persona.id)}\nposition {ts:+.2f}, {sse:+.2f}{axes}"))
         for variable in catalogue().persona_variables:
             level = persona.levels.get(variable.id)
             if level is None:
@@ -191,10 +192,10 @@ class PersonasScreen(Screen):
         body = text if text is not None else "Baseline: no system message is sent."
         if persona.notes:
             body += f"\n\nnotes: {persona.notes}"
-        preview.update(Text(body))
+        preview.update(Text(visible(body)))
 
     def _set_status(self, message: str) -> None:
-        self.query_one("#persona-status", Static).update(Text(message or "Tab: list / levels   ←/→ or 1-4: change level"))
+        self.query_one("#persona-status", Static).update(Text(one_line(message) or "Tab: list / levels   ←/→ or 1-4: change level"))
 
     # --- editing ---------------------------------------------------------------------------------
     def action_edit_levels(self) -> None:
@@ -245,7 +246,7 @@ class PersonasScreen(Screen):
         edited = Persona(id=persona.id, name=persona.name, kind=kind, levels=new_levels, seed=persona.seed, notes=persona.notes)
         self.personas = [edited if p.id == persona.id else p for p in self.personas]
         table = self.query_one("#persona-table", DataTable)
-        table.update_cell(persona.id, "kind", Text(SHORT_KINDS.get(kind, kind), style=KIND_STYLES.get(kind, "")))
+        table.update_cell(persona.id, "kind", Text(one_line(SHORT_KINDS.get(kind, kind)), style=KIND_STYLES.get(kind, "")))
         table.update_cell(persona.id, "position", Text(_position_text(edited)))
         self._show_detail()
         variable = catalogue().variable(variable_id)
