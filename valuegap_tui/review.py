@@ -1,7 +1,9 @@
 """Reviewing dilemmas: decisions, relabels, text edits, undo, blind labels and agreement.
 
 Every change goes through ``store.dilemmas.save``, so the append-only history records who changed
-what, when, and the state before and after. Undo restores the ``before`` of the reviewer's latest
+what, when, and the state before and after. Each change reads the dilemma and writes it under one
+write lock, so a change made meanwhile by another process (flags, another reviewer) is kept. Only
+these functions, called for a person, change a review status; automation writes flags only. Undo restores the ``before`` of the reviewer's latest
 change that has not been undone yet, as a new "undo" revision; ``store.review`` remembers which
 revisions were undone, so undo works across restarts and steps back one change at a time.
 """
@@ -63,13 +65,14 @@ def decide(study: Study, dilemma_id: str, decision: Decision | str, *, reviewer:
     decision = Decision(decision)
     if decision is Decision.SKIP:
         return None
-    dilemma = _load(study, dilemma_id)
-    if decision is Decision.ACCEPT:
-        problems = describe_label_problems([o.label for o in dilemma.options])
-        if problems:
-            raise ReviewError(f"cannot accept {dilemma_id}: {problems}")
-    changed = dilemma.model_copy(update={"status": DECISION_STATUS[decision]})
-    dilemma_store.save(study, changed, who=reviewer, action=decision.value)
+    with study.transaction():  # read and write under one lock: nothing changed meanwhile is overwritten
+        dilemma = _load(study, dilemma_id)
+        if decision is Decision.ACCEPT:
+            problems = describe_label_problems([o.label for o in dilemma.options])
+            if problems:
+                raise ReviewError(f"cannot accept {dilemma_id}: {problems}")
+        changed = dilemma.model_copy(update={"status": DECISION_STATUS[decision]})
+        dilemma_store.save(study, changed, who=reviewer, action=decision.value)
     return changed
 
 
@@ -84,6 +87,11 @@ def swap_labels(labels: list, option: int, label: AlignmentLabel | None) -> list
 
 
 def relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *, reviewer: str) -> Dilemma:
+    with study.transaction():
+        return _relabel(study, dilemma_id, option, label, reviewer=reviewer)
+
+
+def _relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *, reviewer: str) -> Dilemma:
     dilemma = _load(study, dilemma_id)
     if not 0 <= option < len(dilemma.options):
         raise ReviewError(f"no action {option + 1} in {dilemma_id}")
@@ -100,6 +108,11 @@ def relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *
 
 def edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, reviewer: str) -> Dilemma:
     """field: "scenario" or an option position (0-5). Refuses blank or duplicate text, saying why."""
+    with study.transaction():
+        return _edit_text(study, dilemma_id, field, text, reviewer=reviewer)
+
+
+def _edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, reviewer: str) -> Dilemma:
     dilemma = _load(study, dilemma_id)
     record = dilemma.to_record()
     if field == "scenario":
