@@ -8,6 +8,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from valuegap_tui.store import Study, open_study
+from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
 from valuegap_tui.tui.screens.generate import GenerateScreen
@@ -25,6 +26,10 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("results", "Results", "f5"),
     ("servers", "Servers", "f6"),
 )
+
+
+#: how often the app asks whether the study changed under it (one PRAGMA, no table read)
+CHANGE_POLL_S = 1.0
 
 
 class ValueGapApp(App):
@@ -53,6 +58,16 @@ class ValueGapApp(App):
     def on_mount(self) -> None:
         self.sub_title = one_line(str(self.study.path))
         self.switch_mode(self._start_mode)
+        # Other processes (the command line, a second app) and this app's own workers write to the
+        # study too: a cheap check each second tells the screen on show to refresh itself.
+        self._changes = ChangeWatch(self.study)
+        self.set_interval(CHANGE_POLL_S, self.check_for_changes)
+
+    def check_for_changes(self) -> None:
+        if self._changes.changed():
+            refresh = getattr(self.screen, "study_changed", None)
+            if refresh is not None:
+                refresh()
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

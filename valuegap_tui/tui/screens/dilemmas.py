@@ -34,6 +34,7 @@ from valuegap_tui.models import AlignmentLabel, Dilemma, describe_label_problems
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
+from valuegap_tui.store.changes import dilemmas_fingerprint
 from valuegap_tui.store.dilemmas import DilemmaRow
 from valuegap_tui.text import editable, one_line, restore_controls, visible
 from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
@@ -147,6 +148,8 @@ class DilemmasScreen(Screen):
         self.latencies_ms: list[float] = []
         self.opened_in_s: float | None = None
         self._table_fill = False
+        self._fingerprint: tuple | None = None  # what the list was loaded from (store.changes)
+        self._stale = False  # a change came in while own writes were pending: refresh after them
         reviewer = _load_reviewer()
         self.reviewer: str = reviewer.get("name", "")
         self.blind: bool = bool(reviewer.get("blind", False))
@@ -201,17 +204,48 @@ class DilemmasScreen(Screen):
         self.writes.put(None)
 
     def on_screen_resume(self) -> None:
-        if self.rows:
-            self.reload(keep=self.dilemma.id if self.dilemma else None)
+        # Dilemmas may have been generated (F2), imported or decided elsewhere while away.
+        self.study_changed()
 
     # --- list ----------------------------------------------------------------------------------
-    def reload(self, keep: str | None = None) -> None:
+    def reload(self, keep: str | None = None, *, keep_position: bool = False) -> None:
+        self._fingerprint = dilemmas_fingerprint(self.app.study)
         self.rows = dilemma_store.list_rows(self.app.study)
         self.row_index = {row.id: i for i, row in enumerate(self.rows)}
         self.status_counts = Counter(row.status for row in self.rows)
-        self.apply_filter(keep=keep)
+        self.apply_filter(keep=keep, keep_position=keep_position)
 
-    def apply_filter(self, keep: str | None = None) -> None:
+    def study_changed(self) -> None:
+        """Something committed to the study (another process, a worker, another screen): bring the
+        counts, the list and the detail up to date, keeping the selection. Called by the app's timer."""
+        if self.pending or not self.writes.empty():
+            self._stale = True  # own changes in flight: the list would flicker back; look after them
+            return
+        self._stale = False
+        study = self.app.study
+        if dilemmas_fingerprint(study) == self._fingerprint:
+            return  # an evaluation or a persona changed, nothing shown here
+        current = self.dilemma.id if self.dilemma else None
+        shown_before = [_shown(row) for row in self.rows]
+        fresh = dilemma_store.list_rows(study)
+        if [_shown(row) for row in fresh] != shown_before:
+            self.reload(keep=current, keep_position=True)
+            return
+        self._fingerprint = dilemmas_fingerprint(study)
+        self.rows = fresh
+        self.row_index = {row.id: i for i, row in enumerate(fresh)}
+        self.filtered = [fresh[self.row_index[row.id]] for row in self.filtered if row.id in self.row_index]
+        if current is not None:
+            latest = dilemma_store.get(study, current)
+            if latest != self.dilemma:  # edited or relabelled elsewhere
+                self.show(current)
+            elif self.blind and latest is not None:
+                labels = review.blind_labels(study, current, self.reviewer)
+                if labels != self.blind_labels:
+                    self.blind_labels = labels
+                    self.draw_detail()
+
+    def apply_filter(self, keep: str | None = None, *, keep_position: bool = False) -> None:
         f, cat = self.filter, catalogue()
         matches = review_store.search_ids(self.app.study, f.text) if f.text else None
         rows = self.rows
@@ -229,7 +263,8 @@ class DilemmasScreen(Screen):
             rows = [r for r in rows if r.id in matches]
         self.filtered = rows
         self.filtered_index = {row.id: i for i, row in enumerate(rows)}
-        index = next((i for i, r in enumerate(rows) if r.id == keep), 0) if keep else 0
+        fallback = min(self.position, max(0, len(rows) - 1)) if keep_position else 0
+        index = next((i for i, r in enumerate(rows) if r.id == keep), fallback) if keep else fallback
         self.page_start = -1
         self.go_to(index)
         self.update_counts()
@@ -453,6 +488,8 @@ class DilemmasScreen(Screen):
                 if index is not None:
                     self.go_to(index)
         self._set_status(f"saved {label}")
+        if self._stale and not self.pending:
+            self.study_changed()
 
     def _write_failed(self, label: str, exc: Exception) -> None:
         self.pending -= 1
@@ -652,6 +689,11 @@ class DilemmasScreen(Screen):
         errors = sum(1 for o in outcomes if o.error)
         self._from_thread(self.notify, f"label check: {doubtful} doubtful, {errors} errors")
         self._from_thread(self.reload, self.dilemma.id if self.dilemma else None)
+
+
+def _shown(row: DilemmaRow) -> tuple:
+    """The parts of a list row the screen shows (revision and time aside)."""
+    return row.id, row.value_id, row.topic_id, row.variant, row.status, row.flags, row.reviewer
 
 
 _STATUS_STYLE = {"accepted": "green", "rejected": "red", "needs-edit": "yellow", "draft": ""}

@@ -107,13 +107,31 @@ class PersonasScreen(Screen):
     def on_screen_resume(self) -> None:
         self.reload(keep=self.selected_id)
 
+    def study_changed(self) -> None:
+        """Something committed to the study (the app's timer): show changed personas, selection kept."""
+        self._stale = self._saves_pending()
+        if not self._stale:
+            self.reload(keep=self.selected_id, only_if_changed=True)
+
+    def _saves_pending(self) -> bool:
+        """Own level edits not yet stored: a reload now would show them undone (the timer asks again)."""
+        return any(seq > self._saved_seq.get(pid, 0) for pid, seq in self._save_seq.items())
+
     # --- loading ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def reload(self, keep: str | None = None) -> None:
+    def reload(self, keep: str | None = None, only_if_changed: bool = False) -> None:
+        edits = self._edits()  # read before the personas: an edit after this makes them stale
         personas = persona_store.list_all(self.app.study)
-        self.app.call_from_thread(self._show_personas, personas, keep)
+        self.app.call_from_thread(self._show_personas, personas, keep, only_if_changed, edits)
 
-    def _show_personas(self, personas: list[Persona], keep: str | None) -> None:
+    def _edits(self) -> int:
+        return sum(self._save_seq.values())
+
+    def _show_personas(self, personas: list[Persona], keep: str | None, only_if_changed: bool = False,
+                       edits: int | None = None) -> None:
+        same = {p.id: p for p in personas} == {p.id: p for p in self.personas}  # order follows kind: ignore it
+        if only_if_changed and (same or self._saves_pending() or edits != self._edits()):
+            return  # unchanged, or read before an edit of this screen: showing it would undo the edit  # nothing here changed: leave the table and the levels cursor alone
         self.personas = personas
         table = self.query_one("#persona-table", DataTable)
         table.clear()
@@ -269,6 +287,8 @@ class PersonasScreen(Screen):
                 self.app.call_from_thread(self._set_status, f"not saved: {exc}")
                 return
             self._saved_seq[persona.id] = seq
+        if getattr(self, "_stale", False):
+            self.app.call_from_thread(self.study_changed)  # a change came in while this was saving
         if seq == self._save_seq.get(persona.id):
             self.app.call_from_thread(self._set_status, f"{message}  (saved)")
 

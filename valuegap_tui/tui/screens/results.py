@@ -95,14 +95,22 @@ class ResultsScreen(Screen):
     def on_screen_resume(self) -> None:
         self.load_runs()
 
+    def study_changed(self) -> None:
+        """Something committed (the app's timer): pick up runs started, finished or renamed elsewhere."""
+        self.load_runs(only_if_changed=True)
+
     # ---- loading -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-runs")
-    def load_runs(self) -> None:
+    def load_runs(self, only_if_changed: bool = False) -> None:
         runs = run_store.list_runs(self.app.study)
-        self.app.call_from_thread(self._show_runs, runs)
+        self.app.call_from_thread(self._show_runs, runs, only_if_changed)
 
-    def _show_runs(self, runs) -> None:
+    def _show_runs(self, runs, only_if_changed: bool = False) -> None:
+        listed = [(r.id, r.name, r.status) for r in runs]
+        if only_if_changed and listed == getattr(self, "_listed", None):
+            return  # answers arrive all the time during a run; recomputing is r's job
+        self._listed = listed
         select = self.query_one("#results-run", Select)
         if not runs:
             select.set_options([])

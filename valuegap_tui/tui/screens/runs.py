@@ -104,6 +104,12 @@ class RunsScreen(Screen):
     def on_screen_resume(self) -> None:
         self.reload_runs()
 
+    def study_changed(self) -> None:
+        """Something committed (the app's timer): list runs started elsewhere; progress polls on its own."""
+        runs = [(r.id, r.name, r.status) for r in run_store.list_runs(self.app.study)]
+        if runs != getattr(self, "_listed", None):
+            self.reload_runs()
+
     def on_unmount(self) -> None:
         if self.control is not None:  # the app is closing: let the run write what it has and stop
             self.control.stop()
@@ -113,6 +119,7 @@ class RunsScreen(Screen):
         table = self.query_one("#runs-table", DataTable)
         table.clear()
         runs = run_store.list_runs(self.app.study)
+        self._listed = [(r.id, r.name, r.status) for r in runs]
         for run in runs:
             table.add_row(Text(str(run.id)), Text(one_line(run.name)), Text(one_line(run.status)), Text(""),
                           Text(one_line(run.config_hash)),
