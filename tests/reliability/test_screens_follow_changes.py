@@ -82,16 +82,40 @@ async def test_dilemmas_screen_follows_another_process(study):
         assert screen.dilemma.id == selected
 
 
-async def test_own_decisions_are_not_undone_by_the_refresh(study):
+def count_list_reads(monkeypatch) -> list[str]:
+    """Record the thread of every full read of the dilemma list (the expensive one in a big study)."""
+    import threading
+
+    reads, original = [], dilemma_store.list_rows
+
+    def counted(*args, **kwargs):
+        reads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dilemma_store, "list_rows", counted)
+    return reads
+
+
+async def test_own_decisions_are_not_undone_by_the_refresh(study, monkeypatch):
     dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 4)], who="generator", action="generate")
     save_section("reviewer", {"name": "ann"})
+    reads = count_list_reads(monkeypatch)
     app = ValueGapApp(study)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = app.screen
+        assert len(reads) == 1  # opening the screen
         await pilot.press("a", "r")
         assert await wait_for(pilot, lambda: screen.pending == 0, timeout=10)
         await pilot.pause(1.5)  # at least one refresh tick after the writer's commits
         assert "accepted 1" in counts_line(screen) and "rejected 1" in counts_line(screen)
+        assert screen.dilemma.id == "wisdom--politics--3"
+        # Decisions elsewhere are read row by row; only new dilemmas read the list again, off the UI thread.
+        elsewhere(study.path, 'review.decide(study, "wisdom--politics--3", "needs-edit", reviewer="bob")')
+        assert await wait_for(pilot, lambda: "needs-edit 1" in counts_line(screen), timeout=10)
+        assert len(reads) == 1
+        elsewhere(study.path, 'dilemma_store.save(study, make_dilemma(topic="religion"), who="g", action="import")')
+        assert await wait_for(pilot, lambda: "shown of 4" in counts_line(screen), timeout=10)
+        assert len(reads) == 2 and reads[1] != "MainThread"
         assert screen.dilemma.id == "wisdom--politics--3"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 
 from valuegap_tui.store import Study, open_study
 from valuegap_tui.store.changes import ChangeWatch
@@ -64,10 +65,15 @@ class ValueGapApp(App):
         self.set_interval(CHANGE_POLL_S, self.check_for_changes)
 
     def check_for_changes(self) -> None:
-        if self._changes.changed():
-            refresh = getattr(self.screen, "study_changed", None)
-            if refresh is not None:
-                refresh()
+        if not self._changes.changed():
+            return
+        refresh = getattr(self.screen, "study_changed", None)
+        if refresh is None:
+            return  # a pop-up or a screen without study data; screens also refresh when shown again
+        try:
+            refresh()
+        except NoMatches:
+            pass  # the app is closing and the screen's widgets are already gone
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -150,6 +150,9 @@ class DilemmasScreen(Screen):
         self._table_fill = False
         self._fingerprint: tuple | None = None  # what the list was loaded from (store.changes)
         self._stale = False  # a change came in while own writes were pending: refresh after them
+        self._seen_history = 0  # the latest dilemma_history id the list reflects
+        self._reload_seq = 0
+        self._enqueued = 0  # changes this screen has queued, ever (a background read before one is stale)
         reviewer = _load_reviewer()
         self.reviewer: str = reviewer.get("name", "")
         self.blind: bool = bool(reviewer.get("blind", False))
@@ -209,41 +212,60 @@ class DilemmasScreen(Screen):
 
     # --- list ----------------------------------------------------------------------------------
     def reload(self, keep: str | None = None, *, keep_position: bool = False) -> None:
-        self._fingerprint = dilemmas_fingerprint(self.app.study)
-        self.rows = dilemma_store.list_rows(self.app.study)
+        study = self.app.study
+        # Read the markers first: the rows are then at least as new, and later changes are not missed.
+        self._seen_history, self._fingerprint = dilemma_store.last_history_id(study), dilemmas_fingerprint(study)
+        self._set_rows(dilemma_store.list_rows(study), keep, keep_position)
+
+    def _set_rows(self, rows: list[DilemmaRow], keep: str | None, keep_position: bool) -> None:
+        self.rows = rows
         self.row_index = {row.id: i for i, row in enumerate(self.rows)}
         self.status_counts = Counter(row.status for row in self.rows)
         self.apply_filter(keep=keep, keep_position=keep_position)
 
     def study_changed(self) -> None:
         """Something committed to the study (another process, a worker, another screen): bring the
-        counts, the list and the detail up to date, keeping the selection. Called by the app's timer."""
+        counts, the list and the detail up to date, keeping the selection. Called by the app's timer.
+
+        Changed rows are read by id from the history and updated in place (cheap in a large study);
+        only new dilemmas make the whole list be read again, in a worker thread."""
         if self.pending or not self.writes.empty():
             self._stale = True  # own changes in flight: the list would flicker back; look after them
             return
         self._stale = False
         study = self.app.study
-        if dilemmas_fingerprint(study) == self._fingerprint:
+        fingerprint = dilemmas_fingerprint(study)
+        if fingerprint == self._fingerprint:
             return  # an evaluation or a persona changed, nothing shown here
-        current = self.dilemma.id if self.dilemma else None
-        shown_before = [_shown(row) for row in self.rows]
-        fresh = dilemma_store.list_rows(study)
-        if [_shown(row) for row in fresh] != shown_before:
-            self.reload(keep=current, keep_position=True)
+        changed, last = dilemma_store.rows_changed_since(study, self._seen_history)
+        if fingerprint[0] != len(self.rows) or any(row.id not in self.row_index for row in changed):
+            self._reload_seq += 1
+            self._reload_in_background(self._reload_seq, self._enqueued)
             return
-        self._fingerprint = dilemmas_fingerprint(study)
-        self.rows = fresh
-        self.row_index = {row.id: i for i, row in enumerate(fresh)}
-        self.filtered = [fresh[self.row_index[row.id]] for row in self.filtered if row.id in self.row_index]
-        if current is not None:
-            latest = dilemma_store.get(study, current)
-            if latest != self.dilemma:  # edited or relabelled elsewhere
-                self.show(current)
-            elif self.blind and latest is not None:
-                labels = review.blind_labels(study, current, self.reviewer)
-                if labels != self.blind_labels:
-                    self.blind_labels = labels
-                    self.draw_detail()
+        before, self._seen_history, self._fingerprint = self._fingerprint, last, fingerprint
+        for row in changed:
+            self._update_row(row)
+        self.update_counts()
+        current = self.dilemma.id if self.dilemma else None
+        # Its text or labels changed, or a label check or blind labels arrived (the fingerprint's tail).
+        if current is not None and (current in {row.id for row in changed} or before[2:] != fingerprint[2:]):
+            self.show(current)
+
+    @work(thread=True, exit_on_error=False, group="dilemmas-reload")
+    def _reload_in_background(self, seq: int, enqueued: int) -> None:
+        study = self.app.study
+        last, fingerprint = dilemma_store.last_history_id(study), dilemmas_fingerprint(study)
+        rows = dilemma_store.list_rows(study)
+        self._from_thread(self._apply_reload, seq, enqueued, rows, last, fingerprint)
+
+    def _apply_reload(self, seq: int, enqueued: int, rows, last: int, fingerprint: tuple) -> None:
+        if seq != self._reload_seq:
+            return  # a newer reload is on its way
+        if enqueued != self._enqueued or self.pending:
+            self._stale = True  # read before this screen's own latest change: it would look undone
+            return
+        self._seen_history, self._fingerprint = last, fingerprint
+        self._set_rows(rows, self.dilemma.id if self.dilemma else None, keep_position=True)
 
     def apply_filter(self, keep: str | None = None, *, keep_position: bool = False) -> None:
         f, cat = self.filter, catalogue()
@@ -341,19 +363,25 @@ class DilemmasScreen(Screen):
         i = self.row_index.get(dilemma.id)
         if i is None:
             return
-        old = self.rows[i]
-        row = dataclasses.replace(old, status=dilemma.status.value, flags=tuple(dilemma.flags), reviewer=reviewer)
-        self.rows[i] = row
+        row = dataclasses.replace(self.rows[i], status=dilemma.status.value, flags=tuple(dilemma.flags),
+                                  reviewer=reviewer)
+        self._update_row(row)
+        self.update_counts()
+
+    def _update_row(self, row: DilemmaRow) -> None:
+        """Put a changed row in the list, the counts and (if on the page) the table."""
+        i = self.row_index[row.id]
+        old, self.rows[i] = self.rows[i], row
         self.status_counts[old.status] -= 1
         self.status_counts[row.status] += 1
-        index = self.filtered_index.get(dilemma.id)
-        if index is not None:
-            self.filtered[index] = row
-            if self.page_start <= index < self.page_start + PAGE:
-                table = self.query_one(DataTable)
-                for (key, _title, _width), cell in zip(COLUMNS, self._cells(row)):
-                    table.update_cell(dilemma.id, key, cell)
-        self.update_counts()
+        index = self.filtered_index.get(row.id)
+        if index is None:
+            return
+        self.filtered[index] = row
+        if _shown(row) != _shown(old) and self.page_start <= index < self.page_start + PAGE:
+            table = self.query_one(DataTable)
+            for (key, _title, _width), cell in zip(COLUMNS, self._cells(row)):
+                table.update_cell(row.id, key, cell)
 
     # --- detail --------------------------------------------------------------------------------
     def show(self, dilemma_id: str | None) -> None:
@@ -470,6 +498,7 @@ class DilemmasScreen(Screen):
 
     def enqueue(self, label: str, write: Callable) -> None:
         self.pending += 1
+        self._enqueued += 1
         self._set_status(f"saving {label} ...")
         self.writes.put((label, write))
 
