@@ -3,9 +3,11 @@
 Every change goes through ``store.dilemmas.save``, so the append-only history records who changed
 what, when, and the state before and after. Each change reads the dilemma and writes it under one
 write lock, so a change made meanwhile by another process (flags, another reviewer) is kept. Only
-these functions, called for a person, change a review status; automation writes flags only. Undo restores the ``before`` of the reviewer's latest
-change that has not been undone yet, as a new "undo" revision; ``store.review`` remembers which
-revisions were undone, so undo works across restarts and steps back one change at a time.
+these functions, called for a person, change a review status; automation writes flags only.
+
+Undo puts back what the reviewer's latest change not yet undone changed (where nobody changed it
+since), as a new "undo" revision; ``store.review`` remembers which revisions were undone, so undo
+works across restarts and steps back one change at a time.
 """
 
 from __future__ import annotations
@@ -130,16 +132,44 @@ def _edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, re
 
 
 def undo(study: Study, *, reviewer: str) -> Dilemma | None:
-    """Undo this reviewer's latest change not yet undone; None when there is nothing to undo."""
+    """Undo this reviewer's latest change not yet undone; None when there is nothing to undo.
+
+    Only what that change changed is put back, and only where it is still as the change left it: a
+    field someone else changed since (another reviewer's decision, new flags) keeps their value.
+    When nothing of the change is left to undo, it is marked undone all the same (so the next undo
+    steps further back) and ReviewError says who changed the dilemma since."""
     with study.transaction():
         target = review_store.latest_undoable(study, reviewer)
         if target is None:
             return None
         history_id, dilemma_id = target
         before = Dilemma.model_validate(json.loads(review_store.history_before_json(study, history_id)))
-        dilemma_store.save(study, before, who=reviewer, action="undo")
+        after = Dilemma.model_validate(json.loads(review_store.history_after_json(study, history_id)))
+        current = dilemma_store.get(study, dilemma_id) or after
+        restored = _revert(current, before, after)
+        conflict = None
+        if restored == current:  # an "undo" revision that changes nothing keeps the history telling
+            since = review_store.changed_by_since(study, dilemma_id, history_id, besides=reviewer)
+            conflict = f"{dilemma_id}: your change there was changed since by {', '.join(since) or 'someone'}"
+        dilemma_store.save(study, restored, who=reviewer, action="undo")
         review_store.mark_undone(study, history_id, review_store.latest_history_id(study, dilemma_id), reviewer)
-    return before
+    if conflict:
+        raise ReviewError(f"nothing undone on {conflict}; decide again if needed")
+    return restored
+
+
+_UNDO_FIELDS = ("scenario", "options", "status", "notes", "flags")
+
+
+def _revert(current: Dilemma, before: Dilemma, after: Dilemma) -> Dilemma:
+    """``current`` with each field the change altered (``before`` -> ``after``) put back, where it still
+    holds the change's value; a field changed since by someone else keeps their value."""
+    update = {}
+    for name in _UNDO_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new and getattr(current, name) == new:
+            update[name] = old
+    return current.model_copy(update=update)
 
 
 # --- blind labelling ----------------------------------------------------------------------------
