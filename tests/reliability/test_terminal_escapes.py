@@ -7,9 +7,15 @@ no C0/C1 control or bidi override in any segment, every line exactly as wide as 
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
+import textwrap
+import time
 
+import pytest
 from rich.cells import cell_len
-from textual.widgets import DataTable, TextArea
+from textual.widgets import DataTable, Input, TextArea
 
 from tests.conftest import make_dilemma
 from tests.fake_openai_server import FakeServer, chat_reply
@@ -98,17 +104,66 @@ async def test_editor_shows_controls_and_saving_keeps_them(study):
         assert dilemma_store.get(study, original.id).scenario == SCENARIO + " ok"  # every control kept
 
 
-async def test_generate_failures_with_controls_render_visibly(study):
+# A server whose error message and model name hold terminal escapes.
+HOSTILE_SERVER = textwrap.dedent("""
+    import sys
+    from aiohttp import web
+    async def chat(request):
+        return web.Response(status=400, content_type="application/json",
+                            text='{"error": {"message": "bad \\u001b[31;41mRED\\u001b[0m \\u0007 \\u009b thing"}}')
+    async def models(request):
+        return web.json_response({"object": "list", "data": [{"id": "m\\u001b[5m"}]})
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    app.router.add_get("/v1/models", models)
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+""")
+
+
+@pytest.fixture
+def hostile_server(tmp_path):
+    from tests.test_run_cli import free_port
+
+    port = free_port()
+    script = tmp_path / "hostile_server.py"
+    script.write_text(HOSTILE_SERVER)
+    proc = subprocess.Popen([sys.executable, str(script), str(port)])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/v1"
+    proc.kill()
+    proc.wait(timeout=10)
+
+
+async def test_generate_failures_with_controls_render_visibly(study, hostile_server):
     app = ValueGapApp(study, start_mode="generate")
     async with app.run_test(size=(140, 45)) as pilot:
         screen = app.screen
-        with screen._live.lock:  # what the generation worker hands over for a failed pair
-            screen._live.failures.append(("wisdom--politics--1", f"not valid JSON: {ESC_RED}\x07\x9b"))
+        for name, value in dict(server=hostile_server, values="wisdom", topics="politics", attempts="1").items():
+            screen.query_one(f"#generate-{name}", Input).value = value
+        await pilot.click("#generate-start")
+        assert await wait_for(pilot, lambda: not screen.running)
+        assert screen.query_one("#generate-failures", DataTable).row_count == 1
+        with screen._live.lock:  # a stored dilemma with controls, as the worker hands it over
             screen._live.newest.append(hostile_dilemma())
         screen._refresh_live()
         await pilot.pause()
-        assert screen.query_one("#generate-failures", DataTable).row_count == 1
-        assert_clean(app, must_show="\u241b[31;41mRED")
+        assert_clean(app, must_show="bad \u241b[31;41mRED\u241b[0m \u2407 \\x9b thing")
+
+
+def test_command_line_messages_show_controls_visibly(tmp_path, hostile_server):
+    result = subprocess.run([sys.executable, "-m", "valuegap_tui", "generate", "--study", str(tmp_path / "s.db"),
+                             "--base-url", hostile_server, "--values", "wisdom", "--topics", "politics",
+                             "--max-attempts", "1"], capture_output=True, timeout=60)
+    stderr = result.stderr.decode()
+    assert result.returncode == 3
+    assert "bad \u241b[31;41mRED" in stderr  # the failure line and the client's warning alike
+    assert not has_unsafe(stderr)
 
 
 async def test_runs_replies_with_controls_render_visibly(study):

@@ -10,6 +10,7 @@ from valuegap_tui import generate as gen
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
 from valuegap_tui.quality import Thresholds, refresh_flags
 from valuegap_tui.store import generation as attempt_store
+from valuegap_tui.text import one_line
 
 ORDER = 20
 
@@ -103,7 +104,7 @@ def cmd_generate(args) -> int:
         raise CliError("interrupted: the dilemmas generated so far are stored; run again to continue", 130) from None
     failed = attempt_store.failed_pairs(study, [job.id for job in jobs])
     for pair in failed[:20]:
-        print(f"failed {pair.dilemma_id} after {pair.attempts} attempt(s): {pair.reason}", file=sys.stderr)
+        print(one_line(f"failed {pair.dilemma_id} after {pair.attempts} attempt(s): {pair.reason}"), file=sys.stderr)
     if len(failed) > 20:
         print(f"... and {len(failed) - 20} more failed", file=sys.stderr)
     kept = (f", kept {progress.kept} that were stored or reviewed meanwhile" if progress.kept else "")
