@@ -203,3 +203,17 @@ async def test_persona_text_with_controls_renders_visibly(study):
         app.screen.query_one("#persona-table", DataTable).move_cursor(row=1)
         await pilot.pause(0.3)
         assert_clean(app, must_show="Ann \u241b[31;41mRED")
+
+
+async def test_server_model_names_and_errors_render_visibly(study, hostile_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", hostile_server)
+    app = ValueGapApp(study, start_mode="servers")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")  # the probe reads the model name and the error replies
+        from valuegap_tui.store.server import latest_probes
+
+        assert await wait_for(pilot, lambda: latest_probes(study), timeout=20)
+        await pilot.pause(0.5)
+        assert_clean(app)
+        assert "m\u241b[5m" in "\n".join(screen_lines(app))
