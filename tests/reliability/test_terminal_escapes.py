@@ -26,6 +26,7 @@ from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import open_study
 from valuegap_tui.text import editable, has_unsafe
 from valuegap_tui.tui.app import ValueGapApp
 
@@ -217,3 +218,22 @@ async def test_server_model_names_and_errors_render_visibly(study, hostile_serve
         await pilot.pause(0.5)
         assert_clean(app)
         assert "m\u241b[5m" in "\n".join(screen_lines(app))
+
+
+def test_stored_text_keeps_its_control_characters_through_export_and_import(tmp_path):
+    source = tmp_path / "hostile.jsonl"
+    from valuegap_tui.transfer import write_dilemmas
+
+    write_dilemmas([hostile_dilemma()], source, "jsonl")
+    for fmt in ("jsonl", "csv"):
+        db = tmp_path / f"{fmt}.db"
+        run = lambda *args: subprocess.run([sys.executable, "-m", "valuegap_tui", *args, "--study", str(db)],  # noqa: E731
+                                           capture_output=True, text=True, timeout=60)
+        assert run("import", str(source)).returncode == 0
+        exported = tmp_path / f"out.{fmt}"
+        assert run("export", str(exported)).returncode == 0
+        again = tmp_path / f"again.{fmt}"
+        assert run("import", str(exported)).returncode == 0 and run("export", str(again)).returncode == 0
+        assert exported.read_bytes() == again.read_bytes()
+        stored = dilemma_store.get(open_study(db), hostile_dilemma().id)
+        assert stored.scenario == SCENARIO and [o.text for o in stored.options] == ACTIONS
