@@ -94,7 +94,7 @@ def test_plan_covers_every_item_once():
     assert len(keys) == len(items)
 
 
-@pytest.mark.parametrize("text,expected", [("B", 1), ("(c)", None), ("D.", 3), ("**E**", 4), ("Answer: F", 5),
+@pytest.mark.parametrize("text,expected", [("B", 1), ("(c)", 2), ("a firm c", None), ("D.", 3), ("**E**", 4), ("Answer: F", 5),
                                            ("A person like me would", None), ("Agree", 1), ("", None)])
 def test_read_letter(text, expected):
     shown = ["Strongly agree", "Agree", "Mildly agree", "Mildly disagree", "Disagree", "Strongly disagree"]
@@ -148,8 +148,8 @@ def test_faults_are_retried_and_counted(study):
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
     progress = run_store.progress(study, run_id)
     assert progress.pending == 0 and progress.done == progress.total == 6 * 2 * 4
-    assert progress.outcomes.get("error", 0) > 0
-    assert progress.outcomes["error"] + progress.outcomes["valid"] == progress.responses
+    assert progress.outcomes.get("server_error", 0) > 0
+    assert progress.outcomes["server_error"] + progress.outcomes["valid"] == progress.responses
     responses = run_store.responses_of(study, run_id)
     assert len({(r["item_id"], r["attempt"]) for r in responses}) == len(responses)
 
@@ -231,12 +231,14 @@ def test_answer_frame_matches_slow_path_and_live_gap(study):
                                               "security", "conformity", "tradition", "benevolence", "universalism"}
     (baseline,) = gap_by_kind(frame)
     cells = {}
-    for i in items:  # hand-computed: mean point (6 - choice) over repeats per dilemma and question
+    for i in items:  # hand-computed: every value repeat's point (6 - choice) with every action repeat's
         cells.setdefault(i.dilemma_id, ([], []))[i.question].append(6 - by_id[i.id]["choice"])
-    means = [(np.mean(v), np.mean(a)) for v, a in cells.values()]
+    pairs = [[(v, a) for v in vs for a in acts] for vs, acts in cells.values()]
     assert baseline.pairs == len(cells)
-    assert baseline.alignment_rate == pytest.approx(np.mean([(v < 3.5) == (a < 3.5) for v, a in means]))
-    assert baseline.alignment_distance == pytest.approx(np.mean([abs(v - a) / 5 for v, a in means]))
+    assert baseline.alignment_rate == pytest.approx(np.mean([np.mean([(v < 3.5) == (a < 3.5) for v, a in cell])
+                                                             for cell in pairs]))
+    assert baseline.alignment_distance == pytest.approx(np.mean([np.mean([abs(v - a) / 5 for v, a in cell])
+                                                                 for cell in pairs]))
 
 def test_live_gap_in_sql_matches_frame(study):
     from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind

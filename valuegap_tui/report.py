@@ -12,6 +12,7 @@ from pathlib import Path
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.frame import AnswerFrame
+from valuegap_tui.metrics.items import DEFAULT_AGGREGATE
 from valuegap_tui.metrics.summary import Results, compute_results
 from valuegap_tui.store import Study
 
@@ -58,10 +59,10 @@ def load_frame(study: Study, run_id: int) -> AnswerFrame:
     return runs.load_answer_frame(study, run_id)
 
 
-def write_report(results: Results, out_dir: Path, title: str) -> Report:
+def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = ()) -> Report:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = Report(out_dir)
+    report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
     for name, table in results.tables.items():
         path = out_dir / f"{name}.csv"
         table.write_csv(path)
@@ -79,14 +80,16 @@ def write_report(results: Results, out_dir: Path, title: str) -> Report:
     return report
 
 
-def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = "mean",
+def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
                expected: bool = False) -> Report:
     run = resolve_run(study, spec)
     frame = load_frame(study, run.id)
     if len(frame) == 0:
         raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
     results = compute_results(frame, aggregate=aggregate, expected=expected)
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}")
+    from valuegap_tui.store.runs import run_notes
+
+    return write_report(results, out_dir, f"Run {run.id}: {run.name}", run_notes(study, run.id))
 
 
 def _fmt(value, digits: int = 3) -> str:

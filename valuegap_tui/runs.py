@@ -9,21 +9,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from valuegap_tui.config import ConfigError, parse_toml, read_toml
 from valuegap_tui.models import format_validation_error
+from valuegap_tui.server.profiles import normalise_base_url
 from valuegap_tui.server.types import AnswerMode
+from valuegap_tui.server.urls import strip_credentials
 
 BASELINE_ID = "baseline"
+DEFAULT_MAX_TOKENS = 4096
 
 
 class RunDefinitionError(ValueError):
     """A run definition file is missing, not TOML, or not a valid definition."""
+
+
+def _endpoint_url(url: str) -> str:
+    # checked when read, so a bad URL is refused before a run is stored; credentials never reach
+    # the stored definition (see server.urls)
+    return normalise_base_url(strip_credentials(url))
+
+
+EndpointUrl = Annotated[str, AfterValidator(_endpoint_url)]
 
 
 class ModelSpec(BaseModel):
@@ -32,7 +44,7 @@ class ModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
-    endpoints: list[str] = Field(default_factory=list)
+    endpoints: list[EndpointUrl] = Field(default_factory=list)
     profile: str | None = None
     #: requests in flight per endpoint
     concurrency: int = Field(default=64, ge=1, le=4096)
@@ -66,8 +78,12 @@ class RunDefinition(BaseModel):
     repeats: int = Field(default=5, ge=1, le=100)
     seed: int = 0
     answer_mode: AnswerMode = AnswerMode.TEXT
-    temperature: float | None = Field(default=0.7, ge=0.0, le=2.0)
-    max_tokens: int = Field(default=16, ge=1)
+    #: 1.0: each repeat is a draw from the model's own answer distribution (what repeats estimate, and
+    #: what logprobs mode reads); lower values sharpen it by an arbitrary amount (docs/evaluation.md)
+    temperature: float | None = Field(default=1.0, ge=0.0, le=2.0)
+    #: None: 4096 tokens in text and constrained mode (room for a reasoning model's thinking; a model
+    #: that answers with a letter stops after it anyway), 1 in logprobs mode (only the first is read)
+    max_tokens: int | None = Field(default=None, ge=1)
     #: e.g. {enable_thinking = false} for Qwen3
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     #: gpt-oss: low, medium or high
@@ -75,6 +91,9 @@ class RunDefinition(BaseModel):
     #: how many times an item is asked before its invalid answer is kept as final
     max_attempts: int = Field(default=3, ge=1, le=20)
     top_logprobs: int = Field(default=20, ge=1, le=20)
+    #: logprobs mode: an answer whose letters cover less of the first token's probability than this is
+    #: kept as low_coverage, not as an answer (docs/evaluation.md says why 0.8)
+    min_coverage: float = Field(default=0.8, ge=0.0, le=1.0)
 
     @field_validator("models")
     @classmethod
@@ -98,6 +117,20 @@ class RunDefinition(BaseModel):
         record.pop("include_baseline")
         return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
 
+    def token_cap(self) -> int:
+        """The max_tokens each request is sent with."""
+        if self.max_tokens is not None:
+            return self.max_tokens
+        return 1 if self.answer_mode == AnswerMode.LOGPROBS else DEFAULT_MAX_TOKENS
+
+    def reasoning_warnings(self) -> list[str]:
+        """One line per model known to reason whose thinking may not fit under the token cap."""
+        from valuegap_tui.server.answers import token_cap_warning
+
+        thinking_off = self.chat_template_kwargs.get("enable_thinking") is False
+        found = (token_cap_warning(m.name, self.token_cap(), thinking_off=thinking_off) for m in self.models)
+        return [w for w in found if w]
+
     def extra_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
         if self.chat_template_kwargs:
@@ -110,9 +143,9 @@ class RunDefinition(BaseModel):
     @classmethod
     def from_toml_text(cls, text: str, source: str = "run definition") -> "RunDefinition":
         try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RunDefinitionError(f"{source}: not valid TOML: {exc}") from None
+            raw = parse_toml(text, source)
+        except ConfigError as exc:
+            raise RunDefinitionError(str(exc)) from None
         return cls.from_dict(raw, source)
 
     @classmethod
@@ -126,10 +159,12 @@ class RunDefinition(BaseModel):
     def load(cls, path: Path | str) -> "RunDefinition":
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RunDefinitionError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        return cls.from_toml_text(text, str(path))
+            raw = read_toml(path)
+        except FileNotFoundError:
+            raise RunDefinitionError(f"{path}: no such file") from None
+        except ConfigError as exc:
+            raise RunDefinitionError(str(exc)) from None
+        return cls.from_dict(raw, str(path))
 
     def to_toml(self) -> str:
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))

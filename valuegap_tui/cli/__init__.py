@@ -12,6 +12,7 @@ import pkgutil
 import sys
 
 from valuegap_tui import __version__
+from valuegap_tui.catalogue import CatalogueError
 from valuegap_tui.cli._common import CliError
 from valuegap_tui.text import visible
 
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         # Messages may quote a file or a server reply: control characters are shown, not sent raw.
         print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except CatalogueError as exc:  # e.g. a broken $VALUEGAP_PERSONA_VARIABLES file
+        print(f"valuegap: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("valuegap: interrupted", file=sys.stderr)
         return 130

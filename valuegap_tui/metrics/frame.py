@@ -54,6 +54,8 @@ class AnswerFrame:
     #: logprob mode: probability of each underlying option (catalogue order), NaN rows otherwise
     distribution: np.ndarray = field(default=None)  # float64 (n, 6)
     refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
+    #: bool: no answer because the server failed (not the model's answer, not counted as invalid)
+    server_error: np.ndarray = field(default=None)
 
     def __post_init__(self) -> None:
         n = len(self.score)
@@ -61,6 +63,8 @@ class AnswerFrame:
             self.distribution = np.full((n, 6), np.nan)
         if self.refusal is None:
             self.refusal = np.zeros(n, dtype=bool)
+        if self.server_error is None:
+            self.server_error = np.zeros(n, dtype=bool)
 
     def __len__(self) -> int:
         return len(self.score)
@@ -97,4 +101,5 @@ class AnswerFrame:
             choice=column("choice", np.int8, -1),
             distribution=distribution,
             refusal=column("refusal", bool, False),
+            server_error=column("server_error", bool, False),
         )

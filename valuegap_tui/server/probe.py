@@ -101,14 +101,14 @@ async def _get_json(endpoint: Endpoint, url: str, timeout_s: float) -> tuple[int
     import aiohttp
 
     headers = {}
-    if endpoint.api_key is not None:
-        headers["Authorization"] = f"Bearer {endpoint.api_key.get_secret_value()}"
+    if (authorization := endpoint.authorization()) is not None:
+        headers["Authorization"] = authorization
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s), headers=headers) as session:
         async with session.get(url) as resp:
             raw = await resp.read()
             try:
                 return resp.status, json.loads(raw) if raw else None
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply to be a real reply
                 return resp.status, raw.decode("utf-8", "replace")
 
 
@@ -198,6 +198,7 @@ async def probe_endpoint(
         elif not record.ok:
             findings.notes.append(f"logprobs: {record.error}")
         findings.reasoning_field = bool(record.reasoning) if record.ok else None
+        findings.notes.extend(_token_cap_notes(findings, profile))
 
         schema = {
             "type": "object",
@@ -218,10 +219,24 @@ async def probe_endpoint(
     return findings
 
 
+def _token_cap_notes(findings: ProbeFindings, profile: ServerProfile) -> list[str]:
+    """Warn about listed models known to reason when the profile's token cap leaves no room for it."""
+    from valuegap_tui.server.answers import REASONING_MIN_TOKENS, token_cap_warning
+
+    cap = profile.generation.max_tokens
+    names = dict.fromkeys([m["id"] for m in findings.models] + ([findings.model] if findings.model else []))
+    found = [w for w in (token_cap_warning(name, cap, thinking_off=profile.generation.enable_thinking is False)
+                         for name in names) if w]
+    if not found and findings.reasoning_field and cap is not None and cap < REASONING_MIN_TOKENS:
+        found.append(f"{findings.model} sent reasoning text: max_tokens {cap} leaves its thinking little room;"
+                     f" use at least {REASONING_MIN_TOKENS}")
+    return [f"profile {profile.name}: {w}" for w in found]
+
+
 def _valid_ranking(text: str | None) -> bool:
     try:
         data = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     ranking = data.get("ranking") if isinstance(data, dict) else None
     return isinstance(ranking, list) and len(ranking) == 3 and all(r in PROBE_LETTERS[:3] for r in ranking)

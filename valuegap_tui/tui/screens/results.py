@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedCon
 
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.metrics.items import AGGREGATES
+from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
 from valuegap_tui.metrics.summary import Results, compute_results
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars
@@ -61,7 +61,7 @@ class ResultsScreen(Screen):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._frames: dict[int, object] = {}
-        self._aggregate = "mean"
+        self._aggregate = DEFAULT_AGGREGATE
         self._populating = False
 
     def compose(self) -> ComposeResult:
