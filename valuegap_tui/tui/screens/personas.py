@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from valuegap_tui.text import one_line, visible
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.personas import (
     Persona,
@@ -28,6 +27,7 @@ from valuegap_tui.personas import (
     render_persona_text,
 )
 from valuegap_tui.store import personas as persona_store
+from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.persona_map import KIND_STYLES, MapPoint, PersonaMap
 
 NAME_WIDTH = 28

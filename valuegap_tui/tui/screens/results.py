@@ -16,11 +16,11 @@ from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
 
-from valuegap_tui.text import one_line, visible
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
 from valuegap_tui.metrics.summary import Results, compute_results
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 

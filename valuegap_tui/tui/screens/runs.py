@@ -18,13 +18,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static, TextArea
 
-from valuegap_tui.text import one_line, visible
 from valuegap_tui.evaluate.execute import RunControl
 from valuegap_tui.evaluate.live import KindGap, live_gap_by_kind
 from valuegap_tui.evaluate.session import format_progress, run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.text import one_line, visible
 
 TEMPLATE = '''name = "my-run"
 repeats = 5
