@@ -59,15 +59,29 @@ def test_multi_level_undo_survives_reopen(tmp_path):
     study = open_study(path)
     review.undo(study, reviewer="ann")
     assert dilemma_store.get(study, d.id).scenario == "You face a choice."
+    assert dilemma_store.get(study, d.id).status is DilemmaStatus.ACCEPTED  # bob's decision stands
     study.close()
 
     study = open_study(path)
-    restored = review.undo(study, reviewer="ann")
-    assert restored.status is DilemmaStatus.DRAFT
-    assert dilemma_store.get(study, d.id).status is DilemmaStatus.DRAFT
+    # ann's reject was overtaken by bob's accept: nothing of it is left to undo, and she is told why.
+    with pytest.raises(review.ReviewError, match="changed since by bob"):
+        review.undo(study, reviewer="ann")
+    assert dilemma_store.get(study, d.id).status is DilemmaStatus.ACCEPTED
     assert review.undo(study, reviewer="ann") is None  # the creation is not undoable
     assert [h.action for h in dilemma_store.history(study, d.id)][-2:] == ["undo", "undo"]
     study.close()
+
+
+def test_undo_puts_back_only_what_the_change_changed(study, one):
+    review.decide(study, one, "accept", reviewer="ann")
+    flagged = dilemma_store.get(study, one).model_copy(update={"flags": ["near_duplicate"]})
+    dilemma_store.update_flags(study, [one], lambda d: ["near_duplicate"], who="quality", action="flags")
+    restored = review.undo(study, reviewer="ann")
+    assert restored.status is DilemmaStatus.DRAFT and restored.flags == flagged.flags  # flags stay
+    review.decide(study, one, "reject", reviewer="ann")
+    review.edit_text(study, one, "scenario", "Bob rewrote it.", reviewer="bob")
+    restored = review.undo(study, reviewer="ann")  # her reject is undone; bob's text stays
+    assert restored.status is DilemmaStatus.DRAFT and restored.scenario == "Bob rewrote it."
 
 
 def test_blind_labels_and_agreement(study, one):

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.models import Dilemma, GeneratedDilemma, Provenance, dilemma_id, format_validation_error
+from valuegap_tui.models import (
+    Dilemma,
+    DilemmaStatus,
+    GeneratedDilemma,
+    Provenance,
+    dilemma_id,
+    format_validation_error,
+)
 from valuegap_tui.prompts import PromptTemplate, combined_hash, load_template
 from valuegap_tui.quality import label_leaks
 from valuegap_tui.server.client import cap_text
@@ -194,6 +201,7 @@ class Progress:
     total: int
     done: int = 0  # valid dilemmas stored
     failed: int = 0  # pairs that used every attempt without a valid reply
+    kept: int = 0  # valid replies not stored: the dilemma was stored or reviewed meanwhile (kept as is)
     requests: int = 0
     started: float = field(default_factory=time.perf_counter)
     newest: Dilemma | None = None
@@ -203,7 +211,7 @@ class Progress:
 
     @property
     def finished_jobs(self) -> int:
-        return self.done + self.failed
+        return self.done + self.failed + self.kept
 
     @property
     def elapsed_s(self) -> float:
@@ -222,7 +230,8 @@ class Progress:
 
     def line(self) -> str:
         eta = "?" if self.eta_s is None else f"{self.eta_s:.0f} s"
-        return (f"generated {self.done}/{self.total}, failed {self.failed}, "
+        kept = f", kept {self.kept} stored meanwhile" if self.kept else ""
+        return (f"generated {self.done}/{self.total}, failed {self.failed}{kept}, "
                 f"{self.rate:.1f}/s, elapsed {self.elapsed_s:.1f} s, ETA {eta}")
 
 
@@ -238,6 +247,19 @@ class Settings:
     who: str | None = None  # history author; default: the model name
     #: request seeds are seed + attempt when set; regeneration sets a fresh one so the reply changes
     seed: int | None = None
+    #: regeneration replaces drafts only; a reviewed dilemma (accepted, rejected, needs-edit) is
+    #: replaced, as a new draft, only when this is set (its decision stays in the history)
+    replace_reviewed: bool = False
+
+
+def may_replace(current: Dilemma | None, *, regenerate: bool, replace_reviewed: bool) -> bool:
+    """Whether a new reply may be stored over ``current``: generation fills gaps only; regeneration
+    replaces drafts, and reviewed dilemmas only when asked. A person's decision is never lost unasked."""
+    if current is None:
+        return True
+    if not regenerate:
+        return False
+    return current.status is DilemmaStatus.DRAFT or replace_reviewed
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -293,11 +315,19 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
                 dilemma.provenance = Provenance(source="generated", generator_model=model,
                                                 prompt_template=PROMPT_NAME, prompt_hash=hash_)
                 # Attempt and dilemma together: a kill between them cannot leave one without the other.
+                # The stored dilemma is checked under the same lock: a reviewer may have decided meanwhile.
                 with study.transaction():
                     attempt_store.record(study, row)
-                    dilemma_store.save(study, dilemma, who=settings.who or model or "generator", action=action)
-                progress.done += 1
-                progress.newest = dilemma
+                    current = dilemma_store.get(study, job.id)
+                    stored = may_replace(current, regenerate=action == "regenerate",
+                                         replace_reviewed=settings.replace_reviewed)
+                    if stored:
+                        dilemma_store.save(study, dilemma, who=settings.who or model or "generator", action=action)
+                if stored:
+                    progress.done += 1
+                    progress.newest = dilemma
+                else:
+                    progress.kept += 1
                 report()
                 return
             attempt_store.record(study, row)

@@ -201,12 +201,14 @@ def fix_applies(dilemma: Dilemma, check: review_store.LabelCheck | None) -> bool
 
 
 def _set_flag(study: Study, check: review_store.LabelCheck, who: str) -> None:
+    # Flags only, read afresh under the write lock: the check never touches a reviewer's decision.
     with study.transaction():
         review_store.save_label_check(study, check)
-        dilemma = dilemma_store.get(study, check.dilemma_id)
-        flags = [f for f in dilemma.flags if f != FLAG] + ([FLAG] if check.doubtful else [])
-        if flags != dilemma.flags:
-            dilemma_store.save(study, dilemma.model_copy(update={"flags": flags}), who=who, action="label-check")
+        dilemma_store.update_flags(
+            study, [check.dilemma_id],
+            lambda current: [f for f in current.flags if f != FLAG] + ([FLAG] if check.doubtful else []),
+            who=who, action="label-check",
+        )
 
 
 async def check_dilemmas(

@@ -302,17 +302,17 @@ def merged_flags(existing: Iterable[str], quality: list[str]) -> list[str]:
 def refresh_flags(study, thresholds: Thresholds = Thresholds(), *, who: str = "quality") -> dict[str, int]:
     """Recompute quality flags for every dilemma of the study; store those that changed.
 
-    Returns how many dilemmas carry each flag.
+    Flags only: the flags are computed from a snapshot, then written through
+    ``store.dilemmas.update_flags``, which re-reads each dilemma under the write lock and touches
+    nothing but its flags. A decision a reviewer makes meanwhile is never undone. Returns how many
+    dilemmas carry each flag.
     """
     from valuegap_tui.store import dilemmas as dilemma_store
 
     everything = list(dilemma_store.iter_dilemmas(study))
     flags = compute_flags(everything, thresholds)
-    changed = []
-    for dilemma in everything:
-        new = merged_flags(dilemma.flags, flags[dilemma.id])
-        if new != dilemma.flags:
-            changed.append(dilemma.model_copy(update={"flags": new}))
-    if changed:
-        dilemma_store.save_many(study, changed, who=who, action="flags")
+    stale = [d.id for d in everything if merged_flags(d.flags, flags[d.id]) != d.flags]
+    if stale:
+        dilemma_store.update_flags(study, stale, lambda current: merged_flags(current.flags, flags[current.id]),
+                                   who=who, action="flags")
     return {name: sum(name in f for f in flags.values()) for name in QUALITY_FLAGS}

@@ -1,9 +1,13 @@
 """Reviewing dilemmas: decisions, relabels, text edits, undo, blind labels and agreement.
 
 Every change goes through ``store.dilemmas.save``, so the append-only history records who changed
-what, when, and the state before and after. Undo restores the ``before`` of the reviewer's latest
-change that has not been undone yet, as a new "undo" revision; ``store.review`` remembers which
-revisions were undone, so undo works across restarts and steps back one change at a time.
+what, when, and the state before and after. Each change reads the dilemma and writes it under one
+write lock, so a change made meanwhile by another process (flags, another reviewer) is kept. Only
+these functions, called for a person, change a review status; automation writes flags only.
+
+Undo puts back what the reviewer's latest change not yet undone changed (where nobody changed it
+since), as a new "undo" revision; ``store.review`` remembers which revisions were undone, so undo
+works across restarts and steps back one change at a time.
 """
 
 from __future__ import annotations
@@ -63,13 +67,14 @@ def decide(study: Study, dilemma_id: str, decision: Decision | str, *, reviewer:
     decision = Decision(decision)
     if decision is Decision.SKIP:
         return None
-    dilemma = _load(study, dilemma_id)
-    if decision is Decision.ACCEPT:
-        problems = describe_label_problems([o.label for o in dilemma.options])
-        if problems:
-            raise ReviewError(f"cannot accept {dilemma_id}: {problems}")
-    changed = dilemma.model_copy(update={"status": DECISION_STATUS[decision]})
-    dilemma_store.save(study, changed, who=reviewer, action=decision.value)
+    with study.transaction():  # read and write under one lock: nothing changed meanwhile is overwritten
+        dilemma = _load(study, dilemma_id)
+        if decision is Decision.ACCEPT:
+            problems = describe_label_problems([o.label for o in dilemma.options])
+            if problems:
+                raise ReviewError(f"cannot accept {dilemma_id}: {problems}")
+        changed = dilemma.model_copy(update={"status": DECISION_STATUS[decision]})
+        dilemma_store.save(study, changed, who=reviewer, action=decision.value)
     return changed
 
 
@@ -84,6 +89,11 @@ def swap_labels(labels: list, option: int, label: AlignmentLabel | None) -> list
 
 
 def relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *, reviewer: str) -> Dilemma:
+    with study.transaction():
+        return _relabel(study, dilemma_id, option, label, reviewer=reviewer)
+
+
+def _relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *, reviewer: str) -> Dilemma:
     dilemma = _load(study, dilemma_id)
     if not 0 <= option < len(dilemma.options):
         raise ReviewError(f"no action {option + 1} in {dilemma_id}")
@@ -123,6 +133,11 @@ def apply_label_fix(study: Study, dilemma_id: str, *, reviewer: str) -> Dilemma:
 
 def edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, reviewer: str) -> Dilemma:
     """field: "scenario" or an option position (0-5). Refuses blank or duplicate text, saying why."""
+    with study.transaction():
+        return _edit_text(study, dilemma_id, field, text, reviewer=reviewer)
+
+
+def _edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, reviewer: str) -> Dilemma:
     dilemma = _load(study, dilemma_id)
     record = dilemma.to_record()
     if field == "scenario":
@@ -140,16 +155,44 @@ def edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, rev
 
 
 def undo(study: Study, *, reviewer: str) -> Dilemma | None:
-    """Undo this reviewer's latest change not yet undone; None when there is nothing to undo."""
+    """Undo this reviewer's latest change not yet undone; None when there is nothing to undo.
+
+    Only what that change changed is put back, and only where it is still as the change left it: a
+    field someone else changed since (another reviewer's decision, new flags) keeps their value.
+    When nothing of the change is left to undo, it is marked undone all the same (so the next undo
+    steps further back) and ReviewError says who changed the dilemma since."""
     with study.transaction():
         target = review_store.latest_undoable(study, reviewer)
         if target is None:
             return None
         history_id, dilemma_id = target
         before = Dilemma.model_validate(json.loads(review_store.history_before_json(study, history_id)))
-        dilemma_store.save(study, before, who=reviewer, action="undo")
+        after = Dilemma.model_validate(json.loads(review_store.history_after_json(study, history_id)))
+        current = dilemma_store.get(study, dilemma_id) or after
+        restored = _revert(current, before, after)
+        conflict = None
+        if restored == current:  # an "undo" revision that changes nothing keeps the history telling
+            since = review_store.changed_by_since(study, dilemma_id, history_id, besides=reviewer)
+            conflict = f"{dilemma_id}: your change there was changed since by {', '.join(since) or 'someone'}"
+        dilemma_store.save(study, restored, who=reviewer, action="undo")
         review_store.mark_undone(study, history_id, review_store.latest_history_id(study, dilemma_id), reviewer)
-    return before
+    if conflict:
+        raise ReviewError(f"nothing undone on {conflict}; decide again if needed")
+    return restored
+
+
+_UNDO_FIELDS = ("scenario", "options", "status", "notes", "flags")
+
+
+def _revert(current: Dilemma, before: Dilemma, after: Dilemma) -> Dilemma:
+    """``current`` with each field the change altered (``before`` -> ``after``) put back, where it still
+    holds the change's value; a field changed since by someone else keeps their value."""
+    update = {}
+    for name in _UNDO_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new and getattr(current, name) == new:
+            update[name] = old
+    return current.model_copy(update=update)
 
 
 # --- blind labelling ----------------------------------------------------------------------------

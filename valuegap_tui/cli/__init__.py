@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 
 from valuegap_tui import __version__
 from valuegap_tui.catalogue import CatalogueError
 from valuegap_tui.cli._common import CliError
+from valuegap_tui.text import visible
 
 
 def _command_modules():
@@ -43,7 +45,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _VisibleStderr(logging.Handler):
+    """Warnings to stderr, as Python would print them, with control characters shown, not sent raw
+    (a server's error message is quoted in them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(visible(self.format(record)) + "\n")
+        except Exception:  # noqa: BLE001 - logging must never end a command
+            self.handleError(record)
+
+
+def _log_visibly() -> None:
+    logger = logging.getLogger("valuegap")
+    if not any(isinstance(h, _VisibleStderr) for h in logger.handlers):
+        logger.addHandler(_VisibleStderr())
+
+
 def main(argv: list[str] | None = None) -> int:
+    _log_visibly()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
@@ -53,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except CliError as exc:
-        print(f"valuegap: {exc}", file=sys.stderr)
+        # Messages may quote a file or a server reply: control characters are shown, not sent raw.
+        print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except CatalogueError as exc:  # e.g. a broken $VALUEGAP_PERSONA_VARIABLES file
         print(f"valuegap: {exc}", file=sys.stderr)

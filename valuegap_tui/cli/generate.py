@@ -10,6 +10,7 @@ from valuegap_tui import generate as gen
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
 from valuegap_tui.quality import Thresholds, refresh_flags, study_length_cue
 from valuegap_tui.store import generation as attempt_store
+from valuegap_tui.text import one_line
 
 ORDER = 20
 
@@ -36,7 +37,11 @@ def register(commands) -> None:
     parser.add_argument("--variants", type=int, default=1, metavar="N", help="dilemmas per value and topic (default 1)")
     parser.add_argument("--concurrency", type=int, default=64, metavar="N", help="requests in flight (default 64)")
     parser.add_argument("--max-attempts", type=int, default=3, metavar="N", help="tries per dilemma, with feedback (default 3)")
-    parser.add_argument("--regenerate", nargs="+", metavar="ID", help="replace these dilemmas (the old versions stay in history)")
+    parser.add_argument("--regenerate", nargs="+", metavar="ID",
+                        help="replace these draft dilemmas (the old versions stay in history)")
+    parser.add_argument("--replace-reviewed", action="store_true",
+                        help="with --regenerate: also replace accepted, rejected or needs-edit dilemmas; each "
+                             "becomes a new draft (its decision stays in the history)")
     parser.add_argument("--dry-run", action="store_true", help="only say how many would be generated")
 
     flags = add_command(commands, "flags", cmd_flags, "recompute the quality flags of every dilemma",
@@ -68,6 +73,7 @@ def cmd_generate(args) -> int:
     try:
         if args.regenerate:
             jobs = gen.jobs_for_ids(args.regenerate)
+            _refuse_reviewed(study, jobs, args.replace_reviewed)
         else:
             scope = gen.Scope.parse(_names(args.values), _names(args.types), _names(args.topics), args.variants)
             jobs = gen.plan(study, scope)
@@ -78,7 +84,8 @@ def cmd_generate(args) -> int:
         return 0
     # A regenerated dilemma must differ: a fresh seed keeps seeded servers from repeating the old reply.
     settings = gen.Settings(max_attempts=args.max_attempts, concurrency=args.concurrency,
-                            seed=random.randrange(2**31) if args.regenerate else None)
+                            seed=random.randrange(2**31) if args.regenerate else None,
+                            replace_reviewed=args.replace_reviewed)
 
     async def run():
         try:
@@ -98,10 +105,11 @@ def cmd_generate(args) -> int:
         raise CliError("interrupted: the dilemmas generated so far are stored; run again to continue", 130) from None
     failed = attempt_store.failed_pairs(study, [job.id for job in jobs])
     for pair in failed[:20]:
-        print(f"failed {pair.dilemma_id} after {pair.attempts} attempt(s): {pair.reason}", file=sys.stderr)
+        print(one_line(f"failed {pair.dilemma_id} after {pair.attempts} attempt(s): {pair.reason}"), file=sys.stderr)
     if len(failed) > 20:
         print(f"... and {len(failed) - 20} more failed", file=sys.stderr)
-    print(f"stored {progress.done}, failed {progress.failed}, {progress.requests} request(s) "
+    kept = (f", kept {progress.kept} that were stored or reviewed meanwhile" if progress.kept else "")
+    print(f"stored {progress.done}, failed {progress.failed}{kept}, {progress.requests} request(s) "
           f"in {progress.elapsed_s:.1f} s")
     if progress.done:
         # Near duplicates depend on the whole set, so flags are recomputed across it after each run.
@@ -109,6 +117,25 @@ def cmd_generate(args) -> int:
         print("quality flags: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
         print(study_length_cue(study).describe())
     return 0 if progress.failed == 0 else 3
+
+
+def _refuse_reviewed(study, jobs, replace_reviewed: bool) -> None:
+    """A reviewer's decision is not replaced unasked: name the reviewed dilemmas and the option."""
+    from valuegap_tui.models import DilemmaStatus
+    from valuegap_tui.store import dilemmas as dilemma_store
+
+    reviewed = [(job.id, d.status.value) for job in jobs
+                if (d := dilemma_store.get(study, job.id)) is not None and d.status is not DilemmaStatus.DRAFT]
+    if not reviewed:
+        return
+    if replace_reviewed:
+        print(f"replacing {len(reviewed)} reviewed dilemma(s) with new drafts; their decisions stay in the history",
+              file=sys.stderr)
+        return
+    named = ", ".join(f"{dilemma_id} ({status})" for dilemma_id, status in reviewed[:5])
+    more = f" and {len(reviewed) - 5} more" if len(reviewed) > 5 else ""
+    raise CliError(f"not regenerating reviewed dilemmas: {named}{more}. Regenerating makes each a new draft; "
+                   "add --replace-reviewed to do so (the decision stays in the history)", 2)
 
 
 def cmd_flags(args) -> int:

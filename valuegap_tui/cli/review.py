@@ -9,6 +9,7 @@ from valuegap_tui import independence, label_check, review
 from valuegap_tui.cli._common import CliError, add_command, open_existing
 from valuegap_tui.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.text import one_line
 
 ORDER = 30
 
@@ -63,7 +64,7 @@ def cmd_check_labels(args) -> int:
     def progress(outcome: label_check.CheckOutcome) -> None:
         done[0] += 1
         if outcome.error:
-            print(f"{outcome.dilemma_id}: error: {outcome.error}", file=sys.stderr)
+            print(one_line(f"{outcome.dilemma_id}: error: {outcome.error}"), file=sys.stderr)
         if outcome.check is not None and outcome.check.doubtful:
             c = outcome.check
             fix = label_check.describe_fix(by_id[c.dilemma_id], c.suggested_labels)

@@ -97,8 +97,7 @@ def cmd_import(args) -> int:
     except ImportFailure as exc:
         raise CliError(f"import failed, nothing written: {exc}", exit_code=2) from None
     study = open_or_create(args.study)
-    existing = dilemma_store.existing_ids(study)
-    dilemma_store.save_many(study, dilemmas, who=args.who, action="import")
-    updated = sum(1 for d in dilemmas if d.id in existing)
-    print(f"imported {len(dilemmas)} dilemmas into {study.path} ({len(dilemmas) - updated} new, {updated} updated)")
+    counts = dilemma_store.import_many(study, dilemmas, who=args.who)
+    changed = f", {counts['status_changed']} review status(es) set from the file" if counts["status_changed"] else ""
+    print(f"imported {len(dilemmas)} dilemmas into {study.path} ({counts['new']} new, {counts['updated']} updated{changed})")
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from valuegap_tui.models import Dilemma
@@ -90,21 +90,83 @@ def save_many(study: Study, dilemmas: Iterable[Dilemma], *, who: str, action: st
             revision = current["revision"] + 1 if current else 1
             row = _to_row(dilemma, reviewer=who, revision=revision)
             db["dilemmas"].upsert(row, pk="id")
-            db.execute(
-                "INSERT INTO dilemma_history (dilemma_id, revision, who, at, action, before_json, after_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    dilemma.id,
-                    revision,
-                    who,
-                    at,
-                    action,
-                    json.dumps(before.to_record(), ensure_ascii=False) if before else None,
-                    json.dumps(dilemma.to_record(), ensure_ascii=False),
-                ],
-            )
+            _append_history(db, dilemma.id, revision, who, at, action, before, dilemma)
             revisions.append(revision)
     return revisions
+
+
+def _append_history(db, dilemma_id: str, revision: int, who: str, at: str, action: str,
+                    before: Dilemma | None, after: Dilemma) -> None:
+    db.execute(
+        "INSERT INTO dilemma_history (dilemma_id, revision, who, at, action, before_json, after_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            dilemma_id, revision, who, at, action,
+            json.dumps(before.to_record(), ensure_ascii=False) if before else None,
+            json.dumps(after.to_record(), ensure_ascii=False),
+        ],
+    )
+
+
+def update_flags(study: Study, ids: Iterable[str], new_flags: Callable[[Dilemma], list[str]], *,
+                 who: str, action: str) -> int:
+    """Change only the flags of these dilemmas; returns how many changed.
+
+    Each dilemma is read afresh under the write lock and only its flags are written: a decision, an
+    edit or a relabel made meanwhile (in this process or another) stays exactly as it is, and so do
+    the status and the reviewer column. Automation (quality flags, label checks) writes through here.
+    """
+    changed = 0
+    at = now_iso()
+    with study.transaction() as db:
+        for dilemma_id in ids:
+            current = next(iter(db.query("SELECT * FROM dilemmas WHERE id = ?", [dilemma_id])), None)
+            if current is None:
+                continue  # deleted meanwhile
+            before = _from_row(current)
+            flags = list(new_flags(before))
+            if flags == before.flags:
+                continue
+            after = before.model_copy(update={"flags": flags})
+            revision = current["revision"] + 1
+            db.execute(
+                "UPDATE dilemmas SET flags_json = ?, revision = ?, updated_at = ? WHERE id = ?",
+                [json.dumps(flags, ensure_ascii=False), revision, at, dilemma_id],
+            )
+            _append_history(db, dilemma_id, revision, who, at, action, before, after)
+            changed += 1
+    return changed
+
+
+def insert_new(study: Study, dilemma: Dilemma, *, who: str, action: str) -> bool:
+    """Store a dilemma only if none has its id yet (checked under the write lock); False if one has."""
+    with study.transaction():
+        if exists(study, dilemma.id):
+            return False
+        save(study, dilemma, who=who, action=action)
+        return True
+
+
+def import_many(study: Study, dilemmas: Iterable[Dilemma], *, who: str) -> dict[str, int]:
+    """Import records in one transaction. A record that states no status keeps the stored dilemma's
+    status (a person's decision is not undone by a file that does not mention it); one that states a
+    status sets it, and the result counts those changes so the command can say so."""
+    counts = {"new": 0, "updated": 0, "status_changed": 0}
+    with study.transaction():
+        stored = []
+        for dilemma in dilemmas:
+            current = get(study, dilemma.id)
+            if current is None:
+                counts["new"] += 1
+            else:
+                counts["updated"] += 1
+                if "status" not in dilemma.model_fields_set:
+                    dilemma = dilemma.model_copy(update={"status": current.status})
+                elif dilemma.status != current.status:
+                    counts["status_changed"] += 1
+            stored.append(dilemma)
+        save_many(study, stored, who=who, action="import")
+    return counts
 
 
 def get(study: Study, dilemma_id: str) -> Dilemma | None:
@@ -140,13 +202,31 @@ def list_rows(study: Study, *, status: str | Iterable[str] | None = None) -> lis
         "SELECT id, value_id, topic_id, variant, status, flags_json, reviewer, revision, updated_at"
         f" FROM dilemmas {where} ORDER BY value_id, topic_id, variant"
     )
-    return [
-        DilemmaRow(
-            id=r[0], value_id=r[1], topic_id=r[2], variant=r[3], status=r[4],
-            flags=tuple(json.loads(r[5])), reviewer=r[6], revision=r[7], updated_at=r[8],
-        )
-        for r in study.db.execute(sql, params)
-    ]
+    return [_light_row(r) for r in study.db.execute(sql, params)]
+
+
+def last_history_id(study: Study) -> int:
+    """The id of the latest change to any dilemma (0 for none): where ``rows_changed_since`` resumes."""
+    return study.db.execute("SELECT COALESCE(MAX(id), 0) FROM dilemma_history").fetchone()[0]
+
+
+def rows_changed_since(study: Study, history_id: int) -> tuple[list[DilemmaRow], int]:
+    """The list rows of dilemmas changed after ``history_id``, and the latest history id now.
+
+    Cheap for a handful of changes in a large study: a screen uses it to update rows in place. No
+    lock is taken: a row may already show a change newer than the id returned, which the next call
+    then reads once more (harmless), but never misses one."""
+    last = last_history_id(study)
+    sql = (
+        "SELECT id, value_id, topic_id, variant, status, flags_json, reviewer, revision, updated_at FROM dilemmas"
+        " WHERE id IN (SELECT dilemma_id FROM dilemma_history WHERE id > ? AND id <= ?)"
+    )
+    return [_light_row(r) for r in study.db.execute(sql, [history_id, last])], last
+
+
+def _light_row(r) -> DilemmaRow:
+    return DilemmaRow(id=r[0], value_id=r[1], topic_id=r[2], variant=r[3], status=r[4],
+                      flags=tuple(json.loads(r[5])), reviewer=r[6], revision=r[7], updated_at=r[8])
 
 
 def count(study: Study) -> int:

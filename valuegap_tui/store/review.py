@@ -93,6 +93,21 @@ def history_before_json(study: Study, history_id: int) -> str | None:
     return row[0] if row else None
 
 
+def history_after_json(study: Study, history_id: int) -> str | None:
+    row = study.db.execute("SELECT after_json FROM dilemma_history WHERE id = ?", [history_id]).fetchone()
+    return row[0] if row else None
+
+
+def changed_by_since(study: Study, dilemma_id: str, history_id: int, *, besides: str) -> list[str]:
+    """Who else than ``besides`` changed the dilemma after the given revision (by first change)."""
+    rows = study.db.execute(
+        "SELECT who FROM dilemma_history WHERE dilemma_id = ? AND id > ? AND who != ?"
+        " GROUP BY who ORDER BY MIN(id)",
+        [dilemma_id, history_id, besides],
+    )
+    return [row[0] for row in rows]
+
+
 def latest_history_id(study: Study, dilemma_id: str) -> int:
     return study.db.execute("SELECT MAX(id) FROM dilemma_history WHERE dilemma_id = ?", [dilemma_id]).fetchone()[0]
 

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 
 from valuegap_tui.store import Study, open_study
+from valuegap_tui.store.changes import ChangeWatch
+from valuegap_tui.text import one_line
 from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
 from valuegap_tui.tui.screens.generate import GenerateScreen
 from valuegap_tui.tui.screens.personas import PersonasScreen
@@ -24,6 +27,10 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("results", "Results", "f5"),
     ("servers", "Servers", "f6"),
 )
+
+
+#: how often the app asks whether the study changed under it (one PRAGMA, no table read)
+CHANGE_POLL_S = 1.0
 
 
 class ValueGapApp(App):
@@ -50,8 +57,23 @@ class ValueGapApp(App):
         self._start_mode = start_mode
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.study.path)
+        self.sub_title = one_line(str(self.study.path))
         self.switch_mode(self._start_mode)
+        # Other processes (the command line, a second app) and this app's own workers write to the
+        # study too: a cheap check each second tells the screen on show to refresh itself.
+        self._changes = ChangeWatch(self.study)
+        self.set_interval(CHANGE_POLL_S, self.check_for_changes)
+
+    def check_for_changes(self) -> None:
+        if not self._changes.changed():
+            return
+        refresh = getattr(self.screen, "study_changed", None)
+        if refresh is None:
+            return  # a pop-up or a screen without study data; screens also refresh when shown again
+        try:
+            refresh()
+        except NoMatches:
+            pass  # the app is closing and the screen's widgets are already gone
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

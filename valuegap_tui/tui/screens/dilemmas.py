@@ -34,7 +34,9 @@ from valuegap_tui.models import AlignmentLabel, Dilemma, describe_label_problems
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
+from valuegap_tui.store.changes import dilemmas_fingerprint
 from valuegap_tui.store.dilemmas import DilemmaRow
+from valuegap_tui.text import editable, one_line, restore_controls, visible
 from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 
@@ -147,6 +149,11 @@ class DilemmasScreen(Screen):
         self.latencies_ms: list[float] = []
         self.opened_in_s: float | None = None
         self._table_fill = False
+        self._fingerprint: tuple | None = None  # what the list was loaded from (store.changes)
+        self._stale = False  # a change came in while own writes were pending: refresh after them
+        self._seen_history = 0  # the latest dilemma_history id the list reflects
+        self._reload_seq = 0
+        self._enqueued = 0  # changes this screen has queued, ever (a background read before one is stale)
         reviewer = _load_reviewer()
         self.reviewer: str = reviewer.get("name", "")
         self.blind: bool = bool(reviewer.get("blind", False))
@@ -177,7 +184,7 @@ class DilemmasScreen(Screen):
             if keys:
                 self.app.update_keymap({k: str(v) for k, v in keys.items()})
         except ConfigError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
         table = self.query_one(DataTable)
         for key, title, width in COLUMNS:
             table.add_column(title, key=key, width=width)
@@ -201,17 +208,67 @@ class DilemmasScreen(Screen):
         self.writes.put(None)
 
     def on_screen_resume(self) -> None:
-        if self.rows:
-            self.reload(keep=self.dilemma.id if self.dilemma else None)
+        # Dilemmas may have been generated (F2), imported or decided elsewhere while away.
+        self.study_changed()
 
     # --- list ----------------------------------------------------------------------------------
-    def reload(self, keep: str | None = None) -> None:
-        self.rows = dilemma_store.list_rows(self.app.study)
+    def reload(self, keep: str | None = None, *, keep_position: bool = False) -> None:
+        study = self.app.study
+        # Read the markers first: the rows are then at least as new, and later changes are not missed.
+        self._seen_history, self._fingerprint = dilemma_store.last_history_id(study), dilemmas_fingerprint(study)
+        self._set_rows(dilemma_store.list_rows(study), keep, keep_position)
+
+    def _set_rows(self, rows: list[DilemmaRow], keep: str | None, keep_position: bool) -> None:
+        self.rows = rows
         self.row_index = {row.id: i for i, row in enumerate(self.rows)}
         self.status_counts = Counter(row.status for row in self.rows)
-        self.apply_filter(keep=keep)
+        self.apply_filter(keep=keep, keep_position=keep_position)
 
-    def apply_filter(self, keep: str | None = None) -> None:
+    def study_changed(self) -> None:
+        """Something committed to the study (another process, a worker, another screen): bring the
+        counts, the list and the detail up to date, keeping the selection. Called by the app's timer.
+
+        Changed rows are read by id from the history and updated in place (cheap in a large study);
+        only new dilemmas make the whole list be read again, in a worker thread."""
+        if self.pending or not self.writes.empty():
+            self._stale = True  # own changes in flight: the list would flicker back; look after them
+            return
+        self._stale = False
+        study = self.app.study
+        fingerprint = dilemmas_fingerprint(study)
+        if fingerprint == self._fingerprint:
+            return  # an evaluation or a persona changed, nothing shown here
+        changed, last = dilemma_store.rows_changed_since(study, self._seen_history)
+        if fingerprint[0] != len(self.rows) or any(row.id not in self.row_index for row in changed):
+            self._reload_seq += 1
+            self._reload_in_background(self._reload_seq, self._enqueued)
+            return
+        before, self._seen_history, self._fingerprint = self._fingerprint, last, fingerprint
+        for row in changed:
+            self._update_row(row)
+        self.update_counts()
+        current = self.dilemma.id if self.dilemma else None
+        # Its text or labels changed, or a label check or blind labels arrived (the fingerprint's tail).
+        if current is not None and (current in {row.id for row in changed} or before[2:] != fingerprint[2:]):
+            self.show(current)
+
+    @work(thread=True, exit_on_error=False, group="dilemmas-reload")
+    def _reload_in_background(self, seq: int, enqueued: int) -> None:
+        study = self.app.study
+        last, fingerprint = dilemma_store.last_history_id(study), dilemmas_fingerprint(study)
+        rows = dilemma_store.list_rows(study)
+        self._from_thread(self._apply_reload, seq, enqueued, rows, last, fingerprint)
+
+    def _apply_reload(self, seq: int, enqueued: int, rows, last: int, fingerprint: tuple) -> None:
+        if seq != self._reload_seq:
+            return  # a newer reload is on its way
+        if enqueued != self._enqueued or self.pending:
+            self._stale = True  # read before this screen's own latest change: it would look undone
+            return
+        self._seen_history, self._fingerprint = last, fingerprint
+        self._set_rows(rows, self.dilemma.id if self.dilemma else None, keep_position=True)
+
+    def apply_filter(self, keep: str | None = None, *, keep_position: bool = False) -> None:
         f, cat = self.filter, catalogue()
         matches = review_store.search_ids(self.app.study, f.text) if f.text else None
         rows = self.rows
@@ -229,7 +286,8 @@ class DilemmasScreen(Screen):
             rows = [r for r in rows if r.id in matches]
         self.filtered = rows
         self.filtered_index = {row.id: i for i, row in enumerate(rows)}
-        index = next((i for i, r in enumerate(rows) if r.id == keep), 0) if keep else 0
+        fallback = min(self.position, max(0, len(rows) - 1)) if keep_position else 0
+        index = next((i for i, r in enumerate(rows) if r.id == keep), fallback) if keep else fallback
         self.page_start = -1
         self.go_to(index)
         self.update_counts()
@@ -242,7 +300,7 @@ class DilemmasScreen(Screen):
         return [
             Text(row.status, style=_STATUS_STYLE.get(row.status, "")), Text(value.name),
             Text(cat.topic(row.topic_id).name), Text(cat.value_type(value.type).name),
-            Text(",".join(row.flags), style="yellow"), Text(reviewer),
+            Text(one_line(",".join(row.flags)), style="yellow"), Text(one_line(reviewer)),
         ]
 
     def fill_page(self, start: int) -> None:
@@ -292,7 +350,7 @@ class DilemmasScreen(Screen):
         text.append(f"| {shown} shown of {len(self.rows)}")
         if self.filter.describe():
             text.append(f" | filter {self.filter.describe()}", style="italic")
-        text.append(f" | {self.reviewer or 'no reviewer'}", style="bold")
+        text.append(f" | {one_line(self.reviewer) or 'no reviewer'}", style="bold")
         if self.blind:
             text.append(" | BLIND", style="bold reverse")
         self.query_one("#dilemma-counts", Static).update(text)
@@ -306,19 +364,25 @@ class DilemmasScreen(Screen):
         i = self.row_index.get(dilemma.id)
         if i is None:
             return
-        old = self.rows[i]
-        row = dataclasses.replace(old, status=dilemma.status.value, flags=tuple(dilemma.flags), reviewer=reviewer)
-        self.rows[i] = row
+        row = dataclasses.replace(self.rows[i], status=dilemma.status.value, flags=tuple(dilemma.flags),
+                                  reviewer=reviewer)
+        self._update_row(row)
+        self.update_counts()
+
+    def _update_row(self, row: DilemmaRow) -> None:
+        """Put a changed row in the list, the counts and (if on the page) the table."""
+        i = self.row_index[row.id]
+        old, self.rows[i] = self.rows[i], row
         self.status_counts[old.status] -= 1
         self.status_counts[row.status] += 1
-        index = self.filtered_index.get(dilemma.id)
-        if index is not None:
-            self.filtered[index] = row
-            if self.page_start <= index < self.page_start + PAGE:
-                table = self.query_one(DataTable)
-                for (key, _title, _width), cell in zip(COLUMNS, self._cells(row)):
-                    table.update_cell(dilemma.id, key, cell)
-        self.update_counts()
+        index = self.filtered_index.get(row.id)
+        if index is None:
+            return
+        self.filtered[index] = row
+        if _shown(row) != _shown(old) and self.page_start <= index < self.page_start + PAGE:
+            table = self.query_one(DataTable)
+            for (key, _title, _width), cell in zip(COLUMNS, self._cells(row)):
+                table.update_cell(row.id, key, cell)
 
     # --- detail --------------------------------------------------------------------------------
     def show(self, dilemma_id: str | None) -> None:
@@ -362,9 +426,9 @@ class DilemmasScreen(Screen):
         text.append(f"{cat.value_type(value.type).name} | {cat.topic(d.topic).name} | ")
         text.append(d.status.value, style=_STATUS_STYLE.get(d.status.value, ""))
         if d.flags:
-            text.append(" | " + ", ".join(d.flags), style="yellow")
-        text.append(f" | {d.id}\n\n", style="dim")
-        text.append(d.scenario)
+            text.append(" | " + one_line(", ".join(d.flags)), style="yellow")
+        text.append(f" | {one_line(d.id)}\n\n", style="dim")
+        text.append(visible(d.scenario))
         detail.update(text)
         options = []
         for n, pos in enumerate(self.display_order()):
@@ -372,7 +436,7 @@ class DilemmasScreen(Screen):
             prompt = Text()
             prompt.append_text(label_text(label) if label else Text(f" {'? unlabelled':<18}", style="reverse"))
             prompt.append(f" {n + 1}. ")
-            prompt.append(d.options[pos].text)
+            prompt.append(visible(d.options[pos].text))
             options.append(Option(prompt, id=str(pos)))
         actions.add_options(options)
         actions.highlighted = min(highlighted, len(options) - 1)
@@ -388,7 +452,7 @@ class DilemmasScreen(Screen):
         text.append("\n")
         verdict = "DOUBTFUL" if check.doubtful else "agrees"
         errors = f"{check.sign_errors} sign error{'s' if check.sign_errors != 1 else ''}"
-        text.append(f"Second opinion ({check.model}): {verdict}, spearman {check.spearman:+.2f}, {errors}\n",
+        text.append(f"Second opinion ({one_line(check.model)}): {verdict}, spearman {check.spearman:+.2f}, {errors}\n",
                     style="bold yellow" if check.doubtful else "bold")
         text.append("action numbers, most aligning -> most opposing (| splits the halves)\n", style="dim")
         half = len(check.label_order) // 2
@@ -464,6 +528,7 @@ class DilemmasScreen(Screen):
 
     def enqueue(self, label: str, write: Callable) -> None:
         self.pending += 1
+        self._enqueued += 1
         self._set_status(f"saving {label} ...")
         self.writes.put((label, write))
 
@@ -482,16 +547,18 @@ class DilemmasScreen(Screen):
                 if index is not None:
                     self.go_to(index)
         self._set_status(f"saved {label}")
+        if self._stale and not self.pending:
+            self.study_changed()
 
     def _write_failed(self, label: str, exc: Exception) -> None:
         self.pending -= 1
         self._set_status(f"NOT saved {label}: {exc}")
-        self.notify(f"not saved: {exc}", severity="error", markup=False)
+        self.notify(visible(f"not saved: {exc}"), severity="error", markup=False)
         self.reload(keep=self.dilemma.id if self.dilemma else None)
 
     def _set_status(self, message: str) -> None:
         pending = f" ({self.pending} pending)" if self.pending else ""
-        self.query_one("#review-status", Static).update(Text(f"{message}{pending}"))
+        self.query_one("#review-status", Static).update(Text(one_line(f"{message}{pending}")))
 
     def _can_write(self) -> bool:
         if not self.reviewer:
@@ -511,7 +578,7 @@ class DilemmasScreen(Screen):
             problems = describe_label_problems(self.blind_labels if self.blind else [o.label for o in d.options])
             if problems:
                 self.key_at = None
-                self.notify(f"cannot accept: {problems}", severity="error", markup=False)
+                self.notify(visible(f"cannot accept: {problems}"), severity="error", markup=False)
                 return
         if decision is not review.Decision.SKIP:
             if self.blind and decision is review.Decision.ACCEPT:
@@ -561,11 +628,13 @@ class DilemmasScreen(Screen):
             field, title, text = "scenario", f"Edit the scenario of {d.id}", d.scenario
         study, who = self.app.study, self.reviewer
 
-        def done(new_text: str | None) -> None:
+        def done(shown_text: str | None) -> None:
+            # The editor shows control characters as visible stand-ins; untouched ones go back as they were.
+            new_text = None if shown_text is None else restore_controls(text, shown_text)
             if new_text is not None and new_text != text:
                 self.enqueue(f"edit {d.id}", lambda: review.edit_text(study, d.id, field, new_text, reviewer=who))
 
-        self.app.push_screen(EditTextScreen(title, text), done)
+        self.app.push_screen(EditTextScreen(title, editable(text)), done)
 
     def action_focus_actions(self) -> None:
         actions = self.query_one("#review-actions", OptionList)
@@ -614,7 +683,7 @@ class DilemmasScreen(Screen):
         try:
             save_section("reviewer", {"name": self.reviewer, "blind": self.blind})
         except (OSError, ConfigError) as exc:
-            self.notify(f"could not save the config: {exc}", severity="error", markup=False)
+            self.notify(visible(f"could not save the config: {exc}"), severity="error", markup=False)
 
     def action_toggle_blind(self) -> None:
         self.blind = not self.blind
@@ -631,9 +700,9 @@ class DilemmasScreen(Screen):
         undone = review_store.undone_ids(self.app.study)
         body = Text(f"History of {self.dilemma.id} ({len(entries)} revisions, oldest first)\n\n", style="bold")
         for entry in entries:
-            body.append(f"r{entry.revision:<3} {entry.at[:19]}  {entry.who:<12} {entry.action:<11}")
+            body.append(f"r{entry.revision:<3} {entry.at[:19]}  {one_line(entry.who):<12} {one_line(entry.action):<11}")
             body.append(" (undone)" if entry.id in undone else "", style="dim")
-            body.append(f"  {_describe_change(entry.before, entry.after)}\n")
+            body.append(f"  {one_line(_describe_change(entry.before, entry.after))}\n")
         self.app.push_screen(TextViewScreen(body))
 
     def action_guidelines(self) -> None:
@@ -645,11 +714,11 @@ class DilemmasScreen(Screen):
         pairs, found = review.agreement_report(self.app.study)
         body = Text("Agreement on the labels (quadratic-weighted kappa)\n\n", style="bold")
         for line in review.format_agreement(pairs):
-            body.append(line + "\n")
+            body.append(one_line(line) + "\n")
         body.append(f"\n{len(found)} disagreements, largest first\n", style="bold")
         for d in found[:200]:
             labels = ", ".join(f"{rater} {label.score:+d}" for rater, label in sorted(d.labels.items()))
-            body.append(f"{d.dilemma_id} action {d.option + 1}: {labels}\n")
+            body.append(one_line(f"{d.dilemma_id} action {d.option + 1}: {labels}") + "\n")
         self.app.push_screen(TextViewScreen(body))
 
     def action_apply_fix(self) -> None:
@@ -677,7 +746,7 @@ class DilemmasScreen(Screen):
         try:
             client = label_check.make_client()
         except Exception as exc:  # noqa: BLE001 - no server configured, bad profile ...
-            self._from_thread(self.notify, f"label check: {exc}", severity="error", markup=False)
+            self._from_thread(self.notify, visible(f"label check: {exc}"), severity="error", markup=False)
             return
         dilemmas = [d for d in (dilemma_store.get(study, i) for i in ids) if d is not None]
 
@@ -692,6 +761,11 @@ class DilemmasScreen(Screen):
         errors = sum(1 for o in outcomes if o.error)
         self._from_thread(self.notify, f"label check: {doubtful} doubtful, {errors} errors")
         self._from_thread(self.reload, self.dilemma.id if self.dilemma else None)
+
+
+def _shown(row: DilemmaRow) -> tuple:
+    """The parts of a list row the screen shows (revision and time aside)."""
+    return row.id, row.value_id, row.topic_id, row.variant, row.status, row.flags, row.reviewer
 
 
 _STATUS_STYLE = {"accepted": "green", "rejected": "red", "needs-edit": "yellow", "draft": ""}

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
 from valuegap_tui import generate as gen
+from valuegap_tui.text import one_line
 
 NEWEST_ROWS = 50
 FAILURE_ROWS = 50
@@ -186,12 +187,12 @@ class GenerateScreen(Screen):
             self._show(progress.line())
         table = self.query_one("#generate-newest", DataTable)
         for dilemma in newest:
-            table.add_row(Text(dilemma.id), Text(dilemma.scenario.replace("\n", " ")[:200]))
+            table.add_row(Text(one_line(dilemma.id)), Text(one_line(dilemma.scenario[:200])))
         while table.row_count > NEWEST_ROWS:
             table.remove_row(next(iter(table.rows)))
         failed = self.query_one("#generate-failures", DataTable)
         for dilemma_id, reason in failures:
-            failed.add_row(Text(dilemma_id), Text(reason[:300]))
+            failed.add_row(Text(one_line(dilemma_id)), Text(one_line(reason[:300])))
         while failed.row_count > FAILURE_ROWS:
             failed.remove_row(next(iter(failed.rows)))
         if newest:
@@ -201,7 +202,7 @@ class GenerateScreen(Screen):
         return self.query_one(f"#generate-{name}", Input).value.strip()
 
     def _show(self, text: str) -> None:
-        self.query_one("#generate-progress", Static).update(Text(text))
+        self.query_one("#generate-progress", Static).update(Text(one_line(text)))
 
     def _set_buttons(self) -> None:
         self.query_one("#generate-start", Button).disabled = self._generating

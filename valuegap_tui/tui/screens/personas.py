@@ -27,6 +27,7 @@ from valuegap_tui.personas import (
     render_persona_text,
 )
 from valuegap_tui.store import personas as persona_store
+from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.persona_map import KIND_STYLES, MapPoint, PersonaMap
 
 NAME_WIDTH = 28
@@ -108,20 +109,38 @@ class PersonasScreen(Screen):
     def on_screen_resume(self) -> None:
         self.reload(keep=self.selected_id)
 
+    def study_changed(self) -> None:
+        """Something committed to the study (the app's timer): show changed personas, selection kept."""
+        self._stale = self._saves_pending()
+        if not self._stale:
+            self.reload(keep=self.selected_id, only_if_changed=True)
+
+    def _saves_pending(self) -> bool:
+        """Own level edits not yet stored: a reload now would show them undone (the timer asks again)."""
+        return any(seq > self._saved_seq.get(pid, 0) for pid, seq in self._save_seq.items())
+
     # --- loading ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def reload(self, keep: str | None = None) -> None:
+    def reload(self, keep: str | None = None, only_if_changed: bool = False) -> None:
+        edits = self._edits()  # read before the personas: an edit after this makes them stale
         personas = persona_store.list_all(self.app.study)
-        self.app.call_from_thread(self._show_personas, personas, keep)
+        self.app.call_from_thread(self._show_personas, personas, keep, only_if_changed, edits)
 
-    def _show_personas(self, personas: list[Persona], keep: str | None) -> None:
+    def _edits(self) -> int:
+        return sum(self._save_seq.values())
+
+    def _show_personas(self, personas: list[Persona], keep: str | None, only_if_changed: bool = False,
+                       edits: int | None = None) -> None:
+        same = {p.id: p for p in personas} == {p.id: p for p in self.personas}  # order follows kind: ignore it
+        if only_if_changed and (same or self._saves_pending() or edits != self._edits()):
+            return  # unchanged, or read before an edit of this screen: showing it would undo the edit
         self.personas = personas
         table = self.query_one("#persona-table", DataTable)
         table.clear()
         for persona in personas:
             table.add_row(
-                Text(SHORT_KINDS.get(persona.kind, persona.kind), style=KIND_STYLES.get(persona.kind, "")),
-                Text(persona.name),
+                Text(one_line(SHORT_KINDS.get(persona.kind, persona.kind)), style=KIND_STYLES.get(persona.kind, "")),
+                Text(one_line(persona.name)),
                 Text(_position_text(persona)),
                 Text(f"{persona.extremity:.2f}"),
                 key=persona.id,
@@ -129,7 +148,7 @@ class PersonasScreen(Screen):
         counts = {}
         for persona in personas:
             counts[persona.kind] = counts.get(persona.kind, 0) + 1
-        summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
+        summary = one_line(", ".join(f"{kind} {n}" for kind, n in counts.items()))
         balance = dimension_balance()
         line = Text(f"{len(personas)} personas: {summary}" if personas else
                     "No personas yet: press g to generate the default set")
@@ -180,7 +199,7 @@ class PersonasScreen(Screen):
             return
         ts, sse = persona.position
         axes = "  (traditional→secular, survival→self-expression)" if room >= 55 else ""
-        summary.update(Text(f"{persona.name}\n{persona.kind}  {persona.id}\nposition {ts:+.2f}, {sse:+.2f}{axes}"
+        summary.update(Text(f"{one_line(persona.name)}\n{one_line(persona.kind)}  {one_line(persona.id)}\nposition {ts:+.2f}, {sse:+.2f}{axes}"
                             f"\nextremity {persona.extremity:.2f} (0 centre, 0.33 one step off, 1 all extreme)"))
         for variable in catalogue().persona_variables:
             level = persona.levels.get(variable.id)
@@ -198,10 +217,10 @@ class PersonasScreen(Screen):
         body = text if text is not None else "Baseline: no system message is sent."
         if persona.notes:
             body += f"\n\nnotes: {persona.notes}"
-        preview.update(Text(body))
+        preview.update(Text(visible(body)))
 
     def _set_status(self, message: str) -> None:
-        self.query_one("#persona-status", Static).update(Text(message or "Tab: list / levels   ←/→ or 1-4: change level"))
+        self.query_one("#persona-status", Static).update(Text(one_line(message) or "Tab: list / levels   ←/→ or 1-4: change level"))
 
     # --- editing ---------------------------------------------------------------------------------
     def action_edit_levels(self) -> None:
@@ -277,6 +296,8 @@ class PersonasScreen(Screen):
                 self.app.call_from_thread(self._set_status, f"not saved: {exc}")
                 return
             self._saved_seq[persona.id] = seq
+        if getattr(self, "_stale", False):
+            self.app.call_from_thread(self.study_changed)  # a change came in while this was saving
         if seq == self._save_seq.get(persona.id):
             self.app.call_from_thread(self._set_status, f"{message}  (saved)")
 

@@ -20,6 +20,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
 from valuegap_tui.metrics.summary import Results, compute_results
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 
@@ -94,14 +95,22 @@ class ResultsScreen(Screen):
     def on_screen_resume(self) -> None:
         self.load_runs()
 
+    def study_changed(self) -> None:
+        """Something committed (the app's timer): pick up runs started, finished or renamed elsewhere."""
+        self.load_runs(only_if_changed=True)
+
     # ---- loading -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-runs")
-    def load_runs(self) -> None:
+    def load_runs(self, only_if_changed: bool = False) -> None:
         runs = run_store.list_runs(self.app.study)
-        self.app.call_from_thread(self._show_runs, runs)
+        self.app.call_from_thread(self._show_runs, runs, only_if_changed)
 
-    def _show_runs(self, runs) -> None:
+    def _show_runs(self, runs, only_if_changed: bool = False) -> None:
+        listed = [(r.id, r.name, r.status) for r in runs]
+        if only_if_changed and listed == getattr(self, "_listed", None):
+            return  # answers arrive all the time during a run; recomputing is r's job
+        self._listed = listed
         select = self.query_one("#results-run", Select)
         if not runs:
             select.set_options([])
@@ -109,7 +118,7 @@ class ResultsScreen(Screen):
             return
         current = select.value
         self._populating = True
-        select.set_options([(Text(f"#{r.id} {r.name} ({r.status})"), r.id) for r in reversed(runs)])
+        select.set_options([(Text(one_line(f"#{r.id} {r.name} ({r.status})")), r.id) for r in reversed(runs)])
         ids = [r.id for r in runs]
         select.value = current if current in ids else ids[-1]
         self._populating = False
@@ -163,7 +172,7 @@ class ResultsScreen(Screen):
     # ---- showing -------------------------------------------------------------------------------
 
     def _status(self, text: str) -> None:
-        self.query_one("#results-status", Static).update(text)
+        self.query_one("#results-status", Static).update(Text(visible(text)))
 
     def _show(self, run_id: int, results: Results, with_intervals: bool) -> None:
         self._fill_filter("#results-model", results.models)
@@ -190,13 +199,13 @@ class ResultsScreen(Screen):
         values = self.query_one("#results-values", DataTable)
         values.clear()
         for row in results.ranking.records():
-            values.add_row(*(Text(str(c)) for c in (row["rank"], row["name"], row["value_type"], row["items"])),
+            values.add_row(*(Text(one_line(str(c))) for c in (row["rank"], row["name"], row["value_type"], row["items"])),
                            *(Text(_num(row[k])) for k in ("alignment_rate", "alignment_distance", "f1_oppose",
                                                            "f1_align")))
 
     def _fill_filter(self, selector: str, labels: tuple[str, ...]) -> None:
         select = self.query_one(selector, Select)
-        wanted = [(Text(label), label) for label in labels]
+        wanted = [(Text(one_line(label)), label) for label in labels]
         if getattr(select, "_results_labels", None) == labels:
             return
         current = select.value
@@ -212,7 +221,7 @@ class ResultsScreen(Screen):
         data.clear()
         for row in table.records():
             data.add_row(
-                Text(row["model"]), Text(row["condition"]), Text(row["kind"]), Text(str(row["items"])),
+                Text(one_line(row["model"])), Text(one_line(row["condition"])), Text(one_line(row["kind"])), Text(str(row["items"])),
                 Text(_with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
                 _change(row, "ar", better_when_up=True),
                 Text(_with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),

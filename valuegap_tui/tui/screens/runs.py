@@ -25,6 +25,7 @@ from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.independence import run_warnings
+from valuegap_tui.text import one_line, visible
 
 TEMPLATE = '''name = "my-run"
 repeats = 5
@@ -104,6 +105,12 @@ class RunsScreen(Screen):
     def on_screen_resume(self) -> None:
         self.reload_runs()
 
+    def study_changed(self) -> None:
+        """Something committed (the app's timer): list runs started elsewhere; progress polls on its own."""
+        runs = [(r.id, r.name, r.status) for r in run_store.list_runs(self.app.study)]
+        if runs != getattr(self, "_listed", None):
+            self.reload_runs()
+
     def on_unmount(self) -> None:
         if self.control is not None:  # the app is closing: let the run write what it has and stop
             self.control.stop()
@@ -113,8 +120,10 @@ class RunsScreen(Screen):
         table = self.query_one("#runs-table", DataTable)
         table.clear()
         runs = run_store.list_runs(self.app.study)
+        self._listed = [(r.id, r.name, r.status) for r in runs]
         for run in runs:
-            table.add_row(Text(str(run.id)), Text(run.name), Text(run.status), Text(""), Text(run.config_hash),
+            table.add_row(Text(str(run.id)), Text(one_line(run.name)), Text(one_line(run.status)), Text(""),
+                          Text(one_line(run.config_hash)),
                           key=str(run.id))
         if runs and self.selected is None:
             self.selected = runs[-1].id
@@ -164,22 +173,22 @@ class RunsScreen(Screen):
                  + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none")]
         for (model, kind), (done, total) in sorted(p.by_group.items()):
             lines.append(f"  {model:<24} {kind:<12} {done:>7}/{total}")
-        self.query_one("#runs-progress", Static).update(Text("\n".join(lines)))
+        self.query_one("#runs-progress", Static).update(Text("\n".join(one_line(line) for line in lines)))
         table = self.query_one("#runs-table", DataTable)
         if str(snap.run_id) in table.rows:
-            table.update_cell(str(snap.run_id), table.ordered_columns[2].key, Text(snap.status))
+            table.update_cell(str(snap.run_id), table.ordered_columns[2].key, Text(one_line(snap.status)))
             table.update_cell(str(snap.run_id), table.ordered_columns[3].key, Text(f"{p.done}/{p.total}"))
         gap_table = self.query_one("#runs-gap", DataTable)
         gap_table.clear()
         for g in snap.gaps or []:
             delta = (lambda v: Text("-" if v is None else f"{v:+.3f}"))
-            gap_table.add_row(Text(g.kind), Text(str(g.pairs)), Text(f"{g.alignment_rate:.3f}"),
+            gap_table.add_row(Text(one_line(g.kind)), Text(str(g.pairs)), Text(f"{g.alignment_rate:.3f}"),
                               Text(f"{g.alignment_distance:.3f}"), delta(g.delta_rate), delta(g.delta_distance))
         latest = self.query_one("#runs-latest", DataTable)
         latest.clear()
         for r in snap.latest:
-            reply = (r["raw_text"] or r["error"] or "").replace("\n", " ")[:40]
-            latest.add_row(*(Text(str(v)) for v in (r["model"], r["persona_id"], r["dilemma_id"],
+            reply = (r["raw_text"] or r["error"] or "")[:40]
+            latest.add_row(*(Text(one_line(str(v))) for v in (r["model"], r["persona_id"], r["dilemma_id"],
                                                     "value" if r["question"] == 0 else "action", r["outcome"],
                                                     r["letter"] or "", "" if r["score"] is None else r["score"],
                                                     reply)))
@@ -223,7 +232,7 @@ class RunsScreen(Screen):
         self.app.call_from_thread(self._planned, run_id)
 
     def _form_error(self, message: str) -> None:
-        self.query_one("#runs-form-error", Static).update(Text(message, style="bold red"))
+        self.query_one("#runs-form-error", Static).update(Text(visible(message), style="bold red"))
 
     def _planned(self, run_id: int) -> None:
         self._form_error("")
@@ -260,6 +269,6 @@ class RunsScreen(Screen):
 
     def _finished(self, message: str, severity: str) -> None:
         self.control = None
-        self.notify(message, severity=severity, markup=False)
+        self.notify(visible(message), severity=severity, markup=False)
         self.reload_runs()
         self.poll()

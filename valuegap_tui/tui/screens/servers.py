@@ -16,6 +16,7 @@ from valuegap_tui.server.client import active_pools
 from valuegap_tui.server.probe import ProbeFindings, check_health, probe_endpoint
 from valuegap_tui.server.profiles import ProfileError, ServerProfile, load_profiles, profile_for_url
 from valuegap_tui.store.server import latest_probes, save_probe
+from valuegap_tui.text import one_line, visible
 
 COLUMNS = ("Profile", "Endpoint", "Model", "Slots", "Health", "Constraint", "Logprobs", "In flight", "Rate/s",
            "Latency", "Errors")
@@ -83,7 +84,7 @@ class ServersScreen(Screen):
 
     # --- data ----------------------------------------------------------------------------------
     def _set_status(self, message: str) -> None:
-        self.query_one("#servers-status", Static).update(Text(message))
+        self.query_one("#servers-status", Static).update(Text(visible(message)))
 
     def action_reload(self) -> None:
         try:
@@ -127,9 +128,10 @@ class ServersScreen(Screen):
         logprobs = "-" if found is None or found.logprobs is None else ("yes" if found.logprobs else "no")
         health = self._health.get(row.url, "?")
         return [
-            Text(row.profile.name), Text(row.url), Text(row.profile.model or (found.model if found else None) or "(first listed)"),
+            Text(one_line(row.profile.name)), Text(one_line(row.url)),
+            Text(one_line(row.profile.model or (found.model if found else None) or "(first listed)")),
             Text(str(endpoint.concurrency)), Text(health, style="green" if health == "ok" else "red" if health != "?" else ""),
-            Text(constraint), Text(logprobs),
+            Text(one_line(constraint)), Text(logprobs),
             Text(str(stats.in_flight) if stats else "0"),
             Text(f"{stats.rate_per_s:.1f}" if stats else "0.0"),
             Text(f"{stats.mean_latency_s * 1000:.0f} ms" if stats and stats.mean_latency_s is not None else "-"),
@@ -182,7 +184,7 @@ class ServersScreen(Screen):
         stats = self._live_stats().get(row.url)
         if stats and stats.last_error:
             lines.append(f"last error: {stats.last_error}")
-        detail.update(Text("\n".join(lines)))
+        detail.update(Text("\n".join(visible(line) for line in lines)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()

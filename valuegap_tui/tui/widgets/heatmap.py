@@ -9,6 +9,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from valuegap_tui.text import one_line
+
 RED, WHITE, BLUE = (178, 24, 43), (247, 247, 247), (33, 102, 172)
 MISSING = Style(color="grey50")
 
@@ -31,14 +33,14 @@ def render_heatmap(rows: list[tuple[str, str]], columns: list[str], rates: np.nd
     out = Text(no_wrap=True, overflow="crop")
     out.append(" " * label_width)
     for column in columns:
-        out.append(column[: cell_width - 1].rjust(cell_width - 1) + " ", Style(bold=True))
+        out.append(one_line(column)[: cell_width - 1].rjust(cell_width - 1) + " ", Style(bold=True))
     out.append("\n")
     group = None
     for i, (label, row_group) in enumerate(rows):
         if row_group != group:
             group = row_group
-            out.append(f"{group}\n", Style(bold=True, underline=True))
-        out.append(("  " + label)[:label_width].ljust(label_width))
+            out.append(f"{one_line(group)}\n", Style(bold=True, underline=True))
+        out.append(("  " + one_line(label))[:label_width].ljust(label_width))
         for j in range(len(columns)):
             rate = float(rates[i, j])
             cell = "   ·  " if math.isnan(rate) else f"{rate:5.2f} "
