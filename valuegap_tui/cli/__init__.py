@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sqlite3
 import sys
 
 from valuegap_tui import __version__
 from valuegap_tui.cli._common import CliError
+from valuegap_tui.store import StudyError, describe_sqlite_error
+from valuegap_tui.store.db import busy_timeout_s
 
 
 def _command_modules():
@@ -54,6 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"valuegap: {exc}", file=sys.stderr)
         return exc.exit_code
+    except StudyError as exc:
+        print(f"valuegap: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        # Disk full, a write lock held past the busy timeout, a damaged file, a read-only study:
+        # the transaction that hit it was rolled back, so one line is all the user needs.
+        print(f"valuegap: {describe_sqlite_error(exc, getattr(args, 'study', None), busy_timeout_s())}",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("valuegap: interrupted", file=sys.stderr)
         return 130
@@ -63,3 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        print(f"valuegap: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
