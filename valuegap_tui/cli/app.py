@@ -44,7 +44,7 @@ def cmd_tui(args) -> int:
     if study.read_only:
         study.close()
         raise CliError(f"{study.path} is read-only, and the app saves each decision as it is made: make the "
-                       "file and its folder writable, or open a copy (info, export and report work as it is)")
+                       "file and its folder writable, or open a copy (info and export work as it is)")
     return run_app(study, args.screen)
 
 

@@ -76,6 +76,8 @@ class Study:
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         self.read_only = False
+        #: True when this opening made the file a study (it was missing, empty, or an empty database)
+        self.created = False
         self._target, self._uri = str(self.path), False
         try:
             self._inspect(create)
@@ -237,6 +239,7 @@ class Study:
         pending = [(number, name, module) for number, name, module in known if number not in applied]
         if not pending:
             return
+        self.created = not applied
         if self.read_only:
             raise StudyError(f"{self.path} is read-only and needs upgrading to schema version {known[-1][0]}: "
                              "make it writable (or copy it) and open it once")

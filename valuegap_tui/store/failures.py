@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
+
+#: below this much free space an I/O error is reported as a full disk (SQLite needs room for -shm)
+NEARLY_FULL_BYTES = 64 * 1024
 
 
 class StudyError(RuntimeError):
@@ -18,10 +22,12 @@ def describe_sqlite_error(exc: sqlite3.Error, path: Path | str | None, busy_time
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in reason:
         waited = f", waited {busy_timeout_s:g} s" if busy_timeout_s else ""
         return (f"{study} is busy: another process holds its write lock ({reason}{waited}); let it finish "
-                "(a run, an import, the app saving) and run the command again; the failed change was not saved")
-    if name.startswith("SQLITE_FULL") or "disk is full" in reason:
-        return (f"no space left for {study} ({reason}): free some disk space and run the command again; "
-                "the failed change was not saved")
+                "(a run, an import, the app saving) and run the command again; what was saved before is kept")
+    disk_full = name.startswith("SQLITE_FULL") or name == "SQLITE_IOERR_SHMSIZE" or (
+        name.startswith("SQLITE_IOERR") and _disk_is_full(path))
+    if disk_full:
+        return (f"no space left on the disk holding {study} ({reason}): free some space and run the command "
+                "again; what was saved before is kept")
     if name.startswith("SQLITE_READONLY") or "readonly" in reason:
         return (f"{study} is read-only ({reason}) and this changes it: make the file and its folder "
                 "writable, or work on a copy")
@@ -36,3 +42,14 @@ def describe_sqlite_error(exc: sqlite3.Error, path: Path | str | None, busy_time
     if name.startswith("SQLITE_CANTOPEN") or "unable to open" in reason:
         return f"cannot open {study} ({reason}): check that it and its folder exist and are readable"
     return f"{study}: {reason}"
+
+
+def _disk_is_full(path: Path | str | None) -> bool:
+    if path is None:
+        return False
+    folder = Path(path).absolute().parent
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < NEARLY_FULL_BYTES
