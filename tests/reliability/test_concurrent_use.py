@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.reliability.helpers import run_cli
+from tests.reliability.helpers import one_line_error, run_cli
 
 APP_SIDE = Path(__file__).with_name("app_side.py")
 DECISIONS = {"reject": "rejected", "needs-edit": "needs-edit", "accept": "accepted"}
@@ -72,3 +72,17 @@ def test_commands_never_delete_the_apps_wal_and_see_each_decision_at_once(tmp_pa
     finally:
         app.close()
     assert app.process.returncode == 0
+
+
+def test_the_demo_does_not_rebuild_a_study_that_the_app_has_open(tmp_path, sample_path):
+    path = tmp_path / "valuegap-demo.db"
+    assert run_cli("import", str(sample_path), "--study", str(path)).returncode == 0
+    app = AppSide(path)
+    try:
+        before = exported_statuses(path)
+        message = one_line_error(run_cli("demo", "--no-tui", "--study", str(path)))
+        assert "open in another process" in message
+        assert app.ask("check") == {"problems": []}
+        assert exported_statuses(path) == before
+    finally:
+        app.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
 from valuegap_tui.paths import DATA_DIR
+from valuegap_tui.store.db import open_elsewhere
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.transfer import read_dilemmas
 
@@ -62,6 +63,9 @@ def cmd_demo(args) -> int:
     path = args.study or DEMO_STUDY
     if path.exists() and path.stat().st_size:
         open_existing(path).close()  # refuses (untouched) anything that is not a study
+        if open_elsewhere(path):  # rebuilding it would delete the -wal under that process
+            raise CliError(f"{path} is open in another process (the app, a run?): close it first, "
+                           "or give the demo another --study")
     study = build_demo_study(path)
     say = lambda message: print(f"demo: {message}", file=sys.stderr)  # noqa: E731
     say(f"study {study.path}: {dilemma_store.count(study)} sample dilemmas")

@@ -288,3 +288,21 @@ class Study:
 
 def open_study(path: Path | str, *, create: bool = False) -> Study:
     return Study(path, create=create)
+
+
+def open_elsewhere(path: Path | str) -> bool:
+    """Whether some connection, in this or another process, has the study open (call it with none
+    of your own open). Each open WAL connection holds a shared lock on the file, so an exclusive
+    lock cannot be had while one exists; asking SQLite for it keeps this process's locks intact."""
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY"):
+            return True
+        raise
+    finally:
+        conn.close()
