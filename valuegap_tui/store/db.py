@@ -100,11 +100,13 @@ class Study:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StudyError(f"cannot create {path}: {exc.strerror} (choose a writable place for --study)") from None
+                raise StudyError(f"cannot create {path}: {exc.strerror} "
+                                 "(choose a writable place for --study)") from None
             return  # SQLite creates it on the first connection
         if path.stat().st_size == 0:
             if not create:
-                raise StudyError(f"{path} is an empty file, not a study (make it one with: valuegap init --study {path})")
+                raise StudyError(f"{path} is an empty file, not a study "
+                                 f"(make it one with: valuegap init --study {path})")
             return
         folder = path.parent if str(path.parent) else Path(".")
         if not (os.access(path, os.W_OK) and os.access(folder, os.W_OK)):
@@ -154,21 +156,28 @@ class Study:
         if db is None:
             conn = sqlite3.connect(self._target, uri=self._uri, timeout=self.busy_timeout_s,
                                    check_same_thread=False)
-            if self.read_only:
-                conn.execute("PRAGMA query_only=ON")
-            else:
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
-            # NORMAL is durable across process kills in WAL mode (only an OS crash can lose the
-            # last transactions), and much faster than FULL for answer-by-answer writes.
-            conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._configure(conn)
+            except BaseException:
+                conn.close()
+                raise
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
                 self._close_orphans()
                 self._connections.append((threading.current_thread(), conn))
         return db
+
+    def _configure(self, conn: sqlite3.Connection) -> None:
+        if self.read_only:
+            conn.execute("PRAGMA query_only=ON")
+        else:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+        # NORMAL is durable across process kills in WAL mode (only an OS crash can lose the
+        # last transactions), and much faster than FULL for answer-by-answer writes.
+        conn.execute("PRAGMA synchronous=NORMAL")
 
     def _close_orphans(self) -> None:
         """Close the connections of threads that have ended (caller holds the lock)."""
