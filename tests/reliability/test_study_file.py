@@ -206,3 +206,9 @@ def test_a_full_disk_gives_one_line_and_keeps_the_study(tmp_path, sample_path, f
         (disk / "filler").unlink()
         info = run_cli("info", "--study", str(study))
         assert info.returncode == 0 and "8 dilemmas" in info.stdout, info.stderr
+
+
+def test_an_output_file_that_cannot_be_written_gives_one_line(filled, tmp_path):
+    target = tmp_path / "no such folder" / "out.jsonl"
+    message = one_line_error(run_cli("export", str(target), "--study", str(filled)))
+    assert str(target) in message and "No such file or directory" in message
