@@ -6,7 +6,8 @@ catalogue learns at start-up exactly what is wrong.
 
 from __future__ import annotations
 
-import tomllib
+import os
+
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from valuegap_tui.config import ConfigError, read_toml
 from valuegap_tui.paths import DATA_DIR
 
 Dimension = Literal["traditional_secular", "survival_self_expression"]
@@ -131,11 +133,11 @@ class Catalogue(BaseModel):
 
 def _read_toml(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return read_toml(path)
     except FileNotFoundError:
         raise CatalogueError(f"{path}: catalogue file is missing") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{path}: not valid TOML: {exc}") from None
+    except ConfigError as exc:
+        raise CatalogueError(str(exc)) from None
 
 
 def _entries(path: Path, raw: dict, key: str, model: type[BaseModel]) -> tuple:
@@ -156,6 +158,16 @@ def _entries(path: Path, raw: dict, key: str, model: type[BaseModel]) -> tuple:
     if duplicates:
         raise CatalogueError(f"{path}: {key}: duplicate id(s) {', '.join(duplicates)}")
     return tuple(parsed)
+
+
+#: a researcher's own persona variable set (same format as data/persona_variables.toml)
+PERSONA_VARIABLES_ENV = "VALUEGAP_PERSONA_VARIABLES"
+
+
+def persona_variables_path(data_dir: Path = DATA_DIR) -> Path:
+    """The persona variable file in use: $VALUEGAP_PERSONA_VARIABLES when set, else the shipped set."""
+    explicit = os.environ.get(PERSONA_VARIABLES_ENV)
+    return Path(explicit) if explicit else data_dir / "persona_variables.toml"
 
 
 def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
@@ -183,7 +195,7 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
         if sorted(scores, reverse=True) != [3, 2, 1, -1, -2, -3] or scores != sorted(scores, reverse=True):
             raise CatalogueError(f"{scales_path}: {key}: scores must be 3, 2, 1, -1, -2, -3 in that order, got {scores}")
 
-    variables_path = data_dir / "persona_variables.toml"
+    variables_path = persona_variables_path(data_dir)
     variables = _entries(variables_path, _read_toml(variables_path), "variables", PersonaVariable)
     for position, variable in enumerate(variables, start=1):
         negative, positive = DIMENSION_POLES[variable.dimension]

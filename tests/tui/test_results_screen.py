@@ -50,8 +50,8 @@ async def test_results_show_conditions_heatmap_and_filters(study, monkeypatch):
         screen.query_one("#results-model", Select).value = "model-b"
         await _settle(app, pilot, lambda: conditions.row_count == 4)
         assert {str(conditions.get_row_at(i)[0]) for i in range(4)} == {"model-b"}
-        await pilot.press("n")  # repeats kept apart: still one item per dilemma here
-        await _settle(app, pilot, lambda: "repeats by majority" in str(status.render()))
+        await pilot.press("n")  # the next estimand: cell means
+        await _settle(app, pilot, lambda: "repeats by cell_mean" in str(status.render()))
         answers = str(screen.query_one("#results-answers", Static).render())
         assert "Strongly agree / Strongly aligning" in answers and "%" in answers
 

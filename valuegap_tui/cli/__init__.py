@@ -12,6 +12,7 @@ import sqlite3
 import sys
 
 from valuegap_tui import __version__
+from valuegap_tui.catalogue import CatalogueError
 from valuegap_tui.cli._common import CliError
 from valuegap_tui.store import StudyError, describe_sqlite_error
 from valuegap_tui.store.db import busy_timeout_s
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"valuegap: {exc}", file=sys.stderr)
         return exc.exit_code
+    except CatalogueError as exc:  # e.g. a broken $VALUEGAP_PERSONA_VARIABLES file
+        print(f"valuegap: {exc}", file=sys.stderr)
+        return 2
     except StudyError as exc:
         print(f"valuegap: {exc}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.alignment import Alignment, alignment, item_aligns, item_distance
 from valuegap_tui.metrics.answers import choice_distribution, invalid_rates, position_bias
 from valuegap_tui.metrics.frame import AnswerFrame, Codes
-from valuegap_tui.metrics.items import Aggregate, Items, build_items, repeat_agreement
+from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, Aggregate, Items, build_items, repeat_agreement
 from valuegap_tui.metrics.paired import CONFIDENCE, NAN_DIFFERENCE, PairedDifference, Resampler, bootstrap_mean_interval, paired_difference
 from valuegap_tui.metrics.table import Table
 
@@ -104,7 +104,7 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
     return frame if mask.all() else select(frame, mask)
 
 
-def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = "mean", expected: bool = False,
+def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool = False,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
                     seed: int = 0, confidence: float = CONFIDENCE) -> Results:
     """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals and

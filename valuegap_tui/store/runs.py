@@ -40,6 +40,10 @@ class PersonaSnapshot:
     name: str
     kind: str
     system_text: str | None
+    #: the persona's levels when the run was made (None for runs made before they were kept)
+    levels: dict[str, int] | None = None
+    position: tuple[float, float] | None = None
+    extremity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,10 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
         )
         run_id = cursor.lastrowid
         db.conn.executemany(
-            "INSERT INTO run_personas (run_id, persona_id, name, kind, system_text) VALUES (?, ?, ?, ?, ?)",
-            [(run_id, p.id, p.name, p.kind, p.system_text) for p in personas],
+            "INSERT INTO run_personas (run_id, persona_id, name, kind, system_text, levels_json, position_ts,"
+            " position_sse, extremity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, p.id, p.name, p.kind, p.system_text, None if p.levels is None else json.dumps(p.levels),
+              *(p.position or (None, None)), p.extremity) for p in personas],
         )
         db.conn.executemany(
             "INSERT INTO run_dilemmas (run_id, dilemma_id, value_id, topic_id, record_json) VALUES (?, ?, ?, ?, ?)",
@@ -144,8 +150,10 @@ def set_status(study: Study, run_id: int, status: str) -> None:
 
 def personas_of(study: Study, run_id: int) -> dict[str, PersonaSnapshot]:
     rows = study.db.execute(
-        "SELECT persona_id, name, kind, system_text FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])
-    return {r[0]: PersonaSnapshot(*r) for r in rows}
+        "SELECT persona_id, name, kind, system_text, levels_json, position_ts, position_sse, extremity"
+        " FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])
+    return {r[0]: PersonaSnapshot(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]),
+                                  None if r[5] is None else (r[5], r[6]), r[7]) for r in rows}
 
 
 def dilemmas_of(study: Study, run_id: int) -> dict[str, Dilemma]:
@@ -368,19 +376,27 @@ def item_statuses(study: Study, run_id: int) -> dict[int, str]:
     return dict(study.db.execute("SELECT id, status FROM run_items WHERE run_id = ?", [run_id]).fetchall())
 
 
+_COUNTS = ", ".join(f"SUM(question = {q} AND choice = {c}) AS {'va'[q]}{c}" for q in (0, 1) for c in range(6))
+#: sum over all (value, action) answer pairs of |point_v - point_a|, from the per-option counts
+_PAIR_DISTANCE = " + ".join(f"v{i} * a{j} * {abs(i - j)}" for i in range(6) for j in range(6) if i != j)
+
+
 def paired_gap_by_kind(study: Study, run_id: int) -> dict[str, tuple[int, float, float]]:
     """kind -> (items, alignment rate, alignment distance), computed in SQLite (which runs without
     holding Python's GIL, so the Run screen stays responsive while a large run is refreshed).
 
-    Same definitions as the metrics package (docs/metrics.md): an item is a (model, persona, dilemma)
-    cell; each question's answer is its mean point over valid repeats (points 6 = strongly agree ..
-    1 = strongly disagree); it aligns when both means fall on the same side of 3.5 (a tie agrees);
-    distance = |v - a| / 5."""
+    Same definitions as the metrics package's default ``pairs`` estimand (docs/metrics.md): an item is
+    a (model, persona, dilemma) cell; over every pair of its valid value and action answers, AR =
+    P(same side) and AD = E|v - a| / 5 (choice c is point 6 - c; choices 0-2 agree, 3-5 oppose)."""
     rows = study.db.execute(
-        "WITH cell AS (SELECT persona_id, AVG(CASE WHEN question = 0 THEN 6.0 - choice END) AS v,"
-        "  AVG(CASE WHEN question = 1 THEN 6.0 - choice END) AS a FROM run_items"
-        "  WHERE run_id = ? AND status = 'answered' GROUP BY model, persona_id, dilemma_id)"
-        " SELECT p.kind, COUNT(*), AVG((cell.v < 3.5) = (cell.a < 3.5)), AVG(ABS(cell.v - cell.a)) / 5.0"
+        f"WITH counts AS (SELECT persona_id, {_COUNTS} FROM run_items"
+        "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 GROUP BY model, persona_id, dilemma_id),"
+        " cell AS (SELECT persona_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
+        "  a0 + a1 + a2 AS a_agree, a3 + a4 + a5 AS a_oppose,"
+        f"  ({_PAIR_DISTANCE}) * 1.0 AS distance_sum FROM counts)"
+        " SELECT p.kind, COUNT(*),"
+        "  AVG((v_agree * a_agree + v_oppose * a_oppose) * 1.0 / ((v_agree + v_oppose) * (a_agree + a_oppose))),"
+        "  AVG(distance_sum / ((v_agree + v_oppose) * (a_agree + a_oppose))) / 5.0"
         " FROM cell JOIN run_personas p ON p.run_id = ? AND p.persona_id = cell.persona_id"
-        " WHERE cell.v IS NOT NULL AND cell.a IS NOT NULL GROUP BY p.kind", [run_id, run_id]).fetchall()
+        " WHERE v_agree + v_oppose > 0 AND a_agree + a_oppose > 0 GROUP BY p.kind", [run_id, run_id]).fetchall()
     return {kind: (n, rate, distance) for kind, n, rate, distance in rows}

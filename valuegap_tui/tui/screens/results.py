@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.metrics.items import AGGREGATES
+from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
 from valuegap_tui.metrics.summary import Results, compute_results
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars
@@ -60,7 +60,7 @@ class ResultsScreen(Screen):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._frames: dict[int, object] = {}
-        self._aggregate = "mean"
+        self._aggregate = DEFAULT_AGGREGATE
         self._populating = False
 
     def compose(self) -> ComposeResult:
