@@ -25,12 +25,14 @@ def file_hashes(path: Path) -> dict[str, str]:
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:
-    """The command failed with one line on stderr (no traceback); returns that line."""
+    """The command failed with one error line, its last on stderr (progress it printed before may
+    precede it), and no traceback; returns that line."""
     assert result.returncode != 0, result.stdout
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert lines[0].startswith("valuegap: ")
-    return lines[0]
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in lines if line.startswith("valuegap: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
+    return errors[0]
 
 
 @contextmanager
