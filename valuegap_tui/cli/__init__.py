@@ -9,12 +9,15 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import sqlite3
 import sys
 
 from valuegap_tui import __version__
 from valuegap_tui.catalogue import CatalogueError
 from valuegap_tui.cli._common import CliError
 from valuegap_tui.text import visible
+from valuegap_tui.store import StudyError, describe_sqlite_error
+from valuegap_tui.store.db import busy_timeout_s
 
 
 def _command_modules():
@@ -79,6 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogueError as exc:  # e.g. a broken $VALUEGAP_PERSONA_VARIABLES file
         print(f"valuegap: {exc}", file=sys.stderr)
         return 2
+    except StudyError as exc:
+        print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        # Disk full, a write lock held past the busy timeout, a damaged file, a read-only study:
+        # the transaction that hit it was rolled back, so one line is all the user needs.
+        print(f"valuegap: {describe_sqlite_error(exc, getattr(args, 'study', None), busy_timeout_s())}",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("valuegap: interrupted", file=sys.stderr)
         return 130
@@ -88,3 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        print(f"valuegap: {visible(str(exc.filename))}: {exc.strerror or exc}", file=sys.stderr)
+        return 1

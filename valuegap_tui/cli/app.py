@@ -6,8 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import CliError, add_command, open_or_create
+from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
 from valuegap_tui.paths import DATA_DIR
+from valuegap_tui.store.db import open_elsewhere
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.transfer import read_dilemmas
 
@@ -40,7 +41,12 @@ def run_app(study, start_mode: str = "dilemmas") -> int:
 
 
 def cmd_tui(args) -> int:
-    return run_app(open_or_create(args.study), args.screen)
+    study = open_or_create(args.study)
+    if study.read_only:
+        study.close()
+        raise CliError(f"{study.path} is read-only, and the app saves each decision as it is made: make the "
+                       "file and its folder writable, or open a copy (info and export work as it is)")
+    return run_app(study, args.screen)
 
 
 def build_demo_study(path: Path):
@@ -55,8 +61,11 @@ def build_demo_study(path: Path):
 
 def cmd_demo(args) -> int:
     path = args.study or DEMO_STUDY
-    if path.exists() and path.stat().st_size and not _is_study(path):
-        raise CliError(f"{path} exists and is not a study database; choose another --study")
+    if path.exists() and path.stat().st_size:
+        open_existing(path).close()  # refuses (untouched) anything that is not a study
+        if open_elsewhere(path):  # rebuilding it would delete the -wal under that process
+            raise CliError(f"{path} is open in another process (the app, a run?): close it first, "
+                           "or give the demo another --study")
     study = build_demo_study(path)
     say = lambda message: print(f"demo: {message}", file=sys.stderr)  # noqa: E731
     say(f"study {study.path}: {dilemma_store.count(study)} sample dilemmas")
@@ -82,8 +91,3 @@ def cmd_demo(args) -> int:
         os.environ.setdefault("OPENAI_BASE_URL", simulator.base_url)
         os.environ.setdefault("OPENAI_API_KEY", "simulator")
         return run_app(study, "results")
-
-
-def _is_study(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(16) == b"SQLite format 3\x00"

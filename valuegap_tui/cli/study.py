@@ -40,9 +40,8 @@ def register(commands) -> None:
 
 
 def cmd_init(args) -> int:
-    existed = args.study.exists()
     study = open_or_create(args.study)
-    print(f"{'opened existing' if existed else 'created'} study {study.path} (schema version {study.schema_version})")
+    print(f"{'created' if study.created else 'opened existing'} study {study.path} (schema version {study.schema_version})")
     return 0
 
 

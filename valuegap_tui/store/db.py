@@ -3,11 +3,17 @@
 Every thread gets its own connection (TUI workers write while the UI reads); WAL lets readers run
 alongside the single writer. Writes go through ``Study.transaction()``, which takes the write lock up
 front (BEGIN IMMEDIATE) so two processes appending to the same study queue instead of failing.
+
+The study file is only ever touched through SQLite. Opening and closing it with plain Python, even
+just to read its header, would release every POSIX lock this process holds on it: another process
+would then believe it is alone, checkpoint, and delete the -wal and -shm files under our open
+connections (their later commits would land in a deleted file, invisible to everyone else).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sqlite3
 import threading
@@ -15,16 +21,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
 from valuegap_tui.store import schema as _schema_package
+from valuegap_tui.store.failures import StudyError, describe_sqlite_error
 
+#: how long a write waits for another process's write lock; VALUEGAP_BUSY_TIMEOUT_S overrides it
 BUSY_TIMEOUT_S = 30.0
+MIGRATIONS_TABLE = "schema_migrations"
 
 
-class StudyError(RuntimeError):
-    """The study file cannot be opened or used (missing, not a study, made by a newer version)."""
+def busy_timeout_s() -> float:
+    try:
+        return float(os.environ.get("VALUEGAP_BUSY_TIMEOUT_S", BUSY_TIMEOUT_S))
+    except ValueError:
+        return BUSY_TIMEOUT_S
 
 
 def now_iso() -> str:
@@ -48,47 +61,123 @@ def _migrations() -> list[tuple[int, str, object]]:
 
 
 class Study:
-    """An open study database. Cheap to pass around; safe to use from several threads."""
+    """An open study database. Cheap to pass around; safe to use from several threads.
+
+    A study whose file or folder is not writable opens read-only (``read_only``): reads work, and
+    every write fails with a StudyError that says so.
+    """
 
     def __init__(self, path: Path | str, *, create: bool = False):
         self.path = Path(path)
-        if not create and not self.path.exists():
-            raise StudyError(f"no study at {self.path} (create one with: valuegap init --study {self.path})")
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout_s = busy_timeout_s()
         self._local = threading.local()
         #: every open connection with the thread that owns it, so connections of finished worker
         #: threads can be closed (a screen that polls from a fresh thread each second would leak)
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
-        self._check_is_sqlite()
-        self.migrate()
+        self.read_only = False
+        #: True when this opening made the file a study (it was missing, empty, or an empty database)
+        self.created = False
+        self._target, self._uri = str(self.path), False
+        try:
+            self._inspect(create)
+            self.migrate()
+        except sqlite3.Error as exc:
+            self.close()
+            raise StudyError(describe_sqlite_error(exc, self.path, self.busy_timeout_s)) from None
+        except BaseException:
+            self.close()
+            raise
+
+    # --- opening: decide, through SQLite only, whether this file is a study we may use ----------
+    def _inspect(self, create: bool) -> None:
+        path = self.path
+        if path.is_dir():
+            raise StudyError(f"{path} is a folder, not a study file; give the study's file with --study")
+        if not path.exists():
+            if not create:
+                raise StudyError(f"no study at {path} (create one with: valuegap init --study {path})")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StudyError(f"cannot create {path}: {exc.strerror} "
+                                 "(choose a writable place for --study)") from None
+            return  # SQLite creates it on the first connection
+        if path.stat().st_size == 0:
+            if not create:
+                raise StudyError(f"{path} is an empty file, not a study "
+                                 f"(make it one with: valuegap init --study {path})")
+            return
+        folder = path.parent if str(path.parent) else Path(".")
+        if not (os.access(path, os.W_OK) and os.access(folder, os.W_OK)):
+            self._open_read_only()
+        tables = self._tables()
+        if MIGRATIONS_TABLE in tables:
+            return
+        if tables:
+            shown = ", ".join(sorted(tables)[:5]) + (" ..." if len(tables) > 5 else "")
+            raise StudyError(f"{path} is an SQLite database but not a valuegap study (its tables: {shown}); "
+                             "it was left unchanged: give another --study")
+        if not create:
+            raise StudyError(f"{path} is an empty SQLite database, not a study "
+                             f"(make it one with: valuegap init --study {path})")
+
+    def _open_read_only(self) -> None:
+        """Read through the WAL where one exists (mode=ro needs its -shm, or a folder to make one
+        in); with no WAL, read the file as it is (immutable: nothing is created beside it)."""
+        self.read_only = True
+        location = quote(str(self.path.absolute()))
+        self._target, self._uri = f"file:{location}?mode=ro", True
+        try:
+            self._tables()
+            return
+        except sqlite3.OperationalError:
+            wal = Path(f"{self.path}-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StudyError(
+                    f"{self.path} is read-only and its last changes are in {wal.name}, which cannot be read "
+                    "here without writing beside it: copy the study with its -wal file to a writable folder "
+                    "and open the copy") from None
+        self._target = f"file:{location}?immutable=1"
+
+    def _tables(self) -> set[str]:
+        """The file's table names, read over a connection that changes nothing (closed at once)."""
+        conn = sqlite3.connect(self._target, uri=self._uri, timeout=self.busy_timeout_s)
+        try:
+            return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
 
     # --- connections ---------------------------------------------------------------------------
-    def _check_is_sqlite(self) -> None:
-        if self.path.exists() and self.path.stat().st_size > 0:
-            with open(self.path, "rb") as handle:
-                if handle.read(16) != b"SQLite format 3\x00":
-                    raise StudyError(f"{self.path} is not a study database (not an SQLite file)")
-
     @property
     def db(self) -> sqlite_utils.Database:
         """This thread's sqlite-utils handle."""
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            # NORMAL is durable across process kills in WAL mode (only an OS crash can lose the
-            # last transactions), and much faster than FULL for answer-by-answer writes.
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = sqlite3.connect(self._target, uri=self._uri, timeout=self.busy_timeout_s,
+                                   check_same_thread=False)
+            try:
+                self._configure(conn)
+            except BaseException:
+                conn.close()
+                raise
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
                 self._close_orphans()
                 self._connections.append((threading.current_thread(), conn))
         return db
+
+    def _configure(self, conn: sqlite3.Connection) -> None:
+        if self.read_only:
+            conn.execute("PRAGMA query_only=ON")
+        else:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+        # NORMAL is durable across process kills in WAL mode (only an OS crash can lose the
+        # last transactions), and much faster than FULL for answer-by-answer writes.
+        conn.execute("PRAGMA synchronous=NORMAL")
 
     def _close_orphans(self) -> None:
         """Close the connections of threads that have ended (caller holds the lock)."""
@@ -124,6 +213,9 @@ class Study:
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """All-or-nothing block of writes; nested blocks become savepoints."""
+        if self.read_only:
+            raise StudyError(f"{self.path} is read-only, and this changes the study: make the file and its "
+                             "folder writable, or work on a copy")
         db = self.db
         if db.conn.in_transaction:
             with db.atomic():
@@ -141,33 +233,48 @@ class Study:
 
     # --- schema ----------------------------------------------------------------------------------
     def migrate(self) -> None:
-        """Apply every migration this study has not seen yet, each in its own transaction."""
+        """Apply every migration this study has not seen yet, each in its own transaction.
+
+        An up-to-date study is only read here, so opening one never waits for another process's
+        write lock (a long run must not stop `valuegap info`)."""
         db = self.db
-        with self.transaction():
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-        applied = {row["version"] for row in db.query("SELECT version FROM schema_migrations")}
         known = _migrations()
+        applied = self._applied_versions()
         unknown = applied - {n for n, _, _ in known}
         if unknown:
             raise StudyError(
                 f"{self.path} was written by a newer valuegap (schema versions {sorted(unknown)} unknown here)"
             )
-        for number, name, module in known:
-            if number in applied:
-                continue
+        pending = [(number, name, module) for number, name, module in known if number not in applied]
+        if not pending:
+            return
+        self.created = not applied
+        if self.read_only:
+            raise StudyError(f"{self.path} is read-only and needs upgrading to schema version {known[-1][0]}: "
+                             "make it writable (or copy it) and open it once")
+        with self.transaction():
+            db.execute(
+                f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+        for number, name, module in pending:
             with self.transaction():
                 # Another process may have applied it while we waited for the write lock.
-                if db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", [number]).fetchone():
+                if db.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = ?", [number]).fetchone():
                     continue
                 module.apply(db)
                 db.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
                     [number, name, now_iso()],
                 )
                 db.execute(f"PRAGMA user_version = {number}")
+
+    def _applied_versions(self) -> set[int]:
+        db = self.db
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                          [MIGRATIONS_TABLE]).fetchone():
+            return set()
+        return {row[0] for row in db.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
 
     @property
     def schema_version(self) -> int:
@@ -190,3 +297,21 @@ class Study:
 
 def open_study(path: Path | str, *, create: bool = False) -> Study:
     return Study(path, create=create)
+
+
+def open_elsewhere(path: Path | str) -> bool:
+    """Whether some connection, in this or another process, has the study open (call it with none
+    of your own open). Each open WAL connection holds a shared lock on the file, so an exclusive
+    lock cannot be had while one exists; asking SQLite for it keeps this process's locks intact."""
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY"):
+            return True
+        raise
+    finally:
+        conn.close()
