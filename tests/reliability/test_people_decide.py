@@ -120,7 +120,7 @@ def test_label_check_flags_keep_status_and_reviewer(study):
     dilemma = make_dilemma()
     dilemma_store.save(study, dilemma, who="generator", action="generate")
     review.decide(study, dilemma.id, "accept", reviewer="ann")
-    check = label_check.score(dilemma, [5, 4, 3, 2, 1, 0], model="m")  # reversed: doubtful
+    check = label_check.score(dilemma, [[5, 4, 3, 2, 1, 0]], model="m")  # one judgement, reversed: doubtful
     label_check._set_flag(study, check, "m")
     stored = dilemma_store.get(study, dilemma.id)
     assert label_check.FLAG in stored.flags and stored.status is DilemmaStatus.ACCEPTED
