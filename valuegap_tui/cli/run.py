@@ -44,6 +44,14 @@ def register(commands) -> None:
     imp = _subcommand(sub, "import-batch", cmd_import_batch, "load a batch output file back into a run")
     imp.add_argument("run_id", type=int)
     imp.add_argument("results", type=Path)
+    answers = _subcommand(sub, "export-answers", cmd_export_answers,
+                          "write every answer of one or more runs to a tidy CSV, JSONL or Parquet file")
+    answers.description = (
+        "Write one row per asked question and attempt (long form, for pandas or R) to OUT; its extension\n"
+        "chooses the format: .csv, .jsonl or .parquet (needs pip install 'valuegap-tui[parquet]').\n"
+        "A data dictionary goes next to it (OUT.dictionary.json); columns: docs/answers.md.")
+    answers.add_argument("run_ids", type=int, nargs="+", metavar="RUN_ID", help="the runs to export")
+    answers.add_argument("output", type=Path, metavar="OUT", help="file to write: .csv, .jsonl or .parquet")
 
 
 def _subcommand(sub, name, handler, help):
@@ -170,4 +178,20 @@ def cmd_import_batch(args) -> int:
     except (BatchError, OSError) as exc:
         raise CliError(f"import failed, nothing written: {exc}", exit_code=2) from None
     print(f"imported {result['imported']} answers ({result['skipped']} skipped); {result['pending']} items pending")
+    return 0
+
+
+def cmd_export_answers(args) -> int:
+    from valuegap_tui.export import ExportError, export_answers
+
+    study = open_existing(args.study)
+    try:
+        result = export_answers(study, args.run_ids, args.output)
+    except ExportError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc} (nothing was written)") from None
+    runs = ", ".join(str(r) for r in result.runs)
+    print(f"wrote {result.rows} answers of run{'s' if len(result.runs) > 1 else ''} {runs} to {result.path}"
+          f" (columns: {result.dictionary})")
     return 0

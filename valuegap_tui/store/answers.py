@@ -1,0 +1,60 @@
+"""Every answer attempt of a run, joined with what was asked: the rows of ``valuegap run export-answers``.
+
+Read through one query in chunks, so a run of 300,000 attempts never sits in memory as Python rows
+unless the caller keeps them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+from valuegap_tui.store.db import Study
+
+#: the names of the tuples ``attempt_rows`` yields, in order
+ATTEMPT_FIELDS = (
+    "run", "model", "condition", "persona_kind", "persona", "dilemma", "value", "topic", "question", "repeat",
+    "attempt", "outcome", "item_status", "final", "letter", "position", "option", "score", "option_order",
+    "distribution_json", "covered_mass", "raw_text", "raw_dropped", "reasoning", "latency_s", "prompt_tokens",
+    "completion_tokens", "finish_reason", "error_kind", "error", "answered_at",
+)
+
+_QUERY = (
+    "SELECT r.run_id, i.model, i.persona_id, p.kind, p.name, i.dilemma_id, d.value_id, d.topic_id, i.question,"
+    " i.repeat, r.attempt, r.outcome, i.status, (r.attempt = i.attempts AND i.status = 'answered'), r.letter,"
+    " r.position, r.choice, r.score, i.permutation, r.distribution_json, r.covered_mass, r.raw_text,"
+    " r.raw_dropped, r.reasoning, r.latency_s, r.prompt_tokens, r.completion_tokens, r.finish_reason,"
+    " r.error_kind, r.error, r.created_at"
+    " FROM run_responses r JOIN run_items i ON i.id = r.item_id"
+    " LEFT JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
+    " LEFT JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
+    " WHERE r.run_id = ? ORDER BY i.id, r.attempt"
+)
+
+
+def attempt_rows(study: Study, run_id: int, chunk: int = 5000) -> Iterator[tuple]:
+    """One tuple per stored attempt (``ATTEMPT_FIELDS``), in plan order then attempt order."""
+    cursor = study.db.execute(_QUERY, [run_id])
+    while rows := cursor.fetchmany(chunk):
+        yield from rows
+
+
+def snapshot_hash(study: Study, run_id: int) -> str:
+    """A hash of what the run asked: its dilemma records and persona snapshots as stored with it.
+
+    Two exports with the same snapshot hash come from the same dilemma texts and persona prompts, even
+    if the study's dilemmas were edited since."""
+    digest = hashlib.sha256()
+    for row in study.db.execute("SELECT dilemma_id, record_json FROM run_dilemmas WHERE run_id = ?"
+                                " ORDER BY dilemma_id", [run_id]):
+        digest.update(json.dumps(list(row), ensure_ascii=False).encode())
+    for row in study.db.execute("SELECT persona_id, name, kind, system_text FROM run_personas WHERE run_id = ?"
+                                " ORDER BY persona_id", [run_id]):
+        digest.update(json.dumps(list(row), ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def prompt_hashes(study: Study, run_id: int) -> dict[str, str]:
+    row = study.db.execute("SELECT prompt_hashes_json FROM runs WHERE id = ?", [run_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
