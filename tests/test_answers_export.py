@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -182,3 +183,36 @@ def test_pandas_example_in_the_docs_matches_the_report(study, sample_path, tmp_p
     exec(compile(code, str(DOCS), "exec"), namespace)
     assert namespace["AR"] == pytest.approx(overall["alignment_rate"], abs=1e-12)
     assert namespace["AD"] == pytest.approx(overall["alignment_distance"], abs=1e-12)
+
+
+def test_parquet_without_pyarrow_says_how_to_get_it(study, dilemma_factory, tmp_path, monkeypatch):
+    run_id, _ = _planned_run(study, dilemma_factory)
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow", None)  # as if it were not installed
+    with pytest.raises(ExportError, match=r"valuegap-tui\[parquet\]"):
+        export_answers(study, [run_id], tmp_path / "answers.parquet")
+    assert list(tmp_path.glob("answers*")) == []
+
+
+GOLDEN = Path(__file__).parent / "golden" / "answers_export.csv"
+
+
+def test_csv_matches_the_golden_file(study, dilemma_factory, tmp_path, monkeypatch):
+    """The exact bytes of a small export: header, quoting, CRLF, missing values, floats, escaped text."""
+    monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.000006+00:00")
+    run_id, items = _planned_run(study, dilemma_factory)
+    value_item, action_item = items[0], items[1]
+    run_store.record_attempts(study, run_id, [
+        Attempt(item_id=value_item.id, attempt=1, outcome="server_error", item_status="pending",
+                error="HTTP 500: upstream\r\nfailed", error_kind="http_5xx", latency_s=0.5),
+        Attempt(item_id=value_item.id, attempt=2, outcome="valid", item_status="answered", letter="C",
+                position=2, choice=int(value_item.permutation[2]), score=-1, raw_text="C",
+                distribution=[0.1, 0.2, 0.3, 0.15, 0.15, 0.1], covered_mass=0.97, latency_s=0.25,
+                prompt_tokens=311, completion_tokens=1, finish_reason="length"),
+        Attempt(item_id=action_item.id, attempt=1, outcome="refusal", item_status="invalid", raw_text=NASTY,
+                latency_s=1.5, prompt_tokens=402, completion_tokens=37, finish_reason="stop"),
+    ])
+    out = tmp_path / "answers.csv"
+    export_answers(study, [run_id], out)
+    if os.environ.get("VALUEGAP_REGENERATE_GOLDEN"):  # after a deliberate format change; review the diff
+        GOLDEN.write_bytes(out.read_bytes())
+    assert out.read_bytes() == GOLDEN.read_bytes()

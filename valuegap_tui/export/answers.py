@@ -21,6 +21,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from valuegap_tui import __version__
@@ -58,93 +59,82 @@ def format_of(path: Path) -> str:
     return fmt
 
 
-def _name(text: str | None) -> str | None:
-    """A one-line name (model, persona): every control character visible, newlines too."""
-    return None if text is None else visible(text, newlines=False, tabs=False)
-
-
 def _text(text: str | None) -> str | None:
     return None if text is None else visible(text)
 
 
-def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[dict]:
-    """The export's rows, as dicts in ``COLUMNS`` order."""
+def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
+    """The export's rows, as tuples in ``COLUMNS`` order."""
     cat = catalogue()
     type_of = {v.id: v.type for v in cat.values}
     option_ids = ([p.id for p in cat.value_scale], [p.id for p in cat.action_labels])
-    fields = answer_store.ATTEMPT_FIELDS
+    no_distribution = (None,) * 6
+
+    # names (model, persona, dilemma ...) repeat on every row: escape each one once
+    @lru_cache(maxsize=None)
+    def name(text: str | None) -> str | None:
+        return None if text is None else visible(text, newlines=False, tabs=False)
+
     for run_id in run_ids:
         run = run_store.get_run(study, run_id)
-        run_name = _name(run.name) if run else None
-        for values in answer_store.attempt_rows(study, run_id):
-            r = dict(zip(fields, values))
-            option, question = r["option"], r["question"]
-            distribution = json.loads(r["distribution_json"]) if r["distribution_json"] else [None] * 6
-            yield {
-                "run": r["run"], "run_name": run_name, "respondent": _name(r["model"]), "respondent_kind": "model",
-                "condition": _name(r["condition"]), "persona_kind": r["persona_kind"], "persona": _name(r["persona"]),
-                "dilemma": _name(r["dilemma"]), "value": r["value"], "value_type": type_of.get(r["value"]),
-                "topic": r["topic"], "design": DESIGN_GRADED_ACTIONS, "question": QUESTION_NAMES[question],
-                "repeat": r["repeat"], "attempt": r["attempt"], "outcome": r["outcome"],
-                "item_status": r["item_status"], "final": int(bool(r["final"])), "letter": _name(r["letter"]),
-                "position": r["position"], "option": option,
-                "option_label": option_ids[question][option] if option is not None and 0 <= option < 6 else None,
-                "score": r["score"], "point": None if option is None else 6 - option,
-                "option_order": r["option_order"],
-                **{f"prob_{k}": distribution[k] for k in range(6)},
-                "covered_mass": r["covered_mass"], "raw_text": _text(r["raw_text"]), "raw_dropped": r["raw_dropped"],
-                "reasoning": _text(r["reasoning"]), "latency_s": r["latency_s"],
-                "prompt_tokens": r["prompt_tokens"], "completion_tokens": r["completion_tokens"],
-                "finish_reason": _name(r["finish_reason"]), "error_kind": _name(r["error_kind"]),
-                "error": _text(r["error"]), "answered_at": r["answered_at"],
-            }
+        run_name = name(run.name) if run else None
+        for (_run, model, condition, persona_kind, persona, dilemma, value, topic, question, repeat, attempt,
+             outcome, item_status, final, letter, position, option, score, option_order, distribution_json,
+             covered_mass, raw_text, raw_dropped, reasoning, latency_s, prompt_tokens, completion_tokens,
+             finish_reason, error_kind, error, answered_at) in answer_store.attempt_rows(study, run_id):
+            distribution = json.loads(distribution_json) if distribution_json else no_distribution
+            chosen = option is not None and 0 <= option < 6
+            yield (
+                run_id, run_name, name(model), "model", name(condition), persona_kind, name(persona), name(dilemma),
+                value, type_of.get(value), topic, DESIGN_GRADED_ACTIONS, QUESTION_NAMES[question], repeat, attempt,
+                outcome, item_status, 1 if final else 0, name(letter), position, option,
+                option_ids[question][option] if chosen else None, score, 6 - option if chosen else None,
+                option_order, *distribution, covered_mass, _text(raw_text), raw_dropped, _text(reasoning),
+                latency_s, prompt_tokens, completion_tokens, name(finish_reason), name(error_kind), _text(error),
+                answered_at,
+            )
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same float
-    return str(value)
+def answer_dicts(study: Study, run_ids: Iterable[int]) -> Iterator[dict]:
+    """The export's rows as dicts keyed by column name."""
+    for row in answer_rows(study, run_ids):
+        yield dict(zip(COLUMN_NAMES, row))
 
 
-def _write_csv(rows: Iterable[dict], fh) -> int:
-    writer = csv.writer(fh, lineterminator="\r\n")  # RFC 4180
+def _write_csv(rows: Iterable[tuple], fh) -> int:
+    # RFC 4180 line ends; the csv module writes None as an empty field and a float as its repr (the
+    # shortest text that reads back as the same number)
+    writer = csv.writer(fh, lineterminator="\r\n")
     writer.writerow(COLUMN_NAMES)
     n = 0
     for row in rows:
-        writer.writerow([_csv_cell(row[name]) for name in COLUMN_NAMES])
+        writer.writerow(row)
         n += 1
     return n
 
 
-def _write_jsonl(rows: Iterable[dict], fh) -> int:
+def _write_jsonl(rows: Iterable[tuple], fh) -> int:
     n = 0
     for row in rows:
-        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.write(json.dumps(dict(zip(COLUMN_NAMES, row)), ensure_ascii=False) + "\n")
         n += 1
     return n
 
 
-def _write_parquet(rows: Iterable[dict], path: Path) -> int:
+def _write_parquet(rows: Iterable[tuple], path: Path) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     types = {"integer": pa.int64(), "boolean": pa.int8(), "number": pa.float64(), "text": pa.string(),
              "category": pa.string()}
-    data = {name: [] for name in COLUMN_NAMES}
-    n = 0
-    for row in rows:
-        for name in COLUMN_NAMES:
-            data[name].append(row[name])
-        n += 1
+    data = list(zip(*rows)) or [()] * len(COLUMNS)  # column-wise
     arrays = []
-    for column in COLUMNS:
-        array = pa.array(data[column.name], type=types[column.type])
+    for column, values in zip(COLUMNS, data):
+        array = pa.array(values, type=types[column.type])
         # categories as dictionaries: R's arrow reads them as factors, pandas as categoricals
         arrays.append(array.dictionary_encode() if column.type == "category" else array)
     pq.write_table(pa.Table.from_arrays(arrays, names=list(COLUMN_NAMES)), path)
-    return n
+    return len(data[0])
 
 
 def dictionary_path(out: Path) -> Path:
@@ -198,6 +188,8 @@ def export_answers(study: Study, run_ids: list[int], out: Path) -> AnswerExport:
         raise ExportError(f"no run {', '.join(map(str, missing))} in {study.path} (runs: {listed})")
     if out.is_dir():
         raise ExportError(f"{out} is a folder: give a file name ending in .csv, .jsonl or .parquet")
+    if out.exists() and out.resolve() == study.path.resolve():
+        raise ExportError(f"{out} is the study itself: give another file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     sidecar = dictionary_path(out)
     written = []
