@@ -141,6 +141,17 @@ def test_nasty_raw_text_survives_a_csv_round_trip_escaped(study, dilemma_factory
     assert raw.split(b"\r\n", 1)[0].decode() == ",".join(c.name for c in COLUMNS)
 
 
+def test_pandas_reads_the_same_escaped_text(study, dilemma_factory, tmp_path):
+    pd = pytest.importorskip("pandas")
+    run_id, items = _planned_run(study, dilemma_factory)
+    run_store.record_attempts(study, run_id, [
+        Attempt(item_id=items[0].id, attempt=1, outcome="malformed", item_status="invalid", raw_text=NASTY)])
+    export_answers(study, [run_id], tmp_path / "nasty.csv")
+    frame = pd.read_csv(tmp_path / "nasty.csv", keep_default_na=False, na_values=[""])
+    (row,) = _read_csv(tmp_path / "nasty.csv")
+    assert frame["raw_text"].tolist() == [row["raw_text"]] and "\r" not in row["raw_text"]
+
+
 def test_bad_output_names_give_one_line_and_write_nothing(study, dilemma_factory, tmp_path, capsys):
     run_id, _ = _planned_run(study, dilemma_factory)
     with pytest.raises(ExportError, match=r"\.csv, \.jsonl or \.parquet"):

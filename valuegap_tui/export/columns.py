@@ -66,7 +66,7 @@ COLUMNS: tuple[Column, ...] = (
            "6 = strongly agree / aligning .. 1 = strongly disagree / opposing"),
     Column("option_order", "text", "the options' order on screen: six digits, digit p is the option "
            "shown as letter p", "e.g. 301524: A showed option 3"),
-    *(Column(f"prob_{k}", "number", f"logprob mode: probability of option {k}, renormalised as the run read it",
+    *(Column(f"prob_{k}", "number", f"logprob mode: probability of option {k}, renormalised over the six letters (the six sum to 1)",
              "0..1; empty outside logprob mode") for k in range(6)),
     Column("covered_mass", "number", "logprob mode: probability of the first token that fell on the letters",
            "0..1"),
