@@ -48,8 +48,9 @@ def main() -> None:
     frame = build_frame()
     print(f"answer frame: {len(frame):,} answers, {len(frame.dilemma.labels)} dilemmas, "
           f"{len(frame.persona.labels)} conditions (built in {time.perf_counter() - start:.2f} s)")
-    quick = timed("all metrics and breakdowns, repeats by mean", lambda: compute_results(frame, bootstrap=False))
-    timed("all metrics and breakdowns, repeats by majority", lambda: compute_results(frame, aggregate="majority", bootstrap=False))
+    quick = timed("all metrics and breakdowns, all pairs (default)", lambda: compute_results(frame, bootstrap=False))
+    timed("all metrics and breakdowns, cell means", lambda: compute_results(frame, aggregate="cell_mean", bootstrap=False))
+    timed("all metrics and breakdowns, majority answers", lambda: compute_results(frame, aggregate="majority", bootstrap=False))
     timed("all metrics and breakdowns, each repeat an item", lambda: compute_results(frame, aggregate="repeat", bootstrap=False))
     timed("filtered to one topic", lambda: compute_results(frame, topic=frame.topic.labels[0], bootstrap=False))
     timed("with bootstrap intervals and sign-flip tests (reported apart)", lambda: compute_results(frame), runs=2)

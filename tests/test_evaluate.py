@@ -231,12 +231,14 @@ def test_answer_frame_matches_slow_path_and_live_gap(study):
                                               "security", "conformity", "tradition", "benevolence", "universalism"}
     (baseline,) = gap_by_kind(frame)
     cells = {}
-    for i in items:  # hand-computed: mean point (6 - choice) over repeats per dilemma and question
+    for i in items:  # hand-computed: every value repeat's point (6 - choice) with every action repeat's
         cells.setdefault(i.dilemma_id, ([], []))[i.question].append(6 - by_id[i.id]["choice"])
-    means = [(np.mean(v), np.mean(a)) for v, a in cells.values()]
+    pairs = [[(v, a) for v in vs for a in acts] for vs, acts in cells.values()]
     assert baseline.pairs == len(cells)
-    assert baseline.alignment_rate == pytest.approx(np.mean([(v < 3.5) == (a < 3.5) for v, a in means]))
-    assert baseline.alignment_distance == pytest.approx(np.mean([abs(v - a) / 5 for v, a in means]))
+    assert baseline.alignment_rate == pytest.approx(np.mean([np.mean([(v < 3.5) == (a < 3.5) for v, a in cell])
+                                                             for cell in pairs]))
+    assert baseline.alignment_distance == pytest.approx(np.mean([np.mean([abs(v - a) / 5 for v, a in cell])
+                                                                 for cell in pairs]))
 
 def test_live_gap_in_sql_matches_frame(study):
     from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind

@@ -53,23 +53,30 @@ def test_alignment_rate_and_distance_by_hand():
     assert result.distance[0] == pytest.approx((1 + 1 + 1 + 4 + 1) / 5 / 5)  # = 0.32, mean AFTER |v - a|
 
 
-def test_f1_both_directions_per_topic_then_averaged():
-    result = alignment(build_items(AnswerFrame.from_rows(FIVE)))
-    # Oppose positive. t1: v opposes {d3}, a opposes {d2, d3}: TP 1, FP+FN 1 -> 2*1/(2+1) = 2/3.
-    #                  t2: v opposes {d4}, a opposes {}: TP 0 -> 0.   mean (2/3 + 0) / 2 = 1/3.
-    assert result.f1_oppose[0] == pytest.approx(1 / 3)
-    # Align positive. t1: v aligns {d1, d2}, a aligns {d1}: TP 1, mismatched 1 -> 2/3.
-    #                 t2: v aligns {d5}, a aligns {d4, d5}: TP 1, mismatched 1 -> 2/3.  mean 2/3.
-    assert result.f1_align[0] == pytest.approx(2 / 3)
-
-
-def test_f1_in_one_topic_is_plain_f1():
-    rows = [{**r, "topic": "t1"} for r in FIVE]
-    result = alignment(build_items(AnswerFrame.from_rows(rows)))
-    # oppose: v {d3, d4}, a {d2, d3}: TP 1 (d3), FP+FN 2 (d2, d4) -> 2/(2+2) = 0.5
+def test_f1_both_directions_pooled_over_the_group():
+    result = alignment(build_items(AnswerFrame.from_rows(FIVE)), f1_min_items=1)
+    # Oppose positive over all five items: v opposes {d3, d4}, a opposes {d2, d3}:
+    #   TP 1 (d3), FP + FN 2 (d2, d4) -> 2*1 / (2 + 2) = 0.5
     assert result.f1_oppose[0] == pytest.approx(0.5)
-    # align: v {d1, d2, d5}, a {d1, d4, d5}: TP 2, FP+FN 2 -> 4/6
+    # Align positive: v aligns {d1, d2, d5}, a aligns {d1, d4, d5}: TP 2, FP + FN 2 -> 4/6
     assert result.f1_align[0] == pytest.approx(4 / 6)
+
+
+def test_f1_needs_enough_items():
+    # five items are under F1_MIN_ITEMS (10): no F1 rather than a number that jumps with each item
+    result = alignment(build_items(AnswerFrame.from_rows(FIVE)))
+    assert math.isnan(result.f1_oppose[0]) and math.isnan(result.f1_align[0])
+
+
+def test_f1_of_one_value_across_topics_is_defined_and_perfect_when_aligned():
+    # one value, 11 topics, one item each, every item aligned (5 oppose, 6 agree): F1 = 1 both ways.
+    # (F1 per topic would leave one item per topic and score such a value 0.5.)
+    rows = []
+    for t in range(11):
+        choice = 5 if t < 5 else 0
+        rows += pair(f"d{t}", choice, choice, topic=f"t{t}")
+    result = alignment(build_items(AnswerFrame.from_rows(rows)), ("value",))
+    assert result.f1_oppose[0] == pytest.approx(1.0) and result.f1_align[0] == pytest.approx(1.0)
 
 
 def test_group_breakdown_by_topic():
@@ -84,12 +91,21 @@ REPEATS = [row("d1", "value", c, repeat=r, position=p) for r, (c, p) in enumerat
           [row("d1", "action", c, repeat=r, position=p) for r, (c, p) in enumerate([(3, 2), (2, 2), (3, 5)])]
 
 
-def test_repeats_by_mean_score():
-    items = build_items(AnswerFrame.from_rows(REPEATS), "mean")
-    # v = 16/3 = 5.33 (agrees), a = 10/3 = 3.33 (< 3.5: opposes) -> misaligned, AD = 2/5
-    assert items.value_point[0] == pytest.approx(16 / 3) and items.action_point[0] == pytest.approx(10 / 3)
+def test_repeats_by_cell_mean():
+    items = build_items(AnswerFrame.from_rows(REPEATS), "cell_mean")
+    # v = 16/3 = 5.33 (agrees), a = 10/3 = 3.33 (< 3.5: opposes) -> misaligned, AD = |16/3 - 10/3| / 5 = 2/5
     result = alignment(items)
     assert result.accuracy[0] == 0 and result.distance[0] == pytest.approx(0.4)
+    assert items.value_opposes[0] == 0 and items.action_opposes[0] == 1
+
+
+def test_repeats_by_all_pairs():
+    result = alignment(build_items(AnswerFrame.from_rows(REPEATS), "pairs"))
+    # value points 6, 6, 4 (all agree); action points 3, 4, 3 (oppose, agree, oppose): of the 9 pairs,
+    # 3 are on the same side -> AR 1/3. |v - a| over the pairs: v=6: 3, 2, 3; v=6: 3, 2, 3; v=4: 1, 0, 1
+    # -> sum 18, mean 2, AD 2/5.
+    assert result.items[0] == 1
+    assert result.accuracy[0] == pytest.approx(1 / 3) and result.distance[0] == pytest.approx(0.4)
 
 
 def test_repeats_by_majority_answer():
@@ -100,8 +116,8 @@ def test_repeats_by_majority_answer():
 
 def test_majority_tie_takes_mean_of_tied_points():
     rows = [row("d1", "value", 0, repeat=0), row("d1", "value", 1, repeat=1), row("d1", "action", 0)]
-    items = build_items(AnswerFrame.from_rows(rows), "majority")
-    assert items.value_point[0] == pytest.approx((6 + 5) / 2)
+    # value points 6 and 5 tie -> 5.5; action 6: AD = 0.5 / 5
+    assert alignment(build_items(AnswerFrame.from_rows(rows), "majority")).distance[0] == pytest.approx(0.1)
 
 
 def test_repeats_kept_apart():
@@ -119,10 +135,10 @@ def test_agreement_across_repeats():
 def test_expected_scores_from_distributions():
     rows = [row("d1", "value", 0, distribution=[0.5, 0.5, 0, 0, 0, 0]),
             row("d1", "action", 2, distribution=[0, 0, 0, 2, 0, 0])]  # unnormalised: renormalised
-    items = build_items(AnswerFrame.from_rows(rows), "mean", expected=True)
-    # v = 0.5*6 + 0.5*5 = 5.5 ; a = 3 (the sampled answer, 4, is replaced)
-    assert items.value_point[0] == pytest.approx(5.5) and items.action_point[0] == pytest.approx(3)
-    assert alignment(items).distance[0] == pytest.approx(2.5 / 5)
+    # cell_mean: v = 0.5*6 + 0.5*5 = 5.5 ; a = 3 (the sampled answer, 4, is replaced) -> AD 2.5/5
+    assert alignment(build_items(AnswerFrame.from_rows(rows), "cell_mean", expected=True)).distance[0] == pytest.approx(0.5)
+    # pairs under the product distribution: 0.5*|6-3| + 0.5*|5-3| = 2.5 -> the same 0.5 here
+    assert alignment(build_items(AnswerFrame.from_rows(rows), expected=True)).distance[0] == pytest.approx(0.5)
     with pytest.raises(ValueError):
         build_items(AnswerFrame.from_rows(rows), "majority", expected=True)
 

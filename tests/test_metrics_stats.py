@@ -45,7 +45,7 @@ def test_planted_large_difference_is_significant():
     assert row["ad_change_high"] < 0 and row["ad_change_p"] < 0.001
 
 
-@pytest.mark.parametrize("aggregate", ["repeat", "mean"])
+@pytest.mark.parametrize("aggregate", ["repeat", "pairs"])
 def test_measured_metrics_match_planted_probabilities(aggregate):
     """With one repeat, an item pairs one value and one independent action answer, so AR and AD estimate
     implied_metrics exactly; the bootstrap interval over dilemmas covers the implied value. Eight intervals

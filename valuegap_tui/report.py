@@ -12,6 +12,7 @@ from pathlib import Path
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.frame import AnswerFrame
+from valuegap_tui.metrics.items import DEFAULT_AGGREGATE
 from valuegap_tui.metrics.summary import Results, compute_results
 from valuegap_tui.store import Study
 
@@ -81,7 +82,7 @@ def write_report(results: Results, out_dir: Path, title: str) -> Report:
     return report
 
 
-def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str | None = None,
+def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
                expected: bool = False, model: str | None = None) -> Report:
     """Report a run (all its models, each in its own section, or only ``model``)."""
     run = resolve_run(study, spec)

@@ -62,7 +62,7 @@ async def test_results_show_one_model_at_a_time(study, monkeypatch):
         await _settle(app, pilot, lambda: "Model model-b" in str(heatmap.render())
                       and str(conditions.get_row_at(0)[0]) == "model-b")
         assert {str(conditions.get_row_at(i)[0]) for i in range(conditions.row_count)} == {"model-b"}
-        await pilot.press("n")  # the next estimand
+        await pilot.press("n")  # the next estimand: cell means
         await _settle(app, pilot, lambda: "model model-b" in str(status.render())
                       and f"repeats by {results_module.AGGREGATES[1]}" in str(status.render()))
         answers = str(screen.query_one("#results-answers", Static).render())

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
-from valuegap_tui.metrics.items import AGGREGATES
-from valuegap_tui.metrics.summary import DEFAULT_AGGREGATE
+from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
 
 ORDER = 60
 
@@ -25,7 +24,8 @@ def register(commands) -> None:
     parser.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="folder to write (created if missing)")
     parser.add_argument("--model", metavar="NAME", help="report only this model of the run (default: every model)")
     parser.add_argument("--aggregate", choices=AGGREGATES, default=DEFAULT_AGGREGATE,
-                        help="combine repeats by mean score, majority answer, or keep each repeat (default: mean)")
+                        help="how repeats are combined: pairs = every value repeat with every action repeat (the default; "
+                             "does not depend on the repeat count), cell_mean, majority, or repeat (docs/metrics.md)")
     parser.add_argument("--expected", action="store_true",
                         help="logprob runs: use the expected score of each answer distribution")
 

@@ -1,8 +1,8 @@
 """The live gap table of the Run screen: alignment rate (accuracy) and distance by persona kind,
 with the difference against baseline.
 
-Definitions are the metrics package's (items = (model, persona, dilemma) cells, mean point over
-repeats, distance |v - a| / 5). The screen computes it inside the database (``live_gap_by_kind``);
+Definitions are the metrics package's default estimand (items = (model, persona, dilemma) cells,
+every value repeat paired with every action repeat, distance |v - a| / 5). The screen computes it inside the database (``live_gap_by_kind``);
 ``gap_by_kind`` gives the same table from an AnswerFrame through the metrics package.
 """
 

@@ -14,10 +14,16 @@ import numpy as np
 CHOICE_POINTS = np.array([6.0, 5.0, 4.0, 3.0, 2.0, 1.0])
 #: score of each choice code on the study's ±3 scale
 CHOICE_SCORES = np.array([3.0, 2.0, 1.0, -1.0, -2.0, -3.0])
-#: points above this agree / align with the value; at or below... see ``opposes``
+#: points above this agree / align with the value, points below it disagree / oppose
 MIDPOINT = 3.5
 #: largest possible distance between two points, the divisor of the alignment distance
 SPAN = 5.0
+#: 1 for the choice codes on the disagree / oppose side
+OPPOSING = (CHOICE_POINTS < MIDPOINT).astype(np.float64)
+#: SAME_SIDE[i, j] = 1 when choices i and j are on the same side of the scale
+SAME_SIDE = (OPPOSING[:, None] == OPPOSING[None, :]).astype(np.float64)
+#: DISTANCE[i, j] = |point_i - point_j| / SPAN, the alignment distance of one pair of answers
+DISTANCE = np.abs(CHOICE_POINTS[:, None] - CHOICE_POINTS[None, :]) / SPAN
 
 
 def points_from_scores(scores: np.ndarray) -> np.ndarray:
@@ -27,8 +33,15 @@ def points_from_scores(scores: np.ndarray) -> np.ndarray:
 
 
 def opposes(points: np.ndarray) -> np.ndarray:
-    """The disagree/oppose class: strictly below the midpoint (a tie between repeats counts as agreeing)."""
+    """The disagree/oppose class of single answers: strictly below the midpoint."""
     return points < MIDPOINT
+
+
+def side_opposes(points: np.ndarray) -> np.ndarray:
+    """Probability that a combined point is on the oppose side: 1 below the midpoint, 0 above, and 0.5
+    exactly on it (as many agreeing as disagreeing repeats: no side, so half on each)."""
+    points = np.asarray(points, dtype=np.float64)
+    return np.where(points < MIDPOINT, 1.0, np.where(points > MIDPOINT, 0.0, 0.5))
 
 
 def expected_points(distribution: np.ndarray) -> np.ndarray:

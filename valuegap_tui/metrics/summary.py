@@ -18,14 +18,11 @@ from valuegap_tui.metrics.answers import choice_distribution, invalid_rates, pos
 from valuegap_tui.metrics.conditions import COMPARISON_COLUMNS, conditions_table, kinds_table
 from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.metrics.grid import BASELINE, KIND_ORDER, build_grid, condition_order, kind_of_personas
-from valuegap_tui.metrics import items as _items
-from valuegap_tui.metrics.items import Aggregate, Items, build_items, repeat_agreement
+from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, Aggregate, Items, build_items, repeat_agreement
 from valuegap_tui.metrics.paired import CONFIDENCE, Resampler
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.metrics.values import Heatmap, value_tables
 
-#: the default estimand (items.py names it; its first aggregate until then)
-DEFAULT_AGGREGATE = getattr(_items, "DEFAULT_AGGREGATE", _items.AGGREGATES[0])
 #: the plain breakdowns (item-weighted over each group's items): table name -> grouping columns
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "by_value_type": ("model", "persona", "value_type"),
@@ -109,12 +106,11 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
     return frame if mask.all() else select(frame, mask)
 
 
-def compute_results(frame: AnswerFrame, *, aggregate: Aggregate | None = None, expected: bool = False,
+def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool = False,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
                     seed: int = 0, confidence: float = CONFIDENCE) -> Results:
     """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals and
     tests (NaN there) for a fast live refresh; ``confidence`` is the intervals' coverage."""
-    aggregate = aggregate or DEFAULT_AGGREGATE
     models, topics = tuple(sorted(set(frame.model.labels))), tuple(sorted(set(frame.topic.labels)))
     frame = filter_frame(frame, model, topic)
     items = build_items(frame, aggregate, expected)

@@ -368,19 +368,27 @@ def item_statuses(study: Study, run_id: int) -> dict[int, str]:
     return dict(study.db.execute("SELECT id, status FROM run_items WHERE run_id = ?", [run_id]).fetchall())
 
 
+_COUNTS = ", ".join(f"SUM(question = {q} AND choice = {c}) AS {'va'[q]}{c}" for q in (0, 1) for c in range(6))
+#: sum over all (value, action) answer pairs of |point_v - point_a|, from the per-option counts
+_PAIR_DISTANCE = " + ".join(f"v{i} * a{j} * {abs(i - j)}" for i in range(6) for j in range(6) if i != j)
+
+
 def paired_gap_by_kind(study: Study, run_id: int) -> dict[str, tuple[int, float, float]]:
     """kind -> (items, alignment rate, alignment distance), computed in SQLite (which runs without
     holding Python's GIL, so the Run screen stays responsive while a large run is refreshed).
 
-    Same definitions as the metrics package (docs/metrics.md): an item is a (model, persona, dilemma)
-    cell; each question's answer is its mean point over valid repeats (points 6 = strongly agree ..
-    1 = strongly disagree); it aligns when both means fall on the same side of 3.5 (a tie agrees);
-    distance = |v - a| / 5."""
+    Same definitions as the metrics package's default ``pairs`` estimand (docs/metrics.md): an item is
+    a (model, persona, dilemma) cell; over every pair of its valid value and action answers, AR =
+    P(same side) and AD = E|v - a| / 5 (choice c is point 6 - c; choices 0-2 agree, 3-5 oppose)."""
     rows = study.db.execute(
-        "WITH cell AS (SELECT persona_id, AVG(CASE WHEN question = 0 THEN 6.0 - choice END) AS v,"
-        "  AVG(CASE WHEN question = 1 THEN 6.0 - choice END) AS a FROM run_items"
-        "  WHERE run_id = ? AND status = 'answered' GROUP BY model, persona_id, dilemma_id)"
-        " SELECT p.kind, COUNT(*), AVG((cell.v < 3.5) = (cell.a < 3.5)), AVG(ABS(cell.v - cell.a)) / 5.0"
+        f"WITH counts AS (SELECT persona_id, {_COUNTS} FROM run_items"
+        "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 GROUP BY model, persona_id, dilemma_id),"
+        " cell AS (SELECT persona_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
+        "  a0 + a1 + a2 AS a_agree, a3 + a4 + a5 AS a_oppose,"
+        f"  ({_PAIR_DISTANCE}) * 1.0 AS distance_sum FROM counts)"
+        " SELECT p.kind, COUNT(*),"
+        "  AVG((v_agree * a_agree + v_oppose * a_oppose) * 1.0 / ((v_agree + v_oppose) * (a_agree + a_oppose))),"
+        "  AVG(distance_sum / ((v_agree + v_oppose) * (a_agree + a_oppose))) / 5.0"
         " FROM cell JOIN run_personas p ON p.run_id = ? AND p.persona_id = cell.persona_id"
-        " WHERE cell.v IS NOT NULL AND cell.a IS NOT NULL GROUP BY p.kind", [run_id, run_id]).fetchall()
+        " WHERE v_agree + v_oppose > 0 AND a_agree + a_oppose > 0 GROUP BY p.kind", [run_id, run_id]).fetchall()
     return {kind: (n, rate, distance) for kind, n, rate, distance in rows}

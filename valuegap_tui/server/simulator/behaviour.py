@@ -8,7 +8,8 @@ Model, per (persona, value):
   ``p = sigmoid(e)`` is the probability of taking the value's side.
 * stated answer (value question): side by ``p``, then strength by ``value_extremeness``.
 * chosen action: side by ``q = p (1 - g) + (1 - p) g`` with the planted gap ``g`` (lower for strong
-  personas, higher for incongruous ones), strength by ``action_strength`` (shrunk towards mild).
+  personas, higher for incongruous ones, shifted per value by ``value_gap_shift``), strength by
+  ``action_strength`` (shrunk towards mild).
 * position bias: the probability of the option shown at letter ``l`` is multiplied by
   ``position_bias[l]`` and the six are renormalised.
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.metrics.scale import DISTANCE, SAME_SIDE
 from valuegap_tui.personas import DIMENSIONS, level_offset, level_sign, persona_position
 from valuegap_tui.server.simulator.params import SimulatorParams
 
@@ -133,10 +135,14 @@ def endorsement(params: SimulatorParams, levels, value_id: str) -> float:
     return e
 
 
-def gap_probability(params: SimulatorParams, levels) -> float:
+def gap_probability(params: SimulatorParams, levels, value_id: str | None = None) -> float:
+    """P(the action's side is flipped): the base gap, lowered by persona strength, raised by
+    incongruity, shifted per value."""
     traits = persona_traits(_levels_key(levels))
     g = params.gap_probability * (1.0 - params.persona_gap_reduction * traits.strength)
     g += params.incongruity_gap * traits.incongruity
+    if value_id is not None:
+        g += params.value_gap_shift.get(value_id, 0.0)
     return min(max(g, 0.0), 1.0)
 
 
@@ -157,7 +163,7 @@ def value_distribution(params: SimulatorParams, levels, value_id: str) -> list[f
 def action_distribution(params: SimulatorParams, levels, value_id: str) -> list[float]:
     """P(chosen action) over the alignment labels, catalogue order (strongly aligning first)."""
     p = _sigmoid(endorsement(params, levels, value_id))
-    g = gap_probability(params, levels)
+    g = gap_probability(params, levels, value_id)
     return _sided(p * (1 - g) + (1 - p) * g, params.action_strength)
 
 
@@ -207,17 +213,15 @@ def expected_position_shares(params: SimulatorParams, levels, value_id: str, que
     return shares
 
 
-SCORES = (3, 2, 1, -1, -2, -3)
-
-
 def expected_gap(value_shares: Sequence[float], action_shares: Sequence[float]) -> tuple[float, float]:
-    """(alignment rate, alignment distance) for independent value and action answers.
-
-    Rate: P(sign v == sign a). Distance: E|v - a| / 6 on the +-3 scale without zero.
-    """
-    p_v = sum(value_shares[:3])
-    p_a = sum(action_shares[:3])
-    rate = p_v * p_a + (1 - p_v) * (1 - p_a)
-    distance = sum(pv * pa * abs(SCORES[i] - SCORES[j]) for i, pv in enumerate(value_shares)
-                   for j, pa in enumerate(action_shares)) / 6.0
-    return rate, distance
+    """(alignment rate, alignment distance) of independent value and action answers with these option
+    shares, on the metrics' own definitions (docs/metrics.md): P(same side), and E|v - a| / 5 on
+    points 1..6. This is what the default ``pairs`` estimand measures for such a cell."""
+    total_v, total_a = sum(value_shares) or 1.0, sum(action_shares) or 1.0
+    rate = distance = 0.0
+    for i, pv in enumerate(value_shares):
+        for j, pa in enumerate(action_shares):
+            joint = pv * pa / (total_v * total_a)
+            rate += joint * SAME_SIDE[i, j]
+            distance += joint * DISTANCE[i, j]
+    return float(rate), float(distance)

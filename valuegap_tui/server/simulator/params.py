@@ -28,6 +28,15 @@ DEFAULT_TYPE_LOADINGS: dict[str, tuple[float, float]] = {
 }
 
 
+#: Per-value shift of the gap probability, planted after the poster's finding: the values with the
+#: best alignment (social justice, protecting the environment, equality, wealth) and the hardest
+#: (wisdom, honest, responsible, politeness). A correct value ranking finds these at its ends.
+DEFAULT_VALUE_GAP_SHIFT: dict[str, float] = {
+    "social_justice": -0.15, "protecting_the_environment": -0.15, "equality": -0.15, "wealth": -0.15,
+    "wisdom": 0.2, "honest": 0.2, "responsible": 0.2, "politeness": 0.2,
+}
+
+
 class SimulatorParams(BaseModel):
     """Planted behaviour and serving parameters of the simulated respondent."""
 
@@ -51,6 +60,8 @@ class SimulatorParams(BaseModel):
     action_strength: tuple[float, float, float] = (0.15, 0.4, 0.45)
     #: probability that the action's side is flipped relative to the latent stance (the planted gap)
     gap_probability: float = 0.25
+    #: added to the gap probability for these value ids (then clipped to 0..1)
+    value_gap_shift: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_VALUE_GAP_SHIFT))
     #: how much a persona's strength (mean |level offset|, 0..1) lowers the gap (fraction of it)
     persona_gap_reduction: float = 0.3
     #: extra gap probability at full incongruity (opposite poles within a dimension)

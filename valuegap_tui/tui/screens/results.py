@@ -19,8 +19,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.metrics.items import AGGREGATES
-from valuegap_tui.metrics.summary import DEFAULT_AGGREGATE, Results, compute_results
+from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
+from valuegap_tui.metrics.summary import Results, compute_results
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars
 from valuegap_tui.tui.widgets.heatmap import Heatmap
