@@ -112,6 +112,21 @@ def test_two_stage_means_by_hand():
     assert two_stage_means(values, Fixed(samples=1)) == pytest.approx([0.25])
 
 
+def test_conditions_carry_test_retest_beside_ar_and_ad():
+    # baseline d1: value repeats points 6, 6, 1 -> of the 6 ordered pairs, 2 are (6, 6) and 4 are (6, 1):
+    # retest AR 2/6, retest AD 4/6 (|6 - 1| / 5 = 1 on four pairs). Action repeats 6, 6, 6: retest AR 1, AD 0.
+    rows = [row for r, v in enumerate((0, 0, 5)) for row in
+            (pair("d1", v, 0, repeat=r))]
+    # persona p on an unpaired dilemma: its retest must not count (the baseline never answered d9)
+    rows += [row for r, v in enumerate((0, 5)) for row in pair("d9", v, 0, repeat=r, persona="p", kind="max")]
+    rows += [row for r in range(2) for row in pair("d1", 0, 0, repeat=r, persona="p", kind="max")]
+    table = by_condition(compute_results(AnswerFrame.from_rows(rows), bootstrap=False).conditions)
+    base, persona = table[("m", "baseline")], table[("m", "p")]
+    assert base["value_retest_ar"] == pytest.approx(2 / 6) and base["value_retest_ad"] == pytest.approx(4 / 6)
+    assert base["action_retest_ar"] == 1.0 and base["action_retest_ad"] == 0.0
+    assert persona["value_retest_ar"] == 1.0 and persona["value_retest_ad"] == 0.0
+
+
 # ---- finding 3: nothing pools models ---------------------------------------------------------------
 
 def _two_models():

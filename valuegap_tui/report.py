@@ -132,8 +132,9 @@ def _comparison_markdown(rows: list[dict], kinds: bool) -> list[str]:
     """The conditions table (condition, its kind) or the persona-kinds table (kind, its personas)."""
     first = "| kind | personas |" if kinds else "| condition | kind |"
     lines = [first + " dilemmas | AR [95% CI] | baseline AR | ΔAR [CI] | p / Holm / BH | d_z "
-             "| AD [95% CI] | baseline AD | ΔAD [CI] | p / Holm / BH | d_z | F1 oppose | F1 align |",
-             "|---|---|---:|---|---:|---|---|---:|---|---:|---|---|---:|---:|---:|"]
+             "| AD [95% CI] | baseline AD | ΔAD [CI] | p / Holm / BH | d_z | retest AR (value / action) "
+             "| retest AD (value / action) | F1 oppose | F1 align |",
+             "|---|---|---:|---|---:|---|---|---:|---|---:|---|---|---:|---|---|---:|---:|"]
     for row in rows:
         second = row["personas"] if kinds else _cell(row["kind"])
         lines.append(f"| {_cell(row['condition'])} | {second} | {row['dilemmas']} | "
@@ -141,6 +142,8 @@ def _comparison_markdown(rows: list[dict], kinds: bool) -> list[str]:
                      f"{_change(row, 'ar')} | {_tests(row, 'ar')} | "
                      f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | {_fmt(row['baseline_ad'])} | "
                      f"{_change(row, 'ad')} | {_tests(row, 'ad')} | "
+                     f"{_fmt(row['value_retest_ar'])} / {_fmt(row['action_retest_ar'])} | "
+                     f"{_fmt(row['value_retest_ad'])} / {_fmt(row['action_retest_ad'])} | "
                      f"{_fmt(row['f1_oppose'])} | {_fmt(row['f1_align'])} |")
     return lines
 
@@ -204,7 +207,8 @@ def summary_markdown(results: Results, title: str, report: Report | None = None)
              "weighted equally; 'baseline AR/AD' is the baseline on those same dilemmas, so Δ = level - baseline. "
              "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: over "
              "personas and dilemmas). p: sign-flip test (kinds: bootstrap); Holm and BH: adjusted across the "
-             "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences.", ""]
+             "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences. "
+             "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
     figures = {} if report is None else report.figures_by_model
     for model in results.reported_models:
         lines += _model_section(results, model, figures.get(model, []))

@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from valuegap_tui.metrics.alignment import alignment
+from valuegap_tui.metrics.frame import select
 from valuegap_tui.metrics.grid import BASELINE, KIND_ORDER, DilemmaGrid, paired_item_mask
 from valuegap_tui.metrics.items import Items
 from valuegap_tui.metrics.multiplicity import benjamini_hochberg, holm
 from valuegap_tui.metrics.paired import (Resampler, bootstrap_mean_interval, bootstrap_p_values, dz,
                                          paired_difference, percentile_interval, two_stage_means)
+from valuegap_tui.metrics.retest import retest
 from valuegap_tui.metrics.table import Table
 
 NAN = float("nan")
@@ -37,8 +39,11 @@ def level_and_change_columns() -> tuple[str, ...]:
     return columns
 
 
+#: test-retest consistency of each question (metrics.retest) over the same paired dilemmas: the noise floor
+RETEST_COLUMNS = ("value_retest_ar", "action_retest_ar", "value_retest_ad", "action_retest_ad")
 COMPARISON_COLUMNS = (("model", "condition", "kind", "personas", "items", "dilemmas") + level_and_change_columns()
-                      + ("f1_oppose", "f1_align"))
+                      + RETEST_COLUMNS + ("f1_oppose", "f1_align"))
+NO_RETEST = (float("nan"),) * len(RETEST_COLUMNS)
 
 
 def _empty_metric() -> dict[str, float]:
@@ -84,7 +89,7 @@ def conditions_table(grid: DilemmaGrid, items: Items, resampler: Resampler | Non
                   "with baseline, and the change against baseline", COMPARISON_COLUMNS)
     if len(items) == 0:
         return table
-    f1 = _paired_f1(grid, items)
+    f1, retests = _paired_f1(grid, items), _paired_retest(grid, items)
     paired = grid.paired()
     for m, conditions in grid.present():
         rows = []
@@ -104,7 +109,8 @@ def conditions_table(grid: DilemmaGrid, items: Items, resampler: Resampler | Non
             label = row["condition"]
             oppose, align = f1.get((grid.models[m], label), (NAN, NAN))
             table.rows.append((grid.models[m], label, grid.kind_of.get(label, ""), 1, row["items"], row["dilemmas"],
-                               *_metric_cells(row["ar"]), *_metric_cells(row["ad"]), oppose, align))
+                               *_metric_cells(row["ar"]), *_metric_cells(row["ad"]),
+                               *retests.get((grid.models[m], label), NO_RETEST), oppose, align))
     return table
 
 
@@ -117,12 +123,26 @@ def _paired_f1(grid: DilemmaGrid, items: Items) -> dict[tuple[str, str], tuple[f
     return grid.cache["f1"]
 
 
+def _paired_retest(grid: DilemmaGrid, items: Items) -> dict[tuple[str, str], tuple[float, ...]]:
+    """Each (model, condition)'s test-retest consistency over the cells of its paired dilemmas, in the
+    order of RETEST_COLUMNS (computed once per grid)."""
+    if "retest" not in grid.cache:
+        frame = items.frame
+        paired = grid.paired()
+        rows = paired[frame.model.codes, frame.persona.codes, frame.dilemma.codes] if len(frame) else np.zeros(0, bool)
+        result = retest(frame if rows.all() else select(frame, rows), ("model", "persona"), grid.expected)
+        columns = [result.same_side["value"], result.same_side["action"], result.distance["value"],
+                   result.distance["action"]]
+        grid.cache["retest"] = {key: tuple(float(c[i]) for c in columns) for i, key in enumerate(result.groups.keys)}
+    return grid.cache["retest"]
+
+
 def kinds_table(grid: DilemmaGrid, items: Items, resampler: Resampler | None) -> Table:
     table = Table("persona_kinds", "Persona kinds: the mean over a kind's personas of their AR and AD (each over "
                   "its dilemmas paired with baseline), and the change against baseline", COMPARISON_COLUMNS)
     if len(items) == 0:
         return table
-    f1 = _paired_f1(grid, items)
+    f1, retests = _paired_f1(grid, items), _paired_retest(grid, items)
     paired = grid.paired()
     for m, conditions in grid.present():
         kinds: dict[str, list[int]] = {}
@@ -140,11 +160,14 @@ def kinds_table(grid: DilemmaGrid, items: Items, resampler: Resampler | None) ->
                 row[prefix] = _kind_metric(values[members], base, use, resampler)
             f1s = [f1.get((grid.models[m], grid.conditions[c]), (NAN, NAN)) for c in members]
             row["f1"] = tuple(_nanmean([f[i] for f in f1s]) for i in (0, 1))
+            members_retest = [retests.get((grid.models[m], grid.conditions[c]), NO_RETEST) for c in members]
+            row["retest"] = tuple(_nanmean([r[i] for r in members_retest]) for i in range(len(RETEST_COLUMNS)))
             rows.append(row)
         _adjust([r for r in rows if not r["baseline"]])
         for row in rows:
             table.rows.append((grid.models[m], row["condition"], row["condition"], row["personas"], row["items"],
-                               row["dilemmas"], *_metric_cells(row["ar"]), *_metric_cells(row["ad"]), *row["f1"]))
+                               row["dilemmas"], *_metric_cells(row["ar"]), *_metric_cells(row["ad"]), *row["retest"],
+                               *row["f1"]))
     return table
 
 

@@ -98,3 +98,18 @@ class AnswerFrame:
             distribution=distribution,
             refusal=column("refusal", bool, False),
         )
+
+
+def select(frame: AnswerFrame, mask: np.ndarray) -> AnswerFrame:
+    """The rows where ``mask`` holds; vocabularies are kept, so codes stay comparable with the full frame."""
+
+    def codes(column: Codes) -> Codes:
+        return Codes(column.codes[mask], column.labels)
+
+    return AnswerFrame(
+        model=codes(frame.model), persona=codes(frame.persona), persona_kind=codes(frame.persona_kind),
+        dilemma=codes(frame.dilemma), value=codes(frame.value), value_type=codes(frame.value_type),
+        topic=codes(frame.topic), question=frame.question[mask], repeat=frame.repeat[mask],
+        score=frame.score[mask], position=frame.position[mask], choice=frame.choice[mask],
+        distribution=frame.distribution[mask], refusal=frame.refusal[mask],
+    )

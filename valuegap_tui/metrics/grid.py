@@ -31,6 +31,7 @@ class DilemmaGrid:
     baseline: int | None  # condition code of the baseline, if the run has one
     kind_of: dict[str, str]  # persona id -> persona kind
     value_of_dilemma: np.ndarray  # value code of each dilemma code (-1: no item)
+    expected: bool = False  # logprob answers as distributions (retest uses the same answers as the items)
     cache: dict = field(default_factory=dict)  # numbers several tables share
 
     @property
@@ -78,7 +79,7 @@ def kind_of_personas(items: Items) -> dict[str, str]:
     return {personas[p]: kinds[k] for p, k in zip(*np.nonzero(seen))}
 
 
-def build_grid(items: Items) -> DilemmaGrid:
+def build_grid(items: Items, expected: bool = False) -> DilemmaGrid:
     models, conditions, dilemmas = (items.labels(a) for a in ("model", "persona", "dilemma"))
     shape = (max(len(models), 1), max(len(conditions), 1), max(len(dilemmas), 1))
     cell = ((items.codes["model"].astype(np.int64) * shape[1] + items.codes["persona"]) * shape[2]
@@ -92,7 +93,7 @@ def build_grid(items: Items) -> DilemmaGrid:
     value_of_dilemma[items.codes["dilemma"]] = items.codes["value"]
     baseline = conditions.index(BASELINE) if BASELINE in conditions else None
     return DilemmaGrid(models, conditions, ar.reshape(shape), ad.reshape(shape), count.reshape(shape),
-                       baseline, kind_of_personas(items), value_of_dilemma)
+                       baseline, kind_of_personas(items), value_of_dilemma, expected)
 
 
 def paired_item_mask(grid: DilemmaGrid, items: Items) -> np.ndarray:

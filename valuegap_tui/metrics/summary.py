@@ -16,7 +16,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.alignment import alignment
 from valuegap_tui.metrics.answers import choice_distribution, invalid_rates, position_bias
 from valuegap_tui.metrics.conditions import COMPARISON_COLUMNS, conditions_table, kinds_table
-from valuegap_tui.metrics.frame import AnswerFrame, Codes
+from valuegap_tui.metrics.frame import AnswerFrame, select
 from valuegap_tui.metrics.grid import BASELINE, KIND_ORDER, build_grid, condition_order, kind_of_personas
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, Aggregate, Items, build_items, repeat_agreement
 from valuegap_tui.metrics.paired import CONFIDENCE, Resampler
@@ -83,21 +83,6 @@ class Results:
         return table
 
 
-def select(frame: AnswerFrame, mask: np.ndarray) -> AnswerFrame:
-    """The rows where ``mask`` holds; vocabularies are kept, so codes stay comparable with the full frame."""
-
-    def codes(column: Codes) -> Codes:
-        return Codes(column.codes[mask], column.labels)
-
-    return AnswerFrame(
-        model=codes(frame.model), persona=codes(frame.persona), persona_kind=codes(frame.persona_kind),
-        dilemma=codes(frame.dilemma), value=codes(frame.value), value_type=codes(frame.value_type),
-        topic=codes(frame.topic), question=frame.question[mask], repeat=frame.repeat[mask],
-        score=frame.score[mask], position=frame.position[mask], choice=frame.choice[mask],
-        distribution=frame.distribution[mask], refusal=frame.refusal[mask],
-    )
-
-
 def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None = None) -> AnswerFrame:
     mask = np.ones(len(frame), dtype=bool)
     for column, wanted in ((frame.model, model), (frame.topic, topic)):
@@ -115,7 +100,7 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     frame = filter_frame(frame, model, topic)
     items = build_items(frame, aggregate, expected)
     resampler = Resampler(seed, confidence=confidence) if bootstrap else None
-    grid = build_grid(items)
+    grid = build_grid(items, expected)
     by_value, ranking, heatmaps = value_tables(grid, items, resampler)
     breakdowns = {"by_value": by_value,
                   **{name: metric_table(name, items, by, grid.kind_of) for name, by in BREAKDOWNS.items()}}

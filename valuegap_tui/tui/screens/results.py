@@ -28,7 +28,7 @@ from valuegap_tui.tui.widgets.heatmap import Heatmap
 ALL = "__all__"
 CONDITION_COLUMNS = ("Model", "Condition", "Kind", "Dilemmas", "AR [95% CI]", "Baseline AR", "ΔAR [CI]",
                      "p Holm / BH", "d_z", "AD [95% CI]", "Baseline AD", "ΔAD [CI]", "p Holm / BH", "d_z",
-                     "F1 oppose", "F1 align")
+                     "Retest AR v / a", "Retest AD v / a", "F1 oppose", "F1 align")
 VALUE_COLUMNS = ("Rank [95% CI]", "Value", "Type", "Dilemmas", "AD [95% CI]", "AR [95% CI]", "ΔAD [CI]",
                  "p Holm / BH", "d_z", "ΔAR [CI]", "p Holm / BH", "d_z")
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
@@ -297,5 +297,7 @@ class ResultsScreen(Screen):
                 Text(_with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
                 Text(_num(row["baseline_ad"])), _change(row, "ad", better_when_up=False), _adjusted(row, "ad"),
                 Text(_num(row["ad_change_dz"], 2)),
+                Text(f"{_num(row['value_retest_ar'], 2)} / {_num(row['action_retest_ar'], 2)}"),
+                Text(f"{_num(row['value_retest_ad'], 2)} / {_num(row['action_retest_ad'], 2)}"),
                 Text(_num(row["f1_oppose"])), Text(_num(row["f1_align"])),
             )
