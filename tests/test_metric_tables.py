@@ -120,7 +120,7 @@ def test_conditions_carry_test_retest_beside_ar_and_ad():
     # persona p on an unpaired dilemma: its retest must not count (the baseline never answered d9)
     rows += [row for r, v in enumerate((0, 5)) for row in pair("d9", v, 0, repeat=r, persona="p", kind="max")]
     rows += [row for r in range(2) for row in pair("d1", 0, 0, repeat=r, persona="p", kind="max")]
-    table = by_condition(compute_results(AnswerFrame.from_rows(rows), bootstrap=False).conditions)
+    table = by_condition(compute_results(AnswerFrame.from_rows(rows)).conditions)
     base, persona = table[("m", "baseline")], table[("m", "p")]
     assert base["value_retest_ar"] == pytest.approx(2 / 6) and base["value_retest_ad"] == pytest.approx(4 / 6)
     assert base["action_retest_ar"] == 1.0 and base["action_retest_ad"] == 0.0

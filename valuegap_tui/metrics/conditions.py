@@ -125,7 +125,10 @@ def _paired_f1(grid: DilemmaGrid, items: Items) -> dict[tuple[str, str], tuple[f
 
 def _paired_retest(grid: DilemmaGrid, items: Items) -> dict[tuple[str, str], tuple[float, ...]]:
     """Each (model, condition)'s test-retest consistency over the cells of its paired dilemmas, in the
-    order of RETEST_COLUMNS (computed once per grid)."""
+    order of RETEST_COLUMNS (computed once per grid). Left out of the quick tables (``grid.with_retest``
+    false): over 200,000 answers it costs about as much as all of them."""
+    if not grid.with_retest:
+        return {}
     if "retest" not in grid.cache:
         frame = items.frame
         paired = grid.paired()

@@ -32,6 +32,7 @@ class DilemmaGrid:
     kind_of: dict[str, str]  # persona id -> persona kind
     value_of_dilemma: np.ndarray  # value code of each dilemma code (-1: no item)
     expected: bool = False  # logprob answers as distributions (retest uses the same answers as the items)
+    with_retest: bool = True  # whether the tables compute test-retest consistency
     cache: dict = field(default_factory=dict)  # numbers several tables share
 
     @property

@@ -94,20 +94,23 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
 def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool = False,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
                     seed: int = 0, confidence: float = CONFIDENCE) -> Results:
-    """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals and
-    tests (NaN there) for a fast live refresh; ``confidence`` is the intervals' coverage."""
+    """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals,
+    tests, rank intervals and test-retest (NaN there) for a fast live refresh; ``confidence`` is the
+    intervals' coverage."""
     models, topics = tuple(sorted(set(frame.model.labels))), tuple(sorted(set(frame.topic.labels)))
     frame = filter_frame(frame, model, topic)
     items = build_items(frame, aggregate, expected)
     resampler = Resampler(seed, confidence=confidence) if bootstrap else None
     grid = build_grid(items, expected)
+    grid.with_retest = bootstrap  # the quick tables leave it for the full computation
     by_value, ranking, heatmaps = value_tables(grid, items, resampler)
     breakdowns = {"by_value": by_value,
                   **{name: metric_table(name, items, by, grid.kind_of) for name, by in BREAKDOWNS.items()}}
     answers = answers_per_model(frame, items)
+    rates = answers.rates if len(answers.table.rows) == 1 else invalid_rates(frame)
     return Results(
         aggregate=aggregate, expected=expected, answers=len(frame), items=len(items),
-        rates=invalid_rates(frame), per_model=answers.table, agreement=answers.agreement,
+        rates=rates, per_model=answers.table, agreement=answers.agreement,
         choices=answers.choices, positions=answers.positions,
         overall=metric_table("overall", items, ("model",)),
         conditions=conditions_table(grid, items, resampler),
@@ -155,6 +158,7 @@ class ModelAnswers:
     agreement: dict[str, dict[str, float]]
     choices: dict[str, dict[str, np.ndarray]]
     positions: dict[str, dict[str, np.ndarray]]
+    rates: dict[str, float] | None = None  # the last model's invalid and refusal rates
 
 
 def answers_per_model(frame: AnswerFrame, items: Items) -> ModelAnswers:
@@ -169,6 +173,7 @@ def answers_per_model(frame: AnswerFrame, items: Items) -> ModelAnswers:
         model = labels[code]
         own = frame if len(present) == 1 else select(frame, frame.model.codes == code)
         rates, agreement = invalid_rates(own), repeat_agreement(own)
+        out.rates = rates
         out.agreement[model], out.choices[model], out.positions[model] = agreement, choice_distribution(own), position_bias(own)
         table.rows.append((model, len(own), int(item_counts[code]), rates["invalid"], rates["invalid_value"],
                            rates["invalid_action"], rates["refusal"], rates["refusal_value"], rates["refusal_action"],

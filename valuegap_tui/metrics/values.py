@@ -227,8 +227,9 @@ def value_tables(grid: DilemmaGrid, items: Items, resampler: Resampler | None) -
 def _adjust_across_values(stats: ValueStats) -> None:
     for prefix, _name in METRICS:
         p = stats.p[prefix]
-        stats.p_holm[prefix] = np.apply_along_axis(holm, 2, p) if p.size else p.copy()
-        stats.p_bh[prefix] = np.apply_along_axis(benjamini_hochberg, 2, p) if p.size else p.copy()
+        tested = p.size and not np.isnan(p).all()  # the quick tables test nothing
+        stats.p_holm[prefix] = np.apply_along_axis(holm, 2, p) if tested else p.copy()
+        stats.p_bh[prefix] = np.apply_along_axis(benjamini_hochberg, 2, p) if tested else p.copy()
 
 
 def _heatmap(model: str, grid: DilemmaGrid, conditions: list[int], rates: np.ndarray,
