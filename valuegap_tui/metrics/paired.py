@@ -64,12 +64,14 @@ class Resampler:
         return self._unit_weights[n]
 
     def signs(self, n: int) -> np.ndarray:
-        """(flips x n) random signs. One matrix serves every n (its first n columns are n independent signs),
-        so comparisons with different numbers of non-zero differences do not each pay for new draws."""
+        """(flips x m) random signs with m >= n. One matrix serves every n: multiplied with n differences
+        padded by zeros, its extra columns add nothing, so comparisons with different numbers of non-zero
+        differences neither pay for new draws nor copy a slice."""
         if self._signs is None or self._signs.shape[1] < n:
-            bits = np.unpackbits(self.rng.integers(0, 256, size=(self.flips, (n + 7) // 8), dtype=np.uint8), axis=1)
-            self._signs = 1.0 - 2.0 * bits[:, :n]
-        return self._signs[:, :n]
+            width = -(-n // 256) * 256  # grow in steps, not once per n
+            bits = np.unpackbits(self.rng.integers(0, 256, size=(self.flips, width // 8), dtype=np.uint8), axis=1)
+            self._signs = 1.0 - 2.0 * bits
+        return self._signs
 
     def exact_signs(self, n: int) -> np.ndarray:
         """All 2^n sign patterns (n <= EXACT_LIMIT), built once per n."""
@@ -110,7 +112,10 @@ def sign_flip_p_values(differences: np.ndarray, resampler: Resampler) -> np.ndar
     observed = np.abs(d.sum(axis=0)) - 1e-9 * np.maximum(1.0, np.abs(d).sum(axis=0))
     if n <= EXACT_LIMIT:
         return np.mean(np.abs(resampler.exact_signs(n) @ d) >= observed, axis=0)
-    extreme = np.sum(np.abs(resampler.signs(n) @ d) >= observed, axis=0)
+    signs = resampler.signs(n)
+    padded = np.zeros((signs.shape[1], d.shape[1]))
+    padded[:n] = d
+    extreme = np.sum(np.abs(signs @ padded) >= observed, axis=0)
     return np.where(np.abs(d).sum(axis=0) > 0, (extreme + 1) / (resampler.flips + 1), 1.0)
 
 
