@@ -144,8 +144,11 @@ def test_invalid_personas_are_rejected(record, field):
 def test_kind_after_edit():
     levels = {v: 2 for v in VARIABLES}
     assert fits_kind("moderate", levels)
-    assert kind_after_edit("moderate", levels | {VARIABLES[0]: 1}) == "custom"
+    # moderate allows up to two extreme levels (the band a sample is drawn from); a third makes it custom
+    assert kind_after_edit("moderate", levels | {VARIABLES[0]: 1, VARIABLES[1]: 1}) == "moderate"
+    assert kind_after_edit("moderate", levels | {v: 1 for v in VARIABLES[:3]}) == "custom"
     assert kind_after_edit("max", {v: 1 for v in VARIABLES}) == "max"
+    assert kind_after_edit("max", {v: 1 for v in VARIABLES} | {v: 2 for v in VARIABLES[:3]}) == "custom"
     ts = variables_by_dimension()["traditional_secular"]
     assert kind_after_edit("incongruous", levels | {ts[0]: 4}) == "incongruous"
     assert kind_after_edit("incongruous", levels) == "custom"

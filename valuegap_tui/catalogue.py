@@ -6,6 +6,8 @@ catalogue learns at start-up exactly what is wrong.
 
 from __future__ import annotations
 
+import os
+
 import tomllib
 from collections import Counter
 from functools import lru_cache
@@ -158,6 +160,16 @@ def _entries(path: Path, raw: dict, key: str, model: type[BaseModel]) -> tuple:
     return tuple(parsed)
 
 
+#: a researcher's own persona variable set (same format as data/persona_variables.toml)
+PERSONA_VARIABLES_ENV = "VALUEGAP_PERSONA_VARIABLES"
+
+
+def persona_variables_path(data_dir: Path = DATA_DIR) -> Path:
+    """The persona variable file in use: $VALUEGAP_PERSONA_VARIABLES when set, else the shipped set."""
+    explicit = os.environ.get(PERSONA_VARIABLES_ENV)
+    return Path(explicit) if explicit else data_dir / "persona_variables.toml"
+
+
 def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
     """Read and cross-check every catalogue file in data_dir."""
     values_path = data_dir / "values.toml"
@@ -183,7 +195,7 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
         if sorted(scores, reverse=True) != [3, 2, 1, -1, -2, -3] or scores != sorted(scores, reverse=True):
             raise CatalogueError(f"{scales_path}: {key}: scores must be 3, 2, 1, -1, -2, -3 in that order, got {scores}")
 
-    variables_path = data_dir / "persona_variables.toml"
+    variables_path = persona_variables_path(data_dir)
     variables = _entries(variables_path, _read_toml(variables_path), "variables", PersonaVariable)
     for position, variable in enumerate(variables, start=1):
         negative, positive = DIMENSION_POLES[variable.dimension]

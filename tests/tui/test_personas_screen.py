@@ -37,15 +37,17 @@ async def test_keys_change_levels_and_are_stored(study):
         await settle(pilot)
         stored = persona_store.get(study, "moderate-secular-survival")
         assert stored.levels["religiosity"] == 4
-        assert stored.kind == "custom"  # a level 4 no longer fits a moderate persona
-        await pilot.press("down", "1")
+        assert stored.kind == "moderate"  # one extreme level still fits a moderate persona
+        await pilot.press("down", "1")  # child rearing to the traditional pole: no longer moderate
         await settle(pilot)
-        stored = persona_store.get(study, "moderate-secular-survival")
-        assert stored.levels["child_rearing"] == 1
-        # Steps stop at the ends of the scale.
-        await pilot.press("left", "left")
+        original = persona_store.get(study, "moderate-secular-survival")
+        assert original.kind == "moderate" and original.levels["child_rearing"] == 3  # untouched
+        copy = persona_store.get(study, "custom-secular-survival")
+        assert copy.kind == "custom" and copy.levels["child_rearing"] == 1 and copy.levels["religiosity"] == 4
+        assert copy.name.startswith("custom") and "saved as new custom persona" in str(
+            screen.query_one("#persona-status", Static).render())
         await settle(pilot)
-        assert persona_store.get(study, "moderate-secular-survival").levels["child_rearing"] == 1
+        assert screen.selected_id == "custom-secular-survival"
         preview = str(screen.query_one("#persona-preview-text", Static).render())
         assert "obedience and faith above all" in preview and "highly secular" in preview
 

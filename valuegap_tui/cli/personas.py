@@ -24,14 +24,25 @@ def register(commands) -> None:
     parser.set_defaults(handler=lambda args: _usage(parser))
     sub = parser.add_subparsers(dest="personas_command", metavar="ACTION")
 
-    gen = _sub(sub, "generate", cmd_generate, "store the default set: baseline, moderate and max per quadrant, incongruous")
-    gen.add_argument("--incongruous", type=int, default=4, metavar="N", help="how many incongruous personas (default 4)")
+    gen = _sub(sub, "generate", cmd_generate, "store the default set: baseline, moderate and max per quadrant, incongruous",
+               "Store a persona set. The default set: the baseline, one moderate and one max persona per quadrant\n"
+               "and 4 incongruous personas (one persona per kind and quadrant: nothing to resample within a kind).\n"
+               "--per-kind N draws a sample instead: N distinct moderate and max personas per quadrant and\n"
+               "N incongruous personas per split dimension and lean (4N), seeded. --match builds the incongruous\n"
+               "personas with the same level extremity as the moderate or max ones (docs/personas.md).")
+    gen.add_argument("--incongruous", type=int, default=4, metavar="N",
+                     help="how many incongruous personas in the default set (default 4)")
+    gen.add_argument("--per-kind", type=int, default=None, metavar="N",
+                     help="draw N personas per kind and quadrant (a sample of each kind)")
+    gen.add_argument("--match", choices=("moderate", "max"), default=None,
+                     help="incongruous personas matched in extremity to this kind (implies --per-kind 1 unless given)")
     gen.add_argument("--seed", type=int, default=0, metavar="S", help="seed deciding which incongruous combinations (default 0)")
     gen.add_argument("--replace", action="store_true",
                      help="overwrite generated personas with the same id and drop older generated ones not in the new set "
                           "(custom personas and personas a run uses are kept)")
 
-    _sub(sub, "list", cmd_list, "list personas with kind and map position")
+    _sub(sub, "list", cmd_list, "list personas with kind, map position and extremity")
+    _sub(sub, "variables", cmd_variables, "the persona variables in use, their dimensions and balance")
 
     show = _sub(sub, "show", cmd_show, "show a persona's levels, position and the text a model reads")
     show.add_argument("id")
@@ -65,12 +76,21 @@ def _position(persona: Persona) -> str:
 
 
 def cmd_generate(args) -> int:
+    from valuegap_tui.personas.sampling import sample_personas
+
     if args.incongruous < 0:
         raise CliError("--incongruous must be 0 or more", 2)
+    if args.per_kind is not None and args.per_kind < 1:
+        raise CliError("--per-kind must be 1 or more", 2)
     try:
-        personas = generate_personas(seed=args.seed, incongruous=args.incongruous)
+        if args.per_kind is None and args.match is None:
+            personas = generate_personas(seed=args.seed, incongruous=args.incongruous)
+        else:
+            personas = sample_personas(args.per_kind or 1, seed=args.seed, match=args.match)
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
+    counts = ", ".join(f"{sum(p.kind == k for p in personas)} {k}" for k in ("moderate", "max", "incongruous"))
+    print(f"persona set: {counts} (+ baseline)", file=sys.stderr)
     study = open_or_create(args.study)
     if args.replace:
         saved, kept = persona_store.replace_generated(study, personas)
@@ -92,9 +112,23 @@ def cmd_list(args) -> int:
         print("no personas yet (create them with: valuegap personas generate)", file=sys.stderr)
         return 0
     width = max(len(p.id) for p in personas)
-    print(f"{'id':<{width}}  {'kind':<11}  {'position (trad-sec, surv-self)':<30}  name")
+    print(f"{'id':<{width}}  {'kind':<11}  {'position (trad-sec, surv-self)':<30}  {'extremity':<9}  name")
     for persona in personas:
-        print(f"{persona.id:<{width}}  {persona.kind:<11}  {_position(persona):<30}  {persona.name}")
+        print(f"{persona.id:<{width}}  {persona.kind:<11}  {_position(persona):<30}  {persona.extremity:<9.2f}  {persona.name}")
+    return 0
+
+
+def cmd_variables(args) -> int:
+    from valuegap_tui.personas import dimension_balance
+
+    from valuegap_tui.catalogue import catalogue
+
+    for variable in catalogue().persona_variables:
+        print(f"{variable.id:<22} {variable.dimension:<26} {variable.measures}")
+    balance = dimension_balance()
+    print(balance.summary)
+    if balance.warning:
+        print(f"warning: {balance.warning}", file=sys.stderr)
     return 0
 
 
@@ -106,7 +140,8 @@ def cmd_show(args) -> int:
     if persona is None:
         raise CliError(f"no persona {args.id!r} (see: valuegap personas list)")
     print(f"{persona.name}  [{persona.id}, {persona.kind}]")
-    print(f"position: traditional->secular {persona.position[0]:+.2f}, survival->self-expression {persona.position[1]:+.2f}")
+    print(f"position: traditional->secular {persona.position[0]:+.2f}, survival->self-expression {persona.position[1]:+.2f}; "
+          f"extremity {persona.extremity:.2f}")
     if persona.notes:
         print(f"notes: {persona.notes}")
     if persona.levels:

@@ -11,7 +11,7 @@ from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
 
-BASELINE = run_store.PersonaSnapshot(BASELINE_ID, "Baseline (no persona)", "baseline", None)
+BASELINE = run_store.PersonaSnapshot(BASELINE_ID, "Baseline (no persona)", "baseline", None, {}, (0.0, 0.0), 0.0)
 
 
 class PlanError(ValueError):
@@ -39,7 +39,8 @@ def resolve_personas(study: Study, ids: list[str]) -> list[run_store.PersonaSnap
                 continue
             raise PlanError(f"unknown persona {persona_id!r} (see `valuegap persona list`)")
         kind = getattr(found.kind, "value", found.kind)
-        snapshots.append(run_store.PersonaSnapshot(found.id, found.name, str(kind), personas.render_persona_text(found)))
+        snapshots.append(run_store.PersonaSnapshot(found.id, found.name, str(kind), personas.render_persona_text(found),
+                                                   dict(found.levels), found.position, found.extremity))
     return snapshots
 
 

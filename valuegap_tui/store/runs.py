@@ -40,6 +40,10 @@ class PersonaSnapshot:
     name: str
     kind: str
     system_text: str | None
+    #: the persona's levels when the run was made (None for runs made before they were kept)
+    levels: dict[str, int] | None = None
+    position: tuple[float, float] | None = None
+    extremity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,10 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
         )
         run_id = cursor.lastrowid
         db.conn.executemany(
-            "INSERT INTO run_personas (run_id, persona_id, name, kind, system_text) VALUES (?, ?, ?, ?, ?)",
-            [(run_id, p.id, p.name, p.kind, p.system_text) for p in personas],
+            "INSERT INTO run_personas (run_id, persona_id, name, kind, system_text, levels_json, position_ts,"
+            " position_sse, extremity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, p.id, p.name, p.kind, p.system_text, None if p.levels is None else json.dumps(p.levels),
+              *(p.position or (None, None)), p.extremity) for p in personas],
         )
         db.conn.executemany(
             "INSERT INTO run_dilemmas (run_id, dilemma_id, value_id, topic_id, record_json) VALUES (?, ?, ?, ?, ?)",
@@ -144,8 +150,10 @@ def set_status(study: Study, run_id: int, status: str) -> None:
 
 def personas_of(study: Study, run_id: int) -> dict[str, PersonaSnapshot]:
     rows = study.db.execute(
-        "SELECT persona_id, name, kind, system_text FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])
-    return {r[0]: PersonaSnapshot(*r) for r in rows}
+        "SELECT persona_id, name, kind, system_text, levels_json, position_ts, position_sse, extremity"
+        " FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])
+    return {r[0]: PersonaSnapshot(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]),
+                                  None if r[5] is None else (r[5], r[6]), r[7]) for r in rows}
 
 
 def dilemmas_of(study: Study, run_id: int) -> dict[str, Dilemma]:

@@ -19,9 +19,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.personas import (
     Persona,
+    dimension_balance,
     duplicate_persona,
+    edit_levels,
     generate_personas,
-    kind_after_edit,
     level_sign,
     render_persona_text,
 )
@@ -95,6 +96,7 @@ class PersonasScreen(Screen):
         table.add_column("Kind", key="kind")
         table.add_column("Name", key="name", width=NAME_WIDTH)
         table.add_column("Position", key="position")
+        table.add_column("Extr", key="extremity")
         table.focus()
         self._set_status("")
         self.reload()
@@ -121,15 +123,19 @@ class PersonasScreen(Screen):
                 Text(SHORT_KINDS.get(persona.kind, persona.kind), style=KIND_STYLES.get(persona.kind, "")),
                 Text(persona.name),
                 Text(_position_text(persona)),
+                Text(f"{persona.extremity:.2f}"),
                 key=persona.id,
             )
         counts = {}
         for persona in personas:
             counts[persona.kind] = counts.get(persona.kind, 0) + 1
         summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
-        self.query_one("#persona-counts", Static).update(
-            f"{len(personas)} personas: {summary}" if personas else "No personas yet: press g to generate the default set"
-        )
+        balance = dimension_balance()
+        line = Text(f"{len(personas)} personas: {summary}" if personas else
+                    "No personas yet: press g to generate the default set")
+        line.append(f"   {balance.summary}" + (" (unbalanced)" if balance.warning else ""),
+                    style="yellow" if balance.warning else "dim")
+        self.query_one("#persona-counts", Static).update(line)
         ids = [p.id for p in personas]
         target = keep if keep in ids else (self.selected_id if self.selected_id in ids else (ids[0] if ids else None))
         if target is not None:
@@ -174,7 +180,8 @@ class PersonasScreen(Screen):
             return
         ts, sse = persona.position
         axes = "  (traditional→secular, survival→self-expression)" if room >= 55 else ""
-        summary.update(Text(f"{persona.name}\n{persona.kind}  {persona.id}\nposition {ts:+.2f}, {sse:+.2f}{axes}"))
+        summary.update(Text(f"{persona.name}\n{persona.kind}  {persona.id}\nposition {ts:+.2f}, {sse:+.2f}{axes}"
+                            f"\nextremity {persona.extremity:.2f} (0 centre, 0.33 one step off, 1 all extreme)"))
         for variable in catalogue().persona_variables:
             level = persona.levels.get(variable.id)
             if level is None:
@@ -240,18 +247,20 @@ class PersonasScreen(Screen):
         level = max(1, min(4, level))
         if persona.levels[variable_id] == level:
             return
-        new_levels = dict(persona.levels) | {variable_id: level}
-        kind = kind_after_edit(persona.kind, new_levels)
-        edited = Persona(id=persona.id, name=persona.name, kind=kind, levels=new_levels, seed=persona.seed, notes=persona.notes)
-        self.personas = [edited if p.id == persona.id else p for p in self.personas]
-        table = self.query_one("#persona-table", DataTable)
-        table.update_cell(persona.id, "kind", Text(SHORT_KINDS.get(kind, kind), style=KIND_STYLES.get(kind, "")))
-        table.update_cell(persona.id, "position", Text(_position_text(edited)))
-        self._show_detail()
+        edited = edit_levels(persona, dict(persona.levels) | {variable_id: level}, {p.id for p in self.personas})
         variable = catalogue().variable(variable_id)
         message = f"{variable.name} -> {level} ({variable.levels[level - 1].text})"
-        if kind != persona.kind:
-            message += f"; now custom: the levels no longer fit '{persona.kind}'"
+        if edited.id != persona.id:
+            # the levels no longer fit the persona's kind: the edit becomes a new custom persona
+            message += f"; no longer {persona.kind}: saved as new custom persona {edited.id!r}, {persona.id!r} unchanged"
+            self._set_status(message + "  (saving)")
+            self._duplicate(edited, message)
+            return
+        self.personas = [edited if p.id == persona.id else p for p in self.personas]
+        table = self.query_one("#persona-table", DataTable)
+        table.update_cell(persona.id, "position", Text(_position_text(edited)))
+        table.update_cell(persona.id, "extremity", Text(f"{edited.extremity:.2f}"))
+        self._show_detail()
         self._set_status(message + "  (saving)")
         seq = self._save_seq.get(persona.id, 0) + 1
         self._save_seq[persona.id] = seq
@@ -300,10 +309,14 @@ class PersonasScreen(Screen):
         self._duplicate(copy)
 
     @work(thread=True, group="duplicate", exit_on_error=False)
-    def _duplicate(self, copy: Persona) -> None:
-        with self._save_lock:
-            persona_store.save(self.app.study, copy)
-        self.app.call_from_thread(self._set_status, f"duplicated as {copy.id}")
+    def _duplicate(self, copy: Persona, message: str | None = None) -> None:
+        try:
+            with self._save_lock:
+                persona_store.save(self.app.study, copy)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the screen stays usable
+            self.app.call_from_thread(self._set_status, f"not saved: {exc}")
+            return
+        self.app.call_from_thread(self._set_status, f"{message}  (saved)" if message else f"duplicated as {copy.id}")
         self.app.call_from_thread(self.reload, copy.id)
 
     def action_delete(self) -> None:

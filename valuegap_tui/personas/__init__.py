@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from string import Template
 from typing import Literal
@@ -49,6 +50,19 @@ def level_offset(level: int) -> float:
 def level_sign(level: int) -> int:
     """-1 when the level points to the negative pole (1, 2), +1 for the positive pole (3, 4)."""
     return -1 if level <= 2 else 1
+
+
+#: a moderate persona has at most this many variables at an extreme level (1 or 4)
+MODERATE_MAX_EXTREME = 2
+#: a max persona has at most this many variables one step off the centre (2 or 3)
+MAX_MAX_MILD = 2
+
+
+def extremity(levels: dict[str, int]) -> float:
+    """Mean |level offset| over the variables, 0..1: 0 baseline, 1/3 all one step off, 1 all extreme."""
+    if not levels:
+        return 0.0
+    return round(sum(abs(level_offset(v)) for v in levels.values()) / len(levels), 6)
 
 
 class Persona(BaseModel):
@@ -112,6 +126,10 @@ class Persona(BaseModel):
         """(traditional_secular, survival_self_expression), each in [-1, 1]; (0, 0) for the baseline."""
         return persona_position(self.levels)
 
+    @property
+    def extremity(self) -> float:
+        return extremity(self.levels)
+
     def to_record(self) -> dict:
         return self.model_dump(mode="json")
 
@@ -135,6 +153,31 @@ def variables_by_dimension(cat: Catalogue | None = None) -> dict[str, list[str]]
     return {d: [v.id for v in cat.persona_variables if v.dimension == d] for d in DIMENSIONS}
 
 
+#: warn when one dimension has this many times as many variables as the other
+BALANCE_WARNING_RATIO = 1.5
+
+
+@dataclass(frozen=True)
+class DimensionBalance:
+    counts: dict[str, int]
+    summary: str
+    warning: str | None
+
+
+def dimension_balance(cat: Catalogue | None = None) -> DimensionBalance:
+    """How many variables load on each map dimension. A coordinate is the mean of its dimension's
+    variables, so a dimension with fewer variables moves further with each level changed."""
+    counts = {d: len(ids) for d, ids in variables_by_dimension(cat).items()}
+    poles = lambda d: " vs ".join(p.replace("_", "-") for p in DIMENSION_POLES[d])  # noqa: E731
+    summary = ", ".join(f"{n} on {poles(d)}" for d, n in counts.items())
+    low, high = min(counts.values()), max(counts.values())
+    warning = None
+    if low == 0 or high / low >= BALANCE_WARNING_RATIO:
+        warning = (f"the dimensions are unbalanced ({summary}): a position on the smaller one averages fewer "
+                   "statements, and each of its variables weighs more")
+    return DimensionBalance(counts, f"persona variables: {summary}", warning)
+
+
 def opposite_pole_pairs(levels: dict[str, int]) -> list[tuple[str, str]]:
     """Pairs of variables on the same dimension whose levels point to opposite poles."""
     pairs = []
@@ -155,15 +198,34 @@ def fits_kind(kind: str, levels: dict[str, int]) -> bool:
         return False
     if kind == "incongruous":
         return bool(opposite_pole_pairs(levels))
-    wanted = {1, 4} if kind == "max" else {2, 3}
-    if any(level not in wanted for level in levels.values()):
+    if opposite_pole_pairs(levels):
         return False
-    return not opposite_pole_pairs(levels)
+    extreme = sum(level in (1, 4) for level in levels.values())
+    if kind == "max":
+        return len(levels) - extreme <= MAX_MAX_MILD
+    return extreme <= MODERATE_MAX_EXTREME
 
 
 def kind_after_edit(kind: str, levels: dict[str, int]) -> str:
     """The kind an edited persona should have: its old kind while it still fits, else custom."""
     return kind if fits_kind(kind, levels) else "custom"
+
+
+def edit_levels(persona: "Persona", levels: dict[str, int], existing_ids: set[str]) -> "Persona":
+    """The persona after a level edit. While the levels still fit its kind, the same persona with new
+    levels. Once they do not, a *new* custom persona (fresh id, name saying where it came from) and the
+    original is left as it was: a persona's id and name never claim a kind it no longer is, and runs
+    that used the original keep pointing at what they asked."""
+    if fits_kind(persona.kind, levels):
+        return persona.model_copy(update={"levels": dict(levels)})
+    base = re.sub(r"^(moderate|max|incongruous)-", "", persona.id)
+    number, candidate = 1, f"custom-{base}"
+    while candidate in existing_ids:
+        number += 1
+        candidate = f"custom-{base}-{number}"
+    name = f"custom (from {persona.name})"[:120]
+    return Persona(id=candidate[:64], name=name, kind="custom", levels=dict(levels), seed=persona.seed,
+                   notes=f"edited from {persona.id}" + (f"; {persona.notes}" if persona.notes else ""))
 
 
 # --- text ------------------------------------------------------------------------------------------
