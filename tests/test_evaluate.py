@@ -252,3 +252,35 @@ def test_live_gap_in_sql_matches_frame(study):
     assert sql.pairs == frame.pairs == 6
     assert sql.alignment_rate == pytest.approx(frame.alignment_rate)
     assert sql.alignment_distance == pytest.approx(frame.alignment_distance)
+
+
+def test_live_gap_per_model_and_kind_matches_the_metrics_tables(study):
+    """Two models and personas of two kinds: the SQL table and the metrics' persona-kinds table agree on
+    every (model, kind) row, the change included (level minus the baseline on the same dilemmas)."""
+    from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
+    from valuegap_tui.personas import generate_personas
+    from valuegap_tui.store import personas as persona_store
+
+    personas = generate_personas()
+    persona_store.save_many(study, personas)
+    chosen = [p.id for p in personas if p.kind == "max"][:2] + [p.id for p in personas if p.kind == "moderate"][:1]
+    seed_study(study, 6)
+    models = [{"name": name, "endpoints": ["http://127.0.0.1:1"], "concurrency": 8} for name in ("m1", "m2")]
+    run_id = create_run(study, definition(models=models, personas=chosen, repeats=2))
+    clients = {"m1": PlantedClient([0.4, 0.2, 0.1, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.2, 0.2, 0.3], seed=2),
+               "m2": PlantedClient([0.1, 0.1, 0.1, 0.2, 0.2, 0.3], [0.1, 0.1, 0.1, 0.2, 0.2, 0.3], seed=3)}
+    asyncio.run(execute_run(study, run_id, clients))
+    sql = {(g.model, g.kind): g for g in live_gap_by_kind(study, run_id)}
+    frame = {(g.model, g.kind): g for g in gap_by_kind(run_store.load_answer_frame(study, run_id))}
+    assert set(sql) == set(frame) == {(m, k) for m in ("m1", "m2") for k in ("baseline", "moderate", "max")}
+    for key, g in sql.items():
+        other = frame[key]
+        assert (g.personas, g.pairs) == (other.personas, other.pairs), key
+        assert g.alignment_rate == pytest.approx(other.alignment_rate) and g.alignment_distance == pytest.approx(
+            other.alignment_distance), key
+        if key[1] == "baseline":
+            assert g.delta_rate is None and other.delta_rate is None
+        else:
+            assert g.delta_rate == pytest.approx(other.delta_rate) and g.delta_distance == pytest.approx(
+                other.delta_distance), key
+    assert sql[("m1", "max")].personas == 2
