@@ -277,3 +277,27 @@ def test_percentile_interval_matches_numpy_and_ignores_missing():
     samples[::2, 1] = np.nan
     low, _ = percentile_interval(samples, 0.9)
     assert low[1] == pytest.approx(np.nanquantile(samples[:, 1], 0.05))
+
+
+def test_kind_rows_recover_the_simulators_planted_kind_changes():
+    """Full size (616 dilemmas x 13 personas, 1 repeat): each kind's two-stage interval for the change
+    against baseline covers the planted change (the mean over the kind's personas of the planted per-cell
+    differences). Six intervals, so each at 1 - 0.05/6."""
+    from valuegap_tui.personas import generate_personas
+    from valuegap_tui.server.simulator import SimulatorParams
+    from valuegap_tui.server.simulator.sample import SampledPersona, catalogue_dilemmas, planted_cells, sample_frame
+
+    personas = [SampledPersona(p.id, p.kind, p.levels) for p in generate_personas(seed=0)]
+    dilemmas = catalogue_dilemmas()
+    params = SimulatorParams(seed=3)
+    frame = sample_frame(params, personas, dilemmas, repeats=1, seed=5)
+    planted_ar, planted_ad = planted_cells(params, personas, dilemmas, repeats=1, seed=5)
+    kinds = {r["condition"]: r for r in compute_results(frame, confidence=1 - 0.05 / 6).kinds.records()}
+    for kind in ("moderate", "max", "incongruous"):
+        rows = [i for i, p in enumerate(personas) if p.kind == kind]
+        for prefix, planted in (("ar", planted_ar), ("ad", planted_ad)):
+            change = float((planted[rows] - planted[0]).mean())
+            row = kinds[kind]
+            assert row[f"{prefix}_change_low"] <= change <= row[f"{prefix}_change_high"], (kind, prefix, change, row)
+            assert row[f"{prefix}_change"] == pytest.approx(
+                row["alignment_rate" if prefix == "ar" else "alignment_distance"] - row[f"baseline_{prefix}"])
