@@ -6,7 +6,8 @@ import pytest
 
 from valuegap_tui.cli import main
 from valuegap_tui.config import save_section
-from valuegap_tui.server.profiles import ProfileError, get_profile, load_profiles, normalise_base_url, redact_url
+from valuegap_tui.server.profiles import ProfileError, get_profile, load_profiles, normalise_base_url
+from valuegap_tui.server.urls import strip_credentials
 
 SECRET = "sk-profile-secret-42"
 
@@ -69,7 +70,7 @@ def test_profiles_from_a_file_and_errors(tmp_path, monkeypatch):
 
 def test_urls():
     assert normalise_base_url("http://h:8000/") == "http://h:8000/v1"
-    assert redact_url("http://user:pw@h:8000/v1") == "http://h:8000/v1"
+    assert strip_credentials("http://user:pw@h:8000/v1") == "http://h:8000/v1"
 
 
 def test_server_list_masks_keys(tmp_path, monkeypatch, capsys):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-import tomllib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from valuegap_tui.config import ConfigError, read_toml
 from valuegap_tui.paths import DATA_DIR
 
 Dimension = Literal["traditional_secular", "survival_self_expression"]
@@ -133,11 +133,11 @@ class Catalogue(BaseModel):
 
 def _read_toml(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return read_toml(path)
     except FileNotFoundError:
         raise CatalogueError(f"{path}: catalogue file is missing") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{path}: not valid TOML: {exc}") from None
+    except ConfigError as exc:
+        raise CatalogueError(str(exc)) from None
 
 
 def _entries(path: Path, raw: dict, key: str, model: type[BaseModel]) -> tuple:

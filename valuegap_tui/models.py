@@ -125,7 +125,7 @@ class Dilemma(BaseModel):
     id: str = ""
     value: str
     topic: str
-    variant: int = Field(default=1, ge=1)
+    variant: int = Field(default=1, ge=1, le=1_000_000)  # bounded: stored as an SQLite integer
     scenario: NonBlank
     options: list[ActionOption]
     status: DilemmaStatus = DilemmaStatus.DRAFT

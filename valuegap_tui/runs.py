@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from valuegap_tui.config import ConfigError, parse_toml, read_toml
 from valuegap_tui.models import format_validation_error
+from valuegap_tui.server.profiles import normalise_base_url
 from valuegap_tui.server.types import AnswerMode
+from valuegap_tui.server.urls import strip_credentials
 
 BASELINE_ID = "baseline"
 
@@ -26,13 +28,22 @@ class RunDefinitionError(ValueError):
     """A run definition file is missing, not TOML, or not a valid definition."""
 
 
+def _endpoint_url(url: str) -> str:
+    # checked when read, so a bad URL is refused before a run is stored; credentials never reach
+    # the stored definition (see server.urls)
+    return normalise_base_url(strip_credentials(url))
+
+
+EndpointUrl = Annotated[str, AfterValidator(_endpoint_url)]
+
+
 class ModelSpec(BaseModel):
     """One model to evaluate: its served name and where to reach it (endpoints or a server profile)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
-    endpoints: list[str] = Field(default_factory=list)
+    endpoints: list[EndpointUrl] = Field(default_factory=list)
     profile: str | None = None
     #: requests in flight per endpoint
     concurrency: int = Field(default=64, ge=1, le=4096)
@@ -110,9 +121,9 @@ class RunDefinition(BaseModel):
     @classmethod
     def from_toml_text(cls, text: str, source: str = "run definition") -> "RunDefinition":
         try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RunDefinitionError(f"{source}: not valid TOML: {exc}") from None
+            raw = parse_toml(text, source)
+        except ConfigError as exc:
+            raise RunDefinitionError(str(exc)) from None
         return cls.from_dict(raw, source)
 
     @classmethod
@@ -126,10 +137,12 @@ class RunDefinition(BaseModel):
     def load(cls, path: Path | str) -> "RunDefinition":
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RunDefinitionError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        return cls.from_toml_text(text, str(path))
+            raw = read_toml(path)
+        except FileNotFoundError:
+            raise RunDefinitionError(f"{path}: no such file") from None
+        except ConfigError as exc:
+            raise RunDefinitionError(str(exc)) from None
+        return cls.from_dict(raw, str(path))
 
     def to_toml(self) -> str:
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))

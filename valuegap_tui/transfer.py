@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterable
 from pathlib import Path
-
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -27,10 +27,16 @@ CSV_COLUMNS = (
 )
 
 
+#: longest reason shown: a validation message may quote a whole (hostile) cell
+MAX_REASON = 400
+
+
 class ImportFailure(ValueError):
     """A file could not be imported; nothing was written."""
 
     def __init__(self, path: Path | str, line: int | None, field: str | None, reason: str):
+        if len(reason) > MAX_REASON:
+            reason = reason[:MAX_REASON] + f"... ({len(reason):,} characters)"
         self.path, self.line, self.field, self.reason = str(path), line, field, reason
         where = f"{self.path}" + (f", line {line}" if line is not None else "") + (f", field {field}" if field else "")
         super().__init__(f"{where}: {reason}")
@@ -82,6 +88,38 @@ def write_dilemmas(dilemmas: Iterable[Dilemma], path: Path | str, fmt: str) -> i
 
 
 # --- import ----------------------------------------------------------------------------------------
+def parse_json(text: str) -> Any:
+    """``json.loads`` whose every failure is a ValueError with a reason fit to show.
+
+    Besides syntax errors, the decoder raises RecursionError on deep nesting and a bare ValueError on
+    a number longer than Python's integer-string limit; both come from broken or hostile files.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to be a record (arrays or objects inside each other)") from None
+    except ValueError:
+        raise ValueError(f"a number with more than {sys.get_int_max_str_digits():,} digits") from None
+
+
+def read_text_file(path: Path, what: str = "file") -> str:
+    """A UTF-8 text file (a byte-order mark is dropped), or ImportFailure saying why it cannot be read."""
+    try:
+        # newline="" keeps "\r\n" inside quoted CSV cells as written
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ImportFailure(path, None, None, "file not found") from None
+    except IsADirectoryError:
+        raise ImportFailure(path, None, None, f"is a folder, not a {what}") from None
+    except UnicodeDecodeError as exc:
+        raise ImportFailure(path, None, None, f"not UTF-8 text (byte {exc.start}): is this the right {what}?") from None
+    except OSError as exc:
+        raise ImportFailure(path, None, None, f"cannot read: {exc.strerror or exc}") from None
+
+
 def _validate(record: dict, path, line: int, model: type[BaseModel] = Dilemma):
     try:
         return model.model_validate(record)
@@ -99,9 +137,9 @@ def parse_jsonl_lines(text: str, path: Path | str, model: type[ModelT]) -> list[
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ImportFailure(path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+            record = parse_json(line)
+        except ValueError as exc:
+            raise ImportFailure(path, line_no, None, str(exc)) from None
         if not isinstance(record, dict):
             raise ImportFailure(path, line_no, None, "expected a JSON object per line")
         parsed.append((line_no, _validate(record, path, line_no, model)))
@@ -113,8 +151,34 @@ def parse_jsonl(text: str, path: Path | str = "<input>") -> list[Dilemma]:
 
 
 def parse_csv(text: str, path: Path | str = "<input>") -> list[Dilemma]:
+    return [dilemma for _line, dilemma in parse_csv_lines(text, path)]
+
+
+def _csv_rows(reader: csv.DictReader, path) -> Iterable[tuple[int, dict]]:
+    """Each row with the line it starts on; a CSV the reader rejects names that line."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                reason = (f"a cell longer than {csv.field_size_limit():,} characters, most often a quote (\") "
+                          "opened on this row and never closed: close it, or import long texts as JSONL")
+            else:
+                reason = f"not valid CSV ({exc})"
+            raise ImportFailure(path, start, None, reason) from None
+        yield start, row
+
+
+def parse_csv_lines(text: str, path: Path | str = "<input>") -> list[tuple[int, Dilemma]]:
+    """Each CSV row validated as a dilemma, with the line it starts on; the first problem raises."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ImportFailure(path, 1, "header", f"not valid CSV ({exc})") from None
     required = [c for c in CSV_COLUMNS if c not in {"id", "variant", "status", "notes", "flags", "provenance"}]
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
@@ -127,8 +191,7 @@ def parse_csv(text: str, path: Path | str = "<input>") -> list[Dilemma]:
         )
         raise ImportFailure(path, 1, "header", f"wrong CSV header: {detail}")
     dilemmas = []
-    for row in reader:
-        line_no = reader.line_num  # the line where this row ends (rows may span lines)
+    for line_no, row in _csv_rows(reader, path):
         if None in row:
             raise ImportFailure(path, line_no, None, "more cells than header columns")
         record: dict = {k: row[k] for k in ("value", "topic", "scenario") if k in row}
@@ -144,10 +207,10 @@ def parse_csv(text: str, path: Path | str = "<input>") -> list[Dilemma]:
         for key in ("flags", "provenance"):
             if row.get(key):
                 try:
-                    record[key] = json.loads(row[key])
-                except json.JSONDecodeError as exc:
-                    raise ImportFailure(path, line_no, key, f"not valid JSON ({exc.msg})") from None
-        dilemmas.append(_validate(record, path, line_no))
+                    record[key] = parse_json(row[key])
+                except ValueError as exc:
+                    raise ImportFailure(path, line_no, key, str(exc)) from None
+        dilemmas.append((line_no, _validate(record, path, line_no)))
     return dilemmas
 
 
@@ -155,24 +218,18 @@ def read_dilemmas(path: Path | str, fmt: str | None = None) -> list[Dilemma]:
     """Parse and validate a whole file; raises ImportFailure naming line and field."""
     path = Path(path)
     fmt = detect_format(path, fmt)
-    try:
-        # newline="" keeps "\r\n" inside quoted CSV cells as written
-        with open(path, encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise ImportFailure(path, None, None, "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise ImportFailure(path, None, None, f"not UTF-8 text ({exc.reason})") from None
+    text = read_text_file(path, "JSONL or CSV file")
     if not text.strip():
         raise ImportFailure(path, None, None, "the file is empty: nothing to import")
-    dilemmas = parse_jsonl(text, path) if fmt == "jsonl" else parse_csv(text, path)
-    if not dilemmas:
+    numbered = parse_jsonl_lines(text, path, Dilemma) if fmt == "jsonl" else parse_csv_lines(text, path)
+    if not numbered:
         raise ImportFailure(path, None, None, "no dilemmas in the file")
-    seen: dict[str, int] = {}
-    for position, dilemma in enumerate(dilemmas, start=1):
-        if dilemma.id in seen:
+    first_line: dict[str, int] = {}
+    for line_no, dilemma in numbered:
+        if dilemma.id in first_line:
             raise ImportFailure(
-                path, None, "id", f"dilemma {dilemma.id} appears twice (records {seen[dilemma.id]} and {position})"
+                path, line_no, "id",
+                f"dilemma {dilemma.id} appears twice (lines {first_line[dilemma.id]} and {line_no}): keep one",
             )
-        seen[dilemma.id] = position
-    return dilemmas
+        first_line[dilemma.id] = line_no
+    return [dilemma for _line, dilemma in numbered]

@@ -11,6 +11,7 @@ import pkgutil
 import sys
 
 from valuegap_tui import __version__
+from valuegap_tui.catalogue import CatalogueError
 from valuegap_tui.cli._common import CliError
 
 
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"valuegap: {exc}", file=sys.stderr)
         return exc.exit_code
+    except CatalogueError as exc:  # e.g. a broken $VALUEGAP_PERSONA_VARIABLES file
+        print(f"valuegap: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("valuegap: interrupted", file=sys.stderr)
         return 130

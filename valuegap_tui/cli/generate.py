@@ -62,6 +62,8 @@ def _client(args):
 def cmd_generate(args) -> int:
     if args.max_attempts < 1 or args.concurrency < 1:
         raise CliError("--max-attempts and --concurrency must be at least 1", 2)
+    # a wrong server is named before anything is planned (sessions open on first use: nothing to close)
+    client = None if args.dry_run else _client(args)
     study = open_or_create(args.study)
     try:
         if args.regenerate:
@@ -72,9 +74,8 @@ def cmd_generate(args) -> int:
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
     print(f"{len(jobs)} dilemma(s) to generate", file=sys.stderr)
-    if args.dry_run or not jobs:
+    if client is None or not jobs:
         return 0
-    client = _client(args)
     # A regenerated dilemma must differ: a fresh seed keeps seeded servers from repeating the old reply.
     settings = gen.Settings(max_attempts=args.max_attempts, concurrency=args.concurrency,
                             seed=random.randrange(2**31) if args.regenerate else None)

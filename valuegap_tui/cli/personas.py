@@ -10,7 +10,7 @@ from pathlib import Path
 from valuegap_tui.cli._common import STUDY_HELP, CliError, add_command, open_existing, open_or_create
 from valuegap_tui.personas import Persona, generate_personas, render_persona_text
 from valuegap_tui.store import personas as persona_store
-from valuegap_tui.transfer import ImportFailure, parse_jsonl_lines
+from valuegap_tui.transfer import ImportFailure, parse_jsonl_lines, read_text_file
 
 ORDER = 40
 
@@ -163,7 +163,10 @@ def cmd_export(args) -> int:
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
         print(f"wrote {len(personas)} personas to {args.output}", file=sys.stderr)
     return 0
 
@@ -171,12 +174,7 @@ def cmd_export(args) -> int:
 def read_personas(path: Path | str) -> list[Persona]:
     """Parse and validate a whole JSONL file; raises ImportFailure naming line and field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportFailure(path, None, None, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFailure(path, None, None, f"cannot read: {exc}") from None
+    text = read_text_file(path, "JSONL file of personas")
     personas: list[Persona] = []
     seen: dict[str, int] = {}
     for line_no, persona in parse_jsonl_lines(text, path, Persona):

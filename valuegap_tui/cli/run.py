@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
 from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
-from valuegap_tui.evaluate.setup import PlanError, create_run
+from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
+from valuegap_tui.server.urls import basic_auth_for
 from valuegap_tui.store import runs as run_store
 
 ORDER = 50
@@ -43,10 +45,16 @@ def _subcommand(sub, name, handler, help):
     return add_command(sub, name, handler, help, nested=True)
 
 
-def _existing_run(study, run_id: int):
+def _existing_run(study, run_id: int, *, servers: bool = False):
+    """The stored run; with ``servers``, also check its server profiles can still be found."""
     run = run_store.get_run(study, run_id)
     if run is None:
         raise CliError(f"no run {run_id} in {study.path} (see `valuegap run list`)")
+    if servers:
+        try:
+            check_servers(run.definition)
+        except PlanError as exc:
+            raise CliError(f"run {run_id}: {exc}", exit_code=2) from None
     return run
 
 
@@ -72,9 +80,12 @@ def cmd_start(args) -> int:
     try:
         run_id = create_run(study, definition)
     except PlanError as exc:
-        raise CliError(str(exc), exit_code=2) from None
+        raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
     progress = run_store.progress(study, run_id)
     print(f"planned run {run_id} ({definition.config_hash()}): {progress.total} items", flush=True)
+    if any(basic_auth_for(url) for spec in definition.models for url in spec.endpoints):
+        print("note: the user:password in the endpoint URLs is used by this command only and was not stored; "
+              "to resume the run later, give it in a server profile (docs/servers.md)", file=sys.stderr)
     if args.plan_only:
         return 0
     return _execute(study, run_id, args.plain)
@@ -82,7 +93,7 @@ def cmd_start(args) -> int:
 
 def cmd_resume(args) -> int:
     study = open_existing(args.study)
-    _existing_run(study, args.run_id)
+    _existing_run(study, args.run_id, servers=True)
     return _execute(study, args.run_id, args.plain)
 
 
@@ -112,7 +123,7 @@ def cmd_status(args) -> int:
 
 def cmd_export_batch(args) -> int:
     study = open_existing(args.study)
-    _existing_run(study, args.run_id)
+    _existing_run(study, args.run_id, servers=True)
     try:
         n = export_batch(study, args.run_id, args.output)
     except (BatchError, OSError) as exc:

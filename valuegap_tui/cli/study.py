@@ -71,7 +71,10 @@ def cmd_export(args) -> int:
     study = open_existing(args.study)
     fmt = args.format or ("jsonl" if args.output == "-" else _format_or_default(args.output))
     dilemmas = dilemma_store.iter_dilemmas(study, status=args.status)
-    n = write_dilemmas(dilemmas, args.output, fmt)
+    try:
+        n = write_dilemmas(dilemmas, args.output, fmt)
+    except OSError as exc:
+        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     if args.output != "-":
         print(f"wrote {n} dilemmas to {args.output} ({fmt})", file=sys.stderr)
     return 0

@@ -13,6 +13,7 @@ from valuegap_tui.server.client import first_token_logprobs, unwrap_choice
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
+from valuegap_tui.transfer import parse_json
 
 
 class BatchError(ValueError):
@@ -68,6 +69,25 @@ def _record(line: dict) -> CompletionRecord:
     )
 
 
+def _batch_lines(path: Path | str):
+    """Each non-blank line of a batch output file as a JSON object, with its line number."""
+    number = 0
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            for number, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    line = parse_json(text)
+                except ValueError as exc:
+                    raise BatchError(f"{path}:{number}: {exc}") from None
+                if not isinstance(line, dict):
+                    raise BatchError(f"{path}:{number}: expected a JSON object per line")
+                yield number, line
+    except UnicodeDecodeError:
+        raise BatchError(f"{path}:{number + 1}: not UTF-8 text: is this a batch output file?") from None
+
+
 def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
     """Store each output line as the attempt its custom_id names; lines for items already
     finished or attempts already stored are skipped (importing twice changes nothing)."""
@@ -78,26 +98,26 @@ def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
     statuses = run_store.item_statuses(study, run_id)
     dilemmas = run_store.dilemmas_of(study, run_id)
     attempts, skipped = [], 0
-    with open(path, encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-                prefix, item_part, attempt_part = line["custom_id"].split("-")
-                item_id, attempt = int(item_part.removeprefix("item")), int(attempt_part.removeprefix("attempt"))
-            except (ValueError, KeyError, AttributeError):
-                raise BatchError(f"{path}:{number}: not a batch output line for this run") from None
-            if prefix != f"run{run_id}" or item_id not in items:
-                raise BatchError(f"{path}:{number}: custom_id {line['custom_id']!r} is not from run {run_id}")
-            item = items[item_id]
-            if statuses[item_id] != "pending" or attempt != item.attempts + 1:
-                skipped += 1
-                continue
-            texts = option_texts(dilemmas[item.dilemma_id], item.question)
-            shown = [texts[int(o)] for o in item.permutation]
-            attempts.append(score_attempt(item, _record(line), attempt, shown, run.definition.max_attempts,
-                                          run.definition.answer_mode))
+    for number, line in _batch_lines(path):
+        try:
+            prefix, item_part, attempt_part = line["custom_id"].split("-")
+            item_id, attempt = int(item_part.removeprefix("item")), int(attempt_part.removeprefix("attempt"))
+        except (ValueError, KeyError, AttributeError, TypeError):
+            raise BatchError(f"{path}:{number}: not a batch output line for this run (custom_id)") from None
+        if prefix != f"run{run_id}" or item_id not in items:
+            raise BatchError(f"{path}:{number}: custom_id {line['custom_id']!r} is not from run {run_id}")
+        item = items[item_id]
+        if statuses[item_id] != "pending" or attempt != item.attempts + 1:
+            skipped += 1
+            continue
+        texts = option_texts(dilemmas[item.dilemma_id], item.question)
+        shown = [texts[int(o)] for o in item.permutation]
+        try:
+            record = _record(line)
+        except (AttributeError, TypeError, KeyError, IndexError):
+            raise BatchError(f"{path}:{number}: response is not shaped like an OpenAI batch output") from None
+        attempts.append(score_attempt(item, record, attempt, shown, run.definition.max_attempts,
+                                      run.definition.answer_mode))
     run_store.record_attempts(study, run_id, attempts)
     remaining = run_store.progress(study, run_id).pending
     run_store.set_status(study, run_id, "finished" if remaining == 0 else "stopped")

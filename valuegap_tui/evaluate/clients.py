@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import os
+
+from pydantic import SecretStr
+
 from valuegap_tui.runs import ModelSpec, RunDefinition
 from valuegap_tui.server.client import ModelPool
 from valuegap_tui.server.profiles import Endpoint, ServerProfile, get_profile
 
 
-def pool_for(spec: ModelSpec) -> ModelPool:
-    if spec.endpoints:
-        profile = ServerProfile(name=spec.name, model=spec.name, source="run definition",
-                                endpoints=[Endpoint(url=url, concurrency=spec.concurrency) for url in spec.endpoints])
+def profile_for_spec(spec: ModelSpec) -> ServerProfile:
+    """The server profile a run's model is asked through; ProfileError if its profile is unknown.
+
+    Endpoints listed in the run take their key (and other settings) from the model's profile when it
+    names one, else the key from OPENAI_API_KEY, as every other endpoint does.
+    """
+    base = get_profile(spec.profile) if spec.profile else None
+    if not spec.endpoints:
+        return base.model_copy(update={"model": spec.name})
+    if base is not None:
+        key = base.endpoints[0].api_key
     else:
-        profile = get_profile(spec.profile).model_copy(update={"model": spec.name})
-    return ModelPool.from_profile(profile)
+        key = SecretStr(os.environ["OPENAI_API_KEY"]) if os.environ.get("OPENAI_API_KEY") else None
+    endpoints = [Endpoint(url=url, concurrency=spec.concurrency, api_key=key) for url in spec.endpoints]
+    if base is not None:
+        return base.model_copy(update={"model": spec.name, "endpoints": endpoints})
+    return ServerProfile(name=spec.name, model=spec.name, source="run definition", endpoints=endpoints)
+
+
+def pool_for(spec: ModelSpec) -> ModelPool:
+    return ModelPool.from_profile(profile_for_spec(spec))
 
 
 def pools_for(definition: RunDefinition) -> dict[str, ModelPool]:

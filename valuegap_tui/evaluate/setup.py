@@ -1,69 +1,114 @@
-"""Turn a run definition into a stored, fully planned run (snapshots of personas and dilemmas)."""
+"""Turn a run definition into a stored, fully planned run (snapshots of personas and dilemmas).
+
+Everything the definition names is checked first (servers, personas, the dilemma filter); only then
+is anything written, so a definition with a mistake leaves the study as it was.
+"""
 
 from __future__ import annotations
 
-import importlib
+import difflib
 
+from valuegap_tui import personas as persona_model
+from valuegap_tui.catalogue import catalogue
 from valuegap_tui.evaluate.plan import plan_items
 from valuegap_tui.evaluate.questions import template_hashes
+from valuegap_tui.models import DilemmaStatus
 from valuegap_tui.runs import BASELINE_ID, RunDefinition
+from valuegap_tui.server.profiles import ProfileError
 from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import personas as persona_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
-
-BASELINE = run_store.PersonaSnapshot(BASELINE_ID, "Baseline (no persona)", "baseline", None, {}, (0.0, 0.0), 0.0)
 
 
 class PlanError(ValueError):
     """The definition asks for something the study does not have."""
 
 
-def _persona_modules():
-    try:
-        return importlib.import_module("valuegap_tui.personas"), importlib.import_module("valuegap_tui.store.personas")
-    except ImportError:
-        return None, None
+def unknown(field: str, what: str, wrong: str, known: list[str], hint: str = "") -> PlanError:
+    """'field: unknown what 'x' (did you mean ...?)' with the closest known names."""
+    close = difflib.get_close_matches(wrong, known, n=3, cutoff=0.6)
+    suggestion = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return PlanError(f"{field}: unknown {what} {wrong!r}{suggestion}" + (f"; {hint}" if hint else ""))
+
+
+def check_servers(definition: RunDefinition) -> None:
+    from valuegap_tui.evaluate.clients import profile_for_spec
+
+    for index, spec in enumerate(definition.models):
+        try:
+            profile_for_spec(spec)
+        except ProfileError as exc:
+            raise PlanError(f"models.{index}.profile: {exc} (see `valuegap server list`)") from None
 
 
 def resolve_personas(study: Study, ids: list[str]) -> list[run_store.PersonaSnapshot]:
-    personas, store = _persona_modules()
+    """A snapshot of each persona asked; nothing is written."""
     snapshots = []
     for persona_id in ids:
-        found = store.get(study, persona_id) if store is not None else None
-        if found is None and persona_id == BASELINE_ID and store is not None:
-            found = personas.baseline_persona()  # stored so run_personas can reference it
-            store.save(study, found)
+        found = persona_store.get(study, persona_id)
+        if found is None and persona_id == BASELINE_ID:
+            found = persona_model.baseline_persona()
         if found is None:
-            if persona_id == BASELINE_ID:
-                snapshots.append(BASELINE)
-                continue
-            raise PlanError(f"unknown persona {persona_id!r} (see `valuegap persona list`)")
+            known = [p.id for p in persona_store.list_all(study)]
+            raise unknown("personas", "persona", persona_id, known, "see `valuegap personas list`")
         kind = getattr(found.kind, "value", found.kind)
-        snapshots.append(run_store.PersonaSnapshot(found.id, found.name, str(kind), personas.render_persona_text(found),
+        snapshots.append(run_store.PersonaSnapshot(found.id, found.name, str(kind),
+                                                   persona_model.render_persona_text(found),
                                                    dict(found.levels), found.position, found.extremity))
     return snapshots
 
 
+def _known_ids(field: str, wanted: list[str] | None, find, known: list[str], what: str) -> list[str] | None:
+    if wanted is None:
+        return None
+    ids = []
+    for text in wanted:
+        found = find(text)
+        if found is None:
+            raise unknown(field, what, text, known)
+        ids.append(found.id)
+    return ids
+
+
 def select_dilemmas(study: Study, definition: RunDefinition):
     wanted = definition.dilemmas
-    found = list(dilemma_store.iter_dilemmas(study, status=wanted.status or None, value_ids=wanted.values,
-                                             topic_ids=wanted.topics))
+    cat = catalogue()
+    statuses = [s.value for s in DilemmaStatus]
+    for status in wanted.status:
+        if status not in statuses:
+            raise unknown("dilemmas.status", "status", status, statuses, f"one of {', '.join(statuses)}")
+    values = _known_ids("dilemmas.values", wanted.values, cat.find_value, [v.id for v in cat.values], "value")
+    topics = _known_ids("dilemmas.topics", wanted.topics, cat.find_topic, [t.id for t in cat.topics], "topic")
+    if wanted.ids is not None:
+        stored = dilemma_store.existing_ids(study)
+        for dilemma_id in wanted.ids:
+            if dilemma_id not in stored:
+                raise unknown("dilemmas.ids", "dilemma", dilemma_id, sorted(stored), "not in this study")
+    found = list(dilemma_store.iter_dilemmas(study, status=wanted.status or None, value_ids=values, topic_ids=topics))
     if wanted.ids is not None:
         keep = set(wanted.ids)
         found = [d for d in found if d.id in keep]
     if wanted.limit:
         found = found[: wanted.limit]
     if not found:
-        raise PlanError(f"no dilemmas match the run's filter (status {', '.join(wanted.status) or 'any'})")
+        parts = [f"status {', '.join(wanted.status) or 'any'}"]
+        parts += [f"{name} {', '.join(chosen)}" for name, chosen in
+                  (("values", wanted.values), ("topics", wanted.topics), ("ids", wanted.ids)) if chosen is not None]
+        raise PlanError(f"dilemmas: no dilemma in the study matches {'; '.join(parts)} "
+                        "(see `valuegap info` for what the study holds)")
     return found
 
 
 def create_run(study: Study, definition: RunDefinition) -> int:
-    """Plan every item and store the run; nothing is sent yet."""
+    """Check the definition against the study, then plan every item and store the run; nothing is sent yet."""
+    check_servers(definition)
     personas = resolve_personas(study, definition.persona_ids())
     if not personas:
-        raise PlanError("the run asks no persona (include the baseline or name personas)")
+        raise PlanError("personas: the run asks no persona (include the baseline or name personas)")
     dilemmas = select_dilemmas(study, definition)
+    if any(p.id == BASELINE_ID for p in personas) and not persona_store.exists(study, BASELINE_ID):
+        persona_store.save(study, persona_model.baseline_persona())  # so run_personas can reference it
     items = plan_items([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
                        definition.repeats, definition.seed)
     return run_store.create_run(study, definition, personas, dilemmas, items, template_hashes())

@@ -74,7 +74,7 @@ class Persona(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     kind: PersonaKind
     levels: dict[str, int] = Field(default_factory=dict)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=-(2**63), le=2**63 - 1)  # stored as an SQLite integer
     notes: str = ""
 
     @field_validator("id")

@@ -28,7 +28,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from valuegap_tui.server.profiles import Endpoint, ServerProfile, profile_for_url, redact_url
+from valuegap_tui.server.profiles import Endpoint, ServerProfile, profile_for_url
+from valuegap_tui.server.urls import strip_credentials
 from valuegap_tui.server.types import ChatRequest, CompletionRecord
 
 log = logging.getLogger("valuegap.server")
@@ -112,8 +113,8 @@ class AiohttpTransport:
 
         if self._session is None or self._session.closed:
             headers = {"Content-Type": "application/json"}
-            if self.endpoint.api_key is not None:
-                headers["Authorization"] = f"Bearer {self.endpoint.api_key.get_secret_value()}"
+            if (authorization := self.endpoint.authorization()) is not None:
+                headers["Authorization"] = authorization
             connector = aiohttp.TCPConnector(limit=self.endpoint.concurrency, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(
                 connector=connector, headers=headers, timeout=aiohttp.ClientTimeout(total=self.timeout_s)
@@ -161,8 +162,11 @@ class OpenAITransport:
             import openai
 
             key = self.endpoint.api_key.get_secret_value() if self.endpoint.api_key else "none"
+            authorization = self.endpoint.authorization()
             self._client = openai.AsyncOpenAI(
-                base_url=self.endpoint.url, api_key=key, max_retries=0, timeout=self.timeout_s
+                base_url=self.endpoint.url, api_key=key, max_retries=0, timeout=self.timeout_s,
+                # the SDK sends "Bearer <key>"; credentials from the URL replace it (custom headers win)
+                default_headers={"Authorization": authorization} if authorization else None,
             )
         return self._client
 
@@ -532,5 +536,5 @@ def build_client(
 
 __all__ = [
     "ModelPool", "build_client", "EndpointStats", "TransportError", "active_pools", "choice_response_format",
-    "unwrap_choice", "first_token_logprobs", "redact_url",
+    "unwrap_choice", "first_token_logprobs", "strip_credentials",
 ]

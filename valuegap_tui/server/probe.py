@@ -101,14 +101,14 @@ async def _get_json(endpoint: Endpoint, url: str, timeout_s: float) -> tuple[int
     import aiohttp
 
     headers = {}
-    if endpoint.api_key is not None:
-        headers["Authorization"] = f"Bearer {endpoint.api_key.get_secret_value()}"
+    if (authorization := endpoint.authorization()) is not None:
+        headers["Authorization"] = authorization
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s), headers=headers) as session:
         async with session.get(url) as resp:
             raw = await resp.read()
             try:
                 return resp.status, json.loads(raw) if raw else None
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply to be a real reply
                 return resp.status, raw.decode("utf-8", "replace")
 
 
@@ -221,7 +221,7 @@ async def probe_endpoint(
 def _valid_ranking(text: str | None) -> bool:
     try:
         data = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     ranking = data.get("ranking") if isinstance(data, dict) else None
     return isinstance(ranking, list) and len(ranking) == 3 and all(r in PROBE_LETTERS[:3] for r in ranking)

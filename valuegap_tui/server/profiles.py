@@ -28,14 +28,13 @@ Config format::
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from valuegap_tui.config import ConfigError, load_section
+from valuegap_tui.config import ConfigError, load_section, read_toml
+from valuegap_tui.server.urls import basic_auth_for, strip_credentials
 
 ENV_PROFILE = "env"
 DEFAULT_CONCURRENCY = 64
@@ -49,19 +48,8 @@ def normalise_base_url(url: str) -> str:
     """``http://host:8000`` and ``http://host:8000/v1/`` both become ``http://host:8000/v1``."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"endpoint URL must start with http:// or https://: {redact_url(url)!r}")
+        raise ValueError(f"endpoint URL must start with http:// or https://: {strip_credentials(url)!r}")
     return url if url.endswith("/v1") else url + "/v1"
-
-
-def redact_url(url: str) -> str:
-    """The URL without any user:password part (safe to log or store)."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return url
 
 
 def server_root(base_url: str) -> str:
@@ -81,11 +69,18 @@ class Endpoint(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return normalise_base_url(value)
+        return normalise_base_url(strip_credentials(value))
 
     @property
     def display_url(self) -> str:
-        return redact_url(self.url)
+        return self.url  # credentials never stay in it (see server.urls)
+
+    def authorization(self) -> str | None:
+        """The Authorization header: credentials from the URL (Basic) win over the API key (Bearer),
+        because they were given for this very server."""
+        if basic := basic_auth_for(self.url):
+            return basic
+        return f"Bearer {self.api_key.get_secret_value()}" if self.api_key is not None else None
 
     def __str__(self) -> str:
         return f"{self.display_url} (x{self.concurrency})"
@@ -190,10 +185,14 @@ def _profile_from_table(name: str, table: dict[str, Any], source: str) -> Server
         fields = {k: v for k, v in table.items() if k not in {"endpoints", "url", "concurrency", "api_key", "api_key_env"}}
         return ServerProfile(name=name, endpoints=endpoints, source=source, **fields)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
-        raise ProfileError(f"{where}: {problems}") from None
+        raise ProfileError(f"{where}: {_problems(exc)}") from None
     except TypeError as exc:
         raise ProfileError(f"{where}: {exc}") from None
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg'].removeprefix('Value error, ')}"
+                     for e in exc.errors())
 
 
 def env_profile(model: str | None = None) -> ServerProfile | None:
@@ -205,25 +204,29 @@ def env_profile(model: str | None = None) -> ServerProfile | None:
     try:
         endpoint = Endpoint(url=base_url, api_key=SecretStr(key) if key else None)
     except ValidationError as exc:
-        raise ProfileError(f"OPENAI_BASE_URL: {exc.errors()[0]['msg']}") from None
+        raise ProfileError(f"OPENAI_BASE_URL: {_problems(exc)}") from None
     return ServerProfile(name=ENV_PROFILE, model=model or os.environ.get("VALUEGAP_MODEL"), endpoints=[endpoint], source="env")
+
+
+def _servers_section(path: Path | None) -> dict[str, Any]:
+    """The [servers] table of ``path``, else of the user config; ProfileError when it cannot be read."""
+    try:
+        if path is None:
+            return load_section("servers")
+        section = read_toml(Path(path)).get("servers", {})
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such file") from None
+    except ConfigError as exc:
+        raise ProfileError(str(exc)) from None
+    if not isinstance(section, dict):
+        raise ProfileError(f"{path}: [servers] must be a table")
+    return section
 
 
 def load_profiles(path: Path | None = None) -> dict[str, ServerProfile]:
     """Every profile: the config's [servers] tables (or those of ``path``), then "env" if set."""
     source = str(path) if path else "config"
-    try:
-        if path is not None:
-            try:
-                section = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("servers", {})
-            except FileNotFoundError:
-                raise ProfileError(f"{path}: no such file") from None
-            except tomllib.TOMLDecodeError as exc:
-                raise ProfileError(f"{path}: not valid TOML: {exc}") from None
-        else:
-            section = load_section("servers")
-    except ConfigError as exc:
-        raise ProfileError(str(exc)) from None
+    section = _servers_section(path)
     profiles: dict[str, ServerProfile] = {}
     for name, table in section.items():
         if name == "default":
@@ -236,11 +239,8 @@ def load_profiles(path: Path | None = None) -> dict[str, ServerProfile]:
 
 def default_profile_name(path: Path | None = None) -> str | None:
     try:
-        if path is not None:
-            section = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("servers", {})
-        else:
-            section = load_section("servers")
-    except (OSError, tomllib.TOMLDecodeError, ConfigError):
+        section = _servers_section(path)
+    except ProfileError:
         return None
     value = section.get("default")
     return value if isinstance(value, str) else None
@@ -277,5 +277,8 @@ def profile_for_url(
 ) -> ServerProfile:
     """A one-endpoint profile for a URL given on the command line or by a test."""
     key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-    endpoint = Endpoint(url=base_url, concurrency=concurrency, api_key=SecretStr(key) if key else None)
-    return ServerProfile(name=name, model=model, endpoints=[endpoint], source="command line", **settings)
+    try:
+        endpoint = Endpoint(url=base_url, concurrency=concurrency, api_key=SecretStr(key) if key else None)
+        return ServerProfile(name=name, model=model, endpoints=[endpoint], source="command line", **settings)
+    except ValidationError as exc:
+        raise ProfileError(f"--base-url: {_problems(exc)}") from None

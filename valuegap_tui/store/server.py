@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from valuegap_tui.server.probe import ProbeFindings
-from valuegap_tui.server.profiles import redact_url
+from valuegap_tui.server.urls import strip_credentials
 from valuegap_tui.store.db import Study, now_iso
 
 
 def save_probe(study: Study, findings: ProbeFindings) -> int:
     data = findings.to_dict()
-    data["base_url"] = redact_url(findings.base_url)
+    data["base_url"] = strip_credentials(findings.base_url)
     with study.transaction() as db:
         cursor = db.execute(
             "INSERT INTO server_probes (profile, base_url, model, healthy, constraint_style, probed_at, findings_json)"
@@ -33,7 +33,7 @@ def latest_probes(study: Study) -> list[ProbeFindings]:
 
 def latest_probe(study: Study, base_url: str) -> ProbeFindings | None:
     row = study.db.execute(
-        "SELECT findings_json FROM server_probes WHERE base_url = ? ORDER BY id DESC LIMIT 1", [redact_url(base_url)]
+        "SELECT findings_json FROM server_probes WHERE base_url = ? ORDER BY id DESC LIMIT 1", [strip_credentials(base_url)]
     ).fetchone()
     return ProbeFindings.from_dict(json.loads(row[0])) if row else None
 
