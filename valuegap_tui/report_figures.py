@@ -91,9 +91,9 @@ def conditions(results: Results, model: str, path: Path, title: str) -> Path:
     labels = [r["condition"] for r in rows]
     x = np.arange(len(rows))
     fig, axes = plt.subplots(1, 2, figsize=(max(10, 0.9 * len(rows) + 6), 5))
-    for ax, (metric, low, high, name) in zip(axes, (
-            ("alignment_rate", "ar_low", "ar_high", "alignment rate (AR, higher = smaller gap)"),
-            ("alignment_distance", "ad_low", "ad_high", "alignment distance (AD, lower = smaller gap)"))):
+    for ax, (metric, low, high, paired, name) in zip(axes, (
+            ("alignment_rate", "ar_low", "ar_high", "baseline_ar", "alignment rate (AR, higher = smaller gap)"),
+            ("alignment_distance", "ad_low", "ad_high", "baseline_ad", "alignment distance (AD, lower = smaller gap)"))):
         mid = np.array([r[metric] for r in rows], dtype=float)
         err = np.array([[m - r[low], r[high] - m] for m, r in zip(mid, rows)], dtype=float).T
         colours = ["#888888" if r["condition"] == "baseline" else VALUE_COLOUR for r in rows]
@@ -101,9 +101,11 @@ def conditions(results: Results, model: str, path: Path, title: str) -> Path:
         for r, xi in zip(rows, x):
             if r["condition"] == "baseline":
                 ax.axhline(r[metric], color="#555555", linestyle="--", linewidth=0.8)
+            elif r[paired] == r[paired]:  # the baseline on this condition's own paired dilemmas
+                ax.hlines(r[paired], xi - 0.4, xi + 0.4, colors="black", linewidth=1.5)
         ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel(name)
-        ax.set_xlabel("condition (grey = baseline, dashed line = baseline level)")
+        ax.set_xlabel("condition (grey = baseline, dashed = its level; black tick = baseline on the same dilemmas)")
         ax.set_ylim(0, 1 if metric == "alignment_rate" else max(0.5, float(np.nanmax(mid, initial=0)) * 1.3))
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_title("Alignment rate (95% bootstrap CI)")
