@@ -301,3 +301,24 @@ def test_kind_rows_recover_the_simulators_planted_kind_changes():
             assert row[f"{prefix}_change_low"] <= change <= row[f"{prefix}_change_high"], (kind, prefix, change, row)
             assert row[f"{prefix}_change"] == pytest.approx(
                 row["alignment_rate" if prefix == "ar" else "alignment_distance"] - row[f"baseline_{prefix}"])
+
+
+def test_a_model_without_baseline_answers_has_levels_but_no_change():
+    # model A has a baseline; model B (its baseline not asked yet) only persona p: B's rows keep their
+    # levels over every dilemma they answered, and no change, p-value or adjusted p is made up for them
+    rows = []
+    for i, t in enumerate(("t1", "t2", "t3")):
+        rows += cells(f"d{i}", MISALIGNED, model="A", topic=t)
+        rows += cells(f"d{i}", ALIGNED, model="A", topic=t, persona="p", kind="max")
+        rows += cells(f"d{i}", ALIGNED, model="B", topic=t, persona="p", kind="max")
+    results = compute_results(AnswerFrame.from_rows(rows))
+    conditions = by_condition(results.conditions)
+    assert conditions[("A", "p")]["ar_change"] == 1.0
+    b = conditions[("B", "p")]
+    assert b["alignment_rate"] == 1.0 and b["dilemmas"] == 3
+    assert all(math.isnan(b[k]) for k in ("baseline_ar", "ar_change", "ar_change_p", "ar_change_p_holm"))
+    (value_row,) = [r for r in results.breakdowns["by_value"].records() if r["model"] == "B"]
+    assert value_row["alignment_rate"] == 1.0
+    assert all(math.isnan(value_row[k]) for k in ("ar_change", "ar_change_p", "ar_change_p_bh", "ad_change_low"))
+    kinds = by_condition(results.kinds)
+    assert kinds[("B", "max")]["alignment_rate"] == 1.0 and math.isnan(kinds[("B", "max")]["ar_change"])

@@ -95,8 +95,7 @@ def conditions_table(grid: DilemmaGrid, items: Items, resampler: Resampler | Non
         rows = []
         for c in conditions:
             use = paired[m, c]
-            is_baseline = c == grid.baseline
-            has_baseline = grid.baseline is not None and not is_baseline
+            has_baseline = bool(grid.has_baseline()[m]) and c != grid.baseline
             row = {"condition": grid.conditions[c], "items": int(grid.items[m, c, use].sum()),
                    "dilemmas": int(use.sum())}
             for prefix, name in METRICS:
@@ -159,7 +158,7 @@ def kinds_table(grid: DilemmaGrid, items: Items, resampler: Resampler | None) ->
                    "dilemmas": int(use.any(axis=0).sum()), "baseline": members == [grid.baseline]}
             for prefix, _name in METRICS:
                 values = getattr(grid, prefix)[m]
-                base = None if row["baseline"] or grid.baseline is None else values[grid.baseline]
+                base = None if row["baseline"] or not grid.has_baseline()[m] else values[grid.baseline]
                 row[prefix] = _kind_metric(values[members], base, use, resampler)
             f1s = [f1.get((grid.models[m], grid.conditions[c]), (NAN, NAN)) for c in members]
             row["f1"] = tuple(_nanmean([f[i] for f in f1s]) for i in (0, 1))

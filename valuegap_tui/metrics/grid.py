@@ -39,13 +39,20 @@ class DilemmaGrid:
     def answered(self) -> np.ndarray:
         return self.items > 0
 
+    def has_baseline(self) -> np.ndarray:
+        """Per model: whether its baseline answered anything (a change against baseline is defined)."""
+        if self.baseline is None:
+            return np.zeros(self.answered.shape[0], bool)
+        return self.answered[:, self.baseline].any(axis=1)
+
     def paired(self) -> np.ndarray:
         """Cells whose dilemma the same model's baseline answered too (the baseline's own cells: all its
-        answered ones). Without a baseline every answered cell counts, and no change is defined."""
+        answered ones). For a model without baseline answers every answered cell counts, and no change
+        is defined."""
         answered = self.answered
         if self.baseline is None:
             return answered
-        return answered & answered[:, self.baseline : self.baseline + 1, :]
+        return answered & (answered[:, self.baseline : self.baseline + 1, :] | ~self.has_baseline()[:, None, None])
 
     def baseline_of(self, values: np.ndarray) -> np.ndarray:
         """``values`` of each model's baseline, broadcast to every condition (NaN without a baseline)."""

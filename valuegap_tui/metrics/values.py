@@ -91,17 +91,18 @@ def value_stats(grid: DilemmaGrid, n_values: int, resampler: Resampler | None) -
     count = by_value(np.ones(paired.shape))
     stats = ValueStats(count.astype(np.int64), by_value(grid.items).astype(np.int64), {}, {}, {}, {}, {}, {}, {},
                        np.full(count.shape, np.nan), np.full(count.shape, np.nan))
-    not_baseline = np.ones(c, bool)
+    # a change is defined for a model's non-baseline conditions when that model's baseline answered
+    not_baseline = np.repeat(grid.has_baseline()[:, None], c, axis=1)
     if grid.baseline is not None:
-        not_baseline[grid.baseline] = False
+        not_baseline[:, grid.baseline] = False
     with np.errstate(invalid="ignore", divide="ignore"):
         for prefix, _name in METRICS:
             x = getattr(grid, prefix)
             b = grid.baseline_of(x)
             diff = x - b
             stats.level[prefix] = by_value(x) / count
-            stats.baseline[prefix] = np.where(not_baseline[None, :, None], by_value(b) / count, np.nan)
-            change = np.where(not_baseline[None, :, None], by_value(diff) / count, np.nan)
+            stats.baseline[prefix] = np.where(not_baseline[:, :, None], by_value(b) / count, np.nan)
+            change = np.where(not_baseline[:, :, None], by_value(np.nan_to_num(diff)) / count, np.nan)
             stats.change[prefix] = change
             stats.dz[prefix] = cohen_dz(change, by_value(diff ** 2), count)
     for key in STATS:
@@ -119,9 +120,10 @@ def _bootstrap(grid: DilemmaGrid, paired: np.ndarray, stats: ValueStats, not_bas
     n_values = stats.dilemmas.shape[2]
     base_ar, base_ad = grid.baseline_of(grid.ar), grid.baseline_of(grid.ad)
     # per dilemma: paired indicator, the condition's and the baseline's AR and AD (0 where unpaired)
-    columns = np.stack([paired.astype(np.float64)] + [np.where(paired, a, 0.0) for a in
-                                                      (grid.ar, grid.ad, base_ar, base_ad)])  # 5 x m x c x d
-    differences = np.stack([np.where(paired, grid.ar - base_ar, 0.0), np.where(paired, grid.ad - base_ad, 0.0)])
+    columns = np.nan_to_num(np.stack([paired.astype(np.float64)] + [np.where(paired, a, 0.0) for a in
+                                                                   (grid.ar, grid.ad, base_ar, base_ad)]))  # 5 x m x c x d
+    differences = np.nan_to_num(np.stack([np.where(paired, grid.ar - base_ar, 0.0),
+                                          np.where(paired, grid.ad - base_ad, 0.0)]))  # NaN: no baseline
     drawn_ad = np.full((n_values, resampler.samples, m, c), np.nan)
     for v in range(n_values):
         dilemmas = np.flatnonzero(grid.value_of_dilemma == v)
@@ -137,13 +139,13 @@ def _bootstrap(grid: DilemmaGrid, paired: np.ndarray, stats: ValueStats, not_bas
         for key, samples in drawn.items():
             low, high = percentile_interval(samples, resampler.confidence)
             if key.startswith("change"):
-                low, high = np.where(not_baseline[None, :], low, np.nan), np.where(not_baseline[None, :], high, np.nan)
+                low, high = np.where(not_baseline, low, np.nan), np.where(not_baseline, high, np.nan)
             stats.low[key][:, :, v], stats.high[key][:, :, v] = low, high
         drawn_ad[v] = drawn["level_ad"]
         flat = differences[..., dilemmas].reshape(-1, n).T  # n x (2 m c)
         p = sign_flip_p_values(flat, resampler).reshape(2, m, c)
         for i, (prefix, _name) in enumerate(METRICS):
-            stats.p[prefix][:, :, v] = np.where(not_baseline[None, :] & (stats.dilemmas[:, :, v] > 0), p[i], np.nan)
+            stats.p[prefix][:, :, v] = np.where(not_baseline & (stats.dilemmas[:, :, v] > 0), p[i], np.nan)
     ranks = descending_ranks(np.moveaxis(drawn_ad, 0, -1))  # samples x m x c x values
     stats.rank_low, stats.rank_high = percentile_interval(ranks, resampler.confidence, outward=True)
 
