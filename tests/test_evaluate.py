@@ -94,7 +94,7 @@ def test_plan_covers_every_item_once():
     assert len(keys) == len(items)
 
 
-@pytest.mark.parametrize("text,expected", [("B", 1), ("(c)", None), ("D.", 3), ("**E**", 4), ("Answer: F", 5),
+@pytest.mark.parametrize("text,expected", [("B", 1), ("(c)", 2), ("a firm c", None), ("D.", 3), ("**E**", 4), ("Answer: F", 5),
                                            ("A person like me would", None), ("Agree", 1), ("", None)])
 def test_read_letter(text, expected):
     shown = ["Strongly agree", "Agree", "Mildly agree", "Mildly disagree", "Disagree", "Strongly disagree"]
@@ -148,8 +148,8 @@ def test_faults_are_retried_and_counted(study):
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
     progress = run_store.progress(study, run_id)
     assert progress.pending == 0 and progress.done == progress.total == 6 * 2 * 4
-    assert progress.outcomes.get("error", 0) > 0
-    assert progress.outcomes["error"] + progress.outcomes["valid"] == progress.responses
+    assert progress.outcomes.get("server_error", 0) > 0
+    assert progress.outcomes["server_error"] + progress.outcomes["valid"] == progress.responses
     responses = run_store.responses_of(study, run_id)
     assert len({(r["item_id"], r["attempt"]) for r in responses}) == len(responses)
 

@@ -322,3 +322,20 @@ def test_a_model_without_baseline_answers_has_levels_but_no_change():
     assert all(math.isnan(value_row[k]) for k in ("ar_change", "ar_change_p", "ar_change_p_bh", "ad_change_low"))
     kinds = by_condition(results.kinds)
     assert kinds[("B", "max")]["alignment_rate"] == 1.0 and math.isnan(kinds[("B", "max")]["ar_change"])
+
+
+def test_select_keeps_every_column():
+    from dataclasses import fields
+
+    from valuegap_tui.metrics.frame import select
+
+    frame = synthetic_frame(topics=1, seed=1)
+    frame.server_error[::7] = True
+    mask = np.arange(len(frame)) % 3 == 0
+    part = select(frame, mask)
+    for f in fields(frame):
+        whole, kept = getattr(frame, f.name), getattr(part, f.name)
+        if hasattr(whole, "codes"):
+            assert kept.labels == whole.labels and (kept.codes == whole.codes[mask]).all(), f.name
+        else:
+            assert np.array_equal(kept, whole[mask], equal_nan=True), f.name

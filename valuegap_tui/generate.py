@@ -22,6 +22,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import Dilemma, GeneratedDilemma, Provenance, dilemma_id, format_validation_error
 from valuegap_tui.prompts import PromptTemplate, combined_hash, load_template
 from valuegap_tui.quality import label_leaks
+from valuegap_tui.server.client import cap_text
 from valuegap_tui.server.types import ChatClient, ChatRequest, CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store
@@ -151,6 +152,8 @@ _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.S)
 
 def validate_reply(text: str | None, job: Job) -> Dilemma:
     """The dilemma a reply describes, or InvalidReply saying what is wrong."""
+    if text is not None and not isinstance(text, str):
+        raise InvalidReply(f"the reply is a {type(text).__name__}, not text")
     if not text or not text.strip():
         raise InvalidReply("the reply is empty")
     body = _FENCE.sub(r"\1", text)
@@ -270,6 +273,8 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
             dilemma, reason = None, None
             if not record.ok:
                 reason = f"request failed: {record.error}"
+            elif record.malformed:
+                reason = record.malformed
             elif record.finish_reason == "length":
                 reason = f"the reply was cut off at {settings.max_tokens} tokens"
             else:
@@ -281,7 +286,8 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
             row = attempt_store.Attempt(
                 dilemma_id=job.id, value_id=job.value_id, topic_id=job.topic_id, variant=job.variant,
                 attempt=attempt, model=model, prompt_template=PROMPT_NAME, prompt_hash=hash_,
-                raw_reply=record.text, ok=dilemma is not None, reason=reason, latency_s=record.latency_s,
+                raw_reply=cap_text(record.text if isinstance(record.text, str) else None)[0], ok=dilemma is not None,
+                reason=reason, latency_s=record.latency_s,
             )
             if dilemma is not None:
                 dilemma.provenance = Provenance(source="generated", generator_model=model,
@@ -295,7 +301,7 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
                 report()
                 return
             attempt_store.record(study, row)
-            if record.ok and record.text:
+            if record.ok and isinstance(record.text, str) and record.text:
                 messages = messages_for(job) + feedback_messages(record.text, reason)
         progress.failed += 1
         progress.failure = (job.id, reason or "unknown")

@@ -60,10 +60,10 @@ def load_frame(study: Study, run_id: int) -> AnswerFrame:
     return runs.load_answer_frame(study, run_id)
 
 
-def write_report(results: Results, out_dir: Path, title: str) -> Report:
+def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = ()) -> Report:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = Report(out_dir)
+    report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
     for name, table in results.tables.items():
         path = out_dir / f"{name}.csv"
         table.write_csv(path)
@@ -93,7 +93,9 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         known = ", ".join(sorted(set(frame.model.decode())))
         raise ReportError(f"run {run.id} has no model {model!r} (its models: {known})")
     results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}")
+    from valuegap_tui.store.runs import run_notes
+
+    return write_report(results, out_dir, f"Run {run.id}: {run.name}", run_notes(study, run.id))
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -224,7 +226,8 @@ def _model_section(results: Results, model: str, figures: list[Path]) -> list[st
     lines = [f"## Model: {_cell(model)}", "",
              f"{answers['answers']} answers, {answers['items']} items. Invalid answers: {_fmt(answers['invalid'])} "
              f"(value {_fmt(answers['invalid_value'])}, action {_fmt(answers['invalid_action'])}); refusals: "
-             f"{_fmt(answers['refusal'])}. Agreement across repeats (share of the modal answer): value "
+             f"{_fmt(answers['refusal'])}; server errors (no answer, not counted as invalid): "
+             f"{_fmt(answers['server_error'])}. Agreement across repeats (share of the modal answer): value "
              f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", "",
              "### Conditions against baseline", ""]
     lines += _comparison_markdown(_of(results.conditions, model), kinds=False)

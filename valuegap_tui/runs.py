@@ -22,6 +22,7 @@ from valuegap_tui.server.types import AnswerMode
 from valuegap_tui.server.urls import strip_credentials
 
 BASELINE_ID = "baseline"
+DEFAULT_MAX_TOKENS = 4096
 
 
 class RunDefinitionError(ValueError):
@@ -77,8 +78,12 @@ class RunDefinition(BaseModel):
     repeats: int = Field(default=5, ge=1, le=100)
     seed: int = 0
     answer_mode: AnswerMode = AnswerMode.TEXT
-    temperature: float | None = Field(default=0.7, ge=0.0, le=2.0)
-    max_tokens: int = Field(default=16, ge=1)
+    #: 1.0: each repeat is a draw from the model's own answer distribution (what repeats estimate, and
+    #: what logprobs mode reads); lower values sharpen it by an arbitrary amount (docs/evaluation.md)
+    temperature: float | None = Field(default=1.0, ge=0.0, le=2.0)
+    #: None: 4096 tokens in text and constrained mode (room for a reasoning model's thinking; a model
+    #: that answers with a letter stops after it anyway), 1 in logprobs mode (only the first is read)
+    max_tokens: int | None = Field(default=None, ge=1)
     #: e.g. {enable_thinking = false} for Qwen3
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     #: gpt-oss: low, medium or high
@@ -86,6 +91,9 @@ class RunDefinition(BaseModel):
     #: how many times an item is asked before its invalid answer is kept as final
     max_attempts: int = Field(default=3, ge=1, le=20)
     top_logprobs: int = Field(default=20, ge=1, le=20)
+    #: logprobs mode: an answer whose letters cover less of the first token's probability than this is
+    #: kept as low_coverage, not as an answer (docs/evaluation.md says why 0.8)
+    min_coverage: float = Field(default=0.8, ge=0.0, le=1.0)
 
     @field_validator("models")
     @classmethod
@@ -108,6 +116,20 @@ class RunDefinition(BaseModel):
         record["personas"] = self.persona_ids()
         record.pop("include_baseline")
         return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+
+    def token_cap(self) -> int:
+        """The max_tokens each request is sent with."""
+        if self.max_tokens is not None:
+            return self.max_tokens
+        return 1 if self.answer_mode == AnswerMode.LOGPROBS else DEFAULT_MAX_TOKENS
+
+    def reasoning_warnings(self) -> list[str]:
+        """One line per model known to reason whose thinking may not fit under the token cap."""
+        from valuegap_tui.server.answers import token_cap_warning
+
+        thinking_off = self.chat_template_kwargs.get("enable_thinking") is False
+        found = (token_cap_warning(m.name, self.token_cap(), thinking_off=thinking_off) for m in self.models)
+        return [w for w in found if w]
 
     def extra_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {}

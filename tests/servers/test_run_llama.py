@@ -45,10 +45,13 @@ async def test_small_run_completes_with_invalid_answers_counted(wide_llama_serve
         # eight tokens of random nonsense never hold a standalone letter: invalid, counted, kept raw
         assert progress.invalid > 0
         invalid = [r for r in responses if r["outcome"] != "valid"]
-        assert all(r["outcome"] in {"no_letter", "cut_off", "refusal", "error"} for r in invalid)
+        assert all(r["outcome"] in {"no_letter", "cut_off", "refusal", "server_error", "malformed"} for r in invalid)
         assert all(r["raw_text"] is not None or r["error"] for r in invalid)
     else:
-        # top logprobs of the first token always exist, so the answer is a distribution over the
-        # letters with the probability mass it covered recorded, never a guess
-        valid = [r for r in responses if r["outcome"] == "valid"]
-        assert valid and all(r["distribution_json"] and 0 < r["covered_mass"] <= 1 for r in valid)
+        # top logprobs of the first token always exist, so each reply is a distribution over the
+        # letters with the probability mass it covered recorded; a random model covers little of it,
+        # and below the run's minimum the reply is low_coverage, not an answer
+        read = [r for r in responses if r["outcome"] in ("valid", "low_coverage")]
+        assert read and all((r["distribution_json"] or r["covered_mass"] == 0) and 0 <= r["covered_mass"] <= 1
+                            for r in read)
+        assert all((r["outcome"] == "valid") == (r["covered_mass"] >= definition.min_coverage) for r in read)

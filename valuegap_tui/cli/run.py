@@ -26,16 +26,20 @@ def register(commands) -> None:
     start.add_argument("definition", type=Path, help="run definition (TOML, see docs/evaluation.md)")
     start.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
     start.add_argument("--plan-only", action="store_true", help="store the plan, send nothing")
-    resume = _subcommand(sub, "resume", cmd_resume, "ask the unanswered items of a run")
+    resume = _subcommand(sub, "resume", cmd_resume,
+                         "ask the unanswered items of a run, and those whose requests failed on the server")
     resume.add_argument("run_id", type=int)
     resume.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
+    resume.add_argument("--retry-invalid", action="store_true",
+                        help="also ask again the items whose answers were invalid (a fresh max_attempts each)")
     _subcommand(sub, "list", cmd_list, "list the study's runs")
     status = _subcommand(sub, "status", cmd_status, "progress and outcomes of a run")
     status.add_argument("run_id", type=int)
     export = _subcommand(sub, "export-batch", cmd_export_batch,
-                         "write a run's pending requests as an OpenAI batch file (vllm run-batch)")
+                         "write a run's pending and server-error requests as an OpenAI batch file (vllm run-batch)")
     export.add_argument("run_id", type=int)
     export.add_argument("output", type=Path)
+    export.add_argument("--retry-invalid", action="store_true", help="include the items whose answers were invalid")
     imp = _subcommand(sub, "import-batch", cmd_import_batch, "load a batch output file back into a run")
     imp.add_argument("run_id", type=int)
     imp.add_argument("results", type=Path)
@@ -58,12 +62,21 @@ def _existing_run(study, run_id: int, *, servers: bool = False):
     return run
 
 
+#: exit status per final run status: finished 0; failed (nothing answered, or the study could not
+#: be written) 1; stopped with items pending, or unfinished (server errors left to re-ask) 3
+EXIT_CODES = {"finished": 0, "failed": 1, "stopped": 3, "unfinished": 3}
+
+
 def _execute(study, run_id: int, plain: bool) -> int:
     if plain:
+        from valuegap_tui.evaluate.execute import RunControl
         from valuegap_tui.evaluate.session import run_blocking
 
-        status = run_blocking(study, run_id)
-        return 0 if status == "finished" else 3
+        control = RunControl()
+        status = run_blocking(study, run_id, control=control)
+        if control.reason and control.reason.startswith("cannot write"):
+            return 1
+        return EXIT_CODES.get(status, 1)
     from valuegap_tui.cli.app import run_app
 
     study.set_meta("runs.selected", str(run_id))
@@ -86,6 +99,8 @@ def cmd_start(args) -> int:
     if any(basic_auth_for(url) for spec in definition.models for url in spec.endpoints):
         print("note: the user:password in the endpoint URLs is used by this command only and was not stored; "
               "to resume the run later, give it in a server profile (docs/servers.md)", file=sys.stderr)
+    for warning in definition.reasoning_warnings():
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     if args.plan_only:
         return 0
     return _execute(study, run_id, args.plain)
@@ -94,6 +109,11 @@ def cmd_start(args) -> int:
 def cmd_resume(args) -> int:
     study = open_existing(args.study)
     _existing_run(study, args.run_id, servers=True)
+    statuses = ("server_error", "invalid") if args.retry_invalid else ("server_error",)
+    reopened = run_store.reopen_items(study, args.run_id, statuses)
+    if reopened:
+        print(f"run {args.run_id}: asking {reopened} items again ({' and '.join(statuses).replace('_', ' ')})",
+              flush=True)
     return _execute(study, args.run_id, args.plain)
 
 
@@ -105,7 +125,7 @@ def cmd_list(args) -> int:
     for run in runs:
         p = run_store.progress(study, run.id)
         models = ", ".join(m.name for m in run.definition.models)
-        print(f"{run.id:>4}  {run.name:<20} {run.status:<9} {p.done:>7}/{p.total:<7} {run.config_hash}  {models}")
+        print(f"{run.id:>4}  {run.name:<20} {run.status:<11} {p.done:>7}/{p.total:<7} {run.config_hash}  {models}")
     return 0
 
 
@@ -114,10 +134,17 @@ def cmd_status(args) -> int:
     run = _existing_run(study, args.run_id)
     p = run_store.progress(study, run.id)
     print(f"run {run.id} {run.name!r}: {run.status}, {p.done}/{p.total} done ({p.answered} answered, "
-          f"{p.invalid} invalid, {p.pending} pending); config {run.config_hash}")
+          f"{p.invalid} invalid, {p.server_error} server errors, {p.pending} pending); config {run.config_hash}")
+    if run.status == "interrupted":
+        print(f"  its process stopped without a word (killed?): `valuegap run resume {run.id}` goes on")
+    elif run.stop_reason:
+        print(f"  {run.stop_reason}")
     for (model, kind), (done, total) in sorted(p.by_group.items()):
         print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
     print("attempts: " + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none"))
+    coverage = run_store.coverage_of(study, run.id)
+    if coverage is not None:
+        print(coverage.line())
     return 0
 
 
@@ -125,7 +152,7 @@ def cmd_export_batch(args) -> int:
     study = open_existing(args.study)
     _existing_run(study, args.run_id, servers=True)
     try:
-        n = export_batch(study, args.run_id, args.output)
+        n = export_batch(study, args.run_id, args.output, retry_invalid=args.retry_invalid)
     except (BatchError, OSError) as exc:
         raise CliError(str(exc)) from None
     print(f"wrote {n} requests to {args.output}")

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from valuegap_tui.evaluate.clients import pool_for
-from valuegap_tui.evaluate.execute import score_attempt
+from valuegap_tui.evaluate.execute import score_attempt, settle_status
 from valuegap_tui.evaluate.questions import build_request, option_texts, user_message
-from valuegap_tui.server.client import first_token_logprobs, unwrap_choice
+from valuegap_tui.server.client import TransportError, fill_record
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
@@ -24,8 +24,14 @@ def _custom_id(run_id: int, item: run_store.ItemRow) -> str:
     return f"run{run_id}-item{item.id}-attempt{item.attempts + 1}"
 
 
-def export_batch(study: Study, run_id: int, path: Path | str) -> int:
-    """Write one request line per pending item; returns how many."""
+#: what export-batch writes: items still to ask and items whose requests failed on the server
+EXPORTED = ("pending", "server_error")
+
+
+def export_batch(study: Study, run_id: int, path: Path | str, *, retry_invalid: bool = False) -> int:
+    """Write one request line per pending or server-error item (and invalid ones with
+    ``retry_invalid``); returns how many."""
+    statuses = EXPORTED + (("invalid",) if retry_invalid else ())
     run = run_store.get_run(study, run_id)
     if run is None:
         raise BatchError(f"no run {run_id}")
@@ -34,7 +40,7 @@ def export_batch(study: Study, run_id: int, path: Path | str) -> int:
     pools = {m.name: pool_for(m) for m in definition.models}
     count, after = 0, 0
     with open(path, "w", encoding="utf-8") as out:
-        while rows := run_store.pending_items(study, run_id, after_id=after, limit=5000):
+        while rows := run_store.pending_items(study, run_id, after_id=after, limit=5000, statuses=statuses):
             after = rows[-1].id
             for item in rows:
                 dilemma = dilemmas[item.dilemma_id]
@@ -53,20 +59,16 @@ def _record(line: dict) -> CompletionRecord:
     if error:
         return CompletionRecord(error=str(error.get("message", error) if isinstance(error, dict) else error),
                                 error_kind="batch")
-    body = (response or {}).get("body") or {}
-    status = (response or {}).get("status_code", 200)
-    if status != 200 or not body.get("choices"):
+    response = response if isinstance(response, dict) else {}
+    status = response.get("status_code", 200)
+    if status != 200:
         return CompletionRecord(error=f"batch status {status}", error_kind="batch")
-    choice = body["choices"][0]
-    message = choice.get("message") or {}
-    usage = body.get("usage") or {}
-    text = message.get("content")
-    return CompletionRecord(
-        text=unwrap_choice(text) if isinstance(text, str) else text, reasoning=message.get("reasoning") or message.get("reasoning_content"),
-        finish_reason=choice.get("finish_reason"), prompt_tokens=usage.get("prompt_tokens"),
-        completion_tokens=usage.get("completion_tokens"), first_token_logprobs=first_token_logprobs(choice.get("logprobs")),
-        endpoint="batch",
-    )
+    record = CompletionRecord(endpoint="batch")
+    try:
+        fill_record(record, response.get("body"), unwrap=True)
+    except TransportError as exc:
+        record.error, record.error_kind = str(exc), exc.kind
+    return record
 
 
 def _batch_lines(path: Path | str):
@@ -107,7 +109,7 @@ def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
         if prefix != f"run{run_id}" or item_id not in items:
             raise BatchError(f"{path}:{number}: custom_id {line['custom_id']!r} is not from run {run_id}")
         item = items[item_id]
-        if statuses[item_id] != "pending" or attempt != item.attempts + 1:
+        if statuses[item_id] == "answered" or attempt != item.attempts + 1:
             skipped += 1
             continue
         texts = option_texts(dilemmas[item.dilemma_id], item.question)
@@ -117,8 +119,8 @@ def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
         except (AttributeError, TypeError, KeyError, IndexError):
             raise BatchError(f"{path}:{number}: response is not shaped like an OpenAI batch output") from None
         attempts.append(score_attempt(item, record, attempt, shown, run.definition.max_attempts,
-                                      run.definition.answer_mode))
+                                      run.definition.answer_mode, run.definition.min_coverage))
     run_store.record_attempts(study, run_id, attempts)
-    remaining = run_store.progress(study, run_id).pending
-    run_store.set_status(study, run_id, "finished" if remaining == 0 else "stopped")
-    return {"imported": len(attempts), "skipped": skipped, "pending": remaining}
+    status, reason = settle_status(study, run_id, stopped=False)
+    run_store.set_status(study, run_id, status, reason)
+    return {"imported": len(attempts), "skipped": skipped, "pending": run_store.progress(study, run_id).pending}

@@ -1,14 +1,24 @@
 """Send a planned run's pending items, keep every answer, stop cleanly, resume where it stopped.
 
 One dispatcher per model keeps at most ``concurrency x endpoints`` requests in flight; answers are
-buffered and written in batches (one transaction each) a few times a second. An invalid answer or a
-failed call is stored as an attempt and the item is asked again until ``max_attempts``; then the
-item keeps its invalid outcome. Nothing is guessed and nothing is dropped.
+buffered and written in batches (one transaction each) a few times a second. An unusable answer or a
+failed request is stored as an attempt and the item is asked again until ``max_attempts`` (counted
+from the item's last re-opening; after a server error only once the server has replied at all, so a
+dead endpoint fails fast); then it keeps its outcome: ``invalid`` when the model answered
+unusably, ``server_error`` when no answer came back (``run resume`` asks those again). Nothing is
+guessed and nothing is dropped.
+
+When the study cannot be written (disk full, the write lock held by another process past the busy
+timeout) the run stops sending at once, cancels what is in flight, keeps what was written and says
+why; a resume asks the rest. The writer renews the run's heartbeat, so a killed run shows as
+interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -17,18 +27,22 @@ from dataclasses import dataclass, field
 
 from valuegap_tui.evaluate.plan import LETTERS
 from valuegap_tui.evaluate.questions import SCORES, build_request, option_texts, read_reply, user_message
-from valuegap_tui.server.types import AnswerMode, ChatClient
+from valuegap_tui.server.client import REPLY_TEXT_CAP, cap_text
+from valuegap_tui.server.types import AnswerMode, ChatClient, CompletionRecord
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
 
 PAGE = 2000
+log = logging.getLogger("valuegap.run")
 
 
 class RunControl:
-    """Thread-safe stop switch shared by the CLI's Ctrl+C handler or the Run screen's stop button."""
+    """Thread-safe stop switch shared by the CLI's Ctrl+C handler or the Run screen's stop button;
+    after the run it carries why the run ended the way it did (``reason``)."""
 
     def __init__(self) -> None:
         self._stop = threading.Event()
+        self.reason: str | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -38,14 +52,22 @@ class RunControl:
         return self._stop.is_set()
 
 
+class RunStoreError(RuntimeError):
+    """The run could not be started because the study cannot be written."""
+
+
 @dataclass
 class Counters:
     sent: int = 0
+    received: int = 0  # replies (or failures) that came back
     answered: int = 0
     invalid_final: int = 0
     invalid_attempts: int = 0
-    errors: int = 0
+    errors: int = 0  # attempts that ended in a server error
+    server_error_final: int = 0
+    reasked: int = 0  # attempts after an item's first in this session
     written: int = 0
+    unsaved: int = 0  # received but never written (the study could not be written): asked again on resume
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -53,10 +75,24 @@ class Counters:
         return time.monotonic() - self.started
 
 
-def score_attempt(item: run_store.ItemRow, record, attempt: int, shown: list[str], max_attempts: int,
-                  mode=AnswerMode.TEXT) -> run_store.Attempt:
-    """Turn a reply into a stored attempt: letter -> option through the permutation -> score."""
-    reading = read_reply(record, shown, mode)
+def describe_write_error(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "locked" in text or "busy" in text:
+        return f"{text} (another process held the study's write lock past the {30:g} s busy timeout)"
+    return text
+
+
+def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: int, shown: list[str],
+                  max_attempts: int, mode=AnswerMode.TEXT, min_coverage: float = 0.0) -> run_store.Attempt:
+    """Turn a reply into a stored attempt: letter -> option through the permutation -> score.
+
+    Any reply shape gives an attempt: a reply the reader cannot handle is kept as malformed."""
+    try:
+        reading = read_reply(record, shown, mode, min_coverage)
+    except Exception as exc:  # never lose an item to a reply nobody foresaw
+        from valuegap_tui.evaluate.questions import Reading
+
+        reading = Reading(None, "malformed", reason=f"the reply could not be read: {type(exc).__name__}: {exc}")
     position = reading.position
     choice = int(item.permutation[position]) if position is not None else None
     distribution = None
@@ -64,20 +100,44 @@ def score_attempt(item: run_store.ItemRow, record, attempt: int, shown: list[str
         distribution = [0.0] * len(LETTERS)
         for pos, p in enumerate(reading.distribution):
             distribution[int(item.permutation[pos])] = p
+    used = attempt - item.attempt_base
     if reading.outcome == "valid":
         status = "answered"
+    elif reading.outcome == "low_coverage":
+        status = "invalid"  # the first token's logprobs do not change when asked again
+    elif used < max_attempts:
+        status = "pending"
     else:
-        status = "invalid" if attempt >= max_attempts else "pending"
+        status = "server_error" if reading.outcome == "server_error" else "invalid"
+    raw, raw_dropped = cap_text(record.text if isinstance(record.text, str) else None)
+    reasoning, reasoning_dropped = cap_text(record.reasoning if isinstance(record.reasoning, str) else None)
     return run_store.Attempt(
         item_id=item.id, attempt=attempt, outcome=reading.outcome, item_status=status,
         letter=LETTERS[position] if position is not None else None, position=position, choice=choice,
-        score=SCORES[choice] if choice is not None else None, raw_text=record.text, reasoning=record.reasoning,
+        score=SCORES[choice] if choice is not None else None, raw_text=raw, reasoning=reasoning,
         distribution=distribution, covered_mass=reading.covered_mass, latency_s=record.latency_s,
         prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens,
         finish_reason=record.finish_reason, error=record.error or (reading.reason if position is None else None),
-        error_kind=record.error_kind,
-        endpoint=record.endpoint,
+        error_kind=record.error_kind, endpoint=record.endpoint,
+        raw_dropped=record.text_dropped + raw_dropped, reasoning_dropped=record.reasoning_dropped + reasoning_dropped,
     )
+
+
+def settle_status(study: Study, run_id: int, stopped: bool) -> tuple[str, str | None]:
+    """The status a run ends with, and why: finished, unfinished (server errors left to re-ask),
+    failed (nothing answered), stopped (items left)."""
+    p = run_store.progress(study, run_id)
+    if p.pending and stopped:
+        return "stopped", f"stopped with {p.pending} items pending"
+    if p.pending:
+        return "stopped", f"{p.pending} items pending"
+    if p.answered == 0:
+        return "failed", (f"no item was answered: {p.server_error} server errors, {p.invalid} invalid answers"
+                          f" (`valuegap run status {run_id}` shows the outcomes)")
+    if p.server_error:
+        return "unfinished", (f"{p.server_error} items got no answer from the server; `valuegap run resume {run_id}`"
+                              " asks them again")
+    return "finished", None
 
 
 class RunExecutor:
@@ -92,12 +152,19 @@ class RunExecutor:
         self.clients = clients
         self.control = control or RunControl()
         self.flush_interval_s, self.flush_size = flush_interval_s, flush_size
+        #: answers held in memory at most before sending pauses
+        self.max_buffered = 4 * flush_size
         self.on_flush = on_flush
         self.counters = Counters()
         self.personas = run_store.personas_of(study, run_id)
         self.dilemmas = run_store.dilemmas_of(study, run_id)
         self._texts = {(d, q): option_texts(dilemma, q) for d, dilemma in self.dilemmas.items() for q in (0, 1)}
         self._buffer: list[run_store.Attempt] = []
+        self._in_flight: set[asyncio.Task] = set()
+        #: items whose requests failed before their server ever replied: server errors at the end
+        self._unreached: list[int] = []
+        #: why the study could not be written, once it could not
+        self.write_error: str | None = None
 
     # --- one request -----------------------------------------------------------------------------
     async def _ask(self, item: run_store.ItemRow, attempt: int) -> run_store.Attempt:
@@ -112,10 +179,9 @@ class RunExecutor:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a client bug or a dead connection must not kill the run
-            from valuegap_tui.server.types import CompletionRecord
-
             record = CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="client")
-        return score_attempt(item, record, attempt, shown, self.definition.max_attempts, self.definition.answer_mode)
+        return score_attempt(item, record, attempt, shown, self.definition.max_attempts, self.definition.answer_mode,
+                             self.definition.min_coverage)
 
     # --- per model ------------------------------------------------------------------------------
     def _limit(self, model: str) -> int:
@@ -129,24 +195,39 @@ class RunExecutor:
         after_id = 0
         page: deque[run_store.ItemRow] = deque()
         exhausted = False
+        reached: list[bool] = []  # non-empty once the server gave any reply that was not a failure
+        deferred: list[tuple[run_store.ItemRow, int]] = []
 
         def finished(task: asyncio.Task, item: run_store.ItemRow) -> None:
             in_flight.discard(task)
+            self._in_flight.discard(task)
             limit.release()
             if task.cancelled():
-                return
-            result = task.exception()
-            if result is not None:  # cannot happen (_ask catches), but never lose an item silently
+                return  # never stored: the item stays pending and is asked again on resume
+            if task.exception() is not None:  # _ask catches everything; say so if that ever breaks
+                log.error("item %d: %s", item.id, task.exception())
                 return
             attempt = task.result()
+            self.counters.received += 1
             self._count(attempt)
             self._buffer.append(attempt)
-            if attempt.item_status == "pending":
+            if attempt.outcome != "server_error" and not reached:
+                reached.append(True)
+                retries.extend(deferred)  # the server is up after all: ask them again
+                deferred.clear()
+            if attempt.item_status != "pending":
+                return
+            if attempt.outcome == "server_error" and not reached:
+                # Nothing has come back from this server yet and the client already retried with
+                # backoff: wait for a first reply before asking again, so a dead endpoint fails fast.
+                deferred.append((item, attempt.attempt + 1))
+            else:
                 retries.append((item, attempt.attempt + 1))
 
         while not self.control.stopped:
             if retries:
                 item, attempt = retries.popleft()
+                self.counters.reasked += 1
             else:
                 if not page and not exhausted:
                     rows = await asyncio.to_thread(self._page, model, after_id)
@@ -165,24 +246,30 @@ class RunExecutor:
                     continue
                 else:
                     break
+            # Backpressure: while the writer cannot keep up (or waits for a lock), do not ask for
+            # more answers than could be lost.
+            while len(self._buffer) >= self.max_buffered and not self.control.stopped:
+                await asyncio.sleep(self.flush_interval_s / 4)
             await limit.acquire()
             if self.control.stopped:
                 limit.release()
                 break
             task = asyncio.create_task(self._ask(item, attempt))
             in_flight.add(task)
+            self._in_flight.add(task)
             task.add_done_callback(lambda t, item=item: finished(t, item))
             self.counters.sent += 1
         if in_flight:  # stop: let the answers already asked for arrive and be written
             await asyncio.wait(set(in_flight))
+        if not self.control.stopped:
+            self._unreached.extend(item.id for item, _ in deferred)
 
     def _page(self, model: str, after_id: int) -> list[run_store.ItemRow]:
-        return [i for i in run_store.pending_items(self.study, self.run_id, after_id=after_id, limit=PAGE,
-                                                   model=model)]
+        return run_store.pending_items(self.study, self.run_id, after_id=after_id, limit=PAGE, model=model)
 
     def _count(self, attempt: run_store.Attempt) -> None:
         c = self.counters
-        if attempt.outcome == "error":
+        if attempt.outcome == "server_error":
             c.errors += 1
         elif attempt.outcome != "valid":
             c.invalid_attempts += 1
@@ -190,28 +277,55 @@ class RunExecutor:
             c.answered += 1
         elif attempt.item_status == "invalid":
             c.invalid_final += 1
+        elif attempt.item_status == "server_error":
+            c.server_error_final += 1
 
     # --- writing --------------------------------------------------------------------------------
     def _flush(self) -> None:
         batch, self._buffer = self._buffer, []
         if batch:
-            run_store.record_attempts(self.study, self.run_id, batch)
+            try:
+                run_store.record_attempts(self.study, self.run_id, batch)
+            except BaseException:
+                self._buffer = batch + self._buffer  # kept for one last try when the run ends
+                raise
             self.counters.written += len(batch)
         if self.on_flush:
             self.on_flush(self.counters)
 
+    def _write_failed(self, exc: BaseException) -> None:
+        """Stop sending now; answers still in flight could not be written either, so cancel them."""
+        self.write_error = describe_write_error(exc)
+        log.error("run %d: cannot write to the study: %s", self.run_id, self.write_error)
+        self.control.stop()
+        for task in list(self._in_flight):
+            task.cancel()
+
     async def _writer(self, done: asyncio.Event) -> None:
+        last_beat = time.monotonic()
         while not done.is_set():
             try:
                 await asyncio.wait_for(done.wait(), self.flush_interval_s)
             except asyncio.TimeoutError:
                 pass
-            if self._buffer:
-                await asyncio.to_thread(self._flush)
+            try:
+                if self._buffer:
+                    await asyncio.to_thread(self._flush)
+                    last_beat = time.monotonic()  # the flush renewed the heartbeat
+                elif time.monotonic() - last_beat >= run_store.HEARTBEAT_S:
+                    await asyncio.to_thread(run_store.heartbeat, self.study, self.run_id)
+                    last_beat = time.monotonic()
+            except (sqlite3.Error, OSError) as exc:
+                self._write_failed(exc)
+                return
 
     async def run(self) -> str:
         """Ask every pending item (or until stopped); returns the run's final status."""
-        run_store.set_status(self.study, self.run_id, "running")
+        try:
+            run_store.set_status(self.study, self.run_id, "running", text_cap=REPLY_TEXT_CAP)
+        except (sqlite3.Error, OSError) as exc:
+            raise RunStoreError(f"cannot start run {self.run_id}: cannot write to {self.study.path}:"
+                                f" {describe_write_error(exc)}") from None
         done = asyncio.Event()
         writer = asyncio.create_task(self._writer(done))
         try:
@@ -219,11 +333,28 @@ class RunExecutor:
         finally:
             done.set()
             await writer
-            await asyncio.to_thread(self._flush)
-            remaining = run_store.progress(self.study, self.run_id).pending
-            status = "finished" if remaining == 0 else "stopped"
-            run_store.set_status(self.study, self.run_id, status)
+            try:
+                await asyncio.to_thread(self._flush)
+                if self._unreached and self.write_error is None:
+                    await asyncio.to_thread(run_store.end_as_server_errors, self.study, self._unreached)
+            except (sqlite3.Error, OSError) as exc:
+                if self.write_error is None:
+                    self.write_error = describe_write_error(exc)
+            self.counters.unsaved = len(self._buffer)
+            status, reason = self._final_status()
+            self.control.reason = reason
+            try:
+                run_store.set_status(self.study, self.run_id, status, reason)
+            except (sqlite3.Error, OSError):
+                pass  # the heartbeat stops, so the run shows as interrupted
         return status
+
+    def _final_status(self) -> tuple[str, str | None]:
+        if self.write_error is not None:
+            return "stopped", (f"cannot write to the study: {self.write_error}; {self.counters.written} answers"
+                               f" stored this time, {self.counters.unsaved} unsaved; `valuegap run resume"
+                               f" {self.run_id}` asks every item without a stored answer")
+        return settle_status(self.study, self.run_id, self.control.stopped)
 
 
 async def execute_run(study: Study, run_id: int, clients: dict[str, ChatClient], **kwargs) -> str:

@@ -59,7 +59,7 @@ def build_request(definition: RunDefinition, system_text: str | None, user_text:
     mode = definition.answer_mode
     return ChatRequest(
         messages=messages,
-        max_tokens=definition.max_tokens,
+        max_tokens=definition.token_cap(),
         temperature=definition.temperature,
         seed=seed,
         choices=list(LETTERS) if mode == AnswerMode.CONSTRAINED else None,
@@ -77,12 +77,17 @@ _REFUSAL = re.compile(
 )
 
 
+#: outcomes of a reply that came back but holds no usable answer (the model's failure)
+INVALID_OUTCOMES = ("no_letter", "refusal", "cut_off", "malformed", "low_coverage")
+
+
 @dataclass
 class Reading:
     """What one reply says: a letter position (0..5) or why there is none."""
 
     position: int | None
-    outcome: str  # valid | no_letter | refusal | cut_off | error
+    #: valid | no_letter | refusal | cut_off | malformed | low_coverage | server_error
+    outcome: str
     distribution: list[float] | None = None  # per letter position, renormalised over A-F
     covered_mass: float | None = None
     reason: str = ""
@@ -96,18 +101,31 @@ def read_letter(text: str | None, shown_texts: list[str]) -> int | None:
     return LETTERS.index(answer.letter) if answer.valid else None
 
 
-def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMode.TEXT) -> Reading:
-    """Read a record with the shared answer parser and classify what is wrong when it has no answer."""
+def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMode.TEXT,
+               min_coverage: float = 0.0) -> Reading:
+    """Read a record with the shared answer parser and classify what is wrong when it has no answer.
+
+    A failed request is a server error (no answer came back), except a reply in the wrong format
+    (HTTP 200 that is not a chat completion), which is malformed. In logprobs mode an answer whose
+    letters cover less than ``min_coverage`` of the first token's probability is low_coverage.
+    """
+    if not record.ok and record.error_kind != "protocol":
+        return Reading(None, "server_error", reason=f"request failed: {record.error}")
+    if not record.ok or record.malformed:
+        return Reading(None, "malformed", reason=record.malformed or f"reply not understood: {record.error}")
     answer = parse_answer(record, mode, letters=LETTERS, options=dict(zip(LETTERS, shown_texts)))
     distribution = [answer.distribution[letter] for letter in LETTERS] if answer.distribution else None
+    covered = answer.covered_mass
+    if AnswerMode(mode) is AnswerMode.LOGPROBS and covered is not None and (covered < min_coverage or covered <= 0):
+        return Reading(None, "low_coverage", distribution, covered,
+                       f"the letters cover {covered:.3f} of the first token's probability (minimum {min_coverage:g})")
     if answer.valid:
-        return Reading(LETTERS.index(answer.letter), "valid", distribution, answer.covered_mass, answer.reason)
-    if not record.ok:
-        outcome = "error"
-    elif record.finish_reason == "length":
+        return Reading(LETTERS.index(answer.letter), "valid", distribution, covered, answer.reason)
+    text = record.text if isinstance(record.text, str) else None
+    if record.finish_reason == "length":
         outcome = "cut_off"
-    elif record.text and _REFUSAL.search(record.text):
+    elif text and _REFUSAL.search(text):
         outcome = "refusal"
     else:
         outcome = "no_letter"
-    return Reading(None, outcome, distribution, answer.covered_mass, answer.reason)
+    return Reading(None, outcome, distribution, covered, answer.reason)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from valuegap_tui.evaluate.clients import pools_for
-from valuegap_tui.evaluate.execute import Counters, RunControl, RunExecutor
+from valuegap_tui.evaluate.execute import Counters, RunControl, RunExecutor, RunStoreError
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
 
@@ -19,7 +19,7 @@ def format_progress(run_id: int, done: int, total: int, rate: float, counters: C
     eta_text = "-" if eta == float("inf") else f"{int(eta // 60)}m{int(eta % 60):02d}s"
     extra = ""
     if counters is not None:
-        extra = f" errors {counters.errors} invalid {counters.invalid_attempts}"
+        extra = f" server errors {counters.errors} invalid {counters.invalid_attempts}"
     return f"run {run_id}: {done}/{total} done ({100 * done / max(total, 1):.1f}%) {rate:.0f}/s ETA {eta_text}{extra}"
 
 
@@ -47,8 +47,9 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
         now = time.monotonic()
         if plain and now - last[0] >= interval_s:
             last[0] = now
-            done = start.done + counters.answered + counters.invalid_final
-            rate = (counters.answered + counters.invalid_final) / max(now - started, 1e-6)
+            finished = counters.answered + counters.invalid_final + counters.server_error_final
+            done = start.done + finished
+            rate = finished / max(now - started, 1e-6)
             print(format_progress(run_id, done, start.total, rate, counters), file=out, flush=True)
 
     async def main() -> str:
@@ -60,9 +61,18 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
                 pass  # not the main thread: the caller stops through control
         return await run_async(study, run_id, control=control, clients=clients, on_flush=report)
 
-    status = asyncio.run(main())
+    try:
+        status = asyncio.run(main())
+    except RunStoreError as exc:
+        control.reason = str(exc)
+        if plain:
+            print(str(exc), file=out, flush=True)
+        return "failed"
     final = run_store.progress(study, run_id)
     if plain:
-        print(f"run {run_id} {status}: {final.answered} answered, {final.invalid} invalid, {final.pending} pending,"
-              f" {final.responses} responses ({final.outcomes.get('error', 0)} errors)", file=out, flush=True)
+        print(f"run {run_id} {status}: {final.answered} answered, {final.invalid} invalid,"
+              f" {final.server_error} server errors, {final.pending} pending; {final.responses} attempts stored"
+              f" ({final.outcomes.get('server_error', 0)} failed requests)", file=out, flush=True)
+        if control.reason:
+            print(f"run {run_id}: {control.reason}", file=out, flush=True)
     return status

@@ -8,13 +8,17 @@ from valuegap_tui.metrics.frame import QUESTIONS, AnswerFrame
 
 
 def invalid_rates(frame: AnswerFrame) -> dict[str, float]:
-    """Share of asked questions with no usable answer, and share refused, per question and overall."""
+    """Share of asked questions the model answered unusably (invalid), share refused, and share with no
+    answer at all because the server failed (server_error: not the model's doing, so not invalid),
+    per question and overall."""
     n = len(frame)
-    rates = {"invalid": float(np.mean(~frame.valid)) if n else float("nan"),
-             "refusal": float(np.mean(frame.refusal)) if n else float("nan")}
+    invalid = ~frame.valid & ~frame.server_error
+    rates = {"invalid": float(np.mean(invalid)) if n else float("nan"),
+             "refusal": float(np.mean(frame.refusal)) if n else float("nan"),
+             "server_error": float(np.mean(frame.server_error)) if n else float("nan")}
     for q, name in enumerate(QUESTIONS):
         mask = frame.question == q
-        rates[f"invalid_{name}"] = float(np.mean(~frame.valid[mask])) if mask.any() else float("nan")
+        rates[f"invalid_{name}"] = float(np.mean(invalid[mask])) if mask.any() else float("nan")
         rates[f"refusal_{name}"] = float(np.mean(frame.refusal[mask])) if mask.any() else float("nan")
     return rates
 

@@ -7,7 +7,7 @@ into a per-column vocabulary so grouping is a vectorised ``np.unique``/``bincoun
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -54,6 +54,8 @@ class AnswerFrame:
     #: logprob mode: probability of each underlying option (catalogue order), NaN rows otherwise
     distribution: np.ndarray = field(default=None)  # float64 (n, 6)
     refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
+    #: bool: no answer because the server failed (not the model's answer, not counted as invalid)
+    server_error: np.ndarray = field(default=None)
 
     def __post_init__(self) -> None:
         n = len(self.score)
@@ -61,6 +63,8 @@ class AnswerFrame:
             self.distribution = np.full((n, 6), np.nan)
         if self.refusal is None:
             self.refusal = np.zeros(n, dtype=bool)
+        if self.server_error is None:
+            self.server_error = np.zeros(n, dtype=bool)
 
     def __len__(self) -> int:
         return len(self.score)
@@ -97,19 +101,15 @@ class AnswerFrame:
             choice=column("choice", np.int8, -1),
             distribution=distribution,
             refusal=column("refusal", bool, False),
+            server_error=column("server_error", bool, False),
         )
 
 
 def select(frame: AnswerFrame, mask: np.ndarray) -> AnswerFrame:
-    """The rows where ``mask`` holds; vocabularies are kept, so codes stay comparable with the full frame."""
+    """The rows where ``mask`` holds; vocabularies are kept, so codes stay comparable with the full frame.
+    Every column is taken, whatever columns the frame has."""
 
-    def codes(column: Codes) -> Codes:
-        return Codes(column.codes[mask], column.labels)
+    def take(value):
+        return Codes(value.codes[mask], value.labels) if isinstance(value, Codes) else value[mask]
 
-    return AnswerFrame(
-        model=codes(frame.model), persona=codes(frame.persona), persona_kind=codes(frame.persona_kind),
-        dilemma=codes(frame.dilemma), value=codes(frame.value), value_type=codes(frame.value_type),
-        topic=codes(frame.topic), question=frame.question[mask], repeat=frame.repeat[mask],
-        score=frame.score[mask], position=frame.position[mask], choice=frame.choice[mask],
-        distribution=frame.distribution[mask], refusal=frame.refusal[mask],
-    )
+    return AnswerFrame(**{f.name: take(getattr(frame, f.name)) for f in fields(AnswerFrame)})

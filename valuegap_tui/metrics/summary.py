@@ -30,7 +30,7 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 METRIC_COLUMNS = ("items", "alignment_rate", "f1_oppose", "f1_align", "alignment_distance")
 MODEL_COLUMNS = ("model", "answers", "items", "invalid", "invalid_value", "invalid_action", "refusal",
-                 "refusal_value", "refusal_action", "agreement_value", "agreement_action")
+                 "refusal_value", "refusal_action", "server_error", "agreement_value", "agreement_action")
 #: how a grouping column is named in a table
 COLUMN_NAMES = {"persona": "condition"}
 
@@ -177,5 +177,5 @@ def answers_per_model(frame: AnswerFrame, items: Items) -> ModelAnswers:
         out.agreement[model], out.choices[model], out.positions[model] = agreement, choice_distribution(own), position_bias(own)
         table.rows.append((model, len(own), int(item_counts[code]), rates["invalid"], rates["invalid_value"],
                            rates["invalid_action"], rates["refusal"], rates["refusal_value"], rates["refusal_action"],
-                           agreement["value"], agreement["action"]))
+                           rates.get("server_error", float("nan")), agreement["value"], agreement["action"]))
     return out

@@ -14,6 +14,7 @@ need a token budget large enough for the reasoning, or they stop with finish_rea
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,36 @@ LETTERS = "ABCDEF"
 TOP_LOGPROBS = 20
 TEXT_MAX_TOKENS = 32
 REASONING_MAX_TOKENS = 4096
+#: below this cap a reasoning model's thinking is often cut off before it answers
+REASONING_MIN_TOKENS = 1024
+
+#: model families known to think before answering: (pattern on the served name, can thinking be switched off?)
+_REASONING_MODELS = (
+    (r"gpt-oss", False), (r"deepseek-r1|r1-distill", False), (r"\bqwq", False), (r"thinking", False),
+    (r"magistral", False), (r"phi-4-(mini-)?reasoning", False), (r"(^|/)o[134](-mini)?\b", False),
+    (r"qwen3(?!.*instruct)", True), (r"glm-4\.[5-9]", True),
+)
+
+
+def known_reasoning(model: str) -> bool | None:
+    """None: not known to reason; False: reasons and cannot be told not to; True: reasons unless
+    switched off (``enable_thinking = false``)."""
+    name = model.lower()
+    for pattern, switchable in _REASONING_MODELS:
+        if re.search(pattern, name):
+            return switchable
+    return None
+
+
+def token_cap_warning(model: str, max_tokens: int | None, *, thinking_off: bool = False) -> str | None:
+    """A warning when ``model`` is known to reason and ``max_tokens`` leaves too little room for it."""
+    switchable = known_reasoning(model)
+    if switchable is None or (switchable and thinking_off) or max_tokens is None or max_tokens >= REASONING_MIN_TOKENS:
+        return None
+    fix = ("or switch thinking off with chat_template_kwargs = { enable_thinking = false }" if switchable
+           else "(its reasoning cannot be switched off; reasoning_effort = \"low\" shortens it)")
+    return (f"{model} thinks before it answers: max_tokens {max_tokens} would cut most answers off; "
+            f"use at least {REASONING_MIN_TOKENS} (the run default is 4096) {fix}")
 
 
 @dataclass
@@ -82,35 +113,86 @@ def question_request(
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _DECORATION = re.compile(r"[*_`#>]")
+#: words that make a following letter a decision ("I choose C", "my answer is B", "I'd go with D")
+_DECIDE = (r"(?:final\s+answer|answer|choose|chose|choosing|select|selecting|pick|picking|go\s+with|going\s+with|"
+           r"opt\s+for|i'd\s+say|i\s+would\s+say|i\s+say|my\s+choice|the\s+choice|best\s+option|"
+           r"right\s+option|correct\s+option|option\s+is)")
+#: after "A" these words mean the letter, not the article ("A is the closest")
+_A_AS_LETTER = {"is", "because", "since", "as", "seems", "would", "fits", "best", "reflects", "matches"}
+#: a leading letter followed by these is one of several named, not a choice ("C or D")
+_LISTING = {"or", "and", "nor", "vs", "versus"}
 
 
 def _clean(text: str) -> str:
     text = _THINK.sub("", text)
     if "</think>" in text:  # an opening tag in the prompt template, the closing one in the reply
         text = text.split("</think>")[-1]
+    if re.search("<think>", text, re.IGNORECASE):  # thinking that never ended: no answer after it
+        text = re.split("<think>", text, flags=re.IGNORECASE)[0]
     return _DECORATION.sub("", text).strip()
 
 
+def _standalone(letters: str) -> str:
+    """A letter standing alone: not part of a word ("Agree"), not a contraction ("A's")."""
+    return rf"(?<![\w'’])[{letters}](?![\w'’])"
+
+
+_NEXT_WORD = re.compile(r"\s+([a-z]+)")
+
+
+def _letter_tokens(cleaned: str, letters: str) -> set[str]:
+    """Upper-case letters mentioned on their own, without "A" used as an article ("a firm", "A good")."""
+    found = set()
+    for match in re.finditer(_standalone(letters), cleaned):
+        after = _NEXT_WORD.match(cleaned, match.end())  # a position, not a slice: linear in the reply
+        if match.group() == "A" and after and after.group(1) not in _A_AS_LETTER:
+            continue
+        found.add(match.group())
+    return found
+
+
 def parse_text(text: str, letters: Sequence[str] = LETTERS, options: Mapping[str, str] | None = None) -> Answer:
-    """Read a free reply; invalid when no single reading is certain."""
-    letter_class = "".join(letters)
+    """Read a free reply; invalid when no single reading is certain.
+
+    In order: the reply is a letter ("B", "(b)", "C."); it starts with a marked letter ("B) Agree",
+    "D: ...", "E because"); a decision phrase names one letter ("Answer: C", "I would choose option D");
+    it ends with a conclusion ("... a balanced approach: C", "My answer is a firm D"); it quotes exactly
+    one option's text. Letters must be capitals, except a reply that is only a bracketed or bare letter,
+    so the article "a" is never read as A.
+    """
+    upper = "".join(letters)
+    lower = upper.lower()
     cleaned = _clean(text)
     if not cleaned:
         return Answer(None, False, "empty reply", raw=text)
-    # The whole reply is a letter, maybe bracketed or punctuated: "B", "(B)", "B.", "B) Agree".
-    whole = re.fullmatch(rf"[\(\[]?([{letter_class}])[\)\]]?[.:)]?(\s+.*)?", cleaned, re.DOTALL)
-    if whole and (whole.group(2) is None or re.match(rf"[\(\[]?[{letter_class}][\)\]]?[.:)]", cleaned)):
-        return Answer(whole.group(1), True, "letter", raw=text)
-    # "Answer: C", "my answer is (C)", "I choose option D", "I would choose C."
-    phrases = re.findall(
-        rf"(?:answer(?: is)?|choose|choice(?: is)?|option|select|pick)\s*[:\-]?\s*[\(\[]?([{letter_class}])\b[\)\]]?",
-        cleaned, re.IGNORECASE,
-    )
-    found = {p.upper() for p in phrases if p.upper() in letters}
-    if len(found) == 1:
-        return Answer(found.pop(), True, "phrase", raw=text)
-    if len(found) > 1:
-        return Answer(None, False, f"ambiguous: names {', '.join(sorted(found))}", raw=text)
+    whole = re.fullmatch(rf"[\(\[]?([{upper}{lower}])[\)\]]?[.:!]?", cleaned)
+    if whole:
+        return Answer(whole.group(1).upper(), True, "letter", raw=text)
+    start = re.match(rf"[\(\[]?([{upper}])(?:[\)\]]|[.:)]|\s+[-–—])(?:\s|$)|([{upper}])\s+([a-z]+)", cleaned)
+    if start:
+        if start.group(1):
+            return Answer(start.group(1), True, "letter", raw=text)
+        if start.group(3) not in _LISTING and (start.group(2) != "A" or start.group(3) in _A_AS_LETTER):
+            return Answer(start.group(2), True, "letter", raw=text)
+    quote = r"[\"'“”‘’]?"
+    decided = {m.upper() for m in re.findall(
+        rf"(?i:\b{_DECIDE}){quote}\s*(?i:is|would\s+be|will\s+be|[:=\-–])?\s*(?i:option\s+|letter\s+|choice\s+)?"
+        rf"{quote}[\(\[]?({_standalone(upper)}|[{lower}](?=[\)\]\"']|\s*[.!]?\s*$))", cleaned)}
+    decided |= set(re.findall(rf"\\boxed\{{\s*([{upper}])\s*\}}", cleaned))
+    if len(decided) == 1:
+        return Answer(decided.pop(), True, "phrase", raw=text)
+    if len(decided) > 1:
+        return Answer(None, False, f"ambiguous: names {', '.join(sorted(decided))}", raw=text)
+    mentioned = _letter_tokens(cleaned, upper)
+    tail = cleaned[-200:]  # a conclusion is at the very end: no need to scan a long reply for it
+    end = re.search(rf"(?:(:|-|–|=|\bis|\n)\s*)?[\(\[]?({_standalone(upper)})[\)\]]?[.!]?$", tail)
+    if end and (end.group(1) or mentioned == {end.group(2)}):
+        return Answer(end.group(2), True, "conclusion", raw=text)
+    named = set(re.findall(rf"(?i:\boption\s+)({_standalone(upper)})", cleaned))
+    if len(named) == 1 and mentioned <= named:
+        return Answer(named.pop(), True, "phrase", raw=text)
+    if len(mentioned) > 1:
+        return Answer(None, False, f"ambiguous: mentions {', '.join(sorted(mentioned))}", raw=text)
     if options:
         hits = _option_hits(cleaned, options)
         if len(hits) == 1:
@@ -123,18 +205,24 @@ def parse_text(text: str, letters: Sequence[str] = LETTERS, options: Mapping[str
 def _option_hits(text: str, options: Mapping[str, str]) -> set[str]:
     """Letters whose option text occurs as words, not counting occurrences inside a longer option's
     occurrence ("agree" inside "strongly disagree")."""
-    spans = []
+    spans: dict[str, list[tuple[int, int]]] = {}
     for letter, option in options.items():
         option = option.strip()
-        if not option:
-            continue
-        for match in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text, re.IGNORECASE):
-            spans.append((match.start(), match.end(), letter))
-    kept = {
-        letter for start, end, letter in spans
-        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
-    }
-    return kept
+        if option:
+            spans[letter] = [m.span() for m in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text, re.IGNORECASE)]
+
+    def inside_longer(letter: str, start: int, end: int) -> bool:
+        # one option's occurrences do not overlap, so only the last one starting at or before
+        # ``start`` can contain the span: a binary search per span keeps this fast on long replies
+        for other, found in spans.items():
+            if other == letter or not found:
+                continue
+            i = bisect.bisect_right(found, (start, float("inf"))) - 1
+            if i >= 0 and found[i][1] >= end and found[i][1] - found[i][0] > end - start:
+                return True
+        return False
+
+    return {letter for letter, found in spans.items() if any(not inside_longer(letter, s, e) for s, e in found)}
 
 
 def renormalise(logprobs: Mapping[str, float], letters: Sequence[str] = LETTERS) -> tuple[dict[str, float], float]:
@@ -165,6 +253,8 @@ def parse_answer(
     raw = record.text
     if not record.ok:
         return Answer(None, False, f"request failed: {record.error}", raw=raw)
+    if record.malformed:
+        return Answer(None, False, record.malformed, raw=raw)
     if mode is AnswerMode.LOGPROBS:
         if not record.first_token_logprobs:
             return Answer(None, False, "the server returned no logprobs", raw=raw)
@@ -187,4 +277,5 @@ def parse_answer(
     return parse_text(raw, letters, options)
 
 
-__all__ = ["Answer", "LETTERS", "question_request", "parse_answer", "parse_text", "renormalise"]
+__all__ = ["Answer", "LETTERS", "question_request", "parse_answer", "parse_text", "renormalise", "known_reasoning",
+           "token_cap_warning"]

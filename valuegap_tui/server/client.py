@@ -42,6 +42,9 @@ CHOICE_SCHEMA_NAME = "choice"
 JSON_CHOICE_MIN_TOKENS = 64
 #: the request rate shown per endpoint is averaged over this many seconds
 RATE_WINDOW_S = 5
+#: reply and reasoning text kept per reply (characters); the rest is counted, not stored or parsed:
+#: a few answer tokens or a 1,500-token dilemma are far below it, a runaway 5 MB reply is not
+REPLY_TEXT_CAP = 64 * 1024
 
 
 class TransportError(Exception):
@@ -358,11 +361,15 @@ class ModelPool:
             state.errors += 1
             state.last_error = str(error)
             record.error, record.error_kind = str(error), error.kind
+            # The caller decides whether the item is asked again later, so this says what happened
+            # to this request, not that the work was abandoned.
             if not error.retryable or attempt == self.profile.max_attempts:
-                log.warning("%s: %s (attempt %d, giving up)", state.endpoint.display_url, error, attempt)
+                log.warning("%s: %s (request failed after %d attempt%s)", state.endpoint.display_url, error,
+                            attempt, "" if attempt == 1 else "s")
                 break
             if error.retry_after is not None and error.retry_after > RETRY_AFTER_CAP_S:
-                log.warning("%s asks to retry after %.0f s: giving up", state.endpoint.display_url, error.retry_after)
+                log.warning("%s asks to retry after %.0f s, longer than %.0f s: request failed",
+                            state.endpoint.display_url, error.retry_after, RETRY_AFTER_CAP_S)
                 break
             state.retries += 1
             delay = self.backoff_delay(attempt, error.retry_after)
@@ -432,22 +439,54 @@ class ModelPool:
             body["structured_outputs"] = {"choice": choices}
 
     def _fill(self, record: CompletionRecord, payload: dict[str, Any], request: ChatRequest) -> None:
-        try:
-            choice = payload["choices"][0]
-            message = choice.get("message") or {}
-        except (KeyError, IndexError, TypeError, AttributeError):
-            raise TransportError("protocol", f"reply has no choices: {str(payload)[:200]}") from None
-        text = message.get("content")
-        if request.choices and self.constraint == "json_schema" and isinstance(text, str):
-            text = unwrap_choice(text)
-        record.text = text
-        record.reasoning = message.get("reasoning") or message.get("reasoning_content")
-        record.finish_reason = choice.get("finish_reason")
-        usage = payload.get("usage") or {}
-        record.prompt_tokens = usage.get("prompt_tokens")
-        record.completion_tokens = usage.get("completion_tokens")
-        record.first_token_logprobs = first_token_logprobs(choice.get("logprobs"))
         record.error = record.error_kind = None
+        fill_record(record, payload, unwrap=bool(request.choices) and self.constraint == "json_schema")
+
+
+def fill_record(record: CompletionRecord, payload: Any, *, unwrap: bool = False) -> None:
+    """Copy a chat-completion reply into ``record``, whatever its shape: content that is not text sets
+    ``record.malformed``; text is capped. A reply without choices raises a protocol TransportError."""
+    choices = payload.get("choices") if isinstance(payload, dict) else None
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    if not isinstance(choice, dict):
+        raise TransportError("protocol", f"reply has no choices: {str(payload)[:200]}")
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    text, problem = reply_text(message.get("content"))
+    if unwrap and isinstance(text, str) and len(text) <= REPLY_TEXT_CAP:
+        text = unwrap_choice(text)
+    record.malformed = problem
+    record.text, record.text_dropped = cap_text(text)
+    reasoning, _ = reply_text(message.get("reasoning") or message.get("reasoning_content"))
+    record.reasoning, record.reasoning_dropped = cap_text(reasoning)
+    finish = choice.get("finish_reason")
+    record.finish_reason = finish if isinstance(finish, str) else None
+    usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+    record.prompt_tokens = _count(usage.get("prompt_tokens"))
+    record.completion_tokens = _count(usage.get("completion_tokens"))
+    record.first_token_logprobs = first_token_logprobs(choice.get("logprobs"))
+
+
+def reply_text(content: Any) -> tuple[str | None, str | None]:
+    """(text, problem): a string as is; OpenAI content parts joined; anything else is no text and says so."""
+    if content is None or isinstance(content, str):
+        return content, None
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        if parts:
+            return "".join(parts), None
+        return None, "the reply's content is a list without text parts"
+    return None, f"the reply's content is a {type(content).__name__}, not text"
+
+
+def cap_text(text: str | None, cap: int = REPLY_TEXT_CAP) -> tuple[str | None, int]:
+    """The first ``cap`` characters and how many were cut off."""
+    if text is None or len(text) <= cap:
+        return text, 0
+    return text[:cap], len(text) - cap
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def choice_response_format(choices: list[str]) -> dict[str, Any]:
@@ -536,5 +575,6 @@ def build_client(
 
 __all__ = [
     "ModelPool", "build_client", "EndpointStats", "TransportError", "active_pools", "choice_response_format",
-    "unwrap_choice", "first_token_logprobs", "strip_credentials",
+    "unwrap_choice", "first_token_logprobs", "strip_credentials", "fill_record", "reply_text",
+    "cap_text",
 ]

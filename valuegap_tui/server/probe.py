@@ -198,6 +198,7 @@ async def probe_endpoint(
         elif not record.ok:
             findings.notes.append(f"logprobs: {record.error}")
         findings.reasoning_field = bool(record.reasoning) if record.ok else None
+        findings.notes.extend(_token_cap_notes(findings, profile))
 
         schema = {
             "type": "object",
@@ -216,6 +217,20 @@ async def probe_endpoint(
             findings.notes.append(f"json_schema generation: {record.error}")
     findings.duration_s = time.perf_counter() - started
     return findings
+
+
+def _token_cap_notes(findings: ProbeFindings, profile: ServerProfile) -> list[str]:
+    """Warn about listed models known to reason when the profile's token cap leaves no room for it."""
+    from valuegap_tui.server.answers import REASONING_MIN_TOKENS, token_cap_warning
+
+    cap = profile.generation.max_tokens
+    names = dict.fromkeys([m["id"] for m in findings.models] + ([findings.model] if findings.model else []))
+    found = [w for w in (token_cap_warning(name, cap, thinking_off=profile.generation.enable_thinking is False)
+                         for name in names) if w]
+    if not found and findings.reasoning_field and cap is not None and cap < REASONING_MIN_TOKENS:
+        found.append(f"{findings.model} sent reasoning text: max_tokens {cap} leaves its thinking little room;"
+                     f" use at least {REASONING_MIN_TOKENS}")
+    return [f"profile {profile.name}: {w}" for w in found]
 
 
 def _valid_ranking(text: str | None) -> bool:

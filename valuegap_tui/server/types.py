@@ -58,6 +58,11 @@ class CompletionRecord:
     #: top logprobs of the first generated token: {token: logprob}, when asked for
     first_token_logprobs: dict[str, float] | None = None
     tag: str | None = None
+    #: the server replied, but not in the chat format (content not text, no choices): why
+    malformed: str | None = None
+    #: characters cut off the reply text and the reasoning beyond the client's cap
+    text_dropped: int = 0
+    reasoning_dropped: int = 0
 
     @property
     def ok(self) -> bool:

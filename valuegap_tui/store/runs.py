@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -20,6 +21,12 @@ from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
 
 INSERT_CHUNK = 5000
+#: a running process writes the run's heartbeat this often ...
+HEARTBEAT_S = 5.0
+#: ... so a "running" run whose heartbeat is older than this was killed: it shows as interrupted
+HEARTBEAT_STALE_S = 30.0
+#: item statuses that end an item for now (pending is the only other one)
+FINAL_STATUSES = ("answered", "invalid", "server_error")
 
 
 @dataclass(frozen=True)
@@ -28,10 +35,17 @@ class RunRow:
     name: str
     definition: RunDefinition
     config_hash: str
-    status: str  # planned | running | stopped | finished | failed
+    #: planned | running | stopped | unfinished | finished | failed, or interrupted: stored as running
+    #: but its process stopped writing its heartbeat (killed)
+    status: str
     created_at: str
     started_at: str | None
     finished_at: str | None
+    heartbeat_at: str | None = None
+    #: why it stopped or failed (a write error, nothing answered ...), when known
+    stop_reason: str | None = None
+    #: characters of reply text stored per attempt at most (the rest counted in raw_dropped)
+    text_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,11 @@ class ItemRow:
     repeat: int
     permutation: str
     attempts: int
+    #: attempts used before the item was last re-opened; it may use max_attempts more from here
+    attempt_base: int = 0
+
+
+_ITEM_COLUMNS = "id, model, persona_id, dilemma_id, question, repeat, permutation, attempts, attempt_base"
 
 
 @dataclass
@@ -64,8 +83,10 @@ class Attempt:
 
     item_id: int
     attempt: int
-    outcome: str  # valid | no_letter | refusal | cut_off | error
-    item_status: str  # answered | invalid | pending (will be asked again)
+    #: valid | no_letter | refusal | cut_off | malformed | low_coverage (model answers that are not
+    #: usable) | server_error (no answer came back: 5xx, refused connection, timeout)
+    outcome: str
+    item_status: str  # answered | invalid | server_error | pending (will be asked again)
     letter: str | None = None
     position: int | None = None
     choice: int | None = None
@@ -81,6 +102,9 @@ class Attempt:
     error: str | None = None
     error_kind: str | None = None
     endpoint: str | None = None
+    #: characters of the reply (and of its reasoning) cut off beyond the run's text cap
+    raw_dropped: int = 0
+    reasoning_dropped: int = 0
 
 
 def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list[Dilemma],
@@ -118,14 +142,29 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
     return run_id
 
 
+def _heartbeat_stale(heartbeat_at: str | None) -> bool:
+    if heartbeat_at is None:
+        return True
+    try:
+        beat = datetime.fromisoformat(heartbeat_at)
+    except ValueError:
+        return True
+    return (datetime.now(timezone.utc) - beat).total_seconds() > HEARTBEAT_STALE_S
+
+
 def _run_row(row) -> RunRow:
+    status = row[4]
+    if status == "running" and _heartbeat_stale(row[8]):
+        status = "interrupted"
     return RunRow(
         id=row[0], name=row[1], definition=RunDefinition.model_validate_json(row[2]), config_hash=row[3],
-        status=row[4], created_at=row[5], started_at=row[6], finished_at=row[7],
+        status=status, created_at=row[5], started_at=row[6], finished_at=row[7], heartbeat_at=row[8],
+        stop_reason=row[9], text_cap=row[10],
     )
 
 
-_RUN_COLUMNS = "id, name, definition_json, config_hash, status, created_at, started_at, finished_at"
+_RUN_COLUMNS = ("id, name, definition_json, config_hash, status, created_at, started_at, finished_at,"
+                " heartbeat_at, stop_reason, text_cap")
 
 
 def get_run(study: Study, run_id: int) -> RunRow | None:
@@ -137,15 +176,49 @@ def list_runs(study: Study) -> list[RunRow]:
     return [_run_row(r) for r in study.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")]
 
 
-def set_status(study: Study, run_id: int, status: str) -> None:
+def set_status(study: Study, run_id: int, status: str, reason: str | None = None, *,
+               text_cap: int | None = None) -> None:
+    """Set the run's status; ``reason`` says why it stopped or failed (cleared when it runs again)."""
+    at = now_iso()
     with study.transaction() as db:
         if status == "running":
-            db.execute("UPDATE runs SET status = ?, started_at = COALESCE(started_at, ?) WHERE id = ?",
-                       [status, now_iso(), run_id])
-        elif status in ("finished", "stopped", "failed"):
-            db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [status, now_iso(), run_id])
+            db.execute("UPDATE runs SET status = ?, started_at = COALESCE(started_at, ?), heartbeat_at = ?,"
+                       " stop_reason = NULL, text_cap = COALESCE(?, text_cap) WHERE id = ?",
+                       [status, at, at, text_cap, run_id])
+        elif status in ("finished", "stopped", "unfinished", "failed"):
+            db.execute("UPDATE runs SET status = ?, finished_at = ?, stop_reason = ? WHERE id = ?",
+                       [status, at, reason, run_id])
         else:
             db.execute("UPDATE runs SET status = ? WHERE id = ?", [status, run_id])
+
+
+def heartbeat(study: Study, run_id: int) -> None:
+    """Say the run's process is alive (see HEARTBEAT_STALE_S)."""
+    with study.transaction() as db:
+        db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [now_iso(), run_id])
+
+
+def end_as_server_errors(study: Study, item_ids: list[int]) -> None:
+    """Pending items whose last attempt was a server error end as server errors (their server never
+    replied this session)."""
+    with study.transaction() as db:
+        db.conn.executemany("UPDATE run_items SET status = 'server_error' WHERE id = ? AND status = 'pending'",
+                            [(i,) for i in item_ids])
+
+
+def reopen_items(study: Study, run_id: int, statuses: Iterable[str] = ("server_error",)) -> int:
+    """Make finished items with these statuses pending again, each with a fresh attempt budget;
+    their earlier attempts stay stored. Returns how many were re-opened."""
+    statuses = [s for s in statuses if s in ("invalid", "server_error")]
+    if not statuses:
+        return 0
+    marks = ", ".join("?" for _ in statuses)
+    with study.transaction() as db:
+        cursor = db.execute(
+            "UPDATE run_items SET status = 'pending', attempt_base = attempts, position = NULL, choice = NULL,"
+            f" score = NULL, refusal = 0, distribution_json = NULL WHERE run_id = ? AND status IN ({marks})",
+            [run_id, *statuses])
+        return cursor.rowcount
 
 
 def personas_of(study: Study, run_id: int) -> dict[str, PersonaSnapshot]:
@@ -168,26 +241,27 @@ def persona_in_use(study: Study, persona_id: str) -> bool:
 
 
 def pending_items(study: Study, run_id: int, *, after_id: int = 0, limit: int = 2000,
-                  model: str | None = None) -> list[ItemRow]:
-    """Unfinished items in plan order, a page at a time (the plan may hold 150,000 items)."""
+                  model: str | None = None, statuses: Iterable[str] = ("pending",)) -> list[ItemRow]:
+    """Unfinished items (or items with other ``statuses``) in plan order, a page at a time (the plan
+    may hold 150,000 items)."""
+    statuses = list(statuses)
     model_clause = " AND model = ?" if model is not None else ""
     rows = study.db.execute(
-        "SELECT id, model, persona_id, dilemma_id, question, repeat, permutation, attempts FROM run_items"
-        f" WHERE run_id = ? AND status = 'pending' AND id > ?{model_clause} ORDER BY id LIMIT ?",
-        [run_id, after_id] + ([model] if model is not None else []) + [limit],
+        f"SELECT {_ITEM_COLUMNS} FROM run_items WHERE run_id = ?"
+        f" AND status IN ({', '.join('?' for _ in statuses)}) AND id > ?{model_clause} ORDER BY id LIMIT ?",
+        [run_id, *statuses, after_id] + ([model] if model is not None else []) + [limit],
     )
     return [ItemRow(*r) for r in rows]
 
 
 def all_items(study: Study, run_id: int) -> list[ItemRow]:
-    rows = study.db.execute(
-        "SELECT id, model, persona_id, dilemma_id, question, repeat, permutation, attempts FROM run_items"
-        " WHERE run_id = ? ORDER BY id", [run_id])
+    rows = study.db.execute(f"SELECT {_ITEM_COLUMNS} FROM run_items WHERE run_id = ? ORDER BY id", [run_id])
     return [ItemRow(*r) for r in rows]
 
 
 def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
-    """Store a batch of attempts and the state of their items in one transaction."""
+    """Store a batch of attempts and the state of their items in one transaction (which also
+    renews the run's heartbeat)."""
     if not attempts:
         return
     at = now_iso()
@@ -197,17 +271,20 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         responses.append((
             run_id, a.item_id, a.attempt, a.outcome, a.letter, a.position, a.choice, a.score, a.raw_text,
             a.reasoning, distribution, a.covered_mass, a.latency_s, a.prompt_tokens, a.completion_tokens,
-            a.finish_reason, a.error, a.error_kind, a.endpoint, at,
+            a.finish_reason, a.error, a.error_kind, a.endpoint, at, a.raw_dropped, a.reasoning_dropped,
         ))
+        # A low-coverage answer keeps its distribution on the attempt only: the item has no answer.
         updates.append((a.item_status, a.attempt, a.position, a.choice, a.score, int(a.outcome == "refusal"),
-                        distribution, a.item_id))
+                        distribution if a.item_status == "answered" else None, a.item_id))
     with study.transaction() as db:
         db.conn.executemany(
             "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
             " reasoning, distribution_json, covered_mass, latency_s, prompt_tokens, completion_tokens, finish_reason,"
-            " error, error_kind, endpoint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " error, error_kind, endpoint, created_at, raw_dropped, reasoning_dropped)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             responses,
         )
+        db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
         db.conn.executemany(
             "UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
             " distribution_json = ? WHERE id = ?",
@@ -219,14 +296,17 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
 @dataclass
 class Progress:
     total: int
-    done: int  # answered + invalid
+    done: int  # answered + invalid + server_error: asked to the end (for now)
     answered: int
-    invalid: int
+    invalid: int  # the model answered, but not usably
     #: (model, persona kind) -> (done, total)
     by_group: dict[tuple[str, str], tuple[int, int]]
-    #: outcome -> count over all attempts (valid, no_letter, refusal, cut_off, error)
+    #: outcome -> count over all attempts (valid, no_letter, refusal, cut_off, malformed, low_coverage,
+    #: server_error)
     outcomes: dict[str, int]
     responses: int
+    #: no answer came back (after every attempt); `run resume` asks these again
+    server_error: int = 0
 
     @property
     def pending(self) -> int:
@@ -239,7 +319,7 @@ def progress(study: Study, run_id: int) -> Progress:
         " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
         " WHERE i.run_id = ? GROUP BY i.model, p.kind, i.status", [run_id]).fetchall()
     by_group: dict[tuple[str, str], list[int]] = {}
-    totals = {"answered": 0, "invalid": 0, "pending": 0}
+    totals = {"answered": 0, "invalid": 0, "server_error": 0, "pending": 0}
     for model, kind, status, n in rows:
         entry = by_group.setdefault((model, kind), [0, 0])
         entry[1] += n
@@ -249,10 +329,55 @@ def progress(study: Study, run_id: int) -> Progress:
     outcomes = dict(study.db.execute(
         "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
     return Progress(
-        total=sum(totals.values()), done=totals["answered"] + totals["invalid"], answered=totals["answered"],
-        invalid=totals["invalid"], by_group={k: (v[0], v[1]) for k, v in by_group.items()}, outcomes=outcomes,
-        responses=sum(outcomes.values()),
+        total=sum(totals.values()), done=totals["answered"] + totals["invalid"] + totals["server_error"],
+        answered=totals["answered"], invalid=totals["invalid"], by_group={k: (v[0], v[1]) for k, v in by_group.items()},
+        outcomes=outcomes, responses=sum(outcomes.values()), server_error=totals["server_error"],
     )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the first token's probability the letters A-F covered, over a run's logprob attempts."""
+
+    answers: int
+    mean: float
+    median: float
+    p10: float  # the 10th percentile: how bad the worst tenth is
+    below_min: int  # attempts under the run's minimum (stored as low_coverage, not valid)
+    min_coverage: float
+
+    def line(self) -> str:
+        share = self.below_min / self.answers if self.answers else 0.0
+        return (f"logprob coverage (mass of the first token on A-F): median {self.median:.3f}, mean {self.mean:.3f},"
+                f" 10th percentile {self.p10:.3f} over {self.answers} attempts; {self.below_min} ({share:.1%}) below"
+                f" the run's minimum {self.min_coverage:g}, kept as low_coverage (no answer)")
+
+
+def coverage_of(study: Study, run_id: int) -> Coverage | None:
+    """The run's logprob coverage figures (None when no attempt recorded a covered mass)."""
+    masses = np.asarray([r[0] for r in study.db.execute(
+        "SELECT covered_mass FROM run_responses WHERE run_id = ? AND covered_mass IS NOT NULL", [run_id])],
+        dtype=np.float64)
+    run = get_run(study, run_id)
+    if not len(masses) or run is None:
+        return None
+    minimum = run.definition.min_coverage
+    return Coverage(len(masses), float(masses.mean()), float(np.median(masses)), float(np.quantile(masses, 0.1)),
+                    int((masses < minimum).sum()), minimum)
+
+
+def run_notes(study: Study, run_id: int) -> list[str]:
+    """Lines a report prints about how a run went: server errors apart from answers, logprob coverage."""
+    notes = []
+    p = progress(study, run_id)
+    if p.server_error or p.outcomes.get("server_error"):
+        notes.append(f"Server errors: {p.server_error} of {p.total} items got no answer from the server (not counted"
+                     f" as invalid answers; `valuegap run resume {run_id}` asks them again);"
+                     f" {p.outcomes.get('server_error', 0)} failed attempts in all.")
+    coverage = coverage_of(study, run_id)
+    if coverage is not None:
+        notes.append(coverage.line()[0].upper() + coverage.line()[1:] + ".")
+    return notes
 
 
 def latest_responses(study: Study, run_id: int, limit: int = 10) -> list[dict]:
@@ -290,7 +415,7 @@ def _codes(keys: list, labels_of: dict) -> tuple[dict, tuple[str, ...]]:
 
 
 def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFrame:
-    """Finished items (answered or invalid) as column arrays, from one query read in chunks.
+    """Finished items (answered, invalid or server error) as column arrays, from one query read in chunks.
 
     Personas and dilemmas come back as their snapshot rowids and models as plain text, all mapped to
     codes per chunk, so 200,000 answers never exist as 200,000 Python row tuples at once.
@@ -313,16 +438,16 @@ def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFr
 
     parts: dict[str, list[np.ndarray]] = {name: [] for name in (
         "model", "persona", "kind", "dilemma", "value", "type", "topic", "question", "repeat", "score",
-        "position", "choice", "refusal")}
+        "position", "choice", "refusal", "server_error")}
     distributions: list[np.ndarray] = []
     cursor = db.execute(
         "SELECT i.model, p.rowid, d.rowid, i.question, i.repeat, i.score, i.position, i.choice, i.refusal,"
-        " i.distribution_json FROM run_items i"
+        " i.distribution_json, i.status = 'server_error' FROM run_items i"
         " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
         " JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
         " WHERE i.run_id = ? AND i.status != 'pending' ORDER BY i.id", [run_id])
     while rows := cursor.fetchmany(chunk):
-        model, prow, drow, question, repeat, score, position, choice, refusal, dist = zip(*rows)
+        model, prow, drow, question, repeat, score, position, choice, refusal, dist, server_error = zip(*rows)
         n = len(rows)
 
         def mapped(keys, table):
@@ -341,6 +466,7 @@ def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFr
         parts["position"].append(np.asarray([-1 if v is None else v for v in position], dtype=np.int8))
         parts["choice"].append(np.asarray([-1 if v is None else v for v in choice], dtype=np.int8))
         parts["refusal"].append(np.asarray(refusal, dtype=bool))
+        parts["server_error"].append(np.asarray(server_error, dtype=bool))
         block = np.full((n, 6), np.nan)
         for row_index, text in enumerate(dist):
             if text:
@@ -348,7 +474,7 @@ def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFr
         distributions.append(block)
 
     dtypes = {"question": np.int8, "repeat": np.int16, "score": np.float64, "position": np.int8,
-              "choice": np.int8, "refusal": bool}
+              "choice": np.int8, "refusal": bool, "server_error": bool}
 
     def column(name):
         chunks = parts[name]
@@ -369,6 +495,7 @@ def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFr
         choice=column("choice"),
         distribution=np.concatenate(distributions) if distributions else np.full((0, 6), np.nan),
         refusal=column("refusal"),
+        server_error=column("server_error"),
     )
 
 

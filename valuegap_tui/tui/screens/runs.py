@@ -29,8 +29,8 @@ TEMPLATE = '''name = "my-run"
 repeats = 5
 seed = 0
 answer_mode = "text"      # text | constrained | logprobs
-temperature = 0.7
-max_tokens = 16
+temperature = 1.0         # each repeat a draw from the model's own answer distribution
+# max_tokens = 4096       # the default (1 in logprobs mode): room for a reasoning model's thinking
 personas = []             # persona ids; the baseline is included
 [[models]]
 name = "MODEL-NAME"
@@ -158,7 +158,8 @@ class RunsScreen(Screen):
             return
         p = snap.progress
         lines = [format_progress(snap.run_id, p.done, p.total, snap.rate) + f"  [{snap.status}]",
-                 f"answered {p.answered}  invalid {p.invalid}  pending {p.pending}  attempts "
+                 f"answered {p.answered}  invalid {p.invalid}  server errors {p.server_error}  pending {p.pending}"
+                 "  attempts "
                  + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none")]
         for (model, kind), (done, total) in sorted(p.by_group.items()):
             lines.append(f"  {model:<24} {kind:<12} {done:>7}/{total}")
@@ -247,8 +248,10 @@ class RunsScreen(Screen):
     @work(thread=True, exclusive=True, group="runs-execute", exit_on_error=False)
     def _execute(self, run_id: int, control: RunControl) -> None:
         try:
+            run_store.reopen_items(self.app.study, run_id)  # as `run resume`: server errors are asked again
             status = run_blocking(self.app.study, run_id, plain=False, control=control)
-            message, severity = f"Run {run_id} {status}.", "information"
+            message = f"Run {run_id} {status}." + (f" {control.reason}" if control.reason else "")
+            severity = "information" if status == "finished" else "warning"
         except Exception as exc:  # a dead server or bad profile: say so, keep the app alive
             message, severity = f"Run {run_id} failed: {exc}", "error"
         self.app.call_from_thread(self._finished, message, severity)
