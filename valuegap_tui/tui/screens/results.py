@@ -216,7 +216,8 @@ class ResultsScreen(Screen):
             (own,) = results.per_model.records()
             self._status(
                 f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; repeats by "
-                f"{results.aggregate}; invalid {_num(own['invalid'], 3)}, refusals {_num(own['refusal'], 3)}; "
+                f"{results.aggregate}; invalid {_num(own['invalid'], 3)}, refusals {_num(own['refusal'], 3)}, "
+                f"server errors {_num(own['server_error'], 3)}; "
                 f"agreement across repeats value {_num(own['agreement_value'], 2)}, action "
                 f"{_num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self._fill_conditions("#results-conditions", results.conditions)
