@@ -6,10 +6,17 @@ from valuegap_tui import quality
 from valuegap_tui.store import dilemmas as dilemma_store
 from tests.conftest import make_dilemma
 
-DISTINCT = ["Vote openly against the plan", "Ask for a week of delay", "Abstain quietly tonight",
-            "Follow the party line", "Trade your vote for a favour", "Leak the plan to the press"]
+DISTINCT = ["Vote openly against the plan tonight", "Ask for a week of delay", "Abstain quietly when the vote comes",
+            "Follow the party line as told", "Trade your vote for a favour", "Leak the plan to the press"]
+# no word of "honest" or its gloss, told to "you", as long as the prompt asks
+ABSENT = ("You run a factory by a river and a big order has arrived from a customer you cannot afford to lose. "
+          "Your workers are tired after a long month, the machines need a service, and the buyer wants the goods "
+          "by Friday. Your foreman says the only way is to skip the weekly checks and run the lines through the "
+          "night, and you have to tell him by noon.")
 SCENARIO = ("You sit on the town council and must vote tonight on a zoning plan; wisdom asks you to weigh "
-            "the long-term consequences for the whole town against the wishes of your party.")
+            "the long-term consequences for the whole town against the wishes of your party. Your neighbours "
+            "have asked you to listen to them first, the evidence you were given is thin and partly out of date, "
+            "and whatever you decide will be remembered at the next election.")
 
 
 def test_label_words_are_found_and_ordinary_words_are_not():
@@ -30,7 +37,7 @@ def test_each_problem_gives_its_flag():
     d_leak = make_dilemma(value="wisdom", topic="religion", scenario=SCENARIO + " Choose the mildly aligning act.",
                           texts=DISTINCT)
     d_absent = make_dilemma(value="honest", topic="environment",
-                            scenario="You run a factory by a river and a big order has arrived.", texts=DISTINCT)
+                            scenario=ABSENT, texts=DISTINCT)
     flags = quality.compute_flags([d_similar, d_leak, d_absent])
     assert quality.SIMILAR_ACTIONS in flags[d_similar.id]
     assert quality.LABEL_LEAK in flags[d_leak.id] and quality.LABEL_LEAK not in flags[d_similar.id]
@@ -55,7 +62,7 @@ def test_value_named_through_its_gloss():
 
 def test_refresh_stores_flags_and_keeps_other_flags(study):
     clean = make_dilemma(value="wisdom", scenario=SCENARIO, texts=DISTINCT, flags=["reviewer_note"])
-    absent = make_dilemma(value="honest", topic="environment", scenario="You run a factory by a river.", texts=DISTINCT)
+    absent = make_dilemma(value="honest", topic="environment", scenario=ABSENT, texts=DISTINCT)
     dilemma_store.save_many(study, [clean, absent], who="t", action="import")
     counts = quality.refresh_flags(study)
     assert counts[quality.VALUE_ABSENT] == 1
@@ -71,10 +78,95 @@ def test_flags_command_reports_counts(study):
     import subprocess
     import sys
 
-    absent = make_dilemma(value="honest", topic="environment", scenario="You run a factory by a river.", texts=DISTINCT)
+    absent = make_dilemma(value="honest", topic="environment", scenario=ABSENT, texts=DISTINCT)
     dilemma_store.save(study, absent, who="t", action="import")
     result = subprocess.run([sys.executable, "-m", "valuegap_tui", "flags", "--study", str(study.path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "value_absent: 1" in result.stdout
     assert dilemma_store.get(study, absent.id).flags == [quality.VALUE_ABSENT]
+
+
+# --- validity checks -------------------------------------------------------------------------
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+from valuegap_tui.models import AlignmentLabel  # noqa: E402
+from valuegap_tui.paths import PROMPTS_DIR  # noqa: E402
+
+
+def test_word_bounds_are_the_prompts():
+    prompt = (PROMPTS_DIR / "generate_dilemma.user.txt").read_text(encoding="utf-8")
+    scenario = re.search(r"scenario \((\d+)-(\d+) words\)", prompt)
+    actions = re.search(r"each (\d+)-(\d+) words", prompt)
+    assert tuple(map(int, scenario.groups())) == quality.PROMPT_SCENARIO_WORDS
+    assert tuple(map(int, actions.groups())) == quality.PROMPT_ACTION_WORDS
+    short = make_dilemma(value="wisdom", scenario=" ".join(SCENARIO.split()[:40]), texts=DISTINCT)
+    assert quality.word_bound_problems(short) == ["scenario 40 words (asked 60-180)"]
+    terse = make_dilemma(value="wisdom", scenario=SCENARIO, texts=["Wait"] + DISTINCT[1:])
+    assert quality.word_bound_problems(terse) == ["action 1 1 words (asked 5-40)"]
+    assert quality.compute_flags([short])[short.id] == [quality.WORD_BOUNDS]
+
+
+def test_second_person_scenario():
+    third = SCENARIO.replace("You sit", "Maria sits").replace("asks you", "asks her").replace("your", "her")
+    third = third.replace("Your neighbours have asked you", "Her neighbours have asked her").replace("you were", "she was")
+    third = third.replace("you decide", "she decides")
+    assert quality.second_person(third) == (0, 0)
+    first = SCENARIO.replace("You sit", "I sit").replace("asks you", "asks me").replace("your", "my")
+    first = first.replace("Your neighbours have asked you", "My neighbours have asked me").replace("you were", "I was")
+    first = first.replace("you decide", "I decide")
+    flags = quality.compute_flags([make_dilemma(value="wisdom", scenario=s, texts=DISTINCT, variant=i)
+                                   for i, s in enumerate((SCENARIO, third, first), start=1)])
+    assert [quality.NOT_SECOND_PERSON in f for f in flags.values()] == [False, True, True]
+
+
+def lengths_dilemma(variant, aligning_words, opposing_words, value="wisdom"):
+    def text(n, k):
+        return " ".join([f"act{variant}x{k}"] + ["carefully"] * (n - 1))
+    texts = [text(aligning_words + k, k) for k in range(3)] + [text(opposing_words + k, k + 3) for k in range(3)]
+    return make_dilemma(value=value, variant=variant, scenario=SCENARIO, texts=texts)
+
+
+def test_length_cue_is_flagged_per_set_when_length_predicts_the_side():
+    cued = [lengths_dilemma(v, 16, 8) for v in range(1, 21)]
+    cue = quality.length_cue(cued)
+    assert cue.flagged and cue.auc == 1.0 and cue.z == pytest.approx(0.5 / (quality._NULL_AUC_SD / 20 ** 0.5))
+    assert cue.correlation > 0.5
+    assert cue.cued == {d.id for d in cued}
+    assert "FLAGGED" in cue.describe() and "aligning actions longer, AUC 1.00" in cue.describe()
+    assert all(quality.LENGTH_CUE in f for f in quality.compute_flags(cued).values())
+    # the same lengths with the sides alternating across the set: length says nothing overall
+    mixed = [lengths_dilemma(v, 16, 8) if v % 2 else lengths_dilemma(v, 8, 16) for v in range(1, 21)]
+    cue = quality.length_cue(mixed)
+    assert not cue.flagged and cue.auc == 0.5 and cue.cued == frozenset()
+    # a set too small to tell a cue from chance is not flagged: 2 dilemmas give z 2.8 < 3
+    assert not quality.length_cue(cued[:2]).flagged
+
+
+def test_scenario_reused_for_another_value_is_a_cross_value_duplicate():
+    text = ("You lead a small team that has been asked to {v} while a deadline looms and your manager is watching. "
+            "The client calls every hour, your colleagues are split, and the budget allows one choice only; "
+            "whatever you decide will shape how the team works for the rest of the year and how you are seen.")
+    a = make_dilemma(value="wisdom", scenario=text.format(v="act with wisdom"), texts=DISTINCT)
+    b = make_dilemma(value="honest", topic="religion", scenario=text.format(v="act honest"), texts=DISTINCT)
+    c = make_dilemma(value="wisdom", topic="environment", scenario=SCENARIO, texts=DISTINCT)
+    [(x, y, score)] = quality.cross_value_duplicate_pairs([a, b, c])
+    assert {x, y} == {a.id, b.id} and score > 0.9
+    flags = quality.compute_flags([a, b, c])
+    assert quality.CROSS_VALUE_DUPLICATE in flags[a.id] and quality.CROSS_VALUE_DUPLICATE not in flags[c.id]
+    # the same scenario twice for one value is a near duplicate, not a cross-value one
+    same = make_dilemma(value="wisdom", variant=2, scenario=a.scenario, texts=DISTINCT)
+    assert quality.cross_value_duplicate_pairs([a, same]) == []
+
+
+def test_flags_command_prints_the_length_cue(study):
+    import subprocess
+    import sys
+
+    dilemma_store.save_many(study, [lengths_dilemma(v, 16, 8) for v in range(1, 21)], who="t", action="import")
+    result = subprocess.run([sys.executable, "-m", "valuegap_tui", "flags", "--study", str(study.path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "length_cue: 20" in result.stdout and "length cue: FLAGGED" in result.stdout

@@ -93,9 +93,11 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         known = ", ".join(sorted(set(frame.model.decode())))
         raise ReportError(f"run {run.id} has no model {model!r} (its models: {known})")
     results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
+    from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
     from valuegap_tui.store.runs import run_notes
 
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}", run_notes(study, run.id))
+    notes = run_notes(study, run.id) + run_warning_notes(study, run.id)
+    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes)
 
 
 def _fmt(value, digits: int = 3) -> str:

@@ -98,6 +98,29 @@ def relabel(study: Study, dilemma_id: str, option: int, label: AlignmentLabel, *
     return changed
 
 
+def apply_label_fix(study: Study, dilemma_id: str, *, reviewer: str) -> Dilemma:
+    """Give the dilemma the labels its latest label check suggests, as this reviewer's relabel.
+
+    It is a person's decision: saved under the reviewer's name with action "relabel", so ``undo`` takes it
+    back like any relabel. Refused when there is no suggestion or the labels changed since the check.
+    """
+    from valuegap_tui import label_check
+
+    dilemma = _load(study, dilemma_id)
+    check = review_store.latest_label_check(study, dilemma_id)
+    if check is None or not check.suggested_labels:
+        raise ReviewError(f"no suggested fix for {dilemma_id}: its label check found nothing to fix")
+    if not label_check.fix_applies(dilemma, check):
+        raise ReviewError(f"the labels of {dilemma_id} changed since its label check: check it again")
+    record = dilemma.to_record()
+    for raw, new in zip(record["options"], check.suggested_labels):
+        raw["label"] = new
+    record["flags"] = [f for f in record["flags"] if f != label_check.FLAG]
+    changed = _revalidate(record)
+    dilemma_store.save(study, changed, who=reviewer, action="relabel")
+    return changed
+
+
 def edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, reviewer: str) -> Dilemma:
     """field: "scenario" or an option position (0-5). Refuses blank or duplicate text, saying why."""
     dilemma = _load(study, dilemma_id)

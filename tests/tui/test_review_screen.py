@@ -253,3 +253,48 @@ async def test_reviewer_key_renames_and_escape_returns_to_the_list(filled):
         await pilot.press("r")
         await settle(pilot, screen)
         assert dilemma_store.history(filled, ids(5)[0])[-1].who == "bob"
+
+
+async def test_apply_fix_key_relabels_as_the_reviewer_and_undo_reverts_it(filled):
+    from valuegap_tui import label_check
+    from tests.test_label_check import FakeClient
+
+    doubtful = ids(5)[0]
+    before = dilemma_store.get(filled, doubtful)
+    # every judgement orders action 3 above action 2: moderately and mildly aligning look swapped
+    await label_check.check_dilemmas(filled, FakeClient(filled, {doubtful: [0, 2, 1, 3, 4, 5]}), [before])
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        second = str(screen.query_one("#review-second", Static).render())
+        assert "label_doubt: the second opinion doubts a label" in second
+        assert "swap moderately aligning (action 2) and mildly aligning (action 3)" in second
+        assert "f applies it" in second
+        await pilot.press("f")
+        await settle(pilot, screen)
+        fixed = dilemma_store.get(filled, doubtful)
+        assert [o.label for o in fixed.options] == [L[0], L[2], L[1], *L[3:]]
+        assert label_check.FLAG not in fixed.flags
+        entry = dilemma_store.history(filled, doubtful)[-1]
+        assert (entry.who, entry.action) == ("ann", "relabel")
+        assert "suggested fix applied" in str(screen.query_one("#review-second", Static).render())
+        revisions = len(dilemma_store.history(filled, doubtful))
+        await pilot.press("f")  # nothing left to apply: refused, nothing written
+        await settle(pilot, screen)
+        assert len(dilemma_store.history(filled, doubtful)) == revisions
+        await pilot.press("u")
+        await settle(pilot, screen)
+        back = dilemma_store.get(filled, doubtful)
+        assert back.options == before.options and label_check.FLAG in back.flags
+
+
+async def test_quality_flags_are_explained_in_the_detail_pane(study):
+    short = make_dilemma(scenario="A manager must decide what to do about a late report.", flags=["not_second_person",
+                                                                                                  "word_bounds"])
+    dilemma_store.save(study, short, who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)):
+        second = str(app.screen.query_one("#review-second", Static).render())
+        assert 'not_second_person: the scenario should address the reader as "you": 0 second-person' in second
+        assert "word_bounds: outside the lengths the prompt asks for: scenario 11 words (asked 60-180)" in second

@@ -63,3 +63,23 @@ async def test_screen_starts_a_run_it_was_asked_to(study, answer_server):  # noq
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_for(pilot, lambda: run_store.get_run(study, run_id).status == "finished")
     assert study.get_meta("runs.autostart") == ""
+
+
+async def test_planning_warns_when_the_evaluated_model_generated_the_dilemmas(study, answer_server):  # noqa: F811
+    from valuegap_tui.models import Provenance
+    from valuegap_tui.store import dilemmas as dilemma_store
+
+    seed_study(study, 2)
+    for dilemma in dilemma_store.iter_dilemmas(study):
+        dilemma.provenance = Provenance(source="generated", generator_model="tiny")
+        dilemma_store.save(study, dilemma, who="generator", action="generate")
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        screen.query_one("#runs-definition", TextArea).text = (
+            f'name = "t"\nrepeats = 1\n[[models]]\nname = "tiny"\nendpoints = ["{answer_server}"]\n'
+            'concurrency = 4\n[dilemmas]\nstatus = ["accepted"]\n')
+        await pilot.click("#runs-plan")
+        assert await wait_for(pilot, lambda: any("tiny is evaluated on 2 of the 2 dilemmas it generated" in n.message
+                                                 for n in app._notifications))

@@ -8,7 +8,7 @@ import sys
 
 from valuegap_tui import generate as gen
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
-from valuegap_tui.quality import Thresholds, refresh_flags
+from valuegap_tui.quality import Thresholds, refresh_flags, study_length_cue
 from valuegap_tui.store import generation as attempt_store
 
 ORDER = 20
@@ -107,6 +107,7 @@ def cmd_generate(args) -> int:
         # Near duplicates depend on the whole set, so flags are recomputed across it after each run.
         counts = refresh_flags(study)
         print("quality flags: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+        print(study_length_cue(study).describe())
     return 0 if progress.failed == 0 else 3
 
 
@@ -115,4 +116,5 @@ def cmd_flags(args) -> int:
     counts = refresh_flags(study, Thresholds(args.duplicate_threshold, args.action_threshold))
     for name, n in counts.items():
         print(f"{name}: {n}")
+    print(study_length_cue(study).describe())
     return 0

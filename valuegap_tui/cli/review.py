@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from valuegap_tui import label_check, review
+from valuegap_tui import independence, label_check, review
 from valuegap_tui.cli._common import CliError, add_command, open_existing
 from valuegap_tui.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
@@ -16,10 +16,11 @@ ORDER = 30
 def register(commands) -> None:
     check = add_command(
         commands, "check-labels", cmd_check_labels, "ask a model for a second opinion on each dilemma's labels",
-        description="A model orders each dilemma's six actions (unlabelled, shuffled) from most aligning to most\n"
-        "opposing. The order is stored with its Spearman correlation to the labels; dilemmas with a low\n"
-        f"correlation (< {label_check.MIN_SPEARMAN}) or an aligning action judged opposing get the flag "
-        f"'{label_check.FLAG}'.",
+        description="A model orders each dilemma's six actions (unlabelled, shuffled afresh each time) from most\n"
+        "aligning to most opposing, --judgements times. Each adjacent pair of labels gets the share of judgements\n"
+        f"that keep its order; a dilemma where most judgements reverse a pair gets the flag '{label_check.FLAG}'\n"
+        "and a suggested fix that a reviewer applies with one key in the Dilemmas screen (nothing is relabelled\n"
+        "here). docs/review.md gives the measured error rates.",
     )
     check.add_argument("--server", help="server profile from the config (default: the configured default)")
     check.add_argument("--base-url", help="OpenAI-compatible base URL instead of a profile")
@@ -27,6 +28,9 @@ def register(commands) -> None:
     check.add_argument("--status", choices=[s.value for s in DilemmaStatus], action="append", help="only this status")
     check.add_argument("--concurrency", type=int, default=8)
     check.add_argument("--seed", type=int, default=0, help="shuffle seed for the action order shown")
+    check.add_argument("--judgements", type=int, default=label_check.DEFAULT_JUDGEMENTS,
+                       help=f"orderings asked per dilemma (default {label_check.DEFAULT_JUDGEMENTS}; "
+                       "bench/label_check_quality.py gives the error rates)")
 
     add_command(commands, "agreement", cmd_agreement, "label agreement between reviewers and the generator")
 
@@ -50,28 +54,37 @@ def cmd_check_labels(args) -> int:
     dilemmas = list(dilemma_store.iter_dilemmas(study, status=args.status))
     if not dilemmas:
         raise CliError("no dilemmas to check")
+    if args.judgements < 1:
+        raise CliError("--judgements must be at least 1", exit_code=2)
     client = make_client(args.server, args.base_url, args.model, args.concurrency)
     done = [0]
+    by_id = {d.id: d for d in dilemmas}
 
     def progress(outcome: label_check.CheckOutcome) -> None:
         done[0] += 1
         if outcome.error:
             print(f"{outcome.dilemma_id}: error: {outcome.error}", file=sys.stderr)
-        elif outcome.check.doubtful:
+        if outcome.check is not None and outcome.check.doubtful:
             c = outcome.check
-            print(f"{c.dilemma_id}: doubtful (spearman {c.spearman:.2f}, sign errors {c.sign_errors})")
+            fix = label_check.describe_fix(by_id[c.dilemma_id], c.suggested_labels)
+            print(f"{c.dilemma_id}: doubtful (lowest pair confidence {min(c.pair_confidence):.2f} over"
+                  f" {c.judgements} judgements, sign errors {c.sign_errors}); suggested: {fix}")
 
     async def run():
         try:
             return await label_check.check_dilemmas(
-                study, client, dilemmas, model=args.model, concurrency=args.concurrency, seed=args.seed, progress=progress
+                study, client, dilemmas, model=args.model, concurrency=args.concurrency, seed=args.seed,
+                judgements=args.judgements, progress=progress,
             )
         finally:
             await client.aclose()
 
     outcomes = asyncio.run(run())
     checked = [o.check for o in outcomes if o.check]
-    errors = len(outcomes) - len(checked)
+    for judge in sorted({c.model for c in checked}):
+        for warning in independence.judge_warnings(study, judge, dilemmas):
+            print(f"warning: {warning}", file=sys.stderr)
+    errors = sum(1 for o in outcomes if o.check is None)
     doubtful = sum(1 for c in checked if c.doubtful)
     mean = sum(c.spearman for c in checked) / len(checked) if checked else float("nan")
     print(f"checked {len(checked)} dilemmas: {doubtful} flagged {label_check.FLAG}, mean spearman {mean:.2f}, {errors} errors")

@@ -10,6 +10,7 @@ from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.server.urls import basic_auth_for
+from valuegap_tui.store import independence as independence_store
 from valuegap_tui.store import runs as run_store
 
 ORDER = 50
@@ -96,6 +97,8 @@ def cmd_start(args) -> int:
         raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
     progress = run_store.progress(study, run_id)
     print(f"planned run {run_id} ({definition.config_hash()}): {progress.total} items", flush=True)
+    for warning in independence_store.run_warnings(study, run_id):
+        print(f"warning: {warning.message}", file=sys.stderr, flush=True)
     if any(basic_auth_for(url) for spec in definition.models for url in spec.endpoints):
         print("note: the user:password in the endpoint URLs is used by this command only and was not stored; "
               "to resume the run later, give it in a server profile (docs/servers.md)", file=sys.stderr)

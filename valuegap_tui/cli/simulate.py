@@ -34,6 +34,8 @@ def register(commands) -> None:
     parser.add_argument("--reasoning-tokens", type=int, default=None, metavar="N",
                         help="act as a reasoning model: N tokens of reasoning before each answer")
     parser.add_argument("--refusal-rate", type=float, default=None, metavar="P", help="share of refusals in text mode")
+    parser.add_argument("--judge-noise", type=float, default=None, metavar="SD",
+                        help="label check rankings: Gaussian noise on each action's rank, in label steps")
 
 
 def _params(args):
@@ -51,6 +53,8 @@ def _params(args):
         fields["reasoning_tokens"] = args.reasoning_tokens
     if args.refusal_rate is not None:
         fields["refusal_rate"] = args.refusal_rate
+    if args.judge_noise is not None:
+        fields["judge_noise_sd"] = args.judge_noise
     if args.position_bias:
         try:
             bias = tuple(float(x) for x in args.position_bias.split(","))

@@ -11,6 +11,7 @@ import difflib
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.evaluate.plan import plan_items
+from valuegap_tui.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
 from valuegap_tui.models import DilemmaStatus
 from valuegap_tui.runs import BASELINE_ID, RunDefinition
@@ -111,4 +112,6 @@ def create_run(study: Study, definition: RunDefinition) -> int:
         persona_store.save(study, persona_model.baseline_persona())  # so run_personas can reference it
     items = plan_items([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
                        definition.repeats, definition.seed)
-    return run_store.create_run(study, definition, personas, dilemmas, items, template_hashes())
+    run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes())
+    record_run_warnings(study, run_id, [m.name for m in definition.models], dilemmas)
+    return run_id

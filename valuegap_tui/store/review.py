@@ -1,4 +1,4 @@
-"""Review storage: reviewers' blind labels, undo markers and label checks (schema v004)."""
+"""Review storage: reviewers' blind labels, undo markers and label checks (schema v004, v011)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ class LabelCheck:
     spearman: float
     sign_errors: int
     doubtful: bool
+    judgements: int = 1
+    #: every judged order (option positions, most aligning first); model_order is their consensus
+    judged_orders: tuple[tuple[int, ...], ...] = ()
+    #: per adjacent labelled pair (label_order[i], label_order[i + 1]): share of judgements in the labelled order
+    pair_confidence: tuple[float, ...] = ()
+    #: the suggested labels (AlignmentLabel values by option position) when doubtful
+    suggested_labels: tuple[str, ...] | None = None
+    #: option positions whose label the check doubts
+    suspects: tuple[int, ...] = ()
 
 
 # --- reviewer labels --------------------------------------------------------------------------
@@ -111,30 +120,48 @@ def first_labels(study: Study) -> dict[str, list[str]]:
 
 
 # --- label checks -----------------------------------------------------------------------------
+_CHECK_COLUMNS = ("dilemma_id, model, at, model_order_json, label_order_json, spearman, sign_errors, doubtful,"
+                  " judgements, judged_orders_json, pair_confidence_json, suggested_labels_json, suspects_json")
+
+
 def save_label_check(study: Study, check: LabelCheck) -> None:
+    suggested = None if check.suggested_labels is None else json.dumps(list(check.suggested_labels))
     with study.transaction() as db:
         db.execute(
-            "INSERT INTO label_checks (dilemma_id, model, at, model_order_json, label_order_json, spearman,"
-            " sign_errors, doubtful) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO label_checks ({_CHECK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 check.dilemma_id, check.model, check.at, json.dumps(list(check.model_order)),
                 json.dumps(list(check.label_order)), check.spearman, check.sign_errors, int(check.doubtful),
+                check.judgements, json.dumps([list(o) for o in check.judged_orders]),
+                json.dumps(list(check.pair_confidence)), suggested, json.dumps(list(check.suspects)),
             ],
         )
 
 
-def latest_label_check(study: Study, dilemma_id: str) -> LabelCheck | None:
-    row = study.db.execute(
-        "SELECT dilemma_id, model, at, model_order_json, label_order_json, spearman, sign_errors, doubtful"
-        " FROM label_checks WHERE dilemma_id = ? ORDER BY id DESC LIMIT 1",
-        [dilemma_id],
-    ).fetchone()
-    if row is None:
-        return None
+def _check_row(row) -> LabelCheck:
     return LabelCheck(
         dilemma_id=row[0], model=row[1], at=row[2], model_order=tuple(json.loads(row[3])),
         label_order=tuple(json.loads(row[4])), spearman=row[5], sign_errors=row[6], doubtful=bool(row[7]),
+        judgements=row[8], judged_orders=tuple(tuple(o) for o in json.loads(row[9] or "[]")),
+        pair_confidence=tuple(json.loads(row[10] or "[]")),
+        suggested_labels=None if row[11] is None else tuple(json.loads(row[11])),
+        suspects=tuple(json.loads(row[12] or "[]")),
     )
+
+
+def latest_label_check(study: Study, dilemma_id: str) -> LabelCheck | None:
+    row = study.db.execute(
+        f"SELECT {_CHECK_COLUMNS} FROM label_checks WHERE dilemma_id = ? ORDER BY id DESC LIMIT 1", [dilemma_id]
+    ).fetchone()
+    return _check_row(row) if row else None
+
+
+def judge_models(study: Study) -> dict[str, set[str]]:
+    """model -> the dilemmas it judged (any label check, latest or not)."""
+    found: dict[str, set[str]] = {}
+    for model, dilemma_id in study.db.execute("SELECT DISTINCT model, dilemma_id FROM label_checks"):
+        found.setdefault(model, set()).add(dilemma_id)
+    return found
 
 
 def label_check_summary(study: Study) -> dict[str, float | int]:

@@ -311,6 +311,8 @@ class Simulator:
                 ranks[letter] = self.by_action[key][1]
             else:
                 ranks[letter] = 6 + rng.random()
+        if self.params.judge_noise_sd > 0:
+            ranks = {letter: rank + rng.gauss(0.0, self.params.judge_noise_sd) for letter, rank in ranks.items()}
         order = sorted(ranks, key=ranks.get)
         for i in range(len(order) - 1):
             if rng.random() < self.params.ranking_error_rate:

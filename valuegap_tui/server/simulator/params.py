@@ -80,6 +80,10 @@ class SimulatorParams(BaseModel):
     reasoning_tokens: int = 0
     #: label second opinion: probability of each adjacent swap applied to the true order
     ranking_error_rate: float = 0.1
+    #: label second opinion: standard deviation (in label steps) of the Gaussian noise added to each
+    #: action's true rank before a ranking is sorted (a Thurstone judge); 0 = none. At 0.5 an adjacent
+    #: pair comes out in the true order 92% of the time, at 0.8 81%.
+    judge_noise_sd: float = Field(default=0.0, ge=0.0)
 
     # --- serving -----------------------------------------------------------------------------
     latency_ms: float = 0.0

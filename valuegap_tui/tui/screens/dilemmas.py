@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from valuegap_tui import label_check, review
+from valuegap_tui import flag_notes, label_check, review
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, load_section, save_section
 from valuegap_tui.models import AlignmentLabel, Dilemma, describe_label_problems
@@ -123,6 +123,7 @@ class DilemmasScreen(Screen):
         Binding("g", "guidelines", "Guidelines", id="review.guidelines"),
         Binding("b", "toggle_blind", "Blind", id="review.blind"),
         Binding("c", "check_labels", "Check labels", show=False, id="review.check_labels"),
+        Binding("f", "apply_fix", "Apply suggested label fix", show=False, id="review.apply_fix"),
         Binding("y", "agreement", "Agreement", show=False, id="review.agreement"),
         Binding("w", "ask_reviewer", "Reviewer name", show=False, id="review.reviewer"),
         Binding("escape", "back_to_list", "List", show=False, id="review.back"),
@@ -380,10 +381,11 @@ class DilemmasScreen(Screen):
     def _second_opinion(self, d: Dilemma) -> Text:
         if self.blind:
             return Text("")
+        text = self._flag_notes(d)
         check = review_store.latest_label_check(self.app.study, d.id)
         if check is None:
-            return Text("")
-        text = Text("\n")
+            return text
+        text.append("\n")
         verdict = "DOUBTFUL" if check.doubtful else "agrees"
         errors = f"{check.sign_errors} sign error{'s' if check.sign_errors != 1 else ''}"
         text.append(f"Second opinion ({check.model}): {verdict}, spearman {check.spearman:+.2f}, {errors}\n",
@@ -398,6 +400,34 @@ class DilemmasScreen(Screen):
                 if i == half - 1:
                     text.append("| ")
             text.append("\n")
+        return text + self._label_fix(d, check)
+
+    def _flag_notes(self, d: Dilemma) -> Text:
+        text = Text()
+        for flag, why in flag_notes.notes(d):
+            text.append(f"\n{flag}", style="yellow")
+            text.append(f": {why}")
+        if text:
+            text.append("\n")
+        return text
+
+    def _label_fix(self, d: Dilemma, check: review_store.LabelCheck) -> Text:
+        """Per-label confidence over the judgements, and the suggested fix with how to apply it."""
+        text = Text()
+        if check.pair_confidence:
+            confidence = label_check.label_confidence(check)
+            text.append(f"  label confidence ({check.judgements} judgements): ", style="dim")
+            text.append(" ".join(f"{pos + 1}:{confidence[pos]:.0%}" for pos in check.label_order) + "\n")
+        if check.suggested_labels is None:
+            return text
+        if label_check.fix_applies(d, check):
+            suspects = ", ".join(f"action {pos + 1}" for pos in check.suspects)
+            text.append(f"  doubted: {suspects}\n  suggested: {label_check.describe_fix(d, check.suggested_labels)}"
+                        "  (f applies it, u undoes)\n", style="bold yellow")
+        elif tuple(o.label.value for o in d.options) == check.suggested_labels:
+            text.append("  suggested fix applied\n", style="green")
+        else:
+            text.append("  labels changed since this check: check again (c)\n", style="dim")
         return text
 
     def selected_option(self) -> int | None:
@@ -621,6 +651,19 @@ class DilemmasScreen(Screen):
             labels = ", ".join(f"{rater} {label.score:+d}" for rater, label in sorted(d.labels.items()))
             body.append(f"{d.dilemma_id} action {d.option + 1}: {labels}\n")
         self.app.push_screen(TextViewScreen(body))
+
+    def action_apply_fix(self) -> None:
+        """Apply the second opinion's suggested labels: the reviewer's relabel, undone with u."""
+        if not self._can_write():
+            return
+        if self.blind:
+            self.notify("leave blind mode (b) to apply a suggested fix", severity="warning")
+            return
+        d, who, study = self.dilemma, self.reviewer, self.app.study
+        if not label_check.fix_applies(d, review_store.latest_label_check(study, d.id)):
+            self.notify(f"no suggested label fix for {d.id} (check its labels with c)", severity="warning", markup=False)
+            return
+        self.enqueue(f"label fix {d.id}", lambda: review.apply_label_fix(study, d.id, reviewer=who))
 
     def action_check_labels(self) -> None:
         ids = [r.id for r in self.filtered]

@@ -24,6 +24,7 @@ from valuegap_tui.evaluate.session import format_progress, run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store.independence import run_warnings
 
 TEMPLATE = '''name = "my-run"
 repeats = 5
@@ -218,6 +219,8 @@ class RunsScreen(Screen):
         except (RunDefinitionError, PlanError) as exc:
             self.app.call_from_thread(self._form_error, str(exc))
             return
+        for warning in run_warnings(self.app.study, run_id):  # an evaluated model generated or judged dilemmas
+            self.app.call_from_thread(self.notify, warning.message, severity="warning", timeout=30, markup=False)
         self.app.call_from_thread(self._planned, run_id)
 
     def _form_error(self, message: str) -> None:
