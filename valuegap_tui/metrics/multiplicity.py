@@ -11,40 +11,30 @@ from __future__ import annotations
 import numpy as np
 
 
-def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjustment: the i-th smallest of m p-values becomes max_{j<=i} (m - j + 1) p_(j)."""
+def _adjusted(p_values, step) -> np.ndarray:
+    """Apply ``step`` (sorted p-values, m -> their adjusted values) to the tested p-values, in place order."""
     p = np.asarray(p_values, dtype=np.float64)
     out = np.full(p.shape, np.nan)
     tested = ~np.isnan(p)
     q = p[tested]
-    m = len(q)
-    if m == 0:
+    if len(q) == 0:
         return out
     order = np.argsort(q, kind="stable")
-    stepped = np.maximum.accumulate((m - np.arange(m)) * q[order])
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(stepped, 1.0)
+    adjusted = np.empty(len(q))
+    adjusted[order] = np.minimum(step(q[order], len(q)), 1.0)
     out[tested] = adjusted
     return out
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment: the i-th smallest of m p-values becomes max_{j<=i} (m - j + 1) p_(j)."""
+    return _adjusted(p_values, lambda q, m: np.maximum.accumulate((m - np.arange(m)) * q))
 
 
 def benjamini_hochberg(p_values) -> np.ndarray:
     """Benjamini-Hochberg step-up adjustment: the i-th smallest of m p-values becomes
     min_{j>=i} m p_(j) / j."""
-    p = np.asarray(p_values, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    tested = ~np.isnan(p)
-    q = p[tested]
-    m = len(q)
-    if m == 0:
-        return out
-    order = np.argsort(q, kind="stable")
-    scaled = q[order] * m / np.arange(1, m + 1)
-    stepped = np.minimum.accumulate(scaled[::-1])[::-1]
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(stepped, 1.0)
-    out[tested] = adjusted
-    return out
+    return _adjusted(p_values, lambda q, m: np.minimum.accumulate((q * m / np.arange(1, m + 1))[::-1])[::-1])
 
 
 def cohen_dz(mean: np.ndarray, sum_of_squares: np.ndarray, n: np.ndarray) -> np.ndarray:
