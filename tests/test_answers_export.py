@@ -237,3 +237,18 @@ def test_csv_matches_the_golden_file(study, dilemma_factory, tmp_path, monkeypat
     if os.environ.get("VALUEGAP_REGENERATE_GOLDEN"):  # after a deliberate format change; review the diff
         GOLDEN.write_bytes(out.read_bytes())
     assert out.read_bytes() == GOLDEN.read_bytes()
+
+
+def test_rows_come_from_one_snapshot_while_a_run_writes(study, dilemma_factory):
+    from valuegap_tui.store import answers as answer_store
+    from valuegap_tui.store import open_study
+
+    run_id, items = _planned_run(study, dilemma_factory)
+    run_store.record_attempts(study, run_id, [Attempt(items[0].id, 1, "no_letter", "pending", raw_text="hm")])
+    with open_study(study.path) as writer:
+        with answer_store.read_snapshot(study):
+            before = list(answer_store.attempt_rows(study, run_id))
+            # another process's run goes on meanwhile: its commit must not appear halfway through an export
+            run_store.record_attempts(writer, run_id, [Attempt(items[1].id, 1, "no_letter", "pending")])
+            assert list(answer_store.attempt_rows(study, run_id)) == before
+        assert len(list(answer_store.attempt_rows(study, run_id))) == len(before) + 1

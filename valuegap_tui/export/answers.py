@@ -194,25 +194,32 @@ def export_answers(study: Study, run_ids: list[int], out: Path) -> AnswerExport:
     sidecar = dictionary_path(out)
     written = []
     try:
-        data_tmp = _temporary(out)
-        written.append(data_tmp)
-        rows = answer_rows(study, run_ids)
-        if fmt == "parquet":
-            n = _write_parquet(rows, data_tmp)
-        else:
-            with open(data_tmp, "w", encoding="utf-8", newline="") as fh:
-                n = _write_csv(rows, fh) if fmt == "csv" else _write_jsonl(rows, fh)
-        record = _dictionary(study, run_ids, out, fmt, n, _sha256(data_tmp))
-        dict_tmp = _temporary(sidecar)
-        written.append(dict_tmp)
-        dict_tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(data_tmp, out)
-        os.replace(dict_tmp, sidecar)
+        with answer_store.read_snapshot(study):
+            n = _write(study, run_ids, out, fmt, sidecar, written)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
     return AnswerExport(out, sidecar, n, run_ids)
+
+
+def _write(study: Study, run_ids: list[int], out: Path, fmt: str, sidecar: Path, written: list[Path]) -> int:
+    """The file and its dictionary under temporary names (listed in ``written``), then renamed."""
+    data_tmp = _temporary(out)
+    written.append(data_tmp)
+    rows = answer_rows(study, run_ids)
+    if fmt == "parquet":
+        n = _write_parquet(rows, data_tmp)
+    else:
+        with open(data_tmp, "w", encoding="utf-8", newline="") as fh:
+            n = _write_csv(rows, fh) if fmt == "csv" else _write_jsonl(rows, fh)
+    record = _dictionary(study, run_ids, out, fmt, n, _sha256(data_tmp))
+    dict_tmp = _temporary(sidecar)
+    written.append(dict_tmp)
+    dict_tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(data_tmp, out)
+    os.replace(dict_tmp, sidecar)
+    return n
 
 
 def _temporary(target: Path) -> Path:

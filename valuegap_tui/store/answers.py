@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from valuegap_tui.store.db import Study
 
@@ -31,6 +32,22 @@ _QUERY = (
     " LEFT JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
     " WHERE r.run_id = ? ORDER BY i.id, r.attempt"
 )
+
+
+@contextmanager
+def read_snapshot(study: Study) -> Iterator[None]:
+    """Every read inside sees the study as it was at the first one (a run may be writing meanwhile), so
+    an export's rows and its dictionary agree. Writers are not held up: WAL readers never block them."""
+    conn = study.db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # nothing was written: ending the read is all
 
 
 def attempt_rows(study: Study, run_id: int, chunk: int = 5000) -> Iterator[tuple]:
