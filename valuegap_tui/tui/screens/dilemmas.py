@@ -129,6 +129,9 @@ class DilemmasScreen(Screen):
         Binding("y", "agreement", "Agreement", show=False, id="review.agreement"),
         Binding("w", "ask_reviewer", "Reviewer name", show=False, id="review.reviewer"),
         Binding("escape", "back_to_list", "List", show=False, id="review.back"),
+        # written by hand (dilemma_editor.py): a new dilemma, and reviewer notes
+        Binding("ctrl+n", "new_dilemma", "New dilemma", show=False, id="review.new"),
+        Binding("m", "edit_notes", "Notes", show=False, id="review.notes"),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -356,7 +359,7 @@ class DilemmasScreen(Screen):
         self.query_one("#dilemma-counts", Static).update(text)
         if not self.rows:
             self.query_one("#dilemma-detail-text", Static).update(
-                Text("No dilemmas yet: import some (valuegap import) or generate them (F2).")
+                Text("No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n).")
             )
 
     def _replace_row(self, dilemma: Dilemma, reviewer: str) -> None:
@@ -429,6 +432,8 @@ class DilemmasScreen(Screen):
             text.append(" | " + one_line(", ".join(d.flags)), style="yellow")
         text.append(f" | {one_line(d.id)}\n\n", style="dim")
         text.append(visible(d.scenario))
+        if d.notes and not self.blind:  # notes may name labels: hidden while labelling blind
+            text.append("\n\nNotes: ", style="bold").append(visible(d.notes))
         detail.update(text)
         options = []
         for n, pos in enumerate(self.display_order()):
@@ -761,6 +766,33 @@ class DilemmasScreen(Screen):
         errors = sum(1 for o in outcomes if o.error)
         self._from_thread(self.notify, f"label check: {doubtful} doubtful, {errors} errors")
         self._from_thread(self.reload, self.dilemma.id if self.dilemma else None)
+
+    # --- written by hand -------------------------------------------------------------------------
+    def action_new_dilemma(self) -> None:
+        from valuegap_tui.tui.screens.dilemma_editor import NewDilemmaScreen
+
+        if not self.reviewer:  # _can_write also wants a dilemma shown; an empty study may have none
+            self._can_write()
+            return
+        study, who = self.app.study, self.reviewer
+
+        def done(dilemma: Dilemma | None) -> None:
+            if dilemma is not None:
+                self.enqueue(f"new {dilemma.id}", lambda: review.add_new(study, dilemma, reviewer=who))
+
+        self.app.push_screen(NewDilemmaScreen(lambda value, topic: review.next_variant(study, value, topic)), done)
+
+    def action_edit_notes(self) -> None:
+        if not self._can_write() or self.dilemma is None:
+            return
+        d, study, who = self.dilemma, self.app.study, self.reviewer
+
+        def done(shown_text: str | None) -> None:
+            new_text = None if shown_text is None else restore_controls(d.notes, shown_text)
+            if new_text is not None and new_text != d.notes:
+                self.enqueue(f"notes {d.id}", lambda: review.edit_notes(study, d.id, new_text, reviewer=who))
+
+        self.app.push_screen(EditTextScreen(f"Reviewer notes on {d.id}", editable(d.notes)), done)
 
 
 def _shown(row: DilemmaRow) -> tuple:

@@ -1,0 +1,98 @@
+"""Writing a dilemma by hand in the Dilemmas screen, and reviewer notes."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, Static, TextArea
+
+from tests.conftest import make_dilemma
+from tests.tui.pilot import wait_for
+from valuegap_tui.config import save_section
+from valuegap_tui.models import AlignmentLabel, DilemmaStatus
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.transfer import read_dilemmas, write_dilemmas
+from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.screens.dilemma_editor import NewDilemmaScreen
+
+SCENARIO = "You find a wallet on the train with cash and an ID card in it. Nobody saw you pick it up."
+ACTIONS = ["Hand it to the conductor at once", "Post it to the address on the card", "Leave it on the seat",
+           "Keep the cash, post the card", "Keep the cash and bin the rest", "Sell the card online"]
+
+
+async def test_a_dilemma_written_from_nothing_is_accepted_and_exports_exactly(study, tmp_path):
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(130, 50)) as pilot:
+        screen = app.screen
+        assert "write one (ctrl+n)" in str(screen.query_one("#dilemma-detail-text", Static).render())
+        await pilot.press("ctrl+n")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, NewDilemmaScreen), timeout=5)
+        form = app.screen
+        assert isinstance(form, NewDilemmaScreen)
+        assert "ctrl+a select all" in str(form.query_one("#new-hint", Static).render())
+        await pilot.press("ctrl+s")  # empty: refused, the form stays
+        assert app.screen is form and "pick a value and a topic" in str(form.query_one("#new-error").render())
+        form.query_one("#new-value", Select).value = "honest"
+        form.query_one("#new-topic", Select).value = "politics"
+        form.query_one("#new-scenario", TextArea).text = SCENARIO
+        for i, text in enumerate(ACTIONS[1:], 1):
+            form.query_one(f"#new-action-{i}", Input).value = text
+        form.query_one("#new-action-0", Input).focus()
+        await pilot.press(*ACTIONS[0].replace(" ", "space").split("space")[0])  # "Hand" typed by keyboard
+        form.query_one("#new-action-0", Input).value = ACTIONS[0]
+        # two labels swapped by the researcher: still one of each
+        form.query_one("#new-label-4", Select).value = AlignmentLabel.STRONGLY_OPPOSING.value
+        form.query_one("#new-label-5", Select).value = AlignmentLabel.MODERATELY_OPPOSING.value
+        form.query_one("#new-label-0", Select).value = AlignmentLabel.MILDLY_ALIGNING.value  # now doubled
+        await pilot.press("ctrl+s")
+        assert app.screen is form and "label" in str(form.query_one("#new-error").render())
+        form.query_one("#new-label-0", Select).value = AlignmentLabel.STRONGLY_ALIGNING.value
+        await pilot.press("ctrl+s")
+        assert await wait_for(pilot, lambda: dilemma_store.get(study, "honest--politics--1") is not None)
+        assert await wait_for(pilot, lambda: screen.dilemma is not None and screen.dilemma.id == "honest--politics--1")
+        await pilot.press("a")  # accept
+        assert await wait_for(pilot, lambda: dilemma_store.get(study, "honest--politics--1").status
+                              == DilemmaStatus.ACCEPTED)
+    written = dilemma_store.get(study, "honest--politics--1")
+    assert written.scenario == SCENARIO and [o.text for o in written.options] == ACTIONS
+    assert written.options[4].label == AlignmentLabel.STRONGLY_OPPOSING and written.provenance.source == "manual"
+    assert [h.action for h in dilemma_store.history(study, written.id)][:1] == ["new"]
+    out = tmp_path / "out.jsonl"
+    write_dilemmas([written], out, "jsonl")
+    again = read_dilemmas(out)
+    assert [d.to_record() for d in again] == [written.to_record()]
+
+
+async def test_a_second_new_dilemma_takes_the_next_variant(study):
+    dilemma_store.save_many(study, [make_dilemma(value="honest", topic="politics", variant=1)], who="x",
+                            action="import")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("ctrl+n")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, NewDilemmaScreen), timeout=5)
+        form = app.screen
+        form.query_one("#new-value", Select).value = "honest"
+        form.query_one("#new-topic", Select).value = "politics"
+        form.query_one("#new-scenario", TextArea).text = SCENARIO
+        for i, text in enumerate(ACTIONS):
+            form.query_one(f"#new-action-{i}", Input).value = text
+        await pilot.press("ctrl+s")
+        assert await wait_for(pilot, lambda: dilemma_store.get(study, "honest--politics--2") is not None)
+    assert dilemma_store.get(study, "honest--politics--1").scenario != SCENARIO  # untouched
+
+
+async def test_reviewer_notes_are_written_and_shown(study):
+    dilemma_store.save_many(study, [make_dilemma(variant=1)], who="x", action="import")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(130, 50)) as pilot:
+        screen = app.screen
+        assert await wait_for(pilot, lambda: screen.dilemma is not None)
+        await pilot.press("m")
+        editor = app.screen.query_one(TextArea)
+        editor.text = "Action 3 reads as [b]neutral[/b]\x1b[31m"
+        await pilot.press("ctrl+s")
+        assert await wait_for(pilot, lambda: "Notes:" in str(screen.query_one("#dilemma-detail-text").render()))
+        shown = str(screen.query_one("#dilemma-detail-text").render())
+        assert "[b]neutral[/b]" in shown and "\x1b" not in shown  # markup literal, control shown visibly
+    assert dilemma_store.get(study, make_dilemma(variant=1).id).notes.startswith("Action 3 reads as")
