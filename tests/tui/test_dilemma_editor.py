@@ -96,3 +96,8 @@ async def test_reviewer_notes_are_written_and_shown(study):
         shown = str(screen.query_one("#dilemma-detail-text").render())
         assert "[b]neutral[/b]" in shown and "\x1b" not in shown  # markup literal, control shown visibly
     assert dilemma_store.get(study, make_dilemma(variant=1).id).notes.startswith("Action 3 reads as")
+    history = dilemma_store.history(study, make_dilemma(variant=1).id)
+    assert history[-1].action == "notes" and history[-1].who == "ann"
+    from valuegap_tui.tui.screens.dilemmas import _describe_change
+    assert _describe_change(history[-1].before, history[-1].after) == "notes edited"
+

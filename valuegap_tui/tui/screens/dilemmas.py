@@ -825,4 +825,6 @@ def _describe_change(before: Dilemma | None, after: Dilemma) -> str:
             changes.append(f"action {i + 1} {b.label.score:+d} -> {a.label.score:+d}")
     if before.flags != after.flags:
         changes.append(f"flags {','.join(after.flags) or 'none'}")
+    if before.notes != after.notes:
+        changes.append("notes edited")
     return "; ".join(changes) or "no change"
