@@ -13,12 +13,17 @@ from valuegap_tui.transfer import read_dilemmas, write_dilemmas
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.dilemma_editor import NewDilemmaScreen
 
-SCENARIO = "You find a wallet on the train with cash and an ID card in it. Nobody saw you pick it up."
+SCENARIO = "You find a wallet on the train with cash in it. Nobody saw you pick it up."
 ACTIONS = ["Hand it to the conductor at once", "Post it to the address on the card", "Leave it on the seat",
-           "Keep the cash, post the card", "Keep the cash and bin the rest", "Sell the card online"]
+           "Keep the cash and post the card", "Keep the cash and bin the rest", "Sell the card online"]
+KEY_NAMES = {" ": "space", ".": "full_stop", ",": "comma"}
 
 
-async def test_a_dilemma_written_from_nothing_is_accepted_and_exports_exactly(study, tmp_path):
+def keys(text: str) -> list[str]:
+    return [KEY_NAMES.get(c, c) for c in text]
+
+
+async def test_a_dilemma_written_from_nothing_by_keyboard_is_accepted_and_exports_exactly(study, tmp_path):
     save_section("reviewer", {"name": "ann"})
     app = ValueGapApp(study)
     async with app.run_test(size=(130, 50)) as pilot:
@@ -27,25 +32,20 @@ async def test_a_dilemma_written_from_nothing_is_accepted_and_exports_exactly(st
         await pilot.press("ctrl+n")
         assert await wait_for(pilot, lambda: isinstance(app.screen, NewDilemmaScreen), timeout=5)
         form = app.screen
-        assert isinstance(form, NewDilemmaScreen)
         assert "ctrl+a select all" in str(form.query_one("#new-hint", Static).render())
         await pilot.press("ctrl+s")  # empty: refused, the form stays
         assert app.screen is form and "pick a value and a topic" in str(form.query_one("#new-error").render())
-        form.query_one("#new-value", Select).value = "honest"
-        form.query_one("#new-topic", Select).value = "politics"
-        form.query_one("#new-scenario", TextArea).text = SCENARIO
-        for i, text in enumerate(ACTIONS[1:], 1):
-            form.query_one(f"#new-action-{i}", Input).value = text
-        form.query_one("#new-action-0", Input).focus()
-        await pilot.press(*ACTIONS[0].replace(" ", "space").split("space")[0])  # "Hand" typed by keyboard
-        form.query_one("#new-action-0", Input).value = ACTIONS[0]
-        # two labels swapped by the researcher: still one of each
-        form.query_one("#new-label-4", Select).value = AlignmentLabel.STRONGLY_OPPOSING.value
-        form.query_one("#new-label-5", Select).value = AlignmentLabel.MODERATELY_OPPOSING.value
-        form.query_one("#new-label-0", Select).value = AlignmentLabel.MILDLY_ALIGNING.value  # now doubled
-        await pilot.press("ctrl+s")
+        await pilot.press("enter", *keys("hon"), "enter")  # the value list, searched by typing
+        await pilot.press("tab", "enter", *keys("pol"), "enter")  # the topic
+        await pilot.press("tab", *keys(SCENARIO))
+        for i, action in enumerate(ACTIONS):
+            await pilot.press("tab", *keys(action), "tab")  # the action, then its label's list
+            if i == 4:
+                await pilot.press("enter", "down", "enter")  # moderately -> strongly opposing
+        await pilot.press("ctrl+s")  # labels 5 and 6 are now both strongly opposing: refused
         assert app.screen is form and "label" in str(form.query_one("#new-error").render())
-        form.query_one("#new-label-0", Select).value = AlignmentLabel.STRONGLY_ALIGNING.value
+        await pilot.press("enter", "up", "enter")  # action 6: moderately opposing (a swap)
+        assert form.query_one("#new-label-5", Select).value == AlignmentLabel.MODERATELY_OPPOSING.value
         await pilot.press("ctrl+s")
         assert await wait_for(pilot, lambda: dilemma_store.get(study, "honest--politics--1") is not None)
         assert await wait_for(pilot, lambda: screen.dilemma is not None and screen.dilemma.id == "honest--politics--1")
@@ -60,6 +60,26 @@ async def test_a_dilemma_written_from_nothing_is_accepted_and_exports_exactly(st
     write_dilemmas([written], out, "jsonl")
     again = read_dilemmas(out)
     assert [d.to_record() for d in again] == [written.to_record()]
+
+
+async def test_duplicate_fills_the_form_and_saves_a_new_variant(study):
+    original = make_dilemma(value="honest", topic="politics", variant=1, texts=ACTIONS)
+    dilemma_store.save_many(study, [original], who="x", action="import")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(130, 50)) as pilot:
+        screen = app.screen
+        assert await wait_for(pilot, lambda: screen.dilemma is not None)
+        await pilot.press("D")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, NewDilemmaScreen), timeout=5)
+        form = app.screen
+        assert form.query_one("#new-action-2", Input).value == ACTIONS[2]
+        await pilot.press("tab", "tab", "ctrl+a", *keys("You hesitate"))  # a new scenario, typed over the old
+        await pilot.press("ctrl+s")
+        assert await wait_for(pilot, lambda: dilemma_store.get(study, "honest--politics--2") is not None)
+    copy = dilemma_store.get(study, "honest--politics--2")
+    assert copy.scenario == "You hesitate" and [o.text for o in copy.options] == ACTIONS
+    assert dilemma_store.get(study, original.id).scenario == original.scenario  # untouched
 
 
 async def test_a_second_new_dilemma_takes_the_next_variant(study):

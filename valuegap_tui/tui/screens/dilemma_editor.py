@@ -6,6 +6,7 @@ so a dilemma written here exports and re-imports unchanged.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,9 +18,8 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import AlignmentLabel, Dilemma, format_validation_error
 from valuegap_tui.text import one_line
 
-from pydantic import ValidationError
-
-HINT = ("tab / shift+tab next / previous field   type to search a list   ctrl+a select all   "
+HINT = ("tab / shift+tab next / previous field   enter open a list, then type to search it   "
+        "ctrl+a select all the text (then type to replace it)   home / end start / end of line   "
         "ctrl+s save   escape cancel")
 
 
@@ -41,11 +41,14 @@ def build_dilemma(value: str | None, topic: str | None, variant: int, scenario: 
 
 class NewDilemmaScreen(ModalScreen[Dilemma | None]):
     """Returns the new dilemma (not stored yet), or None when cancelled. ``next_variant(value, topic)``
-    gives the first free variant number, so a new dilemma never overwrites one."""
+    gives the first free variant number, so a new dilemma never overwrites one; ``start`` fills the
+    form from an existing dilemma (a duplicate: its value, topic, scenario, actions and labels)."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="review.new_save", priority=True),
         Binding("escape", "cancel", "Cancel", id="review.new_cancel", priority=True),
+        # Textual's own keys for this differ (f7 in a text area, ctrl+shift+a in a line): one for both
+        Binding("ctrl+a", "select_all", "Select all", id="review.new_select_all", priority=True),
     ]
     DEFAULT_CSS = """
     NewDilemmaScreen #new-form { width: 100%; height: 1fr; padding: 0 1; }
@@ -65,7 +68,8 @@ class NewDilemmaScreen(ModalScreen[Dilemma | None]):
         cat, start = catalogue(), self._start
         labels = [(Text(label.value.replace("_", " ")), label.value) for label in AlignmentLabel.ordered()]
         with VerticalScroll(id="new-form"):
-            yield Static(Text("New dilemma", style="bold"))
+            title = f"New dilemma, a copy of {one_line(start.id)}" if start else "New dilemma"
+            yield Static(Text(title, style="bold"))
             yield Select([(Text(f"{v.name} ({v.id})"), v.id) for v in cat.values], prompt="value",
                          type_to_search=True, id="new-value", value=start.value if start else Select.NULL)
             yield Select([(Text(f"{t.name} ({t.id})"), t.id) for t in cat.topics], prompt="topic",
@@ -103,6 +107,10 @@ class NewDilemmaScreen(ModalScreen[Dilemma | None]):
             self.query_one("#new-error", Static).update(Text(one_line(f"Not saved: {exc}")))
             return
         self.dismiss(dilemma)
+
+    def action_select_all(self) -> None:
+        if isinstance(self.focused, (Input, TextArea)):
+            self.focused.select_all()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -131,6 +131,7 @@ class DilemmasScreen(Screen):
         Binding("escape", "back_to_list", "List", show=False, id="review.back"),
         # written by hand (dilemma_editor.py): a new dilemma, and reviewer notes
         Binding("ctrl+n", "new_dilemma", "New dilemma", show=False, id="review.new"),
+        Binding("D", "duplicate_dilemma", "Duplicate dilemma", show=False, id="review.duplicate"),
         Binding("m", "edit_notes", "Notes", show=False, id="review.notes"),
     ]
 
@@ -768,11 +769,14 @@ class DilemmasScreen(Screen):
         self._from_thread(self.reload, self.dilemma.id if self.dilemma else None)
 
     # --- written by hand -------------------------------------------------------------------------
-    def action_new_dilemma(self) -> None:
+    def action_new_dilemma(self, duplicate: bool = False) -> None:
         from valuegap_tui.tui.screens.dilemma_editor import NewDilemmaScreen
 
         if not self.reviewer:  # _can_write also wants a dilemma shown; an empty study may have none
             self._can_write()
+            return
+        start = self.dilemma if duplicate else None
+        if duplicate and start is None:
             return
         study, who = self.app.study, self.reviewer
 
@@ -780,7 +784,11 @@ class DilemmasScreen(Screen):
             if dilemma is not None:
                 self.enqueue(f"new {dilemma.id}", lambda: review.add_new(study, dilemma, reviewer=who))
 
-        self.app.push_screen(NewDilemmaScreen(lambda value, topic: review.next_variant(study, value, topic)), done)
+        self.app.push_screen(NewDilemmaScreen(lambda value, topic: review.next_variant(study, value, topic), start),
+                             done)
+
+    def action_duplicate_dilemma(self) -> None:
+        self.action_new_dilemma(duplicate=True)
 
     def action_edit_notes(self) -> None:
         if not self._can_write() or self.dilemma is None:
