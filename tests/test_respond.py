@@ -184,3 +184,27 @@ def test_respond_start_opens_the_respond_app(tmp_path, monkeypatch, capsys):
                                                                      _answer_all(responder)))
     assert main(["respond", "start", str(run_id), "--name", "ann", "--study", str(path)]) == 0
     assert opened[0].name == "ann" and "ann: 12 of 12 answered" in capsys.readouterr().out
+
+
+def test_report_shows_a_respondent_beside_the_model(study, tmp_path, capsys):
+    import asyncio
+    import csv
+
+    from tests.test_evaluate import PlantedClient
+    from valuegap_tui.evaluate.execute import execute_run
+
+    run_id = _plan(study)
+    probs = (0.5, 0.3, 0.1, 0.05, 0.03, 0.02)
+    asyncio.run(execute_run(study, run_id, {"m": PlantedClient(probs, probs, seed=9)}))
+    responder = StudyResponder(study, run_id, "bob")
+    for q in responder.questions:  # says "strongly agree", then does the most opposing thing
+        responder.answer(q, q.permutation.index("0" if q.question == 0 else "5"), 4.0)
+    out = tmp_path / "report"
+    assert main(["report", "latest", str(out), "--study", str(study.path)]) == 0
+    capsys.readouterr()
+    with open(out / "conditions.csv", newline="", encoding="utf-8") as fh:
+        rows = {row["model"]: row for row in csv.DictReader(fh)}
+    assert set(rows) == {"m", "human:bob"}
+    assert float(rows["human:bob"]["alignment_rate"]) == 0.0
+    assert float(rows["human:bob"]["alignment_distance"]) == 1.0
+    assert int(rows["human:bob"]["items"]) == 6 and int(rows["m"]["items"]) == 6
