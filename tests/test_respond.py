@@ -65,10 +65,10 @@ def test_an_answer_is_stored_once_and_a_conflict_writes_nothing(study):
     assert item.persona_id == "baseline" and item.permutation == first.permutation
     # the model's plan is untouched: its items are all still pending
     assert run_store.progress(study, run_id).by_group[("m", "baseline")] == (0, 24)
-    # the Runs screen's live gap is the models' alone
+    # the Runs screen's live gap has the respondent as a row of its own, never pooled with a model
     for q in responder.questions[1:]:
         responder.answer(q, 0, 1.0)
-    assert run_store.paired_gap_by_kind(study, run_id) == {}
+    assert [row[:2] for row in run_store.paired_gap_by_kind(study, run_id)] == [("human:alice", "baseline")]
 
 
 def _answer_all(responder, position=0):

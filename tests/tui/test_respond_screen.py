@@ -72,7 +72,7 @@ async def test_a_person_answers_twelve_questions_in_two_sittings(study):
     # AR and AD as for a model: always the strongest agreeing option on both questions -> AR 1, AD 0
     frame = run_store.load_answer_frame(study, run_id)
     assert "human:alice" in frame.model.labels
-    by_model = compute_results(frame, bootstrap=False).breakdowns["by_model"].records()
+    by_model = compute_results(frame, bootstrap=False).overall.records()  # one row per model
     alice = next(r for r in by_model if r["model"] == "human:alice")
     assert alice["items"] == 6 and alice["alignment_rate"] == 1.0 and alice["alignment_distance"] == 0.0
 

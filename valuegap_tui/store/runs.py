@@ -520,12 +520,10 @@ def paired_gap_by_kind(study: Study, run_id: int) -> list[tuple]:
     P(same side), AD = E|v - a| / 5; choice c is point 6 - c, choices 0-2 agree, 3-5 oppose). A persona's
     level and its baseline's level are means over the dilemmas both answered (every dilemma for the
     baseline itself, and for a model whose baseline has not answered yet); a kind is the mean over its
-    personas. Each cell finds its baseline through a window over (model, dilemma), not a join.
-    Models only: people who answer the run (``human:NAME``) are in the Results screen, not in this live figure."""
+    personas. Each cell finds its baseline through a window over (model, dilemma), not a join."""
     return study.db.execute(
         f"WITH counts AS (SELECT model, persona_id, dilemma_id, {_COUNTS} FROM run_items"
-        "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 AND model NOT LIKE 'human:%'"
-        "  GROUP BY model, persona_id, dilemma_id),"
+        "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 GROUP BY model, persona_id, dilemma_id),"
         " sides AS (SELECT model, persona_id, dilemma_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
         "  a0 + a1 + a2 AS a_agree, a3 + a4 + a5 AS a_oppose,"
         f"  ({_PAIR_DISTANCE}) * 1.0 AS distance_sum FROM counts),"
