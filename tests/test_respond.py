@@ -208,3 +208,18 @@ def test_report_shows_a_respondent_beside_the_model(study, tmp_path, capsys):
     assert float(rows["human:bob"]["alignment_rate"]) == 0.0
     assert float(rows["human:bob"]["alignment_distance"]) == 1.0
     assert int(rows["human:bob"]["items"]) == 6 and int(rows["m"]["items"]) == 6
+
+
+def test_a_pack_that_cannot_be_asked_is_refused(study, tmp_path):
+    from valuegap_tui.respond.pack import content_hash
+
+    run_id = _plan(study)
+    pack = make_pack(study, run_id, "alice")
+    pack["questions"][3]["options"] = pack["questions"][3]["options"][:5]
+    pack["hash"] = content_hash(pack)  # whole by its own hash, but not a question the app can ask
+    write_json(tmp_path / "p.json", pack)
+    with pytest.raises(RespondError, match="incomplete"):
+        read_pack(tmp_path / "p.json")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(RespondError, match="not a valuegap questionnaire file"):
+        read_pack(tmp_path / "list.json")

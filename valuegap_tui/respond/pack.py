@@ -91,8 +91,11 @@ def check_pack(pack: object, source: Path) -> dict:
                            " match); ask the respondent for the file as the app wrote it, or pack again")
     try:
         check_name(pack["respondent"])
-        [(q["dilemma_id"], q["question"], q["repeat"], q["permutation"], q["text"], q["options"])
-         for q in pack["questions"]]
+        whole = all(isinstance(q["text"], str) and isinstance(q["options"], list) and len(q["options"]) == len(LETTERS)
+                    and sorted(str(q["permutation"])) == sorted("012345") and q["question"] in (0, 1)
+                    and isinstance(q["repeat"], int) and isinstance(q["dilemma_id"], str) for q in pack["questions"])
+        if not whole or not isinstance(pack["consent"], str):
+            raise RespondError("incomplete")
     except (KeyError, TypeError, RespondError):
         raise RespondError(f"{source}: the questionnaire is incomplete; pack it again") from None
     return pack

@@ -54,7 +54,7 @@ class RespondScreen(Screen):
         yield Static("", id="respond-progress-line", markup=False)
         yield ProgressBar(total=len(self.responder.questions), show_eta=False, id="respond-progress")
         with VerticalScroll(id="respond-consent"):
-            yield Markdown(self.responder.consent, id="respond-consent-text")
+            yield Markdown(visible(self.responder.consent), id="respond-consent-text")  # a pack may come from anywhere
         with Vertical(id="respond-question"):
             yield Static("", id="respond-persona", markup=False)
             yield Static("", id="respond-body", markup=False)
