@@ -32,6 +32,13 @@ def register(commands) -> None:
                         help="answer file to write (default: beside the questionnaire, ending .answers.json)")
     imp = _subcommand(sub, "import", cmd_import, "bring an answer file into the study (all or nothing, idempotent)")
     imp.add_argument("answers", type=Path)
+    serve = _subcommand(sub, "serve", cmd_serve,
+                        "serve the respond app to browsers, one link per respondent (needs valuegap[serve])")
+    _respondent_options(serve, several=True)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only; see docs/respond.md)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--public-url", help="the address respondents reach it at, when behind a proxy (https://...)")
     listing = _subcommand(sub, "list", cmd_list, "the respondents of a run and how far they got")
     listing.add_argument("run_id", type=int)
 
@@ -40,9 +47,12 @@ def _subcommand(sub, name, handler, help):
     return add_command(sub, name, handler, help, nested=True)
 
 
-def _respondent_options(parser) -> None:
+def _respondent_options(parser, several: bool = False) -> None:
     parser.add_argument("run_id", type=int, help="the run whose questions are asked")
-    parser.add_argument("--name", required=True, help="the respondent (stored as human:NAME)")
+    if several:
+        parser.add_argument("--name", required=True, action="append", help="a respondent (again for each one)")
+    else:
+        parser.add_argument("--name", required=True, help="the respondent (stored as human:NAME)")
     parser.add_argument("--persona", default=BASELINE_ID,
                         help="the run's persona condition to answer under (default: baseline, no persona)")
     parser.add_argument("--repeats", type=int, default=1,
@@ -145,3 +155,33 @@ def cmd_list(args) -> int:
         print(f"human:{r.name}  persona {r.persona_id}  {done} answered  {consent}"
               + ("  (packed)" if r.pack_hash else ""))
     return 0
+
+
+def cmd_serve(args) -> int:
+    from valuegap_tui.respond.serve import ServeUnavailable, new_tokens, respondent_command, token_server
+    from valuegap_tui.respond.session import StudyResponder
+
+    _check_limit(args)
+    if len(set(args.name)) != len(args.name):
+        raise CliError("--name: each respondent once")
+    study = _study_for(args)
+    try:
+        for name in args.name:  # checks each name and registers them before anyone connects
+            StudyResponder(study, args.run_id, name, persona_id=args.persona, repeats=args.repeats,
+                           time_limit_s=args.time_limit)
+    except RespondError as exc:
+        raise CliError(str(exc)) from None
+    tokens = new_tokens(args.name)
+    commands = {token: respondent_command(study.path, args.run_id, name, persona_id=args.persona,
+                                          repeats=args.repeats, time_limit_s=args.time_limit)
+                for token, name in tokens.items()}
+    try:
+        server = token_server(commands, args.host, args.port, args.public_url)
+    except ServeUnavailable as exc:
+        raise CliError(str(exc)) from None
+    print("Send each respondent their own link (it opens their questionnaire only):")
+    for token, name in tokens.items():
+        print(f"  {name}: {server.public_url}/r/{token}")
+    server.serve()
+    return 0
+
