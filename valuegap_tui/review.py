@@ -23,6 +23,7 @@ from valuegap_tui.models import (
     Dilemma,
     DilemmaStatus,
     describe_label_problems,
+    dilemma_id,
     format_validation_error,
 )
 from valuegap_tui.store import dilemmas as dilemma_store
@@ -152,6 +153,33 @@ def _edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, re
         return dilemma
     dilemma_store.save(study, changed, who=reviewer, action="edit")
     return changed
+
+
+def edit_notes(study: Study, dilemma_id: str, notes: str, *, reviewer: str) -> Dilemma:
+    """Replace the reviewer notes of a dilemma (kept in its history like any edit)."""
+    with study.transaction():
+        dilemma = _load(study, dilemma_id)
+        if dilemma.notes == notes:
+            return dilemma
+        changed = _revalidate({**dilemma.to_record(), "notes": notes})
+        dilemma_store.save(study, changed, who=reviewer, action="notes")
+        return changed
+
+
+def add_new(study: Study, dilemma: Dilemma, *, reviewer: str) -> Dilemma:
+    """Store a dilemma written by hand; refuses one whose id is taken (nothing is overwritten)."""
+    if not dilemma_store.insert_new(study, dilemma, who=reviewer, action="new"):
+        raise ReviewError(f"{dilemma.id} exists already: nothing was overwritten")
+    return dilemma
+
+
+def next_variant(study: Study, value: str, topic: str) -> int:
+    """The first variant number no dilemma of (value, topic) uses yet."""
+    taken = dilemma_store.existing_ids(study)
+    variant = 1
+    while dilemma_id(value, topic, variant) in taken:
+        variant += 1
+    return variant
 
 
 def undo(study: Study, *, reviewer: str) -> Dilemma | None:

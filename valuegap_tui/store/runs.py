@@ -19,6 +19,7 @@ from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.models import Dilemma
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
+from valuegap_tui.store.respondents import respondent_models
 
 INSERT_CHUNK = 5000
 #: a running process writes the run's heartbeat this often ...
@@ -426,6 +427,7 @@ def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFr
                           [run_id]).fetchall()
     run = get_run(study, run_id)
     models = [m.name for m in run.definition.models] if run else []
+    models += respondent_models(study, run_id)  # people answer beside the models (docs/respond.md)
     types_of = {v.id: v.type for v in catalogue().values}
     p_keys, d_keys = [r[0] for r in personas], [r[0] for r in dilemmas]
     persona_code, persona_labels = _codes(p_keys, {r[0]: r[1] for r in personas})

@@ -129,6 +129,10 @@ class DilemmasScreen(Screen):
         Binding("y", "agreement", "Agreement", show=False, id="review.agreement"),
         Binding("w", "ask_reviewer", "Reviewer name", show=False, id="review.reviewer"),
         Binding("escape", "back_to_list", "List", show=False, id="review.back"),
+        # written by hand (dilemma_editor.py): a new dilemma, and reviewer notes
+        Binding("ctrl+n", "new_dilemma", "New dilemma", show=False, id="review.new"),
+        Binding("D", "duplicate_dilemma", "Duplicate dilemma", show=False, id="review.duplicate"),
+        Binding("m", "edit_notes", "Notes", show=False, id="review.notes"),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -356,7 +360,7 @@ class DilemmasScreen(Screen):
         self.query_one("#dilemma-counts", Static).update(text)
         if not self.rows:
             self.query_one("#dilemma-detail-text", Static).update(
-                Text("No dilemmas yet: import some (valuegap import) or generate them (F2).")
+                Text("No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n).")
             )
 
     def _replace_row(self, dilemma: Dilemma, reviewer: str) -> None:
@@ -429,6 +433,8 @@ class DilemmasScreen(Screen):
             text.append(" | " + one_line(", ".join(d.flags)), style="yellow")
         text.append(f" | {one_line(d.id)}\n\n", style="dim")
         text.append(visible(d.scenario))
+        if d.notes and not self.blind:  # notes may name labels: hidden while labelling blind
+            text.append("\n\nNotes: ", style="bold").append(visible(d.notes))
         detail.update(text)
         options = []
         for n, pos in enumerate(self.display_order()):
@@ -762,6 +768,40 @@ class DilemmasScreen(Screen):
         self._from_thread(self.notify, f"label check: {doubtful} doubtful, {errors} errors")
         self._from_thread(self.reload, self.dilemma.id if self.dilemma else None)
 
+    # --- written by hand -------------------------------------------------------------------------
+    def action_new_dilemma(self, duplicate: bool = False) -> None:
+        from valuegap_tui.tui.screens.dilemma_editor import NewDilemmaScreen
+
+        if not self.reviewer:  # _can_write also wants a dilemma shown; an empty study may have none
+            self._can_write()
+            return
+        start = self.dilemma if duplicate else None
+        if duplicate and start is None:
+            return
+        study, who = self.app.study, self.reviewer
+
+        def done(dilemma: Dilemma | None) -> None:
+            if dilemma is not None:
+                self.enqueue(f"new {dilemma.id}", lambda: review.add_new(study, dilemma, reviewer=who))
+
+        self.app.push_screen(NewDilemmaScreen(lambda value, topic: review.next_variant(study, value, topic), start),
+                             done)
+
+    def action_duplicate_dilemma(self) -> None:
+        self.action_new_dilemma(duplicate=True)
+
+    def action_edit_notes(self) -> None:
+        if not self._can_write() or self.dilemma is None:
+            return
+        d, study, who = self.dilemma, self.app.study, self.reviewer
+
+        def done(shown_text: str | None) -> None:
+            new_text = None if shown_text is None else restore_controls(d.notes, shown_text)
+            if new_text is not None and new_text != d.notes:
+                self.enqueue(f"notes {d.id}", lambda: review.edit_notes(study, d.id, new_text, reviewer=who))
+
+        self.app.push_screen(EditTextScreen(f"Reviewer notes on {d.id}", editable(d.notes)), done)
+
 
 def _shown(row: DilemmaRow) -> tuple:
     """The parts of a list row the screen shows (revision and time aside)."""
@@ -793,4 +833,6 @@ def _describe_change(before: Dilemma | None, after: Dilemma) -> str:
             changes.append(f"action {i + 1} {b.label.score:+d} -> {a.label.score:+d}")
     if before.flags != after.flags:
         changes.append(f"flags {','.join(after.flags) or 'none'}")
+    if before.notes != after.notes:
+        changes.append("notes edited")
     return "; ".join(changes) or "no change"

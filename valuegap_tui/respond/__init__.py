@@ -1,0 +1,1 @@
+"""Respond mode: people answer the value and action questions a run asks its models."""
