@@ -92,11 +92,12 @@ def cmd_start(args) -> int:
         raise CliError(str(exc), exit_code=2) from None
     study = open_existing(args.study)
     try:
-        run_id = create_run(study, definition)
+        # When it runs now, the plan streams in: the executor stores the rest as requests go out.
+        run_id = create_run(study, definition, stream=not args.plan_only)
     except PlanError as exc:
         raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
-    progress = run_store.progress(study, run_id)
-    print(f"planned run {run_id} ({definition.config_hash()}): {progress.total} items", flush=True)
+    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items",
+          flush=True)
     for warning in independence_store.run_warnings(study, run_id):
         print(f"warning: {warning.message}", file=sys.stderr, flush=True)
     if any(basic_auth_for(url) for spec in definition.models for url in spec.endpoints):

@@ -107,9 +107,17 @@ class Attempt:
     reasoning_dropped: int = 0
 
 
+_INSERT_ITEM = ("INSERT OR IGNORE INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat,"
+                " permutation) VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
 def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list[Dilemma],
-               items: Iterable, prompt_hashes: dict[str, str]) -> int:
-    """Store a run with its snapshots and full plan, all or nothing; returns the run id."""
+               items: Iterable, prompt_hashes: dict[str, str], *, head: int | None = None) -> int:
+    """Store a run with its snapshots and its plan, all or nothing; returns the run id.
+
+    With ``head``, only the plan's first ``head`` items are stored with the run: the run executor
+    stores the rest (``add_items``) while the first requests go out, and completes the plan of a run
+    whose planning was cut short (``planned_total`` tells)."""
     at = now_iso()
     with study.transaction() as db:
         cursor = db.execute(
@@ -128,18 +136,55 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
             "INSERT INTO run_dilemmas (run_id, dilemma_id, value_id, topic_id, record_json) VALUES (?, ?, ?, ?, ?)",
             [(run_id, d.id, d.value, d.topic, json.dumps(d.to_record(), ensure_ascii=False)) for d in dilemmas],
         )
-        sql = ("INSERT INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat, permutation)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?)")
-        chunk = []
-        for item in items:
-            chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
-                          item.permutation))
-            if len(chunk) >= INSERT_CHUNK:
-                db.conn.executemany(sql, chunk)
-                chunk.clear()
-        if chunk:
-            db.conn.executemany(sql, chunk)
+        items = iter(items)
+        if head is None:
+            _insert_items(db, run_id, items)
+        else:
+            _insert_items(db, run_id, (item for _, item in zip(range(head), items)))
     return run_id
+
+
+def _insert_items(db, run_id: int, items: Iterable) -> int:
+    chunk, stored = [], 0
+    for item in items:
+        chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
+                      item.permutation))
+        if len(chunk) >= INSERT_CHUNK:
+            db.conn.executemany(_INSERT_ITEM, chunk)
+            stored += len(chunk)
+            chunk.clear()
+    if chunk:
+        db.conn.executemany(_INSERT_ITEM, chunk)
+        stored += len(chunk)
+    return stored
+
+
+def add_items(study: Study, run_id: int, items: Iterable, stop=lambda: False) -> int:
+    """Store more of a run's planned items, a chunk per transaction (so answers are written in
+    between), skipping any already stored; stops early once ``stop()``. Returns how many were sent."""
+    items, stored = iter(items), 0
+    while not stop():
+        chunk = [item for _, item in zip(range(INSERT_CHUNK), items)]
+        if not chunk:
+            break
+        with study.transaction() as db:
+            stored += _insert_items(db, run_id, chunk)
+    return stored
+
+
+def planned_total(study: Study, run_id: int) -> int:
+    """How many items the run's full plan holds: every model x condition x dilemma x question x repeat."""
+    run = get_run(study, run_id)
+    if run is None:
+        return 0
+    (personas,) = study.db.execute("SELECT COUNT(*) FROM run_personas WHERE run_id = ?", [run_id]).fetchone()
+    (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
+    return len(run.definition.models) * personas * dilemmas * 2 * run.definition.repeats
+
+
+def stored_items(study: Study, run_id: int) -> int:
+    (count,) = study.db.execute("SELECT COUNT(*) FROM run_items WHERE run_id = ?", [run_id]).fetchone()
+    return count
 
 
 def _heartbeat_stale(heartbeat_at: str | None) -> bool:
