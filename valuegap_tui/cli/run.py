@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
-from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.server.urls import basic_auth_for
@@ -153,6 +152,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_export_batch(args) -> int:
+    from valuegap_tui.evaluate.batch import BatchError, export_batch  # only here: `run start` starts faster
+
     study = open_existing(args.study)
     _existing_run(study, args.run_id, servers=True)
     try:
@@ -164,6 +165,8 @@ def cmd_export_batch(args) -> int:
 
 
 def cmd_import_batch(args) -> int:
+    from valuegap_tui.evaluate.batch import BatchError, import_batch
+
     study = open_existing(args.study)
     _existing_run(study, args.run_id)
     try:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from valuegap_tui.evaluate.plan import LETTERS
-from valuegap_tui.evaluate.questions import SCORES, build_request, option_texts, read_reply, user_message
+from valuegap_tui.evaluate.questions import SCORES, QuestionTexts, build_request, read_reply
 from valuegap_tui.server.client import REPLY_TEXT_CAP, cap_text
 from valuegap_tui.server.types import AnswerMode, ChatClient, CompletionRecord
 from valuegap_tui.store import runs as run_store
@@ -160,7 +160,7 @@ class RunExecutor:
         self.counters = Counters()
         self.personas = run_store.personas_of(study, run_id)
         self.dilemmas = run_store.dilemmas_of(study, run_id)
-        self._texts = {(d, q): option_texts(dilemma, q) for d, dilemma in self.dilemmas.items() for q in (0, 1)}
+        self._questions = QuestionTexts(self.dilemmas)
         self._buffer: list[run_store.Attempt] = []
         self._in_flight: set[asyncio.Task] = set()
         #: items whose requests failed before their server ever replied: server errors at the end
@@ -173,9 +173,7 @@ class RunExecutor:
 
     # --- one request -----------------------------------------------------------------------------
     async def _ask(self, item: run_store.ItemRow, attempt: int) -> run_store.Attempt:
-        texts = self._texts[(item.dilemma_id, item.question)]
-        prompt = user_message(self.dilemmas[item.dilemma_id], item.question, item.permutation, texts)
-        shown = [texts[int(o)] for o in item.permutation]
+        prompt, shown = self._questions.question(item.dilemma_id, item.question, item.permutation)
         seed = (self.definition.seed * 1_000_003 + item.id * 31 + attempt) % 2**31
         request = build_request(self.definition, self.personas[item.persona_id].system_text, prompt,
                                 tag=str(item.id), seed=seed)
