@@ -37,7 +37,8 @@ def help_time() -> float:
 
 
 def first_request_time(server, seeded: Path, definition: Path, tmp: Path) -> float:
-    study = tmp / "try.db"
+    # a fresh name each try: a copy over a study whose -wal file is still there would be damaged
+    study = tmp / f"try-{time.monotonic_ns()}.db"
     shutil.copyfile(seeded, study)
     server.reset()
     launched = time.time()

@@ -11,14 +11,17 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.models import Dilemma
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
+
+if TYPE_CHECKING:  # the metrics package is imported by the first frame load, not by every command
+    from valuegap_tui.metrics.frame import AnswerFrame
 
 INSERT_CHUNK = 5000
 #: a running process writes the run's heartbeat this often ...
@@ -589,6 +592,8 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         for row, index in enumerate(np.flatnonzero(finished)):
             if values[index]:
                 distribution[row] = values[index]
+    from valuegap_tui.metrics.frame import AnswerFrame, Codes
+
     c, labels = plan.columns, plan.labels
     return AnswerFrame(
         model=Codes(c["model"][finished], labels["model"]),
