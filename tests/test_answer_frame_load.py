@@ -107,3 +107,23 @@ def test_a_study_made_again_at_the_same_path_is_read_afresh(tmp_path):
         settle_at_random(study, run_id, seed=repeats)
         assert_same(row_by_row(study, run_id), from_frame(run_store.load_answer_frame(study, run_id)))
         study.close()
+
+
+def test_items_stored_while_the_frame_loads_are_left_for_the_next_load(study, monkeypatch):
+    from valuegap_tui.evaluate import setup
+    from valuegap_tui.evaluate.setup import rest_of_plan
+
+    monkeypatch.setattr(setup, "STREAM_HEAD", 30)
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=4), stream=True)
+    settle_at_random(study, run_id, seed=4)
+    original = run_store._read_plan
+
+    def plan_read_after_more_items(study_, run, key):  # the rest of the plan lands between the two reads
+        run_store.add_items(study_, run, rest_of_plan(study_, run))
+        return original(study_, run, key)
+
+    monkeypatch.setattr(run_store, "_read_plan", plan_read_after_more_items)
+    frame = run_store.load_answer_frame(study, run_id)
+    assert run_store.stored_items(study, run_id) == 6 * 2 * 4
+    assert_same(row_by_row(study, run_id), from_frame(frame))  # the new items are pending: not in the frame

@@ -575,8 +575,10 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         [first_id, run_id]).fetchone()
     if plan is None or plan.key != key or plan.count != count:
         plan = _plan_of(study, run_id, key)
-        if plan.count != count:  # items were added between the two reads: read again
+        if plan.count < count:  # cannot happen (the plan was read last); read both again
             return load_answer_frame(study, run_id)
+    # Items stored after the outcomes were read (a plan still streaming in) come last in id order:
+    # the outcomes cover the plan's first ``count`` items.
     bounds = [first_id, run_id]
     packed = _integers(outcomes)
     status = packed & 3
@@ -594,7 +596,8 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
                 distribution[row] = values[index]
     from valuegap_tui.metrics.frame import AnswerFrame, Codes
 
-    c, labels = plan.columns, plan.labels
+    c = {name: column[:count] for name, column in plan.columns.items()}
+    labels = plan.labels
     return AnswerFrame(
         model=Codes(c["model"][finished], labels["model"]),
         persona=Codes(c["persona"][finished], labels["persona"]),
