@@ -1,9 +1,14 @@
-"""Client throughput against the simulated server: achieved vs ideal requests/s, client CPU per request.
+"""Evaluation throughput against the simulated server, end to end: achieved vs ideal questions/s and
+client CPU per question.
 
-The simulator runs in a child process (its CPU is not counted) with 50 ms latency and a capacity of
-50 requests at once, i.e. at most 1,000 requests/s. The client keeps 64 or 256 requests in flight;
-ideal = min(in flight, capacity) / latency. Target: achieved/ideal >= 0.9 with the default (aiohttp)
-transport. The openai-SDK transport is shown for comparison.
+Each measurement plans a run in a fresh study and runs it with the run executor (the code
+`valuegap run start` runs): build each prompt, send it, read the letter, store every answer in SQLite.
+The timer and the CPU count (this whole process, the writer thread included) cover the executor from
+its start to the last answer written. The simulator runs in a child process (its CPU is not counted)
+with 50 ms latency and a capacity of 50 requests at once, i.e. at most 1,000 requests/s. The client
+keeps 64 or 256 requests in flight; ideal = min(in flight, capacity) / latency. Target:
+achieved/ideal >= 0.9 with the default (aiohttp) transport. The openai-SDK transport is shown for
+comparison. Absolute figures move with the machine's load (client and server share its CPUs).
 
     python bench/client_throughput.py [--requests N] [--transport aiohttp|openai|both]
 """
@@ -13,20 +18,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-from valuegap_tui.server.client import build_client
-from valuegap_tui.server.simulator import SimulatorParams, run_simulator_process
-from valuegap_tui.server.types import ChatRequest
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import run_definition, seed_study  # noqa: E402
+
+from valuegap_tui.evaluate.setup import create_run  # noqa: E402
+from valuegap_tui.evaluate.session import run_async  # noqa: E402
+from valuegap_tui.runs import RunDefinition  # noqa: E402
+from valuegap_tui.server.client import build_client  # noqa: E402
+from valuegap_tui.server.simulator import SimulatorParams, run_simulator_process  # noqa: E402
+from valuegap_tui.store import runs as run_store  # noqa: E402
 
 LATENCY_MS = 50.0
 SERVER_SLOTS = 50  # 50 at once x 50 ms = 1,000 requests/s
-OPTIONS = ["Strongly agree", "Agree", "Somewhat agree", "Somewhat disagree", "Disagree", "Strongly disagree"]
-SCENARIO = (
-    "You sit on the board of a community foundation that must decide how to spend a large donation. "
-    "One group wants to fund a new youth centre in a poor district, another wants to restore the old "
-    "church that many elderly residents cherish, and a third proposes a scholarship programme. "
-) * 4  # about 1,400 characters, like a real value question
+REPEATS = 5
 
 
 def process_cpu_s(pid: int) -> float | None:
@@ -38,27 +47,30 @@ def process_cpu_s(pid: int) -> float | None:
         return None
 
 
-def question(i: int) -> ChatRequest:
-    lines = [SCENARIO, 'How strongly do you agree or disagree with "Wisdom" in this context?']
-    lines += [f"{letter}. {text}" for letter, text in zip("ABCDEF", OPTIONS)]
-    lines.append("Answer with one letter.")
-    return ChatRequest(messages=[{"role": "user", "content": "\n".join(lines)}], max_tokens=1, temperature=0.0,
-                       seed=i, logprobs=True, top_logprobs=6)
-
-
-async def measure(base_url: str, transport: str, in_flight: int, n: int, server_pid: int) -> dict:
+def measure(tmp: Path, base_url: str, transport: str, in_flight: int, n: int, server_pid: int) -> dict:
+    study = seed_study(tmp / f"{transport}-{in_flight}.db", max(1, n // (2 * REPEATS)))
+    text = run_definition(base_url, repeats=REPEATS, concurrency=in_flight).replace("loopback", "simulated-respondent")
+    definition_path = tmp / "run.toml"
+    definition_path.write_text(text)
+    run_id = create_run(study, RunDefinition.load(definition_path))
     client = build_client(base_url=base_url, model="simulated-respondent", concurrency=in_flight, transport=transport)
-    try:
-        await asyncio.gather(*(client.complete(question(i)) for i in range(min(n, in_flight))))  # warm up
-        server0, cpu0, wall0 = process_cpu_s(server_pid), time.process_time(), time.perf_counter()
-        records = await asyncio.gather(*(client.complete(question(i)) for i in range(n)))
-        wall, cpu, server1 = time.perf_counter() - wall0, time.process_time() - cpu0, process_cpu_s(server_pid)
-    finally:
-        await client.aclose()
-    failed = sum(not r.ok for r in records)
+    server0, cpu0, wall0 = process_cpu_s(server_pid), time.process_time(), time.perf_counter()
+
+    async def go() -> None:
+        try:
+            await run_async(study, run_id, clients={"simulated-respondent": client})
+        finally:
+            await client.aclose()
+
+    asyncio.run(go())
+    wall, cpu, server1 = time.perf_counter() - wall0, time.process_time() - cpu0, process_cpu_s(server_pid)
+    progress = run_store.progress(study, run_id)
+    study.close()
+    asked = progress.responses
     ideal = min(in_flight, SERVER_SLOTS) / (LATENCY_MS / 1000)
-    server_ms = (server1 - server0) / n * 1000 if server0 is not None and server1 is not None else float("nan")
-    return {"rate": n / wall, "ideal": ideal, "cpu_ms": cpu / n * 1000, "server_ms": server_ms, "failed": failed}
+    server_ms = (server1 - server0) / asked * 1000 if server0 is not None and server1 is not None else float("nan")
+    return {"rate": asked / wall, "ideal": ideal, "cpu_ms": cpu / asked * 1000, "server_ms": server_ms,
+            "failed": progress.outcomes.get("server_error", 0), "stored": progress.done}
 
 
 def main() -> None:
@@ -69,12 +81,14 @@ def main() -> None:
     transports = ["aiohttp", "openai"] if args.transport == "both" else [args.transport]
     params = SimulatorParams(latency_ms=LATENCY_MS, capacity=SERVER_SLOTS, seed=1)
     print(f"SIMULATED server: {LATENCY_MS:g} ms latency, {SERVER_SLOTS} at once = "
-          f"{SERVER_SLOTS / LATENCY_MS * 1000:,.0f} requests/s; {args.requests} requests per row")
+          f"{SERVER_SLOTS / LATENCY_MS * 1000:,.0f} requests/s; {args.requests} questions per row, each planned,"
+          " asked, read and stored by the run executor")
     print(f"{'transport':<10}{'in flight':>10}{'achieved/s':>12}{'ideal/s':>10}{'ratio':>8}{'client CPU/req':>16}{'server CPU/req':>16}{'failed':>8}")
-    with run_simulator_process(params) as server:
+    with tempfile.TemporaryDirectory() as tmp, run_simulator_process(params) as server:
+        os.environ.setdefault("VALUEGAP_CONFIG_DIR", tmp)
         for transport in transports:
             for in_flight in (64, 256):
-                r = asyncio.run(measure(server.base_url, transport, in_flight, args.requests, server.process.pid))
+                r = measure(Path(tmp), server.base_url, transport, in_flight, args.requests, server.process.pid)
                 verdict = "ok" if r["rate"] / r["ideal"] >= 0.9 else "BELOW 0.9"
                 print(f"{transport:<10}{in_flight:>10}{r['rate']:>12,.0f}{r['ideal']:>10,.0f}{r['rate'] / r['ideal']:>8.2f}"
                       f"{r['cpu_ms']:>13.3f} ms{r['server_ms']:>13.3f} ms{r['failed']:>8}  {verdict}")

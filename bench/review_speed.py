@@ -1,25 +1,57 @@
-"""Review screen speed on a 10,000-dilemma study.
+"""Review screen speed on a 10,000-dilemma study, from process start.
 
-Prints the time to open the review screen (target < 1.5 s) and the time from a decision key to the next
-dilemma drawn (target < 50 ms). Both are measured inside the app: the key time is taken when the action
-runs and the end time in call_after_refresh, once the screen has been updated (pilot.pause() would
-measure the test harness instead).
+Each size runs in a fresh Python process, so the first figure is what a person waits for: from the
+launch of the process (imports included) to the review screen's first frame drawn (target < 0.8 s;
+the mount-to-drawn part is shown apart). The second is the time from a decision key to the next
+dilemma drawn (targets: median < 30 ms, p99 < 60 ms), taken inside the app: the key time when the
+action runs, the end time in call_after_refresh once the screen has been updated (pilot.pause()
+would measure the test harness instead). The app runs headless (Textual's test driver); a real
+terminal adds its own drawing time.
 
-    python bench/review_speed.py [--n 10000] [--keys 60]
+    python bench/review_speed.py [--n 10000] [--keys 200]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
+CHILD = textwrap.dedent(r'''
+    import asyncio, json, sys, time
+    from pathlib import Path
+    from valuegap_tui.config import save_section
+    from valuegap_tui.store import open_study
+    from valuegap_tui.tui.app import ValueGapApp
 
-def build_study(path: Path, n: int):
+    async def main(path, width, height, keys):
+        save_section("reviewer", {"name": "bench"})
+        app = ValueGapApp(open_study(Path(path)))
+        async with app.run_test(size=(width, height)) as pilot:
+            screen = app.screen
+            while screen.opened_in_s is None:
+                await asyncio.sleep(0.002)
+            drawn_at = time.time()
+            for i in range(keys):
+                await pilot.press("a" if i % 3 == 0 else ("s" if i % 3 == 1 else "r"))
+                await pilot.pause(0.01)
+            while screen.pending:
+                await asyncio.sleep(0.01)
+            print(json.dumps({"drawn_at": drawn_at, "mount_s": screen.opened_in_s,
+                              "latencies_ms": list(screen.latencies_ms)}))
+
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+''')
+
+
+def build_study(path: Path, n: int) -> None:
     from valuegap_tui.catalogue import catalogue
     from valuegap_tui.models import ActionOption, AlignmentLabel, Dilemma
     from valuegap_tui.store import dilemmas as dilemma_store
@@ -37,49 +69,38 @@ def build_study(path: Path, n: int):
         dilemmas.append(Dilemma(value=value, topic=topic, variant=variant, scenario=scenario, options=options))
     study = open_study(path, create=True)
     dilemma_store.save_many(study, dilemmas, who="generator", action="create")
-    return study
+    study.close()
 
 
-async def measure(study, keys: int, size: tuple[int, int]) -> dict:
-    from valuegap_tui.config import save_section
-    from valuegap_tui.tui.app import ValueGapApp
-
-    save_section("reviewer", {"name": "bench"})
-    app = ValueGapApp(study)
-    started = time.perf_counter()
-    async with app.run_test(size=size) as pilot:
-        screen = app.screen
-        while screen.opened_in_s is None:
-            await asyncio.sleep(0.005)
-        total_open = time.perf_counter() - started
-        for i in range(keys):
-            await pilot.press("a" if i % 3 == 0 else ("s" if i % 3 == 1 else "r"))
-            await pilot.pause(0.01)
-        while screen.pending:
-            await asyncio.sleep(0.01)
-        latencies = list(screen.latencies_ms)
-        return {"open_screen_s": screen.opened_in_s, "open_app_s": total_open, "latencies_ms": latencies}
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument("--keys", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["VALUEGAP_CONFIG_DIR"] = tmp
         t0 = time.perf_counter()
-        study = build_study(Path(tmp) / "bench.db", args.n)
-        print(f"built a {args.n}-dilemma study in {time.perf_counter() - t0:.1f} s")
-        for size in ((120, 40), (80, 24)):
-            result = asyncio.run(measure(study, args.keys, size))
+        path = Path(tmp) / "bench.db"
+        build_study(path, args.n)
+        print(f"built a {args.n}-dilemma study in {time.perf_counter() - t0:.1f} s "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        for width, height in ((120, 40), (160, 45), (80, 24)):
+            launched = time.time()
+            child = subprocess.run([sys.executable, "-c", CHILD, str(path), str(width), str(height), str(args.keys)],
+                                   capture_output=True, text=True, env=os.environ)
+            if child.returncode != 0:
+                raise SystemExit(child.stderr[-2000:])
+            result = json.loads(child.stdout.strip().splitlines()[-1])
             lat = sorted(result["latencies_ms"])
-            print(f"[{size[0]}x{size[1]}] open review screen: {result['open_screen_s']:.3f} s (mount to first draw; "
-                  f"app start to drawn {result['open_app_s']:.3f} s; target < 1.5 s)")
-            print(f"[{size[0]}x{size[1]}] decision key -> next dilemma drawn over {len(lat)} keys: median "
-                  f"{statistics.median(lat):.1f} ms, p90 {lat[int(len(lat) * 0.9) - 1]:.1f} ms, worst {lat[-1]:.1f} ms "
-                  "(target < 50 ms)")
-        study.close()
+            print(f"[{width}x{height}] process start to review screen drawn: {result['drawn_at'] - launched:.3f} s"
+                  f" (of which mount to drawn {result['mount_s']:.3f} s; target < 0.8 s)")
+            print(f"[{width}x{height}] decision key -> next dilemma drawn over {len(lat)} keys: median "
+                  f"{statistics.median(lat):.1f} ms, p99 {percentile(lat, 0.99):.1f} ms, worst {lat[-1]:.1f} ms "
+                  "(targets: median < 30 ms, p99 < 60 ms)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ requests, and runs them from the Runs screen (headless Textual app, run in its w
 simulated server in a separate process, sized to answer at most CAPACITY requests/s (it serves
 capacity x latency requests at once, each taking the latency; more wait in its queue). ``--stub``
 uses a minimal token-bucket server instead. Prints achieved/ideal throughput (target >= 0.9), peak memory of this process (target
-< 300 MB) and key-press latency of the Run screen while the run goes (target < 100 ms).
+< 300 MB) and key-press latency of the Run screen while the run goes, from keys posted every 50 ms
+(targets: p99 < 50 ms, worst < 100 ms over at least 200 keys).
 
     python bench/run_throughput.py            # full size (about 3 minutes at 1,000 req/s)
     python bench/run_throughput.py --small    # 56 dilemmas x 5 conditions x 2 x 2 = 1,120 requests
@@ -115,12 +116,22 @@ def seed_study(study, n_dilemmas: int, n_personas: int) -> list[str]:
     return [p.id for p in generated]
 
 
-async def press_keys(pilot, screen, stop_at, done) -> None:
+KEY_INTERVAL_S = 0.05
+
+
+async def press_keys(app, stop_at, done) -> int:
+    """Post arrow keys at a steady pace, as a terminal delivers them, without waiting for the app
+    between keys (pilot.press waits for the app to be idle, which a running run never is, so it
+    let through a handful of keys). The screen times each from the event's creation to the
+    refresh after it."""
+    from textual import events
+
+    sent = 0
     while time.monotonic() < stop_at and not done():
-        await pilot.press("down")
-        await pilot.pause(0.1)
-        await pilot.press("up")
-        await pilot.pause(0.1)
+        app.post_message(events.Key("down" if sent % 2 == 0 else "up", None))
+        sent += 1
+        await asyncio.sleep(KEY_INTERVAL_S)
+    return sent
 
 
 async def drive(study, definition_text: str, deadline_s: float) -> dict:
@@ -148,7 +159,8 @@ async def drive(study, definition_text: str, deadline_s: float) -> dict:
         def finished() -> bool:
             return screen.control is None and run_store.get_run(study, run_id).status in ("finished", "stopped")
 
-        await press_keys(pilot, screen, sent_from + deadline_s, finished)
+        keys_sent = await press_keys(app, sent_from + deadline_s, finished)
+        latencies = list(screen.key_latencies)  # only the keys answered while the run was ingesting
         while not finished() and time.monotonic() < sent_from + deadline_s:
             await pilot.pause(0.2)
         elapsed = time.monotonic() - sent_from
@@ -156,8 +168,8 @@ async def drive(study, definition_text: str, deadline_s: float) -> dict:
             screen.action_stop()
             while screen.control is not None:
                 await pilot.pause(0.2)
-        return {"run_id": run_id, "elapsed": elapsed, "planned_s": planned_s,
-                "latencies": list(screen.key_latencies)}
+        return {"run_id": run_id, "elapsed": elapsed, "planned_s": planned_s, "keys_sent": keys_sent,
+                "latencies": latencies}
 
 
 def main() -> int:
@@ -195,8 +207,10 @@ def main() -> int:
     print(f"server: {'token-bucket stub' if args.stub else 'simulator'} (separate process), capacity {args.capacity:.0f} req/s")
     print(f"throughput: {achieved:.0f} req/s of ideal {args.capacity:.0f} -> {achieved / args.capacity:.2f} (target >= 0.9)")
     print(f"peak memory (this process: app + run): {peak_mb:.0f} MB (target < 300 MB)")
-    print(f"key-press latency over {len(lat)} keys: median {1000 * statistics.median(lat):.1f} ms, "
-          f"worst {1000 * lat[-1]:.1f} ms (target < 100 ms)")
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    print(f"key-press latency while the run ingests, over {len(lat)} keys ({result['keys_sent']} sent, one every"
+          f" {KEY_INTERVAL_S * 1000:.0f} ms): median {1000 * statistics.median(lat):.1f} ms, p99 {1000 * p99:.1f} ms,"
+          f" worst {1000 * lat[-1]:.1f} ms (targets: p99 < 50 ms, worst < 100 ms, at least 200 keys)")
     return 0
 
 

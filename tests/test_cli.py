@@ -21,6 +21,44 @@ def test_every_command_has_help_and_study_option():
         assert sub.description, name
 
 
+def test_command_table_matches_what_the_modules_register():
+    """`valuegap --help` lists commands from a static table (so it imports no command module): every
+    command a module registers is in it, under that module, with the module's own help line."""
+    import argparse
+    import importlib
+    import pkgutil
+
+    import valuegap_tui.cli as cli
+
+    registered = []
+    for info in pkgutil.iter_modules(cli.__path__):
+        if info.name.startswith("_"):
+            continue
+        commands = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"valuegap_tui.cli.{info.name}").register(commands)
+        registered += [(a.dest, info.name, a.help) for a in commands._choices_actions]
+    assert sorted(cli.COMMANDS) == sorted(registered), "add the new command to COMMANDS in valuegap_tui/cli"
+
+
+def test_help_imports_no_command_module_and_lists_every_command():
+    code = ("import sys\nfrom valuegap_tui.cli import COMMANDS, main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('valuegap_tui.cli.')))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    from valuegap_tui.cli import COMMANDS
+
+    for name, _, help in COMMANDS:
+        assert name in result.stdout and help.split()[0] in result.stdout
+
+
+def test_a_command_gets_its_full_options_alone():
+    parser = build_parser(["run", "start", "x.toml"])
+    args = parser.parse_args(["run", "start", "x.toml", "--plan-only"])
+    assert args.plan_only and args.handler.__name__ == "cmd_start"
+
+
 def test_python_m_entry_point_works():
     result = subprocess.run([sys.executable, "-m", "valuegap_tui", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "demo" in result.stdout

@@ -221,7 +221,7 @@ def test_answer_frame_matches_slow_path_and_live_gap(study):
     run_id = create_run(study, definition(repeats=3))
     asyncio.run(execute_run(study, run_id, {"m": PlantedClient([0.4, 0.2, 0.1, 0.1, 0.1, 0.1],
                                                                [0.1, 0.1, 0.1, 0.1, 0.2, 0.4], seed=4)}))
-    frame = run_store.load_answer_frame(study, run_id, chunk=7)  # several chunks
+    frame = run_store.load_answer_frame(study, run_id)
     items = run_store.all_items(study, run_id)
     by_id = {r["item_id"]: r for r in run_store.responses_of(study, run_id)}
     assert len(frame) == len(items)

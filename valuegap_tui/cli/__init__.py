@@ -9,30 +9,56 @@ import argparse
 import importlib
 import logging
 import pkgutil
-import sqlite3
 import sys
 
 from valuegap_tui import __version__
-from valuegap_tui.catalogue import CatalogueError
-from valuegap_tui.cli._common import CliError
 from valuegap_tui.text import visible
-from valuegap_tui.store import StudyError, describe_sqlite_error
-from valuegap_tui.store.db import busy_timeout_s
+
+#: (command, module, one-line help) in --help order: the pipeline, init to the app. Only the module of
+#: the command that runs is imported, so `valuegap --help` and every command start fast;
+#: tests/test_cli.py checks this table against what the modules register.
+COMMANDS = (
+    ("init", "study", "create an empty study database"),
+    ("info", "study", "show counts by status, value type and topic"),
+    ("export", "study", "export dilemmas as JSONL or CSV"),
+    ("import", "study", "import dilemmas from JSONL or CSV (all or nothing)"),
+    ("generate", "generate", "generate the missing dilemmas with a language model"),
+    ("flags", "generate", "recompute the quality flags of every dilemma"),
+    ("check-labels", "review", "ask a model for a second opinion on each dilemma's labels"),
+    ("agreement", "review", "label agreement between reviewers and the generator"),
+    ("export-dataset", "review", "export the curated dataset with a dataset card"),
+    ("personas", "personas", "build, list and move cultural personas"),
+    ("run", "run", "evaluate models: value and action questions, resumable"),
+    ("report", "report", "write a run's metric tables (CSV), summary (Markdown) and figures (PNG)"),
+    ("server", "server", "server profiles and probing (list, probe)"),
+    ("simulate", "simulate", "serve a SIMULATED respondent (OpenAI-compatible, no GPU)"),
+    ("tui", "app", "open the interactive app on a study"),
+    ("demo", "app", "build a demo study with no GPU and open it"),
+)
 
 
-def _command_modules():
-    modules = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "register"):
-            modules.append(module)
-    # ORDER puts the pipeline in order in --help: init, info, import/export, generate, review ...
-    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+def _unlisted_modules() -> list[str]:
+    """Command modules the table does not name yet: imported every time (slow, but never lost)."""
+    listed = {module for _, module, _ in COMMANDS}
+    return sorted(info.name for info in pkgutil.iter_modules(__path__)
+                  if not info.name.startswith("_") and info.name not in listed)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _register(commands, module_name: str) -> None:
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    if hasattr(module, "register"):
+        module.register(commands)
+
+
+def _chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named on the line: the first word that is not an option (the top level has
+    only --help and --version, which take no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser with the full options of the command ``argv`` names, the others listed by name and
+    help only; without ``argv``, every command in full."""
     parser = argparse.ArgumentParser(
         prog="valuegap",
         description=(
@@ -43,10 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"valuegap {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
-        module.register(commands)
+    chosen = None if argv is None else _chosen_command(argv)
+    modules = {module for name, module, _ in COMMANDS if argv is None or name == chosen}
+    unlisted = _unlisted_modules()
+    for name, module, help in COMMANDS:
+        if module in modules:
+            if name not in commands.choices:
+                _register(commands, module)
+        elif name not in commands.choices:
+            commands.add_parser(name, help=help, add_help=False)
+    for module in unlisted:
+        _register(commands, module)
     return parser
-
 
 class _VisibleStderr(logging.Handler):
     """Warnings to stderr, as Python would print them, with control characters shown, not sent raw
@@ -67,12 +101,21 @@ def _log_visibly() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _log_visibly()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 0
+    # Imported once a command runs (its module imports them anyway), not for --help.
+    import sqlite3
+
+    from valuegap_tui.catalogue import CatalogueError
+    from valuegap_tui.cli._common import CliError
+    from valuegap_tui.store import StudyError, describe_sqlite_error
+    from valuegap_tui.store.db import busy_timeout_s
+
     try:
         return int(handler(args) or 0)
     except CliError as exc:

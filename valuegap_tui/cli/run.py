@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
-from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.server.urls import basic_auth_for
@@ -100,11 +99,12 @@ def cmd_start(args) -> int:
         raise CliError(str(exc), exit_code=2) from None
     study = open_existing(args.study)
     try:
-        run_id = create_run(study, definition)
+        # When it runs now, the plan streams in: the executor stores the rest as requests go out.
+        run_id = create_run(study, definition, stream=not args.plan_only)
     except PlanError as exc:
         raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
-    progress = run_store.progress(study, run_id)
-    print(f"planned run {run_id} ({definition.config_hash()}): {progress.total} items", flush=True)
+    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items",
+          flush=True)
     for warning in independence_store.run_warnings(study, run_id):
         print(f"warning: {warning.message}", file=sys.stderr, flush=True)
     if any(basic_auth_for(url) for spec in definition.models for url in spec.endpoints):
@@ -160,6 +160,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_export_batch(args) -> int:
+    from valuegap_tui.evaluate.batch import BatchError, export_batch  # only here: `run start` starts faster
+
     study = open_existing(args.study)
     _existing_run(study, args.run_id, servers=True)
     try:
@@ -171,6 +173,8 @@ def cmd_export_batch(args) -> int:
 
 
 def cmd_import_batch(args) -> int:
+    from valuegap_tui.evaluate.batch import BatchError, import_batch
+
     study = open_existing(args.study)
     _existing_run(study, args.run_id)
     try:

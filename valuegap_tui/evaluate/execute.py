@@ -26,13 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from valuegap_tui.evaluate.plan import LETTERS
-from valuegap_tui.evaluate.questions import SCORES, build_request, option_texts, read_reply, user_message
+from valuegap_tui.evaluate.questions import SCORES, QuestionTexts, build_request, read_reply
 from valuegap_tui.server.client import REPLY_TEXT_CAP, cap_text
 from valuegap_tui.server.types import AnswerMode, ChatClient, CompletionRecord
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
 
 PAGE = 2000
+#: how long a dispatcher waits for the next chunk of a plan that is being stored
+PLAN_WAIT_S = 0.02
 log = logging.getLogger("valuegap.run")
 
 
@@ -158,19 +160,20 @@ class RunExecutor:
         self.counters = Counters()
         self.personas = run_store.personas_of(study, run_id)
         self.dilemmas = run_store.dilemmas_of(study, run_id)
-        self._texts = {(d, q): option_texts(dilemma, q) for d, dilemma in self.dilemmas.items() for q in (0, 1)}
+        self._questions = QuestionTexts(self.dilemmas)
         self._buffer: list[run_store.Attempt] = []
         self._in_flight: set[asyncio.Task] = set()
         #: items whose requests failed before their server ever replied: server errors at the end
         self._unreached: list[int] = []
         #: why the study could not be written, once it could not
         self.write_error: str | None = None
+        #: set once every planned item is stored (at once unless the plan streams in as the run starts)
+        self._plan_stored = threading.Event()
+        self._plan_stored.set()
 
     # --- one request -----------------------------------------------------------------------------
     async def _ask(self, item: run_store.ItemRow, attempt: int) -> run_store.Attempt:
-        texts = self._texts[(item.dilemma_id, item.question)]
-        prompt = user_message(self.dilemmas[item.dilemma_id], item.question, item.permutation, texts)
-        shown = [texts[int(o)] for o in item.permutation]
+        prompt, shown = self._questions.question(item.dilemma_id, item.question, item.permutation)
         seed = (self.definition.seed * 1_000_003 + item.id * 31 + attempt) % 2**31
         request = build_request(self.definition, self.personas[item.persona_id].system_text, prompt,
                                 tag=str(item.id), seed=seed)
@@ -230,16 +233,21 @@ class RunExecutor:
                 self.counters.reasked += 1
             else:
                 if not page and not exhausted:
+                    # Looked at before the page is read: items stored after it are on the next page.
+                    plan_stored = self._plan_stored.is_set()
                     rows = await asyncio.to_thread(self._page, model, after_id)
                     if rows:
                         after_id = rows[-1].id
                         page.extend(rows)
-                    else:
+                    elif plan_stored:
                         exhausted = True
                 if page:
                     item = page.popleft()
                     attempt = item.attempts + 1
                 elif retries:  # answers that came back while the page was read
+                    continue
+                elif not exhausted:  # the rest of the plan is still being stored
+                    await asyncio.sleep(PLAN_WAIT_S)
                     continue
                 elif in_flight:
                     await asyncio.wait(set(in_flight), return_when=asyncio.FIRST_COMPLETED)
@@ -328,10 +336,13 @@ class RunExecutor:
                                 f" {describe_write_error(exc)}") from None
         done = asyncio.Event()
         writer = asyncio.create_task(self._writer(done))
+        planner = await self._start_planner()
         try:
             await asyncio.gather(*(self._dispatch_model(m.name) for m in self.definition.models))
         finally:
             done.set()
+            if planner is not None:
+                await planner
             await writer
             try:
                 await asyncio.to_thread(self._flush)
@@ -349,11 +360,39 @@ class RunExecutor:
                 pass  # the heartbeat stops, so the run shows as interrupted
         return status
 
+    async def _start_planner(self) -> asyncio.Task | None:
+        """Store the plan's remaining items (a streamed or cut-short plan) while requests go out."""
+        from valuegap_tui.evaluate.setup import rest_of_plan
+
+        try:
+            rest = await asyncio.to_thread(rest_of_plan, self.study, self.run_id)
+        except (sqlite3.Error, OSError) as exc:
+            self._write_failed(exc)
+            return None
+        if rest is None:
+            return None
+        self._plan_stored.clear()
+        loop = asyncio.get_running_loop()
+
+        def store() -> None:  # in a worker thread: the failure is handled on the loop's thread
+            try:
+                run_store.add_items(self.study, self.run_id, rest, stop=lambda: self.control.stopped)
+            except (sqlite3.Error, OSError) as exc:
+                loop.call_soon_threadsafe(self._write_failed, exc)
+            finally:
+                self._plan_stored.set()
+
+        return asyncio.create_task(asyncio.to_thread(store))
+
     def _final_status(self) -> tuple[str, str | None]:
         if self.write_error is not None:
             return "stopped", (f"cannot write to the study: {self.write_error}; {self.counters.written} answers"
                                f" stored this time, {self.counters.unsaved} unsaved; `valuegap run resume"
                                f" {self.run_id}` asks every item without a stored answer")
+        stored, total = run_store.stored_items(self.study, self.run_id), run_store.planned_total(self.study, self.run_id)
+        if stored < total:
+            return "stopped", (f"stopped with {total - stored} of {total} planned items not stored yet;"
+                               f" `valuegap run resume {self.run_id}` stores and asks them")
         return settle_status(self.study, self.run_id, self.control.stopped)
 
 

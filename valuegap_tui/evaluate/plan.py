@@ -48,13 +48,16 @@ class PlannedItem:
 
 def plan_items(models: list[str], persona_ids: list[str], dilemma_ids: list[str], repeats: int,
                seed: int) -> Iterator[PlannedItem]:
-    """Every item, ordered so requests sharing a prefix (persona, then scenario) go out together."""
-    orders = {
-        (d, q): permutations_for(seed, d, q, repeats) for d in dilemma_ids for q in range(len(QUESTIONS))
-    }
+    """Every item, ordered so requests sharing a prefix (persona, then scenario) go out together.
+
+    Option orders are drawn as the plan reaches each dilemma, so its first items come at once."""
+    orders: dict[tuple[str, int], list[str]] = {}
     for model in models:
         for persona in persona_ids:
             for dilemma in dilemma_ids:
                 for question in range(len(QUESTIONS)):
-                    for repeat, permutation in enumerate(orders[(dilemma, question)]):
+                    key = (dilemma, question)
+                    if key not in orders:
+                        orders[key] = permutations_for(seed, dilemma, question, repeats)
+                    for repeat, permutation in enumerate(orders[key]):
                         yield PlannedItem(model, persona, dilemma, question, repeat, permutation)

@@ -51,6 +51,43 @@ def user_message(dilemma: Dilemma, question: int, permutation: str, texts: list[
     )
 
 
+#: stands for the options while the rest of a question is filled in once per (dilemma, question)
+_OPTIONS_MARK = "\x00options\x00"
+
+
+class QuestionTexts:
+    """The two questions of each dilemma filled in once, so each request only joins its shuffled
+    options in (``user_message`` gives the very same text)."""
+
+    def __init__(self, dilemmas: dict[str, Dilemma]):
+        self.dilemmas = dilemmas
+        self._parts: dict[tuple[str, int], tuple[list[str], str, str] | None] = {}
+
+    def _fill(self, dilemma_id: str, question: int):
+        dilemma = self.dilemmas[dilemma_id]
+        texts = option_texts(dilemma, question)
+        filled = Template(template_text(TEMPLATES[question])).substitute(
+            scenario=dilemma.scenario.strip(), value_name=catalogue().value(dilemma.value).name,
+            options=_OPTIONS_MARK)
+        if filled.count(_OPTIONS_MARK) != 1:  # the mark in a scenario: fill the whole text each time
+            return texts, None, None
+        prefix, suffix = filled.split(_OPTIONS_MARK)
+        return texts, prefix, suffix
+
+    def question(self, dilemma_id: str, question: int, permutation: str) -> tuple[str, list[str]]:
+        """(the user message, the option texts in the order shown)."""
+        key = (dilemma_id, question)
+        parts = self._parts.get(key)
+        if parts is None:
+            parts = self._parts[key] = self._fill(dilemma_id, question)
+        texts, prefix, suffix = parts
+        shown = [texts[int(o)] for o in permutation]
+        if prefix is None:
+            return user_message(self.dilemmas[dilemma_id], question, permutation, texts), shown
+        lines = "\n".join(f"{letter}. {text}" for letter, text in zip(LETTERS, shown))
+        return prefix + lines + suffix, shown
+
+
 def build_request(definition: RunDefinition, system_text: str | None, user_text: str, tag: str | None = None,
                   seed: int | None = None) -> ChatRequest:
     messages = ([{"role": "system", "content": system_text}] if system_text else []) + [

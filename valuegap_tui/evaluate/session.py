@@ -41,6 +41,7 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
     out = out or sys.stdout  # looked up now: sys.stdout may have been replaced since import
     control = control or RunControl()
     start = run_store.progress(study, run_id)
+    total = max(start.total, run_store.planned_total(study, run_id))  # a streamed plan is not all stored yet
     started, last = time.monotonic(), [0.0]
 
     def report(counters: Counters) -> None:
@@ -50,7 +51,7 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
             finished = counters.answered + counters.invalid_final + counters.server_error_final
             done = start.done + finished
             rate = finished / max(now - started, 1e-6)
-            print(format_progress(run_id, done, start.total, rate, counters), file=out, flush=True)
+            print(format_progress(run_id, done, total, rate, counters), file=out, flush=True)
 
     async def main() -> str:
         loop = asyncio.get_running_loop()

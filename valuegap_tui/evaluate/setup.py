@@ -7,6 +7,7 @@ is anything written, so a definition with a mistake leaves the study as it was.
 from __future__ import annotations
 
 import difflib
+import itertools
 
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
@@ -101,8 +102,17 @@ def select_dilemmas(study: Study, definition: RunDefinition):
     return found
 
 
-def create_run(study: Study, definition: RunDefinition) -> int:
-    """Check the definition against the study, then plan every item and store the run; nothing is sent yet."""
+#: items stored with the run when its plan streams in (``create_run(..., stream=True)``): enough
+#: for the first requests; the run executor stores the rest while they go out
+STREAM_HEAD = 2000
+
+
+def create_run(study: Study, definition: RunDefinition, *, stream: bool = False) -> int:
+    """Check the definition against the study, then plan every item and store the run; nothing is sent yet.
+
+    With ``stream``, the run is stored with the plan's first items only and the run executor stores
+    the rest as it starts sending (``rest_of_plan``), so a 154,000-item run sends its first request
+    at once; a run whose planning was cut short has its plan completed when it is resumed."""
     check_servers(definition)
     personas = resolve_personas(study, definition.persona_ids())
     if not personas:
@@ -112,6 +122,25 @@ def create_run(study: Study, definition: RunDefinition) -> int:
         persona_store.save(study, persona_model.baseline_persona())  # so run_personas can reference it
     items = plan_items([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
                        definition.repeats, definition.seed)
-    run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes())
+    run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes(),
+                                  head=STREAM_HEAD if stream else None)
     record_run_warnings(study, run_id, [m.name for m in definition.models], dilemmas)
     return run_id
+
+
+def rest_of_plan(study: Study, run_id: int):
+    """The planned items a run does not store yet (None when its plan is complete), in plan order.
+
+    Items are stored in plan order, a whole chunk per transaction, so what is stored is always the
+    plan's beginning; the rest is planned again from the run's own snapshots (the plan is seeded)."""
+    stored, total = run_store.stored_items(study, run_id), run_store.planned_total(study, run_id)
+    if stored >= total:
+        return None
+    run = run_store.get_run(study, run_id)
+    personas = [r[0] for r in study.db.execute(
+        "SELECT persona_id FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    dilemmas = [r[0] for r in study.db.execute(
+        "SELECT dilemma_id FROM run_dilemmas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    items = plan_items([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,
+                       run.definition.seed)
+    return itertools.islice(items, stored, None)

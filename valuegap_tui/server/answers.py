@@ -274,6 +274,8 @@ def parse_answer(
         if value in letters:
             return Answer(value, True, "constrained", raw=raw)
         return Answer(None, False, "reply outside the allowed letters (constraint not honoured?)", raw=raw)
+    if len(raw) == 1 and raw in letters:  # the usual reply to max_tokens=1: what parse_text would find, at once
+        return Answer(raw, True, "letter", raw=raw)
     return parse_text(raw, letters, options)
 
 

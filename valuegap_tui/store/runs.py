@@ -11,15 +11,18 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.models import Dilemma
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
 from valuegap_tui.store.respondents import respondent_models
+
+if TYPE_CHECKING:  # the metrics package is imported by the first frame load, not by every command
+    from valuegap_tui.metrics.frame import AnswerFrame
 
 INSERT_CHUNK = 5000
 #: a running process writes the run's heartbeat this often ...
@@ -108,9 +111,17 @@ class Attempt:
     reasoning_dropped: int = 0
 
 
+_INSERT_ITEM = ("INSERT OR IGNORE INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat,"
+                " permutation) VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
 def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list[Dilemma],
-               items: Iterable, prompt_hashes: dict[str, str]) -> int:
-    """Store a run with its snapshots and full plan, all or nothing; returns the run id."""
+               items: Iterable, prompt_hashes: dict[str, str], *, head: int | None = None) -> int:
+    """Store a run with its snapshots and its plan, all or nothing; returns the run id.
+
+    With ``head``, only the plan's first ``head`` items are stored with the run: the run executor
+    stores the rest (``add_items``) while the first requests go out, and completes the plan of a run
+    whose planning was cut short (``planned_total`` tells)."""
     at = now_iso()
     with study.transaction() as db:
         cursor = db.execute(
@@ -129,18 +140,55 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
             "INSERT INTO run_dilemmas (run_id, dilemma_id, value_id, topic_id, record_json) VALUES (?, ?, ?, ?, ?)",
             [(run_id, d.id, d.value, d.topic, json.dumps(d.to_record(), ensure_ascii=False)) for d in dilemmas],
         )
-        sql = ("INSERT INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat, permutation)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?)")
-        chunk = []
-        for item in items:
-            chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
-                          item.permutation))
-            if len(chunk) >= INSERT_CHUNK:
-                db.conn.executemany(sql, chunk)
-                chunk.clear()
-        if chunk:
-            db.conn.executemany(sql, chunk)
+        items = iter(items)
+        if head is None:
+            _insert_items(db, run_id, items)
+        else:
+            _insert_items(db, run_id, (item for _, item in zip(range(head), items)))
     return run_id
+
+
+def _insert_items(db, run_id: int, items: Iterable) -> int:
+    chunk, stored = [], 0
+    for item in items:
+        chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
+                      item.permutation))
+        if len(chunk) >= INSERT_CHUNK:
+            db.conn.executemany(_INSERT_ITEM, chunk)
+            stored += len(chunk)
+            chunk.clear()
+    if chunk:
+        db.conn.executemany(_INSERT_ITEM, chunk)
+        stored += len(chunk)
+    return stored
+
+
+def add_items(study: Study, run_id: int, items: Iterable, stop=lambda: False) -> int:
+    """Store more of a run's planned items, a chunk per transaction (so answers are written in
+    between), skipping any already stored; stops early once ``stop()``. Returns how many were sent."""
+    items, stored = iter(items), 0
+    while not stop():
+        chunk = [item for _, item in zip(range(INSERT_CHUNK), items)]
+        if not chunk:
+            break
+        with study.transaction() as db:
+            stored += _insert_items(db, run_id, chunk)
+    return stored
+
+
+def planned_total(study: Study, run_id: int) -> int:
+    """How many items the run's full plan holds: every model x condition x dilemma x question x repeat."""
+    run = get_run(study, run_id)
+    if run is None:
+        return 0
+    (personas,) = study.db.execute("SELECT COUNT(*) FROM run_personas WHERE run_id = ?", [run_id]).fetchone()
+    (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
+    return len(run.definition.models) * personas * dilemmas * 2 * run.definition.repeats
+
+
+def stored_items(study: Study, run_id: int) -> int:
+    (count,) = study.db.execute("SELECT COUNT(*) FROM run_items WHERE run_id = ?", [run_id]).fetchone()
+    return count
 
 
 def _heartbeat_stale(heartbeat_at: str | None) -> bool:
@@ -415,89 +463,159 @@ def _codes(keys: list, labels_of: dict) -> tuple[dict, tuple[str, ...]]:
     return {key: index[labels_of[key]] for key in keys}, labels
 
 
-def load_answer_frame(study: Study, run_id: int, chunk: int = 20000) -> AnswerFrame:
-    """Finished items (answered, invalid or server error) as column arrays, from one query read in chunks.
+# Every item of a run comes back from SQLite as one decimal integer in a single comma-separated
+# string per query (no per-row Python objects), which numpy parses in one call. The plan part
+# (model, persona, dilemma, question, repeat) never changes after planning, so it is read once per
+# run and kept; each load then reads only the outcome part, without joins, in rowid order.
+_PLAN_PACK = ("i.question + 2 * i.repeat + 65536 * ({model}) + 16777216 * (p.rowid - ?)"
+              " + 1099511627776 * (d.rowid - ?)")
+_OUTCOME_PACK = ("(CASE status WHEN 'pending' THEN 0 WHEN 'answered' THEN 1 WHEN 'invalid' THEN 2 ELSE 3 END)"
+                 " + 4 * coalesce(score + 3, 7) + 32 * (coalesce(position, -1) + 1)"
+                 " + 256 * (coalesce(choice, -1) + 1) + 2048 * coalesce(refusal, 0)")
+_PENDING, _SERVER_ERROR, _NO_SCORE = 0, 3, 7
+_MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 32767
 
-    Personas and dilemmas come back as their snapshot rowids and models as plain text, all mapped to
-    codes per chunk, so 200,000 answers never exist as 200,000 Python row tuples at once.
-    """
+
+@dataclass(frozen=True)
+class _Plan:
+    """A run's items in id order as codes, with the labels the codes index."""
+
+    key: str | None  # the run's created_at: a study made again at the same path is read afresh
+    first_id: int
+    count: int
+    columns: dict[str, np.ndarray]
+    labels: dict[str, tuple[str, ...]]
+
+
+_PLANS: dict[tuple[str, int], _Plan] = {}
+
+
+def _integers(text: str | None) -> np.ndarray:
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
+
+
+def _lookup(offsets_to_codes: dict[int, int], size: int) -> np.ndarray:
+    table = np.full(size, -1, dtype=np.int32)
+    for offset, code in offsets_to_codes.items():
+        table[offset] = code
+    return table
+
+
+def _read_plan(study: Study, run_id: int, key: str | None) -> _Plan:
     db = study.db
     personas = db.execute("SELECT rowid, persona_id, kind FROM run_personas WHERE run_id = ?", [run_id]).fetchall()
     dilemmas = db.execute("SELECT rowid, dilemma_id, value_id, topic_id FROM run_dilemmas WHERE run_id = ?",
                           [run_id]).fetchall()
     run = get_run(study, run_id)
-    models = [m.name for m in run.definition.models] if run else []
-    models += respondent_models(study, run_id)  # people answer beside the models (docs/respond.md)
-    types_of = {v.id: v.type for v in catalogue().values}
-    p_keys, d_keys = [r[0] for r in personas], [r[0] for r in dilemmas]
-    persona_code, persona_labels = _codes(p_keys, {r[0]: r[1] for r in personas})
-    kind_code, kind_labels = _codes(p_keys, {r[0]: r[2] for r in personas})
-    dilemma_code, dilemma_labels = _codes(d_keys, {r[0]: r[1] for r in dilemmas})
-    value_code, value_labels = _codes(d_keys, {r[0]: r[2] for r in dilemmas})
-    type_code, type_labels = _codes(d_keys, {r[0]: types_of.get(r[2], "") for r in dilemmas})
-    topic_code, topic_labels = _codes(d_keys, {r[0]: r[3] for r in dilemmas})
-    model_code, model_labels = _codes(models, {m: m for m in models})
-
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in (
-        "model", "persona", "kind", "dilemma", "value", "type", "topic", "question", "repeat", "score",
-        "position", "choice", "refusal", "server_error")}
-    distributions: list[np.ndarray] = []
-    cursor = db.execute(
-        "SELECT i.model, p.rowid, d.rowid, i.question, i.repeat, i.score, i.position, i.choice, i.refusal,"
-        " i.distribution_json, i.status = 'server_error' FROM run_items i"
+    models = sorted({m.name for m in run.definition.models}) if run else []
+    models += sorted(set(respondent_models(study, run_id)) - set(models))  # people beside models (docs/respond.md)
+    p_base = min((r[0] for r in personas), default=0)
+    d_base = min((r[0] for r in dilemmas), default=0)
+    p_span = max((r[0] for r in personas), default=0) - p_base + 1
+    d_span = max((r[0] for r in dilemmas), default=0) - d_base + 1
+    if len(models) > _MAX_MODELS or p_span > _MAX_PERSONAS or d_span > _MAX_DILEMMAS:
+        raise ValueError(f"run {run_id} is too large for the answer frame ({len(models)} models, {p_span} personas,"
+                         f" {d_span} dilemmas)")
+    model_case = ("CASE i.model " + " ".join("WHEN ? THEN ?" for _ in models) + f" ELSE {_MAX_MODELS} END"
+                  if models else str(_MAX_MODELS))
+    # An ordered subquery is not flattened into the aggregate: group_concat sees the items in id order.
+    text, max_repeat, first_id = db.execute(
+        f"SELECT group_concat(packed, ','), max(repeat), min(id) FROM (SELECT {_PLAN_PACK.format(model=model_case)}"
+        " AS packed, i.repeat, i.id FROM run_items i"
         " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
         " JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
-        " WHERE i.run_id = ? AND i.status != 'pending' ORDER BY i.id", [run_id])
-    while rows := cursor.fetchmany(chunk):
-        model, prow, drow, question, repeat, score, position, choice, refusal, dist, server_error = zip(*rows)
-        n = len(rows)
+        " WHERE i.run_id = ? ORDER BY i.id)",
+        [*[v for index, name in enumerate(models) for v in (name, index)], p_base, d_base, run_id]).fetchone()
+    if (max_repeat or 0) > _MAX_REPEAT:
+        raise ValueError(f"run {run_id} has more than {_MAX_REPEAT} repeats")
+    packed = _integers(text)
+    model = ((packed >> 16) & 0xFF).astype(np.int32)
+    if (model == _MAX_MODELS).any():
+        raise ValueError(f"run {run_id} holds items of a model its definition does not name")
+    persona, dilemma = (packed >> 24) & 0xFFFF, packed >> 40
+    types_of = {v.id: v.type for v in catalogue().values}
+    columns = {"model": model, "question": (packed & 1).astype(np.int8),
+               "repeat": ((packed >> 1) & 0x7FFF).astype(np.int16)}
+    labels = {"model": tuple(models)}
+    for name, rows, base, span, at, offsets in (
+        ("persona", personas, p_base, p_span, 1, persona), ("persona_kind", personas, p_base, p_span, 2, persona),
+        ("dilemma", dilemmas, d_base, d_span, 1, dilemma), ("value", dilemmas, d_base, d_span, 2, dilemma),
+        ("value_type", dilemmas, d_base, d_span, None, dilemma), ("topic", dilemmas, d_base, d_span, 3, dilemma),
+    ):
+        of = {r[0] - base: (types_of.get(r[2], "") if at is None else r[at]) for r in rows}
+        code, labels[name] = _codes(list(of), of)
+        columns[name] = _lookup(code, span)[offsets]
+    return _Plan(key, first_id or 0, len(packed), columns, labels)
 
-        def mapped(keys, table):
-            return np.fromiter((table[k] for k in keys), dtype=np.int32, count=n)
 
-        parts["model"].append(mapped(model, model_code))
-        parts["persona"].append(mapped(prow, persona_code))
-        parts["kind"].append(mapped(prow, kind_code))
-        parts["dilemma"].append(mapped(drow, dilemma_code))
-        parts["value"].append(mapped(drow, value_code))
-        parts["type"].append(mapped(drow, type_code))
-        parts["topic"].append(mapped(drow, topic_code))
-        parts["question"].append(np.asarray(question, dtype=np.int8))
-        parts["repeat"].append(np.asarray(repeat, dtype=np.int16))
-        parts["score"].append(np.asarray([np.nan if v is None else v for v in score], dtype=np.float64))
-        parts["position"].append(np.asarray([-1 if v is None else v for v in position], dtype=np.int8))
-        parts["choice"].append(np.asarray([-1 if v is None else v for v in choice], dtype=np.int8))
-        parts["refusal"].append(np.asarray(refusal, dtype=bool))
-        parts["server_error"].append(np.asarray(server_error, dtype=bool))
-        block = np.full((n, 6), np.nan)
-        for row_index, text in enumerate(dist):
-            if text:
-                block[row_index] = json.loads(text)
-        distributions.append(block)
+def _plan_of(study: Study, run_id: int, key: str | None) -> _Plan:
+    plan = _read_plan(study, run_id, key)
+    _PLANS.pop((str(study.path), run_id), None)
+    if len(_PLANS) >= 4:  # a few runs' plans at most (154,000 items take about 4 MB)
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[(str(study.path), run_id)] = plan
+    return plan
 
-    dtypes = {"question": np.int8, "repeat": np.int16, "score": np.float64, "position": np.int8,
-              "choice": np.int8, "refusal": bool, "server_error": bool}
 
-    def column(name):
-        chunks = parts[name]
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtypes.get(name, np.int32))
+def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
+    """Finished items (answered, invalid or server error) as column arrays, in plan order.
 
+    The run's plan is read once per process and kept (it never changes); each load reads the
+    items' outcomes as one string of integers. 154,000 answers load in a few tens of milliseconds.
+    """
+    db = study.db
+    created = db.execute("SELECT created_at FROM runs WHERE id = ?", [run_id]).fetchone()
+    key = created[0] if created else None
+    plan = _PLANS.get((str(study.path), run_id))
+    first_id = plan.first_id if plan is not None and plan.key == key else 0
+    # NOT INDEXED: a rowid scan from the run's first item gives its items in id order (the plan's
+    # order) without a sort; the count tells whether the kept plan still covers every item.
+    in_order = "FROM (SELECT {} FROM run_items NOT INDEXED WHERE id >= ? AND run_id = ? ORDER BY id)"
+    outcomes, count, with_distribution = db.execute(
+        "SELECT group_concat(packed, ','), count(*), sum(dist) "
+        + in_order.format(f"{_OUTCOME_PACK} AS packed, distribution_json IS NOT NULL AS dist"),
+        [first_id, run_id]).fetchone()
+    if plan is None or plan.key != key or plan.count != count:
+        plan = _plan_of(study, run_id, key)
+        if plan.count < count:  # cannot happen (the plan was read last); read both again
+            return load_answer_frame(study, run_id)
+    # Items stored after the outcomes were read (a plan still streaming in) come last in id order:
+    # the outcomes cover the plan's first ``count`` items.
+    bounds = [first_id, run_id]
+    packed = _integers(outcomes)
+    status = packed & 3
+    finished = status != _PENDING
+    packed = packed[finished]
+    score = ((packed >> 2) & 7).astype(np.float64)
+    score[score == _NO_SCORE] = np.nan
+    distribution = np.full((len(packed), 6), np.nan)
+    if with_distribution:
+        (texts,) = db.execute("SELECT group_concat(dist, ',') "
+                              + in_order.format("coalesce(distribution_json, 'null') AS dist"), bounds).fetchone()
+        values = json.loads(f"[{texts}]")
+        for row, index in enumerate(np.flatnonzero(finished)):
+            if values[index]:
+                distribution[row] = values[index]
+    from valuegap_tui.metrics.frame import AnswerFrame, Codes
+
+    c = {name: column[:count] for name, column in plan.columns.items()}
+    labels = plan.labels
     return AnswerFrame(
-        model=Codes(column("model"), model_labels),
-        persona=Codes(column("persona"), persona_labels),
-        persona_kind=Codes(column("kind"), kind_labels),
-        dilemma=Codes(column("dilemma"), dilemma_labels),
-        value=Codes(column("value"), value_labels),
-        value_type=Codes(column("type"), type_labels),
-        topic=Codes(column("topic"), topic_labels),
-        question=column("question"),
-        repeat=column("repeat"),
-        score=column("score"),
-        position=column("position"),
-        choice=column("choice"),
-        distribution=np.concatenate(distributions) if distributions else np.full((0, 6), np.nan),
-        refusal=column("refusal"),
-        server_error=column("server_error"),
+        model=Codes(c["model"][finished], labels["model"]),
+        persona=Codes(c["persona"][finished], labels["persona"]),
+        persona_kind=Codes(c["persona_kind"][finished], labels["persona_kind"]),
+        dilemma=Codes(c["dilemma"][finished], labels["dilemma"]),
+        value=Codes(c["value"][finished], labels["value"]),
+        value_type=Codes(c["value_type"][finished], labels["value_type"]),
+        topic=Codes(c["topic"][finished], labels["topic"]),
+        question=c["question"][finished],
+        repeat=c["repeat"][finished],
+        score=score - 3,
+        position=(((packed >> 5) & 7) - 1).astype(np.int8),
+        choice=(((packed >> 8) & 7) - 1).astype(np.int8),
+        distribution=distribution,
+        refusal=((packed >> 11) & 1).astype(bool),
+        server_error=status[finished] == _SERVER_ERROR,
     )
 
 
