@@ -28,6 +28,7 @@ COMMANDS = (
     ("agreement", "review", "label agreement between reviewers and the generator"),
     ("export-dataset", "review", "export the curated dataset with a dataset card"),
     ("personas", "personas", "build, list and move cultural personas"),
+    ("respond", "respond", "people answer a run's questions, stored as respondents beside the models"),
     ("run", "run", "evaluate models: value and action questions, resumable"),
     ("report", "report", "write a run's metric tables (CSV), summary (Markdown) and figures (PNG)"),
     ("server", "server", "server profiles and probing (list, probe)"),
