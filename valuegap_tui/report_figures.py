@@ -1,4 +1,8 @@
-"""The report's three figures, drawn with matplotlib's Agg backend (no display needed)."""
+"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG and SVG.
+
+Per model, the poster's three (the alignment-rate heatmap, the answer-choice distribution, AR and AD by
+persona kind against baseline) and AR and AD by condition.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,21 @@ def figure_slug(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
 
 
+FORMATS = ("png", "svg")
+FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions")
+
+
+def _save(fig, path: Path) -> Path:
+    """``path`` (.png) and its .svg twin; returns the PNG."""
+    fig.tight_layout()
+    for fmt in FORMATS:
+        fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
+    plt.close(fig)
+    return path
+
+
 def draw_all(results: Results, out_dir: Path, title: str) -> dict[str, list[Path]]:
-    """Per model: the answer choices, the heatmap and the conditions, each file named after the model."""
+    """Per model, every figure of ``FIGURES`` as PNG (listed) and SVG (beside it), named after the model."""
     paths, used = {}, set()
     for model in results.reported_models:
         slug = figure_slug(model)
@@ -31,10 +48,9 @@ def draw_all(results: Results, out_dir: Path, title: str) -> dict[str, list[Path
             slug += "_"
         used.add(slug)
         heading = f"{title}, model {model}"
-        drawn = [answer_choices(results, model, out_dir / f"answer_choices_{slug}.png", heading),
-                 alignment_heatmap(results, model, out_dir / f"alignment_heatmap_{slug}.png", heading),
-                 conditions(results, model, out_dir / f"conditions_{slug}.png", heading)]
-        paths[model] = drawn
+        drawers = {"alignment_heatmap": alignment_heatmap, "answer_choices": answer_choices, "kinds": kinds,
+                   "conditions": conditions}
+        paths[model] = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
     return paths
 
 
@@ -52,10 +68,7 @@ def answer_choices(results: Results, model: str, path: Path, title: str) -> Path
     ax.set_title(f"Answer-choice distribution, value vs action\n{title}")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> Path:
@@ -80,10 +93,7 @@ def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> P
     ax.set_title(f"Alignment rate per value and condition\n{title}")
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.18)
     bar.set_label("alignment rate (red = misaligned, blue = aligned; grey = no items)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def conditions(results: Results, model: str, path: Path, title: str) -> Path:
@@ -111,7 +121,42 @@ def conditions(results: Results, model: str, path: Path, title: str) -> Path:
     axes[0].set_title("Alignment rate (95% bootstrap CI)")
     axes[1].set_title("Alignment distance (95% bootstrap CI)")
     fig.suptitle(f"AR and AD by condition against baseline — {title}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
+
+
+def kinds(results: Results, model: str, path: Path, title: str) -> Path:
+    """AR and AD per persona kind (mean over its personas) with the baseline's level on the same dilemmas
+    and the change's interval and adjusted p written above each bar."""
+    rows = [r for r in results.kinds.records() if r["model"] == model]
+    labels = [f"{r['condition']}\n({r['personas']} persona{'s' if r['personas'] != 1 else ''})" for r in rows]
+    x = np.arange(len(rows))
+    fig, axes = plt.subplots(1, 2, figsize=(max(10, 1.6 * len(rows) + 5), 5.5))
+    for ax, prefix, metric, name in zip(axes, ("ar", "ad"), ("alignment_rate", "alignment_distance"),
+                                        ("alignment rate (AR, higher = smaller gap)",
+                                         "alignment distance (AD, lower = smaller gap)")):
+        mid = np.array([r[metric] for r in rows], dtype=float)
+        err = np.array([[m - r[f"{prefix}_low"], r[f"{prefix}_high"] - m] for m, r in zip(mid, rows)], dtype=float).T
+        colours = ["#888888" if r["condition"] == "baseline" else VALUE_COLOUR for r in rows]
+        ax.bar(x, mid, color=colours, yerr=np.nan_to_num(err), capsize=4)
+        top = 1.0 if prefix == "ar" else max(0.5, float(np.nanmax(np.append(mid, 0))) * 1.35)
+        for r, xi, m in zip(rows, x, mid):
+            if r["condition"] == "baseline" or r[f"baseline_{prefix}"] != r[f"baseline_{prefix}"]:
+                continue
+            ax.hlines(r[f"baseline_{prefix}"], xi - 0.4, xi + 0.4, colors="black", linewidth=1.5)
+            change = f"Δ {r[f'{prefix}_change']:+.3f}"
+            if r[f"{prefix}_change_low"] == r[f"{prefix}_change_low"]:
+                change += f"\n[{r[f'{prefix}_change_low']:+.3f}, {r[f'{prefix}_change_high']:+.3f}]"
+            if r[f"{prefix}_change_p_holm"] == r[f"{prefix}_change_p_holm"]:
+                change += f"\np Holm {r[f'{prefix}_change_p_holm']:.2g}"
+            high = r[f"{prefix}_high"] if r[f"{prefix}_high"] == r[f"{prefix}_high"] else m
+            ax.text(xi, min(high + 0.02 * top, 0.8 * top), change, ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(x, labels, fontsize=8)
+        ax.set_ylabel(name)
+        ax.set_ylim(0, top)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_title("Alignment rate by persona kind (95% CI)")
+    axes[1].set_title("Alignment distance by persona kind (95% CI)")
+    fig.supxlabel("persona kind (grey = baseline; black tick = baseline on the kind's dilemmas; "
+                  "interval over personas and dilemmas)", fontsize=8)
+    fig.suptitle(f"AR and AD by persona kind against baseline — {title}")
+    return _save(fig, path)
