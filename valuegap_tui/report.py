@@ -62,9 +62,29 @@ def load_frame(study: Study, run_id: int) -> AnswerFrame:
     return runs.load_answer_frame(study, run_id)
 
 
+def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list[tuple[str, dict]]]:
+    """Per model, its conditions in table order, each with the share of valid answers per option for the
+    value and the action question (``metrics.answers.choice_distribution`` of the condition's answers)."""
+    from valuegap_tui.metrics.answers import choice_distribution
+    from valuegap_tui.metrics.frame import select
+
+    out = {}
+    for model in results.reported_models:
+        conditions = [r["condition"] for r in results.conditions.records() if r["model"] == model]
+        model_code = frame.model.labels.index(model)
+        out[model] = []
+        for condition in conditions:
+            if condition not in frame.persona.labels:
+                continue
+            mask = (frame.model.codes == model_code) & (frame.persona.codes == frame.persona.labels.index(condition))
+            out[model].append((condition, choice_distribution(select(frame, mask))))
+    return out
+
+
 def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = (),
-                 adjusted: Table | None = None) -> Report:
-    """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known."""
+                 adjusted: Table | None = None, frame: AnswerFrame | None = None) -> Report:
+    """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
+    ``frame``: the answers, for the answer choices per condition (without it, per model only)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
@@ -82,7 +102,8 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     else:
         from valuegap_tui import report_figures
 
-        report.figures_by_model = report_figures.draw_all(results, out_dir, title)
+        per_condition = choices_by_condition(frame, results) if frame is not None else {}
+        report.figures_by_model = report_figures.draw_all(results, out_dir, title, per_condition)
         report.figures = [path.with_suffix(f".{fmt}") for paths in report.figures_by_model.values()
                           for path in paths for fmt in report_figures.FORMATS]
     report.summary = out_dir / "summary.md"
@@ -111,7 +132,7 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
                      f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
     items = build_items(filter_frame(frame, model), aggregate, expected)
     adjusted = adjusted_kind_table(items, extremities)
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted)
+    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model))
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.transforms as transforms  # noqa: E402
 import numpy as np  # noqa: E402
 
 from valuegap_tui.catalogue import catalogue  # noqa: E402
@@ -30,16 +31,17 @@ FORMATS = ("png", "svg")
 FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions")
 
 
-def _save(fig, path: Path) -> Path:
-    """``path`` (.png) and its .svg twin; returns the PNG."""
-    fig.tight_layout()
+def _save(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
+    """``path`` (.png) and its .svg twin; returns the PNG. ``rect``: the part of the figure for the axes."""
+    fig.tight_layout(rect=rect)
     for fmt in FORMATS:
         fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
     plt.close(fig)
     return path
 
 
-def draw_all(results: Results, out_dir: Path, title: str) -> dict[str, list[Path]]:
+def draw_all(results: Results, out_dir: Path, title: str,
+             per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
     """Per model, every figure of ``FIGURES`` as PNG (listed) and SVG (beside it), named after the model."""
     paths, used = {}, set()
     for model in results.reported_models:
@@ -48,13 +50,22 @@ def draw_all(results: Results, out_dir: Path, title: str) -> dict[str, list[Path
             slug += "_"
         used.add(slug)
         heading = f"{title}, model {model}"
-        drawers = {"alignment_heatmap": alignment_heatmap, "answer_choices": answer_choices, "kinds": kinds,
-                   "conditions": conditions}
+        shares = (per_condition or {}).get(model)
+        drawers = {"alignment_heatmap": alignment_heatmap, "kinds": kinds, "conditions": conditions,
+                   "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares))}
         paths[model] = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
     return paths
 
 
-def answer_choices(results: Results, model: str, path: Path, title: str) -> Path:
+#: answer options from strongly agree / aligning (dark blue) to strongly disagree / opposing (dark red)
+OPTION_COLOURS = ("#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a62", "#b2182b")
+
+
+def answer_choices(results: Results, model: str, path: Path, title: str, per_condition: list | None = None) -> Path:
+    """Per condition (when ``per_condition`` is given), the value and the action answers as two stacked
+    bars of option shares; otherwise the model's answers over every condition, option by option."""
+    if per_condition:
+        return _answer_choices_by_condition(model, path, title, per_condition)
     cat = catalogue()
     labels = [f"{v.text}\n/ {a.text}" for v, a in zip(cat.value_scale, cat.action_labels)]
     x = np.arange(6)
@@ -69,6 +80,35 @@ def answer_choices(results: Results, model: str, path: Path, title: str) -> Path
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
+
+
+def _answer_choices_by_condition(model: str, path: Path, title: str, per_condition: list) -> Path:
+    cat = catalogue()
+    labels, y, bars = [], [], []
+    for i, (condition, shares) in enumerate(per_condition):
+        for j, question in enumerate(("value", "action")):
+            labels.append(f"{condition} — {question}" if j == 0 else "action")
+            y.append(i * 2.6 + j)
+            bars.append(np.nan_to_num(np.asarray(shares[question], dtype=float)))
+    fig, ax = plt.subplots(figsize=(11, max(4, 0.32 * len(y) + 2)))
+    left = np.zeros(len(y))
+    bars = np.array(bars)
+    for k in range(6):
+        ax.barh(y, bars[:, k], left=left, color=OPTION_COLOURS[k], edgecolor="white", linewidth=0.5,
+                label=f"{cat.value_scale[k].text} / {cat.action_labels[k].text}")
+        for yi, share, start in zip(y, bars[:, k], left):
+            if share >= 0.08:
+                ax.text(start + share / 2, yi, f"{share:.0%}", ha="center", va="center", fontsize=6,
+                        color="white" if k in (0, 5) else "black")
+        left += bars[:, k]
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of valid answers (value question: stated; action question: enacted)")
+    height = fig.get_size_inches()[1]
+    fig.legend(*ax.get_legend_handles_labels(), ncols=3, fontsize=7, loc="lower center", frameon=False)
+    ax.set_title(f"Answer-choice distribution, value vs action answers per condition\n{title}")
+    return _save(fig, path, rect=(0, 0.5 / height, 1, 1))  # room for the legend below the axes
 
 
 def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> Path:
@@ -91,7 +131,7 @@ def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> P
     ax.set_xlabel("condition (persona); a persona's AR is over the dilemmas it shares with the baseline")
     ax.set_ylabel("value (grouped by value type)")
     ax.set_title(f"Alignment rate per value and condition\n{title}")
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.18)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.1)
     bar.set_label("alignment rate (red = misaligned, blue = aligned; grey = no items)")
     return _save(fig, path)
 
@@ -138,8 +178,11 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
         err = np.array([[m - r[f"{prefix}_low"], r[f"{prefix}_high"] - m] for m, r in zip(mid, rows)], dtype=float).T
         colours = ["#888888" if r["condition"] == "baseline" else VALUE_COLOUR for r in rows]
         ax.bar(x, mid, color=colours, yerr=np.nan_to_num(err), capsize=4)
-        top = 1.0 if prefix == "ar" else max(0.5, float(np.nanmax(np.append(mid, 0))) * 1.35)
-        for r, xi, m in zip(rows, x, mid):
+        highs = np.array([r[f"{prefix}_high"] for r in rows], dtype=float)
+        # headroom above the highest whisker for the change labels, so text never sits on a bar
+        top = max(0.5, float(np.nanmax(np.append(np.fmax(mid, highs), 0))) * 1.3)
+        label_band = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+        for r, xi in zip(rows, x):
             if r["condition"] == "baseline" or r[f"baseline_{prefix}"] != r[f"baseline_{prefix}"]:
                 continue
             ax.hlines(r[f"baseline_{prefix}"], xi - 0.4, xi + 0.4, colors="black", linewidth=1.5)
@@ -148,8 +191,7 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
                 change += f"\n[{r[f'{prefix}_change_low']:+.3f}, {r[f'{prefix}_change_high']:+.3f}]"
             if r[f"{prefix}_change_p_holm"] == r[f"{prefix}_change_p_holm"]:
                 change += f"\np Holm {r[f'{prefix}_change_p_holm']:.2g}"
-            high = r[f"{prefix}_high"] if r[f"{prefix}_high"] == r[f"{prefix}_high"] else m
-            ax.text(xi, min(high + 0.02 * top, 0.8 * top), change, ha="center", va="bottom", fontsize=7)
+            ax.text(xi, 0.98, change, ha="center", va="top", fontsize=7, transform=label_band)
         ax.set_xticks(x, labels, fontsize=8)
         ax.set_ylabel(name)
         ax.set_ylim(0, top)
