@@ -82,7 +82,8 @@ async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
         assert "baseline" in answers and answers.count(" v ") == 4 and "%" in answers
         await pilot.press("2")
         chart = str(screen.query_one("#results-kind-chart", Static).render())
-        assert "incongruous" in chart and "Δ" in chart and "p Holm" in chart
+        assert "incongruous" in chart and "Δ" in chart and "Holm-adjusted" in chart
+        assert "Adjusted for extremity" in chart and "0.600" in chart  # the incongruous persona's extremity
         await pilot.press("c")  # the next condition, on the Values and the Topics tab
         condition = screen.query_one("#results-condition", Select)
         assert condition.value == LONG

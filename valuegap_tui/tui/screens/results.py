@@ -21,9 +21,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
+from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
-from valuegap_tui.report import choices_by_condition
+from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.report import choices_by_condition, run_extremities
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
@@ -40,6 +41,8 @@ TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap")
         ("values", "Values"), ("topics", "Topics"))
 #: below this width the conditions table takes its compact form
 WIDE_FROM = 160
+#: below this width the compact form puts the p-value on a third line, so 80 columns fit
+NARROW_BELOW = 96
 NAME_WIDTH = 22
 VALUE_COLUMNS = ("Rank [95% CI]", "Value", "Type", "Dilemmas", "AD [95% CI]", "AR [95% CI]", "ΔAD [CI]",
                  "p Holm / BH", "d_z", "ΔAR [CI]", "p Holm / BH", "d_z")
@@ -47,11 +50,12 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD", "AR", "F1 oppose", "F1 align")
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-def condition_columns(wide: bool) -> tuple[str, ...]:
+def condition_columns(wide: bool, narrow: bool = False) -> tuple[str, ...]:
     """Both forms show, per condition, AR and AD with their interval, the change against baseline with
     its interval and Holm p, in two-line cells; the wide one adds kind, baseline, BH, d_z, retest and F1."""
     if not wide:
-        return ("Condition", "AR [95% CI]\nΔ [CI] p Holm", "AD [95% CI]\nΔ [CI] p Holm")
+        change = "Δ [CI], p Holm" if narrow else "Δ vs baseline [CI], p Holm"
+        return ("Condition", f"AR [95% CI]\n{change}", f"AD [95% CI]\n{change}")
     return ("Condition", "Kind\ndilemmas", "AR [95% CI]\nbaseline", "ΔAR [CI]\np Holm / BH  d_z",
             "AD [95% CI]\nbaseline", "ΔAD [CI]\np Holm / BH  d_z", "Retest AR v/a\nRetest AD v/a", "F1 oppose\nF1 align")
 
@@ -88,17 +92,19 @@ def _change(row: dict, prefix: str, better_when_up: bool) -> Text:
     return Text(text, style=style)
 
 
-def _compact_change(row: dict, prefix: str, better_when_up: bool) -> Text:
-    """ "Δ+0.098 [+0.039,+0.155] p 0.006": the change, its interval and its Holm-adjusted p."""
+def _compact_change(row: dict, prefix: str, better_when_up: bool, split: bool = False) -> list[Text]:
+    """ "Δ +0.098 [+0.039,+0.155] p 0.006": the change, its interval and its Holm-adjusted p (``split``:
+    the p on a line of its own)."""
     if math.isnan(row[f"{prefix}_change"]):
-        return Text("Δ –")
+        return [Text("Δ –")] + ([Text("")] if split else [])
     change = _change(row, prefix, better_when_up)
-    out = Text("Δ")
+    out = Text("Δ ")
     out.append_text(Text(change.plain.replace(", ", ","), style=change.style))
     holm = row[f"{prefix}_change_p_holm"]
-    if not math.isnan(holm):
-        out.append(f" p {_p(holm)}", style="bold" if holm <= 0.05 else "")
-    return out
+    p = Text(f"p Holm {_p(holm)}" if split else f" p {_p(holm)}", style="bold" if holm <= 0.05 else "")
+    if math.isnan(holm):
+        p = Text("")
+    return [out, p] if split else [out + p]
 
 
 def _level(row: dict, prefix: str, metric: str) -> str:
@@ -141,17 +147,23 @@ class ResultsCommands(Provider):
 class ResultsScreen(Screen):
     COMMANDS = {ResultsCommands}
     BINDINGS = [
-        *[Binding(str(i + 1), f"show_tab('{tab}')", f"Tab: {title}", show=i == 0, key_display="1-6" if i == 0 else None,
-                  id=f"results.tab_{tab}") for i, (tab, title) in enumerate(TABS)],
+        # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
+        *[Binding(str(i + 1), f"show_tab('{tab}')", f"Tab: {title}", show=False, id=f"results.tab_{tab}")
+          for i, (tab, title) in enumerate(TABS)],
         Binding("m", "cycle('#results-model')", "Next model", id="results.model"),
         Binding("c", "cycle('#results-condition')", "Next condition", id="results.condition"),
-        Binding("t", "cycle('#results-topic')", "Next topic filter", id="results.topic"),
+        Binding("t", "cycle('#results-topic')", "Next topic", id="results.topic"),
         Binding("n", "next_aggregate", "Next estimand", id="results.aggregate"),
-        Binding("w", "toggle_layout", "Wide / compact", id="results.layout"),
-        Binding("r", "refresh", "Recompute", id="results.refresh"),
+        Binding("w", "toggle_layout", "Layout", id="results.layout"),
+        Binding("r", "refresh", "Recompute", show=False, id="results.refresh"),
     ]
     DEFAULT_CSS = """
+    #results-tabs { height: 1fr; }
+    #results-tabs > ContentSwitcher { height: 1fr; }
+    #results-tabs TabPane { height: 1fr; }
+    #results-values, #results-topics { height: 1fr; }
     #results-detail { height: auto; padding: 0 1; }
+    #results-answers { padding: 1 0 0 0; }
     #results-kind-chart { height: auto; padding: 1 1 0 1; }
     """
     def __init__(self, *args, **kwargs):
@@ -163,6 +175,7 @@ class ResultsScreen(Screen):
         self._per_condition: dict = {}
         self._layout: str = "auto"  # auto (by width), wide or compact
         self._wide: bool | None = None
+        self._narrow: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -186,8 +199,8 @@ class ResultsScreen(Screen):
                     yield Heatmap(id="results-heatmap")
             with TabPane("4 Answers", id="results-tab-answers"):
                 with VerticalScroll():
-                    yield Static("", id="results-answers", markup=False)
                     yield Static("", id="results-answers-conditions", markup=False)
+                    yield Static("", id="results-answers", markup=False)
             with TabPane("5 Values", id="results-tab-values"):
                 yield Static("", id="results-values-title", markup=False)
                 yield DataTable(id="results-values", cursor_type="row", zebra_stripes=True)
@@ -210,13 +223,15 @@ class ResultsScreen(Screen):
     def _set_layout(self) -> bool:
         """Columns for the form the width (or ``w``) asks for; True when the form changed."""
         wide = self._layout == "wide" or (self._layout == "auto" and self.size.width >= WIDE_FROM)
-        if wide == self._wide:
+        narrow = not wide and self.size.width < NARROW_BELOW
+        if (wide, narrow) == (self._wide, self._narrow):
             return False
-        self._wide = wide
+        self._wide, self._narrow = wide, narrow
         for table_id in ("#results-conditions", "#results-kinds"):
             table = self.query_one(table_id, DataTable)
             table.clear(columns=True)
-            table.add_columns(*condition_columns(wide))
+            table.header_height = 2
+            table.add_columns(*condition_columns(wide, narrow))
         return True
 
     def action_toggle_layout(self) -> None:
@@ -324,8 +339,10 @@ class ResultsScreen(Screen):
             quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False)
             if worker.is_cancelled:
                 return
-            per_condition = choices_by_condition(filter_frame(frame, model, topic), quick)
+            shown = filter_frame(frame, model, topic)
+            per_condition = choices_by_condition(shown, quick)
             self.app.call_from_thread(setattr, self, "_per_condition", per_condition)
+            self.app.call_from_thread(setattr, self, "_adjusted", self._adjusted_kinds(run_id, shown, aggregate))
             self.app.call_from_thread(self._show, run_id, quick, False)
             if quick.items:
                 full = compute_results(frame, aggregate=aggregate, model=model, topic=topic)
@@ -333,6 +350,25 @@ class ResultsScreen(Screen):
                     self.app.call_from_thread(self._show, run_id, full, True)
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+
+    def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
+        """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
+        try:
+            extremities, missing = run_extremities(self.app.study, run_id)
+        except Exception:  # a run without a persona snapshot (a test double, an old study): leave it out
+            return Text("")
+        rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
+        out = Text("\nAdjusted for extremity (change minus slope x extremity, slope fitted on the moderate and "
+                   "max personas; docs/personas.md)\n", style="bold")
+        if not rows:
+            return out + Text("no persona kind with a known extremity shares dilemmas with the baseline\n")
+        out.append(f"{'kind':<14}{'personas':>9}{'extremity':>10}{'ΔAR':>9}{'adjusted':>10}{'ΔAD':>9}{'adjusted':>10}\n")
+        for r in rows:
+            out.append(f"{fit(r['kind'], 13):<14}{r['personas']:>9}{_num(r['extremity']):>10}{r['ar_change']:>+9.3f}"
+                       f"{r['ar_change_adjusted']:>+10.3f}{r['ad_change']:>+9.3f}{r['ad_change_adjusted']:>+10.3f}\n")
+        if missing:
+            out.append(f"{len(missing)} persona(s) left out: their levels are unknown\n")
+        return out
 
     # ---- showing -------------------------------------------------------------------------------
 
@@ -354,7 +390,7 @@ class ResultsScreen(Screen):
             (own,) = results.per_model.records()
             self._status(
                 f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; estimand "
-                f"{ESTIMANDS.get(results.aggregate, results.aggregate)} (n: next); invalid {_num(own['invalid'], 3)}, "
+                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}; invalid {_num(own['invalid'], 3)}, "
                 f"refusals {_num(own['refusal'], 3)}, server errors {_num(own['server_error'], 3)}; "
                 f"agreement across repeats value {_num(own['agreement_value'], 2)}, action "
                 f"{_num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
@@ -369,8 +405,8 @@ class ResultsScreen(Screen):
         else:
             kinds = {r["condition"]: r["kind"] for r in results.conditions.records()}
             heatmap.show([(name, vtype) for _id, name, vtype in heat.values], heat.conditions, heat.rates,
-                         title=f"Model {model}: alignment rate per value (rows) and condition (columns; codes "
-                               "below); up / down: value", kinds=kinds)
+                         title=f"Model {model}: alignment rate per value (rows) and condition (columns, coded: "
+                               "legend on the right); up / down: value", kinds=kinds)
         cat = catalogue()
         labels = [f"{v.text} / {a.text}" for v, a in zip(cat.value_scale, cat.action_labels)]
         answers = self.query_one("#results-answers", Static)
@@ -380,7 +416,9 @@ class ResultsScreen(Screen):
             answers.update(Text("no answers to show"))
         self.query_one("#results-answers-conditions", Static).update(
             render_condition_bars(labels, self._per_condition.get(model, [])))
-        self.query_one("#results-kind-chart", Static).update(render_kind_chart(results.kinds.records()))
+        chart = render_kind_chart(results.kinds.records())
+        chart.append_text(getattr(self, "_adjusted", Text("")))
+        self.query_one("#results-kind-chart", Static).update(chart)
 
     def _fill_tables(self, results: Results) -> None:
         self._fill_conditions("#results-conditions", results.conditions)
@@ -459,9 +497,11 @@ class ResultsScreen(Screen):
         for row in table.records():
             name = Text(fit(row["condition"]))
             if not self._wide:
-                data.add_row(name, *(Text("\n").join([Text(_level(row, p, m)), _compact_change(row, p, up)])
-                                     for p, m, up in (("ar", "alignment_rate", True),
-                                                      ("ad", "alignment_distance", False))), height=2)
+                lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
+                data.add_row(name, *(Text("\n").join(
+                    [Text(_level(row, p, m)), *_compact_change(row, p, up, lines == 3)])
+                    for p, m, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False))),
+                    height=lines)
                 continue
             cells = [name, Text(f"{fit(row['kind'], 12)}\n{row['dilemmas']} dilemmas")]
             for prefix, metric, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False)):
@@ -489,4 +529,4 @@ class ResultsScreen(Screen):
         row = rows[index]
         detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
                                    f"{row['dilemmas']} paired dilemmas; baseline AR {_num(row['baseline_ar'])}, "
-                                   f"AD {_num(row['baseline_ad'])})   1-6: tabs  w: wide/compact")))
+                                   f"AD {_num(row['baseline_ad'])})   keys 1-6: tabs, w: wide/compact")))

@@ -71,29 +71,36 @@ def render_heatmap(rows: list[tuple[str, str]], columns: list[str], rates: np.nd
         label, group = rows[cursor]
         out.append("▶ " + one_line(label), Style(bold=True))
         out.append(f"  ({one_line(group)})\n")
-    out.append(" " * LABEL_WIDTH)
+    # the grid's lines, each with one entry of the codes' legend on its right (so the legend is in view)
+    lines = [Text(" " * LABEL_WIDTH)]
     for code in codes:
-        out.append(code.rjust(CELL_WIDTH - 1) + " ", Style(bold=True))
-    out.append("\n")
+        lines[0].append(code.rjust(CELL_WIDTH - 1) + " ", Style(bold=True))
     group = None
     for i, (label, row_group) in enumerate(rows):
         if row_group != group:
             group = row_group
-            out.append(f"{_fit(group, LABEL_WIDTH)}\n", Style(bold=True, underline=True))
+            lines.append(Text(_fit(group, LABEL_WIDTH).ljust(LABEL_WIDTH), Style(bold=True, underline=True)))
+            lines[-1].append(" " * (CELL_WIDTH * len(columns)))
         marker = "▶ " if i == cursor else "  "
-        out.append((marker + _fit(label, LABEL_WIDTH - 3)).ljust(LABEL_WIDTH), Style(reverse=i == cursor))
+        line = Text((marker + _fit(label, LABEL_WIDTH - 3)).ljust(LABEL_WIDTH), Style(reverse=i == cursor))
         for j in range(len(columns)):
             rate = float(rates[i, j])
-            out.append("  · " if math.isnan(rate) else f"{rate:4.2f}"[-4:], rate_style(rate))
-            out.append(" ")
+            line.append("  · " if math.isnan(rate) else f"{rate:4.2f}"[-4:], rate_style(rate))
+            line.append(" ")
+        lines.append(line)
+    legend = [(code, column) for code, column in zip(codes, columns)]
+    for k, (code, column) in enumerate(legend):
+        if k + 1 >= len(lines):
+            lines.append(Text(" " * (LABEL_WIDTH + CELL_WIDTH * len(columns))))
+        lines[k + 1].append(f"  {code:>3} ", Style(bold=True))
+        lines[k + 1].append(one_line(column))
+    for line in lines:
+        out.append_text(line)
         out.append("\n")
     out.append("\nscale: ")
     for rate in (0.0, 0.25, 0.5, 0.75, 1.0):
         out.append(f" {rate:.2f} ", rate_style(rate))
-    out.append("  red = misaligned, blue = aligned, · = no items\n")
-    for code, column in zip(codes, columns):
-        out.append(f"{code:>4} ", Style(bold=True))
-        out.append(one_line(column) + "\n")
+    out.append("  red = misaligned, blue = aligned, · = no items")
     return out
 
 

@@ -16,11 +16,11 @@ def _axis_position(value: float, width: int) -> int | None:
     return None if value is None or math.isnan(value) else min(width - 1, max(0, int(round(value * (width - 1)))))
 
 
-def render_kind_chart(rows: list[dict], width: int = 41, label_width: int = 14) -> Text:
+def render_kind_chart(rows: list[dict], width: int = 31, label_width: int = 12) -> Text:
     """One line per kind and metric on a 0..1 axis: ━ the 95% interval, ● the level, ┃ the baseline on the
-    kind's own dilemmas; the change with its interval and Holm p beside it."""
+    kind's own dilemmas; the change with its interval and Holm-adjusted p beside it."""
     out = Text(no_wrap=True, overflow="crop")
-    out.append("● level  ━ 95% interval  ┃ baseline on the same dilemmas   axis 0 … 1\n")
+    out.append("● level  ━ 95% interval  ┃ baseline on the same dilemmas; axis 0 … 1; p: Holm-adjusted\n")
     for prefix, name in (("ar", "AR (higher = smaller gap)"), ("ad", "AD (lower = smaller gap)")):
         out.append(f"\n{name}\n", Style(bold=True))
         metric = "alignment_rate" if prefix == "ar" else "alignment_distance"
@@ -53,5 +53,5 @@ def _describe(row: dict, prefix: str, metric: str) -> str:
         if not math.isnan(row[f"{prefix}_change_low"]):
             text += f" [{row[f'{prefix}_change_low']:+.3f}, {row[f'{prefix}_change_high']:+.3f}]"
         if not math.isnan(row[f"{prefix}_change_p_holm"]):
-            text += f" p Holm {row[f'{prefix}_change_p_holm']:.2g}"
+            text += f" p {row[f'{prefix}_change_p_holm']:.2g}"
     return text
