@@ -22,14 +22,25 @@ from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedCon
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
-from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.report import choices_by_condition, run_extremities
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
+from valuegap_tui.tui.widgets.result_cells import (
+    adjusted_p,
+    change_text,
+    compact_change,
+    condition_columns,
+    fit,
+    level_text,
+    num,
+    rank_text,
+    with_interval,
+)
 
 ALL = "__all__"
 #: what each estimand is, in the status line (docs/metrics.md, "Items and estimands")
@@ -43,85 +54,10 @@ TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap")
 WIDE_FROM = 160
 #: below this width the compact form puts the p-value on a third line, so 80 columns fit
 NARROW_BELOW = 96
-NAME_WIDTH = 22
 VALUE_COLUMNS = ("Rank [95% CI]", "Value", "Type", "Dilemmas", "AD [95% CI]", "AR [95% CI]", "ΔAD [CI]",
                  "p Holm / BH", "d_z", "ΔAR [CI]", "p Holm / BH", "d_z")
 TOPIC_COLUMNS = ("Topic", "Items", "AD", "AR", "F1 oppose", "F1 align")
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
-
-
-def condition_columns(wide: bool, narrow: bool = False) -> tuple[str, ...]:
-    """Both forms show, per condition, AR and AD with their interval, the change against baseline with
-    its interval and Holm p, in two-line cells; the wide one adds kind, baseline, BH, d_z, retest and F1."""
-    if not wide:
-        change = "Δ [CI], p Holm" if narrow else "Δ vs baseline [CI], p Holm"
-        return ("Condition", f"AR [95% CI]\n{change}", f"AD [95% CI]\n{change}")
-    return ("Condition", "Kind\ndilemmas", "AR [95% CI]\nbaseline", "ΔAR [CI]\np Holm / BH  d_z",
-            "AD [95% CI]\nbaseline", "ΔAD [CI]\np Holm / BH  d_z", "Retest AR v/a\nRetest AD v/a", "F1 oppose\nF1 align")
-
-
-def fit(text: str, width: int = NAME_WIDTH) -> str:
-    """A name on one line, cut with … when longer than ``width`` (the full name is on the cursor line)."""
-    text = one_line(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _num(value: float, digits: int = 3) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
-
-
-def _p(value: float) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.2g}"
-
-
-def _with_interval(value: float, low: float, high: float) -> str:
-    return _num(value) if math.isnan(low) else f"{_num(value)} [{_num(low)}, {_num(high)}]"
-
-
-def _change(row: dict, prefix: str, better_when_up: bool) -> Text:
-    """The change with its interval, green or red when the interval excludes 0."""
-    mean = row[f"{prefix}_change"]
-    if math.isnan(mean):
-        return Text("–")
-    text = f"{mean:+.3f}"
-    low, high = row[f"{prefix}_change_low"], row[f"{prefix}_change_high"]
-    if not math.isnan(low):
-        text += f" [{low:+.3f}, {high:+.3f}]"
-    significant = not math.isnan(low) and (low > 0 or high < 0)
-    style = ("green" if (mean > 0) == better_when_up else "red") if significant else ""
-    return Text(text, style=style)
-
-
-def _compact_change(row: dict, prefix: str, better_when_up: bool, split: bool = False) -> list[Text]:
-    """ "Δ +0.098 [+0.039,+0.155] p 0.006": the change, its interval and its Holm-adjusted p (``split``:
-    the p on a line of its own)."""
-    if math.isnan(row[f"{prefix}_change"]):
-        return [Text("Δ –")] + ([Text("")] if split else [])
-    change = _change(row, prefix, better_when_up)
-    out = Text("Δ ")
-    out.append_text(Text(change.plain.replace(", ", ","), style=change.style))
-    holm = row[f"{prefix}_change_p_holm"]
-    p = Text(f"p Holm {_p(holm)}" if split else f" p {_p(holm)}", style="bold" if holm <= 0.05 else "")
-    if math.isnan(holm):
-        p = Text("")
-    return [out, p] if split else [out + p]
-
-
-def _level(row: dict, prefix: str, metric: str) -> str:
-    return _with_interval(row[metric], row[f"{prefix}_low"], row[f"{prefix}_high"]).replace(", ", ",")
-
-
-def _adjusted(row: dict, prefix: str) -> Text:
-    holm, bh = row[f"{prefix}_change_p_holm"], row[f"{prefix}_change_p_bh"]
-    if math.isnan(holm):
-        return Text("–")
-    return Text(f"{_p(holm)} / {_p(bh)}", style="bold" if bh <= 0.05 else "")
-
-
-def _rank(row: dict) -> str:
-    if math.isnan(row["rank_low"]):
-        return str(row["rank"])
-    return f"{row['rank']} [{row['rank_low']:g}, {row['rank_high']:g}]"
 
 
 class ResultsCommands(Provider):
@@ -355,8 +291,8 @@ class ResultsScreen(Screen):
         """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
         try:
             extremities, missing = run_extremities(self.app.study, run_id)
-        except Exception:  # a run without a persona snapshot (a test double, an old study): leave it out
-            return Text("")
+        except Exception as exc:  # the tables above must still show
+            return Text(visible(f"\nextremity-adjusted changes unavailable: {exc}"))
         rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
         out = Text("\nAdjusted for extremity (change minus slope x extremity, slope fitted on the moderate and "
                    "max personas; docs/personas.md)\n", style="bold")
@@ -364,7 +300,7 @@ class ResultsScreen(Screen):
             return out + Text("no persona kind with a known extremity shares dilemmas with the baseline\n")
         out.append(f"{'kind':<14}{'personas':>9}{'extremity':>10}{'ΔAR':>9}{'adjusted':>10}{'ΔAD':>9}{'adjusted':>10}\n")
         for r in rows:
-            out.append(f"{fit(r['kind'], 13):<14}{r['personas']:>9}{_num(r['extremity']):>10}{r['ar_change']:>+9.3f}"
+            out.append(f"{fit(r['kind'], 13):<14}{r['personas']:>9}{num(r['extremity']):>10}{r['ar_change']:>+9.3f}"
                        f"{r['ar_change_adjusted']:>+10.3f}{r['ad_change']:>+9.3f}{r['ad_change_adjusted']:>+10.3f}\n")
         if missing:
             out.append(f"{len(missing)} persona(s) left out: their levels are unknown\n")
@@ -390,10 +326,10 @@ class ResultsScreen(Screen):
             (own,) = results.per_model.records()
             self._status(
                 f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; estimand "
-                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}; invalid {_num(own['invalid'], 3)}, "
-                f"refusals {_num(own['refusal'], 3)}, server errors {_num(own['server_error'], 3)}; "
-                f"agreement across repeats value {_num(own['agreement_value'], 2)}, action "
-                f"{_num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
+                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}; invalid {num(own['invalid'], 3)}, "
+                f"refusals {num(own['refusal'], 3)}, server errors {num(own['server_error'], 3)}; "
+                f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
+                f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self.query_one("#results-kinds-title", Static).update(
             "By persona kind: the mean over a kind's personas; interval over personas and dilemmas; p: two-stage "
             "bootstrap, Holm across the kinds")
@@ -450,9 +386,9 @@ class ResultsScreen(Screen):
         for row in rows:
             change = changes.get(row["value"])
             values.add_row(
-                *(Text(one_line(str(c))) for c in (_rank(row), row["name"], row["value_type"], row["dilemmas"])),
-                Text(_with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
-                Text(_with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
+                *(Text(one_line(str(c))) for c in (rank_text(row), row["name"], row["value_type"], row["dilemmas"])),
+                Text(with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
+                Text(with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
                 *(self._value_change(change, prefix, up) for prefix, up in (("ad", False), ("ar", True))))
 
     def _fill_topics(self, results: Results) -> None:
@@ -469,14 +405,14 @@ class ResultsScreen(Screen):
         topics.clear()
         for row in rows:
             topics.add_row(Text(one_line(names.get(row["topic"], row["topic"]))), Text(str(row["items"])),
-                           Text(_num(row["alignment_distance"])), Text(_num(row["alignment_rate"])),
-                           Text(_num(row["f1_oppose"])), Text(_num(row["f1_align"])))
+                           Text(num(row["alignment_distance"])), Text(num(row["alignment_rate"])),
+                           Text(num(row["f1_oppose"])), Text(num(row["f1_align"])))
 
     @staticmethod
     def _value_change(row: dict | None, prefix: str, better_when_up: bool) -> tuple[Text, Text, Text]:
         if row is None:
             return Text("–"), Text("–"), Text("–")
-        return _change(row, prefix, better_when_up), _adjusted(row, prefix), Text(_num(row[f"{prefix}_change_dz"], 2))
+        return change_text(row, prefix, better_when_up), adjusted_p(row, prefix), Text(num(row[f"{prefix}_change_dz"], 2))
 
     def _fill_filter(self, selector: str, labels: tuple[str, ...]) -> None:
         select = self.query_one(selector, Select)
@@ -499,19 +435,19 @@ class ResultsScreen(Screen):
             if not self._wide:
                 lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
                 data.add_row(name, *(Text("\n").join(
-                    [Text(_level(row, p, m)), *_compact_change(row, p, up, lines == 3)])
+                    [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)])
                     for p, m, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False))),
                     height=lines)
                 continue
             cells = [name, Text(f"{fit(row['kind'], 12)}\n{row['dilemmas']} dilemmas")]
             for prefix, metric, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False)):
-                cells.append(Text(f"{_level(row, prefix, metric)}\nbaseline {_num(row[f'baseline_{prefix}'])}"))
-                tests = _adjusted(row, prefix)
-                tests.append(f"  {_num(row[f'{prefix}_change_dz'], 2)}")
-                cells.append(Text("\n").join([_change(row, prefix, up), tests]))
-            cells.append(Text(f"{_num(row['value_retest_ar'], 2)} / {_num(row['action_retest_ar'], 2)}\n"
-                              f"{_num(row['value_retest_ad'], 2)} / {_num(row['action_retest_ad'], 2)}"))
-            cells.append(Text(f"{_num(row['f1_oppose'])}\n{_num(row['f1_align'])}"))
+                cells.append(Text(f"{level_text(row, prefix, metric)}\nbaseline {num(row[f'baseline_{prefix}'])}"))
+                tests = adjusted_p(row, prefix)
+                tests.append(f"  {num(row[f'{prefix}_change_dz'], 2)}")
+                cells.append(Text("\n").join([change_text(row, prefix, up), tests]))
+            cells.append(Text(f"{num(row['value_retest_ar'], 2)} / {num(row['action_retest_ar'], 2)}\n"
+                              f"{num(row['value_retest_ad'], 2)} / {num(row['action_retest_ad'], 2)}"))
+            cells.append(Text(f"{num(row['f1_oppose'])}\n{num(row['f1_align'])}"))
             data.add_row(*cells, height=2)
         self._show_detail(data.cursor_row)
 
@@ -528,5 +464,5 @@ class ResultsScreen(Screen):
             return
         row = rows[index]
         detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
-                                   f"{row['dilemmas']} paired dilemmas; baseline AR {_num(row['baseline_ar'])}, "
-                                   f"AD {_num(row['baseline_ad'])})   keys 1-6: tabs, w: wide/compact")))
+                                   f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
+                                   f"AD {num(row['baseline_ad'])})   keys 1-6: tabs, w: wide/compact")))
