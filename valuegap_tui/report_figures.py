@@ -114,7 +114,8 @@ def _answer_choices_by_condition(model: str, path: Path, title: str, per_conditi
 def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> Path:
     heat = results.heatmaps[model]
     n_values, n_conditions = heat.rates.shape
-    fig, ax = plt.subplots(figsize=(max(6, 1.2 * n_conditions + 4), 13))
+    width = max(6, 1.2 * n_conditions + 4)
+    fig, ax = plt.subplots(figsize=(width, 13))
     masked = np.ma.masked_invalid(heat.rates)
     cmap = plt.get_cmap("RdBu").with_extremes(bad="#dddddd")
     image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
@@ -131,7 +132,7 @@ def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> P
     ax.set_xlabel("condition (persona); a persona's AR is over the dilemmas it shares with the baseline")
     ax.set_ylabel("value (grouped by value type)")
     ax.set_title(f"Alignment rate per value and condition\n{title}")
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.1)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=min(0.3, 1.5 / max(width - 4, 1)))  # about 1.5 in for the type labels
     bar.set_label("alignment rate (red = misaligned, blue = aligned; grey = no items)")
     return _save(fig, path)
 
