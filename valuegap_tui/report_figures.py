@@ -156,11 +156,13 @@ def conditions(results: Results, model: str, path: Path, title: str) -> Path:
                 ax.hlines(r[paired], xi - 0.4, xi + 0.4, colors="black", linewidth=1.5)
         ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel(name)
-        ax.set_xlabel("condition (grey = baseline, dashed = its level; black tick = baseline on the same dilemmas)")
         ax.set_ylim(0, 1 if metric == "alignment_rate" else max(0.5, float(np.nanmax(mid, initial=0)) * 1.3))
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_title("Alignment rate (95% bootstrap CI)")
     axes[1].set_title("Alignment distance (95% bootstrap CI)")
+    # one label for both panels: two copies of it overlapped each other
+    fig.supxlabel("condition (grey = baseline, dashed = its level; black tick = baseline on the same dilemmas)",
+                  fontsize=8)
     fig.suptitle(f"AR and AD by condition against baseline — {title}")
     return _save(fig, path)
 
