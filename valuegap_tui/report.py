@@ -288,8 +288,9 @@ def _adjusted_markdown(rows: list[dict]) -> list[str]:
              "| kind | personas | mean extremity | ΔAR | ΔAR adjusted | ΔAD | ΔAD adjusted |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {_cell(r['kind'])} | {r['personas']} | {_fmt(r['extremity'])} | {_fmt(r['ar_change'])} | "
-                     f"{_fmt(r['ar_change_adjusted'])} | {_fmt(r['ad_change'])} | {_fmt(r['ad_change_adjusted'])} |")
+        changes = " | ".join("–" if math.isnan(r[c]) else f"{r[c]:+.3f}"
+                             for c in ("ar_change", "ar_change_adjusted", "ad_change", "ad_change_adjusted"))
+        lines.append(f"| {_cell(r['kind'])} | {r['personas']} | {_fmt(r['extremity'])} | {changes} |")
     return lines
 
 

@@ -300,8 +300,10 @@ class ResultsScreen(Screen):
             return out + Text("no persona kind with a known extremity shares dilemmas with the baseline\n")
         out.append(f"{'kind':<14}{'personas':>9}{'extremity':>10}{'ΔAR':>9}{'adjusted':>10}{'ΔAD':>9}{'adjusted':>10}\n")
         for r in rows:
-            out.append(f"{fit(r['kind'], 13):<14}{r['personas']:>9}{num(r['extremity']):>10}{r['ar_change']:>+9.3f}"
-                       f"{r['ar_change_adjusted']:>+10.3f}{r['ad_change']:>+9.3f}{r['ad_change_adjusted']:>+10.3f}\n")
+            signed = ["–" if math.isnan(r[c]) else f"{r[c]:+.3f}"  # no slope without congruent personas
+                      for c in ("ar_change", "ar_change_adjusted", "ad_change", "ad_change_adjusted")]
+            out.append(f"{fit(r['kind'], 13):<14}{r['personas']:>9}{num(r['extremity']):>10}{signed[0]:>9}"
+                       f"{signed[1]:>10}{signed[2]:>9}{signed[3]:>10}\n")
         if missing:
             out.append(f"{len(missing)} persona(s) left out: their levels are unknown\n")
         return out
