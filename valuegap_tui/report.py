@@ -13,6 +13,7 @@ from pathlib import Path
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.metrics.humans import human_spread, is_human, respondents_table
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.table import Table
@@ -82,15 +83,19 @@ def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list
 
 
 def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = (),
-                 adjusted: Table | None = None, frame: AnswerFrame | None = None) -> Report:
+                 adjusted: Table | None = None, frame: AnswerFrame | None = None,
+                 people: list[Table] | None = None) -> Report:
     """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
-    ``frame``: the answers, for the answer choices per condition (without it, per model only)."""
+    ``frame``: the answers, for the answer choices per condition (without it, per model only);
+    ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
     tables = dict(results.tables)
     if adjusted is not None:
         tables["kinds_adjusted"] = adjusted
+    for table in people or []:
+        tables[table.name] = table
     for name, table in tables.items():
         path = out_dir / f"{name}.csv"
         table.write_csv(path)
@@ -107,8 +112,32 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
         report.figures = [path.with_suffix(f".{fmt}") for paths in report.figures_by_model.values()
                           for path in paths for fmt in report_figures.FORMATS]
     report.summary = out_dir / "summary.md"
-    report.summary.write_text(summary_markdown(results, title, report, adjusted), encoding="utf-8")
+    text = summary_markdown(results, title, report, adjusted)
+    if people:
+        text += "\n".join(_people_markdown(*people)) + "\n"
+    report.summary.write_text(text, encoding="utf-8")
     return report
+
+
+def _people_markdown(respondents: Table, spread: Table) -> list[str]:
+    """People beside models (metrics.humans): each respondent, the spread over people, a model's place."""
+    lines = ["## People and models", "",
+             "Every respondent on the same questions. r: Pearson correlation over a respondent's dilemmas between "
+             "its mean stated and mean enacted point. For a model, the share of people with a lower AR / AD (ties "
+             "half): 0.5 is the middle of the people (docs/respond.md).", "",
+             "| respondent | kind | items | AR | AD | r | AR among people | AD among people |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in respondents.records():
+        lines.append(f"| {_cell(r['respondent'])} | {r['kind']} | {r['items']} | {_fmt(r['alignment_rate'])} | "
+                     f"{_fmt(r['alignment_distance'])} | {_fmt(r['stated_enacted_r'], 2)} | "
+                     f"{_fmt(r['ar_percentile_among_humans'], 2)} | {_fmt(r['ad_percentile_among_humans'], 2)} |")
+    if spread.rows:
+        lines += ["", "| over people | n | mean | sd | min | q1 | median | q3 | max |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in spread.records():
+            lines.append(f"| {r['metric']} | {r['people']} | " + " | ".join(
+                _fmt(r[k]) for k in ("mean", "sd", "min", "q1", "median", "q3", "max")) + " |")
+    return lines + [""]
 
 
 def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
@@ -132,7 +161,12 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
                      f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
     items = build_items(filter_frame(frame, model), aggregate, expected)
     adjusted = adjusted_kind_table(items, extremities)
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model))
+    people = None
+    if any(is_human(m) for m in frame.model.labels):  # people answered: compare every respondent
+        respondents = respondents_table(frame, aggregate)
+        people = [respondents, human_spread(respondents)]
+    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model),
+                        people)
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:
