@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import App
@@ -29,6 +30,14 @@ STAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class SimulatorInUse:
+    """The simulated server this app (or the demo that opened it) started: the Runs form asks it."""
+
+    base_url: str
+    model: str
+
+
 #: how often the app asks whether the study changed under it (one PRAGMA, no table read)
 CHANGE_POLL_S = 1.0
 
@@ -51,10 +60,12 @@ class ValueGapApp(App):
         for mode, title, key in STAGES
     ] + [Binding("ctrl+q", "quit", "Quit", id="app.quit", show=True, priority=True)]
 
-    def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas", **kwargs):
+    def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas",
+                 simulator: SimulatorInUse | None = None, **kwargs):
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
         self._start_mode = start_mode
+        self.simulator = simulator
 
     def on_mount(self) -> None:
         self.sub_title = one_line(str(self.study.path))
