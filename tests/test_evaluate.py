@@ -252,3 +252,50 @@ def test_live_gap_in_sql_matches_frame(study):
     assert sql.pairs == frame.pairs == 6
     assert sql.alignment_rate == pytest.approx(frame.alignment_rate)
     assert sql.alignment_distance == pytest.approx(frame.alignment_distance)
+
+
+def test_live_gap_per_model_and_kind_matches_the_metrics_tables(study):
+    """Two models and personas of two kinds: the SQL table and the metrics' persona-kinds table agree on
+    every (model, kind) row, the change included (level minus the baseline on the same dilemmas)."""
+    from valuegap_tui.evaluate.live import live_gap_by_kind
+    from valuegap_tui.personas import generate_personas
+    from valuegap_tui.store import personas as persona_store
+
+    personas = generate_personas()
+    persona_store.save_many(study, personas)
+    chosen = [p.id for p in personas if p.kind == "max"][:2] + [p.id for p in personas if p.kind == "moderate"][:1]
+    seed_study(study, 6)
+    models = [{"name": name, "endpoints": ["http://127.0.0.1:1"], "concurrency": 8} for name in ("m1", "m2")]
+    run_id = create_run(study, definition(models=models, personas=chosen, repeats=2))
+    clients = {"m1": PlantedClient([0.4, 0.2, 0.1, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.2, 0.2, 0.3], seed=2),
+               "m2": PlantedClient([0.1, 0.1, 0.1, 0.2, 0.2, 0.3], [0.1, 0.1, 0.1, 0.2, 0.2, 0.3], seed=3)}
+    asyncio.run(execute_run(study, run_id, clients))
+    compare_live_gap(study, run_id, {(m, k) for m in ("m1", "m2") for k in ("baseline", "moderate", "max")})
+    sql = {(g.model, g.kind): g for g in live_gap_by_kind(study, run_id)}
+    assert sql[("m1", "max")].personas == 2
+    # mid-run: m2's baseline has not answered two dilemmas yet, m1's baseline nothing at all
+    dilemmas = sorted({i.dilemma_id for i in run_store.all_items(study, run_id)})[:2]
+    study.db.execute("UPDATE run_items SET status = 'pending' WHERE run_id = ? AND persona_id = 'baseline' AND"
+                     f" (model = 'm1' OR dilemma_id IN ({', '.join('?' * len(dilemmas))}))", [run_id, *dilemmas])
+    compare_live_gap(study, run_id, {("m1", "moderate"), ("m1", "max")}
+                     | {("m2", k) for k in ("baseline", "moderate", "max")})
+    sql = {(g.model, g.kind): g for g in live_gap_by_kind(study, run_id)}
+    assert sql[("m1", "max")].delta_rate is None and sql[("m2", "max")].pairs == 2 * 4
+
+
+def compare_live_gap(study, run_id, expected_keys):
+    from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
+
+    sql = {(g.model, g.kind): g for g in live_gap_by_kind(study, run_id)}
+    frame = {(g.model, g.kind): g for g in gap_by_kind(run_store.load_answer_frame(study, run_id))}
+    assert set(sql) == set(frame) == expected_keys
+    for key, g in sql.items():
+        other = frame[key]
+        assert (g.personas, g.pairs) == (other.personas, other.pairs), key
+        assert g.alignment_rate == pytest.approx(other.alignment_rate) and g.alignment_distance == pytest.approx(
+            other.alignment_distance), key
+        if g.delta_rate is None:
+            assert other.delta_rate is None, key
+        else:
+            assert g.delta_rate == pytest.approx(other.delta_rate) and g.delta_distance == pytest.approx(
+                other.delta_distance), key

@@ -169,9 +169,10 @@ def test_value_ranking_descends_by_distance_and_change_against_baseline():
             + pair("d1", 0, 2, value="wisdom", persona="p", kind="max")
             + pair("d2", 0, 0, value="honest", topic="t2", persona="p", kind="max"))
     results = compute_results(AnswerFrame.from_rows(rows), bootstrap=False)
-    # by value: honest |6-1|/5 = 1 and |6-6| = 0 -> 0.5; wisdom 0 and |6-4|/5 = 0.4 -> 0.2
-    assert results.ranking.column("value") == ["honest", "wisdom"]
-    assert results.ranking.column("alignment_distance") == pytest.approx([0.5, 0.2])
+    # ranked per condition: baseline honest |6-1|/5 = 1, wisdom 0; persona p wisdom |6-4|/5 = 0.4, honest 0
+    ranking = [(r["condition"], r["value"], r["alignment_distance"]) for r in results.ranking.records()]
+    assert ranking == [("baseline", "honest", 1.0), ("baseline", "wisdom", 0.0), ("p", "wisdom", pytest.approx(0.4)),
+                       ("p", "honest", 0.0)]
     conditions = {r["condition"]: r for r in results.conditions.records()}
     assert list(conditions) == ["baseline", "p"]
     # baseline: AR (1 + 0)/2, AD (0 + 1)/2; persona p: AR (1 + 1)/2, AD (0.4 + 0)/2

@@ -73,6 +73,7 @@ def test_repeat_pairs_match_planted_probabilities_with_repeats():
 def test_answer_distribution_recovers_planted_shares():
     condition = DEFAULT_CONDITIONS[0]
     results = compute_results(synthetic_frame((condition,), repeats=5, seed=2), bootstrap=False)
-    assert results.choices["value"] == pytest.approx(np.array(condition.value_probs), abs=0.02)
-    assert results.choices["action"] == pytest.approx(np.array(condition.action_probs), abs=0.02)
-    assert results.positions["value"] == pytest.approx(np.full(6, 1 / 6), abs=0.02)
+    choices, positions = results.choices["model-a"], results.positions["model-a"]  # per model
+    assert choices["value"] == pytest.approx(np.array(condition.value_probs), abs=0.02)
+    assert choices["action"] == pytest.approx(np.array(condition.action_probs), abs=0.02)
+    assert positions["value"] == pytest.approx(np.full(6, 1 / 6), abs=0.02)

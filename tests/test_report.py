@@ -38,14 +38,35 @@ def test_report_writes_tables_summary_and_figures(tmp_path):
     assert [r["condition"] for r in conditions] == ["baseline", "moderate-1", "max-1", "incongruous-1"]
     assert conditions[0]["ar_change"] == "" and float(conditions[2]["ar_change"]) > 0
     summary = report.summary.read_text()
-    assert "## Conditions against baseline" in summary and "incongruous-1" in summary
+    assert "## Model: model-a" in summary and "### Conditions against baseline" in summary
+    assert "incongruous-1" in summary
     import matplotlib.image
 
-    assert [p.name for p in report.figures] == ["answer_choices.png", "alignment_heatmap.png", "conditions.png"]
+    assert [p.name for p in report.figures] == ["answer_choices_model-a.png", "alignment_heatmap_model-a.png",
+                                                "conditions_model-a.png"]
     for path in report.figures:
         image = matplotlib.image.imread(path)
         assert image.shape[0] > 400 and image.shape[1] > 500
         assert f"]({path.name})" in summary
+
+
+def test_two_models_get_their_own_sections_figures_and_rows(tmp_path):
+    frame = synthetic_frame(models=("model-a", "org/model b"), topics=2, seed=6)
+    report = write_report(compute_results(frame), tmp_path, "Two models")
+    summary = report.summary.read_text()
+    assert summary.count("## Model: ") == 2 and "## Model: org/model b" in summary
+    assert summary.count("### Conditions against baseline") == 2
+    names = sorted(p.name for p in report.figures)
+    assert "alignment_heatmap_model-a.png" in names and "alignment_heatmap_org_model_b.png" in names
+    assert len(names) == 6
+    for table in ("conditions", "persona_kinds", "by_value", "value_ranking", "answers", "models"):
+        assert {r["model"] for r in read_csv(tmp_path / f"{table}.csv")} == {"model-a", "org/model b"}, table
+
+
+def test_markdown_cells_escape_names():
+    from valuegap_tui.report import _cell
+
+    assert _cell("a|b") == "a\\|b" and _cell("x\ny") == "x\\ny" and "\x1b" not in _cell("\x1b[31mred")
 
 
 def test_report_without_matplotlib_still_writes_tables(tmp_path, monkeypatch):
@@ -95,8 +116,11 @@ def test_report_command_on_a_stored_run_recovers_planted_gap(study, tmp_path, ca
     asyncio.run(execute_run(study, run_id, {"m": PlantedClient(planted.value_probs, planted.action_probs, seed=9)}))
 
     out = tmp_path / "report"
-    assert main(["report", "latest", str(out), "--study", str(study.path), "--aggregate", "repeat"]) == 0
+    assert main(["report", "latest", str(out), "--study", str(study.path), "--aggregate", "repeat",
+                 "--model", "m"]) == 0
     assert "wrote" in capsys.readouterr().out
+    assert main(["report", "latest", str(tmp_path / "none"), "--study", str(study.path), "--model", "gpt"]) == 1
+    assert "has no model 'gpt' (its models: m)" in capsys.readouterr().err
     (row,) = read_csv(out / "conditions.csv")
     assert row["condition"] == "baseline" and int(row["items"]) == 24 * 4
     # each repeat pairs one value and one independent action answer: AR and AD estimate implied_metrics

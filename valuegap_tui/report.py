@@ -30,6 +30,7 @@ class Report:
     tables: list[Path] = field(default_factory=list)
     summary: Path | None = None
     figures: list[Path] = field(default_factory=list)
+    figures_by_model: dict[str, list[Path]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -74,19 +75,24 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     else:
         from valuegap_tui import report_figures
 
-        report.figures = report_figures.draw_all(results, out_dir, title)
+        report.figures_by_model = report_figures.draw_all(results, out_dir, title)
+        report.figures = [path for paths in report.figures_by_model.values() for path in paths]
     report.summary = out_dir / "summary.md"
     report.summary.write_text(summary_markdown(results, title, report), encoding="utf-8")
     return report
 
 
 def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
-               expected: bool = False) -> Report:
+               expected: bool = False, model: str | None = None) -> Report:
+    """Report a run (all its models, each in its own section, or only ``model``)."""
     run = resolve_run(study, spec)
     frame = load_frame(study, run.id)
     if len(frame) == 0:
         raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
-    results = compute_results(frame, aggregate=aggregate, expected=expected)
+    if model is not None and model not in set(frame.model.decode()):
+        known = ", ".join(sorted(set(frame.model.decode())))
+        raise ReportError(f"run {run.id} has no model {model!r} (its models: {known})")
+    results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
     from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
     from valuegap_tui.store.runs import run_notes
 
@@ -100,6 +106,10 @@ def _fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def _p(value) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.3g}"
+
+
 def _interval(row: dict, mid: str, low: str, high: str) -> str:
     if math.isnan(row[low]):
         return _fmt(row[mid])
@@ -109,60 +119,134 @@ def _interval(row: dict, mid: str, low: str, high: str) -> str:
 def _change(row: dict, prefix: str) -> str:
     if math.isnan(row[f"{prefix}_change"]):
         return "–"
-    text = _interval(row, f"{prefix}_change", f"{prefix}_change_low", f"{prefix}_change_high")
-    p = row[f"{prefix}_change_p"]
-    return text + ("" if math.isnan(p) else f" p={p:.3g}")
+    change = row[f"{prefix}_change"]
+    text = f"{change:+.3f}"
+    if not math.isnan(row[f"{prefix}_change_low"]):
+        text += f" [{row[f'{prefix}_change_low']:+.3f}, {row[f'{prefix}_change_high']:+.3f}]"
+    return text
 
 
-def _comparison_markdown(table, label: str) -> list[str]:
-    lines = [f"| model | {label} | kind | items | AR [95% CI] | change AR [CI] | AD [95% CI] | change AD [CI] |"
-             " F1 oppose | F1 align |", "|---|---|---|---:|---|---|---|---|---:|---:|"]
-    for row in table.records():
-        lines.append(f"| {row['model']} | {row['condition']} | {row['kind']} | {row['items']} | "
-                     f"{_interval(row, 'alignment_rate', 'ar_low', 'ar_high')} | {_change(row, 'ar')} | "
-                     f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | {_change(row, 'ad')} | "
+def _tests(row: dict, prefix: str) -> str:
+    """p, then Holm- and BH-adjusted p, then d_z."""
+    return (f"{_p(row[f'{prefix}_change_p'])} / {_p(row[f'{prefix}_change_p_holm'])} / "
+            f"{_p(row[f'{prefix}_change_p_bh'])} | {_fmt(row[f'{prefix}_change_dz'], 2)}")
+
+
+def _comparison_markdown(rows: list[dict], kinds: bool) -> list[str]:
+    """The conditions table (condition, its kind) or the persona-kinds table (kind, its personas)."""
+    first = "| kind | personas |" if kinds else "| condition | kind |"
+    lines = [first + " dilemmas | AR [95% CI] | baseline AR | ΔAR [CI] | p / Holm / BH | d_z "
+             "| AD [95% CI] | baseline AD | ΔAD [CI] | p / Holm / BH | d_z | retest AR (value / action) "
+             "| retest AD (value / action) | F1 oppose | F1 align |",
+             "|---|---|---:|---|---:|---|---|---:|---|---:|---|---|---:|---|---|---:|---:|"]
+    for row in rows:
+        second = row["personas"] if kinds else _cell(row["kind"])
+        lines.append(f"| {_cell(row['condition'])} | {second} | {row['dilemmas']} | "
+                     f"{_interval(row, 'alignment_rate', 'ar_low', 'ar_high')} | {_fmt(row['baseline_ar'])} | "
+                     f"{_change(row, 'ar')} | {_tests(row, 'ar')} | "
+                     f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | {_fmt(row['baseline_ad'])} | "
+                     f"{_change(row, 'ad')} | {_tests(row, 'ad')} | "
+                     f"{_fmt(row['value_retest_ar'])} / {_fmt(row['action_retest_ar'])} | "
+                     f"{_fmt(row['value_retest_ad'])} / {_fmt(row['action_retest_ad'])} | "
                      f"{_fmt(row['f1_oppose'])} | {_fmt(row['f1_align'])} |")
     return lines
 
 
+def _rank(row: dict) -> str:
+    if math.isnan(row["rank_low"]):
+        return str(row["rank"])
+    return f"{row['rank']} [{row['rank_low']:g}, {row['rank_high']:g}]"
+
+
+def _ranking_markdown(rows: list[dict]) -> list[str]:
+    lines = ["| rank [95% CI] | value | type | dilemmas | AD [95% CI] | AR [95% CI] |", "|---|---|---|---:|---|---|"]
+    shown = rows if len(rows) <= 12 else rows[:6] + rows[-6:]
+    for row in shown:
+        lines.append(f"| {_rank(row)} | {_cell(row['name'])} | {_cell(row['value_type'])} | {row['dilemmas']} | "
+                     f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | "
+                     f"{_interval(row, 'alignment_rate', 'ar_low', 'ar_high')} |")
+    if len(rows) > 12:
+        lines.append("\n(largest and smallest six; every value in value_ranking.csv)")
+    return lines
+
+
+def _value_changes_markdown(rows: list[dict], level: float = 0.05) -> list[str]:
+    """The values whose change against baseline is significant after BH adjustment, per condition."""
+    found = [r for r in rows if r["condition"] != "baseline"
+             and any(r[f"{m}_change_p_bh"] <= level for m in ("ar", "ad") if not math.isnan(r[f"{m}_change_p_bh"]))]
+    tested = any(not math.isnan(r["ar_change_p"]) for r in rows)
+    if not tested:
+        return ["(no per-value tests: no condition shares dilemmas with a baseline)"]
+    if not found:
+        return [f"No value changes against baseline with a BH-adjusted p <= {level} in any condition "
+                "(every value of every condition in by_value.csv)."]
+    lines = [f"Values whose AR or AD change against baseline has a Benjamini-Hochberg adjusted p <= {level} "
+             "(family: the values of one condition); every value in by_value.csv.", "",
+             "| condition | value | dilemmas | ΔAR [CI] | p / Holm / BH | d_z | ΔAD [CI] | p / Holm / BH | d_z |",
+             "|---|---|---:|---|---|---:|---|---|---:|"]
+    for row in found:
+        lines.append(f"| {_cell(row['condition'])} | {_cell(row['name'])} | {row['dilemmas']} | {_change(row, 'ar')} | "
+                     f"{_tests(row, 'ar')} | {_change(row, 'ad')} | {_tests(row, 'ad')} |")
+    return lines
+
+
+def _cell(text) -> str:
+    """A name in a Markdown table cell: pipes escaped, line breaks and other control characters shown as
+    escapes (names come from the study and the models, not from us)."""
+    text = str(text).replace("\\", "\\\\").replace("|", "\\|")
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def _of(table, model: str) -> list[dict]:
+    return [r for r in table.records() if r["model"] == model]
+
+
 def summary_markdown(results: Results, title: str, report: Report | None = None) -> str:
-    cat = catalogue()
-    overall = results.overall.records()[0] if results.overall.rows else None
     lines = [f"# {title}", "",
              f"{results.answers} answers, {results.items} value/action items "
              f"(repeats combined by **{results.aggregate}**{', expected scores from logprobs' if results.expected else ''}).",
              "Definitions: docs/metrics.md. AR = alignment rate (share of items whose value and action answers "
-             "are on the same side); AD = alignment distance (mean |v - a| / 5 on points 1..6); F1 oppose = "
-             "F1 with disagree/oppose as the positive class (Shen et al.), F1 align = aligning class positive, "
-             "both per topic then averaged. Intervals: paired bootstrap over dilemmas; p: sign-flip test.", ""]
-    if overall:
-        lines += [f"Overall: AR {_fmt(overall['alignment_rate'])}, AD {_fmt(overall['alignment_distance'])}, "
-                  f"F1 oppose {_fmt(overall['f1_oppose'])}, F1 align {_fmt(overall['f1_align'])}.", ""]
-    rates = results.rates
-    lines += [f"Invalid answers: {_fmt(rates['invalid'])} (value {_fmt(rates['invalid_value'])}, action "
-              f"{_fmt(rates['invalid_action'])}); refusals: {_fmt(rates['refusal'])}. Agreement across repeats "
-              f"(share of the modal answer): value {_fmt(results.agreement['value'])}, action "
-              f"{_fmt(results.agreement['action'])}.", "", "## Conditions against baseline", ""]
-    lines += _comparison_markdown(results.conditions, "condition") + ["", "## Persona kinds against baseline", ""]
-    lines += _comparison_markdown(results.kinds, "kind") + ["", "## Values by alignment distance", ""]
-    ranking = results.ranking.records()
-    lines += ["| rank | value | type | items | AR | AD |", "|---:|---|---|---:|---:|---:|"]
-    shown = ranking if len(ranking) <= 12 else ranking[:6] + ranking[-6:]
-    for row in shown:
-        lines.append(f"| {row['rank']} | {row['name']} | {row['value_type']} | {row['items']} | "
-                     f"{_fmt(row['alignment_rate'])} | {_fmt(row['alignment_distance'])} |")
-    if len(ranking) > 12:
-        lines.append("\n(largest and smallest six; all values in value_ranking.csv)")
-    lines += ["", "## Answer choices", "", "| option (value / action) | value share | action share |", "|---|---:|---:|"]
-    for i, (v, a) in enumerate(zip(cat.value_scale, cat.action_labels)):
-        lines.append(f"| {v.text} / {a.text} | {_fmt(float(results.choices['value'][i]))} | "
-                     f"{_fmt(float(results.choices['action'][i]))} |")
-    lines += ["", "Letter positions (options shuffled; 1/6 each means no position bias): "
-              + "; ".join(f"{q}: " + " ".join(f"{'ABCDEF'[i]} {_fmt(float(s), 2)}" for i, s in enumerate(results.positions[q]))
-                          for q in ("value", "action")), ""]
+             "are on the same side); AD = alignment distance (mean |v - a| / 5 on points 1..6). A condition's AR "
+             "and AD are taken over the dilemmas it shares with the baseline of the same model, each dilemma "
+             "weighted equally; 'baseline AR/AD' is the baseline on those same dilemmas, so Δ = level - baseline. "
+             "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: over "
+             "personas and dilemmas). p: sign-flip test (kinds: bootstrap); Holm and BH: adjusted across the "
+             "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences. "
+             "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
+    figures = {} if report is None else report.figures_by_model
+    for model in results.reported_models:
+        lines += _model_section(results, model, figures.get(model, []))
     if report is not None:
-        if report.figures:
-            lines += ["## Figures", ""] + [f"![{p.stem}]({p.name})" for p in report.figures] + [""]
-        lines += [f"Tables: {', '.join(p.name for p in report.tables)}", ""] + report.notes
+        lines += [f"Tables (every model, with a model column): {', '.join(p.name for p in report.tables)}", ""]
+        lines += report.notes
     return "\n".join(lines) + "\n"
 
+
+def _model_section(results: Results, model: str, figures: list[Path]) -> list[str]:
+    cat = catalogue()
+    (answers,) = _of(results.per_model, model)
+    lines = [f"## Model: {_cell(model)}", "",
+             f"{answers['answers']} answers, {answers['items']} items. Invalid answers: {_fmt(answers['invalid'])} "
+             f"(value {_fmt(answers['invalid_value'])}, action {_fmt(answers['invalid_action'])}); refusals: "
+             f"{_fmt(answers['refusal'])}; server errors (no answer, not counted as invalid): "
+             f"{_fmt(answers['server_error'])}. Agreement across repeats (share of the modal answer): value "
+             f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", "",
+             "### Conditions against baseline", ""]
+    lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
+    lines += ["", "### Persona kinds against baseline", ""]
+    lines += _comparison_markdown(_of(results.kinds, model), kinds=True)
+    ranking = _of(results.ranking, model)
+    baseline = [r for r in ranking if r["condition"] == "baseline"]
+    if baseline:
+        lines += ["", "### Values by alignment distance, baseline", ""] + _ranking_markdown(baseline)
+    lines += ["", "### Values against baseline", ""] + _value_changes_markdown(_of(results.breakdowns["by_value"], model))
+    choices, positions = results.choices[model], results.positions[model]
+    lines += ["", "### Answer choices", "", "| option (value / action) | value share | action share |", "|---|---:|---:|"]
+    for i, (v, a) in enumerate(zip(cat.value_scale, cat.action_labels)):
+        lines.append(f"| {v.text} / {a.text} | {_fmt(float(choices['value'][i]))} | {_fmt(float(choices['action'][i]))} |")
+    lines += ["", "Letter positions (options shuffled; 1/6 each means no position bias): "
+              + "; ".join(f"{q}: " + " ".join(f"{'ABCDEF'[i]} {_fmt(float(s), 2)}" for i, s in enumerate(positions[q]))
+                          for q in ("value", "action")), ""]
+    if figures:
+        lines += ["### Figures", ""] + [f"![{p.stem}]({p.name})" for p in figures] + [""]
+    return lines

@@ -27,7 +27,7 @@ async def test_no_runs_yet_is_explained(study):
         await _settle(app, pilot, lambda: "No runs yet" in str(status.render()))
 
 
-async def test_results_show_conditions_heatmap_and_filters(study, monkeypatch):
+async def test_results_show_one_model_at_a_time(study, monkeypatch):
     frame = synthetic_frame(models=("model-a", "model-b"), topics=2, seed=5)
     frame.persona.labels = tuple(l if l != "max-1" else "[bold]max[/]" for l in frame.persona.labels)
     run = SimpleNamespace(id=7, name="synthetic", status="finished")
@@ -37,21 +37,34 @@ async def test_results_show_conditions_heatmap_and_filters(study, monkeypatch):
     async with app.run_test(size=(140, 45)) as pilot:
         screen = app.screen
         conditions = screen.query_one("#results-conditions", DataTable)
+        values = screen.query_one("#results-values", DataTable)
         status = screen.query_one("#results-status", Static)
-        await _settle(app, pilot, lambda: conditions.row_count == 8 and "intervals" not in str(status.render()))
-        assert "Run #7" in str(status.render())
+        heatmap = screen.query_one("#results-heatmap", Heatmap)
+        await _settle(app, pilot, lambda: conditions.row_count == 4 and "intervals" not in str(status.render()))
+        assert "Run #7, model model-a" in str(status.render())
+        # one model's rows, never both: the first model until another is picked
+        assert {str(conditions.get_row_at(i)[0]) for i in range(4)} == {"model-a"}
         first = [str(c) for c in conditions.get_row_at(0)]
         assert first[:3] == ["model-a", "baseline", "baseline"] and "[" in first[4]  # AR with its interval
+        second = [str(c) for c in conditions.get_row_at(1)]
+        assert second[5] != "–" and "[" in second[6] and "/" in second[7]  # baseline AR, change, Holm / BH
         # markup in a persona name is shown literally
         assert any("[bold]max[/]" in str(conditions.get_row_at(i)[1]) for i in range(conditions.row_count))
-        heat = str(screen.query_one("#results-heatmap", Heatmap).render())
-        assert "Universalism" in heat and "Wisdom" in heat
-        # filter to one model: half the rows
+        heat = str(heatmap.render())
+        assert "Model model-a" in heat and "Universalism" in heat and "Wisdom" in heat
+        # the Values tab: the baseline's 56 values, ranked with an interval per rank
+        assert values.row_count == 56 and "[" in str(values.get_row_at(0)[0])
+        screen.query_one("#results-condition", Select).value = "moderate-1"
+        await _settle(app, pilot, lambda: "moderate-1" in str(screen.query_one("#results-values-title", Static).render()))
+        assert values.row_count == 56 and "/" in str(values.get_row_at(0)[7])  # adjusted p-values
+        # another model: its own rows, heatmap and answers
         screen.query_one("#results-model", Select).value = "model-b"
-        await _settle(app, pilot, lambda: conditions.row_count == 4)
-        assert {str(conditions.get_row_at(i)[0]) for i in range(4)} == {"model-b"}
+        await _settle(app, pilot, lambda: "Model model-b" in str(heatmap.render())
+                      and str(conditions.get_row_at(0)[0]) == "model-b")
+        assert {str(conditions.get_row_at(i)[0]) for i in range(conditions.row_count)} == {"model-b"}
         await pilot.press("n")  # the next estimand: cell means
-        await _settle(app, pilot, lambda: "repeats by cell_mean" in str(status.render()))
+        await _settle(app, pilot, lambda: "model model-b" in str(status.render())
+                      and f"repeats by {results_module.AGGREGATES[1]}" in str(status.render()))
         answers = str(screen.query_one("#results-answers", Static).render())
         assert "Strongly agree / Strongly aligning" in answers and "%" in answers
 

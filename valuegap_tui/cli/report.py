@@ -14,13 +14,15 @@ def register(commands) -> None:
     parser = add_command(
         commands, "report", cmd_report, "write a run's metric tables (CSV), summary (Markdown) and figures (PNG)",
         description="Compute every metric of a run and write them to OUT_DIR:\n"
-        "  CSV tables (conditions, persona kinds, breakdowns, value ranking, answers), summary.md,\n"
-        "  answer_choices.png, alignment_heatmap.png, conditions.png (figures need matplotlib:\n"
-        "  pip install 'valuegap-tui[report]').\n"
+        "  CSV tables (models, conditions, persona kinds, per-value inference, breakdowns, value ranking,\n"
+        "  answers; every table has a model column), summary.md with one section per model, and per model\n"
+        "  answer_choices_MODEL.png, alignment_heatmap_MODEL.png, conditions_MODEL.png (figures need\n"
+        "  matplotlib: pip install 'valuegap-tui[report]').\n"
         "Definitions of every number: docs/metrics.md.",
     )
     parser.add_argument("run", metavar="RUN_ID|latest", help="the run to report, or 'latest'")
     parser.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="folder to write (created if missing)")
+    parser.add_argument("--model", metavar="NAME", help="report only this model of the run (default: every model)")
     parser.add_argument("--aggregate", choices=AGGREGATES, default=DEFAULT_AGGREGATE,
                         help="how repeats are combined: pairs = every value repeat with every action repeat (the default; "
                              "does not depend on the repeat count), cell_mean, majority, or repeat (docs/metrics.md)")
@@ -35,7 +37,8 @@ def cmd_report(args) -> int:
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise CliError(f"{args.out_dir} exists and is not a folder", exit_code=2)
     try:
-        report = report_run(study, args.run, args.out_dir, aggregate=args.aggregate, expected=args.expected)
+        report = report_run(study, args.run, args.out_dir, aggregate=args.aggregate, expected=args.expected,
+                            model=args.model)
     except ReportError as exc:
         raise CliError(str(exc)) from None
     except ValueError as exc:

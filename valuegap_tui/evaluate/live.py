@@ -1,51 +1,66 @@
-"""The live gap table of the Run screen: alignment rate (accuracy) and distance by persona kind,
-with the difference against baseline.
+"""The live gap table of the Run screen: alignment rate and distance per model and persona kind, with
+the change against the same model's baseline.
 
-Definitions are the metrics package's default estimand (items = (model, persona, dilemma) cells,
-every value repeat paired with every action repeat, distance |v - a| / 5). The screen computes it inside the database (``live_gap_by_kind``);
-``gap_by_kind`` gives the same table from an AnswerFrame through the metrics package.
+Definitions are the metrics package's (docs/metrics.md): the default estimand per (model, persona,
+dilemma) cell; a persona's level and its baseline's level over the dilemmas both answered, so the change
+is their difference; a kind is the mean over its personas. The screen computes it inside the database
+(``live_gap_by_kind``); ``gap_by_kind`` gives the same table from an AnswerFrame through the metrics
+package (its persona-kinds table).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from valuegap_tui.metrics.frame import AnswerFrame
 
+KIND_ORDER = ("baseline", "moderate", "max", "incongruous", "custom")
+
 
 @dataclass(frozen=True)
 class KindGap:
+    model: str
     kind: str
-    pairs: int
+    personas: int
+    pairs: int  # items (cells with both answers) on the paired dilemmas
     alignment_rate: float
     alignment_distance: float
-    delta_rate: float | None  # against baseline
+    delta_rate: float | None  # against the same model's baseline on the same dilemmas
     delta_distance: float | None
 
 
+def _ordered(gaps: list[KindGap]) -> list[KindGap]:
+    return sorted(gaps, key=lambda g: (g.model, KIND_ORDER.index(g.kind) if g.kind in KIND_ORDER else 9, g.kind))
+
+
+def _delta(level: float, baseline: float | None) -> float | None:
+    return None if baseline is None or math.isnan(baseline) else level - baseline
+
+
 def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
-    from valuegap_tui.metrics.alignment import alignment
+    from valuegap_tui.metrics.conditions import kinds_table
+    from valuegap_tui.metrics.grid import build_grid
     from valuegap_tui.metrics.items import build_items
 
     if len(frame) == 0:
         return []
-    result = alignment(build_items(frame), by=("persona_kind",))
-    return _with_deltas({key[0]: (int(n), float(ar), float(ad)) for key, n, ar, ad in
-                         zip(result.groups.keys, result.items, result.accuracy, result.distance) if n})
-
-
-def _with_deltas(result: dict[str, tuple[int, float, float]]) -> list[KindGap]:
-    base = result.get("baseline")
-    order = ["baseline", "moderate", "max", "incongruous", "custom"]
-    return [
-        KindGap(kind, n, ar, ad, None if base is None or kind == "baseline" else ar - base[1],
-                None if base is None or kind == "baseline" else ad - base[2])
-        for kind, (n, ar, ad) in sorted(result.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)
-    ]
+    items = build_items(frame)
+    grid = build_grid(items)
+    grid.with_retest = False
+    return _ordered([KindGap(r["model"], r["condition"], r["personas"], r["items"], r["alignment_rate"],
+                             r["alignment_distance"], _delta(r["alignment_rate"], r["baseline_ar"]),
+                             _delta(r["alignment_distance"], r["baseline_ad"]))
+                     for r in kinds_table(grid, items, None).records()])
 
 
 def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
     """The same table computed inside the database (what the Run screen polls)."""
     from valuegap_tui.store.runs import paired_gap_by_kind
 
-    return _with_deltas(paired_gap_by_kind(study, run_id))
+    gaps = []
+    for model, kind, personas, items, ar, ad, base_ar, base_ad in paired_gap_by_kind(study, run_id):
+        baseline = kind == "baseline"
+        gaps.append(KindGap(model, kind, personas, items, ar, ad, None if baseline else _delta(ar, base_ar),
+                            None if baseline else _delta(ad, base_ad)))
+    return _ordered(gaps)

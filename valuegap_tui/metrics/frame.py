@@ -7,7 +7,7 @@ into a per-column vocabulary so grouping is a vectorised ``np.unique``/``bincoun
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -103,3 +103,13 @@ class AnswerFrame:
             refusal=column("refusal", bool, False),
             server_error=column("server_error", bool, False),
         )
+
+
+def select(frame: AnswerFrame, mask: np.ndarray) -> AnswerFrame:
+    """The rows where ``mask`` holds; vocabularies are kept, so codes stay comparable with the full frame.
+    Every column is taken, whatever columns the frame has."""
+
+    def take(value):
+        return Codes(value.codes[mask], value.labels) if isinstance(value, Codes) else value[mask]
+
+    return AnswerFrame(**{f.name: take(getattr(frame, f.name)) for f in fields(AnswerFrame)})

@@ -98,9 +98,9 @@ def _sum_by(slot: np.ndarray, vectors: np.ndarray, n_slots: int) -> np.ndarray:
     return np.stack([np.bincount(slot, weights=vectors[:, k], minlength=n_slots) for k in range(6)], axis=1)
 
 
-def _bilinear(left: np.ndarray, matrix: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Row-wise left_i^T M right_i."""
-    return np.einsum("ij,jk,ik->i", left, matrix, right)
+def bilinear(left: np.ndarray, matrix: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Row-wise left_i^T M right_i (a matrix product and a row sum: far faster than a three-operand einsum)."""
+    return ((left @ matrix) * right).sum(axis=1)
 
 
 def build_items(frame: AnswerFrame, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool = False) -> Items:
@@ -130,8 +130,8 @@ def build_items(frame: AnswerFrame, aggregate: Aggregate = DEFAULT_AGGREGATE, ex
     if aggregate in ("pairs", "repeat"):
         value_dist, action_dist = value_sum / value_n, action_sum / action_n
         value_opposes, action_opposes = value_dist @ OPPOSING, action_dist @ OPPOSING
-        aligns = _bilinear(value_dist, SAME_SIDE, action_dist)
-        distance = _bilinear(value_dist, DISTANCE, action_dist)
+        aligns = bilinear(value_dist, SAME_SIDE, action_dist)
+        distance = bilinear(value_dist, DISTANCE, action_dist)
     else:
         if aggregate == "cell_mean":
             value_point, action_point = (value_sum @ CHOICE_POINTS) / value_n[:, 0], (action_sum @ CHOICE_POINTS) / action_n[:, 0]

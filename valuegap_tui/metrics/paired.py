@@ -4,6 +4,10 @@ Both conditions answered the same dilemmas, so the unit of resampling is the dil
 difference d_i = x_i(condition) - x_i(baseline) carries the pairing. The interval is a percentile
 bootstrap of mean(d); the test is a sign-flip permutation test of mean(d) = 0 (exact for up to
 ``EXACT_LIMIT`` non-zero differences, Monte Carlo beyond). docs/metrics.md says why this test.
+
+A persona kind is the mean over its personas; its interval comes from a two-stage bootstrap that
+resamples the kind's personas as well as the dilemmas (``two_stage_means``), so it covers the personas
+one could have drawn for the kind, not only the ones in the run.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class PairedDifference:
     high: float
     p_value: float  # two-sided sign-flip test of mean difference = 0
     dilemmas: int  # dilemmas in both conditions
+    dz: float = float("nan")  # Cohen's d_z: mean(d) / sd(d), sd with n - 1
 
 
 NAN_DIFFERENCE = PairedDifference(float("nan"), float("nan"), float("nan"), float("nan"), 0)
@@ -41,7 +46,9 @@ class Resampler:
         self.confidence = confidence
         self.samples, self.flips = samples, flips
         self._weights: dict[int, np.ndarray] = {}
-        self._signs: dict[int, np.ndarray] = {}
+        self._unit_weights: dict[int, np.ndarray] = {}
+        self._signs: np.ndarray | None = None
+        self._exact: dict[int, np.ndarray] = {}
 
     def weights(self, n: int) -> np.ndarray:
         """(samples x n) resampling counts: multinomial counts equal resampled indices, and a matrix
@@ -50,10 +57,27 @@ class Resampler:
             self._weights[n] = self.rng.multinomial(n, np.full(n, 1.0 / n), size=self.samples).astype(np.float64)
         return self._weights[n]
 
+    def unit_weights(self, n: int) -> np.ndarray:
+        """Like ``weights`` but drawn apart, for the second stage (personas) of a two-stage bootstrap."""
+        if n not in self._unit_weights:
+            self._unit_weights[n] = self.rng.multinomial(n, np.full(n, 1.0 / n), size=self.samples).astype(np.float64)
+        return self._unit_weights[n]
+
     def signs(self, n: int) -> np.ndarray:
-        if n not in self._signs:
-            self._signs[n] = self.rng.integers(0, 2, size=(self.flips, n), dtype=np.int8) * 2.0 - 1.0
-        return self._signs[n]
+        """(flips x m) random signs with m >= n. One matrix serves every n: multiplied with n differences
+        padded by zeros, its extra columns add nothing, so comparisons with different numbers of non-zero
+        differences neither pay for new draws nor copy a slice."""
+        if self._signs is None or self._signs.shape[1] < n:
+            width = -(-n // 256) * 256  # grow in steps, not once per n
+            bits = np.unpackbits(self.rng.integers(0, 256, size=(self.flips, width // 8), dtype=np.uint8), axis=1)
+            self._signs = 1.0 - 2.0 * bits
+        return self._signs
+
+    def exact_signs(self, n: int) -> np.ndarray:
+        """All 2^n sign patterns (n <= EXACT_LIMIT), built once per n."""
+        if n not in self._exact:
+            self._exact[n] = np.array(list(itertools.product((1.0, -1.0), repeat=n))).reshape(2 ** n, n)
+        return self._exact[n]
 
 
 def bootstrap_mean_interval(values: np.ndarray, resampler: Resampler) -> tuple[float, float]:
@@ -75,12 +99,24 @@ def sign_flip_p_value(differences: np.ndarray, resampler: Resampler) -> float:
     d = d[d != 0]
     if len(d) == 0:
         return 1.0
-    observed = abs(d.sum()) - 1e-9 * max(1.0, np.abs(d).sum())
-    if len(d) <= EXACT_LIMIT:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=len(d))))
-        return float(np.mean(np.abs(signs @ d) >= observed))
-    extreme = int(np.sum(np.abs(resampler.signs(len(d)) @ d) >= observed))
-    return (extreme + 1) / (resampler.flips + 1)
+    return float(sign_flip_p_values(d[:, None], resampler)[0])
+
+
+def sign_flip_p_values(differences: np.ndarray, resampler: Resampler) -> np.ndarray:
+    """``sign_flip_p_value`` of every column of an (n x k) matrix at once; a zero (or an unpaired dilemma
+    entered as 0) adds nothing to any |sum|, so it leaves p unchanged."""
+    d = np.asarray(differences, dtype=np.float64)
+    n = d.shape[0]
+    if n == 0:
+        return np.ones(d.shape[1])
+    observed = np.abs(d.sum(axis=0)) - 1e-9 * np.maximum(1.0, np.abs(d).sum(axis=0))
+    if n <= EXACT_LIMIT:
+        return np.mean(np.abs(resampler.exact_signs(n) @ d) >= observed, axis=0)
+    signs = resampler.signs(n)
+    padded = np.zeros((signs.shape[1], d.shape[1]))
+    padded[:n] = d
+    extreme = np.sum(np.abs(signs @ padded) >= observed, axis=0)
+    return np.where(np.abs(d).sum(axis=0) > 0, (extreme + 1) / (resampler.flips + 1), 1.0)
 
 
 def paired_difference(condition: np.ndarray, baseline: np.ndarray, resampler: Resampler) -> PairedDifference:
@@ -90,4 +126,65 @@ def paired_difference(condition: np.ndarray, baseline: np.ndarray, resampler: Re
     if len(d) == 0:
         return NAN_DIFFERENCE
     low, high = bootstrap_mean_interval(d, resampler)
-    return PairedDifference(float(d.mean()), low, high, sign_flip_p_value(d, resampler), int(len(d)))
+    return PairedDifference(float(d.mean()), low, high, sign_flip_p_value(d, resampler), int(len(d)), dz(d))
+
+
+def dz(d: np.ndarray) -> float:
+    """Cohen's d_z of paired differences: mean(d) / sd(d) (n - 1); NaN for fewer than 2 or no spread."""
+    if len(d) < 2:
+        return float("nan")
+    sd = float(np.std(d, ddof=1))
+    return float(np.mean(d)) / sd if sd > 1e-12 else float("nan")
+
+
+def percentile_interval(samples: np.ndarray, confidence: float, outward: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval along axis 0, ignoring NaN resamples (NaN where none is left). ``outward``
+    takes the order statistics just outside the percentiles instead of interpolating (for ranks)."""
+    s = np.sort(np.asarray(samples, dtype=np.float64), axis=0)  # NaN sorts last
+    k = (~np.isnan(s)).sum(axis=0)
+    tail = (1 - confidence) / 2
+    out = []
+    for q, round_to in ((tail, np.floor), (1 - tail, np.ceil)):
+        position = q * np.maximum(k - 1, 0)
+        if outward:
+            position = round_to(position)
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, np.maximum(k - 1, 0))
+        low_value = np.take_along_axis(s, below[None], axis=0)[0]
+        high_value = np.take_along_axis(s, above[None], axis=0)[0]
+        value = low_value + (position - below) * (high_value - low_value)
+        out.append(np.where(k > 0, value, np.nan))
+    return out[0], out[1]
+
+
+def bootstrap_p_values(samples: np.ndarray) -> np.ndarray:
+    """Two-sided p of 0 from bootstrap resamples along axis 0: twice the smaller share of resamples on
+    either side of 0, with the (count + 1) / (samples + 1) correction (the level at which the percentile
+    interval starts to exclude 0)."""
+    ok = ~np.isnan(samples)
+    n = ok.sum(axis=0)
+    below = ((samples <= 0) & ok).sum(axis=0)
+    above = ((samples >= 0) & ok).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = 2 * (np.minimum(below, above) + 1) / (n + 1)
+    return np.where(n > 0, np.minimum(p, 1.0), np.nan)
+
+
+def two_stage_means(values: np.ndarray, resampler: Resampler) -> np.ndarray:
+    """Resampled means over units (personas) of each unit's mean over dilemmas.
+
+    ``values``: (units x dilemmas), NaN where a unit has no paired answer. Each resample draws dilemmas
+    with replacement (the same draw for every unit: units answer the same dilemmas) and units with
+    replacement; returns one statistic per resample (NaN if no drawn unit has a drawn dilemma)."""
+    values = np.asarray(values, dtype=np.float64)
+    units, n = values.shape
+    answered = ~np.isnan(values)
+    dilemma_weights = resampler.weights(n)
+    sums = dilemma_weights @ np.where(answered, values, 0.0).T  # resamples x units
+    counts = dilemma_weights @ answered.T.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_unit = sums / counts
+    has = counts > 0
+    unit_weights = resampler.unit_weights(units) * has
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (unit_weights * np.where(has, per_unit, 0.0)).sum(axis=1) / unit_weights.sum(axis=1)

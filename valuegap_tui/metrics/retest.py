@@ -20,7 +20,7 @@ import numpy as np
 
 from valuegap_tui.metrics.alignment import Groups, group_codes
 from valuegap_tui.metrics.frame import QUESTIONS, AnswerFrame
-from valuegap_tui.metrics.items import ATTRIBUTES, answer_vectors, cell_keys
+from valuegap_tui.metrics.items import ATTRIBUTES, answer_vectors, bilinear, cell_keys
 from valuegap_tui.metrics.scale import DISTANCE, SAME_SIDE
 
 
@@ -37,7 +37,7 @@ class Retest:
 
 def _pair_means(sums: np.ndarray, self_terms: np.ndarray, n: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     pairs = n * (n - 1)
-    total = np.einsum("ij,jk,ik->i", sums, matrix, sums) - self_terms
+    total = bilinear(sums, matrix, sums) - self_terms
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(pairs > 0, total / np.where(pairs > 0, pairs, 1), np.nan)
 
@@ -59,7 +59,7 @@ def retest(frame: AnswerFrame, by: tuple[str, ...] = (), expected: bool = False)
         sums = np.stack([np.bincount(cell, weights=x[:, k], minlength=n_cells) for k in range(6)], axis=1)
         repeated = n >= 2
         for matrix, store in ((SAME_SIDE, result.same_side), (DISTANCE, result.distance)):
-            self_terms = np.bincount(cell, weights=np.einsum("ij,jk,ik->i", x, matrix, x), minlength=n_cells)
+            self_terms = np.bincount(cell, weights=bilinear(x, matrix, x), minlength=n_cells)
             per_cell = _pair_means(sums, self_terms, n, matrix)
             index = groups.index[repeated]
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -529,22 +529,34 @@ _COUNTS = ", ".join(f"SUM(question = {q} AND choice = {c}) AS {'va'[q]}{c}" for 
 _PAIR_DISTANCE = " + ".join(f"v{i} * a{j} * {abs(i - j)}" for i in range(6) for j in range(6) if i != j)
 
 
-def paired_gap_by_kind(study: Study, run_id: int) -> dict[str, tuple[int, float, float]]:
-    """kind -> (items, alignment rate, alignment distance), computed in SQLite (which runs without
-    holding Python's GIL, so the Run screen stays responsive while a large run is refreshed).
+def paired_gap_by_kind(study: Study, run_id: int) -> list[tuple]:
+    """Per (model, persona kind): (model, kind, personas, items, AR, AD, baseline AR, baseline AD),
+    computed in SQLite (which runs without holding Python's GIL, so the Run screen stays responsive while
+    a large run is refreshed).
 
-    Same definitions as the metrics package's default ``pairs`` estimand (docs/metrics.md): an item is
-    a (model, persona, dilemma) cell; over every pair of its valid value and action answers, AR =
-    P(same side) and AD = E|v - a| / 5 (choice c is point 6 - c; choices 0-2 agree, 3-5 oppose)."""
-    rows = study.db.execute(
-        f"WITH counts AS (SELECT persona_id, {_COUNTS} FROM run_items"
+    Same definitions as the metrics package (docs/metrics.md): an item is a (model, persona, dilemma)
+    cell of the default ``pairs`` estimand (over every pair of its valid value and action answers, AR =
+    P(same side), AD = E|v - a| / 5; choice c is point 6 - c, choices 0-2 agree, 3-5 oppose). A persona's
+    level and its baseline's level are means over the dilemmas both answered (every dilemma for the
+    baseline itself, and for a model whose baseline has not answered yet); a kind is the mean over its
+    personas. Each cell finds its baseline through a window over (model, dilemma), not a join."""
+    return study.db.execute(
+        f"WITH counts AS (SELECT model, persona_id, dilemma_id, {_COUNTS} FROM run_items"
         "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 GROUP BY model, persona_id, dilemma_id),"
-        " cell AS (SELECT persona_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
+        " sides AS (SELECT model, persona_id, dilemma_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
         "  a0 + a1 + a2 AS a_agree, a3 + a4 + a5 AS a_oppose,"
-        f"  ({_PAIR_DISTANCE}) * 1.0 AS distance_sum FROM counts)"
-        " SELECT p.kind, COUNT(*),"
-        "  AVG((v_agree * a_agree + v_oppose * a_oppose) * 1.0 / ((v_agree + v_oppose) * (a_agree + a_oppose))),"
-        "  AVG(distance_sum / ((v_agree + v_oppose) * (a_agree + a_oppose))) / 5.0"
-        " FROM cell JOIN run_personas p ON p.run_id = ? AND p.persona_id = cell.persona_id"
-        " WHERE v_agree + v_oppose > 0 AND a_agree + a_oppose > 0 GROUP BY p.kind", [run_id, run_id]).fetchall()
-    return {kind: (n, rate, distance) for kind, n, rate, distance in rows}
+        f"  ({_PAIR_DISTANCE}) * 1.0 AS distance_sum FROM counts),"
+        " cell AS (SELECT model, persona_id, dilemma_id, persona_id = 'baseline' AS is_base,"
+        "  (v_agree * a_agree + v_oppose * a_oppose) * 1.0 / ((v_agree + v_oppose) * (a_agree + a_oppose)) AS ar,"
+        "  distance_sum / ((v_agree + v_oppose) * (a_agree + a_oppose)) / 5.0 AS ad"
+        "  FROM sides WHERE v_agree + v_oppose > 0 AND a_agree + a_oppose > 0),"
+        " with_base AS (SELECT *, MAX(CASE WHEN is_base THEN ar END) OVER dilemma AS base_ar,"
+        "  MAX(CASE WHEN is_base THEN ad END) OVER dilemma AS base_ad, MAX(is_base) OVER dilemma AS paired,"
+        "  MAX(is_base) OVER (PARTITION BY model) AS model_has_base FROM cell"
+        "  WINDOW dilemma AS (PARTITION BY model, dilemma_id)),"
+        " persona AS (SELECT model, persona_id, COUNT(*) AS items, AVG(ar) AS ar, AVG(ad) AS ad,"
+        "  AVG(base_ar) AS base_ar, AVG(base_ad) AS base_ad FROM with_base"
+        "  WHERE paired OR NOT model_has_base GROUP BY model, persona_id)"
+        " SELECT persona.model, p.kind, COUNT(*), SUM(items), AVG(ar), AVG(ad), AVG(base_ar), AVG(base_ad)"
+        " FROM persona JOIN run_personas p ON p.run_id = ? AND p.persona_id = persona.persona_id"
+        " GROUP BY persona.model, p.kind", [run_id, run_id]).fetchall()

@@ -482,8 +482,8 @@ class DilemmasScreen(Screen):
     def _flag_notes(self, d: Dilemma) -> Text:
         text = Text()
         for flag, why in flag_notes.notes(d):
-            text.append(f"\n{flag}", style="yellow")
-            text.append(f": {why}")
+            text.append(f"\n{one_line(flag)}", style="yellow")  # flags may come from an import
+            text.append(f": {visible(why)}")
         if text:
             text.append("\n")
         return text

@@ -1,7 +1,9 @@
 """The Results screen: the value-action gap of a run, by condition, value and answer option.
 
-Loading a run and computing its metrics happen in a worker; the tables appear first without intervals
-(fast), then again with bootstrap intervals and tests.
+Everything shown is for one model at a time (the model selector picks it; nothing pools models); the
+Values tab shows one condition's values at a time. Loading a run and computing its metrics happen in a
+worker; the tables appear first without intervals (fast), then again with bootstrap intervals, tests and
+rank intervals.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from valuegap_tui.tui.widgets.answer_bars import render_answer_bars
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 
 ALL = "__all__"
-CONDITION_COLUMNS = ("Model", "Condition", "Kind", "Items", "AR [95% CI]", "ΔAR vs baseline [CI] p",
-                     "AD [95% CI]", "ΔAD vs baseline [CI] p", "F1 oppose", "F1 align")
-VALUE_COLUMNS = ("Rank", "Value", "Type", "Items", "AR", "AD", "F1 oppose", "F1 align")
+CONDITION_COLUMNS = ("Model", "Condition", "Kind", "Dilemmas", "AR [95% CI]", "Baseline AR", "ΔAR [CI]",
+                     "p Holm / BH", "d_z", "AD [95% CI]", "Baseline AD", "ΔAD [CI]", "p Holm / BH", "d_z",
+                     "Retest AR v / a", "Retest AD v / a", "F1 oppose", "F1 align")
+VALUE_COLUMNS = ("Rank [95% CI]", "Value", "Type", "Dilemmas", "AD [95% CI]", "AR [95% CI]", "ΔAD [CI]",
+                 "p Holm / BH", "d_z", "ΔAR [CI]", "p Holm / BH", "d_z")
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
@@ -35,27 +39,45 @@ def _num(value: float, digits: int = 3) -> str:
     return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
+def _p(value: float) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.2g}"
+
+
 def _with_interval(value: float, low: float, high: float) -> str:
     return _num(value) if math.isnan(low) else f"{_num(value)} [{_num(low)}, {_num(high)}]"
 
 
 def _change(row: dict, prefix: str, better_when_up: bool) -> Text:
+    """The change with its interval, green or red when the interval excludes 0."""
     mean = row[f"{prefix}_change"]
     if math.isnan(mean):
         return Text("–")
     text = f"{mean:+.3f}"
-    low, high, p = row[f"{prefix}_change_low"], row[f"{prefix}_change_high"], row[f"{prefix}_change_p"]
+    low, high = row[f"{prefix}_change_low"], row[f"{prefix}_change_high"]
     if not math.isnan(low):
-        text += f" [{low:+.3f}, {high:+.3f}] p={p:.2g}"
+        text += f" [{low:+.3f}, {high:+.3f}]"
     significant = not math.isnan(low) and (low > 0 or high < 0)
     style = ("green" if (mean > 0) == better_when_up else "red") if significant else ""
     return Text(text, style=style)
 
 
+def _adjusted(row: dict, prefix: str) -> Text:
+    holm, bh = row[f"{prefix}_change_p_holm"], row[f"{prefix}_change_p_bh"]
+    if math.isnan(holm):
+        return Text("–")
+    return Text(f"{_p(holm)} / {_p(bh)}", style="bold" if bh <= 0.05 else "")
+
+
+def _rank(row: dict) -> str:
+    if math.isnan(row["rank_low"]):
+        return str(row["rank"])
+    return f"{row['rank']} [{row['rank_low']:g}, {row['rank_high']:g}]"
+
+
 class ResultsScreen(Screen):
     BINDINGS = [
         Binding("r", "refresh", "Recompute", id="results.refresh"),
-        Binding("n", "next_aggregate", "Repeats: mean/majority/each", id="results.aggregate"),
+        Binding("n", "next_aggregate", "Repeats: next estimand", id="results.aggregate"),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -63,12 +85,13 @@ class ResultsScreen(Screen):
         self._frames: dict[int, object] = {}
         self._aggregate = DEFAULT_AGGREGATE
         self._populating = False
+        self._results: Results | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="results-filters"):
             yield Select([], prompt="run", allow_blank=True, id="results-run")
-            yield Select([], prompt="all models", allow_blank=True, id="results-model")
+            yield Select([], prompt="model", allow_blank=True, id="results-model")
             yield Select([], prompt="all topics", allow_blank=True, id="results-topic")
         yield Static("Loading runs…", id="results-status", markup=False)
         with TabbedContent(id="results-tabs"):
@@ -83,6 +106,8 @@ class ResultsScreen(Screen):
                 with VerticalScroll():
                     yield Static("", id="results-answers", markup=False)
             with TabPane("Values", id="results-tab-values"):
+                yield Select([], prompt="condition", allow_blank=True, id="results-condition")
+                yield Static("", id="results-values-title", markup=False)
                 yield DataTable(id="results-values", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -130,8 +155,16 @@ class ResultsScreen(Screen):
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
-        if not self._populating:
-            self.recompute()
+        if self._populating:
+            return
+        if event.select.id == "results-condition":
+            if self._results is not None:
+                self._fill_values(self._results)
+            return
+        if (event.select.id == "results-model" and self._results is not None
+                and event.value in self._results.reported_models):
+            return  # the model already shown (set by the screen itself)
+        self.recompute()
 
     def action_refresh(self) -> None:
         self._frames.clear()
@@ -158,6 +191,9 @@ class ResultsScreen(Screen):
             if frame is None:
                 frame = run_store.load_answer_frame(self.app.study, run_id)
                 self._frames = {run_id: frame}
+            models = sorted(set(frame.model.labels[c] for c in set(frame.model.codes.tolist())))
+            if model not in models:  # one model at a time: the first until one is picked
+                model = models[0] if models else None
             quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False)
             if worker.is_cancelled:
                 return
@@ -175,33 +211,76 @@ class ResultsScreen(Screen):
         self.query_one("#results-status", Static).update(Text(visible(text)))
 
     def _show(self, run_id: int, results: Results, with_intervals: bool) -> None:
+        self._results = results
         self._fill_filter("#results-model", results.models)
         self._fill_filter("#results-topic", results.topics)
-        if results.answers == 0:
+        model = results.reported_models[0] if results.reported_models else None
+        if model is not None and self._selected("#results-model") != model:
+            self._populating = True
+            self.query_one("#results-model", Select).value = model
+            self._populating = False
+        if results.answers == 0 or model is None:
             self._status(f"Run #{run_id} has no answers yet.")
         else:
-            rates = results.rates
+            (own,) = results.per_model.records()
             self._status(
-                f"Run #{run_id}: {results.answers} answers, {results.items} items; repeats by {results.aggregate}; "
-                f"invalid {_num(rates['invalid'], 3)}, refusals {_num(rates['refusal'], 3)}; agreement across "
-                f"repeats value {_num(results.agreement['value'], 2)}, action {_num(results.agreement['action'], 2)}"
-                + ("" if with_intervals else "; computing intervals…"))
+                f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; repeats by "
+                f"{results.aggregate}; invalid {_num(own['invalid'], 3)}, refusals {_num(own['refusal'], 3)}, "
+                f"server errors {_num(own['server_error'], 3)}; "
+                f"agreement across repeats value {_num(own['agreement_value'], 2)}, action "
+                f"{_num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self._fill_conditions("#results-conditions", results.conditions)
-        self.query_one("#results-kinds-title", Static).update("By persona kind (personas of a kind pooled):")
+        self.query_one("#results-kinds-title", Static).update(
+            "By persona kind (the mean over a kind's personas; interval over personas and dilemmas):")
         self._fill_conditions("#results-kinds", results.kinds)
-        heat = results.heatmap
-        self.query_one("#results-heatmap", Heatmap).show([(name, vtype) for _id, name, vtype in heat.values],
-                                                         heat.conditions, heat.rates)
+        heatmap = self.query_one("#results-heatmap", Heatmap)
+        heat = results.heatmaps.get(model) if model is not None else None
+        if heat is None:
+            heatmap.show([], [], None)
+        else:
+            heatmap.show([(name, vtype) for _id, name, vtype in heat.values], heat.conditions, heat.rates,
+                         title=f"Model {model}: alignment rate per value (rows) and condition (columns)")
         cat = catalogue()
         labels = [f"{v.text} / {a.text}" for v, a in zip(cat.value_scale, cat.action_labels)]
-        self.query_one("#results-answers", Static).update(
-            render_answer_bars(labels, results.choices["value"], results.choices["action"]))
+        answers = self.query_one("#results-answers", Static)
+        if model in results.choices:
+            answers.update(render_answer_bars(labels, results.choices[model]["value"], results.choices[model]["action"]))
+        else:
+            answers.update(Text("no answers to show"))
+        self._fill_values(results)
+
+    def _fill_values(self, results: Results) -> None:
+        """One condition's values: rank by AD with its interval, levels and the change against baseline."""
+        conditions = [r["condition"] for r in results.conditions.records()]
+        select = self.query_one("#results-condition", Select)
+        if getattr(select, "_results_labels", None) != tuple(conditions):
+            current = select.value
+            self._populating = True
+            select.set_options([(Text(c), c) for c in conditions])
+            select._results_labels = tuple(conditions)
+            select.value = current if current in conditions else (conditions[0] if conditions else Select.NULL)
+            self._populating = False
+        condition = self._selected("#results-condition")
+        rows = [r for r in results.ranking.records() if r["condition"] == condition]
+        changes = {r["value"]: r for r in results.breakdowns["by_value"].records() if r["condition"] == condition}
+        self.query_one("#results-values-title", Static).update(
+            f"{condition}: values ranked by alignment distance (largest gap first); p adjusted across the "
+            "values (Holm / Benjamini-Hochberg); d_z = mean / sd of the per-dilemma differences" if condition else "")
         values = self.query_one("#results-values", DataTable)
         values.clear()
-        for row in results.ranking.records():
-            values.add_row(*(Text(one_line(str(c))) for c in (row["rank"], row["name"], row["value_type"], row["items"])),
-                           *(Text(_num(row[k])) for k in ("alignment_rate", "alignment_distance", "f1_oppose",
-                                                           "f1_align")))
+        for row in rows:
+            change = changes.get(row["value"])
+            values.add_row(
+                *(Text(one_line(str(c))) for c in (_rank(row), row["name"], row["value_type"], row["dilemmas"])),
+                Text(_with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
+                Text(_with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
+                *(self._value_change(change, prefix, up) for prefix, up in (("ad", False), ("ar", True))))
+
+    @staticmethod
+    def _value_change(row: dict | None, prefix: str, better_when_up: bool) -> tuple[Text, Text, Text]:
+        if row is None:
+            return Text("–"), Text("–"), Text("–")
+        return _change(row, prefix, better_when_up), _adjusted(row, prefix), Text(_num(row[f"{prefix}_change_dz"], 2))
 
     def _fill_filter(self, selector: str, labels: tuple[str, ...]) -> None:
         select = self.query_one(selector, Select)
@@ -221,10 +300,14 @@ class ResultsScreen(Screen):
         data.clear()
         for row in table.records():
             data.add_row(
-                Text(one_line(row["model"])), Text(one_line(row["condition"])), Text(one_line(row["kind"])), Text(str(row["items"])),
+                Text(one_line(row["model"])), Text(one_line(row["condition"])), Text(one_line(row["kind"])), Text(str(row["dilemmas"])),
                 Text(_with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
-                _change(row, "ar", better_when_up=True),
+                Text(_num(row["baseline_ar"])), _change(row, "ar", better_when_up=True), _adjusted(row, "ar"),
+                Text(_num(row["ar_change_dz"], 2)),
                 Text(_with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
-                _change(row, "ad", better_when_up=False),
+                Text(_num(row["baseline_ad"])), _change(row, "ad", better_when_up=False), _adjusted(row, "ad"),
+                Text(_num(row["ad_change_dz"], 2)),
+                Text(f"{_num(row['value_retest_ar'], 2)} / {_num(row['action_retest_ar'], 2)}"),
+                Text(f"{_num(row['value_retest_ad'], 2)} / {_num(row['action_retest_ad'], 2)}"),
                 Text(_num(row["f1_oppose"])), Text(_num(row["f1_align"])),
             )

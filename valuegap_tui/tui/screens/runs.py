@@ -112,7 +112,8 @@ class RunsScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#runs-table", DataTable).add_columns("Run", "Name", "Status", "Done", "Config")
-        self.query_one("#runs-gap", DataTable).add_columns("Persona kind", "Items", "AR", "AD", "dAR", "dAD")
+        self.query_one("#runs-gap", DataTable).add_columns("Model", "Persona kind", "Personas", "Items", "AR", "AD",
+                                                           "dAR", "dAD")
         self.query_one("#runs-latest", DataTable).add_columns("Model", "Persona", "Dilemma", "Q", "Outcome",
                                                               "Letter", "Score", "Reply")
         self.query_one("#runs-form").display = False
@@ -218,7 +219,8 @@ class RunsScreen(Screen):
         gap_table.clear()
         for g in snap.gaps or []:
             delta = (lambda v: Text("-" if v is None else f"{v:+.3f}"))
-            gap_table.add_row(Text(one_line(g.kind)), Text(str(g.pairs)), Text(f"{g.alignment_rate:.3f}"),
+            gap_table.add_row(Text(one_line(g.model)), Text(one_line(g.kind)), Text(str(g.personas)), Text(str(g.pairs)),
+                              Text(f"{g.alignment_rate:.3f}"),
                               Text(f"{g.alignment_distance:.3f}"), delta(g.delta_rate), delta(g.delta_distance))
         latest = self.query_one("#runs-latest", DataTable)
         latest.clear()

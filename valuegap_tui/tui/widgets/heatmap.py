@@ -15,6 +15,11 @@ RED, WHITE, BLUE = (178, 24, 43), (247, 247, 247), (33, 102, 172)
 MISSING = Style(color="grey50")
 
 
+def visible(text: str) -> str:
+    """Control characters (from a model or persona name) shown as escapes, never sent to the terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+
+
 def rate_style(rate: float) -> Style:
     """Background colour for a rate: red below 0.5, blue above, white at 0.5; dark text on light cells."""
     if rate is None or math.isnan(rate):
@@ -27,10 +32,12 @@ def rate_style(rate: float) -> Style:
 
 
 def render_heatmap(rows: list[tuple[str, str]], columns: list[str], rates: np.ndarray, *,
-                   label_width: int = 26, cell_width: int = 7) -> Text:
+                   label_width: int = 26, cell_width: int = 7, title: str = "") -> Text:
     """``rows`` are (label, group); a group header line precedes each new group. All text is plain
-    (never parsed as markup)."""
+    (never parsed as markup); ``title`` (e.g. which model) heads it."""
     out = Text(no_wrap=True, overflow="crop")
+    if title:
+        out.append(visible(title) + "\n\n", Style(bold=True))
     out.append(" " * label_width)
     for column in columns:
         out.append(one_line(column)[: cell_width - 1].rjust(cell_width - 1) + " ", Style(bold=True))
@@ -61,5 +68,5 @@ class Heatmap(Static):
     def __init__(self, **kwargs):
         super().__init__("", markup=False, **kwargs)
 
-    def show(self, rows: list[tuple[str, str]], columns: list[str], rates: np.ndarray) -> None:
-        self.update(render_heatmap(rows, columns, rates) if columns else Text("no items to show"))
+    def show(self, rows: list[tuple[str, str]], columns: list[str], rates: np.ndarray | None, title: str = "") -> None:
+        self.update(render_heatmap(rows, columns, rates, title=title) if columns else Text("no items to show"))
