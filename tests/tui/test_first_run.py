@@ -48,9 +48,11 @@ async def test_a_new_run_from_the_demo_starts_unedited_and_finishes(demo):
         await pilot.pause(1.2)
         for run in run_store.list_runs(study):
             p = run_store.progress(study, run.id)
-            assert str(table.get_cell(str(run.id), table.ordered_columns[3].key)) == f"{p.done}/{p.total}"
-        done_column = table.ordered_columns[3]
-        assert done_column.get_render_width(table) - 2 * table.cell_padding >= len(f"{progress.total}/{progress.total}")
+            assert str(table.get_cell(str(run.id), "done")) == f"{p.done}/{p.total}"
+        widths = [c.get_render_width(table) for c in table.ordered_columns]
+        done_at = [c.key for c in table.ordered_columns].index("done")
+        assert widths[done_at] - 2 * table.cell_padding >= len(f"{progress.total}/{progress.total}")
+        assert sum(widths[:done_at + 1]) <= table.size.width  # on screen at 100 columns, not scrolled off
         # A finished run shows its average rate, which does not decay once it is over
         first = str(screen.query_one("#runs-progress", Static).render()).split("/s")[0]
         await pilot.pause(2.5)

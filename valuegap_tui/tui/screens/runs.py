@@ -111,7 +111,9 @@ class RunsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#runs-table", DataTable).add_columns("Run", "Name", "Status", "Done", "Config")
+        runs_table = self.query_one("#runs-table", DataTable)
+        for label in ("Run", "Done", "Status", "Name", "Config"):  # the short, always-read columns first
+            runs_table.add_column(label, key=label.lower())
         self.query_one("#runs-gap", DataTable).add_columns("Model", "Persona kind", "Personas", "Items", "AR", "AD",
                                                            "dAR", "dAD")
         self.query_one("#runs-latest", DataTable).add_columns("Model", "Persona", "Dilemma", "Q", "Outcome",
@@ -150,8 +152,8 @@ class RunsScreen(Screen):
         done = run_store.done_counts(self.app.study)
         for run in runs:
             finished, total = done.get(run.id, (0, 0))
-            table.add_row(Text(str(run.id)), Text(one_line(run.name)), Text(one_line(run.status)),
-                          Text(f"{finished}/{total}"),
+            table.add_row(Text(str(run.id)), Text(f"{finished}/{total}"), Text(one_line(run.status)),
+                          Text(one_line(run.name)),
                           Text(one_line(run.config_hash)),
                           key=str(run.id))
         if runs and self.selected is None:
@@ -204,17 +206,15 @@ class RunsScreen(Screen):
                  "  attempts "
                  + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none")]
         for (model, kind), (done, total) in sorted(p.by_group.items()):
-            lines.append(f"  {model:<24} {kind:<12} {done:>7}/{total}")
+            lines.append(f"  {kind:<12} {done:>7}/{total:<7} {model}")  # the model, of any length, last
         text = Text("\n".join(one_line(line) for line in lines))
         if snap.reason:  # why it failed or stopped, in full (wrapped, never cut)
             text.append("\n" + visible(snap.reason), style="bold red" if snap.status == "failed" else "")
         self.query_one("#runs-progress", Static).update(text)
         table = self.query_one("#runs-table", DataTable)
         if str(snap.run_id) in table.rows:
-            table.update_cell(str(snap.run_id), table.ordered_columns[2].key, Text(one_line(snap.status)),
-                              update_width=True)
-            table.update_cell(str(snap.run_id), table.ordered_columns[3].key, Text(f"{p.done}/{p.total}"),
-                              update_width=True)
+            table.update_cell(str(snap.run_id), "status", Text(one_line(snap.status)), update_width=True)
+            table.update_cell(str(snap.run_id), "done", Text(f"{p.done}/{p.total}"), update_width=True)
         gap_table = self.query_one("#runs-gap", DataTable)
         gap_table.clear()
         for g in snap.gaps or []:
@@ -247,6 +247,7 @@ class RunsScreen(Screen):
     def action_new_run(self) -> None:
         form = self.query_one("#runs-form")
         form.display = True
+        self.query_one("#runs-body").add_class("form-open")  # the definition gets the screen's width
         self.query_one("#runs-definition", TextArea).focus()
 
     # --- the form's starting definition ---------------------------------------------------------
@@ -263,6 +264,7 @@ class RunsScreen(Screen):
 
     def action_close_form(self) -> None:
         self.query_one("#runs-form").display = False
+        self.query_one("#runs-body").remove_class("form-open")
         self.query_one("#runs-table", DataTable).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
