@@ -42,8 +42,21 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
+FIELD_HELP = {
+    "Server": "a base URL (http://HOST:PORT/v1) or a server profile name; empty: the default profile",
+    "Model": "the served model name; empty: the server's first",
+    "Values": "value ids or names, separated by commas; empty: all 56",
+    "Types": "value types (e.g. tradition, power), separated by commas; empty: all",
+    "Topics": "topic ids or names, separated by commas; empty: all 11",
+    "Variants": "dilemmas per value x topic, 1 to 100",
+    "Concurrency": "requests in flight, 1 to 4096",
+    "Attempts": "tries per dilemma before it is listed as failed, 1 to 20",
+}
+
+
 def _field(label: str, widget, classes: str = "") -> Vertical:
     """A form field: its label always above it (a placeholder disappears once the field holds a value)."""
+    widget.tooltip = FIELD_HELP.get(label)
     return Vertical(Label(label, classes="generate-label"), widget, classes=f"generate-field {classes}".strip())
 
 
@@ -85,11 +98,11 @@ class GenerateScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="generate-form"):
-            yield _field("Server", Input(placeholder="URL or profile; empty: default", id="generate-server"))
-            yield _field("Model", Input(placeholder="empty: the server's", id="generate-model"))
-            yield _field("Values", Input(placeholder="empty: all 56", id="generate-values"))
-            yield _field("Types", Input(placeholder="empty: all", id="generate-types"))
-            yield _field("Topics", Input(placeholder="empty: all 11", id="generate-topics"))
+            yield _field("Server", Input(placeholder="default", id="generate-server"))
+            yield _field("Model", Input(placeholder="server's", id="generate-model"))
+            yield _field("Values", Input(placeholder="all 56", id="generate-values"))
+            yield _field("Types", Input(placeholder="all", id="generate-types"))
+            yield _field("Topics", Input(placeholder="all 11", id="generate-topics"))
         with Horizontal(id="generate-controls"):
             yield _field("Variants", Input("1", id="generate-variants"), "generate-number")
             yield _field("Concurrency", Input("64", id="generate-concurrency"), "generate-number")
