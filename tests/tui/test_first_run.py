@@ -37,7 +37,7 @@ async def test_a_new_run_from_the_demo_starts_unedited_and_finishes(demo):
         definition = RunDefinition.from_toml_text(area.text, "form")
         assert definition.models[0].name == simulator.params.model_name
         assert definition.models[0].endpoints == [simulator.base_url]
-        await pilot.click("#runs-plan")
+        await pilot.press("ctrl+s")  # from the keyboard: Tab indents inside the definition
         assert await wait_for(pilot, lambda: {r.id for r in run_store.list_runs(study)} - before, timeout=30)
         [new] = {r.id for r in run_store.list_runs(study)} - before
         assert await wait_for(pilot, lambda: run_store.get_run(study, new).status == "finished", timeout=120)

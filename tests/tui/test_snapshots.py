@@ -2,7 +2,8 @@
 
 The data is fixed and nothing shown depends on a clock: a planned run that has not started (no rate,
 no ETA), no server configured, the study's path replaced by a fixed name. `pytest --snapshot-update`
-rewrites the images after a deliberate layout change (look at them first: tests/tui/__snapshots__).
+rewrites the images after a deliberate layout change or a Textual upgrade (look at them first:
+tests/tui/__snapshots__).
 """
 
 from __future__ import annotations

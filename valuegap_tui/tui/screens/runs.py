@@ -81,6 +81,8 @@ class RunsScreen(Screen):
         Binding("s", "start", "Start/resume", id="runs.start"),
         Binding("x", "stop", "Stop", id="runs.stop"),
         Binding("escape", "close_form", "Close form", id="runs.close_form", show=False),
+        # Tab indents inside the definition, so the form is sent from the keyboard with ctrl+s
+        Binding("ctrl+s", "plan", "Plan and start", id="runs.plan", priority=True),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -236,6 +238,8 @@ class RunsScreen(Screen):
         # Single-letter keys must type into the definition, not fire, while it has focus.
         if action in {"new_run", "start", "stop"} and isinstance(self.focused, TextArea):
             return False
+        if action == "plan" and not self.query_one("#runs-form").display:
+            return False
         return True
 
     def on_key(self, event) -> None:
@@ -269,6 +273,10 @@ class RunsScreen(Screen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "runs-plan":
+            self.action_plan()
+
+    def action_plan(self) -> None:
+        if self.query_one("#runs-form").display:
             self._plan(self.query_one("#runs-definition", TextArea).text)
 
     @work(thread=True, exclusive=True, group="runs-plan", exit_on_error=False)
