@@ -54,7 +54,12 @@ def filled(study, monkeypatch):
 async def _fixed_subtitle(pilot) -> None:
     pilot.app.sub_title = "study.db"
     await pilot.pause()
-    await pilot.pause(0.3)  # the first poll of screens that read in a worker
+    # Screens that read the study in a worker (bounded: some screens keep a worker polling)
+    for _ in range(30):
+        await pilot.pause(0.1)
+        if not any(w.is_running and w.group != "runs-poll" for w in pilot.app.workers):
+            break
+    await pilot.pause(0.2)
     for field in pilot.app.screen.query("Input, TextArea"):
         field.cursor_blink = False  # a blinking cursor is caught on or off by chance
     await pilot.pause()
