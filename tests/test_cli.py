@@ -89,6 +89,30 @@ def test_demo_runs_the_whole_pipeline_on_the_simulator(tmp_path, capsys):
     assert progress.total > 0 and progress.done == progress.total
     asked = {row["persona_id"] for row in study.db.query("SELECT DISTINCT persona_id FROM run_personas")}
     assert {persona_store.get(study, pid).kind for pid in asked} == {"baseline", "moderate", "max", "incongruous"}
+    # enough dilemmas for meaningful intervals, personas from every quadrant of the map
+    assert study.db.execute("SELECT COUNT(*) FROM run_dilemmas").fetchone()[0] >= 616
+    corners = {(x >= 0, y >= 0) for x, y in (persona_store.get(study, pid).position for pid in asked)
+               if (x, y) != (0, 0) and x != 0 and y != 0}
+    assert corners == {(True, True), (True, False), (False, True), (False, False)}
+
+
+def test_a_second_demo_keeps_the_first(tmp_path, monkeypatch, capsys):
+    from valuegap_tui.store import open_study
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--no-tui"]) == 0
+    first = open_study(tmp_path / "valuegap-demo.db")
+    first.set_meta("my.work", "kept")
+    first.close()
+    capsys.readouterr()
+    assert main(["demo", "--no-tui"]) == 0
+    assert "valuegap-demo.db holds an earlier demo study (kept as it is)" in capsys.readouterr().err
+    assert open_study(tmp_path / "valuegap-demo.db").get_meta("my.work") == "kept"
+    assert (tmp_path / "valuegap-demo-2.db").stat().st_size > 0
+    # a --study that holds a study is refused, not rebuilt
+    assert main(["demo", "--no-tui", "--study", str(tmp_path / "valuegap-demo.db")]) == 1
+    assert "already holds a study" in capsys.readouterr().err
+    assert open_study(tmp_path / "valuegap-demo.db").get_meta("my.work") == "kept"
 
 
 def test_missing_study_is_one_line_error(tmp_path, capsys):

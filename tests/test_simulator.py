@@ -258,8 +258,9 @@ def test_simulate_command_serves_and_says_it_is_a_simulation():
                                 "--fault-500", "0.1", "--position-bias", "2,1,1,1,1,1"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        banner = [process.stdout.readline() for _ in range(2)]
+        banner = [process.stdout.readline() for _ in range(5)]
         assert "SIMULATED" in banner[0]
+        assert "knows      0 dilemmas" in banner[2] and "WARNING" in banner[3] and "mean nothing" in banner[4]
         port = int(re.search(r"127\.0\.0\.1:(\d+)/v1", banner[1]).group(1))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/simulator/params", timeout=10) as response:
             planted = json.loads(response.read())

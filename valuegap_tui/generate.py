@@ -370,14 +370,19 @@ def stderr_reporter(interval_s: float = 0.5, stream=None) -> ProgressCallback:
 
 
 def generate_demo_dilemmas(study: Study, base_url: str, model: str | None = None,
-                           values: Sequence[str] = ("honest", "wisdom", "equality", "social_power"),
-                           topics: Sequence[str] = ("politics", "environment", "religion"),
-                           concurrency: int = 32) -> int:
-    """Generate the missing dilemmas of a small scope from ``base_url``; returns how many were stored."""
+                           values: Sequence[str] = (), topics: Sequence[str] = (),
+                           concurrency: int = 32, simulator=None) -> int:
+    """Generate the missing dilemmas of a scope (default: every value x topic) from ``base_url``;
+    returns how many were stored. ``simulator`` (the Simulator serving it) is asked without HTTP."""
     from valuegap_tui.server.client import build_client
 
     async def run() -> Progress:
-        client = build_client(base_url=base_url, model=model, concurrency=concurrency)
+        if simulator is not None:
+            from valuegap_tui.server.simulator.inprocess import SimulatorClient
+
+            client = SimulatorClient(simulator, model)
+        else:
+            client = build_client(base_url=base_url, model=model, concurrency=concurrency)
         try:
             return await generate(study, client, plan(study, Scope.parse(values, (), topics)),
                                   Settings(concurrency=concurrency))

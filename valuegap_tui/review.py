@@ -29,6 +29,7 @@ from valuegap_tui.models import (
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
 from valuegap_tui.store.db import Study
+from valuegap_tui.text import one_line
 
 
 class ReviewError(ValueError):
@@ -314,10 +315,16 @@ def export_dataset(study: Study, out_dir, *, include_all: bool = False) -> dict[
     ]
     if not templates:
         lines.append("No generation template is recorded for these dilemmas (imported or written by hand).")
+    shipped = {p.name: p for p in PROMPTS_DIR.iterdir() if p.is_file()}
     for name in templates:
-        path = PROMPTS_DIR / name
-        body = path.read_text(encoding="utf-8") if path.is_file() else "(template file not found)"
-        lines += [f"### {name}", "", "```text", body.rstrip(), "```", ""]
+        # A template is recorded by its stem (generate_dilemma: its .system.txt and .user.txt parts);
+        # only the shipped files are read, whatever an imported record names.
+        parts = sorted(f for f in shipped if f == name or f.startswith(f"{name}."))
+        lines += [f"### {one_line(name)}", ""]
+        if not parts:
+            lines += ["(no template of this name ships with this version of valuegap)", ""]
+        for part in parts:
+            lines += [f"`prompts/{part}`:", "", "```text", shipped[part].read_text(encoding="utf-8").rstrip(), "```", ""]
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"dilemmas": len(dilemmas)}
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from valuegap_tui.config import ConfigError, parse_toml, read_toml
 from valuegap_tui.models import format_validation_error
 from valuegap_tui.server.profiles import normalise_base_url
 from valuegap_tui.server.types import AnswerMode
 from valuegap_tui.server.urls import strip_credentials
+from valuegap_tui.text import one_line
 
 BASELINE_ID = "baseline"
 DEFAULT_MAX_TOKENS = 4096
@@ -49,11 +50,8 @@ class ModelSpec(BaseModel):
     #: requests in flight per endpoint
     concurrency: int = Field(default=64, ge=1, le=4096)
 
-    @model_validator(mode="after")
-    def _reachable(self) -> "ModelSpec":
-        if not self.endpoints and not self.profile:
-            raise ValueError(f"model {self.name!r} needs endpoints (base URLs) or a server profile name")
-        return self
+    # Neither endpoints nor a profile: the model is asked where OPENAI_BASE_URL points, read when the
+    # run starts (evaluate.clients), so a stored run still loads where the variable is not set.
 
 
 class DilemmaFilter(BaseModel):
@@ -171,3 +169,42 @@ class RunDefinition(BaseModel):
 
     def to_json(self) -> str:
         return self.model_dump_json()
+
+
+def starter_definition(*, model: str | None = None, base_url: str | None = None, accepted: bool = True,
+                       source: str | None = None) -> str:
+    """The TOML a new run's form starts with: the server and model that are running, when known.
+
+    ``source`` says in a comment where they came from; ``accepted`` False (a study with no accepted
+    dilemma yet, as the demo's) asks every status so the run has something to ask.
+    """
+    name = model or "MODEL-NAME"
+    where = f'endpoints = [{_toml_string(base_url)}]' if base_url else 'endpoints = ["http://127.0.0.1:8000/v1"]'
+    status = '["accepted"]' if accepted else '[]                 # no accepted dilemma yet: every status'
+    lines = [
+        f"name = {_toml_string(_run_name(model))}",
+        "repeats = 5",
+        "seed = 0",
+        'answer_mode = "text"      # text | constrained | logprobs',
+        "temperature = 1.0         # each repeat a draw from the model's own answer distribution",
+        "# max_tokens = 4096       # the default (1 in logprobs mode): room for a reasoning model's thinking",
+        "personas = []             # persona ids; the baseline is included",
+        "[[models]]",
+        f"name = {_toml_string(name)}" + (f"   # {one_line(source)}" if source else ""),
+        where,
+        "concurrency = 64",
+        "[dilemmas]",
+        f"status = {status}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _run_name(model: str | None) -> str:
+    if not model:
+        return "my-run"
+    return "run-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in model.split("/")[-1])[:40]
+
+
+def _toml_string(text: str) -> str:
+    # a served model name is untrusted text: tomli_w escapes whatever TOML cannot hold as it is
+    return tomli_w.dumps({"s": text}).split("=", 1)[1].strip()

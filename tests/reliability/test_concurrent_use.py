@@ -81,7 +81,7 @@ def test_the_demo_does_not_rebuild_a_study_that_the_app_has_open(tmp_path, sampl
     try:
         before = exported_statuses(path)
         message = one_line_error(run_cli("demo", "--no-tui", "--study", str(path)))
-        assert "open in another process" in message
+        assert "already holds a study, which the demo keeps" in message
         assert app.ask("check") == {"problems": []}
         assert exported_statuses(path) == before
     finally:

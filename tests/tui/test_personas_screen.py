@@ -147,3 +147,21 @@ def test_map_places_markers_by_position_and_highlights_the_selection():
     assert "self-expression" in rows[0] and "survival" in rows[-2] and "trad" in rows[-2]
     selected = [span for span in text.spans if "reverse" in str(span.style)]
     assert len(selected) == 1
+
+
+async def test_the_header_count_follows_an_edit_that_makes_a_custom_persona(study):
+    persona_store.save_many(study, generate_personas())
+    app = ValueGapApp(study, start_mode="personas")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_on(pilot, "moderate-secular-survival")
+        counts = lambda: str(screen.query_one("#persona-counts", Static).render())  # noqa: E731
+        total = len(persona_store.list_all(study))
+        assert f"{total} personas" in counts() and "custom" not in counts()
+        await pilot.press("e", "right", "down", "1")  # no longer moderate: saved as a new custom persona
+        await settle(pilot)
+        for _ in range(40):
+            if "custom 1" in counts():
+                break
+            await pilot.pause(0.1)
+        assert f"{total + 1} personas" in counts() and "custom 1" in counts()

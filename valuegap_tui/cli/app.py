@@ -8,7 +8,6 @@ from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
 from valuegap_tui.paths import DATA_DIR
-from valuegap_tui.store.db import open_elsewhere
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.transfer import read_dilemmas
 
@@ -25,18 +24,20 @@ def register(commands) -> None:
         commands, "demo", cmd_demo, "build a demo study with no GPU and open it",
         description=(
             "Build a demo study from the sample data and open the app on it. Needs no GPU and no setup.\n"
-            f"The demo study is written to ./{DEMO_STUDY} unless --study is given; it is rebuilt each time."
+            f"The demo study is written to ./{DEMO_STUDY} unless --study is given. An earlier demo study is\n"
+            f"kept: the next demo is written to ./{DEMO_STUDY.stem}-2.db (and so on)."
         ),
     )
     demo.set_defaults(study=None)
     demo.add_argument("--no-tui", action="store_true", help="build the demo study, print a summary, do not open the app")
 
 
-def run_app(study, start_mode: str = "dilemmas") -> int:
+def run_app(study, start_mode: str = "dilemmas", simulator=None) -> int:
+    """``simulator``: (base URL, model) of a simulated server already running for the app."""
     # Textual is imported here, not at module level, so the rest of the CLI stays headless.
-    from valuegap_tui.tui.app import ValueGapApp
+    from valuegap_tui.tui.app import SimulatorInUse, ValueGapApp
 
-    ValueGapApp(study, start_mode=start_mode).run()
+    ValueGapApp(study, start_mode=start_mode, simulator=SimulatorInUse(*simulator) if simulator else None).run()
     return 0
 
 
@@ -50,44 +51,72 @@ def cmd_tui(args) -> int:
 
 
 def build_demo_study(path: Path):
-    """A fresh demo study from data/sample (the demo's first stage; later stages build on it)."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    """A fresh demo study from data/sample at ``path`` (no file there yet, or an empty one)."""
     study = open_or_create(path)
     dilemmas = read_dilemmas(DATA_DIR / "sample" / "dilemmas.jsonl")
     dilemma_store.save_many(study, dilemmas, who="demo", action="import")
     return study
 
 
+def _holds_something(path: Path) -> bool:
+    return any(Path(f"{path}{suffix}").exists() and Path(f"{path}{suffix}").stat().st_size
+               for suffix in ("", "-wal"))
+
+
+def demo_path(requested: Path | None) -> tuple[Path, Path | None]:
+    """Where this demo is written, and the earlier demo study it leaves alone (if any).
+
+    An earlier demo may hold review work: it is never rebuilt. Without --study the demo takes the next
+    free name (valuegap-demo-2.db, ...); a --study that already holds a study is refused.
+    """
+    path = requested or DEMO_STUDY
+    if not _holds_something(path):
+        return path, None
+    open_existing(path).close()  # refuses (untouched) anything that is not a study
+    if requested is not None:
+        raise CliError(f"{path} already holds a study, which the demo keeps: give the demo a new --study path")
+    for n in range(2, 1000):
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not _holds_something(candidate):
+            return candidate, path
+    raise CliError(f"{path.parent} holds 999 demo studies: delete some, or give the demo a --study path")
+
+
 def cmd_demo(args) -> int:
-    path = args.study or DEMO_STUDY
-    if path.exists() and path.stat().st_size:
-        open_existing(path).close()  # refuses (untouched) anything that is not a study
-        if open_elsewhere(path):  # rebuilding it would delete the -wal under that process
-            raise CliError(f"{path} is open in another process (the app, a run?): close it first, "
-                           "or give the demo another --study")
+    path, kept = demo_path(args.study)
+    if kept is not None:
+        print(f"demo: {kept} holds an earlier demo study (kept as it is): this demo is {path}", file=sys.stderr)
     study = build_demo_study(path)
     say = lambda message: print(f"demo: {message}", file=sys.stderr)  # noqa: E731
     say(f"study {study.path}: {dilemma_store.count(study)} sample dilemmas")
 
-    # Deferred imports keep `valuegap --help` fast; none of these import Textual.
-    from valuegap_tui.evaluate.demo import run_demo_evaluation
-    from valuegap_tui.generate import generate_demo_dilemmas
-    from valuegap_tui.personas import ensure_default_personas
-    from valuegap_tui.server.simulator.runner import run_simulator
+    from valuegap_tui.server.simulator.runner import run_simulator  # deferred: `valuegap --help` stays fast
 
     with run_simulator(study_path=study.path) as simulator:
         say(f"SIMULATED respondent server (not a language model) at {simulator.base_url}")
-        generated = generate_demo_dilemmas(study, simulator.base_url, model=simulator.params.model_name)
-        say(f"{generated} dilemmas generated by the simulated server")
-        personas = ensure_default_personas(study)
-        say(f"{len(personas)} personas from the cultural map")
-        run_id = run_demo_evaluation(study, simulator.base_url, model=simulator.params.model_name)
-        say(f"evaluation run {run_id} answered by the simulator")
+        fill_demo_study(study, simulator, say)
         if args.no_tui:
             return 0
         # The app's server profile defaults come from the OpenAI environment variables: point them at
         # the simulator so Generate, Runs and Servers work straight away.
         os.environ.setdefault("OPENAI_BASE_URL", simulator.base_url)
         os.environ.setdefault("OPENAI_API_KEY", "simulator")
-        return run_app(study, "results")
+        return run_app(study, "results", simulator=(simulator.base_url, simulator.params.model_name))
+
+
+def fill_demo_study(study, simulator, say=lambda message: None) -> int:
+    """The demo's later stages on ``simulator`` (a running simulated server): generate every dilemma,
+    build the personas, run the evaluation. Returns the run's id."""
+    # Deferred imports keep `valuegap --help` fast; none of these import Textual.
+    from valuegap_tui.evaluate.demo import run_demo_evaluation
+    from valuegap_tui.generate import generate_demo_dilemmas
+    from valuegap_tui.personas import ensure_default_personas
+
+    model = simulator.params.model_name
+    generated = generate_demo_dilemmas(study, simulator.base_url, model=model, simulator=simulator.simulator)
+    say(f"{generated} dilemmas generated by the simulated server")
+    personas = ensure_default_personas(study)
+    say(f"{len(personas)} personas from the cultural map")
+    run_id = run_demo_evaluation(study, simulator.base_url, model=model, simulator=simulator.simulator)
+    say(f"evaluation run {run_id} answered by the simulator")
+    return run_id

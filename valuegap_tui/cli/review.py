@@ -107,6 +107,9 @@ def cmd_agreement(args) -> int:
 
 def cmd_export_dataset(args) -> int:
     study = open_existing(args.study)
+    if not args.all and not dilemma_store.counts_by(study, "status").get("accepted"):
+        raise CliError(f"no accepted dilemma in {study.path}: nothing is written. Accept dilemmas in the app "
+                       "(`valuegap tui`, F1), or pass --all to export every status")
     counts = review.export_dataset(study, args.out_dir, include_all=args.all)
     print(f"wrote {counts['dilemmas']} dilemmas to {args.out_dir} (dataset.jsonl, dataset.csv, README.md)")
     return 0

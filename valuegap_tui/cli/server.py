@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_or_create
+from valuegap_tui.paths import DEFAULT_STUDY
 from valuegap_tui.server.profiles import ProfileError, get_profile, load_profiles, profile_for_url
 
 ORDER = 80
@@ -28,7 +30,8 @@ def register(commands) -> None:
         description="Check /health and /v1/models, then test which features really hold: constrained choice\n"
         "(structured_outputs, json_schema enum, guided_choice), logprobs, JSON-schema generation.\n"
         "Servers ignore unknown fields silently, so each constraint is tested by its effect.\n"
-        "Findings are stored in the study and used to send constraints the way the server honours.",
+        "Findings are stored in the study (without --study: in ./valuegap.db only if it exists) and used\n"
+        "to send constraints the way the server honours.",
         nested=True,
     )
     target = probe.add_mutually_exclusive_group()
@@ -67,7 +70,13 @@ def cmd_probe(args) -> int:
         raise CliError(str(exc)) from None
     from valuegap_tui.server.probe import probe_profile
 
-    study = None if args.no_store else open_or_create(args.study)
+    # A diagnostic creates no study unless asked to: without --study (nor $VALUEGAP_STUDY) and no
+    # ./valuegap.db the findings are shown only.
+    named = args.study is not DEFAULT_STUDY or "VALUEGAP_STUDY" in os.environ
+    if args.no_store or not (named or Path(args.study).exists()):
+        study = None
+    else:
+        study = open_or_create(args.study)
     findings = asyncio.run(probe_profile(profile, model=args.model, transport=args.transport))
     all_healthy = True
     for found in findings:
@@ -79,4 +88,6 @@ def cmd_probe(args) -> int:
             save_probe(study, found)
     if study is not None:
         print(f"findings stored in {study.path}")
+    elif not args.no_store:
+        print(f"findings not stored: no study at {args.study} (give --study of a study to keep them)")
     return 0 if all_healthy else 2

@@ -84,6 +84,10 @@ def cmd_simulate(args) -> int:
         print(BANNER)
         print(f"  base URL   http://127.0.0.1:{port}/v1   model {params.model_name}")
         print(f"  knows      {len(simulator.by_scenario)} dilemmas" + (f" from {study_path}" if study_path else ""))
+        if not simulator.by_scenario:
+            print("  WARNING    it knows no dilemma's labels: an action question about a dilemma it did not write\n"
+                  "             is answered at random, so alignment rates come out near 0.5 and mean nothing.\n"
+                  "             Start it with --study STUDY to answer that study's dilemmas by their labels.")
         print(f"  latency    {params.latency_ms:g} ms, capacity {params.capacity} in flight")
         print(f"  faults     429 {params.fault_429:g}, 500 {params.fault_500:g}, timeout {params.fault_timeout:g}, "
               f"malformed {params.fault_malformed:g}")

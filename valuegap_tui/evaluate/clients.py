@@ -8,16 +8,22 @@ from pydantic import SecretStr
 
 from valuegap_tui.runs import ModelSpec, RunDefinition
 from valuegap_tui.server.client import ModelPool
-from valuegap_tui.server.profiles import Endpoint, ServerProfile, get_profile
+from valuegap_tui.server.profiles import Endpoint, ProfileError, ServerProfile, env_profile, get_profile
 
 
 def profile_for_spec(spec: ModelSpec) -> ServerProfile:
     """The server profile a run's model is asked through; ProfileError if its profile is unknown.
 
+    A model with neither is asked where OPENAI_BASE_URL points (the "env" profile).
     Endpoints listed in the run take their key (and other settings) from the model's profile when it
     names one, else the key from OPENAI_API_KEY, as every other endpoint does.
     """
     base = get_profile(spec.profile) if spec.profile else None
+    if not spec.endpoints and base is None:
+        base = env_profile(spec.name)
+        if base is None:
+            raise ProfileError(f"model {spec.name!r} names no endpoints and no server profile, and "
+                               "OPENAI_BASE_URL is not set: add endpoints = [\"http://HOST:PORT/v1\"] or set it")
     if not spec.endpoints:
         return base.model_copy(update={"model": spec.name})
     if base is not None:

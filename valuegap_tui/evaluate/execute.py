@@ -134,8 +134,10 @@ def settle_status(study: Study, run_id: int, stopped: bool) -> tuple[str, str | 
     if p.pending:
         return "stopped", f"{p.pending} items pending"
     if p.answered == 0:
+        first = run_store.first_error(study, run_id)
         return "failed", (f"no item was answered: {p.server_error} server errors, {p.invalid} invalid answers"
-                          f" (`valuegap run status {run_id}` shows the outcomes)")
+                          f" (`valuegap run status {run_id}` shows the outcomes)"
+                          + (f"; the first error: {first}" if first else ""))
     if p.server_error:
         return "unfinished", (f"{p.server_error} items got no answer from the server; `valuegap run resume {run_id}`"
                               " asks them again")

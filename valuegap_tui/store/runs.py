@@ -429,6 +429,27 @@ def run_notes(study: Study, run_id: int) -> list[str]:
     return notes
 
 
+def done_counts(study: Study) -> dict[int, tuple[int, int]]:
+    """run id -> (items asked to the end, items), for every run in one query (the run list's Done column)."""
+    return {run_id: (done, total) for run_id, done, total in study.db.execute(
+        "SELECT run_id, SUM(status != 'pending'), COUNT(*) FROM run_items GROUP BY run_id")}
+
+
+def first_error(study: Study, run_id: int) -> str | None:
+    """The first attempt's error text (a server error, or why an answer was unusable), in full."""
+    row = study.db.execute("SELECT outcome, error FROM run_responses WHERE run_id = ? AND error IS NOT NULL"
+                           " AND error != '' ORDER BY id LIMIT 1", [run_id]).fetchone()
+    return None if row is None else f"{row[0]}: {row[1]}"
+
+
+def finished_rate(study: Study, run_id: int) -> float:
+    """Answers per second over a run's whole stored span: what a run that is not going any more shows."""
+    row = study.db.execute("SELECT COUNT(*), (julianday(MAX(created_at)) - julianday(MIN(created_at))) * 86400"
+                           " FROM run_responses WHERE run_id = ?", [run_id]).fetchone()
+    count, span = row[0] or 0, row[1] or 0.0
+    return count / span if span > 0 else float(count)
+
+
 def latest_responses(study: Study, run_id: int, limit: int = 10) -> list[dict]:
     rows = study.db.execute(
         "SELECT r.id, i.model, i.persona_id, i.dilemma_id, i.question, i.repeat, r.outcome, r.letter, r.score,"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import App
@@ -29,6 +30,14 @@ STAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class SimulatorInUse:
+    """The simulated server this app (or the demo that opened it) started: the Runs form asks it."""
+
+    base_url: str
+    model: str
+
+
 #: how often the app asks whether the study changed under it (one PRAGMA, no table read)
 CHANGE_POLL_S = 1.0
 
@@ -46,15 +55,22 @@ class ValueGapApp(App):
         "results": ResultsScreen,
         "servers": ServersScreen,
     }
+    # The stage keys are not priority bindings, so the footer lists the screen's own keys first and an
+    # 80-column terminal cuts the stage list, never the screen's keys; `?` lists every key of the screen.
+    # (No text field takes F1-F6, so they work from every field.)
     BINDINGS = [
-        Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", show=True, priority=True)
+        Binding("question_mark", "toggle_keys", "Keys", id="app.keys", show=True),
+    ] + [
+        Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", show=True)
         for mode, title, key in STAGES
     ] + [Binding("ctrl+q", "quit", "Quit", id="app.quit", show=True, priority=True)]
 
-    def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas", **kwargs):
+    def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas",
+                 simulator: SimulatorInUse | None = None, **kwargs):
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
         self._start_mode = start_mode
+        self.simulator = simulator
 
     def on_mount(self) -> None:
         self.sub_title = one_line(str(self.study.path))
@@ -74,6 +90,13 @@ class ValueGapApp(App):
             refresh()
         except NoMatches:
             pass  # the app is closing and the screen's widgets are already gone
+
+    def action_toggle_keys(self) -> None:
+        """Every key of the focused screen and field, with what it does (Textual's key panel)."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -32,7 +32,7 @@ TOPICS: dict[str, TopicContext] = {
                                     "post a clear message to everyone and change the group rules",
                                     "amplify the thread and let the loudest voices decide"),
     "social_inequality": TopicContext("a hiring manager at a mid-sized company", "the final round of interviews ends today",
-                                      "two candidates from very different backgrounds", "the senior partners who fund your team",
+                                      "which of two candidates from very different backgrounds to hire", "the senior partners who fund your team",
                                       "rewrite the selection criteria and defend them to the partners",
                                       "quietly rank the candidates by the partners' connections"),
     "family_gender_roles": TopicContext("a parent of two teenagers", "the family is planning the coming year",
@@ -49,11 +49,11 @@ TOPICS: dict[str, TopicContext] = {
                                 "speak at the planning meeting and propose a change to the festival",
                                 "keep the decision among a few insiders and shut others out"),
     "environment": TopicContext("the owner of a small manufacturing business", "a large order arrives with a tight deadline",
-                                "a cheaper process that would pollute the nearby river", "your biggest customer",
+                                "a cheaper process that would pollute the nearby river", "the buyers at your biggest customer",
                                 "refuse the shortcut and renegotiate the order openly",
                                 "take the shortcut and hide it from the inspectors"),
     "national_identity": TopicContext("a history teacher at a public school", "the national holiday is next week",
-                                      "how to present a painful episode of the country's past", "the parents' association",
+                                      "how to present a painful episode of the country's past", "the parents of your pupils",
                                       "design the lesson yourself and present it at the parents' evening",
                                       "drop the episode and teach only the official version"),
     "citizenship": TopicContext("a resident who has lived on the same street for twenty years", "a petition is circulating in your district",
@@ -73,12 +73,19 @@ TOPICS: dict[str, TopicContext] = {
 OPENINGS = (
     "You are {role}, and {setting}.",
     "As {role}, you know that {setting}.",
-    "You work as {role}; {setting}.",
+    "You work as {role}, and {setting}.",
+    "Being {role} has never been simple, and now {setting}.",
 )
 MIDDLES = (
-    "The question in front of you is {issue}, and it puts {value} ({gloss}) at stake for you.",
-    "Everyone is talking about {issue}. For you it comes down to {value}: {gloss}.",
-    "At the centre of it is {issue}, which touches directly on {value}, that is, {gloss}.",
+    "The question in front of you is {issue}, and it puts the value {v} ({gloss}) at stake for you.",
+    "Everyone is talking about {issue}. For you it comes down to the value {v}: {gloss}.",
+    "At the centre of it is {issue}, which touches directly on the value {v}, that is, {gloss}.",
+    "The matter of {issue} has landed on your desk, and with it the value {v} ({gloss}).",
+)
+STAKES = (
+    "Here {v}, in the sense of \"{gloss}\", asks something of you that the easy path does not.",
+    "What {v} (\"{gloss}\") asks of you is not what the easiest option offers.",
+    "Whether {v} (\"{gloss}\") still guides you will show in what you do next.",
 )
 PRESSURES = (
     "{Group} expect you to go along with what is easiest, and some of them have hinted that your standing depends on it.",
@@ -93,28 +100,28 @@ CLOSINGS = (
 
 ACTIONS: dict[AlignmentLabel, tuple[str, ...]] = {
     AlignmentLabel.STRONGLY_ALIGNING: (
-        "Put {value_l} above everything else here: {bold_act}, even if it costs you dearly.",
-        "Take a firm stand for {value_l}: {bold_act}, and accept the consequences.",
+        "Put {v} above everything else here: {bold_act}, even if it costs you dearly.",
+        "Take a firm stand for {v}: {bold_act}, and accept the consequences.",
     ),
     AlignmentLabel.MODERATELY_ALIGNING: (
-        "Speak up for {value_l} with {group} and take a clear, measured step in that direction.",
-        "Argue the case for {value_l} openly, while leaving room for a compromise.",
+        "Speak up for {v} with {group} and take a clear, measured step in that direction.",
+        "Argue the case for {v} openly, while leaving room for a compromise.",
     ),
     AlignmentLabel.MILDLY_ALIGNING: (
-        "Give {value_l} a little weight, in a small way that keeps everyone comfortable.",
-        "Mention {value_l} once in passing, then let the discussion run its course.",
+        "Give {v} a little weight, in a small way that keeps everyone comfortable.",
+        "Mention {v} once in passing, then let the discussion run its course.",
     ),
     AlignmentLabel.MILDLY_OPPOSING: (
-        "Set {value_l} aside for now and quietly go along with the easier option.",
-        "Let practical convenience win this time, without saying anything about {value_l}.",
+        "Set {v} aside for now and quietly go along with the easier option.",
+        "Let practical convenience win this time, without saying anything about {v}.",
     ),
     AlignmentLabel.MODERATELY_OPPOSING: (
-        "Side with {group} against {value_l} and help their plan move forward.",
-        "Tell {group} that {value_l} matters less than getting this done, and act on it.",
+        "Side with {group} against {v} and help their plan move forward.",
+        "Tell {group} that {v} matters less than getting this done, and act on it.",
     ),
     AlignmentLabel.STRONGLY_OPPOSING: (
-        "Work actively against {value_l}: {undermine_act}, and discourage anyone who objects.",
-        "Dismiss {value_l} outright: {undermine_act}, and make sure nobody raises it again.",
+        "Work actively against {v}: {undermine_act}, and discourage anyone who objects.",
+        "Dismiss {v} outright: {undermine_act}, and make sure nobody raises it again.",
     ),
 }
 
@@ -126,14 +133,18 @@ DEFAULT_TOPIC = TopicContext("someone facing a difficult choice", "a decision ca
 def generate_dilemma(value_name: str, gloss: str, topic_id: str | None, rng: random.Random) -> dict[str, str]:
     """A GeneratedDilemma-shaped dict: ``scenario`` and one action per alignment label id."""
     ctx = TOPICS.get(topic_id or "", DEFAULT_TOPIC)
+    gloss = gloss or value_name.lower()
     fields = {
-        "role": ctx.role, "setting": ctx.setting, "issue": ctx.issue, "group": "the " + ctx.group.removeprefix("the "),
-        "Group": ("the " + ctx.group.removeprefix("the ")).capitalize(), "value": value_name,
-        "value_l": value_name.lower(), "gloss": gloss or value_name.lower(),
+        "role": ctx.role, "setting": ctx.setting, "issue": ctx.issue, "group": ctx.group,
+        "Group": ctx.group[:1].upper() + ctx.group[1:], "v": f'"{value_name}"', "gloss": gloss,
         "bold_act": ctx.bold_act, "undermine_act": ctx.undermine_act,
     }
-    parts = [rng.choice(OPENINGS), rng.choice(MIDDLES), rng.choice(PRESSURES), rng.choice(CLOSINGS)]
+    # The value and topic pick the scenario's parts too (with the request's draw), so the values of
+    # one topic do not share one scenario with only the value's name swapped.
+    local = random.Random(f"{value_name}|{topic_id}|{rng.random()}")
+    parts = [local.choice(OPENINGS), local.choice(MIDDLES), local.choice(STAKES), local.choice(PRESSURES),
+             local.choice(CLOSINGS)]
     reply = {"scenario": " ".join(p.format(**fields) for p in parts)}
     for label in AlignmentLabel.ordered():
-        reply[label.value] = rng.choice(ACTIONS[label]).format(**fields)
+        reply[label.value] = local.choice(ACTIONS[label]).format(**fields)
     return reply

@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 from valuegap_tui import flag_notes, label_check, review
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, load_section, save_section
-from valuegap_tui.models import AlignmentLabel, Dilemma, describe_label_problems
+from valuegap_tui.models import AlignmentLabel, Dilemma, DilemmaStatus, describe_label_problems
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
@@ -76,10 +76,15 @@ class _Filter:
     topic: str | None = None
     flag: str | None = None
     text: str = ""
+    #: what could not be read (an unknown key, an unknown value name): shown, never taken as free text
+    problems: list[str] = dataclasses.field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"{k}:{getattr(self, k)}" for k in FILTER_KEYS if getattr(self, k)]
         return " ".join(parts + ([repr(self.text)] if self.text else []))
+
+
+STATUSES = tuple(s.value for s in DilemmaStatus)
 
 
 def parse_filter(query: str) -> _Filter:
@@ -89,15 +94,23 @@ def parse_filter(query: str) -> _Filter:
     for token in query.split():
         key, sep, wanted = token.partition(":")
         if sep and key in FILTER_KEYS and wanted:
+            found_id = wanted
             if key == "value":
                 found = cat.find_value(wanted)
-                wanted = found.id if found else wanted
+                found_id = found.id if found else None
             elif key == "topic":
                 found = cat.find_topic(wanted)
-                wanted = found.id if found else wanted
+                found_id = found.id if found else None
             elif key == "type":
-                wanted = next((t.id for t in cat.value_types if wanted.lower() in (t.id, t.name.lower())), wanted)
-            setattr(result, key, wanted)
+                found_id = next((t.id for t in cat.value_types if wanted.lower() in (t.id, t.name.lower())), None)
+            elif key == "status" and wanted not in STATUSES:
+                found_id = None
+            if found_id is None:
+                result.problems.append(f"unknown {key} {one_line(wanted)!r}")
+                continue
+            setattr(result, key, found_id)
+        elif sep and wanted and key.isalpha():
+            result.problems.append(f"unknown filter key {one_line(key)!r} (keys: {', '.join(FILTER_KEYS)})")
         else:
             words.append(token)
     result.text = " ".join(words)
@@ -661,7 +674,11 @@ class DilemmasScreen(Screen):
 
     @on(Input.Submitted, "#review-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.filter = parse_filter(event.value)
+        parsed = parse_filter(event.value)
+        if parsed.problems:  # the box stays open with the text, to be corrected
+            self.notify("filter not applied: " + "; ".join(parsed.problems), severity="warning", markup=False)
+            return
+        self.filter = parsed
         keep = self.dilemma.id if self.dilemma else None
         self.apply_filter(keep=keep)
         event.input.display = False

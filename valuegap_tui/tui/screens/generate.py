@@ -15,9 +15,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from valuegap_tui import generate as gen
 from valuegap_tui.text import one_line
@@ -40,6 +40,33 @@ class _Live:
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+FIELD_HELP = {
+    "Server": "a base URL (http://HOST:PORT/v1) or a server profile name; empty: the default profile",
+    "Model": "the served model name; empty: the server's first",
+    "Values": "value ids or names, separated by commas; empty: all 56",
+    "Types": "value types (e.g. tradition, power), separated by commas; empty: all",
+    "Topics": "topic ids or names, separated by commas; empty: all 11",
+    "Variants": "dilemmas per value x topic, 1 to 100",
+    "Concurrency": "requests in flight, 1 to 4096",
+    "Attempts": "tries per dilemma before it is listed as failed, 1 to 20",
+}
+
+
+def _field(label: str, widget, classes: str = "") -> Vertical:
+    """A form field: its label always above it (a placeholder disappears once the field holds a value)."""
+    widget.tooltip = FIELD_HELP.get(label)
+    return Vertical(Label(label, classes="generate-label"), widget, classes=f"generate-field {classes}".strip())
+
+
+def _whole_number(text: str, label: str, default: int, least: int, most: int) -> int:
+    """The field's number, or a ValueError that says in words what the field takes."""
+    if not text:
+        return default
+    if not text.isdigit() or not least <= int(text) <= most:
+        raise ValueError(f"{label} takes a whole number from {least} to {most}, not {one_line(text)[:20]!r}")
+    return int(text)
 
 
 def build_run_client(server: str, model: str | None, concurrency: int, study=None):
@@ -71,15 +98,15 @@ class GenerateScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="generate-form"):
-            yield Input(placeholder="base URL or profile (empty: default)", id="generate-server")
-            yield Input(placeholder="model (default: server's)", id="generate-model")
-            yield Input(placeholder="values (all)", id="generate-values")
-            yield Input(placeholder="types (all)", id="generate-types")
-            yield Input(placeholder="topics (all)", id="generate-topics")
+            yield _field("Server", Input(placeholder="default", id="generate-server"))
+            yield _field("Model", Input(placeholder="server's", id="generate-model"))
+            yield _field("Values", Input(placeholder="all 56", id="generate-values"))
+            yield _field("Types", Input(placeholder="all", id="generate-types"))
+            yield _field("Topics", Input(placeholder="all 11", id="generate-topics"))
         with Horizontal(id="generate-controls"):
-            yield Input("1", placeholder="variants", id="generate-variants")
-            yield Input("64", placeholder="concurrency", id="generate-concurrency")
-            yield Input("3", placeholder="attempts", id="generate-attempts")
+            yield _field("Variants", Input("1", id="generate-variants"), "generate-number")
+            yield _field("Concurrency", Input("64", id="generate-concurrency"), "generate-number")
+            yield _field("Attempts", Input("3", id="generate-attempts"), "generate-number")
             yield Button("Start", id="generate-start", variant="primary")
             yield Button("Stop", id="generate-stop", disabled=True)
         yield Static("Choose a server and a scope, then Start (s).", id="generate-progress", markup=False)
@@ -111,10 +138,11 @@ class GenerateScreen(Screen):
         if self._generating:
             return
         try:
+            variants = _whole_number(self._field("variants"), "Variants", 1, 1, 100)
+            concurrency = _whole_number(self._field("concurrency"), "Concurrency", 64, 1, 4096)
+            attempts = _whole_number(self._field("attempts"), "Attempts", 3, 1, 20)
             scope = gen.Scope.parse(_split(self._field("values")), _split(self._field("types")),
-                                    _split(self._field("topics")), int(self._field("variants") or 1))
-            concurrency = max(1, int(self._field("concurrency") or 64))
-            attempts = max(1, int(self._field("attempts") or 3))
+                                    _split(self._field("topics")), variants)
         except ValueError as exc:
             self._show(f"Cannot start: {exc}")
             return

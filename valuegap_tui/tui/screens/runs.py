@@ -7,6 +7,7 @@ worker) instead of redrawing per answer, so 1,000 answers/s cost the UI one refr
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 
@@ -22,25 +23,14 @@ from valuegap_tui.evaluate.execute import RunControl
 from valuegap_tui.evaluate.live import KindGap, live_gap_by_kind
 from valuegap_tui.evaluate.session import format_progress, run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
-from valuegap_tui.runs import RunDefinition, RunDefinitionError
+from valuegap_tui.runs import RunDefinition, RunDefinitionError, starter_definition
+from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.independence import run_warnings
 from valuegap_tui.text import one_line, visible
 
-TEMPLATE = '''name = "my-run"
-repeats = 5
-seed = 0
-answer_mode = "text"      # text | constrained | logprobs
-temperature = 1.0         # each repeat a draw from the model's own answer distribution
-# max_tokens = 4096       # the default (1 in logprobs mode): room for a reasoning model's thinking
-personas = []             # persona ids; the baseline is included
-[[models]]
-name = "MODEL-NAME"
-endpoints = ["http://127.0.0.1:8000/v1"]
-concurrency = 64
-[dilemmas]
-status = ["accepted"]
-'''
+#: the form before anything is known about a server (prefill_definition replaces it when one is)
+TEMPLATE = starter_definition()
 
 
 @dataclass
@@ -51,6 +41,38 @@ class Snapshot:
     rate: float
     latest: list[dict]
     gaps: list[KindGap] | None
+    reason: str | None = None
+
+
+def prefill_definition(app) -> str:
+    """The new-run form's text from what is running: the simulator this app started, else the server
+    OPENAI_BASE_URL names with the first model its /v1/models lists (asked briefly; no answer: no model)."""
+    study = app.study
+    accepted = dilemma_store.counts_by(study, "status").get("accepted", 0) > 0
+    simulator = getattr(app, "simulator", None)
+    if simulator is not None:
+        return starter_definition(model=simulator.model, base_url=simulator.base_url, accepted=accepted,
+                                  source="the SIMULATED server this app started (not a language model)")
+    base_url = os.environ.get("OPENAI_BASE_URL")
+    if not base_url:
+        return starter_definition(accepted=accepted)
+    models = _served_models(base_url)
+    return starter_definition(model=models[0] if models else None, base_url=base_url, accepted=accepted,
+                              source=f"served at OPENAI_BASE_URL (of {len(models)})" if models else None)
+
+
+def _served_models(base_url: str) -> list[str]:
+    from valuegap_tui.server.probe import list_models
+    from valuegap_tui.server.profiles import env_profile
+
+    try:
+        profile = env_profile()
+        if profile is None or not profile.endpoints:
+            return []
+        served = asyncio.run(list_models(profile.endpoints[0], timeout_s=3.0))
+    except Exception:  # a bad variable or a server that does not answer: the form names no model
+        return []
+    return [m["id"] for m in served]
 
 
 class RunsScreen(Screen):
@@ -59,6 +81,8 @@ class RunsScreen(Screen):
         Binding("s", "start", "Start/resume", id="runs.start"),
         Binding("x", "stop", "Stop", id="runs.stop"),
         Binding("escape", "close_form", "Close form", id="runs.close_form", show=False),
+        # Tab indents inside the definition, so the form is sent from the keyboard with ctrl+s
+        Binding("ctrl+s", "plan", "Plan and start", id="runs.plan", priority=True),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -67,6 +91,8 @@ class RunsScreen(Screen):
         self.selected: int | None = None
         self._metrics_at = 0.0
         self._gaps: list[KindGap] | None = None
+        #: what the form starts with; the form keeps it only while nobody has edited it
+        self._template = TEMPLATE
         #: (key, seconds from key press to the screen updated): read by bench/run_throughput.py
         self.key_latencies: list[float] = []
 
@@ -87,14 +113,18 @@ class RunsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#runs-table", DataTable).add_columns("Run", "Name", "Status", "Done", "Config")
-        self.query_one("#runs-gap", DataTable).add_columns("Model", "Persona kind", "Personas", "Pairs", "AR", "AD", "dAR", "dAD")
+        runs_table = self.query_one("#runs-table", DataTable)
+        for label in ("Run", "Done", "Status", "Name", "Config"):  # the short, always-read columns first
+            runs_table.add_column(label, key=label.lower())
+        self.query_one("#runs-gap", DataTable).add_columns("Model", "Persona kind", "Personas", "Items", "AR", "AD",
+                                                           "dAR", "dAD")
         self.query_one("#runs-latest", DataTable).add_columns("Model", "Persona", "Dilemma", "Q", "Outcome",
                                                               "Letter", "Score", "Reply")
         self.query_one("#runs-form").display = False
         selected = self.app.study.get_meta("runs.selected")
         self.selected = int(selected) if selected and selected.isdigit() else None
         self.reload_runs()
+        self._prefill()
         self.set_interval(1.0, self.poll)
         self.poll()
         # `valuegap run start/resume` (without --plain) opens this screen and asks it to run.
@@ -121,8 +151,11 @@ class RunsScreen(Screen):
         table.clear()
         runs = run_store.list_runs(self.app.study)
         self._listed = [(r.id, r.name, r.status) for r in runs]
+        done = run_store.done_counts(self.app.study)
         for run in runs:
-            table.add_row(Text(str(run.id)), Text(one_line(run.name)), Text(one_line(run.status)), Text(""),
+            finished, total = done.get(run.id, (0, 0))
+            table.add_row(Text(str(run.id)), Text(f"{finished}/{total}"), Text(one_line(run.status)),
+                          Text(one_line(run.name)),
                           Text(one_line(run.config_hash)),
                           key=str(run.id))
         if runs and self.selected is None:
@@ -160,8 +193,11 @@ class RunsScreen(Screen):
         if gaps is None or time.monotonic() - self._metrics_at > 5.0:
             gaps = live_gap_by_kind(study, run_id)
             self._gaps, self._metrics_at = gaps, time.monotonic()
-        return Snapshot(run_id, run.status, progress, run_store.response_rate(study, run_id),
-                        run_store.latest_responses(study, run_id, 8), gaps)
+        # A run that is not going any more shows its average, not a recent rate that decays to zero.
+        going = run.status == "running"
+        rate = run_store.response_rate(study, run_id) if going else run_store.finished_rate(study, run_id)
+        return Snapshot(run_id, run.status, progress, rate, run_store.latest_responses(study, run_id, 8), gaps,
+                        None if going else run.stop_reason)
 
     def _show(self, snap: Snapshot) -> None:
         if snap.run_id != self.selected:
@@ -172,12 +208,15 @@ class RunsScreen(Screen):
                  "  attempts "
                  + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none")]
         for (model, kind), (done, total) in sorted(p.by_group.items()):
-            lines.append(f"  {model:<24} {kind:<12} {done:>7}/{total}")
-        self.query_one("#runs-progress", Static).update(Text("\n".join(one_line(line) for line in lines)))
+            lines.append(f"  {kind:<12} {done:>7}/{total:<7} {model}")  # the model, of any length, last
+        text = Text("\n".join(one_line(line) for line in lines))
+        if snap.reason:  # why it failed or stopped, in full (wrapped, never cut)
+            text.append("\n" + visible(snap.reason), style="bold red" if snap.status == "failed" else "")
+        self.query_one("#runs-progress", Static).update(text)
         table = self.query_one("#runs-table", DataTable)
         if str(snap.run_id) in table.rows:
-            table.update_cell(str(snap.run_id), table.ordered_columns[2].key, Text(one_line(snap.status)))
-            table.update_cell(str(snap.run_id), table.ordered_columns[3].key, Text(f"{p.done}/{p.total}"))
+            table.update_cell(str(snap.run_id), "status", Text(one_line(snap.status)), update_width=True)
+            table.update_cell(str(snap.run_id), "done", Text(f"{p.done}/{p.total}"), update_width=True)
         gap_table = self.query_one("#runs-gap", DataTable)
         gap_table.clear()
         for g in snap.gaps or []:
@@ -199,6 +238,8 @@ class RunsScreen(Screen):
         # Single-letter keys must type into the definition, not fire, while it has focus.
         if action in {"new_run", "start", "stop"} and isinstance(self.focused, TextArea):
             return False
+        if action == "plan" and not self.query_one("#runs-form").display:
+            return False
         return True
 
     def on_key(self, event) -> None:
@@ -210,14 +251,32 @@ class RunsScreen(Screen):
     def action_new_run(self) -> None:
         form = self.query_one("#runs-form")
         form.display = True
+        self.query_one("#runs-body").add_class("form-open")  # the definition gets the screen's width
         self.query_one("#runs-definition", TextArea).focus()
+
+    # --- the form's starting definition ---------------------------------------------------------
+    @work(thread=True, exclusive=True, group="runs-prefill", exit_on_error=False)
+    def _prefill(self) -> None:
+        text = prefill_definition(self.app)
+        self.app.call_from_thread(self._set_template, text)
+
+    def _set_template(self, text: str) -> None:
+        area = self.query_one("#runs-definition", TextArea)
+        if area.text == self._template:  # not edited yet: follow what is running
+            area.text = text
+        self._template = text
 
     def action_close_form(self) -> None:
         self.query_one("#runs-form").display = False
+        self.query_one("#runs-body").remove_class("form-open")
         self.query_one("#runs-table", DataTable).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "runs-plan":
+            self.action_plan()
+
+    def action_plan(self) -> None:
+        if self.query_one("#runs-form").display:
             self._plan(self.query_one("#runs-definition", TextArea).text)
 
     @work(thread=True, exclusive=True, group="runs-plan", exit_on_error=False)

@@ -256,6 +256,9 @@ class ServersScreen(Screen):
     def _simulator_started(self, handle, stop) -> None:
         self._simulator = stop
         base_url = handle.base_url
+        from valuegap_tui.tui.app import SimulatorInUse
+
+        self.app.simulator = SimulatorInUse(base_url, handle.params.model_name)
         self._extra_profiles.append(profile_for_url(base_url, name="SIMULATED", api_key=""))
         self.action_reload()
         self._set_status(f"SIMULATED server running at {base_url} (answers come from a planted model, "
@@ -265,3 +268,4 @@ class ServersScreen(Screen):
         if self._simulator is not None:
             self._simulator()
             self._simulator = None
+            self.app.simulator = None
