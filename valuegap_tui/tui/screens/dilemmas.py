@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from valuegap_tui import flag_notes, label_check, review
+from valuegap_tui import flag_notes, history_diff, label_check, review
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, load_section, save_section
 from valuegap_tui.models import AlignmentLabel, Dilemma, describe_label_problems
@@ -819,20 +819,4 @@ def _load_reviewer() -> dict:
 
 
 def _describe_change(before: Dilemma | None, after: Dilemma) -> str:
-    if before is None:
-        return "created"
-    changes = []
-    if before.status != after.status:
-        changes.append(f"status {before.status.value} -> {after.status.value}")
-    if before.scenario != after.scenario:
-        changes.append("scenario edited")
-    for i, (b, a) in enumerate(zip(before.options, after.options)):
-        if b.text != a.text:
-            changes.append(f"action {i + 1} edited")
-        if b.label != a.label:
-            changes.append(f"action {i + 1} {b.label.score:+d} -> {a.label.score:+d}")
-    if before.flags != after.flags:
-        changes.append(f"flags {','.join(after.flags) or 'none'}")
-    if before.notes != after.notes:
-        changes.append("notes edited")
-    return "; ".join(changes) or "no change"
+    return history_diff.describe_change(before, after)
