@@ -63,5 +63,5 @@ def describe_change(before: Dilemma | None, after: Dilemma) -> str:
     if before.flags != after.flags:
         changes.append(f"flags {','.join(before.flags) or 'none'} -> {','.join(after.flags) or 'none'}")
     if before.notes != after.notes:
-        changes.append(f"notes: {word_diff(before.notes, after.notes)}" if before.notes else f"notes: {{+{after.notes}+}}")
+        changes.append(f"notes: {word_diff(before.notes, after.notes)}")
     return "; ".join(changes) or "no change"

@@ -79,3 +79,20 @@ async def test_conflict_filter_and_side_by_side_view(tmp_path):
         await pilot.pause()
         assert app.screen is screen
     study.close()
+
+
+async def test_history_view_shows_what_changed(study):
+    d = make_dilemma(scenario="You see a child take an apple from the stall at the market today.")
+    dilemma_store.save(study, d, who="generator", action="create")
+    review.edit_text(study, d.id, "scenario", "You see a boy take an apple from the stall at the market today.",
+                     reviewer="ann")
+    review.relabel(study, d.id, 0, AlignmentLabel.MILDLY_ALIGNING, reviewer="ann")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(200, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        shown = str(app.screen.query_one("#review-view-text").render())
+        assert "[-child-] {+boy+}" in shown
+        assert "action 1 label strongly_aligning (+3) -> mildly_aligning (+1)" in shown
