@@ -160,3 +160,24 @@ def test_history_says_what_changed(study, capsys):
     assert "scenario: You see a [-child-] {+boy+} take an apple …" in lines[1]
     assert "action 1 label strongly_aligning (+3) -> mildly_aligning (+1)" in lines[2]
     assert "action 3 label mildly_aligning (+1) -> strongly_aligning (+3)" in lines[2]
+
+
+def test_a_rehashed_file_naming_unknown_dilemmas_is_refused(copies):
+    tmp_path, ids = copies
+    _review_both(tmp_path, ids)
+    data = json.loads((tmp_path / "bob.json").read_text())
+    data["entries"][0]["dilemma_id"] = "wisdom--politics--99"
+    data["hash"] = review_merge._digest({k: v for k, v in data.items() if k != "hash"})
+    (tmp_path / "forged.json").write_text(json.dumps(data))
+    master = open_study(tmp_path / "master.db")
+    before = _snapshot(master)
+    with pytest.raises(review_merge.MergeError, match="not a review of this study's dilemmas"):
+        review_merge.merge(master, [tmp_path / "forged.json"])
+    data["entries"][0]["dilemma_id"] = ids[0]
+    data["entries"][0]["after"] = {"id": ids[0]}
+    data["hash"] = review_merge._digest({k: v for k, v in data.items() if k != "hash"})
+    (tmp_path / "forged.json").write_text(json.dumps(data))
+    with pytest.raises(review_merge.MergeError, match="incomplete"):
+        review_merge.merge(master, [tmp_path / "forged.json"])
+    assert _snapshot(master) == before
+    master.close()
