@@ -4,6 +4,7 @@ plan cut short is completed when the run is resumed; nothing is lost or asked tw
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -37,12 +38,30 @@ class Watching(PlantedClient):
         return await super().complete(request, model=model)
 
 
-def test_first_request_leaves_before_the_plan_is_stored_and_every_item_is_asked_once(study, small_chunks):
+def test_first_request_leaves_before_the_plan_is_stored_and_every_item_is_asked_once(study, small_chunks,
+                                                                                      monkeypatch):
     seed_study(study, 12)
     run_id = create_run(study, definition(repeats=6), stream=True)
     total = run_store.planned_total(study, run_id)
     assert total == 12 * 2 * 6 and run_store.stored_items(study, run_id) == 40
     client = Watching(study.path)
+    # The planner must not need to finish first: hold it until the first request has gone out (a plan
+    # this small is otherwise stored in a blink, and the test would depend on thread scheduling).
+    first_request, add_items = threading.Event(), run_store.add_items
+
+    def add_after_first_request(*args, **kwargs):
+        assert first_request.wait(10), "no request went out while the plan was still being stored"
+        return add_items(*args, **kwargs)
+
+    monkeypatch.setattr(run_store, "add_items", add_after_first_request)
+    complete = client.complete
+
+    async def noting_complete(request, *, model=None):
+        result = await complete(request, model=model)
+        first_request.set()
+        return result
+
+    client.complete = noting_complete
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
     assert client.stored_at_first < total
     assert run_store.stored_items(study, run_id) == total

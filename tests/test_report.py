@@ -42,9 +42,11 @@ def test_report_writes_tables_summary_and_figures(tmp_path):
     assert "incongruous-1" in summary
     import matplotlib.image
 
-    assert [p.name for p in report.figures] == ["answer_choices_model-a.png", "alignment_heatmap_model-a.png",
-                                                "conditions_model-a.png"]
-    for path in report.figures:
+    pngs = [p for p in report.figures if p.suffix == ".png"]
+    assert [p.name for p in pngs] == ["alignment_heatmap_model-a.png", "answer_choices_model-a.png",
+                                      "kinds_model-a.png", "conditions_model-a.png"]
+    assert all(p.with_suffix(".svg") in report.figures and p.with_suffix(".svg").exists() for p in pngs)
+    for path in pngs:
         image = matplotlib.image.imread(path)
         assert image.shape[0] > 400 and image.shape[1] > 500
         assert f"]({path.name})" in summary
@@ -57,8 +59,8 @@ def test_two_models_get_their_own_sections_figures_and_rows(tmp_path):
     assert summary.count("## Model: ") == 2 and "## Model: org/model b" in summary
     assert summary.count("### Conditions against baseline") == 2
     names = sorted(p.name for p in report.figures)
-    assert "alignment_heatmap_model-a.png" in names and "alignment_heatmap_org_model_b.png" in names
-    assert len(names) == 6
+    assert "alignment_heatmap_model-a.png" in names and "alignment_heatmap_org_model_b.svg" in names
+    assert len(names) == 16
     for table in ("conditions", "persona_kinds", "by_value", "value_ranking", "answers", "models"):
         assert {r["model"] for r in read_csv(tmp_path / f"{table}.csv")} == {"model-a", "org/model b"}, table
 
@@ -137,3 +139,54 @@ def test_report_command_errors(study, tmp_path, capsys):
     assert "no runs yet" in capsys.readouterr().err
     assert main(["report", "x7", str(tmp_path / "o"), "--study", str(study.path)]) == 1
     assert "number or 'latest'" in capsys.readouterr().err
+
+
+def test_report_command_writes_the_figures_of_every_model_as_png_and_svg(study, tmp_path, capsys):
+    """Two models and every persona kind: per model the poster's three figures and the conditions, PNG and
+    SVG, each a real picture (size, many colours); the extremity-adjusted kinds in the summary and a CSV."""
+    import matplotlib.image
+
+    from valuegap_tui.evaluate.execute import execute_run
+    from valuegap_tui.evaluate.setup import create_run
+    from valuegap_tui.personas.sampling import sample_personas
+    from valuegap_tui.runs import RunDefinition
+    from valuegap_tui.store import personas as persona_store
+
+    values = ["wisdom", "honest", "equality", "wealth"]
+    dilemmas = []
+    for i in range(12):
+        d = make_dilemma(value=values[i % 4], topic=["politics", "religion"][i % 2], variant=1 + i // 4,
+                         texts=[f"Action {k}" for k in range(6)])
+        d.status = DilemmaStatus.ACCEPTED
+        dilemmas.append(d)
+    dilemma_store.save_many(study, dilemmas, who="test", action="import")
+    personas = [p for p in sample_personas(1, seed=2) if p.kind != "baseline"]
+    persona_store.save_many(study, personas)
+    models = ["m", "org/model b"]
+    definition = RunDefinition.model_validate(dict(
+        models=[{"name": m, "endpoints": ["http://127.0.0.1:1"], "concurrency": 8} for m in models],
+        personas=[p.id for p in personas], repeats=2, seed=3))
+    run_id = create_run(study, definition)
+    planted = ((0.5, 0.3, 0.1, 0.05, 0.03, 0.02), (0.05, 0.1, 0.35, 0.3, 0.15, 0.05))
+    asyncio.run(execute_run(study, run_id, {m: PlantedClient(*planted, seed=i) for i, m in enumerate(models)}))
+
+    out = tmp_path / "report"
+    assert main(["report", str(run_id), str(out), "--study", str(study.path)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    for slug in ("m", "org_model_b"):
+        for name in ("alignment_heatmap", "answer_choices", "kinds"):
+            png, svg = out / f"{name}_{slug}.png", out / f"{name}_{slug}.svg"
+            image = matplotlib.image.imread(png)
+            assert image.shape[0] > 400 and image.shape[1] > 500, png.name
+            colours = np.unique((image[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+            assert len(colours) > 20, png.name  # drawn, not a blank canvas
+            text = svg.read_text()
+            assert text.startswith("<?xml") and "<svg" in text and len(text) > 10_000, svg.name
+    heat = matplotlib.image.imread(out / "alignment_heatmap_m.png")[..., :3]
+    assert ((heat[..., 2] > heat[..., 0] + 0.2)).sum() > 100 and ((heat[..., 0] > heat[..., 2] + 0.2)).sum() > 100
+    summary = (out / "summary.md").read_text()
+    assert summary.count("### Persona kinds adjusted for extremity") == 2
+    adjusted = read_csv(out / "kinds_adjusted.csv")
+    assert {r["model"] for r in adjusted} == set(models)
+    assert {r["kind"] for r in adjusted} == {"moderate", "max", "incongruous"}
+    assert all(float(r["extremity"]) > 0 for r in adjusted)

@@ -208,6 +208,14 @@ def test_report_shows_a_respondent_beside_the_model(study, tmp_path, capsys):
     assert float(rows["human:bob"]["alignment_rate"]) == 0.0
     assert float(rows["human:bob"]["alignment_distance"]) == 1.0
     assert int(rows["human:bob"]["items"]) == 6 and int(rows["m"]["items"]) == 6
+    # people beside models: a respondents table and a section in the summary
+    with open(out / "respondents.csv", newline="", encoding="utf-8") as fh:
+        respondents = {row["respondent"]: row for row in csv.DictReader(fh)}
+    assert respondents["human:bob"]["kind"] == "human" and respondents["m"]["kind"] == "model"
+    assert float(respondents["human:bob"]["alignment_distance"]) == 1.0
+    # the model's AD is below bob's, the only person: none of the people has a lower AD
+    assert float(respondents["m"]["ad_percentile_among_humans"]) == 0.0
+    assert "## People and models" in (out / "summary.md").read_text(encoding="utf-8")
 
 
 def test_a_pack_that_cannot_be_asked_is_refused(study, tmp_path):

@@ -1,4 +1,4 @@
-"""The report of a run: CSV tables, a Markdown summary and PNG figures in one folder.
+"""The report of a run: CSV tables, a Markdown summary and figures (PNG and SVG) in one folder.
 
 Figures need matplotlib (the optional ``report`` extra); without it the tables and summary are still
 written and ``FIGURES_MISSING`` says how to get the images.
@@ -12,8 +12,11 @@ from pathlib import Path
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.frame import AnswerFrame
-from valuegap_tui.metrics.items import DEFAULT_AGGREGATE
-from valuegap_tui.metrics.summary import Results, compute_results
+from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.metrics.humans import human_spread, is_human, respondents_table
+from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items
+from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
+from valuegap_tui.metrics.table import Table
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -29,8 +32,8 @@ class Report:
     out_dir: Path
     tables: list[Path] = field(default_factory=list)
     summary: Path | None = None
-    figures: list[Path] = field(default_factory=list)
-    figures_by_model: dict[str, list[Path]] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)  # every figure file, PNG and SVG
+    figures_by_model: dict[str, list[Path]] = field(default_factory=dict)  # the PNGs, per model
     notes: list[str] = field(default_factory=list)
 
 
@@ -60,11 +63,40 @@ def load_frame(study: Study, run_id: int) -> AnswerFrame:
     return runs.load_answer_frame(study, run_id)
 
 
-def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = ()) -> Report:
+def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list[tuple[str, dict]]]:
+    """Per model, its conditions in table order, each with the share of valid answers per option for the
+    value and the action question (``metrics.answers.choice_distribution`` of the condition's answers)."""
+    from valuegap_tui.metrics.answers import choice_distribution
+    from valuegap_tui.metrics.frame import select
+
+    out = {}
+    for model in results.reported_models:
+        conditions = [r["condition"] for r in results.conditions.records() if r["model"] == model]
+        model_code = frame.model.labels.index(model)
+        out[model] = []
+        for condition in conditions:
+            if condition not in frame.persona.labels:
+                continue
+            mask = (frame.model.codes == model_code) & (frame.persona.codes == frame.persona.labels.index(condition))
+            out[model].append((condition, choice_distribution(select(frame, mask))))
+    return out
+
+
+def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = (),
+                 adjusted: Table | None = None, frame: AnswerFrame | None = None,
+                 people: list[Table] | None = None) -> Report:
+    """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
+    ``frame``: the answers, for the answer choices per condition (without it, per model only);
+    ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
-    for name, table in results.tables.items():
+    tables = dict(results.tables)
+    if adjusted is not None:
+        tables["kinds_adjusted"] = adjusted
+    for table in people or []:
+        tables[table.name] = table
+    for name, table in tables.items():
         path = out_dir / f"{name}.csv"
         table.write_csv(path)
         report.tables.append(path)
@@ -75,11 +107,37 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     else:
         from valuegap_tui import report_figures
 
-        report.figures_by_model = report_figures.draw_all(results, out_dir, title)
-        report.figures = [path for paths in report.figures_by_model.values() for path in paths]
+        per_condition = choices_by_condition(frame, results) if frame is not None else {}
+        report.figures_by_model = report_figures.draw_all(results, out_dir, title, per_condition)
+        report.figures = [path.with_suffix(f".{fmt}") for paths in report.figures_by_model.values()
+                          for path in paths for fmt in report_figures.FORMATS]
     report.summary = out_dir / "summary.md"
-    report.summary.write_text(summary_markdown(results, title, report), encoding="utf-8")
+    text = summary_markdown(results, title, report, adjusted)
+    if people:
+        text += "\n".join(_people_markdown(*people)) + "\n"
+    report.summary.write_text(text, encoding="utf-8")
     return report
+
+
+def _people_markdown(respondents: Table, spread: Table) -> list[str]:
+    """People beside models (metrics.humans): each respondent, the spread over people, a model's place."""
+    lines = ["## People and models", "",
+             "Every respondent on the same questions. r: Pearson correlation over a respondent's dilemmas between "
+             "its mean stated and mean enacted point. For a model, the share of people with a lower AR / AD (ties "
+             "half): 0.5 is the middle of the people (docs/respond.md).", "",
+             "| respondent | kind | items | AR | AD | r | AR among people | AD among people |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in respondents.records():
+        lines.append(f"| {_cell(r['respondent'])} | {r['kind']} | {r['items']} | {_fmt(r['alignment_rate'])} | "
+                     f"{_fmt(r['alignment_distance'])} | {_fmt(r['stated_enacted_r'], 2)} | "
+                     f"{_fmt(r['ar_percentile_among_humans'], 2)} | {_fmt(r['ad_percentile_among_humans'], 2)} |")
+    if spread.rows:
+        lines += ["", "| over people | n | mean | sd | min | q1 | median | q3 | max |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in spread.records():
+            lines.append(f"| {r['metric']} | {r['people']} | " + " | ".join(
+                _fmt(r[k]) for k in ("mean", "sd", "min", "q1", "median", "q3", "max")) + " |")
+    return lines + [""]
 
 
 def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
@@ -97,7 +155,38 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     from valuegap_tui.store.runs import run_notes
 
     notes = run_notes(study, run.id) + run_warning_notes(study, run.id)
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes)
+    extremities, missing = run_extremities(study, run.id)
+    if missing:
+        notes.append(f"extremity-adjusted kinds: {len(missing)} persona(s) left out, neither the run nor the persona "
+                     f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
+    items = build_items(filter_frame(frame, model), aggregate, expected)
+    adjusted = adjusted_kind_table(items, extremities)
+    people = None
+    if any(is_human(m) for m in frame.model.labels):  # people answered: compare every respondent
+        respondents = respondents_table(frame, aggregate)
+        people = [respondents, human_spread(respondents)]
+    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model),
+                        people)
+
+
+def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:
+    """Each persona's extremity as the run recorded it; runs from before it was recorded fall back to
+    the persona store's current levels. Returns the extremities and the personas known to neither."""
+    from valuegap_tui.personas import extremity
+    from valuegap_tui.store import personas as persona_store
+    from valuegap_tui.store.runs import personas_of
+
+    found, missing = {}, []
+    for persona_id, snapshot in personas_of(study, run_id).items():
+        if snapshot.extremity is not None:
+            found[persona_id] = float(snapshot.extremity)
+        elif snapshot.levels is not None:
+            found[persona_id] = extremity(snapshot.levels)
+        elif (stored := persona_store.get(study, persona_id)) is not None:
+            found[persona_id] = extremity(stored.levels)
+        elif persona_id != "baseline":
+            missing.append(persona_id)
+    return found, missing
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -201,7 +290,7 @@ def _of(table, model: str) -> list[dict]:
     return [r for r in table.records() if r["model"] == model]
 
 
-def summary_markdown(results: Results, title: str, report: Report | None = None) -> str:
+def summary_markdown(results: Results, title: str, report: Report | None = None, adjusted: Table | None = None) -> str:
     lines = [f"# {title}", "",
              f"{results.answers} answers, {results.items} value/action items "
              f"(repeats combined by **{results.aggregate}**{', expected scores from logprobs' if results.expected else ''}).",
@@ -215,14 +304,31 @@ def summary_markdown(results: Results, title: str, report: Report | None = None)
              "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
     figures = {} if report is None else report.figures_by_model
     for model in results.reported_models:
-        lines += _model_section(results, model, figures.get(model, []))
+        lines += _model_section(results, model, figures.get(model, []), adjusted)
     if report is not None:
         lines += [f"Tables (every model, with a model column): {', '.join(p.name for p in report.tables)}", ""]
         lines += report.notes
     return "\n".join(lines) + "\n"
 
 
-def _model_section(results: Results, model: str, figures: list[Path]) -> list[str]:
+def _adjusted_markdown(rows: list[dict]) -> list[str]:
+    """Kind changes with and without the change that the personas' extremity predicts (metrics.covariates)."""
+    if not rows:
+        return ["(no persona kind with known extremity shares dilemmas with the baseline)"]
+    lines = ["Each persona's change against baseline minus slope x its extremity, the slope fitted on the "
+             f"congruent (moderate and max) personas through the origin: AR slope {_fmt(rows[0]['ar_slope'])}, "
+             f"AD slope {_fmt(rows[0]['ad_slope'])} per unit of extremity. An adjusted change near 0 means the "
+             "kind's change is what its extremity predicts (docs/personas.md).", "",
+             "| kind | personas | mean extremity | ΔAR | ΔAR adjusted | ΔAD | ΔAD adjusted |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        changes = " | ".join("–" if math.isnan(r[c]) else f"{r[c]:+.3f}"
+                             for c in ("ar_change", "ar_change_adjusted", "ad_change", "ad_change_adjusted"))
+        lines.append(f"| {_cell(r['kind'])} | {r['personas']} | {_fmt(r['extremity'])} | {changes} |")
+    return lines
+
+
+def _model_section(results: Results, model: str, figures: list[Path], adjusted: Table | None = None) -> list[str]:
     cat = catalogue()
     (answers,) = _of(results.per_model, model)
     lines = [f"## Model: {_cell(model)}", "",
@@ -235,6 +341,8 @@ def _model_section(results: Results, model: str, figures: list[Path]) -> list[st
     lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
     lines += ["", "### Persona kinds against baseline", ""]
     lines += _comparison_markdown(_of(results.kinds, model), kinds=True)
+    if adjusted is not None:
+        lines += ["", "### Persona kinds adjusted for extremity", ""] + _adjusted_markdown(_of(adjusted, model))
     ranking = _of(results.ranking, model)
     baseline = [r for r in ranking if r["condition"] == "baseline"]
     if baseline:
@@ -248,5 +356,6 @@ def _model_section(results: Results, model: str, figures: list[Path]) -> list[st
               + "; ".join(f"{q}: " + " ".join(f"{'ABCDEF'[i]} {_fmt(float(s), 2)}" for i, s in enumerate(positions[q]))
                           for q in ("value", "action")), ""]
     if figures:
-        lines += ["### Figures", ""] + [f"![{p.stem}]({p.name})" for p in figures] + [""]
+        lines += ["### Figures", "", "Each also as SVG beside the PNG.", ""]
+        lines += [f"![{p.stem}]({p.name})" for p in figures] + [""]
     return lines

@@ -1,4 +1,8 @@
-"""The report's three figures, drawn with matplotlib's Agg backend (no display needed)."""
+"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG and SVG.
+
+Per model, the poster's three (the alignment-rate heatmap, the answer-choice distribution, AR and AD by
+persona kind against baseline) and AR and AD by condition.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.transforms as transforms  # noqa: E402
 import numpy as np  # noqa: E402
 
 from valuegap_tui.catalogue import catalogue  # noqa: E402
@@ -22,8 +27,22 @@ def figure_slug(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
 
 
-def draw_all(results: Results, out_dir: Path, title: str) -> dict[str, list[Path]]:
-    """Per model: the answer choices, the heatmap and the conditions, each file named after the model."""
+FORMATS = ("png", "svg")
+FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions")
+
+
+def _save(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
+    """``path`` (.png) and its .svg twin; returns the PNG. ``rect``: the part of the figure for the axes."""
+    fig.tight_layout(rect=rect)
+    for fmt in FORMATS:
+        fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
+    plt.close(fig)
+    return path
+
+
+def draw_all(results: Results, out_dir: Path, title: str,
+             per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
+    """Per model, every figure of ``FIGURES`` as PNG (listed) and SVG (beside it), named after the model."""
     paths, used = {}, set()
     for model in results.reported_models:
         slug = figure_slug(model)
@@ -31,14 +50,22 @@ def draw_all(results: Results, out_dir: Path, title: str) -> dict[str, list[Path
             slug += "_"
         used.add(slug)
         heading = f"{title}, model {model}"
-        drawn = [answer_choices(results, model, out_dir / f"answer_choices_{slug}.png", heading),
-                 alignment_heatmap(results, model, out_dir / f"alignment_heatmap_{slug}.png", heading),
-                 conditions(results, model, out_dir / f"conditions_{slug}.png", heading)]
-        paths[model] = drawn
+        shares = (per_condition or {}).get(model)
+        drawers = {"alignment_heatmap": alignment_heatmap, "kinds": kinds, "conditions": conditions,
+                   "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares))}
+        paths[model] = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
     return paths
 
 
-def answer_choices(results: Results, model: str, path: Path, title: str) -> Path:
+#: answer options from strongly agree / aligning (dark blue) to strongly disagree / opposing (dark red)
+OPTION_COLOURS = ("#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a62", "#b2182b")
+
+
+def answer_choices(results: Results, model: str, path: Path, title: str, per_condition: list | None = None) -> Path:
+    """Per condition (when ``per_condition`` is given), the value and the action answers as two stacked
+    bars of option shares; otherwise the model's answers over every condition, option by option."""
+    if per_condition:
+        return _answer_choices_by_condition(model, path, title, per_condition)
     cat = catalogue()
     labels = [f"{v.text}\n/ {a.text}" for v, a in zip(cat.value_scale, cat.action_labels)]
     x = np.arange(6)
@@ -52,16 +79,43 @@ def answer_choices(results: Results, model: str, path: Path, title: str) -> Path
     ax.set_title(f"Answer-choice distribution, value vs action\n{title}")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
+
+
+def _answer_choices_by_condition(model: str, path: Path, title: str, per_condition: list) -> Path:
+    cat = catalogue()
+    labels, y, bars = [], [], []
+    for i, (condition, shares) in enumerate(per_condition):
+        for j, question in enumerate(("value", "action")):
+            labels.append(f"{condition} — {question}" if j == 0 else "action")
+            y.append(i * 2.6 + j)
+            bars.append(np.nan_to_num(np.asarray(shares[question], dtype=float)))
+    fig, ax = plt.subplots(figsize=(11, max(4, 0.32 * len(y) + 2)))
+    left = np.zeros(len(y))
+    bars = np.array(bars)
+    for k in range(6):
+        ax.barh(y, bars[:, k], left=left, color=OPTION_COLOURS[k], edgecolor="white", linewidth=0.5,
+                label=f"{cat.value_scale[k].text} / {cat.action_labels[k].text}")
+        for yi, share, start in zip(y, bars[:, k], left):
+            if share >= 0.08:
+                ax.text(start + share / 2, yi, f"{share:.0%}", ha="center", va="center", fontsize=6,
+                        color="white" if k in (0, 5) else "black")
+        left += bars[:, k]
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of valid answers (value question: stated; action question: enacted)")
+    height = fig.get_size_inches()[1]
+    fig.legend(*ax.get_legend_handles_labels(), ncols=3, fontsize=7, loc="lower center", frameon=False)
+    ax.set_title(f"Answer-choice distribution, value vs action answers per condition\n{title}")
+    return _save(fig, path, rect=(0, 0.5 / height, 1, 1))  # room for the legend below the axes
 
 
 def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> Path:
     heat = results.heatmaps[model]
     n_values, n_conditions = heat.rates.shape
-    fig, ax = plt.subplots(figsize=(max(6, 1.2 * n_conditions + 4), 13))
+    width = max(6, 1.2 * n_conditions + 4)
+    fig, ax = plt.subplots(figsize=(width, 13))
     masked = np.ma.masked_invalid(heat.rates)
     cmap = plt.get_cmap("RdBu").with_extremes(bad="#dddddd")
     image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
@@ -78,12 +132,9 @@ def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> P
     ax.set_xlabel("condition (persona); a persona's AR is over the dilemmas it shares with the baseline")
     ax.set_ylabel("value (grouped by value type)")
     ax.set_title(f"Alignment rate per value and condition\n{title}")
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.18)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=min(0.3, 1.5 / max(width - 4, 1)))  # about 1.5 in for the type labels
     bar.set_label("alignment rate (red = misaligned, blue = aligned; grey = no items)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def conditions(results: Results, model: str, path: Path, title: str) -> Path:
@@ -105,13 +156,52 @@ def conditions(results: Results, model: str, path: Path, title: str) -> Path:
                 ax.hlines(r[paired], xi - 0.4, xi + 0.4, colors="black", linewidth=1.5)
         ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel(name)
-        ax.set_xlabel("condition (grey = baseline, dashed = its level; black tick = baseline on the same dilemmas)")
         ax.set_ylim(0, 1 if metric == "alignment_rate" else max(0.5, float(np.nanmax(mid, initial=0)) * 1.3))
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_title("Alignment rate (95% bootstrap CI)")
     axes[1].set_title("Alignment distance (95% bootstrap CI)")
+    # one label for both panels: two copies of it overlapped each other
+    fig.supxlabel("condition (grey = baseline, dashed = its level; black tick = baseline on the same dilemmas)",
+                  fontsize=8)
     fig.suptitle(f"AR and AD by condition against baseline — {title}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
+
+
+def kinds(results: Results, model: str, path: Path, title: str) -> Path:
+    """AR and AD per persona kind (mean over its personas) with the baseline's level on the same dilemmas
+    and the change's interval and adjusted p written above each bar."""
+    rows = [r for r in results.kinds.records() if r["model"] == model]
+    labels = [f"{r['condition']}\n({r['personas']} persona{'s' if r['personas'] != 1 else ''})" for r in rows]
+    x = np.arange(len(rows))
+    fig, axes = plt.subplots(1, 2, figsize=(max(10, 1.6 * len(rows) + 5), 5.5))
+    for ax, prefix, metric, name in zip(axes, ("ar", "ad"), ("alignment_rate", "alignment_distance"),
+                                        ("alignment rate (AR, higher = smaller gap)",
+                                         "alignment distance (AD, lower = smaller gap)")):
+        mid = np.array([r[metric] for r in rows], dtype=float)
+        err = np.array([[m - r[f"{prefix}_low"], r[f"{prefix}_high"] - m] for m, r in zip(mid, rows)], dtype=float).T
+        colours = ["#888888" if r["condition"] == "baseline" else VALUE_COLOUR for r in rows]
+        ax.bar(x, mid, color=colours, yerr=np.nan_to_num(err), capsize=4)
+        highs = np.array([r[f"{prefix}_high"] for r in rows], dtype=float)
+        # headroom above the highest whisker for the change labels, so text never sits on a bar
+        top = max(0.5, float(np.nanmax(np.append(np.fmax(mid, highs), 0))) * 1.3)
+        label_band = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+        for r, xi in zip(rows, x):
+            if r["condition"] == "baseline" or r[f"baseline_{prefix}"] != r[f"baseline_{prefix}"]:
+                continue
+            ax.hlines(r[f"baseline_{prefix}"], xi - 0.4, xi + 0.4, colors="black", linewidth=1.5)
+            change = f"Δ {r[f'{prefix}_change']:+.3f}"
+            if r[f"{prefix}_change_low"] == r[f"{prefix}_change_low"]:
+                change += f"\n[{r[f'{prefix}_change_low']:+.3f}, {r[f'{prefix}_change_high']:+.3f}]"
+            if r[f"{prefix}_change_p_holm"] == r[f"{prefix}_change_p_holm"]:
+                change += f"\np Holm {r[f'{prefix}_change_p_holm']:.2g}"
+            ax.text(xi, 0.98, change, ha="center", va="top", fontsize=7, transform=label_band)
+        ax.set_xticks(x, labels, fontsize=8)
+        ax.set_ylabel(name)
+        ax.set_ylim(0, top)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_title("Alignment rate by persona kind (95% CI)")
+    axes[1].set_title("Alignment distance by persona kind (95% CI)")
+    fig.supxlabel("persona kind (grey = baseline; black tick = baseline on the kind's dilemmas; "
+                  "interval over personas and dilemmas)", fontsize=8)
+    fig.suptitle(f"AR and AD by persona kind against baseline — {title}")
+    return _save(fig, path)

@@ -1,23 +1,27 @@
-"""The Results screen on a synthetic run: tables, heatmap, filters, and a study with no runs."""
+"""The Results screen on a synthetic run: keys and palette, the compact and the wide form, heatmap codes
+and cursor, per-condition answers, kinds, values and topics, and a study with no runs."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from textual.widgets import DataTable, Select, Static, TabbedContent
 
-from textual.widgets import DataTable, Select, Static
-
-from valuegap_tui.metrics.synthetic import synthetic_frame
+from tests.tui.results_app import LONG, MARKED, use_fixed_run
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens import results as results_module
-from valuegap_tui.tui.widgets.heatmap import Heatmap, rate_style
+from valuegap_tui.tui.widgets.heatmap import Heatmap, condition_codes, rate_style
 
 
-async def _settle(app, pilot, predicate, tries=200):
+async def _settle(app, pilot, predicate, tries=400):
     for _ in range(tries):
         await pilot.pause(0.05)
         if predicate():
             return
     raise AssertionError("screen did not settle")
+
+
+def _done(screen):
+    status = str(screen.query_one("#results-status", Static).render())
+    return "Run #7" in status and "intervals" not in status
 
 
 async def test_no_runs_yet_is_explained(study):
@@ -27,46 +31,83 @@ async def test_no_runs_yet_is_explained(study):
         await _settle(app, pilot, lambda: "No runs yet" in str(status.render()))
 
 
-async def test_results_show_one_model_at_a_time(study, monkeypatch):
-    frame = synthetic_frame(models=("model-a", "model-b"), topics=2, seed=5)
-    frame.persona.labels = tuple(l if l != "max-1" else "[bold]max[/]" for l in frame.persona.labels)
-    run = SimpleNamespace(id=7, name="synthetic", status="finished")
-    monkeypatch.setattr(results_module.run_store, "list_runs", lambda study: [run])
-    monkeypatch.setattr(results_module.run_store, "load_answer_frame", lambda study, run_id: frame)
+async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(study, monkeypatch):
+    use_fixed_run(monkeypatch)
     app = ValueGapApp(study, start_mode="results")
-    async with app.run_test(size=(140, 45)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         conditions = screen.query_one("#results-conditions", DataTable)
-        values = screen.query_one("#results-values", DataTable)
-        status = screen.query_one("#results-status", Static)
+        await _settle(app, pilot, lambda: _done(screen) and conditions.row_count == 4)
+        assert len(conditions.columns) == 3
+        assert sum(c.get_render_width(conditions) for c in conditions.columns.values()) <= 100 - 2
+        ar, ad = (str(c) for c in conditions.get_row_at(1)[1:])
+        for cell in (ar, ad):
+            level, change = cell.split("\n")
+            assert "[" in level and change.startswith("Δ") and "[" in change and " p " in change
+        # names are cut in the table and whole (markup shown literally) on the cursor line
+        names = [str(conditions.get_row_at(i)[0]) for i in range(4)]
+        assert any(n.endswith("…") for n in names) and "[bold red]max[/]" in " ".join(names)
+        await pilot.press("down")
+        assert LONG in str(screen.query_one("#results-detail", Static).render())
+        status = str(screen.query_one("#results-status", Static).render())
+        assert "estimand pairs (every value repeat with every action repeat)" in status
+        assert "repeats by" not in status
+        await pilot.press("w")  # the wide form on demand
+        await _settle(app, pilot, lambda: len(conditions.columns) == 8)
+
+
+async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        tabs = screen.query_one("#results-tabs", TabbedContent)
+        await _settle(app, pilot, lambda: _done(screen))
+        assert len(screen.query_one("#results-conditions", DataTable).columns) == 8  # wide at 160
+        for key, (tab, _title) in zip("123456", results_module.TABS):
+            await pilot.press(key)
+            assert tabs.active == f"results-tab-{tab}"
+        # every binding has a palette entry
+        titles = [title for title, _run, _key in results_module.ResultsCommands(screen)._commands()]
+        assert len(titles) == len(results_module.ResultsScreen.BINDINGS) and "Results: Next model" in titles
         heatmap = screen.query_one("#results-heatmap", Heatmap)
-        await _settle(app, pilot, lambda: conditions.row_count == 4 and "intervals" not in str(status.render()))
-        assert "Run #7, model model-a" in str(status.render())
-        # one model's rows, never both: the first model until another is picked
-        assert {str(conditions.get_row_at(i)[0]) for i in range(4)} == {"model-a"}
-        first = [str(c) for c in conditions.get_row_at(0)]
-        assert first[:3] == ["model-a", "baseline", "baseline"] and "[" in first[4]  # AR with its interval
-        second = [str(c) for c in conditions.get_row_at(1)]
-        assert second[5] != "–" and "[" in second[6] and "/" in second[7]  # baseline AR, change, Holm / BH
-        # markup in a persona name is shown literally
-        assert any("[bold]max[/]" in str(conditions.get_row_at(i)[1]) for i in range(conditions.row_count))
+        await pilot.press("3")
         heat = str(heatmap.render())
-        assert "Model model-a" in heat and "Universalism" in heat and "Wisdom" in heat
-        # the Values tab: the baseline's 56 values, ranked with an interval per rank
-        assert values.row_count == 56 and "[" in str(values.get_row_at(0)[0])
-        screen.query_one("#results-condition", Select).value = "moderate-1"
-        await _settle(app, pilot, lambda: "moderate-1" in str(screen.query_one("#results-values-title", Static).render()))
-        assert values.row_count == 56 and "/" in str(values.get_row_at(0)[7])  # adjusted p-values
-        # another model: its own rows, heatmap and answers
-        screen.query_one("#results-model", Select).value = "model-b"
-        await _settle(app, pilot, lambda: "Model model-b" in str(heatmap.render())
-                      and str(conditions.get_row_at(0)[0]) == "model-b")
-        assert {str(conditions.get_row_at(i)[0]) for i in range(conditions.row_count)} == {"model-b"}
+        assert "Model model-a" in heat and "  B " in heat and "M1" in heat and "X1" in heat and "I1" in heat
+        assert LONG in heat and "▶ Social Power" in heat  # legend in full, cursor row's value in full
+        await pilot.press("down")
+        assert "▶ Authority" in str(heatmap.render())
+        await pilot.press("4")
+        answers = str(screen.query_one("#results-answers-conditions", Static).render())
+        assert "baseline" in answers and answers.count(" v ") == 4 and "%" in answers
+        await pilot.press("2")
+        chart = str(screen.query_one("#results-kind-chart", Static).render())
+        assert "incongruous" in chart and "Δ" in chart and "Holm-adjusted" in chart
+        assert "Adjusted for extremity" in chart and "0.600" in chart  # the incongruous persona's extremity
+        await pilot.press("c")  # the next condition, on the Values and the Topics tab
+        condition = screen.query_one("#results-condition", Select)
+        assert condition.value == LONG
+        await pilot.press("5")
+        values = screen.query_one("#results-values", DataTable)
+        await _settle(app, pilot, lambda: LONG in str(screen.query_one("#results-values-title", Static).render()))
+        assert values.row_count == 56 and "[" in str(values.get_row_at(0)[0]) and "/" in str(values.get_row_at(0)[7])
+        await pilot.press("6")
+        topics = screen.query_one("#results-topics", DataTable)
+        assert topics.row_count == 2
+        ads = [float(str(topics.get_row_at(i)[2])) for i in range(2)]
+        assert ads == sorted(ads, reverse=True)
+        await pilot.press("m")  # the next model: its own rows
+        await _settle(app, pilot, lambda: "org/model [i]b[/i]" in str(screen.query_one("#results-status", Static).render())
+                      and _done(screen))
         await pilot.press("n")  # the next estimand: cell means
-        await _settle(app, pilot, lambda: "model model-b" in str(status.render())
-                      and f"repeats by {results_module.AGGREGATES[1]}" in str(status.render()))
-        answers = str(screen.query_one("#results-answers", Static).render())
-        assert "Strongly agree / Strongly aligning" in answers and "%" in answers
+        await _settle(app, pilot, lambda: "estimand cell means" in str(screen.query_one("#results-status", Static).render()))
+        await pilot.press("t")  # a topic filter
+        assert screen.query_one("#results-topic", Select).value is not Select.NULL
+
+
+def test_condition_codes_tell_kinds_apart():
+    kinds = {"baseline": "baseline", "a": "moderate", "b": "moderate", "c": "max", "d": "incongruous", "e": "custom"}
+    assert condition_codes(list(kinds), kinds) == ["B", "M1", "M2", "X1", "I1", "C1"]
 
 
 def test_heatmap_colours_run_red_to_blue():

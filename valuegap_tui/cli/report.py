@@ -12,12 +12,12 @@ ORDER = 60
 
 def register(commands) -> None:
     parser = add_command(
-        commands, "report", cmd_report, "write a run's metric tables (CSV), summary (Markdown) and figures (PNG)",
+        commands, "report", cmd_report, "write a run's metric tables (CSV), summary (Markdown) and figures (PNG and SVG)",
         description="Compute every metric of a run and write them to OUT_DIR:\n"
-        "  CSV tables (models, conditions, persona kinds, per-value inference, breakdowns, value ranking,\n"
-        "  answers; every table has a model column), summary.md with one section per model, and per model\n"
-        "  answer_choices_MODEL.png, alignment_heatmap_MODEL.png, conditions_MODEL.png (figures need\n"
-        "  matplotlib: pip install 'valuegap-tui[report]').\n"
+        "  CSV tables (models, conditions, persona kinds, kinds adjusted for extremity, per-value inference,\n"
+        "  breakdowns, value ranking, answers; every table has a model column), summary.md with one section\n"
+        "  per model, and per model alignment_heatmap_MODEL, answer_choices_MODEL, kinds_MODEL and\n"
+        "  conditions_MODEL as .png and .svg (figures need matplotlib: pip install 'valuegap-tui[report]').\n"
         "Definitions of every number: docs/metrics.md.",
     )
     parser.add_argument("run", metavar="RUN_ID|latest", help="the run to report, or 'latest'")
@@ -43,7 +43,8 @@ def cmd_report(args) -> int:
         raise CliError(str(exc)) from None
     except ValueError as exc:
         raise CliError(str(exc), exit_code=2) from None
-    print(f"wrote {len(report.tables)} tables, {report.summary.name} and {len(report.figures)} figures to {report.out_dir}")
+    print(f"wrote {len(report.tables)} tables, {report.summary.name} and {len(report.figures)} figure files "
+          f"(PNG and SVG) to {report.out_dir}")
     for note in report.notes:
         print(note)
     return 0

@@ -9,83 +9,109 @@ rank intervals.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
-from valuegap_tui.metrics.summary import Results, compute_results
+from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
+from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
+from valuegap_tui.report import choices_by_condition, run_extremities
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line, visible
-from valuegap_tui.tui.widgets.answer_bars import render_answer_bars
+from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.heatmap import Heatmap
+from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
+from valuegap_tui.tui.widgets.result_cells import (
+    adjusted_p,
+    change_text,
+    compact_change,
+    condition_columns,
+    fit,
+    level_text,
+    num,
+    rank_text,
+    with_interval,
+)
 
 ALL = "__all__"
-CONDITION_COLUMNS = ("Model", "Condition", "Kind", "Dilemmas", "AR [95% CI]", "Baseline AR", "ΔAR [CI]",
-                     "p Holm / BH", "d_z", "AD [95% CI]", "Baseline AD", "ΔAD [CI]", "p Holm / BH", "d_z",
-                     "Retest AR v / a", "Retest AD v / a", "F1 oppose", "F1 align")
+#: what each estimand is, in the status line (docs/metrics.md, "Items and estimands")
+ESTIMANDS = {"pairs": "pairs (every value repeat with every action repeat)",
+             "cell_mean": "cell means (mean value answer vs mean action answer)",
+             "majority": "majority (the modal value vs the modal action answer)",
+             "repeat": "repeat in order (the k-th value with the k-th action answer)"}
+TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
+        ("values", "Values"), ("topics", "Topics"))
+#: below this width the conditions table takes its compact form
+WIDE_FROM = 160
+#: below this width the compact form puts the p-value on a third line, so 80 columns fit
+NARROW_BELOW = 96
 VALUE_COLUMNS = ("Rank [95% CI]", "Value", "Type", "Dilemmas", "AD [95% CI]", "AR [95% CI]", "ΔAD [CI]",
                  "p Holm / BH", "d_z", "ΔAR [CI]", "p Holm / BH", "d_z")
+TOPIC_COLUMNS = ("Topic", "Items", "AD", "AR", "F1 oppose", "F1 align")
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-def _num(value: float, digits: int = 3) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+class ResultsCommands(Provider):
+    """Every Results key in the command palette, as "Results: <description>"."""
 
+    def _commands(self):
+        screen = self.screen
+        for binding in ResultsScreen.BINDINGS:
+            yield f"Results: {binding.description}", partial(screen.run_action, binding.action), binding.key
 
-def _p(value: float) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.2g}"
+    async def discover(self) -> Hits:
+        for title, run, key in self._commands():
+            yield DiscoveryHit(title, run, help=f"key: {key}")
 
-
-def _with_interval(value: float, low: float, high: float) -> str:
-    return _num(value) if math.isnan(low) else f"{_num(value)} [{_num(low)}, {_num(high)}]"
-
-
-def _change(row: dict, prefix: str, better_when_up: bool) -> Text:
-    """The change with its interval, green or red when the interval excludes 0."""
-    mean = row[f"{prefix}_change"]
-    if math.isnan(mean):
-        return Text("–")
-    text = f"{mean:+.3f}"
-    low, high = row[f"{prefix}_change_low"], row[f"{prefix}_change_high"]
-    if not math.isnan(low):
-        text += f" [{low:+.3f}, {high:+.3f}]"
-    significant = not math.isnan(low) and (low > 0 or high < 0)
-    style = ("green" if (mean > 0) == better_when_up else "red") if significant else ""
-    return Text(text, style=style)
-
-
-def _adjusted(row: dict, prefix: str) -> Text:
-    holm, bh = row[f"{prefix}_change_p_holm"], row[f"{prefix}_change_p_bh"]
-    if math.isnan(holm):
-        return Text("–")
-    return Text(f"{_p(holm)} / {_p(bh)}", style="bold" if bh <= 0.05 else "")
-
-
-def _rank(row: dict) -> str:
-    if math.isnan(row["rank_low"]):
-        return str(row["rank"])
-    return f"{row['rank']} [{row['rank_low']:g}, {row['rank_high']:g}]"
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, run, key in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, help=f"key: {key}")
 
 
 class ResultsScreen(Screen):
+    COMMANDS = {ResultsCommands}
     BINDINGS = [
-        Binding("r", "refresh", "Recompute", id="results.refresh"),
-        Binding("n", "next_aggregate", "Repeats: next estimand", id="results.aggregate"),
+        # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
+        *[Binding(str(i + 1), f"show_tab('{tab}')", f"Tab: {title}", show=False, id=f"results.tab_{tab}")
+          for i, (tab, title) in enumerate(TABS)],
+        Binding("m", "cycle('#results-model')", "Next model", id="results.model"),
+        Binding("c", "cycle('#results-condition')", "Next condition", id="results.condition"),
+        Binding("t", "cycle('#results-topic')", "Next topic", id="results.topic"),
+        Binding("n", "next_aggregate", "Next estimand", id="results.aggregate"),
+        Binding("w", "toggle_layout", "Layout", id="results.layout"),
+        Binding("r", "refresh", "Recompute", show=False, id="results.refresh"),
     ]
-
+    DEFAULT_CSS = """
+    #results-tabs { height: 1fr; }
+    #results-tabs > ContentSwitcher { height: 1fr; }
+    #results-tabs TabPane { height: 1fr; }
+    #results-values, #results-topics { height: 1fr; }
+    #results-detail { height: auto; padding: 0 1; }
+    #results-answers { padding: 1 0 0 0; }
+    #results-kind-chart { height: auto; padding: 1 1 0 1; }
+    """
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._frames: dict[int, object] = {}
         self._aggregate = DEFAULT_AGGREGATE
         self._populating = False
         self._results: Results | None = None
+        self._per_condition: dict = {}
+        self._layout: str = "auto"  # auto (by width), wide or compact
+        self._wide: bool | None = None
+        self._narrow: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,29 +119,80 @@ class ResultsScreen(Screen):
             yield Select([], prompt="run", allow_blank=True, id="results-run")
             yield Select([], prompt="model", allow_blank=True, id="results-model")
             yield Select([], prompt="all topics", allow_blank=True, id="results-topic")
+            yield Select([], prompt="condition", allow_blank=True, id="results-condition")
         yield Static("Loading runs…", id="results-status", markup=False)
         with TabbedContent(id="results-tabs"):
-            with TabPane("Conditions", id="results-tab-conditions"):
+            with TabPane("1 Conditions", id="results-tab-conditions"):
                 yield DataTable(id="results-conditions", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="results-kinds-title", markup=False)
-                yield DataTable(id="results-kinds", cursor_type="row", zebra_stripes=True)
-            with TabPane("Heatmap", id="results-tab-heatmap"):
+                yield Static("", id="results-detail", markup=False)
+            with TabPane("2 Kinds", id="results-tab-kinds"):
+                with VerticalScroll():
+                    yield Static("", id="results-kinds-title", markup=False)
+                    yield DataTable(id="results-kinds", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="results-kind-chart", markup=False)
+            with TabPane("3 Heatmap", id="results-tab-heatmap"):
                 with ScrollableContainer(id="results-heatmap-scroll"):  # 25 conditions are wider than a terminal
                     yield Heatmap(id="results-heatmap")
-            with TabPane("Answers", id="results-tab-answers"):
+            with TabPane("4 Answers", id="results-tab-answers"):
                 with VerticalScroll():
+                    yield Static("", id="results-answers-conditions", markup=False)
                     yield Static("", id="results-answers", markup=False)
-            with TabPane("Values", id="results-tab-values"):
-                yield Select([], prompt="condition", allow_blank=True, id="results-condition")
+            with TabPane("5 Values", id="results-tab-values"):
                 yield Static("", id="results-values-title", markup=False)
                 yield DataTable(id="results-values", cursor_type="row", zebra_stripes=True)
+            with TabPane("6 Topics", id="results-tab-topics"):
+                yield Static("", id="results-topics-title", markup=False)
+                yield DataTable(id="results-topics", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        for table_id, columns in (("#results-conditions", CONDITION_COLUMNS), ("#results-kinds", CONDITION_COLUMNS),
-                                  ("#results-values", VALUE_COLUMNS)):
-            self.query_one(table_id, DataTable).add_columns(*columns)
+        self.query_one("#results-values", DataTable).add_columns(*VALUE_COLUMNS)
+        self.query_one("#results-topics", DataTable).add_columns(*TOPIC_COLUMNS)
+        self._set_layout()
+        self.query_one("#results-conditions", DataTable).focus()  # arrows move the cursor row straight away
         self.load_runs()
+
+    def on_resize(self) -> None:
+        if self._set_layout() and self._results is not None:
+            self._fill_tables(self._results)
+
+    def _set_layout(self) -> bool:
+        """Columns for the form the width (or ``w``) asks for; True when the form changed."""
+        wide = self._layout == "wide" or (self._layout == "auto" and self.size.width >= WIDE_FROM)
+        narrow = not wide and self.size.width < NARROW_BELOW
+        if (wide, narrow) == (self._wide, self._narrow):
+            return False
+        self._wide, self._narrow = wide, narrow
+        for table_id in ("#results-conditions", "#results-kinds"):
+            table = self.query_one(table_id, DataTable)
+            table.clear(columns=True)
+            table.header_height = 2
+            table.add_columns(*condition_columns(wide, narrow))
+        return True
+
+    def action_toggle_layout(self) -> None:
+        self._layout = {"auto": "compact" if self._wide else "wide", "wide": "compact", "compact": "wide"}[self._layout]
+        if self._set_layout() and self._results is not None:
+            self._fill_tables(self._results)
+        self.notify(f"Conditions table: {'wide' if self._wide else 'compact'} form")
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#results-tabs", TabbedContent).active = f"results-tab-{tab}"
+        focus = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
+                 "values": "#results-values", "topics": "#results-topics"}.get(tab)
+        if focus:
+            self.query_one(focus).focus()
+
+    def action_cycle(self, selector: str) -> None:
+        """The next option of a selector (wrapping round; the topic filter passes through "all topics")."""
+        select = self.query_one(selector, Select)
+        options = [value for _label, value in select._options if value is not Select.NULL]
+        if selector == "#results-topic":
+            options = [Select.NULL] + options
+        if not options:
+            return
+        current = select.value
+        select.value = options[(options.index(current) + 1) % len(options)] if current in options else options[0]
 
     def on_screen_resume(self) -> None:
         self.load_runs()
@@ -160,6 +237,7 @@ class ResultsScreen(Screen):
         if event.select.id == "results-condition":
             if self._results is not None:
                 self._fill_values(self._results)
+                self._fill_topics(self._results)
             return
         if (event.select.id == "results-model" and self._results is not None
                 and event.value in self._results.reported_models):
@@ -178,7 +256,7 @@ class ResultsScreen(Screen):
         run_id = self._selected("#results-run")
         if run_id is None:
             return
-        self._status(f"Computing run #{run_id} (repeats: {self._aggregate})…")
+        self._status(f"Computing run #{run_id} (estimand: {ESTIMANDS.get(self._aggregate, self._aggregate)})…")
         self.compute(run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-compute")
@@ -197,6 +275,10 @@ class ResultsScreen(Screen):
             quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False)
             if worker.is_cancelled:
                 return
+            shown = filter_frame(frame, model, topic)
+            per_condition = choices_by_condition(shown, quick)
+            self.app.call_from_thread(setattr, self, "_per_condition", per_condition)
+            self.app.call_from_thread(setattr, self, "_adjusted", self._adjusted_kinds(run_id, shown, aggregate))
             self.app.call_from_thread(self._show, run_id, quick, False)
             if quick.items:
                 full = compute_results(frame, aggregate=aggregate, model=model, topic=topic)
@@ -204,6 +286,27 @@ class ResultsScreen(Screen):
                     self.app.call_from_thread(self._show, run_id, full, True)
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+
+    def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
+        """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
+        try:
+            extremities, missing = run_extremities(self.app.study, run_id)
+        except Exception as exc:  # the tables above must still show
+            return Text(visible(f"\nextremity-adjusted changes unavailable: {exc}"))
+        rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
+        out = Text("\nAdjusted for extremity (change minus slope x extremity, slope fitted on the moderate and "
+                   "max personas; docs/personas.md)\n", style="bold")
+        if not rows:
+            return out + Text("no persona kind with a known extremity shares dilemmas with the baseline\n")
+        out.append(f"{'kind':<14}{'personas':>9}{'extremity':>10}{'ΔAR':>9}{'adjusted':>10}{'ΔAD':>9}{'adjusted':>10}\n")
+        for r in rows:
+            signed = ["–" if math.isnan(r[c]) else f"{r[c]:+.3f}"  # no slope without congruent personas
+                      for c in ("ar_change", "ar_change_adjusted", "ad_change", "ad_change_adjusted")]
+            out.append(f"{fit(r['kind'], 13):<14}{r['personas']:>9}{num(r['extremity']):>10}{signed[0]:>9}"
+                       f"{signed[1]:>10}{signed[2]:>9}{signed[3]:>10}\n")
+        if missing:
+            out.append(f"{len(missing)} persona(s) left out: their levels are unknown\n")
+        return out
 
     # ---- showing -------------------------------------------------------------------------------
 
@@ -224,22 +327,24 @@ class ResultsScreen(Screen):
         else:
             (own,) = results.per_model.records()
             self._status(
-                f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; repeats by "
-                f"{results.aggregate}; invalid {_num(own['invalid'], 3)}, refusals {_num(own['refusal'], 3)}, "
-                f"server errors {_num(own['server_error'], 3)}; "
-                f"agreement across repeats value {_num(own['agreement_value'], 2)}, action "
-                f"{_num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
-        self._fill_conditions("#results-conditions", results.conditions)
+                f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; estimand "
+                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}; invalid {num(own['invalid'], 3)}, "
+                f"refusals {num(own['refusal'], 3)}, server errors {num(own['server_error'], 3)}; "
+                f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
+                f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self.query_one("#results-kinds-title", Static).update(
-            "By persona kind (the mean over a kind's personas; interval over personas and dilemmas):")
-        self._fill_conditions("#results-kinds", results.kinds)
+            "By persona kind: the mean over a kind's personas; interval over personas and dilemmas; p: two-stage "
+            "bootstrap, Holm across the kinds")
+        self._fill_tables(results)
         heatmap = self.query_one("#results-heatmap", Heatmap)
         heat = results.heatmaps.get(model) if model is not None else None
         if heat is None:
             heatmap.show([], [], None)
         else:
+            kinds = {r["condition"]: r["kind"] for r in results.conditions.records()}
             heatmap.show([(name, vtype) for _id, name, vtype in heat.values], heat.conditions, heat.rates,
-                         title=f"Model {model}: alignment rate per value (rows) and condition (columns)")
+                         title=f"Model {model}: alignment rate per value (rows) and condition (columns, coded: "
+                               "legend on the right); up / down: value", kinds=kinds)
         cat = catalogue()
         labels = [f"{v.text} / {a.text}" for v, a in zip(cat.value_scale, cat.action_labels)]
         answers = self.query_one("#results-answers", Static)
@@ -247,7 +352,17 @@ class ResultsScreen(Screen):
             answers.update(render_answer_bars(labels, results.choices[model]["value"], results.choices[model]["action"]))
         else:
             answers.update(Text("no answers to show"))
+        self.query_one("#results-answers-conditions", Static).update(
+            render_condition_bars(labels, self._per_condition.get(model, [])))
+        chart = render_kind_chart(results.kinds.records())
+        chart.append_text(getattr(self, "_adjusted", Text("")))
+        self.query_one("#results-kind-chart", Static).update(chart)
+
+    def _fill_tables(self, results: Results) -> None:
+        self._fill_conditions("#results-conditions", results.conditions)
+        self._fill_conditions("#results-kinds", results.kinds)
         self._fill_values(results)
+        self._fill_topics(results)
 
     def _fill_values(self, results: Results) -> None:
         """One condition's values: rank by AD with its interval, levels and the change against baseline."""
@@ -256,31 +371,50 @@ class ResultsScreen(Screen):
         if getattr(select, "_results_labels", None) != tuple(conditions):
             current = select.value
             self._populating = True
-            select.set_options([(Text(c), c) for c in conditions])
+            select.set_options([(Text(one_line(c)), c) for c in conditions])
             select._results_labels = tuple(conditions)
             select.value = current if current in conditions else (conditions[0] if conditions else Select.NULL)
             self._populating = False
         condition = self._selected("#results-condition")
         rows = [r for r in results.ranking.records() if r["condition"] == condition]
         changes = {r["value"]: r for r in results.breakdowns["by_value"].records() if r["condition"] == condition}
-        self.query_one("#results-values-title", Static).update(
-            f"{condition}: values ranked by alignment distance (largest gap first); p adjusted across the "
-            "values (Holm / Benjamini-Hochberg); d_z = mean / sd of the per-dilemma differences" if condition else "")
+        self.query_one("#results-values-title", Static).update(Text(visible(
+            f"{one_line(condition)} (c: next condition): values ranked by alignment distance, largest gap first, "
+            "with a 95% interval per rank; Δ against baseline on the value's paired dilemmas, p adjusted across "
+            "the values (Holm / Benjamini-Hochberg); d_z = mean / sd of the per-dilemma differences")
+            if condition else ""))
         values = self.query_one("#results-values", DataTable)
         values.clear()
         for row in rows:
             change = changes.get(row["value"])
             values.add_row(
-                *(Text(one_line(str(c))) for c in (_rank(row), row["name"], row["value_type"], row["dilemmas"])),
-                Text(_with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
-                Text(_with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
+                *(Text(one_line(str(c))) for c in (rank_text(row), row["name"], row["value_type"], row["dilemmas"])),
+                Text(with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
+                Text(with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
                 *(self._value_change(change, prefix, up) for prefix, up in (("ad", False), ("ar", True))))
+
+    def _fill_topics(self, results: Results) -> None:
+        """One condition's topics, by alignment distance (largest gap first)."""
+        condition = self._selected("#results-condition")
+        rows = [r for r in results.breakdowns["by_topic"].records() if r["condition"] == condition]
+        rows.sort(key=lambda r: -r["alignment_distance"] if not math.isnan(r["alignment_distance"]) else math.inf)
+        names = {t.id: t.name for t in catalogue().topics}
+        self.query_one("#results-topics-title", Static).update(Text(visible(
+            f"{one_line(condition)} (c: next condition): topics by alignment distance, largest gap first "
+            "(item-weighted over the topic's items; no intervals: one dilemma per value and topic)")
+            if condition else ""))
+        topics = self.query_one("#results-topics", DataTable)
+        topics.clear()
+        for row in rows:
+            topics.add_row(Text(one_line(names.get(row["topic"], row["topic"]))), Text(str(row["items"])),
+                           Text(num(row["alignment_distance"])), Text(num(row["alignment_rate"])),
+                           Text(num(row["f1_oppose"])), Text(num(row["f1_align"])))
 
     @staticmethod
     def _value_change(row: dict | None, prefix: str, better_when_up: bool) -> tuple[Text, Text, Text]:
         if row is None:
             return Text("–"), Text("–"), Text("–")
-        return _change(row, prefix, better_when_up), _adjusted(row, prefix), Text(_num(row[f"{prefix}_change_dz"], 2))
+        return change_text(row, prefix, better_when_up), adjusted_p(row, prefix), Text(num(row[f"{prefix}_change_dz"], 2))
 
     def _fill_filter(self, selector: str, labels: tuple[str, ...]) -> None:
         select = self.query_one(selector, Select)
@@ -299,15 +433,38 @@ class ResultsScreen(Screen):
         data = self.query_one(selector, DataTable)
         data.clear()
         for row in table.records():
-            data.add_row(
-                Text(one_line(row["model"])), Text(one_line(row["condition"])), Text(one_line(row["kind"])), Text(str(row["dilemmas"])),
-                Text(_with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
-                Text(_num(row["baseline_ar"])), _change(row, "ar", better_when_up=True), _adjusted(row, "ar"),
-                Text(_num(row["ar_change_dz"], 2)),
-                Text(_with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
-                Text(_num(row["baseline_ad"])), _change(row, "ad", better_when_up=False), _adjusted(row, "ad"),
-                Text(_num(row["ad_change_dz"], 2)),
-                Text(f"{_num(row['value_retest_ar'], 2)} / {_num(row['action_retest_ar'], 2)}"),
-                Text(f"{_num(row['value_retest_ad'], 2)} / {_num(row['action_retest_ad'], 2)}"),
-                Text(_num(row["f1_oppose"])), Text(_num(row["f1_align"])),
-            )
+            name = Text(fit(row["condition"]))
+            if not self._wide:
+                lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
+                data.add_row(name, *(Text("\n").join(
+                    [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)])
+                    for p, m, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False))),
+                    height=lines)
+                continue
+            cells = [name, Text(f"{fit(row['kind'], 12)}\n{row['dilemmas']} dilemmas")]
+            for prefix, metric, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False)):
+                cells.append(Text(f"{level_text(row, prefix, metric)}\nbaseline {num(row[f'baseline_{prefix}'])}"))
+                tests = adjusted_p(row, prefix)
+                tests.append(f"  {num(row[f'{prefix}_change_dz'], 2)}")
+                cells.append(Text("\n").join([change_text(row, prefix, up), tests]))
+            cells.append(Text(f"{num(row['value_retest_ar'], 2)} / {num(row['action_retest_ar'], 2)}\n"
+                              f"{num(row['value_retest_ad'], 2)} / {num(row['action_retest_ad'], 2)}"))
+            cells.append(Text(f"{num(row['f1_oppose'])}\n{num(row['f1_align'])}"))
+            data.add_row(*cells, height=2)
+        self._show_detail(data.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#results-conditions")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, index: int) -> None:
+        """The cursor row's condition in full (names are cut in the table) with its kind and dilemmas."""
+        detail = self.query_one("#results-detail", Static)
+        rows = self._results.conditions.records() if self._results is not None else []
+        if not 0 <= index < len(rows):
+            detail.update("")
+            return
+        row = rows[index]
+        detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
+                                   f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
+                                   f"AD {num(row['baseline_ad'])})   keys 1-6: tabs, w: wide/compact")))

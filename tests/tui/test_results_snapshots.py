@@ -1,0 +1,41 @@
+"""Snapshots of the Results screen at 80x24, 100x30 and 160x45: two models, long and marked-up names.
+
+At 100x30 the compact form shows AR, AD, the change and its interval and p for each condition without
+sideways scrolling. Update after an intended change with ``pytest --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from tests.tui.results_app import use_fixed_run
+from valuegap_tui.tui.app import ValueGapApp
+
+SIZES = [(80, 24), (100, 30), (160, 45)]
+
+
+async def _computed(pilot) -> None:
+    """Wait for the intervals, and pin what depends on the machine (the study's path)."""
+    pilot.app.sub_title = "study.db"
+    for _ in range(600):
+        await pilot.pause(0.05)
+        status = str(pilot.app.screen.query_one("#results-status", Static).render())
+        if "Run #7" in status and "intervals" not in status:
+            break
+    else:
+        raise AssertionError("results did not finish computing")
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4"], ids=["conditions", "kinds", "heatmap", "answers"])
+def test_results_screen(snap_compare, study, monkeypatch, size, tab):
+    use_fixed_run(monkeypatch)
+
+    async def run_before(pilot) -> None:
+        await _computed(pilot)
+        await pilot.press(tab)
+        await pilot.pause(0.2)
+
+    assert snap_compare(ValueGapApp(study, start_mode="results"), terminal_size=size, run_before=run_before)
