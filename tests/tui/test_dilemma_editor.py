@@ -119,5 +119,5 @@ async def test_reviewer_notes_are_written_and_shown(study):
     history = dilemma_store.history(study, make_dilemma(variant=1).id)
     assert history[-1].action == "notes" and history[-1].who == "ann"
     from valuegap_tui.tui.screens.dilemmas import _describe_change
-    assert _describe_change(history[-1].before, history[-1].after) == "notes edited"
+    assert _describe_change(history[-1].before, history[-1].after).startswith("notes: {+Action 3 reads as [b]")
 

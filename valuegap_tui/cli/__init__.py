@@ -27,6 +27,7 @@ COMMANDS = (
     ("check-labels", "review", "ask a model for a second opinion on each dilemma's labels"),
     ("agreement", "review", "label agreement between reviewers and the generator"),
     ("export-dataset", "review", "export the curated dataset with a dataset card"),
+    ("review", "reviewers", "reviewers on several machines: export, merge, conflicts; a dilemma's history"),
     ("personas", "personas", "build, list and move cultural personas"),
     ("respond", "respond", "people answer a run's questions, stored as respondents beside the models"),
     ("run", "run", "evaluate models: value and action questions, resumable"),

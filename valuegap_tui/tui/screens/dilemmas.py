@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from valuegap_tui import flag_notes, label_check, review
+from valuegap_tui import flag_notes, history_diff, label_check, review, review_merge
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, load_section, save_section
 from valuegap_tui.models import AlignmentLabel, Dilemma, DilemmaStatus, describe_label_problems
@@ -37,6 +37,7 @@ from valuegap_tui.store import review as review_store
 from valuegap_tui.store.changes import dilemmas_fingerprint
 from valuegap_tui.store.dilemmas import DilemmaRow
 from valuegap_tui.text import editable, one_line, restore_controls, visible
+from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
 from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 
@@ -45,7 +46,7 @@ PAGE = 200
 COLUMNS = (("status", "Status", 10), ("value", "Value", 18), ("topic", "Topic", 18), ("type", "Type", 12),
            ("flags", "Flags", 11), ("reviewer", "Reviewer", 10))
 STATUS_ORDER = ("draft", "accepted", "rejected", "needs-edit")
-FILTER_KEYS = ("status", "value", "type", "topic", "flag")
+FILTER_KEYS = ("status", "value", "type", "topic", "flag", "conflict")
 
 
 class ReviewCommands(Provider):
@@ -75,6 +76,7 @@ class _Filter:
     type: str | None = None
     topic: str | None = None
     flag: str | None = None
+    conflict: str | None = None  # any value: only dilemmas whose reviewers disagree (review_merge.conflicts)
     text: str = ""
     #: what could not be read (an unknown key, an unknown value name): shown, never taken as free text
     problems: list[str] = dataclasses.field(default_factory=list)
@@ -146,6 +148,7 @@ class DilemmasScreen(Screen):
         Binding("ctrl+n", "new_dilemma", "New dilemma", show=False, id="review.new"),
         Binding("D", "duplicate_dilemma", "Duplicate dilemma", show=False, id="review.duplicate"),
         Binding("m", "edit_notes", "Notes", show=False, id="review.notes"),
+        Binding("C", "reviewers_side_by_side", "Reviewers side by side", show=False, id="review.reviewers"),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -181,7 +184,7 @@ class DilemmasScreen(Screen):
         yield Static(id="dilemma-counts", markup=False)
         yield Input(placeholder="Your reviewer name (kept in the config), then Enter", id="review-name")
         yield Input(
-            placeholder="filter: status:draft value:wisdom type:... topic:... flag:label_doubt words  (Enter, Esc)",
+            placeholder="filter: status:draft value:wisdom type:... topic:... flag:label_doubt conflict:yes words  (Enter, Esc)",
             id="review-filter",
         )
         with Horizontal(id="dilemmas-body"):
@@ -301,6 +304,9 @@ class DilemmasScreen(Screen):
             rows = [r for r in rows if f.flag in r.flags]
         if matches is not None:
             rows = [r for r in rows if r.id in matches]
+        if f.conflict:
+            in_conflict = review_merge.conflicts(self.app.study)
+            rows = [r for r in rows if r.id in in_conflict]
         self.filtered = rows
         self.filtered_index = {row.id: i for i, row in enumerate(rows)}
         fallback = min(self.position, max(0, len(rows) - 1)) if keep_position else 0
@@ -728,6 +734,18 @@ class DilemmasScreen(Screen):
             body.append(f"  {one_line(_describe_change(entry.before, entry.after))}\n")
         self.app.push_screen(TextViewScreen(body))
 
+    def action_reviewers_side_by_side(self) -> None:
+        if self.dilemma is None:
+            return
+        if self.blind:
+            self.notify("blind mode hides the other reviewers: turn it off (b) to compare", severity="warning")
+            return
+        per_reviewer = review_merge.positions(self.app.study, self.dilemma.id).get(self.dilemma.id, {})
+        if not per_reviewer:
+            self.notify(f"no reviewer has reviewed {self.dilemma.id} yet")
+            return
+        self.app.push_screen(ReviewersSideBySide(self.dilemma, per_reviewer))
+
     def action_guidelines(self) -> None:
         path = PROMPTS_DIR / "review_guidelines.md"
         text = path.read_text(encoding="utf-8") if path.is_file() else "No guidelines file found."
@@ -836,20 +854,4 @@ def _load_reviewer() -> dict:
 
 
 def _describe_change(before: Dilemma | None, after: Dilemma) -> str:
-    if before is None:
-        return "created"
-    changes = []
-    if before.status != after.status:
-        changes.append(f"status {before.status.value} -> {after.status.value}")
-    if before.scenario != after.scenario:
-        changes.append("scenario edited")
-    for i, (b, a) in enumerate(zip(before.options, after.options)):
-        if b.text != a.text:
-            changes.append(f"action {i + 1} edited")
-        if b.label != a.label:
-            changes.append(f"action {i + 1} {b.label.score:+d} -> {a.label.score:+d}")
-    if before.flags != after.flags:
-        changes.append(f"flags {','.join(after.flags) or 'none'}")
-    if before.notes != after.notes:
-        changes.append("notes edited")
-    return "; ".join(changes) or "no change"
+    return history_diff.describe_change(before, after)
