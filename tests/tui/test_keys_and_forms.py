@@ -13,7 +13,7 @@ from valuegap_tui.tui.screens.dilemmas import parse_filter
 
 
 def test_filter_mistakes_are_reported_not_taken_as_text():
-    assert parse_filter("stauts:draft").problems == ["unknown filter key 'stauts' (keys: status, value, type, topic, flag)"]
+    assert parse_filter("stauts:draft").problems == ["unknown filter key 'stauts' (keys: status, value, type, topic, flag, conflict)"]
     assert parse_filter("value:wisdon").problems == ["unknown value 'wisdon'"]
     assert parse_filter("status:done").problems == ["unknown status 'done'"]
     good = parse_filter("status:draft value:wisdom bribe")
