@@ -14,13 +14,11 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from functools import partial
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
@@ -40,6 +38,7 @@ from valuegap_tui.text import editable, one_line, restore_controls, visible
 from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
 from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
+from valuegap_tui.tui.binding_commands import BindingCommands
 
 PAGE = 200
 #: (key, title, width): status first so it stays visible in a narrow list.
@@ -49,24 +48,13 @@ STATUS_ORDER = ("draft", "accepted", "rejected", "needs-edit")
 FILTER_KEYS = ("status", "value", "type", "topic", "flag", "conflict")
 
 
-class ReviewCommands(Provider):
+class ReviewCommands(BindingCommands):
     """Every review binding in the command palette, as "Review: <description>"."""
 
-    def _commands(self):
-        screen = self.screen
-        for binding in DilemmasScreen.BINDINGS:
-            yield f"Review: {binding.description}", partial(screen.run_action, binding.action), binding.key
+    prefix = "Review"
 
-    async def discover(self) -> Hits:
-        for title, run, key in self._commands():
-            yield DiscoveryHit(title, run, help=f"key: {key}")
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, run, key in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), run, help=f"key: {key}")
+    def bindings(self):
+        return DilemmasScreen.BINDINGS
 
 
 @dataclasses.dataclass

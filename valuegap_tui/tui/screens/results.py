@@ -9,13 +9,11 @@ rank intervals.
 from __future__ import annotations
 
 import math
-from functools import partial
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
@@ -27,6 +25,7 @@ from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.report import choices_by_condition, run_extremities
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line, visible
+from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
@@ -60,24 +59,13 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD", "AR", "F1 oppose", "F1 align")
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-class ResultsCommands(Provider):
+class ResultsCommands(BindingCommands):
     """Every Results key in the command palette, as "Results: <description>"."""
 
-    def _commands(self):
-        screen = self.screen
-        for binding in ResultsScreen.BINDINGS:
-            yield f"Results: {binding.description}", partial(screen.run_action, binding.action), binding.key
+    prefix = "Results"
 
-    async def discover(self) -> Hits:
-        for title, run, key in self._commands():
-            yield DiscoveryHit(title, run, help=f"key: {key}")
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, run, key in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), run, help=f"key: {key}")
+    def bindings(self):
+        return ResultsScreen.BINDINGS
 
 
 class ResultsScreen(Screen):
