@@ -56,14 +56,17 @@ class AlignmentLabel(str, Enum):
         """Accept an id ("mildly_opposing"), display text ("Mildly opposing") or score ("-1")."""
         raw = str(text).strip()
         key = raw.lower().replace("-", "_").replace(" ", "_")
-        for label in cls:
-            if key == label.value or raw.lstrip("+") == str(label.score):
-                return label
+        # dict look-ups, not a walk over the enum: every stored dilemma's six labels pass here
+        found = _LABEL_BY_ID.get(key) or _LABEL_BY_SCORE.get(raw.lstrip("+"))
+        if found is not None:
+            return found
         raise ValueError(f"unknown alignment label {text!r}; expected one of {', '.join(l.value for l in cls)}")
 
 
 _LABEL_ORDER = tuple(AlignmentLabel)
 _LABEL_SCORES = dict(zip(_LABEL_ORDER, (3, 2, 1, -1, -2, -3)))
+_LABEL_BY_ID = {label.value: label for label in _LABEL_ORDER}
+_LABEL_BY_SCORE = {str(score): label for label, score in _LABEL_SCORES.items()}
 
 
 class DilemmaStatus(str, Enum):

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from valuegap_tui.evaluate.handoff import take_dilemmas
 from valuegap_tui.evaluate.plan import LETTERS
 from valuegap_tui.evaluate.questions import SCORES, QuestionTexts, build_request, read_reply
 from valuegap_tui.server.client import REPLY_TEXT_CAP, cap_text
@@ -161,7 +162,8 @@ class RunExecutor:
         self.on_flush = on_flush
         self.counters = Counters()
         self.personas = run_store.personas_of(study, run_id)
-        self.dilemmas = run_store.dilemmas_of(study, run_id)
+        # the snapshots just planned in this process, else read back from the study
+        self.dilemmas = take_dilemmas(study.path, run_id) or run_store.dilemmas_of(study, run_id)
         self._questions = QuestionTexts(self.dilemmas)
         self._buffer: list[run_store.Attempt] = []
         self._in_flight: set[asyncio.Task] = set()

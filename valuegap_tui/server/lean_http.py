@@ -253,25 +253,32 @@ class HttpClient:
         """POST ``body`` (JSON) to ``prefix + path``; raises HttpError when no reply could be read and
         TimeoutError when none came within the timeout (connecting included)."""
         loop = asyncio.get_running_loop()
-        head = (f"POST {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1") + self._fixed_headers
-                + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
-        async with asyncio.timeout(self.timeout_s):
-            connection = self._idle_connection()
-            if connection is not None:
-                try:
-                    return await self._exchange(loop, connection, head, body)
-                except ClosedBeforeReply:
-                    pass  # the server dropped an idle connection as the request went out: ask anew
-            return await self._exchange(loop, await self._connect(loop), head, body)
+        deadline = loop.time() + self.timeout_s
+        data = (f"POST {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1") + self._fixed_headers
+                + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        connection = self._idle_connection()
+        if connection is not None:
+            try:
+                return await self._exchange(loop, connection, data, deadline)
+            except ClosedBeforeReply:
+                pass  # the server dropped an idle connection as the request went out: ask anew
+        try:
+            connection = await asyncio.wait_for(self._connect(loop), max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"no connection within {self.timeout_s:g} s") from None
+        return await self._exchange(loop, connection, data, deadline)
 
-    async def _exchange(self, loop, connection: _Connection, head: bytes, body: bytes) -> Reply:
+    async def _exchange(self, loop, connection: _Connection, data: bytes, deadline: float) -> Reply:
         waiter = connection.begin(loop)
+        # One timer handle per request (asyncio.timeout costs several times more per request).
+        timer = loop.call_at(deadline, _expire, waiter)
         finished = False
         try:
-            connection.transport.write(head + body)
+            connection.transport.write(data)
             reply = await waiter
             finished = True
         finally:
+            timer.cancel()
             connection.waiter = None
             if not finished or not connection.reusable:
                 # cancelled, timed out or failed mid-reply: a late reply must not meet the next request
@@ -289,6 +296,11 @@ class HttpClient:
         self._all.clear()
         self._idle.clear()
         await asyncio.sleep(0)  # let the transports close before the loop does
+
+
+def _expire(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError("no reply in time"))
 
 
 def _decoded(reply: Reply) -> Reply:
