@@ -31,6 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from valuegap_tui.server import wire
 from valuegap_tui.server.profiles import Endpoint, ServerProfile, profile_for_url
 from valuegap_tui.server.urls import strip_credentials
 from valuegap_tui.server.types import ChatRequest, CompletionRecord
@@ -173,7 +174,7 @@ class HttpTransport:
         from valuegap_tui.server.lean_http import HttpError
 
         try:
-            reply = await self._client.post("/chat/completions", json.dumps(body).encode())
+            reply = await self._client.post("/chat/completions", wire.dumps(body))
         except TimeoutError:
             raise TransportError("timeout", f"no reply within {self.timeout_s:g} s") from None
         except HttpError as exc:
@@ -185,7 +186,7 @@ class HttpTransport:
                 status=reply.status, retry_after=_parse_retry_after(reply.headers.get("retry-after")),
             )
         try:
-            return json.loads(raw)
+            return wire.loads(raw)
         except ValueError:
             raise TransportError("protocol", f"reply is not JSON: {raw[:200]!r}") from None
 
