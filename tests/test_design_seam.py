@@ -69,6 +69,11 @@ class ToyDesign(Design):
                 table.rows.append((self.questions[q].id, c, int(((frame.question == q) & (frame.choice == c)).sum())))
         return [table]
 
+    def headline(self, frame, items, conditions):
+        hit = frame.choice == [TARGET[q] for q in frame.question.tolist()]
+        return [(m, "baseline", "target_share", float(hit[frame.model.codes == i].mean()))
+                for i, m in enumerate(frame.model.labels)]
+
 
 DESIGN = ToyDesign()
 #: what the toy respondent picks in each question (canonical option index)
@@ -180,3 +185,34 @@ def test_letters_reach_h_and_constrained_choices_follow_the_option_count():
     assert build_request(definition, None, "q", n_options=8).choices == list("ABCDEFGH")
     assert read_letter("H", [f"o{i}" for i in range(8)]) == 7
     assert read_letter("C", ["yes", "no"]) is None  # a letter not shown is no answer
+
+
+def test_compare_sets_two_designs_side_by_side_for_the_same_model(tmp_path, toy, capsys):
+    from tests.test_evaluate import PlantedClient, definition, seed_study
+    from valuegap_tui.cli import main
+    from valuegap_tui.store import open_study
+
+    poster = open_study(tmp_path / "poster.db", create=True)
+    seed_study(poster, 6)
+    poster_run = create_run(poster, definition(repeats=2))
+    # always "strongly agree" and always the most aligning action: AR 1, AD 0
+    always_first = [1.0, 0, 0, 0, 0, 0]
+    assert asyncio.run(execute_run(poster, poster_run, {"m": PlantedClient(always_first, always_first)})) == "finished"
+    toy_study = open_study(tmp_path / "toy.db", create=True)
+    designs.set_study_design(toy_study, "toy")
+    item_store.save_many(toy_study, DESIGN, toy_items(2), who="t", action="import")
+    toy_run = create_run(toy_study, definition(repeats=2))
+    assert asyncio.run(execute_run(toy_study, toy_run, {"m": ToyClient()})) == "finished"
+    poster.close(), toy_study.close()
+
+    assert main(["compare", str(tmp_path / "poster.db"), f"{tmp_path / 'toy.db'}:{toy_run}"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.startswith("| model"))
+    assert "[1] graded_actions alignment_rate" in header and "[2] toy target_share" in header
+    row = next(line for line in out.splitlines() if line.startswith("| m | baseline"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    assert cells[columns.index("[1] graded_actions alignment_rate")] == "1.000"
+    assert cells[columns.index("[1] graded_actions alignment_distance")] == "0.000"
+    assert cells[columns.index("[2] toy target_share")] == "1.000"
+    assert main(["compare", str(tmp_path / "nothing.db")]) != 0
