@@ -205,7 +205,7 @@ def test_compare_sets_two_designs_side_by_side_for_the_same_model(tmp_path, toy,
     assert asyncio.run(execute_run(toy_study, toy_run, {"m": ToyClient()})) == "finished"
     poster.close(), toy_study.close()
 
-    assert main(["compare", str(tmp_path / "poster.db"), f"{tmp_path / 'toy.db'}:{toy_run}"]) == 0
+    assert main(["compare", "--study", str(tmp_path / "poster.db"), f"{tmp_path / 'toy.db'}:{toy_run}"]) == 0
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if line.startswith("| model"))
     assert "[1] graded_actions alignment_rate" in header and "[2] toy target_share" in header
@@ -215,4 +215,4 @@ def test_compare_sets_two_designs_side_by_side_for_the_same_model(tmp_path, toy,
     assert cells[columns.index("[1] graded_actions alignment_rate")] == "1.000"
     assert cells[columns.index("[1] graded_actions alignment_distance")] == "0.000"
     assert cells[columns.index("[2] toy target_share")] == "1.000"
-    assert main(["compare", str(tmp_path / "nothing.db")]) != 0
+    assert main(["compare", "--study", str(tmp_path / "poster.db"), str(tmp_path / "nothing.db")]) != 0
