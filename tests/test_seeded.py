@@ -31,3 +31,16 @@ def test_raw_outputs_equal_pcg64():
 def test_latin_squares_equal_the_plans(n):
     for seed in SEEDS:
         assert latin_square_rows(seed, n) == latin_square(np.random.default_rng(seed), n).tolist()
+
+
+@pytest.mark.parametrize("n", [2, 6, 8])
+def test_the_plans_option_orders_are_the_ones_numpy_drew(n):
+    """Plans stored before the plain-Python draws keep their meaning: same orders, item for item."""
+    from valuegap_tui.evaluate.plan import _group_seed, permutations_for
+
+    for seed in (0, 7, 123456):
+        for item in ("wisdom--politics--1", "x", "power--family--12"):
+            for question in (0, 1):
+                square = latin_square(np.random.default_rng(_group_seed(seed, item, question)), n)
+                numpy_orders = ["".join(str(int(o)) for o in square[r % n]) for r in range(9)]
+                assert permutations_for(seed, item, question, 9, n) == numpy_orders

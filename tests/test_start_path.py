@@ -26,13 +26,13 @@ def test_the_executor_takes_the_snapshots_just_planned_and_reads_them_back_other
 
 
 def test_run_start_imports_no_heavy_module_it_does_not_use():
-    """aiohttp, sqlite-utils, tomlkit, Textual and the metrics stay out of `run start`'s process."""
+    """aiohttp, sqlite-utils, tomlkit, NumPy, Textual and the metrics stay out of `run start`'s process."""
     code = ("import sys\nfrom valuegap_tui.cli import build_parser\n"
             "build_parser(['run', 'start', 'x.toml'])\n"
             "from valuegap_tui.evaluate import execute, session, setup\n"
             "from valuegap_tui.server import client\n"
             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in"
-            " ('aiohttp', 'sqlite_utils', 'tomlkit', 'textual', 'openai', 'matplotlib')"
+            " ('aiohttp', 'sqlite_utils', 'tomlkit', 'textual', 'openai', 'matplotlib', 'numpy')"
             " or m.startswith('valuegap_tui.metrics') or m.startswith('valuegap_tui.tui'))))")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert found == []
