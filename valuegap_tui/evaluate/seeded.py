@@ -132,7 +132,67 @@ class SeededRandom:
 
 def latin_square_rows(seed: int, n: int) -> list[list[int]]:
     """The rows of ``plan.latin_square(default_rng(seed), n)``: the cyclic square with rows,
-    columns and symbols shuffled (drawn in that order)."""
-    rng = SeededRandom(seed)
-    rows, cols, symbols = rng.permutation(n), rng.permutation(n), rng.permutation(n)
+    columns and symbols shuffled (drawn in that order).
+
+    The same steps as ``SeededRandom(seed).permutation(n)`` three times, written out with local
+    variables: a plan draws one square per item and question (1,232 for 616 dilemmas), and this
+    takes a third of the time of the method calls."""
+    if n - 1 > _M32:
+        rng = SeededRandom(seed)
+        rows, cols, symbols = rng.permutation(n), rng.permutation(n), rng.permutation(n)
+        return [[symbols[(r + c) % n] for c in cols] for r in rows]
+    # SeedSequence(seed).pool, then generate_state(4, uint64)
+    entropy = _words(seed)
+    h, pool = _INIT_A, []
+    for i in range(_POOL_SIZE):
+        v = (entropy[i] if i < len(entropy) else 0) ^ h
+        h = (h * _MULT_A) & _M32
+        v = (v * h) & _M32
+        pool.append(v ^ (v >> _XSHIFT))
+    sources = pool if len(entropy) <= _POOL_SIZE else None
+    for i_src in range(_POOL_SIZE):
+        for i_dst in range(_POOL_SIZE):
+            if i_src != i_dst:
+                v = pool[i_src] ^ h
+                h = (h * _MULT_A) & _M32
+                v = (v * h) & _M32
+                r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * (v ^ (v >> _XSHIFT))) & _M32
+                pool[i_dst] = r ^ (r >> _XSHIFT)
+    if sources is None:
+        pool = _seed_pool(seed)  # more than four words of seed: the general path
+    h, words = _INIT_B, []
+    for i in range(8):
+        v = pool[i % _POOL_SIZE] ^ h
+        h = (h * _MULT_B) & _M32
+        v = (v * h) & _M32
+        words.append(v ^ (v >> _XSHIFT))
+    initstate = ((words[0] | words[1] << 32) << 64) | words[2] | words[3] << 32
+    initseq = ((words[4] | words[5] << 32) << 64) | words[6] | words[7] << 32
+    # PCG64: seed, then three Fisher-Yates shuffles of 0..n-1 with masked 32-bit draws
+    inc = ((initseq << 1) | 1) & _M128
+    state = inc  # one step from 0
+    state = ((state + initstate) * _PCG_MULTIPLIER + inc) & _M128
+    half = -1
+    shuffled = []
+    for _ in range(3):
+        values = list(range(n))
+        for i in range(n - 1, 0, -1):
+            mask = i
+            for shift in (1, 2, 4, 8, 16):
+                mask |= mask >> shift
+            while True:
+                if half >= 0:
+                    draw, half = half, -1
+                else:
+                    state = (state * _PCG_MULTIPLIER + inc) & _M128
+                    x = ((state >> 64) ^ state) & _M64
+                    rot = state >> 122
+                    out = ((x >> rot) | (x << ((-rot) & 63))) & _M64
+                    draw, half = out & _M32, out >> 32
+                draw &= mask
+                if draw <= i:
+                    break
+            values[i], values[draw] = values[draw], values[i]
+        shuffled.append(values)
+    rows, cols, symbols = shuffled
     return [[symbols[(r + c) % n] for c in cols] for r in rows]
