@@ -97,7 +97,11 @@ class ActionOption(BaseModel):
     @field_validator("label", mode="before")
     @classmethod
     def _label_by_id_text_or_score(cls, label):
-        return label if isinstance(label, AlignmentLabel) else AlignmentLabel.parse(label)
+        if isinstance(label, AlignmentLabel):
+            return label
+        # a stored label is its id: found at once, without parse's normalising
+        found = _LABEL_BY_ID.get(label) if type(label) is str else None
+        return found if found is not None else AlignmentLabel.parse(label)
 
     @field_validator("text")
     @classmethod
