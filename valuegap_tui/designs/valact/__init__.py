@@ -74,6 +74,13 @@ class ValAct(Design):
 
         return metric_tables(frame, items, conditions)
 
+    def headline(self, frame, items, conditions) -> list[tuple]:
+        """The stated-enacted r and the share of scenarios answered per model and condition."""
+        from valuegap_tui.designs.valact.metrics import respondents
+
+        return [(model, condition, metric, value) for (model, condition), r in respondents(frame, items).items()
+                for metric, value in (("stated_enacted_r", r.gap()), ("scenarios", len(r.scenarios)))]
+
     def simulated_reply(self, params, system, user, rng):
         from valuegap_tui.designs.valact.simulate import simulated_reply
 

@@ -189,3 +189,18 @@ def score(item_values: list[str], item_means: np.ndarray) -> ValueScores:
             raw[k] = float(np.mean(mine))
     overall = float(np.mean(means)) if len(means) else np.nan
     return ValueScores(raw, raw - overall, len(means))
+
+
+# --- a study's questionnaire -------------------------------------------------------------------
+def load_into(study, questionnaire: Questionnaire, *, who: str) -> dict[str, int]:
+    """Store a questionnaire's items (accepted) in one transaction; the portraits of another
+    instrument the study held are set rejected (their history kept), so runs ask one instrument."""
+    from valuegap_tui.designs import get_design
+    from valuegap_tui.store import items as item_store
+
+    design = get_design("valact")
+    retired = [item.model_copy(update={"status": "rejected", "notes": f"replaced by {questionnaire.id}"})
+               for item in item_store.iter_items(study, design, topic_ids=["questionnaire"])
+               if isinstance(item, Portrait) and item.instrument != questionnaire.id and item.status != "rejected"]
+    counts = item_store.save_many(study, design, [*questionnaire.items, *retired], who=who, action="questionnaire")
+    return {**counts, "retired": len(retired)}

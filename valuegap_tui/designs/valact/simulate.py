@@ -48,6 +48,8 @@ DEFAULTS = {
 
 #: what the simulator knows: action or portrait text (normalised) -> value type id
 _KNOWN: dict[str, str] = {}
+#: portrait text (normalised) -> its scale's points, most like the respondent first
+_SCALES: dict[str, list[str]] = {}
 
 
 def _key(text: str) -> str:
@@ -68,6 +70,7 @@ def learn_study(study) -> int:
 def learn_item(item) -> None:
     if isinstance(item, Portrait):
         _KNOWN[_key(item.text)] = item.value
+        _SCALES[_key(item.text)] = [_key(point) for point in item.scale]
     else:
         for action in item.actions:
             _KNOWN[_key(action.text)] = action.value
@@ -169,12 +172,14 @@ def simulated_reply(params, system: str | None, user: str, rng):
     if (at := user.find(PORTRAIT_MARK)) >= 0:
         shown = _options(user, at)
         quoted = QUOTED.search(user[:at])
-        value = _KNOWN.get(_key(quoted.group(1))) if quoted else None
-        if len(shown) != 6 or value is None:
+        key = _key(quoted.group(1)) if quoted else ""
+        value, scale = _KNOWN.get(key), _SCALES.get(key, [])
+        positions = [scale.index(_key(t)) if _key(t) in scale else None for t in shown]
+        if value is None or len(shown) != 6 or None in positions:
             return [1 / len(shown)] * len(shown) if shown else None
         cond, _ = condition_params(p, system)
         points = point_probabilities(float(cond["stated"].get(value, 3.5)), float(cond["stated_sd"]))
-        return list(points[::-1])  # the options run from "very much like me" (6) down to 1
+        return [float(points[5 - at]) for at in positions]  # scale position 0 is the raw answer 6
     if (at := user.find(SELECT_MARK)) >= 0:
         shown = _options(user, at)
         quoted = QUOTED.search(user[:at])
