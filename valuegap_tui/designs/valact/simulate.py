@@ -22,8 +22,8 @@ expectations the recovery tests compare with.
 from __future__ import annotations
 
 import json
-import math
 import re
+import time
 
 import numpy as np
 
@@ -56,15 +56,46 @@ def _key(text: str) -> str:
     return " ".join(str(text).split()).lower()
 
 
+#: the studies the simulator serves, re-read (at most every RELOAD_S) when an unknown text turns up
+_STUDIES: dict[str, float] = {}
+RELOAD_S = 2.0
+
+
 def learn_study(study) -> int:
     from valuegap_tui.designs import get_design
     from valuegap_tui.store import items as item_store
 
+    _STUDIES[str(study.path)] = time.monotonic()
     count = 0
     for item in item_store.iter_items(study, get_design("valact")):
         learn_item(item)
         count += 1
     return count
+
+
+def _relearn() -> None:
+    """Items added since the simulator started (a questionnaire loaded, scenarios imported)."""
+    from valuegap_tui.store.db import open_study
+
+    for path, at in list(_STUDIES.items()):
+        if time.monotonic() - at < RELOAD_S:
+            continue
+        try:
+            study = open_study(path)
+            try:
+                learn_study(study)
+            finally:
+                study.close()
+        except Exception:  # a busy or broken study must not take the simulator down
+            _STUDIES[path] = time.monotonic()
+
+
+def known(text: str) -> str | None:
+    found = _KNOWN.get(_key(text))
+    if found is None and _STUDIES:
+        _relearn()
+        found = _KNOWN.get(_key(text))
+    return found
 
 
 def learn_item(item) -> None:
@@ -168,12 +199,12 @@ def simulated_reply(params, system: str | None, user: str, rng):
     p = planted(params)
     if (at := user.find(ACTION_MARK)) >= 0:
         shown = _options(user, at)
-        return list(action_probabilities(p, system, [_KNOWN.get(_key(t)) for t in shown])) if shown else None
+        return list(action_probabilities(p, system, [known(t) for t in shown])) if shown else None
     if (at := user.find(PORTRAIT_MARK)) >= 0:
         shown = _options(user, at)
         quoted = QUOTED.search(user[:at])
         key = _key(quoted.group(1)) if quoted else ""
-        value, scale = _KNOWN.get(key), _SCALES.get(key, [])
+        value, scale = known(key), _SCALES.get(key, [])
         positions = [scale.index(_key(t)) if _key(t) in scale else None for t in shown]
         if value is None or len(shown) != 6 or None in positions:
             return [1 / len(shown)] * len(shown) if shown else None
@@ -183,7 +214,7 @@ def simulated_reply(params, system: str | None, user: str, rng):
     if (at := user.find(SELECT_MARK)) >= 0:
         shown = _options(user, at)
         quoted = QUOTED.search(user[:at])
-        truth = _KNOWN.get(_key(quoted.group(1))) if quoted else None
+        truth = known(quoted.group(1)) if quoted else None
         names = [find_value_type(t) for t in shown]
         if not shown or truth not in names:
             return [1 / len(shown)] * len(shown) if shown else None
@@ -224,6 +255,8 @@ def generated_scenario(user: str, rng) -> str:
     scenario = (f"{rng.choice(OPENINGS)} about a situation in {topic_text}. You face a choice that matters to "
                 f"you and to the people around you. {' '.join(details)} You want to make a choice you can live "
                 f"with, and you are asking what you should do next.")
+    for v in values:  # the simulator knows what it wrote
+        _KNOWN[_key(PHRASES.get(v, ""))] = v
     return json.dumps({"scenario": scenario,
                        "actions": [{"text": PHRASES.get(v, "Ask for more time"), "value": value_name(v)}
                                    for v in values]})
