@@ -46,10 +46,12 @@ def test_generate_questionnaire_run_report_with_no_code(tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["report", "latest", str(out), "--study", str(study_path)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"valact_gap.csv", "valact_enacted.csv", "valact_stated.csv", "summary.md"} <= names
+    assert {"valact_gap.csv", "valact_enacted.csv", "valact_stated.csv", "summary.md",
+            "valact_profiles_sim.png", "valact_profiles_sim.svg"} <= names
     gap = (out / "valact_gap.csv").read_text().splitlines()
     assert gap[1].startswith("sim,baseline,4,20,")  # every scenario and item answered
     summary = (out / "summary.md").read_text()
+    assert "![valact_profiles_sim](valact_profiles_sim.png)" in summary
     assert "Stated vs enacted" in summary and "| sim | baseline |" in summary
 
 

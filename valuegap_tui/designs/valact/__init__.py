@@ -81,6 +81,11 @@ class ValAct(Design):
         return [(model, condition, metric, value) for (model, condition), r in respondents(frame, items).items()
                 for metric, value in (("stated_enacted_r", r.gap()), ("scenarios", len(r.scenarios)))]
 
+    def report_figures(self, frame, items, conditions, out_dir) -> list:
+        from valuegap_tui.designs.valact.figures import draw_profiles
+
+        return draw_profiles(frame, items, conditions, out_dir)
+
     def simulated_reply(self, params, system, user, rng):
         from valuegap_tui.designs.valact.simulate import simulated_reply
 
