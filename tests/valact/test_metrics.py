@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from valuegap_tui.designs.valact.items import Portrait, Scenario
-from valuegap_tui.designs.valact.metrics import metric_tables, pearson
+from valuegap_tui.designs.valact.metrics import metric_tables, pearson, pearson_rows
 from valuegap_tui.designs.valact.questionnaire import score
 from valuegap_tui.metrics.frame import AnswerFrame
 
@@ -111,3 +111,12 @@ def test_roleplay_accuracy_and_drop_against_unprompted_selection():
     assert row["selection_accuracy"] == pytest.approx(2 / 3)
     assert row["drop"] == pytest.approx(2 / 3 - 0.75)
     assert row["scenarios"] == 2
+
+
+def test_bootstrap_rows_agree_with_pearson_one_at_a_time():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(50, 10)), rng.normal(size=(50, 10))
+    x[3, 2] = np.nan
+    y[7, :8] = np.nan  # two values left: no r
+    expected = [pearson(a, b) for a, b in zip(x, y)]
+    assert np.allclose(pearson_rows(x, y), expected, equal_nan=True)

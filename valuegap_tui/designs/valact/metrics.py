@@ -48,6 +48,19 @@ def pearson(x, y) -> float:
     return float(np.corrcoef(x, y)[0, 1])
 
 
+def pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``pearson`` of each row pair at once (the bootstrap's thousand resamples)."""
+    keep = ~(np.isnan(x) | np.isnan(y))
+    n = keep.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dx = np.where(keep, x - np.where(keep, x, 0).sum(axis=1, keepdims=True) / n[:, None], 0)
+        dy = np.where(keep, y - np.where(keep, y, 0).sum(axis=1, keepdims=True) / n[:, None], 0)
+        sxx, syy = (dx * dx).sum(axis=1), (dy * dy).sum(axis=1)
+        r = (dx * dy).sum(axis=1) / np.sqrt(sxx * syy)
+    r[(n < 3) | (sxx <= 1e-24) | (syy <= 1e-24)] = np.nan
+    return np.clip(r, -1, 1)
+
+
 class Respondent:
     """One model x condition's answers, as counts the metrics (and the bootstrap) sum up."""
 
@@ -119,7 +132,7 @@ class Respondent:
             onehot = np.array([[v == t for t in order] for v in self.portrait_values], float)
             raw = (item_w * self.portrait_means) @ onehot / (item_w @ onehot)
             centred = raw - ((item_w @ self.portrait_means) / item_w.sum(axis=1))[:, None]
-        rs = np.array([pearson(centred[b], enacted[b]) for b in range(n)])
+        rs = pearson_rows(centred, enacted)
         rs = rs[~np.isnan(rs)]
         if len(rs) == 0:
             return math.nan, math.nan
