@@ -111,6 +111,7 @@ def _import_design_items(args) -> int | None:
 
     study = open_or_create(args.study)
     if study_design_id(study) != "valact":
+        study.close()  # the poster's import opens it again: a refused file leaves the study untouched
         return None
     from valuegap_tui.designs.valact.importer import ScenarioImportError, import_file
 
