@@ -255,3 +255,39 @@ async def test_results_screen_shows_a_designs_tables_in_its_own_tab(study, toy):
         assert "Toy: tests" in shown and "pick" in shown and "three" in shown
         status = str(app.screen.query_one("#results-status", Static).render())
         assert f"Run #{run_id} (Toy)" in status
+
+
+def test_a_study_from_before_designs_opens_as_the_posters_design(tmp_path, monkeypatch):
+    """Migration v016: dilemmas and runs stored before designs existed are the poster's, unchanged."""
+    import json
+
+    from tests.test_evaluate import PlantedClient, definition
+    from valuegap_tui.store import db as study_db
+    from valuegap_tui.store import open_study
+    from valuegap_tui.store.db import now_iso
+
+    every = study_db._migrations()
+    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] < 16])
+    old = open_study(tmp_path / "old.db", create=True)
+    at = now_iso()
+    options = [{"text": f"Action {k}", "label": label} for k, label in enumerate(
+        ("strongly_aligning", "moderately_aligning", "mildly_aligning", "mildly_opposing", "moderately_opposing",
+         "strongly_opposing"))]
+    with old.transaction() as db:
+        db.execute("INSERT INTO dilemmas (id, value_id, topic_id, variant, scenario, options_json, status,"
+                   " provenance_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   ["wisdom--politics--1", "wisdom", "politics", 1, "You must decide.", json.dumps(options),
+                    "accepted", json.dumps({"source": "manual", "created_at": at, "updated_at": at}), at, at])
+    assert "design" not in {r[1] for r in old.db.execute("PRAGMA table_info(dilemmas)")}
+    old.close()
+    monkeypatch.setattr(study_db, "_migrations", lambda: every)
+
+    study = open_study(tmp_path / "old.db")
+    assert designs.study_design(study).id == "graded_actions"
+    (dilemma,) = dilemma_store.iter_dilemmas(study)
+    assert dilemma.id == "wisdom--politics--1" and dilemma.options[5].text == "Action 5"
+    run_id = create_run(study, definition(repeats=2))
+    assert run_store.get_run(study, run_id).design == "graded_actions"
+    assert asyncio.run(execute_run(study, run_id, {"m": PlantedClient([1 / 6] * 6, [1 / 6] * 6)})) == "finished"
+    assert len(run_store.load_answer_frame(study, run_id)) == 4
+    study.close()
