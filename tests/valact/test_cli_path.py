@@ -70,7 +70,9 @@ def test_import_refuses_a_bad_file_with_line_and_field_and_writes_nothing(tmp_pa
     assert item_store.count(open_study(study_path), get_design("valact")) == 0
     csv_path = tmp_path / "s.csv"
     csv_path.write_text("id,scenario,topic,action_1,value_1,action_2,value_2,action_3,value_3,action_4,value_4\n"
-                        "c1,Your sister asks what to do,family,a,power,b,tradition,c,hedonism,d,universalism\n")
+                        "c1,Your sister asks what to do,family,a,power,b,tradition,c,hedonism,d,universalism\n"
+                        "c2,Your boss asks,work,Be powerful,power,b2,tradition,c2,hedonism,d2,universalism\n")
     assert main(["import", str(csv_path), "--study", str(study_path)]) == 0
-    (item,) = item_store.iter_items(open_study(study_path), get_design("valact"))
-    assert item.values() == ["power", "tradition", "hedonism", "universalism"]
+    items = {i.id: i for i in item_store.iter_items(open_study(study_path), get_design("valact"))}
+    assert items["c1"].values() == ["power", "tradition", "hedonism", "universalism"]
+    assert items["c1"].flags == [] and items["c2"].flags == ["value_named"]  # kept, flagged for review

@@ -92,8 +92,8 @@ def response_format() -> dict:
 
 
 #: the ten names and the words built on them ("powerful", "traditional", "conformist")
-VALUE_WORDS = re.compile(r"\b(power|achiev\w*|hedonis\w*|stimulat\w*|self[- ]direct\w*|universalis\w*|"
-                         r"benevolen\w*|tradition\w*|conformi\w*|security)\b", re.I)
+VALUE_WORDS = re.compile(r"\b(power\w*|achiev\w*|hedon\w*|stimulat\w*|self[- ]direct\w*|universalis\w*|"
+                         r"benevolen\w*|tradition\w*|conform\w*|security)\b", re.I)
 
 
 def named_values(text: str) -> list[str]:
