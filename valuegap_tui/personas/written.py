@@ -75,9 +75,9 @@ def read_conditions(path: Path | str) -> list[Persona]:
         condition = _validate(path, record, where)
         if condition.id in seen:
             first = seen[condition.id]
-            raise ImportFailure(path, where(None), "id", f"duplicate id {condition.id!r}"
+            raise ImportFailure(path, where("id"), "id", f"duplicate id {condition.id!r}"
                                 + (f" (first on line {first})" if first else ""))
-        seen[condition.id] = where(None)
+        seen[condition.id] = where("id")
         conditions.append(condition)
     if not conditions:
         raise ImportFailure(path, None, None, "no conditions in the file")
@@ -118,7 +118,7 @@ def _jsonl_records(path: Path, text: str) -> list[tuple[dict, object]]:
     return records
 
 
-_TABLE_HEADER = re.compile(r"^\s*\[\[\s*conditions\s*\]\]", re.MULTILINE)
+_TABLE_HEADER = re.compile(r"^[ \t]*\[\[\s*conditions\s*\]\]", re.MULTILINE)
 _TOML_ERROR_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)$")
 
 
@@ -156,7 +156,7 @@ def _toml_records(path: Path, text: str) -> list[tuple[dict, object]]:
 
 def _key_line(text: str, key: str, start: int, end: int) -> int | None:
     """The line on which ``key = ...`` (bare or quoted) is set within text[start:end]."""
-    pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*[=.]", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*[=.]", re.MULTILINE)
     match = pattern.search(text, start, end)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
