@@ -8,7 +8,7 @@ import pytest
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.cli import main
-from valuegap_tui.personas import Persona, render_persona_text
+from valuegap_tui.personas import Persona, generate_personas, render_persona_text
 from valuegap_tui.personas.written import read_conditions, roleplay_conditions
 from valuegap_tui.store import open_study
 from valuegap_tui.store import personas as persona_store
@@ -236,3 +236,19 @@ def test_model_rules_for_written_conditions():
     assert roleplay_conditions(["security"])[0].attributes["value_type"] == "security"
     with pytest.raises(ValueError, match="unknown value type"):
         roleplay_conditions(["nope"])
+
+
+def test_a_study_from_before_written_conditions_opens_with_its_personas(tmp_path):
+    path = tmp_path / "old.db"
+    with open_study(path, create=True) as study:
+        persona_store.save_many(study, generate_personas()[:3])
+        with study.transaction() as db:  # back to the schema before this version
+            db.execute("DELETE FROM schema_migrations WHERE version = 17")
+            for table, column in (("personas", "text"), ("personas", "attributes_json"), ("run_personas", "attributes_json")):
+                db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    with open_study(path) as study:
+        personas = persona_store.list_all(study)
+        assert [p.id for p in personas] == [p.id for p in generate_personas()[:3]]
+        assert all(p.text is None and p.attributes == {} and p.position is not None for p in personas)
+        persona_store.save(study, roleplay_conditions(["power"])[0])
+        assert persona_store.get(study, "roleplay-power").attributes["value_type"] == "power"
