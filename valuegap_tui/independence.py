@@ -24,13 +24,18 @@ def same_model(a: str | None, b: str | None) -> bool:
     return bool(a and b) and key(a) == key(b)
 
 
+def _generator(item) -> str | None:
+    # items of designs without a provenance (imported sets) name no generator
+    return getattr(getattr(item, "provenance", None), "generator_model", None)
+
+
 def warnings_for(study: Study, run_id: int, evaluated: Iterable[str], dilemmas: Sequence[Dilemma]) -> list[RunWarning]:
     """What an evaluated model generated or judged among ``dilemmas``."""
     judges = review_store.judge_models(study)
     asked = {d.id for d in dilemmas}
     found = []
     for model in evaluated:
-        generated = [d for d in dilemmas if same_model(model, d.provenance.generator_model)]
+        generated = [d for d in dilemmas if same_model(model, _generator(d))]
         if generated:
             found.append(RunWarning(run_id, "generated", model, len(generated),
                                     f"{model} is evaluated on {len(generated)} of the {len(dilemmas)} dilemmas it "

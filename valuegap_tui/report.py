@@ -147,6 +147,13 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     frame = load_frame(study, run.id)
     if len(frame) == 0:
         raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
+    if run.design != "graded_actions":  # the design's own tables (docs/designs.md)
+        from valuegap_tui.designs.tables import write_design_report
+
+        if model is not None and model not in set(frame.model.decode()):
+            raise ReportError(f"run {run.id} has no model {model!r}")
+        files = write_design_report(study, run, out_dir, model)
+        return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1])
     if model is not None and model not in set(frame.model.decode()):
         known = ", ".join(sorted(set(frame.model.decode())))
         raise ReportError(f"run {run.id} has no model {model!r} (its models: {known})")

@@ -16,7 +16,11 @@ STATUSES = [s.value for s in DilemmaStatus]
 
 
 def register(commands) -> None:
-    add_command(commands, "init", cmd_init, "create an empty study database")
+    init = add_command(commands, "init", cmd_init, "create an empty study database",
+                       description="Create an empty study database. A study holds one design (docs/designs.md):\n"
+                       "graded_actions (the poster's six graded actions, the default), via (Shen et al.'s VIA\n"
+                       "tasks) or valact (ValAct-style scenarios with a value questionnaire).")
+    init.add_argument("--design", default=None, help="the study's design (default: graded_actions)")
 
     add_command(commands, "info", cmd_info, "show counts by status, value type and topic")
 
@@ -40,13 +44,31 @@ def register(commands) -> None:
 
 
 def cmd_init(args) -> int:
+    from valuegap_tui.designs import DesignError, set_study_design, study_design
+
     study = open_or_create(args.study)
-    print(f"{'created' if study.created else 'opened existing'} study {study.path} (schema version {study.schema_version})")
+    if args.design:
+        try:
+            set_study_design(study, args.design)
+        except DesignError as exc:
+            raise CliError(str(exc)) from None
+    design = study_design(study)
+    print(f"{'created' if study.created else 'opened existing'} study {study.path} (schema version"
+          f" {study.schema_version}, design {design.id}: {design.title})")
     return 0
 
 
 def cmd_info(args) -> int:
+    from valuegap_tui.designs import DEFAULT_DESIGN, study_design
+
     study = open_existing(args.study)
+    design = study_design(study)
+    if design.id != DEFAULT_DESIGN:
+        by_status = dict(study.db.execute("SELECT status, COUNT(*) FROM dilemmas WHERE design = ? GROUP BY status",
+                                          [design.id]).fetchall())
+        print(f"study {study.path}: design {design.id} ({design.describe()}), {sum(by_status.values())} items")
+        print("by status: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items())))
+        return 0
     cat = catalogue()
     total = dilemma_store.count(study)
     print(f"study {study.path}: {total} dilemmas (of {len(cat.values) * len(cat.topics)} value x topic pairs)")

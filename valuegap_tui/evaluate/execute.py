@@ -25,7 +25,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.designs import get_design
+from valuegap_tui.designs.base import LETTERS
 from valuegap_tui.evaluate.questions import SCORES, QuestionTexts, build_request, read_reply
 from valuegap_tui.server.client import REPLY_TEXT_CAP, cap_text
 from valuegap_tui.server.types import AnswerMode, ChatClient, CompletionRecord
@@ -85,8 +86,10 @@ def describe_write_error(exc: BaseException) -> str:
 
 
 def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: int, shown: list[str],
-                  max_attempts: int, mode=AnswerMode.TEXT, min_coverage: float = 0.0) -> run_store.Attempt:
-    """Turn a reply into a stored attempt: letter -> option through the permutation -> score.
+                  max_attempts: int, mode=AnswerMode.TEXT, min_coverage: float = 0.0,
+                  scores=SCORES) -> run_store.Attempt:
+    """Turn a reply into a stored attempt: letter -> option through the permutation -> score
+    (``scores[choice]``, from the study's design).
 
     Any reply shape gives an attempt: a reply the reader cannot handle is kept as malformed."""
     try:
@@ -99,7 +102,7 @@ def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: in
     choice = int(item.permutation[position]) if position is not None else None
     distribution = None
     if reading.distribution is not None:
-        distribution = [0.0] * len(LETTERS)
+        distribution = [0.0] * len(item.permutation)
         for pos, p in enumerate(reading.distribution):
             distribution[int(item.permutation[pos])] = p
     used = attempt - item.attempt_base
@@ -116,7 +119,7 @@ def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: in
     return run_store.Attempt(
         item_id=item.id, attempt=attempt, outcome=reading.outcome, item_status=status,
         letter=LETTERS[position] if position is not None else None, position=position, choice=choice,
-        score=SCORES[choice] if choice is not None else None, raw_text=raw, reasoning=reasoning,
+        score=scores[choice] if choice is not None else None, raw_text=raw, reasoning=reasoning,
         distribution=distribution, covered_mass=reading.covered_mass, latency_s=record.latency_s,
         prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens,
         finish_reason=record.finish_reason, error=record.error or (reading.reason if position is None else None),
@@ -161,8 +164,10 @@ class RunExecutor:
         self.on_flush = on_flush
         self.counters = Counters()
         self.personas = run_store.personas_of(study, run_id)
+        self.design = get_design(run.design)
         self.dilemmas = run_store.dilemmas_of(study, run_id)
-        self._questions = QuestionTexts(self.dilemmas)
+        self._questions = QuestionTexts(self.dilemmas, self.design)
+        self._scores: dict[tuple[str, int], tuple[int, ...]] = {}
         self._buffer: list[run_store.Attempt] = []
         self._in_flight: set[asyncio.Task] = set()
         #: items whose requests failed before their server ever replied: server errors at the end
@@ -178,7 +183,7 @@ class RunExecutor:
         prompt, shown = self._questions.question(item.dilemma_id, item.question, item.permutation)
         seed = (self.definition.seed * 1_000_003 + item.id * 31 + attempt) % 2**31
         request = build_request(self.definition, self.personas[item.persona_id].system_text, prompt,
-                                tag=str(item.id), seed=seed)
+                                tag=str(item.id), seed=seed, n_options=len(shown))
         try:
             record = await self.clients[item.model].complete(request, model=item.model)
         except asyncio.CancelledError:
@@ -186,7 +191,15 @@ class RunExecutor:
         except Exception as exc:  # a client bug or a dead connection must not kill the run
             record = CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="client")
         return score_attempt(item, record, attempt, shown, self.definition.max_attempts, self.definition.answer_mode,
-                             self.definition.min_coverage)
+                             self.definition.min_coverage, self._scores_of(item.dilemma_id, item.question, len(shown)))
+
+    def _scores_of(self, dilemma_id: str, question: int, n_options: int) -> tuple[int, ...]:
+        key = (dilemma_id, question)
+        scores = self._scores.get(key)
+        if scores is None:
+            item = self.dilemmas[dilemma_id]
+            scores = self._scores[key] = tuple(self.design.choice_score(item, question, c) for c in range(n_options))
+        return scores
 
     # --- per model ------------------------------------------------------------------------------
     def _limit(self, model: str) -> int:

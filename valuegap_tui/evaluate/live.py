@@ -55,9 +55,13 @@ def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
 
 
 def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
-    """The same table computed inside the database (what the Run screen polls)."""
-    from valuegap_tui.store.runs import paired_gap_by_kind
+    """The same table computed inside the database (what the Run screen polls); the poster's design
+    only (other designs' tables are in the Results screen's Design tab)."""
+    from valuegap_tui.store.runs import get_run, paired_gap_by_kind
 
+    run = get_run(study, run_id)
+    if run is not None and run.design != "graded_actions":
+        return []
     gaps = []
     for model, kind, personas, items, ar, ad, base_ar, base_ad in paired_gap_by_kind(study, run_id):
         baseline = kind == "baseline"

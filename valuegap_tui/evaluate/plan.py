@@ -1,22 +1,26 @@
 """Balanced option permutations and the full list of items a run asks.
 
-Each (dilemma, question) gets one seeded random Latin square of order 6; repeat r shows the options
-in the order of row r (mod 6). Over six repeats every option visits every position exactly once,
-and over fewer repeats no option visits a position twice. The same square serves every model and
-persona, so a comparison against baseline is paired on the very same option orders too.
+Each (item, question) gets one seeded random Latin square whose order is the question's option count
+n (2..8, from the study's design); repeat r shows the options in the order of row r (mod n). Over n
+repeats every option visits every position exactly once, and over fewer repeats no option visits a
+position twice. The same square serves every model and persona, so a comparison against baseline is
+paired on the very same option orders too.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+#: the poster's design: both questions have six options, shown as A-F (designs.base.LETTERS has all)
 N_OPTIONS = 6
 LETTERS = "ABCDEF"
 QUESTIONS = ("value", "action")
+#: (question, option count) of every item of the poster's design
+POSTER_QUESTIONS = ((0, N_OPTIONS), (1, N_OPTIONS))
 
 
 def latin_square(rng: np.random.Generator, n: int = N_OPTIONS) -> np.ndarray:
@@ -30,10 +34,10 @@ def _group_seed(seed: int, dilemma_id: str, question: int) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def permutations_for(seed: int, dilemma_id: str, question: int, repeats: int) -> list[str]:
-    """The option order of each repeat, as six digits: digit p = option shown at letter p."""
-    square = latin_square(np.random.default_rng(_group_seed(seed, dilemma_id, question)))
-    return ["".join(str(int(o)) for o in square[r % N_OPTIONS]) for r in range(repeats)]
+def permutations_for(seed: int, dilemma_id: str, question: int, repeats: int, n: int = N_OPTIONS) -> list[str]:
+    """The option order of each repeat, as n digits: digit p = option shown at letter p."""
+    square = latin_square(np.random.default_rng(_group_seed(seed, dilemma_id, question)), n)
+    return ["".join(str(int(o)) for o in square[r % n]) for r in range(repeats)]
 
 
 @dataclass(frozen=True)
@@ -46,18 +50,26 @@ class PlannedItem:
     permutation: str
 
 
+QuestionsOf = Callable[[str], Sequence[tuple[int, int]]]
+
+
 def plan_items(models: list[str], persona_ids: list[str], dilemma_ids: list[str], repeats: int,
-               seed: int) -> Iterator[PlannedItem]:
+               seed: int, questions_of: QuestionsOf | None = None) -> Iterator[PlannedItem]:
     """Every item, ordered so requests sharing a prefix (persona, then scenario) go out together.
 
-    Option orders are drawn as the plan reaches each dilemma, so its first items come at once."""
+    ``questions_of(item id)`` gives the (question, option count) pairs the design asks of an item
+    (default: the poster's two six-option questions). Option orders are drawn as the plan reaches each
+    item, so its first items come at once."""
     orders: dict[tuple[str, int], list[str]] = {}
+    asked: dict[str, Sequence[tuple[int, int]]] = {}
     for model in models:
         for persona in persona_ids:
             for dilemma in dilemma_ids:
-                for question in range(len(QUESTIONS)):
+                if dilemma not in asked:
+                    asked[dilemma] = questions_of(dilemma) if questions_of else POSTER_QUESTIONS
+                for question, n_options in asked[dilemma]:
                     key = (dilemma, question)
                     if key not in orders:
-                        orders[key] = permutations_for(seed, dilemma, question, repeats)
+                        orders[key] = permutations_for(seed, dilemma, question, repeats, n_options)
                     for repeat, permutation in enumerate(orders[key]):
                         yield PlannedItem(model, persona, dilemma, question, repeat, permutation)

@@ -1,4 +1,4 @@
-"""The two questions as chat requests, and reading the letter a model answered.
+"""A design's questions as chat requests, and reading the letter a model answered.
 
 Layout for the server's prefix cache: persona as system text (shared by every request of a
 condition), then the scenario (shared by both questions and every repeat), then the question and
@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from string import Template
 
-from valuegap_tui.catalogue import catalogue
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.designs import get_design
+from valuegap_tui.designs.base import LETTERS, Design
 from valuegap_tui.models import Dilemma
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.server.answers import parse_answer, parse_text
 from valuegap_tui.server.types import AnswerMode, ChatRequest
 
-TEMPLATES = ("value_question", "action_question")
+TEMPLATES = ("value_question", "action_question")  # the poster's design
 SCORES = (3, 2, 1, -1, -2, -3)  # option index (catalogue order) -> score on the common axis
 
 
@@ -30,25 +30,23 @@ def template_text(name: str) -> str:
     return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
 
 
-def template_hashes() -> dict[str, str]:
-    return {name: hashlib.sha256(template_text(name).encode()).hexdigest()[:16] for name in TEMPLATES}
+def template_hashes(design: Design | None = None) -> dict[str, str]:
+    names = [q.template for q in design.questions] if design else list(TEMPLATES)
+    return {name: hashlib.sha256(template_text(name).encode()).hexdigest()[:16] for name in names}
 
 
-def option_texts(dilemma: Dilemma, question: int) -> list[str]:
-    """The six options in catalogue order (strongly agree/aligning first)."""
-    if question == 0:
-        return [point.text for point in catalogue().value_scale]
-    return [option.text for option in dilemma.options_by_alignment()]
+def option_texts(dilemma, question: int, design: Design | None = None) -> list[str]:
+    """The options in canonical order (for the poster: strongly agree/aligning first)."""
+    return (design or get_design()).option_texts(dilemma, question)
 
 
-def user_message(dilemma: Dilemma, question: int, permutation: str, texts: list[str] | None = None) -> str:
-    texts = texts or option_texts(dilemma, question)
+def user_message(dilemma, question: int, permutation: str, texts: list[str] | None = None,
+                 design: Design | None = None) -> str:
+    design = design or get_design()
+    texts = texts or design.option_texts(dilemma, question)
     lines = "\n".join(f"{LETTERS[p]}. {texts[int(o)]}" for p, o in enumerate(permutation))
-    return Template(template_text(TEMPLATES[question])).substitute(
-        scenario=dilemma.scenario.strip(),
-        value_name=catalogue().value(dilemma.value).name,
-        options=lines,
-    )
+    return Template(template_text(design.questions[question].template)).substitute(
+        **design.template_fields(dilemma, question), options=lines)
 
 
 #: stands for the options while the rest of a question is filled in once per (dilemma, question)
@@ -56,19 +54,20 @@ _OPTIONS_MARK = "\x00options\x00"
 
 
 class QuestionTexts:
-    """The two questions of each dilemma filled in once, so each request only joins its shuffled
-    options in (``user_message`` gives the very same text)."""
+    """The questions of each item filled in once, so each request only joins its shuffled options in
+    (``user_message`` gives the very same text)."""
 
-    def __init__(self, dilemmas: dict[str, Dilemma]):
+    def __init__(self, dilemmas: dict[str, object], design: Design | None = None):
         self.dilemmas = dilemmas
+        self.design = design or get_design()
         self._parts: dict[tuple[str, int], tuple[list[str], str, str] | None] = {}
 
     def _fill(self, dilemma_id: str, question: int):
         dilemma = self.dilemmas[dilemma_id]
-        texts = option_texts(dilemma, question)
-        filled = Template(template_text(TEMPLATES[question])).substitute(
-            scenario=dilemma.scenario.strip(), value_name=catalogue().value(dilemma.value).name,
-            options=_OPTIONS_MARK)
+        texts = self.design.option_texts(dilemma, question)
+        fields = self.design.template_fields(dilemma, question)
+        filled = Template(template_text(self.design.questions[question].template)).substitute(
+            **fields, options=_OPTIONS_MARK)
         if filled.count(_OPTIONS_MARK) != 1:  # the mark in a scenario: fill the whole text each time
             return texts, None, None
         prefix, suffix = filled.split(_OPTIONS_MARK)
@@ -83,13 +82,13 @@ class QuestionTexts:
         texts, prefix, suffix = parts
         shown = [texts[int(o)] for o in permutation]
         if prefix is None:
-            return user_message(self.dilemmas[dilemma_id], question, permutation, texts), shown
+            return user_message(self.dilemmas[dilemma_id], question, permutation, texts, self.design), shown
         lines = "\n".join(f"{letter}. {text}" for letter, text in zip(LETTERS, shown))
         return prefix + lines + suffix, shown
 
 
 def build_request(definition: RunDefinition, system_text: str | None, user_text: str, tag: str | None = None,
-                  seed: int | None = None) -> ChatRequest:
+                  seed: int | None = None, n_options: int = 6) -> ChatRequest:
     messages = ([{"role": "system", "content": system_text}] if system_text else []) + [
         {"role": "user", "content": user_text}
     ]
@@ -99,7 +98,7 @@ def build_request(definition: RunDefinition, system_text: str | None, user_text:
         max_tokens=definition.token_cap(),
         temperature=definition.temperature,
         seed=seed,
-        choices=list(LETTERS) if mode == AnswerMode.CONSTRAINED else None,
+        choices=list(LETTERS[:n_options]) if mode == AnswerMode.CONSTRAINED else None,
         logprobs=mode == AnswerMode.LOGPROBS,
         top_logprobs=definition.top_logprobs if mode == AnswerMode.LOGPROBS else None,
         extra_body=definition.extra_body(),
@@ -120,12 +119,12 @@ INVALID_OUTCOMES = ("no_letter", "refusal", "cut_off", "malformed", "low_coverag
 
 @dataclass
 class Reading:
-    """What one reply says: a letter position (0..5) or why there is none."""
+    """What one reply says: a letter position (0 = A ..) or why there is none."""
 
     position: int | None
     #: valid | no_letter | refusal | cut_off | malformed | low_coverage | server_error
     outcome: str
-    distribution: list[float] | None = None  # per letter position, renormalised over A-F
+    distribution: list[float] | None = None  # per letter position, renormalised over the letters shown
     covered_mass: float | None = None
     reason: str = ""
 
@@ -134,8 +133,9 @@ def read_letter(text: str | None, shown_texts: list[str]) -> int | None:
     """The letter a free reply chose (or the one option it quotes), else None. Never guesses."""
     if not text:
         return None
-    answer = parse_text(text, LETTERS, dict(zip(LETTERS, shown_texts)))
-    return LETTERS.index(answer.letter) if answer.valid else None
+    letters = LETTERS[: len(shown_texts)]
+    answer = parse_text(text, letters, dict(zip(letters, shown_texts)))
+    return letters.index(answer.letter) if answer.valid else None
 
 
 def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMode.TEXT,
@@ -150,14 +150,15 @@ def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMo
         return Reading(None, "server_error", reason=f"request failed: {record.error}")
     if not record.ok or record.malformed:
         return Reading(None, "malformed", reason=record.malformed or f"reply not understood: {record.error}")
-    answer = parse_answer(record, mode, letters=LETTERS, options=dict(zip(LETTERS, shown_texts)))
-    distribution = [answer.distribution[letter] for letter in LETTERS] if answer.distribution else None
+    letters = LETTERS[: len(shown_texts)]
+    answer = parse_answer(record, mode, letters=letters, options=dict(zip(letters, shown_texts)))
+    distribution = [answer.distribution[letter] for letter in letters] if answer.distribution else None
     covered = answer.covered_mass
     if AnswerMode(mode) is AnswerMode.LOGPROBS and covered is not None and (covered < min_coverage or covered <= 0):
         return Reading(None, "low_coverage", distribution, covered,
                        f"the letters cover {covered:.3f} of the first token's probability (minimum {min_coverage:g})")
     if answer.valid:
-        return Reading(LETTERS.index(answer.letter), "valid", distribution, covered, answer.reason)
+        return Reading(letters.index(answer.letter), "valid", distribution, covered, answer.reason)
     text = record.text if isinstance(record.text, str) else None
     if record.finish_reason == "length":
         outcome = "cut_off"

@@ -11,6 +11,7 @@ import itertools
 
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.designs import DEFAULT_DESIGN, get_design, study_design
 from valuegap_tui.evaluate.plan import plan_items
 from valuegap_tui.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
@@ -88,7 +89,15 @@ def select_dilemmas(study: Study, definition: RunDefinition):
         for dilemma_id in wanted.ids:
             if dilemma_id not in stored:
                 raise unknown("dilemmas.ids", "dilemma", dilemma_id, sorted(stored), "not in this study")
-    found = list(dilemma_store.iter_dilemmas(study, status=wanted.status or None, value_ids=values, topic_ids=topics))
+    design = study_design(study)
+    if design.id == DEFAULT_DESIGN:
+        found = list(dilemma_store.iter_dilemmas(study, status=wanted.status or None, value_ids=values,
+                                                 topic_ids=topics))
+    else:
+        from valuegap_tui.store import items as item_store
+
+        found = list(item_store.iter_items(study, design, status=wanted.status or None, value_ids=values,
+                                           topic_ids=topics))
     if wanted.ids is not None:
         keep = set(wanted.ids)
         found = [d for d in found if d.id in keep]
@@ -121,12 +130,24 @@ def create_run(study: Study, definition: RunDefinition, *, stream: bool = False)
     dilemmas = select_dilemmas(study, definition)
     if any(p.id == BASELINE_ID for p in personas) and not persona_store.exists(study, BASELINE_ID):
         persona_store.save(study, persona_model.baseline_persona())  # so run_personas can reference it
+    design = study_design(study)
+    if "temperature" not in definition.model_fields_set and definition.temperature != design.default_temperature:
+        definition = definition.model_copy(update={"temperature": design.default_temperature})
     items = plan_items([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
-                       definition.repeats, definition.seed)
-    run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes(),
-                                  head=STREAM_HEAD if stream else None)
+                       definition.repeats, definition.seed, questions_asked(design, dilemmas))
+    run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes(design),
+                                  head=STREAM_HEAD if stream else None, design=design.id)
     record_run_warnings(study, run_id, [m.name for m in definition.models], dilemmas)
     return run_id
+
+
+def questions_asked(design, items):
+    """The planner's ``questions_of`` for these items: (question, option count) per item id; None for
+    the poster's design (its two six-option questions are the planner's default)."""
+    if design.id == DEFAULT_DESIGN:
+        return None
+    asked = {item.id: tuple((q, design.option_count(item, q)) for q in design.questions_of(item)) for item in items}
+    return asked.__getitem__
 
 
 def rest_of_plan(study: Study, run_id: int):
@@ -142,6 +163,8 @@ def rest_of_plan(study: Study, run_id: int):
         "SELECT persona_id FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])]
     dilemmas = [r[0] for r in study.db.execute(
         "SELECT dilemma_id FROM run_dilemmas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    design = get_design(run.design)
+    snapshot = run_store.dilemmas_of(study, run_id) if design.id != DEFAULT_DESIGN else {}
     items = plan_items([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,
-                       run.definition.seed)
+                       run.definition.seed, questions_asked(design, snapshot.values()))
     return itertools.islice(items, stored, None)

@@ -42,9 +42,9 @@ class AnswerFrame:
     value: Codes  # Schwartz value id of the dilemma
     value_type: Codes
     topic: Codes
-    question: np.ndarray  # int8: 0 = value question, 1 = action question
+    question: np.ndarray  # int8: index into the design's questions (poster: 0 = value, 1 = action)
     repeat: np.ndarray  # int16
-    #: score on the common axis (+3..+1, -1..-3); NaN when the answer was invalid
+    #: score of the chosen option (poster: the common axis +3..+1, -1..-3; designs.base); NaN when invalid
     score: np.ndarray  # float64
     #: letter position chosen (0 = A .. 5 = F); -1 when invalid
     position: np.ndarray  # int8
@@ -52,7 +52,7 @@ class AnswerFrame:
     #: catalogue order (strongly agree/aligning first); -1 when invalid
     choice: np.ndarray  # int8
     #: logprob mode: probability of each underlying option (catalogue order), NaN rows otherwise
-    distribution: np.ndarray = field(default=None)  # float64 (n, 6)
+    distribution: np.ndarray = field(default=None)  # float64 (n, options): 6 for the poster's design
     refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
     #: bool: no answer because the server failed (not the model's answer, not counted as invalid)
     server_error: np.ndarray = field(default=None)
@@ -82,10 +82,11 @@ class AnswerFrame:
 
         question = np.asarray([QUESTIONS.index(r["question"]) if isinstance(r["question"], str) else r["question"]
                                for r in rows], dtype=np.int8)
-        distribution = np.asarray(
-            [r.get("distribution") if r.get("distribution") is not None else [np.nan] * 6 for r in rows],
-            dtype=np.float64,
-        ).reshape(len(rows), 6)
+        width = max([len(r["distribution"]) for r in rows if r.get("distribution") is not None], default=6)
+        distribution = np.full((len(rows), width), np.nan)
+        for i, r in enumerate(rows):
+            if r.get("distribution") is not None:
+                distribution[i, : len(r["distribution"])] = r["distribution"]
         return cls(
             model=Codes.encode(column("model", object)),
             persona=Codes.encode(column("persona", object)),

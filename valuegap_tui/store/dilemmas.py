@@ -271,11 +271,12 @@ def _history_entry(row: dict) -> HistoryEntry:
 
 
 def _filters(*, status=None, value_ids=None, topic_ids=None) -> tuple[str, list]:
-    clauses, params = [], []
+    # the poster's dilemmas only: items of other designs are read through store.items
+    clauses, params = ["design = 'graded_actions'"], []
     for column, wanted in (("status", status), ("value_id", value_ids), ("topic_id", topic_ids)):
         if wanted is None:
             continue
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)
         clauses.append(f"{column} IN ({', '.join('?' for _ in wanted)})")
         params.extend(wanted)
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+    return "WHERE " + " AND ".join(clauses), params

@@ -50,6 +50,8 @@ class RunRow:
     stop_reason: str | None = None
     #: characters of reply text stored per attempt at most (the rest counted in raw_dropped)
     text_cap: int | None = None
+    #: the study design the run asks (designs/): its items, questions and metrics
+    design: str = "graded_actions"
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,9 @@ _INSERT_ITEM = ("INSERT OR IGNORE INTO run_items (run_id, model, persona_id, dil
                 " permutation) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
-def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list[Dilemma],
-               items: Iterable, prompt_hashes: dict[str, str], *, head: int | None = None) -> int:
+def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list,
+               items: Iterable, prompt_hashes: dict[str, str], *, head: int | None = None,
+               design: str = "graded_actions") -> int:
     """Store a run with its snapshots and its plan, all or nothing; returns the run id.
 
     With ``head``, only the plan's first ``head`` items are stored with the run: the run executor
@@ -127,9 +130,9 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
     at = now_iso()
     with study.transaction() as db:
         cursor = db.execute(
-            "INSERT INTO runs (name, definition_json, config_hash, status, prompt_hashes_json, created_at)"
-            " VALUES (?, ?, ?, 'planned', ?, ?)",
-            [definition.name, definition.to_json(), definition.config_hash(), json.dumps(prompt_hashes), at],
+            "INSERT INTO runs (name, definition_json, config_hash, status, prompt_hashes_json, created_at, design)"
+            " VALUES (?, ?, ?, 'planned', ?, ?, ?)",
+            [definition.name, definition.to_json(), definition.config_hash(), json.dumps(prompt_hashes), at, design],
         )
         run_id = cursor.lastrowid
         db.conn.executemany(
@@ -185,8 +188,14 @@ def planned_total(study: Study, run_id: int) -> int:
     if run is None:
         return 0
     (personas,) = study.db.execute("SELECT COUNT(*) FROM run_personas WHERE run_id = ?", [run_id]).fetchone()
-    (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
-    return len(run.definition.models) * personas * dilemmas * 2 * run.definition.repeats
+    if run.design == "graded_actions":
+        (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
+        return len(run.definition.models) * personas * dilemmas * 2 * run.definition.repeats
+    from valuegap_tui.designs import get_design
+
+    design = get_design(run.design)
+    questions = sum(len(design.questions_of(item)) for item in dilemmas_of(study, run_id).values())
+    return len(run.definition.models) * personas * questions * run.definition.repeats
 
 
 def stored_items(study: Study, run_id: int) -> int:
@@ -211,12 +220,12 @@ def _run_row(row) -> RunRow:
     return RunRow(
         id=row[0], name=row[1], definition=RunDefinition.model_validate_json(row[2]), config_hash=row[3],
         status=status, created_at=row[5], started_at=row[6], finished_at=row[7], heartbeat_at=row[8],
-        stop_reason=row[9], text_cap=row[10],
+        stop_reason=row[9], text_cap=row[10], design=row[11],
     )
 
 
 _RUN_COLUMNS = ("id, name, definition_json, config_hash, status, created_at, started_at, finished_at,"
-                " heartbeat_at, stop_reason, text_cap")
+                " heartbeat_at, stop_reason, text_cap, design")
 
 
 def get_run(study: Study, run_id: int) -> RunRow | None:
@@ -282,10 +291,17 @@ def personas_of(study: Study, run_id: int) -> dict[str, PersonaSnapshot]:
                                   None if r[8] is None else json.loads(r[8])) for r in rows}
 
 
-def dilemmas_of(study: Study, run_id: int) -> dict[str, Dilemma]:
+def dilemmas_of(study: Study, run_id: int) -> dict:
+    """The run's snapshot of its items (poster dilemmas, or the items of the run's design)."""
     rows = study.db.execute("SELECT dilemma_id, record_json FROM run_dilemmas WHERE run_id = ? ORDER BY rowid",
                             [run_id])
-    return {r[0]: Dilemma.model_validate_json(r[1]) for r in rows}
+    run = get_run(study, run_id)
+    if run is None or run.design == "graded_actions":
+        return {r[0]: Dilemma.model_validate_json(r[1]) for r in rows}
+    from valuegap_tui.designs import get_design
+
+    design = get_design(run.design)
+    return {r[0]: design.item_from_record(json.loads(r[1])) for r in rows}
 
 
 def persona_in_use(study: Study, persona_id: str) -> bool:
@@ -492,13 +508,13 @@ def _codes(keys: list, labels_of: dict) -> tuple[dict, tuple[str, ...]]:
 # string per query (no per-row Python objects), which numpy parses in one call. The plan part
 # (model, persona, dilemma, question, repeat) never changes after planning, so it is read once per
 # run and kept; each load then reads only the outcome part, without joins, in rowid order.
-_PLAN_PACK = ("i.question + 2 * i.repeat + 65536 * ({model}) + 16777216 * (p.rowid - ?)"
+_PLAN_PACK = ("i.question + 8 * i.repeat + 65536 * ({model}) + 16777216 * (p.rowid - ?)"
               " + 1099511627776 * (d.rowid - ?)")
 _OUTCOME_PACK = ("(CASE status WHEN 'pending' THEN 0 WHEN 'answered' THEN 1 WHEN 'invalid' THEN 2 ELSE 3 END)"
                  " + 4 * coalesce(score + 3, 7) + 32 * (coalesce(position, -1) + 1)"
-                 " + 256 * (coalesce(choice, -1) + 1) + 2048 * coalesce(refusal, 0)")
+                 " + 512 * (coalesce(choice, -1) + 1) + 8192 * coalesce(refusal, 0)")
 _PENDING, _SERVER_ERROR, _NO_SCORE = 0, 3, 7
-_MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 32767
+_MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 8191
 
 
 @dataclass(frozen=True)
@@ -559,8 +575,8 @@ def _read_plan(study: Study, run_id: int, key: str | None) -> _Plan:
         raise ValueError(f"run {run_id} holds items of a model its definition does not name")
     persona, dilemma = (packed >> 24) & 0xFFFF, packed >> 40
     types_of = {v.id: v.type for v in catalogue().values}
-    columns = {"model": model, "question": (packed & 1).astype(np.int8),
-               "repeat": ((packed >> 1) & 0x7FFF).astype(np.int16)}
+    columns = {"model": model, "question": (packed & 7).astype(np.int8),
+               "repeat": ((packed >> 3) & 0x1FFF).astype(np.int16)}
     labels = {"model": tuple(models)}
     for name, rows, base, span, at, offsets in (
         ("persona", personas, p_base, p_span, 1, persona), ("persona_kind", personas, p_base, p_span, 2, persona),
@@ -580,6 +596,16 @@ def _plan_of(study: Study, run_id: int, key: str | None) -> _Plan:
         _PLANS.pop(next(iter(_PLANS)))
     _PLANS[(str(study.path), run_id)] = plan
     return plan
+
+
+def _distribution_width(study: Study, run_id: int) -> int:
+    """Six for the poster's design; otherwise the most options any question of the design shows."""
+    (design,) = study.db.execute("SELECT design FROM runs WHERE id = ?", [run_id]).fetchone() or ("graded_actions",)
+    if design == "graded_actions":
+        return 6
+    from valuegap_tui.designs.base import MAX_OPTIONS
+
+    return MAX_OPTIONS
 
 
 def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
@@ -613,14 +639,14 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
     packed = packed[finished]
     score = ((packed >> 2) & 7).astype(np.float64)
     score[score == _NO_SCORE] = np.nan
-    distribution = np.full((len(packed), 6), np.nan)
+    distribution = np.full((len(packed), _distribution_width(study, run_id)), np.nan)
     if with_distribution:
         (texts,) = db.execute("SELECT group_concat(dist, ',') "
                               + in_order.format("coalesce(distribution_json, 'null') AS dist"), bounds).fetchone()
         values = json.loads(f"[{texts}]")
         for row, index in enumerate(np.flatnonzero(finished)):
             if values[index]:
-                distribution[row] = values[index]
+                distribution[row, : len(values[index])] = values[index]
     from valuegap_tui.metrics.frame import AnswerFrame, Codes
 
     c = {name: column[:count] for name, column in plan.columns.items()}
@@ -636,10 +662,10 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         question=c["question"][finished],
         repeat=c["repeat"][finished],
         score=score - 3,
-        position=(((packed >> 5) & 7) - 1).astype(np.int8),
-        choice=(((packed >> 8) & 7) - 1).astype(np.int8),
+        position=(((packed >> 5) & 15) - 1).astype(np.int8),
+        choice=(((packed >> 9) & 15) - 1).astype(np.int8),
         distribution=distribution,
-        refusal=((packed >> 11) & 1).astype(bool),
+        refusal=((packed >> 13) & 1).astype(bool),
         server_error=status[finished] == _SERVER_ERROR,
     )
 

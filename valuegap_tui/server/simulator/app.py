@@ -176,6 +176,9 @@ class Simulator:
         letter_probs = None
         if schema_name == "dilemma" or (VALUE_LINE.search(user) and TOPIC_LINE.search(user) and not choices):
             kind, content = "generation", self._generate(user, rng)
+        elif (reply := self._design_reply(system, user, rng)) is not None:
+            kind = "design"
+            letter_probs, content = (reply, None) if isinstance(reply, list) else (None, reply)
         elif (match := VALUE_QUESTION.search(user)):
             kind = "value"
             letter_probs = self._value_probs(system, match.group(1), user[match.end():])
@@ -222,6 +225,19 @@ class Simulator:
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         }
+
+    def _design_reply(self, system: str | None, user: str, rng: random.Random):
+        """A question of a design other than the poster's: its planted behaviour answers it
+        (``Design.simulated_reply``: letter probabilities, or the reply text itself)."""
+        from valuegap_tui.designs import DEFAULT_DESIGN, REGISTRY, get_design
+
+        for design_id in REGISTRY:
+            if design_id == DEFAULT_DESIGN:
+                continue
+            reply = get_design(design_id).simulated_reply(self.params, system, user, rng)
+            if reply is not None:
+                return reply
+        return None
 
     def _reasoning(self, body: dict[str, Any], kind: str) -> str:
         """Filler reasoning text of reasoning_tokens tokens (4 characters each), unless switched off."""

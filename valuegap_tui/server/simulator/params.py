@@ -84,6 +84,9 @@ class SimulatorParams(BaseModel):
     #: action's true rank before a ranking is sorted (a Thurstone judge); 0 = none. At 0.5 an adjacent
     #: pair comes out in the true order 92% of the time, at 0.8 81%.
     judge_noise_sd: float = Field(default=0.0, ge=0.0)
+    #: planted behaviour of designs other than the poster's, by design id (each design's simulate
+    #: module says what its parameters mean; docs/designs.md)
+    designs: dict[str, dict] = Field(default_factory=dict)
 
     # --- serving -----------------------------------------------------------------------------
     latency_ms: float = 0.0

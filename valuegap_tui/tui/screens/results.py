@@ -48,7 +48,7 @@ ESTIMANDS = {"pairs": "pairs (every value repeat with every action repeat)",
              "majority": "majority (the modal value vs the modal action answer)",
              "repeat": "repeat in order (the k-th value with the k-th action answer)"}
 TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
-        ("values", "Values"), ("topics", "Topics"))
+        ("values", "Values"), ("topics", "Topics"), ("design", "Design"))
 #: below this width the conditions table takes its compact form
 WIDE_FROM = 160
 #: below this width the compact form puts the p-value on a third line, so 80 columns fit
@@ -131,12 +131,17 @@ class ResultsScreen(Screen):
             with TabPane("6 Topics", id="results-tab-topics"):
                 yield Static("", id="results-topics-title", markup=False)
                 yield DataTable(id="results-topics", cursor_type="row", zebra_stripes=True)
+            with TabPane("7 Design", id="results-tab-design"):
+                with VerticalScroll():
+                    yield Static("The poster's design: its metrics are in tabs 1-6.", id="results-design",
+                                 markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#results-values", DataTable).add_columns(*VALUE_COLUMNS)
         self.query_one("#results-topics", DataTable).add_columns(*TOPIC_COLUMNS)
         self._set_layout()
+        self._show_design_tab(False)
         self.query_one("#results-conditions", DataTable).focus()  # arrows move the cursor row straight away
         self.load_runs()
 
@@ -253,6 +258,11 @@ class ResultsScreen(Screen):
 
         worker = get_current_worker()
         try:
+            run = run_store.get_run(self.app.study, run_id)
+            if run is not None and run.design != "graded_actions":
+                self._compute_design(run, model)
+                return
+            self.app.call_from_thread(self._show_design_tab, False)
             frame = self._frames.get(run_id)
             if frame is None:
                 frame = run_store.load_answer_frame(self.app.study, run_id)
@@ -274,6 +284,35 @@ class ResultsScreen(Screen):
                     self.app.call_from_thread(self._show, run_id, full, True)
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+
+    def _compute_design(self, run, model: str | None) -> None:
+        """A run of another design: its own tables (designs.tables) in the Design tab."""
+        from valuegap_tui.designs import get_design
+        from valuegap_tui.designs.tables import run_tables
+
+        frame = run_store.load_answer_frame(self.app.study, run.id)
+        models = sorted(set(frame.model.decode())) if len(frame) else []
+        tables = run_tables(self.app.study, run.id, model if model in models else None)
+        self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, len(frame))
+
+    def _show_design_tab(self, design_run: bool) -> None:
+        """Tabs 1-6 for the poster's design, tab 7 for a run of any other design."""
+        tabs = self.query_one("#results-tabs", TabbedContent)
+        for tab, _title in TABS:
+            (tabs.show_tab if (tab == "design") == design_run else tabs.hide_tab)(f"results-tab-{tab}")
+        if design_run:
+            tabs.active = "results-tab-design"
+        elif tabs.active == "results-tab-design":
+            tabs.active = "results-tab-conditions"
+
+    def _show_design(self, run, design, models: list[str], tables, answers: int) -> None:
+        from valuegap_tui.tui.widgets.design_tables import render_design_tables
+
+        self._fill_filter("#results-model", tuple(models))
+        self._status(f"Run #{run.id} ({design.title}): {answers} answers; its tables are in tab 7"
+                     + ("" if answers else "; no answers yet"))
+        self.query_one("#results-design", Static).update(render_design_tables(design, tables))
+        self._show_design_tab(True)
 
     def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
         """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""

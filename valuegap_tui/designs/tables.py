@@ -1,0 +1,69 @@
+"""A run's results through its design: the tables the Results screen shows and the report writes.
+
+The poster's design has its own richer path (``metrics.summary``); every other design gives its
+tables through ``Design.metric_tables`` and is shown and written the same way here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from valuegap_tui.designs import get_design
+from valuegap_tui.metrics.table import Table
+
+
+def run_tables(study, run_id: int, model: str | None = None) -> list[Table]:
+    """The design's tables for a run (one model's rows only, with ``model``)."""
+    from valuegap_tui.metrics.frame import select
+    from valuegap_tui.store import runs as run_store
+
+    run = run_store.get_run(study, run_id)
+    if run is None:
+        raise ValueError(f"no run {run_id}")
+    design = get_design(run.design)
+    frame = run_store.load_answer_frame(study, run_id)
+    if model is not None and model in frame.model.labels:
+        frame = select(frame, frame.model.codes == frame.model.labels.index(model))
+    return design.metric_tables(frame, run_store.dilemmas_of(study, run_id), run_store.personas_of(study, run_id))
+
+
+def cell_text(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _markdown_cell(value) -> str:
+    from valuegap_tui.text import one_line
+
+    return one_line(cell_text(value)).replace("|", "\\|")
+
+
+def tables_markdown(tables: list[Table]) -> list[str]:
+    lines: list[str] = []
+    for table in tables:
+        lines += [f"### {table.title}", "", "| " + " | ".join(table.columns) + " |",
+                  "|" + "---|" * len(table.columns)]
+        lines += ["| " + " | ".join(_markdown_cell(v) for v in row) + " |" for row in table.rows]
+        lines.append("")
+    return lines
+
+
+def write_design_report(study, run, out_dir: Path, model: str | None = None) -> list[Path]:
+    """CSV per table and summary.md for a run of a design other than the poster's; returns the files."""
+    design = get_design(run.design)
+    tables = run_tables(study, run.id, model)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in tables:
+        path = out_dir / f"{table.name}.csv"
+        table.write_csv(path)
+        written.append(path)
+    summary = out_dir / "summary.md"
+    text = [f"# Run {run.id}: {run.name}", "", f"Design: {design.describe()}. Definitions: docs/designs.md.", ""]
+    summary.write_text("\n".join(text + tables_markdown(tables)), encoding="utf-8")
+    written.append(summary)
+    return written
