@@ -252,3 +252,22 @@ def test_a_study_from_before_written_conditions_opens_with_its_personas(tmp_path
         assert all(p.text is None and p.attributes == {} and p.position is not None for p in personas)
         persona_store.save(study, roleplay_conditions(["power"])[0])
         assert persona_store.get(study, "roleplay-power").attributes["value_type"] == "power"
+
+
+def test_import_does_not_change_the_text_of_a_condition_a_run_asked(db, tmp_path, capsys):
+    main(["personas", "add", "--study", str(db), "--name", "Asked", "--kind", "instruction", "--text", "Hold it."])
+    with open_study(db) as study, study.transaction() as conn:
+        conn.execute("INSERT INTO runs (id, name, definition_json, config_hash, status, created_at)"
+                     " VALUES (2, 'r', '{}', 'h', 'planned', 'now')")
+        conn.execute("INSERT INTO run_personas (run_id, persona_id, name, kind, system_text)"
+                     " VALUES (2, 'asked', 'Asked', 'instruction', 'Hold it.')")
+    path = tmp_path / "c.toml"
+    path.write_text('[[conditions]]\nid = "asked"\nname = "Asked again"\nkind = "instruction"\ntext = "Hold it."\n'
+                    '[[conditions]]\nname = "Other"\nkind = "custom"\ntext = "o"\n')
+    assert main(["personas", "import", str(path), "--study", str(db)]) == 0  # same text: the name may change
+    before = stored(db)
+    path.write_text(path.read_text().replace('text = "Hold it."', 'text = "Hold something else."'))
+    capsys.readouterr()
+    assert main(["personas", "import", str(path), "--study", str(db)]) == 1
+    assert "'asked' is used by run 2 and the file changes its text" in capsys.readouterr().err
+    assert stored(db) == before

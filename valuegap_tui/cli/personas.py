@@ -267,6 +267,12 @@ def cmd_import(args) -> int:
     except ImportFailure as exc:
         raise CliError(f"nothing imported: {exc}") from None
     study = open_or_create(args.study)
+    for persona in personas:
+        # a run asked with the stored text: a new text under the same id would blur what that run means
+        old = persona_store.get(study, persona.id) if persona.written else None
+        if old is not None and old.text != persona.text and (runs := persona_store.runs_using(study, persona.id)):
+            raise CliError(f"nothing imported: {args.input}: condition {persona.id!r} is used by run {runs[0]} and the "
+                           "file changes its text; give the new text another id")
     updated = sum(persona_store.exists(study, p.id) for p in personas)
     persona_store.save_many(study, personas)
     print(f"imported {len(personas)} personas ({len(personas) - updated} new, {updated} updated)")
