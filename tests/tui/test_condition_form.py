@@ -91,7 +91,7 @@ async def test_a_bad_form_says_why_and_stores_nothing_and_escape_cancels(study):
 
 async def test_imported_control_characters_are_shown_visibly_and_survive_an_edit(study):
     raw = "Be \x1b[31mred\x1b[0m and \x07loud\u202e."
-    persona_store.save(study, written_condition("Odd \x1b]0;title\x07", "custom", raw, condition_id_="odd"))
+    persona_store.save(study, written_condition("Odd \x1b]0;title\x07", "custom", raw, condition_id="odd"))
     app = ValueGapApp(study, start_mode="personas")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -115,7 +115,7 @@ async def test_imported_control_characters_are_shown_visibly_and_survive_an_edit
 
 
 async def test_a_condition_a_run_asked_is_not_edited(study):
-    persona_store.save(study, written_condition("Asked", "instruction", "Hold it.", condition_id_="asked"))
+    persona_store.save(study, written_condition("Asked", "instruction", "Hold it.", condition_id="asked"))
     with study.transaction() as db:
         db.execute("INSERT INTO runs (id, name, definition_json, config_hash, status, created_at)"
                    " VALUES (4, 'r', '{}', 'h', 'planned', 'now')")

@@ -131,7 +131,7 @@ def cmd_add(args) -> int:
         raise CliError(f"nothing stored: id {args.condition_id!r} is taken (choose another --id, or edit it on the "
                        "Personas screen)")
     try:
-        condition = written_condition(args.name, args.kind, text, condition_id_=args.condition_id,
+        condition = written_condition(args.name, args.kind, text, condition_id=args.condition_id,
                                       attributes=_attributes(args.attribute), notes=args.notes, taken=taken)
     except ValueError as exc:
         raise CliError(f"nothing stored: {exc}", 2) from None

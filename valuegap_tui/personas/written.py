@@ -32,7 +32,7 @@ ROLEPLAY_TEMPLATE = "roleplay.txt"
 FIELDS = ("id", "name", "kind", "text", "attributes", "notes")
 
 
-def condition_id(name: str, taken: Iterable[str] = ()) -> str:
+def make_condition_id(name: str, taken: Iterable[str] = ()) -> str:
     """An id made from a name ('Role-play: Power' -> 'role-play-power'), numbered when taken."""
     taken = set(taken)
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:56] or "condition"
@@ -43,11 +43,11 @@ def condition_id(name: str, taken: Iterable[str] = ()) -> str:
     return candidate
 
 
-def written_condition(name: str, kind: str, text: str, *, condition_id_: str | None = None,
+def written_condition(name: str, kind: str, text: str, *, condition_id: str | None = None,
                       attributes: dict[str, str] | None = None, notes: str = "",
                       taken: Iterable[str] = ()) -> Persona:
     """A validated written condition; ValueError says which field is wrong and why."""
-    record = {"id": condition_id_ or condition_id(name, taken), "name": name, "kind": kind, "text": text,
+    record = {"id": condition_id or make_condition_id(name, taken), "name": name, "kind": kind, "text": text,
               "attributes": attributes or {}, "notes": notes}
     if kind not in WRITTEN_KINDS:
         raise ValueError(f"kind: a written condition is {' or '.join(WRITTEN_KINDS)}, not {kind!r}")
@@ -71,7 +71,7 @@ def read_conditions(path: Path | str) -> list[Persona]:
     given = {r["id"] for r, _ in records if isinstance(r.get("id"), str)}
     for record, where in records:
         if "id" not in record and isinstance(record.get("name"), str):
-            record = {"id": condition_id(record["name"], given | set(seen)), **record}
+            record = {"id": make_condition_id(record["name"], given | set(seen)), **record}
         condition = _validate(path, record, where)
         if condition.id in seen:
             first = seen[condition.id]

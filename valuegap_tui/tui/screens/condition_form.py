@@ -82,7 +82,7 @@ class ConditionFormScreen(ModalScreen[Persona | None]):
         if value_type is not Select.NULL:
             attributes["value_type"] = value_type
         return written_condition(name, self.query_one("#condition-kind", Select).value, text,
-                                 condition_id_=start.id if start else None, attributes=attributes,
+                                 condition_id=start.id if start else None, attributes=attributes,
                                  notes=start.notes if start else "", taken=self._taken)
 
     def action_save(self) -> None:
