@@ -205,7 +205,7 @@ def test_compare_sets_two_designs_side_by_side_for_the_same_model(tmp_path, toy,
     assert asyncio.run(execute_run(toy_study, toy_run, {"m": ToyClient()})) == "finished"
     poster.close(), toy_study.close()
 
-    assert main(["compare", str(tmp_path / "poster.db"), f"{tmp_path / 'toy.db'}:{toy_run}"]) == 0
+    assert main(["compare", "--study", str(tmp_path / "poster.db"), f"{tmp_path / 'toy.db'}:{toy_run}"]) == 0
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if line.startswith("| model"))
     assert "[1] graded_actions alignment_rate" in header and "[2] toy target_share" in header
@@ -215,4 +215,79 @@ def test_compare_sets_two_designs_side_by_side_for_the_same_model(tmp_path, toy,
     assert cells[columns.index("[1] graded_actions alignment_rate")] == "1.000"
     assert cells[columns.index("[1] graded_actions alignment_distance")] == "0.000"
     assert cells[columns.index("[2] toy target_share")] == "1.000"
-    assert main(["compare", str(tmp_path / "nothing.db")]) != 0
+    assert main(["compare", "--study", str(tmp_path / "poster.db"), str(tmp_path / "nothing.db")]) != 0
+
+
+async def test_results_screen_shows_a_designs_tables_in_its_own_tab(study, toy):
+    from textual.widgets import Static, TabbedContent
+
+    from valuegap_tui.tui.app import ValueGapApp
+
+    designs.set_study_design(study, "toy")
+    item_store.save_many(study, DESIGN, toy_items(2), who="t", action="import")
+    definition = RunDefinition.model_validate(
+        {"models": [{"name": "m", "endpoints": ["http://127.0.0.1:1"]}], "repeats": 2, "seed": 1})
+    run_id = create_run(study, definition)
+    await execute_run(study, run_id, {"m": ToyClient()})
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(100, 30)) as pilot:
+        tabs = app.screen.query_one("#results-tabs", TabbedContent)
+        design = app.screen.query_one("#results-design", Static)
+
+        def text_of(widget) -> str:
+            import io
+
+            from rich.console import Console
+
+            console = Console(width=100, file=io.StringIO(), color_system=None)
+            console.print(widget.content)
+            return console.file.getvalue()
+
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if tabs.active == "results-tab-design" and "Choices per question" in text_of(design):
+                break
+        else:
+            status = str(app.screen.query_one("#results-status", Static).render())
+            raise AssertionError(f"the design tab did not show the toy design's table: {tabs.active} {status}"
+                                 f" {text_of(design)[:300]}")
+        shown = text_of(design)
+        assert "Toy: tests" in shown and "pick" in shown and "three" in shown
+        status = str(app.screen.query_one("#results-status", Static).render())
+        assert f"Run #{run_id} (Toy)" in status
+
+
+def test_a_study_from_before_designs_opens_as_the_posters_design(tmp_path, monkeypatch):
+    """Migration v016: dilemmas and runs stored before designs existed are the poster's, unchanged."""
+    import json
+
+    from tests.test_evaluate import PlantedClient, definition
+    from valuegap_tui.store import db as study_db
+    from valuegap_tui.store import open_study
+    from valuegap_tui.store.db import now_iso
+
+    every = study_db._migrations()
+    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] < 16])
+    old = open_study(tmp_path / "old.db", create=True)
+    at = now_iso()
+    options = [{"text": f"Action {k}", "label": label} for k, label in enumerate(
+        ("strongly_aligning", "moderately_aligning", "mildly_aligning", "mildly_opposing", "moderately_opposing",
+         "strongly_opposing"))]
+    with old.transaction() as db:
+        db.execute("INSERT INTO dilemmas (id, value_id, topic_id, variant, scenario, options_json, status,"
+                   " provenance_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   ["wisdom--politics--1", "wisdom", "politics", 1, "You must decide.", json.dumps(options),
+                    "accepted", json.dumps({"source": "manual", "created_at": at, "updated_at": at}), at, at])
+    assert "design" not in {r[1] for r in old.db.execute("PRAGMA table_info(dilemmas)")}
+    old.close()
+    monkeypatch.setattr(study_db, "_migrations", lambda: every)
+
+    study = open_study(tmp_path / "old.db")
+    assert designs.study_design(study).id == "graded_actions"
+    (dilemma,) = dilemma_store.iter_dilemmas(study)
+    assert dilemma.id == "wisdom--politics--1" and dilemma.options[5].text == "Action 5"
+    run_id = create_run(study, definition(repeats=2))
+    assert run_store.get_run(study, run_id).design == "graded_actions"
+    assert asyncio.run(execute_run(study, run_id, {"m": PlantedClient([1 / 6] * 6, [1 / 6] * 6)})) == "finished"
+    assert len(run_store.load_answer_frame(study, run_id)) == 4
+    study.close()

@@ -5,20 +5,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import CliError, open_existing
+from valuegap_tui.cli._common import CliError, add_command, open_existing
 
 ORDER = 61
 
 
 def register(commands) -> None:
-    parser = commands.add_parser(
-        "compare", help="compare models across studies of different designs (headline numbers side by side)",
-        description="Set each run's headline numbers side by side, one row per model and condition, one\n"
-        "column per study, design and metric. SPEC is STUDY.db (its newest run) or STUDY.db:RUN_ID.\n"
-        "Each design keeps its own metrics (docs/designs.md): nothing is converted between designs.")
-    parser.add_argument("specs", nargs="+", metavar="SPEC", help="STUDY.db or STUDY.db:RUN_ID")
+    parser = add_command(
+        commands, "compare", cmd_compare,
+        "compare models across studies of different designs (headline numbers side by side)",
+        description="Set the headline numbers of the study's run (--study, --run) and of each other SPEC side by\n"
+        "side, one row per model and condition, one column per study, design and metric. SPEC is\n"
+        "STUDY.db (its newest run) or STUDY.db:RUN_ID. Each design keeps its own metrics\n"
+        "(docs/designs.md): nothing is converted between designs.")
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help="another study: STUDY.db or STUDY.db:RUN_ID")
+    parser.add_argument("--run", default="latest", metavar="RUN_ID|latest", help="the study's run (default: latest)")
     parser.add_argument("--out", type=Path, help="write the table as CSV here (default: print Markdown)")
-    parser.set_defaults(handler=cmd_compare)
 
 
 def cmd_compare(args) -> int:
@@ -27,7 +29,8 @@ def cmd_compare(args) -> int:
     from valuegap_tui.report import ReportError, resolve_run
 
     runs = []
-    for index, text in enumerate(args.specs, start=1):
+    specs = [f"{args.study}:{args.run}", *args.specs]
+    for index, text in enumerate(specs, start=1):
         spec = RunSpec.parse(text)
         study = open_existing(spec.study)
         try:
