@@ -52,11 +52,13 @@ class ConditionFormScreen(ModalScreen[Persona | None]):
         with VerticalScroll(id="condition-form"):
             title = f"Edit condition {one_line(start.id)}" if start else "New condition written by hand"
             yield Static(Text(title, style="bold"))
-            yield Input(one_line(start.name) if start else "", placeholder="name (one line)", id="condition-name")
+            yield Static("Name (one line)")
+            yield Input(one_line(start.name) if start else "", placeholder="name", id="condition-name")
+            yield Static("Kind")
             yield Select([(Text(KIND_HELP[k]), k) for k in WRITTEN_KINDS], allow_blank=False,
                          value=start.kind if start else "custom", id="condition-kind")
-            yield Select(types, prompt="value type it holds (optional, for role-play metrics)",
-                         value=held if held else Select.NULL, id="condition-value-type")
+            yield Static("Value type it holds (optional: what a role-play is scored against)")
+            yield Select(types, prompt="none", value=held if held else Select.NULL, id="condition-value-type")
             yield Static("Text: the system message, sent exactly as written")
             yield TextArea(editable(start.text or "") if start else "", id="condition-text", soft_wrap=True)
             yield Static("", id="condition-error", markup=False)
