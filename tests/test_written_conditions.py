@@ -161,6 +161,7 @@ def test_bad_toml_is_refused_with_line_and_field_and_nothing_stored(db, tmp_path
     ([{"name": "A", "kind": "custom", "text": "a"}, {"name": "B", "kind": "instruction"}], "line 2, field text: missing"),
     ([{"name": "A", "kind": "custom", "text": "a"}, {"name": "B", "kind": "baseline", "text": "b"}], "line 2, field kind"),
     ([{"name": "A", "kind": "custom", "text": "a", "levels": {"religiosity": 1}}], "line 1, field levels"),
+    ([{"name": "A", "kind": "custom", "text": "a"}, {"kind": "custom", "text": "b"}], "line 2, field name: missing"),
     ([{"id": "x", "name": "A", "kind": "custom", "text": "a"}, {"id": "x", "name": "B", "kind": "custom", "text": "b"}],
      "line 2, field id: duplicate id 'x' (first on line 1)"),
 ])

@@ -28,8 +28,9 @@ from valuegap_tui.prompts import load_template
 from valuegap_tui.transfer import ImportFailure, parse_json, read_text_file
 
 ROLEPLAY_TEMPLATE = "roleplay.txt"
-#: the fields a written condition may have in a file (the Persona model refuses any other)
-FIELDS = ("id", "name", "kind", "text", "attributes", "notes")
+#: the fields a condition may have in a file (the Persona model refuses any other); the last two are
+#: a generated persona's
+FIELDS = ("id", "name", "kind", "text", "attributes", "notes", "levels", "seed")
 
 
 def make_condition_id(name: str, taken: Iterable[str] = ()) -> str:
@@ -91,6 +92,8 @@ def _validate(path: Path, record: dict, where) -> Persona:
                                 f"a written condition is {' or '.join(WRITTEN_KINDS)}, got {record.get('kind')!r}")
         if "text" not in record:
             raise ImportFailure(path, where(None), "text", "missing: the condition's system message")
+        if not isinstance(record.get("name"), str):
+            raise ImportFailure(path, where("name"), "name", "missing: a one-line name (text)")
     try:
         return Persona.model_validate(record)
     except ValidationError as exc:
@@ -98,7 +101,7 @@ def _validate(path: Path, record: dict, where) -> Persona:
         field = ".".join(str(p) for p in first.get("loc", ())) or None
         reason = format_validation_error(exc)
         if first.get("type") == "extra_forbidden":
-            reason = f"unknown field; a written condition has {', '.join(FIELDS)}"
+            reason = f"unknown field (a condition has {', '.join(FIELDS)})"
         raise ImportFailure(path, where(field.split(".")[0] if field else None), field, reason) from None
 
 
