@@ -187,6 +187,8 @@ def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[s
     for persona_id, snapshot in personas_of(study, run_id).items():
         if snapshot.extremity is not None:
             found[persona_id] = float(snapshot.extremity)
+        elif snapshot.kind in ("custom", "instruction") and not snapshot.levels:
+            continue  # a condition written by hand has no extremity to adjust for
         elif snapshot.levels is not None:
             found[persona_id] = extremity(snapshot.levels)
         elif (stored := persona_store.get(study, persona_id)) is not None:

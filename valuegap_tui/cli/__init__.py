@@ -28,7 +28,7 @@ COMMANDS = (
     ("agreement", "review", "label agreement between reviewers and the generator"),
     ("export-dataset", "review", "export the curated dataset with a dataset card"),
     ("review", "reviewers", "reviewers on several machines: export, merge, conflicts; a dilemma's history"),
-    ("personas", "personas", "build, list and move cultural personas"),
+    ("personas", "personas", "build, write, list and move cultural personas and other conditions"),
     ("questionnaire", "questionnaire", "load or show the value questionnaire of a valact study"),
     ("respond", "respond", "people answer a run's questions, stored as respondents beside the models"),
     ("run", "run", "evaluate models: value and action questions, resumable"),

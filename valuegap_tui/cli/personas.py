@@ -1,4 +1,4 @@
-"""valuegap personas generate|list|show|export|import."""
+"""valuegap personas generate|add|roleplay|list|variables|show|export|import."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ import sys
 from pathlib import Path
 
 from valuegap_tui.cli._common import STUDY_HELP, CliError, add_command, open_existing, open_or_create
-from valuegap_tui.personas import Persona, generate_personas, render_persona_text
+from valuegap_tui.personas import WRITTEN_KINDS, Persona, generate_personas, render_persona_text
 from valuegap_tui.store import personas as persona_store
-from valuegap_tui.transfer import ImportFailure, parse_jsonl_lines, read_text_file
+from valuegap_tui.text import visible
+from valuegap_tui.transfer import ImportFailure, read_text_file
 
 ORDER = 40
 
 
 def register(commands) -> None:
     parser = add_command(
-        commands, "personas", None, "build, list and move cultural personas",
-        description="Personas built from the ten WVS-derived variables of the Inglehart-Welzel map.\n"
-        "See docs/personas.md for how positions are computed and personas are generated.",
+        commands, "personas", None, "build, write, list and move cultural personas and other conditions",
+        description="Personas built from the ten WVS-derived variables of the Inglehart-Welzel map, and\n"
+        "conditions written by hand (a persona or an instruction, such as a role-play).\n"
+        "See docs/personas.md for how positions are computed, personas generated and conditions written.",
     )
     parser.set_defaults(handler=lambda args: _usage(parser))
     sub = parser.add_subparsers(dest="personas_command", metavar="ACTION")
@@ -41,6 +43,27 @@ def register(commands) -> None:
                      help="overwrite generated personas with the same id and drop older generated ones not in the new set "
                           "(custom personas and personas a run uses are kept)")
 
+    add = _sub(sub, "add", cmd_add, "store a condition written by hand: a persona or an instruction",
+               "Store a condition written by hand. Its text is the system message, sent exactly as given:\n"
+               "kind custom for a persona (\"You are a retired nurse ...\"), instruction for an instruction\n"
+               "such as a role-play. The id is made from the name unless --id is given.")
+    add.add_argument("--name", required=True, help="a one-line name, shown in tables")
+    add.add_argument("--kind", required=True, choices=WRITTEN_KINDS, help="custom (a persona) or instruction")
+    source = add.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="the system message")
+    source.add_argument("--file", type=Path, metavar="PATH", help="a UTF-8 file whose whole text is the system message")
+    add.add_argument("--id", dest="condition_id", metavar="ID", help="the id (default: made from the name)")
+    add.add_argument("--attribute", action="append", default=[], metavar="KEY=VALUE",
+                     help="what the condition stands for, for metrics (e.g. value_type=benevolence); repeatable")
+    add.add_argument("--notes", default="", help="a note kept with the condition")
+
+    roleplay = _sub(sub, "roleplay", cmd_roleplay, "store one role-play instruction per Schwartz value type",
+                    "Store role-play conditions: one instruction per value type (all ten by default), its text\n"
+                    "from prompts/roleplay.txt and its attribute value_type naming the type it holds.\n"
+                    "Existing ones are left as they are unless --replace.")
+    roleplay.add_argument("--values", metavar="T1,T2,...", help="value type ids (default: all ten; see data/values.toml)")
+    roleplay.add_argument("--replace", action="store_true", help="rewrite existing role-play conditions with the template")
+
     _sub(sub, "list", cmd_list, "list personas with kind, map position and extremity")
     _sub(sub, "variables", cmd_variables, "the persona variables in use, their dimensions and balance")
 
@@ -50,10 +73,11 @@ def register(commands) -> None:
     exp = _sub(sub, "export", cmd_export, "write every persona as JSONL")
     exp.add_argument("output", help="file to write, or - for standard output")
 
-    imp = _sub(sub, "import", cmd_import, "import personas from JSONL (all or nothing)",
-               "Import personas. Every line is validated first; on any error nothing is written and the\n"
-               "message names the line and field. Personas whose id already exists are updated.")
-    imp.add_argument("input", help="a .jsonl file")
+    imp = _sub(sub, "import", cmd_import, "import personas or written conditions from JSONL or TOML (all or nothing)",
+               "Import personas (JSONL, as export writes it) or written conditions (a .toml file of\n"
+               "[[conditions]] tables, or JSONL; docs/personas.md). Everything is validated first; on any\n"
+               "error nothing is written and the message names the line and field. Existing ids are updated.")
+    imp.add_argument("input", help="a .toml or .jsonl file")
 
 
 def _sub(sub, name, handler, help, description=None) -> argparse.ArgumentParser:
@@ -71,8 +95,66 @@ def _usage(parser) -> int:
 
 
 def _position(persona: Persona) -> str:
+    if persona.position is None:
+        return "-"
     ts, sse = persona.position
     return f"({ts:+.2f}, {sse:+.2f})"
+
+
+def _extremity(persona: Persona) -> str:
+    return "-" if persona.extremity is None else f"{persona.extremity:.2f}"
+
+
+def _attributes(pairs: list[str]) -> dict[str, str]:
+    attributes = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--attribute {pair!r}: write KEY=VALUE, e.g. value_type=benevolence", 2)
+        attributes[key.strip()] = value.strip()
+    return attributes
+
+
+def cmd_add(args) -> int:
+    from valuegap_tui.personas.written import written_condition
+
+    if args.file is not None:
+        try:
+            text = read_text_file(args.file, "text file")
+        except ImportFailure as exc:
+            raise CliError(f"nothing stored: {exc}") from None
+    else:
+        text = args.text
+    study = open_or_create(args.study)
+    taken = {p.id for p in persona_store.list_all(study)}
+    if args.condition_id in taken:
+        raise CliError(f"nothing stored: id {args.condition_id!r} is taken (choose another --id, or edit it on the "
+                       "Personas screen)")
+    try:
+        condition = written_condition(args.name, args.kind, text, condition_id=args.condition_id,
+                                      attributes=_attributes(args.attribute), notes=args.notes, taken=taken)
+    except ValueError as exc:
+        raise CliError(f"nothing stored: {exc}", 2) from None
+    persona_store.save(study, condition)
+    print(f"stored {condition.kind} condition {condition.id} ({len(text):,} characters)")
+    return 0
+
+
+def cmd_roleplay(args) -> int:
+    from valuegap_tui.personas.written import roleplay_conditions
+
+    wanted = None if args.values is None else [v.strip() for v in args.values.split(",") if v.strip()]
+    try:
+        conditions = roleplay_conditions(wanted)
+    except ValueError as exc:
+        raise CliError(f"--values: {exc}", 2) from None
+    study = open_or_create(args.study)
+    new = conditions if args.replace else [c for c in conditions if not persona_store.exists(study, c.id)]
+    persona_store.save_many(study, new)
+    skipped = len(conditions) - len(new)
+    print(f"stored {len(new)} role-play conditions" + (f"; {skipped} already there, left as they are "
+                                                      "(use --replace to rewrite them)" if skipped else ""))
+    return 0
 
 
 def cmd_generate(args) -> int:
@@ -114,7 +196,8 @@ def cmd_list(args) -> int:
     width = max(len(p.id) for p in personas)
     print(f"{'id':<{width}}  {'kind':<11}  {'position (trad-sec, surv-self)':<30}  {'extremity':<9}  name")
     for persona in personas:
-        print(f"{persona.id:<{width}}  {persona.kind:<11}  {_position(persona):<30}  {persona.extremity:<9.2f}  {persona.name}")
+        print(visible(f"{persona.id:<{width}}  {persona.kind:<11}  {_position(persona):<30}  {_extremity(persona):<9}  "
+                      f"{persona.name}", newlines=False, tabs=False))
     return 0
 
 
@@ -139,11 +222,16 @@ def cmd_show(args) -> int:
     persona = persona_store.get(study, args.id)
     if persona is None:
         raise CliError(f"no persona {args.id!r} (see: valuegap personas list)")
-    print(f"{persona.name}  [{persona.id}, {persona.kind}]")
-    print(f"position: traditional->secular {persona.position[0]:+.2f}, survival->self-expression {persona.position[1]:+.2f}; "
-          f"extremity {persona.extremity:.2f}")
+    print(visible(f"{persona.name}  [{persona.id}, {persona.kind}]"))
+    if persona.position is None:
+        print("written by hand: no levels, no place on the cultural map")
+    else:
+        print(f"position: traditional->secular {persona.position[0]:+.2f}, survival->self-expression "
+              f"{persona.position[1]:+.2f}; extremity {persona.extremity:.2f}")
     if persona.notes:
-        print(f"notes: {persona.notes}")
+        print(visible(f"notes: {persona.notes}"))
+    for key, value in persona.attributes.items():
+        print(visible(f"attribute {key}: {value}", newlines=False))
     if persona.levels:
         print("levels:")
         for variable in catalogue().persona_variables:
@@ -152,7 +240,7 @@ def cmd_show(args) -> int:
     text = render_persona_text(persona)
     print("system message:" if text else "system message: none (baseline)")
     if text:
-        print(text)
+        print(visible(text))
     return 0
 
 
@@ -171,28 +259,20 @@ def cmd_export(args) -> int:
     return 0
 
 
-def read_personas(path: Path | str) -> list[Persona]:
-    """Parse and validate a whole JSONL file; raises ImportFailure naming line and field."""
-    path = Path(path)
-    text = read_text_file(path, "JSONL file of personas")
-    personas: list[Persona] = []
-    seen: dict[str, int] = {}
-    for line_no, persona in parse_jsonl_lines(text, path, Persona):
-        if persona.id in seen:
-            raise ImportFailure(path, line_no, "id", f"duplicate id {persona.id!r} (first on line {seen[persona.id]})")
-        seen[persona.id] = line_no
-        personas.append(persona)
-    if not personas:
-        raise ImportFailure(path, None, None, "no personas in the file")
-    return personas
-
-
 def cmd_import(args) -> int:
+    from valuegap_tui.personas.written import read_conditions
+
     try:
-        personas = read_personas(args.input)
+        personas = read_conditions(args.input)
     except ImportFailure as exc:
         raise CliError(f"nothing imported: {exc}") from None
     study = open_or_create(args.study)
+    for persona in personas:
+        # a run asked with the stored text: a new text under the same id would blur what that run means
+        old = persona_store.get(study, persona.id) if persona.written else None
+        if old is not None and old.text != persona.text and (runs := persona_store.runs_using(study, persona.id)):
+            raise CliError(f"nothing imported: {args.input}: condition {persona.id!r} is used by run {runs[0]} and the "
+                           "file changes its text; give the new text another id")
     updated = sum(persona_store.exists(study, p.id) for p in personas)
     persona_store.save_many(study, personas)
     print(f"imported {len(personas)} personas ({len(personas) - updated} new, {updated} updated)")

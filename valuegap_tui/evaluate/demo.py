@@ -34,7 +34,7 @@ def demo_definition(study: Study, base_url: str, *, model: str = "demo-model", d
 
 
 def _quadrant(persona) -> tuple[bool, bool]:
-    secular, self_expression = persona.position
+    secular, self_expression = persona.position or (0.0, 0.0)  # a written condition has no position
     return secular >= 0, self_expression >= 0
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from valuegap_tui.metrics.frame import AnswerFrame
 
-KIND_ORDER = ("baseline", "moderate", "max", "incongruous", "custom")
+KIND_ORDER = ("baseline", "moderate", "max", "incongruous", "custom", "instruction")
 
 
 @dataclass(frozen=True)

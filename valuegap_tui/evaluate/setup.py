@@ -59,7 +59,8 @@ def resolve_personas(study: Study, ids: list[str]) -> list[run_store.PersonaSnap
         kind = getattr(found.kind, "value", found.kind)
         snapshots.append(run_store.PersonaSnapshot(found.id, found.name, str(kind),
                                                    persona_model.render_persona_text(found),
-                                                   dict(found.levels), found.position, found.extremity))
+                                                   dict(found.levels), found.position, found.extremity,
+                                                   dict(found.attributes)))
     return snapshots
 
 

@@ -38,7 +38,7 @@ COLUMNS: tuple[Column, ...] = (
            "a model name | human:<name>"),
     Column("respondent_kind", "category", "whether the respondent is a model or a person", "model | human"),
     Column("condition", "category", "the persona condition asked (persona id)", "baseline = no persona"),
-    Column("persona_kind", "category", "the kind of persona", "baseline | moderate | max | incongruous | custom"),
+    Column("persona_kind", "category", "the kind of persona", "baseline | moderate | max | incongruous | custom | instruction"),
     Column("persona", "text", "the persona's name"),
     Column("dilemma", "text", "the dilemma's id (value--topic--variant)"),
     Column("value", "category", "the Schwartz value at stake (id in data/values.toml)"),

@@ -29,7 +29,7 @@ from valuegap_tui.metrics.table import Table
 
 CONGRUENT = ("moderate", "max")
 BASELINE = "baseline"
-KIND_ORDER = ("moderate", "max", "incongruous", "custom")
+KIND_ORDER = ("moderate", "max", "incongruous", "custom", "instruction")
 
 
 @dataclass(frozen=True)

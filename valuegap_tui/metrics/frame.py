@@ -37,7 +37,7 @@ class Codes:
 class AnswerFrame:
     model: Codes
     persona: Codes  # persona id; "baseline" for no persona
-    persona_kind: Codes  # baseline | moderate | max | incongruous | custom
+    persona_kind: Codes  # baseline | moderate | max | incongruous | custom | instruction
     dilemma: Codes
     value: Codes  # Schwartz value id of the dilemma
     value_type: Codes

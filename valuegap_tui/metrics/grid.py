@@ -16,7 +16,7 @@ from valuegap_tui.metrics.alignment import item_aligns, item_distance
 from valuegap_tui.metrics.items import Items
 
 BASELINE = "baseline"
-KIND_ORDER = ("baseline", "moderate", "max", "incongruous", "custom")
+KIND_ORDER = ("baseline", "moderate", "max", "incongruous", "custom", "instruction")
 
 
 @dataclass

@@ -9,6 +9,9 @@ the variables at each pole) near 0.
 
 The generator (``generate_personas``) is deterministic for a given seed: per quadrant one moderate
 (levels 2/3) and one max (levels 1/4) persona, N incongruous personas and the baseline.
+
+A condition written by hand (``personas.written``) has a ``text`` instead of levels: that text is its
+system message, sent as given. It has no place on the map (``position`` and ``extremity`` are None).
 """
 
 from __future__ import annotations
@@ -25,8 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from valuegap_tui.catalogue import DIMENSION_POLES, Catalogue, catalogue
 from valuegap_tui.paths import PROMPTS_DIR
 
-PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom"]
-KINDS: tuple[str, ...] = ("baseline", "moderate", "max", "incongruous", "custom")
+PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom", "instruction"]
+KINDS: tuple[str, ...] = ("baseline", "moderate", "max", "incongruous", "custom", "instruction")
+#: kinds a condition written by hand can have: a persona (custom) or an instruction (e.g. a role-play)
+WRITTEN_KINDS: tuple[str, ...] = ("custom", "instruction")
+#: the longest system message a written condition may hold
+MAX_TEXT_CHARS = 20_000
 BASELINE_ID = "baseline"
 DIMENSIONS: tuple[str, str] = ("traditional_secular", "survival_self_expression")
 PERSONA_TEMPLATE = "persona"
@@ -66,7 +73,9 @@ def extremity(levels: dict[str, int]) -> float:
 
 
 class Persona(BaseModel):
-    """A persona: a level (1-4) for every persona variable, or none at all for the baseline."""
+    """A condition: a persona with a level (1-4) for every persona variable, the baseline (nothing), or
+    a condition written by hand (``text``, kind custom or instruction). ``attributes`` record what a
+    written condition stands for (a role-play's ``value_type``), for metrics to read from a run."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -76,6 +85,9 @@ class Persona(BaseModel):
     levels: dict[str, int] = Field(default_factory=dict)
     seed: int | None = Field(None, ge=-(2**63), le=2**63 - 1)  # stored as an SQLite integer
     notes: str = ""
+    #: the system message of a condition written by hand, stored and sent exactly as given
+    text: str | None = Field(None, max_length=MAX_TEXT_CHARS)
+    attributes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod
@@ -91,6 +103,27 @@ class Persona(BaseModel):
         if not value or "\n" in value:
             raise ValueError("must be a non-empty single line")
         return value
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must hold some text (the system message)")
+        return value
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_keys(cls, attributes: dict[str, str]) -> dict[str, str]:
+        for key, value in attributes.items():
+            if not _ID_PATTERN.match(key):
+                raise ValueError(f"attribute name {key!r}: 1-64 lowercase letters, digits, '-', '_' or '.'")
+            if len(value) > 200 or "\n" in value:
+                raise ValueError(f"attribute {key!r}: a single line of at most 200 characters")
+        if "value_type" in attributes:  # metrics score a role-play by it: it must name a known type
+            known = [t.id for t in catalogue().value_types]
+            if attributes["value_type"] not in known:
+                raise ValueError(f"value_type {attributes['value_type']!r} is not one of {', '.join(known)}")
+        return attributes
 
     @field_validator("levels")
     @classmethod
@@ -113,22 +146,35 @@ class Persona(BaseModel):
 
     @model_validator(mode="after")
     def _baseline_shape(self) -> "Persona":
-        if self.kind == "baseline" and self.levels:
+        if self.text is not None:
+            if self.kind not in WRITTEN_KINDS:
+                raise ValueError(f"only a custom or instruction condition has a text, not a {self.kind} one")
+            if self.levels:
+                raise ValueError("a condition has either levels or a text, not both")
+        elif self.kind == "instruction":
+            raise ValueError("an instruction condition needs a text (its system message)")
+        elif self.kind == "baseline" and self.levels:
             raise ValueError("a baseline persona has no levels")
-        if self.kind != "baseline" and not self.levels:
+        elif self.kind != "baseline" and not self.levels:
             raise ValueError(f"a {self.kind} persona needs a level for every variable")
         if (self.id == BASELINE_ID) != (self.kind == "baseline"):
             raise ValueError(f"the baseline persona is the one with id {BASELINE_ID!r} and kind 'baseline'")
         return self
 
     @property
-    def position(self) -> tuple[float, float]:
-        """(traditional_secular, survival_self_expression), each in [-1, 1]; (0, 0) for the baseline."""
-        return persona_position(self.levels)
+    def written(self) -> bool:
+        """Whether this is a condition written by hand (its text is the system message)."""
+        return self.text is not None
 
     @property
-    def extremity(self) -> float:
-        return extremity(self.levels)
+    def position(self) -> tuple[float, float] | None:
+        """(traditional_secular, survival_self_expression), each in [-1, 1]; (0, 0) for the baseline;
+        None for a written condition, which has no place on the map."""
+        return None if self.written else persona_position(self.levels)
+
+    @property
+    def extremity(self) -> float | None:
+        return None if self.written else extremity(self.levels)
 
     def to_record(self) -> dict:
         return self.model_dump(mode="json")
@@ -241,6 +287,8 @@ def persona_template_text() -> str:
 
 def render_persona_text(persona: Persona) -> str | None:
     """The system message for a persona, or None for the baseline (no system message)."""
+    if persona.text is not None:
+        return persona.text
     if persona.kind == "baseline" or not persona.levels:
         return None
     cat = catalogue()
@@ -369,7 +417,7 @@ def ensure_default_personas(study, seed: int = 0, incongruous: int = 4) -> list[
 
 
 def duplicate_persona(persona: Persona, existing_ids: set[str]) -> Persona:
-    """A copy with a fresh id and name (same kind and levels); the baseline is unique, so it is refused."""
+    """A copy with a fresh id and name (same kind, levels or text); the baseline is unique, so it is refused."""
     if persona.kind == "baseline":
         raise ValueError("the baseline has no levels to copy")
     base = re.sub(r"-copy(-\d+)?$", "", persona.id)
@@ -377,5 +425,6 @@ def duplicate_persona(persona: Persona, existing_ids: set[str]) -> Persona:
     while (candidate := f"{base}-copy" + (f"-{number}" if number > 1 else "")) in existing_ids:
         number += 1
     suffix = " (copy)" if number == 1 else f" (copy {number})"
-    return Persona(id=candidate, name=f"{persona.name}{suffix}"[:120], kind=persona.kind,
-                   levels=dict(persona.levels), seed=persona.seed, notes=persona.notes)
+    return Persona(id=candidate[:64], name=f"{persona.name}{suffix}"[:120], kind=persona.kind,
+                   levels=dict(persona.levels), seed=persona.seed, notes=persona.notes, text=persona.text,
+                   attributes=dict(persona.attributes))

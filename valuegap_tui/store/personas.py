@@ -16,18 +16,19 @@ class PersonaInUse(ValueError):
 def _row_to_persona(row: dict) -> Persona:
     return Persona(
         id=row["id"], name=row["name"], kind=row["kind"], levels=json.loads(row["levels_json"]),
-        seed=row["seed"], notes=row["notes"],
+        seed=row["seed"], notes=row["notes"], text=row["text"], attributes=json.loads(row["attributes_json"]),
     )
 
 
 def _upsert(db, persona: Persona, at: str) -> None:
     db.execute(
-        "INSERT INTO personas (id, name, kind, levels_json, seed, created_at, updated_at, notes)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO personas (id, name, kind, levels_json, seed, created_at, updated_at, notes, text, attributes_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
         " levels_json = excluded.levels_json, seed = excluded.seed, updated_at = excluded.updated_at,"
-        " notes = excluded.notes",
-        [persona.id, persona.name, persona.kind, json.dumps(persona.levels), persona.seed, at, at, persona.notes],
+        " notes = excluded.notes, text = excluded.text, attributes_json = excluded.attributes_json",
+        [persona.id, persona.name, persona.kind, json.dumps(persona.levels), persona.seed, at, at, persona.notes,
+         persona.text, json.dumps(persona.attributes, ensure_ascii=False)],
     )
 
 
@@ -57,7 +58,8 @@ def exists(study: Study, persona_id: str) -> bool:
 
 
 def list_all(study: Study) -> list[Persona]:
-    """Every persona: baseline first, then by kind (moderate, max, incongruous, custom), then creation."""
+    """Every persona: baseline first, then by kind (moderate, max, incongruous, custom, instruction),
+    then creation."""
     order = " ".join(f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(KINDS))
     rows = study.db.query(f"SELECT * FROM personas ORDER BY CASE kind {order} ELSE 99 END, created_at, rowid")
     return [_row_to_persona(row) for row in rows]
@@ -86,15 +88,15 @@ def delete(study: Study, persona_id: str) -> bool:
 def replace_generated(study: Study, personas: list[Persona]) -> tuple[int, list[str]]:
     """Save a freshly generated set and drop older generated personas it no longer holds.
 
-    Custom personas are never touched; an old generated persona a run uses is kept. Returns (saved,
-    ids kept because a run uses them).
+    Custom personas and instructions are never touched; an old generated persona a run uses is kept.
+    Returns (saved, ids kept because a run uses them).
     """
     wanted = {p.id for p in personas}
     kept: list[str] = []
     at = now_iso()
     with study.transaction() as db:
         stale = [
-            row[0] for row in db.execute("SELECT id FROM personas WHERE kind != 'custom'").fetchall()
+            row[0] for row in db.execute("SELECT id FROM personas WHERE kind NOT IN ('custom', 'instruction')").fetchall()
             if row[0] not in wanted
         ]
         for persona_id in stale:

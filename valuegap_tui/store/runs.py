@@ -76,6 +76,8 @@ class PersonaSnapshot:
     levels: dict[str, int] | None = None
     position: tuple[float, float] | None = None
     extremity: float | None = None
+    #: what a written condition stands for (e.g. ``value_type`` of a role-play); None before they were kept
+    attributes: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,10 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
         run_id = cursor.lastrowid
         db.conn.executemany(
             "INSERT INTO run_personas (run_id, persona_id, name, kind, system_text, levels_json, position_ts,"
-            " position_sse, extremity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " position_sse, extremity, attributes_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(run_id, p.id, p.name, p.kind, p.system_text, None if p.levels is None else json.dumps(p.levels),
-              *(p.position or (None, None)), p.extremity) for p in personas],
+              *(p.position or (None, None)), p.extremity,
+              None if p.attributes is None else json.dumps(p.attributes, ensure_ascii=False)) for p in personas],
         )
         db.conn.executemany(
             "INSERT INTO run_dilemmas (run_id, dilemma_id, value_id, topic_id, record_json) VALUES (?, ?, ?, ?, ?)",
@@ -293,10 +296,11 @@ def reopen_items(study: Study, run_id: int, statuses: Iterable[str] = ("server_e
 
 def personas_of(study: Study, run_id: int) -> dict[str, PersonaSnapshot]:
     rows = study.db.execute(
-        "SELECT persona_id, name, kind, system_text, levels_json, position_ts, position_sse, extremity"
-        " FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])
+        "SELECT persona_id, name, kind, system_text, levels_json, position_ts, position_sse, extremity,"
+        " attributes_json FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])
     return {r[0]: PersonaSnapshot(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]),
-                                  None if r[5] is None else (r[5], r[6]), r[7]) for r in rows}
+                                  None if r[5] is None else (r[5], r[6]), r[7],
+                                  None if r[8] is None else json.loads(r[8])) for r in rows}
 
 
 def dilemmas_of(study: Study, run_id: int) -> dict:

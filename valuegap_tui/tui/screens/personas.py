@@ -1,4 +1,5 @@
-"""The Personas screen: the persona set on the cultural map, with keyboard editing of levels.
+"""The Personas screen: the persona set on the cultural map, with keyboard editing of levels, and the
+conditions written by hand (a persona or an instruction: their text is the system message) beside them.
 
 Reads and writes run in worker threads. Edits are saved one by one with a sequence number per
 persona, so when saves race the last key pressed is what the database keeps.
@@ -31,13 +32,20 @@ from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.persona_map import KIND_STYLES, MapPoint, PersonaMap
 
 NAME_WIDTH = 28
-SHORT_KINDS = {"baseline": "base", "moderate": "mod", "max": "max", "incongruous": "incong", "custom": "custom"}
+SHORT_KINDS = {"baseline": "base", "moderate": "mod", "max": "max", "incongruous": "incong", "custom": "custom",
+               "instruction": "instr"}
 POLE_STYLES = {-1: "#e0a040", 1: "#40b0e0"}  # negative pole (traditional/survival), positive pole
 
 
 def _position_text(persona: Persona) -> str:
+    if persona.position is None:
+        return "written"
     ts, sse = persona.position
     return f"{ts:+.2f} {sse:+.2f}"
+
+
+def _extremity_text(persona: Persona) -> str:
+    return "-" if persona.extremity is None else f"{persona.extremity:.2f}"
 
 
 def _level_gauge(level: int) -> Text:
@@ -64,6 +72,8 @@ class PersonasScreen(Screen):
         Binding("d", "duplicate", "Duplicate", id="personas.duplicate"),
         Binding("x", "delete", "Delete", id="personas.delete"),
         Binding("e", "edit_levels", "Edit levels", id="personas.edit"),
+        Binding("n", "new_condition", "Write new", id="personas.new"),
+        Binding("t", "edit_condition", "Edit text", show=False, id="personas.edit_text"),  # its summary says so
         Binding("escape", "back_to_list", "List", show=False, id="personas.back"),
     ]
 
@@ -142,7 +152,7 @@ class PersonasScreen(Screen):
                 Text(one_line(SHORT_KINDS.get(persona.kind, persona.kind)), style=KIND_STYLES.get(persona.kind, "")),
                 Text(one_line(persona.name)),
                 Text(_position_text(persona)),
-                Text(f"{persona.extremity:.2f}"),
+                Text(_extremity_text(persona)),
                 key=persona.id,
             )
         counts = {}
@@ -179,7 +189,7 @@ class PersonasScreen(Screen):
     def _show_detail(self, keep_level_row: bool = True) -> None:
         persona = self._persona(self.selected_id)
         self.query_one(PersonaMap).show(
-            [MapPoint(p.id, p.kind, *p.position) for p in self.personas], self.selected_id
+            [MapPoint(p.id, p.kind, *p.position) for p in self.personas if p.position is not None], self.selected_id
         )
         levels = self.query_one(LevelsTable)
         row = levels.cursor_row if keep_level_row else 0
@@ -193,14 +203,21 @@ class PersonasScreen(Screen):
         levels.add_column("Level", key="text", width=max(8, room - name_width - 4))
         summary = self.query_one("#persona-summary", Static)
         preview = self.query_one("#persona-preview-text", Static)
+        levels.display = persona is None or not persona.written  # a written condition's text says it all
         if persona is None:
             summary.update("")
             preview.update("")
             return
-        ts, sse = persona.position
-        axes = "  (traditional→secular, survival→self-expression)" if room >= 55 else ""
-        summary.update(Text(f"{one_line(persona.name)}\n{one_line(persona.kind)}  {one_line(persona.id)}\nposition {ts:+.2f}, {sse:+.2f}{axes}"
-                            f"\nextremity {persona.extremity:.2f} (0 centre, 0.33 one step off, 1 all extreme)"))
+        head = f"{one_line(persona.name)}\n{one_line(persona.kind)}  {one_line(persona.id)}"
+        if persona.position is None:
+            held = persona.attributes.get("value_type")
+            summary.update(Text(f"{head}\nwritten by hand (t edits the text); not on the map"
+                                + (f"\nholds the value type {one_line(held)}" if held else "")))
+        else:
+            ts, sse = persona.position
+            axes = "  (traditional→secular, survival→self-expression)" if room >= 55 else ""
+            summary.update(Text(f"{head}\nposition {ts:+.2f}, {sse:+.2f}{axes}"
+                                f"\nextremity {persona.extremity:.2f} (0 centre, 0.33 one step off, 1 all extreme)"))
         for variable in catalogue().persona_variables:
             level = persona.levels.get(variable.id)
             if level is None:
@@ -220,7 +237,7 @@ class PersonasScreen(Screen):
         preview.update(Text(visible(body)))
 
     def _set_status(self, message: str) -> None:
-        self.query_one("#persona-status", Static).update(Text(one_line(message) or "Tab: list / levels   ←/→ or 1-4: change level"))
+        self.query_one("#persona-status", Static).update(Text(one_line(message) or "Tab: list / levels   ←/→ or 1-4: change level   n: write a condition"))
 
     # --- editing ---------------------------------------------------------------------------------
     def action_edit_levels(self) -> None:
@@ -259,6 +276,8 @@ class PersonasScreen(Screen):
             persona = self._persona(self.selected_id)
             if persona is not None and persona.kind == "baseline":
                 self._set_status("The baseline has no levels: duplicate another persona (d) to make your own.")
+            elif persona is not None and persona.written:
+                self._set_status("A condition written by hand has no levels: press t to edit its text.")
             return None
         return levels.coordinate_to_cell_key(levels.cursor_coordinate).row_key.value
 
@@ -278,7 +297,7 @@ class PersonasScreen(Screen):
         self.personas = [edited if p.id == persona.id else p for p in self.personas]
         table = self.query_one("#persona-table", DataTable)
         table.update_cell(persona.id, "position", Text(_position_text(edited)))
-        table.update_cell(persona.id, "extremity", Text(f"{edited.extremity:.2f}"))
+        table.update_cell(persona.id, "extremity", Text(_extremity_text(edited)))
         self._show_detail()
         self._set_status(message + "  (saving)")
         seq = self._save_seq.get(persona.id, 0) + 1
@@ -365,3 +384,59 @@ class PersonasScreen(Screen):
         following = ids[index + 1] if index + 1 < len(ids) else (ids[index - 1] if index > 0 else None)
         self.app.call_from_thread(self._set_status, f"deleted {persona_id}")
         self.app.call_from_thread(self.reload, following)
+
+    # --- written by hand ---------------------------------------------------------------------------
+    def action_new_condition(self) -> None:
+        from valuegap_tui.tui.screens.condition_form import ConditionFormScreen
+
+        self.app.push_screen(ConditionFormScreen({p.id for p in self.personas}), self._store_condition)
+
+    def action_edit_condition(self) -> None:
+        self._sync_selection()
+        persona = self._persona(self.selected_id)
+        if persona is None:
+            return
+        if not persona.written:
+            self._set_status(f"{persona.name!r} is made of levels, not a text: e edits its levels; "
+                             "n writes a new condition")
+            return
+        self._open_editor(persona)
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def _open_editor(self, persona: Persona) -> None:
+        from valuegap_tui.tui.screens.condition_form import ConditionFormScreen
+
+        runs = persona_store.runs_using(self.app.study, persona.id)
+        if runs:  # the runs asked with this text: changing it under the same id would blur what they mean
+            listed = ", ".join(str(r) for r in runs[:5])
+            self.app.call_from_thread(self._set_status, f"not editable: run {listed} asked with this text; "
+                                      "duplicate it (d) and edit the copy")
+            return
+        taken = {p.id for p in self.personas}
+        self.app.call_from_thread(self.app.push_screen, ConditionFormScreen(taken, persona),
+                                  lambda edited: self._store_condition(edited, editing=True))
+
+    def _store_condition(self, condition: Persona | None, editing: bool = False) -> None:
+        if condition is not None:
+            self._set_status(f"saving {condition.id} ...")
+            self._save_condition(condition, editing)
+
+    @work(thread=True, group="duplicate", exit_on_error=False)
+    def _save_condition(self, condition: Persona, editing: bool) -> None:
+        study = self.app.study
+        refusal = None
+        try:
+            with self._save_lock:  # checked again here: a run may have started since the form opened
+                if editing and (runs := persona_store.runs_using(study, condition.id)):
+                    refusal = f"run {runs[0]} asked with this text meanwhile; duplicate it (d) and edit the copy"
+                elif not editing and persona_store.exists(study, condition.id):
+                    refusal = f"{condition.id!r} was stored meanwhile; write it again to get a free id"
+                else:
+                    persona_store.save(study, condition)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the screen stays usable
+            refusal = str(exc)
+        if refusal:
+            self.app.call_from_thread(self._set_status, f"not saved: {refusal}")
+            return
+        self.app.call_from_thread(self._set_status, f"saved {condition.kind} condition {condition.id}")
+        self.app.call_from_thread(self.reload, condition.id)

@@ -1,7 +1,7 @@
 """A heatmap of rates in [0, 1] drawn with coloured terminal cells: red (0) through white to blue (1).
 
-Columns carry short codes (B, M1, X1, I1, C1: baseline, moderate, max, incongruous, custom) explained in a
-legend, so 25 conditions fit and stay distinguishable; the cursor row (up / down when focused) names its
+Columns carry short codes (B, M1, X1, I1, C1, N1: baseline, moderate, max, incongruous, custom,
+instruction) explained in a legend, so 25 conditions fit and stay distinguishable; the cursor row (up / down when focused) names its
 value in full.
 """
 
@@ -20,7 +20,7 @@ from valuegap_tui.text import one_line
 
 RED, WHITE, BLUE = (178, 24, 43), (247, 247, 247), (33, 102, 172)
 MISSING = Style(color="grey50")
-KIND_CODES = {"baseline": "B", "moderate": "M", "max": "X", "incongruous": "I", "custom": "C"}
+KIND_CODES = {"baseline": "B", "moderate": "M", "max": "X", "incongruous": "I", "custom": "C", "instruction": "N"}
 LABEL_WIDTH, CELL_WIDTH = 24, 5
 
 

@@ -18,6 +18,7 @@ KIND_STYLES = {
     "max": "bold magenta",
     "incongruous": "yellow",
     "custom": "cyan",
+    "instruction": "bold blue",  # never on the map (no position): styles its kind in the list
 }
 #: When markers share a cell, the one drawn is the first kind in this order (after the selection).
 _PRIORITY = ("custom", "incongruous", "max", "moderate", "baseline")
