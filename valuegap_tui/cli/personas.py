@@ -41,6 +41,10 @@ def register(commands) -> None:
                      help="overwrite generated personas with the same id and drop older generated ones not in the new set "
                           "(custom personas and personas a run uses are kept)")
 
+    _sub(sub, "countries", cmd_countries, "store the twelve VIA country personas (\"You are a person from ...\")",
+         "Store one persona of kind country per country of Shen et al.'s VIA data; its system message is\n"
+         "prompts/via_country.txt with the country filled in. Existing country personas are updated.")
+
     _sub(sub, "list", cmd_list, "list personas with kind, map position and extremity")
     _sub(sub, "variables", cmd_variables, "the persona variables in use, their dimensions and balance")
 
@@ -102,6 +106,15 @@ def cmd_generate(args) -> int:
     persona_store.save_many(study, new)
     skipped = len(personas) - len(new)
     print(f"stored {len(new)} new personas (seed {args.seed})" + (f"; {skipped} already there, left as they are (use --replace to overwrite)" if skipped else ""))
+    return 0
+
+
+def cmd_countries(args) -> int:
+    from valuegap_tui.designs.via.conditions import country_personas
+
+    study = open_or_create(args.study)
+    saved = persona_store.save_many(study, country_personas())
+    print(f"stored {saved} country personas in {study.path} (with the baseline: {saved + 1} conditions)")
     return 0
 
 

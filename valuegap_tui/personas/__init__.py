@@ -25,8 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from valuegap_tui.catalogue import DIMENSION_POLES, Catalogue, catalogue
 from valuegap_tui.paths import PROMPTS_DIR
 
-PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom"]
-KINDS: tuple[str, ...] = ("baseline", "moderate", "max", "incongruous", "custom")
+PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom", "country"]
+KINDS: tuple[str, ...] = ("baseline", "moderate", "max", "incongruous", "custom", "country")
+#: a country condition (the VIA design): no levels, its name is the country, its text prompts/via_country.txt
+COUNTRY_KIND, COUNTRY_TEMPLATE = "country", "via_country"
 BASELINE_ID = "baseline"
 DIMENSIONS: tuple[str, str] = ("traditional_secular", "survival_self_expression")
 PERSONA_TEMPLATE = "persona"
@@ -113,9 +115,9 @@ class Persona(BaseModel):
 
     @model_validator(mode="after")
     def _baseline_shape(self) -> "Persona":
-        if self.kind == "baseline" and self.levels:
-            raise ValueError("a baseline persona has no levels")
-        if self.kind != "baseline" and not self.levels:
+        if self.kind in ("baseline", COUNTRY_KIND) and self.levels:
+            raise ValueError(f"a {self.kind} persona has no levels")
+        if self.kind not in ("baseline", COUNTRY_KIND) and not self.levels:
             raise ValueError(f"a {self.kind} persona needs a level for every variable")
         if (self.id == BASELINE_ID) != (self.kind == "baseline"):
             raise ValueError(f"the baseline persona is the one with id {BASELINE_ID!r} and kind 'baseline'")
@@ -194,6 +196,8 @@ def fits_kind(kind: str, levels: dict[str, int]) -> bool:
         return not levels
     if kind == "custom":
         return bool(levels)
+    if kind == COUNTRY_KIND:
+        return not levels
     if not levels:
         return False
     if kind == "incongruous":
@@ -241,6 +245,9 @@ def persona_template_text() -> str:
 
 def render_persona_text(persona: Persona) -> str | None:
     """The system message for a persona, or None for the baseline (no system message)."""
+    if persona.kind == COUNTRY_KIND:
+        return Template((PROMPTS_DIR / f"{COUNTRY_TEMPLATE}.txt").read_text(encoding="utf-8")).substitute(
+            country=persona.name).rstrip("\n")
     if persona.kind == "baseline" or not persona.levels:
         return None
     cat = catalogue()
