@@ -51,7 +51,7 @@ class ShenImport:
         readable = self.rows - len({line for line, _ in self.problems})
         parts = f"{c} countries x {t} topics x {v} values x {p} polarities"
         head = (f"{self.rows:,} rows = {parts}" if c * t * v * p == self.rows == readable
-                else f"{self.rows:,} rows, {readable:,} readable ({parts} among them)")
+                else f"{self.rows:,} rows, {readable:,} used ({parts} among them)")
         return f"{head}; {len(self.items):,} items (an expressing and a resisting action each)"
 
 
@@ -139,7 +139,6 @@ def read_shen(path: Path | str) -> ShenImport:
     index = {c: columns.index(c) for c in REQUIRED}
     result = ShenImport(source=source)
     halves: dict[tuple[str, str, str], dict[str, tuple[int, dict]]] = {}
-    seen: dict[str, set] = {"countries": set(), "topics": set(), "values": set(), "polarities": set()}
     line = 1
     while True:
         start = line + 1
@@ -179,8 +178,6 @@ def read_shen(path: Path | str) -> ShenImport:
                                            f" {cells['value']} (the first is line {pair[polarity][0]})"))
             continue
         pair[polarity] = (start, action)
-        for name, found in (("countries", country), ("topics", topic), ("values", value), ("polarities", polarity)):
-            seen[name].add(found)
     for (country, topic, value), pair in halves.items():
         if len(pair) == 2:
             positive, negative = pair["positive"][1], pair["negative"][1]
@@ -195,7 +192,9 @@ def read_shen(path: Path | str) -> ShenImport:
             other = "negative" if polarity == "positive" else "positive"
             result.problems.append((at, f"no {other} row for {country} / {topic} / {value} to pair with"))
     result.problems.sort()
-    result.read = Counter({k: len(v) for k, v in seen.items()})
+    result.read = Counter({"countries": len({i.country for i in result.items}),
+                           "topics": len({i.topic for i in result.items}),
+                           "values": len({i.value for i in result.items}), "polarities": 2 if result.items else 0})
     return result
 
 
