@@ -18,6 +18,7 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from valuegap_tui.catalogue import catalogue
@@ -66,15 +67,21 @@ _VALUE_ALIASES = {"honouringofparentsandelders": "honoring_of_parents_and_elders
                   "reciprocationoffavours": "reciprocation_of_favors"}
 
 
-def _lookup(kind: str, text: str):
-    """A catalogue id for a topic or value name as the file spells it, else None."""
+@lru_cache(maxsize=None)
+def _names(kind: str) -> dict[str, str]:
+    """Normalised name or id -> catalogue id, aliases included."""
     cat = catalogue()
     entries = cat.topics if kind == "topic" else cat.values
-    by_normal = {_normal(e.name): e.id for e in entries} | {_normal(e.id): e.id for e in entries}
+    known = {e.id for e in entries}
     aliases = _TOPIC_ALIASES if kind == "topic" else _VALUE_ALIASES
-    key = _normal(text)
-    found = by_normal.get(key) or aliases.get(key)
-    return found if found in {e.id for e in entries} else None
+    return ({k: v for k, v in aliases.items() if v in known} | {_normal(e.id): e.id for e in entries}
+            | {_normal(e.name): e.id for e in entries})
+
+
+@lru_cache(maxsize=4096)
+def _lookup(kind: str, text: str) -> str | None:
+    """A catalogue id for a topic or value name as the file spells it, else None."""
+    return _names(kind).get(_normal(text))
 
 
 def parse_generation_prompt(text: str) -> dict:
