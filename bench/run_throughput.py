@@ -235,7 +235,9 @@ def main() -> int:
     # Sending time as the run recorded it: from its start to its finish (both stored by the run).
     sending_s = result["sending_s"] or result["elapsed"]
     achieved = progress.responses / sending_s
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu_ms = 1000 * (usage.ru_utime + usage.ru_stime) / max(1, progress.responses)
     lat = sorted(result["latencies"]) or [float("nan")]
     print(f"design {args.design}; plan: {n_dilemmas} {'items' if args.design == 'via' else 'dilemmas'} x {n_personas + 1} conditions x 2 questions x {repeats} repeats = "
           f"{expected} requests (planned and stored in {result['planned_s']:.1f} s)")
@@ -244,6 +246,9 @@ def main() -> int:
     print(f"server: {'token-bucket stub' if args.stub else 'simulator'} (separate process), capacity {args.capacity:.0f} req/s")
     print(f"throughput: {achieved:.0f} req/s of ideal {args.capacity:.0f} -> {achieved / args.capacity:.2f} (target >= 0.9)")
     print(f"peak memory (this process: app + run): {peak_mb:.0f} MB (target < 300 MB)")
+    # On a machine whose CPUs are shared, this says whether the client could keep the server busy:
+    # under 0.9 ms per response, one free core sends 1,000 requests/s.
+    print(f"client CPU (this process, setup and planning included): {cpu_ms:.2f} ms per response")
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     print(f"key-press latency while the run ingests, over {len(lat)} keys ({result['keys_sent']} sent, one every"
           f" {KEY_INTERVAL_S * 1000:.0f} ms): median {1000 * statistics.median(lat):.1f} ms, p99 {1000 * p99:.1f} ms,"

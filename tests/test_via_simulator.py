@@ -46,6 +46,7 @@ def test_every_item_question_and_repeat_was_answered(via_study):
     # 2 models x 3 conditions x 1,232 items x 2 questions x 2 repeats
     assert len(frame) == 2 * 3 * len(items) * 2 * 2 == 29_568
     assert frame.valid.all()
+    assert run_store.get_run(study, run_id).definition.temperature == 0.2  # the design's default
 
 
 def test_planted_f1_accuracy_and_ad_are_recovered_per_model_and_condition(via_study):
