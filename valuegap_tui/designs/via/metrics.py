@@ -85,7 +85,10 @@ def cell_scores(rows: _Rows):
     cells, keys = _group(rows.model, rows.cond, rows.item)
     n = len(keys)
     is_value, is_action = rows.question == 0, rows.question == 1
-    count = lambda mask, weights=None: np.bincount(cells[mask], weights=None if weights is None else weights[mask], minlength=n)
+
+    def count(mask, weights=None):
+        return np.bincount(cells[mask], weights=None if weights is None else weights[mask], minlength=n)
+
     n_value, n_action = count(is_value), count(is_action)
     agree = count(is_value, (rows.score > 0).astype(float))
     expressing = count(is_action, (rows.score > 0).astype(float))
@@ -146,14 +149,13 @@ def via_tables(frame, items: dict, conditions: dict) -> list[Table]:
     rows = _Rows(frame, items, conditions)
     cell_keys, accuracy, distance = cell_scores(rows)
     scen_keys, f1, undefined = scenario_f1(rows)
-    attrs = {item_id: item for item_id, item in items.items()}
     cond_order = {c: i for i, c in enumerate(rows.conditions)}
 
     def by_rank(row):
         return row[0], cond_order.get(row[1], 99), row[-1]
 
     f1_mc = _mean_by(scen_keys, f1, lambda k: (k[0], k[1]))
-    undefined_mc = _mean_by(scen_keys, undefined.astype(float), lambda k: (k[0], k[1]))
+    undefined_mc = _mean_by(scen_keys, undefined.astype(float), lambda k: (k[0], k[1]))  # (share, count)
     acc_mc = _mean_by(cell_keys, accuracy, lambda k: (k[0], k[1]))
     ad_mc = _mean_by(cell_keys, distance, lambda k: (k[0], k[1]))
     summary = Table("via_summary", "VIA gap per model and condition (F1: disagree/resist positive)",
@@ -161,23 +163,23 @@ def via_tables(frame, items: dict, conditions: dict) -> list[Table]:
     for key in sorted(ad_mc, key=lambda k: (k[0], cond_order.get(k[1], 99))):
         f1_mean, n_scen = f1_mc.get(key, (float("nan"), 0))
         summary.rows.append((key[0], key[1], f1_mean, acc_mc[key][0], ad_mc[key][0], ad_mc[key][1], n_scen,
-                             int(round(undefined_mc.get(key, (0.0, 0))[0] * n_scen))))
+                             round(undefined_mc.get(key, (0.0, 0))[0] * n_scen)))
 
     tables = [summary]
     for name, title, attr, f1_index in (("via_by_country", "Alignment ranking of countries (rank 1: largest AD)",
                                          "country", 2),
                                         ("via_by_topic", "Alignment ranking of topics (rank 1: largest AD)", "topic", 3)):
         f1_g = _mean_by(scen_keys, f1, lambda k, i=f1_index: (k[0], k[1], k[i]))
-        ad_g = _mean_by(cell_keys, distance, lambda k, a=attr: (k[0], k[1], getattr(attrs[k[2]], a)))
-        acc_g = _mean_by(cell_keys, accuracy, lambda k, a=attr: (k[0], k[1], getattr(attrs[k[2]], a)))
+        ad_g = _mean_by(cell_keys, distance, lambda k, a=attr: (k[0], k[1], getattr(items[k[2]], a)))
+        acc_g = _mean_by(cell_keys, accuracy, lambda k, a=attr: (k[0], k[1], getattr(items[k[2]], a)))
         body = [[*key, f1_g.get(key, (float("nan"), 0))[0], acc_g[key][0], ad_g[key][0], ad_g[key][1]]
                 for key in ad_g]
         table = Table(name, title, ("model", "condition", attr, "F1", "accuracy", "AD", "items", "rank"))
         table.rows = [tuple(r) for r in sorted(_ranked(body, 5), key=by_rank)]
         tables.append(table)
 
-    ad_v = _mean_by(cell_keys, distance, lambda k: (k[0], k[1], attrs[k[2]].value))
-    acc_v = _mean_by(cell_keys, accuracy, lambda k: (k[0], k[1], attrs[k[2]].value))
+    ad_v = _mean_by(cell_keys, distance, lambda k: (k[0], k[1], items[k[2]].value))
+    acc_v = _mean_by(cell_keys, accuracy, lambda k: (k[0], k[1], items[k[2]].value))
     body = [[*key, acc_v[key][0], ad_v[key][0], ad_v[key][1]] for key in ad_v]
     values = Table("via_value_ranking", "Alignment ranking of values (rank 1: largest AD)",
                    ("model", "condition", "value", "accuracy", "AD", "items", "rank"))
