@@ -16,6 +16,7 @@ to last reply, seen by the server), CPU ms per question (the whole process, star
 launch to first request, peak RSS.
 
     python bench/vs_peers.py [--questions 3000] [--in-flight 64] [--rounds 3] [--peer NAME=COMMAND]
+                             [--without orjson,uvloop]
 
 lm-evaluation-harness and inspect_ai are not dependencies of valuegap; install them in a separate
 environment and pass their command line with ``--peer`` (``{base_url}``, ``{model}``, ``{n}`` and
@@ -78,11 +79,19 @@ def run_child(command: list[str], server, n: int, cwd: Path | None = None) -> di
             "first_s": stats["first"] - launched, "total_s": ended - launched, "rss_mb": usage.ru_maxrss / 1024}
 
 
-def valuegap_command(tmp: Path, seeded: Path, definition: Path, round_no: int) -> list[str]:
-    study = tmp / f"round-{round_no}.db"
+#: runs the command line with some optional modules made unimportable (the code falls back)
+WITHOUT = ("import sys\nfor name in sys.argv.pop(1).split(','): sys.modules[name] = None\n"
+           "from valuegap_tui.cli import main\nraise SystemExit(main(sys.argv[1:]))")
+
+
+def valuegap_command(tmp: Path, seeded: Path, definition: Path, round_no: int, without: str = "") -> list[str]:
+    study = tmp / f"round-{round_no}{'-' + without.replace(',', '-') if without else ''}.db"
     shutil.copyfile(seeded, study)
     exe = Path(sys.executable).with_name("valuegap")
-    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "valuegap_tui"]
+    if without:
+        base = [sys.executable, "-c", WITHOUT, without]
+    else:
+        base = [str(exe)] if exe.exists() else [sys.executable, "-m", "valuegap_tui"]
     return base + ["run", "start", str(definition), "--plain", "--study", str(study)]
 
 
@@ -91,6 +100,9 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=3000, help="questions per contender and round (a multiple of 10)")
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--without", action="append", default=[], metavar="MODULES",
+                        help="also run valuegap with these optional modules unimportable (e.g. orjson,uvloop):"
+                             " what each one earns, measured in the same interleaved rounds")
     parser.add_argument("--peer", action="append", default=[], metavar="NAME=COMMAND",
                         help="another client to compare, a shell command line with {base_url} {model} {n} {in_flight}")
     args = parser.parse_args()
@@ -112,6 +124,8 @@ def main() -> int:
             "valuegap": lambda r: valuegap_command(tmp, seeded, definition, r),
             "bare aiohttp": lambda r: [sys.executable, str(bare), server.base_url, str(n), str(args.in_flight), SCENARIO * 3],
         }
+        for modules in args.without:
+            contenders[f"vg -{modules}"] = lambda r, modules=modules: valuegap_command(tmp, seeded, definition, r, modules)
         for spec in args.peer:
             name, _, line = spec.partition("=")
             command = line.format(base_url=server.base_url, model="loopback", n=n, in_flight=args.in_flight)
@@ -125,17 +139,17 @@ def main() -> int:
             for name in order:
                 result = run_child(contenders[name](round_no), server, n)
                 results[name].append(result)
-                print(f"  round {round_no + 1} {name:<14} {result['rate']:7.0f}/s  {result['cpu_ms']:.3f} ms CPU/q"
+                print(f"  round {round_no + 1} {name:<20} {result['rate']:7.0f}/s  {result['cpu_ms']:.3f} ms CPU/q"
                       f"  first request {result['first_s']:.2f} s", flush=True)
 
     def median(name, key):
         return statistics.median(r[key] for r in results[name])
 
     floor = "bare aiohttp"
-    print(f"\n{'contender':<16}{'questions/s':>12}{'x bare':>8}{'CPU ms/q':>10}{'x bare':>8}"
+    print(f"\n{'contender':<22}{'questions/s':>12}{'x bare':>8}{'CPU ms/q':>10}{'x bare':>8}"
           f"{'first req s':>13}{'total s':>9}{'RSS MB':>8}")
     for name in names:
-        print(f"{name:<16}{median(name, 'rate'):>12,.0f}{median(name, 'rate') / median(floor, 'rate'):>8.2f}"
+        print(f"{name:<22}{median(name, 'rate'):>12,.0f}{median(name, 'rate') / median(floor, 'rate'):>8.2f}"
               f"{median(name, 'cpu_ms'):>10.3f}{median(name, 'cpu_ms') / median(floor, 'cpu_ms'):>8.2f}"
               f"{median(name, 'first_s'):>13.2f}{median(name, 'total_s'):>9.2f}{median(name, 'rss_mb'):>8.0f}")
     rate_ratio = median("valuegap", "rate") / median(floor, "rate")

@@ -12,7 +12,7 @@ from valuegap_tui.server.client import ModelPool, build_client
 from valuegap_tui.server.profiles import Endpoint, ServerProfile
 from valuegap_tui.server.types import ChatRequest
 
-TRANSPORTS = ["aiohttp", "openai"]
+TRANSPORTS = ["http", "aiohttp", "openai"]
 
 
 @pytest.fixture

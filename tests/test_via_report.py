@@ -29,3 +29,19 @@ def test_report_writes_the_via_tables_and_notes_refused_rows(study, tmp_path, ca
     assert main(["report", "latest", str(tmp_path / "one"), "--model", "model-b", "--study", str(study.path)]) == 0
     with open(tmp_path / "one" / "via_summary.csv", encoding="utf-8") as fh:
         assert {r["model"] for r in csv.DictReader(fh)} == {"model-b"}
+
+
+def test_headline_sets_f1_accuracy_and_ad_per_model_and_condition(study, tmp_path):
+    from valuegap_tui.designs import get_design
+    from valuegap_tui.designs.tables import run_tables
+    from valuegap_tui.store import runs as run_store
+
+    run_id, items = via_run(study, tmp_path, countries=("India",), topics=["politics"], values=["equality"],
+                            repeats=1)
+    design = get_design("via")
+    rows = design.headline(run_store.load_answer_frame(study, run_id), items, run_store.personas_of(study, run_id))
+    summary = run_tables(study, run_id)[0]
+    assert {(m, c, metric) for m, c, metric, _ in rows} == {
+        (r[0], r[1], metric) for r in summary.rows for metric in ("F1", "accuracy", "AD")}
+    by_key = {(m, c, metric): v for m, c, metric, v in rows}
+    assert all(by_key[(r[0], r[1], "AD")] == r[4] for r in summary.rows)

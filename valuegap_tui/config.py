@@ -14,8 +14,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from valuegap_tui.paths import config_dir
 
 
@@ -83,6 +81,8 @@ def save_section(name: str, values: dict[str, Any], path: Path | None = None) ->
     Keys of the section missing from ``values`` are removed. A file that cannot be read is left alone
     (ConfigError). Written to a temp file then renamed.
     """
+    import tomlkit  # only to edit the file: reading it needs the standard library alone
+
     path = path or config_path()
     load_config(path)  # refuses a broken file with the same message readers give
     try:

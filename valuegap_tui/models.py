@@ -56,14 +56,17 @@ class AlignmentLabel(str, Enum):
         """Accept an id ("mildly_opposing"), display text ("Mildly opposing") or score ("-1")."""
         raw = str(text).strip()
         key = raw.lower().replace("-", "_").replace(" ", "_")
-        for label in cls:
-            if key == label.value or raw.lstrip("+") == str(label.score):
-                return label
+        # dict look-ups, not a walk over the enum: every stored dilemma's six labels pass here
+        found = _LABEL_BY_ID.get(key) or _LABEL_BY_SCORE.get(raw.lstrip("+"))
+        if found is not None:
+            return found
         raise ValueError(f"unknown alignment label {text!r}; expected one of {', '.join(l.value for l in cls)}")
 
 
 _LABEL_ORDER = tuple(AlignmentLabel)
 _LABEL_SCORES = dict(zip(_LABEL_ORDER, (3, 2, 1, -1, -2, -3)))
+_LABEL_BY_ID = {label.value: label for label in _LABEL_ORDER}
+_LABEL_BY_SCORE = {str(score): label for label, score in _LABEL_SCORES.items()}
 
 
 class DilemmaStatus(str, Enum):
@@ -94,7 +97,11 @@ class ActionOption(BaseModel):
     @field_validator("label", mode="before")
     @classmethod
     def _label_by_id_text_or_score(cls, label):
-        return label if isinstance(label, AlignmentLabel) else AlignmentLabel.parse(label)
+        if isinstance(label, AlignmentLabel):
+            return label
+        # a stored label is its id: found at once, without parse's normalising
+        found = _LABEL_BY_ID.get(label) if type(label) is str else None
+        return found if found is not None else AlignmentLabel.parse(label)
 
     @field_validator("text")
     @classmethod

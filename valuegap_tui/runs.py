@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from valuegap_tui.config import ConfigError, parse_toml, read_toml
@@ -165,6 +164,8 @@ class RunDefinition(BaseModel):
         return cls.from_dict(raw, str(path))
 
     def to_toml(self) -> str:
+        import tomli_w  # only to write TOML: `run start` reads definitions with the standard library
+
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
 
     def to_json(self) -> str:
@@ -206,5 +207,7 @@ def _run_name(model: str | None) -> str:
 
 
 def _toml_string(text: str) -> str:
+    import tomli_w
+
     # a served model name is untrusted text: tomli_w escapes whatever TOML cannot hold as it is
     return tomli_w.dumps({"s": text}).split("=", 1)[1].strip()

@@ -159,7 +159,7 @@ def test_probe_with_url_credentials_and_a_key(server, study_path, capsys, monkey
     assert f"server {server.base_url}" in captured.out
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "openai"])
+@pytest.mark.parametrize("transport", ["http", "aiohttp", "openai"])
 async def test_both_transports_send_url_credentials(transport, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
     fake = await RecordingServer().start()

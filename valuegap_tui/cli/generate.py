@@ -70,6 +70,12 @@ def cmd_generate(args) -> int:
     # a wrong server is named before anything is planned (sessions open on first use: nothing to close)
     client = None if args.dry_run else _client(args)
     study = open_or_create(args.study)
+    from valuegap_tui.designs import study_design_id
+
+    if study_design_id(study) == "valact":  # four-action scenarios (docs/designs.md)
+        from valuegap_tui.designs.valact.cli import generate_scenarios
+
+        return generate_scenarios(args, study, client)
     try:
         if args.regenerate:
             jobs = gen.jobs_for_ids(args.regenerate)

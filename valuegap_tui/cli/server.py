@@ -39,7 +39,7 @@ def register(commands) -> None:
     target.add_argument("--base-url", metavar="URL", help="a server URL, e.g. http://127.0.0.1:8000/v1")
     probe.add_argument("--model", help="model to test (default: the profile's, else the first listed)")
     probe.add_argument("--config", type=Path, metavar="FILE", help="read [servers] from this TOML file instead")
-    probe.add_argument("--transport", choices=["aiohttp", "openai"], help="HTTP client to use (default: profile's)")
+    probe.add_argument("--transport", choices=["http", "aiohttp", "openai"], help="HTTP client to use (default: profile's)")
     probe.add_argument("--no-store", action="store_true", help="show the findings without storing them")
 
 

@@ -103,6 +103,28 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _import_design_items(args) -> int | None:
+    """A valact study imports scenarios (docs/designs.md); None for the poster's dilemmas."""
+    from pathlib import Path
+
+    if not Path(args.study).exists():
+        return None
+    from valuegap_tui.designs import study_design_id
+
+    study = open_or_create(args.study)
+    if study_design_id(study) != "valact":
+        study.close()  # the poster's import opens it again: a refused file leaves the study untouched
+        return None
+    from valuegap_tui.designs.valact.importer import ScenarioImportError, import_file
+
+    try:
+        counts = import_file(study, args.input, who=args.who)
+    except ScenarioImportError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    print(f"imported {counts['read']} scenarios into {study.path} ({counts['new']} new, {counts['updated']} updated)")
+    return 0
+
+
 def _format_or_default(output: str) -> str:
     try:
         return detect_format(output)
@@ -111,6 +133,8 @@ def _format_or_default(output: str) -> str:
 
 
 def cmd_import(args) -> int:
+    if (imported := _import_design_items(args)) is not None:
+        return imported
     try:
         fmt = detect_format(args.input, args.format)
     except ValueError as exc:

@@ -21,6 +21,7 @@ DEFAULT_DESIGN = "graded_actions"
 REGISTRY: dict[str, str] = {
     "graded_actions": "valuegap_tui.designs.graded_actions",
     "via": "valuegap_tui.designs.via",
+    "valact": "valuegap_tui.designs.valact",
 }
 META_KEY = "design"
 

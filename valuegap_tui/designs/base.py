@@ -94,6 +94,11 @@ class Design(ABC):
         the run's snapshot of it. The poster's design keeps its richer screens and returns []."""
         return []
 
+    def headline(self, frame: "AnswerFrame", items: dict[str, Item], conditions: dict[str, Any]) -> list[tuple]:
+        """The design's headline numbers, as (model, condition, metric, value) rows: what
+        ``valuegap compare`` sets side by side across studies of different designs."""
+        return []
+
     # --- the simulator -------------------------------------------------------------------------
     def simulated_reply(self, params, system: str | None, user: str, rng) -> list[float] | str | None:
         """The simulator's planted answer to a request of this design: probabilities of the letters

@@ -49,5 +49,18 @@ class GradedActions(Design):
     def choice_score(self, item, question: int, choice: int) -> int:
         return SCORES[choice]
 
+    def headline(self, frame, items, conditions) -> list[tuple]:
+        """AR, AD and F1 (oppose) per model and condition, default estimand (docs/metrics.md)."""
+        from valuegap_tui.metrics.items import build_items
+        from valuegap_tui.metrics.summary import metric_table
+
+        table = metric_table("headline", build_items(frame), ("model", "persona"))
+        rows = []
+        for record in table.records():
+            model, condition = record[table.columns[0]], record[table.columns[1]]
+            for metric in ("alignment_rate", "alignment_distance", "f1_oppose", "items"):
+                rows.append((model, condition, metric, record[metric]))
+        return rows
+
 
 DESIGN = GradedActions()

@@ -52,6 +52,24 @@ def tables_markdown(tables: list[Table]) -> list[str]:
     return lines
 
 
+def _design_figures(study, run, design, out_dir: Path, model: str | None) -> list[Path]:
+    """The design's own figures (``report_figures``, where it has one; needs matplotlib)."""
+    draw = getattr(design, "report_figures", None)
+    if draw is None:
+        return []
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return []
+    from valuegap_tui.metrics.frame import select
+    from valuegap_tui.store import runs as run_store
+
+    frame = run_store.load_answer_frame(study, run.id)
+    if model is not None and model in frame.model.labels:
+        frame = select(frame, frame.model.codes == frame.model.labels.index(model))
+    return draw(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id), out_dir)
+
+
 def write_design_report(study, run, out_dir: Path, model: str | None = None) -> list[Path]:
     """CSV per table and summary.md for a run of a design other than the poster's; returns the files."""
     design = get_design(run.design)
@@ -66,6 +84,9 @@ def write_design_report(study, run, out_dir: Path, model: str | None = None) -> 
     text = [f"# Run {run.id}: {run.name}", "", f"Design: {design.describe()}. Definitions: docs/designs.md.", ""]
     notes = design.study_notes(study)  # e.g. rows an import left out
     text += [f"Note: {note}" for note in notes] + ([""] if notes else [])
+    figures = _design_figures(study, run, design, out_dir, model)
+    written += figures
+    text += [f"![{path.stem}]({path.name})" for path in figures if path.suffix == ".png"] + ([""] if figures else [])
     summary.write_text("\n".join(text + tables_markdown(tables)), encoding="utf-8")
     written.append(summary)
     return written

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.base import LETTERS
-from valuegap_tui.evaluate.questions import SCORES, QuestionTexts, build_request, read_reply
+from valuegap_tui.evaluate.handoff import take_dilemmas
+from valuegap_tui.evaluate.questions import SCORES, QuestionTexts, RequestMaker, read_reply
 from valuegap_tui.server.client import REPLY_TEXT_CAP, cap_text
 from valuegap_tui.server.types import AnswerMode, ChatClient, CompletionRecord
 from valuegap_tui.store import runs as run_store
@@ -165,8 +166,10 @@ class RunExecutor:
         self.counters = Counters()
         self.personas = run_store.personas_of(study, run_id)
         self.design = get_design(run.design)
-        self.dilemmas = run_store.dilemmas_of(study, run_id)
+        # the snapshots just planned in this process, else read back from the study
+        self.dilemmas = take_dilemmas(study.path, run_id) or run_store.dilemmas_of(study, run_id)
         self._questions = QuestionTexts(self.dilemmas, self.design)
+        self._make_request = RequestMaker(self.definition)
         self._scores: dict[tuple[str, int], tuple[int, ...]] = {}
         self._buffer: list[run_store.Attempt] = []
         self._in_flight: set[asyncio.Task] = set()
@@ -182,8 +185,8 @@ class RunExecutor:
     async def _ask(self, item: run_store.ItemRow, attempt: int) -> run_store.Attempt:
         prompt, shown = self._questions.question(item.dilemma_id, item.question, item.permutation)
         seed = (self.definition.seed * 1_000_003 + item.id * 31 + attempt) % 2**31
-        request = build_request(self.definition, self.personas[item.persona_id].system_text, prompt,
-                                tag=str(item.id), seed=seed, n_options=len(shown))
+        request = self._make_request(self.personas[item.persona_id].system_text, prompt,
+                                     tag=str(item.id), seed=seed, n_options=len(shown))
         try:
             record = await self.clients[item.model].complete(request, model=item.model)
         except asyncio.CancelledError:

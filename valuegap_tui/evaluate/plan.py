@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-import numpy as np
+from valuegap_tui.evaluate.seeded import latin_square_rows
 
 #: the poster's design: both questions have six options, shown as A-F (designs.base.LETTERS has all)
 N_OPTIONS = 6
@@ -24,7 +24,10 @@ POSTER_QUESTIONS = ((0, N_OPTIONS), (1, N_OPTIONS))
 
 
 def latin_square(rng: np.random.Generator, n: int = N_OPTIONS) -> np.ndarray:
-    """A random Latin square: the cyclic square with rows, columns and symbols shuffled."""
+    """A random Latin square: the cyclic square with rows, columns and symbols shuffled.
+
+    The plan draws the same squares without NumPy (``seeded.latin_square_rows``, checked against
+    this one), so `run start` does not wait for NumPy's import."""
     rows, cols, symbols = rng.permutation(n), rng.permutation(n), rng.permutation(n)
     return symbols[(rows[:, None] + cols[None, :]) % n]
 
@@ -36,8 +39,8 @@ def _group_seed(seed: int, dilemma_id: str, question: int) -> int:
 
 def permutations_for(seed: int, dilemma_id: str, question: int, repeats: int, n: int = N_OPTIONS) -> list[str]:
     """The option order of each repeat, as n digits: digit p = option shown at letter p."""
-    square = latin_square(np.random.default_rng(_group_seed(seed, dilemma_id, question)), n)
-    return ["".join(str(int(o)) for o in square[r % n]) for r in range(repeats)]
+    rows = ["".join(map(str, row)) for row in latin_square_rows(_group_seed(seed, dilemma_id, question), n)]
+    return [rows[r % n] for r in range(repeats)]
 
 
 @dataclass(frozen=True)

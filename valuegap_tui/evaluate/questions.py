@@ -87,23 +87,33 @@ class QuestionTexts:
         return prefix + lines + suffix, shown
 
 
+class RequestMaker:
+    """``build_request`` for one run definition, with what every request of the run shares (token
+    cap, temperature, answer mode, extra body) worked out once instead of per request."""
+
+    def __init__(self, definition: RunDefinition):
+        mode = definition.answer_mode
+        self._constrained = mode == AnswerMode.CONSTRAINED
+        self._logprobs = mode == AnswerMode.LOGPROBS
+        self._top_logprobs = definition.top_logprobs if self._logprobs else None
+        self._max_tokens = definition.token_cap()
+        self._temperature = definition.temperature
+        self._extra_body = definition.extra_body()  # read, never changed, by the clients
+
+    def __call__(self, system_text: str | None, user_text: str, tag: str | None = None, seed: int | None = None,
+                 n_options: int = 6) -> ChatRequest:
+        messages = ([{"role": "system", "content": system_text}, {"role": "user", "content": user_text}]
+                    if system_text else [{"role": "user", "content": user_text}])
+        return ChatRequest(
+            messages=messages, max_tokens=self._max_tokens, temperature=self._temperature, seed=seed,
+            choices=list(LETTERS[:n_options]) if self._constrained else None, logprobs=self._logprobs,
+            top_logprobs=self._top_logprobs, extra_body=self._extra_body, tag=tag,
+        )
+
+
 def build_request(definition: RunDefinition, system_text: str | None, user_text: str, tag: str | None = None,
                   seed: int | None = None, n_options: int = 6) -> ChatRequest:
-    messages = ([{"role": "system", "content": system_text}] if system_text else []) + [
-        {"role": "user", "content": user_text}
-    ]
-    mode = definition.answer_mode
-    return ChatRequest(
-        messages=messages,
-        max_tokens=definition.token_cap(),
-        temperature=definition.temperature,
-        seed=seed,
-        choices=list(LETTERS[:n_options]) if mode == AnswerMode.CONSTRAINED else None,
-        logprobs=mode == AnswerMode.LOGPROBS,
-        top_logprobs=definition.top_logprobs if mode == AnswerMode.LOGPROBS else None,
-        extra_body=definition.extra_body(),
-        tag=tag,
-    )
+    return RequestMaker(definition)(system_text, user_text, tag=tag, seed=seed, n_options=n_options)
 
 
 # --- reading answers ---------------------------------------------------------------------------
@@ -146,6 +156,13 @@ def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMo
     (HTTP 200 that is not a chat completion), which is malformed. In logprobs mode an answer whose
     letters cover less than ``min_coverage`` of the first token's probability is low_coverage.
     """
+    text = record.text
+    if (type(text) is str and len(text) == 1 and record.error is None and not record.malformed
+            and mode == AnswerMode.TEXT):
+        # the usual reply to max_tokens=1, read as parse_answer reads it, without building its inputs
+        position = LETTERS.find(text, 0, len(shown_texts))
+        if position >= 0:
+            return Reading(position, "valid", None, None, "letter")
     if not record.ok and record.error_kind != "protocol":
         return Reading(None, "server_error", reason=f"request failed: {record.error}")
     if not record.ok or record.malformed:

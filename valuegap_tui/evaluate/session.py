@@ -35,6 +35,17 @@ async def run_async(study: Study, run_id: int, *, control: RunControl | None = N
                 await pool.aclose()
 
 
+def run_loop(coroutine):
+    """``asyncio.run`` on uvloop's event loop when it is installed (less CPU per request and reply
+    than the standard loop, see docs/evaluation.md), else on the standard one."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coroutine)
+
+
 def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: float = 2.0,
                  control: RunControl | None = None, clients=None, out=None) -> str:
     """Run in this thread; Ctrl+C or SIGTERM finishes in-flight answers, writes them, and stops."""
@@ -63,7 +74,7 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
         return await run_async(study, run_id, control=control, clients=clients, on_flush=report)
 
     try:
-        status = asyncio.run(main())
+        status = run_loop(main())
     except RunStoreError as exc:
         control.reason = str(exc)
         if plain:

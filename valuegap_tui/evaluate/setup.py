@@ -12,6 +12,7 @@ import itertools
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design, study_design
+from valuegap_tui.evaluate.handoff import keep_dilemmas
 from valuegap_tui.evaluate.plan import plan_items
 from valuegap_tui.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
@@ -113,7 +114,7 @@ def select_dilemmas(study: Study, definition: RunDefinition):
 
 #: items stored with the run when its plan streams in (``create_run(..., stream=True)``): enough
 #: for the first requests; the run executor stores the rest while they go out
-STREAM_HEAD = 2000
+STREAM_HEAD = 256
 
 
 def create_run(study: Study, definition: RunDefinition, *, stream: bool = False) -> int:
@@ -137,6 +138,7 @@ def create_run(study: Study, definition: RunDefinition, *, stream: bool = False)
     run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes(design),
                                   head=STREAM_HEAD if stream else None, design=design.id)
     record_run_warnings(study, run_id, [m.name for m in definition.models], dilemmas)
+    keep_dilemmas(study.path, run_id, {d.id: d for d in dilemmas})
     return run_id
 
 

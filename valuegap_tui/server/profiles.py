@@ -18,7 +18,7 @@ Config format::
     concurrency = 256            # requests in flight per endpoint
     api_key_env = "VLLM_KEY"     # read the key from this variable (or api_key = "..." in the file)
     timeout_s = 120
-    transport = "aiohttp"        # or "openai" (the SDK; slower per request)
+    transport = "http"           # the lean built-in client; or "aiohttp", or "openai" (the SDK; slower)
 
     [servers.local.generation]
     temperature = 0.0
@@ -39,7 +39,7 @@ from valuegap_tui.server.urls import basic_auth_for, strip_credentials
 ENV_PROFILE = "env"
 DEFAULT_CONCURRENCY = 64
 
-Transport = Literal["aiohttp", "openai"]
+Transport = Literal["http", "aiohttp", "openai"]
 #: how ChatRequest.choices reaches the server; "auto" uses what the probe found honoured
 ConstraintStyle = Literal["auto", "structured_outputs", "json_schema", "guided_choice"]
 
@@ -127,7 +127,7 @@ class ServerProfile(BaseModel):
     max_attempts: int = Field(6, ge=1, le=50)
     backoff_base_s: float = Field(0.5, ge=0)
     backoff_max_s: float = Field(30.0, ge=0)
-    transport: Transport = "aiohttp"
+    transport: Transport = "http"
     constraint: ConstraintStyle = "auto"
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     #: where the profile came from ("config", "env", a file path): shown, never secret

@@ -23,9 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-import sqlite_utils
-
 from valuegap_tui.store import schema as _schema_package
+from valuegap_tui.store.database import Database
 from valuegap_tui.store.failures import StudyError, describe_sqlite_error
 
 #: how long a write waits for another process's write lock; VALUEGAP_BUSY_TIMEOUT_S overrides it
@@ -150,8 +149,8 @@ class Study:
 
     # --- connections ---------------------------------------------------------------------------
     @property
-    def db(self) -> sqlite_utils.Database:
-        """This thread's sqlite-utils handle."""
+    def db(self) -> Database:
+        """This thread's handle on the study."""
         db = getattr(self._local, "db", None)
         if db is None:
             conn = sqlite3.connect(self._target, uri=self._uri, timeout=self.busy_timeout_s,
@@ -161,7 +160,7 @@ class Study:
             except BaseException:
                 conn.close()
                 raise
-            db = sqlite_utils.Database(conn)
+            db = Database(conn)
             self._local.db = db
             with self._lock:
                 self._close_orphans()
@@ -211,7 +210,7 @@ class Study:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> Iterator[Database]:
         """All-or-nothing block of writes; nested blocks become savepoints."""
         if self.read_only:
             raise StudyError(f"{self.path} is read-only, and this changes the study: make the file and its "

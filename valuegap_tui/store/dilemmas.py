@@ -89,10 +89,18 @@ def save_many(study: Study, dilemmas: Iterable[Dilemma], *, who: str, action: st
             before = _from_row(current) if current else None
             revision = current["revision"] + 1 if current else 1
             row = _to_row(dilemma, reviewer=who, revision=revision)
-            db["dilemmas"].upsert(row, pk="id")
+            _upsert(db, row)
             _append_history(db, dilemma.id, revision, who, at, action, before, dilemma)
             revisions.append(revision)
     return revisions
+
+
+def _upsert(db, row: dict) -> None:
+    """Insert the dilemma's row, or update every column of the stored one."""
+    names = list(row)
+    db.execute(f"INSERT INTO dilemmas ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+               f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in names if n != 'id')}",
+               [row[n] for n in names])
 
 
 def _append_history(db, dilemma_id: str, revision: int, who: str, at: str, action: str,

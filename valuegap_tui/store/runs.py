@@ -13,13 +13,25 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import Dilemma
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
 from valuegap_tui.store.respondents import respondent_models
+
+
+class _NumpyOnFirstUse:
+    """Stands for numpy until the answer frame or a coverage figure first needs it: `run start`
+    and `run status` never import it (about 0.1 s)."""
+
+    def __getattr__(self, name: str):
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _NumpyOnFirstUse()
 
 if TYPE_CHECKING:  # the metrics package is imported by the first frame load, not by every command
     from valuegap_tui.metrics.frame import AnswerFrame

@@ -69,6 +69,12 @@ class ValueGapApp(App):
                  simulator: SimulatorInUse | None = None, **kwargs):
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
+        from valuegap_tui.designs import study_design_id
+
+        if study_design_id(self.study) == "valact":  # its items are reviewed in their own screen
+            from valuegap_tui.tui.screens.valact_review import ValActReviewScreen
+
+            self._modes["dilemmas"] = ValActReviewScreen
         self._start_mode = start_mode
         self.simulator = simulator
 

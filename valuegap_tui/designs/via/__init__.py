@@ -59,6 +59,12 @@ class Via(Design):
 
         return via_tables(frame, items, conditions)
 
+    def headline(self, frame, items, conditions):
+        """F1, accuracy and AD of each model and condition (``valuegap compare``)."""
+        summary = self.metric_tables(frame, items, conditions)[0]
+        return [(row[0], row[1], metric, row[2 + k]) for row in summary.rows
+                for k, metric in enumerate(("F1", "accuracy", "AD"))]
+
     def simulated_reply(self, params, system, user, rng):
         from valuegap_tui.designs.via.simulate import simulated_reply
 

@@ -108,6 +108,11 @@ class Simulator:
             for dilemma in dilemma_store.iter_dilemmas(study):
                 self.remember(dilemma.value, dilemma.scenario, {o.text: o.label.rank for o in dilemma.options})
                 count += 1
+            from valuegap_tui.designs import REGISTRY, get_design
+
+            for design_id in REGISTRY:  # designs whose planted behaviour needs the study's items
+                learn = getattr(get_design(design_id), "simulator_study", None)
+                count += learn(study) if learn else 0
         finally:
             close = getattr(study, "close", None)
             if close:

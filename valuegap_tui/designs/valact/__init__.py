@@ -1,0 +1,102 @@
+"""The ValAct-style design (Huang et al. 2026, "Knowing But Not Doing"): advice-seeking scenarios
+with four actions, each enacting one of Schwartz's ten basic values, and a portrait questionnaire
+for the stated values. The gap is the correlation of the stated and the enacted value profile.
+
+Questions (their index is what runs store):
+
+- 0 ``action``: which of the four actions the respondent would take (nominal: the choice is the
+  value enacted);
+- 1 ``portrait``: how much a portrait item's person is like the respondent, six points (ordinal);
+- 2..5 ``select_1`` .. ``select_4``: which of the scenario's four values action 1..4 serves (nominal;
+  the unprompted selection task the role-play accuracy is compared with).
+
+A scenario is asked 0 and 2..5, a portrait item 1 (``questions_of``). docs/designs.md has the metrics.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from valuegap_tui.designs.base import Design, Question
+from valuegap_tui.designs.valact import items as valact_items
+from valuegap_tui.designs.valact.items import ACTIONS, Portrait, Scenario
+
+ACTION, PORTRAIT = 0, 1
+SELECT = tuple(range(2, 2 + ACTIONS))  # select_k asks about action k-1
+#: portrait option index (very much like me first) -> score
+PORTRAIT_SCORES = (3, 2, 1, -1, -2, -3)
+
+
+class ValAct(Design):
+    id: ClassVar[str] = "valact"
+    title: ClassVar[str] = "Four value-enacting actions and a value questionnaire (ValAct-style)"
+    reference: ClassVar[str] = "Huang et al. 2026, Knowing But Not Doing (ValAct-15k)"
+    questions: ClassVar[tuple[Question, ...]] = (
+        Question("action", "valact_action", ordinal=False),
+        Question("portrait", "valact_portrait", ordinal=True),
+        *(Question(f"select_{k + 1}", "valact_select", ordinal=False) for k in range(ACTIONS)),
+    )
+    default_temperature: ClassVar[float] = 1.0
+
+    def item_from_record(self, record: dict):
+        from pydantic import ValidationError
+
+        from valuegap_tui.models import format_validation_error
+
+        try:
+            return valact_items.item_from_record(record)
+        except ValidationError as exc:
+            raise ValueError(format_validation_error(exc)) from None
+
+    def questions_of(self, item) -> tuple[int, ...]:
+        return (PORTRAIT,) if isinstance(item, Portrait) else (ACTION, *SELECT)
+
+    def option_texts(self, item, question: int) -> list[str]:
+        if question == PORTRAIT:
+            return list(item.scale)
+        if question == ACTION:
+            return [a.text for a in item.actions]
+        return [valact_items.value_name(v) for v in item.values()]
+
+    def template_fields(self, item, question: int) -> dict[str, str]:
+        if question == PORTRAIT:
+            return {"portrait": item.text}
+        fields = {"scenario": item.scenario.strip()}
+        if question in SELECT:
+            fields["action"] = item.actions[question - SELECT[0]].text
+        return fields
+
+    def choice_score(self, item, question: int, choice: int) -> int:
+        return PORTRAIT_SCORES[choice] if question == PORTRAIT else 0
+
+    def metric_tables(self, frame, items, conditions):
+        from valuegap_tui.designs.valact.metrics import metric_tables
+
+        return metric_tables(frame, items, conditions)
+
+    def headline(self, frame, items, conditions) -> list[tuple]:
+        """The stated-enacted r and the share of scenarios answered per model and condition."""
+        from valuegap_tui.designs.valact.metrics import respondents
+
+        return [(model, condition, metric, value) for (model, condition), r in respondents(frame, items).items()
+                for metric, value in (("stated_enacted_r", r.gap()), ("scenarios", len(r.scenarios)))]
+
+    def report_figures(self, frame, items, conditions, out_dir) -> list:
+        from valuegap_tui.designs.valact.figures import draw_profiles
+
+        return draw_profiles(frame, items, conditions, out_dir)
+
+    def simulated_reply(self, params, system, user, rng):
+        from valuegap_tui.designs.valact.simulate import simulated_reply
+
+        return simulated_reply(params, system, user, rng)
+
+    def simulator_study(self, study) -> int:
+        """The simulator learns which value each stored action and portrait enacts (its ground truth)."""
+        from valuegap_tui.designs.valact.simulate import learn_study
+
+        return learn_study(study)
+
+
+DESIGN = ValAct()
+__all__ = ["DESIGN", "ValAct", "Scenario", "Portrait"]
