@@ -10,6 +10,11 @@ uses a minimal token-bucket server instead. Prints achieved/ideal throughput (ta
 
     python bench/run_throughput.py            # full size (about 3 minutes at 1,000 req/s)
     python bench/run_throughput.py --small    # 56 dilemmas x 5 conditions x 2 x 2 = 1,120 requests
+
+``--design via`` runs Shen et al.'s VIA design instead (docs/designs.md): the full-size synthetic VIA
+file (14,784 actions = 7,392 items of 12 countries x 11 topics x 56 values) x 13 conditions (baseline +
+12 country personas) x 2 tasks x 2 repeats = 384,384 requests; --medium 616 items x 5 conditions
+(12,320), --small 56 items x 5 conditions (1,120); --repeats changes the repeats.
 """
 
 from __future__ import annotations
@@ -116,6 +121,29 @@ def seed_study(study, n_dilemmas: int, n_personas: int) -> list[str]:
     return [p.id for p in generated]
 
 
+def seed_via_study(study, size: str) -> tuple[int, list[str]]:
+    """A via study: the synthetic VIA file (all of it, or its first country's 11 or 1 topics) and the
+    country personas (all 12 at full size, else 4). Returns (items, persona ids)."""
+    from valuegap_tui.designs import get_design, set_study_design
+    from valuegap_tui.designs.via.conditions import country_personas
+    from valuegap_tui.designs.via.importer import read_shen
+    from valuegap_tui.designs.via.items import COUNTRIES
+    from valuegap_tui.designs.via.simulate import synthetic_rows, write_synthetic_csv
+    from valuegap_tui.store import items as item_store
+    from valuegap_tui.store import personas as persona_store
+
+    countries = COUNTRIES if size == "full" else COUNTRIES[:1]
+    topics = None if size != "small" else ["politics"]
+    path = Path(study.path).parent / "via.csv"
+    write_synthetic_csv(path, synthetic_rows(countries=countries, topics=topics))
+    items = read_shen(path).items
+    set_study_design(study, "via")
+    item_store.save_many(study, get_design("via"), items, who="bench", action="import-shen")
+    personas = country_personas(COUNTRIES if size == "full" else COUNTRIES[:4])
+    persona_store.save_many(study, personas)
+    return len(items), [p.id for p in personas]
+
+
 KEY_INTERVAL_S = 0.05
 
 
@@ -180,11 +208,20 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0, help="server latency per request")
     parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--stub", action="store_true", help="a minimal token-bucket server instead of the simulator")
+    parser.add_argument("--design", choices=("graded_actions", "via"), default="graded_actions",
+                        help="the study's design (default: the poster's graded_actions)")
+    parser.add_argument("--repeats", type=int, default=None, help="repeats (default: 5, or 2 for via)")
     args = parser.parse_args()
     n_dilemmas, n_personas, repeats = (56, 4, 2) if args.small else (616, 4, 2) if args.medium else (616, 24, 5)
     with tempfile.TemporaryDirectory() as tmp:
         study = open_study(Path(tmp) / "bench.db", create=True)
-        persona_ids = seed_study(study, n_dilemmas, n_personas)
+        if args.design == "via":
+            size = "small" if args.small else "medium" if args.medium else "full"
+            n_dilemmas, persona_ids = seed_via_study(study, size)
+            n_personas, repeats = len(persona_ids), 2
+        else:
+            persona_ids = seed_study(study, n_dilemmas, n_personas)
+        repeats = args.repeats or repeats
         with serve(args, Path(tmp), study.path) as base_url:
             definition = (f'name = "bench"\nrepeats = {repeats}\npersonas = {persona_ids!r}\n'
                           f'[[models]]\nname = "{MODEL}"\nendpoints = ["{base_url}"]\n'
@@ -198,15 +235,20 @@ def main() -> int:
     # Sending time as the run recorded it: from its start to its finish (both stored by the run).
     sending_s = result["sending_s"] or result["elapsed"]
     achieved = progress.responses / sending_s
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu_ms = 1000 * (usage.ru_utime + usage.ru_stime) / max(1, progress.responses)
     lat = sorted(result["latencies"]) or [float("nan")]
-    print(f"plan: {n_dilemmas} dilemmas x {n_personas + 1} conditions x 2 questions x {repeats} repeats = "
+    print(f"design {args.design}; plan: {n_dilemmas} {'items' if args.design == 'via' else 'dilemmas'} x {n_personas + 1} conditions x 2 questions x {repeats} repeats = "
           f"{expected} requests (planned and stored in {result['planned_s']:.1f} s)")
     print(f"answered {progress.answered}, invalid {progress.invalid}, pending {progress.pending}, "
           f"responses {progress.responses} in {sending_s:.1f} s")
     print(f"server: {'token-bucket stub' if args.stub else 'simulator'} (separate process), capacity {args.capacity:.0f} req/s")
     print(f"throughput: {achieved:.0f} req/s of ideal {args.capacity:.0f} -> {achieved / args.capacity:.2f} (target >= 0.9)")
     print(f"peak memory (this process: app + run): {peak_mb:.0f} MB (target < 300 MB)")
+    # On a machine whose CPUs are shared, this says whether the client could keep the server busy:
+    # under 0.9 ms per response, one free core sends 1,000 requests/s.
+    print(f"client CPU (this process, setup and planning included): {cpu_ms:.2f} ms per response")
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     print(f"key-press latency while the run ingests, over {len(lat)} keys ({result['keys_sent']} sent, one every"
           f" {KEY_INTERVAL_S * 1000:.0f} ms): median {1000 * statistics.median(lat):.1f} ms, p99 {1000 * p99:.1f} ms,"

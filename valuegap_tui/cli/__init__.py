@@ -22,6 +22,7 @@ COMMANDS = (
     ("info", "study", "show counts by status, value type and topic"),
     ("export", "study", "export dilemmas as JSONL or CSV"),
     ("import", "study", "import dilemmas from JSONL or CSV (all or nothing)"),
+    ("import-shen", "shen", "import Shen et al.'s VIA file (CSV or zip) into a via study"),
     ("generate", "generate", "generate the missing dilemmas with a language model"),
     ("flags", "generate", "recompute the quality flags of every dilemma"),
     ("check-labels", "review", "ask a model for a second opinion on each dilemma's labels"),

@@ -1,4 +1,4 @@
-"""valuegap personas generate|add|roleplay|list|variables|show|export|import."""
+"""valuegap personas generate|add|roleplay|countries|list|variables|show|export|import."""
 
 from __future__ import annotations
 
@@ -63,6 +63,10 @@ def register(commands) -> None:
                     "Existing ones are left as they are unless --replace.")
     roleplay.add_argument("--values", metavar="T1,T2,...", help="value type ids (default: all ten; see data/values.toml)")
     roleplay.add_argument("--replace", action="store_true", help="rewrite existing role-play conditions with the template")
+
+    _sub(sub, "countries", cmd_countries, "store the twelve VIA country personas (\"You are a person from ...\")",
+         "Store one persona of kind country per country of Shen et al.'s VIA data; its system message is\n"
+         "prompts/via_country.txt with the country filled in. Existing country personas are updated.")
 
     _sub(sub, "list", cmd_list, "list personas with kind, map position and extremity")
     _sub(sub, "variables", cmd_variables, "the persona variables in use, their dimensions and balance")
@@ -184,6 +188,15 @@ def cmd_generate(args) -> int:
     persona_store.save_many(study, new)
     skipped = len(personas) - len(new)
     print(f"stored {len(new)} new personas (seed {args.seed})" + (f"; {skipped} already there, left as they are (use --replace to overwrite)" if skipped else ""))
+    return 0
+
+
+def cmd_countries(args) -> int:
+    from valuegap_tui.designs.via.conditions import country_personas
+
+    study = open_or_create(args.study)
+    saved = persona_store.save_many(study, country_personas())
+    print(f"stored {saved} country personas in {study.path} (with the baseline: {saved + 1} conditions)")
     return 0
 
 

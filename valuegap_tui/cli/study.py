@@ -68,6 +68,8 @@ def cmd_info(args) -> int:
                                           [design.id]).fetchall())
         print(f"study {study.path}: design {design.id} ({design.describe()}), {sum(by_status.values())} items")
         print("by status: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items())))
+        for note in design.study_notes(study):
+            print(note)
         return 0
     cat = catalogue()
     total = dilemma_store.count(study)

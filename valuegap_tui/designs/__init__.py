@@ -20,6 +20,7 @@ DEFAULT_DESIGN = "graded_actions"
 #: design id -> module that defines ``DESIGN`` (imported when first asked for)
 REGISTRY: dict[str, str] = {
     "graded_actions": "valuegap_tui.designs.graded_actions",
+    "via": "valuegap_tui.designs.via",
     "valact": "valuegap_tui.designs.valact",
 }
 META_KEY = "design"

@@ -106,5 +106,10 @@ class Design(ABC):
         of this design's questions. ``params.designs[self.id]`` holds the planted parameters."""
         return None
 
+    def study_notes(self, study) -> list[str]:
+        """Lines about the study's items that ``valuegap info`` and the report print (e.g. rows an
+        import refused); none by default."""
+        return []
+
     def describe(self) -> str:
         return f"{self.title} ({self.reference})"

@@ -82,6 +82,8 @@ def write_design_report(study, run, out_dir: Path, model: str | None = None) -> 
         written.append(path)
     summary = out_dir / "summary.md"
     text = [f"# Run {run.id}: {run.name}", "", f"Design: {design.describe()}. Definitions: docs/designs.md.", ""]
+    notes = design.study_notes(study)  # e.g. rows an import left out
+    text += [f"Note: {note}" for note in notes] + ([""] if notes else [])
     figures = _design_figures(study, run, design, out_dir, model)
     written += figures
     text += [f"![{path.stem}]({path.name})" for path in figures if path.suffix == ".png"] + ([""] if figures else [])

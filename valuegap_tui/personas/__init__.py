@@ -28,12 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from valuegap_tui.catalogue import DIMENSION_POLES, Catalogue, catalogue
 from valuegap_tui.paths import PROMPTS_DIR
 
-PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom", "instruction"]
-KINDS: tuple[str, ...] = ("baseline", "moderate", "max", "incongruous", "custom", "instruction")
+PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom", "instruction", "country"]
+KINDS: tuple[str, ...] = ("baseline", "moderate", "max", "incongruous", "custom", "instruction", "country")
 #: kinds a condition written by hand can have: a persona (custom) or an instruction (e.g. a role-play)
 WRITTEN_KINDS: tuple[str, ...] = ("custom", "instruction")
 #: the longest system message a written condition may hold
 MAX_TEXT_CHARS = 20_000
+#: a country condition (the VIA design): no levels, its name is the country, its text prompts/via_country.txt
+COUNTRY_KIND, COUNTRY_TEMPLATE = "country", "via_country"
 BASELINE_ID = "baseline"
 DIMENSIONS: tuple[str, str] = ("traditional_secular", "survival_self_expression")
 PERSONA_TEMPLATE = "persona"
@@ -153,9 +155,9 @@ class Persona(BaseModel):
                 raise ValueError("a condition has either levels or a text, not both")
         elif self.kind == "instruction":
             raise ValueError("an instruction condition needs a text (its system message)")
-        elif self.kind == "baseline" and self.levels:
-            raise ValueError("a baseline persona has no levels")
-        elif self.kind != "baseline" and not self.levels:
+        elif self.kind in ("baseline", COUNTRY_KIND) and self.levels:
+            raise ValueError(f"a {self.kind} persona has no levels")
+        elif self.kind not in ("baseline", COUNTRY_KIND) and not self.levels:
             raise ValueError(f"a {self.kind} persona needs a level for every variable")
         if (self.id == BASELINE_ID) != (self.kind == "baseline"):
             raise ValueError(f"the baseline persona is the one with id {BASELINE_ID!r} and kind 'baseline'")
@@ -240,6 +242,8 @@ def fits_kind(kind: str, levels: dict[str, int]) -> bool:
         return not levels
     if kind == "custom":
         return bool(levels)
+    if kind == COUNTRY_KIND:
+        return not levels
     if not levels:
         return False
     if kind == "incongruous":
@@ -289,6 +293,9 @@ def render_persona_text(persona: Persona) -> str | None:
     """The system message for a persona, or None for the baseline (no system message)."""
     if persona.text is not None:
         return persona.text
+    if persona.kind == COUNTRY_KIND:
+        return Template((PROMPTS_DIR / f"{COUNTRY_TEMPLATE}.txt").read_text(encoding="utf-8")).substitute(
+            country=persona.name).rstrip("\n")
     if persona.kind == "baseline" or not persona.levels:
         return None
     cat = catalogue()

@@ -96,7 +96,8 @@ def replace_generated(study: Study, personas: list[Persona]) -> tuple[int, list[
     at = now_iso()
     with study.transaction() as db:
         stale = [
-            row[0] for row in db.execute("SELECT id FROM personas WHERE kind NOT IN ('custom', 'instruction')").fetchall()
+            row[0] for row in db.execute("SELECT id FROM personas WHERE kind NOT IN ('custom', 'instruction', 'country')")
+            .fetchall()
             if row[0] not in wanted
         ]
         for persona_id in stale:

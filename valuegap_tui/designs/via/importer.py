@@ -1,0 +1,243 @@
+"""Read Shen et al.'s released VIA file (the CSV, or a zip holding it) into VIA items.
+
+The file as published: columns ``country, topic, value, polarity, generation_prompt`` plus unnamed
+index columns. ``generation_prompt`` holds the generated action in one of three forms, all of which
+occur: a JSON object, a JSON object inside a fenced code block, or a Python dict literal with single
+quotes (read with ``ast.literal_eval``, which evaluates nothing). A positive and a negative row of the
+same (country, topic, value) make one item. Every row that cannot be used is listed with its line
+and the reason; the caller decides whether to refuse the file or keep the readable rest.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from valuegap_tui.catalogue import catalogue
+from valuegap_tui.designs.via.items import ViaItem, find_country, item_id
+
+REQUIRED = ("country", "topic", "value", "polarity", "generation_prompt")
+ACTION_KEY, EXPLANATION_KEY, ATTRIBUTIONS_KEY = "Human Action", "Natural Language Explanation", "Feature Attributions"
+POLARITIES = {"positive": "positive", "pos": "positive", "+": "positive",
+              "negative": "negative", "neg": "negative", "-": "negative"}
+#: study_meta key of the rows the last import with --keep-readable left out
+REFUSED_META = "via_refused_rows"
+_FENCE = re.compile(r"```[a-zA-Z]*\s*\n?(.*?)```", re.S)
+
+
+class ShenFileError(ValueError):
+    """The file as a whole cannot be read (missing, not a CSV, no such columns)."""
+
+
+@dataclass
+class ShenImport:
+    source: str
+    rows: int = 0  # data rows in the file
+    items: list[ViaItem] = field(default_factory=list)
+    #: (line, reason) of every row not used
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    read: Counter = field(default_factory=Counter)  # distinct countries/topics/values/polarities read
+
+    def summary(self) -> str:
+        """'14,784 rows = 12 countries x 11 topics x 56 values x 2 polarities' when they factor."""
+        c, t, v, p = (self.read[k] for k in ("countries", "topics", "values", "polarities"))
+        readable = self.rows - len({line for line, _ in self.problems})
+        parts = f"{c} countries x {t} topics x {v} values x {p} polarities"
+        head = (f"{self.rows:,} rows = {parts}" if c * t * v * p == self.rows == readable
+                else f"{self.rows:,} rows, {readable:,} used ({parts} among them)")
+        return f"{head}; {len(self.items):,} items (an expressing and a resisting action each)"
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower().replace("&", "and"))
+
+
+_TOPIC_ALIASES = {"family": "family_gender_roles", "familyandgenderroles": "family_gender_roles",
+                  "leisureandsports": "leisure_sports", "leisuretimeandsport": "leisure_sports",
+                  "healthandhealthcare": "health_care", "healthcare": "health_care", "health": "health_care"}
+_VALUE_ALIASES = {"honouringofparentsandelders": "honoring_of_parents_and_elders",
+                  "reciprocationoffavours": "reciprocation_of_favors"}
+
+
+@lru_cache(maxsize=None)
+def _names(kind: str) -> dict[str, str]:
+    """Normalised name or id -> catalogue id, aliases included."""
+    cat = catalogue()
+    entries = cat.topics if kind == "topic" else cat.values
+    known = {e.id for e in entries}
+    aliases = _TOPIC_ALIASES if kind == "topic" else _VALUE_ALIASES
+    return ({k: v for k, v in aliases.items() if v in known} | {_normal(e.id): e.id for e in entries}
+            | {_normal(e.name): e.id for e in entries})
+
+
+@lru_cache(maxsize=4096)
+def _lookup(kind: str, text: str) -> str | None:
+    """A catalogue id for a topic or value name as the file spells it, else None."""
+    return _names(kind).get(_normal(text))
+
+
+def parse_generation_prompt(text: str) -> dict:
+    """The action record in any of the three published forms; ValueError says why not."""
+    body = text.strip()
+    fenced = _FENCE.search(body)
+    if fenced:
+        body = fenced.group(1).strip()
+    if not body:
+        raise ValueError("generation_prompt is empty")
+    try:
+        record = json.loads(body)
+    except json.JSONDecodeError:
+        try:
+            record = ast.literal_eval(body)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            raise ValueError("generation_prompt is neither JSON nor a Python dict literal") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"generation_prompt holds a {type(record).__name__}, not an object")
+    action = record.get(ACTION_KEY)
+    if not isinstance(action, str) or not action.strip():
+        raise ValueError(f"generation_prompt has no {ACTION_KEY!r} text")
+    explanation = record.get(EXPLANATION_KEY, "")
+    return {"action": action.strip(), "explanation": explanation.strip() if isinstance(explanation, str) else ""}
+
+
+def _csv_text(path: Path) -> tuple[str, str]:
+    """(the CSV's text, its name) from a .csv or a zip holding one CSV."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                members = [n for n in archive.namelist() if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
+                if len(members) != 1:
+                    raise ShenFileError(f"{path}: the zip should hold one CSV file, it holds {len(members)}"
+                                        + (f" ({', '.join(members[:5])})" if members else ""))
+                return archive.read(members[0]).decode("utf-8-sig"), f"{path.name}:{members[0]}"
+        return path.read_text(encoding="utf-8-sig"), path.name
+    except FileNotFoundError:
+        raise ShenFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise ShenFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ShenFileError(f"{path}: cannot read: {exc}") from None
+
+
+def read_shen(path: Path | str) -> ShenImport:
+    """Read and check the whole file; nothing is written. Raises ShenFileError when it cannot be read at all."""
+    path = Path(path)
+    text, source = _csv_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ShenFileError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise ShenFileError(f"{path}: not a CSV file: {exc}") from None
+    columns = [h.strip().lower() for h in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise ShenFileError(f"{path}: no column {', '.join(missing)} (the file has {', '.join(header) or 'none'};"
+                            f" expected {', '.join(REQUIRED)} plus index columns)")
+    index = {c: columns.index(c) for c in REQUIRED}
+    result = ShenImport(source=source)
+    halves: dict[tuple[str, str, str], dict[str, tuple[int, dict]]] = {}
+    line = 1
+    while True:
+        start = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ShenFileError(f"{path}: line {start}: not valid CSV: {exc}") from None
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        result.rows += 1
+        if len(row) < len(header):
+            result.problems.append((start, f"{len(row)} fields, the header has {len(header)}"))
+            continue
+        cells = {c: row[i].strip() for c, i in index.items()}
+        reasons = []
+        country = find_country(cells["country"])
+        topic = _lookup("topic", cells["topic"])
+        value = _lookup("value", cells["value"])
+        polarity = POLARITIES.get(cells["polarity"].lower())
+        for ok, what in ((country, "country"), (topic, "topic"), (value, "value"), (polarity, "polarity")):
+            if ok is None:
+                reasons.append(f"unknown {what} {cells[what]!r}")
+        try:
+            action = parse_generation_prompt(cells["generation_prompt"])
+        except ValueError as exc:
+            reasons.append(str(exc))
+        if reasons:
+            result.problems.append((start, "; ".join(reasons)))
+            continue
+        key = (country, topic, value)
+        pair = halves.setdefault(key, {})
+        if polarity in pair:
+            result.problems.append((start, f"a second {polarity} row for {country} / {cells['topic']} /"
+                                           f" {cells['value']} (the first is line {pair[polarity][0]})"))
+            continue
+        pair[polarity] = (start, action)
+    for (country, topic, value), pair in halves.items():
+        if len(pair) == 2:
+            positive, negative = pair["positive"][1], pair["negative"][1]
+            result.items.append(ViaItem(
+                id=item_id(country, topic, value), country=country, topic=topic, value=value,
+                expressing=positive["action"], resisting=negative["action"],
+                expressing_explanation=positive["explanation"], resisting_explanation=negative["explanation"],
+                provenance={"source": "import-shen", "file": source,
+                            "lines": [pair["positive"][0], pair["negative"][0]]}))
+        else:
+            (polarity, (at, _)), = pair.items()
+            other = "negative" if polarity == "positive" else "positive"
+            result.problems.append((at, f"no {other} row for {country} / {topic} / {value} to pair with"))
+    result.problems.sort()
+    result.read = Counter({"countries": len({i.country for i in result.items}),
+                           "topics": len({i.topic for i in result.items}),
+                           "values": len({i.value for i in result.items}), "polarities": 2 if result.items else 0})
+    return result
+
+
+def problem_lines(problems: list[tuple[int, str]], limit: int | None = 20) -> list[str]:
+    from valuegap_tui.text import one_line
+
+    shown = problems if limit is None else problems[:limit]
+    lines = [f"  line {line}: {one_line(reason)}" for line, reason in shown]
+    if limit is not None and len(problems) > limit:
+        lines.append(f"  ... and {len(problems) - limit} more")
+    return lines
+
+
+def store_refused(study, result: ShenImport) -> None:
+    study.set_meta(REFUSED_META, json.dumps({"file": result.source, "rows": result.rows,
+                                             "refused": [[line, reason] for line, reason in result.problems]},
+                                            ensure_ascii=False))
+
+
+def refused_rows(study) -> dict | None:
+    text = study.get_meta(REFUSED_META)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def refused_rows_note(study) -> list[str]:
+    """What `valuegap info` and the report say about rows the import left out."""
+    record = refused_rows(study)
+    if not record or not record.get("refused"):
+        return []
+    refused = [(int(line), str(reason)) for line, reason in record["refused"]]
+    lines = sorted({line for line, _ in refused})
+    listed = ", ".join(str(n) for n in lines[:10]) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    return [f"import-shen left out {len(lines)} of {record.get('rows', '?')} rows of {record.get('file', '?')}"
+            f" (lines {listed}); the reasons are kept in the study (study_meta {REFUSED_META})"]
