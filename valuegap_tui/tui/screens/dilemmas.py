@@ -37,6 +37,7 @@ from valuegap_tui.store.dilemmas import DilemmaRow
 from valuegap_tui.text import editable, one_line, restore_controls, visible
 from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
 from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
+from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 from valuegap_tui.tui.binding_commands import BindingCommands
 
@@ -153,8 +154,12 @@ class DilemmasScreen(Screen):
         self.blind_labels: list[AlignmentLabel | None] = [None] * 6
         self.writes: queue.Queue = queue.Queue()
         self.pending = 0
+        #: when the key being answered was pressed: wall clock and this thread's CPU clock; the key's
+        #: latency and the UI thread's CPU for it are read by bench/review_speed.py
         self.key_at: float | None = None
+        self._key_cpu_at = 0.0
         self.latencies_ms: list[float] = []
+        self.key_cpu_ms: list[float] = []
         self.opened_in_s: float | None = None
         self._table_fill = False
         self._fingerprint: tuple | None = None  # what the list was loaded from (store.changes)
@@ -176,7 +181,7 @@ class DilemmasScreen(Screen):
             id="review-filter",
         )
         with Horizontal(id="dilemmas-body"):
-            yield DataTable(id="dilemma-table", cursor_type="row", zebra_stripes=True)
+            yield InPlaceTable(id="dilemma-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="review-side"):
                 with VerticalScroll(id="dilemma-detail"):
                     yield Static(id="dilemma-detail-text", markup=False)
@@ -364,11 +369,10 @@ class DilemmasScreen(Screen):
         text.append(f" | {one_line(self.reviewer) or 'no reviewer'}", style="bold")
         if self.blind:
             text.append(" | BLIND", style="bold reverse")
-        self.query_one("#dilemma-counts", Static).update(text)
+        update_static(self.query_one("#dilemma-counts", Static), text)
         if not self.rows:
-            self.query_one("#dilemma-detail-text", Static).update(
-                Text("No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n).")
-            )
+            update_static(self.query_one("#dilemma-detail-text", Static), Text(
+                "No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n)."))
 
     def _replace_row(self, dilemma: Dilemma, reviewer: str) -> None:
         """Bring a list row up to date after a change, without reloading the list."""
@@ -391,9 +395,7 @@ class DilemmasScreen(Screen):
             return
         self.filtered[index] = row
         if _shown(row) != _shown(old) and self.page_start <= index < self.page_start + PAGE:
-            table = self.query_one(DataTable)
-            for (key, _title, _width), cell in zip(COLUMNS, self._cells(row)):
-                table.update_cell(row.id, key, cell)
+            self.query_one(InPlaceTable).replace_rows([(row.id, self._cells(row))])
 
     # --- detail --------------------------------------------------------------------------------
     def show(self, dilemma_id: str | None) -> None:
@@ -409,6 +411,7 @@ class DilemmasScreen(Screen):
     def _drawn(self) -> None:
         if self.key_at is not None:
             self.latencies_ms.append((time.perf_counter() - self.key_at) * 1000)
+            self.key_cpu_ms.append((time.thread_time() - self._key_cpu_at) * 1000)
             self.key_at = None
 
     def display_order(self) -> list[int]:
@@ -423,11 +426,11 @@ class DilemmasScreen(Screen):
         second = self.query_one("#review-second", Static)
         actions = self.query_one("#review-actions", OptionList)
         highlighted = actions.highlighted or 0
-        actions.clear_options()
         d = self.dilemma
         if d is None:
-            detail.update(Text("No dilemma matches." if self.rows else ""))
-            second.update("")
+            actions.clear_options()
+            update_static(detail, Text("No dilemma matches." if self.rows else ""))
+            update_static(second, "")
             return
         cat = catalogue()
         value = cat.value(d.value)
@@ -442,7 +445,7 @@ class DilemmasScreen(Screen):
         text.append(visible(d.scenario))
         if d.notes and not self.blind:  # notes may name labels: hidden while labelling blind
             text.append("\n\nNotes: ", style="bold").append(visible(d.notes))
-        detail.update(text)
+        update_static(detail, text)
         options = []
         for n, pos in enumerate(self.display_order()):
             label = self.blind_labels[pos] if self.blind else d.options[pos].label
@@ -451,9 +454,9 @@ class DilemmasScreen(Screen):
             prompt.append(f" {n + 1}. ")
             prompt.append(visible(d.options[pos].text))
             options.append(Option(prompt, id=str(pos)))
-        actions.add_options(options)
+        actions.set_options(options)
         actions.highlighted = min(highlighted, len(options) - 1)
-        second.update(self._second_opinion(d))
+        update_static(second, self._second_opinion(d))
 
     def _second_opinion(self, d: Dilemma) -> Text:
         if self.blind:
@@ -571,7 +574,7 @@ class DilemmasScreen(Screen):
 
     def _set_status(self, message: str) -> None:
         pending = f" ({self.pending} pending)" if self.pending else ""
-        self.query_one("#review-status", Static).update(Text(one_line(f"{message}{pending}")))
+        update_static(self.query_one("#review-status", Static), Text(one_line(f"{message}{pending}")))
 
     def _can_write(self) -> bool:
         if not self.reviewer:
@@ -584,7 +587,7 @@ class DilemmasScreen(Screen):
     def action_decide(self, decision: str) -> None:
         if not self._can_write():
             return
-        self.key_at = time.perf_counter()
+        self.key_at, self._key_cpu_at = time.perf_counter(), time.thread_time()
         d, who, study = self.dilemma, self.reviewer, self.app.study
         decision = review.Decision(decision)
         if decision is review.Decision.ACCEPT:
@@ -602,7 +605,7 @@ class DilemmasScreen(Screen):
         self.go_to(self.position + 1)
 
     def action_move(self, delta: int) -> None:
-        self.key_at = time.perf_counter()
+        self.key_at, self._key_cpu_at = time.perf_counter(), time.thread_time()
         self.go_to(self.position + delta)
 
     def action_undo(self) -> None:
