@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +14,6 @@ from textual.css.query import NoMatches
 from valuegap_tui.store import Study, open_study
 from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line
-from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
-from valuegap_tui.tui.screens.generate import GenerateScreen
-from valuegap_tui.tui.screens.personas import PersonasScreen
-from valuegap_tui.tui.screens.results import ResultsScreen
-from valuegap_tui.tui.screens.runs import RunsScreen
-from valuegap_tui.tui.screens.servers import ServersScreen
 
 #: (mode name, title, key) in pipeline order; the key also labels the screen in the footer.
 STAGES: tuple[tuple[str, str, str], ...] = (
@@ -39,6 +34,13 @@ class SimulatorInUse:
     model: str
 
 
+def _screen_factory(module: str, name: str):
+    def make_screen():
+        return getattr(importlib.import_module(f"valuegap_tui.tui.screens.{module}"), name)()
+
+    return make_screen
+
+
 #: how often the app asks whether the study changed under it (one PRAGMA, no table read)
 CHANGE_POLL_S = 1.0
 #: the collector's thresholds while the app runs: drawing a frame allocates tens of thousands of
@@ -51,13 +53,15 @@ class ValueGapApp(App):
 
     TITLE = "valuegap"
     CSS_PATH = "app.tcss"
+    # Each screen's module is imported when the screen is first shown: the others (and what they
+    # import: numpy, the metrics, the clients) stay out of the time to the first frame.
     MODES = {
-        "dilemmas": DilemmasScreen,
-        "generate": GenerateScreen,
-        "personas": PersonasScreen,
-        "runs": RunsScreen,
-        "results": ResultsScreen,
-        "servers": ServersScreen,
+        "dilemmas": _screen_factory("dilemmas", "DilemmasScreen"),
+        "generate": _screen_factory("generate", "GenerateScreen"),
+        "personas": _screen_factory("personas", "PersonasScreen"),
+        "runs": _screen_factory("runs", "RunsScreen"),
+        "results": _screen_factory("results", "ResultsScreen"),
+        "servers": _screen_factory("servers", "ServersScreen"),
     }
     # The stage keys are not priority bindings, so the footer lists the screen's own keys first and an
     # 80-column terminal cuts the stage list, never the screen's keys; `?` lists every key of the screen.
