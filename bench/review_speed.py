@@ -5,7 +5,8 @@ launch of the process (imports included) to the review screen's first frame draw
 the mount-to-drawn part is shown apart). The second is the time from a decision key to the next
 dilemma drawn (targets: median < 30 ms, p99 < 60 ms), taken inside the app: the key time when the
 action runs, the end time in call_after_refresh once the screen has been updated (pilot.pause()
-would measure the test harness instead). The app runs headless (Textual's test driver); a real
+would measure the test harness instead). On a shared machine wall times swing with the load, so the
+CPU time of each is printed too: the process's CPU to the first frame, the UI thread's CPU per key. The app runs headless (Textual's test driver); a real
 terminal adds its own drawing time.
 
     python bench/review_speed.py [--n 10000] [--keys 200]
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 CHILD = textwrap.dedent(r'''
-    import asyncio, json, sys, time
+    import asyncio, json, os, sys, time
     from pathlib import Path
     from valuegap_tui.config import save_section
     from valuegap_tui.store import open_study
@@ -39,13 +40,15 @@ CHILD = textwrap.dedent(r'''
             while screen.opened_in_s is None:
                 await asyncio.sleep(0.002)
             drawn_at = time.time()
+            cpu = os.times()  # this process's CPU from its start (imports included) to the first frame
+            start_cpu_s = cpu.user + cpu.system
             for i in range(keys):
                 await pilot.press("a" if i % 3 == 0 else ("s" if i % 3 == 1 else "r"))
                 await pilot.pause(0.01)
             while screen.pending:
                 await asyncio.sleep(0.01)
-            print(json.dumps({"drawn_at": drawn_at, "mount_s": screen.opened_in_s,
-                              "latencies_ms": list(screen.latencies_ms)}))
+            print(json.dumps({"drawn_at": drawn_at, "mount_s": screen.opened_in_s, "start_cpu_s": start_cpu_s,
+                              "latencies_ms": list(screen.latencies_ms), "key_cpu_ms": list(screen.key_cpu_ms)}))
 
     asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
 ''')
@@ -95,12 +98,14 @@ def main() -> None:
             if child.returncode != 0:
                 raise SystemExit(child.stderr[-2000:])
             result = json.loads(child.stdout.strip().splitlines()[-1])
-            lat = sorted(result["latencies_ms"])
+            lat, cpu = sorted(result["latencies_ms"]), sorted(result["key_cpu_ms"])
             print(f"[{width}x{height}] process start to review screen drawn: {result['drawn_at'] - launched:.3f} s"
-                  f" (of which mount to drawn {result['mount_s']:.3f} s; target < 0.8 s)")
+                  f" (of which mount to drawn {result['mount_s']:.3f} s; target < 0.8 s);"
+                  f" CPU {result['start_cpu_s']:.3f} s")
             print(f"[{width}x{height}] decision key -> next dilemma drawn over {len(lat)} keys: median "
                   f"{statistics.median(lat):.1f} ms, p99 {percentile(lat, 0.99):.1f} ms, worst {lat[-1]:.1f} ms "
-                  "(targets: median < 30 ms, p99 < 60 ms)")
+                  "(targets: median < 30 ms, p99 < 60 ms);"
+                  f" UI thread CPU per key: median {statistics.median(cpu):.1f} ms, p99 {percentile(cpu, 0.99):.1f} ms")
 
 
 if __name__ == "__main__":

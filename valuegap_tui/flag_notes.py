@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from valuegap_tui import label_check, quality
+from valuegap_tui import quality
 from valuegap_tui.models import Dilemma
+
+#: label_check.FLAG, named here so that drawing a dilemma does not import the label check (a test
+#: keeps the two equal)
+LABEL_DOUBT = "label_doubt"
 
 _STATIC = {
     quality.NEAR_DUPLICATE: "its scenario is a near copy (TF-IDF cosine >= 0.8) of another dilemma's",
@@ -25,13 +29,15 @@ def explain(dilemma: Dilemma, flag: str) -> str:
         problems = quality.word_bound_problems(dilemma)
         return "outside the lengths the prompt asks for: " + ("; ".join(problems) or "now within them")
     if flag == quality.LENGTH_CUE:
+        from valuegap_tui import label_check  # its prompt and client code are not needed otherwise
+
         lengths = ", ".join(f"{label_check.label_name(o.label)} {len(o.text.split())}"
                             for o in sorted(dilemma.options, key=lambda o: o.label.rank))
         return f"{_STATIC[flag]} (words: {lengths})"
     if flag == quality.LABEL_LEAK:
         found = quality.label_leaks(dilemma.scenario + "\n" + "\n".join(o.text for o in dilemma.options))
         return "the text names an alignment label: " + ", ".join(repr(f) for f in found[:3])
-    if flag == label_check.FLAG:
+    if flag == LABEL_DOUBT:
         return "the second opinion doubts a label (see below); f applies its suggested fix, u undoes it"
     return _STATIC.get(flag, "set by hand or by an import")
 

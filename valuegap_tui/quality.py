@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np  # imported where it is used: drawing a dilemma's flags needs none of it
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import Dilemma
@@ -79,6 +81,8 @@ def shingles(text: str, size: int = 3) -> set[str]:
 
 def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
     """Rows are L2-normalised TF-IDF vectors over word unigrams and bigrams."""
+    import numpy as np
+
     docs = []
     for text in texts:
         tokens = [w for w in words(text) if w not in _STOP]
@@ -101,6 +105,8 @@ def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
 
 def near_duplicate_pairs(dilemmas: Sequence[Dilemma], threshold: float = 0.8) -> list[tuple[str, str, float]]:
     """Pairs of dilemmas whose scenarios have TF-IDF cosine similarity >= threshold."""
+    import numpy as np
+
     if len(dilemmas) < 2:
         return []
     matrix = tfidf_matrix([d.scenario for d in dilemmas])
@@ -215,6 +221,8 @@ class LengthCue:
 
 
 def _rank_correlation(xs: list[float], ys: list[float]) -> float:
+    import numpy as np
+
     def ranks(values):
         order = sorted(range(len(values)), key=lambda i: values[i])
         result = [0.0] * len(values)
@@ -236,6 +244,8 @@ def _rank_correlation(xs: list[float], ys: list[float]) -> float:
 
 def length_cue(dilemmas: Sequence[Dilemma]) -> LengthCue:
     """The per-set check: does the length of an action predict its label?"""
+    import numpy as np
+
     if not dilemmas:
         return LengthCue(0, 0.5, 0.0, 0.0, False, frozenset())
     aucs = [length_auc(d) for d in dilemmas]
@@ -264,6 +274,8 @@ def value_words(value_id: str) -> set[str]:
 def cross_value_duplicate_pairs(dilemmas: Sequence[Dilemma], threshold: float = 0.8) -> list[tuple[str, str, float]]:
     """Pairs of dilemmas for different values whose scenarios, without their values' own words, are
     near-duplicates (TF-IDF cosine >= threshold): the scenario does not depend on the value."""
+    import numpy as np
+
     if len(dilemmas) < 2:
         return []
     masked = []

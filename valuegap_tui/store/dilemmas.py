@@ -204,12 +204,16 @@ def iter_dilemmas(
         yield _from_row(row)
 
 
-def list_rows(study: Study, *, status: str | Iterable[str] | None = None) -> list[DilemmaRow]:
+def list_rows(study: Study, *, status: str | Iterable[str] | None = None, limit: int | None = None) -> list[DilemmaRow]:
+    """The list rows in (value, topic, variant) order; the first ``limit`` only (read along the
+    unique index, so a first page of a large study costs no more than a small study)."""
     where, params = _filters(status=status)
     sql = (
         "SELECT id, value_id, topic_id, variant, status, flags_json, reviewer, revision, updated_at"
         f" FROM dilemmas {where} ORDER BY value_id, topic_id, variant"
     )
+    if limit is not None:
+        sql, params = sql + " LIMIT ?", [*params, limit]
     return [_light_row(r) for r in study.db.execute(sql, params)]
 
 
@@ -234,7 +238,8 @@ def rows_changed_since(study: Study, history_id: int) -> tuple[list[DilemmaRow],
 
 def _light_row(r) -> DilemmaRow:
     return DilemmaRow(id=r[0], value_id=r[1], topic_id=r[2], variant=r[3], status=r[4],
-                      flags=tuple(json.loads(r[5])), reviewer=r[6], revision=r[7], updated_at=r[8])
+                      flags=() if r[5] == "[]" else tuple(json.loads(r[5])), reviewer=r[6], revision=r[7],
+                      updated_at=r[8])
 
 
 def count(study: Study) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,12 +14,6 @@ from textual.css.query import NoMatches
 from valuegap_tui.store import Study, open_study
 from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line
-from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
-from valuegap_tui.tui.screens.generate import GenerateScreen
-from valuegap_tui.tui.screens.personas import PersonasScreen
-from valuegap_tui.tui.screens.results import ResultsScreen
-from valuegap_tui.tui.screens.runs import RunsScreen
-from valuegap_tui.tui.screens.servers import ServersScreen
 
 #: (mode name, title, key) in pipeline order; the key also labels the screen in the footer.
 STAGES: tuple[tuple[str, str, str], ...] = (
@@ -38,8 +34,18 @@ class SimulatorInUse:
     model: str
 
 
+def _screen_factory(module: str, name: str):
+    def make_screen():
+        return getattr(importlib.import_module(f"valuegap_tui.tui.screens.{module}"), name)()
+
+    return make_screen
+
+
 #: how often the app asks whether the study changed under it (one PRAGMA, no table read)
 CHANGE_POLL_S = 1.0
+#: the collector's thresholds while the app runs: drawing a frame allocates tens of thousands of
+#: short-lived objects, and at Python's default (700) a collection ran five times per key
+GC_THRESHOLDS = (10_000, 20, 20)
 
 
 class ValueGapApp(App):
@@ -47,13 +53,15 @@ class ValueGapApp(App):
 
     TITLE = "valuegap"
     CSS_PATH = "app.tcss"
+    # Each screen's module is imported when the screen is first shown: the others (and what they
+    # import: numpy, the metrics, the clients) stay out of the time to the first frame.
     MODES = {
-        "dilemmas": DilemmasScreen,
-        "generate": GenerateScreen,
-        "personas": PersonasScreen,
-        "runs": RunsScreen,
-        "results": ResultsScreen,
-        "servers": ServersScreen,
+        "dilemmas": _screen_factory("dilemmas", "DilemmasScreen"),
+        "generate": _screen_factory("generate", "GenerateScreen"),
+        "personas": _screen_factory("personas", "PersonasScreen"),
+        "runs": _screen_factory("runs", "RunsScreen"),
+        "results": _screen_factory("results", "ResultsScreen"),
+        "servers": _screen_factory("servers", "ServersScreen"),
     }
     # The stage keys are not priority bindings, so the footer lists the screen's own keys first and an
     # 80-column terminal cuts the stage list, never the screen's keys; `?` lists every key of the screen.
@@ -85,6 +93,8 @@ class ValueGapApp(App):
         # study too: a cheap check each second tells the screen on show to refresh itself.
         self._changes = ChangeWatch(self.study)
         self.set_interval(CHANGE_POLL_S, self.check_for_changes)
+        gc.set_threshold(*GC_THRESHOLDS)
+        self.call_after_refresh(_settle_memory)
 
     def check_for_changes(self) -> None:
         if not self._changes.changed():
@@ -108,6 +118,13 @@ class ValueGapApp(App):
         yield from super().get_system_commands(screen)
         for mode, title, key in STAGES:
             yield _system_command(f"Go to {title}", f"Open the {title} screen ({key.upper()})", mode, self)
+
+
+def _settle_memory() -> None:
+    """What was loaded to open the study (modules, the study's rows) lives as long as the app: leave
+    it out of the collector's full passes, which otherwise stopped a key for 100-300 ms every few
+    dozen keys in a 10,000-dilemma study."""
+    gc.freeze()
 
 
 def _system_command(title: str, help_text: str, mode: str, app: ValueGapApp):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import queue
 import random
 import time
@@ -25,7 +26,9 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from valuegap_tui import flag_notes, history_diff, label_check, review, review_merge
+# label_check, review_merge, history_diff and the pop-up screens are imported where they are used:
+# none is needed to draw the first dilemma, and together they were a fifth of the start-up.
+from valuegap_tui import flag_notes, review
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, load_section, save_section
 from valuegap_tui.models import AlignmentLabel, Dilemma, DilemmaStatus, describe_label_problems
@@ -35,8 +38,7 @@ from valuegap_tui.store import review as review_store
 from valuegap_tui.store.changes import dilemmas_fingerprint
 from valuegap_tui.store.dilemmas import DilemmaRow
 from valuegap_tui.text import editable, one_line, restore_controls, visible
-from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
-from valuegap_tui.tui.screens.review_modals import EditTextScreen, GuidelinesScreen, TextViewScreen
+from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 from valuegap_tui.tui.binding_commands import BindingCommands
 
@@ -153,10 +155,16 @@ class DilemmasScreen(Screen):
         self.blind_labels: list[AlignmentLabel | None] = [None] * 6
         self.writes: queue.Queue = queue.Queue()
         self.pending = 0
+        #: when the key being answered was pressed: wall clock and this thread's CPU clock; the key's
+        #: latency and the UI thread's CPU for it are read by bench/review_speed.py
         self.key_at: float | None = None
+        self._key_cpu_at = 0.0
         self.latencies_ms: list[float] = []
+        self.key_cpu_ms: list[float] = []
         self.opened_in_s: float | None = None
         self._table_fill = False
+        #: while the rows past the first page are read in a worker: how many the study has
+        self._loading_rest: int | None = None
         self._fingerprint: tuple | None = None  # what the list was loaded from (store.changes)
         self._stale = False  # a change came in while own writes were pending: refresh after them
         self._seen_history = 0  # the latest dilemma_history id the list reflects
@@ -176,7 +184,7 @@ class DilemmasScreen(Screen):
             id="review-filter",
         )
         with Horizontal(id="dilemmas-body"):
-            yield DataTable(id="dilemma-table", cursor_type="row", zebra_stripes=True)
+            yield InPlaceTable(id="dilemma-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="review-side"):
                 with VerticalScroll(id="dilemma-detail"):
                     yield Static(id="dilemma-detail-text", markup=False)
@@ -200,7 +208,7 @@ class DilemmasScreen(Screen):
         self.query_one("#review-name").display = False
         table.focus()
         self._writer()
-        self.reload()
+        self._open_first_page()
         if not self.reviewer:
             self.action_ask_reviewer()
         self._set_status("")
@@ -220,13 +228,33 @@ class DilemmasScreen(Screen):
         self.study_changed()
 
     # --- list ----------------------------------------------------------------------------------
+    def _open_first_page(self) -> None:
+        """Show the first page at once and read the rest of a large study in a worker: the first
+        frame waits for 200 rows, not 10,000. Until the rest is in, the counts come from the study."""
+        study = self.app.study
+        self._seen_history, self._fingerprint = dilemma_store.last_history_id(study), dilemmas_fingerprint(study)
+        rows = dilemma_store.list_rows(study, limit=PAGE + 1)
+        if len(rows) <= PAGE:  # the whole study
+            self._set_rows(rows, None, False)
+            return
+        self._set_rows(rows, None, False, partial_of=dilemma_store.count(study))
+        self.status_counts = Counter(dilemma_store.counts_by(study, "status"))
+        self.update_counts()
+        self._reload_seq += 1
+        self._reload_in_background(self._reload_seq, self._enqueued)
+
     def reload(self, keep: str | None = None, *, keep_position: bool = False) -> None:
         study = self.app.study
         # Read the markers first: the rows are then at least as new, and later changes are not missed.
         self._seen_history, self._fingerprint = dilemma_store.last_history_id(study), dilemmas_fingerprint(study)
         self._set_rows(dilemma_store.list_rows(study), keep, keep_position)
 
-    def _set_rows(self, rows: list[DilemmaRow], keep: str | None, keep_position: bool) -> None:
+    def _set_rows(self, rows: list[DilemmaRow], keep: str | None, keep_position: bool, *,
+                  partial_of: int | None = None) -> None:
+        """Show ``rows``: every dilemma, or the first page of ``partial_of`` while the rest is read."""
+        if self._loading_rest is not None and partial_of is None:
+            gc.freeze()  # the whole list lives as long as the screen: out of the collector's full passes
+        self._loading_rest = partial_of
         self.rows = rows
         self.row_index = {row.id: i for i, row in enumerate(self.rows)}
         self.status_counts = Counter(row.status for row in self.rows)
@@ -293,6 +321,8 @@ class DilemmasScreen(Screen):
         if matches is not None:
             rows = [r for r in rows if r.id in matches]
         if f.conflict:
+            from valuegap_tui import review_merge
+
             in_conflict = review_merge.conflicts(self.app.study)
             rows = [r for r in rows if r.id in in_conflict]
         self.filtered = rows
@@ -315,12 +345,11 @@ class DilemmasScreen(Screen):
         ]
 
     def fill_page(self, start: int) -> None:
-        table = self.query_one(DataTable)
+        # The same rows as shown (the full list arriving after the first page, a reload that changed
+        # a few rows) are updated in place; another page is built anew.
         self._table_fill = True
-        table.clear()
+        self.query_one(InPlaceTable).show_rows([(row.id, self._cells(row)) for row in self.filtered[start : start + PAGE]])
         self.page_start = start
-        for row in self.filtered[start : start + PAGE]:
-            table.add_row(*self._cells(row), key=row.id)
         self._table_fill = False
 
     def go_to(self, index: int) -> None:
@@ -358,17 +387,19 @@ class DilemmasScreen(Screen):
             text.append(f"{status} {counts.get(status, 0)}", style=_STATUS_STYLE.get(status, ""))
             text.append("  ")
         shown = f"{self.position + 1 if self.filtered else 0}/{len(self.filtered)}"
-        text.append(f"| {shown} shown of {len(self.rows)}")
+        total = len(self.rows) if self._loading_rest is None else self._loading_rest
+        if self._loading_rest is not None and not self.filter.describe():  # the rest is being read
+            shown = f"{self.position + 1 if self.filtered else 0}/{total}"
+        text.append(f"| {shown} shown of {total}")
         if self.filter.describe():
             text.append(f" | filter {self.filter.describe()}", style="italic")
         text.append(f" | {one_line(self.reviewer) or 'no reviewer'}", style="bold")
         if self.blind:
             text.append(" | BLIND", style="bold reverse")
-        self.query_one("#dilemma-counts", Static).update(text)
+        update_static(self.query_one("#dilemma-counts", Static), text)
         if not self.rows:
-            self.query_one("#dilemma-detail-text", Static).update(
-                Text("No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n).")
-            )
+            update_static(self.query_one("#dilemma-detail-text", Static), Text(
+                "No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n)."))
 
     def _replace_row(self, dilemma: Dilemma, reviewer: str) -> None:
         """Bring a list row up to date after a change, without reloading the list."""
@@ -391,9 +422,7 @@ class DilemmasScreen(Screen):
             return
         self.filtered[index] = row
         if _shown(row) != _shown(old) and self.page_start <= index < self.page_start + PAGE:
-            table = self.query_one(DataTable)
-            for (key, _title, _width), cell in zip(COLUMNS, self._cells(row)):
-                table.update_cell(row.id, key, cell)
+            self.query_one(InPlaceTable).replace_rows([(row.id, self._cells(row))])
 
     # --- detail --------------------------------------------------------------------------------
     def show(self, dilemma_id: str | None) -> None:
@@ -409,6 +438,7 @@ class DilemmasScreen(Screen):
     def _drawn(self) -> None:
         if self.key_at is not None:
             self.latencies_ms.append((time.perf_counter() - self.key_at) * 1000)
+            self.key_cpu_ms.append((time.thread_time() - self._key_cpu_at) * 1000)
             self.key_at = None
 
     def display_order(self) -> list[int]:
@@ -423,11 +453,11 @@ class DilemmasScreen(Screen):
         second = self.query_one("#review-second", Static)
         actions = self.query_one("#review-actions", OptionList)
         highlighted = actions.highlighted or 0
-        actions.clear_options()
         d = self.dilemma
         if d is None:
-            detail.update(Text("No dilemma matches." if self.rows else ""))
-            second.update("")
+            actions.clear_options()
+            update_static(detail, Text("No dilemma matches." if self.rows else ""))
+            update_static(second, "")
             return
         cat = catalogue()
         value = cat.value(d.value)
@@ -442,7 +472,7 @@ class DilemmasScreen(Screen):
         text.append(visible(d.scenario))
         if d.notes and not self.blind:  # notes may name labels: hidden while labelling blind
             text.append("\n\nNotes: ", style="bold").append(visible(d.notes))
-        detail.update(text)
+        update_static(detail, text)
         options = []
         for n, pos in enumerate(self.display_order()):
             label = self.blind_labels[pos] if self.blind else d.options[pos].label
@@ -451,9 +481,9 @@ class DilemmasScreen(Screen):
             prompt.append(f" {n + 1}. ")
             prompt.append(visible(d.options[pos].text))
             options.append(Option(prompt, id=str(pos)))
-        actions.add_options(options)
+        actions.set_options(options)
         actions.highlighted = min(highlighted, len(options) - 1)
-        second.update(self._second_opinion(d))
+        update_static(second, self._second_opinion(d))
 
     def _second_opinion(self, d: Dilemma) -> Text:
         if self.blind:
@@ -490,6 +520,7 @@ class DilemmasScreen(Screen):
 
     def _label_fix(self, d: Dilemma, check: review_store.LabelCheck) -> Text:
         """Per-label confidence over the judgements, and the suggested fix with how to apply it."""
+        from valuegap_tui import label_check
         text = Text()
         if check.pair_confidence:
             confidence = label_check.label_confidence(check)
@@ -571,7 +602,7 @@ class DilemmasScreen(Screen):
 
     def _set_status(self, message: str) -> None:
         pending = f" ({self.pending} pending)" if self.pending else ""
-        self.query_one("#review-status", Static).update(Text(one_line(f"{message}{pending}")))
+        update_static(self.query_one("#review-status", Static), Text(one_line(f"{message}{pending}")))
 
     def _can_write(self) -> bool:
         if not self.reviewer:
@@ -584,7 +615,7 @@ class DilemmasScreen(Screen):
     def action_decide(self, decision: str) -> None:
         if not self._can_write():
             return
-        self.key_at = time.perf_counter()
+        self.key_at, self._key_cpu_at = time.perf_counter(), time.thread_time()
         d, who, study = self.dilemma, self.reviewer, self.app.study
         decision = review.Decision(decision)
         if decision is review.Decision.ACCEPT:
@@ -602,7 +633,7 @@ class DilemmasScreen(Screen):
         self.go_to(self.position + 1)
 
     def action_move(self, delta: int) -> None:
-        self.key_at = time.perf_counter()
+        self.key_at, self._key_cpu_at = time.perf_counter(), time.thread_time()
         self.go_to(self.position + delta)
 
     def action_undo(self) -> None:
@@ -631,6 +662,7 @@ class DilemmasScreen(Screen):
         self.draw_detail()
 
     def action_edit(self) -> None:
+        from valuegap_tui.tui.screens.review_modals import EditTextScreen
         if not self._can_write():
             return
         d = self.dilemma
@@ -711,6 +743,7 @@ class DilemmasScreen(Screen):
         self.notify("blind mode: your own labels, others' hidden" if self.blind else "blind mode off")
 
     def action_history(self) -> None:
+        from valuegap_tui.tui.screens.review_modals import TextViewScreen
         if self.dilemma is None:
             return
         entries = dilemma_store.history(self.app.study, self.dilemma.id)
@@ -723,6 +756,8 @@ class DilemmasScreen(Screen):
         self.app.push_screen(TextViewScreen(body))
 
     def action_reviewers_side_by_side(self) -> None:
+        from valuegap_tui import review_merge
+        from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
         if self.dilemma is None:
             return
         if self.blind:
@@ -735,11 +770,13 @@ class DilemmasScreen(Screen):
         self.app.push_screen(ReviewersSideBySide(self.dilemma, per_reviewer))
 
     def action_guidelines(self) -> None:
+        from valuegap_tui.tui.screens.review_modals import GuidelinesScreen
         path = PROMPTS_DIR / "review_guidelines.md"
         text = path.read_text(encoding="utf-8") if path.is_file() else "No guidelines file found."
         self.app.push_screen(GuidelinesScreen(text))
 
     def action_agreement(self) -> None:
+        from valuegap_tui.tui.screens.review_modals import TextViewScreen
         pairs, found = review.agreement_report(self.app.study)
         body = Text("Agreement on the labels (quadratic-weighted kappa)\n\n", style="bold")
         for line in review.format_agreement(pairs):
@@ -752,6 +789,7 @@ class DilemmasScreen(Screen):
 
     def action_apply_fix(self) -> None:
         """Apply the second opinion's suggested labels: the reviewer's relabel, undone with u."""
+        from valuegap_tui import label_check
         if not self._can_write():
             return
         if self.blind:
@@ -771,6 +809,7 @@ class DilemmasScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-check")
     def _check_labels(self, ids: list[str]) -> None:
+        from valuegap_tui import label_check
         study = self.app.study
         try:
             client = label_check.make_client()
@@ -814,6 +853,7 @@ class DilemmasScreen(Screen):
         self.action_new_dilemma(duplicate=True)
 
     def action_edit_notes(self) -> None:
+        from valuegap_tui.tui.screens.review_modals import EditTextScreen
         if not self._can_write() or self.dilemma is None:
             return
         d, study, who = self.dilemma, self.app.study, self.reviewer
@@ -842,4 +882,5 @@ def _load_reviewer() -> dict:
 
 
 def _describe_change(before: Dilemma | None, after: Dilemma) -> str:
+    from valuegap_tui import history_diff
     return history_diff.describe_change(before, after)

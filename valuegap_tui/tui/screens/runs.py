@@ -28,6 +28,7 @@ from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.independence import run_warnings
 from valuegap_tui.text import one_line, visible
+from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 
 #: the form before anything is known about a server (prefill_definition replaces it when one is)
 TEMPLATE = starter_definition()
@@ -42,6 +43,12 @@ class Snapshot:
     latest: list[dict]
     gaps: list[KindGap] | None
     reason: str | None = None
+
+
+def _run_cells(run_id: int, finished: int, total: int, status: str, name: str, config_hash: str) -> list[Text]:
+    """A row of the run list: Run, Done, Status, Name, Config."""
+    return [Text(str(run_id)), Text(f"{finished}/{total}"), Text(one_line(status)), Text(one_line(name)),
+            Text(one_line(config_hash))]
 
 
 def prefill_definition(app) -> str:
@@ -100,7 +107,7 @@ class RunsScreen(Screen):
         yield Header()
         with Horizontal(id="runs-body"):
             with Vertical(id="runs-left"):
-                yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield InPlaceTable(id="runs-table", cursor_type="row", zebra_stripes=True)
                 with Vertical(id="runs-form"):
                     yield Static("Run definition (TOML):", markup=False)
                     yield TextArea(TEMPLATE, id="runs-definition", language=None)
@@ -108,8 +115,8 @@ class RunsScreen(Screen):
                     yield Button("Plan and start", id="runs-plan", variant="primary")
             with Vertical(id="runs-right"):
                 yield Static(id="runs-progress", markup=False)
-                yield DataTable(id="runs-gap", cursor_type="none")
-                yield DataTable(id="runs-latest", cursor_type="none")
+                yield InPlaceTable(id="runs-gap", cursor_type="none")
+                yield InPlaceTable(id="runs-latest", cursor_type="none")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -147,17 +154,12 @@ class RunsScreen(Screen):
 
     # --- run list -------------------------------------------------------------------------------
     def reload_runs(self) -> None:
-        table = self.query_one("#runs-table", DataTable)
-        table.clear()
+        table = self.query_one("#runs-table", InPlaceTable)
         runs = run_store.list_runs(self.app.study)
         self._listed = [(r.id, r.name, r.status) for r in runs]
         done = run_store.done_counts(self.app.study)
-        for run in runs:
-            finished, total = done.get(run.id, (0, 0))
-            table.add_row(Text(str(run.id)), Text(f"{finished}/{total}"), Text(one_line(run.status)),
-                          Text(one_line(run.name)),
-                          Text(one_line(run.config_hash)),
-                          key=str(run.id))
+        table.show_rows([(str(run.id), _run_cells(run.id, *done.get(run.id, (0, 0)), run.status, run.name,
+                                                  run.config_hash)) for run in runs])
         if runs and self.selected is None:
             self.selected = runs[-1].id
         if self.selected is not None and any(r.id == self.selected for r in runs):
@@ -212,26 +214,27 @@ class RunsScreen(Screen):
         text = Text("\n".join(one_line(line) for line in lines))
         if snap.reason:  # why it failed or stopped, in full (wrapped, never cut)
             text.append("\n" + visible(snap.reason), style="bold red" if snap.status == "failed" else "")
-        self.query_one("#runs-progress", Static).update(text)
-        table = self.query_one("#runs-table", DataTable)
-        if str(snap.run_id) in table.rows:
-            table.update_cell(str(snap.run_id), "status", Text(one_line(snap.status)), update_width=True)
-            table.update_cell(str(snap.run_id), "done", Text(f"{p.done}/{p.total}"), update_width=True)
-        gap_table = self.query_one("#runs-gap", DataTable)
-        gap_table.clear()
-        for g in snap.gaps or []:
-            delta = (lambda v: Text("-" if v is None else f"{v:+.3f}"))
-            gap_table.add_row(Text(one_line(g.model)), Text(one_line(g.kind)), Text(str(g.personas)), Text(str(g.pairs)),
-                              Text(f"{g.alignment_rate:.3f}"),
-                              Text(f"{g.alignment_distance:.3f}"), delta(g.delta_rate), delta(g.delta_distance))
-        latest = self.query_one("#runs-latest", DataTable)
-        latest.clear()
-        for r in snap.latest:
-            reply = (r["raw_text"] or r["error"] or "")[:40]
-            latest.add_row(*(Text(one_line(str(v))) for v in (r["model"], r["persona_id"], r["dilemma_id"],
-                                                    "value" if r["question"] == 0 else "action", r["outcome"],
-                                                    r["letter"] or "", "" if r["score"] is None else r["score"],
-                                                    reply)))
+        # Each poll changes a few cells: they are replaced in place (a rebuilt table is drawn whole
+        # and laid out again, which stalled keys for 100-400 ms while a run ingested).
+        update_static(self.query_one("#runs-progress", Static), text)
+        table = self.query_one("#runs-table", InPlaceTable)
+        key = str(snap.run_id)
+        if key in table.rows:
+            cells = list(table.get_row(key))
+            cells[1:3] = [Text(f"{p.done}/{p.total}"), Text(one_line(snap.status))]
+            table.replace_rows([(key, cells)])
+        delta = (lambda v: Text("-" if v is None else f"{v:+.3f}"))
+        self.query_one("#runs-gap", InPlaceTable).show_rows([
+            (str(i), [Text(one_line(g.model)), Text(one_line(g.kind)), Text(str(g.personas)), Text(str(g.pairs)),
+                      Text(f"{g.alignment_rate:.3f}"), Text(f"{g.alignment_distance:.3f}"), delta(g.delta_rate),
+                      delta(g.delta_distance)])
+            for i, g in enumerate(snap.gaps or [])])
+        self.query_one("#runs-latest", InPlaceTable).show_rows([
+            (str(i), [Text(one_line(str(v))) for v in (r["model"], r["persona_id"], r["dilemma_id"],
+                                                      "value" if r["question"] == 0 else "action", r["outcome"],
+                                                      r["letter"] or "", "" if r["score"] is None else r["score"],
+                                                      (r["raw_text"] or r["error"] or "")[:40])])
+            for i, r in enumerate(snap.latest)])
 
     # --- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:

@@ -1,0 +1,75 @@
+"""The work the app does per key and per poll stays small (bench/review_speed.py, bench/run_throughput.py
+measure the times; these tests pin down the work behind them)."""
+
+from __future__ import annotations
+
+import gc
+
+from textual.widgets import DataTable
+
+from valuegap_tui.config import save_section
+from valuegap_tui.evaluate.live import KindGap
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.screens.runs import Snapshot
+from tests.conftest import make_dilemma
+
+
+def counting(obj, name: str) -> list[int]:
+    calls, original = [0], getattr(obj, name)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    setattr(obj, name, counted)
+    return calls
+
+
+async def test_a_decision_repaints_the_decided_row_and_the_next_not_the_table(study):
+    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 81)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        table = screen.query_one("#dilemma-table", DataTable)
+        lines = counting(table, "render_line")
+        await pilot.press("a")
+        for _ in range(20):
+            await pilot.pause(0.02)
+            if not screen.pending:
+                break
+        await pilot.pause()
+        # The accepted row and the cursor's new row; update_cell drew every visible line (36).
+        assert 2 <= lines[0] <= 4
+        assert str(table.get_row_at(0)[0]) == "accepted"
+        assert gc.get_freeze_count() > 0  # what the study loaded is out of the collector's way
+
+
+def snapshot(i: int, replies: str) -> Snapshot:
+    progress = run_store.Progress(total=100, done=i, answered=i, invalid=0, by_group={("m", "baseline"): (i, 100)},
+                                  outcomes={"valid": i}, responses=i)
+    latest = [{"model": "m", "persona_id": "baseline", "dilemma_id": f"d{k}", "question": k % 2, "outcome": "valid",
+               "letter": letter, "score": 1, "raw_text": letter, "error": None} for k, letter in enumerate(replies)]
+    gaps = [KindGap("m", "baseline", 1, i, 0.5, 1.0, None, None)]
+    return Snapshot(1, "running", progress, 10.0, latest, gaps)
+
+
+async def test_a_poll_replaces_changed_cells_in_place(study):
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        screen.selected = 1
+        screen._show(snapshot(10, "ABCDEFAB"))
+        await pilot.pause()
+        latest = screen.query_one("#runs-latest", DataTable)
+        clears, lines = counting(latest, "clear"), counting(latest, "render_line")
+        screen._show(snapshot(10, "ABCDEFAB"))  # nothing new: nothing drawn
+        await pilot.pause()
+        assert lines[0] == 0
+        screen._show(snapshot(11, "ABCDEFAA"))  # one reply changed: its row alone
+        await pilot.pause()
+        assert clears[0] == 0 and lines[0] == 1
+        assert [str(c) for c in latest.get_row_at(7)][5] == "A"

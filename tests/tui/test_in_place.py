@@ -1,0 +1,131 @@
+"""Widgets updated in place draw what a rebuild would, and repaint only what changed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App
+from textual.containers import Vertical
+from textual.geometry import Region
+from textual.widgets import Static
+
+from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
+
+
+def rows(n: int, tag: str = "", wide: int = 0) -> list[tuple[str, list[Text]]]:
+    return [(f"r{i}", [Text(f"row {i}{tag}"), Text("x" * (wide or 1 + i % 3), style="red" if i % 2 else "")])
+            for i in range(n)]
+
+
+class Tables(App):
+    CSS = "InPlaceTable { height: 12; } Static { height: auto; }"
+
+    def compose(self):
+        with Vertical():
+            yield InPlaceTable(id="updated", cursor_type="row", zebra_stripes=True)
+            yield InPlaceTable(id="rebuilt", cursor_type="row", zebra_stripes=True)
+            yield Static("one line", id="text")
+
+
+def drawn(table: InPlaceTable) -> list[list[tuple[str, object]]]:
+    lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+    return [[(segment.text, segment.style) for segment in line.simplify()] for line in lines]
+
+
+def counting(table: InPlaceTable, name: str) -> list[int]:
+    """Count calls of one of the table's methods (instance attribute over the class's)."""
+    calls, original = [0], getattr(table, name)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    setattr(table, name, counted)
+    return calls
+
+
+async def fill(app: Tables, pilot, first, second):
+    updated, rebuilt = app.query_one("#updated", InPlaceTable), app.query_one("#rebuilt", InPlaceTable)
+    app.set_focus(None)  # focus styles the cursor: both tables alike
+    for table in (updated, rebuilt):
+        table.add_columns("Name", "Mark")
+    updated.show_rows(first)
+    await pilot.pause()
+    updated.show_rows(second)
+    rebuilt.show_rows(second)
+    await pilot.pause()
+    return updated, rebuilt
+
+
+async def test_rows_replaced_in_place_look_as_rebuilt():
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        changed = rows(20)
+        changed[3] = ("r3", [Text("row three, longer"), Text("xxxxxx", style="bold")])  # both columns widen
+        changed[7] = ("r7", [Text("seven"), Text("")])
+        updated, rebuilt = await fill(app, pilot, rows(20), changed)
+        assert [row.key.value for row in updated.ordered_rows] == [key for key, _ in changed]
+        assert drawn(updated) == drawn(rebuilt)
+        for table in (updated, rebuilt):
+            table.move_cursor(row=9)  # scrolled: rows drawn from the cache must still be right
+        await pilot.pause()
+        assert drawn(updated) == drawn(rebuilt)
+
+
+async def test_other_keys_rebuild_the_table():
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        updated, rebuilt = await fill(app, pilot, rows(5), rows(8, tag="!")[2:])
+        assert [row.key.value for row in updated.ordered_rows] == [f"r{i}" for i in range(2, 8)]
+        assert drawn(updated) == drawn(rebuilt)
+
+
+async def test_a_replaced_row_repaints_that_row_only():
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        table = app.query_one("#updated", InPlaceTable)
+        table.add_columns("Name", "Mark")
+        table.show_rows(rows(30))
+        await pilot.pause()
+        lines = counting(table, "render_line")
+        table.replace_rows([("r4", [Text("done!"), Text("x")])])  # as wide as before
+        await pilot.pause()
+        assert lines[0] == 1  # update_cell would have drawn every visible line (11 rows and the header)
+        assert str(table.get_row("r4")[0]) == "done!"
+
+
+async def test_moving_the_cursor_draws_only_rows_not_drawn_before():
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        table = app.query_one("#updated", InPlaceTable)
+        table.add_columns("Name", "Mark")
+        table.show_rows(rows(60))
+        await pilot.pause()
+        for row in range(1, 20):  # down past the bottom: the table scrolls a row per step
+            table.move_cursor(row=row)
+            await pilot.pause()
+        cells = counting(table, "_render_cell")
+        for row in range(18, 0, -1):  # back up over rows already drawn
+            table.move_cursor(row=row)
+            await pilot.pause()
+        # Each step draws the new cursor row and the row it left (2 cells each), nothing else.
+        assert cells[0] <= 18 * 2 * 2
+
+
+async def test_static_lays_out_only_when_its_height_changes():
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        static = app.query_one("#text", Static)
+        update_static(static, Text("one line"))
+        await pilot.pause()
+        update_static(static, Text("one line"))
+        assert not static._repaint_required  # the same content: nothing to do
+        update_static(static, Text("another line"))
+        assert not static._layout_required and static._repaint_required
+        await pilot.pause()
+        update_static(static, Text("first\nsecond\nthird"))
+        assert static._layout_required
+        await pilot.pause()
+        assert static.size.height == 3
+        update_static(static, Text("red", style="red"))
+        await pilot.pause()
+        assert static.size.height == 1 and static.content.style == "red"

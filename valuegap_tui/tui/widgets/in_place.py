@@ -1,0 +1,130 @@
+"""Widgets updated in place: repaint only what changed, lay out only when a size changes.
+
+``DataTable.update_cell`` repaints the whole table and drops every cached row (its update counter
+is part of each render cache key), and ``clear()`` + ``add_row()`` also lays the screen out again;
+``Static.update`` lays the screen out even when the new text is as tall as the old. At a key per
+dilemma, or a poll a second while a run ingests 1,000 answers/s, those full repaints were most of
+the app's time. What is shown stays exactly what the plain calls would show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.visual import VisualType
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Static
+
+#: a cursor position no row or header (row -1) is at
+_NOWHERE = Coordinate(-2, -2)
+
+
+def update_static(static: Static, content: VisualType) -> None:
+    """``static.update(content)``, with a layout pass only when the content's height changes.
+
+    Unchanged content costs nothing; a line of the same height repaints that widget alone."""
+    if _same(static.content, content):
+        return
+    width, height = static.content_region.width, static.content_region.height
+    static.update(content, layout=False)
+    styles = static.styles
+    if styles.width is not None and styles.width.is_auto:
+        resized = True  # as wide as its text
+    elif styles.height is not None and not styles.height.is_auto:
+        resized = False  # a fixed height: the text never moves anything
+    else:
+        resized = width <= 0 or static.get_content_height(static.size, static.size, width) != height
+    if resized:
+        static.refresh(layout=True)
+
+
+class InPlaceTable(DataTable):
+    """A DataTable whose rows are replaced in place, one row's region repainted per changed row."""
+
+    def show_rows(self, rows: Sequence[tuple[str, Sequence]]) -> None:
+        """Show exactly ``rows`` ((key, cells) in order). With the same keys as shown, only the rows
+        whose cells differ are replaced; otherwise the table is rebuilt as clear() + add_row() would."""
+        keys = [key for key, _ in rows]
+        if [row.key.value for row in self.ordered_rows] != keys or len(set(keys)) != len(keys):
+            self.clear()
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+            return
+        self.replace_rows(rows)
+
+    def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
+        # DataTable caches each row's render under the cursor's position, so moving or scrolling
+        # draws every visible row again. With a row cursor only the cursor's (and the mouse's)
+        # row depends on where it is: the others share one render wherever the cursor stands.
+        if self.cursor_type in ("row", "none"):
+            row_index = self._row_locations.get(row_key)
+            if row_index != cursor_location.row:
+                cursor_location = _NOWHERE
+            if row_index != hover_location.row:
+                hover_location = _NOWHERE
+        return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+
+    def replace_rows(self, rows: Sequence[tuple[str, Sequence]]) -> None:
+        """Put new cells in the rows of these keys; rows not in the table, or shown as they are, are
+        left out."""
+        rows = [(key, list(cells)) for key, cells in rows
+                if key in self.rows and not _same_row(self.get_row(key), cells)]
+        if not rows:
+            return
+        columns = self.ordered_columns
+        changed_cells = set()
+        for key, cells in rows:
+            row_key = self.rows[key].key
+            data = self._data[row_key]
+            for column, cell in zip(columns, cells):
+                if not _same(data.get(column.key), cell):
+                    changed_cells.add((row_key, column.key))
+                data[column.key] = cell
+        if self._grow_columns(rows):
+            # The columns move: everything is drawn again, as update_cell would.
+            self._update_count += 1
+            self._require_update_dimensions = True
+            self.refresh()
+            return
+        # Only the changed cells' cached renders are stale: the others are kept, so the next scroll
+        # or cursor move draws them from the cache, and a replaced row draws only its new cells.
+        row_keys = {row_key for row_key, _ in changed_cells}
+        indexes = {self.get_row_index(key) for key, _ in rows}
+        for cache, stale in ((self._row_render_cache, lambda k: k[0] in row_keys),
+                             (self._cell_render_cache, lambda k: (k[0], k[1]) in changed_cells),
+                             (self._row_renderable_cache, lambda k: k[1] in indexes)):
+            for cache_key in [k for k in cache.keys() if stale(k)]:
+                cache.discard(cache_key)
+        self._line_cache.clear()  # whole lines, cut from the row renders again cheaply
+        for index in indexes:
+            self.refresh_row(index)
+
+    def _grow_columns(self, rows: list[tuple[str, list]]) -> bool:
+        """Widen the auto-width columns a new cell does not fit in. Like add_row, never narrows a
+        column (clear() keeps the widths too), so a live table does not jitter."""
+        grown = False
+        for i, column in enumerate(self.ordered_columns):
+            if not column.auto_width:
+                continue
+            needed = max((_cell_width(cells[i]) for _, cells in rows if i < len(cells)), default=0)
+            if needed > column.content_width:
+                column.content_width, grown = needed, True
+        return grown
+
+
+def _cell_width(cell) -> int:
+    plain = cell.plain if isinstance(cell, Text) else Text.from_markup(str(cell)).plain
+    return max((cell_len(line) for line in plain.split("\n")), default=0)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, Text) and isinstance(b, Text):
+        return (a.plain, a.style, a.spans, a.justify, a.overflow, a.no_wrap) == \
+            (b.plain, b.style, b.spans, b.justify, b.overflow, b.no_wrap)
+    return type(a) is type(b) and isinstance(a, str) and a == b
+
+
+def _same_row(shown: Sequence, cells: Sequence) -> bool:
+    return len(shown) == len(cells) and all(_same(a, b) for a, b in zip(shown, cells))
