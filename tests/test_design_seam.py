@@ -291,3 +291,23 @@ def test_a_study_from_before_designs_opens_as_the_posters_design(tmp_path, monke
     assert asyncio.run(execute_run(study, run_id, {"m": PlantedClient([1 / 6] * 6, [1 / 6] * 6)})) == "finished"
     assert len(run_store.load_answer_frame(study, run_id)) == 4
     study.close()
+
+
+async def test_the_dilemmas_screen_says_where_another_designs_items_are(study, toy):
+    from textual.widgets import Static
+
+    from valuegap_tui.tui.app import ValueGapApp
+
+    from valuegap_tui.config import save_section
+
+    designs.set_study_design(study, "toy")
+    item_store.save_many(study, DESIGN, toy_items(3), who="t", action="import")
+    save_section("reviewer", {"name": "lead"})
+    app = ValueGapApp(study, start_mode="dilemmas")
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            detail = app.screen.query("#dilemma-detail-text")
+            if detail and "Toy design (3 items" in str(detail.first(Static).content):
+                return
+        raise AssertionError("the screen did not name the study's design and its items")

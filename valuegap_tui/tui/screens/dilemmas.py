@@ -398,8 +398,19 @@ class DilemmasScreen(Screen):
             text.append(" | BLIND", style="bold reverse")
         update_static(self.query_one("#dilemma-counts", Static), text)
         if not self.rows:
-            update_static(self.query_one("#dilemma-detail-text", Static), Text(
-                "No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n)."))
+            update_static(self.query_one("#dilemma-detail-text", Static), Text(self._empty_message()))
+
+    def _empty_message(self) -> str:
+        from valuegap_tui.designs import DEFAULT_DESIGN, study_design
+
+        design = study_design(self.app.study)
+        if design.id != DEFAULT_DESIGN:  # its items are not poster dilemmas: say where they are
+            (count,) = self.app.study.db.execute("SELECT COUNT(*) FROM dilemmas WHERE design = ?",
+                                                 [design.id]).fetchone()
+            return (f"This study holds the {design.title} design ({count} items; `valuegap info` counts them): "
+                    "this screen reviews the poster's dilemmas. Its runs and results: F4 and F5 (tab 7); "
+                    "docs/designs.md.")
+        return "No dilemmas yet: import some (valuegap import), generate them (F2) or write one (ctrl+n)."
 
     def _replace_row(self, dilemma: Dilemma, reviewer: str) -> None:
         """Bring a list row up to date after a change, without reloading the list."""
