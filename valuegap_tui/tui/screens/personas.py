@@ -203,7 +203,9 @@ class PersonasScreen(Screen):
         levels.add_column("Level", key="text", width=max(8, room - name_width - 4))
         summary = self.query_one("#persona-summary", Static)
         preview = self.query_one("#persona-preview-text", Static)
-        levels.display = persona is None or not persona.written  # a written condition's text says it all
+        # only a persona made of levels shows the table: the baseline, a country and a written condition
+        # have none (their text says it all), and an empty table's header would only take room
+        levels.display = persona is None or bool(persona.levels)
         if persona is None:
             summary.update("")
             preview.update("")
