@@ -129,9 +129,9 @@ def _validate(record: dict, path, line: int, model: type[BaseModel] = Dilemma):
         raise ImportFailure(path, line, field, format_validation_error(exc)) from None
 
 
-def parse_jsonl_lines(text: str, path: Path | str, model: type[ModelT]) -> list[tuple[int, ModelT]]:
-    """Each non-blank line validated as ``model``, with its line number; the first problem raises."""
-    parsed = []
+def jsonl_objects(text: str, path: Path | str) -> list[tuple[int, dict]]:
+    """Each non-blank line as a JSON object, with its line number; the first line that is not one raises."""
+    objects = []
     # split on "\n" only: str.splitlines() would also break on U+2028 and friends inside JSON strings
     for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -142,8 +142,13 @@ def parse_jsonl_lines(text: str, path: Path | str, model: type[ModelT]) -> list[
             raise ImportFailure(path, line_no, None, str(exc)) from None
         if not isinstance(record, dict):
             raise ImportFailure(path, line_no, None, "expected a JSON object per line")
-        parsed.append((line_no, _validate(record, path, line_no, model)))
-    return parsed
+        objects.append((line_no, record))
+    return objects
+
+
+def parse_jsonl_lines(text: str, path: Path | str, model: type[ModelT]) -> list[tuple[int, ModelT]]:
+    """Each non-blank line validated as ``model``, with its line number; the first problem raises."""
+    return [(line_no, _validate(record, path, line_no, model)) for line_no, record in jsonl_objects(text, path)]
 
 
 def parse_jsonl(text: str, path: Path | str = "<input>") -> list[Dilemma]:

@@ -25,7 +25,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import format_validation_error
 from valuegap_tui.personas import WRITTEN_KINDS, Persona
 from valuegap_tui.prompts import load_template
-from valuegap_tui.transfer import ImportFailure, parse_json, read_text_file
+from valuegap_tui.transfer import ImportFailure, jsonl_objects, read_text_file
 
 ROLEPLAY_TEMPLATE = "roleplay.txt"
 #: the fields a condition may have in a file (the Persona model refuses any other); the last two are
@@ -106,19 +106,7 @@ def _validate(path: Path, record: dict, where) -> Persona:
 
 
 def _jsonl_records(path: Path, text: str) -> list[tuple[dict, object]]:
-    records = []
-    # split on "\n" only: str.splitlines() would also break on U+2028 and friends inside JSON strings
-    for line_no, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = parse_json(line)
-        except ValueError as exc:
-            raise ImportFailure(path, line_no, None, str(exc)) from None
-        if not isinstance(record, dict):
-            raise ImportFailure(path, line_no, None, "expected a JSON object per line")
-        records.append((record, lambda _field, line_no=line_no: line_no))
-    return records
+    return [(record, lambda _field, line_no=line_no: line_no) for line_no, record in jsonl_objects(text, path)]
 
 
 _TABLE_HEADER = re.compile(r"^[ \t]*\[\[\s*conditions\s*\]\]", re.MULTILINE)
