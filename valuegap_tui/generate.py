@@ -263,6 +263,26 @@ def may_replace(current: Dilemma | None, *, regenerate: bool, replace_reviewed: 
 
 
 # --- the run -----------------------------------------------------------------------------------
+async def ask(client, request: ChatRequest) -> CompletionRecord:
+    """One generation request; a client bug or an unreachable server gives a failed record, never an
+    exception that would end the whole generation run."""
+    try:
+        return await client.complete(request)
+    except Exception as exc:
+        return CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="connection")
+
+
+def reply_problem(record: CompletionRecord, max_tokens: int) -> str | None:
+    """Why a reply holds nothing to validate (failed, not a chat completion, cut off), else None."""
+    if not record.ok:
+        return f"request failed: {record.error}"
+    if record.malformed:
+        return record.malformed
+    if record.finish_reason == "length":
+        return f"the reply was cut off at {max_tokens} tokens"
+    return None
+
+
 async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settings: Settings = Settings(), *,
                    on_progress: ProgressCallback | None = None, stop: threading.Event | None = None,
                    action: str = "generate") -> Progress:
@@ -287,19 +307,11 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
             request = ChatRequest(messages=messages, max_tokens=settings.max_tokens,
                                   temperature=settings.temperature, response_format=response_format(), tag=job.id,
                                   seed=None if settings.seed is None else settings.seed + attempt)
-            try:
-                record: CompletionRecord = await client.complete(request)
-            except Exception as exc:  # a client bug or an unreachable server must not end the whole run
-                record = CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="connection")
+            record = await ask(client, request)
             progress.requests += 1
-            dilemma, reason = None, None
-            if not record.ok:
-                reason = f"request failed: {record.error}"
-            elif record.malformed:
-                reason = record.malformed
-            elif record.finish_reason == "length":
-                reason = f"the reply was cut off at {settings.max_tokens} tokens"
-            else:
+            dilemma = None
+            reason = reply_problem(record, settings.max_tokens)
+            if reason is None:
                 try:
                     dilemma = validate_reply(record.text, job)
                 except InvalidReply as exc:

@@ -22,7 +22,7 @@ from valuegap_tui.designs.valact.items import ACTIONS, Scenario, find_value_type
 from valuegap_tui.models import format_validation_error
 from valuegap_tui.prompts import combined_hash, load_template
 from valuegap_tui.quality import jaccard, near_duplicate_pairs, shingles
-from valuegap_tui.server.types import ChatRequest, CompletionRecord
+from valuegap_tui.server.types import ChatRequest
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "valact_generate.system.txt", "valact_generate.user.txt"
 PROMPT_NAME, SCHEMA_NAME = "valact_generate", "valact_scenario"
@@ -174,16 +174,10 @@ async def generate(study, client, jobs: list[Job], settings=poster_generate.Sett
             request = ChatRequest(messages=messages, max_tokens=settings.max_tokens, temperature=settings.temperature,
                                   response_format=response_format(), tag=job.id,
                                   seed=None if settings.seed is None else settings.seed + attempt)
-            try:
-                record: CompletionRecord = await client.complete(request)
-            except Exception as exc:  # one unreachable request must not end the whole run
-                record = CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="connection")
+            record = await poster_generate.ask(client, request)
             progress.requests += 1
-            if not record.ok:
-                reason = f"request failed: {record.error}"
-            elif record.finish_reason == "length":
-                reason = f"the reply was cut off at {settings.max_tokens} tokens"
-            else:
+            reason = poster_generate.reply_problem(record, settings.max_tokens)
+            if reason is None:
                 try:
                     scenario = validate_reply(record.text, job)
                 except InvalidReply as exc:
