@@ -194,3 +194,19 @@ async def test_runs_screen_lists_a_run_planned_elsewhere(study):
         """)
         assert await wait_for(pilot, lambda: table.row_count == 1, timeout=10)
         assert "from-cli" in str(table.get_row_at(0))
+
+
+async def test_change_check_while_closing_does_not_fail(study):
+    """The one-second check can fire while the app is closing and its screens are already popped (seen
+    once in CI as "No screens on stack" from test_terminal_escapes): it then does nothing."""
+    app = ValueGapApp(study)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        dilemma_store.save(study, make_dilemma(), who="import", action="import")  # a change to notice
+        stack = app._screen_stacks[app._current_mode]
+        popped = list(stack)
+        stack.clear()
+        try:
+            app.check_for_changes()  # raised ScreenStackError before
+        finally:
+            stack.extend(popped)

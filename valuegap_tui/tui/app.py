@@ -7,7 +7,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.css.query import NoMatches
 
@@ -99,7 +99,11 @@ class ValueGapApp(App):
     def check_for_changes(self) -> None:
         if not self._changes.changed():
             return
-        refresh = getattr(self.screen, "study_changed", None)
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return  # the app is closing: its screens are already popped
+        refresh = getattr(screen, "study_changed", None)
         if refresh is None:
             return  # a pop-up or a screen without study data; screens also refresh when shown again
         try:
