@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 from dataclasses import dataclass
 
 from valuegap_tui.models import Dilemma
@@ -22,9 +23,9 @@ class HistoryEntry:
     after: Dilemma
 
 
-@dataclass(frozen=True)
-class DilemmaRow:
-    """The light columns the review list shows, without the text (fast for 10,000 rows)."""
+class DilemmaRow(NamedTuple):
+    """The light columns the review list shows, without the text (fast for 10,000 rows: a tuple is
+    built in a third of the time of a frozen dataclass)."""
 
     id: str
     value_id: str
@@ -214,7 +215,7 @@ def list_rows(study: Study, *, status: str | Iterable[str] | None = None, limit:
     )
     if limit is not None:
         sql, params = sql + " LIMIT ?", [*params, limit]
-    return [_light_row(r) for r in study.db.execute(sql, params)]
+    return _light_rows(study.db.execute(sql, params))
 
 
 def last_history_id(study: Study) -> int:
@@ -233,13 +234,14 @@ def rows_changed_since(study: Study, history_id: int) -> tuple[list[DilemmaRow],
         "SELECT id, value_id, topic_id, variant, status, flags_json, reviewer, revision, updated_at FROM dilemmas"
         " WHERE id IN (SELECT dilemma_id FROM dilemma_history WHERE id > ? AND id <= ?)"
     )
-    return [_light_row(r) for r in study.db.execute(sql, [history_id, last])], last
+    return _light_rows(study.db.execute(sql, [history_id, last])), last
 
 
-def _light_row(r) -> DilemmaRow:
-    return DilemmaRow(id=r[0], value_id=r[1], topic_id=r[2], variant=r[3], status=r[4],
-                      flags=() if r[5] == "[]" else tuple(json.loads(r[5])), reviewer=r[6], revision=r[7],
-                      updated_at=r[8])
+def _light_rows(cursor) -> list[DilemmaRow]:
+    """The columns in DilemmaRow's order, flags_json read (most dilemmas have none)."""
+    return [DilemmaRow(i, value, topic, variant, status, () if flags == "[]" else tuple(json.loads(flags)),
+                       reviewer, revision, updated)
+            for i, value, topic, variant, status, flags, reviewer, revision, updated in cursor]
 
 
 def count(study: Study) -> int:

@@ -417,8 +417,8 @@ class DilemmasScreen(Screen):
         i = self.row_index.get(dilemma.id)
         if i is None:
             return
-        row = dataclasses.replace(self.rows[i], status=dilemma.status.value, flags=tuple(dilemma.flags),
-                                  reviewer=reviewer)
+        row = self.rows[i]._replace(status=dilemma.status.value, flags=tuple(dilemma.flags),
+                                    reviewer=reviewer)
         self._update_row(row)
         self.update_counts()
 
