@@ -10,12 +10,15 @@ the app's time. What is shown stays exactly what the plain calls would show.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import zip_longest
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.visual import VisualType
 from textual.coordinate import Coordinate
+from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable, Static
+from textual.widgets._data_table import Row, RowKey
 
 #: a cursor position no row or header (row -1) is at
 _NOWHERE = Coordinate(-2, -2)
@@ -47,12 +50,42 @@ class InPlaceTable(DataTable):
         """Show exactly ``rows`` ((key, cells) in order). With the same keys as shown, only the rows
         whose cells differ are replaced; otherwise the table is rebuilt as clear() + add_row() would."""
         keys = [key for key, _ in rows]
+        if len(set(keys)) == len(keys) and self._reuse_rows(keys, rows):
+            return
         if [row.key.value for row in self.ordered_rows] != keys or len(set(keys)) != len(keys):
             self.clear()
             for key, cells in rows:
                 self.add_row(*cells, key=key)
             return
         self.replace_rows(rows)
+
+    def _reuse_rows(self, keys: list[str], rows: Sequence[tuple[str, Sequence]]) -> bool:
+        """As many one-line rows with other keys (the next page of a list): give the shown rows the
+        new keys and cells, as ``clear()`` + ``add_row()`` would show them, without measuring every
+        cell again or laying the screen out. False where that does not apply."""
+        shown = self.ordered_rows
+        if len(shown) != len(rows) or not shown or {row.key.value for row in shown} & set(keys):
+            return False  # another count, or some of the same rows: rebuilt, or replaced in place
+        if any(row.height != 1 or row.auto_height or row.label for row in shown):
+            return False
+        columns = self.ordered_columns
+        cells_by_row = [list(cells) for _, cells in rows]
+        if any(len(cells) > len(columns) for cells in cells_by_row):
+            return False  # add_row refuses these: let it say so
+        self.rows.clear()
+        self._data.clear()
+        self._row_locations = TwoWayDict({})
+        for index, (key, cells) in enumerate(zip(keys, cells_by_row)):
+            row_key = RowKey(key)
+            self._row_locations[row_key] = index
+            self._data[row_key] = {column.key: cell for column, cell in zip_longest(columns, cells)}
+            self.rows[row_key] = Row(row_key, 1, None, False)
+        if self._grow_columns(list(zip(keys, cells_by_row))):
+            self._require_update_dimensions = True  # the table's width (no cell is measured again)
+        self._clear_caches()
+        self._update_count += 1
+        self.refresh()
+        return True
 
     def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
         # DataTable caches each row's render under the cursor's position, so moving or scrolling
