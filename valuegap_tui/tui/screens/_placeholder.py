@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
+
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 
 class StageScreen(Screen):
@@ -14,4 +16,4 @@ class StageScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.STAGE_TITLE}\n\n{self.STAGE_HELP}", classes="stage-placeholder", markup=False)
-        yield Footer()
+        yield KeysFooter()

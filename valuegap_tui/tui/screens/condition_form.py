@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.personas import WRITTEN_KINDS, Persona
 from valuegap_tui.personas.written import written_condition
 from valuegap_tui.text import editable, one_line, restore_controls
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 HINT = ("tab / shift+tab next / previous field   enter open a list   ctrl+a select all the text   "
         "ctrl+s save   escape cancel")
@@ -63,7 +64,7 @@ class ConditionFormScreen(ModalScreen[Persona | None]):
             yield TextArea(editable(start.text or "") if start else "", id="condition-text", soft_wrap=True)
             yield Static("", id="condition-error", markup=False)
             yield Static(HINT, id="condition-hint", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#condition-name", Input).focus()

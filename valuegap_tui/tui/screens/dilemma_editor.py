@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import AlignmentLabel, Dilemma, format_validation_error
 from valuegap_tui.text import one_line
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 HINT = ("tab / shift+tab next / previous field   enter open a list, then type to search it   "
         "ctrl+a select all the text (then type to replace it)   home / end start / end of line   "
@@ -85,7 +86,7 @@ class NewDilemmaScreen(ModalScreen[Dilemma | None]):
                                  id=f"new-label-{i}")
             yield Static("", id="new-error", markup=False)
             yield Static(HINT, id="new-hint", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#new-value", Select).focus()

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -41,6 +41,7 @@ from valuegap_tui.text import editable, one_line, restore_controls, visible
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 from valuegap_tui.tui.binding_commands import BindingCommands
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 PAGE = 200
 #: (key, title, width): status first so it stays visible in a narrow list.
@@ -191,7 +192,7 @@ class DilemmasScreen(Screen):
                     yield Static(id="review-second", markup=False)
                 yield OptionList(id="review-actions")
         yield Static(id="review-status", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         started = time.perf_counter()

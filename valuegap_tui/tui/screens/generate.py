@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from valuegap_tui import generate as gen
 from valuegap_tui.text import one_line
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 NEWEST_ROWS = 50
 FAILURE_ROWS = 50
@@ -116,7 +117,7 @@ class GenerateScreen(Screen):
         failures = DataTable(id="generate-failures", cursor_type="row", zebra_stripes=True)
         failures.add_columns("Dilemma", "Reason")
         yield failures
-        yield Footer()
+        yield KeysFooter()
 
     # --- keys and buttons ----------------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:

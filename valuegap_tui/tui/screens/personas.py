@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.personas import (
@@ -30,6 +30,7 @@ from valuegap_tui.personas import (
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.persona_map import KIND_STYLES, MapPoint, PersonaMap
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 NAME_WIDTH = 28
 SHORT_KINDS = {"baseline": "base", "moderate": "mod", "max": "max", "incongruous": "incong", "custom": "custom",
@@ -100,7 +101,7 @@ class PersonasScreen(Screen):
                 with VerticalScroll(id="persona-preview"):
                     yield Static(id="persona-preview-text", markup=False)
         yield Static(id="persona-status", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#persona-table", DataTable)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
@@ -27,6 +27,7 @@ from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
+from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
 from valuegap_tui.tui.widgets.result_cells import (
@@ -135,7 +136,7 @@ class ResultsScreen(Screen):
                 with VerticalScroll():
                     yield Static("The poster's design: its metrics are in tabs 1-6.", id="results-design",
                                  markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#results-values", DataTable).add_columns(*VALUE_COLUMNS)

@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from valuegap_tui.models import Dilemma
 from valuegap_tui.review_merge import Position, conflict_reasons
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.labels import SHORT
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 DIFFERS = "bold yellow"
 
@@ -44,7 +45,7 @@ class ReviewersSideBySide(ModalScreen[None]):
             yield Static(heading, markup=False, id="reviewers-heading")
             yield DataTable(id="reviewers-table", zebra_stripes=True, cursor_type="row")
             yield Static("escape close   rows that differ are highlighted", markup=False, classes="review-modal-hint")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown, Static, TextArea
+from textual.widgets import Markdown, Static, TextArea
+
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 
 class EditTextScreen(ModalScreen[str | None]):
@@ -27,7 +29,7 @@ class EditTextScreen(ModalScreen[str | None]):
             yield Static(Text(self._title, style="bold"), markup=False)
             yield TextArea(self._text, id="review-editor", soft_wrap=True)
             yield Static("ctrl+s save   escape cancel", markup=False, classes="review-modal-hint")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -54,7 +56,7 @@ class TextViewScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="review-modal"):
             yield Static(self._body, markup=False, id="review-view-text")
-        yield Footer()
+        yield KeysFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -70,4 +72,4 @@ class GuidelinesScreen(TextViewScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="review-modal"):
             yield Markdown(self._markdown, id="review-guidelines")
-        yield Footer()
+        yield KeysFooter()

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Static, TextArea
+from textual.widgets import Button, DataTable, Header, Static, TextArea
 
 from valuegap_tui.evaluate.execute import RunControl
 from valuegap_tui.evaluate.live import KindGap, live_gap_by_kind
@@ -29,6 +29,7 @@ from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.independence import run_warnings
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 #: the form before anything is known about a server (prefill_definition replaces it when one is)
 TEMPLATE = starter_definition()
@@ -117,7 +118,7 @@ class RunsScreen(Screen):
                 yield Static(id="runs-progress", markup=False)
                 yield InPlaceTable(id="runs-gap", cursor_type="none")
                 yield InPlaceTable(id="runs-latest", cursor_type="none")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         runs_table = self.query_one("#runs-table", DataTable)

@@ -10,13 +10,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from valuegap_tui.server.client import active_pools
 from valuegap_tui.server.probe import ProbeFindings, check_health, probe_endpoint
 from valuegap_tui.server.profiles import ProfileError, ServerProfile, load_profiles, profile_for_url
 from valuegap_tui.store.server import latest_probes, save_probe
 from valuegap_tui.text import one_line, visible
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 COLUMNS = ("Profile", "Endpoint", "Model", "Slots", "Health", "Constraint", "Logprobs", "In flight", "Rate/s",
            "Latency", "Errors")
@@ -76,7 +77,7 @@ class ServersScreen(Screen):
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="servers-detail", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

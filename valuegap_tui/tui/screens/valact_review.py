@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from valuegap_tui.config import load_section
@@ -22,6 +22,7 @@ from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact.items import Portrait, Scenario, value_name, value_types
 from valuegap_tui.store import items as item_store
 from valuegap_tui.text import one_line, visible
+from valuegap_tui.tui.widgets.footer import KeysFooter
 
 STATUSES = {"accept": "accepted", "reject": "rejected", "draft": "draft"}
 
@@ -68,7 +69,7 @@ class ValActReviewScreen(Screen):
             with VerticalScroll(id="valact-detail-scroll"):
                 yield Static(id="valact-detail")
         yield Static(id="valact-status")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def study(self):

@@ -1,0 +1,43 @@
+"""The key bar at the foot of every screen, drawn again only when the keys it shows change.
+
+Textual's Footer mounts all its keys again at every bindings signal (each focus change, each change of
+the screen stack), one recompose per signal. The review screen sends five in the first 0.3 s after its
+first frame, ~50 ms each at 22 keys, so the first decision key waited ~250 ms. This footer answers a
+burst of signals with one look, and recomposes only when the keys, their labels or their enabled state
+differ from what it shows.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+
+
+class KeysFooter(Footer):
+    _look_pending = False
+    _shown: tuple | None = None
+
+    def bindings_changed(self, screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._look_pending:
+            self._look_pending = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    def _keys_shown(self) -> tuple:
+        """What compose() draws from: each shown binding with its enabled state and tooltip."""
+        bindings = self.screen.active_bindings
+        keys = tuple((binding.key, binding.action, binding.description, binding.group, enabled, tooltip)
+                     for _node, binding, enabled, tooltip in bindings.values() if binding.show)
+        palette = bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        return keys, self.compact, self.show_command_palette, palette[2] if palette else None
+
+    async def _recompose_if_changed(self) -> None:
+        self._look_pending = False
+        if not self.is_attached:
+            return
+        keys = self._keys_shown()
+        if keys == self._shown:
+            return
+        self._shown = keys
+        await self.recompose()
