@@ -111,6 +111,7 @@ def parse_filter(query: str) -> _Filter:
 
 
 class DilemmasScreen(Screen):
+    AUTO_FOCUS = "#dilemma-table"
     COMMANDS = {ReviewCommands}
     BINDINGS = [
         Binding("a", "decide('accept')", "Accept", id="review.accept"),
