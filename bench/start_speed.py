@@ -5,7 +5,8 @@ Each figure is the median of a few fresh processes. The first request is seen by
 (616 dilemmas x 25 conditions x 2 questions x 5 repeats). Targets: `--help` < 0.25 s, run start to
 first request < 0.5 s at 154,000 items. Absolute times move with the machine's load; the CPU
 seconds the process used up to its first request (read from /proc as the request arrives) move
-much less, and on an idle machine the wall time is close to them.
+much less, and on an idle machine the wall time is close to them. The package's bytecode is
+compiled first, as it is in an installed copy (see loopback.compile_bytecode).
 
     python bench/start_speed.py [--tries 3]
 """
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loopback import loopback_server, run_definition, seed_study, wait_for  # noqa: E402
+from loopback import compile_bytecode, loopback_server, run_definition, seed_study, wait_for  # noqa: E402
 
 
 def valuegap() -> list[str]:
@@ -81,6 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name, loopback_server() as server:
         tmp = Path(tmp_name)
         os.environ.setdefault("VALUEGAP_CONFIG_DIR", tmp_name)
+        print(compile_bytecode())
         help_s = statistics.median(help_time() for _ in range(max(3, args.tries)))
         print(f"valuegap --help: {help_s:.3f} s (target < 0.25 s; load average {os.getloadavg()[0]:.1f}"
               f" on {os.cpu_count()} CPUs)")

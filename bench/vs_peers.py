@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loopback import SCENARIO, loopback_server, run_definition, seed_study  # noqa: E402
+from loopback import SCENARIO, compile_bytecode, loopback_server, run_definition, seed_study  # noqa: E402
 
 BARE_CLIENT = textwrap.dedent(r'''
     import asyncio, json, sys
@@ -112,6 +112,7 @@ def main() -> int:
     for name, module in (("lm-evaluation-harness", "lm_eval"), ("inspect_ai", "inspect_ai")):
         found = importlib.util.find_spec(module) is not None
         print(f"{name}: {'installed: pass its command line with --peer to compare' if found else 'not installed here (not a dependency; see --help)'}")
+    print(compile_bytecode())  # the peers are installed packages, compiled at install
     with tempfile.TemporaryDirectory() as tmp_name, loopback_server() as server:
         tmp = Path(tmp_name)
         seeded = tmp / "seeded.db"
