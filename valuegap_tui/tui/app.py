@@ -7,6 +7,8 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import events
+from textual._time import get_time as key_clock  # the clock Textual stamps its events with
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -14,6 +16,7 @@ from textual.css.query import NoMatches
 from valuegap_tui.store import Study, open_study
 from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line
+from valuegap_tui.tui import idle_gc
 
 #: (mode name, title, key) in pipeline order; the key also labels the screen in the footer.
 STAGES: tuple[tuple[str, str, str], ...] = (
@@ -43,9 +46,6 @@ def _screen_factory(module: str, name: str):
 
 #: how often the app asks whether the study changed under it (one PRAGMA, no table read)
 CHANGE_POLL_S = 1.0
-#: the collector's thresholds while the app runs: drawing a frame allocates tens of thousands of
-#: short-lived objects, and at Python's default (700) a collection ran five times per key
-GC_THRESHOLDS = (10_000, 20, 20)
 
 
 class ValueGapApp(App):
@@ -85,6 +85,9 @@ class ValueGapApp(App):
             self._modes["dilemmas"] = ValActReviewScreen
         self._start_mode = start_mode
         self.simulator = simulator
+        self._collector = idle_gc.IdleCollector()
+        #: the time stamp (key_clock) of the latest key received and not yet taken by take_key_time
+        self.key_sent_at: float | None = None
 
     def on_mount(self) -> None:
         self.sub_title = one_line(str(self.study.path))
@@ -93,8 +96,24 @@ class ValueGapApp(App):
         # study too: a cheap check each second tells the screen on show to refresh itself.
         self._changes = ChangeWatch(self.study)
         self.set_interval(CHANGE_POLL_S, self.check_for_changes)
-        gc.set_threshold(*GC_THRESHOLDS)
+        self._collector.start()
+        self.set_interval(idle_gc.TICK_S, idle_gc.collect_if_due)
         self.call_after_refresh(_settle_memory)
+
+    def on_unmount(self) -> None:
+        self._collector.stop()
+
+    def take_key_time(self) -> float:
+        """When the key behind the action now running was sent (key_clock); now, if none was."""
+        sent, self.key_sent_at = self.key_sent_at, None
+        return key_clock() if sent is None else sent
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            # when the key was sent, not when a handler got to it: a screen's key-to-drawn figure
+            # then includes any wait in the queue (Textual stamps events with its monotonic clock)
+            self.key_sent_at = event.time
+        await super().on_event(event)
 
     def check_for_changes(self) -> None:
         if not self._changes.changed():

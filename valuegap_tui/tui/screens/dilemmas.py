@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
+from textual._time import get_time as key_clock  # the clock Textual stamps key events with
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -450,7 +451,7 @@ class DilemmasScreen(Screen):
 
     def _drawn(self) -> None:
         if self.key_at is not None:
-            self.latencies_ms.append((time.perf_counter() - self.key_at) * 1000)
+            self.latencies_ms.append((key_clock() - self.key_at) * 1000)
             self.key_cpu_ms.append((time.thread_time() - self._key_cpu_at) * 1000)
             self.key_at = None
 
@@ -628,7 +629,7 @@ class DilemmasScreen(Screen):
     def action_decide(self, decision: str) -> None:
         if not self._can_write():
             return
-        self.key_at, self._key_cpu_at = time.perf_counter(), time.thread_time()
+        self.key_at, self._key_cpu_at = self.app.take_key_time(), time.thread_time()
         d, who, study = self.dilemma, self.reviewer, self.app.study
         decision = review.Decision(decision)
         if decision is review.Decision.ACCEPT:
@@ -646,7 +647,7 @@ class DilemmasScreen(Screen):
         self.go_to(self.position + 1)
 
     def action_move(self, delta: int) -> None:
-        self.key_at, self._key_cpu_at = time.perf_counter(), time.thread_time()
+        self.key_at, self._key_cpu_at = self.app.take_key_time(), time.thread_time()
         self.go_to(self.position + delta)
 
     def action_undo(self) -> None:
