@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-import numpy as np
-
 from valuegap_tui.models import AlignmentLabel
 
 N_LABELS = len(AlignmentLabel)
@@ -25,6 +23,8 @@ def weighted_kappa(a, b, n_categories: int = N_LABELS) -> float | None:
 
     None when there is nothing to compare or when chance disagreement is zero (both raters constant).
     """
+    import numpy as np  # here, not at the top: the review screen imports this module before its first frame
+
     a = np.asarray(a, dtype=int)
     b = np.asarray(b, dtype=int)
     if a.shape != b.shape:
@@ -68,7 +68,7 @@ def pairwise(ratings: dict[str, dict[str, list[AlignmentLabel]]]) -> list[PairAg
         shared = sorted(set(ratings[rater_a]) & set(ratings[rater_b]))
         a = [label.rank for d in shared for label in ratings[rater_a][d]]
         b = [label.rank for d in shared for label in ratings[rater_b][d]]
-        exact = float(np.mean(np.asarray(a) == np.asarray(b))) if a else 0.0
+        exact = sum(x == y for x, y in zip(a, b)) / len(a) if a else 0.0
         result.append(PairAgreement(rater_a, rater_b, len(shared), len(a), weighted_kappa(a, b), exact))
     return result
 
