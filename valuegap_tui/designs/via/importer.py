@@ -233,11 +233,15 @@ def refused_rows(study) -> dict | None:
 
 def refused_rows_note(study) -> list[str]:
     """What `valuegap info` and the report say about rows the import left out."""
+    from valuegap_tui.text import one_line
+
     record = refused_rows(study)
     if not record or not record.get("refused"):
         return []
     refused = [(int(line), str(reason)) for line, reason in record["refused"]]
     lines = sorted({line for line, _ in refused})
     listed = ", ".join(str(n) for n in lines[:10]) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
-    return [f"import-shen left out {len(lines)} of {record.get('rows', '?')} rows of {record.get('file', '?')}"
+    # the file's name came with the file (a zip member's name): shown, never sent to the terminal raw
+    source = one_line(str(record.get("file", "?")))
+    return [f"import-shen left out {len(lines)} of {one_line(str(record.get('rows', '?')))} rows of {source}"
             f" (lines {listed}); the reasons are kept in the study (study_meta {REFUSED_META})"]
