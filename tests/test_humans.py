@@ -24,6 +24,21 @@ def test_stated_enacted_r_by_hand():
     assert math.isnan(r["human:bob"])
 
 
+def test_one_answer_per_side_takes_the_lowest_repeat_by_hand():
+    # model m, three cells, two repeats. Repeat 0: value points 6, 5, 4 and action points 6, 5, 4 -> r = 1.
+    # Repeat 1 (listed first, to show order does not matter): action points 4, 5, 6. Means: value 6, 5, 4;
+    # action 5, 5, 5 -> no spread: the all-answers r is undefined, the one-answer r is 1.
+    rows = []
+    for d, v, a_late in (("d1", 0, 2), ("d2", 1, 1), ("d3", 2, 0)):
+        rows += pair(d, v, a_late, model="m", repeat=1) + pair(d, v, v, model="m", repeat=0)
+    frame = AnswerFrame.from_rows(rows)
+    assert stated_enacted_r(frame, one_answer=True)["m"] == pytest.approx(1.0)
+    assert math.isnan(stated_enacted_r(frame)["m"])
+    table = {r["respondent"]: r for r in respondents_table(frame).records()}
+    assert table["m"]["answers_per_cell"] == 2 and table["m"]["stated_enacted_r"] == pytest.approx(1.0)
+    assert math.isnan(table["m"]["stated_enacted_r_all"])
+
+
 def test_respondents_table_and_model_percentiles():
     rows = {r["respondent"]: r for r in respondents_table(AnswerFrame.from_rows(ROWS)).records()}
     assert [rows[k]["kind"] for k in ("human:ann", "human:bob", "m")] == ["human", "human", "model"]
@@ -40,3 +55,48 @@ def test_spread_over_people():
     assert spread["alignment_rate"]["people"] == 2
     assert spread["alignment_rate"]["min"] == 0 and spread["alignment_rate"]["max"] == 1
     assert spread["stated_enacted_r"]["people"] == 1  # bob's r is undefined
+
+
+def test_stated_enacted_r_recovers_the_simulators_planted_correlation():
+    """People answering as the simulator's behaviour model does (value and action answers drawn
+    independently from its exact per-value distributions). Planted: the r over cells of the expected
+    stated and enacted points. With R answers per cell the measured r of cell means is attenuated by
+    their sampling noise, to planted x sqrt(reliability_stated x reliability_enacted), where a
+    side's reliability is var(expected means) / (var(expected means) + mean within-cell variance / R)
+    (Spearman's attenuation): the measured r must land there, from a hundred answers and from one."""
+    import numpy as np
+
+    from valuegap_tui.catalogue import catalogue
+    from valuegap_tui.server.simulator.behaviour import action_distribution, value_distribution
+    from valuegap_tui.server.simulator.params import SimulatorParams
+    from tests.test_metrics import row
+
+    points = np.arange(6, 0, -1)  # catalogue order: choice 0 is point 6 ... choice 5 is point 1
+    rng = np.random.default_rng(7)
+    repeats, topics = 100, tuple(f"t{k}" for k in range(8))  # 448 cells
+    for gap in (0.05, 0.35):
+        params = SimulatorParams(seed=3, gap_probability=gap, value_spread=2.0)
+        rows, stated, enacted, within_s, within_e = [], [], [], [], []
+        for value in (v.id for v in catalogue().values):
+            v_probs, a_probs = value_distribution(params, {}, value), action_distribution(params, {}, value)
+            for topic in topics:
+                stated.append(float(points @ v_probs))
+                enacted.append(float(points @ a_probs))
+                within_s.append(float(points ** 2 @ v_probs) - stated[-1] ** 2)
+                within_e.append(float(points ** 2 @ a_probs) - enacted[-1] ** 2)
+                dilemma = f"{value}--{topic}"
+                for repeat, (v, a) in enumerate(zip(rng.choice(6, repeats, p=v_probs), rng.choice(6, repeats, p=a_probs))):
+                    rows += [row(dilemma, "value", int(v), value=value, topic=topic, model="human:sim", repeat=repeat),
+                             row(dilemma, "action", int(a), value=value, topic=topic, model="human:sim", repeat=repeat)]
+        planted = float(np.corrcoef(stated, enacted)[0, 1])
+        frame = AnswerFrame.from_rows(rows)
+        assert 0.3 < planted < 1.0
+        # within three standard errors of a correlation over this many cells
+        for answers, measured in ((repeats, stated_enacted_r(frame)["human:sim"]),
+                                  (1, stated_enacted_r(frame, one_answer=True)["human:sim"])):
+            reliability = [np.var(means) / (np.var(means) + np.mean(within) / answers)
+                           for means, within in ((stated, within_s), (enacted, within_e))]
+            expected = planted * float(np.sqrt(reliability[0] * reliability[1]))
+            assert measured == pytest.approx(expected, abs=3 * (1 - expected ** 2) / np.sqrt(len(stated))), \
+                (gap, answers, planted, expected, measured)
+        assert stated_enacted_r(frame, one_answer=True)["human:sim"] < stated_enacted_r(frame)["human:sim"] - 0.3

@@ -123,14 +123,18 @@ def _people_markdown(respondents: Table, spread: Table) -> list[str]:
     """People beside models (metrics.humans): each respondent, the spread over people, a model's place."""
     lines = ["## People and models", "",
              "Every respondent on the same questions. r: Pearson correlation over a respondent's dilemmas between "
-             "its mean stated and mean enacted point. For a model, the share of people with a lower AR / AD (ties "
-             "half): 0.5 is the middle of the people (docs/respond.md).", "",
-             "| respondent | kind | items | AR | AD | r | AR among people | AD among people |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "its stated and enacted point, from one answer per side per dilemma (the first repeat), so people and "
+             "models stand on the same footing; r (all) uses the mean of all answers, which raises r with the "
+             "number averaged (answers: per side per dilemma), so compare it only at equal counts. For a model, "
+             "the share of people with a lower AR / AD (ties half): 0.5 is the middle of the people "
+             "(docs/respond.md).", "",
+             "| respondent | kind | items | AR | AD | r | AR among people | AD among people | r (all) | answers |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in respondents.records():
         lines.append(f"| {_cell(r['respondent'])} | {r['kind']} | {r['items']} | {_fmt(r['alignment_rate'])} | "
                      f"{_fmt(r['alignment_distance'])} | {_fmt(r['stated_enacted_r'], 2)} | "
-                     f"{_fmt(r['ar_percentile_among_humans'], 2)} | {_fmt(r['ad_percentile_among_humans'], 2)} |")
+                     f"{_fmt(r['ar_percentile_among_humans'], 2)} | {_fmt(r['ad_percentile_among_humans'], 2)} | "
+                     f"{_fmt(r['stated_enacted_r_all'], 2)} | {_fmt(r['answers_per_cell'], 0)} |")
     if spread.rows:
         lines += ["", "| over people | n | mean | sd | min | q1 | median | q3 | max |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -209,7 +209,6 @@ class DilemmasScreen(Screen):
             table.add_column(title, key=key, width=width)
         self.query_one("#review-filter").display = False
         self.query_one("#review-name").display = False
-        table.focus()
         self._writer()
         self._open_first_page()
         if not self.reviewer:
