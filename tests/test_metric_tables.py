@@ -339,3 +339,61 @@ def test_select_keeps_every_column():
             assert kept.labels == whole.labels and (kept.codes == whole.codes[mask]).all(), f.name
         else:
             assert np.array_equal(kept, whole[mask], equal_nan=True), f.name
+
+
+# ---- intervals of the breakdowns -------------------------------------------------------------------
+
+def test_topic_intervals_by_hand():
+    from tests.test_metrics import FIVE
+
+    results = compute_results(AnswerFrame.from_rows(FIVE))
+    t2 = next(r for r in results.breakdowns["by_topic"].records() if r["topic"] == "t2")
+    # t2 holds d4 (opposes, AD 4/5) and d5 (aligns, AD 1/5). Resampling two dilemmas gives means over
+    # (d4, d4), (d4, d5), (d5, d5) with chances 1/4, 1/2, 1/4: the 95% interval runs from one end to the other.
+    assert (t2["alignment_rate"], t2["ar_low"], t2["ar_high"]) == pytest.approx((0.5, 0.0, 1.0))
+    assert (t2["alignment_distance"], t2["ad_low"], t2["ad_high"]) == pytest.approx((0.5, 0.2, 0.8))
+    quick = compute_results(AnswerFrame.from_rows(FIVE), bootstrap=False)
+    assert all(math.isnan(r["ar_low"]) for r in quick.breakdowns["by_topic"].records())
+
+
+def test_topic_intervals_cover_the_simulators_planted_alignment():
+    """One answer per question and dilemma (56 values x 11 topics), drawn from the simulator's exact
+    per-value distributions. The simulator plants no topic effect, so every topic's planted AR and AD is
+    the mean over the 56 values of the exact expected_gap; each topic's interval must hold it (at most
+    one of 11 may miss), and the mean over the topics lie close to it."""
+    from valuegap_tui.catalogue import catalogue
+    from valuegap_tui.server.simulator.behaviour import action_distribution, expected_gap, value_distribution
+    from valuegap_tui.server.simulator.params import SimulatorParams
+    from tests.test_metrics import row
+
+    params = SimulatorParams(seed=4, gap_probability=0.25, value_spread=1.5)
+    rng = np.random.default_rng(11)
+    cat = catalogue()
+    shares = {v.id: (value_distribution(params, {}, v.id), action_distribution(params, {}, v.id)) for v in cat.values}
+    planted = np.mean([expected_gap(*shares[v]) for v in shares], axis=0)
+    rows = []
+    for topic in (t.id for t in cat.topics):
+        for value, (v_probs, a_probs) in shares.items():
+            dilemma = f"{value}--{topic}"
+            rows += [row(dilemma, "value", int(rng.choice(6, p=v_probs)), value=value, topic=topic),
+                     row(dilemma, "action", int(rng.choice(6, p=a_probs)), value=value, topic=topic)]
+    topics = compute_results(AnswerFrame.from_rows(rows)).breakdowns["by_topic"].records()
+    assert len(topics) == 11 and all(r["items"] == 56 for r in topics)
+    for metric, prefix, truth in (("alignment_rate", "ar", planted[0]), ("alignment_distance", "ad", planted[1])):
+        misses = [r["topic"] for r in topics if not r[f"{prefix}_low"] <= truth <= r[f"{prefix}_high"]]
+        assert len(misses) <= 1, (metric, truth, misses)
+        assert abs(np.mean([r[metric] for r in topics]) - truth) < 0.03  # the 11 topics together: 616 dilemmas
+
+
+def test_group_intervals_match_the_one_by_one_bootstrap():
+    from valuegap_tui.metrics.paired import bootstrap_mean_interval
+    from valuegap_tui.metrics.summary import group_mean_intervals
+
+    values = np.random.default_rng(2).random(40)
+    members = [np.arange(0, 10), np.arange(10, 20), np.arange(20, 23), np.array([], dtype=np.int64), np.arange(23, 40)]
+    batched = group_mean_intervals(values, members, Resampler(5))
+    one_by_one = Resampler(5)  # the same draws: one weight matrix per group size, drawn in the same order
+    for g, rows in enumerate(members):
+        if len(rows):
+            assert batched[g] == pytest.approx(bootstrap_mean_interval(values[rows], one_by_one))
+    assert np.isnan(batched[3]).all()

@@ -40,7 +40,7 @@ class Resampler:
     """Random draws shared by every comparison of one computation: conditions with the same number of
     dilemmas reuse one bootstrap weight matrix and one sign matrix, so the cost is paid once per size."""
 
-    def __init__(self, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES, flips: int = FLIP_SAMPLES,
+    def __init__(self, seed: int | list[int] = 0, samples: int = BOOTSTRAP_SAMPLES, flips: int = FLIP_SAMPLES,
                  confidence: float = CONFIDENCE):
         self.rng = np.random.default_rng(seed)
         self.confidence = confidence

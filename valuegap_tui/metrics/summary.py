@@ -24,11 +24,14 @@ from valuegap_tui.metrics.table import Table
 from valuegap_tui.metrics.values import Heatmap, value_tables
 
 #: the plain breakdowns (item-weighted over each group's items): table name -> grouping columns
+NAN = float("nan")
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "by_value_type": ("model", "persona", "value_type"),
     "by_topic": ("model", "persona", "topic"),
 }
 METRIC_COLUMNS = ("items", "alignment_rate", "f1_oppose", "f1_align", "alignment_distance")
+#: the breakdowns' intervals: percentile bootstrap over the group's items (NaN without bootstrap)
+INTERVAL_COLUMNS = ("ar_low", "ar_high", "ad_low", "ad_high")
 MODEL_COLUMNS = ("model", "answers", "items", "invalid", "invalid_value", "invalid_action", "refusal",
                  "refusal_value", "refusal_action", "server_error", "agreement_value", "agreement_action")
 #: how a grouping column is named in a table
@@ -101,11 +104,15 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     frame = filter_frame(frame, model, topic)
     items = build_items(frame, aggregate, expected)
     resampler = Resampler(seed, confidence=confidence) if bootstrap else None
+    # the breakdowns' intervals draw from a stream of their own: adding them left every other
+    # table's intervals as they were for the same seed
+    breakdown_resampler = Resampler([seed, 1], confidence=confidence) if bootstrap else None
     grid = build_grid(items, expected)
     grid.with_retest = bootstrap  # the quick tables leave it for the full computation
     by_value, ranking, heatmaps = value_tables(grid, items, resampler)
     breakdowns = {"by_value": by_value,
-                  **{name: metric_table(name, items, by, grid.kind_of) for name, by in BREAKDOWNS.items()}}
+                  **{name: metric_table(name, items, by, grid.kind_of, intervals=True, resampler=breakdown_resampler)
+                     for name, by in BREAKDOWNS.items()}}
     answers = answers_per_model(frame, items)
     rates = answers.rates if len(answers.table.rows) == 1 else invalid_rates(frame)
     return Results(
@@ -123,14 +130,28 @@ def _title(by: tuple[str, ...]) -> str:
     return "Alignment by " + " and ".join(COLUMN_NAMES.get(b, b).replace("_", " ") for b in by)
 
 
-def metric_table(name: str, items: Items, by: tuple[str, ...], kind_of: dict[str, str] | None = None) -> Table:
+def metric_table(name: str, items: Items, by: tuple[str, ...], kind_of: dict[str, str] | None = None, *,
+                 intervals: bool = False, resampler: Resampler | None = None) -> Table:
     """Items, AR, both F1s and AD per group, item-weighted over each group's items; rows in the order of
-    the catalogue (values, value types) and of the conditions (baseline first)."""
+    the catalogue (values, value types) and of the conditions (baseline first).
+
+    With ``intervals`` (for groupings whose items are distinct dilemmas: one model, one condition), AR
+    and AD get a percentile bootstrap interval from resampling the group's dilemmas, NaN without a
+    ``resampler``. A topic holds one dilemma per value, so the resampling counts the differences
+    between values as noise: the interval is wider than one that held the values fixed."""
     result = alignment(items, by)
-    table = Table(name, _title(by), tuple(COLUMN_NAMES.get(b, b) for b in by) + METRIC_COLUMNS)
+    columns = METRIC_COLUMNS + (INTERVAL_COLUMNS if intervals else ())
+    table = Table(name, _title(by), tuple(COLUMN_NAMES.get(b, b) for b in by) + columns)
+    n_groups = len(result.groups.keys)
+    bounds = np.full((n_groups, 4), NAN)
+    if intervals and resampler is not None:
+        members = _members(result.groups.index, n_groups)
+        bounds[:, 0:2] = group_mean_intervals(items.aligns, members, resampler)
+        bounds[:, 2:4] = group_mean_intervals(items.distance, members, resampler)
     for i, key in enumerate(result.groups.keys):
         table.rows.append(key + (int(result.items[i]), float(result.accuracy[i]), float(result.f1_oppose[i]),
-                                 float(result.f1_align[i]), float(result.distance[i])))
+                                 float(result.f1_align[i]), float(result.distance[i]))
+                          + (tuple(float(b) for b in bounds[i]) if intervals else ()))
     orders = []
     for attribute in by:
         if attribute == "persona":
@@ -144,6 +165,27 @@ def metric_table(name: str, items: Items, by: tuple[str, ...], kind_of: dict[str
         table.rows.sort(key=lambda row: tuple(cell if order is None else order.get(cell, len(order))
                                               for order, cell in zip(orders, row)))
     return table
+
+
+def group_mean_intervals(values: np.ndarray, members: list[np.ndarray], resampler: Resampler) -> np.ndarray:
+    """(groups x 2) percentile bootstrap intervals of each group's mean, as ``bootstrap_mean_interval``
+    gives one by one; groups of one size share one weight matrix and one quantile call."""
+    out = np.full((len(members), 2), NAN)
+    by_size: dict[int, list[int]] = {}
+    for g, rows in enumerate(members):
+        if len(rows):
+            by_size.setdefault(len(rows), []).append(g)
+    tail = (1 - resampler.confidence) / 2
+    for n, groups in by_size.items():
+        means = resampler.weights(n) @ np.stack([values[members[g]] for g in groups], axis=1) / n
+        out[groups] = np.quantile(means, [tail, 1 - tail], axis=0).T
+    return out
+
+
+def _members(index: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """The item positions of each group, from each item's group index (one sort, not a scan per group)."""
+    order = np.argsort(index, kind="stable")
+    return np.split(order, np.searchsorted(index[order], np.arange(1, n_groups)))
 
 
 def _catalogue_order(attribute: str) -> dict[str, int]:

@@ -56,7 +56,7 @@ WIDE_FROM = 160
 NARROW_BELOW = 96
 VALUE_COLUMNS = ("Rank [95% CI]", "Value", "Type", "Dilemmas", "AD [95% CI]", "AR [95% CI]", "ΔAD [CI]",
                  "p Holm / BH", "d_z", "ΔAR [CI]", "p Holm / BH", "d_z")
-TOPIC_COLUMNS = ("Topic", "Items", "AD", "AR", "F1 oppose", "F1 align")
+TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F1 align")
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
@@ -429,13 +429,15 @@ class ResultsScreen(Screen):
         names = {t.id: t.name for t in catalogue().topics}
         self.query_one("#results-topics-title", Static).update(Text(visible(
             f"{one_line(condition)} (c: next condition): topics by alignment distance, largest gap first "
-            "(item-weighted over the topic's items; no intervals: one dilemma per value and topic)")
+            "(item-weighted over the topic's items; intervals resample its dilemmas, one per value, so they "
+            "count differences between values too)")
             if condition else ""))
         topics = self.query_one("#results-topics", DataTable)
         topics.clear()
         for row in rows:
             topics.add_row(Text(one_line(names.get(row["topic"], row["topic"]))), Text(str(row["items"])),
-                           Text(num(row["alignment_distance"])), Text(num(row["alignment_rate"])),
+                           Text(with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
+                           Text(with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
                            Text(num(row["f1_oppose"])), Text(num(row["f1_align"])))
 
     @staticmethod
