@@ -386,8 +386,7 @@ def test_topic_intervals_cover_the_simulators_planted_alignment():
 
 
 def test_group_intervals_match_the_one_by_one_bootstrap():
-    from valuegap_tui.metrics.paired import bootstrap_mean_interval
-    from valuegap_tui.metrics.summary import group_mean_intervals
+    from valuegap_tui.metrics.paired import bootstrap_mean_interval, group_mean_intervals
 
     values = np.random.default_rng(2).random(40)
     members = [np.arange(0, 10), np.arange(10, 20), np.arange(20, 23), np.array([], dtype=np.int64), np.arange(23, 40)]

@@ -66,9 +66,14 @@ def stated_enacted_r(frame: AnswerFrame, *, one_answer: bool = False) -> dict[st
     return result
 
 
+def _side_keys(frame: AnswerFrame) -> np.ndarray:
+    """One integer per row, equal for the rows of one (cell, question): a cell's answers to one side."""
+    return cell_keys(frame) * 2 + frame.question
+
+
 def _first_answers(frame: AnswerFrame, valid: np.ndarray) -> np.ndarray:
     """Rows that are the lowest-repeat valid answer of their (cell, question)."""
-    group = cell_keys(frame) * 2 + frame.question
+    group = _side_keys(frame)
     rows = np.flatnonzero(valid)
     order = rows[np.lexsort((frame.repeat[rows], group[rows]))]
     keep = np.ones(len(order), dtype=bool)
@@ -81,7 +86,7 @@ def _first_answers(frame: AnswerFrame, valid: np.ndarray) -> np.ndarray:
 def answers_per_cell(frame: AnswerFrame) -> dict[str, float]:
     """Per respondent, the median number of valid answers per side over the cells it answered."""
     valid = valid_answers(frame)
-    group = (cell_keys(frame) * 2 + frame.question)[valid]
+    group = _side_keys(frame)[valid]
     groups, first, counts = np.unique(group, return_index=True, return_counts=True)
     model_of_group = frame.model.codes[valid][first]
     return {label: float(np.median(counts[model_of_group == code])) if (model_of_group == code).any()

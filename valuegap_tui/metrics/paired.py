@@ -92,6 +92,21 @@ def bootstrap_mean_interval(values: np.ndarray, resampler: Resampler) -> tuple[f
     return float(low), float(high)
 
 
+def group_mean_intervals(values: np.ndarray, members: list[np.ndarray], resampler: Resampler) -> np.ndarray:
+    """(groups x 2) percentile bootstrap intervals of each group's mean, as ``bootstrap_mean_interval``
+    gives one by one; groups of one size share one weight matrix and one quantile call."""
+    out = np.full((len(members), 2), np.nan)
+    by_size: dict[int, list[int]] = {}
+    for g, rows in enumerate(members):
+        if len(rows):
+            by_size.setdefault(len(rows), []).append(g)
+    tail = (1 - resampler.confidence) / 2
+    for n, groups in by_size.items():
+        means = resampler.weights(n) @ np.stack([values[members[g]] for g in groups], axis=1) / n
+        out[groups] = np.quantile(means, [tail, 1 - tail], axis=0).T
+    return out
+
+
 def sign_flip_p_value(differences: np.ndarray, resampler: Resampler) -> float:
     """Two-sided p of mean(d) = 0 under random signs: exact enumeration for few non-zero d, else Monte Carlo
     with the (count + 1) / (samples + 1) correction so p is never 0."""

@@ -19,12 +19,12 @@ from valuegap_tui.metrics.conditions import COMPARISON_COLUMNS, conditions_table
 from valuegap_tui.metrics.frame import AnswerFrame, select
 from valuegap_tui.metrics.grid import BASELINE, KIND_ORDER, build_grid, condition_order, kind_of_personas
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, Aggregate, Items, build_items, repeat_agreement
-from valuegap_tui.metrics.paired import CONFIDENCE, Resampler
+from valuegap_tui.metrics.paired import CONFIDENCE, Resampler, group_mean_intervals
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.metrics.values import Heatmap, value_tables
 
-#: the plain breakdowns (item-weighted over each group's items): table name -> grouping columns
 NAN = float("nan")
+#: the plain breakdowns (item-weighted over each group's items): table name -> grouping columns
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "by_value_type": ("model", "persona", "value_type"),
     "by_topic": ("model", "persona", "topic"),
@@ -165,21 +165,6 @@ def metric_table(name: str, items: Items, by: tuple[str, ...], kind_of: dict[str
         table.rows.sort(key=lambda row: tuple(cell if order is None else order.get(cell, len(order))
                                               for order, cell in zip(orders, row)))
     return table
-
-
-def group_mean_intervals(values: np.ndarray, members: list[np.ndarray], resampler: Resampler) -> np.ndarray:
-    """(groups x 2) percentile bootstrap intervals of each group's mean, as ``bootstrap_mean_interval``
-    gives one by one; groups of one size share one weight matrix and one quantile call."""
-    out = np.full((len(members), 2), NAN)
-    by_size: dict[int, list[int]] = {}
-    for g, rows in enumerate(members):
-        if len(rows):
-            by_size.setdefault(len(rows), []).append(g)
-    tail = (1 - resampler.confidence) / 2
-    for n, groups in by_size.items():
-        means = resampler.weights(n) @ np.stack([values[members[g]] for g in groups], axis=1) / n
-        out[groups] = np.quantile(means, [tail, 1 - tail], axis=0).T
-    return out
 
 
 def _members(index: np.ndarray, n_groups: int) -> list[np.ndarray]:
