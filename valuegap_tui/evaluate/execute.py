@@ -109,8 +109,10 @@ def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: in
     used = attempt - item.attempt_base
     if reading.outcome == "valid":
         status = "answered"
-    elif reading.outcome == "low_coverage":
-        status = "invalid"  # the first token's logprobs do not change when asked again
+    elif reading.outcome in ("low_coverage", "too_long"):
+        # asking again gives the same: the first token's logprobs do not change, and a request too long
+        # for the server's context does not fit next time either (`run resume --retry-invalid` after a fix)
+        status = "invalid"
     elif used < max_attempts:
         status = "pending"
     else:

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from valuegap_tui.outcomes import OUTCOMES, REFUSAL, SERVER_ERROR, VALID
+
+TOO_LONG = OUTCOMES.index("too_long")
 QUESTIONS = ("value", "action")
 
 
@@ -56,15 +59,33 @@ class AnswerFrame:
     refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
     #: bool: no answer because the server failed (not the model's answer, not counted as invalid)
     server_error: np.ndarray = field(default=None)
+    #: int8: how the question ended, an index into valuegap_tui.outcomes.OUTCOMES (0 = valid). Given, it
+    #: sets ``refusal`` and ``server_error``; left out, it is worked out from them and ``score``
+    outcome: np.ndarray = field(default=None)
 
     def __post_init__(self) -> None:
         n = len(self.score)
         if self.distribution is None:
             self.distribution = np.full((n, 6), np.nan)
+        if self.outcome is not None:
+            self.outcome = np.asarray(self.outcome, dtype=np.int8)
+            self.refusal = self.outcome == REFUSAL
+            self.server_error = self.outcome == SERVER_ERROR
+            return
         if self.refusal is None:
             self.refusal = np.zeros(n, dtype=bool)
         if self.server_error is None:
             self.server_error = np.zeros(n, dtype=bool)
+        outcome = np.where(np.isnan(self.score), OUTCOMES.index("no_letter"), VALID).astype(np.int8)
+        outcome[self.refusal] = REFUSAL
+        outcome[self.server_error] = SERVER_ERROR
+        self.outcome = outcome
+
+    @property
+    def no_reply(self) -> np.ndarray:
+        """No answer to read (a server error, or a request too long for the server's context): not the
+        model's doing, so not counted as invalid."""
+        return self.server_error | (self.outcome == TOO_LONG)
 
     def __len__(self) -> int:
         return len(self.score)
@@ -103,6 +124,8 @@ class AnswerFrame:
             distribution=distribution,
             refusal=column("refusal", bool, False),
             server_error=column("server_error", bool, False),
+            outcome=(np.asarray([OUTCOMES.index(r["outcome"]) for r in rows], dtype=np.int8)
+                     if rows and all("outcome" in r for r in rows) else None),
         )
 
 

@@ -119,9 +119,10 @@ def store_answers(study: Study, respondent: Respondent, answers: list[GivenAnswe
             status = "answered" if choice is not None else "invalid"
             cursor = db.execute(
                 "INSERT INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat, permutation, status,"
-                " attempts, position, choice, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                " attempts, position, choice, score, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 [respondent.run_id, model, respondent.persona_id, a.dilemma_id, a.question, a.repeat, a.permutation,
-                 status, a.position, choice, SCORES[choice] if choice is not None else None])
+                 status, a.position, choice, SCORES[choice] if choice is not None else None,
+                 "valid" if choice is not None else "no_letter"])
             db.execute(
                 "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score,"
                 " raw_text, latency_s, error, endpoint, created_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import Dilemma
+from valuegap_tui.outcomes import INVALID_OUTCOMES, OUTCOMES
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
 from valuegap_tui.store.respondents import respondent_models
@@ -275,7 +276,7 @@ def end_as_server_errors(study: Study, item_ids: list[int]) -> None:
     """Pending items whose last attempt was a server error end as server errors (their server never
     replied this session)."""
     with study.transaction() as db:
-        db.conn.executemany("UPDATE run_items SET status = 'server_error' WHERE id = ? AND status = 'pending'",
+        db.conn.executemany("UPDATE run_items SET status = 'server_error', outcome = 'server_error' WHERE id = ? AND status = 'pending'",
                             [(i,) for i in item_ids])
 
 
@@ -289,7 +290,8 @@ def reopen_items(study: Study, run_id: int, statuses: Iterable[str] = ("server_e
     with study.transaction() as db:
         cursor = db.execute(
             "UPDATE run_items SET status = 'pending', attempt_base = attempts, position = NULL, choice = NULL,"
-            f" score = NULL, refusal = 0, distribution_json = NULL WHERE run_id = ? AND status IN ({marks})",
+            f" score = NULL, refusal = 0, distribution_json = NULL, outcome = NULL"
+            f" WHERE run_id = ? AND status IN ({marks})",
             [run_id, *statuses])
         return cursor.rowcount
 
@@ -356,7 +358,8 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         ))
         # A low-coverage answer keeps its distribution on the attempt only: the item has no answer.
         updates.append((a.item_status, a.attempt, a.position, a.choice, a.score, int(a.outcome == "refusal"),
-                        distribution if a.item_status == "answered" else None, a.item_id))
+                        distribution if a.item_status == "answered" else None,
+                        None if a.item_status == "pending" else a.outcome, a.item_id))
     with study.transaction() as db:
         db.conn.executemany(
             "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
@@ -368,7 +371,7 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
         db.conn.executemany(
             "UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
-            " distribution_json = ? WHERE id = ?",
+            " distribution_json = ?, outcome = ? WHERE id = ?",
             updates,
         )
 
@@ -377,21 +380,29 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
 @dataclass
 class Progress:
     total: int
-    done: int  # answered + invalid + server_error: asked to the end (for now)
+    done: int  # answered + invalid + too_long + server_error: asked to the end (for now)
     answered: int
     invalid: int  # the model answered, but not usably
     #: (model, persona kind) -> (done, total)
     by_group: dict[tuple[str, str], tuple[int, int]]
-    #: outcome -> count over all attempts (valid, no_letter, refusal, cut_off, malformed, low_coverage,
-    #: server_error)
+    #: outcome -> count over all attempts (valuegap_tui.outcomes.OUTCOMES)
     outcomes: dict[str, int]
     responses: int
     #: no answer came back (after every attempt); `run resume` asks these again
     server_error: int = 0
+    #: the request did not fit the server's context; `run resume --retry-invalid` asks them again
+    too_long: int = 0
+    #: outcome -> finished items whose last attempt ended so (why the invalid ones are invalid)
+    item_outcomes: dict[str, int] = field(default_factory=dict)
 
     @property
     def pending(self) -> int:
         return self.total - self.done
+
+    def invalid_line(self) -> str:
+        """The invalid items by outcome, e.g. "conflict 21, no_letter 3" ("none" without any)."""
+        found = [(name, self.item_outcomes.get(name, 0)) for name in INVALID_OUTCOMES]
+        return ", ".join(f"{name} {n}" for name, n in found if n) or "none"
 
 
 def progress(study: Study, run_id: int) -> Progress:
@@ -409,10 +420,16 @@ def progress(study: Study, run_id: int) -> Progress:
         totals[status] = totals.get(status, 0) + n
     outcomes = dict(study.db.execute(
         "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
+    item_outcomes = dict(study.db.execute(
+        "SELECT coalesce(outcome, CASE status WHEN 'answered' THEN 'valid' WHEN 'server_error' THEN 'server_error'"
+        " ELSE 'no_letter' END), COUNT(*) FROM run_items WHERE run_id = ? AND status != 'pending' GROUP BY 1",
+        [run_id]).fetchall())
+    too_long = item_outcomes.get("too_long", 0)
+    total = sum(totals.values())
     return Progress(
-        total=sum(totals.values()), done=totals["answered"] + totals["invalid"] + totals["server_error"],
-        answered=totals["answered"], invalid=totals["invalid"], by_group={k: (v[0], v[1]) for k, v in by_group.items()},
-        outcomes=outcomes, responses=sum(outcomes.values()), server_error=totals["server_error"],
+        total=total, done=total - totals["pending"], answered=totals["answered"], invalid=totals["invalid"] - too_long,
+        by_group={k: (v[0], v[1]) for k, v in by_group.items()}, outcomes=outcomes, responses=sum(outcomes.values()),
+        server_error=totals["server_error"], too_long=too_long, item_outcomes=item_outcomes,
     )
 
 
@@ -522,9 +539,13 @@ def _codes(keys: list, labels_of: dict) -> tuple[dict, tuple[str, ...]]:
 # run and kept; each load then reads only the outcome part, without joins, in rowid order.
 _PLAN_PACK = ("i.question + 8 * i.repeat + 65536 * ({model}) + 16777216 * (p.rowid - ?)"
               " + 1099511627776 * (d.rowid - ?)")
+_OUTCOME_CODE = ("(CASE outcome " + " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(OUTCOMES))
+                 + " ELSE (CASE WHEN status = 'answered' THEN 0 WHEN status = 'server_error' THEN"
+                 f" {OUTCOMES.index('server_error')} WHEN refusal THEN {OUTCOMES.index('refusal')}"
+                 f" ELSE {OUTCOMES.index('no_letter')} END) END)")
 _OUTCOME_PACK = ("(CASE status WHEN 'pending' THEN 0 WHEN 'answered' THEN 1 WHEN 'invalid' THEN 2 ELSE 3 END)"
                  " + 4 * coalesce(score + 3, 7) + 32 * (coalesce(position, -1) + 1)"
-                 " + 512 * (coalesce(choice, -1) + 1) + 8192 * coalesce(refusal, 0)")
+                 f" + 512 * (coalesce(choice, -1) + 1) + 8192 * {_OUTCOME_CODE}")
 _PENDING, _SERVER_ERROR, _NO_SCORE = 0, 3, 7
 _MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 8191
 
@@ -677,8 +698,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         position=(((packed >> 5) & 15) - 1).astype(np.int8),
         choice=(((packed >> 9) & 15) - 1).astype(np.int8),
         distribution=distribution,
-        refusal=((packed >> 13) & 1).astype(bool),
-        server_error=status[finished] == _SERVER_ERROR,
+        outcome=((packed >> 13) & 15).astype(np.int8),
     )
 
 
