@@ -102,13 +102,31 @@ async def test_retry_after_is_honoured(server, transport):
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("status", [400, 422])
 async def test_client_errors_are_not_retried_and_say_why(server, transport, status):
-    message = "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens."
+    message = "response_format: unknown schema keyword 'enumm'"
     server.faults.append(Fault(status=status, body='{"error": {"message": "%s"}}' % message))
     sleep = SleepRecorder()
     async with pool_for(server.base_url, transport=transport, sleep=sleep) as pool:
         record = await pool.complete(ask())
     assert not record.ok and record.attempts == 1 and sleep.delays == []
-    assert record.error_kind == f"http_{status}" and "maximum context length" in record.error
+    assert record.error_kind == f"http_{status}" and "unknown schema keyword" in record.error
+    assert len(server.bodies) == 1
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("status, message", [
+    (400, "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens."),  # vLLM
+    (422, "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens."),
+    (500, "Context size has been exceeded."),  # llama-server, when a reply runs past its slot's context
+    (400, "the request exceeds the available context size, try increasing it"),  # newer llama-server
+])
+async def test_a_request_too_long_for_the_context_is_too_long_and_never_retried(server, transport, status, message):
+    """Asking again cannot help: 6 retries of a 500 "Context size has been exceeded" took 108-278 s each."""
+    server.faults.append(Fault(status=status, body='{"error": {"message": "%s"}}' % message))
+    sleep = SleepRecorder()
+    async with pool_for(server.base_url, transport=transport, sleep=sleep) as pool:
+        record = await pool.complete(ask())
+    assert not record.ok and record.attempts == 1 and sleep.delays == []
+    assert record.error_kind == "too_long" and message.split(".")[0] in record.error
     assert len(server.bodies) == 1
 
 
