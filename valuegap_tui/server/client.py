@@ -460,10 +460,10 @@ class ModelPool:
         return self._unreachable_error if self._unreachable_since is not None else None
 
     def _answered(self, state: "_EndpointState") -> None:
-        if state.warned:
+        if state.warned & RETRYABLE_KINDS:  # a passing failure is said again if it comes back
             if state.warned & UNREACHABLE_KINDS:
                 log.warning("%s answers again", state.endpoint.display_url)
-            state.warned = set()
+            state.warned -= RETRYABLE_KINDS
         self._unreachable_since = self._unreachable_error = None
 
     def _unreachable(self, state: "_EndpointState", error: TransportError) -> None:
@@ -475,13 +475,17 @@ class ModelPool:
                         state.endpoint.display_url, error)
 
     def _warn_once(self, state: "_EndpointState", error: TransportError, message: str) -> None:
-        """A failure is logged once per endpoint and kind until the endpoint answers again: a server
-        that refuses every request of a run gives one line, not one per request."""
+        """A failure is logged once per endpoint and kind (a passing one, such as a 5xx, again after the
+        endpoint has answered): a server that refuses every request of a run gives one line, not one per
+        request."""
         if error.kind in state.warned:
             log.debug("%s", message)
             return
         state.warned.add(error.kind)
-        log.warning("%s%s", message, "" if error.kind in UNREACHABLE_KINDS else " (said once until it answers)")
+        if error.kind in UNREACHABLE_KINDS:
+            log.warning("%s", message)
+        else:
+            log.warning("%s (said once%s)", message, " until it answers" if error.kind in RETRYABLE_KINDS else "")
 
     def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Exponential backoff with full jitter; a server's retry-after is a floor, never shortened."""

@@ -135,6 +135,28 @@ async def list_models(endpoint: Endpoint, timeout_s: float = 10.0) -> list[dict[
     return models
 
 
+async def context_length(endpoint: Endpoint, model: str | None = None,
+                         timeout_s: float = 5.0) -> tuple[int, str] | None:
+    """(tokens one request may use, where the server said so): llama-server's /props gives each slot's
+    context (its -c divided by its parallel slots), vLLM's /v1/models the model's max_model_len."""
+    import aiohttp
+
+    try:
+        status, data = await _get_json(endpoint, server_root(endpoint.url) + "/props", timeout_s)
+        settings = data.get("default_generation_settings") if status == 200 and isinstance(data, dict) else None
+        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+        if isinstance(n_ctx, int) and not isinstance(n_ctx, bool) and n_ctx > 0:
+            return n_ctx, "llama-server /props n_ctx"
+        models = await list_models(endpoint, timeout_s)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
+        return None
+    for found in models:
+        length = found.get("max_model_len")
+        if (model is None or found["id"] == model) and isinstance(length, int) and length > 0:
+            return length, "/v1/models max_model_len"
+    return None
+
+
 async def probe_endpoint(
     endpoint: Endpoint,
     profile: ServerProfile,
