@@ -145,7 +145,7 @@ def _people_markdown(respondents: Table, spread: Table) -> list[str]:
 
 
 def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
-               expected: bool = False, model: str | None = None) -> Report:
+               expected: bool | None = None, model: str | None = None) -> Report:
     """Report a run (all its models, each in its own section, or only ``model``)."""
     run = resolve_run(study, spec)
     frame = load_frame(study, run.id)
@@ -254,6 +254,21 @@ def _comparison_markdown(rows: list[dict], kinds: bool) -> list[str]:
     return lines
 
 
+def _outcomes_markdown(rows: list[dict]) -> list[str]:
+    """How the questions ended, per question: only the outcomes that happened (docs/metrics.md, "Answers")."""
+    from valuegap_tui.outcomes import OUTCOMES
+
+    parts = []
+    for row in rows:
+        ended = ", ".join(f"{name} {row[name]}" for name in OUTCOMES if row[name])
+        parts.append(f"{row['question']}: {row['asked']} asked ({ended})")
+    if not parts:
+        return []
+    return ["How the questions ended: " + "; ".join(parts) + ". conflict: a letter beside another option's text; "
+            "ambiguous: several letters, a list or a negated letter; too_long: the request did not fit the "
+            "server's context.", ""]
+
+
 def _rank(row: dict) -> str:
     if math.isnan(row["rank_low"]):
         return str(row["rank"])
@@ -303,10 +318,18 @@ def _of(table, model: str) -> list[dict]:
     return [r for r in table.records() if r["model"] == model]
 
 
+def _logprob_note(results: Results) -> str:
+    if not results.logprobs:
+        return ""
+    if results.expected:
+        return "; logprob answers taken as their distributions over the options"
+    return "; logprob answers taken as their most likely letters (--top-letter)"
+
+
 def summary_markdown(results: Results, title: str, report: Report | None = None, adjusted: Table | None = None) -> str:
     lines = [f"# {title}", "",
              f"{results.answers} answers, {results.items} value/action items "
-             f"(repeats combined by **{results.aggregate}**{', expected scores from logprobs' if results.expected else ''}).",
+             f"(repeats combined by **{results.aggregate}**{_logprob_note(results)}).",
              "Definitions: docs/metrics.md. AR = alignment rate (share of items whose value and action answers "
              "are on the same side); AD = alignment distance (mean |v - a| / 5 on points 1..6). A condition's AR "
              "and AD are taken over the dilemmas it shares with the baseline of the same model, each dilemma "
@@ -349,8 +372,9 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
              f"(value {_fmt(answers['invalid_value'])}, action {_fmt(answers['invalid_action'])}); refusals: "
              f"{_fmt(answers['refusal'])}; server errors (no answer, not counted as invalid): "
              f"{_fmt(answers['server_error'])}. Agreement across repeats (share of the modal answer): value "
-             f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", "",
-             "### Conditions against baseline", ""]
+             f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", ""]
+    lines += _outcomes_markdown(_of(results.outcomes, model) if results.outcomes is not None else [])
+    lines += ["### Conditions against baseline", ""]
     lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
     lines += ["", "### Persona kinds against baseline", ""]
     lines += _comparison_markdown(_of(results.kinds, model), kinds=True)

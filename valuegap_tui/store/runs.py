@@ -707,11 +707,14 @@ def item_statuses(study: Study, run_id: int) -> dict[int, str]:
 
 
 _COUNTS = ", ".join(f"SUM(question = {q} AND choice = {c}) AS {'va'[q]}{c}" for q in (0, 1) for c in range(6))
+#: the same sums with each logprob answer counted as its distribution over the options (one-hot without one)
+_MASSES = ", ".join(f"SUM(CASE WHEN question = {q} THEN coalesce(json_extract(distribution_json, '$[{c}]'),"
+                    f" choice = {c}) ELSE 0 END) AS {'va'[q]}{c}" for q in (0, 1) for c in range(6))
 #: sum over all (value, action) answer pairs of |point_v - point_a|, from the per-option counts
 _PAIR_DISTANCE = " + ".join(f"v{i} * a{j} * {abs(i - j)}" for i in range(6) for j in range(6) if i != j)
 
 
-def paired_gap_by_kind(study: Study, run_id: int) -> list[tuple]:
+def paired_gap_by_kind(study: Study, run_id: int, distributions: bool = False) -> list[tuple]:
     """Per (model, persona kind): (model, kind, personas, items, AR, AD, baseline AR, baseline AD),
     computed in SQLite (which runs without holding Python's GIL, so the Run screen stays responsive while
     a large run is refreshed).
@@ -721,9 +724,11 @@ def paired_gap_by_kind(study: Study, run_id: int) -> list[tuple]:
     P(same side), AD = E|v - a| / 5; choice c is point 6 - c, choices 0-2 agree, 3-5 oppose). A persona's
     level and its baseline's level are means over the dilemmas both answered (every dilemma for the
     baseline itself, and for a model whose baseline has not answered yet); a kind is the mean over its
-    personas. Each cell finds its baseline through a window over (model, dilemma), not a join."""
+    personas. Each cell finds its baseline through a window over (model, dilemma), not a join.
+    ``distributions``: a logprob answer counts as its distribution over the options, as the metrics count
+    it by default (the sums of the pair formulas are bilinear, so the same formulas hold)."""
     return study.db.execute(
-        f"WITH counts AS (SELECT model, persona_id, dilemma_id, {_COUNTS} FROM run_items"
+        f"WITH counts AS (SELECT model, persona_id, dilemma_id, {_MASSES if distributions else _COUNTS} FROM run_items"
         "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 GROUP BY model, persona_id, dilemma_id),"
         " sides AS (SELECT model, persona_id, dilemma_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
         "  a0 + a1 + a2 AS a_agree, a3 + a4 + a5 AS a_oppose,"

@@ -33,6 +33,8 @@ from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
 from valuegap_tui.tui.widgets.result_cells import (
     adjusted_p,
     change_text,
+    logprob_note,
+    outcome_note,
     compact_change,
     condition_columns,
     fit,
@@ -79,6 +81,8 @@ class ResultsScreen(Screen):
         Binding("c", "cycle('#results-condition')", "Next condition", id="results.condition"),
         Binding("t", "cycle('#results-topic')", "Next topic", id="results.topic"),
         Binding("n", "next_aggregate", "Next estimand", id="results.aggregate"),
+        Binding("l", "toggle_logprob_answers", "Logprobs: distribution / top letter", show=False,
+                id="results.logprob_answers"),
         Binding("w", "toggle_layout", "Layout", id="results.layout"),
         Binding("r", "refresh", "Recompute", show=False, id="results.refresh"),
     ]
@@ -95,6 +99,8 @@ class ResultsScreen(Screen):
         super().__init__(*args, **kwargs)
         self._frames: dict[int, object] = {}
         self._aggregate = DEFAULT_AGGREGATE
+        #: logprob answers as their most likely letters instead of their distributions (docs/metrics.md)
+        self._top_letter = False
         self._populating = False
         self._results: Results | None = None
         self._per_condition: dict = {}
@@ -246,15 +252,21 @@ class ResultsScreen(Screen):
         self._aggregate = AGGREGATES[(AGGREGATES.index(self._aggregate) + 1) % len(AGGREGATES)]
         self.recompute()
 
+    def action_toggle_logprob_answers(self) -> None:
+        self._top_letter = not self._top_letter
+        self.recompute()
+
     def recompute(self) -> None:
         run_id = self._selected("#results-run")
         if run_id is None:
             return
         self._status(f"Computing run #{run_id} (estimand: {ESTIMANDS.get(self._aggregate, self._aggregate)})…")
-        self.compute(run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate)
+        self.compute(run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate,
+                     False if self._top_letter else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-compute")
-    def compute(self, run_id: int, model: str | None, topic: str | None, aggregate: str) -> None:
+    def compute(self, run_id: int, model: str | None, topic: str | None, aggregate: str,
+                expected: bool | None = None) -> None:
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
@@ -271,7 +283,8 @@ class ResultsScreen(Screen):
             models = sorted(set(frame.model.labels[c] for c in set(frame.model.codes.tolist())))
             if model not in models:  # one model at a time: the first until one is picked
                 model = models[0] if models else None
-            quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False)
+            quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
+                                    expected=expected)
             if worker.is_cancelled:
                 return
             shown = filter_frame(frame, model, topic)
@@ -280,7 +293,7 @@ class ResultsScreen(Screen):
             self.app.call_from_thread(setattr, self, "_adjusted", self._adjusted_kinds(run_id, shown, aggregate))
             self.app.call_from_thread(self._show, run_id, quick, False)
             if quick.items:
-                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic)
+                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
                 if not worker.is_cancelled:
                     self.app.call_from_thread(self._show, run_id, full, True)
         except Exception as exc:  # a broken run must not take the screen down
@@ -356,10 +369,11 @@ class ResultsScreen(Screen):
             (own,) = results.per_model.records()
             self._status(
                 f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; estimand "
-                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}; invalid {num(own['invalid'], 3)}, "
-                f"refusals {num(own['refusal'], 3)}, server errors {num(own['server_error'], 3)}; "
-                f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
-                f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
+                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}{logprob_note(results)}; invalid "
+                f"{num(own['invalid'], 3)}{outcome_note(results, model)}, refusals {num(own['refusal'], 3)}, "
+                f"server errors {num(own['server_error'], 3)}; agreement across repeats value "
+                f"{num(own['agreement_value'], 2)}, action {num(own['agreement_action'], 2)}"
+                + ("" if with_intervals else "; computing intervals…"))
         self.query_one("#results-kinds-title", Static).update(
             "By persona kind: the mean over a kind's personas; interval over personas and dilemmas; p: two-stage "
             "bootstrap, Holm across the kinds")
