@@ -15,7 +15,7 @@ from string import Template
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.base import LETTERS, Design
 from valuegap_tui.models import Dilemma
-from valuegap_tui.paths import PROMPTS_DIR
+from valuegap_tui.paths import DATA_DIR, PROMPTS_DIR
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.server.answers import parse_answer, parse_text
 from valuegap_tui.server.reader import refuses
@@ -47,6 +47,16 @@ def user_message(dilemma, question: int, permutation: str, texts: list[str] | No
     lines = "\n".join(f"{LETTERS[p]}. {texts[int(o)]}" for p, o in enumerate(permutation))
     return Template(template_text(design.questions[question].template)).substitute(
         **design.template_fields(dilemma, question), options=lines)
+
+
+def sample_question() -> str:
+    """The action question of the first sample dilemma, options in order: a question of the size a study
+    asks, for the probe's context and prompt checks."""
+    from valuegap_tui.models import Dilemma
+
+    with open(DATA_DIR / "sample" / "dilemmas.jsonl", encoding="utf-8") as sample:
+        dilemma = Dilemma.model_validate_json(sample.readline())
+    return user_message(dilemma, 1, "012345", design=get_design("graded_actions"))
 
 
 #: stands for the options while the rest of a question is filled in once per (dilemma, question)
