@@ -151,3 +151,30 @@ def test_a_run_with_no_answers_still_reports_its_status(tmp_path, capsys):
     assert "is planned, not complete: models asked 0 of 6 planned questions (6 pending)" in summary
     assert "| m | 0 | 6 | – | no answers yet |" in summary
     assert "figure" in capsys.readouterr().out
+
+
+def test_compare_paired_on_the_command_line(tmp_path, capsys):
+    path = tmp_path / "s.db"
+    study, run_id = staged_study(path, "model", {"b": 10_000})
+    responder = StudyResponder(study, run_id, "alice")
+    responder.agree()
+    for q in responder.questions[:7]:  # mid-survey: nothing paired with people yet
+        responder.answer(q, 0, 1.0)
+    assert main(["compare", "--paired", "--study", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Run #{run_id} is stopped" in out and "On condition baseline" in out
+    assert "| a | b | 20 |" in out and "| a | people" not in out
+    for q in responder.questions[7:]:
+        responder.answer(q, 0, 1.0)
+    study.close()
+    csv_path = tmp_path / "pairs.csv"
+    assert main(["compare", "--paired", "--study", str(path), "--out", str(csv_path)]) == 0
+    rows = {(r["first"], r["second"]): r for r in csv.DictReader(csv_path.open())}
+    assert set(rows) == {("a", "b"), ("a", "people"), ("b", "people")}
+    assert rows[("a", "people")]["dilemmas"] == "20" and rows[("a", "people")]["people"] == "1"
+    capsys.readouterr()
+    assert main(["compare", "--paired", "--condition", "nobody", "--study", str(path)]) == 1
+    assert "no answers under condition 'nobody'" in capsys.readouterr().err
+    assert main(["compare", "--paired", str(path), "--study", str(path)]) == 2
+    assert main(["compare", "--study", str(path)]) == 2
+    assert "--paired" in capsys.readouterr().err
