@@ -72,7 +72,7 @@ def test_report_tables_and_figures_at_every_stage(tmp_path, who):
     # the run's status and what is pending, first
     assert "## Data collection" in summary.split("## Model")[0]
     if who == "model":
-        assert f"Run #{run_id} is stopped (stopped by the user), not complete" in summary
+        assert f"Run #{run_id} is stopped (stopped by the user): models asked" in summary
         assert f"models asked {planned + 8} of {planned * 4} planned questions" in summary
     else:
         assert "0 of 3 people finished (still answering: pfew 7/40, pnone 0/40, pone 1/40)" in summary
@@ -136,7 +136,7 @@ def test_a_stopped_runs_summary_says_so_and_what_is_pending(tmp_path):
     out = tmp_path / "report"
     assert main(["report", str(run_id), str(out), "--study", str(tmp_path / "s.db")]) == 0
     summary = (out / "summary.md").read_text(encoding="utf-8")
-    assert f"Run #{run_id} is stopped, not complete: models asked 44 of 96 planned questions (52 pending)" in summary
+    assert f"Run #{run_id} is stopped: models asked 44 of 96 planned questions (52 pending)" in summary
     assert "| m | 44 | 96 |" in summary
 
 
@@ -148,7 +148,7 @@ def test_a_run_with_no_answers_still_reports_its_status(tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["report", "latest", str(out), "--study", str(tmp_path / "s.db")]) == 0
     summary = (out / "summary.md").read_text(encoding="utf-8")
-    assert "is planned, not complete: models asked 0 of 6 planned questions (6 pending)" in summary
+    assert "is planned: models asked 0 of 6 planned questions (6 pending)" in summary
     assert "| m | 0 | 6 | – | no answers yet |" in summary
     assert "figure" in capsys.readouterr().out
 

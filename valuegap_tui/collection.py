@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from valuegap_tui.metrics.between import paired_comparisons
+from valuegap_tui.metrics.frame import AnswerFrame
+from valuegap_tui.metrics.humans import respondents_table
+from valuegap_tui.metrics.items import DEFAULT_AGGREGATE
+from valuegap_tui.metrics.table import Table
 from valuegap_tui.store import Study
 from valuegap_tui.store import respondents as respondent_store
 from valuegap_tui.store import runs as run_store
@@ -82,7 +89,7 @@ class Collection:
             names = ", ".join(f"{p.respondent[len(HUMAN_PREFIX):]} {p.asked}/{p.planned}" for p in waiting[:4])
             parts.append(f"{len(people) - len(waiting)} of {len(people)} people finished"
                          + (f" (still answering: {names}{', …' if len(waiting) > 4 else ''})" if waiting else ""))
-        return (f"Run #{self.run_id} is {self.status}{reason}, not complete: " + "; ".join(parts or ["nothing planned"])
+        return (f"Run #{self.run_id} is {self.status}{reason}: " + "; ".join(parts or ["nothing planned"])
                 + ". The numbers cover the answers so far.")
 
 
@@ -101,3 +108,30 @@ def collection_status(study: Study, run_id: int) -> Collection:
     people = [RespondentProgress(model, asked, planned)
               for model, (asked, planned) in sorted(respondent_store.progress(study, run_id).items())]
     return Collection(run_id, run.status, run.stop_reason, tuple(models + people))
+
+
+@dataclass
+class Respondents:
+    """Who answered a run and how they compare: what the Results screen's Respondents tab, its respondent
+    selector and the report's sections on people show."""
+
+    collection: Collection | None  # None: the run's status could not be read
+    order: tuple[str, ...]  # every respondent, models first, then people, each by name
+    table: Table  # metrics.humans.respondents_table
+    pairs: Table  # metrics.between.paired_comparisons
+
+    @property
+    def people(self) -> bool:
+        return any(name.startswith(HUMAN_PREFIX) for name in self.order)
+
+
+def respondents_of(frame: AnswerFrame, collection: Collection | None, aggregate: str = DEFAULT_AGGREGATE,
+                   expected: bool = False, *, bootstrap: bool = True) -> Respondents:
+    """Every respondent of ``frame`` and of ``collection`` (those with no answer yet too), the
+    respondents table and the paired comparisons (``bootstrap=False``: without intervals and p)."""
+    present = {frame.model.labels[c] for c in np.unique(frame.model.codes)} if len(frame) else set()
+    known = present | {r.respondent for r in (collection.respondents if collection else ())}
+    order = tuple(sorted(known, key=lambda name: (name.startswith(HUMAN_PREFIX), name)))
+    progress = collection.progress() if collection is not None else None
+    return Respondents(collection, order, respondents_table(frame, aggregate, expected, progress),
+                       paired_comparisons(frame, aggregate, expected, bootstrap=bootstrap))

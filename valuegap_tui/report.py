@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.collection import Collection, collection_status
-from valuegap_tui.metrics.between import paired_comparisons
+from valuegap_tui.collection import Collection, collection_status, respondents_of
 from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.covariates import adjusted_kind_table
-from valuegap_tui.metrics.humans import human_spread, is_human, respondents_table
+from valuegap_tui.metrics.humans import human_spread
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.table import Table
@@ -160,13 +159,10 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
                      f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
     items = build_items(filter_frame(frame, model), aggregate, expected)
     adjusted = adjusted_kind_table(items, extremities)
-    people = None
-    if collection.people or any(is_human(m) for m in frame.model.labels):  # compare every respondent
-        respondents = respondents_table(frame, aggregate, expected, collection.progress())
-        people = [respondents, human_spread(respondents)]
-    pairs = paired_comparisons(frame, aggregate, expected) if len(collection.respondents) > 1 else None
+    who = respondents_of(frame, collection, aggregate, expected)
+    people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
     return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model),
-                        people, collection, pairs)
+                        people, collection, who.pairs if len(who.order) > 1 else None)
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:
