@@ -114,6 +114,8 @@ def test_respondents_table_and_pairs_as_a_person_answers(tmp_path, answers):
     assert (alice["asked"], alice["planned"]) == (answers, 2 * DILEMMAS)
     expected = {0: "no answers yet", 1: "no paired answers yet", 7: "no paired answers yet", 40: "finished"}
     assert alice["status"] == expected[answers]
+    if answers:  # the Runs screen's line for her counts against her questionnaire, not only what she answered
+        assert run_store.progress(study, run_id).by_group[("human:alice", "baseline")] == (answers, 2 * DILEMMAS)
     pairs = {(r["first"], r["second"]): r for r in paired_comparisons(frame).records()}
     assert ("a", "b") in pairs and pairs[("a", "b")]["dilemmas"] == DILEMMAS
     if answers == 40:  # all answered: each model on alice's dilemmas in her option order

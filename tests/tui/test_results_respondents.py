@@ -77,3 +77,23 @@ async def test_a_run_with_no_answers_yet(tmp_path):
         table = screen.query_one("#respondents-table", DataTable)
         assert await wait_for(pilot, lambda: table.row_count == 1)
         assert str(table.get_row_at(0)[1]) == "no answers yet"
+
+
+async def test_models_with_no_one_and_a_few_answers(tmp_path):
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"mnone": 0, "mone": 1, "mfew": 7})
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert await wait_for(pilot, lambda: "Run #1, model a:" in _status(screen) and "intervals" not in _status(screen))
+        conditions = screen.query_one("#results-conditions", DataTable)
+        expected = {"mfew": ("model mfew: 7 answers (7 of 80 questions asked), 2 items", 1),
+                    "mnone": ("mnone: no answers yet (0 of 80 questions asked)", 0),
+                    "mone": ("mone: 1 answer (1 of 80 questions asked), no paired answers yet", 0)}
+        for name, (text, rows) in expected.items():
+            await pilot.press("m")
+            assert await wait_for(pilot, lambda: text in _status(screen) and conditions.row_count == rows), name
+        await pilot.press("3")  # the heatmap of a respondent with no items: empty, no error
+        await pilot.press("8")
+        pairs = screen.query_one("#respondents-pairs", DataTable)
+        assert await wait_for(pilot, lambda: pairs.row_count == 1)
+        assert [str(c) for c in pairs.get_row_at(0)[:3]] == ["a", "mfew", "2"]

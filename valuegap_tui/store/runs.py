@@ -17,6 +17,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import Dilemma
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
+from valuegap_tui.store.respondents import progress as respondent_progress
 from valuegap_tui.store.respondents import respondent_models
 
 
@@ -409,6 +410,11 @@ def progress(study: Study, run_id: int) -> Progress:
         totals[status] = totals.get(status, 0) + n
     outcomes = dict(study.db.execute(
         "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
+    if any(model.startswith("human:") for model, _kind in by_group):  # a person's items exist once answered:
+        people = respondent_progress(study, run_id)  # their total is their questionnaire
+        for (model, _kind), entry in by_group.items():
+            if model in people:
+                entry[1] = max(entry[1], people[model][1])
     return Progress(
         total=sum(totals.values()), done=totals["answered"] + totals["invalid"] + totals["server_error"],
         answered=totals["answered"], invalid=totals["invalid"], by_group={k: (v[0], v[1]) for k, v in by_group.items()},

@@ -367,7 +367,8 @@ class ResultsScreen(Screen):
         if results.answers == 0 or model is None:
             self._status(f"Run #{run_id}" + (f", {model}: no answers yet{asked}." if model else " has no answers yet."))
         elif not results.items:
-            self._status(f"Run #{run_id}, {model}: {results.answers} answers{asked}, no paired answers yet: a dilemma "
+            answers = f"{results.answers} answer{'' if results.answers == 1 else 's'}"
+            self._status(f"Run #{run_id}, {model}: {answers}{asked}, no paired answers yet: a dilemma "
                          "counts once both its value and its action question are answered.")
         else:
             (own,) = results.per_model.records()
