@@ -11,10 +11,10 @@ import pytest
 
 from tests.test_metrics import pair
 from valuegap_tui.metrics.between import MODELS, PEOPLE, default_condition, paired_comparisons
-from valuegap_tui.metrics.frame import AnswerFrame, Codes
+from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.multiplicity import benjamini_hochberg, holm
 from valuegap_tui.metrics.paired import Resampler, bootstrap_mean_interval
-from valuegap_tui.metrics.scale import DISTANCE, SAME_SIDE
+from valuegap_tui.metrics.synthetic_respondents import planted_differences, population, simulated_run
 
 # One answer per side unless said. Choice c is point 6 - c; value answers are all 0 (strongly agree).
 #            action choice: AR, AD
@@ -108,95 +108,18 @@ def test_empty_and_single_respondent_frames():
     assert paired_comparisons(half).rows == []
 
 
-# ---- simulated studies -----------------------------------------------------------------------------
-
-POPULATION = 300  # dilemma types; a study draws its dilemmas from them with replacement
-DILEMMAS, PEOPLE_N, MODEL_REPEATS = 40, 5, 3
-
-
-def _distributions(rng, n, centre_low, centre_high, width):
-    """(n x 6) answer distributions: a bump around a centre drawn per dilemma."""
-    centre = rng.uniform(centre_low, centre_high, size=(n, 1))
-    weights = np.exp(-((np.arange(6)[None, :] - centre) ** 2) / width)
-    return weights / weights.sum(axis=1, keepdims=True)
-
-
-def _expected(value, action):
-    """Exact expected AR and AD of an item (the ``pairs`` estimand's expectation) per dilemma type."""
-    return ((value @ SAME_SIDE) * action).sum(axis=1), ((value @ DISTANCE) * action).sum(axis=1)
-
-
-def _population(seed, null):
-    """Per respondent, value and action distributions for every dilemma type. Null: both models and
-    every person answer each dilemma type from the same distributions."""
-    rng = np.random.default_rng(seed)
-    value = _distributions(rng, POPULATION, 0, 2.5, 1.5)
-    action_a = _distributions(rng, POPULATION, 0, 5, 2.0)
-    if null:
-        return {name: (value, action_a) for name in ["a", "b"] + [f"human:p{k}" for k in range(PEOPLE_N)]}
-    out = {"a": (value, action_a), "b": (value, _distributions(rng, POPULATION, 1.5, 5, 2.0))}
-    for k in range(PEOPLE_N):  # people differ from each other and from the models
-        out[f"human:p{k}"] = (_distributions(rng, POPULATION, 0, 3 + 0.3 * k, 1.5),
-                              _distributions(rng, POPULATION, 0.5 * k, 4, 2.0))
-    return out
-
-
-def _draw(rng, probabilities):
-    """One choice per row of a (rows x 6) probability array."""
-    return (rng.random((len(probabilities), 1)) > np.cumsum(probabilities, axis=1)).sum(axis=1).clip(0, 5)
-
-
-def _study(rng, behaviour):
-    """A run's answer frame: DILEMMAS dilemmas drawn from the population, models asked MODEL_REPEATS
-    times, people once (the first option order), all under the baseline. Returns it with the types drawn."""
-    types = rng.integers(0, POPULATION, DILEMMAS)
-    names = list(behaviour)
-    model, dilemma, question, repeat, choice = [], [], [], [], []
-    for code, name in enumerate(names):
-        repeats = 1 if name.startswith("human:") else MODEL_REPEATS
-        for q in (0, 1):
-            probabilities = np.repeat(behaviour[name][q][types], repeats, axis=0)
-            choice.append(_draw(rng, probabilities))
-            dilemma.append(np.repeat(np.arange(DILEMMAS), repeats))
-            repeat.append(np.tile(np.arange(repeats), DILEMMAS))
-            question.append(np.full(DILEMMAS * repeats, q))
-            model.append(np.full(DILEMMAS * repeats, code))
-    n = sum(len(c) for c in choice)
-    constant = Codes(np.zeros(n, np.int32), ("x",))
-    chosen = np.concatenate(choice).astype(np.int8)
-    frame = AnswerFrame(
-        model=Codes(np.concatenate(model).astype(np.int32), tuple(names)),
-        persona=Codes(np.zeros(n, np.int32), ("baseline",)), persona_kind=Codes(np.zeros(n, np.int32), ("baseline",)),
-        dilemma=Codes(np.concatenate(dilemma).astype(np.int32), tuple(f"d{k:02d}" for k in range(DILEMMAS))),
-        value=constant, value_type=constant, topic=constant,
-        question=np.concatenate(question).astype(np.int8), repeat=np.concatenate(repeat).astype(np.int16),
-        score=np.array([3.0, 2, 1, -1, -2, -3])[chosen], position=chosen, choice=chosen)
-    return frame
-
-
-def _planted(behaviour):
-    """The estimand of each comparison: the population mean over dilemma types of the difference of the
-    exact expected items (model vs people: against the mean over the people)."""
-    expected = {name: _expected(*behaviour[name]) for name in behaviour}
-    people = [name for name in behaviour if name.startswith("human:")]
-    out = {}
-    for first, second in (("a", "b"), ("a", "people"), ("b", "people")):
-        for m, metric in enumerate(("ar", "ad")):
-            theirs = (np.mean([expected[p][m] for p in people], axis=0) if second == "people"
-                      else expected[second][m])
-            out[(first, second, metric)] = float(np.mean(expected[first][m] - theirs))
-    return out
+# ---- simulated studies (metrics.synthetic_respondents; full-size figures: bench/respondent_pairs.py) ----
 
 
 def _simulate(null, studies=200, seed=11):
-    behaviour = _population(seed, null)
-    planted = _planted(behaviour)
+    """Two models (asked three times) and five people (once) on 40 dilemmas drawn from 300 types."""
+    behaviour = population(seed, null)
     rng = np.random.default_rng(seed + 1)
     results = []
     for s in range(studies):
-        table = paired_comparisons(_study(rng, behaviour), seed=s)
+        table = paired_comparisons(simulated_run(rng, behaviour), seed=s)
         results.append({(r["first"], r["second"]): r for r in table.records()})
-    return planted, results
+    return planted_differences(behaviour), results
 
 
 def test_simulated_planted_differences_are_covered_about_95_percent():
