@@ -151,3 +151,29 @@ def test_simulated_null_gives_about_5_percent_false_positives():
     for metric in ("ar", "ad"):
         any_holm = np.mean([min(row[f"{metric}_p_holm"] for row in r.values()) <= 0.05 for r in results])
         assert any_holm <= 0.08, (metric, any_holm)
+
+
+@pytest.mark.parametrize("aggregate", ["pairs", "cell_mean", "majority", "repeat"])
+@pytest.mark.parametrize("expected", [False, True])
+def test_comparisons_follow_the_items_of_any_estimand(aggregate, expected):
+    """Whatever the estimand of the repeats (and with logprob distributions), a comparison's levels are
+    the means of metrics.items' per-item AR and AD over the shared dilemmas."""
+    from valuegap_tui.metrics.items import build_items
+
+    if expected and aggregate == "majority":
+        return  # not defined: distributions are averaged, not voted
+    spread = [0.4, 0.3, 0.1, 0.1, 0.05, 0.05]
+    rows = [dict(r, distribution=spread if expected and r["model"] == "a" else None) for r in HAND]
+    frame = AnswerFrame.from_rows(rows)
+    records = {(r["first"], r["second"]): r for r in paired_comparisons(frame, aggregate, expected).records()}
+    items = build_items(frame, aggregate, expected)
+    model, persona = items.codes["model"], items.codes["persona"]
+    baseline = persona == frame.persona.labels.index("baseline")
+    for name, other in (("a", "b"),):
+        own = baseline & (model == frame.model.labels.index(name))
+        theirs = baseline & (model == frame.model.labels.index(other))
+        shared = np.intersect1d(items.codes["dilemma"][own], items.codes["dilemma"][theirs])
+        mine = own & np.isin(items.codes["dilemma"], shared)
+        # one item per dilemma, except "repeat" (one per repeat pair): a dilemma's value is their mean
+        per_dilemma = [items.aligns[mine & (items.codes["dilemma"] == d)].mean() for d in shared]
+        assert records[(name, other)]["ar_first"] == pytest.approx(np.mean(per_dilemma))

@@ -134,15 +134,19 @@ class CellMatrix:
 
 
 def cell_matrix(items: Items, cells: np.ndarray | None = None) -> CellMatrix:
-    """The items of each respondent laid out by (condition, dilemma); one item per respondent and cell.
+    """The items of each respondent laid out by (condition, dilemma), a cell's items averaged (one per
+    cell, except one per repeat pair with the ``repeat`` estimand), as the conditions table does.
     ``cells``: the columns to use (sorted keys holding every item's cell), to line up with another matrix."""
     models = items.labels("model")
     present = np.unique(items.codes["model"]) if len(items) else np.zeros(0, np.int64)
     cell = items.codes["persona"].astype(np.int64) * max(len(items.labels("dilemma")), 1) + items.codes["dilemma"]
     cells = np.unique(cell) if cells is None else cells
-    column, row = np.searchsorted(cells, cell), np.searchsorted(present, items.codes["model"])
-    ar, ad = np.full((len(present), len(cells)), np.nan), np.full((len(present), len(cells)), np.nan)
-    ar[row, column], ad[row, column] = items.aligns, items.distance
+    slot = np.searchsorted(present, items.codes["model"]) * len(cells) + np.searchsorted(cells, cell)
+    size, shape = len(present) * len(cells), (len(present), len(cells))
+    count = np.bincount(slot, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a cell's items averaged (several with "repeat")
+        ar = (np.bincount(slot, weights=items.aligns, minlength=size) / count).reshape(shape)
+        ad = (np.bincount(slot, weights=items.distance, minlength=size) / count).reshape(shape)
     return CellMatrix(tuple(models[c] for c in present), cells, ar, ad)
 
 
