@@ -324,6 +324,7 @@ class ResultsScreen(Screen):
                      + ("" if answers else "; no answers yet"))
         self.query_one("#results-design", Static).update(render_design_tables(design, tables))
         self._show_design_tab(True)
+        self._show_respondents(None)  # nothing of a poster run shown before stays
 
     def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
         """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
