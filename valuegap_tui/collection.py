@@ -16,15 +16,13 @@ import numpy as np
 
 from valuegap_tui.metrics.between import paired_comparisons
 from valuegap_tui.metrics.frame import AnswerFrame
-from valuegap_tui.metrics.humans import respondents_table
+from valuegap_tui.metrics.humans import HUMAN_PREFIX, respondents_table
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.store import Study
 from valuegap_tui.store import respondents as respondent_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line
-
-HUMAN_PREFIX = "human:"
 
 
 @dataclass(frozen=True)

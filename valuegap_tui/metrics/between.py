@@ -83,7 +83,7 @@ def paired_comparisons(frame: AnswerFrame, aggregate: str = DEFAULT_AGGREGATE, e
         return table
     frame = _on_condition(frame, condition)
     resampler = Resampler(seed) if bootstrap else None
-    comparisons = []  # (kind, first, second, people, first values, second values) per metric
+    comparisons = []  # (kind, first, second, people, {metric: (first values, second values)}, percentiles)
     everyone = cell_matrix(build_items(frame, aggregate, expected))
     models = [i for i, r in enumerate(everyone.respondents) if not is_human(r)]
     for a, b in combinations(models, 2):
