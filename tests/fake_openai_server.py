@@ -38,7 +38,7 @@ class Fault:
 class FakeServer:
     """Answers /health, /v1/models and /v1/chat/completions; faults are served first, in order."""
 
-    def __init__(self, reply: dict[str, Any] | None = None, latency_s: float = 0.0, count_prompt_tokens: bool = False):
+    def __init__(self, reply: dict[str, Any] | None = None, latency_s: float = 0.0, count_prompt_tokens: bool = True):
         self.reply = reply or chat_reply()
         self.latency_s = latency_s
         #: report usage.prompt_tokens growing with the prompt (about 4 characters a token), as real servers do

@@ -34,7 +34,7 @@ def ignores_everything(body):
 
 @pytest.fixture
 async def server():
-    fake = await FakeServer(reply=vllm_like, count_prompt_tokens=True).start()
+    fake = await FakeServer(reply=vllm_like).start()
     yield fake
     await fake.stop()
 

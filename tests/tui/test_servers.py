@@ -27,7 +27,7 @@ async def _wait_for(predicate, pilot, timeout=10.0):
 
 
 async def test_probe_from_the_screen_is_shown_and_stored(study, monkeypatch):
-    server = await FakeServer(reply=honours_choice, count_prompt_tokens=True).start()
+    server = await FakeServer(reply=honours_choice).start()
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     try:
         app = ValueGapApp(study, start_mode="servers")

@@ -18,6 +18,7 @@ from valuegap_tui.models import Dilemma
 from valuegap_tui.outcomes import INVALID_OUTCOMES, OUTCOMES
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
+from valuegap_tui.store.respondents import progress as respondent_progress
 from valuegap_tui.store.respondents import respondent_models
 
 
@@ -420,6 +421,11 @@ def progress(study: Study, run_id: int) -> Progress:
         totals[status] = totals.get(status, 0) + n
     outcomes = dict(study.db.execute(
         "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
+    if any(model.startswith("human:") for model, _kind in by_group):  # a person's items exist once answered:
+        people = respondent_progress(study, run_id)  # their total is their questionnaire
+        for (model, _kind), entry in by_group.items():
+            if model in people:
+                entry[1] = max(entry[1], people[model][1])
     item_outcomes = dict(study.db.execute(
         "SELECT coalesce(outcome, CASE status WHEN 'answered' THEN 'valid' WHEN 'server_error' THEN 'server_error'"
         " ELSE 'no_letter' END), COUNT(*) FROM run_items WHERE run_id = ? AND status != 'pending' GROUP BY 1",

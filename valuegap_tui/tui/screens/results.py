@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.collection import Respondents
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
@@ -30,6 +31,7 @@ from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_cond
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
+from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
 from valuegap_tui.tui.widgets.result_cells import (
     adjusted_p,
     change_text,
@@ -51,7 +53,7 @@ ESTIMANDS = {"pairs": "pairs (every value repeat with every action repeat)",
              "majority": "majority (the modal value vs the modal action answer)",
              "repeat": "repeat in order (the k-th value with the k-th action answer)"}
 TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
-        ("values", "Values"), ("topics", "Topics"), ("design", "Design"))
+        ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"))
 #: below this width the conditions table takes its compact form
 WIDE_FROM = 160
 #: below this width the compact form puts the p-value on a third line, so 80 columns fit
@@ -94,6 +96,7 @@ class ResultsScreen(Screen):
     #results-detail { height: auto; padding: 0 1; }
     #results-answers { padding: 1 0 0 0; }
     #results-kind-chart { height: auto; padding: 1 1 0 1; }
+    #results-collection { display: none; padding: 0 1; color: $warning; }
     """
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,6 +110,7 @@ class ResultsScreen(Screen):
         self._layout: str = "auto"  # auto (by width), wide or compact
         self._wide: bool | None = None
         self._narrow: bool | None = None
+        self._respondents = RespondentsCache()  # the Respondents tab's numbers, kept while a run is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,6 +120,7 @@ class ResultsScreen(Screen):
             yield Select([], prompt="all topics", allow_blank=True, id="results-topic")
             yield Select([], prompt="condition", allow_blank=True, id="results-condition")
         yield Static("Loading runs…", id="results-status", markup=False)
+        yield Static("", id="results-collection", markup=False)  # shown while the run is not complete
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Conditions", id="results-tab-conditions"):
                 yield DataTable(id="results-conditions", cursor_type="row", zebra_stripes=True)
@@ -142,6 +147,8 @@ class ResultsScreen(Screen):
                 with VerticalScroll():
                     yield Static("The poster's design: its metrics are in tabs 1-6.", id="results-design",
                                  markup=False)
+            with TabPane("8 Respondents", id="results-tab-respondents"):
+                yield RespondentsPane(id="results-respondents")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -179,7 +186,8 @@ class ResultsScreen(Screen):
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#results-tabs", TabbedContent).active = f"results-tab-{tab}"
         focus = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
-                 "values": "#results-values", "topics": "#results-topics"}.get(tab)
+                 "values": "#results-values", "topics": "#results-topics",
+                 "respondents": "#respondents-table"}.get(tab)
         if focus:
             self.query_one(focus).focus()
 
@@ -280,9 +288,10 @@ class ResultsScreen(Screen):
             if frame is None:
                 frame = run_store.load_answer_frame(self.app.study, run_id)
                 self._frames = {run_id: frame}
-            models = sorted(set(frame.model.labels[c] for c in set(frame.model.codes.tolist())))
-            if model not in models:  # one model at a time: the first until one is picked
-                model = models[0] if models else None
+            who = self._respondents.get(self.app.study, run_id, frame, topic, aggregate, bootstrap=False)
+            if model not in who.order:  # one respondent at a time: until one is picked, the first with answers
+                answered = set(frame.model.labels[c] for c in set(frame.model.codes.tolist()))
+                model = next((name for name in who.order if name in answered), who.order[0] if who.order else None)
             quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
                                     expected=expected)
             if worker.is_cancelled:
@@ -291,11 +300,12 @@ class ResultsScreen(Screen):
             per_condition = choices_by_condition(shown, quick)
             self.app.call_from_thread(setattr, self, "_per_condition", per_condition)
             self.app.call_from_thread(setattr, self, "_adjusted", self._adjusted_kinds(run_id, shown, aggregate))
-            self.app.call_from_thread(self._show, run_id, quick, False)
-            if quick.items:
+            self.app.call_from_thread(self._show, run_id, quick, False, model, who)
+            if quick.items or who.pairs.rows:
                 full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
+                who = self._respondents.get(self.app.study, run_id, frame, topic, aggregate, bootstrap=True)
                 if not worker.is_cancelled:
-                    self.app.call_from_thread(self._show, run_id, full, True)
+                    self.app.call_from_thread(self._show, run_id, full, True, model, who)
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
 
@@ -327,6 +337,7 @@ class ResultsScreen(Screen):
                      + ("" if answers else "; no answers yet"))
         self.query_one("#results-design", Static).update(render_design_tables(design, tables))
         self._show_design_tab(True)
+        self._show_respondents(None)  # nothing of a poster run shown before stays
 
     def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
         """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
@@ -354,26 +365,35 @@ class ResultsScreen(Screen):
     def _status(self, text: str) -> None:
         self.query_one("#results-status", Static).update(Text(visible(text)))
 
-    def _show(self, run_id: int, results: Results, with_intervals: bool) -> None:
+    def _show(self, run_id: int, results: Results, with_intervals: bool, model: str | None = None,
+              who: Respondents | None = None) -> None:
         self._results = results
-        self._fill_filter("#results-model", results.models)
+        self._fill_filter("#results-model", who.order if who is not None else results.models)
         self._fill_filter("#results-topic", results.topics)
-        model = results.reported_models[0] if results.reported_models else None
+        model = model if model is not None else (results.reported_models[0] if results.reported_models else None)
         if model is not None and self._selected("#results-model") != model:
             self._populating = True
             self.query_one("#results-model", Select).value = model
             self._populating = False
+        self._show_respondents(who)
+        progress = who.collection.of(model) if who is not None and who.collection and model else None
+        asked = f" ({progress.line()})" if progress is not None else ""
         if results.answers == 0 or model is None:
-            self._status(f"Run #{run_id} has no answers yet.")
+            self._status(f"Run #{run_id}" + (f", {model}: no answers yet{asked}." if model else " has no answers yet."))
+        elif not results.items:
+            answers = f"{results.answers} answer{'' if results.answers == 1 else 's'}"
+            self._status(f"Run #{run_id}, {model}: {answers}{asked}, no paired answers yet: a dilemma "
+                         "counts once both its value and its action question are answered.")
         else:
             (own,) = results.per_model.records()
             self._status(
-                f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; estimand "
+                f"Run #{run_id}, {'' if progress and progress.human else 'model '}{model}: {own['answers']} answers"
+                f"{asked}, {own['items']} items; estimand "
                 f"{ESTIMANDS.get(results.aggregate, results.aggregate)}{logprob_note(results)}; invalid "
                 f"{num(own['invalid'], 3)}{outcome_note(results, model)}, refusals {num(own['refusal'], 3)}, "
-                f"server errors {num(own['server_error'], 3)}; agreement across repeats value "
-                f"{num(own['agreement_value'], 2)}, action {num(own['agreement_action'], 2)}"
-                + ("" if with_intervals else "; computing intervals…"))
+                f"server errors {num(own['server_error'], 3)}; "
+                f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
+                f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self.query_one("#results-kinds-title", Static).update(
             "By persona kind: the mean over a kind's personas; interval over personas and dilemmas; p: two-stage "
             "bootstrap, Holm across the kinds")
@@ -399,6 +419,16 @@ class ResultsScreen(Screen):
         chart = render_kind_chart(results.kinds.records())
         chart.append_text(getattr(self, "_adjusted", Text("")))
         self.query_one("#results-kind-chart", Static).update(chart)
+
+    def _show_respondents(self, who: Respondents | None) -> None:
+        """The run's status while it is not complete, and the Respondents tab."""
+        line = self.query_one("#results-collection", Static)
+        collection = who.collection if who is not None else None
+        line.display = collection is not None and not collection.complete
+        if line.display:
+            line.update(Text(visible(collection.headline())))
+        self.query_one("#results-respondents", RespondentsPane).show(who.table if who else None,
+                                                                     who.pairs if who else None)
 
     def _fill_tables(self, results: Results) -> None:
         self._fill_conditions("#results-conditions", results.conditions)
@@ -511,4 +541,4 @@ class ResultsScreen(Screen):
         row = rows[index]
         detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
                                    f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
-                                   f"AD {num(row['baseline_ad'])})   keys 1-6: tabs, w: wide/compact")))
+                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8: tabs, w: wide/compact")))
