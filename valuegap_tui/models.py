@@ -140,6 +140,13 @@ class Dilemma(BaseModel):
     flags: list[str] = Field(default_factory=list)
     provenance: Provenance = Field(default_factory=Provenance)
 
+    @field_validator("variant", mode="before")
+    @classmethod
+    def _variant_is_a_number(cls, variant):
+        if isinstance(variant, bool):  # JSON's true would otherwise be read as variant 1
+            raise ValueError(f"must be a whole number from 1, not {str(variant).lower()}")
+        return variant
+
     @field_validator("value")
     @classmethod
     def _known_value(cls, value: str) -> str:

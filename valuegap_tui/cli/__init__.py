@@ -36,6 +36,7 @@ COMMANDS = (
     ("report", "report", "write a run's metric tables (CSV), summary (Markdown) and figures (PNG and SVG)"),
     ("compare", "compare", "compare models across studies of different designs (headline numbers side by side)"),
     ("server", "server", "server profiles and probing (list, probe)"),
+    ("config", "settings", "check the config file and environment variables"),
     ("simulate", "simulate", "serve a SIMULATED respondent (OpenAI-compatible, no GPU)"),
     ("tui", "app", "open the interactive app on a study"),
     ("demo", "app", "build a demo study with no GPU and open it"),
@@ -61,10 +62,21 @@ def _chosen_command(argv: list[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """argparse whose refusals are one line, like every other (the usage is one --help away); the
+    subcommands' parsers are of this class too (argparse builds them with the parent's class)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        command = self.prog.removeprefix("valuegap").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"valuegap: {where}{visible(message, newlines=False)} (`{self.prog} --help` lists the"
+                     " arguments)\n")
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser with the full options of the command ``argv`` names, the others listed by name and
     help only; without ``argv``, every command in full."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="valuegap",
         description=(
             "Measure the value-action gap of language models: generate and curate moral dilemmas, "
@@ -98,6 +110,40 @@ class _VisibleStderr(logging.Handler):
             self.handleError(record)
 
 
+class _VisibleTerminal:
+    """A terminal's stdout or stderr that shows control characters visibly (ESC as ␛, newline and tab
+    kept): whatever a command prints may quote a file, a model's reply or a server's message, and sent
+    raw an escape sequence would set the terminal's title or colours. Installed only where the stream
+    is a terminal: a file or a pipe (`valuegap export - > out.csv`) gets the bytes exactly."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(visible(text))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _terminals_shown_visibly() -> tuple:
+    """Wrap stdout and stderr where they are terminals; returns the streams to put back."""
+    original = (sys.stdout, sys.stderr)
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            if stream is not None and stream.isatty() and not isinstance(stream, _VisibleTerminal):
+                setattr(sys, name, _VisibleTerminal(stream))
+        except (AttributeError, ValueError):  # a closed or unusual stream: left as it is
+            continue
+    return original
+
+
 def _log_visibly() -> None:
     logger = logging.getLogger("valuegap")
     if not any(isinstance(h, _VisibleStderr) for h in logger.handlers):
@@ -114,10 +160,28 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     # Imported once a command runs (its module imports them anyway), not for --help.
+    from valuegap_tui.settings import SettingsError, environment
+
+    if args.command != "config":  # `config check` lists the environment's problems itself
+        try:
+            environment()  # a variable that cannot be read is refused before anything runs
+        except SettingsError as exc:
+            print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
+            return 2
+    streams = _terminals_shown_visibly()
+    try:
+        return _run(handler, args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(handler, args) -> int:
+    """The command, with every failure a person can act on turned into one line on stderr."""
     import sqlite3
 
     from valuegap_tui.catalogue import CatalogueError
     from valuegap_tui.cli._common import CliError
+    from valuegap_tui.config import ConfigError
     from valuegap_tui.store import StudyError, describe_sqlite_error
     from valuegap_tui.store.db import busy_timeout_s
 
@@ -129,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except CatalogueError as exc:  # e.g. a broken $VALUEGAP_PERSONA_VARIABLES file
         print(f"valuegap: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:  # the config file, read by a command that needs one of its sections
+        print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
         return 2
     except StudyError as exc:
         print(f"valuegap: {visible(str(exc))}", file=sys.stderr)

@@ -106,6 +106,13 @@ class Persona(BaseModel):
             raise ValueError("must be a non-empty single line")
         return value
 
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed_is_a_number(cls, value):
+        if isinstance(value, bool):  # JSON's true would otherwise be read as seed 1
+            raise ValueError(f"must be a whole number, not {str(value).lower()}")
+        return value
+
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, value: str | None) -> str | None:
