@@ -17,6 +17,41 @@ class CliError(RuntimeError):
         self.exit_code = exit_code
 
 
+def whole(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``; anything else is one line saying so."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: give {low:,} to {high:,}")
+        return value
+    return parse
+
+
+def number(low: float, high: float):
+    """An argparse type: a finite number from ``low`` to ``high``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"{text} is out of range: give {low:g} to {high:g}")
+        return value
+    return parse
+
+
+#: the usual ranges: a TCP port (0 = any free), a count of things, a run's id (an SQLite integer),
+#: a seed, a share of requests, a time in seconds (a year at most)
+PORT = whole(0, 65_535)
+COUNT = whole(1, 1_000_000)
+RUN_ID = whole(1, 2**63 - 1)
+SEED = whole(-(2**63), 2**63 - 1)
+SHARE = number(0.0, 1.0)
+SECONDS = number(0.0, 365 * 86_400.0)
+
 STUDY_HELP = f"study database file (default: $VALUEGAP_STUDY or ./{DEFAULT_STUDY})"
 
 
