@@ -97,3 +97,29 @@ def test_an_error_quoting_a_hostile_file_name_is_shown_visibly(tmp_path):
     assert code == 2
     assert b"\x1b" not in shown and b"\x07" not in shown
     assert "␛]0;PWNED␇".encode() in shown and b"UTF-8" in shown
+
+
+def test_an_app_gets_the_terminals_own_streams(monkeypatch):
+    """The app draws with escape sequences of its own: wrapped, its notifications were never drawn."""
+    from valuegap_tui.cli._common import VisibleTerminal, streams_for_an_app, terminals_shown_visibly
+
+    class Terminal:
+        def __init__(self):
+            self.written = []
+
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            self.written.append(text)
+
+    out, err = Terminal(), Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    with terminals_shown_visibly():
+        assert isinstance(sys.stdout, VisibleTerminal) and isinstance(sys.stderr, VisibleTerminal)
+        print("a \x1b[31m title")
+        with streams_for_an_app():
+            assert sys.stdout is out and sys.stderr is err
+        assert isinstance(sys.stdout, VisibleTerminal)
+    assert sys.stdout is out and "".join(out.written) == "a ␛[31m title\n"

@@ -110,40 +110,6 @@ class _VisibleStderr(logging.Handler):
             self.handleError(record)
 
 
-class _VisibleTerminal:
-    """A terminal's stdout or stderr that shows control characters visibly (ESC as ␛, newline and tab
-    kept): whatever a command prints may quote a file, a model's reply or a server's message, and sent
-    raw an escape sequence would set the terminal's title or colours. Installed only where the stream
-    is a terminal: a file or a pipe (`valuegap export - > out.csv`) gets the bytes exactly."""
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        self._stream.write(visible(text))
-        return len(text)
-
-    def writelines(self, lines) -> None:
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name: str):
-        return getattr(self._stream, name)
-
-
-def _terminals_shown_visibly() -> tuple:
-    """Wrap stdout and stderr where they are terminals; returns the streams to put back."""
-    original = (sys.stdout, sys.stderr)
-    for name in ("stdout", "stderr"):
-        stream = getattr(sys, name)
-        try:
-            if stream is not None and stream.isatty() and not isinstance(stream, _VisibleTerminal):
-                setattr(sys, name, _VisibleTerminal(stream))
-        except (AttributeError, ValueError):  # a closed or unusual stream: left as it is
-            continue
-    return original
-
-
 def _log_visibly() -> None:
     logger = logging.getLogger("valuegap")
     if not any(isinstance(h, _VisibleStderr) for h in logger.handlers):
@@ -168,11 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         except SettingsError as exc:
             print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
             return 2
-    streams = _terminals_shown_visibly()
-    try:
+    from valuegap_tui.cli._common import terminals_shown_visibly
+
+    with terminals_shown_visibly():
         return _run(handler, args)
-    finally:
-        sys.stdout, sys.stderr = streams
 
 
 def _run(handler, args) -> int:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from valuegap_tui.paths import DEFAULT_STUDY
 from valuegap_tui.store import Study, StudyError, open_study
+from valuegap_tui.text import visible
 
 
 class CliError(RuntimeError):
@@ -85,3 +89,58 @@ def open_or_create(path: Path) -> Study:
         return open_study(path, create=True)
     except StudyError as exc:
         raise CliError(str(exc)) from None
+
+
+class VisibleTerminal:
+    """A terminal's stdout or stderr that shows control characters visibly (ESC as ␛, newline and tab
+    kept): whatever a command prints may quote a file, a model's reply or a server's message, and sent
+    raw an escape sequence would set the terminal's title or colours."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(visible(text))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        return False
+
+
+@contextmanager
+def terminals_shown_visibly() -> Iterator[None]:
+    """stdout and stderr wrapped in VisibleTerminal where they are terminals, for one command. A file or
+    a pipe (`valuegap export - > out.csv`) gets the bytes exactly."""
+    original = sys.stdout, sys.stderr
+    if _is_terminal(sys.stdout):
+        sys.stdout = VisibleTerminal(sys.stdout)
+    if _is_terminal(sys.stderr):
+        sys.stderr = VisibleTerminal(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = original
+
+
+@contextmanager
+def streams_for_an_app() -> Iterator[None]:
+    """The terminal's own streams while a Textual app runs: the app draws with escape sequences of its
+    own (with the streams wrapped its notifications were never drawn), and shows untrusted text visibly
+    itself."""
+    wrapped = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (stream.stream if isinstance(stream, VisibleTerminal) else stream for stream in wrapped)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = wrapped

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from valuegap_tui.cli._common import PORT, RUN_ID, SECONDS, CliError, add_command, open_existing, whole
+from valuegap_tui.cli._common import (PORT, RUN_ID, SECONDS, CliError, add_command, open_existing,
+                                      streams_for_an_app, whole)
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json
 from valuegap_tui.respond.questionnaire import RespondError
@@ -94,7 +95,8 @@ def _run_app(responder) -> None:
     # Textual is imported here, not at module level, so the rest of the CLI stays headless.
     from valuegap_tui.tui.screens.respond import RespondApp
 
-    RespondApp(responder).run()
+    with streams_for_an_app():
+        RespondApp(responder).run()
 
 
 def cmd_pack(args) -> int:

@@ -199,14 +199,14 @@ class DilemmasScreen(Screen):
 
     def on_mount(self) -> None:
         started = time.perf_counter()
-        if self._config_problem:  # the [reviewer] section could not be used: said once, defaults meanwhile
-            self.notify(visible(self._config_problem), severity="error", markup=False)
+        if self._config_problem:  # the [reviewer] section could not be used: said, defaults meanwhile
+            self.notify(visible(self._config_problem), severity="error", markup=False, timeout=20)
         try:
             keys = load_settings(only=("keys",)).keys
             if keys:
                 self.app.update_keymap(keys)
         except ConfigError as exc:
-            self.notify(visible(str(exc)), severity="error", markup=False)
+            self.notify(visible(str(exc)), severity="error", markup=False, timeout=20)
         table = self.query_one(DataTable)
         for key, title, width in COLUMNS:
             table.add_column(title, key=key, width=width)
