@@ -60,9 +60,10 @@ def _load(study: Study, dilemma_id: str) -> Dilemma:
 
 
 def _check_typed(text: str, field: str) -> None:
-    """Text a person enters is held to the same caps as an import (no NUL, the field length cap)."""
+    """Edited text is held to the field length cap of an import. A NUL is let through: an edit keeps the
+    control characters the stored text already had (text.restore_controls), and none can be typed."""
     try:
-        check_value(text, current_limits())
+        check_value(text, current_limits(), allow_nul=True)
     except LimitError as exc:
         raise ReviewError(f"{field}: {exc}") from None
 
