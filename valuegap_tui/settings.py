@@ -20,8 +20,8 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr,
+                      ValidationError, field_validator, model_validator)
 
 from valuegap_tui.config import ConfigError, TomlLines, config_path, parse_toml, read_toml_text
 from valuegap_tui.limits import Limits
@@ -112,10 +112,14 @@ def _checked_url(url: str) -> str:
     return url  # kept as written: the profile strips its credentials when it is built
 
 
+#: an endpoint URL a request could reach (a host, a port in 1-65535), kept as written
+ServerUrl = Annotated[StrictStr, AfterValidator(_checked_url)]
+
+
 class EndpointTable(_Section):
     """One endpoint of a profile: a URL, or ``{url = ..., concurrency = ..., api_key_env = ...}``."""
 
-    url: StrictStr
+    url: ServerUrl
     concurrency: StrictInt | None = Field(None, ge=1, le=10_000)
     api_key: StrictStr | None = None
     api_key_env: StrictStr | None = None
@@ -125,11 +129,6 @@ class EndpointTable(_Section):
     def _from_url(cls, value: Any) -> Any:
         return {"url": value} if isinstance(value, str) else value
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, url: str) -> str:
-        return _checked_url(url)
-
 
 class ProfileTable(ProfileOptions):
     """A ``[servers.NAME]`` table as written in the file."""
@@ -138,7 +137,7 @@ class ProfileTable(ProfileOptions):
 
     model: StrictStr | None = None
     endpoints: list[EndpointTable] | None = None
-    url: StrictStr | None = None
+    url: ServerUrl | None = None
     concurrency: StrictInt = Field(DEFAULT_CONCURRENCY, ge=1, le=10_000)
     api_key: StrictStr | None = None
     api_key_env: StrictStr | None = None
@@ -147,11 +146,6 @@ class ProfileTable(ProfileOptions):
     @classmethod
     def _one_url(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, url: str) -> str:
-        return _checked_url(url)
 
 
 class ServersSection(_Section):

@@ -26,6 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from valuegap_tui.catalogue import DIMENSION_POLES, Catalogue, catalogue
+from valuegap_tui.models import not_a_switch
 from valuegap_tui.paths import PROMPTS_DIR
 
 PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom", "instruction", "country"]
@@ -109,9 +110,7 @@ class Persona(BaseModel):
     @field_validator("seed", mode="before")
     @classmethod
     def _seed_is_a_number(cls, value):
-        if isinstance(value, bool):  # JSON's true would otherwise be read as seed 1
-            raise ValueError(f"must be a whole number, not {str(value).lower()}")
-        return value
+        return not_a_switch(value)
 
     @field_validator("text")
     @classmethod
