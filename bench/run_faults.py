@@ -1,7 +1,11 @@
 """Kill -9 and fault-injection figures for evaluation runs: planned, received, stored, re-asked, lost.
 
     python bench/run_faults.py            # 12,000 items: 5 kills, a write failure, a server outage
-    python bench/run_faults.py --small    # 1,200 items
+    python bench/run_faults.py --small    # 1,200 items (a slower server, so each run lasts seconds)
+
+Every fault is checked to have happened while the run was going (each kill hit a live process, the
+write failure came with items still to ask, the outage answered requests with errors); a case that did
+not happen ends the bench with an error instead of printing figures of a run that met no fault.
 
 *received*: replies the server sent (its own count); *stored*: attempts in the study; *re-asked*:
 requests beyond one per item (answers lost with a killed process or an unwritable study, and items
@@ -40,17 +44,18 @@ from valuegap_tui.store import runs as run_store  # noqa: E402
 SERVER = textwrap.dedent('''
     import asyncio, random, sys
     from aiohttp import web
-    state = {"replies": 0, "outage": False}
+    state = {"replies": 0, "outage": False, "errors": 0}
     async def chat(request):
         await request.read()
         await asyncio.sleep(float(sys.argv[2]))
         state["replies"] += 1
         if state["outage"]:
+            state["errors"] += 1
             return web.json_response({"error": {"message": "outage"}}, status=500)
         return web.json_response({"choices": [{"message": {"content": random.choice("ABCDEF")},
                                   "finish_reason": "stop"}]})
     async def count(request):
-        return web.Response(text=str(state["replies"]))
+        return web.Response(text=str(state["errors" if request.query.get("errors") else "replies"]))
     async def outage(request):
         state["outage"] = request.query.get("on") == "1"
         return web.Response(text="ok")
@@ -78,6 +83,10 @@ class Server:
 
     def replies(self) -> int:
         return int(urllib.request.urlopen(self.root + "/count", timeout=5).read())
+
+    def errors(self) -> int:
+        """Requests answered with HTTP 500 during the outage."""
+        return int(urllib.request.urlopen(self.root + "/count?errors=1", timeout=5).read())
 
     def outage(self, on: bool) -> None:
         urllib.request.urlopen(urllib.request.Request(f"{self.root}/outage?on={int(on)}", method="POST"), timeout=5)
@@ -126,25 +135,29 @@ def figures(study_path: Path, run_id: int, received: int, extra: str = "") -> st
             f" lost {p.total - len(answered)}, duplicates {len(responses) - len(pairs)}; status {status}{extra}")
 
 
-def kills(folder: Path, dilemmas: int, repeats: int, n_kills: int = 5) -> str:
-    server = Server(folder)
+class FaultMissed(RuntimeError):
+    """A fault the bench names did not happen while the run was going."""
+
+
+def kills(folder: Path, dilemmas: int, repeats: int, delay_s: float, n_kills: int = 5) -> str:
+    server = Server(folder, delay_s)
     try:
         study_path, run_id = plan(folder, server, dilemmas, repeats, "kills")
         rng, interrupted = random.Random(), 0
         total = dilemmas * 2 * repeats
         study = open_study(study_path)
-        for _ in range(n_kills):
+        for kill in range(1, n_kills + 1):
             proc = subprocess.Popen([sys.executable, "-m", "valuegap_tui", "run", "resume", str(run_id), "--plain",
                                      "--study", str(study_path)], stdout=subprocess.DEVNULL)
             target = run_store.progress(study, run_id).done + rng.randint(total // 40, total // 8)
             while run_store.progress(study, run_id).done < target and proc.poll() is None:
                 time.sleep(0.005)
+            if proc.poll() is not None:
+                raise FaultMissed(f"kill {kill}: the run ended (exit {proc.returncode}) before it could be killed")
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-            run_store.HEARTBEAT_STALE_S = 1.0  # as `run list` shows it 30 s later
-            time.sleep(1.2)
+            # shown at once: the process that ran it is gone (the heartbeat would say so 30 s later)
             interrupted += run_store.get_run(study, run_id).status == "interrupted"
-            run_store.HEARTBEAT_STALE_S = 30.0
         study.close()
         assert main(["run", "resume", str(run_id), "--plain", "--study", str(study_path)]) == 0
         return figures(study_path, run_id, server.replies(), f"; {interrupted}/{n_kills} kills shown as interrupted")
@@ -152,19 +165,21 @@ def kills(folder: Path, dilemmas: int, repeats: int, n_kills: int = 5) -> str:
         server.stop()
 
 
-def write_failure(folder: Path, dilemmas: int, repeats: int) -> str:
-    server = Server(folder)
+def write_failure(folder: Path, dilemmas: int, repeats: int, delay_s: float) -> str:
+    server = Server(folder, delay_s)
     try:
         study_path, run_id = plan(folder, server, dilemmas, repeats, "write")
         study = open_study(study_path)
-        real, calls, failed_at = run_store.record_attempts, [0], [None]
+        total = dilemmas * 2 * repeats
+        real, stored, failed_at = run_store.record_attempts, [0], [None]
 
-        def failing(*args):
-            calls[0] += 1
-            if calls[0] > 8:
+        def failing(study_, run_id_, attempts):
+            # the disk fills once a third of the run is stored: a point every run size reaches
+            if stored[0] >= total // 3:
                 failed_at[0] = failed_at[0] or time.monotonic()
                 raise sqlite3.OperationalError("database or disk is full")
-            return real(*args)
+            real(study_, run_id_, attempts)
+            stored[0] += len(attempts)
 
         run_store.record_attempts = failing
         sent_after = [0]
@@ -188,7 +203,9 @@ def write_failure(folder: Path, dilemmas: int, repeats: int) -> str:
 
         status = asyncio.run(go())
         run_store.record_attempts = real
-        at_stop = (f"at the failure: status {status}, sent {executor.counters.sent}, received"
+        if failed_at[0] is None or status == "finished":
+            raise FaultMissed(f"write failure: the run ended ({status}) before the study failed to take a write")
+        at_stop = (f"at the failure ({stored[0]} of {total} attempts stored): status {status}, sent {executor.counters.sent}, received"
                    f" {executor.counters.received}, stored {executor.counters.written}, unsaved"
                    f" {executor.counters.unsaved}, sent later than one flush interval after it {sent_after[0]}")
         study.close()
@@ -198,23 +215,26 @@ def write_failure(folder: Path, dilemmas: int, repeats: int) -> str:
         server.stop()
 
 
-def outage(folder: Path, dilemmas: int, repeats: int) -> str:
-    server = Server(folder)
+def outage(folder: Path, dilemmas: int, repeats: int, delay_s: float) -> str:
+    server = Server(folder, delay_s)
     try:
         study_path, run_id = plan(folder, server, dilemmas, repeats, "outage", retries=2)
         proc = subprocess.Popen([sys.executable, "-m", "valuegap_tui", "run", "resume", str(run_id), "--plain",
                                  "--study", str(study_path)], stdout=subprocess.PIPE, text=True)
         study = open_study(study_path)
-        while run_store.progress(study, run_id).done < 300:
+        while run_store.progress(study, run_id).done < 300 and proc.poll() is None:
             time.sleep(0.02)
+        running = proc.poll() is None
         server.outage(True)
         time.sleep(1.5)
         server.outage(False)
         study.close()
         out, _ = proc.communicate()
+        if not running or server.errors() == 0:
+            raise FaultMissed("outage: the run ended before the server answered any request with an error")
         study = open_study(study_path)
         p = run_store.progress(study, run_id)
-        first = (f"during the outage run: exit {proc.returncode}, status {run_store.get_run(study, run_id).status},"
+        first = (f"during the outage run ({server.errors()} requests answered HTTP 500): exit {proc.returncode}, status {run_store.get_run(study, run_id).status},"
                  f" {p.answered} answered, {p.invalid} invalid, {p.server_error} server errors")
         study.close()
         code = main(["run", "resume", str(run_id), "--plain", "--study", str(study_path)])
@@ -224,13 +244,20 @@ def outage(folder: Path, dilemmas: int, repeats: int) -> str:
 
 
 def run(small: bool) -> None:
-    dilemmas, repeats = (12, 50) if small else (120, 50)
+    # the server's delay per reply: at 16 in flight a run of either size lasts a few seconds, long
+    # enough for every fault to land while it goes
+    dilemmas, repeats, delay_s = (12, 50, 0.05) if small else (120, 50, 0.004)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        print(f"kill -9 x5 then resume ({dilemmas * 2 * repeats} items):\n  {kills(folder, dilemmas, repeats)}",
-              flush=True)
-        print(f"write failure after 8 batches:\n  {write_failure(folder, dilemmas, repeats)}", flush=True)
-        print(f"server outage (HTTP 500 for 1.5 s, the client giving a request 2 attempts):\n  {outage(folder, dilemmas, repeats)}", flush=True)
+        try:
+            print(f"kill -9 x5 then resume ({dilemmas * 2 * repeats} items):\n"
+                  f"  {kills(folder, dilemmas, repeats, delay_s)}", flush=True)
+            print(f"write failure once a third is stored:\n  {write_failure(folder, dilemmas, repeats, delay_s)}",
+                  flush=True)
+            print(f"server outage (HTTP 500 for 1.5 s, the client giving a request 2 attempts):\n"
+                  f"  {outage(folder, dilemmas, repeats, delay_s)}", flush=True)
+        except FaultMissed as exc:
+            sys.exit(f"run_faults: {exc}")
 
 
 if __name__ == "__main__":

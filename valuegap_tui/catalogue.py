@@ -196,7 +196,13 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
             raise CatalogueError(f"{scales_path}: {key}: scores must be 3, 2, 1, -1, -2, -3 in that order, got {scores}")
 
     variables_path = persona_variables_path(data_dir)
-    variables = _entries(variables_path, _read_toml(variables_path), "variables", PersonaVariable)
+    try:
+        raw_variables = _read_toml(variables_path)
+    except CatalogueError as exc:
+        if os.environ.get(PERSONA_VARIABLES_ENV):  # say where the path came from, so it can be fixed
+            raise CatalogueError(f"{exc} (named by {PERSONA_VARIABLES_ENV}: unset it for the shipped set)") from None
+        raise
+    variables = _entries(variables_path, raw_variables, "variables", PersonaVariable)
     for position, variable in enumerate(variables, start=1):
         negative, positive = DIMENSION_POLES[variable.dimension]
         expected = (negative, negative, positive, positive)

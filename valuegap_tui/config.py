@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from valuegap_tui.limits import Limits, LimitError, check_value, read_bytes
 from valuegap_tui.paths import config_dir
 
 
@@ -25,14 +26,15 @@ def config_path() -> Path:
     return config_dir() / "config.toml"
 
 
-def parse_toml(text: str, source: str) -> dict[str, Any]:
+def parse_toml(text: str, source: str, limits: Limits | None = None) -> dict[str, Any]:
     """``tomllib.loads`` whose every failure is a ConfigError naming the source and, where known, the line.
 
     Besides syntax errors the parser raises RecursionError on deep nesting and a bare ValueError on an
-    integer longer than Python's integer-string limit.
+    integer longer than Python's integer-string limit. Text fields are held to ``limits`` (the field
+    length cap, no NUL; valuegap_tui.limits).
     """
     try:
-        return tomllib.loads(text)
+        value = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
@@ -42,12 +44,90 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         found = re.search(r"\d[\d_]{%d,}" % limit, text)
         where = f", line {text.count(chr(10), 0, found.start()) + 1}" if found else ""
         raise ConfigError(f"{source}{where}: a number with more than {limit:,} digits") from None
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file as a dict (a byte-order mark is dropped); FileNotFoundError passes through."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        check_value(value, limits or Limits())
+    except LimitError as exc:
+        where = TomlLines(text).line_of(tuple(exc.field.split("."))) if exc.field else None
+        raise ConfigError(f"{source}{f', line {where}' if where else ''}: {exc}") from None
+    return value
+
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_KEY_PATH = re.compile(rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*")
+_HEADER = re.compile(r"\s*(\[\[?)\s*(.*?)\s*\]\]?\s*(?:#.*)?")
+_KEY_LINE = re.compile(rf"\s*({_KEY_PATH.pattern})\s*=")
+
+
+def _key_parts(text: str) -> tuple[str, ...]:
+    return tuple(part.strip("\"'") for part in re.findall(_KEY_PART, text))
+
+
+class TomlLines:
+    """Where each table and key of a TOML text starts, so a message can name the line of a field.
+
+    Paths are as a validator names them: keys, with arrays of tables (``[[models]]``) numbered from 0.
+    A best effort for messages: a key inside an inline table or a multi-line array takes the line of
+    the key that holds it.
+    """
+
+    def __init__(self, text: str):
+        self.lines: dict[tuple, int] = {}
+        self.tables: set[tuple] = set()
+        arrays: dict[tuple, int] = {}
+        current: tuple = ()
+        in_string = False
+        for number, line in enumerate(text.split("\n"), start=1):
+            quotes = line.count('"""') + line.count("'''")
+            if in_string:
+                in_string = quotes % 2 == 0
+                continue
+            header = _HEADER.fullmatch(line)
+            if header and _KEY_PATH.fullmatch(header.group(2)):
+                parts = _key_parts(header.group(2))
+                if header.group(1) == "[[":
+                    current = (*self._resolve(parts[:-1], arrays), parts[-1])
+                    arrays[current] = arrays.get(current, -1) + 1
+                    current = (*current, arrays[current])
+                else:
+                    current = self._resolve(parts, arrays)
+                    self.tables.add(current)
+                self.lines.setdefault(current, number)
+            elif key := _KEY_LINE.match(line):
+                self.lines.setdefault((*current, *_key_parts(key.group(1))), number)
+            in_string = quotes % 2 == 1
+
+    @staticmethod
+    def _resolve(parts: tuple[str, ...], arrays: dict[tuple, int]) -> tuple:
+        path: tuple = ()
+        for part in parts:
+            path = (*path, part)
+            if path in arrays:
+                path = (*path, arrays[path])
+        return path
+
+    def line_of(self, loc: tuple) -> int | None:
+        """The line of the field at ``loc``, else of the nearest table or key that holds it."""
+        for end in range(len(loc), 0, -1):
+            if tuple(loc[:end]) in self.lines:
+                return self.lines[tuple(loc[:end])]
+        return None
+
+    def field_name(self, loc: tuple) -> str:
+        """``loc`` as a person finds it in the file: ``[servers.lab] endpoints.0`` under a table header."""
+        dotted = ".".join(str(part) for part in loc)
+        for end in range(len(loc) - 1, 0, -1):
+            if tuple(loc[:end]) in self.tables:
+                return f"[{'.'.join(str(p) for p in loc[:end])}] {'.'.join(str(p) for p in loc[end:])}"
+        return dotted
+
+
+def read_toml_text(path: Path, limits: Limits | None = None) -> str:
+    """A TOML file's text (a byte-order mark is dropped), held to the size cap; FileNotFoundError passes
+    through."""
+    try:
+        return read_bytes(Path(path), limits or Limits()).decode("utf-8-sig")
+    except LimitError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): is this a TOML file?") from None
     except IsADirectoryError:
@@ -56,7 +136,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_toml(text, str(path))
+
+
+def read_toml(path: Path, limits: Limits | None = None) -> dict[str, Any]:
+    """A TOML file as a dict (a byte-order mark is dropped); FileNotFoundError passes through."""
+    return parse_toml(read_toml_text(path, limits), str(path), limits)
 
 
 def load_config(path: Path | None = None) -> dict[str, Any]:

@@ -79,6 +79,13 @@ class DilemmaStatus(str, Enum):
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1)]
 
 
+def not_a_switch(value):
+    """A number field's value, unless it is true or false: pydantic would read JSON's true as 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not {str(value).lower()}")
+    return value
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -139,6 +146,11 @@ class Dilemma(BaseModel):
     notes: str = ""
     flags: list[str] = Field(default_factory=list)
     provenance: Provenance = Field(default_factory=Provenance)
+
+    @field_validator("variant", mode="before")
+    @classmethod
+    def _variant_is_a_number(cls, variant):
+        return not_a_switch(variant)
 
     @field_validator("value")
     @classmethod

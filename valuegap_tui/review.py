@@ -18,6 +18,7 @@ from enum import Enum
 from pydantic import ValidationError
 
 from valuegap_tui.agreement import GENERATOR, Disagreement, PairAgreement, disagreements, pairwise
+from valuegap_tui.limits import LimitError, check_value
 from valuegap_tui.models import (
     AlignmentLabel,
     Dilemma,
@@ -28,6 +29,7 @@ from valuegap_tui.models import (
 )
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
+from valuegap_tui.settings import current_limits
 from valuegap_tui.store.db import Study
 from valuegap_tui.text import one_line
 
@@ -55,6 +57,15 @@ def _load(study: Study, dilemma_id: str) -> Dilemma:
     if dilemma is None:
         raise ReviewError(f"no dilemma {dilemma_id!r}")
     return dilemma
+
+
+def _check_typed(text: str, field: str) -> None:
+    """Edited text is held to the field length cap of an import. A NUL is let through: an edit keeps the
+    control characters the stored text already had (text.restore_controls), and none can be typed."""
+    try:
+        check_value(text, current_limits(), allow_nul=True)
+    except LimitError as exc:
+        raise ReviewError(f"{field}: {exc}") from None
 
 
 def _revalidate(record: dict) -> Dilemma:
@@ -140,6 +151,7 @@ def edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, rev
 
 
 def _edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, reviewer: str) -> Dilemma:
+    _check_typed(text, "scenario" if field == "scenario" else f"action {int(field) + 1}")
     dilemma = _load(study, dilemma_id)
     record = dilemma.to_record()
     if field == "scenario":
@@ -158,6 +170,7 @@ def _edit_text(study: Study, dilemma_id: str, field: str | int, text: str, *, re
 
 def edit_notes(study: Study, dilemma_id: str, notes: str, *, reviewer: str) -> Dilemma:
     """Replace the reviewer notes of a dilemma (kept in its history like any edit)."""
+    _check_typed(notes, "notes")
     with study.transaction():
         dilemma = _load(study, dilemma_id)
         if dilemma.notes == notes:

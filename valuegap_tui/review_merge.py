@@ -21,7 +21,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from valuegap_tui.limits import LimitError, parse_json, read_bytes
 from valuegap_tui.models import AlignmentLabel, Dilemma
+from valuegap_tui.settings import current_limits
 from valuegap_tui.store import review as review_store
 from valuegap_tui.store.db import Study, now_iso
 
@@ -81,12 +83,15 @@ def write_export(study: Study, reviewer: str, out: Path) -> dict:
 
 # --- merge ---------------------------------------------------------------------------------------
 def read_export(path: Path) -> dict:
+    limits = current_limits()
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(read_bytes(Path(path), limits), limits)
     except FileNotFoundError:
         raise MergeError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MergeError(f"{path} is not a valuegap review file ({type(exc).__name__}): give the file"
+    except LimitError as exc:
+        raise MergeError(f"{path}: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise MergeError(f"{path} is not a valuegap review file ({exc}): give the file"
                          " `valuegap review export` wrote") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise MergeError(f"{path} is not a valuegap review file: give the file `valuegap review export` wrote")

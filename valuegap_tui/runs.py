@@ -12,13 +12,14 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr,
+                      ValidationError, field_validator)
 
-from valuegap_tui.config import ConfigError, parse_toml, read_toml
+from valuegap_tui.config import ConfigError, TomlLines, parse_toml, read_toml_text
 from valuegap_tui.models import format_validation_error
-from valuegap_tui.server.profiles import normalise_base_url
 from valuegap_tui.server.types import AnswerMode
-from valuegap_tui.server.urls import strip_credentials
+from valuegap_tui.server.urls import normalise_base_url, strip_credentials
+from valuegap_tui.settings import current_limits
 from valuegap_tui.text import one_line
 
 BASELINE_ID = "baseline"
@@ -35,19 +36,21 @@ def _endpoint_url(url: str) -> str:
     return normalise_base_url(strip_credentials(url))
 
 
-EndpointUrl = Annotated[str, AfterValidator(_endpoint_url)]
+EndpointUrl = Annotated[StrictStr, AfterValidator(_endpoint_url)]
 
 
+# Values are taken as written (strict types): `include_baseline = "yes"` or `repeats = true` is refused,
+# not read as something the file does not say.
 class ModelSpec(BaseModel):
     """One model to evaluate: its served name and where to reach it (endpoints or a server profile)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: StrictStr = Field(min_length=1)
     endpoints: list[EndpointUrl] = Field(default_factory=list)
-    profile: str | None = None
+    profile: StrictStr | None = None
     #: requests in flight per endpoint
-    concurrency: int = Field(default=64, ge=1, le=4096)
+    concurrency: StrictInt = Field(default=64, ge=1, le=4096)
 
     # Neither endpoints nor a profile: the model is asked where OPENAI_BASE_URL points, read when the
     # run starts (evaluate.clients), so a stored run still loads where the variable is not set.
@@ -56,41 +59,41 @@ class ModelSpec(BaseModel):
 class DilemmaFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: list[str] = Field(default_factory=lambda: ["accepted"])
-    values: list[str] | None = None
-    topics: list[str] | None = None
-    ids: list[str] | None = None
+    status: list[StrictStr] = Field(default_factory=lambda: ["accepted"])
+    values: list[StrictStr] | None = None
+    topics: list[StrictStr] | None = None
+    ids: list[StrictStr] | None = None
     #: ask at most this many dilemmas (the first ones in value/topic order); None for all
-    limit: int | None = Field(default=None, ge=1)
+    limit: StrictInt | None = Field(default=None, ge=1)
 
 
 class RunDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = "run"
+    name: StrictStr = "run"
     models: list[ModelSpec] = Field(min_length=1)
-    personas: list[str] = Field(default_factory=list)
-    include_baseline: bool = True
+    personas: list[StrictStr] = Field(default_factory=list)
+    include_baseline: StrictBool = True
     dilemmas: DilemmaFilter = Field(default_factory=DilemmaFilter)
-    repeats: int = Field(default=5, ge=1, le=100)
-    seed: int = 0
+    repeats: StrictInt = Field(default=5, ge=1, le=100)
+    seed: StrictInt = Field(default=0, ge=-(2**63), lt=2**63)
     answer_mode: AnswerMode = AnswerMode.TEXT
     #: 1.0: each repeat is a draw from the model's own answer distribution (what repeats estimate, and
     #: what logprobs mode reads); lower values sharpen it by an arbitrary amount (docs/evaluation.md)
-    temperature: float | None = Field(default=1.0, ge=0.0, le=2.0)
+    temperature: StrictFloat | None = Field(default=1.0, ge=0.0, le=2.0)
     #: None: 4096 tokens in text and constrained mode (room for a reasoning model's thinking; a model
     #: that answers with a letter stops after it anyway), 1 in logprobs mode (only the first is read)
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
     #: e.g. {enable_thinking = false} for Qwen3
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     #: gpt-oss: low, medium or high
-    reasoning_effort: str | None = None
+    reasoning_effort: StrictStr | None = None
     #: how many times an item is asked before its invalid answer is kept as final
-    max_attempts: int = Field(default=3, ge=1, le=20)
-    top_logprobs: int = Field(default=20, ge=1, le=20)
+    max_attempts: StrictInt = Field(default=3, ge=1, le=20)
+    top_logprobs: StrictInt = Field(default=20, ge=1, le=20)
     #: logprobs mode: an answer whose letters cover less of the first token's probability than this is
     #: kept as low_coverage, not as an answer (docs/evaluation.md says why 0.8)
-    min_coverage: float = Field(default=0.8, ge=0.0, le=1.0)
+    min_coverage: StrictFloat = Field(default=0.8, ge=0.0, le=1.0)
 
     @field_validator("models")
     @classmethod
@@ -140,28 +143,38 @@ class RunDefinition(BaseModel):
     @classmethod
     def from_toml_text(cls, text: str, source: str = "run definition") -> "RunDefinition":
         try:
-            raw = parse_toml(text, source)
+            raw = parse_toml(text, source, current_limits())
         except ConfigError as exc:
             raise RunDefinitionError(str(exc)) from None
-        return cls.from_dict(raw, source)
+        return cls.from_dict(raw, source, text)
 
     @classmethod
-    def from_dict(cls, raw: dict, source: str = "run definition") -> "RunDefinition":
+    def from_dict(cls, raw: dict, source: str = "run definition", text: str | None = None) -> "RunDefinition":
+        """The definition in ``raw``; ``text``, the TOML it was read from, lets each problem name its line."""
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            raise RunDefinitionError(f"{source}: {format_validation_error(exc)}") from None
+            if text is None:
+                raise RunDefinitionError(f"{source}: {format_validation_error(exc)}") from None
+            lines = TomlLines(text)
+            problems = []
+            for error in exc.errors():
+                loc = tuple(error.get("loc", ()))
+                line = lines.line_of(loc)
+                problems.append(f"{f'line {line}, ' if line else ''}{'.'.join(str(p) for p in loc) or '(file)'}: "
+                                f"{error.get('msg', '').removeprefix('Value error, ')}")
+            raise RunDefinitionError(f"{source}: {'; '.join(problems)}") from None
 
     @classmethod
     def load(cls, path: Path | str) -> "RunDefinition":
         path = Path(path)
         try:
-            raw = read_toml(path)
+            text = read_toml_text(path, current_limits())
         except FileNotFoundError:
             raise RunDefinitionError(f"{path}: no such file") from None
         except ConfigError as exc:
             raise RunDefinitionError(str(exc)) from None
-        return cls.from_dict(raw, str(path))
+        return cls.from_toml_text(text, str(path))
 
     def to_toml(self) -> str:
         import tomli_w  # only to write TOML: `run start` reads definitions with the standard library

@@ -9,14 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from valuegap_tui.flag_notes import LABEL_DOUBT
+from valuegap_tui.limits import LimitError, Limits, check_value, how_to_raise, read_bytes
+from valuegap_tui.limits import parse_json as bounded_json
 from valuegap_tui.models import Dilemma, format_validation_error
+from valuegap_tui.quality import QUALITY_FLAGS
+from valuegap_tui.settings import current_limits
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -88,28 +92,23 @@ def write_dilemmas(dilemmas: Iterable[Dilemma], path: Path | str, fmt: str) -> i
 
 
 # --- import ----------------------------------------------------------------------------------------
-def parse_json(text: str) -> Any:
-    """``json.loads`` whose every failure is a ValueError with a reason fit to show.
+def parse_json(text: str, limits: Limits | None = None) -> Any:
+    """``json.loads`` held to the input caps (valuegap_tui.limits); every failure is a ValueError with a
+    reason fit to show (a LimitError names the field)."""
+    return bounded_json(text, limits or current_limits())
 
-    Besides syntax errors, the decoder raises RecursionError on deep nesting and a bare ValueError on
-    a number longer than Python's integer-string limit; both come from broken or hostile files.
+
+def read_text_file(path: Path, what: str = "file", limits: Limits | None = None) -> str:
+    """A UTF-8 text file (a byte-order mark is dropped), or ImportFailure saying why it cannot be read.
+
+    Refused past the size cap, by the size the file declares and by the bytes read (a pipe or device).
+    Line ends are kept as written ("\r\n" inside quoted CSV cells too).
     """
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-    except RecursionError:
-        raise ValueError("JSON nested too deeply to be a record (arrays or objects inside each other)") from None
-    except ValueError:
-        raise ValueError(f"a number with more than {sys.get_int_max_str_digits():,} digits") from None
-
-
-def read_text_file(path: Path, what: str = "file") -> str:
-    """A UTF-8 text file (a byte-order mark is dropped), or ImportFailure saying why it cannot be read."""
-    try:
-        # newline="" keeps "\r\n" inside quoted CSV cells as written
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            return handle.read()
+        data = read_bytes(Path(path), limits or current_limits())
+        return data.decode("utf-8-sig")
+    except LimitError as exc:
+        raise ImportFailure(path, None, None, str(exc)) from None
     except FileNotFoundError:
         raise ImportFailure(path, None, None, "file not found") from None
     except IsADirectoryError:
@@ -129,15 +128,19 @@ def _validate(record: dict, path, line: int, model: type[BaseModel] = Dilemma):
         raise ImportFailure(path, line, field, format_validation_error(exc)) from None
 
 
-def jsonl_objects(text: str, path: Path | str) -> list[tuple[int, dict]]:
-    """Each non-blank line as a JSON object, with its line number; the first line that is not one raises."""
+def jsonl_objects(text: str, path: Path | str, limits: Limits | None = None) -> list[tuple[int, dict]]:
+    """Each non-blank line as a JSON object, with its line number; the first line that is not one raises
+    (held to the input caps, the same as a CSV cell)."""
+    limits = limits or current_limits()
     objects = []
     # split on "\n" only: str.splitlines() would also break on U+2028 and friends inside JSON strings
     for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            record = parse_json(line)
+            record = parse_json(line, limits)
+        except LimitError as exc:
+            raise ImportFailure(path, line_no, exc.field, exc.reason) from None
         except ValueError as exc:
             raise ImportFailure(path, line_no, None, str(exc)) from None
         if not isinstance(record, dict):
@@ -159,8 +162,9 @@ def parse_csv(text: str, path: Path | str = "<input>") -> list[Dilemma]:
     return [dilemma for _line, dilemma in parse_csv_lines(text, path)]
 
 
-def _csv_rows(reader: csv.DictReader, path) -> Iterable[tuple[int, dict]]:
+def _csv_rows(reader: csv.DictReader, path, limits: Limits) -> Iterable[tuple[int, dict]]:
     """Each row with the line it starts on; a CSV the reader rejects names that line."""
+    csv.field_size_limit(limits.field_chars)
     while True:
         start = reader.line_num + 1
         try:
@@ -169,21 +173,26 @@ def _csv_rows(reader: csv.DictReader, path) -> Iterable[tuple[int, dict]]:
             return
         except csv.Error as exc:
             if "field limit" in str(exc):
-                reason = (f"a cell longer than {csv.field_size_limit():,} characters, most often a quote (\") "
-                          "opened on this row and never closed: close it, or import long texts as JSONL")
+                reason = (f"a cell longer than {limits.field_chars:,} characters (the cap), most often a quote (\")"
+                          f" opened on this row and never closed: close it, or {how_to_raise('field_chars')}")
             else:
                 reason = f"not valid CSV ({exc})"
             raise ImportFailure(path, start, None, reason) from None
         yield start, row
 
 
-def parse_csv_lines(text: str, path: Path | str = "<input>") -> list[tuple[int, Dilemma]]:
+def parse_csv_lines(text: str, path: Path | str = "<input>", limits: Limits | None = None) -> list[tuple[int, Dilemma]]:
     """Each CSV row validated as a dilemma, with the line it starts on; the first problem raises."""
+    limits = limits or current_limits()
+    csv.field_size_limit(limits.field_chars)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = reader.fieldnames or []
     except csv.Error as exc:
         raise ImportFailure(path, 1, "header", f"not valid CSV ({exc})") from None
+    doubled = sorted({c for c in header if header.count(c) > 1})
+    if doubled:  # the reader would keep the last of the two and drop the other without a word
+        raise ImportFailure(path, 1, "header", f"column(s) {', '.join(doubled)} appear twice: keep one of each")
     required = [c for c in CSV_COLUMNS if c not in {"id", "variant", "status", "notes", "flags", "provenance"}]
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
@@ -196,7 +205,7 @@ def parse_csv_lines(text: str, path: Path | str = "<input>") -> list[tuple[int, 
         )
         raise ImportFailure(path, 1, "header", f"wrong CSV header: {detail}")
     dilemmas = []
-    for line_no, row in _csv_rows(reader, path):
+    for line_no, row in _csv_rows(reader, path, limits):
         if None in row:
             raise ImportFailure(path, line_no, None, "more cells than header columns")
         record: dict = {k: row[k] for k in ("value", "topic", "scenario") if k in row}
@@ -212,15 +221,25 @@ def parse_csv_lines(text: str, path: Path | str = "<input>") -> list[tuple[int, 
         for key in ("flags", "provenance"):
             if row.get(key):
                 try:
-                    record[key] = parse_json(row[key])
+                    record[key] = parse_json(row[key], limits)
                 except ValueError as exc:
                     raise ImportFailure(path, line_no, key, str(exc)) from None
+        try:
+            check_value(record, limits)
+        except LimitError as exc:
+            raise ImportFailure(path, line_no, exc.field, exc.reason) from None
         dilemmas.append((line_no, _validate(record, path, line_no)))
     return dilemmas
 
 
-def read_dilemmas(path: Path | str, fmt: str | None = None) -> list[Dilemma]:
-    """Parse and validate a whole file; raises ImportFailure naming line and field."""
+#: the flags valuegap sets itself; any other flag in a file is refused unless named (a typo, or a flag
+#: from elsewhere, would otherwise be stored as if it meant something)
+KNOWN_FLAGS = frozenset(QUALITY_FLAGS) | {LABEL_DOUBT}
+
+
+def read_dilemmas(path: Path | str, fmt: str | None = None, more_flags: Iterable[str] = ()) -> list[Dilemma]:
+    """Parse and validate a whole file; raises ImportFailure naming line and field. A flag must be one of
+    KNOWN_FLAGS or ``more_flags`` (the study's own, those the person names)."""
     path = Path(path)
     fmt = detect_format(path, fmt)
     text = read_text_file(path, "JSONL or CSV file")
@@ -229,8 +248,13 @@ def read_dilemmas(path: Path | str, fmt: str | None = None) -> list[Dilemma]:
     numbered = parse_jsonl_lines(text, path, Dilemma) if fmt == "jsonl" else parse_csv_lines(text, path)
     if not numbered:
         raise ImportFailure(path, None, None, "no dilemmas in the file")
+    known_flags = KNOWN_FLAGS | set(more_flags)
     first_line: dict[str, int] = {}
     for line_no, dilemma in numbered:
+        if unknown := [flag for flag in dilemma.flags if flag not in known_flags]:
+            raise ImportFailure(path, line_no, "flags", f"unknown flag {unknown[0]!r}: the known flags are"
+                                f" {', '.join(sorted(KNOWN_FLAGS))} and those the study carries; a flag of"
+                                " your own is imported with --allow-flag NAME")
         if dilemma.id in first_line:
             raise ImportFailure(
                 path, line_no, "id",

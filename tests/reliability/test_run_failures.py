@@ -160,6 +160,10 @@ def test_killed_run_shows_interrupted_then_resumes(tmp_path, monkeypatch, capsys
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        # the process that ran it is gone: interrupted at once, not only once its heartbeat is stale
+        assert run_store.get_run(study, 1).status == "interrupted"
+        # a run on another machine has no process to look at here: its heartbeat decides
+        study.set_meta("run.1.runner", "another-machine 4242")
         assert run_store.get_run(study, 1).status == "running"  # its heartbeat is still fresh
         monkeypatch.setattr(run_store, "HEARTBEAT_STALE_S", 0.2)
         time.sleep(0.3)

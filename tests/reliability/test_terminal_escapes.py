@@ -224,16 +224,23 @@ def test_stored_text_keeps_its_control_characters_through_export_and_import(tmp_
     source = tmp_path / "hostile.jsonl"
     from valuegap_tui.transfer import write_dilemmas
 
-    write_dilemmas([hostile_dilemma()], source, "jsonl")
+    # Every control character but NUL: an import refuses a NUL (it ends a string in most tools a study's
+    # text reaches), and a flag valuegap does not know unless it is named (--allow-flag).
+    scenario = SCENARIO.replace("\x00", "")
+    write_dilemmas([hostile_dilemma().model_copy(update={"scenario": scenario})], source, "jsonl")
+    with_nul = tmp_path / "nul.jsonl"
+    write_dilemmas([hostile_dilemma()], with_nul, "jsonl")
     for fmt in ("jsonl", "csv"):
         db = tmp_path / f"{fmt}.db"
         run = lambda *args: subprocess.run([sys.executable, "-m", "valuegap_tui", *args, "--study", str(db)],  # noqa: E731
                                            capture_output=True, text=True, timeout=60)
-        assert run("import", str(source)).returncode == 0
+        refused = run("import", str(with_nul), "--allow-flag", "odd\x1b[5mflag")
+        assert refused.returncode == 2 and "NUL" in refused.stderr and refused.stderr.count("\n") == 1
+        assert run("import", str(source), "--allow-flag", "odd\x1b[5mflag").returncode == 0
         exported = tmp_path / f"out.{fmt}"
         assert run("export", str(exported)).returncode == 0
         again = tmp_path / f"again.{fmt}"
         assert run("import", str(exported)).returncode == 0 and run("export", str(again)).returncode == 0
         assert exported.read_bytes() == again.read_bytes()
         stored = dilemma_store.get(open_study(db), hostile_dilemma().id)
-        assert stored.scenario == SCENARIO and [o.text for o in stored.options] == ACTIONS
+        assert stored.scenario == scenario and [o.text for o in stored.options] == ACTIONS

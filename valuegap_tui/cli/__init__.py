@@ -37,6 +37,7 @@ COMMANDS = (
     ("compare", "compare", "compare models across studies of different designs (headline numbers side by side), "
                            "or the respondents of one run, paired (--paired)"),
     ("server", "server", "server profiles and probing (list, probe)"),
+    ("config", "settings", "check the config file and environment variables"),
     ("simulate", "simulate", "serve a SIMULATED respondent (OpenAI-compatible, no GPU)"),
     ("tui", "app", "open the interactive app on a study"),
     ("demo", "app", "build a demo study with no GPU and open it"),
@@ -62,10 +63,21 @@ def _chosen_command(argv: list[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """argparse whose refusals are one line, like every other (the usage is one --help away); the
+    subcommands' parsers are of this class too (argparse builds them with the parent's class)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        command = self.prog.removeprefix("valuegap").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"valuegap: {where}{visible(message, newlines=False)} (`{self.prog} --help` lists the"
+                     " arguments)\n")
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser with the full options of the command ``argv`` names, the others listed by name and
     help only; without ``argv``, every command in full."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="valuegap",
         description=(
             "Measure the value-action gap of language models: generate and curate moral dilemmas, "
@@ -115,10 +127,27 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     # Imported once a command runs (its module imports them anyway), not for --help.
+    from valuegap_tui.settings import SettingsError, environment
+
+    if args.command != "config":  # `config check` lists the environment's problems itself
+        try:
+            environment()  # a variable that cannot be read is refused before anything runs
+        except SettingsError as exc:
+            print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
+            return 2
+    from valuegap_tui.cli._common import terminals_shown_visibly
+
+    with terminals_shown_visibly():
+        return _run(handler, args)
+
+
+def _run(handler, args) -> int:
+    """The command, with every failure a person can act on turned into one line on stderr."""
     import sqlite3
 
     from valuegap_tui.catalogue import CatalogueError
     from valuegap_tui.cli._common import CliError
+    from valuegap_tui.config import ConfigError
     from valuegap_tui.store import StudyError, describe_sqlite_error
     from valuegap_tui.store.db import busy_timeout_s
 
@@ -130,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except CatalogueError as exc:  # e.g. a broken $VALUEGAP_PERSONA_VARIABLES file
         print(f"valuegap: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:  # the config file, read by a command that needs one of its sections
+        print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
         return 2
     except StudyError as exc:
         print(f"valuegap: {visible(str(exc))}", file=sys.stderr)

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
+from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create, streams_for_an_app
 from valuegap_tui.paths import DATA_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.transfer import read_dilemmas
@@ -37,7 +37,8 @@ def run_app(study, start_mode: str = "dilemmas", simulator=None) -> int:
     # Textual is imported here, not at module level, so the rest of the CLI stays headless.
     from valuegap_tui.tui.app import SimulatorInUse, ValueGapApp
 
-    ValueGapApp(study, start_mode=start_mode, simulator=SimulatorInUse(*simulator) if simulator else None).run()
+    with streams_for_an_app():
+        ValueGapApp(study, start_mode=start_mode, simulator=SimulatorInUse(*simulator) if simulator else None).run()
     return 0
 
 

@@ -7,7 +7,7 @@ import random
 import sys
 
 from valuegap_tui import generate as gen
-from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
+from valuegap_tui.cli._common import COUNT, SHARE, CliError, add_command, open_existing, open_or_create, whole
 from valuegap_tui.quality import Thresholds, refresh_flags, study_length_cue
 from valuegap_tui.store import generation as attempt_store
 from valuegap_tui.text import one_line
@@ -34,9 +34,9 @@ def register(commands) -> None:
     parser.add_argument("--values", action="append", metavar="V,..", help="only these values (ids or names)")
     parser.add_argument("--types", action="append", metavar="T,..", help="only values of these types")
     parser.add_argument("--topics", action="append", metavar="T,..", help="only these topics")
-    parser.add_argument("--variants", type=int, default=1, metavar="N", help="dilemmas per value and topic (default 1)")
-    parser.add_argument("--concurrency", type=int, default=64, metavar="N", help="requests in flight (default 64)")
-    parser.add_argument("--max-attempts", type=int, default=3, metavar="N", help="tries per dilemma, with feedback (default 3)")
+    parser.add_argument("--variants", type=whole(1, 1_000), default=1, metavar="N", help="dilemmas per value and topic (default 1)")
+    parser.add_argument("--concurrency", type=COUNT, default=64, metavar="N", help="requests in flight (default 64)")
+    parser.add_argument("--max-attempts", type=whole(1, 20), default=3, metavar="N", help="tries per dilemma, with feedback (default 3)")
     parser.add_argument("--regenerate", nargs="+", metavar="ID",
                         help="replace these draft dilemmas (the old versions stay in history)")
     parser.add_argument("--replace-reviewed", action="store_true",
@@ -46,9 +46,9 @@ def register(commands) -> None:
 
     flags = add_command(commands, "flags", cmd_flags, "recompute the quality flags of every dilemma",
                         "Near-duplicate scenarios, look-alike actions, label words in the text, value not named.")
-    flags.add_argument("--duplicate-threshold", type=float, default=Thresholds.near_duplicate, metavar="X",
+    flags.add_argument("--duplicate-threshold", type=SHARE, default=Thresholds.near_duplicate, metavar="X",
                        help="scenario TF-IDF cosine at or above which two dilemmas are near duplicates (default 0.8)")
-    flags.add_argument("--action-threshold", type=float, default=Thresholds.similar_actions, metavar="X",
+    flags.add_argument("--action-threshold", type=SHARE, default=Thresholds.similar_actions, metavar="X",
                        help="word-bigram Jaccard at or above which two actions look alike (default 0.6)")
 
 

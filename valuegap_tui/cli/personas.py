@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import STUDY_HELP, CliError, add_command, open_existing, open_or_create
+from valuegap_tui.cli._common import SEED, STUDY_HELP, CliError, add_command, open_existing, open_or_create, whole
 from valuegap_tui.personas import WRITTEN_KINDS, Persona, generate_personas, render_persona_text
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.text import visible
@@ -32,13 +32,13 @@ def register(commands) -> None:
                "--per-kind N draws a sample instead: N distinct moderate and max personas per quadrant and\n"
                "N incongruous personas per split dimension and lean (4N), seeded. --match builds the incongruous\n"
                "personas with the same level extremity as the moderate or max ones (docs/personas.md).")
-    gen.add_argument("--incongruous", type=int, default=4, metavar="N",
+    gen.add_argument("--incongruous", type=whole(0, 10_000), default=4, metavar="N",
                      help="how many incongruous personas in the default set (default 4)")
-    gen.add_argument("--per-kind", type=int, default=None, metavar="N",
+    gen.add_argument("--per-kind", type=whole(1, 10_000), default=None, metavar="N",
                      help="draw N personas per kind and quadrant (a sample of each kind)")
     gen.add_argument("--match", choices=("moderate", "max"), default=None,
                      help="incongruous personas matched in extremity to this kind (implies --per-kind 1 unless given)")
-    gen.add_argument("--seed", type=int, default=0, metavar="S", help="seed deciding which incongruous combinations (default 0)")
+    gen.add_argument("--seed", type=SEED, default=0, metavar="S", help="seed deciding which incongruous combinations (default 0)")
     gen.add_argument("--replace", action="store_true",
                      help="overwrite generated personas with the same id and drop older generated ones not in the new set "
                           "(custom personas and personas a run uses are kept)")

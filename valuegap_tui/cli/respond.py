@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from valuegap_tui.cli._common import CliError, add_command, open_existing
+from valuegap_tui.cli._common import (PORT, RUN_ID, SECONDS, CliError, add_command, open_existing,
+                                      streams_for_an_app, whole)
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json
 from valuegap_tui.respond.questionnaire import RespondError
@@ -37,10 +38,10 @@ def register(commands) -> None:
     _respondent_options(serve, several=True)
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only; see docs/respond.md)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--port", type=PORT, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--public-url", help="the address respondents reach it at, when behind a proxy (https://...)")
     listing = _subcommand(sub, "list", cmd_list, "the respondents of a run and how far they got")
-    listing.add_argument("run_id", type=int)
+    listing.add_argument("run_id", type=RUN_ID)
 
 
 def _subcommand(sub, name, handler, help):
@@ -48,16 +49,16 @@ def _subcommand(sub, name, handler, help):
 
 
 def _respondent_options(parser, several: bool = False) -> None:
-    parser.add_argument("run_id", type=int, help="the run whose questions are asked")
+    parser.add_argument("run_id", type=RUN_ID, help="the run whose questions are asked")
     if several:
         parser.add_argument("--name", required=True, action="append", help="a respondent (again for each one)")
     else:
         parser.add_argument("--name", required=True, help="the respondent (stored as human:NAME)")
     parser.add_argument("--persona", default=BASELINE_ID,
                         help="the run's persona condition to answer under (default: baseline, no persona)")
-    parser.add_argument("--repeats", type=int, default=1,
+    parser.add_argument("--repeats", type=whole(1, 100), default=1,
                         help="rounds, each with the option order of the run's repeat of that number (default 1)")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
                         help="seconds per answer; when they run out the question is kept as not answered")
 
 
@@ -94,7 +95,8 @@ def _run_app(responder) -> None:
     # Textual is imported here, not at module level, so the rest of the CLI stays headless.
     from valuegap_tui.tui.screens.respond import RespondApp
 
-    RespondApp(responder).run()
+    with streams_for_an_app():
+        RespondApp(responder).run()
 
 
 def cmd_pack(args) -> int:

@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 from valuegap_tui import independence, label_check, review
-from valuegap_tui.cli._common import CliError, add_command, open_existing
+from valuegap_tui.cli._common import COUNT, SEED, CliError, add_command, open_existing
 from valuegap_tui.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.text import one_line
@@ -27,9 +27,9 @@ def register(commands) -> None:
     check.add_argument("--base-url", help="OpenAI-compatible base URL instead of a profile")
     check.add_argument("--model", help="model name (default: the profile's)")
     check.add_argument("--status", choices=[s.value for s in DilemmaStatus], action="append", help="only this status")
-    check.add_argument("--concurrency", type=int, default=8)
-    check.add_argument("--seed", type=int, default=0, help="shuffle seed for the action order shown")
-    check.add_argument("--judgements", type=int, default=label_check.DEFAULT_JUDGEMENTS,
+    check.add_argument("--concurrency", type=COUNT, default=8)
+    check.add_argument("--seed", type=SEED, default=0, help="shuffle seed for the action order shown")
+    check.add_argument("--judgements", type=COUNT, default=label_check.DEFAULT_JUDGEMENTS,
                        help=f"orderings asked per dilemma (default {label_check.DEFAULT_JUDGEMENTS}; "
                        "bench/label_check_quality.py gives the error rates)")
 

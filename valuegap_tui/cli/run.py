@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import CliError, add_command, open_existing
+from valuegap_tui.cli._common import RUN_ID, CliError, add_command, open_existing
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.runs import RunDefinition, RunDefinitionError
 from valuegap_tui.server.urls import basic_auth_for
@@ -28,20 +28,20 @@ def register(commands) -> None:
     start.add_argument("--plan-only", action="store_true", help="store the plan, send nothing")
     resume = _subcommand(sub, "resume", cmd_resume,
                          "ask the unanswered items of a run, and those whose requests failed on the server")
-    resume.add_argument("run_id", type=int)
+    resume.add_argument("run_id", type=RUN_ID)
     resume.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
     resume.add_argument("--retry-invalid", action="store_true",
                         help="also ask again the items whose answers were invalid (a fresh max_attempts each)")
     _subcommand(sub, "list", cmd_list, "list the study's runs")
     status = _subcommand(sub, "status", cmd_status, "progress and outcomes of a run")
-    status.add_argument("run_id", type=int)
+    status.add_argument("run_id", type=RUN_ID)
     export = _subcommand(sub, "export-batch", cmd_export_batch,
                          "write a run's pending and server-error requests as an OpenAI batch file (vllm run-batch)")
-    export.add_argument("run_id", type=int)
+    export.add_argument("run_id", type=RUN_ID)
     export.add_argument("output", type=Path)
     export.add_argument("--retry-invalid", action="store_true", help="include the items whose answers were invalid")
     imp = _subcommand(sub, "import-batch", cmd_import_batch, "load a batch output file back into a run")
-    imp.add_argument("run_id", type=int)
+    imp.add_argument("run_id", type=RUN_ID)
     imp.add_argument("results", type=Path)
     answers = _subcommand(sub, "export-answers", cmd_export_answers,
                           "write every answer of one or more runs to a tidy CSV, JSONL or Parquet file")
@@ -49,7 +49,7 @@ def register(commands) -> None:
         "Write one row per asked question and attempt (long form, for pandas or R) to OUT; its extension\n"
         "chooses the format: .csv, .jsonl or .parquet (needs pip install 'valuegap-tui[parquet]').\n"
         "A data dictionary goes next to it (OUT.dictionary.json); columns: docs/answers.md.")
-    answers.add_argument("run_ids", type=int, nargs="+", metavar="RUN_ID", help="the runs to export")
+    answers.add_argument("run_ids", type=RUN_ID, nargs="+", metavar="RUN_ID", help="the runs to export")
     answers.add_argument("output", type=Path, metavar="OUT", help="file to write: .csv, .jsonl or .parquet")
 
 
@@ -148,7 +148,8 @@ def cmd_status(args) -> int:
           f"{p.invalid} invalid, " + (f"{p.too_long} too long for the server's context, " if p.too_long else "")
           + f"{p.server_error} server errors, {p.pending} pending); config {run.config_hash}")
     if run.status == "interrupted":
-        print(f"  its process stopped without a word (killed?): `valuegap run resume {run.id}` goes on")
+        print(f"  its process ended without recording how (killed, or the study could not be written at the end):"
+              f" `valuegap run resume {run.id}` goes on")
     elif run.stop_reason:
         print(f"  {run.stop_reason}")
     for (model, kind), (done, total) in sorted(p.by_group.items()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from valuegap_tui.cli._common import CliError, add_command
+from valuegap_tui.cli._common import COUNT, PORT, SECONDS, SEED, SHARE, CliError, add_command, number, whole
 from valuegap_tui.paths import DEFAULT_STUDY
 
 ORDER = 85
@@ -19,22 +19,22 @@ def register(commands) -> None:
         "It knows the labels of the study's dilemmas (--study) and of the dilemmas it writes itself.\n"
         "Planted parameters: GET /simulator/params. Counters: GET /simulator/stats. See docs/simulator.md.",
     )
-    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 = any free)")
-    parser.add_argument("--seed", type=int, default=0, help="behaviour seed (default 0)")
+    parser.add_argument("--port", type=PORT, default=8000, help="port on 127.0.0.1 (default 8000; 0 = any free)")
+    parser.add_argument("--seed", type=SEED, default=0, help="behaviour seed (default 0)")
     parser.add_argument("--model", default=None, help="model name served (default simulated-respondent)")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="time to answer each request")
-    parser.add_argument("--latency-jitter", type=float, default=0.0, help="relative latency jitter, 0..1")
-    parser.add_argument("--capacity", type=int, default=1024, help="requests served at once; more queue")
+    parser.add_argument("--latency-ms", type=number(0.0, 3_600_000.0), default=0.0, help="time to answer each request")
+    parser.add_argument("--latency-jitter", type=SHARE, default=0.0, help="relative latency jitter, 0..1")
+    parser.add_argument("--capacity", type=COUNT, default=1024, help="requests served at once; more queue")
     for fault, what in (("429", "429 Too Many Requests (with retry-after)"), ("500", "500 server errors"),
                         ("timeout", "hangs longer than a client timeout"), ("malformed", "malformed content")):
-        parser.add_argument(f"--fault-{fault}", type=float, default=0.0, metavar="P", help=f"share of {what}")
-    parser.add_argument("--retry-after", type=float, default=0.0, metavar="S", help="retry-after seconds sent with 429")
-    parser.add_argument("--gap", type=float, default=None, metavar="P", help="planted gap probability")
+        parser.add_argument(f"--fault-{fault}", type=SHARE, default=0.0, metavar="P", help=f"share of {what}")
+    parser.add_argument("--retry-after", type=SECONDS, default=0.0, metavar="S", help="retry-after seconds sent with 429")
+    parser.add_argument("--gap", type=SHARE, default=None, metavar="P", help="planted gap probability")
     parser.add_argument("--position-bias", default=None, metavar="A,B,C,D,E,F", help="planted letter boosts")
-    parser.add_argument("--reasoning-tokens", type=int, default=None, metavar="N",
+    parser.add_argument("--reasoning-tokens", type=whole(0, 1_000_000), default=None, metavar="N",
                         help="act as a reasoning model: N tokens of reasoning before each answer")
-    parser.add_argument("--refusal-rate", type=float, default=None, metavar="P", help="share of refusals in text mode")
-    parser.add_argument("--judge-noise", type=float, default=None, metavar="SD",
+    parser.add_argument("--refusal-rate", type=SHARE, default=None, metavar="P", help="share of refusals in text mode")
+    parser.add_argument("--judge-noise", type=number(0.0, 100.0), default=None, metavar="SD",
                         help="label check rankings: Gaussian noise on each action's rank, in label steps")
 
 

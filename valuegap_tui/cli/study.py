@@ -41,6 +41,9 @@ def register(commands) -> None:
     imp.add_argument("input", help="a .jsonl or .csv file")
     imp.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file name")
     imp.add_argument("--who", default="import", help="name recorded in the history (default: import)")
+    imp.add_argument("--allow-flag", action="append", default=[], metavar="NAME",
+                     help="a flag of your own the file may carry (repeatable); valuegap's flags and those the"
+                     " study carries are always allowed")
 
 
 def cmd_init(args) -> int:
@@ -125,6 +128,19 @@ def _import_design_items(args) -> int | None:
     return 0
 
 
+def _study_flags(path) -> set[str]:
+    """The flags the study's dilemmas carry already (a study not yet made has none, and is not made here)."""
+    from pathlib import Path
+
+    if not Path(path).exists():
+        return set()
+    study = open_existing(path)
+    try:
+        return dilemma_store.flags_in_use(study)
+    finally:
+        study.close()
+
+
 def _format_or_default(output: str) -> str:
     try:
         return detect_format(output)
@@ -140,11 +156,13 @@ def cmd_import(args) -> int:
     except ValueError as exc:
         raise CliError(str(exc), exit_code=2) from None
     try:
-        dilemmas = read_dilemmas(args.input, fmt)
+        dilemmas = read_dilemmas(args.input, fmt, more_flags=[*args.allow_flag, *_study_flags(args.study)])
     except ImportFailure as exc:
         raise CliError(f"import failed, nothing written: {exc}", exit_code=2) from None
     study = open_or_create(args.study)
     counts = dilemma_store.import_many(study, dilemmas, who=args.who)
     changed = f", {counts['status_changed']} review status(es) set from the file" if counts["status_changed"] else ""
-    print(f"imported {len(dilemmas)} dilemmas into {study.path} ({counts['new']} new, {counts['updated']} updated{changed})")
+    same = f", {counts['unchanged']} unchanged" if counts["unchanged"] else ""
+    print(f"imported {len(dilemmas)} dilemmas into {study.path} ({counts['new']} new, {counts['updated']} updated"
+          f"{same}{changed})")
     return 0

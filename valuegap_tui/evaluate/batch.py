@@ -9,11 +9,12 @@ from pathlib import Path
 from valuegap_tui.evaluate.clients import pool_for
 from valuegap_tui.evaluate.attempts import score_attempt, settle_status
 from valuegap_tui.evaluate.questions import build_request, option_texts, user_message
+from valuegap_tui.limits import LimitError, open_text, parse_json
 from valuegap_tui.server.client import TransportError, fill_record
 from valuegap_tui.server.types import CompletionRecord
+from valuegap_tui.settings import current_limits
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
-from valuegap_tui.transfer import parse_json
 
 
 class BatchError(ValueError):
@@ -74,13 +75,14 @@ def _record(line: dict) -> CompletionRecord:
 def _batch_lines(path: Path | str):
     """Each non-blank line of a batch output file as a JSON object, with its line number."""
     number = 0
+    limits = current_limits()
     try:
-        with open(path, encoding="utf-8-sig") as handle:
+        with open_text(Path(path), limits) as handle:
             for number, text in enumerate(handle, start=1):
                 if not text.strip():
                     continue
                 try:
-                    line = parse_json(text)
+                    line = parse_json(text, limits, allow_nul=True)  # a reply is kept exactly as it came
                 except ValueError as exc:
                     raise BatchError(f"{path}:{number}: {exc}") from None
                 if not isinstance(line, dict):
@@ -88,6 +90,8 @@ def _batch_lines(path: Path | str):
                 yield number, line
     except UnicodeDecodeError:
         raise BatchError(f"{path}:{number + 1}: not UTF-8 text: is this a batch output file?") from None
+    except LimitError as exc:
+        raise BatchError(f"{path}: {exc}") from None
 
 
 def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:

@@ -393,7 +393,7 @@ class RunExecutor:
         return asyncio.create_task(asyncio.to_thread(store))
 
     def _final_status(self) -> tuple[str, str | None]:
-        if self.write_error is not None:
+        if self.write_error is not None and self.counters.unsaved:
             return "stopped", (f"cannot write to the study: {self.write_error}; {self.counters.written} answers"
                                f" stored this time, {self.counters.unsaved} unsaved; `valuegap run resume"
                                f" {self.run_id}` asks every item without a stored answer")
@@ -401,12 +401,19 @@ class RunExecutor:
             pending = run_store.progress(self.study, self.run_id).pending
             return "stopped", ("; ".join(self._stopped_models.values()) + f"; {pending} items pending:"
                                f" `valuegap run resume {self.run_id}` asks them once the server answers again")
+        # The study took every answer after all (a lock held for a while, then released): the run
+        # ends as what it is, finished when nothing is left, and says what happened when something is.
         stored, total = run_store.stored_items(self.study, self.run_id), run_store.planned_total(self.study, self.run_id)
         if stored < total:
-            return "stopped", (f"stopped with {total - stored} of {total} planned items not stored yet;"
-                               f" `valuegap run resume {self.run_id}` stores and asks them")
-        notes = "; ".join(f"{model}: {note}" for model, note in self._context_notes.items() if note)
-        return settle_status(self.study, self.run_id, self.control.stopped, context_note=notes)
+            status, reason = "stopped", (f"stopped with {total - stored} of {total} planned items not stored yet;"
+                                         f" `valuegap run resume {self.run_id}` stores and asks them")
+        else:
+            notes = "; ".join(f"{model}: {note}" for model, note in self._context_notes.items() if note)
+            status, reason = settle_status(self.study, self.run_id, self.control.stopped, context_note=notes)
+        if self.write_error is not None and status != "finished":
+            reason = (f"sending stopped when the study could not be written ({self.write_error}); every answer"
+                      f" received was stored ({self.counters.written} this time); {reason}")
+        return status, reason
 
 
 async def execute_run(study: Study, run_id: int, clients: dict[str, ChatClient], **kwargs) -> str:

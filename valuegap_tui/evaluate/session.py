@@ -14,12 +14,16 @@ from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
 
 
-def format_progress(run_id: int, done: int, total: int, rate: float, counters: Counters | None = None) -> str:
+def format_progress(run_id: int, done: int, total: int, rate: float,
+                    outcomes: tuple[int, int, int] | None = None) -> str:
+    """One progress line; ``outcomes`` (answered, invalid, server errors) counts items, as the summary
+    a run ends with does (an item asked three times for one invalid answer counts once)."""
     eta = (total - done) / rate if rate > 0 else float("inf")
     eta_text = "-" if eta == float("inf") else f"{int(eta // 60)}m{int(eta % 60):02d}s"
     extra = ""
-    if counters is not None:
-        extra = f" server errors {counters.errors} invalid {counters.invalid_attempts}"
+    if outcomes is not None:
+        answered, invalid, server_error = outcomes
+        extra = f"; {answered} answered, {invalid} invalid, {server_error} server errors"
     return f"run {run_id}: {done}/{total} done ({100 * done / max(total, 1):.1f}%) {rate:.0f}/s ETA {eta_text}{extra}"
 
 
@@ -62,7 +66,9 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
             finished = counters.answered + counters.invalid_final + counters.server_error_final
             done = start.done + finished
             rate = finished / max(now - started, 1e-6)
-            print(format_progress(run_id, done, total, rate, counters), file=out, flush=True)
+            outcomes = (start.answered + counters.answered, start.invalid + counters.invalid_final,
+                        start.server_error + counters.server_error_final)
+            print(format_progress(run_id, done, total, rate, outcomes), file=out, flush=True)
 
     async def main() -> str:
         loop = asyncio.get_running_loop()

@@ -26,6 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from valuegap_tui.catalogue import DIMENSION_POLES, Catalogue, catalogue
+from valuegap_tui.models import not_a_switch
 from valuegap_tui.paths import PROMPTS_DIR
 
 PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom", "instruction", "country"]
@@ -105,6 +106,11 @@ class Persona(BaseModel):
         if not value or "\n" in value:
             raise ValueError("must be a non-empty single line")
         return value
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed_is_a_number(cls, value):
+        return not_a_switch(value)
 
     @field_validator("text")
     @classmethod

@@ -15,16 +15,18 @@ Role-play conditions (``roleplay_conditions``) hold one Schwartz value type each
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.config import ConfigError, parse_toml
+from valuegap_tui.limits import LimitError, check_value
 from valuegap_tui.models import format_validation_error
 from valuegap_tui.personas import WRITTEN_KINDS, Persona
 from valuegap_tui.prompts import load_template
+from valuegap_tui.settings import current_limits
 from valuegap_tui.transfer import ImportFailure, jsonl_objects, read_text_file
 
 ROLEPLAY_TEMPLATE = "roleplay.txt"
@@ -52,6 +54,10 @@ def written_condition(name: str, kind: str, text: str, *, condition_id: str | No
               "attributes": attributes or {}, "notes": notes}
     if kind not in WRITTEN_KINDS:
         raise ValueError(f"kind: a written condition is {' or '.join(WRITTEN_KINDS)}, not {kind!r}")
+    try:  # the same caps as a file of conditions: a NUL or a field past the length cap is refused
+        check_value(record, current_limits())
+    except LimitError as exc:
+        raise ValueError(str(exc)) from None
     try:
         return Persona.model_validate(record)
     except ValidationError as exc:
@@ -115,12 +121,12 @@ _TOML_ERROR_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)$")
 
 def _toml_records(path: Path, text: str) -> list[tuple[dict, object]]:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
+        data = parse_toml(text, str(path), current_limits())
+    except ConfigError as exc:  # not TOML, nested too deeply, a number too long, a field past the caps
+        message = str(exc).removeprefix(f"{path}: ")
         line = _TOML_ERROR_LINE.search(message)
         raise ImportFailure(path, int(line.group(1)) if line else None, None,
-                            f"not valid TOML: {_TOML_ERROR_LINE.sub('', message)}") from None
+                            _TOML_ERROR_LINE.sub("", message)) from None
     extra = sorted(set(data) - {"conditions"})
     if extra:
         raise ImportFailure(path, _key_line(text, extra[0], 0, len(text)), extra[0],

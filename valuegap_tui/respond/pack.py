@@ -15,11 +15,13 @@ import secrets
 from pathlib import Path
 
 from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.limits import LimitError, parse_json, read_bytes
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.questionnaire import (RespondError, build_questions, check_name, consent_text,
                                                 text_hash)
 from valuegap_tui.store import respondents as respondent_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.settings import current_limits
 from valuegap_tui.store.db import Study
 
 PACK_FORMAT = "valuegap-questionnaire"
@@ -70,12 +72,15 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def _load(path: Path, what: str) -> dict:
+    limits = current_limits()
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(read_bytes(Path(path), limits), limits)
     except FileNotFoundError:
         raise RespondError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RespondError(f"{path} is not a valuegap {what} file ({type(exc).__name__}): give the file"
+    except LimitError as exc:
+        raise RespondError(f"{path}: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise RespondError(f"{path} is not a valuegap {what} file ({exc}): give the file"
                            f" `valuegap respond {'pack' if what == 'questionnaire' else 'answer'}` wrote") from None
     if not isinstance(data, dict):
         raise RespondError(f"{path} is not a valuegap {what} file")

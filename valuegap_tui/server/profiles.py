@@ -29,27 +29,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from valuegap_tui.config import ConfigError, load_section, read_toml
-from valuegap_tui.server.urls import basic_auth_for, strip_credentials
+from valuegap_tui.config import ConfigError
+from valuegap_tui.server.urls import basic_auth_for, normalise_base_url, strip_credentials
+from valuegap_tui.settings import (DEFAULT_CONCURRENCY, ConstraintStyle, EndpointTable, GenerationSettings,
+                                   ProfileOptions, ProfileTable, ServersSection, Transport, load_settings)
+
+__all__ = ["ConstraintStyle", "DEFAULT_CONCURRENCY", "Endpoint", "GenerationSettings", "ProfileError",
+           "ServerProfile", "Transport", "get_profile", "load_profiles", "normalise_base_url", "profile_for_url"]
 
 ENV_PROFILE = "env"
-DEFAULT_CONCURRENCY = 64
-
-Transport = Literal["http", "aiohttp", "openai"]
-#: how ChatRequest.choices reaches the server; "auto" uses what the probe found honoured
-ConstraintStyle = Literal["auto", "structured_outputs", "json_schema", "guided_choice"]
-
-
-def normalise_base_url(url: str) -> str:
-    """``http://host:8000`` and ``http://host:8000/v1/`` both become ``http://host:8000/v1``."""
-    url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"endpoint URL must start with http:// or https://: {strip_credentials(url)!r}")
-    return url if url.endswith("/v1") else url + "/v1"
 
 
 def server_root(base_url: str) -> str:
@@ -86,50 +78,12 @@ class Endpoint(BaseModel):
         return f"{self.display_url} (x{self.concurrency})"
 
 
-class GenerationSettings(BaseModel):
-    """Defaults applied to every request of the profile unless the request sets them."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = Field(None, ge=1)
-    seed: int | None = None
-    #: False switches Qwen3-style thinking off (chat_template_kwargs.enable_thinking)
-    enable_thinking: bool | None = None
-    #: gpt-oss style models: "low" | "medium" | "high"
-    reasoning_effort: str | None = None
-    #: token budget for reasoning models in text/constrained answer modes
-    reasoning_max_tokens: int = Field(4096, ge=16)
-    extra_body: dict[str, Any] = Field(default_factory=dict)
-
-    def body_defaults(self) -> dict[str, Any]:
-        """Fields merged under each request body (the request wins)."""
-        body: dict[str, Any] = dict(self.extra_body)
-        for key in ("temperature", "top_p", "max_tokens", "seed", "reasoning_effort"):
-            value = getattr(self, key)
-            if value is not None:
-                body[key] = value
-        if self.enable_thinking is not None:
-            kwargs = dict(body.get("chat_template_kwargs") or {})
-            kwargs["enable_thinking"] = self.enable_thinking
-            body["chat_template_kwargs"] = kwargs
-        return body
-
-
-class ServerProfile(BaseModel):
+class ServerProfile(ProfileOptions):
     """A model and the endpoints that serve it."""
 
     name: str
     model: str | None = None
     endpoints: list[Endpoint] = Field(min_length=1)
-    timeout_s: float = Field(120.0, gt=0)
-    max_attempts: int = Field(6, ge=1, le=50)
-    backoff_base_s: float = Field(0.5, ge=0)
-    backoff_max_s: float = Field(30.0, ge=0)
-    transport: Transport = "http"
-    constraint: ConstraintStyle = "auto"
-    generation: GenerationSettings = Field(default_factory=GenerationSettings)
     #: where the profile came from ("config", "env", a file path): shown, never secret
     source: str = "config"
 
@@ -146,48 +100,36 @@ class ProfileError(ValueError):
     """A profile cannot be read or does not exist."""
 
 
-def _resolve_key(table: dict[str, Any], inherited: SecretStr | None, where: str) -> SecretStr | None:
-    if env_name := table.get("api_key_env"):
-        value = os.environ.get(str(env_name))
+def _resolve_key(table: ProfileTable | EndpointTable, inherited: SecretStr | None, where: str) -> SecretStr | None:
+    if table.api_key_env:
+        value = os.environ.get(table.api_key_env)
         if value is None:
-            raise ProfileError(f"{where}: environment variable {env_name} (api_key_env) is not set")
+            raise ProfileError(f"{where}: environment variable {table.api_key_env} (api_key_env) is not set")
         return SecretStr(value)
-    if "api_key" in table:
-        return SecretStr(str(table["api_key"]))
+    if table.api_key is not None:
+        return SecretStr(table.api_key)
     return inherited
 
 
-def _profile_from_table(name: str, table: dict[str, Any], source: str) -> ServerProfile:
+def _profile_from_table(name: str, table: ProfileTable, source: str) -> ServerProfile:
+    """The profile a checked ``[servers.NAME]`` table describes, with its keys read from where it says."""
     where = f"[servers.{name}]"
-    if not isinstance(table, dict):
-        raise ProfileError(f"{where} must be a table")
     default_key = _resolve_key(table, SecretStr(os.environ["OPENAI_API_KEY"]) if "OPENAI_API_KEY" in os.environ else None, where)
-    concurrency = table.get("concurrency", DEFAULT_CONCURRENCY)
-    raw_endpoints = table.get("endpoints")
-    if raw_endpoints is None and "url" in table:
-        raw_endpoints = [table["url"]]
-    if raw_endpoints is None and os.environ.get("OPENAI_BASE_URL"):
-        raw_endpoints = [os.environ["OPENAI_BASE_URL"]]
-    if not raw_endpoints:
+    entries = table.endpoints
+    if entries is None and table.url is not None:
+        entries = [EndpointTable(url=table.url)]
+    if entries is None and os.environ.get("OPENAI_BASE_URL"):
+        entries = [EndpointTable.model_construct(url=os.environ["OPENAI_BASE_URL"], concurrency=None,
+                                                 api_key=None, api_key_env=None)]
+    if not entries:
         raise ProfileError(f"{where}: no endpoints (endpoints = [\"http://host:8000/v1\"])")
-    if isinstance(raw_endpoints, str):
-        raw_endpoints = [raw_endpoints]
-    endpoints = []
     try:
-        for item in raw_endpoints:
-            if isinstance(item, str):
-                endpoints.append(Endpoint(url=item, concurrency=concurrency, api_key=default_key))
-            elif isinstance(item, dict):
-                key = _resolve_key(item, default_key, where)
-                endpoints.append(Endpoint(url=item.get("url", ""), concurrency=item.get("concurrency", concurrency), api_key=key))
-            else:
-                raise ProfileError(f"{where}: each endpoint is a URL or a table with url = ...")
-        fields = {k: v for k, v in table.items() if k not in {"endpoints", "url", "concurrency", "api_key", "api_key_env"}}
-        return ServerProfile(name=name, endpoints=endpoints, source=source, **fields)
+        endpoints = [Endpoint(url=e.url, concurrency=e.concurrency or table.concurrency,
+                              api_key=_resolve_key(e, default_key, where)) for e in entries]
+        options = table.model_dump(include=set(ProfileOptions.model_fields))
+        return ServerProfile(name=name, model=table.model, endpoints=endpoints, source=source, **options)
     except ValidationError as exc:
         raise ProfileError(f"{where}: {_problems(exc)}") from None
-    except TypeError as exc:
-        raise ProfileError(f"{where}: {exc}") from None
 
 
 def _problems(exc: ValidationError) -> str:
@@ -208,30 +150,22 @@ def env_profile(model: str | None = None) -> ServerProfile | None:
     return ServerProfile(name=ENV_PROFILE, model=model or os.environ.get("VALUEGAP_MODEL"), endpoints=[endpoint], source="env")
 
 
-def _servers_section(path: Path | None) -> dict[str, Any]:
-    """The [servers] table of ``path``, else of the user config; ProfileError when it cannot be read."""
+def _servers_section(path: Path | None) -> ServersSection:
+    """The checked [servers] section of ``path``, else of the user config; ProfileError naming every
+    problem with its line when it cannot be used."""
+    if path is not None and not Path(path).exists():
+        raise ProfileError(f"{path}: no such file")
     try:
-        if path is None:
-            return load_section("servers")
-        section = read_toml(Path(path)).get("servers", {})
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: no such file") from None
+        return load_settings(path, only=("servers",)).servers
     except ConfigError as exc:
         raise ProfileError(str(exc)) from None
-    if not isinstance(section, dict):
-        raise ProfileError(f"{path}: [servers] must be a table")
-    return section
 
 
 def load_profiles(path: Path | None = None) -> dict[str, ServerProfile]:
     """Every profile: the config's [servers] tables (or those of ``path``), then "env" if set."""
     source = str(path) if path else "config"
-    section = _servers_section(path)
-    profiles: dict[str, ServerProfile] = {}
-    for name, table in section.items():
-        if name == "default":
-            continue
-        profiles[name] = _profile_from_table(name, table, source)
+    profiles = {name: _profile_from_table(name, table, source)
+                for name, table in _servers_section(path).profiles.items()}
     if ENV_PROFILE not in profiles and (env := env_profile()) is not None:
         profiles[ENV_PROFILE] = env
     return profiles
@@ -239,11 +173,9 @@ def load_profiles(path: Path | None = None) -> dict[str, ServerProfile]:
 
 def default_profile_name(path: Path | None = None) -> str | None:
     try:
-        section = _servers_section(path)
+        return _servers_section(path).default
     except ProfileError:
         return None
-    value = section.get("default")
-    return value if isinstance(value, str) else None
 
 
 def get_profile(name: str | None = None, path: Path | None = None) -> ServerProfile:

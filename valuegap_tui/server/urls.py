@@ -35,6 +35,28 @@ def strip_credentials(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+def normalise_base_url(url: str) -> str:
+    """``http://host:8000`` and ``http://host:8000/v1/`` both become ``http://host:8000/v1``.
+
+    A URL a request could never reach is refused here, when it is read, so a run is never planned
+    against it: no host (``http:///v1``), a port outside 1-65535, or a port that is not a number.
+    """
+    url = url.strip().rstrip("/")
+    shown = strip_credentials(url)
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"endpoint URL must start with http:// or https://: {shown!r}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"endpoint URL {shown!r} has no usable port: give one from 1 to 65535") from None
+    if not parts.hostname:
+        raise ValueError(f"endpoint URL {shown!r} names no host: write it as http://HOST:PORT/v1")
+    if port == 0:
+        raise ValueError(f"endpoint URL {shown!r} has port 0: give one from 1 to 65535")
+    return url if url.endswith("/v1") else url + "/v1"
+
+
 def basic_auth_for(url: str) -> str | None:
     """The Authorization header for ``url``'s server if a URL with credentials named it in this process."""
     try:

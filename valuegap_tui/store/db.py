@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+from valuegap_tui.settings import environment
 from valuegap_tui.store import schema as _schema_package
 from valuegap_tui.store.database import Database
 from valuegap_tui.store.failures import StudyError, describe_sqlite_error
@@ -33,10 +34,10 @@ MIGRATIONS_TABLE = "schema_migrations"
 
 
 def busy_timeout_s() -> float:
-    try:
-        return float(os.environ.get("VALUEGAP_BUSY_TIMEOUT_S", BUSY_TIMEOUT_S))
-    except ValueError:
-        return BUSY_TIMEOUT_S
+    """BUSY_TIMEOUT_S, or VALUEGAP_BUSY_TIMEOUT_S when set; a value that is not a number of seconds is
+    refused (settings.SettingsError), never silently replaced by the default."""
+    from_env = environment().busy_timeout_s
+    return BUSY_TIMEOUT_S if from_env is None else from_env
 
 
 def now_iso() -> str:

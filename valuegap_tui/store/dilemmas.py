@@ -158,23 +158,32 @@ def insert_new(study: Study, dilemma: Dilemma, *, who: str, action: str) -> bool
 
 def import_many(study: Study, dilemmas: Iterable[Dilemma], *, who: str) -> dict[str, int]:
     """Import records in one transaction. A record that states no status keeps the stored dilemma's
-    status (a person's decision is not undone by a file that does not mention it); one that states a
-    status sets it, and the result counts those changes so the command can say so."""
-    counts = {"new": 0, "updated": 0, "status_changed": 0}
+    status (a person's decision is not undone by a file that does not mention it), and one that states
+    no provenance keeps the stored provenance; one that states a status sets it, and the result counts
+    those changes so the command can say so. A record equal to the stored dilemma is left alone: no
+    revision, no history row, counted as unchanged (importing the same file twice changes nothing)."""
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "status_changed": 0}
     with study.transaction():
         stored = []
         for dilemma in dilemmas:
             current = get(study, dilemma.id)
             if current is None:
                 counts["new"] += 1
-            else:
-                counts["updated"] += 1
-                if "status" not in dilemma.model_fields_set:
-                    dilemma = dilemma.model_copy(update={"status": current.status})
-                elif dilemma.status != current.status:
-                    counts["status_changed"] += 1
+                stored.append(dilemma)
+                continue
+            kept = {name: getattr(current, name) for name in ("status", "provenance")
+                    if name not in dilemma.model_fields_set}
+            if kept:
+                dilemma = dilemma.model_copy(update=kept)
+            if dilemma.to_record() == current.to_record():
+                counts["unchanged"] += 1
+                continue
+            counts["updated"] += 1
+            if dilemma.status != current.status:
+                counts["status_changed"] += 1
             stored.append(dilemma)
-        save_many(study, stored, who=who, action="import")
+        if stored:
+            save_many(study, stored, who=who, action="import")
     return counts
 
 
@@ -246,6 +255,12 @@ def _light_rows(cursor) -> list[DilemmaRow]:
 
 def count(study: Study) -> int:
     return study.db.execute("SELECT COUNT(*) FROM dilemmas").fetchone()[0]
+
+
+def flags_in_use(study: Study) -> set[str]:
+    """Every flag some dilemma of the study carries."""
+    return {flag for (text,) in study.db.execute("SELECT DISTINCT flags_json FROM dilemmas WHERE flags_json != '[]'")
+            for flag in json.loads(text)}
 
 
 def counts_by(study: Study, column: str) -> dict[str, int]:

@@ -8,6 +8,8 @@ pending, never half-written. ``UNIQUE (item_id, attempt)`` makes a duplicate ans
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -227,9 +229,28 @@ def _heartbeat_stale(heartbeat_at: str | None) -> bool:
     return (datetime.now(timezone.utc) - beat).total_seconds() > HEARTBEAT_STALE_S
 
 
-def _run_row(row) -> RunRow:
+def _runner_key(run_id: int) -> str:
+    return f"run.{run_id}.runner"
+
+
+def _runner_ended(study: Study, run_id: int) -> bool:
+    """Whether the process that set the run running, on this machine, has ended: a run it could not mark
+    as ended (the disk was full) is then interrupted at once, not only once its heartbeat is stale."""
+    host, _, pid = (study.get_meta(_runner_key(run_id)) or "").rpartition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's process (or none recorded): only the heartbeat tells
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
+
+
+def _run_row(row, study: Study) -> RunRow:
     status = row[4]
-    if status == "running" and _heartbeat_stale(row[8]):
+    if status == "running" and (_heartbeat_stale(row[8]) or _runner_ended(study, row[0])):
         status = "interrupted"
     return RunRow(
         id=row[0], name=row[1], definition=RunDefinition.model_validate_json(row[2]), config_hash=row[3],
@@ -243,12 +264,14 @@ _RUN_COLUMNS = ("id, name, definition_json, config_hash, status, created_at, sta
 
 
 def get_run(study: Study, run_id: int) -> RunRow | None:
+    if not 0 < run_id < 2**63:  # no such run can be stored (and SQLite cannot take the number)
+        return None
     row = study.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", [run_id]).fetchone()
-    return _run_row(row) if row else None
+    return _run_row(row, study) if row else None
 
 
 def list_runs(study: Study) -> list[RunRow]:
-    return [_run_row(r) for r in study.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")]
+    return [_run_row(r, study) for r in study.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")]
 
 
 def set_status(study: Study, run_id: int, status: str, reason: str | None = None, *,
@@ -260,6 +283,9 @@ def set_status(study: Study, run_id: int, status: str, reason: str | None = None
             db.execute("UPDATE runs SET status = ?, started_at = COALESCE(started_at, ?), heartbeat_at = ?,"
                        " stop_reason = NULL, text_cap = COALESCE(?, text_cap) WHERE id = ?",
                        [status, at, at, text_cap, run_id])
+            db.execute("INSERT INTO study_meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key)"
+                       " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                       [_runner_key(run_id), f"{socket.gethostname()} {os.getpid()}", at])
         elif status in ("finished", "stopped", "unfinished", "failed"):
             db.execute("UPDATE runs SET status = ?, finished_at = ?, stop_reason = ? WHERE id = ?",
                        [status, at, reason, run_id])

@@ -9,11 +9,13 @@ checked first: a problem refuses it with its line and field, and nothing is writ
 from __future__ import annotations
 
 import csv
-import json
+import io
 from pathlib import Path
 
 from valuegap_tui.designs.valact.generate import with_flags
 from valuegap_tui.designs.valact.items import ACTIONS, Scenario
+from valuegap_tui.limits import LimitError, Limits, check_value, how_to_raise, parse_json, read_bytes
+from valuegap_tui.settings import current_limits
 
 CSV_REQUIRED = ("id", "scenario", *(f"{kind}_{k}" for k in range(1, ACTIONS + 1) for kind in ("action", "value")))
 CSV_OPTIONAL = ("topic", "status", "notes")
@@ -27,21 +29,32 @@ def _refuse(path: Path, line: int, message: str) -> ScenarioImportError:
     return ScenarioImportError(f"{path.name}:{line}: {message}; nothing was imported")
 
 
-def _records_jsonl(path: Path, text: str):
-    for number, line in enumerate(text.splitlines(), 1):
+def _records_jsonl(path: Path, text: str, limits: Limits):
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _refuse(path, number, f"not valid JSON ({exc.msg})") from None
+            record = parse_json(line, limits)
+        except LimitError as exc:
+            raise _refuse(path, number, f"{exc.field + ': ' if exc.field else ''}{exc.reason}") from None
+        except ValueError as exc:
+            raise _refuse(path, number, str(exc)) from None
         if not isinstance(record, dict):
             raise _refuse(path, number, "each line is one JSON object")
         yield number, record
 
 
-def _records_csv(path: Path, text: str):
-    reader = csv.DictReader(text.splitlines())
+def _records_csv(path: Path, text: str, limits: Limits):
+    csv.field_size_limit(limits.field_chars)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        yield from _csv_rows(path, reader, limits)
+    except csv.Error as exc:
+        raise _refuse(path, reader.line_num or 1, f"not valid CSV ({exc}); a cell may hold more than"
+                      f" {limits.field_chars:,} characters (the cap): {how_to_raise('field_chars')}") from None
+
+
+def _csv_rows(path: Path, reader: csv.DictReader, limits: Limits):
     header = reader.fieldnames or []
     for name in CSV_REQUIRED:
         if name not in header:
@@ -49,7 +62,15 @@ def _records_csv(path: Path, text: str):
     for name in header:
         if name not in CSV_REQUIRED + CSV_OPTIONAL:
             raise _refuse(path, 1, f"{name}: unknown column")
+        if header.count(name) > 1:
+            raise _refuse(path, 1, f"{name}: the column appears twice; keep one")
     for row in reader:
+        if None in row:
+            raise _refuse(path, reader.line_num, "more cells than header columns")
+        try:
+            check_value(row, limits)
+        except LimitError as exc:
+            raise _refuse(path, reader.line_num, f"{exc.field}: {exc.reason}") from None
         record = {"id": row["id"], "scenario": row["scenario"],
                   "actions": [{"text": row[f"action_{k}"], "value": row[f"value_{k}"]} for k in range(1, ACTIONS + 1)]}
         record.update({k: row[k] for k in CSV_OPTIONAL if row.get(k)})
@@ -62,14 +83,17 @@ def read_scenarios(path: Path | str) -> list[Scenario]:
     from valuegap_tui.models import format_validation_error
 
     path = Path(path)
+    limits = current_limits()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioImportError(f"cannot read {path}: {exc}") from None
+        text = read_bytes(path, limits).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioImportError(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
+    except (OSError, LimitError) as exc:
+        raise ScenarioImportError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     suffix = path.suffix.lower()
     if suffix not in (".jsonl", ".csv"):
         raise ScenarioImportError(f"{path.name}: scenarios are imported from a .jsonl or .csv file")
-    records = _records_csv(path, text) if suffix == ".csv" else _records_jsonl(path, text)
+    records = _records_csv(path, text, limits) if suffix == ".csv" else _records_jsonl(path, text, limits)
     scenarios, seen = [], {}
     for line, record in records:
         try:

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import csv
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from valuegap_tui.config import ConfigError, parse_toml
 from valuegap_tui.designs.valact.items import DEFAULT_SCALE, Portrait, find_value_type, value_types
+from valuegap_tui.limits import LimitError, Limits, check_value, how_to_raise, read_bytes
 from valuegap_tui.paths import DATA_DIR
+from valuegap_tui.settings import current_limits
 
 SCALE_POINTS = len(DEFAULT_SCALE)
 DEMO_FILE = DATA_DIR / "valact" / "questionnaire.toml"
@@ -63,11 +65,11 @@ def _toml_lines(text: str) -> tuple[int | None, list[int], dict[tuple[int, str],
     return header, items, keys
 
 
-def _rows_from_toml(path: Path, text: str):
+def _rows_from_toml(path: Path, text: str, limits: Limits):
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise QuestionnaireError(f"{path.name}: not valid TOML ({exc}); nothing was loaded") from None
+        data = parse_toml(text, path.name, limits)
+    except ConfigError as exc:
+        raise QuestionnaireError(f"{exc}; nothing was loaded") from None
     header_line, item_lines, key_lines = _toml_lines(text)
     for key in data:
         if key not in ("questionnaire", "items"):
@@ -88,16 +90,28 @@ def _rows_from_toml(path: Path, text: str):
     return head, rows
 
 
-def _rows_from_csv(path: Path, text: str):
+def _rows_from_csv(path: Path, text: str, limits: Limits):
+    csv.field_size_limit(limits.field_chars)
     reader = csv.DictReader(text.splitlines())
-    fields = reader.fieldnames or []
-    for name in fields:
-        if name not in ITEM_FIELDS:
-            raise _fail(path, 1, name, f"unknown column (expected {', '.join(ITEM_FIELDS)})")
-    rows = []
-    for index, row in enumerate(reader):
-        line = reader.line_num
-        rows.append((index, {k: v for k, v in row.items() if v not in (None, "")}, lambda key, at=line: at, line))
+    try:
+        fields = reader.fieldnames or []
+        for name in fields:
+            if name not in ITEM_FIELDS or fields.count(name) > 1:
+                raise _fail(path, 1, name, f"unknown or doubled column (expected {', '.join(ITEM_FIELDS)}, once each)")
+        rows = []
+        for index, row in enumerate(reader):
+            line = reader.line_num
+            if None in row:
+                raise _fail(path, line, "row", "more cells than header columns")
+            cells = {k: v for k, v in row.items() if v not in (None, "")}
+            try:
+                check_value(cells, limits)
+            except LimitError as exc:
+                raise _fail(path, line, exc.field or "row", exc.reason) from None
+            rows.append((index, cells, lambda key, at=line: at, line))
+    except csv.Error as exc:
+        raise _fail(path, reader.line_num or 1, "row", f"not valid CSV ({exc}); a cell may hold more than"
+                    f" {limits.field_chars:,} characters (the cap): {how_to_raise('field_chars')}") from None
     if not rows:
         raise _fail(path, None, "items", "the file has no rows")
     return {"id": path.stem}, rows
@@ -118,15 +132,18 @@ def _scale(path: Path, head: dict, line: int | None) -> tuple[str, ...]:
 def read_questionnaire(path: Path | str) -> Questionnaire:
     """The questionnaire a file holds, or QuestionnaireError naming the line and field at fault."""
     path = Path(path)
+    limits = current_limits()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionnaireError(f"cannot read {path}: {exc}") from None
+        text = read_bytes(path, limits).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuestionnaireError(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
+    except (OSError, LimitError) as exc:
+        raise QuestionnaireError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     if path.suffix.lower() == ".csv":
-        head, rows = _rows_from_csv(path, text)
+        head, rows = _rows_from_csv(path, text, limits)
         header_line = None
     elif path.suffix.lower() == ".toml":
-        head, rows = _rows_from_toml(path, text)
+        head, rows = _rows_from_toml(path, text, limits)
         header_line = _toml_lines(text)[0]
     else:
         raise QuestionnaireError(f"{path.name}: a questionnaire is a .toml or .csv file")

@@ -17,13 +17,24 @@ import json
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs.via.items import ViaItem, find_country, item_id
+from valuegap_tui.limits import CappedReader, LimitError, Limits, check_value, how_to_raise, open_text, too_large
+from valuegap_tui.models import format_validation_error
+from valuegap_tui.settings import current_limits
+from valuegap_tui.text import one_line
 
+#: more unusable rows than this and the file is not the published one: reading stops (the published
+#: file has none; a hostile one could otherwise fill memory with reasons)
+MAX_PROBLEMS = 10_000
 REQUIRED = ("country", "topic", "value", "polarity", "generation_prompt")
 ACTION_KEY, EXPLANATION_KEY, ATTRIBUTIONS_KEY = "Human Action", "Natural Language Explanation", "Feature Attributions"
 POLARITIES = {"positive": "positive", "pos": "positive", "+": "positive",
@@ -94,7 +105,9 @@ def parse_generation_prompt(text: str) -> dict:
         raise ValueError("generation_prompt is empty")
     try:
         record = json.loads(body)
-    except json.JSONDecodeError:
+    except RecursionError:
+        raise ValueError("generation_prompt is nested too deeply to be an action record") from None
+    except ValueError:  # not JSON (or a number too long for it): perhaps a Python dict literal
         try:
             record = ast.literal_eval(body)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -108,30 +121,89 @@ def parse_generation_prompt(text: str) -> dict:
     return {"action": action.strip(), "explanation": explanation.strip() if isinstance(explanation, str) else ""}
 
 
-def _csv_text(path: Path) -> tuple[str, str]:
-    """(the CSV's text, its name) from a .csv or a zip holding one CSV."""
+@contextmanager
+def _open_csv(path: Path, limits: Limits) -> Iterator[tuple[io.TextIOBase, str]]:
+    """(the CSV as a text stream, its name) from a .csv or a zip holding one CSV.
+
+    Read as a stream, never whole: a member (or file) larger than the size cap is refused by the size it
+    declares before a byte is inflated, and by the bytes actually read while it is parsed.
+    """
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                members = [n for n in archive.namelist() if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
-                if len(members) != 1:
-                    raise ShenFileError(f"{path}: the zip should hold one CSV file, it holds {len(members)}"
-                                        + (f" ({', '.join(members[:5])})" if members else ""))
-                return archive.read(members[0]).decode("utf-8-sig"), f"{path.name}:{members[0]}"
-        return path.read_text(encoding="utf-8-sig"), path.name
+        # only a regular file is looked at as a zip: zipfile reads a device or a pipe to its end first
+        if not (path.is_file() and zipfile.is_zipfile(path)):
+            with open_text(path, limits) as stream:
+                yield stream, path.name
+            return
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if i.filename.lower().endswith(".csv")
+                       and not i.filename.startswith("__MACOSX")]
+            if len(members) != 1:
+                names = ", ".join(one_line(i.filename) for i in members[:5])
+                raise ShenFileError(f"{path}: the zip should hold one CSV file, it holds {len(members)}"
+                                    + (f" ({names})" if members else ""))
+            member = members[0]
+            what = f"the zip's {one_line(member.filename)}"
+            if member.file_size > limits.input_bytes:
+                raise ShenFileError(f"{path}: {too_large(member.file_size, limits, what)}")
+            with archive.open(member) as raw:
+                reader = io.BufferedReader(CappedReader(raw, limits, what))
+                with io.TextIOWrapper(reader, encoding="utf-8-sig", newline="") as stream:
+                    yield stream, f"{path.name}:{member.filename}"
     except FileNotFoundError:
         raise ShenFileError(f"{path}: no such file") from None
+    except LimitError as exc:
+        raise ShenFileError(f"{path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ShenFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, NotImplementedError, EOFError) as exc:
         raise ShenFileError(f"{path}: cannot read: {exc}") from None
+
+
+def _bounded_lines(stream, limits: Limits) -> Iterator[str]:
+    """The stream's lines, refused past eight cells at the field cap: a line without an end (a bomb of
+    one endless line) is never held whole, whatever the file's size."""
+    longest = 8 * limits.field_chars
+    number = 0
+    while line := stream.readline(longest):
+        number += 1
+        if len(line) >= longest and not line.endswith(("\n", "\r")):
+            raise LimitError(f"line {number} is longer than {longest:,} characters (eight cells at the field"
+                             f" cap): is this Shen et al.'s file? If so, {how_to_raise('field_chars')}")
+        yield line
 
 
 def read_shen(path: Path | str) -> ShenImport:
     """Read and check the whole file; nothing is written. Raises ShenFileError when it cannot be read at all."""
     path = Path(path)
-    text, source = _csv_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    limits = current_limits()
+    csv.field_size_limit(limits.field_chars)
+    with _open_csv(path, limits) as (stream, source):
+        result, halves = _read_rows(path, csv.reader(_bounded_lines(stream, limits)), source, limits)
+    for (country, topic, value), pair in halves.items():
+        if len(pair) == 2:
+            positive, negative = pair["positive"][1], pair["negative"][1]
+            lines = [pair["positive"][0], pair["negative"][0]]
+            try:
+                result.items.append(ViaItem(
+                    id=item_id(country, topic, value), country=country, topic=topic, value=value,
+                    expressing=positive["action"], resisting=negative["action"],
+                    expressing_explanation=positive["explanation"], resisting_explanation=negative["explanation"],
+                    provenance={"source": "import-shen", "file": source, "lines": lines}))
+            except ValidationError as exc:  # e.g. both actions the same text: not an item
+                result.problems.extend((line, format_validation_error(exc)) for line in lines)
+        else:
+            (polarity, (at, _)), = pair.items()
+            other = "negative" if polarity == "positive" else "positive"
+            result.problems.append((at, f"no {other} row for {country} / {topic} / {value} to pair with"))
+    result.problems.sort()
+    result.read = Counter({"countries": len({i.country for i in result.items}),
+                           "topics": len({i.topic for i in result.items}),
+                           "values": len({i.value for i in result.items}), "polarities": 2 if result.items else 0})
+    return result
+
+
+def _read_rows(path: Path, reader, source: str, limits: Limits) -> tuple[ShenImport, dict]:
+    """Every row checked: the result (rows, problems) and the halves found, by (country, topic, value)."""
     try:
         header = next(reader)
     except StopIteration:
@@ -141,20 +213,28 @@ def read_shen(path: Path | str) -> ShenImport:
     columns = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise ShenFileError(f"{path}: no column {', '.join(missing)} (the file has {', '.join(header) or 'none'};"
+        shown = one_line(", ".join(header))[:200] or "none"
+        raise ShenFileError(f"{path}: no column {', '.join(missing)} (the file has {shown};"
                             f" expected {', '.join(REQUIRED)} plus index columns)")
+    if doubled := [c for c in REQUIRED if columns.count(c) > 1]:
+        raise ShenFileError(f"{path}: column {', '.join(doubled)} appears twice: keep one")
     index = {c: columns.index(c) for c in REQUIRED}
     result = ShenImport(source=source)
     halves: dict[tuple[str, str, str], dict[str, tuple[int, dict]]] = {}
     line = 1
     while True:
+        if len(result.problems) > MAX_PROBLEMS:  # not the published file: stop reading it
+            first_line, first_reason = result.problems[0]
+            raise ShenFileError(f"{path}: more than {MAX_PROBLEMS:,} unusable rows, the first on line {first_line}"
+                                f" ({one_line(first_reason)[:120]}): is this Shen et al.'s file?")
         start = line + 1
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ShenFileError(f"{path}: line {start}: not valid CSV: {exc}") from None
+            raise ShenFileError(f"{path}: line {start}: not valid CSV ({exc}); a cell may hold more than"
+                                f" {limits.field_chars:,} characters (the cap): {how_to_raise('field_chars')}") from None
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -163,6 +243,11 @@ def read_shen(path: Path | str) -> ShenImport:
             result.problems.append((start, f"{len(row)} fields, the header has {len(header)}"))
             continue
         cells = {c: row[i].strip() for c, i in index.items()}
+        try:
+            check_value(cells, limits)
+        except LimitError as exc:
+            result.problems.append((start, str(exc)))
+            continue
         reasons = []
         country = find_country(cells["country"])
         topic = _lookup("topic", cells["topic"])
@@ -185,29 +270,10 @@ def read_shen(path: Path | str) -> ShenImport:
                                            f" {cells['value']} (the first is line {pair[polarity][0]})"))
             continue
         pair[polarity] = (start, action)
-    for (country, topic, value), pair in halves.items():
-        if len(pair) == 2:
-            positive, negative = pair["positive"][1], pair["negative"][1]
-            result.items.append(ViaItem(
-                id=item_id(country, topic, value), country=country, topic=topic, value=value,
-                expressing=positive["action"], resisting=negative["action"],
-                expressing_explanation=positive["explanation"], resisting_explanation=negative["explanation"],
-                provenance={"source": "import-shen", "file": source,
-                            "lines": [pair["positive"][0], pair["negative"][0]]}))
-        else:
-            (polarity, (at, _)), = pair.items()
-            other = "negative" if polarity == "positive" else "positive"
-            result.problems.append((at, f"no {other} row for {country} / {topic} / {value} to pair with"))
-    result.problems.sort()
-    result.read = Counter({"countries": len({i.country for i in result.items}),
-                           "topics": len({i.topic for i in result.items}),
-                           "values": len({i.value for i in result.items}), "polarities": 2 if result.items else 0})
-    return result
+    return result, halves
 
 
 def problem_lines(problems: list[tuple[int, str]], limit: int | None = 20) -> list[str]:
-    from valuegap_tui.text import one_line
-
     shown = problems if limit is None else problems[:limit]
     lines = [f"  line {line}: {one_line(reason)}" for line, reason in shown]
     if limit is not None and len(problems) > limit:
@@ -233,8 +299,6 @@ def refused_rows(study) -> dict | None:
 
 def refused_rows_note(study) -> list[str]:
     """What `valuegap info` and the report say about rows the import left out."""
-    from valuegap_tui.text import one_line
-
     record = refused_rows(study)
     if not record or not record.get("refused"):
         return []

@@ -15,7 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.limits import LimitError, check_value
 from valuegap_tui.models import AlignmentLabel, Dilemma, format_validation_error
+from valuegap_tui.settings import current_limits
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.footer import KeysFooter
 
@@ -35,7 +37,10 @@ def build_dilemma(value: str | None, topic: str | None, variant: int, scenario: 
         "provenance": {"source": "manual"},
     }
     try:
+        check_value(record, current_limits())  # the caps an import is held to (no NUL, field length)
         return Dilemma.model_validate(record)
+    except LimitError as exc:
+        raise ValueError(str(exc)) from None
     except ValidationError as exc:
         raise ValueError(format_validation_error(exc)) from None
 

@@ -31,7 +31,8 @@ from textual.worker import get_current_worker
 # none is needed to draw the first dilemma, and together they were a fifth of the start-up.
 from valuegap_tui import flag_notes, review
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.config import ConfigError, load_section, save_section
+from valuegap_tui.config import ConfigError, save_section
+from valuegap_tui.settings import ReviewerSettings, load_settings
 from valuegap_tui.models import AlignmentLabel, Dilemma, DilemmaStatus, describe_label_problems
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
@@ -173,9 +174,9 @@ class DilemmasScreen(Screen):
         self._seen_history = 0  # the latest dilemma_history id the list reflects
         self._reload_seq = 0
         self._enqueued = 0  # changes this screen has queued, ever (a background read before one is stale)
-        reviewer = _load_reviewer()
-        self.reviewer: str = reviewer.get("name", "")
-        self.blind: bool = bool(reviewer.get("blind", False))
+        reviewer, self._config_problem = _load_reviewer()
+        self.reviewer: str = reviewer.name or ""
+        self.blind: bool = reviewer.blind
 
     # --- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -198,12 +199,14 @@ class DilemmasScreen(Screen):
 
     def on_mount(self) -> None:
         started = time.perf_counter()
+        if self._config_problem:  # the [reviewer] section could not be used: said, defaults meanwhile
+            self.notify(visible(self._config_problem), severity="error", markup=False, timeout=20)
         try:
-            keys = load_section("keys")
+            keys = load_settings(only=("keys",)).keys
             if keys:
-                self.app.update_keymap({k: str(v) for k, v in keys.items()})
+                self.app.update_keymap(keys)
         except ConfigError as exc:
-            self.notify(visible(str(exc)), severity="error", markup=False)
+            self.notify(visible(str(exc)), severity="error", markup=False, timeout=20)
         table = self.query_one(DataTable)
         for key, title, width in COLUMNS:
             table.add_column(title, key=key, width=width)
@@ -887,11 +890,12 @@ def _shown(row: DilemmaRow) -> tuple:
 _STATUS_STYLE = {"accepted": "green", "rejected": "red", "needs-edit": "yellow", "draft": ""}
 
 
-def _load_reviewer() -> dict:
+def _load_reviewer() -> tuple[ReviewerSettings, str | None]:
+    """The [reviewer] settings, and what is wrong with them when they cannot be used (the defaults then)."""
     try:
-        return load_section("reviewer")
-    except ConfigError:
-        return {}
+        return load_settings(only=("reviewer",)).reviewer, None
+    except ConfigError as exc:
+        return ReviewerSettings(), str(exc)
 
 
 def _describe_change(before: Dilemma | None, after: Dilemma) -> str:

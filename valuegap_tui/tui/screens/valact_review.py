@@ -17,7 +17,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from valuegap_tui.config import load_section
+from valuegap_tui.config import ConfigError
+from valuegap_tui.settings import load_settings
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact.items import Portrait, Scenario, value_name, value_types
 from valuegap_tui.store import items as item_store
@@ -134,8 +135,8 @@ class ValActReviewScreen(Screen):
 
     def _who(self) -> str:
         try:
-            return load_section("reviewer").get("name") or "reviewer"
-        except Exception:  # an unreadable config must not stop a review
+            return load_settings(only=("reviewer",)).reviewer.name or "reviewer"
+        except ConfigError:  # an unreadable config must not stop a review
             return "reviewer"
 
     def _save(self, before, after, action: str, *, undoable: bool = True) -> None:

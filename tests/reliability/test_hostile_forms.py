@@ -1,0 +1,207 @@
+"""Hostile input typed or pasted into the app's forms: the run definition, the generate fields, a
+condition written by hand, a new dilemma, the review filter and name, and a config the review screen
+reads. Each is refused with one line on the screen, the form stays open, and the study is unchanged
+(the hash of its SQL dump). One app per form, every case of that form in turn."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Select, Static, TextArea
+
+from tests.conftest import make_dilemma
+from tests.reliability.hostile import LONG, dump_digest, run_toml
+from tests.tui.pilot import wait_for
+from valuegap_tui.config import config_path, save_section
+from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.tui.app import ValueGapApp
+
+RUN_FORM = [
+    ("endpoint-without-host", run_toml(model='endpoints = ["http:///v1"]'), "no host"),
+    ("endpoint-port-99999", run_toml(model='endpoints = ["http://127.0.0.1:99999/v1"]'), "port"),
+    ("include-baseline-yes", run_toml(top='include_baseline = "yes"'), "include_baseline"),
+    ("endpoints-a-number", run_toml(model="endpoints = 5"), "valid list"),
+    ("repeats-true", run_toml(top="repeats = true"), "repeats"),
+    ("persona-unknown", run_toml(top='personas = ["moderat-secular"]'), "moderat-secular"),
+    ("not-toml", "repeats = [oops", "not valid TOML"),
+    ("nested", "x = " + "[" * 5000 + "]" * 5000, "nested"),
+    ("name-with-nul", run_toml().replace('name = "r"', 'name = "r\\u0000"', 1), "NUL"),
+    ("name-of-200k", run_toml().replace('name = "r"', f'name = "{LONG}"', 1), "131,072"),
+]
+GENERATE_FORM = [
+    ("variants-0", {"variants": "0"}, "Variants"),
+    ("variants-words", {"variants": "S-Tab"}, "whole number"),
+    ("concurrency-99999", {"concurrency": "99999"}, "Concurrency"),
+    ("attempts-100", {"attempts": "100"}, "Attempts"),
+    ("values-unknown", {"values": "wisdon"}, "wisdon"),
+    ("topics-unknown", {"topics": "politcs"}, "politcs"),
+]
+CONDITION_FORM = [
+    ("name-blank", {"name": "  ", "text": "You are kind."}, "name"),
+    ("text-blank", {"name": "Kind", "text": "   "}, "text"),
+    ("text-with-nul", {"name": "Kind", "text": "You are\x00 kind."}, "NUL"),
+    ("text-of-200k", {"name": "Kind", "text": LONG}, "131,072"),
+]
+DILEMMA_FORM = [
+    ("no-value-or-topic", {}, "pick a value"),
+    ("scenario-blank", {"value": "wisdom", "topic": "politics", "scenario": "  "}, "scenario"),
+    ("scenario-with-nul", {"value": "wisdom", "topic": "politics", "scenario": "You\x00 decide."}, "NUL"),
+    ("scenario-of-200k", {"value": "wisdom", "topic": "politics", "scenario": LONG}, "131,072"),
+    ("two-same-actions", {"value": "wisdom", "topic": "politics", "scenario": "You decide.", "same": True}, "same text"),
+]
+REVIEW = [
+    ("reviewer-name-blank", None, "reviewer name"),
+    ("filter-unknown-key", "stauts:draft", "unknown filter key"),
+    ("filter-unknown-value", "value:wisdon", "unknown value"),
+]
+CONFIG_READ_BY_THE_APP = [
+    ("blind-false-in-quotes", '[reviewer]\nname = "ann"\nblind = "false"\n', "[reviewer] blind"),
+    ("reviewer-name-a-number", "[reviewer]\nname = 5\n", "[reviewer] name"),
+    ("key-a-number", '[keys]\n"review.accept" = 3\n', "[keys] review.accept"),
+]
+FORM_CASES = [f"runs/{c[0]}" for c in RUN_FORM] + [f"generate/{c[0]}" for c in GENERATE_FORM] + \
+    [f"condition/{c[0]}" for c in CONDITION_FORM] + [f"new-dilemma/{c[0]}" for c in DILEMMA_FORM] + \
+    [f"review/{c[0]}" for c in REVIEW] + [f"config/{c[0]}" for c in CONFIG_READ_BY_THE_APP]
+
+
+def one_line_holding(text: str, expected: str) -> None:
+    assert text.strip() and "\n" not in text.strip(), text
+    assert expected in text, text
+    assert "Traceback" not in text and "\x1b" not in text and "\x00" not in text
+
+
+def _rendered(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+@pytest.fixture
+def study_with_dilemma(study):
+    dilemma_store.save(study, make_dilemma(), who="generator", action="create")
+    return study
+
+
+async def test_the_run_form_refuses_each_bad_definition(study_with_dilemma):
+    study = study_with_dilemma
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        error = screen.query_one("#runs-form-error", Static)
+        for name, text, expected in RUN_FORM:
+            before = dump_digest(study.path)
+            error.update("")
+            screen.query_one("#runs-definition", TextArea).text = text
+            screen.action_plan()
+            assert await wait_for(pilot, lambda: str(error.render()).strip(), timeout=10), name
+            one_line_holding(str(error.render()), expected)
+            assert run_store.list_runs(study) == [] and dump_digest(study.path) == before, name
+            assert screen.query_one("#runs-form").display, name
+
+
+async def test_the_generate_fields_refuse_each_bad_value(study_with_dilemma):
+    study = study_with_dilemma
+    app = ValueGapApp(study, start_mode="generate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for name, fields, expected in GENERATE_FORM:
+            before = dump_digest(study.path)
+            for field in ("variants", "concurrency", "attempts", "values", "topics"):
+                default = {"variants": "1", "concurrency": "64", "attempts": "3"}.get(field, "")
+                screen.query_one(f"#generate-{field}", Input).value = fields.get(field, default)
+            screen.action_start()
+            await pilot.pause()
+            shown = _rendered(screen, "#generate-progress")
+            assert shown.startswith("Cannot start"), (name, shown)
+            one_line_holding(shown, expected)
+            assert not screen.running and dump_digest(study.path) == before, name
+
+
+async def test_the_condition_form_refuses_each_bad_condition(study_with_dilemma):
+    from valuegap_tui.tui.screens.condition_form import ConditionFormScreen
+
+    study = study_with_dilemma
+    app = ValueGapApp(study, start_mode="personas")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ConditionFormScreen), timeout=5)
+        form = app.screen
+        for name, fields, expected in CONDITION_FORM:
+            before = dump_digest(study.path)
+            form.query_one("#condition-name", Input).value = fields["name"]
+            form.query_one("#condition-text", TextArea).text = fields["text"]
+            form.action_save()
+            await pilot.pause()
+            assert app.screen is form, name
+            one_line_holding(_rendered(form, "#condition-error"), expected)
+            assert dump_digest(study.path) == before, name
+
+
+async def test_the_new_dilemma_form_refuses_each_bad_dilemma(study_with_dilemma):
+    from valuegap_tui.tui.screens.dilemma_editor import NewDilemmaScreen
+
+    study = study_with_dilemma
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("ctrl+n")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, NewDilemmaScreen), timeout=5)
+        form = app.screen
+        for name, fields, expected in DILEMMA_FORM:
+            before = dump_digest(study.path)
+            form.query_one("#new-value", Select).value = fields.get("value", Select.NULL)
+            form.query_one("#new-topic", Select).value = fields.get("topic", Select.NULL)
+            form.query_one("#new-scenario", TextArea).text = fields.get("scenario", "")
+            for i in range(6):
+                text = "The same action" if fields.get("same") and i < 2 else f"Action number {i + 1}"
+                form.query_one(f"#new-action-{i}", Input).value = text
+            form.action_save()
+            await pilot.pause()
+            assert app.screen is form, name
+            one_line_holding(_rendered(form, "#new-error"), expected)
+            assert dump_digest(study.path) == before, name
+
+
+async def test_the_review_screen_refuses_a_blank_name_and_a_bad_filter(study_with_dilemma):
+    study = study_with_dilemma
+    app = ValueGapApp(study)  # no reviewer yet: the name box opens first
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        box = screen.query_one("#review-name", Input)
+        for name, typed, expected in REVIEW:
+            before = dump_digest(study.path)
+            app.clear_notifications()
+            if typed is None:
+                assert box.display and box.has_focus
+                box.value = "   "
+                await pilot.press("enter")
+            else:
+                await pilot.press("slash", *typed, "enter")
+            await pilot.pause()
+            messages = [str(n.message) for n in app._notifications]
+            assert len(messages) == 1, (name, messages)
+            one_line_holding(messages[0], expected)
+            assert dump_digest(study.path) == before, name
+            if typed is None:  # then a name, to reach the filter
+                box.value = "ann"
+                await pilot.press("enter")
+            else:
+                await pilot.press("escape")
+            await pilot.pause()
+
+
+@pytest.mark.parametrize("name, body, expected", CONFIG_READ_BY_THE_APP, ids=[c[0] for c in CONFIG_READ_BY_THE_APP])
+async def test_a_config_the_review_screen_cannot_use_is_named_in_one_line(study_with_dilemma, name, body, expected):
+    study = study_with_dilemma
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text(body, encoding="utf-8")
+    before = dump_digest(study.path)
+    app = ValueGapApp(study)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1, errors
+        one_line_holding(errors[0], expected)
+        assert "line " in errors[0]
+        assert app.screen.blind is False  # "false" in quotes never turns blind mode on
+    assert config_path().read_text(encoding="utf-8") == body  # never rewritten
+    assert dump_digest(study.path) == before
