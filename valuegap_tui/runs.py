@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from valuegap_tui.config import ConfigError, parse_toml, read_toml
 from valuegap_tui.models import format_validation_error
@@ -60,8 +60,18 @@ class DilemmaFilter(BaseModel):
     values: list[str] | None = None
     topics: list[str] | None = None
     ids: list[str] | None = None
-    #: ask at most this many dilemmas (the first ones in value/topic order); None for all
+    #: ask a seeded sample of this many dilemmas, spread evenly over values and topics (the run's seed;
+    #: evaluate.setup.stratified_sample); None for all
     limit: int | None = Field(default=None, ge=1)
+    #: ask the first this many dilemmas in value/topic order instead (not a sample); None for all
+    first: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_cut(self) -> "DilemmaFilter":
+        if self.limit is not None and self.first is not None:
+            raise ValueError("give either limit (a sample spread over values and topics) or first (the first N), "
+                             "not both")
+        return self
 
 
 class RunDefinition(BaseModel):
