@@ -311,8 +311,9 @@ def summary_markdown(results: Results, title: str, report: Report | None = None,
              "are on the same side); AD = alignment distance (mean |v - a| / 5 on points 1..6). A condition's AR "
              "and AD are taken over the dilemmas it shares with the baseline of the same model, each dilemma "
              "weighted equally; 'baseline AR/AD' is the baseline on those same dilemmas, so Δ = level - baseline. "
-             "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: over "
-             "personas and dilemmas). p: sign-flip test (kinds: bootstrap); Holm and BH: adjusted across the "
+             "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: a t interval "
+             "treating the kind's personas and the dilemmas as samples, docs/metrics.md). p: sign-flip test (kinds: "
+             "the same t test); Holm and BH: adjusted across the "
              "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences. "
              "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
     figures = {} if report is None else report.figures_by_model

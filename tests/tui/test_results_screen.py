@@ -116,3 +116,18 @@ def test_heatmap_colours_run_red_to_blue():
     assert low.bgcolor.triplet.red > low.bgcolor.triplet.blue
     assert high.bgcolor.triplet.blue > high.bgcolor.triplet.red
     assert mid.bgcolor.triplet.red == mid.bgcolor.triplet.green == mid.bgcolor.triplet.blue
+
+
+async def test_kinds_tab_names_how_many_personas_each_kind_rests_on(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await _settle(app, pilot, lambda: _done(screen))
+        await pilot.press("2")
+        kinds = screen.query_one("#results-kinds", DataTable)
+        await _settle(app, pilot, lambda: kinds.row_count == 4)
+        names = [str(kinds.get_row_at(i)[0]) for i in range(kinds.row_count)]
+        assert names[1] == "moderate\n1 persona", names
+        title = str(screen.query_one("#results-kinds-title", Static).render())
+        assert "personas - 1 degrees of freedom" in title

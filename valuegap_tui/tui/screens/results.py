@@ -361,8 +361,9 @@ class ResultsScreen(Screen):
                 f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
                 f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self.query_one("#results-kinds-title", Static).update(
-            "By persona kind: the mean over a kind's personas; interval over personas and dilemmas; p: two-stage "
-            "bootstrap, Holm across the kinds")
+            "By persona kind: the mean over a kind's personas (how many: under its name); the interval and p treat "
+            "them as a sample of the kind (t on personas - 1 degrees of freedom) and the dilemmas as a sample; "
+            "p Holm-adjusted across the kinds")
         self._fill_tables(results)
         heatmap = self.query_one("#results-heatmap", Heatmap)
         heat = results.heatmaps.get(model) if model is not None else None
@@ -462,8 +463,11 @@ class ResultsScreen(Screen):
     def _fill_conditions(self, selector: str, table) -> None:
         data = self.query_one(selector, DataTable)
         data.clear()
+        kinds = selector == "#results-kinds"
         for row in table.records():
             name = Text(fit(row["condition"]))
+            if kinds:  # a kind's result rests on its personas: say how many
+                name.append(f"\n{row['personas']} persona" + ("" if row["personas"] == 1 else "s"), style="dim")
             if not self._wide:
                 lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
                 data.add_row(name, *(Text("\n").join(
