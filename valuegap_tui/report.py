@@ -353,6 +353,12 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
              f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", "",
              "### Conditions against baseline", ""]
     lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
+    if results.position is not None:  # beside the gap: how much of it letter positions can explain
+        from valuegap_tui.report_position import position_markdown
+
+        lines += ["", "### Position: answers that went by letter, and the gap adjusted for it", ""]
+        lines += position_markdown(_of(results.conditions, model), _of(results.position, model),
+                                   _of(results.letters, model), _cell)
     lines += ["", "### Persona kinds against baseline", ""]
     lines += _comparison_markdown(_of(results.kinds, model), kinds=True)
     if adjusted is not None:

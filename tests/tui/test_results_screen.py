@@ -42,10 +42,12 @@ async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(
         assert sum(c.get_render_width(conditions) for c in conditions.columns.values()) <= 100 - 2
         ar, ad = (str(c) for c in conditions.get_row_at(1)[1:])
         for cell in (ar, ad):
-            level, change = cell.split("\n")
+            level, change, adjusted = cell.split("\n")
             assert "[" in level and change.startswith("Δ") and "[" in change and " p " in change
+            assert adjusted.startswith("adj Δ") and "[" in adjusted  # the change adjusted for position
+        assert str(conditions.get_row_at(1)[0]).split("\n")[1].startswith("pos ")  # the share by letter
         # names are cut in the table and whole (markup shown literally) on the cursor line
-        names = [str(conditions.get_row_at(i)[0]) for i in range(4)]
+        names = [str(conditions.get_row_at(i)[0]).split("\n")[0] for i in range(4)]
         assert any(n.endswith("…") for n in names) and "[bold red]max[/]" in " ".join(names)
         await pilot.press("down")
         assert LONG in str(screen.query_one("#results-detail", Static).render())
@@ -53,7 +55,7 @@ async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(
         assert "estimand pairs (every value repeat with every action repeat)" in status
         assert "repeats by" not in status
         await pilot.press("w")  # the wide form on demand
-        await _settle(app, pilot, lambda: len(conditions.columns) == 8)
+        await _settle(app, pilot, lambda: len(conditions.columns) == 9)  # with the position column
 
 
 async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
@@ -63,7 +65,7 @@ async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
         screen = app.screen
         tabs = screen.query_one("#results-tabs", TabbedContent)
         await _settle(app, pilot, lambda: _done(screen))
-        assert len(screen.query_one("#results-conditions", DataTable).columns) == 8  # wide at 160
+        assert len(screen.query_one("#results-conditions", DataTable).columns) == 9  # wide at 160
         for key, (tab, _title) in zip("123456", results_module.TABS):
             await pilot.press(key)
             assert tabs.active == f"results-tab-{tab}"

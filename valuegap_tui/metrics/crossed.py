@@ -28,6 +28,7 @@ it rests on one persona.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -96,6 +97,13 @@ def crossed_mean(values: np.ndarray, confidence: float = CONFIDENCE) -> CrossedM
 P_GRID = np.union1d(np.geomspace(1e-12, 0.01, 300), np.linspace(0.01, 1.0, 199))
 
 
+@lru_cache(maxsize=256)
+def _quantiles(df: float, confidence: float) -> np.ndarray:
+    """The upper t quantiles of ``df`` at every two-sided level of the grid (one computation per df)."""
+    grid = np.union1d(P_GRID, [1.0 - confidence])
+    return student_t.quantile(1.0 - grid / 2.0, df)
+
+
 def _interval_and_p(distance, persona_part, dilemma_part, persona_df, dilemma_df,
                     confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """The half-width at ``confidence`` and p, the level at which the interval starts to exclude 0
@@ -109,7 +117,7 @@ def _interval_and_p(distance, persona_part, dilemma_part, persona_df, dilemma_df
     at = int(np.searchsorted(grid, 1.0 - confidence))
     for pair in np.unique(pairs, axis=0):
         rows = np.flatnonzero((pairs == pair).all(axis=1))
-        t_persona, t_dilemma = (student_t.quantile(1.0 - grid / 2.0, df) for df in pair)
+        t_persona, t_dilemma = (_quantiles(float(df), confidence) for df in pair)
         # half-width at every level of the grid (decreasing in p), one row per element
         widths = np.sqrt(np.outer(a[rows], t_persona ** 2) + np.outer(b[rows], t_dilemma ** 2))
         width[rows] = widths[:, at]

@@ -56,9 +56,14 @@ class AnswerFrame:
     refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
     #: bool: no answer because the server failed (not the model's answer, not counted as invalid)
     server_error: np.ndarray = field(default=None)
+    #: the option shown at each letter (permutation[i, letter] = option), -1 where unknown: read for runs
+    #: with answer distributions, whose letter shares need it (metrics.position)
+    permutation: np.ndarray = field(default=None)  # int8 (n, options)
 
     def __post_init__(self) -> None:
         n = len(self.score)
+        if self.permutation is None:
+            self.permutation = np.full((n, 6), -1, dtype=np.int8)
         if self.distribution is None:
             self.distribution = np.full((n, 6), np.nan)
         if self.refusal is None:
@@ -84,9 +89,13 @@ class AnswerFrame:
                                for r in rows], dtype=np.int8)
         width = max([len(r["distribution"]) for r in rows if r.get("distribution") is not None], default=6)
         distribution = np.full((len(rows), width), np.nan)
+        permutation = np.full((len(rows), width), -1, dtype=np.int8)
         for i, r in enumerate(rows):
             if r.get("distribution") is not None:
                 distribution[i, : len(r["distribution"])] = r["distribution"]
+            if r.get("permutation") is not None:
+                order = [int(c) for c in r["permutation"]]
+                permutation[i, : len(order)] = order
         return cls(
             model=Codes.encode(column("model", object)),
             persona=Codes.encode(column("persona", object)),
@@ -103,6 +112,7 @@ class AnswerFrame:
             distribution=distribution,
             refusal=column("refusal", bool, False),
             server_error=column("server_error", bool, False),
+            permutation=permutation,
         )
 
 

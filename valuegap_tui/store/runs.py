@@ -651,7 +651,9 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
     packed = packed[finished]
     score = ((packed >> 2) & 7).astype(np.float64)
     score[score == _NO_SCORE] = np.nan
-    distribution = np.full((len(packed), _distribution_width(study, run_id)), np.nan)
+    width = _distribution_width(study, run_id)
+    distribution = np.full((len(packed), width), np.nan)
+    permutation = None
     if with_distribution:
         (texts,) = db.execute("SELECT group_concat(dist, ',') "
                               + in_order.format("coalesce(distribution_json, 'null') AS dist"), bounds).fetchone()
@@ -659,6 +661,13 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         for row, index in enumerate(np.flatnonzero(finished)):
             if values[index]:
                 distribution[row, : len(values[index])] = values[index]
+        # the letter shares of answer distributions need the option order each was asked with
+        (orders,) = db.execute("SELECT group_concat(permutation, ',') " + in_order.format("permutation"),
+                               bounds).fetchone()
+        permutation = np.full((len(packed), width), -1, dtype=np.int8)
+        for row, order in enumerate(np.asarray(orders.split(","), dtype=object)[finished]):
+            digits = np.frombuffer(order.encode(), dtype=np.uint8)[:width].astype(np.int8) - 48
+            permutation[row, : len(digits)] = digits
     from valuegap_tui.metrics.frame import AnswerFrame, Codes
 
     c = {name: column[:count] for name, column in plan.columns.items()}
@@ -679,6 +688,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         distribution=distribution,
         refusal=((packed >> 13) & 1).astype(bool),
         server_error=status[finished] == _SERVER_ERROR,
+        permutation=permutation,
     )
 
 

@@ -29,7 +29,10 @@ from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
+from valuegap_tui.metrics.table import Table
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
+from valuegap_tui.tui.widgets.position_cells import (adjusted_line, position_line, render_letter_shares,
+                                                     wide_position_cell)
 from valuegap_tui.tui.widgets.result_cells import (
     adjusted_p,
     change_text,
@@ -88,7 +91,7 @@ class ResultsScreen(Screen):
     #results-tabs TabPane { height: 1fr; }
     #results-values, #results-topics { height: 1fr; }
     #results-detail { height: auto; padding: 0 1; }
-    #results-answers { padding: 1 0 0 0; }
+    #results-answers, #results-letters { padding: 1 0 0 0; }
     #results-kind-chart { height: auto; padding: 1 1 0 1; }
     """
     def __init__(self, *args, **kwargs):
@@ -126,6 +129,7 @@ class ResultsScreen(Screen):
                 with VerticalScroll():
                     yield Static("", id="results-answers-conditions", markup=False)
                     yield Static("", id="results-answers", markup=False)
+                    yield Static("", id="results-letters", markup=False)
             with TabPane("5 Values", id="results-tab-values"):
                 yield Static("", id="results-values-title", markup=False)
                 yield DataTable(id="results-values", cursor_type="row", zebra_stripes=True)
@@ -160,8 +164,9 @@ class ResultsScreen(Screen):
         for table_id in ("#results-conditions", "#results-kinds"):
             table = self.query_one(table_id, DataTable)
             table.clear(columns=True)
-            table.header_height = 2
-            table.add_columns(*condition_columns(wide, narrow))
+            position = table_id == "#results-conditions" and not wide
+            table.header_height = 3 if position else 2
+            table.add_columns(*condition_columns(wide, narrow, table_id == "#results-conditions"))
         return True
 
     def action_toggle_layout(self) -> None:
@@ -383,6 +388,9 @@ class ResultsScreen(Screen):
             answers.update(Text("no answers to show"))
         self.query_one("#results-answers-conditions", Static).update(
             render_condition_bars(labels, self._per_condition.get(model, [])))
+        position = [r for r in results.tables.get("position", Table("", "", ())).records() if r["model"] == model]
+        letters = [r for r in results.tables.get("letters", Table("", "", ())).records() if r["model"] == model]
+        self.query_one("#results-letters", Static).update(render_letter_shares(position, letters))
         chart = render_kind_chart(results.kinds.records())
         chart.append_text(getattr(self, "_adjusted", Text("")))
         self.query_one("#results-kind-chart", Static).update(chart)
@@ -464,16 +472,23 @@ class ResultsScreen(Screen):
         data = self.query_one(selector, DataTable)
         data.clear()
         kinds = selector == "#results-kinds"
+        position = {} if kinds or self._results is None else {
+            (r["model"], r["condition"]): r for r in self._results.tables.get("position", Table("", "", ())).records()}
         for row in table.records():
             name = Text(fit(row["condition"]))
+            shift = position.get((row["model"], row["condition"]))
             if kinds:  # a kind's result rests on its personas: say how many
                 name.append(f"\n{row['personas']} persona" + ("" if row["personas"] == 1 else "s"), style="dim")
+            else:  # the share of answers that went by letter, beside the gap it can fake
+                name.append("\n")
+                name.append_text(position_line(shift))
             if not self._wide:
                 lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
                 data.add_row(name, *(Text("\n").join(
-                    [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)])
+                    [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)]
+                    + ([] if kinds else [adjusted_line(shift, p)]))
                     for p, m, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False))),
-                    height=lines)
+                    height=lines + (0 if kinds else 1))
                 continue
             cells = [name, Text(f"{fit(row['kind'], 12)}\n{row['dilemmas']} dilemmas")]
             for prefix, metric, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False)):
@@ -481,6 +496,8 @@ class ResultsScreen(Screen):
                 tests = adjusted_p(row, prefix)
                 tests.append(f"  {num(row[f'{prefix}_change_dz'], 2)}")
                 cells.append(Text("\n").join([change_text(row, prefix, up), tests]))
+            if not kinds:
+                cells.append(wide_position_cell(shift))
             cells.append(Text(f"{num(row['value_retest_ar'], 2)} / {num(row['action_retest_ar'], 2)}\n"
                               f"{num(row['value_retest_ad'], 2)} / {num(row['action_retest_ad'], 2)}"))
             cells.append(Text(f"{num(row['f1_oppose'])}\n{num(row['f1_align'])}"))
