@@ -55,7 +55,7 @@ async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(
         assert "estimand pairs (every value repeat with every action repeat)" in status
         assert "repeats by" not in status
         await pilot.press("w")  # the wide form on demand
-        await _settle(app, pilot, lambda: len(conditions.columns) == 9)  # with the position column
+        await _settle(app, pilot, lambda: len(conditions.columns) == 8)
 
 
 async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
@@ -65,7 +65,7 @@ async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
         screen = app.screen
         tabs = screen.query_one("#results-tabs", TabbedContent)
         await _settle(app, pilot, lambda: _done(screen))
-        assert len(screen.query_one("#results-conditions", DataTable).columns) == 9  # wide at 160
+        assert len(screen.query_one("#results-conditions", DataTable).columns) == 8  # wide at 160
         for key, (tab, _title) in zip("123456", results_module.TABS):
             await pilot.press(key)
             assert tabs.active == f"results-tab-{tab}"

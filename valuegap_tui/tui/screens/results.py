@@ -31,8 +31,7 @@ from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
-from valuegap_tui.tui.widgets.position_cells import (adjusted_line, position_line, render_letter_shares,
-                                                     wide_position_cell)
+from valuegap_tui.tui.widgets.position_cells import adjusted_line, position_line, render_letter_shares
 from valuegap_tui.tui.widgets.result_cells import (
     adjusted_p,
     change_text,
@@ -164,8 +163,7 @@ class ResultsScreen(Screen):
         for table_id in ("#results-conditions", "#results-kinds"):
             table = self.query_one(table_id, DataTable)
             table.clear(columns=True)
-            position = table_id == "#results-conditions" and not wide
-            table.header_height = 3 if position else 2
+            table.header_height = 3 if table_id == "#results-conditions" else 2
             table.add_columns(*condition_columns(wide, narrow, table_id == "#results-conditions"))
         return True
 
@@ -486,7 +484,7 @@ class ResultsScreen(Screen):
                 lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
                 data.add_row(name, *(Text("\n").join(
                     [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)]
-                    + ([] if kinds else [adjusted_line(shift, p)]))
+                    + ([] if kinds else [adjusted_line(shift, p, lines == 3)]))
                     for p, m, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False))),
                     height=lines + (0 if kinds else 1))
                 continue
@@ -495,13 +493,12 @@ class ResultsScreen(Screen):
                 cells.append(Text(f"{level_text(row, prefix, metric)}\nbaseline {num(row[f'baseline_{prefix}'])}"))
                 tests = adjusted_p(row, prefix)
                 tests.append(f"  {num(row[f'{prefix}_change_dz'], 2)}")
-                cells.append(Text("\n").join([change_text(row, prefix, up), tests]))
-            if not kinds:
-                cells.append(wide_position_cell(shift))
+                cells.append(Text("\n").join([change_text(row, prefix, up), tests]
+                                             + ([] if kinds else [adjusted_line(shift, prefix, narrow=True)])))
             cells.append(Text(f"{num(row['value_retest_ar'], 2)} / {num(row['action_retest_ar'], 2)}\n"
                               f"{num(row['value_retest_ad'], 2)} / {num(row['action_retest_ad'], 2)}"))
             cells.append(Text(f"{num(row['f1_oppose'])}\n{num(row['f1_align'])}"))
-            data.add_row(*cells, height=2)
+            data.add_row(*cells, height=2 if kinds else 3)
         self._show_detail(data.cursor_row)
 
     @on(DataTable.RowHighlighted, "#results-conditions")

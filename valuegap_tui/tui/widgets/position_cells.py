@@ -1,4 +1,4 @@
-"""The Results screen's position cells (metrics.position): the share of answers that went by letter beside
+"""The Results screen's position cells (metrics.position): the share of answers that went by letter under
 each condition's name, the change adjusted for position under each change, and the letter shares per
 condition on the Answers tab."""
 
@@ -35,9 +35,10 @@ def position_line(row: dict | None) -> Text:
     return out
 
 
-def adjusted_line(row: dict | None, prefix: str) -> Text:
+def adjusted_line(row: dict | None, prefix: str, narrow: bool = False) -> Text:
     """'adj Δ +0.012 [-0.031,+0.055]': the change against baseline adjusted for position (the baseline's
-    own row: its adjusted level); empty under estimands without an adjustment."""
+    own row: its adjusted level); empty under estimands without an adjustment. ``narrow`` (below 96
+    columns): 'adj +0.012 [-0.03,+0.06]', to fit beside the unadjusted change."""
     if row is None or math.isnan(row.get(f"{prefix}_adjusted", math.nan)):
         return Text("adj –", style="dim")
     change = row[f"{prefix}_adjusted_change"]
@@ -46,19 +47,11 @@ def adjusted_line(row: dict | None, prefix: str) -> Text:
         text = f"adj {level:.3f}" + ("" if math.isnan(low) else f" [{low:.3f},{high:.3f}]")
         return Text(text, style="dim")
     low, high = row[f"{prefix}_adjusted_change_low"], row[f"{prefix}_adjusted_change_high"]
-    text = f"adj Δ {change:+.3f}" + ("" if math.isnan(low) else f" [{low:+.3f},{high:+.3f}]")
+    digits = 2 if narrow else 3
+    text = (f"adj {change:+.3f}" if narrow else f"adj Δ {change:+.3f}") + (
+        "" if math.isnan(low) else f" [{low:+.{digits}f},{high:+.{digits}f}]")
     significant = not math.isnan(low) and (low > 0 or high < 0)
     return Text(text, style="" if significant else "dim")
-
-
-def wide_position_cell(row: dict | None) -> Text:
-    """The wide form's column: the position shares, then the adjusted changes of AR and AD."""
-    if row is None:
-        return Text("–\n–")
-    out = position_line(row)
-    changes = [row.get(f"{p}_adjusted_change", math.nan) for p in ("ar", "ad")]
-    out.append("\n" + " / ".join("–" if math.isnan(c) else f"{c:+.3f}" for c in changes))
-    return out
 
 
 def render_letter_shares(position_rows: list[dict], letter_rows: list[dict]) -> Text:
