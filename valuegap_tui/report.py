@@ -157,7 +157,8 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         if model is not None and model not in set(frame.model.decode()):
             raise ReportError(f"run {run.id} has no model {model!r}")
         files = write_design_report(study, run, out_dir, model)
-        return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1])
+        return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
+                      figures=[f for f in files if f.suffix in (".png", ".svg")])
     if model is not None and model not in set(frame.model.decode()):
         known = ", ".join(sorted(set(frame.model.decode())))
         raise ReportError(f"run {run.id} has no model {model!r} (its models: {known})")

@@ -56,6 +56,9 @@ class AnswerFrame:
     refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
     #: bool: no answer because the server failed (not the model's answer, not counted as invalid)
     server_error: np.ndarray = field(default=None)
+    #: bool: invalid because the letters covered too little of the first token's probability (logprob
+    #: runs: the answer's distribution was kept, not the answer)
+    low_coverage: np.ndarray = field(default=None)
     #: the option shown at each letter (permutation[i, letter] = option), -1 where unknown: read for runs
     #: with answer distributions, whose letter shares need it (metrics.position)
     permutation: np.ndarray = field(default=None)  # int8 (n, options)
@@ -70,6 +73,8 @@ class AnswerFrame:
             self.refusal = np.zeros(n, dtype=bool)
         if self.server_error is None:
             self.server_error = np.zeros(n, dtype=bool)
+        if self.low_coverage is None:
+            self.low_coverage = np.zeros(n, dtype=bool)
 
     def __len__(self) -> int:
         return len(self.score)
@@ -112,6 +117,7 @@ class AnswerFrame:
             distribution=distribution,
             refusal=column("refusal", bool, False),
             server_error=column("server_error", bool, False),
+            low_coverage=column("low_coverage", bool, False),
             permutation=permutation,
         )
 

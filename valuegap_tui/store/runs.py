@@ -524,7 +524,12 @@ _PLAN_PACK = ("i.question + 8 * i.repeat + 65536 * ({model}) + 16777216 * (p.row
               " + 1099511627776 * (d.rowid - ?)")
 _OUTCOME_PACK = ("(CASE status WHEN 'pending' THEN 0 WHEN 'answered' THEN 1 WHEN 'invalid' THEN 2 ELSE 3 END)"
                  " + 4 * coalesce(score + 3, 7) + 32 * (coalesce(position, -1) + 1)"
-                 " + 512 * (coalesce(choice, -1) + 1) + 8192 * coalesce(refusal, 0)")
+                 " + 512 * (coalesce(choice, -1) + 1) + 8192 * coalesce(refusal, 0)"
+                 # an invalid item's last attempt says whether it was low coverage (a lookup by the
+                 # unique (item_id, attempt) index, only for the invalid items)
+                 " + 16384 * (CASE WHEN status = 'invalid' THEN coalesce((SELECT r.outcome = 'low_coverage'"
+                 " FROM run_responses r WHERE r.item_id = run_items.id AND r.attempt = run_items.attempts), 0)"
+                 " ELSE 0 END)")
 _PENDING, _SERVER_ERROR, _NO_SCORE = 0, 3, 7
 _MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 8191
 
@@ -688,6 +693,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         distribution=distribution,
         refusal=((packed >> 13) & 1).astype(bool),
         server_error=status[finished] == _SERVER_ERROR,
+        low_coverage=((packed >> 14) & 1).astype(bool),
         permutation=permutation,
     )
 

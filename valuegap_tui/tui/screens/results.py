@@ -297,7 +297,11 @@ class ResultsScreen(Screen):
         frame = run_store.load_answer_frame(self.app.study, run.id)
         models = sorted(set(frame.model.decode())) if len(frame) else []
         tables = run_tables(self.app.study, run.id, model if model in models else None)
-        self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, len(frame))
+        asked = int((~frame.server_error).sum())
+        valid, low = int(frame.valid.sum()), int(frame.low_coverage.sum())
+        answers = (f"{valid} valid of {asked} answers ({low} low coverage, {asked - valid - low} other invalid)"
+                   if asked else "0 answers")
+        self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, answers)
 
     def _show_design_tab(self, design_run: bool) -> None:
         """Tabs 1-6 for the poster's design, tab 7 for a run of any other design."""
@@ -309,12 +313,12 @@ class ResultsScreen(Screen):
         elif tabs.active == "results-tab-design":
             tabs.active = "results-tab-conditions"
 
-    def _show_design(self, run, design, models: list[str], tables, answers: int) -> None:
+    def _show_design(self, run, design, models: list[str], tables, answers: str) -> None:
         from valuegap_tui.tui.widgets.design_tables import render_design_tables
 
         self._fill_filter("#results-model", tuple(models))
-        self._status(f"Run #{run.id} ({design.title}): {answers} answers; its tables are in tab 7"
-                     + ("" if answers else "; no answers yet"))
+        self._status(f"Run #{run.id} ({design.title}): {answers}; its tables are in tab 7"
+                     + ("" if answers != "0 answers" else "; no answers yet"))
         self.query_one("#results-design", Static).update(render_design_tables(design, tables))
         self._show_design_tab(True)
 
