@@ -112,3 +112,26 @@ def test_other_estimands_leave_the_adjusted_columns_empty():
     row = {r["condition"]: r for r in results.tables["position"].records()}["by-letter"]
     assert row["action_position"] > 0.1
     assert math.isnan(row["ar_adjusted"]) and math.isnan(row["ar_adjusted_change"])
+
+
+def test_the_report_sets_the_position_beside_the_gap(tmp_path):
+    import csv
+
+    from valuegap_tui.report import write_report
+
+    frame = latin_square_frame((CONSISTENT, POSITION_ONLY), position_share={"by-letter": 0.3}, dilemmas=200, seed=5)
+    report = write_report(compute_results(frame), tmp_path / "out", "Position run")
+    summary = report.summary.read_text()
+    conditions_at = summary.index("### Conditions against baseline")
+    position_at = summary.index("### Position: answers that went by letter, and the gap adjusted for it")
+    assert conditions_at < position_at < summary.index("### Persona kinds against baseline")
+    (row,) = [line for line in summary[position_at:].splitlines() if line.startswith("| by-letter |")][:1]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert float(cells[3]) < -0.1  # the unadjusted ΔAR beside ...
+    low, high = (float(x) for x in cells[4].split("[")[1].rstrip("]").split(","))
+    assert low <= 0 <= high  # ... the adjusted one, whose interval holds 0
+    with open(tmp_path / "out" / "letters.csv", newline="") as fh:
+        letters = list(csv.DictReader(fh))
+    assert {(r["condition"], r["question"]) for r in letters} == {
+        (c, q) for c in ("baseline", "by-letter") for q in ("value", "action")}
+    assert (tmp_path / "out" / "position.csv").exists()
