@@ -139,7 +139,8 @@ def _adjusted(options: np.ndarray, answers: np.ndarray, pi: np.ndarray, weights:
     # theta' M theta with theta = u + alpha g: four terms, each a per-dilemma scalar averaged per resample
     terms = np.stack([(g_action @ matrix.T) @ u, g_value @ matrix @ u, ((g_value @ matrix) * g_action).sum(axis=1)], 1)
     means = (weights @ terms) / weights.sum(axis=1)[:, None]
-    alpha, beta = (np.where(1.0 - p > 1.0 - MAX_POSITION_SHARE, 1.0 / (1.0 - p), np.nan) for p in pi)
+    with np.errstate(invalid="ignore", divide="ignore"):  # pi = 1: nothing left by content (NaN below)
+        alpha, beta = (np.where(1.0 - p > 1.0 - MAX_POSITION_SHARE, 1.0 / (1.0 - p), np.nan) for p in pi)
     return u @ matrix @ u + beta * means[:, 0] + alpha * means[:, 1] + alpha * beta * means[:, 2]
 
 

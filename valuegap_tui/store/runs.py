@@ -670,7 +670,8 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         (orders,) = db.execute("SELECT group_concat(permutation, ',') " + in_order.format("permutation"),
                                bounds).fetchone()
         permutation = np.full((len(packed), width), -1, dtype=np.int8)
-        for row, order in enumerate(np.asarray(orders.split(","), dtype=object)[finished]):
+        # items stored since the outcomes were read come last: the first len(finished) are the ones read
+        for row, order in enumerate(np.asarray(orders.split(",")[: len(finished)], dtype=object)[finished]):
             digits = np.frombuffer(order.encode(), dtype=np.uint8)[:width].astype(np.int8) - 48
             permutation[row, : len(digits)] = digits
     from valuegap_tui.metrics.frame import AnswerFrame, Codes
