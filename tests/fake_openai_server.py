@@ -38,9 +38,11 @@ class Fault:
 class FakeServer:
     """Answers /health, /v1/models and /v1/chat/completions; faults are served first, in order."""
 
-    def __init__(self, reply: dict[str, Any] | None = None, latency_s: float = 0.0):
+    def __init__(self, reply: dict[str, Any] | None = None, latency_s: float = 0.0, count_prompt_tokens: bool = True):
         self.reply = reply or chat_reply()
         self.latency_s = latency_s
+        #: report usage.prompt_tokens growing with the prompt (about 4 characters a token), as real servers do
+        self.count_prompt_tokens = count_prompt_tokens
         self.faults: deque[Fault] = deque()
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
@@ -71,6 +73,9 @@ class FakeServer:
             reply = self.reply(body) if callable(self.reply) else self.reply
             if isinstance(reply, str):
                 return web.Response(text=reply, content_type="application/json")
+            if self.count_prompt_tokens and isinstance(reply.get("usage"), dict):
+                reply = {**reply, "usage": {**reply["usage"],
+                                            "prompt_tokens": max(1, len(json.dumps(body["messages"])) // 4)}}
             return web.json_response(reply)
         finally:
             self.in_flight -= 1

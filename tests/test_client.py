@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import pytest
@@ -50,7 +51,8 @@ async def test_a_reply_becomes_a_full_record(server, transport):
     async with pool_for(server.base_url, transport=transport) as pool:
         record = await pool.complete(ask(logprobs=True, top_logprobs=3, tag="item-7"))
     assert record.ok and record.text == "C" and record.reasoning == "thinking..."
-    assert record.finish_reason == "stop" and record.prompt_tokens == 11 and record.completion_tokens == 1
+    counted = max(1, len(json.dumps(server.bodies[-1]["messages"])) // 4)  # the fake counts ~4 characters a token
+    assert record.finish_reason == "stop" and record.prompt_tokens == counted and record.completion_tokens == 1
     assert record.first_token_logprobs == {"C": -0.1, "A": -2.5, " B": -3.0}
     assert record.attempts == 1 and record.latency_s > 0 and record.tag == "item-7"
     assert record.model == "fake-model" and record.endpoint == server.base_url
@@ -102,13 +104,31 @@ async def test_retry_after_is_honoured(server, transport):
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("status", [400, 422])
 async def test_client_errors_are_not_retried_and_say_why(server, transport, status):
-    message = "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens."
+    message = "response_format: unknown schema keyword 'enumm'"
     server.faults.append(Fault(status=status, body='{"error": {"message": "%s"}}' % message))
     sleep = SleepRecorder()
     async with pool_for(server.base_url, transport=transport, sleep=sleep) as pool:
         record = await pool.complete(ask())
     assert not record.ok and record.attempts == 1 and sleep.delays == []
-    assert record.error_kind == f"http_{status}" and "maximum context length" in record.error
+    assert record.error_kind == f"http_{status}" and "unknown schema keyword" in record.error
+    assert len(server.bodies) == 1
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("status, message", [
+    (400, "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens."),  # vLLM
+    (422, "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens."),
+    (500, "Context size has been exceeded."),  # llama-server, when a reply runs past its slot's context
+    (400, "the request exceeds the available context size, try increasing it"),  # newer llama-server
+])
+async def test_a_request_too_long_for_the_context_is_too_long_and_never_retried(server, transport, status, message):
+    """Asking again cannot help: 6 retries of a 500 "Context size has been exceeded" took 108-278 s each."""
+    server.faults.append(Fault(status=status, body='{"error": {"message": "%s"}}' % message))
+    sleep = SleepRecorder()
+    async with pool_for(server.base_url, transport=transport, sleep=sleep) as pool:
+        record = await pool.complete(ask())
+    assert not record.ok and record.attempts == 1 and sleep.delays == []
+    assert record.error_kind == "too_long" and message.split(".")[0] in record.error
     assert len(server.bodies) == 1
 
 

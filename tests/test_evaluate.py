@@ -52,7 +52,13 @@ class PlantedClient:
         else:
             order = sorted(texts, key=lambda t: int(t.rsplit(" ", 1)[-1]))
         shown = [order.index(t) for t in texts]
-        letter = self.rng.choices(LETTERS, weights=self.position_probs(question, shown))[0]
+        weights = self.position_probs(question, shown)
+        if request.logprobs:  # the answer distribution itself, as a server's first-token logprobs
+            top = {LETTERS[p]: math.log(w) for p, w in enumerate(weights) if w > 0}
+            best = max(top, key=top.get)
+            return CompletionRecord(text=best, finish_reason="length", latency_s=0.001, tag=request.tag,
+                                    first_token_logprobs=top)
+        letter = self.rng.choices(LETTERS, weights=weights)[0]
         return CompletionRecord(text=letter, finish_reason="stop", latency_s=0.001, tag=request.tag)
 
     async def aclose(self):
@@ -252,6 +258,22 @@ def test_live_gap_in_sql_matches_frame(study):
     assert sql.pairs == frame.pairs == 6
     assert sql.alignment_rate == pytest.approx(frame.alignment_rate)
     assert sql.alignment_distance == pytest.approx(frame.alignment_distance)
+
+
+def test_live_gap_of_a_logprob_run_counts_the_distributions(study):
+    """The Run screen's live table reads a logprob run as the metrics do: each answer its distribution."""
+    from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
+
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=2, answer_mode="logprobs"))
+    value, action = [0.3, 0.25, 0.15, 0.1, 0.1, 0.1], [0.1, 0.1, 0.2, 0.2, 0.2, 0.2]
+    asyncio.run(execute_run(study, run_id, {"m": PlantedClient(value, action, seed=8)}))
+    (sql,) = live_gap_by_kind(study, run_id)
+    (frame,) = gap_by_kind(run_store.load_answer_frame(study, run_id))
+    same_side = sum(value[i] * action[j] for i in range(6) for j in range(6) if (i < 3) == (j < 3))
+    assert sql.alignment_rate == pytest.approx(frame.alignment_rate, abs=1e-5)
+    assert sql.alignment_rate == pytest.approx(same_side, abs=1e-4)  # the planted P(same side), not 0 or 1
+    assert sql.alignment_distance == pytest.approx(frame.alignment_distance, abs=1e-5)
 
 
 def test_live_gap_per_model_and_kind_matches_the_metrics_tables(study):

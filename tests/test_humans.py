@@ -100,3 +100,26 @@ def test_stated_enacted_r_recovers_the_simulators_planted_correlation():
             assert measured == pytest.approx(expected, abs=3 * (1 - expected ** 2) / np.sqrt(len(stated))), \
                 (gap, answers, planted, expected, measured)
         assert stated_enacted_r(frame, one_answer=True)["human:sim"] < stated_enacted_r(frame)["human:sim"] - 0.3
+
+
+def test_a_models_row_is_taken_on_the_conditions_dilemmas_and_orders_the_people_answered():
+    """The measured case: people answer under the baseline; a model aligns on every baseline dilemma and on
+    none under two personas. Pooled over its conditions the model had AR 6/18 = 0.333 and sat below both
+    people (percentile 0.0); on the people's own items it has AR 1 and sits above both."""
+    rows = []
+    for k in range(6):
+        d = f"d{k}"
+        rows += pair(d, 0, 0, model="m")  # baseline: agrees and aligns
+        for persona in ("p1", "p2"):
+            rows += pair(d, 0, 5, model="m", persona=persona, kind="moderate")  # agrees, opposes
+        rows += pair(d, 0, 0 if k < 5 else 5, model="human:ann")  # 5 of 6 aligned: 0.833
+        rows += pair(d, 0, 0 if k < 4 else 5, model="human:bob")  # 4 of 6: 0.667
+    # a second repeat of the model in another option order, which no person saw
+    rows += [r for k in range(6) for r in pair(f"d{k}", 0, 5, model="m", repeat=1)]
+    table = {r["respondent"]: r for r in respondents_table(AnswerFrame.from_rows(rows)).records()}
+    assert table["human:ann"]["alignment_rate"] == pytest.approx(5 / 6)
+    assert table["human:bob"]["alignment_rate"] == pytest.approx(4 / 6)
+    assert table["m"]["items"] == 6
+    assert table["m"]["alignment_rate"] == 1.0 and table["m"]["alignment_distance"] == 0.0
+    assert table["m"]["ar_percentile_among_humans"] == 1.0  # both people lower
+    assert table["m"]["ad_percentile_among_humans"] == 0.0  # both people larger AD: none lower

@@ -316,8 +316,14 @@ def test_select_keeps_every_column():
 
     from valuegap_tui.metrics.frame import select
 
+    from dataclasses import replace
+
+    from valuegap_tui.outcomes import SERVER_ERROR
+
     frame = synthetic_frame(topics=1, seed=1)
-    frame.server_error[::7] = True
+    frame.outcome[::7] = SERVER_ERROR
+    frame = replace(frame)  # the outcome sets the refusal and server_error columns
+    assert frame.server_error[::7].all()
     mask = np.arange(len(frame)) % 3 == 0
     part = select(frame, mask)
     for f in fields(frame):

@@ -97,3 +97,38 @@ async def test_cli_probe_stores_findings_and_never_the_key(server, tmp_path, mon
 def test_cli_probe_of_a_dead_server_exits_nonzero(tmp_path, capsys):
     assert main(["server", "probe", "--base-url", "http://127.0.0.1:9", "--no-store"]) == 2
     assert "NOT ready" in capsys.readouterr().out
+
+
+async def test_a_chat_template_that_drops_the_prompt_fails_the_probe(server, capsys):
+    """llama-server with --chat-template gemma turned every prompt into the word "gemma" (3 prompt tokens):
+    the probe said healthy, and generation answered {"scenario": "gemma", ...}."""
+    import asyncio
+
+    server.count_prompt_tokens = False  # every request counts the same prompt tokens, whatever was sent
+    (found,) = await probe_profile(profile_for_url(server.base_url))
+    assert found.healthy and found.prompt_dropped and not found.usable
+    assert any("chat template drops the prompt" in p for p in found.problems)
+    assert await asyncio.to_thread(main, ["server", "probe", "--base-url", server.base_url, "--no-store"]) == 2
+    out = capsys.readouterr().out
+    assert "the prompt reaches the model: NO" in out and "PROBLEM: the chat template drops the prompt" in out
+
+
+async def test_the_prompt_reaching_the_model_passes(server):
+    (found,) = await probe_profile(profile_for_url(server.base_url))
+    assert found.prompt_dropped is False and found.usable
+    assert found.question_prompt_tokens > found.short_prompt_tokens + 40
+
+
+async def test_max_tokens_past_the_context_is_warned_with_the_fix(server, capsys):
+    """vLLM lists max_model_len; a text run's 4096 tokens plus a question do not fit a 4096-token model."""
+    import asyncio
+
+    (found,) = await probe_profile(profile_for_url(server.base_url), max_tokens=4096)
+    assert found.context_length == 4096 and "max_model_len" in found.context_source
+    (note,) = [n for n in found.notes if "exceed the server's context" in n]
+    assert "max_tokens 4096" in note and f"at most {4096 - found.question_prompt_tokens}" in note
+    assert found.usable  # a warning: short replies still fit
+    (fits,) = await probe_profile(profile_for_url(server.base_url), max_tokens=32)
+    assert not any("exceed the server's context" in n for n in fits.notes)
+    assert await asyncio.to_thread(main, ["server", "probe", "--base-url", server.base_url, "--no-store"]) == 0
+    assert "context per request: 4096 tokens" in capsys.readouterr().out

@@ -138,10 +138,10 @@ def test_rank_intervals_by_hand_and_on_noise():
 def test_invalid_and_low_coverage_answers_are_counted_in_every_table():
     # measured before: 92 of 100 Task 2 answers had low coverage, yet the tables showed F1 over "6 items"
     # and no word of the rest. Here India's wealth, devout and wisdom actions are low coverage.
-    rows = _rows("m", "baseline", [(i, 0, 2, 1) for i in range(5)])
+    rows = [dict(row, outcome="valid") for row in _rows("m", "baseline", [(i, 0, 2, 1) for i in range(5)])]
     for row in rows:
         if row["question"] == 1 and row["dilemma"] in {ITEMS[i].id for i in (1, 2, 3)}:
-            row.update(score=None, low_coverage=True)
+            row.update(score=None, outcome="low_coverage")
     tables = {t.name: t for t in via_tables(AnswerFrame.from_rows(rows), {i.id: i for i in ITEMS}, CONDITIONS)}
     (summary,) = tables["via_summary"].records()
     assert (summary["answers"], summary["valid"], summary["invalid"], summary["low coverage"]) == (10, 7, 3, 3)

@@ -7,6 +7,7 @@ import csv
 from tests.via_helpers import via_run
 from valuegap_tui.cli import main
 from valuegap_tui.designs.via.importer import ShenImport, store_refused
+from valuegap_tui.outcomes import OUTCOMES
 
 
 def test_report_writes_the_via_tables_and_notes_refused_rows(study, tmp_path, capsys):
@@ -18,8 +19,13 @@ def test_report_writes_the_via_tables_and_notes_refused_rows(study, tmp_path, ca
     names = sorted(p.name for p in out.iterdir())
     figures = [f"{stem}_{model}.{fmt}" for model in ("model-a", "model-b") for stem in ("via_countries", "via_values")
                for fmt in ("png", "svg")]  # F1 and AD by country and by value, per model
-    assert names == sorted(["summary.md", "via_by_country.csv", "via_by_topic.csv", "via_summary.csv",
+    assert names == sorted(["outcomes.csv", "summary.md", "via_by_country.csv", "via_by_topic.csv", "via_summary.csv",
                             "via_value_ranking.csv", *figures])
+    with open(out / "outcomes.csv", encoding="utf-8") as fh:
+        outcomes = list(csv.DictReader(fh))  # how each question ended, per model and question
+    assert {(r["model"], r["question"]) for r in outcomes} == {(m, q) for m in ("model-a", "model-b")
+                                                               for q in ("value", "action")}
+    assert all(int(r["asked"]) == sum(int(r[o]) for o in OUTCOMES) for r in outcomes)
     with open(out / "via_summary.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {(r["model"], r["condition"]) for r in rows} == {

@@ -11,12 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.collection import Collection, collection_status, respondents_of
 from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.covariates import adjusted_kind_table
-from valuegap_tui.metrics.humans import human_spread, is_human, respondents_table
+from valuegap_tui.metrics.humans import human_spread
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.table import Table
+from valuegap_tui.report_cells import cell as _cell
+from valuegap_tui.report_cells import fmt as _fmt
+from valuegap_tui.report_cells import p_text as _p
+from valuegap_tui.report_people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -84,17 +89,20 @@ def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list
 
 def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = (),
                  adjusted: Table | None = None, frame: AnswerFrame | None = None,
-                 people: list[Table] | None = None) -> Report:
+                 people: list[Table] | None = None, collection: Collection | None = None,
+                 pairs: Table | None = None) -> Report:
     """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
     ``frame``: the answers, for the answer choices per condition (without it, per model only);
-    ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered."""
+    ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered;
+    ``collection``: the run's status and each respondent's progress; ``pairs``: the paired comparisons
+    between respondents (``metrics.between``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
     tables = dict(results.tables)
     if adjusted is not None:
         tables["kinds_adjusted"] = adjusted
-    for table in people or []:
+    for table in [*(people or []), *([pairs] if pairs is not None else [])]:
         tables[table.name] = table
     for name, table in tables.items():
         path = out_dir / f"{name}.csv"
@@ -112,56 +120,35 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
         report.figures = [path.with_suffix(f".{fmt}") for paths in report.figures_by_model.values()
                           for path in paths for fmt in report_figures.FORMATS]
     report.summary = out_dir / "summary.md"
-    text = summary_markdown(results, title, report, adjusted)
+    text = summary_markdown(results, title, report, adjusted, collection)
     if people:
-        text += "\n".join(_people_markdown(*people)) + "\n"
+        text += "\n".join(people_markdown(*people)) + "\n"
+    if pairs is not None:
+        text += "\n".join(pairs_markdown(pairs)) + "\n"
     report.summary.write_text(text, encoding="utf-8")
     return report
 
 
-def _people_markdown(respondents: Table, spread: Table) -> list[str]:
-    """People beside models (metrics.humans): each respondent, the spread over people, a model's place."""
-    lines = ["## People and models", "",
-             "Every respondent on the same questions. r: Pearson correlation over a respondent's dilemmas between "
-             "its stated and enacted point, from one answer per side per dilemma (the first repeat), so people and "
-             "models stand on the same footing; r (all) uses the mean of all answers, which raises r with the "
-             "number averaged (answers: per side per dilemma), so compare it only at equal counts. For a model, "
-             "the share of people with a lower AR / AD (ties half): 0.5 is the middle of the people "
-             "(docs/respond.md).", "",
-             "| respondent | kind | items | AR | AD | r | AR among people | AD among people | r (all) | answers |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in respondents.records():
-        lines.append(f"| {_cell(r['respondent'])} | {r['kind']} | {r['items']} | {_fmt(r['alignment_rate'])} | "
-                     f"{_fmt(r['alignment_distance'])} | {_fmt(r['stated_enacted_r'], 2)} | "
-                     f"{_fmt(r['ar_percentile_among_humans'], 2)} | {_fmt(r['ad_percentile_among_humans'], 2)} | "
-                     f"{_fmt(r['stated_enacted_r_all'], 2)} | {_fmt(r['answers_per_cell'], 0)} |")
-    if spread.rows:
-        lines += ["", "| over people | n | mean | sd | min | q1 | median | q3 | max |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for r in spread.records():
-            lines.append(f"| {r['metric']} | {r['people']} | " + " | ".join(
-                _fmt(r[k]) for k in ("mean", "sd", "min", "q1", "median", "q3", "max")) + " |")
-    return lines + [""]
-
-
 def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
-               expected: bool = False, model: str | None = None) -> Report:
-    """Report a run (all its models, each in its own section, or only ``model``)."""
+               expected: bool | None = None, model: str | None = None) -> Report:
+    """Report a run (all its models, each in its own section, or only ``model``), at any stage of its
+    data collection: the summary opens with the run's status and what is still to come."""
     run = resolve_run(study, spec)
     frame = load_frame(study, run.id)
-    if len(frame) == 0:
-        raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
     if run.design != "graded_actions":  # the design's own tables (docs/designs.md)
         from valuegap_tui.designs.tables import write_design_report
 
+        if len(frame) == 0:
+            raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
         if model is not None and model not in set(frame.model.decode()):
             raise ReportError(f"run {run.id} has no model {model!r}")
         files = write_design_report(study, run, out_dir, model)
         return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
                       figures=[f for f in files if f.suffix in (".png", ".svg")])
-    if model is not None and model not in set(frame.model.decode()):
-        known = ", ".join(sorted(set(frame.model.decode())))
-        raise ReportError(f"run {run.id} has no model {model!r} (its models: {known})")
+    collection = collection_status(study, run.id)
+    known = set(frame.model.decode()) | {r.respondent for r in collection.respondents}
+    if model is not None and model not in known:
+        raise ReportError(f"run {run.id} has no model {model!r} (its models: {', '.join(sorted(known))})")
     results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
     from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
     from valuegap_tui.store.runs import run_notes
@@ -173,12 +160,10 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
                      f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
     items = build_items(filter_frame(frame, model), aggregate, expected)
     adjusted = adjusted_kind_table(items, extremities)
-    people = None
-    if any(is_human(m) for m in frame.model.labels):  # people answered: compare every respondent
-        respondents = respondents_table(frame, aggregate)
-        people = [respondents, human_spread(respondents)]
+    who = respondents_of(frame, collection, aggregate, expected)
+    people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
     return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model),
-                        people)
+                        people, collection, who.pairs if len(who.order) > 1 else None)
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:
@@ -201,16 +186,6 @@ def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[s
         elif persona_id != "baseline":
             missing.append(persona_id)
     return found, missing
-
-
-def _fmt(value, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-
-
-def _p(value) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.3g}"
 
 
 def _interval(row: dict, mid: str, low: str, high: str) -> str:
@@ -255,6 +230,21 @@ def _comparison_markdown(rows: list[dict], kinds: bool) -> list[str]:
     return lines
 
 
+def _outcomes_markdown(rows: list[dict]) -> list[str]:
+    """How the questions ended, per question: only the outcomes that happened (docs/metrics.md, "Answers")."""
+    from valuegap_tui.outcomes import OUTCOMES
+
+    parts = []
+    for row in rows:
+        ended = ", ".join(f"{name} {row[name]}" for name in OUTCOMES if row[name])
+        parts.append(f"{row['question']}: {row['asked']} asked ({ended})")
+    if not parts:
+        return []
+    return ["How the questions ended: " + "; ".join(parts) + ". conflict: a letter beside another option's text; "
+            "ambiguous: several letters, a list or a negated letter; too_long: the request did not fit the "
+            "server's context.", ""]
+
+
 def _rank(row: dict) -> str:
     if math.isnan(row["rank_low"]):
         return str(row["rank"])
@@ -293,30 +283,34 @@ def _value_changes_markdown(rows: list[dict], level: float = 0.05) -> list[str]:
     return lines
 
 
-def _cell(text) -> str:
-    """A name in a Markdown table cell: pipes escaped, line breaks and other control characters shown as
-    escapes (names come from the study and the models, not from us)."""
-    text = str(text).replace("\\", "\\\\").replace("|", "\\|")
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-
-
 def _of(table, model: str) -> list[dict]:
     return [r for r in table.records() if r["model"] == model]
 
 
-def summary_markdown(results: Results, title: str, report: Report | None = None, adjusted: Table | None = None) -> str:
-    lines = [f"# {title}", "",
-             f"{results.answers} answers, {results.items} value/action items "
-             f"(repeats combined by **{results.aggregate}**{', expected scores from logprobs' if results.expected else ''}).",
-             "Definitions: docs/metrics.md. AR = alignment rate (share of items whose value and action answers "
-             "are on the same side); AD = alignment distance (mean |v - a| / 5 on points 1..6). A condition's AR "
-             "and AD are taken over the dilemmas it shares with the baseline of the same model, each dilemma "
-             "weighted equally; 'baseline AR/AD' is the baseline on those same dilemmas, so Δ = level - baseline. "
-             "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: a t interval "
-             "treating the kind's personas and the dilemmas as samples, docs/metrics.md). p: sign-flip test (kinds: "
-             "the same t test); Holm and BH: adjusted across the "
-             "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences. "
-             "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
+def _logprob_note(results: Results) -> str:
+    if not results.logprobs:
+        return ""
+    if results.expected:
+        return "; logprob answers taken as their distributions over the options"
+    return "; logprob answers taken as their most likely letters (--top-letter)"
+
+
+def summary_markdown(results: Results, title: str, report: Report | None = None, adjusted: Table | None = None,
+                     collection: Collection | None = None) -> str:
+    lines = [f"# {title}", ""]
+    if collection is not None:  # first: a stopped or half-answered run must not read like a finished one
+        lines += collection_markdown(collection, {r["model"]: r["items"] for r in results.per_model.records()})
+    lines += [f"{results.answers} answers, {results.items} value/action items "
+              f"(repeats combined by **{results.aggregate}**{_logprob_note(results)}).",
+              "Definitions: docs/metrics.md. AR = alignment rate (share of items whose value and action answers "
+              "are on the same side); AD = alignment distance (mean |v - a| / 5 on points 1..6). A condition's AR "
+              "and AD are taken over the dilemmas it shares with the baseline of the same model, each dilemma "
+              "weighted equally; 'baseline AR/AD' is the baseline on those same dilemmas, so Δ = level - baseline. "
+              "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: a t interval "
+              "treating the kind's personas and the dilemmas as samples, docs/metrics.md). p: sign-flip test (kinds: "
+              "the same t test); Holm and BH: adjusted across the "
+              "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences. "
+              "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
     figures = {} if report is None else report.figures_by_model
     for model in results.reported_models:
         lines += _model_section(results, model, figures.get(model, []), adjusted)
@@ -351,8 +345,12 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
              f"(value {_fmt(answers['invalid_value'])}, action {_fmt(answers['invalid_action'])}); refusals: "
              f"{_fmt(answers['refusal'])}; server errors (no answer, not counted as invalid): "
              f"{_fmt(answers['server_error'])}. Agreement across repeats (share of the modal answer): value "
-             f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", "",
-             "### Conditions against baseline", ""]
+             f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", ""]
+    lines += _outcomes_markdown(_of(results.outcomes, model) if results.outcomes is not None else [])
+    if not answers["items"]:  # answers, but no dilemma with both questions answered
+        return lines + ["No paired answers yet: a dilemma counts once both its value and its action question are "
+                        "answered, so there is no AR or AD to show.", ""]
+    lines += ["### Conditions against baseline", ""]
     lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
     if results.position is not None:  # beside the gap: how much of it letter positions can explain
         from valuegap_tui.report_position import position_markdown

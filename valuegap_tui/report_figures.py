@@ -44,7 +44,10 @@ def draw_all(results: Results, out_dir: Path, title: str,
              per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
     """Per model, every figure of ``FIGURES`` as PNG (listed) and SVG (beside it), named after the model."""
     paths, used = {}, set()
+    with_items = {r["model"] for r in results.per_model.records() if r["items"]}
     for model in results.reported_models:
+        if model not in with_items:  # answers but no paired item yet: nothing to draw
+            continue
         slug = figure_slug(model)
         while slug in used:  # two names that only differ in odd characters
             slug += "_"

@@ -9,7 +9,9 @@ import logging
 
 import numpy as np
 
-from tests.fake_openai_server import FakeServer
+from aiohttp import web
+
+from tests.fake_openai_server import FakeServer, chat_reply
 from tests.reliability.conftest import TimedClient
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.batch import export_batch, import_batch
@@ -203,3 +205,40 @@ def test_a_study_that_cannot_be_written_at_start_is_a_message(study, planned, mo
     assert run_blocking(study, run_id, control=control, clients={"m": TimedClient()}) == "failed"
     out = capsys.readouterr().out
     assert f"cannot start run {run_id}: cannot write to" in out and "write lock" in out
+
+
+async def test_a_request_too_long_for_the_context_is_asked_once_and_the_run_says_what_to_change(study, planned):
+    """llama-server: HTTP 500 "Context size has been exceeded" when max_tokens (4096 by default) outruns
+    its 2,048-token slots. Each such item was retried for minutes and left for `run resume` forever."""
+    run_id = planned(n_dilemmas=2, repeats=2, max_attempts=3)  # 8 items
+    bad = {i.id for i in run_store.all_items(study, run_id)[:3]}
+
+    def reply(body):
+        if int(body["seed"]) % 2 == 0 and len(bad):
+            bad.pop()
+            raise web.HTTPInternalServerError(text='{"error": {"message": "Context size has been exceeded."}}',
+                                              content_type="application/json")
+        return chat_reply("B")
+
+    server = await FakeServer(reply=reply).start()
+    control = RunControl()
+    try:
+        profile = ServerProfile(name="f", model="m", endpoints=[Endpoint(url=server.base_url, concurrency=2)],
+                                max_attempts=6, backoff_base_s=0.0, backoff_max_s=0.0)
+        async with ModelPool(profile) as pool:
+            status = await RunExecutor(study, run_id, {"m": pool}, control=control).run()
+    finally:
+        await server.stop()
+    p = run_store.progress(study, run_id)
+    too_long = [r for r in run_store.responses_of(study, run_id) if r["outcome"] == "too_long"]
+    assert too_long and p.too_long == len(too_long)  # asked once each, never again
+    assert all("max_tokens 4096" in r["error"] and "Context size" in r["error"] for r in too_long)
+    assert len(server.bodies) == 8 + 0 * len(too_long)  # no retry of a request that cannot fit
+    assert p.invalid == 0 and p.server_error == 0 and p.answered == 8 - p.too_long
+    assert status == "unfinished"
+    assert "did not fit the server's context" in control.reason and "max_tokens 4096" in control.reason
+    assert "4096 tokens per request (/v1/models max_model_len)" in control.reason
+    assert "--retry-invalid" in control.reason
+    frame = run_store.load_answer_frame(study, run_id)
+    rates = invalid_rates(frame)
+    assert rates["invalid"] == 0 and rates["too_long"] == p.too_long / 8

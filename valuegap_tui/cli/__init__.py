@@ -34,7 +34,8 @@ COMMANDS = (
     ("respond", "respond", "people answer a run's questions, stored as respondents beside the models"),
     ("run", "run", "evaluate models: value and action questions, resumable"),
     ("report", "report", "write a run's metric tables (CSV), summary (Markdown) and figures (PNG and SVG)"),
-    ("compare", "compare", "compare models across studies of different designs (headline numbers side by side)"),
+    ("compare", "compare", "compare models across studies of different designs (headline numbers side by side), "
+                           "or the respondents of one run, paired (--paired)"),
     ("server", "server", "server profiles and probing (list, probe)"),
     ("simulate", "simulate", "serve a SIMULATED respondent (OpenAI-compatible, no GPU)"),
     ("tui", "app", "open the interactive app on a study"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
@@ -26,8 +27,12 @@ def register(commands) -> None:
     parser.add_argument("--aggregate", choices=AGGREGATES, default=DEFAULT_AGGREGATE,
                         help="how repeats are combined: pairs = every value repeat with every action repeat (the default; "
                              "does not depend on the repeat count), cell_mean, majority, or repeat (docs/metrics.md)")
-    parser.add_argument("--expected", action="store_true",
-                        help="logprob runs: use the expected score of each answer distribution")
+    answers = parser.add_mutually_exclusive_group()
+    answers.add_argument("--top-letter", action="store_true",
+                         help="logprob runs: count each answer as its most likely letter (the argmax) instead of its"
+                              " distribution over the options (the default; docs/metrics.md)")
+    # kept so that older scripts still run: distributions are the default now
+    answers.add_argument("--expected", action="store_true", help=argparse.SUPPRESS)
 
 
 def cmd_report(args) -> int:
@@ -37,8 +42,8 @@ def cmd_report(args) -> int:
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise CliError(f"{args.out_dir} exists and is not a folder", exit_code=2)
     try:
-        report = report_run(study, args.run, args.out_dir, aggregate=args.aggregate, expected=args.expected,
-                            model=args.model)
+        report = report_run(study, args.run, args.out_dir, aggregate=args.aggregate,
+                            expected=False if args.top_letter else None, model=args.model)
     except ReportError as exc:
         raise CliError(str(exc)) from None
     except ValueError as exc:

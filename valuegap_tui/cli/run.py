@@ -145,13 +145,15 @@ def cmd_status(args) -> int:
     run = _existing_run(study, args.run_id)
     p = run_store.progress(study, run.id)
     print(f"run {run.id} {run.name!r}: {run.status}, {p.done}/{p.total} done ({p.answered} answered, "
-          f"{p.invalid} invalid, {p.server_error} server errors, {p.pending} pending); config {run.config_hash}")
+          f"{p.invalid} invalid, " + (f"{p.too_long} too long for the server's context, " if p.too_long else "")
+          + f"{p.server_error} server errors, {p.pending} pending); config {run.config_hash}")
     if run.status == "interrupted":
         print(f"  its process stopped without a word (killed?): `valuegap run resume {run.id}` goes on")
     elif run.stop_reason:
         print(f"  {run.stop_reason}")
     for (model, kind), (done, total) in sorted(p.by_group.items()):
         print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
+    print(f"invalid items by outcome: {p.invalid_line()}")
     print("attempts: " + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none"))
     coverage = run_store.coverage_of(study, run.id)
     if coverage is not None:

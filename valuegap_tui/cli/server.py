@@ -41,6 +41,9 @@ def register(commands) -> None:
     probe.add_argument("--config", type=Path, metavar="FILE", help="read [servers] from this TOML file instead")
     probe.add_argument("--transport", choices=["http", "aiohttp", "openai"], help="HTTP client to use (default: profile's)")
     probe.add_argument("--no-store", action="store_true", help="show the findings without storing them")
+    probe.add_argument("--max-tokens", type=int, metavar="N",
+                       help="the token cap runs will use, checked against the server's context (default: the"
+                            " profile's, else 4096, a text run's default)")
 
 
 def cmd_list(args) -> int:
@@ -77,11 +80,14 @@ def cmd_probe(args) -> int:
         study = None
     else:
         study = open_or_create(args.study)
-    findings = asyncio.run(probe_profile(profile, model=args.model, transport=args.transport))
+    from valuegap_tui.evaluate.questions import sample_question
+
+    findings = asyncio.run(probe_profile(profile, model=args.model, transport=args.transport,
+                                         question=sample_question(), max_tokens=args.max_tokens))
     all_healthy = True
     for found in findings:
         print("\n".join(found.summary_lines()))
-        all_healthy &= found.healthy
+        all_healthy &= found.usable
         if study is not None:
             from valuegap_tui.store.server import save_probe
 

@@ -15,6 +15,7 @@ from valuegap_tui.metrics.table import Table
 
 def run_tables(study, run_id: int, model: str | None = None) -> list[Table]:
     """The design's tables for a run (one model's rows only, with ``model``)."""
+    from valuegap_tui.metrics.answers import outcome_table
     from valuegap_tui.metrics.frame import select
     from valuegap_tui.store import runs as run_store
 
@@ -25,7 +26,8 @@ def run_tables(study, run_id: int, model: str | None = None) -> list[Table]:
     frame = run_store.load_answer_frame(study, run_id)
     if model is not None and model in frame.model.labels:
         frame = select(frame, frame.model.codes == frame.model.labels.index(model))
-    return design.metric_tables(frame, run_store.dilemmas_of(study, run_id), run_store.personas_of(study, run_id))
+    tables = design.metric_tables(frame, run_store.dilemmas_of(study, run_id), run_store.personas_of(study, run_id))
+    return tables + [outcome_table(frame)]  # every design: how each asked question ended
 
 
 def cell_text(value, digits: int = 3) -> str:

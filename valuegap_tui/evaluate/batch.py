@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from valuegap_tui.evaluate.clients import pool_for
-from valuegap_tui.evaluate.execute import score_attempt, settle_status
+from valuegap_tui.evaluate.attempts import score_attempt, settle_status
 from valuegap_tui.evaluate.questions import build_request, option_texts, user_message
 from valuegap_tui.server.client import TransportError, fill_record
 from valuegap_tui.server.types import CompletionRecord

@@ -26,17 +26,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from valuegap_tui.designs import get_design
-from valuegap_tui.designs.base import LETTERS
+from valuegap_tui.evaluate.attempts import score_attempt, settle_status
 from valuegap_tui.evaluate.handoff import take_dilemmas
-from valuegap_tui.evaluate.questions import SCORES, QuestionTexts, RequestMaker, read_reply
-from valuegap_tui.server.client import REPLY_TEXT_CAP, cap_text
-from valuegap_tui.server.types import AnswerMode, ChatClient, CompletionRecord
+from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker
+from valuegap_tui.server.client import REPLY_TEXT_CAP
+from valuegap_tui.server.types import ChatClient, CompletionRecord
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
 
 PAGE = 2000
 #: how long a dispatcher waits for the next chunk of a plan that is being stored
 PLAN_WAIT_S = 0.02
+#: a model whose every endpoint has refused or dropped every request this long is stopped: its items
+#: stay pending for `run resume` instead of being retried for hours (a dead server)
+UNREACHABLE_STOP_S = 30.0
 log = logging.getLogger("valuegap.run")
 
 
@@ -86,72 +89,10 @@ def describe_write_error(exc: BaseException) -> str:
     return text
 
 
-def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: int, shown: list[str],
-                  max_attempts: int, mode=AnswerMode.TEXT, min_coverage: float = 0.0,
-                  scores=SCORES) -> run_store.Attempt:
-    """Turn a reply into a stored attempt: letter -> option through the permutation -> score
-    (``scores[choice]``, from the study's design).
-
-    Any reply shape gives an attempt: a reply the reader cannot handle is kept as malformed."""
-    try:
-        reading = read_reply(record, shown, mode, min_coverage)
-    except Exception as exc:  # never lose an item to a reply nobody foresaw
-        from valuegap_tui.evaluate.questions import Reading
-
-        reading = Reading(None, "malformed", reason=f"the reply could not be read: {type(exc).__name__}: {exc}")
-    position = reading.position
-    choice = int(item.permutation[position]) if position is not None else None
-    distribution = None
-    if reading.distribution is not None:
-        distribution = [0.0] * len(item.permutation)
-        for pos, p in enumerate(reading.distribution):
-            distribution[int(item.permutation[pos])] = p
-    used = attempt - item.attempt_base
-    if reading.outcome == "valid":
-        status = "answered"
-    elif reading.outcome == "low_coverage":
-        status = "invalid"  # the first token's logprobs do not change when asked again
-    elif used < max_attempts:
-        status = "pending"
-    else:
-        status = "server_error" if reading.outcome == "server_error" else "invalid"
-    raw, raw_dropped = cap_text(record.text if isinstance(record.text, str) else None)
-    reasoning, reasoning_dropped = cap_text(record.reasoning if isinstance(record.reasoning, str) else None)
-    return run_store.Attempt(
-        item_id=item.id, attempt=attempt, outcome=reading.outcome, item_status=status,
-        letter=LETTERS[position] if position is not None else None, position=position, choice=choice,
-        score=scores[choice] if choice is not None else None, raw_text=raw, reasoning=reasoning,
-        distribution=distribution, covered_mass=reading.covered_mass, latency_s=record.latency_s,
-        prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens,
-        finish_reason=record.finish_reason, error=record.error or (reading.reason if position is None else None),
-        error_kind=record.error_kind, endpoint=record.endpoint,
-        raw_dropped=record.text_dropped + raw_dropped, reasoning_dropped=record.reasoning_dropped + reasoning_dropped,
-    )
-
-
-def settle_status(study: Study, run_id: int, stopped: bool) -> tuple[str, str | None]:
-    """The status a run ends with, and why: finished, unfinished (server errors left to re-ask),
-    failed (nothing answered), stopped (items left)."""
-    p = run_store.progress(study, run_id)
-    if p.pending and stopped:
-        return "stopped", f"stopped with {p.pending} items pending"
-    if p.pending:
-        return "stopped", f"{p.pending} items pending"
-    if p.answered == 0:
-        first = run_store.first_error(study, run_id)
-        return "failed", (f"no item was answered: {p.server_error} server errors, {p.invalid} invalid answers"
-                          f" (`valuegap run status {run_id}` shows the outcomes)"
-                          + (f"; the first error: {first}" if first else ""))
-    if p.server_error:
-        return "unfinished", (f"{p.server_error} items got no answer from the server; `valuegap run resume {run_id}`"
-                              " asks them again")
-    return "finished", None
-
-
 class RunExecutor:
     def __init__(self, study: Study, run_id: int, clients: dict[str, ChatClient], *,
                  control: RunControl | None = None, flush_interval_s: float = 0.25, flush_size: int = 1000,
-                 on_flush: Callable[[Counters], None] | None = None):
+                 on_flush: Callable[[Counters], None] | None = None, unreachable_stop_s: float = UNREACHABLE_STOP_S):
         run = run_store.get_run(study, run_id)
         if run is None:
             raise ValueError(f"no run {run_id}")
@@ -180,6 +121,11 @@ class RunExecutor:
         #: set once every planned item is stored (at once unless the plan streams in as the run starts)
         self._plan_stored = threading.Event()
         self._plan_stored.set()
+        self.unreachable_stop_s = unreachable_stop_s
+        #: model -> why its requests were stopped (its server stopped answering)
+        self._stopped_models: dict[str, str] = {}
+        #: model -> what its server says about its context, once a request did not fit it
+        self._context_notes: dict[str, str] = {}
 
     # --- one request -----------------------------------------------------------------------------
     async def _ask(self, item: run_store.ItemRow, attempt: int) -> run_store.Attempt:
@@ -193,6 +139,11 @@ class RunExecutor:
             raise
         except Exception as exc:  # a client bug or a dead connection must not kill the run
             record = CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="client")
+        if record.error_kind == "too_long":
+            record.error = f"{record.error} (the request asked for max_tokens {self.definition.token_cap()})"
+            if item.model not in self._context_notes:
+                self._context_notes[item.model] = ""  # looked up once, in the background
+                asyncio.create_task(self._note_context(item.model))
         return score_attempt(item, record, attempt, shown, self.definition.max_attempts, self.definition.answer_mode,
                              self.definition.min_coverage, self._scores_of(item.dilemma_id, item.question, len(shown)))
 
@@ -245,7 +196,8 @@ class RunExecutor:
             else:
                 retries.append((item, attempt.attempt + 1))
 
-        while not self.control.stopped:
+        watchdog = asyncio.create_task(self._watch(model, in_flight))
+        while not self.control.stopped and model not in self._stopped_models:
             if retries:
                 item, attempt = retries.popleft()
                 self.counters.reasked += 1
@@ -277,7 +229,7 @@ class RunExecutor:
             while len(self._buffer) >= self.max_buffered and not self.control.stopped:
                 await asyncio.sleep(self.flush_interval_s / 4)
             await limit.acquire()
-            if self.control.stopped:
+            if self.control.stopped or model in self._stopped_models:
                 limit.release()
                 break
             task = asyncio.create_task(self._ask(item, attempt))
@@ -287,8 +239,46 @@ class RunExecutor:
             self.counters.sent += 1
         if in_flight:  # stop: let the answers already asked for arrive and be written
             await asyncio.wait(set(in_flight))
-        if not self.control.stopped:
+        watchdog.cancel()
+        if not self.control.stopped and model not in self._stopped_models:
             self._unreached.extend(item.id for item, _ in deferred)
+
+    async def _watch(self, model: str, in_flight: set[asyncio.Task]) -> None:
+        """Stop a model whose server has refused or dropped every request for ``unreachable_stop_s``:
+        its requests in flight are cancelled (their items stay pending: nothing is lost, nothing is
+        stored twice) and it is asked no more in this session."""
+        unreachable_for = getattr(self.clients[model], "unreachable_for", None)
+        if unreachable_for is None:
+            return
+        while True:
+            await asyncio.sleep(min(1.0, self.unreachable_stop_s / 4))
+            silent = unreachable_for()
+            if silent >= self.unreachable_stop_s:
+                break
+        error = getattr(self.clients[model], "unreachable_error", None)
+        reason = (f"model {model}: its server stopped answering ({error or 'no reply'}; none for {silent:.0f} s),"
+                  " so its requests were stopped")
+        self._stopped_models[model] = reason
+        log.error("run %d: %s; `valuegap run resume %d` asks the rest once it answers again", self.run_id, reason,
+                  self.run_id)
+        for task in list(in_flight):
+            task.cancel()
+
+    async def _note_context(self, model: str) -> None:
+        """What the model's server says its context is (llama-server /props, vLLM /v1/models), for the
+        message about requests too long for it."""
+        from valuegap_tui.server.probe import context_length
+
+        endpoints = getattr(getattr(self.clients[model], "profile", None), "endpoints", None)
+        if not endpoints:
+            return
+        try:
+            found = await context_length(endpoints[0])
+        except Exception:  # noqa: BLE001 - a note, never a reason to fail the run
+            found = None
+        if found is not None:
+            tokens, where = found
+            self._context_notes[model] = f"the server's context is {tokens} tokens per request ({where})"
 
     def _page(self, model: str, after_id: int) -> list[run_store.ItemRow]:
         return run_store.pending_items(self.study, self.run_id, after_id=after_id, limit=PAGE, model=model)
@@ -407,11 +397,16 @@ class RunExecutor:
             return "stopped", (f"cannot write to the study: {self.write_error}; {self.counters.written} answers"
                                f" stored this time, {self.counters.unsaved} unsaved; `valuegap run resume"
                                f" {self.run_id}` asks every item without a stored answer")
+        if self._stopped_models:
+            pending = run_store.progress(self.study, self.run_id).pending
+            return "stopped", ("; ".join(self._stopped_models.values()) + f"; {pending} items pending:"
+                               f" `valuegap run resume {self.run_id}` asks them once the server answers again")
         stored, total = run_store.stored_items(self.study, self.run_id), run_store.planned_total(self.study, self.run_id)
         if stored < total:
             return "stopped", (f"stopped with {total - stored} of {total} planned items not stored yet;"
                                f" `valuegap run resume {self.run_id}` stores and asks them")
-        return settle_status(self.study, self.run_id, self.control.stopped)
+        notes = "; ".join(f"{model}: {note}" for model, note in self._context_notes.items() if note)
+        return settle_status(self.study, self.run_id, self.control.stopped, context_note=notes)
 
 
 async def execute_run(study: Study, run_id: int, clients: dict[str, ChatClient], **kwargs) -> str:

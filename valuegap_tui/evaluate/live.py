@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from valuegap_tui.metrics.frame import AnswerFrame
+from valuegap_tui.server.types import AnswerMode
 
 KIND_ORDER = ("baseline", "moderate", "max", "incongruous", "custom", "instruction")
 
@@ -62,8 +63,9 @@ def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
     run = get_run(study, run_id)
     if run is not None and run.design != "graded_actions":
         return []
+    logprobs = run is not None and run.definition.answer_mode == AnswerMode.LOGPROBS
     gaps = []
-    for model, kind, personas, items, ar, ad, base_ar, base_ad in paired_gap_by_kind(study, run_id):
+    for model, kind, personas, items, ar, ad, base_ar, base_ad in paired_gap_by_kind(study, run_id, logprobs):
         baseline = kind == "baseline"
         gaps.append(KindGap(model, kind, personas, items, ar, ad, None if baseline else _delta(ar, base_ar),
                             None if baseline else _delta(ad, base_ad)))

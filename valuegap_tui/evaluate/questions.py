@@ -8,7 +8,6 @@ the shuffled options last.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from string import Template
@@ -16,9 +15,10 @@ from string import Template
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.base import LETTERS, Design
 from valuegap_tui.models import Dilemma
-from valuegap_tui.paths import PROMPTS_DIR
+from valuegap_tui.paths import DATA_DIR, PROMPTS_DIR
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.server.answers import parse_answer, parse_text
+from valuegap_tui.server.reader import refuses
 from valuegap_tui.server.types import AnswerMode, ChatRequest
 
 TEMPLATES = ("value_question", "action_question")  # the poster's design
@@ -47,6 +47,16 @@ def user_message(dilemma, question: int, permutation: str, texts: list[str] | No
     lines = "\n".join(f"{LETTERS[p]}. {texts[int(o)]}" for p, o in enumerate(permutation))
     return Template(template_text(design.questions[question].template)).substitute(
         **design.template_fields(dilemma, question), options=lines)
+
+
+def sample_question() -> str:
+    """The action question of the first sample dilemma, options in order: a question of the size a study
+    asks, for the probe's context and prompt checks."""
+    from valuegap_tui.models import Dilemma
+
+    with open(DATA_DIR / "sample" / "dilemmas.jsonl", encoding="utf-8") as sample:
+        dilemma = Dilemma.model_validate_json(sample.readline())
+    return user_message(dilemma, 1, "012345", design=get_design("graded_actions"))
 
 
 #: stands for the options while the rest of a question is filled in once per (dilemma, question)
@@ -117,14 +127,6 @@ def build_request(definition: RunDefinition, system_text: str | None, user_text:
 
 
 # --- reading answers ---------------------------------------------------------------------------
-_REFUSAL = re.compile(
-    r"\b(I can(?:'|no)t|I cannot|I'm (?:not able|unable)|I am (?:not able|unable)|I won't|I will not|"
-    r"as an AI|I do not have (?:personal )?(?:opinions|preferences))", re.I
-)
-
-
-#: outcomes of a reply that came back but holds no usable answer (the model's failure)
-INVALID_OUTCOMES = ("no_letter", "refusal", "cut_off", "malformed", "low_coverage")
 
 
 @dataclass
@@ -132,7 +134,7 @@ class Reading:
     """What one reply says: a letter position (0 = A ..) or why there is none."""
 
     position: int | None
-    #: valid | no_letter | refusal | cut_off | malformed | low_coverage | server_error
+    #: one of valuegap_tui.outcomes.OUTCOMES
     outcome: str
     distribution: list[float] | None = None  # per letter position, renormalised over the letters shown
     covered_mass: float | None = None
@@ -152,9 +154,10 @@ def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMo
                min_coverage: float = 0.0) -> Reading:
     """Read a record with the shared answer parser and classify what is wrong when it has no answer.
 
-    A failed request is a server error (no answer came back), except a reply in the wrong format
-    (HTTP 200 that is not a chat completion), which is malformed. In logprobs mode an answer whose
-    letters cover less than ``min_coverage`` of the first token's probability is low_coverage.
+    A failed request is a server error (no answer came back), or too_long when the server said the
+    request does not fit its context, except a reply in the wrong format (HTTP 200 that is not a chat
+    completion), which is malformed. In logprobs mode an answer whose letters cover less than
+    ``min_coverage`` of the first token's probability is low_coverage.
     """
     text = record.text
     if (type(text) is str and len(text) == 1 and record.error is None and not record.malformed
@@ -163,6 +166,8 @@ def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMo
         position = LETTERS.find(text, 0, len(shown_texts))
         if position >= 0:
             return Reading(position, "valid", None, None, "letter")
+    if not record.ok and record.error_kind == "too_long":
+        return Reading(None, "too_long", reason=f"request failed: {record.error}")
     if not record.ok and record.error_kind != "protocol":
         return Reading(None, "server_error", reason=f"request failed: {record.error}")
     if not record.ok or record.malformed:
@@ -176,11 +181,9 @@ def read_reply(record, shown_texts: list[str], mode: AnswerMode | str = AnswerMo
                        f"the letters cover {covered:.3f} of the first token's probability (minimum {min_coverage:g})")
     if answer.valid:
         return Reading(letters.index(answer.letter), "valid", distribution, covered, answer.reason)
-    text = record.text if isinstance(record.text, str) else None
-    if record.finish_reason == "length":
+    outcome = answer.outcome if AnswerMode(mode) is AnswerMode.TEXT else "no_letter"
+    if record.finish_reason == "length" and outcome == "no_letter":
         outcome = "cut_off"
-    elif text and _REFUSAL.search(text):
+    elif AnswerMode(mode) is not AnswerMode.TEXT and isinstance(record.text, str) and refuses(record.text):
         outcome = "refusal"
-    else:
-        outcome = "no_letter"
     return Reading(None, outcome, distribution, covered, answer.reason)

@@ -82,8 +82,10 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
         return "failed"
     final = run_store.progress(study, run_id)
     if plain:
-        print(f"run {run_id} {status}: {final.answered} answered, {final.invalid} invalid,"
-              f" {final.server_error} server errors, {final.pending} pending; {final.responses} attempts stored"
+        print(f"run {run_id} {status}: {final.answered} answered, {final.invalid} invalid"
+              + (f" ({final.invalid_line()})" if final.invalid else "")
+              + (f", {final.too_long} too long for the server's context" if final.too_long else "")
+              + f", {final.server_error} server errors, {final.pending} pending; {final.responses} attempts stored"
               f" ({final.outcomes.get('server_error', 0)} failed requests)", file=out, flush=True)
         if control.reason:
             print(f"run {run_id}: {control.reason}", file=out, flush=True)

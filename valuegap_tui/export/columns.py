@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from valuegap_tui.outcomes import OUTCOMES
+
 #: the study design every answer so far comes from (the only one the package asks): a value question on
 #: a six-point agreement scale and an action question offering six graded actions
 DESIGN_GRADED_ACTIONS = "graded_actions"
 #: a respondent that is not a served model is written ``human:<name>`` in the ``respondent`` column
 HUMAN_PREFIX = "human:"
-OUTCOMES = ("valid", "no_letter", "refusal", "cut_off", "malformed", "low_coverage", "server_error")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("repeat", "integer", "which repeat of the question (options shuffled each time)", "0, 1, ..."),
     Column("attempt", "integer", "which attempt at this repeat (an unusable answer is asked again)", "1, 2, ..."),
     Column("outcome", "category", "what this attempt gave", " | ".join(OUTCOMES)
-           + " (low_coverage: logprob letters covered too little probability; server_error: no reply)"),
+           + " (conflict: a letter beside another option's text; ambiguous: several letters, a list or a negated"
+           " letter; low_coverage: logprob letters covered too little probability; too_long: the request did not"
+           " fit the server's context; server_error: no reply)"),
     Column("item_status", "category", "how the repeat ended, over all its attempts",
            "answered | invalid | server_error | pending"),
     Column("final", "boolean", "1 for the attempt whose answer the metrics use (the valid last attempt of "

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from valuegap_tui.outcomes import OUTCOMES, REFUSAL, SERVER_ERROR, VALID
+
+TOO_LONG = OUTCOMES.index("too_long")
+LOW_COVERAGE = OUTCOMES.index("low_coverage")
 QUESTIONS = ("value", "action")
 
 
@@ -56,9 +60,9 @@ class AnswerFrame:
     refusal: np.ndarray = field(default=None)  # bool: invalid because the model refused
     #: bool: no answer because the server failed (not the model's answer, not counted as invalid)
     server_error: np.ndarray = field(default=None)
-    #: bool: invalid because the letters covered too little of the first token's probability (logprob
-    #: runs: the answer's distribution was kept, not the answer)
-    low_coverage: np.ndarray = field(default=None)
+    #: int8: how the question ended, an index into valuegap_tui.outcomes.OUTCOMES (0 = valid). Given, it
+    #: sets ``refusal`` and ``server_error``; left out, it is worked out from them and ``score``
+    outcome: np.ndarray = field(default=None)
     #: the option shown at each letter (permutation[i, letter] = option), -1 where unknown: read for runs
     #: with answer distributions, whose letter shares need it (metrics.position)
     permutation: np.ndarray = field(default=None)  # int8 (n, options)
@@ -69,12 +73,30 @@ class AnswerFrame:
             self.permutation = np.full((n, 6), -1, dtype=np.int8)
         if self.distribution is None:
             self.distribution = np.full((n, 6), np.nan)
+        if self.outcome is not None:
+            self.outcome = np.asarray(self.outcome, dtype=np.int8)
+            self.refusal = self.outcome == REFUSAL
+            self.server_error = self.outcome == SERVER_ERROR
+            return
         if self.refusal is None:
             self.refusal = np.zeros(n, dtype=bool)
         if self.server_error is None:
             self.server_error = np.zeros(n, dtype=bool)
-        if self.low_coverage is None:
-            self.low_coverage = np.zeros(n, dtype=bool)
+        outcome = np.where(np.isnan(self.score), OUTCOMES.index("no_letter"), VALID).astype(np.int8)
+        outcome[self.refusal] = REFUSAL
+        outcome[self.server_error] = SERVER_ERROR
+        self.outcome = outcome
+
+    @property
+    def no_reply(self) -> np.ndarray:
+        """No answer to read (a server error, or a request too long for the server's context): not the
+        model's doing, so not counted as invalid."""
+        return self.server_error | (self.outcome == TOO_LONG)
+
+    @property
+    def low_coverage(self) -> np.ndarray:
+        """Invalid because the letters held too little of the first token's probability (logprob runs)."""
+        return self.outcome == LOW_COVERAGE
 
     def __len__(self) -> int:
         return len(self.score)
@@ -117,7 +139,8 @@ class AnswerFrame:
             distribution=distribution,
             refusal=column("refusal", bool, False),
             server_error=column("server_error", bool, False),
-            low_coverage=column("low_coverage", bool, False),
+            outcome=(np.asarray([OUTCOMES.index(r["outcome"]) for r in rows], dtype=np.int8)
+                     if rows and all("outcome" in r for r in rows) else None),
             permutation=permutation,
         )
 

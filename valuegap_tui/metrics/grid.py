@@ -87,7 +87,7 @@ def kind_of_personas(items: Items) -> dict[str, str]:
     return {personas[p]: kinds[k] for p, k in zip(*np.nonzero(seen))}
 
 
-def build_grid(items: Items, expected: bool = False) -> DilemmaGrid:
+def build_grid(items: Items, expected: bool | None = None) -> DilemmaGrid:
     models, conditions, dilemmas = (items.labels(a) for a in ("model", "persona", "dilemma"))
     shape = (max(len(models), 1), max(len(conditions), 1), max(len(dilemmas), 1))
     cell = ((items.codes["model"].astype(np.int64) * shape[1] + items.codes["persona"]) * shape[2]
@@ -101,7 +101,8 @@ def build_grid(items: Items, expected: bool = False) -> DilemmaGrid:
     value_of_dilemma[items.codes["dilemma"]] = items.codes["value"]
     baseline = conditions.index(BASELINE) if BASELINE in conditions else None
     return DilemmaGrid(models, conditions, ar.reshape(shape), ad.reshape(shape), count.reshape(shape),
-                       baseline, kind_of_personas(items), value_of_dilemma, expected)
+                       baseline, kind_of_personas(items), value_of_dilemma,
+                       items.expected if expected is None else expected)
 
 
 def paired_item_mask(grid: DilemmaGrid, items: Items) -> np.ndarray:

@@ -17,22 +17,34 @@ Per respondent, over the cells it answered (default ``pairs`` estimand, docs/met
 * ``stated_enacted_r_all``: the same over the means of all the respondent's answers in each cell, with
   ``answers_per_cell`` (the median number per side) beside it: comparable only at equal counts.
 
-For a model, ``ar_percentile_among_humans`` is the share of people with a lower AR (ties half), and
-``ad_percentile_among_humans`` the same for AD: 0.5 means the model sits in the middle of the people.
+Like with like: when people answered, a model's row is taken on the people's items only: the
+conditions, dilemmas and option orders (the run's repeats) that people answered, in the cells where a
+person has a paired answer (``people_rows``). People answer under the baseline unless told otherwise, so
+by default a model's row is its baseline on the people's dilemmas, in the first option order; a
+model's personas and its other repeats are left out.
+
+For a model, ``ar_percentile_among_humans`` is the share of people whose AR is lower than the model's,
+each person compared with the model on the items both answered (ties half); ``ad_percentile_among_humans``
+the same for AD: 0.5 means the model sits in the middle of the people.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from valuegap_tui.metrics.alignment import alignment
-from valuegap_tui.metrics.frame import AnswerFrame
-from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items, cell_keys, valid_answers
+from valuegap_tui.metrics.frame import AnswerFrame, select
+from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, Items, build_items, cell_keys, valid_answers
 from valuegap_tui.metrics.scale import CHOICE_POINTS
 from valuegap_tui.metrics.table import Table
 
 HUMAN_PREFIX = "human:"
 MIN_CELLS_FOR_R = 3
+RESPONDENT_COLUMNS = ("respondent", "kind", "status", "asked", "planned", "items", "alignment_rate",
+                      "alignment_distance", "stated_enacted_r", "ar_percentile_among_humans",
+                      "ad_percentile_among_humans", "stated_enacted_r_all", "answers_per_cell")
 
 
 def is_human(respondent: str) -> bool:
@@ -93,30 +105,115 @@ def answers_per_cell(frame: AnswerFrame) -> dict[str, float]:
             else float("nan") for code, label in enumerate(frame.model.labels)}
 
 
-def _percentile(value: float, people: np.ndarray) -> float:
-    if len(people) == 0 or np.isnan(value):
-        return float("nan")
-    return float(((people < value).sum() + 0.5 * (people == value).sum()) / len(people))
+def people_rows(frame: AnswerFrame) -> np.ndarray | None:
+    """Rows that set models beside people like with like: every person's row, and each model's rows on
+    the (condition, dilemma, question, repeat) that some person answered in a cell where that person has
+    a paired answer. None when no person answered anything (nothing to restrict to)."""
+    human_codes = [code for code, label in enumerate(frame.model.labels) if is_human(label)]
+    human = np.isin(frame.model.codes, human_codes)
+    if not human.any():
+        return None
+    valid = valid_answers(frame)
+    cells = cell_keys(frame)
+    both = np.intersect1d(cells[human & valid & (frame.question == 0)], cells[human & valid & (frame.question == 1)])
+    slot = ((frame.persona.codes.astype(np.int64) * max(len(frame.dilemma.labels), 1) + frame.dilemma.codes) * 2
+            + frame.question) * (int(frame.repeat.max(initial=0)) + 1) + frame.repeat
+    people_slots = slot[human & np.isin(cells, both)]
+    return human | np.isin(slot, people_slots)
 
 
-def respondents_table(frame: AnswerFrame, aggregate: str = DEFAULT_AGGREGATE) -> Table:
-    """One row per respondent (people and models): its AR, AD and stated-enacted r; for models, where
-    they sit in the distribution over people."""
-    table = Table("respondents", "Respondents: people and models on the same questions",
-                  ("respondent", "kind", "items", "alignment_rate", "alignment_distance", "stated_enacted_r",
-                   "ar_percentile_among_humans", "ad_percentile_among_humans", "stated_enacted_r_all",
-                   "answers_per_cell"))
-    result = alignment(build_items(frame, aggregate), ("model",))
-    r, r_all, counts = stated_enacted_r(frame, one_answer=True), stated_enacted_r(frame), answers_per_cell(frame)
-    rows = [(key[0], int(n), float(ar), float(ad)) for key, n, ar, ad in
-            zip(result.groups.keys, result.items, result.accuracy, result.distance)]
-    human_ar = np.array([ar for name, _, ar, _ in rows if is_human(name)])
-    human_ad = np.array([ad for name, _, _, ad in rows if is_human(name)])
-    for name, n, ar, ad in sorted(rows, key=lambda row: (not is_human(row[0]), row[0])):
+@dataclass
+class CellMatrix:
+    """Per respondent (rows) and (condition, dilemma) cell (columns, keyed by ``cells``): the item's
+    P(aligns) and distance, NaN where the respondent has no item there."""
+
+    respondents: tuple[str, ...]
+    cells: np.ndarray  # condition code x dilemmas + dilemma code, one per column, sorted
+    ar: np.ndarray
+    ad: np.ndarray
+
+
+def cell_matrix(items: Items, cells: np.ndarray | None = None) -> CellMatrix:
+    """The items of each respondent laid out by (condition, dilemma), a cell's items averaged (one per
+    cell, except one per repeat pair with the ``repeat`` estimand), as the conditions table does.
+    ``cells``: the columns to use (sorted keys holding every item's cell), to line up with another matrix."""
+    models = items.labels("model")
+    present = np.unique(items.codes["model"]) if len(items) else np.zeros(0, np.int64)
+    cell = items.codes["persona"].astype(np.int64) * max(len(items.labels("dilemma")), 1) + items.codes["dilemma"]
+    cells = np.unique(cell) if cells is None else cells
+    slot = np.searchsorted(present, items.codes["model"]) * len(cells) + np.searchsorted(cells, cell)
+    size, shape = len(present) * len(cells), (len(present), len(cells))
+    count = np.bincount(slot, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a cell's items averaged (several with "repeat")
+        ar = (np.bincount(slot, weights=items.aligns, minlength=size) / count).reshape(shape)
+        ad = (np.bincount(slot, weights=items.distance, minlength=size) / count).reshape(shape)
+    return CellMatrix(tuple(models[c] for c in present), cells, ar, ad)
+
+
+def percentiles_among_people(matrix: CellMatrix, values: np.ndarray) -> dict[str, float]:
+    """For each model: the share of people below it on ``values`` (a (respondents x cells) array of the
+    matrix), each person against the model on the cells both have (ties half); NaN with no such person."""
+    people = np.array([is_human(r) for r in matrix.respondents], dtype=bool)
+    theirs = values[people]
+    out = {}
+    for i in np.flatnonzero(~people):
+        shared = ~np.isnan(theirs) & ~np.isnan(values[i])[None, :]
+        n = shared.sum(axis=1)
+        if not n.any():
+            out[matrix.respondents[i]] = float("nan")
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            model = np.where(shared, values[i][None, :], 0.0).sum(axis=1) / n
+            person = np.where(shared, theirs, 0.0).sum(axis=1) / n
+        compared = n > 0
+        lower = (person < model - 1e-12) & compared
+        tied = (np.abs(person - model) <= 1e-12) & compared
+        out[matrix.respondents[i]] = float((lower.sum() + 0.5 * tied.sum()) / compared.sum())
+    return out
+
+
+def respondent_status(human: bool, asked: int, items: int, planned: int | None, shared: bool) -> str:
+    """Where a respondent stands, in words (the respondents table, the report, the Results screen)."""
+    if asked == 0:
+        return "no answers yet"
+    if items == 0:
+        return "no paired answers yet" if human or not shared else "no answers on the people's items yet"
+    if planned is None:
+        return ""
+    return "finished" if asked >= planned else "answering" if human else "in progress"
+
+
+def respondents_table(frame: AnswerFrame, aggregate: str = DEFAULT_AGGREGATE, expected: bool | None = None,
+                      progress: dict[str, tuple[int, int]] | None = None) -> Table:
+    """One row per respondent (people and models), also those with no answer or no paired item yet: its
+    AR, AD and stated-enacted r, and for models where they sit among people, a model taken on the
+    people's items when people answered (``people_rows``). ``progress``: respondent -> (questions asked,
+    questions planned), from the study (``collection``); without it, the answers in the frame count."""
+    table = Table("respondents", "Respondents: people and models on the same questions (a model on the "
+                  "conditions, dilemmas and option orders the people answered)", RESPONDENT_COLUMNS)
+    keep = people_rows(frame)
+    if keep is None and any(is_human(name) for name in progress or {}):
+        keep = np.zeros(len(frame), dtype=bool)  # people registered, none answered: no item is shared yet
+    shared = frame if keep is None else select(frame, keep)
+    items = build_items(shared, aggregate, expected)
+    result = alignment(items, ("model",))
+    measured = {key[0]: (int(n), float(ar), float(ad)) for key, n, ar, ad in
+                zip(result.groups.keys, result.items, result.accuracy, result.distance)}
+    matrix = cell_matrix(items)
+    ar_among, ad_among = percentiles_among_people(matrix, matrix.ar), percentiles_among_people(matrix, matrix.ad)
+    r, r_all = stated_enacted_r(shared, one_answer=True), stated_enacted_r(shared)
+    counts = answers_per_cell(shared)
+    in_frame = np.bincount(frame.model.codes, minlength=len(frame.model.labels))
+    asked = {label: int(n) for label, n in zip(frame.model.labels, in_frame) if n}
+    names = sorted(set(asked) | set(progress or {}), key=lambda name: (not is_human(name), name))
+    nan = float("nan")
+    for name in names:
         human = is_human(name)
-        nan = float("nan")
-        table.rows.append((name, "human" if human else "model", n, ar, ad, r.get(name, nan),
-                           nan if human else _percentile(ar, human_ar), nan if human else _percentile(ad, human_ad),
+        done, planned = (progress or {}).get(name, (asked.get(name, 0), None))
+        n, ar, ad = measured.get(name, (0, nan, nan))
+        status = respondent_status(human, done, n, planned, keep is not None)
+        table.rows.append((name, "human" if human else "model", status, done, planned, n, ar, ad, r.get(name, nan),
+                           nan if human else ar_among.get(name, nan), nan if human else ad_among.get(name, nan),
                            r_all.get(name, nan), counts.get(name, nan)))
     return table
 

@@ -8,8 +8,11 @@ disagree / oppose side (for F1). How the repeats are combined is the *estimand* 
 
 ``pairs`` (default)
     every valid value repeat paired with every valid action repeat, each pair weighted equally:
-    AR = P(same side), AD = E|v - a| / 5 over the cell's empirical answer distributions. With logprob
-    answers (``expected``), the same expectation under the product of the two answer distributions.
+    AR = P(same side), AD = E|v - a| / 5 over the cell's empirical answer distributions. An answer read
+    from logprobs is its distribution over the options, not its most likely letter (``expected``, the
+    default wherever the frame has distributions): the same expectation under the product of the two
+    answer distributions. A text run's repeats are draws from the same distributions, so both measure
+    the same thing.
     It does not depend on how many repeats were asked, and noise cannot make it look better: a
     respondent answering at random scores AR 0.5 and AD 0.389 at any repeat count.
 ``cell_mean``
@@ -51,6 +54,8 @@ class Items:
     distance: np.ndarray  # E|v - a| / 5 on points 1..6, 0..1
     value_opposes: np.ndarray  # P(value answer on the disagree side), 0..1
     action_opposes: np.ndarray  # P(action answer on the opposing side), 0..1
+    #: logprob answers were taken as their distributions (not their most likely letters)
+    expected: bool = False
 
     def __len__(self) -> int:
         return len(self.aligns)
@@ -60,12 +65,25 @@ class Items:
 
     def subset(self, mask: np.ndarray) -> "Items":
         return Items(self.frame, {k: c[mask] for k, c in self.codes.items()}, self.aligns[mask],
-                     self.distance[mask], self.value_opposes[mask], self.action_opposes[mask])
+                     self.distance[mask], self.value_opposes[mask], self.action_opposes[mask], self.expected)
 
 
-def empty_items(frame: AnswerFrame) -> Items:
+def empty_items(frame: AnswerFrame, expected: bool = False) -> Items:
     nothing = np.zeros(0)
-    return Items(frame, {a: np.zeros(0, np.int32) for a in ATTRIBUTES}, nothing, nothing, nothing, nothing)
+    return Items(frame, {a: np.zeros(0, np.int32) for a in ATTRIBUTES}, nothing, nothing, nothing, nothing, expected)
+
+
+def has_distributions(frame: AnswerFrame) -> bool:
+    """Whether any answer of the frame was read from logprobs (carries a distribution over the options)."""
+    return bool(len(frame)) and bool(np.isfinite(frame.distribution).any())
+
+
+def resolve_expected(frame: AnswerFrame, aggregate: str, expected: bool | None) -> bool:
+    """``expected`` as given; None (the default) means distributions wherever the frame has them, except
+    for ``majority``, which votes over the most likely letters (a distribution has no vote)."""
+    if expected is None:
+        return aggregate != "majority" and has_distributions(frame)
+    return expected
 
 
 def cell_keys(frame: AnswerFrame) -> np.ndarray:
@@ -90,7 +108,7 @@ def answer_vectors(frame: AnswerFrame, expected: bool = False) -> tuple[np.ndarr
     if expected and len(frame):
         total = frame.distribution.sum(axis=1)
         has = valid & (total > 0)
-        vectors[has] = frame.distribution[has] / total[has, None]
+        vectors[has] = frame.distribution[has, :6] / total[has, None]
     return vectors, valid
 
 
@@ -103,15 +121,18 @@ def bilinear(left: np.ndarray, matrix: np.ndarray, right: np.ndarray) -> np.ndar
     return ((left @ matrix) * right).sum(axis=1)
 
 
-def build_items(frame: AnswerFrame, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool = False) -> Items:
+def build_items(frame: AnswerFrame, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool | None = None) -> Items:
     """Combine each cell's repeats by ``aggregate`` (module docstring); cells lacking a valid answer to
-    either question are left out (they count in the invalid rate)."""
+    either question are left out (they count in the invalid rate). ``expected``: logprob answers as
+    their distributions (True), as their most likely letters (False), or the first wherever the frame
+    has distributions (None, the default; see ``resolve_expected``)."""
     if aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {', '.join(AGGREGATES)}, not {aggregate!r}")
     if expected and aggregate == "majority":
         raise ValueError("expected scores are averaged, not voted: use aggregate 'pairs', 'cell_mean' or 'repeat'")
+    expected = resolve_expected(frame, aggregate, expected)
     if len(frame) == 0:
-        return empty_items(frame)
+        return empty_items(frame, expected)
     vectors, valid = answer_vectors(frame, expected) if expected else (None, valid_answers(frame))
     keys = cell_keys(frame)
     if aggregate == "repeat":
@@ -142,7 +163,7 @@ def build_items(frame: AnswerFrame, aggregate: Aggregate = DEFAULT_AGGREGATE, ex
         distance = np.abs(value_point - action_point) / SPAN
     rows = first_row[keep]
     codes = {a: getattr(frame, a).codes[rows] for a in ATTRIBUTES}
-    return Items(frame, codes, aligns, distance, value_opposes, action_opposes)
+    return Items(frame, codes, aligns, distance, value_opposes, action_opposes, expected)
 
 
 def _repeat_order_keys(frame: AnswerFrame, keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

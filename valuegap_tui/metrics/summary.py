@@ -14,11 +14,18 @@ import numpy as np
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.alignment import alignment
-from valuegap_tui.metrics.answers import choice_distribution, invalid_rates, position_bias
+from valuegap_tui.metrics.answers import choice_distribution, invalid_rates, outcome_table, position_bias
 from valuegap_tui.metrics.conditions import COMPARISON_COLUMNS, conditions_table, kinds_table
 from valuegap_tui.metrics.frame import AnswerFrame, select
 from valuegap_tui.metrics.grid import BASELINE, KIND_ORDER, build_grid, condition_order, kind_of_personas
-from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, Aggregate, Items, build_items, repeat_agreement
+from valuegap_tui.metrics.items import (
+    DEFAULT_AGGREGATE,
+    Aggregate,
+    Items,
+    build_items,
+    has_distributions,
+    repeat_agreement,
+)
 from valuegap_tui.metrics.paired import CONFIDENCE, Resampler, group_mean_intervals
 from valuegap_tui.metrics.position import position_tables
 from valuegap_tui.metrics.table import Table
@@ -66,12 +73,19 @@ class Results:
     models: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     tables: dict[str, Table] = field(default_factory=dict)
+    #: how each asked question ended (valid, conflict, ambiguous, ..., too_long, server_error), per model
+    outcomes: Table | None = None
+    #: some answers were read from logprobs (``expected`` says whether as distributions or top letters)
+    logprobs: bool = False
 
     def __post_init__(self) -> None:
-        self.tables = {"models": self.per_model, "overall": self.overall, "conditions": self.conditions,
+        self.tables = {"models": self.per_model, "outcomes": self.outcomes, "overall": self.overall,
+                       "conditions": self.conditions,
                        "persona_kinds": self.kinds, **self.breakdowns, "value_ranking": self.ranking,
                        "answers": self.answer_table(),
                        **({"position": self.position, "letters": self.letters} if self.position is not None else {})}
+        if self.outcomes is None:
+            del self.tables["outcomes"]
 
     @property
     def reported_models(self) -> list[str]:
@@ -100,12 +114,13 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
     return frame if mask.all() else select(frame, mask)
 
 
-def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool = False,
+def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool | None = None,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
                     seed: int = 0, confidence: float = CONFIDENCE) -> Results:
     """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals,
     tests, rank intervals and test-retest (NaN there) for a fast live refresh; ``confidence`` is the
-    intervals' coverage."""
+    intervals' coverage. ``expected``: logprob answers as their distributions (the default wherever the
+    frame has them) or, False, as their most likely letters (metrics.items)."""
     models, topics = tuple(sorted(set(frame.model.labels))), tuple(sorted(set(frame.topic.labels)))
     frame = filter_frame(frame, model, topic)
     items = build_items(frame, aggregate, expected)
@@ -113,7 +128,7 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     # the breakdowns' intervals draw from a stream of their own: adding them left every other
     # table's intervals as they were for the same seed
     breakdown_resampler = Resampler([seed, 1], confidence=confidence) if bootstrap else None
-    grid = build_grid(items, expected)
+    grid = build_grid(items)
     grid.with_retest = bootstrap  # the quick tables leave it for the full computation
     by_value, ranking, heatmaps = value_tables(grid, items, resampler)
     breakdowns = {"by_value": by_value,
@@ -123,17 +138,17 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     rates = answers.rates if len(answers.table.rows) == 1 else invalid_rates(frame)
     # with the intervals only (the quick tables leave it, ~25 ms at 154,000 answers); a random stream of
     # its own, as the breakdowns': the other tables' intervals stay as they were for a seed
-    position, letters = (position_tables(frame, grid, expected, aggregate == "pairs",
+    position, letters = (position_tables(frame, grid, items.expected, aggregate == "pairs",
                                          Resampler([seed, 2], confidence=confidence)) if bootstrap else (None, None))
     return Results(
-        aggregate=aggregate, expected=expected, answers=len(frame), items=len(items),
+        aggregate=aggregate, expected=items.expected, answers=len(frame), items=len(items),
         rates=rates, per_model=answers.table, agreement=answers.agreement,
         choices=answers.choices, positions=answers.positions,
         overall=metric_table("overall", items, ("model",)),
         conditions=conditions_table(grid, items, resampler),
         kinds=kinds_table(grid, items, resampler),
         breakdowns=breakdowns, ranking=ranking, heatmaps=heatmaps, position=position, letters=letters,
-        models=models, topics=topics,
+        models=models, topics=topics, outcomes=outcome_table(frame), logprobs=has_distributions(frame),
     )
 
 
@@ -212,7 +227,8 @@ def answers_per_model(frame: AnswerFrame, items: Items) -> ModelAnswers:
         own = frame if len(present) == 1 else select(frame, frame.model.codes == code)
         rates, agreement = invalid_rates(own), repeat_agreement(own)
         out.rates = rates
-        out.agreement[model], out.choices[model], out.positions[model] = agreement, choice_distribution(own), position_bias(own)
+        out.agreement[model], out.positions[model] = agreement, position_bias(own)
+        out.choices[model] = choice_distribution(own, items.expected)
         table.rows.append((model, len(own), int(item_counts[code]), rates["invalid"], rates["invalid_value"],
                            rates["invalid_action"], rates["refusal"], rates["refusal_value"], rates["refusal_action"],
                            rates.get("server_error", float("nan")), agreement["value"], agreement["action"]))

@@ -5,8 +5,10 @@
 * ``logprobs``: one token, unconstrained; the first token's top logprobs are renormalised over the
   letters, and the probability mass the letters covered is recorded (low mass = the model wanted to
   say something else). The answer is the most probable letter.
-* ``text``: free reply, parsed conservatively: a standalone letter, an "answer: X" phrase, or exactly
-  one option's text. Anything else is invalid, with the raw text kept; nothing is guessed.
+* ``text``: free reply, read by ``server/reader.py``: a letter only when exactly one option is meant
+  and nothing in the reply contradicts it (a letter beside another option's text is a conflict;
+  several letters, a list or a negated letter are ambiguous; a refusal is a refusal). Anything else is
+  invalid, with the raw text kept and the outcome that says why; nothing is guessed.
 
 Reasoning models answer in ``content`` after their reasoning (kept separately by the client); they
 need a token budget large enough for the reasoning, or they stop with finish_reason "length".
@@ -14,13 +16,13 @@ need a token budget large enough for the reasoning, or they stop with finish_rea
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from valuegap_tui.server.reader import read_text
 from valuegap_tui.server.types import AnswerMode, ChatRequest, CompletionRecord
 
 LETTERS = "ABCDEF"
@@ -72,6 +74,12 @@ class Answer:
     covered_mass: float | None = None
     raw: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: valid, or why there is no answer: conflict, ambiguous, refusal, no_letter (server/reader.py)
+    outcome: str = "valid"
+
+    def __post_init__(self) -> None:
+        if not self.valid and self.outcome == "valid":
+            self.outcome = "no_letter"
 
 
 def question_request(
@@ -111,118 +119,12 @@ def question_request(
     return request
 
 
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-_DECORATION = re.compile(r"[*_`#>]")
-#: words that make a following letter a decision ("I choose C", "my answer is B", "I'd go with D")
-_DECIDE = (r"(?:final\s+answer|answer|choose|chose|choosing|select|selecting|pick|picking|go\s+with|going\s+with|"
-           r"opt\s+for|i'd\s+say|i\s+would\s+say|i\s+say|my\s+choice|the\s+choice|best\s+option|"
-           r"right\s+option|correct\s+option|option\s+is)")
-#: after "A" these words mean the letter, not the article ("A is the closest")
-_A_AS_LETTER = {"is", "because", "since", "as", "seems", "would", "fits", "best", "reflects", "matches"}
-#: a leading letter followed by these is one of several named, not a choice ("C or D")
-_LISTING = {"or", "and", "nor", "vs", "versus"}
-
-
-def _clean(text: str) -> str:
-    text = _THINK.sub("", text)
-    if "</think>" in text:  # an opening tag in the prompt template, the closing one in the reply
-        text = text.split("</think>")[-1]
-    if re.search("<think>", text, re.IGNORECASE):  # thinking that never ended: no answer after it
-        text = re.split("<think>", text, flags=re.IGNORECASE)[0]
-    return _DECORATION.sub("", text).strip()
-
-
-def _standalone(letters: str) -> str:
-    """A letter standing alone: not part of a word ("Agree"), not a contraction ("A's")."""
-    return rf"(?<![\w'’])[{letters}](?![\w'’])"
-
-
-_NEXT_WORD = re.compile(r"\s+([a-z]+)")
-
-
-def _letter_tokens(cleaned: str, letters: str) -> set[str]:
-    """Upper-case letters mentioned on their own, without "A" used as an article ("a firm", "A good")."""
-    found = set()
-    for match in re.finditer(_standalone(letters), cleaned):
-        after = _NEXT_WORD.match(cleaned, match.end())  # a position, not a slice: linear in the reply
-        if match.group() == "A" and after and after.group(1) not in _A_AS_LETTER:
-            continue
-        found.add(match.group())
-    return found
-
-
-def parse_text(text: str, letters: Sequence[str] = LETTERS, options: Mapping[str, str] | None = None) -> Answer:
-    """Read a free reply; invalid when no single reading is certain.
-
-    In order: the reply is a letter ("B", "(b)", "C."); it starts with a marked letter ("B) Agree",
-    "D: ...", "E because"); a decision phrase names one letter ("Answer: C", "I would choose option D");
-    it ends with a conclusion ("... a balanced approach: C", "My answer is a firm D"); it quotes exactly
-    one option's text. Letters must be capitals, except a reply that is only a bracketed or bare letter,
-    so the article "a" is never read as A.
-    """
-    upper = "".join(letters)
-    lower = upper.lower()
-    cleaned = _clean(text)
-    if not cleaned:
-        return Answer(None, False, "empty reply", raw=text)
-    whole = re.fullmatch(rf"[\(\[]?([{upper}{lower}])[\)\]]?[.:!]?", cleaned)
-    if whole:
-        return Answer(whole.group(1).upper(), True, "letter", raw=text)
-    start = re.match(rf"[\(\[]?([{upper}])(?:[\)\]]|[.:)]|\s+[-–—])(?:\s|$)|([{upper}])\s+([a-z]+)", cleaned)
-    if start:
-        if start.group(1):
-            return Answer(start.group(1), True, "letter", raw=text)
-        if start.group(3) not in _LISTING and (start.group(2) != "A" or start.group(3) in _A_AS_LETTER):
-            return Answer(start.group(2), True, "letter", raw=text)
-    quote = r"[\"'“”‘’]?"
-    decided = {m.upper() for m in re.findall(
-        rf"(?i:\b{_DECIDE}){quote}\s*(?i:is|would\s+be|will\s+be|[:=\-–])?\s*(?i:option\s+|letter\s+|choice\s+)?"
-        rf"{quote}[\(\[]?({_standalone(upper)}|[{lower}](?=[\)\]\"']|\s*[.!]?\s*$))", cleaned)}
-    decided |= set(re.findall(rf"\\boxed\{{\s*([{upper}])\s*\}}", cleaned))
-    if len(decided) == 1:
-        return Answer(decided.pop(), True, "phrase", raw=text)
-    if len(decided) > 1:
-        return Answer(None, False, f"ambiguous: names {', '.join(sorted(decided))}", raw=text)
-    mentioned = _letter_tokens(cleaned, upper)
-    tail = cleaned[-200:]  # a conclusion is at the very end: no need to scan a long reply for it
-    end = re.search(rf"(?:(:|-|–|=|\bis|\n)\s*)?[\(\[]?({_standalone(upper)})[\)\]]?[.!]?$", tail)
-    if end and (end.group(1) or mentioned == {end.group(2)}):
-        return Answer(end.group(2), True, "conclusion", raw=text)
-    named = set(re.findall(rf"(?i:\boption\s+)({_standalone(upper)})", cleaned))
-    if len(named) == 1 and mentioned <= named:
-        return Answer(named.pop(), True, "phrase", raw=text)
-    if len(mentioned) > 1:
-        return Answer(None, False, f"ambiguous: mentions {', '.join(sorted(mentioned))}", raw=text)
-    if options:
-        hits = _option_hits(cleaned, options)
-        if len(hits) == 1:
-            return Answer(hits.pop(), True, "option text", raw=text)
-        if len(hits) > 1:
-            return Answer(None, False, f"ambiguous: matches options {', '.join(sorted(hits))}", raw=text)
-    return Answer(None, False, "no letter or option found", raw=text)
-
-
-def _option_hits(text: str, options: Mapping[str, str]) -> set[str]:
-    """Letters whose option text occurs as words, not counting occurrences inside a longer option's
-    occurrence ("agree" inside "strongly disagree")."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for letter, option in options.items():
-        option = option.strip()
-        if option:
-            spans[letter] = [m.span() for m in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text, re.IGNORECASE)]
-
-    def inside_longer(letter: str, start: int, end: int) -> bool:
-        # one option's occurrences do not overlap, so only the last one starting at or before
-        # ``start`` can contain the span: a binary search per span keeps this fast on long replies
-        for other, found in spans.items():
-            if other == letter or not found:
-                continue
-            i = bisect.bisect_right(found, (start, float("inf"))) - 1
-            if i >= 0 and found[i][1] >= end and found[i][1] - found[i][0] > end - start:
-                return True
-        return False
-
-    return {letter for letter, found in spans.items() if any(not inside_longer(letter, s, e) for s, e in found)}
+def parse_text(text: str, letters: Sequence[str] = LETTERS, options: Mapping[str, str] | None = None, *,
+               cut_off: bool = False) -> Answer:
+    """Read a free reply (server/reader.py states the contract); invalid, with the outcome that says why,
+    when no single reading is certain. ``cut_off``: the reply ran out of tokens."""
+    reading = read_text(text, letters, options, cut_off=cut_off)
+    return Answer(reading.letter, reading.valid, reading.reason, raw=text, outcome=reading.outcome)
 
 
 def renormalise(logprobs: Mapping[str, float], letters: Sequence[str] = LETTERS) -> tuple[dict[str, float], float]:
@@ -276,7 +178,7 @@ def parse_answer(
         return Answer(None, False, "reply outside the allowed letters (constraint not honoured?)", raw=raw)
     if len(raw) == 1 and raw in letters:  # the usual reply to max_tokens=1: what parse_text would find, at once
         return Answer(raw, True, "letter", raw=raw)
-    return parse_text(raw, letters, options)
+    return parse_text(raw, letters, options, cut_off=record.finish_reason == "length")
 
 
 __all__ = ["Answer", "LETTERS", "question_request", "parse_answer", "parse_text", "renormalise", "known_reasoning",

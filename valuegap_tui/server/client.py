@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import random
+import re
 import time
 import weakref
 from collections import deque
@@ -39,6 +40,8 @@ from valuegap_tui.server.types import ChatRequest, CompletionRecord
 log = logging.getLogger("valuegap.server")
 
 RETRYABLE_KINDS = {"http_429", "http_5xx", "timeout", "connection"}
+#: failures that mean no server answered at all (a refused or reset connection, a timeout)
+UNREACHABLE_KINDS = {"timeout", "connection"}
 #: longest retry-after we wait for; a server asking for more is treated as down for now
 RETRY_AFTER_CAP_S = 120.0
 #: the json_schema name used when choices are sent as an enum
@@ -65,7 +68,19 @@ class TransportError(Exception):
         return self.kind in RETRYABLE_KINDS
 
 
-def _kind_for_status(status: int) -> str:
+#: how servers say a request does not fit the model's context: llama-server ("Context size has been
+#: exceeded", HTTP 500 or 400), vLLM ("This model's maximum context length is ..."), OpenAI
+#: ("context_length_exceeded")
+_CONTEXT_EXCEEDED = re.compile(
+    r"context[ _](?:size|length|window)|maximum context|exceeds? the (?:available )?context|n_ctx|"
+    r"prompt is too long|too many tokens|max_tokens .{0,60}(?:too large|exceed)", re.IGNORECASE)
+
+
+def _kind_for_status(status: int, message: str = "") -> str:
+    """The error kind of an HTTP status; a request too long for the server's context is ``too_long``
+    whatever status the server chose for it (never retried: it would not fit next time either)."""
+    if status in (400, 413, 422, 500) and _CONTEXT_EXCEEDED.search(message):
+        return "too_long"
     if status == 429:
         return "http_429"
     if status >= 500:
@@ -136,9 +151,9 @@ class AiohttpTransport:
             async with session.post(self.endpoint.url + "/chat/completions", data=json.dumps(body)) as resp:
                 raw = await resp.read()
                 if resp.status != 200:
-                    text = raw.decode("utf-8", "replace")
+                    message = _error_message(resp.status, raw.decode("utf-8", "replace"))
                     raise TransportError(
-                        _kind_for_status(resp.status), _error_message(resp.status, text), status=resp.status,
+                        _kind_for_status(resp.status, message), message, status=resp.status,
                         retry_after=_parse_retry_after(resp.headers.get("retry-after")),
                     )
         except asyncio.TimeoutError:
@@ -181,9 +196,10 @@ class HttpTransport:
             raise TransportError("connection", f"connection failed: {exc}") from None
         raw = reply.body
         if reply.status != 200:
+            message = _error_message(reply.status, raw.decode("utf-8", "replace"))
             raise TransportError(
-                _kind_for_status(reply.status), _error_message(reply.status, raw.decode("utf-8", "replace")),
-                status=reply.status, retry_after=_parse_retry_after(reply.headers.get("retry-after")),
+                _kind_for_status(reply.status, message), message, status=reply.status,
+                retry_after=_parse_retry_after(reply.headers.get("retry-after")),
             )
         try:
             return wire.loads(raw)
@@ -229,9 +245,10 @@ class OpenAITransport:
         try:
             completion = await client.chat.completions.create(**known, extra_body=body or None)
         except openai.APIStatusError as exc:
+            message = _error_message(exc.status_code, exc.response.text)
             raise TransportError(
-                _kind_for_status(exc.status_code), _error_message(exc.status_code, exc.response.text),
-                status=exc.status_code, retry_after=_parse_retry_after(exc.response.headers.get("retry-after")),
+                _kind_for_status(exc.status_code, message), message, status=exc.status_code,
+                retry_after=_parse_retry_after(exc.response.headers.get("retry-after")),
             ) from None
         except openai.APITimeoutError:
             raise TransportError("timeout", f"no reply within {self.timeout_s:g} s") from None
@@ -278,6 +295,8 @@ class _EndpointState:
     retries: int = 0
     latency_total: float = 0.0
     last_error: str | None = None
+    #: error kinds already logged since the endpoint last answered (each is logged once)
+    warned: set = field(default_factory=set)
     #: completions per whole second, newest last: [second, count] (cheap at thousands per second)
     recent: deque = field(default_factory=lambda: deque(maxlen=RATE_WINDOW_S + 1))
 
@@ -331,6 +350,9 @@ class ModelPool:
         self._slots: asyncio.Semaphore | None = None
         self._sleep = sleep
         self._rng = random.Random()
+        #: when every request started failing to connect (None while the server answers), and how
+        self._unreachable_since: float | None = None
+        self._unreachable_error: str | None = None
         _ACTIVE_POOLS.add(self)
 
     @classmethod
@@ -399,19 +421,24 @@ class ModelPool:
                 state.completed += 1
                 state.latency_total += time.perf_counter() - sent
                 state.count_completion()
+                self._answered(state)
                 break
             state.errors += 1
             state.last_error = str(error)
             record.error, record.error_kind = str(error), error.kind
+            if error.kind in UNREACHABLE_KINDS:
+                self._unreachable(state, error)
+            else:
+                self._answered(state)  # an HTTP error is a reply: the server is there
             # The caller decides whether the item is asked again later, so this says what happened
             # to this request, not that the work was abandoned.
             if not error.retryable or attempt == self.profile.max_attempts:
-                log.warning("%s: %s (request failed after %d attempt%s)", state.endpoint.display_url, error,
-                            attempt, "" if attempt == 1 else "s")
+                self._warn_once(state, error, f"{state.endpoint.display_url}: {error} (request failed after"
+                                f" {attempt} attempt{'' if attempt == 1 else 's'})")
                 break
             if error.retry_after is not None and error.retry_after > RETRY_AFTER_CAP_S:
-                log.warning("%s asks to retry after %.0f s, longer than %.0f s: request failed",
-                            state.endpoint.display_url, error.retry_after, RETRY_AFTER_CAP_S)
+                self._warn_once(state, error, f"{state.endpoint.display_url} asks to retry after"
+                                f" {error.retry_after:.0f} s, longer than {RETRY_AFTER_CAP_S:.0f} s: request failed")
                 break
             state.retries += 1
             delay = self.backoff_delay(attempt, error.retry_after)
@@ -419,6 +446,46 @@ class ModelPool:
             await self._sleep(delay)
         record.latency_s = time.perf_counter() - started
         return record
+
+    def unreachable_for(self) -> float:
+        """Seconds since every endpoint of this pool stopped answering (connections refused or reset,
+        timeouts, and no reply of any kind since); 0 while the server answers."""
+        if self._unreachable_since is None:
+            return 0.0
+        return time.monotonic() - self._unreachable_since
+
+    @property
+    def unreachable_error(self) -> str | None:
+        """The failure that started the current silence, if any."""
+        return self._unreachable_error if self._unreachable_since is not None else None
+
+    def _answered(self, state: "_EndpointState") -> None:
+        if state.warned & RETRYABLE_KINDS:  # a passing failure is said again if it comes back
+            if state.warned & UNREACHABLE_KINDS:
+                log.warning("%s answers again", state.endpoint.display_url)
+            state.warned -= RETRYABLE_KINDS
+        self._unreachable_since = self._unreachable_error = None
+
+    def _unreachable(self, state: "_EndpointState", error: TransportError) -> None:
+        if self._unreachable_since is None:
+            self._unreachable_since, self._unreachable_error = time.monotonic(), str(error)
+        if not state.warned & UNREACHABLE_KINDS:
+            state.warned.add(error.kind)
+            log.warning("%s stopped answering: %s (requests go on being retried; said once until it answers)",
+                        state.endpoint.display_url, error)
+
+    def _warn_once(self, state: "_EndpointState", error: TransportError, message: str) -> None:
+        """A failure is logged once per endpoint and kind (a passing one, such as a 5xx, again after the
+        endpoint has answered): a server that refuses every request of a run gives one line, not one per
+        request."""
+        if error.kind in state.warned:
+            log.debug("%s", message)
+            return
+        state.warned.add(error.kind)
+        if error.kind in UNREACHABLE_KINDS:
+            log.warning("%s", message)
+        else:
+            log.warning("%s (said once%s)", message, " until it answers" if error.kind in RETRYABLE_KINDS else "")
 
     def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Exponential backoff with full jitter; a server's retry-after is a floor, never shortened."""

@@ -43,7 +43,17 @@ class ProbeFindings:
     top_logprobs: int | None = None
     json_schema_generation: bool | None = None
     reasoning_field: bool | None = None
+    #: tokens one request may use (prompt and reply), and where the server said so
+    context_length: int | None = None
+    context_source: str | None = None
+    #: prompt tokens the server counted for a short prompt and for a whole question
+    short_prompt_tokens: int | None = None
+    question_prompt_tokens: int | None = None
+    #: True when the prompt's tokens do not grow with the prompt: the chat template drops it
+    prompt_dropped: bool | None = None
     notes: list[str] = field(default_factory=list)
+    #: what makes the server unusable for a study even though it answers (the CLI exits non-zero)
+    problems: list[str] = field(default_factory=list)
     probed_at: float = field(default_factory=time.time)
     duration_s: float = 0.0
 
@@ -54,6 +64,10 @@ class ProbeFindings:
             if self.constraints.get(style):
                 return style
         return None
+
+    @property
+    def usable(self) -> bool:
+        return self.healthy and not self.problems
 
     @property
     def answer_modes(self) -> list[str]:
@@ -92,7 +106,14 @@ class ProbeFindings:
         lines.append(f"  logprobs: {yes(self.logprobs)}" + (f" (top {self.top_logprobs})" if self.top_logprobs else ""))
         lines.append(f"  json_schema generation: {yes(self.json_schema_generation)}")
         lines.append(f"  reasoning field in replies: {yes(self.reasoning_field)}")
+        if self.context_length:
+            lines.append(f"  context per request: {self.context_length} tokens ({self.context_source})")
+        if self.prompt_dropped is not None:
+            reach = "NO" if self.prompt_dropped else "yes"
+            lines.append(f"  the prompt reaches the model: {reach} (a question counted {self.question_prompt_tokens}"
+                         f" prompt tokens, a short prompt {self.short_prompt_tokens})")
         lines.append(f"  answer modes available: {', '.join(self.answer_modes)}")
+        lines.extend(f"  PROBLEM: {p}" for p in self.problems)
         lines.extend(f"  note: {n}" for n in self.notes)
         return lines
 
@@ -135,14 +156,41 @@ async def list_models(endpoint: Endpoint, timeout_s: float = 10.0) -> list[dict[
     return models
 
 
+async def context_length(endpoint: Endpoint, model: str | None = None,
+                         timeout_s: float = 5.0) -> tuple[int, str] | None:
+    """(tokens one request may use, where the server said so): llama-server's /props gives each slot's
+    context (its -c divided by its parallel slots), vLLM's /v1/models the model's max_model_len."""
+    import aiohttp
+
+    try:
+        status, data = await _get_json(endpoint, server_root(endpoint.url) + "/props", timeout_s)
+        settings = data.get("default_generation_settings") if status == 200 and isinstance(data, dict) else None
+        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+        if isinstance(n_ctx, int) and not isinstance(n_ctx, bool) and n_ctx > 0:
+            return n_ctx, "llama-server /props n_ctx"
+        models = await list_models(endpoint, timeout_s)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
+        return None
+    for found in models:
+        length = found.get("max_model_len")
+        if (model is None or found["id"] == model) and isinstance(length, int) and length > 0:
+            return length, "/v1/models max_model_len"
+    return None
+
+
 async def probe_endpoint(
     endpoint: Endpoint,
     profile: ServerProfile,
     *,
     model: str | None = None,
     transport: str | None = None,
+    question: str | None = None,
+    max_tokens: int | None = None,
 ) -> ProbeFindings:
-    """Health, models, and which constraint/logprob features hold on one endpoint."""
+    """Health, models, which constraint/logprob features hold on one endpoint, its context, and whether
+    the prompt reaches the model at all. ``question``: a whole question as a study asks it (its prompt
+    tokens are checked against the context with ``max_tokens``, the run's token cap; default: the
+    profile's, else a text run's default)."""
     from valuegap_tui.server.answers import parse_answer
     from valuegap_tui.server.client import ModelPool
 
@@ -215,8 +263,54 @@ async def probe_endpoint(
         findings.json_schema_generation = bool(record.ok and _valid_ranking(record.text))
         if not record.ok:
             findings.notes.append(f"json_schema generation: {record.error}")
+        await _check_prompt_and_context(findings, pool, endpoint, question or FILLER_QUESTION,
+                                        max_tokens or profile.generation.max_tokens or DEFAULT_MAX_TOKENS)
     findings.duration_s = time.perf_counter() - started
     return findings
+
+
+#: a text run's token cap when neither the run nor the profile sets one (runs.DEFAULT_MAX_TOKENS)
+DEFAULT_MAX_TOKENS = 4096
+SHORT_PROMPT = [{"role": "user", "content": "Say OK."}]
+#: stands for a question when the caller has none: about 200 words, like a dilemma and its options
+FILLER_QUESTION = " ".join(
+    ["You lead a small team that must decide, before the end of the week, whether to report a mistake that"
+     " only you have noticed; reporting it would delay the project and disappoint a client who trusts you."] * 5
+    + ["Which of the following actions would you choose?"]
+    + [f"{letter}. Option {letter} describes one more way to act in this situation, with its reasons."
+       for letter in PROBE_LETTERS] + ["Answer with the letter of one option only."])
+
+
+async def _check_prompt_and_context(findings: ProbeFindings, pool, endpoint: Endpoint, question: str,
+                                    max_tokens: int) -> None:
+    """Whether the server's prompt tokens grow with the prompt (a chat template that drops the prompt
+    makes every request the same few tokens: the model answers nothing it was asked), and whether a
+    question plus the token cap fits the context (llama-server answers HTTP 500 when it does not)."""
+    found = await context_length(endpoint, findings.model)
+    if found is not None:
+        findings.context_length, findings.context_source = found
+    short = await pool.complete(ChatRequest(messages=SHORT_PROMPT, max_tokens=1, temperature=0.0), model=findings.model)
+    whole = await pool.complete(ChatRequest(messages=[{"role": "user", "content": question}], max_tokens=1,
+                                            temperature=0.0), model=findings.model)
+    if not (short.ok and whole.ok) or short.prompt_tokens is None or whole.prompt_tokens is None:
+        findings.notes.append("prompt tokens not reported: whether the prompt reaches the model was not checked")
+        return
+    findings.short_prompt_tokens, findings.question_prompt_tokens = short.prompt_tokens, whole.prompt_tokens
+    # a question of ~1,500 characters is a few hundred tokens in any tokenizer: a few more than a
+    # 7-character prompt is not enough
+    findings.prompt_dropped = whole.prompt_tokens < short.prompt_tokens + len(question) // 20
+    if findings.prompt_dropped:
+        findings.problems.append(
+            f"the chat template drops the prompt: a {len(question)}-character question counted"
+            f" {whole.prompt_tokens} prompt tokens, a 7-character one {short.prompt_tokens}. Start the server"
+            " with the model's own chat template (llama-server: no --chat-template, or --jinja)")
+    if findings.context_length and whole.prompt_tokens + max_tokens > findings.context_length:
+        room = findings.context_length - whole.prompt_tokens
+        findings.notes.append(
+            f"max_tokens {max_tokens} plus a question's prompt ({whole.prompt_tokens} tokens) exceed the server's"
+            f" context of {findings.context_length} tokens per request ({findings.context_source}): a long reply"
+            f" fails (HTTP 500/400, too_long). Set max_tokens to at most {max(room, 1)} in the run definition,"
+            " or start the server with a larger context")
 
 
 def _token_cap_notes(findings: ProbeFindings, profile: ServerProfile) -> list[str]:
@@ -242,9 +336,11 @@ def _valid_ranking(text: str | None) -> bool:
     return isinstance(ranking, list) and len(ranking) == 3 and all(r in PROBE_LETTERS[:3] for r in ranking)
 
 
-async def probe_profile(profile: ServerProfile, *, model: str | None = None, transport: str | None = None) -> list[ProbeFindings]:
-    """Probe every endpoint of a profile, one after the other (a probe is a handful of requests)."""
-    return [await probe_endpoint(e, profile, model=model, transport=transport) for e in profile.endpoints]
+async def probe_profile(profile: ServerProfile, *, model: str | None = None, transport: str | None = None,
+                        **checks) -> list[ProbeFindings]:
+    """Probe every endpoint of a profile, one after the other (a probe is a handful of requests);
+    ``checks``: ``question`` and ``max_tokens`` (probe_endpoint)."""
+    return [await probe_endpoint(e, profile, model=model, transport=transport, **checks) for e in profile.endpoints]
 
 
 def probe_profile_sync(profile: ServerProfile, **kwargs) -> list[ProbeFindings]:

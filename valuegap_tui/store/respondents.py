@@ -119,9 +119,10 @@ def store_answers(study: Study, respondent: Respondent, answers: list[GivenAnswe
             status = "answered" if choice is not None else "invalid"
             cursor = db.execute(
                 "INSERT INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat, permutation, status,"
-                " attempts, position, choice, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                " attempts, position, choice, score, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 [respondent.run_id, model, respondent.persona_id, a.dilemma_id, a.question, a.repeat, a.permutation,
-                 status, a.position, choice, SCORES[choice] if choice is not None else None])
+                 status, a.position, choice, SCORES[choice] if choice is not None else None,
+                 "valid" if choice is not None else "no_letter"])
             db.execute(
                 "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score,"
                 " raw_text, latency_s, error, endpoint, created_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -135,3 +136,12 @@ def store_answers(study: Study, respondent: Respondent, answers: list[GivenAnswe
 
 def _letter(position: int | None) -> str:
     return LETTERS[position] if position is not None else "(no answer in time)"
+
+
+def progress(study: Study, run_id: int) -> dict[str, tuple[int, int]]:
+    """``human:<name>`` -> (questions answered or timed out, questions in their questionnaire) for every
+    respondent of the run: each dilemma of the run, both questions, once per round (docs/respond.md)."""
+    (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
+    asked = dict(study.db.execute("SELECT model, COUNT(*) FROM run_items WHERE run_id = ? AND model LIKE 'human:%'"
+                                  " AND status != 'pending' GROUP BY model", [run_id]).fetchall())
+    return {r.model: (asked.get(r.model, 0), dilemmas * 2 * r.repeats) for r in list_for_run(study, run_id)}

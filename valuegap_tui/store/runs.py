@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.models import Dilemma
+from valuegap_tui.outcomes import INVALID_OUTCOMES, OUTCOMES
 from valuegap_tui.runs import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
+from valuegap_tui.store.respondents import progress as respondent_progress
 from valuegap_tui.store.respondents import respondent_models
 
 
@@ -275,7 +277,7 @@ def end_as_server_errors(study: Study, item_ids: list[int]) -> None:
     """Pending items whose last attempt was a server error end as server errors (their server never
     replied this session)."""
     with study.transaction() as db:
-        db.conn.executemany("UPDATE run_items SET status = 'server_error' WHERE id = ? AND status = 'pending'",
+        db.conn.executemany("UPDATE run_items SET status = 'server_error', outcome = 'server_error' WHERE id = ? AND status = 'pending'",
                             [(i,) for i in item_ids])
 
 
@@ -289,7 +291,8 @@ def reopen_items(study: Study, run_id: int, statuses: Iterable[str] = ("server_e
     with study.transaction() as db:
         cursor = db.execute(
             "UPDATE run_items SET status = 'pending', attempt_base = attempts, position = NULL, choice = NULL,"
-            f" score = NULL, refusal = 0, distribution_json = NULL WHERE run_id = ? AND status IN ({marks})",
+            f" score = NULL, refusal = 0, distribution_json = NULL, outcome = NULL"
+            f" WHERE run_id = ? AND status IN ({marks})",
             [run_id, *statuses])
         return cursor.rowcount
 
@@ -356,7 +359,8 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         ))
         # A low-coverage answer keeps its distribution on the attempt only: the item has no answer.
         updates.append((a.item_status, a.attempt, a.position, a.choice, a.score, int(a.outcome == "refusal"),
-                        distribution if a.item_status == "answered" else None, a.item_id))
+                        distribution if a.item_status == "answered" else None,
+                        None if a.item_status == "pending" else a.outcome, a.item_id))
     with study.transaction() as db:
         db.conn.executemany(
             "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
@@ -368,7 +372,7 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
         db.conn.executemany(
             "UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
-            " distribution_json = ? WHERE id = ?",
+            " distribution_json = ?, outcome = ? WHERE id = ?",
             updates,
         )
 
@@ -377,21 +381,29 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
 @dataclass
 class Progress:
     total: int
-    done: int  # answered + invalid + server_error: asked to the end (for now)
+    done: int  # answered + invalid + too_long + server_error: asked to the end (for now)
     answered: int
     invalid: int  # the model answered, but not usably
     #: (model, persona kind) -> (done, total)
     by_group: dict[tuple[str, str], tuple[int, int]]
-    #: outcome -> count over all attempts (valid, no_letter, refusal, cut_off, malformed, low_coverage,
-    #: server_error)
+    #: outcome -> count over all attempts (valuegap_tui.outcomes.OUTCOMES)
     outcomes: dict[str, int]
     responses: int
     #: no answer came back (after every attempt); `run resume` asks these again
     server_error: int = 0
+    #: the request did not fit the server's context; `run resume --retry-invalid` asks them again
+    too_long: int = 0
+    #: outcome -> finished items whose last attempt ended so (why the invalid ones are invalid)
+    item_outcomes: dict[str, int] = field(default_factory=dict)
 
     @property
     def pending(self) -> int:
         return self.total - self.done
+
+    def invalid_line(self) -> str:
+        """The invalid items by outcome, e.g. "conflict 21, no_letter 3" ("none" without any)."""
+        found = [(name, self.item_outcomes.get(name, 0)) for name in INVALID_OUTCOMES]
+        return ", ".join(f"{name} {n}" for name, n in found if n) or "none"
 
 
 def progress(study: Study, run_id: int) -> Progress:
@@ -409,10 +421,21 @@ def progress(study: Study, run_id: int) -> Progress:
         totals[status] = totals.get(status, 0) + n
     outcomes = dict(study.db.execute(
         "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
+    if any(model.startswith("human:") for model, _kind in by_group):  # a person's items exist once answered:
+        people = respondent_progress(study, run_id)  # their total is their questionnaire
+        for (model, _kind), entry in by_group.items():
+            if model in people:
+                entry[1] = max(entry[1], people[model][1])
+    item_outcomes = dict(study.db.execute(
+        "SELECT coalesce(outcome, CASE status WHEN 'answered' THEN 'valid' WHEN 'server_error' THEN 'server_error'"
+        " ELSE 'no_letter' END), COUNT(*) FROM run_items WHERE run_id = ? AND status != 'pending' GROUP BY 1",
+        [run_id]).fetchall())
+    too_long = item_outcomes.get("too_long", 0)
+    total = sum(totals.values())
     return Progress(
-        total=sum(totals.values()), done=totals["answered"] + totals["invalid"] + totals["server_error"],
-        answered=totals["answered"], invalid=totals["invalid"], by_group={k: (v[0], v[1]) for k, v in by_group.items()},
-        outcomes=outcomes, responses=sum(outcomes.values()), server_error=totals["server_error"],
+        total=total, done=total - totals["pending"], answered=totals["answered"], invalid=totals["invalid"] - too_long,
+        by_group={k: (v[0], v[1]) for k, v in by_group.items()}, outcomes=outcomes, responses=sum(outcomes.values()),
+        server_error=totals["server_error"], too_long=too_long, item_outcomes=item_outcomes,
     )
 
 
@@ -522,14 +545,13 @@ def _codes(keys: list, labels_of: dict) -> tuple[dict, tuple[str, ...]]:
 # run and kept; each load then reads only the outcome part, without joins, in rowid order.
 _PLAN_PACK = ("i.question + 8 * i.repeat + 65536 * ({model}) + 16777216 * (p.rowid - ?)"
               " + 1099511627776 * (d.rowid - ?)")
+_OUTCOME_CODE = ("(CASE outcome " + " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(OUTCOMES))
+                 + " ELSE (CASE WHEN status = 'answered' THEN 0 WHEN status = 'server_error' THEN"
+                 f" {OUTCOMES.index('server_error')} WHEN refusal THEN {OUTCOMES.index('refusal')}"
+                 f" ELSE {OUTCOMES.index('no_letter')} END) END)")
 _OUTCOME_PACK = ("(CASE status WHEN 'pending' THEN 0 WHEN 'answered' THEN 1 WHEN 'invalid' THEN 2 ELSE 3 END)"
                  " + 4 * coalesce(score + 3, 7) + 32 * (coalesce(position, -1) + 1)"
-                 " + 512 * (coalesce(choice, -1) + 1) + 8192 * coalesce(refusal, 0)"
-                 # an invalid item's last attempt says whether it was low coverage (a lookup by the
-                 # unique (item_id, attempt) index, only for the invalid items)
-                 " + 16384 * (CASE WHEN status = 'invalid' THEN coalesce((SELECT r.outcome = 'low_coverage'"
-                 " FROM run_responses r WHERE r.item_id = run_items.id AND r.attempt = run_items.attempts), 0)"
-                 " ELSE 0 END)")
+                 f" + 512 * (coalesce(choice, -1) + 1) + 8192 * {_OUTCOME_CODE}")
 _PENDING, _SERVER_ERROR, _NO_SCORE = 0, 3, 7
 _MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 8191
 
@@ -692,9 +714,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         position=(((packed >> 5) & 15) - 1).astype(np.int8),
         choice=(((packed >> 9) & 15) - 1).astype(np.int8),
         distribution=distribution,
-        refusal=((packed >> 13) & 1).astype(bool),
-        server_error=status[finished] == _SERVER_ERROR,
-        low_coverage=((packed >> 14) & 1).astype(bool),
+        outcome=((packed >> 13) & 15).astype(np.int8),
         permutation=permutation,
     )
 
@@ -704,11 +724,14 @@ def item_statuses(study: Study, run_id: int) -> dict[int, str]:
 
 
 _COUNTS = ", ".join(f"SUM(question = {q} AND choice = {c}) AS {'va'[q]}{c}" for q in (0, 1) for c in range(6))
+#: the same sums with each logprob answer counted as its distribution over the options (one-hot without one)
+_MASSES = ", ".join(f"SUM(CASE WHEN question = {q} THEN coalesce(json_extract(distribution_json, '$[{c}]'),"
+                    f" choice = {c}) ELSE 0 END) AS {'va'[q]}{c}" for q in (0, 1) for c in range(6))
 #: sum over all (value, action) answer pairs of |point_v - point_a|, from the per-option counts
 _PAIR_DISTANCE = " + ".join(f"v{i} * a{j} * {abs(i - j)}" for i in range(6) for j in range(6) if i != j)
 
 
-def paired_gap_by_kind(study: Study, run_id: int) -> list[tuple]:
+def paired_gap_by_kind(study: Study, run_id: int, distributions: bool = False) -> list[tuple]:
     """Per (model, persona kind): (model, kind, personas, items, AR, AD, baseline AR, baseline AD),
     computed in SQLite (which runs without holding Python's GIL, so the Run screen stays responsive while
     a large run is refreshed).
@@ -718,9 +741,11 @@ def paired_gap_by_kind(study: Study, run_id: int) -> list[tuple]:
     P(same side), AD = E|v - a| / 5; choice c is point 6 - c, choices 0-2 agree, 3-5 oppose). A persona's
     level and its baseline's level are means over the dilemmas both answered (every dilemma for the
     baseline itself, and for a model whose baseline has not answered yet); a kind is the mean over its
-    personas. Each cell finds its baseline through a window over (model, dilemma), not a join."""
+    personas. Each cell finds its baseline through a window over (model, dilemma), not a join.
+    ``distributions``: a logprob answer counts as its distribution over the options, as the metrics count
+    it by default (the sums of the pair formulas are bilinear, so the same formulas hold)."""
     return study.db.execute(
-        f"WITH counts AS (SELECT model, persona_id, dilemma_id, {_COUNTS} FROM run_items"
+        f"WITH counts AS (SELECT model, persona_id, dilemma_id, {_MASSES if distributions else _COUNTS} FROM run_items"
         "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 GROUP BY model, persona_id, dilemma_id),"
         " sides AS (SELECT model, persona_id, dilemma_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
         "  a0 + a1 + a2 AS a_agree, a3 + a4 + a5 AS a_oppose,"

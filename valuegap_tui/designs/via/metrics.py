@@ -17,7 +17,8 @@ vector over the values asked.
   repeats, then over cells: after the absolute value (the paper's Eq. 1), never |mean v - mean a|.
 - **Alignment ranking**: countries, topics and values by AD, largest gap first (rank 1), each rank with
   a 95% interval from a bootstrap of each group's cells (ranks.py).
-- **Coverage**: every table counts the answers asked (server errors apart), the valid ones, the invalid
+- **Coverage**: every table counts the answers asked (server errors and requests too long for the
+  server apart: no reply to read), the valid ones, the invalid
   ones and among them the low-coverage ones (logprob answers whose letters held too little probability),
   so a number resting on a few valid answers says so.
 
@@ -61,7 +62,7 @@ class _Rows:
     answer columns are NaN where a row is not valid (its counts still count)."""
 
     def __init__(self, frame, items: dict, conditions: dict):
-        keep = np.isin(frame.question, (0, 1)) & ~frame.server_error
+        keep = np.isin(frame.question, (0, 1)) & ~frame.no_reply  # no reply to read: not the model's doing
         item_ids = frame.dilemma.decode()[keep]
         known = np.array([i in items for i in item_ids], dtype=bool)
         rows = np.flatnonzero(keep)[known]

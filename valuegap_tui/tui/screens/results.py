@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.collection import Respondents
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
@@ -32,9 +33,12 @@ from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
 from valuegap_tui.tui.widgets.position_cells import adjusted_line, position_line, render_letter_shares
+from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
 from valuegap_tui.tui.widgets.result_cells import (
     adjusted_p,
     change_text,
+    logprob_note,
+    outcome_note,
     compact_change,
     condition_columns,
     fit,
@@ -51,7 +55,7 @@ ESTIMANDS = {"pairs": "pairs (every value repeat with every action repeat)",
              "majority": "majority (the modal value vs the modal action answer)",
              "repeat": "repeat in order (the k-th value with the k-th action answer)"}
 TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
-        ("values", "Values"), ("topics", "Topics"), ("design", "Design"))
+        ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"))
 #: below this width the conditions table takes its compact form
 WIDE_FROM = 160
 #: below this width the compact form puts the p-value on a third line, so 80 columns fit
@@ -81,6 +85,8 @@ class ResultsScreen(Screen):
         Binding("c", "cycle('#results-condition')", "Next condition", id="results.condition"),
         Binding("t", "cycle('#results-topic')", "Next topic", id="results.topic"),
         Binding("n", "next_aggregate", "Next estimand", id="results.aggregate"),
+        Binding("l", "toggle_logprob_answers", "Logprobs: distribution / top letter", show=False,
+                id="results.logprob_answers"),
         Binding("w", "toggle_layout", "Layout", id="results.layout"),
         Binding("r", "refresh", "Recompute", show=False, id="results.refresh"),
     ]
@@ -92,17 +98,21 @@ class ResultsScreen(Screen):
     #results-detail { height: auto; padding: 0 1; }
     #results-answers, #results-letters { padding: 1 0 0 0; }
     #results-kind-chart { height: auto; padding: 1 1 0 1; }
+    #results-collection { display: none; padding: 0 1; color: $warning; }
     """
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._frames: dict[int, object] = {}
         self._aggregate = DEFAULT_AGGREGATE
+        #: logprob answers as their most likely letters instead of their distributions (docs/metrics.md)
+        self._top_letter = False
         self._populating = False
         self._results: Results | None = None
         self._per_condition: dict = {}
         self._layout: str = "auto"  # auto (by width), wide or compact
         self._wide: bool | None = None
         self._narrow: bool | None = None
+        self._respondents = RespondentsCache()  # the Respondents tab's numbers, kept while a run is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,6 +122,7 @@ class ResultsScreen(Screen):
             yield Select([], prompt="all topics", allow_blank=True, id="results-topic")
             yield Select([], prompt="condition", allow_blank=True, id="results-condition")
         yield Static("Loading runs…", id="results-status", markup=False)
+        yield Static("", id="results-collection", markup=False)  # shown while the run is not complete
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Conditions", id="results-tab-conditions"):
                 yield DataTable(id="results-conditions", cursor_type="row", zebra_stripes=True)
@@ -139,6 +150,8 @@ class ResultsScreen(Screen):
                 with VerticalScroll():
                     yield Static("The poster's design: its metrics are in tabs 1-6.", id="results-design",
                                  markup=False)
+            with TabPane("8 Respondents", id="results-tab-respondents"):
+                yield RespondentsPane(id="results-respondents")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -176,7 +189,8 @@ class ResultsScreen(Screen):
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#results-tabs", TabbedContent).active = f"results-tab-{tab}"
         focus = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
-                 "values": "#results-values", "topics": "#results-topics"}.get(tab)
+                 "values": "#results-values", "topics": "#results-topics",
+                 "respondents": "#respondents-table"}.get(tab)
         if focus:
             self.query_one(focus).focus()
 
@@ -249,15 +263,21 @@ class ResultsScreen(Screen):
         self._aggregate = AGGREGATES[(AGGREGATES.index(self._aggregate) + 1) % len(AGGREGATES)]
         self.recompute()
 
+    def action_toggle_logprob_answers(self) -> None:
+        self._top_letter = not self._top_letter
+        self.recompute()
+
     def recompute(self) -> None:
         run_id = self._selected("#results-run")
         if run_id is None:
             return
         self._status(f"Computing run #{run_id} (estimand: {ESTIMANDS.get(self._aggregate, self._aggregate)})…")
-        self.compute(run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate)
+        self.compute(run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate,
+                     False if self._top_letter else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-compute")
-    def compute(self, run_id: int, model: str | None, topic: str | None, aggregate: str) -> None:
+    def compute(self, run_id: int, model: str | None, topic: str | None, aggregate: str,
+                expected: bool | None = None) -> None:
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
@@ -271,21 +291,24 @@ class ResultsScreen(Screen):
             if frame is None:
                 frame = run_store.load_answer_frame(self.app.study, run_id)
                 self._frames = {run_id: frame}
-            models = sorted(set(frame.model.labels[c] for c in set(frame.model.codes.tolist())))
-            if model not in models:  # one model at a time: the first until one is picked
-                model = models[0] if models else None
-            quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False)
+            who = self._respondents.get(self.app.study, run_id, frame, topic, aggregate, bootstrap=False)
+            if model not in who.order:  # one respondent at a time: until one is picked, the first with answers
+                answered = set(frame.model.labels[c] for c in set(frame.model.codes.tolist()))
+                model = next((name for name in who.order if name in answered), who.order[0] if who.order else None)
+            quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
+                                    expected=expected)
             if worker.is_cancelled:
                 return
             shown = filter_frame(frame, model, topic)
             per_condition = choices_by_condition(shown, quick)
             self.app.call_from_thread(setattr, self, "_per_condition", per_condition)
             self.app.call_from_thread(setattr, self, "_adjusted", self._adjusted_kinds(run_id, shown, aggregate))
-            self.app.call_from_thread(self._show, run_id, quick, False)
-            if quick.items:
-                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic)
+            self.app.call_from_thread(self._show, run_id, quick, False, model, who)
+            if quick.items or who.pairs.rows:
+                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
+                who = self._respondents.get(self.app.study, run_id, frame, topic, aggregate, bootstrap=True)
                 if not worker.is_cancelled:
-                    self.app.call_from_thread(self._show, run_id, full, True)
+                    self.app.call_from_thread(self._show, run_id, full, True, model, who)
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
 
@@ -297,7 +320,7 @@ class ResultsScreen(Screen):
         frame = run_store.load_answer_frame(self.app.study, run.id)
         models = sorted(set(frame.model.decode())) if len(frame) else []
         tables = run_tables(self.app.study, run.id, model if model in models else None)
-        asked = int((~frame.server_error).sum())
+        asked = int((~frame.no_reply).sum())  # a server error or a request too long is not the model's
         valid, low = int(frame.valid.sum()), int(frame.low_coverage.sum())
         answers = (f"{valid} valid of {asked} answers ({low} low coverage, {asked - valid - low} other invalid)"
                    if asked else "0 answers")
@@ -321,6 +344,7 @@ class ResultsScreen(Screen):
                      + ("" if answers != "0 answers" else "; no answers yet"))
         self.query_one("#results-design", Static).update(render_design_tables(design, tables))
         self._show_design_tab(True)
+        self._show_respondents(None)  # nothing of a poster run shown before stays
 
     def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
         """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
@@ -348,23 +372,33 @@ class ResultsScreen(Screen):
     def _status(self, text: str) -> None:
         self.query_one("#results-status", Static).update(Text(visible(text)))
 
-    def _show(self, run_id: int, results: Results, with_intervals: bool) -> None:
+    def _show(self, run_id: int, results: Results, with_intervals: bool, model: str | None = None,
+              who: Respondents | None = None) -> None:
         self._results = results
-        self._fill_filter("#results-model", results.models)
+        self._fill_filter("#results-model", who.order if who is not None else results.models)
         self._fill_filter("#results-topic", results.topics)
-        model = results.reported_models[0] if results.reported_models else None
+        model = model if model is not None else (results.reported_models[0] if results.reported_models else None)
         if model is not None and self._selected("#results-model") != model:
             self._populating = True
             self.query_one("#results-model", Select).value = model
             self._populating = False
+        self._show_respondents(who)
+        progress = who.collection.of(model) if who is not None and who.collection and model else None
+        asked = f" ({progress.line()})" if progress is not None else ""
         if results.answers == 0 or model is None:
-            self._status(f"Run #{run_id} has no answers yet.")
+            self._status(f"Run #{run_id}" + (f", {model}: no answers yet{asked}." if model else " has no answers yet."))
+        elif not results.items:
+            answers = f"{results.answers} answer{'' if results.answers == 1 else 's'}"
+            self._status(f"Run #{run_id}, {model}: {answers}{asked}, no paired answers yet: a dilemma "
+                         "counts once both its value and its action question are answered.")
         else:
             (own,) = results.per_model.records()
             self._status(
-                f"Run #{run_id}, model {model}: {own['answers']} answers, {own['items']} items; estimand "
-                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}; invalid {num(own['invalid'], 3)}, "
-                f"refusals {num(own['refusal'], 3)}, server errors {num(own['server_error'], 3)}; "
+                f"Run #{run_id}, {'' if progress and progress.human else 'model '}{model}: {own['answers']} answers"
+                f"{asked}, {own['items']} items; estimand "
+                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}{logprob_note(results)}; invalid "
+                f"{num(own['invalid'], 3)}{outcome_note(results, model)}, refusals {num(own['refusal'], 3)}, "
+                f"server errors {num(own['server_error'], 3)}; "
                 f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
                 f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self.query_one("#results-kinds-title", Static).update(
@@ -396,6 +430,16 @@ class ResultsScreen(Screen):
         chart = render_kind_chart(results.kinds.records())
         chart.append_text(getattr(self, "_adjusted", Text("")))
         self.query_one("#results-kind-chart", Static).update(chart)
+
+    def _show_respondents(self, who: Respondents | None) -> None:
+        """The run's status while it is not complete, and the Respondents tab."""
+        line = self.query_one("#results-collection", Static)
+        collection = who.collection if who is not None else None
+        line.display = collection is not None and not collection.complete
+        if line.display:
+            line.update(Text(visible(collection.headline())))
+        self.query_one("#results-respondents", RespondentsPane).show(who.table if who else None,
+                                                                     who.pairs if who else None)
 
     def _fill_tables(self, results: Results) -> None:
         self._fill_conditions("#results-conditions", results.conditions)
@@ -519,4 +563,4 @@ class ResultsScreen(Screen):
         row = rows[index]
         detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
                                    f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
-                                   f"AD {num(row['baseline_ad'])})   keys 1-6: tabs, w: wide/compact")))
+                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8: tabs, w: wide/compact")))

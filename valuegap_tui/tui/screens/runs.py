@@ -208,8 +208,9 @@ class RunsScreen(Screen):
             return
         p = snap.progress
         lines = [format_progress(snap.run_id, p.done, p.total, snap.rate) + f"  [{snap.status}]",
-                 f"answered {p.answered}  invalid {p.invalid}  server errors {p.server_error}  pending {p.pending}"
-                 "  attempts "
+                 f"answered {p.answered}  invalid {p.invalid}" + (f" ({p.invalid_line()})" if p.invalid else "")
+                 + (f"  too long {p.too_long}" if p.too_long else "")
+                 + f"  server errors {p.server_error}  pending {p.pending}  attempts "
                  + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none")]
         for (model, kind), (done, total) in sorted(p.by_group.items()):
             lines.append(f"  {kind:<12} {done:>7}/{total:<7} {model}")  # the model, of any length, last

@@ -201,9 +201,11 @@ class ServersScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="servers-probe")
     def _probe(self, row: _Row) -> None:
+        from valuegap_tui.evaluate.questions import sample_question  # in the worker: not on the screen's start
+
         endpoint = row.profile.endpoints[row.index]
         try:
-            found = asyncio.run(probe_endpoint(endpoint, row.profile))
+            found = asyncio.run(probe_endpoint(endpoint, row.profile, question=sample_question()))
             save_probe(self.app.study, found)
         except Exception as exc:
             self.app.call_from_thread(self._set_status, f"probe of {row.url} failed: {exc}")
@@ -212,8 +214,10 @@ class ServersScreen(Screen):
 
     def _probe_done(self, row: _Row, found: ProbeFindings) -> None:
         self._findings[row.url] = found
-        self._health[row.url] = "ok" if found.healthy else "down"
-        self._set_status(f"probed {row.url}: answer modes {', '.join(found.answer_modes)} (stored in the study)")
+        self._health[row.url] = "ok" if found.usable else ("not usable" if found.healthy else "down")
+        problems = "; ".join(found.problems)
+        self._set_status(f"probed {row.url}: answer modes {', '.join(found.answer_modes)} (stored in the study)"
+                         + (f"; PROBLEM: {problems}" if problems else ""))
         self._rebuild_table()
 
     def action_health(self) -> None:

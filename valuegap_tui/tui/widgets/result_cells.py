@@ -91,3 +91,21 @@ def rank_text(row: dict) -> str:
     if math.isnan(row["rank_low"]):
         return str(row["rank"])
     return f"{row['rank']} [{row['rank_low']:g}, {row['rank_high']:g}]"
+
+
+def logprob_note(results) -> str:
+    """How a logprob run's answers are counted (l switches)."""
+    if not results.logprobs:
+        return ""
+    return ("; logprob answers as distributions (l: top letters)" if results.expected
+            else "; logprob answers as top letters (l: distributions)")
+
+
+def outcome_note(results, model: str) -> str:
+    """The invalid answers by outcome, e.g. " (conflict 21, ambiguous 3)"; and requests too long."""
+    from valuegap_tui.outcomes import INVALID_OUTCOMES
+
+    rows = [r for r in results.outcomes.records() if r["model"] == model] if results.outcomes is not None else []
+    counts = {name: sum(r[name] for r in rows) for name in (*INVALID_OUTCOMES, "too_long")}
+    invalid = ", ".join(f"{name} {counts[name]}" for name in INVALID_OUTCOMES if counts[name])
+    return (f" ({invalid})" if invalid else "") + (f", too long {counts['too_long']}" if counts["too_long"] else "")
