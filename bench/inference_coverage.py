@@ -28,9 +28,9 @@ import valuegap_tui  # noqa: F401  (first: its BLAS thread setting must precede 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.valact.test_reliability import PLANTED, VALUES, _scenarios, _stated, _true_enacted  # noqa: E402
-from valuegap_tui.designs.valact.reliability import (corrected_r, enacted_profile, shared_error,  # noqa: E402
-                                                     stated_profile)
+from tests.valact.test_reliability import (PLANTED, VALUES, _scenarios, _stated, _true_enacted,  # noqa: E402
+                                           identical_models)
+from valuegap_tui.designs.valact.reliability import corrected_r, enacted_profile, stated_profile  # noqa: E402
 from valuegap_tui.metrics.crossed import crossed_mean  # noqa: E402
 
 
@@ -88,16 +88,7 @@ def valact(studies: int) -> None:
                   f"warned {warned}")
     weights = PLANTED[0.79][1]
     for per_value in (10, 30, 100, 300):
-        rng = np.random.default_rng([per_value, 1])
-        observed, covered = [], []
-        for study in range(studies):
-            chosen_a, offered, sets = _scenarios(weights, per_value, rng)
-            chosen_b, _, _ = _scenarios(weights, per_value, rng, sets)
-            found = corrected_r(enacted_profile(chosen_a, offered), enacted_profile(chosen_b, offered),
-                                shared_error(chosen_a, offered, chosen_b, offered), seed=study)
-            observed.append(found.r)
-            if not math.isnan(found.low):
-                covered.append(found.low <= 1.0 <= found.high)
+        observed, covered = identical_models(weights, per_value, studies, np.random.default_rng([per_value, 1]))
         print(f"  identical models, {per_value:>3} scenarios per value: observed profile r {np.nanmean(observed):.2f}, "
               f"disattenuated interval holds 1 in {np.mean(covered):.3f}")
 

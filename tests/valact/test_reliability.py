@@ -143,19 +143,25 @@ def test_the_disattenuated_r_covers_the_planted_r(planted):
     assert 0.93 <= np.mean(covered_all) <= 0.98, np.mean(covered_all)
 
 
+def identical_models(weights, per_value: int, studies: int, rng) -> tuple[list[float], list[bool]]:
+    """Two models with the same weights answering the same scenarios: each study's observed profile r, and
+    whether the disattenuated r's interval holds 1 (studies with an interval)."""
+    observed, covered = [], []
+    for study in range(studies):
+        chosen_a, offered, sets = _scenarios(weights, per_value, rng)
+        chosen_b, _, _ = _scenarios(weights, per_value, rng, sets)
+        found = corrected_r(enacted_profile(chosen_a, offered), enacted_profile(chosen_b, offered),
+                            shared_error(chosen_a, offered, chosen_b, offered), seed=study)
+        observed.append(found.r)
+        if not math.isnan(found.low):
+            covered.append(found.low <= 1.0 <= found.high)
+    return observed, covered
+
+
 def test_identical_models_have_a_disattenuated_profile_r_whose_interval_holds_1():
     weights = PLANTED[0.79][1]
     for per_value in (10, 30, 100, 300):
-        rng = np.random.default_rng(100 + per_value)
-        observed, covered = [], []
-        for study in range(100):
-            chosen_a, offered, sets = _scenarios(weights, per_value, rng)
-            chosen_b, _, _ = _scenarios(weights, per_value, rng, sets)
-            found = corrected_r(enacted_profile(chosen_a, offered), enacted_profile(chosen_b, offered),
-                                shared_error(chosen_a, offered, chosen_b, offered), seed=study)
-            observed.append(found.r)
-            if not math.isnan(found.low):
-                covered.append(found.low <= 1.0 <= found.high)
+        observed, covered = identical_models(weights, per_value, 100, np.random.default_rng(100 + per_value))
         assert np.mean(covered) >= 0.93, (per_value, np.mean(covered))
         if per_value == 10:
             assert np.mean(observed) < 0.7  # the raw r of two identical models at 10 scenarios per value
