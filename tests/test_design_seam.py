@@ -243,9 +243,12 @@ async def test_results_screen_shows_a_designs_tables_in_its_own_tab(study, toy):
             console.print(widget.content)
             return console.file.getvalue()
 
+        status_line = app.screen.query_one("#results-status", Static)
         for _ in range(200):
             await pilot.pause(0.05)
-            if tabs.active == "results-tab-design" and "Choices per question" in text_of(design):
+            # the screen computes on mount and again on resume: the status may say "Computing" in between
+            if (tabs.active == "results-tab-design" and "Choices per question" in text_of(design)
+                    and f"Run #{run_id} (Toy)" in str(status_line.render())):
                 break
         else:
             status = str(app.screen.query_one("#results-status", Static).render())

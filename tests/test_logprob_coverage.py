@@ -46,6 +46,13 @@ def test_low_coverage_is_its_own_outcome_and_not_asked_again(study, tmp_path, ca
     assert all(r["covered_mass"] == pytest.approx(0.03) and r["score"] is None and r["distribution_json"] for r in low)
     frame = run_store.load_answer_frame(study, run_id)
     assert int(frame.valid.sum()) == 4  # the low-coverage ones are not answers for the metrics
+    # the frame says which invalid answers were low coverage, and the option order of every logprob row
+    # (the position metrics map its distribution to letters through it)
+    assert frame.low_coverage.tolist() == (~frame.valid).tolist()
+    items = {(i.dilemma_id, i.question, i.repeat): i.permutation for i in run_store.all_items(study, run_id)}
+    for row in range(len(frame)):
+        key = (frame.dilemma.labels[frame.dilemma.codes[row]], int(frame.question[row]), int(frame.repeat[row]))
+        assert "".join(str(int(d)) for d in frame.permutation[row]) == items[key]
 
     coverage = run_store.coverage_of(study, run_id)
     assert coverage.answers == 8 and coverage.below_min == 4

@@ -13,7 +13,7 @@ import pytest
 
 from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.multiplicity import benjamini_hochberg, cohen_dz, holm
-from valuegap_tui.metrics.paired import Resampler, percentile_interval, two_stage_means
+from valuegap_tui.metrics.paired import Resampler, percentile_interval
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, synthetic_frame
 from valuegap_tui.metrics.values import descending_ranks
@@ -89,7 +89,7 @@ def _kind_frame(persona_probs, seed):
 
 def test_kind_interval_resamples_personas_as_well_as_dilemmas():
     """Four personas of one kind that act very differently: the kind's mean depends on which personas were
-    drawn, so its two-stage interval is far wider than an interval that holds the personas fixed."""
+    drawn, so its interval (personas as a sample: metrics.crossed) is far wider than when they agree."""
     aligned, opposed = (0.5, 0.3, 0.2, 0, 0, 0), (0, 0, 0, 0.2, 0.3, 0.5)
     varied = by_condition(compute_results(_kind_frame((aligned, aligned, opposed, opposed), seed=2)).kinds)[("model-a", "max")]
     same = by_condition(compute_results(_kind_frame((aligned,) * 4, seed=2)).kinds)[("model-a", "max")]
@@ -97,19 +97,6 @@ def test_kind_interval_resamples_personas_as_well_as_dilemmas():
     assert varied["ar_low"] < 0.35 and varied["ar_high"] > 0.65
     assert same["ar_high"] - same["ar_low"] < 0.1
     assert varied["ar_high"] - varied["ar_low"] > 4 * (same["ar_high"] - same["ar_low"])
-
-
-def test_two_stage_means_by_hand():
-    # one resample that draws dilemma 0 twice and persona 1 twice: persona 1's mean over {0, 0} is its value there
-    class Fixed(Resampler):
-        def weights(self, n):
-            return np.array([[2.0, 0.0]])
-
-        def unit_weights(self, n):
-            return np.array([[0.0, 2.0]])
-
-    values = np.array([[1.0, 0.0], [0.25, np.nan]])
-    assert two_stage_means(values, Fixed(samples=1)) == pytest.approx([0.25])
 
 
 def test_conditions_carry_test_retest_beside_ar_and_ad():

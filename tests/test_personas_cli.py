@@ -82,3 +82,16 @@ def test_import_rejects_broken_json(db, tmp_path, capsys):
     bad.write_text('{"id": "baseline", "name": "b", "kind": "baseline"}\n{not json\n')
     assert main(["personas", "import", str(bad), "--study", str(db)]) == 1
     assert "line 2" in capsys.readouterr().err
+
+
+def test_generate_stores_a_sample_of_eight_per_kind_and_takes_eight_per_quadrant(db, capsys):
+    assert main(["personas", "generate", "--study", str(db)]) == 0
+    kinds = [p.kind for p in stored(db).values()]
+    assert {k: kinds.count(k) for k in set(kinds)} == {"baseline": 1, "moderate": 8, "max": 8, "incongruous": 8}
+    # before: "cannot draw 8 distinct incongruous personas per split dimension and lean"
+    for match in ([], ["--match", "moderate"], ["--match", "max"]):
+        assert main(["personas", "generate", "--per-kind", "8", *match, "--replace", "--study", str(db)]) == 0
+        kinds = [p.kind for p in stored(db).values()]
+        assert kinds.count("incongruous") == 32, match
+    assert main(["personas", "generate", "--incongruous", "2", "--per-kind", "2", "--study", str(db)]) == 2
+    assert "--incongruous stores the canonical set" in capsys.readouterr().err

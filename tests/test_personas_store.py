@@ -49,12 +49,12 @@ def test_delete_and_refusal_when_a_run_uses_it(study):
 
 
 def test_ensure_default_personas_is_idempotent_and_keeps_edits(study):
-    first = ensure_default_personas(study, seed=0, incongruous=4)
-    assert len(first) == 13
+    first = ensure_default_personas(study, seed=0)
+    assert len(first) == 1 + 3 * 8  # the baseline and 8 personas of each kind
     edited = persona_store.get(study, "moderate-secular-survival").model_copy(update={"name": "mine"})
     persona_store.save(study, edited)
-    again = ensure_default_personas(study, seed=0, incongruous=4)
-    assert len(again) == 13 and persona_store.get(study, "moderate-secular-survival").name == "mine"
+    again = ensure_default_personas(study, seed=0)
+    assert len(again) == 1 + 3 * 8 and persona_store.get(study, "moderate-secular-survival").name == "mine"
 
 
 def test_replace_generated_drops_stale_but_keeps_custom(study):

@@ -21,12 +21,13 @@ FIXTURE = Path(__file__).parent / "golden" / "via_fixture.csv"
 #: the fixture's unusable rows: (line where the row starts, what the reason says)
 EXPECTED_PROBLEMS = [
     (24, "unknown country 'Atlantis'"),
-    (25, "no negative row for Germany / religion / wisdom"),  # its negative (line 26) is unreadable
-    (26, "neither JSON nor a Python dict literal"),
+    # before: "no negative row for Germany / religion / wisdom", though the negative is there (line 26)
+    (25, "no partner: its negative row (line 26) is unreadable"),
+    (26, "unreadable: generation_prompt is neither JSON nor a Python dict literal"),
     (27, "unknown value 'Niceness'"),
     (28, "a second positive row for India / Politics / Equality (the first is line 2)"),
     (29, "unknown polarity 'sideways'"),
-    (30, "no 'Human Action'"),
+    (30, "unreadable: generation_prompt has no 'Human Action'"),
 ]
 
 
@@ -34,7 +35,7 @@ def test_the_three_generation_prompt_forms_are_read():
     record = {"Human Action": "I help.", "Feature Attributions": {"a": 1}, "Natural Language Explanation": "Kind."}
     for text in (json.dumps(record), "```json\n" + json.dumps(record, indent=2) + "\n```", repr(record),
                  "Here it is:\n```\n" + json.dumps(record) + "\n```\n"):
-        assert parse_generation_prompt(text) == {"action": "I help.", "explanation": "Kind."}
+        assert parse_generation_prompt(text) == {"action": "I help.", "explanation": "Kind.", "mended": False}
     for bad, reason in (("__import__('os').system('true')", "neither JSON"), ("[1, 2]", "holds a list"),
                         ("{'Human Action': ''}", "no 'Human Action'"), ("", "empty")):
         with pytest.raises(ValueError, match=reason):

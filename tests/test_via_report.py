@@ -17,8 +17,10 @@ def test_report_writes_the_via_tables_and_notes_refused_rows(study, tmp_path, ca
     out = tmp_path / "report"
     assert main(["report", "latest", str(out), "--study", str(study.path)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["outcomes.csv", "summary.md", "via_by_country.csv", "via_by_topic.csv", "via_summary.csv",
-                     "via_value_ranking.csv"]
+    figures = [f"{stem}_{model}.{fmt}" for model in ("model-a", "model-b") for stem in ("via_countries", "via_values")
+               for fmt in ("png", "svg")]  # F1 and AD by country and by value, per model
+    assert names == sorted(["outcomes.csv", "summary.md", "via_by_country.csv", "via_by_topic.csv", "via_summary.csv",
+                            "via_value_ranking.csv", *figures])
     with open(out / "outcomes.csv", encoding="utf-8") as fh:
         outcomes = list(csv.DictReader(fh))  # how each question ended, per model and question
     assert {(r["model"], r["question"]) for r in outcomes} == {(m, q) for m in ("model-a", "model-b")
@@ -28,10 +30,13 @@ def test_report_writes_the_via_tables_and_notes_refused_rows(study, tmp_path, ca
         rows = list(csv.DictReader(fh))
     assert {(r["model"], r["condition"]) for r in rows} == {
         (m, c) for m in ("model-a", "model-b") for c in ("baseline", "country-india", "own country")}
-    assert all(0 <= float(r["AD"]) <= 1 and 0 <= float(r["F1"]) <= 1 for r in rows)
+    assert all(0 <= float(r["AD"]) <= 1 for r in rows)
+    for r in rows:  # F1 in [0, 1], or blank when every scenario repeat had no positive (left out, counted)
+        assert (0 <= float(r["F1"]) <= 1) if r["F1"] else (r["F1 scenarios"] == "0" and int(r["F1 left out"]) > 0)
+        assert float(r["coverage"]) == 1.0 and r["low coverage"] == "0"
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "Shen, Clark & Mitra 2025" in summary and "### VIA gap per model and condition" in summary
-    assert "import-shen left out 1 of 9 rows of release.zip:data.csv (lines 7)" in summary
+    assert "import-shen left out 1 of 9 rows of release.zip:data.csv (lines 7: 1 with another problem)" in summary
     # one model only
     assert main(["report", "latest", str(tmp_path / "one"), "--model", "model-b", "--study", str(study.path)]) == 0
     with open(tmp_path / "one" / "via_summary.csv", encoding="utf-8") as fh:
@@ -51,4 +56,4 @@ def test_headline_sets_f1_accuracy_and_ad_per_model_and_condition(study, tmp_pat
     assert {(m, c, metric) for m, c, metric, _ in rows} == {
         (r[0], r[1], metric) for r in summary.rows for metric in ("F1", "accuracy", "AD")}
     by_key = {(m, c, metric): v for m, c, metric, v in rows}
-    assert all(by_key[(r[0], r[1], "AD")] == r[4] for r in summary.rows)
+    assert all(by_key[(r["model"], r["condition"], "AD")] == r["AD"] for r in summary.records())

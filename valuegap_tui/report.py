@@ -143,7 +143,8 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         if model is not None and model not in set(frame.model.decode()):
             raise ReportError(f"run {run.id} has no model {model!r}")
         files = write_design_report(study, run, out_dir, model)
-        return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1])
+        return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
+                      figures=[f for f in files if f.suffix in (".png", ".svg")])
     collection = collection_status(study, run.id)
     known = set(frame.model.decode()) | {r.respondent for r in collection.respondents}
     if model is not None and model not in known:
@@ -305,8 +306,9 @@ def summary_markdown(results: Results, title: str, report: Report | None = None,
               "are on the same side); AD = alignment distance (mean |v - a| / 5 on points 1..6). A condition's AR "
               "and AD are taken over the dilemmas it shares with the baseline of the same model, each dilemma "
               "weighted equally; 'baseline AR/AD' is the baseline on those same dilemmas, so Δ = level - baseline. "
-              "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: over "
-              "personas and dilemmas). p: sign-flip test (kinds: bootstrap); Holm and BH: adjusted across the "
+              "A persona kind is the mean over its personas. Intervals: bootstrap over dilemmas (kinds: a t interval "
+              "treating the kind's personas and the dilemmas as samples, docs/metrics.md). p: sign-flip test (kinds: "
+              "the same t test); Holm and BH: adjusted across the "
               "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences. "
               "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
     figures = {} if report is None else report.figures_by_model
@@ -350,6 +352,12 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
                         "answered, so there is no AR or AD to show.", ""]
     lines += ["### Conditions against baseline", ""]
     lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
+    if results.position is not None:  # beside the gap: how much of it letter positions can explain
+        from valuegap_tui.report_position import position_markdown
+
+        lines += ["", "### Position: answers that went by letter, and the gap adjusted for it", ""]
+        lines += position_markdown(_of(results.conditions, model), _of(results.position, model),
+                                   _of(results.letters, model), _cell)
     lines += ["", "### Persona kinds against baseline", ""]
     lines += _comparison_markdown(_of(results.kinds, model), kinds=True)
     if adjusted is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr,
-                      ValidationError, field_validator)
+                      ValidationError, field_validator, model_validator)
 
 from valuegap_tui.config import ConfigError, TomlLines, parse_toml, read_toml_text
 from valuegap_tui.models import format_validation_error
@@ -63,8 +63,18 @@ class DilemmaFilter(BaseModel):
     values: list[StrictStr] | None = None
     topics: list[StrictStr] | None = None
     ids: list[StrictStr] | None = None
-    #: ask at most this many dilemmas (the first ones in value/topic order); None for all
+    #: ask a seeded sample of this many dilemmas, spread evenly over values and topics (the run's seed;
+    #: evaluate.setup.stratified_sample); None for all
     limit: StrictInt | None = Field(default=None, ge=1)
+    #: ask the first this many dilemmas in value/topic order instead (not a sample); None for all
+    first: StrictInt | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_cut(self) -> "DilemmaFilter":
+        if self.limit is not None and self.first is not None:
+            raise ValueError("give either limit (a sample spread over values and topics) or first (the first N), "
+                             "not both")
+        return self
 
 
 class RunDefinition(BaseModel):

@@ -115,7 +115,7 @@ async def test_generate_key_fills_an_empty_study_and_baseline_cannot_be_edited(s
         await settle(pilot)
         await pilot.press("g")
         await settle(pilot)
-        assert len(persona_store.list_all(study)) == 13
+        assert len(persona_store.list_all(study)) == 1 + 3 * 8  # the baseline and 8 personas of each kind
         screen = await open_on(pilot, "baseline")
         await pilot.press("e", "right")
         await settle(pilot)

@@ -42,10 +42,12 @@ async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(
         assert sum(c.get_render_width(conditions) for c in conditions.columns.values()) <= 100 - 2
         ar, ad = (str(c) for c in conditions.get_row_at(1)[1:])
         for cell in (ar, ad):
-            level, change = cell.split("\n")
+            level, change, adjusted = cell.split("\n")
             assert "[" in level and change.startswith("Δ") and "[" in change and " p " in change
+            assert adjusted.startswith("adj Δ") and "[" in adjusted  # the change adjusted for position
+        assert str(conditions.get_row_at(1)[0]).split("\n")[1].startswith("pos ")  # the share by letter
         # names are cut in the table and whole (markup shown literally) on the cursor line
-        names = [str(conditions.get_row_at(i)[0]) for i in range(4)]
+        names = [str(conditions.get_row_at(i)[0]).split("\n")[0] for i in range(4)]
         assert any(n.endswith("…") for n in names) and "[bold red]max[/]" in " ".join(names)
         await pilot.press("down")
         assert LONG in str(screen.query_one("#results-detail", Static).render())
@@ -116,3 +118,18 @@ def test_heatmap_colours_run_red_to_blue():
     assert low.bgcolor.triplet.red > low.bgcolor.triplet.blue
     assert high.bgcolor.triplet.blue > high.bgcolor.triplet.red
     assert mid.bgcolor.triplet.red == mid.bgcolor.triplet.green == mid.bgcolor.triplet.blue
+
+
+async def test_kinds_tab_names_how_many_personas_each_kind_rests_on(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await _settle(app, pilot, lambda: _done(screen))
+        await pilot.press("2")
+        kinds = screen.query_one("#results-kinds", DataTable)
+        await _settle(app, pilot, lambda: kinds.row_count == 4)
+        names = [str(kinds.get_row_at(i)[0]) for i in range(kinds.row_count)]
+        assert names[1] == "moderate\n1 persona", names
+        title = str(screen.query_one("#results-kinds-title", Static).render())
+        assert "personas - 1 degrees of freedom" in title

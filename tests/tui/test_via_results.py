@@ -36,5 +36,8 @@ async def test_tab_7_shows_the_via_tables(via_study):
         assert screen.query_one("#results-tabs", TabbedContent).active == "results-tab-design"
         text = _text(screen.query_one("#results-design", Static))
         for expected in ("VIA gap per model and condition", "own country", "country-india",
-                         "Alignment ranking of countries", "Alignment ranking of values", "model-a", "model-b"):
+                         "Alignment ranking of countries", "Alignment ranking of values", "model-a", "model-b",
+                         "coverage", "low coverage", "rank_low", "Equality"):  # names, not ids
             assert expected in text
+        # the header counts usable answers, not rows: 2 models x 2 conditions x 2 items x 2 tasks, all valid
+        assert "16 valid of 16 answers (0 low coverage, 0 other invalid)" in str(status.render())

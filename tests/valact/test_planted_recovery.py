@@ -104,6 +104,9 @@ def test_planted_gap_consistency_and_roleplay_drop_are_recovered(valact_study, m
         assert row["r"] == pytest.approx(planted_r, abs=0.15), (name, planted_r, row)
         assert row["r_low"] <= row["r"] <= row["r_high"]
         assert row["scenarios"] == 80 and row["items"] == 20
+        # corrected for both profiles' reliabilities (reliability.py): the interval holds the planted r
+        assert 0 < row["stated_reliability"] <= 1 and 0 < row["enacted_reliability"] <= 1
+        assert row["r_dis_low"] <= planted_r <= row["r_dis_high"], (name, planted_r, row)
     assert gap[("model-a", "baseline")]["r"] > gap[("model-b", "baseline")]["r"] + 0.3
 
     # Consistency: r of the two models' enacted profiles and their choice agreement.
@@ -113,6 +116,7 @@ def test_planted_gap_consistency_and_roleplay_drop_are_recovered(valact_study, m
     planted_consistency = pearson(enacted_a, enacted_b)
     assert planted_consistency > 0.95
     assert pair["profile_r"] == pytest.approx(planted_consistency, abs=0.15)
+    assert pair["r_dis_low"] <= planted_consistency <= pair["r_dis_high"], pair
     # agreement: mean over scenarios of the product of empirical pick shares; 6 answers each give
     # an unbiased estimate, the mean over 80 scenarios is within about 0.03
     assert pair["choice_agreement"] == pytest.approx(

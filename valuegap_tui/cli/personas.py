@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from valuegap_tui.cli._common import SEED, STUDY_HELP, CliError, add_command, open_existing, open_or_create, whole
-from valuegap_tui.personas import WRITTEN_KINDS, Persona, generate_personas, render_persona_text
+from valuegap_tui.personas import DEFAULT_PER_KIND, WRITTEN_KINDS, Persona, generate_personas, render_persona_text
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.text import visible
 from valuegap_tui.transfer import ImportFailure, read_text_file
@@ -26,19 +26,19 @@ def register(commands) -> None:
     parser.set_defaults(handler=lambda args: _usage(parser))
     sub = parser.add_subparsers(dest="personas_command", metavar="ACTION")
 
-    gen = _sub(sub, "generate", cmd_generate, "store the default set: baseline, moderate and max per quadrant, incongruous",
-               "Store a persona set. The default set: the baseline, one moderate and one max persona per quadrant\n"
-               "and 4 incongruous personas (one persona per kind and quadrant: nothing to resample within a kind).\n"
-               "--per-kind N draws a sample instead: N distinct moderate and max personas per quadrant and\n"
-               "N incongruous personas per split dimension and lean (4N), seeded. --match builds the incongruous\n"
-               "personas with the same level extremity as the moderate or max ones (docs/personas.md).")
-    gen.add_argument("--incongruous", type=whole(0, 10_000), default=4, metavar="N",
-                     help="how many incongruous personas in the default set (default 4)")
+    gen = _sub(sub, "generate", cmd_generate, "store the default set: baseline and a sample of 8 personas per kind",
+               "Store a persona set, a seeded sample of each kind: N distinct moderate and max personas per\n"
+               "quadrant and N incongruous personas per split dimension and lean, 4N of each kind (default N 2:\n"
+               "8 per kind). --match draws the incongruous personas with the same mean extremity and distance\n"
+               "from the map's centre as the moderate or max ones (docs/personas.md). --incongruous N stores\n"
+               "the canonical set instead: one moderate and one max persona per quadrant and N incongruous ones.")
+    gen.add_argument("--incongruous", type=whole(0, 10_000), default=None, metavar="N",
+                     help="the canonical set with N incongruous personas (not a sample of each kind)")
     gen.add_argument("--per-kind", type=whole(1, 10_000), default=None, metavar="N",
-                     help="draw N personas per kind and quadrant (a sample of each kind)")
+                     help="draw N personas per kind and quadrant (default 2)")
     gen.add_argument("--match", choices=("moderate", "max"), default=None,
-                     help="incongruous personas matched in extremity to this kind (implies --per-kind 1 unless given)")
-    gen.add_argument("--seed", type=SEED, default=0, metavar="S", help="seed deciding which incongruous combinations (default 0)")
+                     help="incongruous personas matched in extremity and distance from the centre to this kind")
+    gen.add_argument("--seed", type=SEED, default=0, metavar="S", help="seed of the sample (default 0)")
     gen.add_argument("--replace", action="store_true",
                      help="overwrite generated personas with the same id and drop older generated ones not in the new set "
                           "(custom personas and personas a run uses are kept)")
@@ -164,15 +164,18 @@ def cmd_roleplay(args) -> int:
 def cmd_generate(args) -> int:
     from valuegap_tui.personas.sampling import sample_personas
 
-    if args.incongruous < 0:
+    if args.incongruous is not None and args.incongruous < 0:
         raise CliError("--incongruous must be 0 or more", 2)
     if args.per_kind is not None and args.per_kind < 1:
         raise CliError("--per-kind must be 1 or more", 2)
+    if args.incongruous is not None and (args.per_kind is not None or args.match is not None):
+        raise CliError("--incongruous stores the canonical set; --per-kind and --match draw a sample: give one or "
+                       "the other", 2)
     try:
-        if args.per_kind is None and args.match is None:
+        if args.incongruous is not None:
             personas = generate_personas(seed=args.seed, incongruous=args.incongruous)
         else:
-            personas = sample_personas(args.per_kind or 1, seed=args.seed, match=args.match)
+            personas = sample_personas(args.per_kind or DEFAULT_PER_KIND, seed=args.seed, match=args.match)
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
     counts = ", ".join(f"{sum(p.kind == k for p in personas)} {k}" for k in ("moderate", "max", "incongruous"))

@@ -35,8 +35,12 @@ def cmd_import_shen(args) -> int:
     except ShenFileError as exc:
         raise CliError(f"import-shen: nothing written: {exc}", exit_code=2) from None
     print(f"read {args.input}: {result.summary()}")
+    if result.mended:
+        listed = ", ".join(str(n) for n in result.mended[:10]) + (" ..." if len(result.mended) > 10 else "")
+        print(f"{len(result.mended)} rows whose Python dict broke on a quote were read by their keys, the action "
+              f"intact (lines {listed})")
     if result.problems:
-        print(f"{len(result.problems)} rows cannot be used:", file=sys.stderr)
+        print(f"{len(result.problems)} rows cannot be used ({result.kinds_line()}):", file=sys.stderr)
         for line in problem_lines(result.problems):
             print(line, file=sys.stderr)
         if not args.keep_readable:

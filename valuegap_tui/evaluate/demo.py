@@ -9,33 +9,43 @@ from valuegap_tui.store.db import Study
 
 
 def demo_definition(study: Study, base_url: str, *, model: str = "demo-model", dilemmas: int | None = None,
-                    repeats: int = 2, per_kind: int = 2) -> RunDefinition:
-    """Baseline plus ``per_kind`` personas of every kind, chosen so that together they sit in every
-    quadrant of the cultural map, on enough dilemmas (``None``: all) for the intervals to mean something."""
+                    repeats: int = 2, per_kind: int = 4) -> RunDefinition:
+    """Baseline plus ``per_kind`` personas of every kind, each kind balanced over the sides of the
+    cultural map, on enough dilemmas (``None``: all) for the intervals to mean something."""
     from valuegap_tui.store import personas as persona_store
 
     chosen: list[str] = []
-    taken: dict[str, int] = {}
-    quadrants: dict[tuple[bool, bool], int] = {}
-    # Least-covered quadrant first: moderate takes two opposite corners, max the other two, and so on.
     candidates = [p for p in persona_store.list_all(study) if p.id != "baseline"]
     for kind in dict.fromkeys(p.kind for p in candidates):
-        of_kind = [p for p in candidates if p.kind == kind]
-        while of_kind and taken.get(kind, 0) < per_kind:
-            best = min(of_kind, key=lambda p: quadrants.get(_quadrant(p), 0))
-            of_kind.remove(best)
-            quadrants[_quadrant(best)] = quadrants.get(_quadrant(best), 0) + 1
-            taken[kind] = taken.get(kind, 0) + 1
-            chosen.append(best.id)
+        chosen += [p.id for p in balanced_over_sides([p for p in candidates if p.kind == kind], per_kind)]
     return RunDefinition(
         name="demo", models=[ModelSpec(name=model, endpoints=[base_url], concurrency=16)], personas=chosen,
         dilemmas=DilemmaFilter(status=[], limit=dilemmas), repeats=repeats, seed=0,
     )
 
 
-def _quadrant(persona) -> tuple[bool, bool]:
-    secular, self_expression = persona.position or (0.0, 0.0)  # a written condition has no position
-    return secular >= 0, self_expression >= 0
+def balanced_over_sides(personas: list, count: int) -> list:
+    """``count`` of ``personas`` (in their order where it does not matter) whose sides of each map axis
+    cancel out as far as they can: a kind's result then does not mix the kind with a side of the map
+    (two moderate personas both traditional would). Each pick takes the persona that brings the sums of
+    the signs of both coordinates closest to 0, the fewest of its quadrant first."""
+    left, chosen = list(personas), []
+    sums = [0, 0]
+    quadrants: dict[tuple[int, int], int] = {}
+    while left and len(chosen) < count:
+        best = min(left, key=lambda p: (sum(abs(total + side) for total, side in zip(sums, _sides(p))),
+                                        quadrants.get(_sides(p), 0)))
+        left.remove(best)
+        chosen.append(best)
+        sums = [total + side for total, side in zip(sums, _sides(best))]
+        quadrants[_sides(best)] = quadrants.get(_sides(best), 0) + 1
+    return chosen
+
+
+def _sides(persona) -> tuple[int, int]:
+    """The sign of each coordinate: -1, +1, or 0 at the centre (a written condition has no position)."""
+    position = persona.position or (0.0, 0.0)
+    return tuple(0 if abs(x) < 1e-9 else (1 if x > 0 else -1) for x in position)  # type: ignore[return-value]
 
 
 def run_demo_evaluation(study: Study, base_url: str, *, quiet: bool = True, simulator=None, **kwargs) -> int:

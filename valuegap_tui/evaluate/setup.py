@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import random
 
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
@@ -102,8 +103,10 @@ def select_dilemmas(study: Study, definition: RunDefinition):
     if wanted.ids is not None:
         keep = set(wanted.ids)
         found = [d for d in found if d.id in keep]
-    if wanted.limit:
-        found = found[: wanted.limit]
+    if wanted.first:
+        found = found[: wanted.first]
+    elif wanted.limit:
+        found = stratified_sample(found, wanted.limit, definition.seed)
     if not found:
         parts = [f"status {', '.join(wanted.status) or 'any'}"]
         parts += [f"{name} {', '.join(chosen)}" for name, chosen in
@@ -111,6 +114,32 @@ def select_dilemmas(study: Study, definition: RunDefinition):
         raise PlanError(f"dilemmas: no dilemma in the study matches {'; '.join(parts)} "
                         "(see `valuegap info` for what the study holds)")
     return found
+
+
+def stratified_sample(found: list, size: int, seed: int) -> list:
+    """``size`` of the ``found`` items (each with a ``value`` and a ``topic``), spread as evenly as they
+    allow over values first and topics second, the ties broken by a seeded shuffle; listed in the order
+    of ``found``.
+
+    Each pick takes, among the items left, one whose value has been picked least often so far and,
+    among those, whose topic has: every value appears once before any appears twice, and 8 dilemmas of
+    a full study are 8 values on 8 topics."""
+    if size >= len(found):
+        return list(found)
+    rng = random.Random(f"dilemma-sample\x00{seed}")
+    order = list(range(len(found)))
+    rng.shuffle(order)
+    by_value: dict[str, int] = {}
+    by_topic: dict[str, int] = {}
+    chosen: list[int] = []
+    left = order
+    for _ in range(size):
+        best = min(left, key=lambda i: (by_value.get(found[i].value, 0), by_topic.get(found[i].topic, 0)))
+        left = [i for i in left if i != best]
+        chosen.append(best)
+        by_value[found[best].value] = by_value.get(found[best].value, 0) + 1
+        by_topic[found[best].topic] = by_topic.get(found[best].topic, 0) + 1
+    return [found[i] for i in sorted(chosen)]
 
 
 #: items stored with the run when its plan streams in (``create_run(..., stream=True)``): enough

@@ -5,7 +5,8 @@ Level and change agree by construction: a condition's row gives its own level an
 over the same paired dilemmas (each dilemma weighted equally), and the change is the mean of the
 per-dilemma differences, which equals their difference. The baseline's own row covers every dilemma it
 answered. A persona kind is the mean over its personas of each persona's row (not the pool of their
-items); its interval is a two-stage bootstrap over personas and dilemmas.
+items); its interval treats the personas as a sample of the kind crossed with the dilemmas
+(``metrics.crossed``: a t interval with the persona part on P - 1 degrees of freedom).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from valuegap_tui.metrics.frame import select
 from valuegap_tui.metrics.grid import BASELINE, KIND_ORDER, DilemmaGrid, paired_item_mask
 from valuegap_tui.metrics.items import Items
 from valuegap_tui.metrics.multiplicity import benjamini_hochberg, holm
-from valuegap_tui.metrics.paired import (Resampler, bootstrap_mean_interval, bootstrap_p_values, dz,
-                                         paired_difference, percentile_interval, two_stage_means)
+from valuegap_tui.metrics.crossed import crossed_mean
+from valuegap_tui.metrics.paired import Resampler, bootstrap_mean_interval, dz, paired_difference
 from valuegap_tui.metrics.retest import retest
 from valuegap_tui.metrics.table import Table
 
@@ -176,35 +177,34 @@ def kinds_table(grid: DilemmaGrid, items: Items, resampler: Resampler | None) ->
 def _kind_metric(values: np.ndarray, base: np.ndarray | None, use: np.ndarray,
                  resampler: Resampler | None) -> dict[str, float]:
     """``values``: (personas x dilemmas) per-dilemma values of the kind's personas; ``use``: paired cells;
-    ``base``: the baseline's per-dilemma values (None for the baseline kind)."""
+    ``base``: the baseline's per-dilemma values (None for the baseline kind). Intervals and p treat the
+    personas as a sample of the kind and the dilemmas as a sample of dilemmas (``metrics.crossed``);
+    ``resampler`` only says whether to compute them (None: the quick tables)."""
     out = _empty_metric()
     level = np.where(use, values, np.nan)
     answered = use.any(axis=1)
     if not answered.any():
         return out
-    level = level[answered]
+    level = level[answered][:, use.any(axis=0)]
     out["level"] = float(np.mean([row[~np.isnan(row)].mean() for row in level]))
-    columns = use.any(axis=0)  # resample the dilemmas any persona of the kind answered
-    samples = {"level": level[:, columns]}
+    samples = {"level": level}
     if base is not None:
-        baseline = np.where(use[answered], base[None, :], np.nan)
-        change = level - baseline
+        change = level - base[use.any(axis=0)][None, :]
         per_persona = np.array([row[~np.isnan(row)].mean() for row in change])
-        out["baseline"] = float(np.mean([row[~np.isnan(row)].mean() for row in baseline]))
+        out["baseline"] = float(np.mean([(base[use.any(axis=0)][~np.isnan(row)]).mean() for row in level]))
         out["change"] = float(per_persona.mean())
         # d_z on the dilemma scale, as for a condition: the kind's per-dilemma difference (mean over its personas)
         answered_by = (~np.isnan(change)).sum(axis=0)
         per_dilemma = np.nansum(change, axis=0)[answered_by > 0] / answered_by[answered_by > 0]
         out["dz"] = dz(per_dilemma)
-        samples["change"] = change[:, columns]
+        samples["change"] = change
     if resampler is not None:
         for key, matrix in samples.items():
-            drawn = two_stage_means(matrix, resampler)
-            low, high = percentile_interval(drawn[:, None], resampler.confidence)
+            found = crossed_mean(matrix, resampler.confidence)
             prefix = "" if key == "level" else "change_"
-            out[f"{prefix}low"], out[f"{prefix}high"] = float(low[0]), float(high[0])
+            out[f"{prefix}low"], out[f"{prefix}high"] = float(found.low), float(found.high)
             if key == "change":
-                out["p"] = float(bootstrap_p_values(drawn[:, None])[0])
+                out["p"] = float(found.p)
     return out
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from valuegap_tui.outcomes import OUTCOMES, REFUSAL, SERVER_ERROR, VALID
 
 TOO_LONG = OUTCOMES.index("too_long")
+LOW_COVERAGE = OUTCOMES.index("low_coverage")
 QUESTIONS = ("value", "action")
 
 
@@ -62,9 +63,14 @@ class AnswerFrame:
     #: int8: how the question ended, an index into valuegap_tui.outcomes.OUTCOMES (0 = valid). Given, it
     #: sets ``refusal`` and ``server_error``; left out, it is worked out from them and ``score``
     outcome: np.ndarray = field(default=None)
+    #: the option shown at each letter (permutation[i, letter] = option), -1 where unknown: read for runs
+    #: with answer distributions, whose letter shares need it (metrics.position)
+    permutation: np.ndarray = field(default=None)  # int8 (n, options)
 
     def __post_init__(self) -> None:
         n = len(self.score)
+        if self.permutation is None:
+            self.permutation = np.full((n, 6), -1, dtype=np.int8)
         if self.distribution is None:
             self.distribution = np.full((n, 6), np.nan)
         if self.outcome is not None:
@@ -87,6 +93,11 @@ class AnswerFrame:
         model's doing, so not counted as invalid."""
         return self.server_error | (self.outcome == TOO_LONG)
 
+    @property
+    def low_coverage(self) -> np.ndarray:
+        """Invalid because the letters held too little of the first token's probability (logprob runs)."""
+        return self.outcome == LOW_COVERAGE
+
     def __len__(self) -> int:
         return len(self.score)
 
@@ -105,9 +116,13 @@ class AnswerFrame:
                                for r in rows], dtype=np.int8)
         width = max([len(r["distribution"]) for r in rows if r.get("distribution") is not None], default=6)
         distribution = np.full((len(rows), width), np.nan)
+        permutation = np.full((len(rows), width), -1, dtype=np.int8)
         for i, r in enumerate(rows):
             if r.get("distribution") is not None:
                 distribution[i, : len(r["distribution"])] = r["distribution"]
+            if r.get("permutation") is not None:
+                order = [int(c) for c in r["permutation"]]
+                permutation[i, : len(order)] = order
         return cls(
             model=Codes.encode(column("model", object)),
             persona=Codes.encode(column("persona", object)),
@@ -126,6 +141,7 @@ class AnswerFrame:
             server_error=column("server_error", bool, False),
             outcome=(np.asarray([OUTCOMES.index(r["outcome"]) for r in rows], dtype=np.int8)
                      if rows and all("outcome" in r for r in rows) else None),
+            permutation=permutation,
         )
 
 

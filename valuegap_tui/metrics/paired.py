@@ -5,9 +5,7 @@ difference d_i = x_i(condition) - x_i(baseline) carries the pairing. The interva
 bootstrap of mean(d); the test is a sign-flip permutation test of mean(d) = 0 (exact for up to
 ``EXACT_LIMIT`` non-zero differences, Monte Carlo beyond). docs/metrics.md says why this test.
 
-A persona kind is the mean over its personas; its interval comes from a two-stage bootstrap that
-resamples the kind's personas as well as the dilemmas (``two_stage_means``), so it covers the personas
-one could have drawn for the kind, not only the ones in the run.
+A persona kind, a mean over a sample of personas, has an interval of its own (``metrics.crossed``).
 """
 
 from __future__ import annotations
@@ -46,7 +44,6 @@ class Resampler:
         self.confidence = confidence
         self.samples, self.flips = samples, flips
         self._weights: dict[int, np.ndarray] = {}
-        self._unit_weights: dict[int, np.ndarray] = {}
         self._signs: np.ndarray | None = None
         self._exact: dict[int, np.ndarray] = {}
 
@@ -56,12 +53,6 @@ class Resampler:
         if n not in self._weights:
             self._weights[n] = self.rng.multinomial(n, np.full(n, 1.0 / n), size=self.samples).astype(np.float64)
         return self._weights[n]
-
-    def unit_weights(self, n: int) -> np.ndarray:
-        """Like ``weights`` but drawn apart, for the second stage (personas) of a two-stage bootstrap."""
-        if n not in self._unit_weights:
-            self._unit_weights[n] = self.rng.multinomial(n, np.full(n, 1.0 / n), size=self.samples).astype(np.float64)
-        return self._unit_weights[n]
 
     def signs(self, n: int) -> np.ndarray:
         """(flips x m) random signs with m >= n. One matrix serves every n: multiplied with n differences
@@ -183,23 +174,3 @@ def bootstrap_p_values(samples: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         p = 2 * (np.minimum(below, above) + 1) / (n + 1)
     return np.where(n > 0, np.minimum(p, 1.0), np.nan)
-
-
-def two_stage_means(values: np.ndarray, resampler: Resampler) -> np.ndarray:
-    """Resampled means over units (personas) of each unit's mean over dilemmas.
-
-    ``values``: (units x dilemmas), NaN where a unit has no paired answer. Each resample draws dilemmas
-    with replacement (the same draw for every unit: units answer the same dilemmas) and units with
-    replacement; returns one statistic per resample (NaN if no drawn unit has a drawn dilemma)."""
-    values = np.asarray(values, dtype=np.float64)
-    units, n = values.shape
-    answered = ~np.isnan(values)
-    dilemma_weights = resampler.weights(n)
-    sums = dilemma_weights @ np.where(answered, values, 0.0).T  # resamples x units
-    counts = dilemma_weights @ answered.T.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_unit = sums / counts
-    has = counts > 0
-    unit_weights = resampler.unit_weights(units) * has
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (unit_weights * np.where(has, per_unit, 0.0)).sum(axis=1) / unit_weights.sum(axis=1)

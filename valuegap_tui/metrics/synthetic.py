@@ -87,3 +87,54 @@ def synthetic_frame(conditions: tuple[PlantedCondition, ...] = DEFAULT_CONDITION
         question=q_idx.astype(np.int8), repeat=r_idx.astype(np.int16), score=score, position=position,
         choice=choice, refusal=invalid & (rng.random(len(choice)) < 0.5),
     )
+
+
+def latin_square_frame(conditions: tuple[PlantedCondition, ...], *, position_share: dict[str, float] | None = None,
+                       models: tuple[str, ...] = ("model-a",), dilemmas: int = 120, repeats: int = 6,
+                       expected: bool = False, seed: int = 0) -> AnswerFrame:
+    """Answers asked as a run asks them: each (dilemma, question) has a random Latin square of option orders
+    (shared by every model and condition, as the planner does), repeat r shown in its row r mod 6. A
+    condition's answer is drawn from its planted probabilities, except that a share
+    ``position_share[persona]`` of its answers goes to whatever option sits at letter A. With ``expected``,
+    every row also carries its answer distribution (the content probabilities mixed with the letter A
+    option in the same proportion) and its option order, as a logprob run records them. The dilemmas are
+    the first ``dilemmas`` value x topic pairs of the catalogue."""
+    position_share = position_share or {}
+    cat = catalogue()
+    rng = np.random.default_rng(seed)
+    pairs = [(v, t) for v in cat.values for t in cat.topics][:dilemmas]
+    n_dil = len(pairs)
+    # squares[d, q, r] = the option order of row r: order[letter] = option
+    base = (np.arange(6)[:, None] + np.arange(6)[None, :]) % 6
+    squares = np.empty((n_dil, 2, 6, 6), dtype=np.int64)
+    for d in range(n_dil):
+        for q in range(2):
+            rows, cols, symbols = rng.permutation(6), rng.permutation(6), rng.permutation(6)
+            squares[d, q] = symbols[base[rows][:, cols]]
+    shape = (len(models), len(conditions), n_dil, 2, repeats)
+    m_idx, c_idx, d_idx, q_idx, r_idx = (a.ravel() for a in np.indices(shape))
+    probs = np.array([[c.value_probs, c.action_probs] for c in conditions], dtype=np.float64)
+    probs /= probs.sum(axis=2, keepdims=True)
+    content = probs[c_idx, q_idx]
+    order = squares[d_idx, q_idx, r_idx % 6]
+    share = np.array([position_share.get(c.persona, 0.0) for c in conditions])[c_idx]
+    at_a = np.zeros_like(content)
+    at_a[np.arange(len(order)), order[:, 0]] = 1.0
+    distribution = (1 - share)[:, None] * content + share[:, None] * at_a
+    choice = (rng.random(len(order))[:, None] > np.cumsum(distribution, axis=1)).sum(axis=1).clip(0, 5)
+    position = np.argmax(order == choice[:, None], axis=1)
+    frame = synthetic_frame(conditions, models=models, repeats=repeats, topics=None, seed=seed)
+    keep = np.isin(frame.dilemma.codes, [frame.dilemma.labels.index(f"{v.id}--{t.id}") for v, t in pairs])
+    from valuegap_tui.metrics.frame import select
+
+    frame = select(frame, keep)  # the same row order: model, condition, dilemma, question, repeat
+    if not (len(frame) == len(choice)):
+        raise AssertionError("frame layout changed")
+    frame.choice = choice.astype(np.int8)
+    frame.score = CHOICE_SCORES[choice]
+    frame.position = position.astype(np.int8)
+    frame.refusal = np.zeros(len(choice), dtype=bool)
+    if expected:
+        frame.distribution = distribution
+        frame.permutation = order.astype(np.int8)
+    return frame

@@ -7,7 +7,8 @@ coordinate on a dimension is the mean offset of that dimension's variables, so i
 a max persona sits at +-1 on both axes, a moderate one at +-1/3, and an incongruous dimension (half
 the variables at each pole) near 0.
 
-The generator (``generate_personas``) is deterministic for a given seed: per quadrant one moderate
+The default set (``default_personas``) is a seeded sample of 8 personas per kind (``personas.sampling``).
+``generate_personas`` gives the canonical set, deterministic for a given seed: per quadrant one moderate
 (levels 2/3) and one max (levels 1/4) persona, N incongruous personas and the baseline.
 
 A condition written by hand (``personas.written``) has a ``text`` instead of levels: that text is its
@@ -418,11 +419,24 @@ def generate_personas(seed: int = 0, incongruous: int = 4) -> list[Persona]:
     return personas
 
 
-def ensure_default_personas(study, seed: int = 0, incongruous: int = 4) -> list["Persona"]:
+#: the default set: this many moderate and max personas per quadrant and incongruous personas per (split
+#: dimension, lean), i.e. 8 of each kind, so a kind's interval rests on 7 degrees of freedom, not 3
+DEFAULT_PER_KIND = 2
+
+
+def default_personas(seed: int = 0) -> list[Persona]:
+    """The default set: the baseline and a seeded sample of ``DEFAULT_PER_KIND`` personas of each kind
+    per quadrant (``personas.sampling``), the canonical moderate and max persona of each quadrant first."""
+    from valuegap_tui.personas.sampling import sample_personas
+
+    return sample_personas(DEFAULT_PER_KIND, seed=seed)
+
+
+def ensure_default_personas(study, seed: int = 0) -> list["Persona"]:
     """Store the default set in a study unless those ids are already there; returns every persona."""
     from valuegap_tui.store import personas as persona_store
 
-    wanted = generate_personas(seed=seed, incongruous=incongruous)
+    wanted = default_personas(seed)
     missing = [p for p in wanted if not persona_store.exists(study, p.id)]
     if missing:
         persona_store.save_many(study, missing)

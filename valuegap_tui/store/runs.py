@@ -704,7 +704,9 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
     packed = packed[finished]
     score = ((packed >> 2) & 7).astype(np.float64)
     score[score == _NO_SCORE] = np.nan
-    distribution = np.full((len(packed), _distribution_width(study, run_id)), np.nan)
+    width = _distribution_width(study, run_id)
+    distribution = np.full((len(packed), width), np.nan)
+    permutation = None
     if with_distribution:
         (texts,) = db.execute("SELECT group_concat(dist, ',') "
                               + in_order.format("coalesce(distribution_json, 'null') AS dist"), bounds).fetchone()
@@ -712,6 +714,14 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         for row, index in enumerate(np.flatnonzero(finished)):
             if values[index]:
                 distribution[row, : len(values[index])] = values[index]
+        # the letter shares of answer distributions need the option order each was asked with
+        (orders,) = db.execute("SELECT group_concat(permutation, ',') " + in_order.format("permutation"),
+                               bounds).fetchone()
+        permutation = np.full((len(packed), width), -1, dtype=np.int8)
+        # items stored since the outcomes were read come last: the first len(finished) are the ones read
+        for row, order in enumerate(np.asarray(orders.split(",")[: len(finished)], dtype=object)[finished]):
+            digits = np.frombuffer(order.encode(), dtype=np.uint8)[:width].astype(np.int8) - 48
+            permutation[row, : len(digits)] = digits
     from valuegap_tui.metrics.frame import AnswerFrame, Codes
 
     c = {name: column[:count] for name, column in plan.columns.items()}
@@ -731,6 +741,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         choice=(((packed >> 9) & 15) - 1).astype(np.int8),
         distribution=distribution,
         outcome=((packed >> 13) & 15).astype(np.int8),
+        permutation=permutation,
     )
 
 

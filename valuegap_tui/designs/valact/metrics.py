@@ -5,9 +5,11 @@ pooled across models.
   enacts it (chance 1/4: each action is 1 of 4), and its share of all choices;
 - stated profile: the questionnaire's raw and centred scores (``questionnaire.score``);
 - gap: Pearson r of the centred stated and the enacted profile over the values both have, with a
-  percentile bootstrap interval resampling scenarios and portrait items;
-- consistency: Pearson r of two models' enacted profiles, and the probability that one answer of
-  each to the same scenario picks the same action (chance 1/4 when both answer uniformly);
+  percentile bootstrap interval resampling scenarios and portrait items; both profiles' reliabilities and
+  the r disattenuated for them, with its interval and a warning when a reliability is low (reliability.py);
+- consistency: Pearson r of two models' enacted profiles (and disattenuated, as the gap), and the
+  probability that one answer of each to the same scenario picks the same action (chance 1/4 when both
+  answer uniformly);
 - role-play: in a condition holding value X, the share of X-offering scenarios where X's action is
   chosen, against the unprompted (baseline) selection accuracy on X's actions; drop = selection - role-play.
 """
@@ -21,6 +23,8 @@ import numpy as np
 
 from valuegap_tui.designs.valact.items import Portrait, Scenario, value_name, value_types
 from valuegap_tui.designs.valact.questionnaire import SCALE_POINTS, score
+from valuegap_tui.designs.valact.reliability import (Corrected, Profile, corrected_r, enacted_profile, shared_error,
+                                                     stated_profile)
 from valuegap_tui.metrics.table import Table
 
 ACTION, PORTRAIT, FIRST_SELECT = 0, 1, 2
@@ -118,6 +122,17 @@ class Respondent:
     def gap(self) -> float:
         return pearson(self.stated().centred, self.enacted())
 
+    def stated_profile(self) -> Profile:
+        return stated_profile(self.portrait_values, self.portrait_means, value_types())
+
+    def enacted_profile(self, rows: list[int] | None = None) -> Profile:
+        chosen, offered = (self.chosen, self.offered) if rows is None else (self.chosen[rows], self.offered[rows])
+        return enacted_profile(chosen, offered)
+
+    def corrected(self) -> Corrected:
+        """r of the stated and the enacted profile with both reliabilities, disattenuated (reliability.py)."""
+        return corrected_r(self.stated_profile(), self.enacted_profile())
+
     def bootstrap(self, n: int = BOOTSTRAP, seed: int = SEED) -> tuple[float, float]:
         """Percentile interval of r: scenarios and portrait items resampled with replacement."""
         if len(self.scenarios) < 2 or len(self.portrait_means) < 2:
@@ -174,14 +189,21 @@ def stated_table(found) -> Table:
 
 
 def gap_table(found) -> Table:
-    table = Table("valact_gap", f"Stated vs enacted: Pearson r of the centred stated and the enacted profile, "
-                  f"{LEVEL:.0%} bootstrap interval over scenarios and items",
-                  ("model", "condition", "scenarios", "items", "values", "r", "r_low", "r_high"))
+    table = Table("valact_gap", f"Stated vs enacted: Pearson r of the centred stated and the enacted profile "
+                  f"({LEVEL:.0%} bootstrap interval over scenarios and items), each profile's reliability, and r "
+                  "disattenuated for both (its interval: reliability.py)",
+                  ("model", "condition", "scenarios", "items", "values", "r", "r_low", "r_high",
+                   "stated_reliability", "enacted_reliability", "r_disattenuated", "r_dis_low", "r_dis_high",
+                   "warning"))
     for (model, condition), r in found.items():
         stated, enacted = r.stated().centred, r.enacted()
         both = int((~np.isnan(stated) & ~np.isnan(enacted)).sum())
         low, high = r.bootstrap()
-        table.rows.append((model, condition, len(r.scenarios), len(r.portrait_means), both, r.gap(), low, high))
+        fixed = r.corrected()
+        warning = fixed.warning.replace("first profile", "stated").replace("second profile", "enacted")
+        table.rows.append((model, condition, len(r.scenarios), len(r.portrait_means), both, r.gap(), low, high,
+                           fixed.reliability_x, fixed.reliability_y, fixed.r_disattenuated, fixed.low, fixed.high,
+                           warning))
     return table
 
 
@@ -194,17 +216,32 @@ def agreement(a: Respondent, b: Respondent) -> tuple[float, int]:
 
 
 def consistency_table(found) -> Table:
-    table = Table("valact_consistency", "Cross-model consistency per condition: r of enacted profiles, and "
+    table = Table("valact_consistency", "Cross-model consistency per condition: r of enacted profiles, each "
+                  "profile's reliability and the r disattenuated for both (on the scenarios both answered), and "
                   "P(same action) for one answer of each (chance 0.25)",
-                  ("condition", "model_a", "model_b", "profile_r", "choice_agreement", "scenarios"))
+                  ("condition", "model_a", "model_b", "profile_r", "choice_agreement", "scenarios", "reliability_a",
+                   "reliability_b", "profile_r_disattenuated", "r_dis_low", "r_dis_high", "warning"))
     conditions = sorted({c for _, c in found})
     for condition in conditions:
         models = [m for m, c in found if c == condition]
         for a, b in itertools.combinations(models, 2):
             ra, rb = found[(a, condition)], found[(b, condition)]
             agree, shared = agreement(ra, rb)
-            table.rows.append((condition, a, b, pearson(ra.enacted(), rb.enacted()), agree, shared))
+            fixed = paired_profiles(ra, rb)
+            warning = fixed.warning.replace("first profile", a).replace("second profile", b)
+            table.rows.append((condition, a, b, pearson(ra.enacted(), rb.enacted()), agree, shared,
+                               fixed.reliability_x, fixed.reliability_y, fixed.r_disattenuated, fixed.low, fixed.high,
+                               warning))
     return table
+
+
+def paired_profiles(a: Respondent, b: Respondent) -> Corrected:
+    """Two models' enacted profiles on the scenarios both answered, their errors' covariance taken out."""
+    at_b = {s: i for i, s in enumerate(b.scenarios)}
+    rows_a = [i for i, s in enumerate(a.scenarios) if s in at_b]
+    rows_b = [at_b[a.scenarios[i]] for i in rows_a]
+    cross = shared_error(a.chosen[rows_a], a.offered[rows_a], b.chosen[rows_b], b.offered[rows_b])
+    return corrected_r(a.enacted_profile(rows_a), b.enacted_profile(rows_b), cross)
 
 
 def roleplay_table(found, conditions: dict) -> Table:

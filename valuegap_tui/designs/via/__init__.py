@@ -59,11 +59,17 @@ class Via(Design):
 
         return via_tables(frame, items, conditions)
 
+    def report_figures(self, frame, items, conditions, out_dir) -> list:
+        """F1 and AD by country and by value, per model (figures.py)."""
+        from valuegap_tui.designs.via.figures import draw_via_figures
+
+        return draw_via_figures(frame, items, conditions, out_dir)
+
     def headline(self, frame, items, conditions):
         """F1, accuracy and AD of each model and condition (``valuegap compare``)."""
         summary = self.metric_tables(frame, items, conditions)[0]
-        return [(row[0], row[1], metric, row[2 + k]) for row in summary.rows
-                for k, metric in enumerate(("F1", "accuracy", "AD"))]
+        return [(row["model"], row["condition"], metric, row[metric]) for row in summary.records()
+                for metric in ("F1", "accuracy", "AD")]
 
     def simulated_reply(self, params, system, user, rng):
         from valuegap_tui.designs.via.simulate import simulated_reply

@@ -48,14 +48,49 @@ class ShenFileError(ValueError):
     """The file as a whole cannot be read (missing, not a CSV, no such columns)."""
 
 
+#: why a row is left out: the generator declined (refusal), its text cannot be read (unreadable), its
+#: partner of the other polarity was left out or never came (no partner), anything else (row)
+PROBLEM_KINDS = ("refusal", "unreadable", "no partner", "row")
+
+
+class RowProblem(ValueError):
+    """A row that cannot be used, with the kind of problem (``PROBLEM_KINDS``)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+#: how a generator's refusal reads (the released file holds some in place of an action record)
+_REFUSAL = re.compile(r"\b(sorry|apolog|i can(?:'|no)t|i cannot|i am unable|i'm unable|i won't|i will not|"
+                      r"as an ai|not able to (?:help|assist|provide))", re.I)
+#: a key and its quoted value in a dict whose quotes break literal parsing: the value runs to the quote
+#: that is followed by the next key or the closing brace (an apostrophe inside it is kept)
+_KEYED = r"""(['"]){key}\1\s*:\s*(['"])(.*?)\2\s*(?:,\s*['"](?:Human Action|Feature Attributions|Natural Language Explanation)['"]\s*:|\}}\s*$)"""
+
+
 @dataclass
 class ShenImport:
     source: str
     rows: int = 0  # data rows in the file
     items: list[ViaItem] = field(default_factory=list)
-    #: (line, reason) of every row not used
+    #: (line, reason) of every row not used; the reason starts with its kind ("refusal: ...")
     problems: list[tuple[int, str]] = field(default_factory=list)
     read: Counter = field(default_factory=Counter)  # distinct countries/topics/values/polarities read
+    #: lines whose Python dict broke on a quote (an apostrophe) and whose action was read by its key
+    mended: list[int] = field(default_factory=list)
+
+    def kinds(self) -> Counter:
+        """How many rows were left out for each kind of problem."""
+        return Counter(problem_kind(reason) for _, reason in self.problems)
+
+    def kinds_line(self) -> str:
+        """'3 refusals, 2 unreadable, 2 left without a partner' (only the kinds that occur)."""
+        kinds = self.kinds()
+        words = {"refusal": ("refusal", "refusals"), "unreadable": ("unreadable", "unreadable"),
+                 "no partner": ("left without a partner", "left without a partner"),
+                 "row": ("with another problem", "with other problems")}
+        return ", ".join(f"{kinds[k]} {words[k][kinds[k] != 1]}" for k in PROBLEM_KINDS if kinds[k])
 
     def summary(self) -> str:
         """'14,784 rows = 12 countries x 11 topics x 56 values x 2 polarities' when they factor."""
@@ -96,29 +131,56 @@ def _lookup(kind: str, text: str) -> str | None:
 
 
 def parse_generation_prompt(text: str) -> dict:
-    """The action record in any of the three published forms; ValueError says why not."""
+    """The action record in any of the three published forms; ``RowProblem`` says why not (a refusal, or
+    unreadable text). A Python dict that only its quotes break (an apostrophe inside a single-quoted
+    string) is read by its keys when its action is intact: the record then has ``mended`` True."""
     body = text.strip()
     fenced = _FENCE.search(body)
     if fenced:
         body = fenced.group(1).strip()
     if not body:
-        raise ValueError("generation_prompt is empty")
+        raise RowProblem("unreadable", "generation_prompt is empty")
+    mended = False
     try:
         record = json.loads(body)
     except RecursionError:
-        raise ValueError("generation_prompt is nested too deeply to be an action record") from None
+        raise RowProblem("unreadable", "generation_prompt is nested too deeply to be an action record") from None
     except ValueError:  # not JSON (or a number too long for it): perhaps a Python dict literal
         try:
             record = ast.literal_eval(body)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
-            raise ValueError("generation_prompt is neither JSON nor a Python dict literal") from None
+            record = _by_keys(body)
+            if record is None:
+                if ACTION_KEY not in body and _REFUSAL.search(body):
+                    raise RowProblem("refusal", f"the generator declined: {body[:80]!r}") from None
+                raise RowProblem("unreadable", "generation_prompt is neither JSON nor a Python dict literal, and "
+                                 f"no {ACTION_KEY!r} can be read from it") from None
+            mended = True
     if not isinstance(record, dict):
-        raise ValueError(f"generation_prompt holds a {type(record).__name__}, not an object")
+        raise RowProblem("unreadable", f"generation_prompt holds a {type(record).__name__}, not an object")
     action = record.get(ACTION_KEY)
     if not isinstance(action, str) or not action.strip():
-        raise ValueError(f"generation_prompt has no {ACTION_KEY!r} text")
+        raise RowProblem("unreadable", f"generation_prompt has no {ACTION_KEY!r} text")
     explanation = record.get(EXPLANATION_KEY, "")
-    return {"action": action.strip(), "explanation": explanation.strip() if isinstance(explanation, str) else ""}
+    return {"action": action.strip(), "explanation": explanation.strip() if isinstance(explanation, str) else "",
+            "mended": mended}
+
+
+def _by_keys(body: str) -> dict | None:
+    """The action (and the explanation, where it can be read) of a dict literal its quotes break."""
+    if not body.startswith("{"):
+        return None
+    action = re.search(_KEYED.format(key=re.escape(ACTION_KEY)), body, re.S)
+    if action is None:
+        return None
+    explanation = re.search(_KEYED.format(key=re.escape(EXPLANATION_KEY)), body, re.S)
+    return {ACTION_KEY: action.group(3), EXPLANATION_KEY: explanation.group(3) if explanation else ""}
+
+
+def problem_kind(reason: str) -> str:
+    """The kind of a stored reason (its "refusal: " / "unreadable: " / "no partner: " start; else "row")."""
+    head = reason.split(":", 1)[0]
+    return head if head in PROBLEM_KINDS else "row"
 
 
 @contextmanager
@@ -178,7 +240,7 @@ def read_shen(path: Path | str) -> ShenImport:
     limits = current_limits()
     csv.field_size_limit(limits.field_chars)
     with _open_csv(path, limits) as (stream, source):
-        result, halves = _read_rows(path, csv.reader(_bounded_lines(stream, limits)), source, limits)
+        result, halves, dropped = _read_rows(path, csv.reader(_bounded_lines(stream, limits)), source, limits)
     for (country, topic, value), pair in halves.items():
         if len(pair) == 2:
             positive, negative = pair["positive"][1], pair["negative"][1]
@@ -194,16 +256,25 @@ def read_shen(path: Path | str) -> ShenImport:
         else:
             (polarity, (at, _)), = pair.items()
             other = "negative" if polarity == "positive" else "positive"
-            result.problems.append((at, f"no {other} row for {country} / {topic} / {value} to pair with"))
+            partner = dropped.get((country, topic, value), {}).get(other)
+            if partner is not None:  # the partner is in the file but was left out: say so, not "missing"
+                why = {"refusal": "a refusal", "unreadable": "unreadable"}.get(partner[1], "left out")
+                result.problems.append((at, f"no partner: its {other} row (line {partner[0]}) is {why}, so "
+                                            f"{country} / {topic} / {value} has no {other} action"))
+            else:
+                result.problems.append((at, f"no partner: no {other} row for {country} / {topic} / {value} in "
+                                            "the file to pair with"))
     result.problems.sort()
+    result.mended.sort()
     result.read = Counter({"countries": len({i.country for i in result.items}),
                            "topics": len({i.topic for i in result.items}),
                            "values": len({i.value for i in result.items}), "polarities": 2 if result.items else 0})
     return result
 
 
-def _read_rows(path: Path, reader, source: str, limits: Limits) -> tuple[ShenImport, dict]:
-    """Every row checked: the result (rows, problems) and the halves found, by (country, topic, value)."""
+def _read_rows(path: Path, reader, source: str, limits: Limits) -> tuple[ShenImport, dict, dict]:
+    """Every row checked: the result (rows, problems), the halves found and the rows left out, by
+    (country, topic, value)."""
     try:
         header = next(reader)
     except StopIteration:
@@ -221,6 +292,7 @@ def _read_rows(path: Path, reader, source: str, limits: Limits) -> tuple[ShenImp
     index = {c: columns.index(c) for c in REQUIRED}
     result = ShenImport(source=source)
     halves: dict[tuple[str, str, str], dict[str, tuple[int, dict]]] = {}
+    dropped: dict[tuple[str, str, str], dict[str, tuple[int, str]]] = {}  # left-out rows by key and polarity
     line = 1
     while True:
         if len(result.problems) > MAX_PROBLEMS:  # not the published file: stop reading it
@@ -256,21 +328,27 @@ def _read_rows(path: Path, reader, source: str, limits: Limits) -> tuple[ShenImp
         for ok, what in ((country, "country"), (topic, "topic"), (value, "value"), (polarity, "polarity")):
             if ok is None:
                 reasons.append(f"unknown {what} {cells[what]!r}")
+        kind = "row"
         try:
             action = parse_generation_prompt(cells["generation_prompt"])
-        except ValueError as exc:
+        except RowProblem as exc:
             reasons.append(str(exc))
-        if reasons:
-            result.problems.append((start, "; ".join(reasons)))
-            continue
+            kind = exc.kind if len(reasons) == 1 else "row"
         key = (country, topic, value)
+        if reasons:
+            result.problems.append((start, ("" if kind == "row" else f"{kind}: ") + "; ".join(reasons)))
+            if None not in key and polarity is not None:  # its partner will say why it stands alone
+                dropped.setdefault(key, {})[polarity] = (start, kind)
+            continue
         pair = halves.setdefault(key, {})
         if polarity in pair:
             result.problems.append((start, f"a second {polarity} row for {country} / {cells['topic']} /"
                                            f" {cells['value']} (the first is line {pair[polarity][0]})"))
             continue
+        if action["mended"]:
+            result.mended.append(start)
         pair[polarity] = (start, action)
-    return result, halves
+    return result, halves, dropped
 
 
 def problem_lines(problems: list[tuple[int, str]], limit: int | None = 20) -> list[str]:
@@ -305,7 +383,8 @@ def refused_rows_note(study) -> list[str]:
     refused = [(int(line), str(reason)) for line, reason in record["refused"]]
     lines = sorted({line for line, _ in refused})
     listed = ", ".join(str(n) for n in lines[:10]) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    kinds = ShenImport(source="", problems=refused).kinds_line()
     # the file's name came with the file (a zip member's name): shown, never sent to the terminal raw
     source = one_line(str(record.get("file", "?")))
     return [f"import-shen left out {len(lines)} of {one_line(str(record.get('rows', '?')))} rows of {source}"
-            f" (lines {listed}); the reasons are kept in the study (study_meta {REFUSED_META})"]
+            f" (lines {listed}: {kinds}); the reasons are kept in the study (study_meta {REFUSED_META})"]

@@ -144,27 +144,32 @@ def planted_accuracy(params, country: str | None) -> float:
 
 
 def planted_ad(params, country: str | None) -> float:
+    """E|x - a| / 2 with Task 1 at the points +1, +1/3, -1/3, -1: on the action's side 0 (strong) or 1/3,
+    on the other side 1 (strong) or 2/3."""
     plant = planted(params)
     g, s = plant.gap_of(country), plant.strong_share
-    return (1 - g) * (1 - s) * 0.25 + g * (s + 0.75 * (1 - s))
+    return (1 - g) * (1 - s) / 3 + g * (s + 2 * (1 - s) / 3)
 
 
-def expected_f1(positives: int, negatives: int, gap: float) -> float:
-    """E[F1] of a vector with ``positives`` stated-disagree and ``negatives`` stated-agree values whose
-    actions flip side with probability ``gap`` each: TP ~ Bin(P, 1-g), FP ~ Bin(N, g), FN = P - TP,
-    F1 = 2TP / (P + TP + FP), 0 when that is 0/0."""
-    total = 0.0
+def expected_f1(positives: int, negatives: int, gap: float) -> tuple[float, float]:
+    """(E[F1; F1 defined], P(F1 defined)) of a vector with ``positives`` stated-disagree and ``negatives``
+    stated-agree values whose actions flip side with probability ``gap`` each: TP ~ Bin(P, 1-g),
+    FP ~ Bin(N, g), FN = P - TP, F1 = 2TP / (P + TP + FP), undefined (left out) when that is 0/0."""
+    total = defined = 0.0
     for tp in range(positives + 1):
         p_tp = comb(positives, tp) * (1 - gap) ** tp * gap ** (positives - tp)
         for fp in range(negatives + 1):
             denominator = positives + tp + fp
-            if denominator and tp:
-                total += p_tp * comb(negatives, fp) * gap ** fp * (1 - gap) ** (negatives - fp) * 2 * tp / denominator
-    return total
+            if denominator:
+                p = p_tp * comb(negatives, fp) * gap ** fp * (1 - gap) ** (negatives - fp)
+                defined += p
+                total += p * 2 * tp / denominator
+    return total, defined
 
 
 def planted_f1(params, items, country_of_condition) -> float:
-    """The planted mean F1 over the scenarios (country, topic) of ``items`` under one condition:
+    """The planted mean F1 over the scenarios (country, topic) of ``items`` under one condition, those
+    without a positive left out (their expected share taken out of the denominator):
     ``country_of_condition(item)`` gives the condition's country (None: baseline)."""
     plant = planted(params)
     scenarios: dict[tuple, list[int]] = {}
@@ -174,7 +179,8 @@ def planted_f1(params, items, country_of_condition) -> float:
         cell[0 if stance_agrees(params, country, item.value, item.topic) else 1] += 1
     values = [expected_f1(disagree, agree, plant.gap_of(country))
               for (_, _, country), (agree, disagree) in scenarios.items()]
-    return sum(values) / len(values)
+    # the scenarios with no positive are left out: the mean over those that have an F1
+    return sum(v[0] for v in values) / sum(v[1] for v in values)
 
 
 # --- synthetic files -------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from textual.widgets import DataTable, Header, Static
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.personas import (
     Persona,
+    default_personas,
     dimension_balance,
     duplicate_persona,
     edit_levels,
-    generate_personas,
     level_sign,
     render_persona_text,
 )
@@ -331,7 +331,7 @@ class PersonasScreen(Screen):
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _generate(self) -> None:
         study = self.app.study
-        wanted = generate_personas(seed=0, incongruous=4)
+        wanted = default_personas(seed=0)
         new = [p for p in wanted if not persona_store.exists(study, p.id)]
         persona_store.save_many(study, new)
         kept = len(wanted) - len(new)

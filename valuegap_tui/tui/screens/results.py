@@ -30,7 +30,9 @@ from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
+from valuegap_tui.metrics.table import Table
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
+from valuegap_tui.tui.widgets.position_cells import adjusted_line, position_line, render_letter_shares
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
 from valuegap_tui.tui.widgets.result_cells import (
     adjusted_p,
@@ -94,7 +96,7 @@ class ResultsScreen(Screen):
     #results-tabs TabPane { height: 1fr; }
     #results-values, #results-topics { height: 1fr; }
     #results-detail { height: auto; padding: 0 1; }
-    #results-answers { padding: 1 0 0 0; }
+    #results-answers, #results-letters { padding: 1 0 0 0; }
     #results-kind-chart { height: auto; padding: 1 1 0 1; }
     #results-collection { display: none; padding: 0 1; color: $warning; }
     """
@@ -137,6 +139,7 @@ class ResultsScreen(Screen):
                 with VerticalScroll():
                     yield Static("", id="results-answers-conditions", markup=False)
                     yield Static("", id="results-answers", markup=False)
+                    yield Static("", id="results-letters", markup=False)
             with TabPane("5 Values", id="results-tab-values"):
                 yield Static("", id="results-values-title", markup=False)
                 yield DataTable(id="results-values", cursor_type="row", zebra_stripes=True)
@@ -173,8 +176,8 @@ class ResultsScreen(Screen):
         for table_id in ("#results-conditions", "#results-kinds"):
             table = self.query_one(table_id, DataTable)
             table.clear(columns=True)
-            table.header_height = 2
-            table.add_columns(*condition_columns(wide, narrow))
+            table.header_height = 3 if table_id == "#results-conditions" else 2
+            table.add_columns(*condition_columns(wide, narrow, table_id == "#results-conditions"))
         return True
 
     def action_toggle_layout(self) -> None:
@@ -317,7 +320,11 @@ class ResultsScreen(Screen):
         frame = run_store.load_answer_frame(self.app.study, run.id)
         models = sorted(set(frame.model.decode())) if len(frame) else []
         tables = run_tables(self.app.study, run.id, model if model in models else None)
-        self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, len(frame))
+        asked = int((~frame.no_reply).sum())  # a server error or a request too long is not the model's
+        valid, low = int(frame.valid.sum()), int(frame.low_coverage.sum())
+        answers = (f"{valid} valid of {asked} answers ({low} low coverage, {asked - valid - low} other invalid)"
+                   if asked else "0 answers")
+        self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, answers)
 
     def _show_design_tab(self, design_run: bool) -> None:
         """Tabs 1-6 for the poster's design, tab 7 for a run of any other design."""
@@ -329,12 +336,12 @@ class ResultsScreen(Screen):
         elif tabs.active == "results-tab-design":
             tabs.active = "results-tab-conditions"
 
-    def _show_design(self, run, design, models: list[str], tables, answers: int) -> None:
+    def _show_design(self, run, design, models: list[str], tables, answers: str) -> None:
         from valuegap_tui.tui.widgets.design_tables import render_design_tables
 
         self._fill_filter("#results-model", tuple(models))
-        self._status(f"Run #{run.id} ({design.title}): {answers} answers; its tables are in tab 7"
-                     + ("" if answers else "; no answers yet"))
+        self._status(f"Run #{run.id} ({design.title}): {answers}; its tables are in tab 7"
+                     + ("" if answers != "0 answers" else "; no answers yet"))
         self.query_one("#results-design", Static).update(render_design_tables(design, tables))
         self._show_design_tab(True)
         self._show_respondents(None)  # nothing of a poster run shown before stays
@@ -395,8 +402,9 @@ class ResultsScreen(Screen):
                 f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
                 f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
         self.query_one("#results-kinds-title", Static).update(
-            "By persona kind: the mean over a kind's personas; interval over personas and dilemmas; p: two-stage "
-            "bootstrap, Holm across the kinds")
+            "By persona kind: the mean over a kind's personas (how many: under its name); the interval and p treat "
+            "them as a sample of the kind (t on personas - 1 degrees of freedom) and the dilemmas as a sample; "
+            "p Holm-adjusted across the kinds")
         self._fill_tables(results)
         heatmap = self.query_one("#results-heatmap", Heatmap)
         heat = results.heatmaps.get(model) if model is not None else None
@@ -416,6 +424,9 @@ class ResultsScreen(Screen):
             answers.update(Text("no answers to show"))
         self.query_one("#results-answers-conditions", Static).update(
             render_condition_bars(labels, self._per_condition.get(model, [])))
+        position = [r for r in results.tables.get("position", Table("", "", ())).records() if r["model"] == model]
+        letters = [r for r in results.tables.get("letters", Table("", "", ())).records() if r["model"] == model]
+        self.query_one("#results-letters", Static).update(render_letter_shares(position, letters))
         chart = render_kind_chart(results.kinds.records())
         chart.append_text(getattr(self, "_adjusted", Text("")))
         self.query_one("#results-kind-chart", Static).update(chart)
@@ -506,25 +517,36 @@ class ResultsScreen(Screen):
     def _fill_conditions(self, selector: str, table) -> None:
         data = self.query_one(selector, DataTable)
         data.clear()
+        kinds = selector == "#results-kinds"
+        position = {} if kinds or self._results is None else {
+            (r["model"], r["condition"]): r for r in self._results.tables.get("position", Table("", "", ())).records()}
         for row in table.records():
             name = Text(fit(row["condition"]))
+            shift = position.get((row["model"], row["condition"]))
+            if kinds:  # a kind's result rests on its personas: say how many
+                name.append(f"\n{row['personas']} persona" + ("" if row["personas"] == 1 else "s"), style="dim")
+            else:  # the share of answers that went by letter, beside the gap it can fake
+                name.append("\n")
+                name.append_text(position_line(shift))
             if not self._wide:
                 lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
                 data.add_row(name, *(Text("\n").join(
-                    [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)])
+                    [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)]
+                    + ([] if kinds else [adjusted_line(shift, p, lines == 3)]))
                     for p, m, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False))),
-                    height=lines)
+                    height=lines + (0 if kinds else 1))
                 continue
             cells = [name, Text(f"{fit(row['kind'], 12)}\n{row['dilemmas']} dilemmas")]
             for prefix, metric, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False)):
                 cells.append(Text(f"{level_text(row, prefix, metric)}\nbaseline {num(row[f'baseline_{prefix}'])}"))
                 tests = adjusted_p(row, prefix)
                 tests.append(f"  {num(row[f'{prefix}_change_dz'], 2)}")
-                cells.append(Text("\n").join([change_text(row, prefix, up), tests]))
+                cells.append(Text("\n").join([change_text(row, prefix, up), tests]
+                                             + ([] if kinds else [adjusted_line(shift, prefix, narrow=True)])))
             cells.append(Text(f"{num(row['value_retest_ar'], 2)} / {num(row['action_retest_ar'], 2)}\n"
                               f"{num(row['value_retest_ad'], 2)} / {num(row['action_retest_ad'], 2)}"))
             cells.append(Text(f"{num(row['f1_oppose'])}\n{num(row['f1_align'])}"))
-            data.add_row(*cells, height=2)
+            data.add_row(*cells, height=2 if kinds else 3)
         self._show_detail(data.cursor_row)
 
     @on(DataTable.RowHighlighted, "#results-conditions")

@@ -16,9 +16,16 @@ def render_design_tables(design, tables) -> Group:
         parts.append(Text("no table yet: the run has no answers for this design's metrics"))
     for table in tables:
         rich = RichTable(title=Text(visible(table.title)), title_justify="left", expand=False)
-        for column in table.columns:
-            rich.add_column(Text(visible(column)), overflow="fold")
+        # a warning column is said under the table, in full, rather than folded into a narrow cell
+        shown = [i for i, column in enumerate(table.columns) if column != "warning"]
+        warned = table.columns.index("warning") if "warning" in table.columns else None
+        for i in shown:
+            rich.add_column(Text(visible(table.columns[i])), overflow="fold")
         for row in table.rows:
-            rich.add_row(*(Text(visible(cell_text(v))) for v in row))
+            rich.add_row(*(Text(visible(cell_text(row[i]))) for i in shown))
         parts.append(rich)
+        for row in table.rows if warned is not None else []:
+            if row[warned]:
+                where = " / ".join(cell_text(row[i]) for i in shown[:2])
+                parts.append(Text(visible(f"⚠ {where}: {row[warned]}"), style="yellow"))
     return Group(*parts)

@@ -12,14 +12,21 @@ from valuegap_tui.text import one_line
 NAME_WIDTH = 22
 
 
-def condition_columns(wide: bool, narrow: bool = False) -> tuple[str, ...]:
+def condition_columns(wide: bool, narrow: bool = False, position: bool = False) -> tuple[str, ...]:
     """Both forms show, per condition, AR and AD with their interval, the change against baseline with
-    its interval and Holm p, in two-line cells; the wide one adds kind, baseline, BH, d_z, retest and F1."""
+    its interval and Holm p, in two-line cells; the wide one adds kind, baseline, BH, d_z, retest and F1.
+    ``position`` (the conditions table): the position share under the name and the change adjusted for
+    position under each change."""
     if not wide:
         change = "Δ [CI], p Holm" if narrow else "Δ vs baseline [CI], p Holm"
-        return ("Condition", f"AR [95% CI]\n{change}", f"AD [95% CI]\n{change}")
-    return ("Condition", "Kind\ndilemmas", "AR [95% CI]\nbaseline", "ΔAR [CI]\np Holm / BH  d_z",
-            "AD [95% CI]\nbaseline", "ΔAD [CI]\np Holm / BH  d_z", "Retest AR v/a\nRetest AD v/a", "F1 oppose\nF1 align")
+        adjusted = "\nadj: for position" if position else ""
+        name = "Condition\npos: by letter v/a" if position else "Condition"
+        return (name, f"AR [95% CI]\n{change}{adjusted}", f"AD [95% CI]\n{change}{adjusted}")
+    adjusted = "\nadj: for position" if position else ""
+    name = "Condition\npos: by letter v/a" if position else "Condition"
+    return (name, "Kind\ndilemmas", "AR [95% CI]\nbaseline", f"ΔAR [CI]\np Holm / BH  d_z{adjusted}",
+            "AD [95% CI]\nbaseline", f"ΔAD [CI]\np Holm / BH  d_z{adjusted}", "Retest AR v/a\nRetest AD v/a",
+            "F1 oppose\nF1 align")
 
 
 def fit(text: str, width: int = NAME_WIDTH) -> str:
