@@ -27,9 +27,9 @@ from loopback import run_definition, seed_study  # noqa: E402
 
 from valuegap_tui.evaluate.setup import create_run  # noqa: E402
 from valuegap_tui.evaluate.session import run_async, run_loop  # noqa: E402
-from valuegap_tui.runs import RunDefinition  # noqa: E402
+from valuegap_tui.evaluate.definition import RunDefinition  # noqa: E402
 from valuegap_tui.server.client import build_client  # noqa: E402
-from valuegap_tui.server.simulator import SimulatorParams, run_simulator_process  # noqa: E402
+from valuegap_tui.simulator import SimulatorParams, run_simulator_process  # noqa: E402
 from valuegap_tui.store import runs as run_store  # noqa: E402
 
 LATENCY_MS = 50.0

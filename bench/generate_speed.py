@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from valuegap_tui import generate as gen
+from valuegap_tui.generate import dilemmas as gen
 from valuegap_tui.server.client import build_client
-from valuegap_tui.server.simulator.params import SimulatorParams
-from valuegap_tui.server.simulator.runner import run_simulator_process
+from valuegap_tui.simulator.params import SimulatorParams
+from valuegap_tui.simulator.runner import run_simulator_process
 from valuegap_tui.store import generation as attempt_store
 from valuegap_tui.store import open_study
 

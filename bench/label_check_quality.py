@@ -33,8 +33,8 @@ def adjacent_order_probability(noise: float) -> float:
 
 def base_dilemmas(n: int, seed: int):
     from valuegap_tui.catalogue import catalogue
-    from valuegap_tui.models import ActionOption, AlignmentLabel, Dilemma
-    from valuegap_tui.server.simulator.templates import generate_dilemma
+    from valuegap_tui.designs.graded_actions.models import ActionOption, AlignmentLabel, Dilemma
+    from valuegap_tui.simulator.templates import generate_dilemma
 
     cat, rng = catalogue(), random.Random(seed)
     pairs = [(v, t) for v in cat.values for t in cat.topics]
@@ -51,8 +51,8 @@ def base_dilemmas(n: int, seed: int):
 
 def planted_sets(bases, seed: int):
     """kind -> [(true dilemma, planted dilemma)], each kind with its own ids (variants) and plants."""
-    from valuegap_tui import label_errors
-    from valuegap_tui.models import Dilemma
+    from valuegap_tui.review import label_errors
+    from valuegap_tui.designs.graded_actions.models import Dilemma
 
     rng = random.Random(f"plant:{seed}")
     sets = {}
@@ -69,9 +69,9 @@ def planted_sets(bases, seed: int):
 
 
 def measure(sets, noise: float, swap_rate: float, judgements: int, seed: int, folder: Path) -> dict[str, tuple]:
-    from valuegap_tui import label_check
-    from valuegap_tui.server.simulator import Simulator, SimulatorParams
-    from valuegap_tui.server.simulator.inprocess import SimulatorClient
+    from valuegap_tui.review import label_check
+    from valuegap_tui.simulator import Simulator, SimulatorParams
+    from valuegap_tui.simulator.inprocess import SimulatorClient
     from valuegap_tui.store import dilemmas as dilemma_store
     from valuegap_tui.store import open_study
 
@@ -111,7 +111,7 @@ def main() -> int:
     parser.add_argument("--judgements", type=int, nargs="+", default=[1, 3, 5, 7, 9])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    from valuegap_tui import label_check
+    from valuegap_tui.review import label_check
 
     sets = planted_sets(base_dilemmas(args.n, args.seed), args.seed)
     print(f"label check quality: {args.n} dilemmas per kind, simulated judge (Gaussian rank noise, "

@@ -122,7 +122,7 @@ def loopback_server():
 def seed_study(path: Path, n_dilemmas: int):
     """A study with ``n_dilemmas`` accepted dilemmas (scenarios of about 1,000 characters); returns it open."""
     from valuegap_tui.catalogue import catalogue
-    from valuegap_tui.models import ActionOption, AlignmentLabel, Dilemma, DilemmaStatus
+    from valuegap_tui.designs.graded_actions.models import ActionOption, AlignmentLabel, Dilemma, DilemmaStatus
     from valuegap_tui.store import dilemmas as dilemma_store
     from valuegap_tui.store import open_study
 

@@ -61,7 +61,7 @@ CHILD = textwrap.dedent(r'''
 
 def build_study(path: Path, n: int) -> None:
     from valuegap_tui.catalogue import catalogue
-    from valuegap_tui.models import ActionOption, AlignmentLabel, Dilemma
+    from valuegap_tui.designs.graded_actions.models import ActionOption, AlignmentLabel, Dilemma
     from valuegap_tui.store import dilemmas as dilemma_store
     from valuegap_tui.store import open_study
 

@@ -36,7 +36,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from valuegap_tui.catalogue import catalogue  # noqa: E402
-from valuegap_tui.models import ActionOption, AlignmentLabel, Dilemma, DilemmaStatus  # noqa: E402
+from valuegap_tui.designs.graded_actions.models import (  # noqa: E402
+    ActionOption,
+    AlignmentLabel,
+    Dilemma,
+    DilemmaStatus,
+)
 from valuegap_tui.store import dilemmas as dilemma_store  # noqa: E402
 from valuegap_tui.store import open_study  # noqa: E402
 from valuegap_tui.store import runs as run_store  # noqa: E402
@@ -73,7 +78,7 @@ MODEL = "simulated-respondent"
 def serve(args, tmp: Path, study_path: Path):
     """The server under test, in its own process; yields its base URL."""
     if not args.stub:
-        from valuegap_tui.server.simulator import SimulatorParams, run_simulator_process
+        from valuegap_tui.simulator import SimulatorParams, run_simulator_process
 
         # capacity x latency in service at once => capacity requests/s
         in_service = max(1, round(args.capacity * args.latency_ms / 1000))

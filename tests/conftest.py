@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from valuegap_tui.models import ActionOption, AlignmentLabel, Dilemma
+from valuegap_tui.designs.graded_actions.models import ActionOption, AlignmentLabel, Dilemma
 from valuegap_tui.paths import DATA_DIR
 from valuegap_tui.store import open_study
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from valuegap_tui.agreement import disagreements, pairwise, weighted_kappa
-from valuegap_tui.models import AlignmentLabel
+from valuegap_tui.review.agreement import disagreements, pairwise, weighted_kappa
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel
 
 L = AlignmentLabel.ordered()
 

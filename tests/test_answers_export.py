@@ -18,12 +18,12 @@ from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.export import COLUMNS, ExportError, export_answers
 from valuegap_tui.export.answers import dictionary_path
 from valuegap_tui.metrics.summary import compute_results
-from valuegap_tui.runs import RunDefinition
-from valuegap_tui.server.simulator import SimulatorParams, run_simulator
+from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.runs import Attempt
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "answers.md"
 MODELS = ("sim-alpha", "sim-beta")

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from valuegap_tui.catalogue import CatalogueError, load_catalogue
-from valuegap_tui.models import AlignmentLabel
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel
 from valuegap_tui.paths import DATA_DIR
 
 

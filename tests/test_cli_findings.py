@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.conftest import make_dilemma
-from valuegap_tui import review
+from valuegap_tui.review import decisions as review
 from valuegap_tui.cli import main
-from valuegap_tui.models import Provenance
+from valuegap_tui.designs.graded_actions.models import Provenance
 from valuegap_tui.store import dilemmas as dilemma_store
 
 

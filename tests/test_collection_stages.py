@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_evaluate import PlantedClient, definition, seed_study
 from valuegap_tui.cli import main
-from valuegap_tui.collection import collection_status
+from valuegap_tui.report.collection import collection_status
 from valuegap_tui.evaluate.execute import execute_run
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.between import paired_comparisons

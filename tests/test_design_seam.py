@@ -20,7 +20,7 @@ from valuegap_tui.evaluate.execute import execute_run
 from valuegap_tui.evaluate.plan import permutations_for
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.table import Table
-from valuegap_tui.runs import RunDefinition
+from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import items as item_store
@@ -167,7 +167,7 @@ def test_a_toy_design_runs_end_to_end_through_the_core(study, toy, tmp_path):
     snapshot = run_store.dilemmas_of(study, run_id)
     assert isinstance(snapshot["toy-0"], ToyItem)
 
-    from valuegap_tui.report import report_run
+    from valuegap_tui.report.writer import report_run
 
     report = report_run(study, run_id, tmp_path / "report")
     text = report.summary.read_text()

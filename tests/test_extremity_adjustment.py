@@ -7,8 +7,8 @@ import pytest
 from valuegap_tui.metrics.covariates import PersonaChange, adjusted_kind_table, extremity_slope
 from valuegap_tui.metrics.items import build_items
 from valuegap_tui.personas.sampling import sample_personas
-from valuegap_tui.server.simulator import SimulatorParams
-from valuegap_tui.server.simulator.sample import SampledPersona, catalogue_dilemmas, sample_frame
+from valuegap_tui.simulator import SimulatorParams
+from valuegap_tui.simulator.sample import SampledPersona, catalogue_dilemmas, sample_frame
 
 
 def test_slope_and_adjustment_by_hand():

@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-from valuegap_tui import generate as gen
-from valuegap_tui.models import AlignmentLabel, GeneratedDilemma
+from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, GeneratedDilemma
 from valuegap_tui.server.client import build_client
-from valuegap_tui.server.simulator import run_simulator
-from valuegap_tui.server.simulator.params import SimulatorParams
+from valuegap_tui.simulator import run_simulator
+from valuegap_tui.simulator.params import SimulatorParams
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store

@@ -67,8 +67,8 @@ def test_stated_enacted_r_recovers_the_simulators_planted_correlation():
     import numpy as np
 
     from valuegap_tui.catalogue import catalogue
-    from valuegap_tui.server.simulator.behaviour import action_distribution, value_distribution
-    from valuegap_tui.server.simulator.params import SimulatorParams
+    from valuegap_tui.simulator.behaviour import action_distribution, value_distribution
+    from valuegap_tui.simulator.params import SimulatorParams
     from tests.test_metrics import row
 
     points = np.arange(6, 0, -1)  # catalogue order: choice 0 is point 6 ... choice 5 is point 1

@@ -9,9 +9,10 @@ from tests.conftest import make_dilemma
 from tests.test_evaluate import PlantedClient
 from tests.test_label_check import FakeClient
 from tests.test_run_cli import write_definition
-from valuegap_tui import independence, label_check
+from valuegap_tui.review import label_check
+from valuegap_tui.evaluate import independence
 from valuegap_tui.cli import main
-from valuegap_tui.models import DilemmaStatus, Provenance
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus, Provenance
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import independence as independence_store
@@ -64,7 +65,7 @@ def test_generated_dilemmas_warn_and_independent_models_do_not(study):
 def test_the_report_says_so(study, tmp_path, capsys):
     from valuegap_tui.evaluate.execute import execute_run
     from valuegap_tui.evaluate.setup import create_run
-    from valuegap_tui.runs import RunDefinition
+    from valuegap_tui.evaluate.definition import RunDefinition
 
     dilemmas = accepted(6, generator="m")
     dilemma_store.save_many(study, dilemmas, who="test", action="import")

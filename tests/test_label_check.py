@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from valuegap_tui import label_check
+from valuegap_tui.review import label_check
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
@@ -79,10 +79,11 @@ async def test_garbage_reply_stores_nothing(study):
 # --- several judgements, pair confidence, suggested fixes ------------------------------------------
 import random  # noqa: E402
 
-from valuegap_tui import label_errors, review  # noqa: E402
-from valuegap_tui.models import AlignmentLabel  # noqa: E402
-from valuegap_tui.server.simulator import Simulator, SimulatorParams  # noqa: E402
-from valuegap_tui.server.simulator.inprocess import SimulatorClient  # noqa: E402
+from valuegap_tui.review import decisions as review  # noqa: E402
+from valuegap_tui.review import label_errors
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel  # noqa: E402
+from valuegap_tui.simulator import Simulator, SimulatorParams  # noqa: E402
+from valuegap_tui.simulator.inprocess import SimulatorClient  # noqa: E402
 
 TEXTS = ["Tell everyone the whole truth at once", "Tell your manager the truth privately",
          "Hint at the problem in the meeting", "Say nothing and let it pass",

@@ -61,7 +61,7 @@ def test_low_coverage_is_its_own_outcome_and_not_asked_again(study, tmp_path, ca
     out = capsys.readouterr().out
     assert "low_coverage 4" in out and "4 (50.0%) below the run's minimum 0.8" in out
 
-    from valuegap_tui.report import report_run
+    from valuegap_tui.report.writer import report_run
 
     report = report_run(study, run_id, tmp_path / "report")
     assert "below the run's minimum 0.8" in report.summary.read_text()

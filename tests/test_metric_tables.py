@@ -271,8 +271,8 @@ def test_kind_rows_recover_the_simulators_planted_kind_changes():
     against baseline covers the planted change (the mean over the kind's personas of the planted per-cell
     differences). Six intervals, so each at 1 - 0.05/6."""
     from valuegap_tui.personas import generate_personas
-    from valuegap_tui.server.simulator import SimulatorParams
-    from valuegap_tui.server.simulator.sample import SampledPersona, catalogue_dilemmas, planted_cells, sample_frame
+    from valuegap_tui.simulator import SimulatorParams
+    from valuegap_tui.simulator.sample import SampledPersona, catalogue_dilemmas, planted_cells, sample_frame
 
     personas = [SampledPersona(p.id, p.kind, p.levels) for p in generate_personas(seed=0)]
     dilemmas = catalogue_dilemmas()
@@ -355,8 +355,8 @@ def test_topic_intervals_cover_the_simulators_planted_alignment():
     the mean over the 56 values of the exact expected_gap; each topic's interval must hold it (at most
     one of 11 may miss), and the mean over the topics lie close to it."""
     from valuegap_tui.catalogue import catalogue
-    from valuegap_tui.server.simulator.behaviour import action_distribution, expected_gap, value_distribution
-    from valuegap_tui.server.simulator.params import SimulatorParams
+    from valuegap_tui.simulator.behaviour import action_distribution, expected_gap, value_distribution
+    from valuegap_tui.simulator.params import SimulatorParams
     from tests.test_metrics import row
 
     params = SimulatorParams(seed=4, gap_probability=0.25, value_spread=1.5)

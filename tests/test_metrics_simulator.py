@@ -10,11 +10,11 @@ from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, implied_metrics
-from valuegap_tui.runs import RunDefinition
-from valuegap_tui.server.simulator import SimulatorParams, expected_option_shares, run_simulator
+from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.simulator import SimulatorParams, expected_option_shares, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 
 def test_simulated_run_matches_planted_gap(study, sample_path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from valuegap_tui.models import (
+from valuegap_tui.designs.graded_actions.models import (
     ActionOption, AlignmentLabel, Dilemma, GeneratedDilemma, dilemma_id, format_validation_error,
 )
 from tests.conftest import make_dilemma

@@ -15,8 +15,8 @@ import pytest
 from valuegap_tui.metrics.alignment import alignment
 from valuegap_tui.metrics.items import build_items
 from valuegap_tui.personas import generate_personas
-from valuegap_tui.server.simulator import SimulatorParams
-from valuegap_tui.server.simulator.sample import SampledPersona, catalogue_dilemmas, planted_cells, sample_frame
+from valuegap_tui.simulator import SimulatorParams
+from valuegap_tui.simulator.sample import SampledPersona, catalogue_dilemmas, planted_cells, sample_frame
 
 #: each check's tolerance in standard errors: about 50 checks run here, and P(|Z| > 4.5) is 7e-6
 Z = 4.5

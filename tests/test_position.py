@@ -117,7 +117,7 @@ def test_other_estimands_leave_the_adjusted_columns_empty():
 def test_the_report_sets_the_position_beside_the_gap(tmp_path):
     import csv
 
-    from valuegap_tui.report import write_report
+    from valuegap_tui.report.writer import write_report
 
     frame = latin_square_frame((CONSISTENT, POSITION_ONLY), position_share={"by-letter": 0.3}, dilemmas=200, seed=5)
     report = write_report(compute_results(frame), tmp_path / "out", "Position run")

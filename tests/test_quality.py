@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from valuegap_tui import quality
+from valuegap_tui.dataset import quality
 from valuegap_tui.store import dilemmas as dilemma_store
 from tests.conftest import make_dilemma
 
@@ -92,7 +92,7 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
-from valuegap_tui.models import AlignmentLabel  # noqa: E402
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel  # noqa: E402
 from valuegap_tui.paths import PROMPTS_DIR  # noqa: E402
 
 

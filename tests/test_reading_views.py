@@ -7,12 +7,12 @@ import sqlite3
 
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.runs import RunDefinition
-from valuegap_tui.server.simulator import SimulatorParams, run_simulator
+from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import db as study_db
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 VIEWS_VERSION = 12
 

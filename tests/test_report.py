@@ -14,8 +14,8 @@ from tests.conftest import make_dilemma
 from valuegap_tui.cli import main
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, implied_metrics, synthetic_frame
-from valuegap_tui.models import DilemmaStatus
-from valuegap_tui.report import FIGURES_MISSING, write_report
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus
+from valuegap_tui.report.writer import FIGURES_MISSING, write_report
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
@@ -66,7 +66,7 @@ def test_two_models_get_their_own_sections_figures_and_rows(tmp_path):
 
 
 def test_markdown_cells_escape_names():
-    from valuegap_tui.report import _cell
+    from valuegap_tui.report.writer import _cell
 
     assert _cell("a|b") == "a\\|b" and _cell("x\ny") == "x\\ny" and "\x1b" not in _cell("\x1b[31mred")
 
@@ -101,7 +101,7 @@ class PlantedClient:
 def test_report_command_on_a_stored_run_recovers_planted_gap(study, tmp_path, capsys):
     from valuegap_tui.evaluate.execute import execute_run
     from valuegap_tui.evaluate.setup import create_run
-    from valuegap_tui.runs import RunDefinition
+    from valuegap_tui.evaluate.definition import RunDefinition
 
     values = ["wisdom", "honest", "equality", "wealth", "politeness", "social_justice"]
     dilemmas = []
@@ -149,7 +149,7 @@ def test_report_command_writes_the_figures_of_every_model_as_png_and_svg(study, 
     from valuegap_tui.evaluate.execute import execute_run
     from valuegap_tui.evaluate.setup import create_run
     from valuegap_tui.personas.sampling import sample_personas
-    from valuegap_tui.runs import RunDefinition
+    from valuegap_tui.evaluate.definition import RunDefinition
     from valuegap_tui.store import personas as persona_store
 
     values = ["wisdom", "honest", "equality", "wealth"]

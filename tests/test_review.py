@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from valuegap_tui import review
-from valuegap_tui.models import AlignmentLabel, DilemmaStatus
+from valuegap_tui.review import decisions as review
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from tests.conftest import make_dilemma

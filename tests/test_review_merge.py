@@ -7,9 +7,10 @@ import shutil
 
 import pytest
 
-from valuegap_tui import review, review_merge
+from valuegap_tui.review import decisions as review
+from valuegap_tui.review import merge as review_merge
 from valuegap_tui.cli import main
-from valuegap_tui.models import AlignmentLabel, DilemmaStatus
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from tests.conftest import make_dilemma

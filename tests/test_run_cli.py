@@ -166,7 +166,7 @@ def test_bad_definition_is_a_clear_error(tmp_path, capsys):
 
 def test_demo_evaluation_against_a_server(study, sample_path, answer_server):
     from valuegap_tui.evaluate.demo import run_demo_evaluation
-    from valuegap_tui.transfer import read_dilemmas
+    from valuegap_tui.dataset.transfer import read_dilemmas
     from valuegap_tui.store import dilemmas as dilemma_store
 
     dilemma_store.save_many(study, read_dilemmas(sample_path), who="t", action="import")

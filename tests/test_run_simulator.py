@@ -10,8 +10,8 @@ import pytest
 
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.runs import RunDefinition
-from valuegap_tui.server.simulator import (
+from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.simulator import (
     SimulatorParams,
     expected_gap,
     expected_option_shares,
@@ -20,7 +20,7 @@ from valuegap_tui.server.simulator import (
 )
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 
 def run_against(study, simulator, **definition):

@@ -11,8 +11,8 @@ import openai
 import pytest
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.models import GeneratedDilemma
-from valuegap_tui.server.simulator import SIMULATED_MODEL, SimulatorParams, run_simulator
+from valuegap_tui.designs.graded_actions.models import GeneratedDilemma
+from valuegap_tui.simulator import SIMULATED_MODEL, SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from tests.conftest import make_dilemma
 
@@ -193,7 +193,7 @@ async def test_timeout_fault_hangs_past_client_timeout():
 
 
 async def test_dilemmas_added_after_start_are_picked_up(study, monkeypatch):
-    from valuegap_tui.server.simulator import app as sim_app
+    from valuegap_tui.simulator import app as sim_app
 
     monkeypatch.setattr(sim_app, "STUDY_RELOAD_S", 0.0)
     with run_simulator(SimulatorParams(), study_path=study.path) as sim:
@@ -205,7 +205,7 @@ async def test_dilemmas_added_after_start_are_picked_up(study, monkeypatch):
 
 
 def test_child_process_runner_serves():
-    from valuegap_tui.server.simulator import run_simulator_process
+    from valuegap_tui.simulator import run_simulator_process
 
     with run_simulator_process(SimulatorParams(seed=2)) as sim:
         async def ask():

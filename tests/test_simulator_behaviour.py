@@ -10,7 +10,7 @@ import pytest
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.personas import generate_personas, quadrant_persona, render_persona_text
-from valuegap_tui.server.simulator import (
+from valuegap_tui.simulator import (
     Simulator,
     SimulatorParams,
     action_distribution,

@@ -6,7 +6,7 @@ import random
 import re
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.server.simulator.templates import DEFAULT_TOPIC, TOPICS, generate_dilemma
+from valuegap_tui.simulator.templates import DEFAULT_TOPIC, TOPICS, generate_dilemma
 
 
 def _all_texts():

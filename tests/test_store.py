@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.store import StudyError, open_study
 from valuegap_tui.store import dilemmas as dilemma_store
 from tests.conftest import make_dilemma

@@ -8,7 +8,7 @@ import pytest
 from valuegap_tui.cli import main
 from valuegap_tui.store import open_study
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.transfer import CSV_COLUMNS, ImportFailure, read_dilemmas
+from valuegap_tui.dataset.transfer import CSV_COLUMNS, ImportFailure, read_dilemmas
 from tests.conftest import make_dilemma, sample_records
 
 NASTY = [

@@ -12,7 +12,7 @@ from valuegap_tui.personas import Persona, generate_personas, render_persona_tex
 from valuegap_tui.personas.written import read_conditions, roleplay_conditions
 from valuegap_tui.store import open_study
 from valuegap_tui.store import personas as persona_store
-from valuegap_tui.transfer import ImportFailure
+from valuegap_tui.dataset.transfer import ImportFailure
 
 GOOD_TOML = '''\
 # two conditions written by hand

@@ -10,13 +10,13 @@ from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.personas import generate_personas
 from valuegap_tui.personas.written import roleplay_conditions, written_condition
-from valuegap_tui.report import report_run, run_extremities
-from valuegap_tui.runs import RunDefinition
-from valuegap_tui.server.simulator import SimulatorParams, behaviour, run_simulator
+from valuegap_tui.report.writer import report_run, run_extremities
+from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.simulator import SimulatorParams, behaviour, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.store import runs as run_store
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 NURSE = "You are a retired nurse from a small town.\nYou answer as yourself."
 

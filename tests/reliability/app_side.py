@@ -20,8 +20,8 @@ import sys
 import threading
 from pathlib import Path
 
-from valuegap_tui import review
-from valuegap_tui.server.simulator.runner import run_simulator
+from valuegap_tui.review import decisions as review
+from valuegap_tui.simulator.runner import run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 

@@ -77,7 +77,7 @@ def jsonl(*records: dict | str) -> str:
 
 def sample_csv(mutate=None, header=None) -> str:
     """The sample as CSV (as `valuegap export` writes it), its rows changed by ``mutate(rows)``."""
-    from valuegap_tui.transfer import dilemmas_to_csv, read_dilemmas
+    from valuegap_tui.dataset.transfer import dilemmas_to_csv, read_dilemmas
 
     reader = csv.DictReader(io.StringIO(dilemmas_to_csv(read_dilemmas(SAMPLE)[:2]), newline=""))
     fields, rows = list(reader.fieldnames), list(reader)

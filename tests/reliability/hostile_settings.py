@@ -12,7 +12,7 @@ from tests.reliability.hostile import DEEP, DIGITS, LONG, Case
 def _changed_export(change, rehash: bool = True):
     """The world's review export with ``change(data)`` applied, hashed again (as a forger would)."""
     def build(world) -> str:
-        from valuegap_tui.review_merge import _digest
+        from valuegap_tui.review.merge import _digest
 
         data = json.loads(world.review_export.read_text(encoding="utf-8"))
         change(data)

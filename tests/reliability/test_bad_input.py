@@ -16,7 +16,7 @@ from valuegap_tui.cli import main
 from valuegap_tui.paths import DATA_DIR
 from valuegap_tui.store import open_study
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 SAMPLE = DATA_DIR / "sample" / "dilemmas.jsonl"
 
@@ -60,7 +60,7 @@ def fails_cleanly(capsys, study_path: Path, *argv: str) -> str:
 
 
 def sample_csv() -> tuple[list[str], list[dict]]:
-    from valuegap_tui.transfer import dilemmas_to_csv
+    from valuegap_tui.dataset.transfer import dilemmas_to_csv
 
     text = dilemmas_to_csv(read_dilemmas(SAMPLE))
     reader = csv.DictReader(io.StringIO(text, newline=""))

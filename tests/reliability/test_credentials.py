@@ -20,7 +20,7 @@ from valuegap_tui.server.client import build_client
 from valuegap_tui.server.types import ChatRequest
 from valuegap_tui.store import open_study
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 PASSWORD = "s3cr3t-Pw0rd"
 BASIC = "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()

@@ -40,7 +40,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
-    from valuegap_tui import review
+    from valuegap_tui.review import decisions as review
     from valuegap_tui.respond.pack import make_pack, read_pack, write_json
     from valuegap_tui.respond.session import FileResponder
     from valuegap_tui.store import open_study

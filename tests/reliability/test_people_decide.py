@@ -13,19 +13,19 @@ import time
 
 from tests.conftest import make_dilemma
 from tests.test_generate import ScriptedClient, good_reply
-from valuegap_tui import generate as gen
-from valuegap_tui import review
-from valuegap_tui.models import DilemmaStatus
-from valuegap_tui.quality import LABEL_LEAK
+from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.review import decisions as review
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus
+from valuegap_tui.dataset.quality import LABEL_LEAK
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
-from valuegap_tui.transfer import write_dilemmas
+from valuegap_tui.dataset.transfer import write_dilemmas
 
 # `valuegap flags` in its own process, paused after it has read every dilemma and computed the flags
 # (the moment a stale copy would be written back) until the test says go.
 FLAGS_PAUSED = textwrap.dedent("""
     import pathlib, sys, time
-    import valuegap_tui.quality as quality
+    import valuegap_tui.dataset.quality as quality
     from valuegap_tui.cli import main
 
     study, signal_dir = sys.argv[1], pathlib.Path(sys.argv[2])
@@ -115,7 +115,7 @@ def test_decisions_made_while_flags_runs_repeatedly_all_stand(tmp_path):
 
 
 def test_label_check_flags_keep_status_and_reviewer(study):
-    from valuegap_tui import label_check
+    from valuegap_tui.review import label_check
 
     dilemma = make_dilemma()
     dilemma_store.save(study, dilemma, who="generator", action="generate")

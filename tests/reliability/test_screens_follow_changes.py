@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Static
 from tests.conftest import make_dilemma
 from tests.tui.pilot import wait_for
 from valuegap_tui.config import save_section
-from valuegap_tui.server.simulator import SimulatorParams, run_simulator
+from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.store.changes import ChangeWatch
@@ -23,7 +23,7 @@ def elsewhere(study_path, code: str) -> None:
     """Run ``code`` in another process, with ``study`` open on its own connection."""
     script = textwrap.dedent("""
         import sys
-        from valuegap_tui import review
+        from valuegap_tui.review import decisions as review
         from valuegap_tui.store import dilemmas as dilemma_store, open_study
         from tests.conftest import make_dilemma
         study = open_study(sys.argv[1])
@@ -187,7 +187,7 @@ async def test_runs_screen_lists_a_run_planned_elsewhere(study):
         assert table.row_count == 0
         elsewhere(study.path, """
             from valuegap_tui.evaluate.setup import create_run
-            from valuegap_tui.runs import RunDefinition
+            from valuegap_tui.evaluate.definition import RunDefinition
             create_run(study, RunDefinition.model_validate({"name": "from-cli", "repeats": 1,
                 "models": [{"name": "m", "endpoints": ["http://127.0.0.1:9/v1"]}],
                 "dilemmas": {"status": ["accepted"]}}))

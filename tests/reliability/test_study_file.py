@@ -103,7 +103,7 @@ def test_a_truncated_study_gives_one_line_and_stays_as_it_is(filled, keep):
 def _leave_wal(path: Path, sample_path: Path) -> None:
     """Change the study and stop without closing: the change stays in the -wal (as after a crash)."""
     code = ("import os, sys; from valuegap_tui.store import open_study, dilemmas; "
-            "from valuegap_tui.transfer import read_dilemmas; s = open_study(sys.argv[1]); "
+            "from valuegap_tui.dataset.transfer import read_dilemmas; s = open_study(sys.argv[1]); "
             "d = read_dilemmas(sys.argv[2])[0]; "
             "dilemmas.save(s, d.model_copy(update={'notes': 'kept in the wal'}), who='x', action='edit'); "
             "os._exit(0)")

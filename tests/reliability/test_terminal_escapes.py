@@ -24,7 +24,7 @@ from tests.tui.pilot import wait_for
 from valuegap_tui.config import save_section
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.runs import RunDefinition
+from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.text import editable, has_unsafe
@@ -222,7 +222,7 @@ async def test_server_model_names_and_errors_render_visibly(study, hostile_serve
 
 def test_stored_text_keeps_its_control_characters_through_export_and_import(tmp_path):
     source = tmp_path / "hostile.jsonl"
-    from valuegap_tui.transfer import write_dilemmas
+    from valuegap_tui.dataset.transfer import write_dilemmas
 
     # Every control character but NUL: an import refuses a NUL (it ends a string in most tools a study's
     # text reaches), and a flag valuegap does not know unless it is named (--allow-flag).

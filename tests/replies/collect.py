@@ -27,7 +27,7 @@ from valuegap_tui.designs.base import LETTERS  # noqa: E402
 from valuegap_tui.designs.valact.items import Action, Scenario  # noqa: E402
 from valuegap_tui.designs.via.items import ViaItem  # noqa: E402
 from valuegap_tui.evaluate.questions import user_message  # noqa: E402
-from valuegap_tui.models import Dilemma  # noqa: E402
+from valuegap_tui.designs.graded_actions.models import Dilemma  # noqa: E402
 from valuegap_tui.server.client import build_client  # noqa: E402
 from valuegap_tui.server.types import ChatRequest  # noqa: E402
 

@@ -6,7 +6,7 @@ from tests.conftest import make_dilemma
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.personas import ensure_default_personas
-from valuegap_tui.runs import DilemmaFilter, ModelSpec, RunDefinition
+from valuegap_tui.evaluate.definition import DilemmaFilter, ModelSpec, RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 

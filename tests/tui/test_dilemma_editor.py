@@ -7,9 +7,9 @@ from textual.widgets import Input, Select, Static, TextArea
 from tests.conftest import make_dilemma
 from tests.tui.pilot import wait_for
 from valuegap_tui.config import save_section
-from valuegap_tui.models import AlignmentLabel, DilemmaStatus
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.transfer import read_dilemmas, write_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas, write_dilemmas
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.dilemma_editor import NewDilemmaScreen
 

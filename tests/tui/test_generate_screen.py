@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable, Input, Static
 
-from valuegap_tui.server.simulator import SimulatorParams, run_simulator
+from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from tests.tui.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp

@@ -7,9 +7,10 @@ import shutil
 
 from textual.widgets import DataTable, Input
 
-from valuegap_tui import review, review_merge
+from valuegap_tui.review import decisions as review
+from valuegap_tui.review import merge as review_merge
 from valuegap_tui.config import save_section
-from valuegap_tui.models import AlignmentLabel
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.tui.app import ValueGapApp

@@ -52,7 +52,7 @@ async def test_bad_definition_shows_error(study):
 
 async def test_screen_starts_a_run_it_was_asked_to(study, answer_server):  # noqa: F811
     from valuegap_tui.evaluate.setup import create_run
-    from valuegap_tui.runs import RunDefinition
+    from valuegap_tui.evaluate.definition import RunDefinition
 
     seed_study(study, 2)
     run_id = create_run(study, RunDefinition.model_validate(
@@ -66,7 +66,7 @@ async def test_screen_starts_a_run_it_was_asked_to(study, answer_server):  # noq
 
 
 async def test_planning_warns_when_the_evaluated_model_generated_the_dilemmas(study, answer_server):  # noqa: F811
-    from valuegap_tui.models import Provenance
+    from valuegap_tui.designs.graded_actions.models import Provenance
     from valuegap_tui.store import dilemmas as dilemma_store
 
     seed_study(study, 2)

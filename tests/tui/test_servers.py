@@ -71,7 +71,7 @@ async def test_no_servers_says_what_to_do(study, monkeypatch):
 async def test_start_the_simulated_server_and_probe_it(study, monkeypatch):
     import pytest
 
-    pytest.importorskip("valuegap_tui.server.simulator")
+    pytest.importorskip("valuegap_tui.simulator")
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     app = ValueGapApp(study, start_mode="servers")
     async with app.run_test(size=(120, 40)) as pilot:

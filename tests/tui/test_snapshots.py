@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import make_dilemma
 from valuegap_tui.config import save_section
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.personas import ensure_default_personas
-from valuegap_tui.runs import RunDefinition
+from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import ValueGapApp
 

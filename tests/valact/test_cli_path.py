@@ -8,7 +8,7 @@ import textwrap
 from valuegap_tui.cli import main
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact.items import Scenario
-from valuegap_tui.server.simulator import SimulatorParams, run_simulator
+from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import items as item_store
 from valuegap_tui.store import open_study
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from valuegap_tui import generate as poster_generate
+from valuegap_tui.generate import dilemmas as poster_generate
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact import generate as gen
 from valuegap_tui.designs.valact.items import value_name

@@ -9,7 +9,7 @@ from pathlib import Path
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create, streams_for_an_app
 from valuegap_tui.paths import DATA_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.transfer import read_dilemmas
+from valuegap_tui.dataset.transfer import read_dilemmas
 
 ORDER = 90
 DEMO_STUDY = Path("valuegap-demo.db")
@@ -91,7 +91,7 @@ def cmd_demo(args) -> int:
     say = lambda message: print(f"demo: {message}", file=sys.stderr)  # noqa: E731
     say(f"study {study.path}: {dilemma_store.count(study)} sample dilemmas")
 
-    from valuegap_tui.server.simulator.runner import run_simulator  # deferred: `valuegap --help` stays fast
+    from valuegap_tui.simulator.runner import run_simulator  # deferred: `valuegap --help` stays fast
 
     with run_simulator(study_path=study.path) as simulator:
         say(f"SIMULATED respondent server (not a language model) at {simulator.base_url}")
@@ -110,7 +110,7 @@ def fill_demo_study(study, simulator, say=lambda message: None) -> int:
     build the personas, run the evaluation. Returns the run's id."""
     # Deferred imports keep `valuegap --help` fast; none of these import Textual.
     from valuegap_tui.evaluate.demo import run_demo_evaluation
-    from valuegap_tui.generate import generate_demo_dilemmas
+    from valuegap_tui.generate.dilemmas import generate_demo_dilemmas
     from valuegap_tui.personas import ensure_default_personas
 
     model = simulator.params.model_name

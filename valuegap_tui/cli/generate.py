@@ -6,9 +6,9 @@ import asyncio
 import random
 import sys
 
-from valuegap_tui import generate as gen
+from valuegap_tui.generate import dilemmas as gen
 from valuegap_tui.cli._common import COUNT, SHARE, CliError, add_command, open_existing, open_or_create, whole
-from valuegap_tui.quality import Thresholds, refresh_flags, study_length_cue
+from valuegap_tui.dataset.quality import Thresholds, refresh_flags, study_length_cue
 from valuegap_tui.store import generation as attempt_store
 from valuegap_tui.text import one_line
 
@@ -127,7 +127,7 @@ def cmd_generate(args) -> int:
 
 def _refuse_reviewed(study, jobs, replace_reviewed: bool) -> None:
     """A reviewer's decision is not replaced unasked: name the reviewed dilemmas and the option."""
-    from valuegap_tui.models import DilemmaStatus
+    from valuegap_tui.designs.graded_actions.models import DilemmaStatus
     from valuegap_tui.store import dilemmas as dilemma_store
 
     reviewed = [(job.id, d.status.value) for job in jobs

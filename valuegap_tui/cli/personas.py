@@ -11,7 +11,7 @@ from valuegap_tui.cli._common import SEED, STUDY_HELP, CliError, add_command, op
 from valuegap_tui.personas import DEFAULT_PER_KIND, WRITTEN_KINDS, Persona, generate_personas, render_persona_text
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.text import visible
-from valuegap_tui.transfer import ImportFailure, read_text_file
+from valuegap_tui.dataset.transfer import ImportFailure, read_text_file
 
 ORDER = 40
 

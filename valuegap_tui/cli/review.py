@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from valuegap_tui import independence, label_check, review
+from valuegap_tui.review import decisions as review
+from valuegap_tui.review import label_check
+from valuegap_tui.evaluate import independence
 from valuegap_tui.cli._common import COUNT, SEED, CliError, add_command, open_existing
-from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.text import one_line
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from valuegap_tui import history_diff, review_merge
+from valuegap_tui.review import merge as review_merge
+from valuegap_tui.review import history as history_diff
 from valuegap_tui.cli._common import CliError, add_command, open_existing
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store

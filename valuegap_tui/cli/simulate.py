@@ -39,7 +39,7 @@ def register(commands) -> None:
 
 
 def _params(args):
-    from valuegap_tui.server.simulator import SimulatorParams
+    from valuegap_tui.simulator import SimulatorParams
 
     fields = dict(seed=args.seed, latency_ms=args.latency_ms, latency_jitter=args.latency_jitter,
                   capacity=args.capacity, fault_429=args.fault_429, fault_500=args.fault_500,
@@ -73,7 +73,7 @@ def _params(args):
 
 
 def cmd_simulate(args) -> int:
-    from valuegap_tui.server.simulator import BANNER, serve_forever
+    from valuegap_tui.simulator import BANNER, serve_forever
 
     params = _params(args)
     study_path = args.study if args.study and args.study.exists() else None

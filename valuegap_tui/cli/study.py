@@ -7,9 +7,9 @@ from collections import Counter
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
-from valuegap_tui.models import DilemmaStatus
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.transfer import ImportFailure, detect_format, read_dilemmas, write_dilemmas
+from valuegap_tui.dataset.transfer import ImportFailure, detect_format, read_dilemmas, write_dilemmas
 
 ORDER = 10
 STATUSES = [s.value for s in DilemmaStatus]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 DEFAULT_DESIGN = "graded_actions"
 #: design id -> module that defines ``DESIGN`` (imported when first asked for)
 REGISTRY: dict[str, str] = {
-    "graded_actions": "valuegap_tui.designs.graded_actions",
+    "graded_actions": "valuegap_tui.designs.graded_actions.design",
     "via": "valuegap_tui.designs.via",
     "valact": "valuegap_tui.designs.valact",
 }

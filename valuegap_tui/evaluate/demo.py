@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.runs import DilemmaFilter, ModelSpec, RunDefinition
+from valuegap_tui.evaluate.definition import DilemmaFilter, ModelSpec, RunDefinition
 from valuegap_tui.store.db import Study
 
 
@@ -60,7 +60,7 @@ def run_demo_evaluation(study: Study, base_url: str, *, quiet: bool = True, simu
     study.set_meta("runs.selected", str(run_id))
     clients = None
     if simulator is not None:
-        from valuegap_tui.server.simulator.inprocess import SimulatorClient
+        from valuegap_tui.simulator.inprocess import SimulatorClient
 
         clients = {spec.name: SimulatorClient(simulator, spec.name) for spec in definition.models}
     run_blocking(study, run_id, plain=not quiet, clients=clients)

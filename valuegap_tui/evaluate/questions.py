@@ -14,9 +14,9 @@ from string import Template
 
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.base import LETTERS, Design
-from valuegap_tui.models import Dilemma
+from valuegap_tui.designs.graded_actions.models import Dilemma
 from valuegap_tui.paths import DATA_DIR, PROMPTS_DIR
-from valuegap_tui.runs import RunDefinition
+from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.server.answers import parse_answer, parse_text
 from valuegap_tui.server.reader import refuses
 from valuegap_tui.server.types import AnswerMode, ChatRequest
@@ -52,7 +52,7 @@ def user_message(dilemma, question: int, permutation: str, texts: list[str] | No
 def sample_question() -> str:
     """The action question of the first sample dilemma, options in order: a question of the size a study
     asks, for the probe's context and prompt checks."""
-    from valuegap_tui.models import Dilemma
+    from valuegap_tui.designs.graded_actions.models import Dilemma
 
     with open(DATA_DIR / "sample" / "dilemmas.jsonl", encoding="utf-8") as sample:
         dilemma = Dilemma.model_validate_json(sample.readline())

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 from dataclasses import dataclass
 
-from valuegap_tui.models import Dilemma
+from valuegap_tui.designs.graded_actions.models import Dilemma
 from valuegap_tui.store.db import Study, now_iso
 
 

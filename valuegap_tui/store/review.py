@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from valuegap_tui.models import AlignmentLabel
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel
 from valuegap_tui.store.db import Study, now_iso
 
 

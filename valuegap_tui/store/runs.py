@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.models import Dilemma
+from valuegap_tui.designs.graded_actions.models import Dilemma
 from valuegap_tui.outcomes import INVALID_OUTCOMES, OUTCOMES
-from valuegap_tui.runs import RunDefinition
+from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
 from valuegap_tui.store.respondents import progress as respondent_progress
 from valuegap_tui.store.respondents import respondent_models

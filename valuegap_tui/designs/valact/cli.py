@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from valuegap_tui import generate as poster_generate
+from valuegap_tui.generate import dilemmas as poster_generate
 from valuegap_tui.cli._common import CliError
 from valuegap_tui.designs.valact import generate as gen
 

@@ -10,7 +10,7 @@ from pathlib import Path
 def draw_profiles(frame, items, conditions, out_dir: Path) -> list[Path]:
     """One figure per model (``valact_profiles_<model>.png`` and ``.svg``); [] without matplotlib."""
     try:
-        from valuegap_tui import report_figures
+        from valuegap_tui.report import figures as report_figures
     except ImportError:
         return []
     import matplotlib.pyplot as plt

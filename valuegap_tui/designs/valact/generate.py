@@ -1,6 +1,6 @@
 """Generate ValAct-style scenarios with a language model: one request per (topic, variant), asking
 for four actions that serve four given values, validated against a JSON schema and retried with
-the problem fed back (the poster's generator's pieces: ``valuegap_tui.generate``).
+the problem fed back (the poster's generator's pieces: ``valuegap_tui.generate.dilemmas``).
 
 Refused (and retried): not JSON, not the schema, an action serving another value than asked, text
 out of its word bounds, a value named in the text. Flagged (kept, shown in review): near-duplicate
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from valuegap_tui import generate as poster_generate
+from valuegap_tui.generate import dilemmas as poster_generate
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs.valact.items import ACTIONS, Scenario, find_value_type, value_name, value_types
-from valuegap_tui.models import format_validation_error
+from valuegap_tui.designs.graded_actions.models import format_validation_error
 from valuegap_tui.prompts import combined_hash, load_template
-from valuegap_tui.quality import jaccard, near_duplicate_pairs, shingles
+from valuegap_tui.dataset.quality import jaccard, near_duplicate_pairs, shingles
 from valuegap_tui.server.types import ChatRequest
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "valact_generate.system.txt", "valact_generate.user.txt"

@@ -19,7 +19,7 @@ def _condition(rows: list[dict], preferred: tuple[str, ...]) -> str | None:
 def draw_via_figures(frame, items, conditions, out_dir: Path) -> list[Path]:
     """``via_countries_<model>`` and ``via_values_<model>``, each as PNG and SVG; [] without matplotlib."""
     try:
-        from valuegap_tui import report_figures
+        from valuegap_tui.report import figures as report_figures
     except ImportError:
         return []
     import matplotlib.pyplot as plt

@@ -29,11 +29,12 @@ from textual.worker import get_current_worker
 
 # label_check, review_merge, history_diff and the pop-up screens are imported where they are used:
 # none is needed to draw the first dilemma, and together they were a fifth of the start-up.
-from valuegap_tui import flag_notes, review
+from valuegap_tui.review import decisions as review
+from valuegap_tui.review import flag_notes
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, save_section
 from valuegap_tui.settings import ReviewerSettings, load_settings
-from valuegap_tui.models import AlignmentLabel, Dilemma, DilemmaStatus, describe_label_problems
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma, DilemmaStatus, describe_label_problems
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
@@ -326,7 +327,7 @@ class DilemmasScreen(Screen):
         if matches is not None:
             rows = [r for r in rows if r.id in matches]
         if f.conflict:
-            from valuegap_tui import review_merge
+            from valuegap_tui.review import merge as review_merge
 
             in_conflict = review_merge.conflicts(self.app.study)
             rows = [r for r in rows if r.id in in_conflict]
@@ -536,7 +537,7 @@ class DilemmasScreen(Screen):
 
     def _label_fix(self, d: Dilemma, check: review_store.LabelCheck) -> Text:
         """Per-label confidence over the judgements, and the suggested fix with how to apply it."""
-        from valuegap_tui import label_check
+        from valuegap_tui.review import label_check
         text = Text()
         if check.pair_confidence:
             confidence = label_check.label_confidence(check)
@@ -772,7 +773,7 @@ class DilemmasScreen(Screen):
         self.app.push_screen(TextViewScreen(body))
 
     def action_reviewers_side_by_side(self) -> None:
-        from valuegap_tui import review_merge
+        from valuegap_tui.review import merge as review_merge
         from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
         if self.dilemma is None:
             return
@@ -805,7 +806,7 @@ class DilemmasScreen(Screen):
 
     def action_apply_fix(self) -> None:
         """Apply the second opinion's suggested labels: the reviewer's relabel, undone with u."""
-        from valuegap_tui import label_check
+        from valuegap_tui.review import label_check
         if not self._can_write():
             return
         if self.blind:
@@ -825,7 +826,7 @@ class DilemmasScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-check")
     def _check_labels(self, ids: list[str]) -> None:
-        from valuegap_tui import label_check
+        from valuegap_tui.review import label_check
         study = self.app.study
         try:
             client = label_check.make_client()
@@ -899,5 +900,5 @@ def _load_reviewer() -> tuple[ReviewerSettings, str | None]:
 
 
 def _describe_change(before: Dilemma | None, after: Dilemma) -> str:
-    from valuegap_tui import history_diff
+    from valuegap_tui.review import history as history_diff
     return history_diff.describe_change(before, after)

@@ -1,6 +1,6 @@
 """The Generate screen: pick a server and a scope, start/stop a generation run, watch it live.
 
-The run itself is ``valuegap_tui.generate.generate`` on its own event loop in a worker thread; the
+The run itself is ``valuegap_tui.generate.dilemmas.generate`` on its own event loop in a worker thread; the
 screen polls a snapshot of its progress, so the UI never waits on the network or the database.
 """
 
@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
-from valuegap_tui import generate as gen
+from valuegap_tui.generate import dilemmas as gen
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.footer import KeysFooter
 

@@ -19,11 +19,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.collection import Respondents
+from valuegap_tui.report.collection import Respondents
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
-from valuegap_tui.report import choices_by_condition, run_extremities
+from valuegap_tui.report.writer import choices_by_condition, run_extremities
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.binding_commands import BindingCommands

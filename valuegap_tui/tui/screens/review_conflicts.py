@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from valuegap_tui.models import Dilemma
-from valuegap_tui.review_merge import Position, conflict_reasons
+from valuegap_tui.designs.graded_actions.models import Dilemma
+from valuegap_tui.review.merge import Position, conflict_reasons
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.labels import SHORT
 from valuegap_tui.tui.widgets.footer import KeysFooter

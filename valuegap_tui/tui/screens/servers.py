@@ -42,7 +42,7 @@ def _simulator_starter():
 
     It returns (handle with .base_url, stop function)."""
     try:
-        from valuegap_tui.server.simulator import run_simulator
+        from valuegap_tui.simulator import run_simulator
     except ImportError:
         return None
 

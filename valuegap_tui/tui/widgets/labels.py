@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from valuegap_tui.models import AlignmentLabel
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel
 
 LABEL_STYLES = {
     AlignmentLabel.STRONGLY_ALIGNING: "bold white on #1f4e9c",

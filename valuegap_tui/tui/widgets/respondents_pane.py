@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from valuegap_tui.collection import Respondents, collection_status, respondents_of
+from valuegap_tui.report.collection import Respondents, collection_status, respondents_of
 from valuegap_tui.metrics.summary import filter_frame
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.text import one_line

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.collection import Collection, collection_status, respondents_of
+from valuegap_tui.report.collection import Collection, collection_status, respondents_of
 from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.humans import human_spread
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.table import Table
-from valuegap_tui.report_cells import cell as _cell
-from valuegap_tui.report_cells import fmt as _fmt
-from valuegap_tui.report_cells import p_text as _p
-from valuegap_tui.report_people import collection_markdown, pairs_markdown, people_markdown
+from valuegap_tui.report.cells import cell as _cell
+from valuegap_tui.report.cells import fmt as _fmt
+from valuegap_tui.report.cells import p_text as _p
+from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -113,7 +113,7 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     except ImportError:
         report.notes.append(FIGURES_MISSING)
     else:
-        from valuegap_tui import report_figures
+        from valuegap_tui.report import figures as report_figures
 
         per_condition = choices_by_condition(frame, results) if frame is not None else {}
         report.figures_by_model = report_figures.draw_all(results, out_dir, title, per_condition)

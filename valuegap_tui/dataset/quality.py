@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import numpy as np  # imported where it is used: drawing a dilemma's flags needs none of it
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.models import Dilemma
+from valuegap_tui.designs.graded_actions.models import Dilemma
 
 NEAR_DUPLICATE = "near_duplicate"
 SIMILAR_ACTIONS = "similar_actions"

@@ -23,10 +23,10 @@ from typing import Any
 from aiohttp import web
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.models import AlignmentLabel
-from valuegap_tui.server.simulator import behaviour
-from valuegap_tui.server.simulator.params import SimulatorParams
-from valuegap_tui.server.simulator.templates import generate_dilemma
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel
+from valuegap_tui.simulator import behaviour
+from valuegap_tui.simulator.params import SimulatorParams
+from valuegap_tui.simulator.templates import generate_dilemma
 
 LETTERS = behaviour.LETTERS
 VALUE_QUESTION = re.compile(r'How strongly do you agree or disagree with "(.+?)" in this context\?')

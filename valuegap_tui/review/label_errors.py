@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from valuegap_tui.models import AlignmentLabel, Dilemma
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma
 
 CROSS_SIDE_SWAP = "cross_side_swap"
 WITHIN_SIDE_SWAP = "within_side_swap"

@@ -18,11 +18,11 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.evaluate.plan import permutations_for
 from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.metrics.scale import CHOICE_SCORES, DISTANCE, SAME_SIDE
-from valuegap_tui.server.simulator.behaviour import (
+from valuegap_tui.simulator.behaviour import (
     action_distribution,
     value_distribution,
 )
-from valuegap_tui.server.simulator.params import SimulatorParams
+from valuegap_tui.simulator.params import SimulatorParams
 
 
 @dataclass(frozen=True)

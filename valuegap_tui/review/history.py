@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 
-from valuegap_tui.models import Dilemma
+from valuegap_tui.designs.graded_actions.models import Dilemma
 
 CONTEXT_WORDS = 3
 MAX_CHANGE_WORDS = 12  # a rewritten text is shortened, not shown whole

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.models import AlignmentLabel, Dilemma
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.server.types import ChatClient, ChatRequest
 from valuegap_tui.store import dilemmas as dilemma_store

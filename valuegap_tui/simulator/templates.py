@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from valuegap_tui.models import AlignmentLabel
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from valuegap_tui.server.simulator.app import BANNER, Simulator, Stats, build_app
-from valuegap_tui.server.simulator.params import SimulatorParams
+from valuegap_tui.simulator.app import BANNER, Simulator, Stats, build_app
+from valuegap_tui.simulator.params import SimulatorParams
 
 HOST = "127.0.0.1"
 
@@ -108,7 +108,7 @@ def run_simulator_process(params: SimulatorParams | None = None, study_path: Pat
                           port: int = 0, host: str = HOST) -> Iterator[RunningSimulator]:
     """Serve the simulator from a child process (its own CPU), e.g. for throughput benchmarks."""
     params = params or SimulatorParams()
-    command = [sys.executable, "-m", "valuegap_tui.server.simulator", "--params", params.model_dump_json(),
+    command = [sys.executable, "-m", "valuegap_tui.simulator", "--params", params.model_dump_json(),
                "--port", str(port), "--host", host]
     if study_path is not None:
         command += ["--study", str(study_path)]

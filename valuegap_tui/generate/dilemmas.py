@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.models import (
+from valuegap_tui.designs.graded_actions.models import (
     Dilemma,
     DilemmaStatus,
     GeneratedDilemma,
@@ -28,7 +28,7 @@ from valuegap_tui.models import (
     format_validation_error,
 )
 from valuegap_tui.prompts import PromptTemplate, combined_hash, load_template
-from valuegap_tui.quality import label_leaks
+from valuegap_tui.dataset.quality import label_leaks
 from valuegap_tui.server.client import cap_text
 from valuegap_tui.server.types import ChatClient, ChatRequest, CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
@@ -390,7 +390,7 @@ def generate_demo_dilemmas(study: Study, base_url: str, model: str | None = None
 
     async def run() -> Progress:
         if simulator is not None:
-            from valuegap_tui.server.simulator.inprocess import SimulatorClient
+            from valuegap_tui.simulator.inprocess import SimulatorClient
 
             client = SimulatorClient(simulator, model)
         else:

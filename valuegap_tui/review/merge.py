@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from valuegap_tui.limits import LimitError, parse_json, read_bytes
-from valuegap_tui.models import AlignmentLabel, Dilemma
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma
 from valuegap_tui.settings import current_limits
 from valuegap_tui.store import review as review_store
 from valuegap_tui.store.db import Study, now_iso

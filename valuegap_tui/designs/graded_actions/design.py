@@ -27,7 +27,7 @@ class GradedActions(Design):
     default_temperature: ClassVar[float] = 1.0
 
     def item_from_record(self, record: dict):
-        from valuegap_tui.models import Dilemma
+        from valuegap_tui.designs.graded_actions.models import Dilemma
 
         return Dilemma.model_validate(record)
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.scale import DISTANCE, SAME_SIDE
 from valuegap_tui.personas import DIMENSIONS, level_offset, level_sign, persona_position
-from valuegap_tui.server.simulator.params import SimulatorParams
+from valuegap_tui.simulator.params import SimulatorParams
 
 LETTERS = "ABCDEF"
 PERSONA_HEADER = "You hold the following values and beliefs:"

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from valuegap_tui.collection import Collection
+from valuegap_tui.report.collection import Collection
 from valuegap_tui.metrics.humans import respondent_status
 from valuegap_tui.metrics.table import Table
-from valuegap_tui.report_cells import cell, fmt, p_text, signed
+from valuegap_tui.report.cells import cell, fmt, p_text, signed
 
 
 def collection_markdown(collection: Collection, items_of: dict[str, int]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from valuegap_tui.models import Dilemma
+from valuegap_tui.designs.graded_actions.models import Dilemma
 from valuegap_tui.store import review as review_store
 from valuegap_tui.store.db import Study
 from valuegap_tui.store.independence import RunWarning, save_run_warnings

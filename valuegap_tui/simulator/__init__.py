@@ -5,8 +5,8 @@ planted, seeded behaviour model (not a language model), so the tool runs and is 
 parameters and ``answer_probabilities`` gives the exact answer distribution for a question.
 """
 
-from valuegap_tui.server.simulator.app import BANNER, Simulator, build_app
-from valuegap_tui.server.simulator.behaviour import (
+from valuegap_tui.simulator.app import BANNER, Simulator, build_app
+from valuegap_tui.simulator.behaviour import (
     action_distribution,
     answer_probabilities,
     endorsement,
@@ -19,8 +19,8 @@ from valuegap_tui.server.simulator.behaviour import (
     persona_traits,
     value_distribution,
 )
-from valuegap_tui.server.simulator.params import SIMULATED_MODEL, SimulatorParams
-from valuegap_tui.server.simulator.runner import RunningSimulator, run_simulator, run_simulator_process, serve_forever
+from valuegap_tui.simulator.params import SIMULATED_MODEL, SimulatorParams
+from valuegap_tui.simulator.runner import RunningSimulator, run_simulator, run_simulator_process, serve_forever
 
 __all__ = [
     "BANNER", "SIMULATED_MODEL", "RunningSimulator", "Simulator", "SimulatorParams", "action_distribution",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from valuegap_tui import quality
-from valuegap_tui.models import Dilemma
+from valuegap_tui.dataset import quality
+from valuegap_tui.designs.graded_actions.models import Dilemma
 
 #: label_check.FLAG, named here so that drawing a dilemma does not import the label check (a test
 #: keeps the two equal)
@@ -29,7 +29,7 @@ def explain(dilemma: Dilemma, flag: str) -> str:
         problems = quality.word_bound_problems(dilemma)
         return "outside the lengths the prompt asks for: " + ("; ".join(problems) or "now within them")
     if flag == quality.LENGTH_CUE:
-        from valuegap_tui import label_check  # its prompt and client code are not needed otherwise
+        from valuegap_tui.review import label_check  # its prompt and client code are not needed otherwise
 
         lengths = ", ".join(f"{label_check.label_name(o.label)} {len(o.text.split())}"
                             for o in sorted(dilemma.options, key=lambda o: o.label.rank))

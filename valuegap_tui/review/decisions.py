@@ -17,9 +17,9 @@ from enum import Enum
 
 from pydantic import ValidationError
 
-from valuegap_tui.agreement import GENERATOR, Disagreement, PairAgreement, disagreements, pairwise
+from valuegap_tui.review.agreement import GENERATOR, Disagreement, PairAgreement, disagreements, pairwise
 from valuegap_tui.limits import LimitError, check_value
-from valuegap_tui.models import (
+from valuegap_tui.designs.graded_actions.models import (
     AlignmentLabel,
     Dilemma,
     DilemmaStatus,
@@ -127,7 +127,7 @@ def apply_label_fix(study: Study, dilemma_id: str, *, reviewer: str) -> Dilemma:
     It is a person's decision: saved under the reviewer's name with action "relabel", so ``undo`` takes it
     back like any relabel. Refused when there is no suggestion or the labels changed since the check.
     """
-    from valuegap_tui import label_check
+    from valuegap_tui.review import label_check
 
     dilemma = _load(study, dilemma_id)
     check = review_store.latest_label_check(study, dilemma_id)
@@ -298,7 +298,7 @@ def export_dataset(study: Study, out_dir, *, include_all: bool = False) -> dict[
 
     from valuegap_tui.catalogue import catalogue
     from valuegap_tui.paths import PROMPTS_DIR
-    from valuegap_tui.transfer import write_dilemmas
+    from valuegap_tui.dataset.transfer import write_dilemmas
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

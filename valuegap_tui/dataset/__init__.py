@@ -1,0 +1,1 @@
+"""The dilemma set as a whole: import and export, and quality flags."""

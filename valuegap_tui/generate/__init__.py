@@ -1,0 +1,1 @@
+"""Generating the study's items with a language model."""

@@ -1,0 +1,2 @@
+"""Reviewing the dilemmas: decisions, relabels, undo, history, agreement, the second opinion, and
+reviewers on several machines."""
