@@ -30,7 +30,7 @@ from valuegap_tui.evaluate.session import run_async, run_loop  # noqa: E402
 from valuegap_tui.evaluate.definition import RunDefinition  # noqa: E402
 from valuegap_tui.server.client import build_client  # noqa: E402
 from valuegap_tui.simulator import SimulatorParams, run_simulator_process  # noqa: E402
-from valuegap_tui.store import runs as run_store  # noqa: E402
+from valuegap_tui.store import run_progress as progress_store  # noqa: E402
 
 LATENCY_MS = 50.0
 SERVER_SLOTS = 50  # 50 at once x 50 ms = 1,000 requests/s
@@ -63,7 +63,7 @@ def measure(tmp: Path, base_url: str, transport: str, in_flight: int, n: int, se
 
     run_loop(go())  # the event loop `run start` uses
     wall, cpu, server1 = time.perf_counter() - wall0, time.process_time() - cpu0, process_cpu_s(server_pid)
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     study.close()
     asked = progress.responses
     ideal = min(in_flight, SERVER_SLOTS) / (LATENCY_MS / 1000)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback import run_definition, seed_study  # noqa: E402
 
 from valuegap_tui.metrics.summary import compute_results  # noqa: E402
-from valuegap_tui.store import runs as run_store  # noqa: E402
+from valuegap_tui.store import answer_frame as frame_store  # noqa: E402
 
 
 def build_run(path: Path, n_personas: int, repeats: int) -> tuple[object, int]:
@@ -76,15 +76,15 @@ def main() -> None:
         os.environ.setdefault("VALUEGAP_CONFIG_DIR", tmp)
         start = time.perf_counter()
         study, run_id = build_run(Path(tmp) / "bench.db", args.personas, args.repeats)
-        frame = run_store.load_answer_frame(study, run_id)
+        frame = frame_store.load_answer_frame(study, run_id)
         print(f"study file: {len(frame):,} answers, {len(frame.dilemma.labels)} dilemmas, "
               f"{len(frame.persona.labels)} conditions (built in {time.perf_counter() - start:.1f} s)")
 
         def load_and_compute():
-            return compute_results(run_store.load_answer_frame(study, run_id), bootstrap=False)
+            return compute_results(frame_store.load_answer_frame(study, run_id), bootstrap=False)
 
         total = timed("load from the study file + all metrics (default)", load_and_compute)
-        timed("load the answer frame from the study file", lambda: run_store.load_answer_frame(study, run_id))
+        timed("load the answer frame from the study file", lambda: frame_store.load_answer_frame(study, run_id))
         timed("all metrics and breakdowns, all pairs (frame in memory)", lambda: compute_results(frame, bootstrap=False))
         timed("all metrics and breakdowns, cell means", lambda: compute_results(frame, aggregate="cell_mean", bootstrap=False))
         timed("all metrics and breakdowns, majority answers", lambda: compute_results(frame, aggregate="majority", bootstrap=False))

@@ -38,6 +38,7 @@ from valuegap_tui.evaluate.execute import RunControl, RunExecutor  # noqa: E402
 from valuegap_tui.evaluate.clients import pools_for  # noqa: E402
 from valuegap_tui.store import open_study  # noqa: E402
 from valuegap_tui.store import runs as run_store  # noqa: E402
+from valuegap_tui.store import run_progress as progress_store  # noqa: E402
 
 # Answers a random letter after a short delay; counts replies; answers HTTP 500 to every request
 # while an outage is switched on (POST /outage?on=1).
@@ -125,8 +126,8 @@ def plan(folder: Path, server: Server, dilemmas: int, repeats: int, name: str,
 
 def figures(study_path: Path, run_id: int, received: int, extra: str = "") -> str:
     study = open_study(study_path)
-    p = run_store.progress(study, run_id)
-    responses = run_store.responses_of(study, run_id)
+    p = progress_store.progress(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     answered = {r["item_id"] for r in responses if r["outcome"] == "valid"}
     pairs = {(r["item_id"], r["attempt"]) for r in responses}
     status = run_store.get_run(study, run_id).status
@@ -149,8 +150,8 @@ def kills(folder: Path, dilemmas: int, repeats: int, delay_s: float, n_kills: in
         for kill in range(1, n_kills + 1):
             proc = subprocess.Popen([sys.executable, "-m", "valuegap_tui", "run", "resume", str(run_id), "--plain",
                                      "--study", str(study_path)], stdout=subprocess.DEVNULL)
-            target = run_store.progress(study, run_id).done + rng.randint(total // 40, total // 8)
-            while run_store.progress(study, run_id).done < target and proc.poll() is None:
+            target = progress_store.progress(study, run_id).done + rng.randint(total // 40, total // 8)
+            while progress_store.progress(study, run_id).done < target and proc.poll() is None:
                 time.sleep(0.005)
             if proc.poll() is not None:
                 raise FaultMissed(f"kill {kill}: the run ended (exit {proc.returncode}) before it could be killed")
@@ -222,7 +223,7 @@ def outage(folder: Path, dilemmas: int, repeats: int, delay_s: float) -> str:
         proc = subprocess.Popen([sys.executable, "-m", "valuegap_tui", "run", "resume", str(run_id), "--plain",
                                  "--study", str(study_path)], stdout=subprocess.PIPE, text=True)
         study = open_study(study_path)
-        while run_store.progress(study, run_id).done < 300 and proc.poll() is None:
+        while progress_store.progress(study, run_id).done < 300 and proc.poll() is None:
             time.sleep(0.02)
         running = proc.poll() is None
         server.outage(True)
@@ -233,7 +234,7 @@ def outage(folder: Path, dilemmas: int, repeats: int, delay_s: float) -> str:
         if not running or server.errors() == 0:
             raise FaultMissed("outage: the run ended before the server answered any request with an error")
         study = open_study(study_path)
-        p = run_store.progress(study, run_id)
+        p = progress_store.progress(study, run_id)
         first = (f"during the outage run ({server.errors()} requests answered HTTP 500): exit {proc.returncode}, status {run_store.get_run(study, run_id).status},"
                  f" {p.answered} answered, {p.invalid} invalid, {p.server_error} server errors")
         study.close()

@@ -45,6 +45,7 @@ from valuegap_tui.designs.graded_actions.models import (  # noqa: E402
 from valuegap_tui.store import dilemmas as dilemma_store  # noqa: E402
 from valuegap_tui.store import open_study  # noqa: E402
 from valuegap_tui.store import runs as run_store  # noqa: E402
+from valuegap_tui.store import run_progress as progress_store  # noqa: E402
 
 SERVER = textwrap.dedent('''
     import asyncio, random, sys, time
@@ -233,7 +234,7 @@ def main() -> int:
                           f'concurrency = {args.concurrency}\n[dilemmas]\nstatus = ["accepted"]\n').replace("'", '"')
             expected = n_dilemmas * (n_personas + 1) * 2 * repeats
             result = asyncio.run(drive(study, definition, deadline_s=expected / args.capacity * 3 + 30))
-            progress = run_store.progress(study, result["run_id"])
+            progress = progress_store.progress(study, result["run_id"])
             run = run_store.get_run(study, result["run_id"])
             result["sending_s"] = (datetime.fromisoformat(run.finished_at)
                                    - datetime.fromisoformat(run.started_at)).total_seconds()

@@ -11,6 +11,7 @@ from tests.test_evaluate import definition, seed_study
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 
 SCORES = (3, 2, 1, -1, -2, -3)
 
@@ -79,7 +80,7 @@ def test_frame_matches_a_row_by_row_read_with_pending_items_interleaved(study):
     seed_study(study, 5)
     run_id = create_run(study, two_model_definition(repeats=3))
     settle_at_random(study, run_id, seed=1)
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert_same(row_by_row(study, run_id), from_frame(frame))
     assert frame.model.labels == ("alpha", "zeta") and frame.server_error.any() and frame.refusal.any()
 
@@ -87,13 +88,13 @@ def test_frame_matches_a_row_by_row_read_with_pending_items_interleaved(study):
 def test_a_later_load_sees_new_answers_and_another_run(study):
     seed_study(study, 4)
     first = create_run(study, definition(repeats=2))
-    assert len(run_store.load_answer_frame(study, first)) == 0
+    assert len(frame_store.load_answer_frame(study, first)) == 0
     settle_at_random(study, first, seed=2)
-    assert_same(row_by_row(study, first), from_frame(run_store.load_answer_frame(study, first)))
+    assert_same(row_by_row(study, first), from_frame(frame_store.load_answer_frame(study, first)))
     second = create_run(study, two_model_definition(repeats=4))
     settle_at_random(study, second, seed=3)
-    assert_same(row_by_row(study, second), from_frame(run_store.load_answer_frame(study, second)))
-    assert_same(row_by_row(study, first), from_frame(run_store.load_answer_frame(study, first)))
+    assert_same(row_by_row(study, second), from_frame(frame_store.load_answer_frame(study, second)))
+    assert_same(row_by_row(study, first), from_frame(frame_store.load_answer_frame(study, first)))
 
 
 def test_a_study_made_again_at_the_same_path_is_read_afresh(tmp_path):
@@ -105,7 +106,7 @@ def test_a_study_made_again_at_the_same_path_is_read_afresh(tmp_path):
         seed_study(study, dilemmas)
         run_id = create_run(study, definition(repeats=repeats))
         settle_at_random(study, run_id, seed=repeats)
-        assert_same(row_by_row(study, run_id), from_frame(run_store.load_answer_frame(study, run_id)))
+        assert_same(row_by_row(study, run_id), from_frame(frame_store.load_answer_frame(study, run_id)))
         study.close()
 
 
@@ -117,13 +118,13 @@ def test_items_stored_while_the_frame_loads_are_left_for_the_next_load(study, mo
     seed_study(study, 6)
     run_id = create_run(study, definition(repeats=4), stream=True)
     settle_at_random(study, run_id, seed=4)
-    original = run_store._read_plan
+    original = frame_store._read_plan
 
     def plan_read_after_more_items(study_, run, key):  # the rest of the plan lands between the two reads
         run_store.add_items(study_, run, rest_of_plan(study_, run))
         return original(study_, run, key)
 
-    monkeypatch.setattr(run_store, "_read_plan", plan_read_after_more_items)
-    frame = run_store.load_answer_frame(study, run_id)
+    monkeypatch.setattr(frame_store, "_read_plan", plan_read_after_more_items)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert run_store.stored_items(study, run_id) == 6 * 2 * 4
     assert_same(row_by_row(study, run_id), from_frame(frame))  # the new items are pending: not in the frame

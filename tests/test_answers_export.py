@@ -22,6 +22,8 @@ from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.store.runs import Attempt
 from valuegap_tui.dataset.transfer import read_dilemmas
 
@@ -64,7 +66,7 @@ def recompute_overall(rows) -> dict[str, tuple[float, float, int]]:
 
 def report_overall(study, run_id) -> dict[str, tuple[float, float, int]]:
     """The report's overall table (overall.csv): one row per model."""
-    table = compute_results(run_store.load_answer_frame(study, run_id), bootstrap=False).overall
+    table = compute_results(frame_store.load_answer_frame(study, run_id), bootstrap=False).overall
     return {r["model"]: (r["alignment_rate"], r["alignment_distance"], r["items"]) for r in table.records()}
 
 
@@ -86,7 +88,7 @@ def test_csv_export_reproduces_overall_alignment(study, sample_path, tmp_path):
     result = export_answers(study, [run_id], out)
     rows = _read_csv(out)
     assert list(rows[0]) == [c.name for c in COLUMNS]
-    assert len(rows) == result.rows == run_store.progress(study, run_id).responses
+    assert len(rows) == result.rows == progress_store.progress(study, run_id).responses
     assert {r["respondent"] for r in rows} == set(MODELS)
     assert {r["design"] for r in rows} == {"graded_actions"}
     assert any(r["outcome"] != "valid" for r in rows), "the planted malformed replies are rows too"

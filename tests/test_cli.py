@@ -76,6 +76,7 @@ def test_demo_runs_the_whole_pipeline_on_the_simulator(tmp_path, capsys):
     from valuegap_tui.store import open_study
     from valuegap_tui.store import personas as persona_store
     from valuegap_tui.store import runs as run_store
+    from valuegap_tui.store import run_progress as progress_store
 
     assert main(["demo", "--no-tui", "--study", str(tmp_path / "demo.db")]) == 0
     assert "SIMULATED" in capsys.readouterr().err
@@ -85,7 +86,7 @@ def test_demo_runs_the_whole_pipeline_on_the_simulator(tmp_path, capsys):
     kinds = {p.kind for p in persona_store.list_all(study)}
     assert {"baseline", "moderate", "max", "incongruous"} <= kinds
     [run] = run_store.list_runs(study)
-    progress = run_store.progress(study, run.id)
+    progress = progress_store.progress(study, run.id)
     assert progress.total > 0 and progress.done == progress.total
     asked = {row["persona_id"] for row in study.db.query("SELECT DISTINCT persona_id FROM run_personas")}
     assert {persona_store.get(study, pid).kind for pid in asked} == {"baseline", "moderate", "max", "incongruous"}

@@ -18,6 +18,8 @@ from valuegap_tui.metrics.humans import respondents_table
 from valuegap_tui.respond.session import StudyResponder
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 
 DILEMMAS = 20  # a person's two questions of one dilemma are at least 19 slots apart
 STAGES = {"none": 0, "one": 1, "few": 7}
@@ -108,14 +110,14 @@ def test_respondents_table_and_pairs_as_a_person_answers(tmp_path, answers):
     for q in responder.questions[:answers]:
         responder.answer(q, 0, 1.0)
     collection = collection_status(study, run_id)
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     table = {r["respondent"]: r for r in respondents_table(frame, progress=collection.progress()).records()}
     alice = table["human:alice"]
     assert (alice["asked"], alice["planned"]) == (answers, 2 * DILEMMAS)
     expected = {0: "no answers yet", 1: "no paired answers yet", 7: "no paired answers yet", 40: "finished"}
     assert alice["status"] == expected[answers]
     if answers:  # the Runs screen's line for her counts against her questionnaire, not only what she answered
-        assert run_store.progress(study, run_id).by_group[("human:alice", "baseline")] == (answers, 2 * DILEMMAS)
+        assert progress_store.progress(study, run_id).by_group[("human:alice", "baseline")] == (answers, 2 * DILEMMAS)
     pairs = {(r["first"], r["second"]): r for r in paired_comparisons(frame).records()}
     assert ("a", "b") in pairs and pairs[("a", "b")]["dilemmas"] == DILEMMAS
     if answers == 40:  # all answered: each model on alice's dilemmas in her option order

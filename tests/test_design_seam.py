@@ -25,6 +25,7 @@ from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import items as item_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 
 
 class ToyItem(BaseModel):
@@ -151,7 +152,7 @@ def test_a_toy_design_runs_end_to_end_through_the_core(study, toy, tmp_path):
     client = ToyClient()
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
 
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert len(frame) == 80 and frame.valid.all()
     assert frame.distribution.shape[1] == 8
     for q, target in TARGET.items():
@@ -292,7 +293,7 @@ def test_a_study_from_before_designs_opens_as_the_posters_design(tmp_path, monke
     run_id = create_run(study, definition(repeats=2))
     assert run_store.get_run(study, run_id).design == "graded_actions"
     assert asyncio.run(execute_run(study, run_id, {"m": PlantedClient([1 / 6] * 6, [1 / 6] * 6)})) == "finished"
-    assert len(run_store.load_answer_frame(study, run_id)) == 4
+    assert len(frame_store.load_answer_frame(study, run_id)) == 4
     study.close()
 
 

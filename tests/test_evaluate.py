@@ -21,6 +21,8 @@ from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 
 VALUES = ["wisdom", "honest", "equality", "wealth", "politeness", "social_justice"]
 
@@ -119,7 +121,7 @@ def test_letter_maps_back_through_permutation(study):
     client.complete = always_c
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
     items = {i.id: i for i in run_store.all_items(study, run_id)}
-    for response in run_store.responses_of(study, run_id):
+    for response in progress_store.responses_of(study, run_id):
         option = int(items[response["item_id"]].permutation[2])
         assert response["letter"] == "C" and response["choice"] == option and response["score"] == SCORES[option]
 
@@ -132,7 +134,7 @@ def test_measured_bias_and_gap_match_planted(study):
     client = PlantedClient(value_probs, action_probs, first_letter_boost=boost, seed=5)
     run_id = create_run(study, definition(repeats=6))
     asyncio.run(execute_run(study, run_id, {"m": client}))
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     n = len(frame)
     assert n == 12 * 2 * 6 and frame.valid.all()
     # Position bias: letter A chosen with probability boost + (1 - boost)/6 (balanced orders).
@@ -152,11 +154,11 @@ def test_faults_are_retried_and_counted(study):
     client = PlantedClient([1 / 6] * 6, [1 / 6] * 6, fault_rate=0.2, seed=9)
     run_id = create_run(study, definition(repeats=4, max_attempts=4))
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert progress.pending == 0 and progress.done == progress.total == 6 * 2 * 4
     assert progress.outcomes.get("server_error", 0) > 0
     assert progress.outcomes["server_error"] + progress.outcomes["valid"] == progress.responses
-    responses = run_store.responses_of(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     assert len({(r["item_id"], r["attempt"]) for r in responses}) == len(responses)
 
 
@@ -169,9 +171,9 @@ def test_invalid_answers_are_kept_not_guessed(study):
             return CompletionRecord(text="I cannot choose between these.", finish_reason="stop")
 
     asyncio.run(execute_run(study, run_id, {"m": Refuser([1] * 6, [1] * 6)}))
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert progress.invalid == 4 and progress.outcomes == {"refusal": 8}
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert np.isnan(frame.score).all() and frame.refusal.all() and (frame.position == -1).all()
 
 
@@ -189,12 +191,12 @@ def test_stop_then_resume_asks_only_unanswered(study):
 
     client.complete = stopping
     assert asyncio.run(execute_run(study, run_id, {"m": client}, control=control)) == "stopped"
-    first = run_store.progress(study, run_id)
+    first = progress_store.progress(study, run_id)
     assert 0 < first.done < first.total
     client.complete = original
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
     assert max(client.calls.values()) == 1  # nothing asked twice
-    assert len(run_store.responses_of(study, run_id)) == first.total
+    assert len(progress_store.responses_of(study, run_id)) == first.total
 
 
 def test_logprob_distribution_maps_to_options(study):
@@ -209,14 +211,14 @@ def test_logprob_distribution_maps_to_options(study):
 
     asyncio.run(execute_run(study, run_id, {"m": Logprobs([1] * 6, [1] * 6)}))
     items = {i.id: i for i in run_store.all_items(study, run_id)}
-    for response in run_store.responses_of(study, run_id):
+    for response in progress_store.responses_of(study, run_id):
         permutation = items[response["item_id"]].permutation
         distribution = json.loads(response["distribution_json"])
         assert distribution[int(permutation[0])] == pytest.approx(0.6 / 0.9, abs=1e-5)
         assert distribution[int(permutation[2])] == pytest.approx(0.1 / 0.9, abs=1e-5)
         assert response["covered_mass"] == pytest.approx(0.9)
         assert response["choice"] == int(permutation[0])
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert np.allclose(np.nansum(frame.distribution, axis=1), 1.0)
 
 
@@ -227,9 +229,9 @@ def test_answer_frame_matches_slow_path_and_live_gap(study):
     run_id = create_run(study, definition(repeats=3))
     asyncio.run(execute_run(study, run_id, {"m": PlantedClient([0.4, 0.2, 0.1, 0.1, 0.1, 0.1],
                                                                [0.1, 0.1, 0.1, 0.1, 0.2, 0.4], seed=4)}))
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     items = run_store.all_items(study, run_id)
-    by_id = {r["item_id"]: r for r in run_store.responses_of(study, run_id)}
+    by_id = {r["item_id"]: r for r in progress_store.responses_of(study, run_id)}
     assert len(frame) == len(items)
     assert list(frame.dilemma.decode()) == [i.dilemma_id for i in items]
     assert list(frame.score) == [by_id[i.id]["score"] for i in items]
@@ -254,7 +256,7 @@ def test_live_gap_in_sql_matches_frame(study):
     asyncio.run(execute_run(study, run_id, {"m": PlantedClient([0.3, 0.2, 0.2, 0.1, 0.1, 0.1],
                                                                [0.1, 0.1, 0.2, 0.2, 0.2, 0.2], seed=8)}))
     (sql,) = live_gap_by_kind(study, run_id)
-    (frame,) = gap_by_kind(run_store.load_answer_frame(study, run_id))
+    (frame,) = gap_by_kind(frame_store.load_answer_frame(study, run_id))
     assert sql.pairs == frame.pairs == 6
     assert sql.alignment_rate == pytest.approx(frame.alignment_rate)
     assert sql.alignment_distance == pytest.approx(frame.alignment_distance)
@@ -269,7 +271,7 @@ def test_live_gap_of_a_logprob_run_counts_the_distributions(study):
     value, action = [0.3, 0.25, 0.15, 0.1, 0.1, 0.1], [0.1, 0.1, 0.2, 0.2, 0.2, 0.2]
     asyncio.run(execute_run(study, run_id, {"m": PlantedClient(value, action, seed=8)}))
     (sql,) = live_gap_by_kind(study, run_id)
-    (frame,) = gap_by_kind(run_store.load_answer_frame(study, run_id))
+    (frame,) = gap_by_kind(frame_store.load_answer_frame(study, run_id))
     same_side = sum(value[i] * action[j] for i in range(6) for j in range(6) if (i < 3) == (j < 3))
     assert sql.alignment_rate == pytest.approx(frame.alignment_rate, abs=1e-5)
     assert sql.alignment_rate == pytest.approx(same_side, abs=1e-4)  # the planted P(same side), not 0 or 1
@@ -309,7 +311,7 @@ def compare_live_gap(study, run_id, expected_keys):
     from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
 
     sql = {(g.model, g.kind): g for g in live_gap_by_kind(study, run_id)}
-    frame = {(g.model, g.kind): g for g in gap_by_kind(run_store.load_answer_frame(study, run_id))}
+    frame = {(g.model, g.kind): g for g in gap_by_kind(frame_store.load_answer_frame(study, run_id))}
     assert set(sql) == set(frame) == expected_keys
     for key, g in sql.items():
         other = frame[key]

@@ -10,6 +10,7 @@ from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 NO_ENDPOINT = 'name = "t"\nrepeats = 1\n[[models]]\nname = "tiny"\n[dilemmas]\nstatus = ["accepted"]\n'
 
@@ -19,7 +20,7 @@ def test_a_model_without_endpoints_is_asked_where_openai_base_url_points(study, 
     monkeypatch.setenv("OPENAI_BASE_URL", answer_server)
     run_id = create_run(study, RunDefinition.from_toml_text(NO_ENDPOINT, "run.toml"))
     assert run_blocking(study, run_id, plain=False) == "finished"
-    assert run_store.progress(study, run_id).answered == 2 * 2
+    assert progress_store.progress(study, run_id).answered == 2 * 2
 
 
 def test_without_openai_base_url_the_plan_says_what_to_add(study, monkeypatch):
@@ -39,6 +40,6 @@ def test_a_run_that_answered_nothing_fails_with_its_first_error_in_full(study):
         {"models": [{"name": "tiny", "endpoints": [url]}], "repeats": 1, "max_attempts": 1}))
     assert run_blocking(study, run_id, plain=False) == "failed"
     run = run_store.get_run(study, run_id)
-    first = run_store.first_error(study, run_id)
+    first = progress_store.first_error(study, run_id)
     assert first and "server_error" in first
     assert run.status == "failed" and run.stop_reason.endswith(f"the first error: {first}")

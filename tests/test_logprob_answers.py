@@ -14,7 +14,7 @@ from valuegap_tui.evaluate.execute import execute_run
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.items import build_items
 from valuegap_tui.metrics.summary import compute_results
-from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 
 # Most likely options: strongly agree (value) and strongly opposing (action), so the top letters always
 # disagree; yet 55% of the value mass agrees and 40% of the action mass aligns.
@@ -28,7 +28,7 @@ TRUE_AD = sum(VALUE[i] * ACTION[j] * abs(POINTS[i] - POINTS[j]) / 5 for i in ran
 def run_in(study, mode: str, repeats: int, seed: int):
     run_id = create_run(study, definition(repeats=repeats, answer_mode=mode, name=mode))
     asyncio.run(execute_run(study, run_id, {"m": PlantedClient(VALUE, ACTION, seed=seed)}))
-    return run_store.load_answer_frame(study, run_id)
+    return frame_store.load_answer_frame(study, run_id)
 
 
 def test_text_draws_and_logprob_distributions_measure_the_same_gap(study):

@@ -13,6 +13,8 @@ from valuegap_tui.evaluate.execute import execute_run
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 
 
 class MassClient:
@@ -39,12 +41,12 @@ def test_low_coverage_is_its_own_outcome_and_not_asked_again(study, tmp_path, ca
     client = MassClient([0.03, 0.95])  # a model putting 3% of its mass on A-F, then a good one
     assert asyncio.run(execute_run(study, run_id, {"m": client})) == "finished"
     assert client.calls == 8  # low coverage does not change when asked again
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     assert p.outcomes == {"low_coverage": 4, "valid": 4} and p.answered == 4 and p.invalid == 4
-    responses = run_store.responses_of(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     low = [r for r in responses if r["outcome"] == "low_coverage"]
     assert all(r["covered_mass"] == pytest.approx(0.03) and r["score"] is None and r["distribution_json"] for r in low)
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert int(frame.valid.sum()) == 4  # the low-coverage ones are not answers for the metrics
     # the frame says which invalid answers were low coverage, and the option order of every logprob row
     # (the position metrics map its distribution to letters through it)
@@ -54,7 +56,7 @@ def test_low_coverage_is_its_own_outcome_and_not_asked_again(study, tmp_path, ca
         key = (frame.dilemma.labels[frame.dilemma.codes[row]], int(frame.question[row]), int(frame.repeat[row]))
         assert "".join(str(int(d)) for d in frame.permutation[row]) == items[key]
 
-    coverage = run_store.coverage_of(study, run_id)
+    coverage = progress_store.coverage_of(study, run_id)
     assert coverage.answers == 8 and coverage.below_min == 4
     assert coverage.median == pytest.approx((0.03 + 0.95) / 2) and coverage.p10 == pytest.approx(0.03)
     assert main(["run", "status", str(run_id), "--study", str(study.path)]) == 0
@@ -71,4 +73,4 @@ def test_min_coverage_is_per_run(study):
     seed_study(study, 1)
     run_id = create_run(study, definition(repeats=1, answer_mode="logprobs", min_coverage=0.0))
     asyncio.run(execute_run(study, run_id, {"m": MassClient([0.03])}))
-    assert run_store.progress(study, run_id).outcomes == {"valid": 2}
+    assert progress_store.progress(study, run_id).outcomes == {"valid": 2}

@@ -14,6 +14,7 @@ from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, expected_option_shares, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.dataset.transfer import read_dilemmas
 
 
@@ -27,7 +28,7 @@ def test_simulated_run_matches_planted_gap(study, sample_path):
         run_id = create_run(study, definition)
 
         assert asyncio.run(run_async(study, run_id)) == "finished"
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     dilemmas = run_store.dilemmas_of(study, run_id)
     orders: dict[tuple[str, int], list[list[int]]] = {}
     for item in run_store.all_items(study, run_id):

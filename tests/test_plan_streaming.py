@@ -15,6 +15,7 @@ from valuegap_tui.evaluate.plan import plan_items
 from valuegap_tui.evaluate.setup import create_run, rest_of_plan
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_a_plan_cut_short_is_completed_when_the_run_is_resumed(study, small_chun
     run_id = create_run(study, definition(repeats=4), stream=True)  # the process dies here
     assert run_store.stored_items(study, run_id) == 40 < run_store.planned_total(study, run_id)
     assert asyncio.run(execute_run(study, run_id, {"m": PlantedClient([1 / 6] * 6, [1 / 6] * 6)})) == "finished"
-    assert run_store.progress(study, run_id).answered == run_store.planned_total(study, run_id) == 80
+    assert progress_store.progress(study, run_id).answered == run_store.planned_total(study, run_id) == 80
     assert rest_of_plan(study, run_id) is None
 
 
@@ -101,5 +102,5 @@ def test_a_run_stopped_while_its_plan_is_stored_says_so_and_resumes_whole(study,
     assert status == "stopped" and run_store.stored_items(study, run_id) < total
     assert "not stored yet" in control.reason and "resume" in control.reason
     assert asyncio.run(execute_run(study, run_id, {"m": PlantedClient([1 / 6] * 6, [1 / 6] * 6)})) == "finished"
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert progress.total == progress.answered == total

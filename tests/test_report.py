@@ -18,7 +18,7 @@ from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.report.writer import FIGURES_MISSING, write_report
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 
 VALUE_ORDER = ["Strongly agree", "Agree", "Mildly agree", "Mildly disagree", "Disagree", "Strongly disagree"]
 
@@ -127,7 +127,7 @@ def test_report_command_on_a_stored_run_recovers_planted_gap(study, tmp_path, ca
     assert row["condition"] == "baseline" and int(row["items"]) == 24 * 4
     # each repeat pairs one value and one independent action answer: AR and AD estimate implied_metrics
     ar, ad = implied_metrics(planted)
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     (checked,) = compute_results(frame, aggregate="repeat", confidence=0.99).conditions.records()
     assert checked["ar_low"] <= ar <= checked["ar_high"]
     assert checked["ad_low"] <= ad <= checked["ad_high"]

@@ -17,6 +17,8 @@ from valuegap_tui.respond.session import FileResponder, StudyResponder
 from valuegap_tui.store import open_study
 from valuegap_tui.store import respondents as respondent_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 
 
 def _plan(study, repeats=2):
@@ -55,20 +57,20 @@ def test_an_answer_is_stored_once_and_a_conflict_writes_nothing(study):
     first, second = responder.questions[:2]
     responder.answer(first, 2, 1.0)
     responder.answer(first, 2, 1.0)  # again (a resumed screen): nothing new
-    assert len(run_store.responses_of(study, run_id)) == 1
+    assert len(progress_store.responses_of(study, run_id)) == 1
     given = [respondent_store.GivenAnswer(q.dilemma_id, q.question, q.repeat, q.permutation, p)
              for q, p in ((second, 0), (first, 3))]
     with pytest.raises(ValueError, match="already answered C"):
         respondent_store.store_answers(study, responder.respondent, given)
-    assert len(run_store.responses_of(study, run_id)) == 1  # the second answer was not kept either
+    assert len(progress_store.responses_of(study, run_id)) == 1  # the second answer was not kept either
     item = next(i for i in run_store.all_items(study, run_id) if i.model == "human:alice")
     assert item.persona_id == "baseline" and item.permutation == first.permutation
     # the model's plan is untouched: its items are all still pending
-    assert run_store.progress(study, run_id).by_group[("m", "baseline")] == (0, 24)
+    assert progress_store.progress(study, run_id).by_group[("m", "baseline")] == (0, 24)
     # the Runs screen's live gap has the respondent as a row of its own, never pooled with a model
     for q in responder.questions[1:]:
         responder.answer(q, 0, 1.0)
-    assert [row[:2] for row in run_store.paired_gap_by_kind(study, run_id)] == [("human:alice", "baseline")]
+    assert [row[:2] for row in progress_store.paired_gap_by_kind(study, run_id)] == [("human:alice", "baseline")]
 
 
 def _answer_all(responder, position=0):
@@ -103,14 +105,14 @@ def test_pack_round_trip_between_two_studies(tmp_path):
     assert import_answers(here, answers_path) == ("alice", 0, 12)  # idempotent
     assert len(respondent_store.answered(here, run_id, "alice")) == 12
     assert respondent_store.get(here, run_id, "alice").consented_at is not None
-    assert "human:alice" in run_store.load_answer_frame(here, run_id).model.labels
+    assert "human:alice" in frame_store.load_answer_frame(here, run_id).model.labels
 
     # tampered: a question's text changed in the answer file
     tampered = json.loads(answers_path.read_text())
     tampered["pack"]["questions"][0]["text"] = "Something else"
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(tampered))
-    before = len(run_store.responses_of(here, run_id))
+    before = len(progress_store.responses_of(here, run_id))
     with pytest.raises(RespondError, match="changed after it was written"):
         import_answers(here, bad)
     # a pack rebuilt with a matching hash but not the one this study wrote (another respondent's name)
@@ -130,7 +132,7 @@ def test_pack_round_trip_between_two_studies(tmp_path):
     _answer_all(foreign)
     with pytest.raises(RespondError, match="another study"):
         import_answers(here, tmp_path / "foreign.answers.json")
-    assert len(run_store.responses_of(here, run_id)) == before
+    assert len(progress_store.responses_of(here, run_id)) == before
     assert respondent_store.get(here, run_id, "bob") is None
 
 

@@ -19,6 +19,7 @@ from tests.test_evaluate import seed_study
 from valuegap_tui.cli import main
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 # A minimal OpenAI-shaped server answering a random letter after a short delay.
 SERVER = textwrap.dedent('''
@@ -108,17 +109,17 @@ def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, slow_answer_ser
     target = random.Random().randint(5, 60)
     while time.monotonic() < deadline:
         runs = run_store.list_runs(study)
-        if runs and run_store.progress(study, runs[0].id).done >= target:
+        if runs and progress_store.progress(study, runs[0].id).done >= target:
             break
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     run_id = run_store.list_runs(study)[0].id
-    before = run_store.progress(study, run_id)
+    before = progress_store.progress(study, run_id)
     assert 0 < before.done < before.total
     assert main(["run", "resume", str(run_id), "--plain", "--study", str(study_path)]) == 0
-    after = run_store.progress(study, run_id)
-    responses = run_store.responses_of(study, run_id)
+    after = progress_store.progress(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     assert after.total == 12 * 2 * 5 and after.done == after.total and after.pending == 0
     assert len({r["item_id"] for r in responses}) == after.total  # nothing lost
     assert len(responses) == after.total  # nothing asked twice (every answer valid)
@@ -145,14 +146,14 @@ def test_batch_export_import_round_trip(tmp_path, capsys):
             handle.write(json.dumps({"id": str(n), "custom_id": line["custom_id"],
                                      "response": {"status_code": 200, "body": body}, "error": None}) + "\n")
     assert main(["run", "import-batch", str(run_id), str(results), "--study", str(study_path)]) == 0
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert progress.answered == len(lines) and progress.pending == 0
     items = {i.id: i for i in run_store.all_items(study, run_id)}
-    for response in run_store.responses_of(study, run_id):
+    for response in progress_store.responses_of(study, run_id):
         assert response["choice"] == int(items[response["item_id"]].permutation["ABCDEF".index(response["letter"])])
     # importing the same file again changes nothing
     assert main(["run", "import-batch", str(run_id), str(results), "--study", str(study_path)]) == 0
-    assert len(run_store.responses_of(study, run_id)) == len(lines)
+    assert len(progress_store.responses_of(study, run_id)) == len(lines)
     study.close()
 
 
@@ -171,7 +172,7 @@ def test_demo_evaluation_against_a_server(study, sample_path, answer_server):
 
     dilemma_store.save_many(study, read_dilemmas(sample_path), who="t", action="import")
     run_id = run_demo_evaluation(study, answer_server, dilemmas=3)
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert run_store.get_run(study, run_id).status == "finished"
     assert progress.answered == progress.total >= 3 * 2 * 2
     assert study.get_meta("runs.selected") == str(run_id)

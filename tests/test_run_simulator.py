@@ -20,6 +20,8 @@ from valuegap_tui.simulator import (
 )
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.dataset.transfer import read_dilemmas
 
 
@@ -38,7 +40,7 @@ def test_planted_position_bias_and_gap_are_measured(study, sample_path):
     with run_simulator(params, study_path=study.path) as simulator:
         run_id, status = run_against(study, simulator, repeats=30)
     assert status == "finished"
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert frame.valid.all()
     items = run_store.all_items(study, run_id)
     dilemmas = run_store.dilemmas_of(study, run_id)
@@ -84,7 +86,7 @@ def test_twenty_percent_faults_run_completes_and_faults_are_counted(study, sampl
         faults = dict(simulator.stats.faults)
         requests = simulator.stats.requests
     assert status == "finished"
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert progress.pending == 0 and progress.answered == progress.total == 8 * 2 * 6
     share = sum(faults.values()) / requests
     assert abs(share - 0.2) < 4 * math.sqrt(0.2 * 0.8 / requests)

@@ -47,11 +47,12 @@ def test_headline_sets_f1_accuracy_and_ad_per_model_and_condition(study, tmp_pat
     from valuegap_tui.designs import get_design
     from valuegap_tui.designs.tables import run_tables
     from valuegap_tui.store import runs as run_store
+    from valuegap_tui.store import answer_frame as frame_store
 
     run_id, items = via_run(study, tmp_path, countries=("India",), topics=["politics"], values=["equality"],
                             repeats=1)
     design = get_design("via")
-    rows = design.headline(run_store.load_answer_frame(study, run_id), items, run_store.personas_of(study, run_id))
+    rows = design.headline(frame_store.load_answer_frame(study, run_id), items, run_store.personas_of(study, run_id))
     summary = run_tables(study, run_id)[0]
     assert {(m, c, metric) for m, c, metric, _ in rows} == {
         (r[0], r[1], metric) for r in summary.rows for metric in ("F1", "accuracy", "AD")}

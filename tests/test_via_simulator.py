@@ -14,6 +14,7 @@ from tests.via_helpers import PLANTED, via_run
 from valuegap_tui.designs.via.metrics import OWN_COUNTRY, _Rows, cell_scores, scenario_f1
 from valuegap_tui.designs.via.simulate import planted_accuracy, planted_ad, planted_f1
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 
 Z = 4.5
 
@@ -42,7 +43,7 @@ def _condition_country(condition):
 
 def test_every_item_question_and_repeat_was_answered(via_study):
     study, run_id, items = via_study
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     # 2 models x 3 conditions x 1,232 items x 2 questions x 2 repeats
     assert len(frame) == 2 * 3 * len(items) * 2 * 2 == 29_568
     assert frame.valid.all()
@@ -51,7 +52,7 @@ def test_every_item_question_and_repeat_was_answered(via_study):
 
 def test_planted_f1_accuracy_and_ad_are_recovered_per_model_and_condition(via_study):
     study, run_id, items = via_study
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     conditions = run_store.personas_of(study, run_id)
     rows = _Rows(frame, items, conditions)
     cell_keys, accuracy, distance = cell_scores(rows)

@@ -16,6 +16,7 @@ from valuegap_tui.simulator import SimulatorParams, behaviour, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.dataset.transfer import read_dilemmas
 
 NURSE = "You are a retired nurse from a small town.\nYou answer as yourself."
@@ -48,7 +49,7 @@ def test_custom_and_instruction_conditions_run_under_their_own_kinds(study, samp
     assert snapshots[moderate.id].attributes == {} and snapshots[moderate.id].extremity is not None
 
     # the live table (inside the database) and the metrics package give each kind its own row
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     for rows in (live_gap_by_kind(study, run_id), gap_by_kind(frame)):
         kinds = [row.kind for row in rows]
         assert kinds == ["baseline", "moderate", "custom", "instruction"], kinds

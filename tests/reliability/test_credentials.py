@@ -126,10 +126,11 @@ def test_url_password_is_used_but_never_stored_logged_or_exported(server, study_
 
     study = open_study(study_path)
     from valuegap_tui.store import runs as run_store
+    from valuegap_tui.store import run_progress as progress_store
 
     run = run_store.get_run(study, 1)
     assert run.definition.models[0].endpoints == [server.base_url]
-    assert run_store.progress(study, 1).answered == run_store.progress(study, 1).total
+    assert progress_store.progress(study, 1).answered == progress_store.progress(study, 1).total
     study.close()
 
 

@@ -21,6 +21,7 @@ from valuegap_tui.server.client import ModelPool
 from valuegap_tui.server.profiles import Endpoint, ServerProfile
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 
 def _serve(tmp_path, port: int, delay_s: float) -> subprocess.Popen:
@@ -63,12 +64,12 @@ async def test_a_model_whose_server_dies_is_stopped_and_keeps_its_items_pending(
             status = await RunExecutor(study, run_id, {"m": pool}, control=control, unreachable_stop_s=1.0).run()
             took = time.monotonic() - started
             await killer
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     assert status == "stopped" and took < 10
     assert "stopped answering" in control.reason and "resume" in control.reason
     assert p.pending > 0 and p.answered >= 20 and p.server_error == 0
     assert p.answered + p.pending == p.total  # nothing ended as a failure: the rest waits for the server
-    assert _no_item_answered_twice(run_store.responses_of(study, run_id))
+    assert _no_item_answered_twice(progress_store.responses_of(study, run_id))
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) <= 3, [r.getMessage() for r in warnings]  # not one line per failed request
 
@@ -88,7 +89,7 @@ def test_a_run_whose_server_dies_ends_stopped_within_a_minute_and_resumes(tmp_pa
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             runs = run_store.list_runs(study)
-            if runs and run_store.progress(study, runs[0].id).done >= 20:
+            if runs and progress_store.progress(study, runs[0].id).done >= 20:
                 break
             time.sleep(0.01)
         server.send_signal(signal.SIGKILL)
@@ -100,7 +101,7 @@ def test_a_run_whose_server_dies_ends_stopped_within_a_minute_and_resumes(tmp_pa
         run.kill()
         server.kill()
     run_id = run_store.list_runs(study)[0].id
-    before = run_store.progress(study, run_id)
+    before = progress_store.progress(study, run_id)
     assert run.returncode == 3 and took < 60, (took, output)
     assert run_store.get_run(study, run_id).status == "stopped" and before.pending > 0
     about_it = [line for line in output.splitlines() if "stopped answering" in line or "connection" in line]
@@ -111,7 +112,7 @@ def test_a_run_whose_server_dies_ends_stopped_within_a_minute_and_resumes(tmp_pa
     finally:
         server.kill()
         server.wait(timeout=10)
-    after = run_store.progress(study, run_id)
+    after = progress_store.progress(study, run_id)
     assert after.answered == after.total == 120 and after.pending == 0
-    assert _no_item_answered_twice(run_store.responses_of(study, run_id))
+    assert _no_item_answered_twice(progress_store.responses_of(study, run_id))
     study.close()

@@ -22,6 +22,7 @@ from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 
 def lock_held_while(monkeypatch, held):
@@ -50,7 +51,7 @@ def test_a_run_that_got_every_answer_before_a_lock_was_held_finishes(study, plan
     assert failures and executor.write_error is not None  # the lock was met
     assert status == "finished" and executor.control.reason is None
     run = run_store.get_run(study, run_id)
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert run.status == "finished" and progress.answered == 12 and progress.pending == 0
 
 
@@ -66,7 +67,7 @@ def test_a_run_cut_short_by_a_held_lock_says_exactly_what_failed(study, planned,
 
     lock_held_while(monkeypatch, held)
     status = asyncio.run(executor.run())
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     reason = executor.control.reason
     assert status == "stopped" and progress.pending > 0
     assert executor.counters.unsaved == 0 and progress.done == executor.counters.written
@@ -129,7 +130,7 @@ def test_progress_lines_count_items_as_the_summary_does(study, planned):
     lines = out.getvalue().splitlines()
     progress = [line for line in lines if re.match(r"run \d+: \d+/\d+ done", line)]
     summary = next(line for line in lines if line.startswith(f"run {run_id} {status}:"))
-    final = run_store.progress(study, run_id)
+    final = progress_store.progress(study, run_id)
     assert final.invalid == 12 and final.responses - final.outcomes.get("valid", 0) == 36  # 3 attempts each
     assert progress and progress[-1].endswith(f"{final.answered} answered, 12 invalid, 0 server errors")
     # the summary also says why the invalid ones are invalid

@@ -17,6 +17,7 @@ from valuegap_tui.server.client import REPLY_TEXT_CAP, ModelPool
 from valuegap_tui.server.profiles import Endpoint, ServerProfile
 from valuegap_tui.store import generation as attempt_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 
 def with_content(content) -> dict:
@@ -58,7 +59,7 @@ async def test_any_reply_shape_ends_as_an_outcome_and_the_run_finishes(study, pl
     try:
         async with pool(server.base_url) as client:
             status = await RunExecutor(study, run_id, {"m": client}).run()
-            p = run_store.progress(study, run_id)
+            p = progress_store.progress(study, run_id)
             assert p.pending == 0 and p.done == p.total == 48
             # a second pass finds nothing to ask: the run cannot loop on a reply it cannot read
             asked = len(server.bodies)
@@ -67,7 +68,7 @@ async def test_any_reply_shape_ends_as_an_outcome_and_the_run_finishes(study, pl
     finally:
         await server.stop()
     assert status == "finished"
-    responses = run_store.responses_of(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     items = {i.id: i for i in run_store.all_items(study, run_id)}
     by_shape = {}
     for r in responses:
@@ -99,7 +100,7 @@ async def test_a_5_mb_reply_is_capped_and_counted(study, planned):
             cpu = time.process_time() - started
     finally:
         await server.stop()
-    responses = run_store.responses_of(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     assert all(len(r["raw_text"]) == REPLY_TEXT_CAP and r["raw_dropped"] == len(huge) - REPLY_TEXT_CAP
                for r in responses)
     assert {r["letter"] for r in responses} == {"C"}

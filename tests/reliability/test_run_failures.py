@@ -23,6 +23,7 @@ from valuegap_tui.evaluate.execute import RunControl, RunExecutor
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 FLUSH_S = 0.05
 
@@ -56,7 +57,7 @@ def test_write_failure_stops_sending_within_one_flush_and_resume_finishes(study,
     assert "disk is full" in control.reason and "resume" in control.reason
     late = [t for t in client.sent_at if t > state["failed_at"] + FLUSH_S]
     assert late == []  # nothing sent later than one flush interval after the failure
-    stored = run_store.responses_of(study, run_id)
+    stored = progress_store.responses_of(study, run_id)
     assert len(stored) == executor.counters.written > 0
     assert executor.counters.unsaved == executor.counters.received - executor.counters.written > 0
     assert len(client.sent_at) < 240  # it did not go on asking for answers it could not keep
@@ -65,8 +66,8 @@ def test_write_failure_stops_sending_within_one_flush_and_resume_finishes(study,
     monkeypatch.undo()
     second = TimedClient()
     assert asyncio.run(RunExecutor(study, run_id, {"m": second}).run()) == "finished"
-    responses = run_store.responses_of(study, run_id)
-    progress = run_store.progress(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert progress.answered == progress.total == 240
     assert len(responses) == 240 and len({r["item_id"] for r in responses}) == 240  # none lost, none twice
     assert len(second.sent_at) == 240 - len(stored)  # resume asked exactly the unsaved ones
@@ -79,7 +80,7 @@ def test_lock_held_past_the_busy_timeout_is_a_write_failure_too(study, planned, 
     status = asyncio.run(RunExecutor(study, run_id, {"m": TimedClient()}, control=control,
                                      flush_interval_s=FLUSH_S).run())
     assert status == "stopped" and "write lock" in control.reason
-    assert run_store.progress(study, run_id).done == 0
+    assert progress_store.progress(study, run_id).done == 0
 
 
 def test_cli_exits_non_zero_and_says_why_when_it_cannot_write(tmp_path, monkeypatch, capsys):
@@ -96,7 +97,7 @@ def test_cli_exits_non_zero_and_says_why_when_it_cannot_write(tmp_path, monkeypa
         assert "cannot write to the study: database or disk is full" in out and "run resume 1" in out
         monkeypatch.undo()
         assert main(["run", "resume", "1", "--plain", "--study", str(study_path)]) == 0
-        assert run_store.progress(study, 1).answered == 60
+        assert progress_store.progress(study, 1).answered == 60
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -137,9 +138,9 @@ def test_full_disk_stops_the_run_and_the_study_stays_usable(tmp_path):
             study.close()
         subprocess.run(["umount", str(small)], check=False)
     study = open_study(moved / "s.db")
-    assert len(run_store.responses_of(study, run_id)) == stored  # what was written is intact
+    assert len(progress_store.responses_of(study, run_id)) == stored  # what was written is intact
     assert asyncio.run(RunExecutor(study, run_id, {"m": TimedClient()}).run()) == "finished"
-    assert run_store.progress(study, run_id).answered == 960
+    assert progress_store.progress(study, run_id).answered == 960
     study.close()
 
 
@@ -155,7 +156,7 @@ def test_killed_run_shows_interrupted_then_resumes(tmp_path, monkeypatch, capsys
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             runs = run_store.list_runs(study)
-            if runs and run_store.progress(study, runs[0].id).done >= 10:
+            if runs and progress_store.progress(study, runs[0].id).done >= 10:
                 break
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
@@ -172,7 +173,7 @@ def test_killed_run_shows_interrupted_then_resumes(tmp_path, monkeypatch, capsys
         assert "interrupted" in capsys.readouterr().out
         assert main(["run", "resume", "1", "--plain", "--study", str(study_path)]) == 0
         assert run_store.get_run(study, 1).status == "finished"
-        assert run_store.progress(study, 1).answered == 60
+        assert progress_store.progress(study, 1).answered == 60
     finally:
         proc_server.kill()
         proc_server.wait(timeout=10)

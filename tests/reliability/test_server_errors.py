@@ -21,6 +21,8 @@ from valuegap_tui.server.client import ModelPool
 from valuegap_tui.server.profiles import Endpoint, ServerProfile
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 
 
 class FailingFor(TimedClient):
@@ -48,34 +50,34 @@ def test_server_errors_are_kept_apart_and_resume_asks_them_again(study, planned)
     status = asyncio.run(RunExecutor(study, run_id, {"m": FailingFor(bad)}, control=control).run())
 
     assert status == "unfinished" and "resume" in control.reason
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     assert (p.answered, p.invalid, p.server_error, p.pending) == (8, 0, 4, 0)
     assert p.outcomes == {"valid": 8, "server_error": 12}  # 3 attempts each, all kept
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     rates = invalid_rates(frame)
     assert rates["invalid"] == 0 and rates["server_error"] == 4 / 12
     assert int(frame.server_error.sum()) == 4 and np.isnan(frame.score[frame.server_error]).all()
-    assert any("Server errors: 4 of 12" in n for n in run_store.run_notes(study, run_id))
+    assert any("Server errors: 4 of 12" in n for n in progress_store.run_notes(study, run_id))
 
     assert run_store.reopen_items(study, run_id) == 4
     fixed = TimedClient()
     assert asyncio.run(RunExecutor(study, run_id, {"m": fixed}).run()) == "finished"
     assert len(fixed.sent_at) == 4  # only the server-error items
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     assert p.answered == 12 and p.server_error == 0
-    responses = run_store.responses_of(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     assert len(responses) == 8 + 12 + 4 and len({(r["item_id"], r["attempt"]) for r in responses}) == len(responses)
 
 
 def test_resume_retry_invalid_gives_invalid_items_a_fresh_budget(study, planned, capsys):
     run_id = planned(n_dilemmas=1, repeats=2, max_attempts=2)  # 4 items
     asyncio.run(RunExecutor(study, run_id, {"m": TimedClient(text="I like turtles")}).run())
-    assert run_store.progress(study, run_id).invalid == 4
+    assert progress_store.progress(study, run_id).invalid == 4
     assert run_store.get_run(study, run_id).status == "failed"  # nothing answered
     assert run_store.reopen_items(study, run_id) == 0  # invalid answers stay, unless asked for
     assert run_store.reopen_items(study, run_id, ("server_error", "invalid")) == 4
     assert asyncio.run(RunExecutor(study, run_id, {"m": TimedClient()}).run()) == "finished"
-    attempts = sorted(r["attempt"] for r in run_store.responses_of(study, run_id))
+    attempts = sorted(r["attempt"] for r in progress_store.responses_of(study, run_id))
     assert attempts == [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]
 
 
@@ -104,7 +106,7 @@ def test_a_server_that_comes_up_late_gets_its_early_failures_asked_again(study, 
             return await super().complete(request, model=model)
 
     assert asyncio.run(RunExecutor(study, run_id, {"m": LateStart()}).run()) == "finished"
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     assert p.answered == 8 and p.outcomes == {"server_error": 6, "valid": 8}
 
 
@@ -121,7 +123,7 @@ def test_export_batch_includes_server_error_items_and_import_settles_them(study,
         "status_code": 200, "body": {"choices": [{"message": {"content": "C"}, "finish_reason": "stop"}]}}}) + "\n"
         for l in lines))
     assert import_batch(study, run_id, results)["imported"] == 2
-    assert run_store.progress(study, run_id).answered == 4
+    assert progress_store.progress(study, run_id).answered == 4
     assert run_store.get_run(study, run_id).status == "finished"
 
 
@@ -137,7 +139,7 @@ def test_dead_endpoint_run_fails_and_never_says_giving_up(study, planned, caplog
 
     with caplog.at_level(logging.INFO, logger="valuegap.server"):
         assert asyncio.run(go()) == "failed"
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     # each item asked once: its server never replied, so asking again would only multiply the wait
     assert p.server_error == 2 and p.invalid == 0 and p.outcomes == {"server_error": 2}
     assert "no item was answered" in control.reason
@@ -155,7 +157,7 @@ async def test_http_500_through_the_client_is_a_server_error_outcome(study, plan
     finally:
         await server.stop()
     assert status == "failed"
-    responses = run_store.responses_of(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     assert {r["outcome"] for r in responses} == {"server_error"}
     assert all(r["error_kind"] == "http_5xx" for r in responses)
 
@@ -184,7 +186,7 @@ def test_studies_from_before_keep_their_server_errors_apart(tmp_path, monkeypatc
     old.close()
     monkeypatch.undo()
     study = open_study(tmp_path / "old.db")
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     assert (p.server_error, p.invalid) == (1, 1)
     assert p.outcomes == {"server_error": 2, "no_letter": 1}
     study.close()
@@ -229,8 +231,8 @@ async def test_a_request_too_long_for_the_context_is_asked_once_and_the_run_says
             status = await RunExecutor(study, run_id, {"m": pool}, control=control).run()
     finally:
         await server.stop()
-    p = run_store.progress(study, run_id)
-    too_long = [r for r in run_store.responses_of(study, run_id) if r["outcome"] == "too_long"]
+    p = progress_store.progress(study, run_id)
+    too_long = [r for r in progress_store.responses_of(study, run_id) if r["outcome"] == "too_long"]
     assert too_long and p.too_long == len(too_long)  # asked once each, never again
     assert all("max_tokens 4096" in r["error"] and "Context size" in r["error"] for r in too_long)
     assert len(server.bodies) == 8 + 0 * len(too_long)  # no retry of a request that cannot fit
@@ -239,6 +241,6 @@ async def test_a_request_too_long_for_the_context_is_asked_once_and_the_run_says
     assert "did not fit the server's context" in control.reason and "max_tokens 4096" in control.reason
     assert "4096 tokens per request (/v1/models max_model_len)" in control.reason
     assert "--retry-invalid" in control.reason
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     rates = invalid_rates(frame)
     assert rates["invalid"] == 0 and rates["too_long"] == p.too_long / 8

@@ -21,6 +21,8 @@ from valuegap_tui.paths import DATA_DIR
 from valuegap_tui.server.reader import read_text
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 
 pytestmark = [pytest.mark.llama_server, pytest.mark.slow]
 
@@ -85,7 +87,7 @@ def test_a_text_run_of_a_real_model_reads_every_reply_by_the_contract(smollm2_se
     with open_study(study_path) as study:
         dilemmas = run_store.dilemmas_of(study, run_id)
         items = {i.id: i for i in run_store.all_items(study, run_id)}
-        responses = run_store.responses_of(study, run_id)
+        responses = progress_store.responses_of(study, run_id)
         assert len(responses) == 16 and all(r["outcome"] != "server_error" for r in responses)
         for response in responses:
             item = items[response["item_id"]]
@@ -99,7 +101,7 @@ def test_a_text_run_of_a_real_model_reads_every_reply_by_the_contract(smollm2_se
             if response["outcome"] == "valid":
                 other = _names_another_option(response["raw_text"], response["letter"], shown)
                 assert other is None, f"{response['raw_text']!r} read as {response['letter']} but names {other!r}"
-        frame = run_store.load_answer_frame(study, run_id)
+        frame = frame_store.load_answer_frame(study, run_id)
         results = compute_results(frame, bootstrap=False)
         (outcomes,) = [r for r in results.outcomes.records() if r["question"] == "value"]
         assert outcomes["asked"] == 8 and outcomes["valid"] + sum(
@@ -116,7 +118,7 @@ def test_a_logprob_run_of_a_real_model_counts_its_distributions(smollm2_server, 
     assert main(["run", "status", str(run_id), "--study", str(study_path)]) == 0
     assert "logprob coverage (mass of the first token on A-F): median" in capsys.readouterr().out
     with open_study(study_path) as study:
-        frame = run_store.load_answer_frame(study, run_id)
+        frame = frame_store.load_answer_frame(study, run_id)
     results = compute_results(frame, bootstrap=False)
     assert results.expected and results.logprobs
     # AR by hand from the stored distributions: per dilemma, P(same side) under value x action

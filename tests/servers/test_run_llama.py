@@ -8,7 +8,7 @@ from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.personas import ensure_default_personas
 from valuegap_tui.evaluate.definition import DilemmaFilter, ModelSpec, RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 import pytest
 
@@ -30,10 +30,10 @@ async def test_small_run_completes_with_invalid_answers_counted(wide_llama_serve
     run_id = create_run(study, definition)
     await run_async(study, run_id)
 
-    progress = run_store.progress(study, run_id)
+    progress = progress_store.progress(study, run_id)
     assert progress.total == 2 * 2 * 2 * 2  # dilemmas x conditions x questions x repeats
     assert progress.done == progress.total and progress.answered + progress.invalid == progress.total
-    responses = run_store.responses_of(study, run_id)
+    responses = progress_store.responses_of(study, run_id)
     assert sum(progress.outcomes.values()) == len(responses) >= progress.total
     # an invalid answer was asked again (up to max_attempts) and every attempt is kept with its raw reply
     for item_id in {r["item_id"] for r in responses}:

@@ -22,7 +22,7 @@ def results_frame():
 def use_fixed_run(monkeypatch, frame=None):
     frame = results_frame() if frame is None else frame
     monkeypatch.setattr(results_module.run_store, "list_runs", lambda study: [RUN])
-    monkeypatch.setattr(results_module.run_store, "load_answer_frame", lambda study, run_id: frame)
+    monkeypatch.setattr(results_module.frame_store, "load_answer_frame", lambda study, run_id: frame)
     extremities = {"baseline": 0.0, LONG: 1 / 3, MARKED: 1.0, "incongruous-1": 0.6}
     monkeypatch.setattr(results_module, "run_extremities", lambda study, run_id: (extremities, []))
     return frame

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from valuegap_tui.config import save_section
 from valuegap_tui.evaluate.live import KindGap
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.runs import Snapshot
 from tests.conftest import make_dilemma
@@ -49,7 +49,7 @@ async def test_a_decision_repaints_the_decided_row_and_the_next_not_the_table(st
 
 
 def snapshot(i: int, replies: str) -> Snapshot:
-    progress = run_store.Progress(total=100, done=i, answered=i, invalid=0, by_group={("m", "baseline"): (i, 100)},
+    progress = progress_store.Progress(total=100, done=i, answered=i, invalid=0, by_group={("m", "baseline"): (i, 100)},
                                   outcomes={"valid": i}, responses=i)
     latest = [{"model": "m", "persona_id": "baseline", "dilemma_id": f"d{k}", "question": k % 2, "outcome": "valid",
                "letter": letter, "score": 1, "raw_text": letter, "error": None} for k, letter in enumerate(replies)]

@@ -10,6 +10,7 @@ from valuegap_tui.cli.app import build_demo_study, fill_demo_study
 from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.simulator.runner import run_simulator
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.tui.app import SimulatorInUse, ValueGapApp
 
 
@@ -41,13 +42,13 @@ async def test_a_new_run_from_the_demo_starts_unedited_and_finishes(demo):
         assert await wait_for(pilot, lambda: {r.id for r in run_store.list_runs(study)} - before, timeout=30)
         [new] = {r.id for r in run_store.list_runs(study)} - before
         assert await wait_for(pilot, lambda: run_store.get_run(study, new).status == "finished", timeout=120)
-        progress = run_store.progress(study, new)
+        progress = progress_store.progress(study, new)
         assert progress.answered == progress.total > 0
         # Every run's Done column is filled and not cut
         table = screen.query_one("#runs-table", DataTable)
         await pilot.pause(1.2)
         for run in run_store.list_runs(study):
-            p = run_store.progress(study, run.id)
+            p = progress_store.progress(study, run.id)
             assert str(table.get_cell(str(run.id), "done")) == f"{p.done}/{p.total}"
         widths = [c.get_render_width(table) for c in table.ordered_columns]
         done_at = [c.key for c in table.ordered_columns].index("done")

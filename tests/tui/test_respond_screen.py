@@ -11,7 +11,8 @@ from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.respond.session import StudyResponder
 from valuegap_tui.store import respondents as respondent_store
-from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.respond import RespondApp, RespondScreen
 
@@ -66,11 +67,11 @@ async def test_a_person_answers_twelve_questions_in_two_sittings(study):
         await pilot.press("enter")
     answered = respondent_store.answered(study, run_id, "alice")
     assert len(answered) == 12 and all(key[2] == 0 for key in answered)
-    responses = [r for r in run_store.responses_of(study, run_id)]
+    responses = [r for r in progress_store.responses_of(study, run_id)]
     assert len(responses) == 12 and all(r["outcome"] == "valid" and r["latency_s"] >= 0 for r in responses)
 
     # AR and AD as for a model: always the strongest agreeing option on both questions -> AR 1, AD 0
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     assert "human:alice" in frame.model.labels
     by_model = compute_results(frame, bootstrap=False).overall.records()  # one row per model
     alice = next(r for r in by_model if r["model"] == "human:alice")
@@ -95,8 +96,8 @@ async def test_time_limit_moves_on_and_keeps_no_answer(study):
         assert await wait_for(pilot, lambda: screen.current is not first, timeout=5)
     stored = respondent_store.answered(study, run_id, "bob")
     assert stored[(first.dilemma_id, first.question, first.repeat)] is None
-    assert run_store.item_statuses(study, run_id)  # the timed-out item is finished, not pending
-    assert all(r["error"] == respondent_store.TIMED_OUT_ERROR for r in run_store.responses_of(study, run_id))
+    assert progress_store.item_statuses(study, run_id)  # the timed-out item is finished, not pending
+    assert all(r["error"] == respondent_store.TIMED_OUT_ERROR for r in progress_store.responses_of(study, run_id))
 
 
 async def test_leaving_at_consent_stores_nothing(study):

@@ -11,6 +11,7 @@ from valuegap_tui.evaluate.definition import RunDefinition, RunDefinitionError
 from valuegap_tui.server.urls import basic_auth_for
 from valuegap_tui.store import independence as independence_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 
 ORDER = 50
 
@@ -134,7 +135,7 @@ def cmd_list(args) -> int:
     if not runs:
         print("no runs yet (start one with: valuegap run start RUN.toml)")
     for run in runs:
-        p = run_store.progress(study, run.id)
+        p = progress_store.progress(study, run.id)
         models = ", ".join(m.name for m in run.definition.models)
         print(f"{run.id:>4}  {run.name:<20} {run.status:<11} {p.done:>7}/{p.total:<7} {run.config_hash}  {models}")
     return 0
@@ -143,7 +144,7 @@ def cmd_list(args) -> int:
 def cmd_status(args) -> int:
     study = open_existing(args.study)
     run = _existing_run(study, args.run_id)
-    p = run_store.progress(study, run.id)
+    p = progress_store.progress(study, run.id)
     print(f"run {run.id} {run.name!r}: {run.status}, {p.done}/{p.total} done ({p.answered} answered, "
           f"{p.invalid} invalid, " + (f"{p.too_long} too long for the server's context, " if p.too_long else "")
           + f"{p.server_error} server errors, {p.pending} pending); config {run.config_hash}")
@@ -156,7 +157,7 @@ def cmd_status(args) -> int:
         print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
     print(f"invalid items by outcome: {p.invalid_line()}")
     print("attempts: " + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none"))
-    coverage = run_store.coverage_of(study, run.id)
+    coverage = progress_store.coverage_of(study, run.id)
     if coverage is not None:
         print(coverage.line())
     return 0

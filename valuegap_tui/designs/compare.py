@@ -31,9 +31,10 @@ class RunSpec:
 
 def headline_rows(study, run) -> list[tuple]:
     from valuegap_tui.store import runs as run_store
+    from valuegap_tui.store import answer_frame as frame_store
 
     design = get_design(run.design)
-    frame = run_store.load_answer_frame(study, run.id)
+    frame = frame_store.load_answer_frame(study, run.id)
     if len(frame) == 0:
         return []
     return design.headline(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id))

@@ -18,12 +18,13 @@ def run_tables(study, run_id: int, model: str | None = None) -> list[Table]:
     from valuegap_tui.metrics.answers import outcome_table
     from valuegap_tui.metrics.frame import select
     from valuegap_tui.store import runs as run_store
+    from valuegap_tui.store import answer_frame as frame_store
 
     run = run_store.get_run(study, run_id)
     if run is None:
         raise ValueError(f"no run {run_id}")
     design = get_design(run.design)
-    frame = run_store.load_answer_frame(study, run_id)
+    frame = frame_store.load_answer_frame(study, run_id)
     if model is not None and model in frame.model.labels:
         frame = select(frame, frame.model.codes == frame.model.labels.index(model))
     tables = design.metric_tables(frame, run_store.dilemmas_of(study, run_id), run_store.personas_of(study, run_id))
@@ -64,9 +65,10 @@ def _design_figures(study, run, design, out_dir: Path, model: str | None) -> lis
     except ImportError:
         return []
     from valuegap_tui.metrics.frame import select
+    from valuegap_tui.store import answer_frame as frame_store
     from valuegap_tui.store import runs as run_store
 
-    frame = run_store.load_answer_frame(study, run.id)
+    frame = frame_store.load_answer_frame(study, run.id)
     if model is not None and model in frame.model.labels:
         frame = select(frame, frame.model.codes == frame.model.labels.index(model))
     return draw(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id), out_dir)

@@ -10,6 +10,7 @@ from valuegap_tui.evaluate.questions import SCORES, Reading, read_reply
 from valuegap_tui.server.client import cap_text
 from valuegap_tui.server.types import AnswerMode, CompletionRecord
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.db import Study
 
 
@@ -59,13 +60,13 @@ def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: in
 def settle_status(study: Study, run_id: int, stopped: bool, context_note: str = "") -> tuple[str, str | None]:
     """The status a run ends with, and why: finished, unfinished (server errors left to re-ask, or
     requests too long for the server's context), failed (nothing answered), stopped (items left)."""
-    p = run_store.progress(study, run_id)
+    p = progress_store.progress(study, run_id)
     if p.pending and stopped:
         return "stopped", f"stopped with {p.pending} items pending"
     if p.pending:
         return "stopped", f"{p.pending} items pending"
     if p.answered == 0:
-        first = run_store.first_error(study, run_id)
+        first = progress_store.first_error(study, run_id)
         return "failed", (f"no item was answered: {p.server_error} server errors, {p.too_long} too long for the"
                           f" server's context, {p.invalid} invalid answers (`valuegap run status {run_id}` shows the"
                           " outcomes)" + (f"; the first error: {first}" if first else ""))

@@ -14,6 +14,7 @@ from valuegap_tui.server.client import TransportError, fill_record
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.settings import current_limits
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.db import Study
 
 
@@ -101,7 +102,7 @@ def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
     if run is None:
         raise BatchError(f"no run {run_id}")
     items = {i.id: i for i in run_store.all_items(study, run_id)}
-    statuses = run_store.item_statuses(study, run_id)
+    statuses = progress_store.item_statuses(study, run_id)
     dilemmas = run_store.dilemmas_of(study, run_id)
     attempts, skipped = [], 0
     for number, line in _batch_lines(path):
@@ -127,4 +128,4 @@ def import_batch(study: Study, run_id: int, path: Path | str) -> dict[str, int]:
     run_store.record_attempts(study, run_id, attempts)
     status, reason = settle_status(study, run_id, stopped=False)
     run_store.set_status(study, run_id, status, reason)
-    return {"imported": len(attempts), "skipped": skipped, "pending": run_store.progress(study, run_id).pending}
+    return {"imported": len(attempts), "skipped": skipped, "pending": progress_store.progress(study, run_id).pending}

@@ -32,6 +32,7 @@ from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker
 from valuegap_tui.server.client import REPLY_TEXT_CAP
 from valuegap_tui.server.types import ChatClient, CompletionRecord
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.db import Study
 
 PAGE = 2000
@@ -398,7 +399,7 @@ class RunExecutor:
                                f" stored this time, {self.counters.unsaved} unsaved; `valuegap run resume"
                                f" {self.run_id}` asks every item without a stored answer")
         if self._stopped_models:
-            pending = run_store.progress(self.study, self.run_id).pending
+            pending = progress_store.progress(self.study, self.run_id).pending
             return "stopped", ("; ".join(self._stopped_models.values()) + f"; {pending} items pending:"
                                f" `valuegap run resume {self.run_id}` asks them once the server answers again")
         # The study took every answer after all (a lock held for a while, then released): the run

@@ -58,7 +58,8 @@ def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
 def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
     """The same table computed inside the database (what the Run screen polls); the poster's design
     only (other designs' tables are in the Results screen's Design tab)."""
-    from valuegap_tui.store.runs import get_run, paired_gap_by_kind
+    from valuegap_tui.store.runs import get_run
+    from valuegap_tui.store.run_progress import paired_gap_by_kind
 
     run = get_run(study, run_id)
     if run is not None and run.design != "graded_actions":

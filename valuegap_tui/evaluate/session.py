@@ -11,6 +11,7 @@ from collections.abc import Callable
 from valuegap_tui.evaluate.clients import pools_for
 from valuegap_tui.evaluate.execute import Counters, RunControl, RunExecutor, RunStoreError
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.db import Study
 
 
@@ -55,7 +56,7 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
     """Run in this thread; Ctrl+C or SIGTERM finishes in-flight answers, writes them, and stops."""
     out = out or sys.stdout  # looked up now: sys.stdout may have been replaced since import
     control = control or RunControl()
-    start = run_store.progress(study, run_id)
+    start = progress_store.progress(study, run_id)
     total = max(start.total, run_store.planned_total(study, run_id))  # a streamed plan is not all stored yet
     started, last = time.monotonic(), [0.0]
 
@@ -86,7 +87,7 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
         if plain:
             print(str(exc), file=out, flush=True)
         return "failed"
-    final = run_store.progress(study, run_id)
+    final = progress_store.progress(study, run_id)
     if plain:
         print(f"run {run_id} {status}: {final.answered} answered, {final.invalid} invalid"
               + (f" ({final.invalid_line()})" if final.invalid else "")

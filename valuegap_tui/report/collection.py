@@ -22,6 +22,7 @@ from valuegap_tui.metrics.table import Table
 from valuegap_tui.store import Study
 from valuegap_tui.store import respondents as respondent_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.text import one_line
 
 
@@ -97,7 +98,7 @@ def collection_status(study: Study, run_id: int) -> Collection:
     if run is None:
         raise ValueError(f"no run {run_id}")
     per_model: dict[str, list[int]] = {}
-    for (model, _kind), (done, total) in run_store.progress(study, run_id).by_group.items():
+    for (model, _kind), (done, total) in progress_store.progress(study, run_id).by_group.items():
         entry = per_model.setdefault(model, [0, 0])
         entry[0] += done
         entry[1] += total

@@ -63,9 +63,9 @@ def resolve_run(study: Study, spec: str | int):
 
 
 def load_frame(study: Study, run_id: int) -> AnswerFrame:
-    from valuegap_tui.store import runs
+    from valuegap_tui.store import answer_frame as frame_store
 
-    return runs.load_answer_frame(study, run_id)
+    return frame_store.load_answer_frame(study, run_id)
 
 
 def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list[tuple[str, dict]]]:
@@ -151,7 +151,7 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         raise ReportError(f"run {run.id} has no model {model!r} (its models: {', '.join(sorted(known))})")
     results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
     from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
-    from valuegap_tui.store.runs import run_notes
+    from valuegap_tui.store.run_progress import run_notes
 
     notes = run_notes(study, run.id) + run_warning_notes(study, run.id)
     extremities, missing = run_extremities(study, run.id)

@@ -25,6 +25,7 @@ from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.report.writer import choices_by_condition, run_extremities
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
@@ -289,7 +290,7 @@ class ResultsScreen(Screen):
             self.app.call_from_thread(self._show_design_tab, False)
             frame = self._frames.get(run_id)
             if frame is None:
-                frame = run_store.load_answer_frame(self.app.study, run_id)
+                frame = frame_store.load_answer_frame(self.app.study, run_id)
                 self._frames = {run_id: frame}
             who = self._respondents.get(self.app.study, run_id, frame, topic, aggregate, bootstrap=False)
             if model not in who.order:  # one respondent at a time: until one is picked, the first with answers
@@ -317,7 +318,7 @@ class ResultsScreen(Screen):
         from valuegap_tui.designs import get_design
         from valuegap_tui.designs.tables import run_tables
 
-        frame = run_store.load_answer_frame(self.app.study, run.id)
+        frame = frame_store.load_answer_frame(self.app.study, run.id)
         models = sorted(set(frame.model.decode())) if len(frame) else []
         tables = run_tables(self.app.study, run.id, model if model in models else None)
         asked = int((~frame.no_reply).sum())  # a server error or a request too long is not the model's

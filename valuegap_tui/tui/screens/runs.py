@@ -27,6 +27,7 @@ from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.evaluate.definition import RunDefinition, RunDefinitionError, starter_definition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.independence import run_warnings
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
@@ -40,7 +41,7 @@ TEMPLATE = starter_definition()
 class Snapshot:
     run_id: int
     status: str
-    progress: run_store.Progress
+    progress: progress_store.Progress
     rate: float
     latest: list[dict]
     gaps: list[KindGap] | None
@@ -159,7 +160,7 @@ class RunsScreen(Screen):
         table = self.query_one("#runs-table", InPlaceTable)
         runs = run_store.list_runs(self.app.study)
         self._listed = [(r.id, r.name, r.status) for r in runs]
-        done = run_store.done_counts(self.app.study)
+        done = progress_store.done_counts(self.app.study)
         table.show_rows([(str(run.id), _run_cells(run.id, *done.get(run.id, (0, 0)), run.status, run.name,
                                                   run.config_hash)) for run in runs])
         if runs and self.selected is None:
@@ -191,7 +192,7 @@ class RunsScreen(Screen):
         run = run_store.get_run(study, run_id)
         if run is None:
             return None
-        progress = run_store.progress(study, run_id)
+        progress = progress_store.progress(study, run_id)
         gaps = self._gaps
         # Pairing a big run's answers takes a moment: refresh the gap table every few seconds.
         if gaps is None or time.monotonic() - self._metrics_at > 5.0:
@@ -199,8 +200,8 @@ class RunsScreen(Screen):
             self._gaps, self._metrics_at = gaps, time.monotonic()
         # A run that is not going any more shows its average, not a recent rate that decays to zero.
         going = run.status == "running"
-        rate = run_store.response_rate(study, run_id) if going else run_store.finished_rate(study, run_id)
-        return Snapshot(run_id, run.status, progress, rate, run_store.latest_responses(study, run_id, 8), gaps,
+        rate = progress_store.response_rate(study, run_id) if going else progress_store.finished_rate(study, run_id)
+        return Snapshot(run_id, run.status, progress, rate, progress_store.latest_responses(study, run_id, 8), gaps,
                         None if going else run.stop_reason)
 
     def _show(self, snap: Snapshot) -> None:
