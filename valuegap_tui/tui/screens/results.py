@@ -33,30 +33,14 @@ from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
-from valuegap_tui.tui.widgets.position_cells import adjusted_line, position_line, render_letter_shares
+from valuegap_tui.tui.widgets.position_cells import render_letter_shares
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
-from valuegap_tui.tui.widgets.result_cells import (
-    adjusted_p,
-    change_text,
-    logprob_note,
-    outcome_note,
-    compact_change,
-    condition_columns,
-    fit,
-    level_text,
-    num,
-    rank_text,
-    with_interval,
-)
+from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text, condition_rows, topic_rows, value_rows
+from valuegap_tui.tui.widgets.result_cells import condition_columns, num
+from valuegap_tui.tui.screens.results_design import TABS, DesignTab
+from valuegap_tui.tui.widgets.results_status import ESTIMANDS, status_line
 
 ALL = "__all__"
-#: what each estimand is, in the status line (docs/metrics.md, "Items and estimands")
-ESTIMANDS = {"pairs": "pairs (every value repeat with every action repeat)",
-             "cell_mean": "cell means (mean value answer vs mean action answer)",
-             "majority": "majority (the modal value vs the modal action answer)",
-             "repeat": "repeat in order (the k-th value with the k-th action answer)"}
-TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
-        ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"))
 #: below this width the conditions table takes its compact form
 WIDE_FROM = 160
 #: below this width the compact form puts the p-value on a third line, so 80 columns fit
@@ -76,7 +60,7 @@ class ResultsCommands(BindingCommands):
         return ResultsScreen.BINDINGS
 
 
-class ResultsScreen(Screen):
+class ResultsScreen(DesignTab, Screen):
     COMMANDS = {ResultsCommands}
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
@@ -313,40 +297,6 @@ class ResultsScreen(Screen):
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
 
-    def _compute_design(self, run, model: str | None) -> None:
-        """A run of another design: its own tables (designs.tables) in the Design tab."""
-        from valuegap_tui.designs import get_design
-        from valuegap_tui.designs.tables import run_tables
-
-        frame = frame_store.load_answer_frame(self.app.study, run.id)
-        models = sorted(set(frame.model.decode())) if len(frame) else []
-        tables = run_tables(self.app.study, run.id, model if model in models else None)
-        asked = int((~frame.no_reply).sum())  # a server error or a request too long is not the model's
-        valid, low = int(frame.valid.sum()), int(frame.low_coverage.sum())
-        answers = (f"{valid} valid of {asked} answers ({low} low coverage, {asked - valid - low} other invalid)"
-                   if asked else "0 answers")
-        self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, answers)
-
-    def _show_design_tab(self, design_run: bool) -> None:
-        """Tabs 1-6 for the poster's design, tab 7 for a run of any other design."""
-        tabs = self.query_one("#results-tabs", TabbedContent)
-        for tab, _title in TABS:
-            (tabs.show_tab if (tab == "design") == design_run else tabs.hide_tab)(f"results-tab-{tab}")
-        if design_run:
-            tabs.active = "results-tab-design"
-        elif tabs.active == "results-tab-design":
-            tabs.active = "results-tab-conditions"
-
-    def _show_design(self, run, design, models: list[str], tables, answers: str) -> None:
-        from valuegap_tui.tui.widgets.design_tables import render_design_tables
-
-        self._fill_filter("#results-model", tuple(models))
-        self._status(f"Run #{run.id} ({design.title}): {answers}; its tables are in tab 7"
-                     + ("" if answers != "0 answers" else "; no answers yet"))
-        self.query_one("#results-design", Static).update(render_design_tables(design, tables))
-        self._show_design_tab(True)
-        self._show_respondents(None)  # nothing of a poster run shown before stays
-
     def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
         """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
         try:
@@ -354,19 +304,7 @@ class ResultsScreen(Screen):
         except Exception as exc:  # the tables above must still show
             return Text(visible(f"\nextremity-adjusted changes unavailable: {exc}"))
         rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
-        out = Text("\nAdjusted for extremity (change minus slope x extremity, slope fitted on the moderate and "
-                   "max personas; docs/personas.md)\n", style="bold")
-        if not rows:
-            return out + Text("no persona kind with a known extremity shares dilemmas with the baseline\n")
-        out.append(f"{'kind':<14}{'personas':>9}{'extremity':>10}{'ΔAR':>9}{'adjusted':>10}{'ΔAD':>9}{'adjusted':>10}\n")
-        for r in rows:
-            signed = ["–" if math.isnan(r[c]) else f"{r[c]:+.3f}"  # no slope without congruent personas
-                      for c in ("ar_change", "ar_change_adjusted", "ad_change", "ad_change_adjusted")]
-            out.append(f"{fit(r['kind'], 13):<14}{r['personas']:>9}{num(r['extremity']):>10}{signed[0]:>9}"
-                       f"{signed[1]:>10}{signed[2]:>9}{signed[3]:>10}\n")
-        if missing:
-            out.append(f"{len(missing)} persona(s) left out: their levels are unknown\n")
-        return out
+        return adjusted_kinds_text(rows, missing)
 
     # ---- showing -------------------------------------------------------------------------------
 
@@ -385,23 +323,7 @@ class ResultsScreen(Screen):
             self._populating = False
         self._show_respondents(who)
         progress = who.collection.of(model) if who is not None and who.collection and model else None
-        asked = f" ({progress.line()})" if progress is not None else ""
-        if results.answers == 0 or model is None:
-            self._status(f"Run #{run_id}" + (f", {model}: no answers yet{asked}." if model else " has no answers yet."))
-        elif not results.items:
-            answers = f"{results.answers} answer{'' if results.answers == 1 else 's'}"
-            self._status(f"Run #{run_id}, {model}: {answers}{asked}, no paired answers yet: a dilemma "
-                         "counts once both its value and its action question are answered.")
-        else:
-            (own,) = results.per_model.records()
-            self._status(
-                f"Run #{run_id}, {'' if progress and progress.human else 'model '}{model}: {own['answers']} answers"
-                f"{asked}, {own['items']} items; estimand "
-                f"{ESTIMANDS.get(results.aggregate, results.aggregate)}{logprob_note(results)}; invalid "
-                f"{num(own['invalid'], 3)}{outcome_note(results, model)}, refusals {num(own['refusal'], 3)}, "
-                f"server errors {num(own['server_error'], 3)}; "
-                f"agreement across repeats value {num(own['agreement_value'], 2)}, action "
-                f"{num(own['agreement_action'], 2)}" + ("" if with_intervals else "; computing intervals…"))
+        self._status(status_line(run_id, results, model, progress, with_intervals))
         self.query_one("#results-kinds-title", Static).update(
             "By persona kind: the mean over a kind's personas (how many: under its name); the interval and p treat "
             "them as a sample of the kind (t on personas - 1 degrees of freedom) and the dilemmas as a sample; "
@@ -469,20 +391,14 @@ class ResultsScreen(Screen):
             if condition else ""))
         values = self.query_one("#results-values", DataTable)
         values.clear()
-        for row in rows:
-            change = changes.get(row["value"])
-            values.add_row(
-                *(Text(one_line(str(c))) for c in (rank_text(row), row["name"], row["value_type"], row["dilemmas"])),
-                Text(with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
-                Text(with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
-                *(self._value_change(change, prefix, up) for prefix, up in (("ad", False), ("ar", True))))
+        for cells in value_rows(rows, changes):
+            values.add_row(*cells)
 
     def _fill_topics(self, results: Results) -> None:
         """One condition's topics, by alignment distance (largest gap first)."""
         condition = self._selected("#results-condition")
         rows = [r for r in results.breakdowns["by_topic"].records() if r["condition"] == condition]
         rows.sort(key=lambda r: -r["alignment_distance"] if not math.isnan(r["alignment_distance"]) else math.inf)
-        names = {t.id: t.name for t in catalogue().topics}
         self.query_one("#results-topics-title", Static).update(Text(visible(
             f"{one_line(condition)} (c: next condition): topics by alignment distance, largest gap first "
             "(item-weighted over the topic's items; intervals resample its dilemmas, one per value, so they "
@@ -490,17 +406,8 @@ class ResultsScreen(Screen):
             if condition else ""))
         topics = self.query_one("#results-topics", DataTable)
         topics.clear()
-        for row in rows:
-            topics.add_row(Text(one_line(names.get(row["topic"], row["topic"]))), Text(str(row["items"])),
-                           Text(with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
-                           Text(with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
-                           Text(num(row["f1_oppose"])), Text(num(row["f1_align"])))
-
-    @staticmethod
-    def _value_change(row: dict | None, prefix: str, better_when_up: bool) -> tuple[Text, Text, Text]:
-        if row is None:
-            return Text("–"), Text("–"), Text("–")
-        return change_text(row, prefix, better_when_up), adjusted_p(row, prefix), Text(num(row[f"{prefix}_change_dz"], 2))
+        for cells in topic_rows(rows):
+            topics.add_row(*cells)
 
     def _fill_filter(self, selector: str, labels: tuple[str, ...]) -> None:
         select = self.query_one(selector, Select)
@@ -521,33 +428,9 @@ class ResultsScreen(Screen):
         kinds = selector == "#results-kinds"
         position = {} if kinds or self._results is None else {
             (r["model"], r["condition"]): r for r in self._results.tables.get("position", Table("", "", ())).records()}
-        for row in table.records():
-            name = Text(fit(row["condition"]))
-            shift = position.get((row["model"], row["condition"]))
-            if kinds:  # a kind's result rests on its personas: say how many
-                name.append(f"\n{row['personas']} persona" + ("" if row["personas"] == 1 else "s"), style="dim")
-            else:  # the share of answers that went by letter, beside the gap it can fake
-                name.append("\n")
-                name.append_text(position_line(shift))
-            if not self._wide:
-                lines = 3 if self._narrow else 2  # p on a line of its own below 96 columns
-                data.add_row(name, *(Text("\n").join(
-                    [Text(level_text(row, p, m)), *compact_change(row, p, up, lines == 3)]
-                    + ([] if kinds else [adjusted_line(shift, p, lines == 3)]))
-                    for p, m, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False))),
-                    height=lines + (0 if kinds else 1))
-                continue
-            cells = [name, Text(f"{fit(row['kind'], 12)}\n{row['dilemmas']} dilemmas")]
-            for prefix, metric, up in (("ar", "alignment_rate", True), ("ad", "alignment_distance", False)):
-                cells.append(Text(f"{level_text(row, prefix, metric)}\nbaseline {num(row[f'baseline_{prefix}'])}"))
-                tests = adjusted_p(row, prefix)
-                tests.append(f"  {num(row[f'{prefix}_change_dz'], 2)}")
-                cells.append(Text("\n").join([change_text(row, prefix, up), tests]
-                                             + ([] if kinds else [adjusted_line(shift, prefix, narrow=True)])))
-            cells.append(Text(f"{num(row['value_retest_ar'], 2)} / {num(row['action_retest_ar'], 2)}\n"
-                              f"{num(row['value_retest_ad'], 2)} / {num(row['action_retest_ad'], 2)}"))
-            cells.append(Text(f"{num(row['f1_oppose'])}\n{num(row['f1_align'])}"))
-            data.add_row(*cells, height=2 if kinds else 3)
+        for cells, height in condition_rows(table.records(), position, kinds=kinds, wide=self._wide,
+                                            narrow=self._narrow):
+            data.add_row(*cells, height=height)
         self._show_detail(data.cursor_row)
 
     @on(DataTable.RowHighlighted, "#results-conditions")
