@@ -15,6 +15,7 @@ from valuegap_tui.config import config_path, save_section
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.textual_private import notifications
 
 RUN_FORM = [
     ("endpoint-without-host", run_toml(model='endpoints = ["http:///v1"]'), "no host"),
@@ -177,7 +178,7 @@ async def test_the_review_screen_refuses_a_blank_name_and_a_bad_filter(study_wit
             else:
                 await pilot.press("slash", *typed, "enter")
             await pilot.pause()
-            messages = [str(n.message) for n in app._notifications]
+            messages = [str(n.message) for n in notifications(app)]
             assert len(messages) == 1, (name, messages)
             one_line_holding(messages[0], expected)
             assert dump_digest(study.path) == before, name
@@ -198,7 +199,7 @@ async def test_a_config_the_review_screen_cannot_use_is_named_in_one_line(study_
     app = ValueGapApp(study)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        errors = [str(n.message) for n in notifications(app) if n.severity == "error"]
         assert len(errors) == 1, errors
         one_line_holding(errors[0], expected)
         assert "line " in errors[0]

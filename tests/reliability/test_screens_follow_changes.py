@@ -17,6 +17,7 @@ from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.textual_private import live_screen_stack
 
 
 def elsewhere(study_path, code: str) -> None:
@@ -203,7 +204,7 @@ async def test_change_check_while_closing_does_not_fail(study):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         dilemma_store.save(study, make_dilemma(), who="import", action="import")  # a change to notice
-        stack = app._screen_stacks[app._current_mode]
+        stack = live_screen_stack(app)
         popped = list(stack)
         stack.clear()
         try:

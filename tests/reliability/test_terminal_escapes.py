@@ -29,6 +29,7 @@ from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.text import editable, has_unsafe
 from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.textual_private import rendered_lines
 
 ESC_RED = "\x1b[31;41mRED\x1b[0m"
 SCENARIO = (f"You find {ESC_RED} a note\x07 that rings\x00, then\r overwrites\x1b[2J the screen \x9b31m with C1 "
@@ -42,8 +43,7 @@ def hostile_dilemma():
 
 def screen_lines(app) -> list[str]:
     """What the terminal would be sent for the whole screen, one string per line (styles aside)."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return ["".join(segment.text for segment in strip) for strip in update.strips]
+    return rendered_lines(app)
 
 
 def assert_clean(app, *, must_show: str | None = None) -> None:
