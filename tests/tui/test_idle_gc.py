@@ -13,7 +13,7 @@ from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui import idle_gc
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.textual_private import key_clock
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static
 
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.config import save_section
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import STAGES, ValueGapApp

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Select, Static, TabbedContent
 
-from tests.tui.pilot import palette_entries
-from tests.tui.results_app import LONG, MARKED, use_fixed_run
+from tests.helpers.pilot import palette_entries
+from tests.helpers.results_app import LONG, use_fixed_run
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens import results as results_module
 from valuegap_tui.tui.widgets.heatmap import Heatmap, condition_codes, rate_style

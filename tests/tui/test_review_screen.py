@@ -10,8 +10,8 @@ from valuegap_tui.store import open_study
 from valuegap_tui.store import review as review_store
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
-from tests.conftest import make_dilemma
-from tests.tui.pilot import palette_entries
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.pilot import palette_entries
 
 L = AlignmentLabel.ordered()
 NASTY = "[bold]x[/] [link=http://x]y[/link] \x1b[31mred\x1b[0m [/] [red"
@@ -238,10 +238,10 @@ async def test_command_palette_lists_every_review_command_with_its_key(filled):
 
 async def test_check_labels_key_runs_in_a_worker_and_shows_both_orderings(filled, monkeypatch):
     from valuegap_tui.review import label_check
-    from tests.test_label_check import FakeClient
+    from tests.helpers.clients import LabelRankingClient
 
     doubtful = ids(5)[0]
-    monkeypatch.setattr(label_check, "make_client", lambda **kw: FakeClient(filled, {doubtful: [0, 1, 3, 2, 4, 5]}))
+    monkeypatch.setattr(label_check, "make_client", lambda **kw: LabelRankingClient(filled, {doubtful: [0, 1, 3, 2, 4, 5]}))
     app = ValueGapApp(filled)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
@@ -278,12 +278,12 @@ async def test_reviewer_key_renames_and_escape_returns_to_the_list(filled):
 
 async def test_apply_fix_key_relabels_as_the_reviewer_and_undo_reverts_it(filled):
     from valuegap_tui.review import label_check
-    from tests.test_label_check import FakeClient
+    from tests.helpers.clients import LabelRankingClient
 
     doubtful = ids(5)[0]
     before = dilemma_store.get(filled, doubtful)
     # every judgement orders action 3 above action 2: moderately and mildly aligning look swapped
-    await label_check.check_dilemmas(filled, FakeClient(filled, {doubtful: [0, 2, 1, 3, 4, 5]}), [before])
+    await label_check.check_dilemmas(filled, LabelRankingClient(filled, {doubtful: [0, 2, 1, 3, 4, 5]}), [before])
     app = ValueGapApp(filled)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen

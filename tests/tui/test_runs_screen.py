@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from textual.widgets import DataTable, Static, TextArea
 
-from tests.test_evaluate import seed_study
-from tests.test_run_cli import answer_server  # noqa: F401  (fixture)
+from tests.helpers.runs import seed_study
 from valuegap_tui.store import runs as run_store
-from tests.tui.pilot import wait_for
+from tests.helpers.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.textual_private import notifications
 

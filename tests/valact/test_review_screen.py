@@ -10,7 +10,7 @@ from valuegap_tui.store import items as item_store
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.valact_review import ValActReviewScreen
 
-from .conftest import make_scenarios
+from tests.helpers.valact import make_scenarios
 
 NASTY = "[bold]x[/] \x1b[31mred"
 
