@@ -24,7 +24,7 @@ from valuegap_tui.store.db import Study, now_iso
 #: what export-batch writes: items still to ask and items whose requests failed on the server
 EXPORTED = ("pending", "server_error")
 MANIFEST = "manifest.json"
-FORMAT = "valuegap batch export 1"
+FORMAT = "valuegap-batch-export/1"
 
 
 @dataclass
