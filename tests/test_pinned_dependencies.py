@@ -71,9 +71,10 @@ def test_the_lock_is_what_ci_and_the_demo_install_with():
     assert "pip install -c constraints.txt" in demo, demo
 
 
-def required_tree(name: str, extras: frozenset[str]) -> dict[str, str]:
-    """Every distribution ``name[extras]`` needs, directly or not: canonical name -> installed version."""
-    found: dict[str, str] = {}
+def required_tree(name: str, extras: frozenset[str]) -> dict[str, str | None]:
+    """Every distribution ``name[extras]`` needs, directly or not: canonical name -> installed version
+    (None where it is not installed)."""
+    found: dict[str, str | None] = {}
     seen: set[tuple[str, frozenset[str]]] = set()
     queue = [(canonicalize_name(name), extras)]
     while queue:
@@ -81,7 +82,11 @@ def required_tree(name: str, extras: frozenset[str]) -> dict[str, str]:
         if (current, wanted) in seen:
             continue
         seen.add((current, wanted))
-        dist = metadata.distribution(current)
+        try:
+            dist = metadata.distribution(current)
+        except metadata.PackageNotFoundError:
+            found[current] = None  # required, not installed
+            continue
         found[current] = dist.version
         for line in dist.requires or []:
             requirement = Requirement(line)
@@ -95,6 +100,8 @@ def test_the_installed_test_environment_is_the_locked_one():
     locked = constraints()
     installed = required_tree("valuegap-tui", frozenset({"test", *RUNTIME_EXTRAS}))
     installed.pop("valuegap-tui")
+    absent = sorted(name for name, version in installed.items() if version is None)
+    assert not absent, f"required by the test extra but not installed: {absent}: {FIX}"
     missing = sorted(set(installed) - set(locked))
     assert not missing, f"installed for the tests but not locked in constraints.txt: {missing}: {FIX}"
     moved = {name: (version, locked[name]) for name, version in installed.items() if version != locked[name]}
