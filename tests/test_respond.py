@@ -12,7 +12,7 @@ from valuegap_tui.cli import main
 from valuegap_tui.evaluate.plan import permutations_for
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json
-from valuegap_tui.respond.questionnaire import RespondError, build_questions, spaced_order
+from valuegap_tui.respond.questionnaire import RespondError, build_questions
 from valuegap_tui.respond.session import FileResponder, StudyResponder
 from valuegap_tui.store import open_study
 from valuegap_tui.store import respondents as respondent_store
@@ -26,17 +26,6 @@ def _plan(study, repeats=2):
     return create_run(study, definition(repeats=repeats))
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 6, 11, 40])
-def test_a_dilemmas_two_questions_are_kept_apart(n):
-    ids = [f"d{i}" for i in range(n)]
-    order = spaced_order(ids, "seed")
-    assert sorted(order) == sorted((d, q) for d in ids for q in (0, 1))  # each question exactly once
-    where = {key: slot for slot, key in enumerate(order)}
-    assert min(abs(where[(d, 0)] - where[(d, 1)]) for d in ids) >= max(n - 1, 1)
-    assert [q for _, q in order] == [0, 1] * n  # value and action alternate
-    assert spaced_order(ids, "other") != order or n <= 2  # shuffled per respondent
-
-
 def test_questions_use_the_runs_option_orders(study):
     run_id = _plan(study)
     questions = build_questions(study, run_id, "alice", repeats=2)
@@ -45,6 +34,9 @@ def test_questions_use_the_runs_option_orders(study):
         assert q.permutation == permutations_for(3, q.dilemma_id, q.question, 2)[q.repeat]
     # the first round is done before the second starts
     assert [q.repeat for q in questions] == [0] * 12 + [1] * 12
+    # written for people: no letter instruction, no option lines in the text
+    assert all("letter" not in q.text and "A. " not in q.text for q in questions)
+    assert all(q.text.endswith(("in this context?", "would you choose?")) for q in questions)
     with pytest.raises(RespondError, match="has 2 repeats"):
         build_questions(study, run_id, "alice", repeats=3)
     with pytest.raises(RespondError, match="respondent name"):
@@ -162,7 +154,7 @@ def test_respond_cli_pack_import_list(tmp_path, capsys):
     assert main(["respond", "import", str(tmp_path / "q.answers.json"), "--study", str(path)]) == 0
     assert "p01: 12 answers imported" in capsys.readouterr().out
     assert main(["respond", "list", str(run_id), "--study", str(path)]) == 0
-    assert "human:p01  persona baseline  12 answered  consented  (packed)" in capsys.readouterr().out
+    assert "human:p01  persona baseline  share 1  12 of 12 answered  consented  (packed)" in capsys.readouterr().out
     # bad input: one line that says what to do, no traceback
     (tmp_path / "junk.json").write_text("not json")
     assert main(["respond", "import", str(tmp_path / "junk.json"), "--study", str(path)]) == 1
