@@ -12,7 +12,7 @@ from valuegap_tui.cli import main
 from valuegap_tui.evaluate.plan import permutations_for
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json
-from valuegap_tui.respond.questionnaire import RespondError, build_questions
+from valuegap_tui.respond.questionnaire import RespondError, build_questions, text_hash
 from valuegap_tui.respond.session import FileResponder, StudyResponder
 from valuegap_tui.store import open_study
 from valuegap_tui.store import respondents as respondent_store
@@ -225,3 +225,46 @@ def test_a_pack_that_cannot_be_asked_is_refused(study, tmp_path):
     (tmp_path / "list.json").write_text("[1, 2]")
     with pytest.raises(RespondError, match="not a valuegap questionnaire file"):
         read_pack(tmp_path / "list.json")
+
+
+def test_the_consent_text_comes_from_the_study_or_a_file(tmp_path, capsys):
+    path = tmp_path / "s.db"
+    study = open_study(path, create=True)
+    run_id = _plan(study)
+    study.close()
+    ours = tmp_path / "ethics.md"
+    ours.write_text("# Our study\n\nApproved by board 42. Stop whenever you like.\n", encoding="utf-8")
+    assert main(["respond", "consent", "--study", str(path)]) == 0
+    assert "the one shipped with valuegap" in capsys.readouterr().out
+    assert main(["respond", "consent", str(ours), "--study", str(path)]) == 0
+    assert main(["respond", "consent", "--study", str(path)]) == 0
+    assert "Approved by board 42." in capsys.readouterr().out
+    study = open_study(path)
+    alice = StudyResponder(study, run_id, "alice")
+    assert "Approved by board 42." in alice.consent
+    pack = make_pack(study, run_id, "bob")
+    assert "Approved by board 42." in pack["consent"]
+    alice.agree()
+    assert respondent_store.get(study, run_id, "alice").consent_hash == text_hash(ours.read_text(encoding="utf-8"))
+    study.close()
+    # a file for one command, over the study's
+    one_off = tmp_path / "pilot.md"
+    one_off.write_text("Pilot session only.\n", encoding="utf-8")
+    pack_path = tmp_path / "carol.json"
+    assert main(["respond", "pack", str(run_id), "--name", "carol", "--consent", str(one_off), "--out",
+                 str(pack_path), "--study", str(path)]) == 0
+    assert read_pack(pack_path)["consent"] == "Pilot session only.\n"
+    # back to the shipped text; bad files are one line that says what to do
+    assert main(["respond", "consent", "--reset", "--study", str(path)]) == 0
+    study = open_study(path)
+    assert respondent_store.stored_consent(study) is None
+    assert "Before you start" in StudyResponder(study, run_id, "dan").consent
+    study.close()
+    capsys.readouterr()
+    for bad, says in ((tmp_path / "missing.md", "no such file"), (tmp_path, "")):
+        assert main(["respond", "consent", str(bad), "--study", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err
+    (tmp_path / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    assert main(["respond", "consent", str(tmp_path / "latin1.md"), "--study", str(path)]) == 1
+    assert "UTF-8" in capsys.readouterr().err
