@@ -62,8 +62,7 @@ class RespondScreen(Screen):
         with VerticalScroll(id="respond-question"):
             yield Static("", id="respond-persona", markup=False)
             yield Static("", id="respond-body", markup=False)
-            yield Static(f"{HOW_TO_ANSWER} (a-f, the arrows or a click choose; Enter or the button gives.)",
-                         id="respond-how", markup=False)
+            yield Static(HOW_TO_ANSWER, id="respond-how", markup=False)
             yield OptionList(id="respond-options")
             yield Static("", id="respond-after", markup=False)
             yield Button("Give answer", id="respond-give", variant="primary")
@@ -185,6 +184,10 @@ class RespondScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # Enter is the screen's, and a click only chooses: one answer per press of Give answer
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # on a short terminal the options and the button sit below the scenario: bring them into view
+        self.query_one("#respond-give").scroll_visible(animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
