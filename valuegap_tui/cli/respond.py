@@ -22,8 +22,10 @@ ORDER = 55
 def register(commands) -> None:
     parser = add_command(
         commands, "respond", None, "people answer a run's questions, stored as respondents beside the models",
-        description="A person answers the value and action questions of a run, one per screen, by keyboard.\n"
-        "Their answers are stored as the respondent human:NAME, and every metric and report treats them as a model.",
+        description="People answer the value and action questions of a run, one per screen: in a browser on any\n"
+        "device (serve), in the app (start), or from a questionnaire file (pack). Each answers a share of the\n"
+        "run (--questions, --overlap). Their answers are stored as the respondent human:NAME, and every metric\n"
+        "and report treats them as a model.",
     )
     sub = parser.add_subparsers(dest="respond_command", metavar="SUBCOMMAND", required=True)
     start = _subcommand(sub, "start", cmd_start, "answer a run's questions here, in the app (resumes where it stopped)")
