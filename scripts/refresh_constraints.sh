@@ -21,7 +21,7 @@ grep -E '^[A-Za-z0-9_.-]+==' constraints.txt 2>/dev/null | while IFS= read -r li
 done >"$previous"
 pip_pin=$(grep -iE '^pip==' "$previous" || echo pip)
 python -m pip install --quiet --upgrade "$pip_pin"
-python -m pip install --quiet -c "$previous" -e '.[test,report,serve,parquet]'
+python -m pip install --quiet -c "$previous" -e '.[test,report,parquet]'
 python -m pip check
 {
     echo "# Every package of the test environment, direct and transitive, at the version CI and the demo"

@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME_EXTRAS = ("report", "parquet", "serve")
+RUNTIME_EXTRAS = ("report", "parquet")
 FIX = ("run scripts/refresh_constraints.sh, then pip install -c constraints.txt -e '.[test]' "
        "(README, \"Upgrading a dependency\")")
 

@@ -11,7 +11,7 @@ from valuegap_tui.cli import main
 from valuegap_tui.evaluate.plan import permutations_for
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json
-from valuegap_tui.respond.questionnaire import RespondError, build_questions, spaced_order
+from valuegap_tui.respond.questionnaire import RespondError, build_questions, text_hash
 from valuegap_tui.respond.session import FileResponder, StudyResponder
 from valuegap_tui.store import open_study
 from valuegap_tui.store import respondents as respondent_store
@@ -25,17 +25,6 @@ def _plan(study, repeats=2):
     return create_run(study, definition(repeats=repeats))
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 6, 11, 40])
-def test_a_dilemmas_two_questions_are_kept_apart(n):
-    ids = [f"d{i}" for i in range(n)]
-    order = spaced_order(ids, "seed")
-    assert sorted(order) == sorted((d, q) for d in ids for q in (0, 1))  # each question exactly once
-    where = {key: slot for slot, key in enumerate(order)}
-    assert min(abs(where[(d, 0)] - where[(d, 1)]) for d in ids) >= max(n - 1, 1)
-    assert [q for _, q in order] == [0, 1] * n  # value and action alternate
-    assert spaced_order(ids, "other") != order or n <= 2  # shuffled per respondent
-
-
 def test_questions_use_the_runs_option_orders(study):
     run_id = _plan(study)
     questions = build_questions(study, run_id, "alice", repeats=2)
@@ -44,6 +33,9 @@ def test_questions_use_the_runs_option_orders(study):
         assert q.permutation == permutations_for(3, q.dilemma_id, q.question, 2)[q.repeat]
     # the first round is done before the second starts
     assert [q.repeat for q in questions] == [0] * 12 + [1] * 12
+    # written for people: no letter instruction, no option lines in the text
+    assert all("letter" not in q.text and "A. " not in q.text for q in questions)
+    assert all(q.text.endswith(("in this context?", "would you choose?")) for q in questions)
     with pytest.raises(RespondError, match="has 2 repeats"):
         build_questions(study, run_id, "alice", repeats=3)
     with pytest.raises(RespondError, match="respondent name"):
@@ -161,7 +153,7 @@ def test_respond_cli_pack_import_list(tmp_path, capsys):
     assert main(["respond", "import", str(tmp_path / "q.answers.json"), "--study", str(path)]) == 0
     assert "p01: 12 answers imported" in capsys.readouterr().out
     assert main(["respond", "list", str(run_id), "--study", str(path)]) == 0
-    assert "human:p01  persona baseline  12 answered  consented  (packed)" in capsys.readouterr().out
+    assert "human:p01  persona baseline  share 1  12 of 12 answered  consented  (packed)" in capsys.readouterr().out
     # bad input: one line that says what to do, no traceback
     (tmp_path / "junk.json").write_text("not json")
     assert main(["respond", "import", str(tmp_path / "junk.json"), "--study", str(path)]) == 1
@@ -232,3 +224,46 @@ def test_a_pack_that_cannot_be_asked_is_refused(study, tmp_path):
     (tmp_path / "list.json").write_text("[1, 2]")
     with pytest.raises(RespondError, match="not a valuegap questionnaire file"):
         read_pack(tmp_path / "list.json")
+
+
+def test_the_consent_text_comes_from_the_study_or_a_file(tmp_path, capsys):
+    path = tmp_path / "s.db"
+    study = open_study(path, create=True)
+    run_id = _plan(study)
+    study.close()
+    ours = tmp_path / "ethics.md"
+    ours.write_text("# Our study\n\nApproved by board 42. Stop whenever you like.\n", encoding="utf-8")
+    assert main(["respond", "consent", "--study", str(path)]) == 0
+    assert "the one shipped with valuegap" in capsys.readouterr().out
+    assert main(["respond", "consent", str(ours), "--study", str(path)]) == 0
+    assert main(["respond", "consent", "--study", str(path)]) == 0
+    assert "Approved by board 42." in capsys.readouterr().out
+    study = open_study(path)
+    alice = StudyResponder(study, run_id, "alice")
+    assert "Approved by board 42." in alice.consent
+    pack = make_pack(study, run_id, "bob")
+    assert "Approved by board 42." in pack["consent"]
+    alice.agree()
+    assert respondent_store.get(study, run_id, "alice").consent_hash == text_hash(ours.read_text(encoding="utf-8"))
+    study.close()
+    # a file for one command, over the study's
+    one_off = tmp_path / "pilot.md"
+    one_off.write_text("Pilot session only.\n", encoding="utf-8")
+    pack_path = tmp_path / "carol.json"
+    assert main(["respond", "pack", str(run_id), "--name", "carol", "--consent", str(one_off), "--out",
+                 str(pack_path), "--study", str(path)]) == 0
+    assert read_pack(pack_path)["consent"] == "Pilot session only.\n"
+    # back to the shipped text; bad files are one line that says what to do
+    assert main(["respond", "consent", "--reset", "--study", str(path)]) == 0
+    study = open_study(path)
+    assert respondent_store.stored_consent(study) is None
+    assert "Before you start" in StudyResponder(study, run_id, "dan").consent
+    study.close()
+    capsys.readouterr()
+    for bad, says in ((tmp_path / "missing.md", "no such file"), (tmp_path, "")):
+        assert main(["respond", "consent", str(bad), "--study", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err
+    (tmp_path / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    assert main(["respond", "consent", str(tmp_path / "latin1.md"), "--study", str(path)]) == 1
+    assert "UTF-8" in capsys.readouterr().err

@@ -20,6 +20,11 @@ import pytest
 REQUIRED = "VALUEGAP_REQUIRE_ROOT_TESTS"
 
 
+def is_root() -> bool:
+    """Whether the tests run as root (CI does): they may then mount file systems and install packages."""
+    return os.geteuid() == 0
+
+
 def cannot(reason: str) -> NoReturn:
     """Skip the test with ``reason``; fail it where the root-only tests are required to run."""
     if os.environ.get(REQUIRED) == "1":
@@ -31,7 +36,7 @@ def cannot(reason: str) -> NoReturn:
 def mounted(folder: Path, *options: str) -> Iterator[Path]:
     """A file system mounted at ``folder`` for the test (``mount OPTIONS FOLDER``), unmounted after."""
     folder.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0:
+    if not is_root():
         cannot("needs root to mount a small or read-only file system (CI runs as root)")
     if shutil.which("mount") is None:
         cannot("needs the mount command to mount a small or read-only file system")

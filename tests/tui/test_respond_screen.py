@@ -107,3 +107,26 @@ async def test_leaving_at_consent_stores_nothing(study):
         await pilot.press("escape")
     assert respondent_store.get(study, run_id, "carol").consented_at is None
     assert respondent_store.answered(study, run_id, "carol") == {}
+
+
+async def test_a_person_answers_by_mouse_with_the_give_answer_button(study):
+    run_id = _plan(study)
+    app = RespondApp(StudyResponder(study, run_id, "dora"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("enter")  # agree
+        screen = app.screen
+        first = screen.current
+        body = str(screen.query_one("#respond-body", Static).render())
+        assert "letter" not in body.lower() and "A. " not in body  # words for people, options apart
+        await pilot.click("#respond-give")  # nothing chosen yet: nothing is given
+        assert screen.current is first and respondent_store.answered(study, run_id, "dora") == {}
+        assert "Choose an option first" in str(screen.query_one("#respond-message", Static).render())
+        options = screen.query_one("#respond-options", OptionList)
+        await pilot.click("#respond-options", offset=(4, 3))  # below the border, the third option: C
+        await pilot.pause()
+        assert options.highlighted == 2 and screen.current is first  # a click chooses, it does not give
+        await pilot.click("#respond-give")
+        await pilot.pause()
+        assert screen.current is not first
+    stored = respondent_store.answered(study, run_id, "dora")
+    assert stored == {(first.dilemma_id, first.question, first.repeat): 2}

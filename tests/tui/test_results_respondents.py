@@ -29,7 +29,7 @@ def _people(study, run_id, answered: dict[str, int]) -> None:
 
 async def test_two_models_and_people_mid_survey(tmp_path):
     study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 10_000})  # a and b answered all, stopped
-    _people(study, run_id, {"alice": 7, "bob": 40, "carol": 0, "dave": 1})  # mid-survey, finished, not started
+    _people(study, run_id, {"alice": 5, "bob": 40, "carol": 0, "dave": 1})  # mid-survey, finished, not started
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
@@ -37,10 +37,10 @@ async def test_two_models_and_people_mid_survey(tmp_path):
         assert "(80 of 80 questions asked)" in _status(screen)
         collection = str(screen.query_one("#results-collection", Static).render())
         assert "Run #1 is stopped (stopped by the user)" in collection
-        assert "1 of 4 people finished (still answering: alice 7/40, carol 0/40, dave 1/40)" in collection
+        assert "1 of 4 people finished (still answering: alice 5/40, carol 0/40, dave 1/40)" in collection
         model = screen.query_one("#results-model", Select)
         expected = {"b": "Run #1, model b: 80 answers",
-                    "human:alice": "human:alice: 7 answers (7 of 40 questions answered), no paired answers yet",
+                    "human:alice": "human:alice: 5 answers (5 of 40 questions answered), no paired answers yet",
                     "human:bob": "Run #1, human:bob: 40 answers (40 of 40 questions answered), 20 items",
                     "human:carol": "human:carol: no answers yet (0 of 40 questions answered)",
                     "human:dave": "human:dave: 1 answer (1 of 40 questions answered), no paired answers yet",
@@ -55,7 +55,7 @@ async def test_two_models_and_people_mid_survey(tmp_path):
         assert await wait_for(pilot, lambda: pairs.row_count == 3 and "[" in str(pairs.get_row_at(0)[3]))
         rows = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
         assert list(rows) == ["human:alice", "human:bob", "human:carol", "human:dave", "a", "b"]
-        assert rows["human:alice"][1:4] == ["no paired answers yet", "7/40", "0"]
+        assert rows["human:alice"][1:4] == ["no paired answers yet", "5/40", "0"]
         assert rows["human:carol"][1:4] == ["no answers yet", "0/40", "0"]
         assert rows["human:bob"][1:4] == ["finished", "40/40", "20"]
         assert rows["a"][3] == "20"  # on bob's 20 dilemmas, in his option order, not on its 40 answers a side

@@ -106,9 +106,6 @@ PUBLIC_UNDERSCORED = {"_replace", "_asdict", "_fields", "_make", "_field_default
 ALLOWED = {
     # App._modes: the study's design picks its review screen; replaced by one screen for every design.
     ("valuegap_tui/tui/app.py", "_modes"),
-    # textual-serve (pinned too): its Server has no public hook for one command per token; checked in
-    # tests/test_respond_serve.py.
-    ("valuegap_tui/respond/serve.py", "_process_messages"),
 }
 
 

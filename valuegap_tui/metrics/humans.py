@@ -23,6 +23,17 @@ person has a paired answer (``people_rows``). People answer under the baseline u
 by default a model's row is its baseline on the people's dilemmas, in the first option order; a
 model's personas and its other repeats are left out.
 
+``scale_order``: how the respondent saw the agreement scale of the value question: ``shuffled`` (every
+model; people with the run's default plan), in the run's option orders, or ``fixed`` (people whose run
+chose it: Strongly agree first, as surveys show a scale). The two compare like this: a lean towards an
+option position (primacy: the first option) is noise under a shuffled scale, spread over the scale, and
+a lean towards "Strongly agree" under the fixed one. A person who picks the first option on a share b
+of value questions and otherwise states what they act on has an expected AR of about 1 - b/2 with the
+shuffled scale (the first option agrees half the time); with the fixed scale, 1 where they act on the
+value and 1 - b where they act against it (tests/test_respond_scale.py plants b and recovers both
+through the store and this table). So set fixed-scale people beside models (always shuffled) knowing that part of a difference on
+the value question can be the order; the shuffled plan keeps people and models on the same orders.
+
 For a model, ``ar_percentile_among_humans`` is the share of people whose AR is lower than the model's,
 each person compared with the model on the items both answered (ties half); ``ad_percentile_among_humans``
 the same for AD: 0.5 means the model sits in the middle of the people.
@@ -44,7 +55,7 @@ HUMAN_PREFIX = "human:"
 MIN_CELLS_FOR_R = 3
 RESPONDENT_COLUMNS = ("respondent", "kind", "status", "asked", "planned", "items", "alignment_rate",
                       "alignment_distance", "stated_enacted_r", "ar_percentile_among_humans",
-                      "ad_percentile_among_humans", "stated_enacted_r_all", "answers_per_cell")
+                      "ad_percentile_among_humans", "stated_enacted_r_all", "answers_per_cell", "scale_order")
 
 
 def is_human(respondent: str) -> bool:
@@ -184,11 +195,13 @@ def respondent_status(human: bool, asked: int, items: int, planned: int | None, 
 
 
 def respondents_table(frame: AnswerFrame, aggregate: str = DEFAULT_AGGREGATE, expected: bool | None = None,
-                      progress: dict[str, tuple[int, int]] | None = None) -> Table:
+                      progress: dict[str, tuple[int, int]] | None = None,
+                      scale_orders: dict[str, str] | None = None) -> Table:
     """One row per respondent (people and models), also those with no answer or no paired item yet: its
     AR, AD and stated-enacted r, and for models where they sit among people, a model taken on the
     people's items when people answered (``people_rows``). ``progress``: respondent -> (questions asked,
-    questions planned), from the study (``collection``); without it, the answers in the frame count."""
+    questions planned), from the study (``collection``); without it, the answers in the frame count.
+    ``scale_orders``: person -> the scale order they were asked in (default shuffled, as every model)."""
     table = Table("respondents", "Respondents: people and models on the same questions (a model on the "
                   "conditions, dilemmas and option orders the people answered)", RESPONDENT_COLUMNS)
     keep = people_rows(frame)
@@ -214,7 +227,7 @@ def respondents_table(frame: AnswerFrame, aggregate: str = DEFAULT_AGGREGATE, ex
         status = respondent_status(human, done, n, planned, keep is not None)
         table.rows.append((name, "human" if human else "model", status, done, planned, n, ar, ad, r.get(name, nan),
                            nan if human else ar_among.get(name, nan), nan if human else ad_among.get(name, nan),
-                           r_all.get(name, nan), counts.get(name, nan)))
+                           r_all.get(name, nan), counts.get(name, nan), (scale_orders or {}).get(name, "shuffled")))
     return table
 
 

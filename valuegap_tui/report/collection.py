@@ -10,7 +10,7 @@ questionnaire: every dilemma of the run, both questions, in as many rounds as th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,8 @@ class Collection:
     status: str  # the run's status (planned, running, stopped, unfinished, finished, failed, interrupted)
     stop_reason: str | None
     respondents: tuple[RespondentProgress, ...]  # models first, then people, each sorted by name
+    #: human:<name> -> the agreement scale's order the person was asked in (shuffled or fixed)
+    scale_orders: dict[str, str] = field(default_factory=dict)
 
     @property
     def models(self) -> list[RespondentProgress]:
@@ -106,7 +108,8 @@ def collection_status(study: Study, run_id: int) -> Collection:
               if not m.startswith(HUMAN_PREFIX)]
     people = [RespondentProgress(model, asked, planned)
               for model, (asked, planned) in sorted(respondent_store.progress(study, run_id).items())]
-    return Collection(run_id, run.status, run.stop_reason, tuple(models + people))
+    return Collection(run_id, run.status, run.stop_reason, tuple(models + people),
+                      respondent_store.scale_orders(study, run_id))
 
 
 @dataclass
@@ -132,5 +135,6 @@ def respondents_of(frame: AnswerFrame, collection: Collection | None, aggregate:
     known = present | {r.respondent for r in (collection.respondents if collection else ())}
     order = tuple(sorted(known, key=lambda name: (name.startswith(HUMAN_PREFIX), name)))
     progress = collection.progress() if collection is not None else None
-    return Respondents(collection, order, respondents_table(frame, aggregate, expected, progress),
+    scale_orders = collection.scale_orders if collection is not None else None
+    return Respondents(collection, order, respondents_table(frame, aggregate, expected, progress, scale_orders),
                        paired_comparisons(frame, aggregate, expected, bootstrap=bootstrap))

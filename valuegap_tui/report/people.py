@@ -40,6 +40,12 @@ def people_markdown(respondents: Table, spread: Table) -> list[str]:
                      f"{fmt(r['stated_enacted_r'], 2)} | {fmt(r['ar_percentile_among_humans'], 2)} | "
                      f"{fmt(r['ad_percentile_among_humans'], 2)} | {fmt(r['stated_enacted_r_all'], 2)} | "
                      f"{fmt(r['answers_per_cell'], 0)} |")
+    fixed = [r["respondent"] for r in respondents.records() if r["kind"] == "human" and r["scale_order"] == "fixed"]
+    if fixed:
+        lines += ["", f"{len(fixed)} of the people saw the agreement scale in a fixed order (Strongly agree first); "
+                  "every model saw it shuffled. A lean towards the first option becomes a lean towards agreeing "
+                  "under the fixed order and only noise under the shuffled one, so part of a difference on the value "
+                  "question can be the order (docs/respond.md, \"The agreement scale's order\")."]
     if spread.rows:
         lines += ["", "| over people | n | mean | sd | min | q1 | median | q3 | max |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -17,8 +17,9 @@ from pathlib import Path
 from valuegap_tui.evaluate.plan import LETTERS
 from valuegap_tui.limits import LimitError, parse_json, read_bytes
 from valuegap_tui.personas import BASELINE_ID
-from valuegap_tui.respond.questionnaire import (RespondError, build_questions, check_name, consent_text,
-                                                text_hash)
+from valuegap_tui.respond.questionnaire import (RespondError, build_questions, check_name, check_respondent,
+                                                consent_text, plan_conflict_message, resolve_plan,
+                                                stored_plan, text_hash)
 from valuegap_tui.store import respondents as respondent_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.settings import current_limits
@@ -45,24 +46,26 @@ def content_hash(pack: dict) -> str:
 
 
 def make_pack(study: Study, run_id: int, name: str, *, persona_id: str = BASELINE_ID, repeats: int = 1,
-              time_limit_s: float | None = None) -> dict:
+              time_limit_s: float | None = None, questions: int | None = None, overlap: int | None = None,
+              scale_order: str | None = None, consent: str | None = None) -> dict:
     """The questionnaire of one respondent (registered in the run, with the pack's hash)."""
-    check_name(name)
-    questions = build_questions(study, run_id, name, persona_id, repeats)
-    known = respondent_store.get(study, run_id, name)
-    if known is not None and (known.persona_id, known.repeats) != (persona_id, repeats):
-        raise RespondError(f"{name} already answers run {run_id} as persona {known.persona_id!r} with"
-                           f" {known.repeats} round(s): use those, or another name")
+    plan = resolve_plan(study, run_id, questions=questions, overlap=overlap, scale_order=scale_order)
+    check_respondent(study, run_id, name, persona_id, repeats)  # refused: nothing is stored
+    try:
+        respondent = respondent_store.register(study, run_id, name, persona_id, repeats, time_limit_s,
+                                               stored_plan(plan))
+    except respondent_store.PlanConflict as exc:
+        raise RespondError(plan_conflict_message(run_id, exc)) from None
+    asked = build_questions(study, run_id, name, persona_id, repeats, slot=respondent.share_slot, plan=plan)
     run = run_store.get_run(study, run_id)
-    consent = consent_text()
+    consent = consent if consent is not None else consent_text(study)
     pack = {
-        "format": PACK_FORMAT, "version": 1, "study": study_id(study), "run_id": run_id,
+        "format": PACK_FORMAT, "version": 2, "study": study_id(study), "run_id": run_id,
         "run_config_hash": run.config_hash, "respondent": name, "persona_id": persona_id, "repeats": repeats,
-        "time_limit_s": time_limit_s, "consent": consent, "consent_hash": text_hash(consent),
-        "questions": [q.to_record() for q in questions],
+        "time_limit_s": time_limit_s, "scale_order": plan.scale_order, "consent": consent,
+        "consent_hash": text_hash(consent), "questions": [q.to_record() for q in asked],
     }
     pack["hash"] = content_hash(pack)
-    respondent_store.register(study, run_id, name, persona_id, repeats, time_limit_s)
     respondent_store.set_pack_hash(study, run_id, name, pack["hash"])
     return pack
 
@@ -99,7 +102,8 @@ def check_pack(pack: object, source: Path) -> dict:
         whole = all(isinstance(q["text"], str) and isinstance(q["options"], list) and len(q["options"]) == len(LETTERS)
                     and sorted(str(q["permutation"])) == sorted("012345") and q["question"] in (0, 1)
                     and isinstance(q["repeat"], int) and isinstance(q["dilemma_id"], str) for q in pack["questions"])
-        if not whole or not isinstance(pack["consent"], str):
+        if not whole or not isinstance(pack["consent"], str) or pack.get("scale_order", "shuffled") not in (
+                "shuffled", "fixed"):
             raise RespondError("incomplete")
     except (KeyError, TypeError, RespondError):
         raise RespondError(f"{source}: the questionnaire is incomplete; pack it again") from None
@@ -120,6 +124,7 @@ def read_answer_file(path: Path) -> dict:
 
 def _given(pack: dict, answers: list, source: Path) -> list[respondent_store.GivenAnswer]:
     questions = {f"{q['dilemma_id']}/{q['question']}/{q['repeat']}": q for q in pack["questions"]}
+    places = {key: place for place, key in enumerate(questions)}
     seen, given = set(), []
     for index, a in enumerate(answers, 1):
         key = a.get("key") if isinstance(a, dict) else None
@@ -142,7 +147,8 @@ def _given(pack: dict, answers: list, source: Path) -> list[respondent_store.Giv
         q = questions[key]
         given.append(respondent_store.GivenAnswer(q["dilemma_id"], int(q["question"]), int(q["repeat"]),
                                                   q["permutation"], position, seconds,
-                                                  a.get("at") if isinstance(a.get("at"), str) else None))
+                                                  a.get("at") if isinstance(a.get("at"), str) else None,
+                                                  places[key]))
     return given
 
 
@@ -158,7 +164,8 @@ def import_answers(study: Study, path: Path) -> tuple[str, int, int]:
                            f" run {pack.get('run_id')} (or a newer pack replaced it); nothing imported")
     given = _given(pack, data["answers"], Path(path))
     try:
-        new = respondent_store.store_answers(study, respondent, given)
+        new = respondent_store.store_answers(study, respondent, given, channel="file",
+                                             scale_order=str(pack.get("scale_order", "shuffled")))
     except ValueError as exc:
         raise RespondError(f"{path}: {exc}; nothing imported") from None
     if data.get("consented_at") and isinstance(data["consented_at"], str):

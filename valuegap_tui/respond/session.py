@@ -11,26 +11,38 @@ import os
 from pathlib import Path
 
 from valuegap_tui.personas import BASELINE_ID
-from valuegap_tui.respond.questionnaire import Question, RespondError, build_questions, check_name, consent_text, text_hash
+from valuegap_tui.respond.questionnaire import (Question, RespondError, build_questions, check_name,
+                                                check_respondent, consent_text, plan_conflict_message, resolve_plan,
+                                                stored_plan, text_hash)
 from valuegap_tui.store import respondents as respondent_store
 from valuegap_tui.store.db import Study, now_iso
 
 
 class StudyResponder:
-    """A person at the researcher's machine: answers are written to the study as they are given."""
+    """A person answering into the study (at the researcher's machine, or in a browser through
+    ``respond serve``): answers are written to the study as they are given."""
 
     def __init__(self, study: Study, run_id: int, name: str, *, persona_id: str = BASELINE_ID, repeats: int = 1,
-                 time_limit_s: float | None = None):
+                 time_limit_s: float | None = None, questions: int | None = None, overlap: int | None = None,
+                 scale_order: str | None = None, channel: str = "terminal", consent: str | None = None):
         self.name = check_name(name)
-        self.questions = build_questions(study, run_id, name, persona_id, repeats)
-        known = respondent_store.get(study, run_id, name)
-        if known is not None and (known.persona_id, known.repeats) != (persona_id, repeats):
-            raise RespondError(f"{name} already answers run {run_id} as persona {known.persona_id!r} with"
-                               f" {known.repeats} round(s): use those, or another name")
-        self.study, self.run_id = study, run_id
-        self.respondent = respondent_store.register(study, run_id, name, persona_id, repeats, time_limit_s)
+        self.plan = resolve_plan(study, run_id, questions=questions, overlap=overlap, scale_order=scale_order)
+        check_respondent(study, run_id, name, persona_id, repeats)  # refused: nothing is stored
+        try:
+            self.respondent = respondent_store.register(study, run_id, name, persona_id, repeats, time_limit_s,
+                                                        stored_plan(self.plan))
+        except respondent_store.PlanConflict as exc:
+            raise RespondError(plan_conflict_message(run_id, exc)) from None
+        self.questions = build_questions(study, run_id, name, persona_id, repeats,
+                                         slot=self.respondent.share_slot, plan=self.plan)
+        self.study, self.run_id, self.channel = study, run_id, channel
         self.time_limit_s = time_limit_s if time_limit_s is not None else self.respondent.time_limit_s
-        self.consent = consent_text()
+        self.consent = consent if consent is not None else consent_text(study)
+        self._places = {q.key: place for place, q in enumerate(self.questions)}
+
+    @property
+    def scale_order(self) -> str:
+        return self.plan.scale_order
 
     def consented(self) -> bool:
         return respondent_store.get(self.study, self.run_id, self.name).consented_at is not None
@@ -41,10 +53,12 @@ class StudyResponder:
     def answered_keys(self) -> set[str]:
         return {f"{d}/{q}/{r}" for d, q, r in respondent_store.answered(self.study, self.run_id, self.name)}
 
-    def answer(self, question: Question, position: int | None, seconds: float | None) -> None:
-        respondent_store.store_answers(self.study, self.respondent, [respondent_store.GivenAnswer(
+    def answer(self, question: Question, position: int | None, seconds: float | None) -> int:
+        """Store the answer; 1 if it was new, 0 if the same answer was already there (ValueError if
+        another answer to the question is)."""
+        return respondent_store.store_answers(self.study, self.respondent, [respondent_store.GivenAnswer(
             question.dilemma_id, question.question, question.repeat, question.permutation, position, seconds,
-            now_iso())])
+            now_iso(), self._places.get(question.key))], scale_order=self.plan.scale_order, channel=self.channel)
 
 
 class FileResponder:
@@ -59,6 +73,7 @@ class FileResponder:
         self.questions = [Question.from_record(q) for q in pack["questions"]]
         self.time_limit_s = pack.get("time_limit_s")
         self.consent = pack["consent"]
+        self.scale_order = pack.get("scale_order", "shuffled")
         if self.path.exists():
             self.state = read_answer_file(self.path)
             if self.state["pack"].get("hash") != pack["hash"]:
@@ -79,7 +94,9 @@ class FileResponder:
     def answer(self, question: Question, position: int | None, seconds: float | None) -> None:
         if question.key in self.answered_keys():
             return
-        self.state["answers"].append({"key": question.key, "position": position, "seconds": seconds, "at": now_iso()})
+        place = next((i for i, q in enumerate(self.questions) if q.key == question.key), None)
+        self.state["answers"].append({"key": question.key, "position": position, "seconds": seconds, "at": now_iso(),
+                                      "place": place})
         self._save()
 
     def _save(self) -> None:

@@ -1,9 +1,10 @@
-"""Respond mode: one person answers a run's questions, one per screen, by keyboard.
+"""Respond mode: one person answers a run's questions, one per screen, by keyboard or mouse.
 
-The app shows the consent text first, then each question (the very text a model gets) with its six
-options; a letter (or the arrows) picks an option and Enter gives it. Escape pauses: every answer is
-already kept, so leaving there and starting again resumes at the first question not answered.
-The app holds this one screen and no command palette: a respondent reaches nothing else.
+The app shows the consent text first, then each question (the scenario and question a model gets,
+in words for people) with its six options; a letter, the arrows or a click picks an option, and Enter
+or the "Give answer" button gives it. Escape pauses: every answer is already kept, so leaving there
+and starting again resumes at the first question not answered. The app holds this one screen and no
+command palette: a respondent reaches nothing else.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import time
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Markdown, OptionList, ProgressBar, Static
+from textual.widgets import Button, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.respond.questionnaire import HOW_TO_ANSWER
 from valuegap_tui.text import visible
 
 #: how often the remaining time is redrawn when there is a time limit
@@ -37,7 +39,9 @@ class RespondScreen(Screen):
     #respond-progress-line { height: 1; }
     #respond-body { height: auto; margin: 1 0; }
     #respond-persona { height: auto; color: $text-muted; }
+    #respond-how { height: auto; color: $text-muted; }
     #respond-options { height: auto; max-height: 12; }
+    #respond-give { margin-top: 1; }
     #respond-hint { height: 1; color: $text-muted; dock: bottom; }
     """
 
@@ -55,11 +59,13 @@ class RespondScreen(Screen):
         yield ProgressBar(total=len(self.responder.questions), show_eta=False, id="respond-progress")
         with VerticalScroll(id="respond-consent"):
             yield Markdown(visible(self.responder.consent), id="respond-consent-text")  # a pack may come from anywhere
-        with Vertical(id="respond-question"):
+        with VerticalScroll(id="respond-question"):
             yield Static("", id="respond-persona", markup=False)
             yield Static("", id="respond-body", markup=False)
+            yield Static(HOW_TO_ANSWER, id="respond-how", markup=False)
             yield OptionList(id="respond-options")
             yield Static("", id="respond-after", markup=False)
+            yield Button("Give answer", id="respond-give", variant="primary")
         yield Static("", id="respond-message", markup=False)
         yield Static("", id="respond-hint", markup=False)
 
@@ -81,7 +87,7 @@ class RespondScreen(Screen):
         self.query_one("#respond-message", Static).update(Text(message))
         hints = {
             "consent": "enter agree and begin   escape leave",
-            "question": "a-f or arrows pick   enter give the answer   escape pause",
+            "question": "a-f, arrows or click choose   enter give the answer   escape pause",
             "paused": "enter continue   escape leave (your answers are kept)",
             "done": "enter or escape close",
         }
@@ -105,6 +111,7 @@ class RespondScreen(Screen):
         self.query_one("#respond-persona").display = bool(persona)
         self.query_one("#respond-body", Static).update(Text(visible(head)))
         self.query_one("#respond-after", Static).update(Text(visible(tail)))
+        self.query_one("#respond-after").display = bool(tail)
         options = self.query_one("#respond-options", OptionList)
         options.clear_options()
         options.add_options([Option(Text(f"{LETTERS[i]}. {visible(text, newlines=False)}"), id=LETTERS[i])
@@ -156,7 +163,8 @@ class RespondScreen(Screen):
         elif self.phase == "question":
             chosen = self.query_one("#respond-options", OptionList).highlighted
             if chosen is None:
-                self.query_one("#respond-message", Static).update("Pick an option first (a-f or the arrows).")
+                self.query_one("#respond-message", Static).update("Choose an option first (a-f, the arrows or a"
+                                                                  " click), then give your answer.")
                 return
             self._give(chosen)
         elif self.phase == "paused":
@@ -175,7 +183,16 @@ class RespondScreen(Screen):
             self.app.exit()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()  # Enter is the screen's: one key, one answer
+        event.stop()  # Enter is the screen's, and a click only chooses: one answer per press of Give answer
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # on a short terminal the options and the button sit below the scenario: bring them into view
+        self.query_one("#respond-give").scroll_visible(animate=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "respond-give":
+            self.action_primary()
 
 
 class RespondApp(App):
