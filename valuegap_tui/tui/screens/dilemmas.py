@@ -39,7 +39,7 @@ from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
 from valuegap_tui.store.changes import dilemmas_fingerprint
-from valuegap_tui.store.dilemmas import DilemmaRow
+from valuegap_tui.store.item_rows import ItemRow as DilemmaRow
 from valuegap_tui.text import editable, one_line, restore_controls, visible
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
