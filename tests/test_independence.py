@@ -9,7 +9,7 @@ from tests.conftest import make_dilemma
 from tests.test_evaluate import PlantedClient
 from tests.test_label_check import FakeClient
 from tests.test_run_cli import write_definition
-from valuegap_tui.review import label_check
+from valuegap_tui.designs.graded_actions import label_check
 from valuegap_tui.evaluate import independence
 from valuegap_tui.cli import main
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus, Provenance

@@ -216,7 +216,7 @@ async def test_keys_remappable_and_in_command_palette(filled):
 
 
 async def test_check_labels_key_runs_in_a_worker_and_shows_both_orderings(filled, monkeypatch):
-    from valuegap_tui.review import label_check
+    from valuegap_tui.designs.graded_actions import label_check
     from tests.test_label_check import FakeClient
 
     doubtful = ids(5)[0]
@@ -256,7 +256,7 @@ async def test_reviewer_key_renames_and_escape_returns_to_the_list(filled):
 
 
 async def test_apply_fix_key_relabels_as_the_reviewer_and_undo_reverts_it(filled):
-    from valuegap_tui.review import label_check
+    from valuegap_tui.designs.graded_actions import label_check
     from tests.test_label_check import FakeClient
 
     doubtful = ids(5)[0]

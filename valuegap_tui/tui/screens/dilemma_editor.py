@@ -16,7 +16,8 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.limits import LimitError, check_value
-from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma, format_validation_error
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma
+from valuegap_tui.validation import format_validation_error
 from valuegap_tui.settings import current_limits
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.footer import KeysFooter

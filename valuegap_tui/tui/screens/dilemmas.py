@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 # label_check, review_merge, history_diff and the pop-up screens are imported where they are used:
 # none is needed to draw the first dilemma, and together they were a fifth of the start-up.
 from valuegap_tui.review import decisions as review
-from valuegap_tui.review import flag_notes
+from valuegap_tui.designs.graded_actions import flag_notes
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, save_section
 from valuegap_tui.settings import ReviewerSettings, load_settings
@@ -537,7 +537,7 @@ class DilemmasScreen(Screen):
 
     def _label_fix(self, d: Dilemma, check: review_store.LabelCheck) -> Text:
         """Per-label confidence over the judgements, and the suggested fix with how to apply it."""
-        from valuegap_tui.review import label_check
+        from valuegap_tui.designs.graded_actions import label_check
         text = Text()
         if check.pair_confidence:
             confidence = label_check.label_confidence(check)
@@ -806,7 +806,7 @@ class DilemmasScreen(Screen):
 
     def action_apply_fix(self) -> None:
         """Apply the second opinion's suggested labels: the reviewer's relabel, undone with u."""
-        from valuegap_tui.review import label_check
+        from valuegap_tui.designs.graded_actions import label_check
         if not self._can_write():
             return
         if self.blind:
@@ -826,7 +826,7 @@ class DilemmasScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-check")
     def _check_labels(self, ids: list[str]) -> None:
-        from valuegap_tui.review import label_check
+        from valuegap_tui.designs.graded_actions import label_check
         study = self.app.study
         try:
             client = label_check.make_client()

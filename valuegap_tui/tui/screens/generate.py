@@ -1,6 +1,6 @@
 """The Generate screen: pick a server and a scope, start/stop a generation run, watch it live.
 
-The run itself is ``valuegap_tui.generate.dilemmas.generate`` on its own event loop in a worker thread; the
+The run itself is the study's design's generator (``generate/base.py``) on its own event loop in a worker thread; the
 screen polls a snapshot of its progress, so the UI never waits on the network or the database.
 """
 
@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
-from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.generate.base import GenerationScope, Progress, Settings
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.footer import KeysFooter
 
@@ -32,7 +32,7 @@ class _Live:
     """What the worker thread hands the screen: appended there, drained here."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    progress: gen.Progress | None = None
+    progress: Progress | None = None
     newest: list = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     seen_newest: object = None
@@ -142,8 +142,8 @@ class GenerateScreen(Screen):
             variants = _whole_number(self._field("variants"), "Variants", 1, 1, 100)
             concurrency = _whole_number(self._field("concurrency"), "Concurrency", 64, 1, 4096)
             attempts = _whole_number(self._field("attempts"), "Attempts", 3, 1, 20)
-            scope = gen.Scope.parse(_split(self._field("values")), _split(self._field("types")),
-                                    _split(self._field("topics")), variants)
+            scope = GenerationScope(tuple(_split(self._field("values"))), tuple(_split(self._field("types"))),
+                                    tuple(_split(self._field("topics"))), variants)
         except ValueError as exc:
             self._show(f"Cannot start: {exc}")
             return
@@ -153,7 +153,7 @@ class GenerateScreen(Screen):
         self._set_buttons()
         self._show("Planning ...")
         self._run(self._field("server"), self._field("model"), scope,
-                  gen.Settings(max_attempts=attempts, concurrency=concurrency), self._stop)
+                  Settings(max_attempts=attempts, concurrency=concurrency), self._stop)
         if self._timer is None:
             self._timer = self.set_interval(0.25, self._refresh_live)
 
@@ -165,15 +165,26 @@ class GenerateScreen(Screen):
     # --- the run (worker thread) ---------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
     def _run(self, server: str, model: str, scope, settings, stop: threading.Event) -> None:
+        from valuegap_tui.designs import study_design
+
         study = self.app.study
         message = None
         try:
-            jobs = gen.plan(study, scope)
+            design = study_design(study)
+            if not design.provides("generator"):
+                message = f"A study of the {design.title} design is not generated: import its items (docs/designs.md)."
+                return
+            generator = design.generator()
+            try:
+                jobs = generator.jobs(study, scope)
+            except ValueError as exc:
+                message = f"Cannot start: {exc}"
+                return
             if not jobs:
-                message = "Nothing to generate: every dilemma in this scope is stored."
+                message = f"Nothing to generate: every {generator.noun} in this scope is stored."
                 return
 
-            def on_progress(progress: gen.Progress) -> None:
+            def on_progress(progress: Progress) -> None:
                 live = self._live
                 with live.lock:
                     live.progress = progress
@@ -184,10 +195,10 @@ class GenerateScreen(Screen):
                         live.seen_failure = progress.failure
                         live.failures.append(progress.failure)
 
-            async def go() -> gen.Progress:
+            async def go() -> Progress:
                 client = build_run_client(server, model, settings.concurrency, study)
                 try:
-                    return await gen.generate(study, client, jobs, settings, on_progress=on_progress, stop=stop)
+                    return await generator.run(study, client, jobs, settings, on_progress=on_progress, stop=stop)
                 finally:
                     await client.aclose()
 
@@ -215,8 +226,8 @@ class GenerateScreen(Screen):
         if progress is not None and self._generating:
             self._show(progress.line())
         table = self.query_one("#generate-newest", DataTable)
-        for dilemma in newest:
-            table.add_row(Text(one_line(dilemma.id)), Text(one_line(dilemma.scenario[:200])))
+        for item in newest:
+            table.add_row(Text(one_line(item.id)), Text(one_line(str(getattr(item, "scenario", ""))[:200])))
         while table.row_count > NEWEST_ROWS:
             table.remove_row(next(iter(table.rows)))
         failed = self.query_one("#generate-failures", DataTable)

@@ -268,7 +268,9 @@ class ResultsScreen(DesignTab, Screen):
         worker = get_current_worker()
         try:
             run = run_store.get_run(self.app.study, run_id)
-            if run is not None and run.design != "graded_actions":
+            from valuegap_tui.designs import get_design
+
+            if run is not None and not get_design(run.design).core_metrics:
                 self._compute_design(run, model)
                 return
             self.app.call_from_thread(self._show_design_tab, False)
