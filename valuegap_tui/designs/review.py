@@ -184,6 +184,51 @@ class ReviewParts:
         """The item with the edited text in place (``editable``'s field)."""
         raise ValueError("this design's items are not edited here")
 
+    # --- the optional tools (``tools``): called only when the design lists the tool ----------------
+    def blind_labels(self, study: "Study", item_id: str, reviewer: str) -> list:
+        """blind_labels: the reviewer's own labels of the item's options (None where not given yet)."""
+        raise NotImplementedError
+
+    def blind_relabel(self, study: "Study", item_id: str, option: int, label: str, reviewer: str) -> list:
+        """blind_labels: give option ``option`` the reviewer's own label; returns their labels."""
+        raise NotImplementedError
+
+    def blind_submit(self, study: "Study", item_id: str, reviewer: str) -> None:
+        """blind_labels: the blind accept: the reviewer's own labels are complete (else ValueError)."""
+        raise NotImplementedError
+
+    def with_label(self, labels: list, option: int, label: str) -> list:
+        """blind_labels: ``labels`` with option ``option`` given ``label`` (as ``relabelled`` does)."""
+        raise NotImplementedError
+
+    def agreement(self, study: "Study") -> list[Segment]:
+        """agreement: the agreement between reviewers (and with the generator), as shown text."""
+        raise NotImplementedError
+
+    def label_check_client(self):
+        """label_check: the client that asks for the second opinion (ValueError: none configured)."""
+        raise NotImplementedError
+
+    async def check_labels(self, study: "Study", client, items: list) -> tuple[int, int]:
+        """label_check: ask for a second opinion on ``items``; returns (doubtful, errors)."""
+        raise NotImplementedError
+
+    def fix_applies(self, study: "Study", item) -> bool:
+        """label_check: whether the latest second opinion suggests a fix that still applies."""
+        raise NotImplementedError
+
+    def apply_fix(self, study: "Study", item_id: str, reviewer: str):
+        """label_check: apply the suggested fix as the reviewer's relabel (undone like one)."""
+        raise NotImplementedError
+
+    def add_new(self, study: "Study", item, reviewer: str):
+        """write_new: store an item written by hand; ValueError when its id is taken (nothing overwritten)."""
+        raise NotImplementedError
+
+    def next_variant(self, study: "Study", value: str, topic: str) -> int:
+        """write_new: the first variant number no item of (value, topic) uses yet."""
+        raise NotImplementedError
+
     def describe_change(self, before: dict | None, after: dict) -> str:
         """One line saying what a revision changed (the history view)."""
         if before is None:

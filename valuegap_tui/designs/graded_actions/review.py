@@ -151,6 +151,71 @@ class PosterReviewParts(ReviewParts):
             raise ValueError(f"no action {option + 1} in {item.id}")
         return Dilemma.model_validate(record)
 
+    # --- the tools -----------------------------------------------------------------------------------
+    def blind_labels(self, study, item_id: str, reviewer: str) -> list:
+        from valuegap_tui.designs.graded_actions import review_tools
+
+        return review_tools.blind_labels(study, item_id, reviewer)
+
+    def blind_relabel(self, study, item_id: str, option: int, label: str, reviewer: str) -> list:
+        from valuegap_tui.designs.graded_actions import review_tools
+
+        return review_tools.blind_relabel(study, item_id, option, AlignmentLabel(label), reviewer=reviewer)
+
+    def blind_submit(self, study, item_id: str, reviewer: str) -> None:
+        from valuegap_tui.designs.graded_actions import review_tools
+
+        review_tools.blind_submit(study, item_id, reviewer=reviewer)
+
+    def with_label(self, labels: list, option: int, label: str) -> list:
+        from valuegap_tui.designs.graded_actions.review_tools import swap_labels
+
+        return swap_labels(labels, option, AlignmentLabel(label))
+
+    def agreement(self, study) -> list[Segment]:
+        from valuegap_tui.designs.graded_actions import review_tools
+
+        pairs, found = review_tools.agreement_report(study)
+        out: list[Segment] = [("Agreement on the labels (quadratic-weighted kappa)\n\n", "bold")]
+        out += [(one_line(line) + "\n", "") for line in review_tools.format_agreement(pairs)]
+        out.append((f"\n{len(found)} disagreements, largest first\n", "bold"))
+        for d in found[:200]:
+            labels = ", ".join(f"{rater} {label.score:+d}" for rater, label in sorted(d.labels.items()))
+            out.append((one_line(f"{d.dilemma_id} action {d.option + 1}: {labels}") + "\n", ""))
+        return out
+
+    def label_check_client(self):
+        from valuegap_tui.designs.graded_actions import label_check
+
+        return label_check.make_client()
+
+    async def check_labels(self, study, client, items: list) -> tuple[int, int]:
+        from valuegap_tui.designs.graded_actions import label_check
+
+        outcomes = await label_check.check_dilemmas(study, client, items)
+        return (sum(1 for o in outcomes if o.check and o.check.doubtful), sum(1 for o in outcomes if o.error))
+
+    def fix_applies(self, study, item) -> bool:
+        from valuegap_tui.designs.graded_actions import label_check
+        from valuegap_tui.store import review as review_store
+
+        return label_check.fix_applies(item, review_store.latest_label_check(study, item.id))
+
+    def apply_fix(self, study, item_id: str, reviewer: str):
+        from valuegap_tui.designs.graded_actions import review_tools
+
+        return review_tools.apply_label_fix(study, item_id, reviewer=reviewer)
+
+    def add_new(self, study, item, reviewer: str):
+        from valuegap_tui.designs.graded_actions import review_tools
+
+        return review_tools.add_new(study, item, reviewer=reviewer)
+
+    def next_variant(self, study, value: str, topic: str) -> int:
+        from valuegap_tui.designs.graded_actions import review_tools
+
+        return review_tools.next_variant(study, value, topic)
+
     def describe_change(self, before: dict | None, after: dict) -> str:
         from valuegap_tui.review import history
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
@@ -22,6 +21,7 @@ from textual.widgets import Button, DataTable, Header, Input, Label, Static
 from valuegap_tui.generate.base import GenerationScope, Progress, Settings
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.footer import KeysFooter
+from valuegap_tui.tui.keys import bind
 
 NEWEST_ROWS = 50
 FAILURE_ROWS = 50
@@ -85,8 +85,8 @@ def build_run_client(server: str, model: str | None, concurrency: int, study=Non
 
 class GenerateScreen(Screen):
     BINDINGS = [
-        Binding("s", "start", "Start", id="generate.start"),
-        Binding("x", "stop", "Stop", id="generate.stop"),
+        bind("generate.start", "start"),
+        bind("generate.stop", "stop"),
     ]
 
     def __init__(self, *args, **kwargs):
