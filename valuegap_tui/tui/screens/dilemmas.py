@@ -71,6 +71,9 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
         bind("review.undo", "undo"),
         bind("review.edit", "edit"),
         bind("review.actions", "focus_actions"),
+        # the design's label keys: review_screen gives them the design's descriptions; those past the
+        # design's labels are hidden (check_action)
+        *(bind(f"review.label_{k + 1}", f"relabel({k})") for k in range(LABEL_KEYS)),
         bind("review.filter", "filter"),
         bind("review.history", "history"),
         bind("review.guidelines", "guidelines"),
@@ -194,7 +197,9 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
         return bool(self.check_action(action, parameters))
 
     def review_bindings(self) -> list:
-        return [*DilemmasScreen.BINDINGS, *type(self).__dict__.get("BINDINGS", [])]
+        """The screen's bindings in order, with the design's descriptions of its label keys."""
+        own = {b.id: b for b in type(self).__dict__.get("BINDINGS", [])} if type(self) is not DilemmasScreen else {}
+        return [own.get(b.id, b) for b in DilemmasScreen.BINDINGS]
 
     # --- detail --------------------------------------------------------------------------------
     def display_order(self) -> list[int]:
