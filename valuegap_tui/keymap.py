@@ -159,7 +159,7 @@ def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
         if binding_id not in BY_ID:
             near = [known for known in BY_ID if known.split(".")[0] == binding_id.split(".")[0]]
             hint = f" (ids here: {', '.join(near[:6])}{' ...' if len(near) > 6 else ''})" if near else ""
-            problems.append(f"[keys] {binding_id!r} is not a binding id{hint}: docs/configuration.md lists them")
+            problems.append(f"[keys] {binding_id!r} is not a binding id{hint}: docs/configuration.md#keys lists them")
             continue
         usable[binding_id] = normal_keys(keys)
     for scope in sorted({spec.scope for spec in SPECS} - {APP}) or [APP]:

@@ -105,3 +105,11 @@ def test_config_check_lists_the_keymap_problems_one_per_line(tmp_path, capsys):
     assert len(lines) == 2 and all(line.startswith(f"{config_path()}: [keys] ") for line in lines)
     assert "'review.acept' is not a binding id" in lines[0]
     assert "'f1' is taken twice in app: 'screen.dilemmas' (Dilemmas) and 'screen.runs' (Runs)" in lines[1]
+
+
+def test_the_configuration_doc_names_every_binding_id_with_its_default_key():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = [spec.id for spec in SPECS if f"`{spec.id}` = `{spec.key}`" not in doc]
+    assert missing == [], "docs/configuration.md#keys: add " + ", ".join(missing)
