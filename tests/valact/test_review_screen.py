@@ -107,6 +107,8 @@ async def test_blind_mode_hides_the_values_and_the_design_keys_are_in_the_palett
         options = [str(o.prompt) for o in screen.query_one("#review-actions", OptionList)._options]
         assert all("? unlabelled" in o for o in options)
         assert not any(value_name(v) in o for o in options for v in first.values())
+        detail = str(screen.query_one("#dilemma-detail-text", Static).render())
+        assert not any(value_name(v) in detail for v in first.values())  # nor in the heading
         keys = {title: key for title, _run, key in ReviewCommands(screen)._commands()}
         assert keys["Review: Relabel action 1"] == "1" and keys["Review: Back to draft"] == "d"
         assert "Review: Needs edit" not in keys and "Review: Check labels" not in keys  # not this design's

@@ -62,8 +62,8 @@ class ValActReviewParts(ReviewParts):
             instrument = f" ({item.instrument})" if item.instrument else ""
             return [(f"Portrait item keyed to {value_name(item.value)}", "bold"), (f"{instrument}\n", "italic"),
                     ("Questionnaire | ", "")]
-        return [(_topic_name(item.topic), "bold"), (" (four actions, one value each)\n", "italic"),
-                (", ".join(value_name(v) for v in sorted(item.values())) + " | ", "")]
+        # the values are on the actions (hidden there in blind mode), not repeated here
+        return [(_topic_name(item.topic), "bold"), (" (four actions, one value each)\n", "italic"), ("Scenario | ", "")]
 
     def body(self, item) -> str:
         return item.text if isinstance(item, Portrait) else item.scenario

@@ -390,7 +390,8 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
             self._save_reviewer()
         self.fill_page(self.page_start)
         self.go_to(self.position)
-        self.notify("blind mode: your own labels, others' hidden" if self.blind else "blind mode off")
+        own = "your own labels, others' hidden" if "blind_labels" in self.parts.tools else "labels and reviewers hidden"
+        self.notify(f"blind mode: {own}" if self.blind else "blind mode off")
 
 
 def digit_bindings(parts) -> list:

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
+from valuegap_tui.designs import get_design
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.report.collection import Respondents
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
@@ -267,8 +268,6 @@ class ResultsScreen(DesignTab, Screen):
         worker = get_current_worker()
         try:
             run = run_store.get_run(self.app.study, run_id)
-            from valuegap_tui.designs import get_design
-
             if run is not None and not get_design(run.design).core_metrics:
                 self._compute_design(run, model)
                 return
