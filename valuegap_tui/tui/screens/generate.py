@@ -119,6 +119,18 @@ class GenerateScreen(Screen):
         yield failures
         yield KeysFooter()
 
+    def on_mount(self) -> None:
+        """Only the scope fields the study's design generates by (its generator's scope_fields)."""
+        from valuegap_tui.designs import study_design
+
+        design = study_design(self.app.study)
+        if not design.provides("generator"):
+            self._show(f"A study of the {design.title} design is not generated: import its items (docs/designs.md).")
+            return
+        taken = design.generator().scope_fields
+        for name in ("values", "types", "topics", "variants"):
+            self.query_one(f"#generate-{name}", Input).parent.display = name in taken
+
     # --- keys and buttons ----------------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
         # Single-letter keys type into the form fields instead of firing.
