@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import make_dilemma
-from tests.valact.conftest import make_scenarios
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.valact import make_scenarios
 from valuegap_tui.designs import get_design
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import item_rows, items

@@ -7,7 +7,7 @@ from valuegap_tui.validation import format_validation_error
 from valuegap_tui.designs.graded_actions.models import (
     ActionOption, AlignmentLabel, Dilemma, GeneratedDilemma, dilemma_id,
 )
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 def test_id_is_stable_from_value_topic_variant():

@@ -11,13 +11,14 @@ import pkgutil
 import pytest
 from textual.binding import Binding
 
-from tests.conftest import make_dilemma
-from tests.tui.pilot import wait_for
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.pilot import wait_for
 from valuegap_tui.cli import main
 from valuegap_tui.config import config_path, save_section
 from valuegap_tui.keymap import BY_ID, SPECS, check_keymap
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.textual_private import notifications
 
 
 def test_every_binding_of_every_screen_is_in_the_table_with_its_default_key():
@@ -90,7 +91,7 @@ async def test_unknown_ids_and_clashes_are_said_at_start_and_the_rest_applies(st
     app = ValueGapApp(study)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        said = [str(n.message) for n in app._notifications]
+        said = [str(n.message) for n in notifications(app)]
         assert sum("'review.acept' is not a binding id" in m for m in said) == 1
         assert sum("'a' is taken twice in review" in m for m in said) == 1
         assert all("\n" not in m for m in said)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from tests.tui.pilot import wait_for
+from tests.helpers.pilot import palette_entries
+from tests.helpers.pilot import wait_for
 from valuegap_tui.config import save_section
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact.items import value_name
 from valuegap_tui.designs.valact.questionnaire import DEMO_FILE, load_into, read_questionnaire
 from valuegap_tui.store import items as item_store
 from valuegap_tui.tui.app import ValueGapApp
-from valuegap_tui.tui.screens.dilemmas import DilemmasScreen, ReviewCommands
+from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
 
-from .conftest import make_scenarios
+from tests.helpers.valact import make_scenarios
 
 NASTY = "[bold]x[/] \x1b[31mred"
 
@@ -63,7 +64,7 @@ async def test_accept_relabel_undo_are_saved_with_history_under_the_reviewers_na
         await pilot.press("1")
         await pilot.pause()
         choices = app.screen.query_one("#review-choices", OptionList)
-        choices.highlighted = [o.id for o in choices._options].index(target)
+        choices.highlighted = [o.id for o in choices.options].index(target)
         await pilot.press("enter")
         await settle(pilot, screen)
         assert stored(study, first.id).values() == [old[2], old[1], old[0], old[3]]
@@ -104,12 +105,12 @@ async def test_blind_mode_hides_the_values_and_the_design_keys_are_in_the_palett
         await pilot.press("b")
         await pilot.pause()
         first = screen.item
-        options = [str(o.prompt) for o in screen.query_one("#review-actions", OptionList)._options]
+        options = [str(o.prompt) for o in screen.query_one("#review-actions", OptionList).options]
         assert all("? unlabelled" in o for o in options)
         assert not any(value_name(v) in o for o in options for v in first.values())
         detail = str(screen.query_one("#dilemma-detail-text", Static).render())
         assert not any(value_name(v) in detail for v in first.values())  # nor in the heading
-        keys = {title: key for title, _run, key in ReviewCommands(screen)._commands()}
-        assert keys["Review: Relabel action 1"] == "1" and keys["Review: Back to draft"] == "d"
+        keys = await palette_entries(pilot)
+        assert keys["Review: Relabel action 1"] == "key: 1" and keys["Review: Back to draft"] == "key: d"
         assert "Review: Needs edit" not in keys and "Review: Check labels" not in keys  # not this design's
         assert not screen.check_action("relabel", (4,))  # four actions: no fifth label key

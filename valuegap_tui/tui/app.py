@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual import events
-from textual._time import get_time as key_clock  # the clock Textual stamps its events with
 from textual.app import App, ScreenStackError
 from textual.css.query import NoMatches
 
@@ -18,6 +17,7 @@ from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui import idle_gc
 from valuegap_tui.tui.keys import bind, read_keymap
+from valuegap_tui.tui.textual_private import key_clock
 
 
 @dataclass(frozen=True)

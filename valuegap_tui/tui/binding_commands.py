@@ -25,8 +25,7 @@ class BindingCommands(Provider):
             if not offered(binding):
                 continue
             key = current_key(binding.id, keymap) if binding.id else binding.key
-            shown = self.app.get_key_display(binding.with_key(key))
-            yield f"{self.prefix}: {binding.description}", partial(screen.run_action, binding.action), shown
+            yield f"{self.prefix}: {binding.description}", partial(screen.run_action, binding.action), key
 
     async def discover(self) -> Hits:
         for title, run, key in self._commands():

@@ -10,7 +10,6 @@ from collections import Counter
 
 from rich.text import Text
 from textual import work
-from textual._time import get_time as key_clock  # the clock Textual stamps key events with
 from textual.widgets import DataTable, Static
 
 from valuegap_tui.review.filters import matching
@@ -20,6 +19,7 @@ from valuegap_tui.store import review as review_store
 from valuegap_tui.store.changes import dilemmas_fingerprint
 from valuegap_tui.store.item_rows import ItemRow
 from valuegap_tui.text import one_line
+from valuegap_tui.tui.textual_private import key_clock
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.review_detail import STATUS_STYLE
 
