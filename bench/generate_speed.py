@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.designs.graded_actions import generate as gen
 from valuegap_tui.server.client import build_client
 from valuegap_tui.simulator.params import SimulatorParams
 from valuegap_tui.simulator.runner import run_simulator_process

@@ -69,7 +69,7 @@ def planted_sets(bases, seed: int):
 
 
 def measure(sets, noise: float, swap_rate: float, judgements: int, seed: int, folder: Path) -> dict[str, tuple]:
-    from valuegap_tui.review import label_check
+    from valuegap_tui.designs.graded_actions import label_check
     from valuegap_tui.simulator import Simulator, SimulatorParams
     from valuegap_tui.simulator.inprocess import SimulatorClient
     from valuegap_tui.store import dilemmas as dilemma_store
@@ -111,7 +111,7 @@ def main() -> int:
     parser.add_argument("--judgements", type=int, nargs="+", default=[1, 3, 5, 7, 9])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    from valuegap_tui.review import label_check
+    from valuegap_tui.designs.graded_actions import label_check
 
     sets = planted_sets(base_dilemmas(args.n, args.seed), args.seed)
     print(f"label check quality: {args.n} dilemmas per kind, simulated judge (Gaussian rank noise, "

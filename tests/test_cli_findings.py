@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers.dilemmas import make_dilemma
+from valuegap_tui.designs.graded_actions import review_tools
 from valuegap_tui.review import decisions as review
 from valuegap_tui.cli import main
 from valuegap_tui.designs.graded_actions.models import Provenance
@@ -32,7 +33,7 @@ def test_the_dataset_card_names_the_generation_template_files(study, tmp_path):
     for dilemma in (generated, foreign):
         dilemma_store.save(study, dilemma, who="generator", action="create")
         review.decide(study, dilemma.id, "accept", reviewer="ann")
-    review.export_dataset(study, tmp_path / "out")
+    review_tools.export_dataset(study, tmp_path / "out")
     card = (tmp_path / "out" / "README.md").read_text()
     assert "not found" not in card
     assert "`prompts/generate_dilemma.system.txt`" in card and "`prompts/generate_dilemma.user.txt`" in card

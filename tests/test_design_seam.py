@@ -299,21 +299,29 @@ def test_a_study_from_before_designs_opens_as_the_posters_design(tmp_path, monke
     study.close()
 
 
-async def test_the_dilemmas_screen_says_where_another_designs_items_are(study, toy):
+async def test_the_review_screen_reviews_any_designs_items_with_the_default_parts(study, toy):
+    """A design that gives no review parts of its own is reviewed all the same: listed, shown, decided
+    (off the UI thread, with history), undone."""
     from textual.widgets import Static
 
-    from valuegap_tui.tui.app import ValueGapApp
-
+    from tests.helpers.pilot import wait_for
     from valuegap_tui.config import save_section
+    from valuegap_tui.tui.app import ValueGapApp
 
     designs.set_study_design(study, "toy")
     item_store.save_many(study, DESIGN, toy_items(3), who="t", action="import")
     save_section("reviewer", {"name": "lead"})
     app = ValueGapApp(study, start_mode="dilemmas")
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.05)
-            detail = app.screen.query("#dilemma-detail-text")
-            if detail and "Toy design (3 items" in str(detail.first(Static).content):
-                return
-        raise AssertionError("the screen did not name the study's design and its items")
+        screen = app.screen
+        assert await wait_for(pilot, lambda: screen.item is not None)
+        assert [row.id for row in screen.filtered] == [item.id for item in toy_items(3)]
+        assert "Wisdom" in str(screen.query_one("#dilemma-detail-text", Static).render())
+        first = screen.item.id
+        await pilot.press("r")
+        assert await wait_for(pilot, lambda: screen.pending == 0 and screen.writer.idle())
+        assert item_store.get(study, DESIGN, first).status == "rejected"
+        await pilot.press("u")
+        assert await wait_for(pilot, lambda: screen.pending == 0 and screen.writer.idle())
+        assert item_store.get(study, DESIGN, first).status == "accepted"
+        assert not screen.check_action("decide", ("needs-edit",))  # a decision the design lacks has no key

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from tests.helpers.clients import ScriptedClient, good_reply
-from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.designs.graded_actions import generate as gen
+from valuegap_tui.generate.base import GenerationScope, generate_missing
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel, GeneratedDilemma
 from valuegap_tui.server.client import build_client
 from valuegap_tui.simulator import run_simulator
@@ -205,9 +206,9 @@ def test_kill_9_midway_then_rerun_loses_nothing_and_asks_only_for_the_missing(tm
 def test_demo_generation_fills_a_small_scope_quickly(study):
     with run_simulator(SimulatorParams(latency_ms=5)) as sim:
         started = time.perf_counter()
-        stored = gen.generate_demo_dilemmas(study, sim.base_url, values=("wisdom", "honest"), topics=("politics", "religion"))
+        stored = generate_missing(study, sim.base_url, scope=GenerationScope(values=("wisdom", "honest"), topics=("politics", "religion")))
         elapsed = time.perf_counter() - started
-        assert gen.generate_demo_dilemmas(study, sim.base_url, values=("wisdom",), topics=("politics",)) == 0
+        assert generate_missing(study, sim.base_url, scope=GenerationScope(values=("wisdom",), topics=("politics",))) == 0
     assert stored == 4 == dilemma_store.count(study)
     assert elapsed < 30  # generous: a sanity bound, the figure itself is bench/generate_speed.py's job
 

@@ -8,7 +8,7 @@ import asyncio
 from tests.helpers.dilemmas import make_dilemma
 from tests.helpers.clients import LabelRankingClient, PlantedClient
 from tests.helpers.answer_server import write_definition
-from valuegap_tui.review import label_check
+from valuegap_tui.designs.graded_actions import label_check
 from valuegap_tui.evaluate import independence
 from valuegap_tui.cli import main
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus, Provenance

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from valuegap_tui.review import label_check
+from valuegap_tui.designs.graded_actions import label_check
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
@@ -60,6 +60,7 @@ async def test_garbage_reply_stores_nothing(study):
 import random  # noqa: E402
 
 from valuegap_tui.review import decisions as review  # noqa: E402
+from valuegap_tui.designs.graded_actions import review_tools  # noqa: E402
 from valuegap_tui.review import label_errors
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel  # noqa: E402
 from valuegap_tui.simulator import Simulator, SimulatorParams  # noqa: E402
@@ -130,12 +131,12 @@ async def test_apply_fix_is_the_reviewers_relabel_and_undo_reverts_it(study):
     dilemma_store.save(study, bad, who="generator", action="create")
     await label_check.check_dilemmas(study, SimulatorClient(simulator), [bad])
     assert dilemma_store.get(study, bad.id).options == bad.options  # the check itself relabels nothing
-    fixed = review.apply_label_fix(study, bad.id, reviewer="ann")
+    fixed = review_tools.apply_label_fix(study, bad.id, reviewer="ann")
     assert fixed.options == truth.options and label_check.FLAG not in fixed.flags
     entry = dilemma_store.history(study, bad.id)[-1]
     assert (entry.who, entry.action) == ("ann", "relabel")
     with pytest.raises(review.ReviewError, match="changed since"):
-        review.apply_label_fix(study, bad.id, reviewer="ann")
+        review_tools.apply_label_fix(study, bad.id, reviewer="ann")
     review.undo(study, reviewer="ann")
     back = dilemma_store.get(study, bad.id)
     assert back.options == bad.options and label_check.FLAG in back.flags

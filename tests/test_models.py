@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from valuegap_tui.validation import format_validation_error
 from valuegap_tui.designs.graded_actions.models import (
-    ActionOption, AlignmentLabel, Dilemma, GeneratedDilemma, dilemma_id, format_validation_error,
+    ActionOption, AlignmentLabel, Dilemma, GeneratedDilemma, dilemma_id,
 )
 from tests.helpers.dilemmas import make_dilemma
 

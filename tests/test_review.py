@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from valuegap_tui.designs.graded_actions import review_tools
 from valuegap_tui.review import decisions as review
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel, DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
@@ -86,13 +87,13 @@ def test_undo_puts_back_only_what_the_change_changed(study, one):
 
 def test_blind_labels_and_agreement(study, one):
     for i, label in enumerate(L):
-        review.blind_relabel(study, one, i, label, reviewer="ann")
+        review_tools.blind_relabel(study, one, i, label, reviewer="ann")
     with pytest.raises(review.ReviewError, match="not complete"):
-        review.blind_submit(study, one, reviewer="bob")
+        review_tools.blind_submit(study, one, reviewer="bob")
     for i, label in enumerate([L[1], L[0], *L[2:]]):
-        review.blind_relabel(study, one, i, label, reviewer="bob")
-    assert review.blind_submit(study, one, reviewer="bob")[0] is L[1]
-    pairs, disagreements = review.agreement_report(study)
+        review_tools.blind_relabel(study, one, i, label, reviewer="bob")
+    assert review_tools.blind_submit(study, one, reviewer="bob")[0] is L[1]
+    pairs, disagreements = review_tools.agreement_report(study)
     by_pair = {(p.rater_a, p.rater_b): p for p in pairs}
     assert by_pair[("ann", "generator")].kappa == pytest.approx(1.0)
     assert by_pair[("ann", "bob")].kappa < 1.0

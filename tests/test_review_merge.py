@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from valuegap_tui.designs.graded_actions import review_tools
 from valuegap_tui.review import decisions as review
 from valuegap_tui.review import merge as review_merge
 from valuegap_tui.cli import main
@@ -45,7 +46,7 @@ def _review_both(tmp_path, ids):
     review.edit_notes(ann, d1, "clear case", reviewer="ann")
     review.relabel(ann, d2, 0, AlignmentLabel.MILDLY_ALIGNING, reviewer="ann")
     for i, label in enumerate(L):
-        review.blind_relabel(ann, d3, i, label, reviewer="ann")
+        review_tools.blind_relabel(ann, d3, i, label, reviewer="ann")
     review.decide(ann, d2, "reject", reviewer="ann")
     review.undo(ann, reviewer="ann")  # the reject is taken back: ann decided nothing on d2
     review_merge.write_export(ann, "ann", tmp_path / "ann.json")
@@ -54,7 +55,7 @@ def _review_both(tmp_path, ids):
     review.decide(bob, d1, "reject", reviewer="bob")
     review.decide(bob, d2, "accept", reviewer="bob")
     for i, label in enumerate(reversed(L)):
-        review.blind_relabel(bob, d3, i, label, reviewer="bob")
+        review_tools.blind_relabel(bob, d3, i, label, reviewer="bob")
     review_merge.write_export(bob, "bob", tmp_path / "bob.json")
     bob.close()
 
@@ -77,7 +78,7 @@ def test_two_exports_merge_and_show_their_disagreements(copies, capsys):
     assert "decisions ann accept, bob reject" in found[d1]
     assert any(r.startswith("labels differ on action 1, ") for r in found[d3])
     # agreement runs over the merged blind labels: ann and bob reversed each other
-    pairs, disagreements = review.agreement_report(master)
+    pairs, disagreements = review_tools.agreement_report(master)
     ann_bob = next(p for p in pairs if (p.rater_a, p.rater_b) == ("ann", "bob"))
     assert ann_bob.items == 6 and ann_bob.kappa is not None and ann_bob.kappa < 0
     assert {d.dilemma_id for d in disagreements} == {d3}

@@ -236,14 +236,17 @@ def load_settings(path: Path | None = None, *, only: tuple[str, ...] | None = No
 
 
 def check_config(path: Path | None = None) -> list[str]:
-    """Every problem of the config file, one per item ([] when it is fine): for `valuegap config check`."""
+    """Every problem of the config file, one per item ([] when it is fine): for `valuegap config check`.
+    The [keys] section is checked against the app's bindings too: unknown ids and keys taken twice."""
+    from valuegap_tui.keymap import check_keymap
+
     try:
-        load_settings(path)
+        settings = load_settings(path)
     except SettingsError as exc:
         return list(exc.problems)
     except ConfigError as exc:
         return [str(exc)]
-    return []
+    return check_keymap(settings.keys)[1]
 
 
 # --- environment ------------------------------------------------------------------------------------

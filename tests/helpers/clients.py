@@ -11,7 +11,7 @@ from collections import Counter
 
 from valuegap_tui.evaluate.plan import LETTERS
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel
-from valuegap_tui.review import label_check
+from valuegap_tui.designs.graded_actions import label_check
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 

@@ -13,7 +13,7 @@ import time
 
 from tests.helpers.dilemmas import make_dilemma
 from tests.helpers.clients import ScriptedClient, good_reply
-from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.designs.graded_actions import generate as gen
 from valuegap_tui.review import decisions as review
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.dataset.quality import LABEL_LEAK
@@ -115,7 +115,7 @@ def test_decisions_made_while_flags_runs_repeatedly_all_stand(tmp_path):
 
 
 def test_label_check_flags_keep_status_and_reviewer(study):
-    from valuegap_tui.review import label_check
+    from valuegap_tui.designs.graded_actions import label_check
 
     dilemma = make_dilemma()
     dilemma_store.save(study, dilemma, who="generator", action="generate")

@@ -58,7 +58,7 @@ async def test_dilemmas_screen_follows_another_process(study):
     async with app.run_test(size=(140, 40)) as pilot:
         screen = app.screen
         await pilot.press("j", "j")
-        selected = screen.dilemma.id
+        selected = screen.item.id
         assert "accepted 0" in counts_line(screen) and "3/5 shown of 5" in counts_line(screen)
         elsewhere(study.path, """
             for i in (1, 2, 4):
@@ -68,7 +68,7 @@ async def test_dilemmas_screen_follows_another_process(study):
         """)
         assert await wait_for(pilot, lambda: "accepted 3" in counts_line(screen), timeout=10)
         assert "shown of 12" in counts_line(screen) and "draft 9" in counts_line(screen)
-        assert screen.dilemma.id == selected  # the selection stays where the person was
+        assert screen.item.id == selected  # the selection stays where the person was
         table = screen.query_one(DataTable)
         assert table.row_count == 12
         assert str(table.get_cell(selected, "status")) == "draft"
@@ -80,20 +80,22 @@ async def test_dilemmas_screen_follows_another_process(study):
         """)
         detail = screen.query_one("#dilemma-detail-text", Static)
         assert await wait_for(pilot, lambda: "You face a changed choice now." in str(detail.render()), timeout=10)
-        assert screen.dilemma.id == selected
+        assert screen.item.id == selected
 
 
 def count_list_reads(monkeypatch) -> list[str]:
     """Record the thread of every full read of the dilemma list (the expensive one in a big study)."""
     import threading
 
-    reads, original = [], dilemma_store.list_rows
+    from valuegap_tui.store import item_rows
+
+    reads, original = [], item_rows.list_rows
 
     def counted(*args, **kwargs):
         reads.append(threading.current_thread().name)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(dilemma_store, "list_rows", counted)
+    monkeypatch.setattr(item_rows, "list_rows", counted)
     return reads
 
 
@@ -109,7 +111,7 @@ async def test_own_decisions_are_not_undone_by_the_refresh(study, monkeypatch):
         assert await wait_for(pilot, lambda: screen.pending == 0, timeout=10)
         await pilot.pause(1.5)  # at least one refresh tick after the writer's commits
         assert "accepted 1" in counts_line(screen) and "rejected 1" in counts_line(screen)
-        assert screen.dilemma.id == "wisdom--politics--3"
+        assert screen.item.id == "wisdom--politics--3"
         # Decisions elsewhere are read row by row; only new dilemmas read the list again, off the UI thread.
         elsewhere(study.path, 'review.decide(study, "wisdom--politics--3", "needs-edit", reviewer="bob")')
         assert await wait_for(pilot, lambda: "needs-edit 1" in counts_line(screen), timeout=10)
@@ -117,7 +119,7 @@ async def test_own_decisions_are_not_undone_by_the_refresh(study, monkeypatch):
         elsewhere(study.path, 'dilemma_store.save(study, make_dilemma(topic="religion"), who="g", action="import")')
         assert await wait_for(pilot, lambda: "shown of 4" in counts_line(screen), timeout=10)
         assert len(reads) == 2 and reads[1] != "MainThread"
-        assert screen.dilemma.id == "wisdom--politics--3"
+        assert screen.item.id == "wisdom--politics--3"
 
 
 async def test_empty_dilemmas_screen_fills_when_dilemmas_arrive(study):
@@ -131,7 +133,7 @@ async def test_empty_dilemmas_screen_fills_when_dilemmas_arrive(study):
             dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 3)], who="g", action="import")
         """)
         assert await wait_for(pilot, lambda: "shown of 2" in counts_line(screen), timeout=10)
-        assert "No dilemmas yet" not in str(detail.render()) and screen.dilemma is not None
+        assert "No dilemmas yet" not in str(detail.render()) and screen.item is not None
 
 
 async def test_dilemmas_generated_on_f2_show_on_f1_without_restart(study):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.designs.graded_actions import generate as gen
 from valuegap_tui.server.client import build_client
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store

@@ -48,7 +48,7 @@ async def test_a_dilemma_written_from_nothing_by_keyboard_is_accepted_and_export
         assert form.query_one("#new-label-5", Select).value == AlignmentLabel.MODERATELY_OPPOSING.value
         await pilot.press("ctrl+s")
         assert await wait_for(pilot, lambda: dilemma_store.get(study, "honest--politics--1") is not None)
-        assert await wait_for(pilot, lambda: screen.dilemma is not None and screen.dilemma.id == "honest--politics--1")
+        assert await wait_for(pilot, lambda: screen.item is not None and screen.item.id == "honest--politics--1")
         await pilot.press("a")  # accept
         assert await wait_for(pilot, lambda: dilemma_store.get(study, "honest--politics--1").status
                               == DilemmaStatus.ACCEPTED)
@@ -69,7 +69,7 @@ async def test_duplicate_fills_the_form_and_saves_a_new_variant(study):
     app = ValueGapApp(study)
     async with app.run_test(size=(130, 50)) as pilot:
         screen = app.screen
-        assert await wait_for(pilot, lambda: screen.dilemma is not None)
+        assert await wait_for(pilot, lambda: screen.item is not None)
         await pilot.press("D")
         assert await wait_for(pilot, lambda: isinstance(app.screen, NewDilemmaScreen), timeout=5)
         form = app.screen
@@ -107,7 +107,7 @@ async def test_reviewer_notes_are_written_and_shown(study):
     app = ValueGapApp(study)
     async with app.run_test(size=(130, 50)) as pilot:
         screen = app.screen
-        assert await wait_for(pilot, lambda: screen.dilemma is not None)
+        assert await wait_for(pilot, lambda: screen.item is not None)
         await pilot.press("m")
         editor = app.screen.query_one(TextArea)
         editor.text = "Action 3 reads as [b]neutral[/b]\x1b[31m"
@@ -118,6 +118,8 @@ async def test_reviewer_notes_are_written_and_shown(study):
     assert dilemma_store.get(study, make_dilemma(variant=1).id).notes.startswith("Action 3 reads as")
     history = dilemma_store.history(study, make_dilemma(variant=1).id)
     assert history[-1].action == "notes" and history[-1].who == "ann"
-    from valuegap_tui.tui.screens.dilemmas import _describe_change
-    assert _describe_change(history[-1].before, history[-1].after).startswith("notes: {+Action 3 reads as [b]")
+    from valuegap_tui.designs import get_design
+    describe = get_design().review_parts().describe_change
+    assert describe(history[-1].before.to_record(), history[-1].after.to_record()).startswith(
+        "notes: {+Action 3 reads as [b]")
 

@@ -65,3 +65,28 @@ async def test_stop_ends_the_run_early(study):
             assert await wait_for(pilot, lambda: not screen.running)
             assert "Stopped" in str(screen.query_one("#generate-progress", Static).render())
             assert dilemma_store.count(study) < 616
+
+
+async def test_the_form_holds_the_scope_fields_of_the_studys_design(tmp_path):
+    """A valact study generates per topic and variant: the form shows those fields, not values or types;
+    a via study is imported, not generated, and the screen says so."""
+    from valuegap_tui.designs import set_study_design
+    from valuegap_tui.store import open_study
+
+    for design, shown in (("valact", {"topics", "variants"}), ("graded_actions", {"values", "types", "topics", "variants"})):
+        study = open_study(tmp_path / f"{design}.db", create=True)
+        set_study_design(study, design)
+        app = ValueGapApp(study, start_mode="generate")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            visible = {name for name in ("values", "types", "topics", "variants")
+                       if app.screen.query_one(f"#generate-{name}", Input).parent.display}
+            assert visible == shown, design
+        study.close()
+    study = open_study(tmp_path / "via.db", create=True)
+    set_study_design(study, "via")
+    app = ValueGapApp(study, start_mode="generate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "is not generated: import its items" in str(app.screen.query_one("#generate-progress", Static).render())
+    study.close()

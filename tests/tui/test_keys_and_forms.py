@@ -9,8 +9,13 @@ from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.config import save_section
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import STAGES, ValueGapApp
-from valuegap_tui.tui.screens.dilemmas import parse_filter
+from valuegap_tui.designs import get_design
+from valuegap_tui.review.filters import parse_filter as parse_words
 from valuegap_tui.tui.textual_private import notifications
+
+
+def parse_filter(query):
+    return parse_words(query, get_design().review_parts().vocabulary())
 
 
 def test_filter_mistakes_are_reported_not_taken_as_text():

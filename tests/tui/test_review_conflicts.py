@@ -16,7 +16,7 @@ from valuegap_tui.store import open_study
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
 from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
-from valuegap_tui.tui.widgets.labels import SHORT
+from valuegap_tui.designs.graded_actions.review import SHORT
 from tests.helpers.dilemmas import make_dilemma
 
 
@@ -56,7 +56,7 @@ async def test_conflict_filter_and_side_by_side_view(tmp_path):
         await pilot.pause()
         # d2: both accepted the same labels, no conflict; d4: nobody reviewed it
         assert [r.id for r in screen.filtered] == [d1, d3]
-        assert screen.dilemma.id == d1
+        assert screen.item.id == d1
         await pilot.press("C")
         await pilot.pause()
         view = app.screen

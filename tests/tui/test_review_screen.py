@@ -31,7 +31,7 @@ def filled(study):
 async def settle(pilot, screen):
     for _ in range(50):
         await pilot.pause(0.02)
-        if screen.pending == 0 and screen.writes.empty():
+        if screen.pending == 0 and screen.writer.idle():
             return
     raise AssertionError("writes never committed")
 
@@ -51,15 +51,15 @@ async def test_decision_keys_save_and_move_on(filled):
             DilemmaStatus.ACCEPTED, DilemmaStatus.REJECTED, DilemmaStatus.NEEDS_EDIT, DilemmaStatus.DRAFT,
             DilemmaStatus.DRAFT,
         ]
-        assert screen.dilemma.id == ids(5)[4]
+        assert screen.item.id == ids(5)[4]
         history = dilemma_store.history(filled, ids(5)[0])
         assert (history[-1].who, history[-1].action) == ("ann", "accept")
         counts = str(screen.query_one("#dilemma-counts", Static).render())
         assert "accepted 1" in counts and "rejected 1" in counts and "needs-edit 1" in counts
         await pilot.press("k", "k")
-        assert screen.dilemma.id == ids(5)[2]
+        assert screen.item.id == ids(5)[2]
         await pilot.press("j")
-        assert screen.dilemma.id == ids(5)[3]
+        assert screen.item.id == ids(5)[3]
 
 
 async def test_save_is_committed_promptly_without_waiting_for_ui(filled):
@@ -103,7 +103,7 @@ async def test_relabel_swaps_and_accept_refuses_incomplete_blind_labels(filled):
         assert screen.blind
         await pilot.press("a")  # no labels of her own yet: refused, stays put
         await settle(pilot, screen)
-        assert screen.dilemma.id == ids(5)[0]
+        assert screen.item.id == ids(5)[0]
         assert review_store.reviewer_labels(filled, ids(5)[0], "ann") is None
         await pilot.press("o")
         for i in range(6):
@@ -116,7 +116,7 @@ async def test_relabel_swaps_and_accept_refuses_incomplete_blind_labels(filled):
         assert shown.count("?") == 0
         await pilot.press("o", "a")
         await settle(pilot, screen)
-        assert screen.dilemma.id == ids(5)[1]
+        assert screen.item.id == ids(5)[1]
     assert load_section("reviewer")["blind"] is True
 
 
@@ -153,7 +153,7 @@ async def test_filter_search_history_guidelines_agreement(filled):
         await pilot.press("slash")
         assert isinstance(screen.focused, Input)
         await pilot.press(*"cake", "enter")
-        assert table.row_count == 1 and screen.dilemma.value == "wealth"
+        assert table.row_count == 1 and screen.item.value == "wealth"
         await pilot.press("slash")
         screen.query_one("#review-filter", Input).value = "value:wisdom status:draft"
         await pilot.press("enter")
@@ -209,6 +209,9 @@ async def test_keys_remappable(filled):
         await pilot.press("z")
         await settle(pilot, app.screen)
         assert status(filled, 0) is DilemmaStatus.ACCEPTED
+        listed = await palette_entries(pilot)
+        assert listed["Review: Accept"] == "key: z"  # the key in use after the remap, not the default
+        assert "Review: Back to draft" not in listed  # the poster's design has no draft decision
 
 
 #: What the palette must offer on the review screen: the keys of docs/review.md, and the two keys that
@@ -237,7 +240,7 @@ async def test_command_palette_lists_every_review_command_with_its_key(filled):
 
 
 async def test_check_labels_key_runs_in_a_worker_and_shows_both_orderings(filled, monkeypatch):
-    from valuegap_tui.review import label_check
+    from valuegap_tui.designs.graded_actions import label_check
     from tests.helpers.clients import LabelRankingClient
 
     doubtful = ids(5)[0]
@@ -253,7 +256,7 @@ async def test_check_labels_key_runs_in_a_worker_and_shows_both_orderings(filled
         await pilot.pause()
         assert label_check.FLAG in dilemma_store.get(filled, doubtful).flags
         assert review_store.latest_label_check(filled, ids(5)[1]).doubtful is False
-        assert screen.dilemma.id == doubtful
+        assert screen.item.id == doubtful
         second = str(screen.query_one("#review-second", Static).render())
         assert "DOUBTFUL" in second and "1 2 3 | 4 5 6" in second and "1 2 4 | 3 5 6" in second
         assert "label_doubt" in str(screen.query_one(DataTable).get_row_at(0))
@@ -277,7 +280,7 @@ async def test_reviewer_key_renames_and_escape_returns_to_the_list(filled):
 
 
 async def test_apply_fix_key_relabels_as_the_reviewer_and_undo_reverts_it(filled):
-    from valuegap_tui.review import label_check
+    from valuegap_tui.designs.graded_actions import label_check
     from tests.helpers.clients import LabelRankingClient
 
     doubtful = ids(5)[0]

@@ -102,11 +102,8 @@ def test_the_classes_named_are_the_ones_checked():
 
 #: attributes with a leading underscore that are public API all the same (namedtuple's methods)
 PUBLIC_UNDERSCORED = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
-#: private names used elsewhere on purpose, each with its reason
-ALLOWED = {
-    # App._modes: the study's design picks its review screen; replaced by one screen for every design.
-    ("valuegap_tui/tui/app.py", "_modes"),
-}
+#: private names used elsewhere on purpose, each with its reason (none at present)
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def textual_private_names() -> set[str]:

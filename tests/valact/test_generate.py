@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from valuegap_tui.generate import dilemmas as poster_generate
+from valuegap_tui.generate import base as generation
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact import generate as gen
 from valuegap_tui.designs.valact.items import value_name
@@ -49,7 +49,7 @@ def test_refused_replies_are_retried_with_feedback_then_stored_with_flags(valact
     named = ["Show your power over the group", *good[1:]]
     wrong_value = list(reversed(job.values))
     client = ScriptedClient(["not json", reply(job, named), reply(job, good, wrong_value), reply(job, good)])
-    settings = poster_generate.Settings(max_attempts=4, concurrency=1)
+    settings = generation.Settings(max_attempts=4, concurrency=1)
     progress = asyncio.run(gen.generate(valact_study, client, [job], settings))
     assert progress.done == 1 and progress.requests == 4
     feedback = [r.messages[-1]["content"] for r in client.requests[1:]]
@@ -64,6 +64,6 @@ def test_refused_replies_are_retried_with_feedback_then_stored_with_flags(valact
 def test_a_job_that_never_succeeds_is_counted_failed_and_writes_nothing(valact_study):
     (job,) = gen.plan(valact_study, ["religion"])
     client = ScriptedClient(["{}", "{}"])
-    progress = asyncio.run(gen.generate(valact_study, client, [job], poster_generate.Settings(max_attempts=2)))
+    progress = asyncio.run(gen.generate(valact_study, client, [job], generation.Settings(max_attempts=2)))
     assert progress.failed == 1 and "does not follow the schema" in progress.failure[1]
     assert item_store.count(valact_study, get_design("valact")) == 0

@@ -16,21 +16,16 @@ from valuegap_tui.text import visible
 
 #: (command, module, one-line help) in --help order: the pipeline, init to the app. Only the module of
 #: the command that runs is imported, so `valuegap --help` and every command start fast;
-#: tests/test_cli.py checks this table against what the modules register.
+#: tests/test_cli.py checks this table against what the modules register. Each design adds its own
+#: commands (``designs.COMMANDS``), listed after ``import``.
 COMMANDS = (
     ("init", "study", "create an empty study database"),
     ("info", "study", "show counts by status, value type and topic"),
     ("export", "study", "export dilemmas as JSONL or CSV"),
-    ("import", "study", "import dilemmas from JSONL or CSV (all or nothing)"),
-    ("import-shen", "shen", "import Shen et al.'s VIA file (CSV or zip) into a via study"),
-    ("generate", "generate", "generate the missing dilemmas with a language model"),
-    ("flags", "generate", "recompute the quality flags of every dilemma"),
-    ("check-labels", "review", "ask a model for a second opinion on each dilemma's labels"),
-    ("agreement", "review", "label agreement between reviewers and the generator"),
-    ("export-dataset", "review", "export the curated dataset with a dataset card"),
+    ("import", "study", "import a study's items from a file (all or nothing)"),
+    ("generate", "generate", "generate the study's missing items with a language model"),
     ("review", "reviewers", "reviewers on several machines: export, merge, conflicts; a dilemma's history"),
     ("personas", "personas", "build, write, list and move cultural personas and other conditions"),
-    ("questionnaire", "questionnaire", "load or show the value questionnaire of a valact study"),
     ("respond", "respond", "people answer a run's questions, stored as respondents beside the models"),
     ("run", "run", "evaluate models: value and action questions, resumable"),
     ("report", "report", "write a run's metric tables (CSV), summary (Markdown) and figures (PNG and SVG)"),
@@ -44,6 +39,15 @@ COMMANDS = (
 )
 
 
+def all_commands() -> list[tuple[str, str, str]]:
+    """(command, module path, help) of every command, the designs' after ``import``."""
+    from valuegap_tui.designs import design_commands
+
+    core = [(name, f"{__name__}.{module}", help) for name, module, help in COMMANDS]
+    at = next(n for n, (name, _, _) in enumerate(core) if name == "import") + 1
+    return core[:at] + design_commands() + core[at:]
+
+
 def _unlisted_modules() -> list[str]:
     """Command modules the table does not name yet: imported every time (slow, but never lost)."""
     listed = {module for _, module, _ in COMMANDS}
@@ -52,7 +56,7 @@ def _unlisted_modules() -> list[str]:
 
 
 def _register(commands, module_name: str) -> None:
-    module = importlib.import_module(f"{__name__}.{module_name}")
+    module = importlib.import_module(module_name)
     if hasattr(module, "register"):
         module.register(commands)
 
@@ -88,16 +92,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"valuegap {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = None if argv is None else _chosen_command(argv)
-    modules = {module for name, module, _ in COMMANDS if argv is None or name == chosen}
+    listed = all_commands()
+    modules = {module for name, module, _ in listed if argv is None or name == chosen}
     unlisted = _unlisted_modules()
-    for name, module, help in COMMANDS:
+    for name, module, help in listed:
         if module in modules:
             if name not in commands.choices:
                 _register(commands, module)
         elif name not in commands.choices:
             commands.add_parser(name, help=help, add_help=False)
     for module in unlisted:
-        _register(commands, module)
+        _register(commands, f"{__name__}.{module}")
     return parser
 
 class _VisibleStderr(logging.Handler):

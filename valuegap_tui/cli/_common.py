@@ -84,6 +84,18 @@ def open_existing(path: Path) -> Study:
         raise CliError(str(exc)) from None
 
 
+def open_design_study(path: Path, design, command: str) -> Study:
+    """An existing study that holds ``design``: a design's own command refuses another design's study."""
+    from valuegap_tui.designs import study_design_id
+
+    study = open_existing(path)
+    held = study_design_id(study)
+    if held != design.id:
+        raise CliError(f"{study.path} holds the {held!r} design; `valuegap {command}` belongs to a study of the "
+                       f"{design.id!r} design (`valuegap init --design {design.id}`)", 2)
+    return study
+
+
 def open_or_create(path: Path) -> Study:
     try:
         return open_study(path, create=True)

@@ -89,8 +89,11 @@ def _paired(args) -> int:
         run = resolve_run(study, args.run)
     except ReportError as exc:
         raise CliError(str(exc)) from None
-    if run.design != "graded_actions":
-        raise CliError(f"run {run.id} asks the {run.design} design: --paired compares runs of the poster's design")
+    from valuegap_tui.designs import get_design
+
+    if not get_design(run.design).core_metrics:
+        raise CliError(f"run {run.id} asks the {run.design} design: --paired compares runs on the six-point axis"
+                       " of the core's metrics (docs/designs.md)")
     frame = load_frame(study, run.id)
     if args.condition is not None and args.condition not in set(frame.persona.decode()):
         known = ", ".join(sorted(set(frame.persona.decode()))) or "none answered yet"

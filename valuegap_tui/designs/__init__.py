@@ -23,11 +23,39 @@ REGISTRY: dict[str, str] = {
     "via": "valuegap_tui.designs.via",
     "valact": "valuegap_tui.designs.valact",
 }
+#: design id -> the `valuegap` subcommands the design adds, as (command, module, one-line help): the
+#: module (imported only when its command runs) has ``register(commands)``. Declared here, as data,
+#: so `valuegap --help` lists them without importing any design (like a plug-in's entry points).
+COMMANDS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "graded_actions": (
+        ("flags", "valuegap_tui.designs.graded_actions.cli", "recompute the quality flags of every dilemma"),
+        ("check-labels", "valuegap_tui.designs.graded_actions.cli",
+         "ask a model for a second opinion on each dilemma's labels"),
+        ("agreement", "valuegap_tui.designs.graded_actions.cli", "label agreement between reviewers and the generator"),
+        ("export-dataset", "valuegap_tui.designs.graded_actions.cli", "export the curated dataset with a dataset card"),
+    ),
+    "via": (
+        ("import-shen", "valuegap_tui.designs.via.cli", "import Shen et al.'s VIA file (CSV or zip) into a via study"),
+    ),
+    "valact": (
+        ("questionnaire", "valuegap_tui.designs.valact.cli", "load or show the value questionnaire of a valact study"),
+    ),
+}
 META_KEY = "design"
 
 
 def design_ids() -> tuple[str, ...]:
     return tuple(REGISTRY)
+
+
+def design_commands() -> list[tuple[str, str, str]]:
+    """Every design's subcommands, (command, module, help), in the registry's order."""
+    return [command for design_id in REGISTRY for command in COMMANDS.get(design_id, ())]
+
+
+def design_of_command(command: str) -> str | None:
+    """The design whose subcommand ``command`` is (None for the core's)."""
+    return next((design_id for design_id, commands in COMMANDS.items() if any(c[0] == command for c in commands)), None)
 
 
 @lru_cache(maxsize=None)

@@ -57,9 +57,9 @@ def tables_markdown(tables: list[Table]) -> list[str]:
 
 def _design_figures(study, run, design, out_dir: Path, model: str | None) -> list[Path]:
     """The design's own figures (``report_figures``, where it has one; needs matplotlib)."""
-    draw = getattr(design, "report_figures", None)
-    if draw is None:
+    if not design.provides("report_figures"):
         return []
+    draw = design.report_figures
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -56,13 +56,15 @@ def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
 
 
 def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
-    """The same table computed inside the database (what the Run screen polls); the poster's design
-    only (other designs' tables are in the Results screen's Design tab)."""
+    """The same table computed inside the database (what the Run screen polls); designs with the core's
+    metrics only (other designs' tables are in the Results screen's Design tab)."""
     from valuegap_tui.store.runs import get_run
     from valuegap_tui.store.run_progress import paired_gap_by_kind
 
+    from valuegap_tui.designs import get_design
+
     run = get_run(study, run_id)
-    if run is not None and run.design != "graded_actions":
+    if run is not None and not get_design(run.design).core_metrics:
         return []
     logprobs = run is not None and run.definition.answer_mode == AnswerMode.LOGPROBS
     gaps = []

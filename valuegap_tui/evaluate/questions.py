@@ -14,7 +14,6 @@ from string import Template
 
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.base import LETTERS, Design
-from valuegap_tui.designs.graded_actions.models import Dilemma
 from valuegap_tui.paths import DATA_DIR, PROMPTS_DIR
 from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.server.answers import parse_answer, parse_text
@@ -50,13 +49,14 @@ def user_message(dilemma, question: int, permutation: str, texts: list[str] | No
 
 
 def sample_question() -> str:
-    """The action question of the first sample dilemma, options in order: a question of the size a study
-    asks, for the probe's context and prompt checks."""
-    from valuegap_tui.designs.graded_actions.models import Dilemma
+    """The action question of the first sample dilemma (the default design's), options in order: a
+    question of the size a study asks, for the probe's context and prompt checks."""
+    import json
 
+    design = get_design()
     with open(DATA_DIR / "sample" / "dilemmas.jsonl", encoding="utf-8") as sample:
-        dilemma = Dilemma.model_validate_json(sample.readline())
-    return user_message(dilemma, 1, "012345", design=get_design("graded_actions"))
+        dilemma = design.item_from_record(json.loads(sample.readline()))
+    return user_message(dilemma, 1, "012345", design=design)
 
 
 #: stands for the options while the rest of a question is filled in once per (dilemma, question)

@@ -12,15 +12,14 @@ import random
 
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.designs import DEFAULT_DESIGN, get_design, study_design
+from valuegap_tui.designs import get_design, study_design
 from valuegap_tui.evaluate.handoff import keep_dilemmas
 from valuegap_tui.evaluate.plan import plan_items
 from valuegap_tui.evaluate.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
-from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.evaluate.definition import BASELINE_ID, RunDefinition
 from valuegap_tui.server.profiles import ProfileError
-from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import items as item_store
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store.db import Study
@@ -80,26 +79,20 @@ def _known_ids(field: str, wanted: list[str] | None, find, known: list[str], wha
 def select_dilemmas(study: Study, definition: RunDefinition):
     wanted = definition.dilemmas
     cat = catalogue()
-    statuses = [s.value for s in DilemmaStatus]
+    design = study_design(study)
+    statuses = list(design.review_parts().statuses)
     for status in wanted.status:
         if status not in statuses:
             raise unknown("dilemmas.status", "status", status, statuses, f"one of {', '.join(statuses)}")
     values = _known_ids("dilemmas.values", wanted.values, cat.find_value, [v.id for v in cat.values], "value")
     topics = _known_ids("dilemmas.topics", wanted.topics, cat.find_topic, [t.id for t in cat.topics], "topic")
     if wanted.ids is not None:
-        stored = dilemma_store.existing_ids(study)
+        stored = item_store.existing_ids(study, design)
         for dilemma_id in wanted.ids:
             if dilemma_id not in stored:
                 raise unknown("dilemmas.ids", "dilemma", dilemma_id, sorted(stored), "not in this study")
-    design = study_design(study)
-    if design.id == DEFAULT_DESIGN:
-        found = list(dilemma_store.iter_dilemmas(study, status=wanted.status or None, value_ids=values,
-                                                 topic_ids=topics))
-    else:
-        from valuegap_tui.store import items as item_store
-
-        found = list(item_store.iter_items(study, design, status=wanted.status or None, value_ids=values,
-                                           topic_ids=topics))
+    found = list(item_store.iter_items(study, design, status=wanted.status or None, value_ids=values,
+                                       topic_ids=topics))
     if wanted.ids is not None:
         keep = set(wanted.ids)
         found = [d for d in found if d.id in keep]
@@ -173,10 +166,10 @@ def create_run(study: Study, definition: RunDefinition, *, stream: bool = False)
 
 
 def questions_asked(design, items):
-    """The planner's ``questions_of`` for these items: (question, option count) per item id; None for
-    the poster's design (its two six-option questions are the planner's default)."""
-    if design.id == DEFAULT_DESIGN:
-        return None
+    """The planner's ``questions_of`` for these items: (question, option count) per item id; the same
+    for every item when the design's questions do not depend on the item (``fixed_questions``)."""
+    if (fixed := design.fixed_questions()) is not None:
+        return lambda _item_id: fixed
     asked = {item.id: tuple((q, design.option_count(item, q)) for q in design.questions_of(item)) for item in items}
     return asked.__getitem__
 
@@ -195,7 +188,7 @@ def rest_of_plan(study: Study, run_id: int):
     dilemmas = [r[0] for r in study.db.execute(
         "SELECT dilemma_id FROM run_dilemmas WHERE run_id = ? ORDER BY rowid", [run_id])]
     design = get_design(run.design)
-    snapshot = run_store.dilemmas_of(study, run_id) if design.id != DEFAULT_DESIGN else {}
+    snapshot = run_store.dilemmas_of(study, run_id) if design.fixed_questions() is None else {}
     items = plan_items([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,
                        run.definition.seed, questions_asked(design, snapshot.values()))
     return itertools.islice(items, stored, None)

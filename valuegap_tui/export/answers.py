@@ -26,7 +26,7 @@ from pathlib import Path
 
 from valuegap_tui import __version__
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.export.columns import COLUMN_NAMES, COLUMNS, DESIGN_GRADED_ACTIONS
+from valuegap_tui.export.columns import COLUMN_NAMES, COLUMNS
 from valuegap_tui.store import Study
 from valuegap_tui.store import answers as answer_store
 from valuegap_tui.store import runs as run_store
@@ -78,6 +78,7 @@ def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
     for run_id in run_ids:
         run = run_store.get_run(study, run_id)
         run_name = name(run.name) if run else None
+        design = run.design if run else None
         for (_run, model, condition, persona_kind, persona, dilemma, value, topic, question, repeat, attempt,
              outcome, item_status, final, letter, position, option, score, option_order, distribution_json,
              covered_mass, raw_text, raw_dropped, reasoning, latency_s, prompt_tokens, completion_tokens,
@@ -86,7 +87,7 @@ def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
             chosen = option is not None and 0 <= option < 6
             yield (
                 run_id, run_name, name(model), "model", name(condition), persona_kind, name(persona), name(dilemma),
-                value, type_of.get(value), topic, DESIGN_GRADED_ACTIONS, QUESTION_NAMES[question], repeat, attempt,
+                value, type_of.get(value), topic, design, QUESTION_NAMES[question], repeat, attempt,
                 outcome, item_status, 1 if final else 0, name(letter), position, option,
                 option_ids[question][option] if chosen else None, score, 6 - option if chosen else None,
                 option_order, *distribution, covered_mass, _text(raw_text), raw_dropped, _text(reasoning),
@@ -155,7 +156,7 @@ def _dictionary(study: Study, run_ids: list[int], out: Path, fmt: str, rows: int
         "file": out.name, "format": fmt, "rows": rows, "sha256": digest,
         "written_at": now_iso(), "valuegap_version": __version__,
         "study": {"file": study.path.name, "schema_version": study.schema_version},
-        "design": DESIGN_GRADED_ACTIONS, "runs": runs,
+        "design": _designs(study, run_ids), "runs": runs,
         "one_row_per": "attempt at an asked question (run, respondent, condition, dilemma, question, repeat, "
                        "attempt); the metrics use the rows with final = 1",
         "columns": [c.record() for c in COLUMNS],
@@ -169,6 +170,12 @@ def _sha256(path: Path) -> str:
         while block := fh.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _designs(study: Study, run_ids: list[int]) -> str | list[str]:
+    """The design the runs ask (a list when they ask several)."""
+    found = sorted({run.design for run_id in run_ids if (run := run_store.get_run(study, run_id)) is not None})
+    return found[0] if len(found) == 1 else found
 
 
 def export_answers(study: Study, run_ids: list[int], out: Path) -> AnswerExport:

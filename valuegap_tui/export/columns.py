@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from valuegap_tui.designs import DEFAULT_DESIGN
 from valuegap_tui.outcomes import OUTCOMES
 
-#: the study design every answer so far comes from (the only one the package asks): a value question on
-#: a six-point agreement scale and an action question offering six graded actions
-DESIGN_GRADED_ACTIONS = "graded_actions"
 #: a respondent that is not a served model is written ``human:<name>`` in the ``respondent`` column
 HUMAN_PREFIX = "human:"
 
@@ -45,8 +43,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("value", "category", "the Schwartz value at stake (id in data/values.toml)"),
     Column("value_type", "category", "the value's higher-order type (id in data/values.toml)"),
     Column("topic", "category", "the social topic (id in data/topics.toml)"),
-    Column("design", "category", "how the two questions were asked",
-           f"{DESIGN_GRADED_ACTIONS} = value question on a six-point agreement scale, action question with "
+    Column("design", "category", "how the two questions were asked: the run's study design (docs/designs.md)",
+           f"{DEFAULT_DESIGN} = value question on a six-point agreement scale, action question with "
            "six graded actions"),
     Column("question", "category", "which question this answers", "value | action"),
     Column("repeat", "integer", "which repeat of the question (options shuffled each time)", "0, 1, ..."),

@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from valuegap_tui.catalogue import DIMENSION_POLES, Catalogue, catalogue
-from valuegap_tui.designs.graded_actions.models import not_a_switch
+from valuegap_tui.validation import not_a_switch
 from valuegap_tui.paths import PROMPTS_DIR
 
 PersonaKind = Literal["baseline", "moderate", "max", "incongruous", "custom", "instruction", "country"]

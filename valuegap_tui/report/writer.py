@@ -135,7 +135,9 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     data collection: the summary opens with the run's status and what is still to come."""
     run = resolve_run(study, spec)
     frame = load_frame(study, run.id)
-    if run.design != "graded_actions":  # the design's own tables (docs/designs.md)
+    from valuegap_tui.designs import get_design
+
+    if not get_design(run.design).core_metrics:  # the design's own tables (docs/designs.md)
         from valuegap_tui.designs.tables import write_design_report
 
         if len(frame) == 0:

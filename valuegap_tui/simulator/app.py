@@ -111,8 +111,8 @@ class Simulator:
             from valuegap_tui.designs import REGISTRY, get_design
 
             for design_id in REGISTRY:  # designs whose planted behaviour needs the study's items
-                learn = getattr(get_design(design_id), "simulator_study", None)
-                count += learn(study) if learn else 0
+                design = get_design(design_id)
+                count += design.simulator_study(study) if design.provides("simulator_study") else 0
         finally:
             close = getattr(study, "close", None)
             if close:
@@ -232,13 +232,11 @@ class Simulator:
         }
 
     def _design_reply(self, system: str | None, user: str, rng: random.Random):
-        """A question of a design other than the poster's: its planted behaviour answers it
-        (``Design.simulated_reply``: letter probabilities, or the reply text itself)."""
-        from valuegap_tui.designs import DEFAULT_DESIGN, REGISTRY, get_design
+        """A question of a design with a planted behaviour of its own (``Design.simulated_reply``:
+        letter probabilities, or the reply text itself); None for the others'."""
+        from valuegap_tui.designs import REGISTRY, get_design
 
         for design_id in REGISTRY:
-            if design_id == DEFAULT_DESIGN:
-                continue
             reply = get_design(design_id).simulated_reply(self.params, system, user, rng)
             if reply is not None:
                 return reply

@@ -128,13 +128,12 @@ def _plan_of(study: Study, run_id: int, key: str | None) -> _Plan:
 
 
 def _distribution_width(study: Study, run_id: int) -> int:
-    """Six for the poster's design; otherwise the most options any question of the design shows."""
-    (design,) = study.db.execute("SELECT design FROM runs WHERE id = ?", [run_id]).fetchone() or ("graded_actions",)
-    if design == "graded_actions":
-        return 6
+    """The most options any question of the run's design shows (six on the core's six-point axis)."""
+    from valuegap_tui.designs import get_design
     from valuegap_tui.designs.base import MAX_OPTIONS
 
-    return MAX_OPTIONS
+    (design,) = study.db.execute("SELECT design FROM runs WHERE id = ?", [run_id]).fetchone() or (None,)
+    return 6 if get_design(design).core_metrics else MAX_OPTIONS
 
 
 def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:

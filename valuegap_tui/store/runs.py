@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from valuegap_tui.designs.graded_actions.models import Dilemma
+from valuegap_tui.designs import DEFAULT_DESIGN, get_design
 from valuegap_tui.evaluate.definition import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
 
@@ -47,7 +47,7 @@ class RunRow:
     #: characters of reply text stored per attempt at most (the rest counted in raw_dropped)
     text_cap: int | None = None
     #: the study design the run asks (designs/): its items, questions and metrics
-    design: str = "graded_actions"
+    design: str = DEFAULT_DESIGN
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ _INSERT_ITEM = ("INSERT OR IGNORE INTO run_items (run_id, model, persona_id, dil
 
 def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list,
                items: Iterable, prompt_hashes: dict[str, str], *, head: int | None = None,
-               design: str = "graded_actions") -> int:
+               design: str = DEFAULT_DESIGN) -> int:
     """Store a run with its snapshots and its plan, all or nothing; returns the run id.
 
     With ``head``, only the plan's first ``head`` items are stored with the run: the run executor
@@ -184,12 +184,10 @@ def planned_total(study: Study, run_id: int) -> int:
     if run is None:
         return 0
     (personas,) = study.db.execute("SELECT COUNT(*) FROM run_personas WHERE run_id = ?", [run_id]).fetchone()
-    if run.design == "graded_actions":
-        (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
-        return len(run.definition.models) * personas * dilemmas * 2 * run.definition.repeats
-    from valuegap_tui.designs import get_design
-
     design = get_design(run.design)
+    if (fixed := design.fixed_questions()) is not None:  # every item asked alike: a product, no item read
+        (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
+        return len(run.definition.models) * personas * dilemmas * len(fixed) * run.definition.repeats
     questions = sum(len(design.questions_of(item)) for item in dilemmas_of(study, run_id).values())
     return len(run.definition.models) * personas * questions * run.definition.repeats
 
@@ -317,11 +315,7 @@ def dilemmas_of(study: Study, run_id: int) -> dict:
     rows = study.db.execute("SELECT dilemma_id, record_json FROM run_dilemmas WHERE run_id = ? ORDER BY rowid",
                             [run_id])
     run = get_run(study, run_id)
-    if run is None or run.design == "graded_actions":
-        return {r[0]: Dilemma.model_validate_json(r[1]) for r in rows}
-    from valuegap_tui.designs import get_design
-
-    design = get_design(run.design)
+    design = get_design(run.design if run is not None else None)
     return {r[0]: design.item_from_record(json.loads(r[1])) for r in rows}
 
 

@@ -9,24 +9,15 @@ from pathlib import Path
 
 from textual import events
 from textual.app import App, ScreenStackError
-from textual.binding import Binding
 from textual.css.query import NoMatches
 
+from valuegap_tui.keymap import STAGES  # (mode name, title, key) in pipeline order
 from valuegap_tui.store import Study, open_study
 from valuegap_tui.store.changes import ChangeWatch
-from valuegap_tui.text import one_line
+from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui import idle_gc
+from valuegap_tui.tui.keys import bind, read_keymap
 from valuegap_tui.tui.textual_private import key_clock
-
-#: (mode name, title, key) in pipeline order; the key also labels the screen in the footer.
-STAGES: tuple[tuple[str, str, str], ...] = (
-    ("dilemmas", "Dilemmas", "f1"),
-    ("generate", "Generate", "f2"),
-    ("personas", "Personas", "f3"),
-    ("runs", "Runs", "f4"),
-    ("results", "Results", "f5"),
-    ("servers", "Servers", "f6"),
-)
 
 
 @dataclass(frozen=True)
@@ -54,9 +45,9 @@ class ValueGapApp(App):
     TITLE = "valuegap"
     CSS_PATH = "app.tcss"
     # Each screen's module is imported when the screen is first shown: the others (and what they
-    # import: numpy, the metrics, the clients) stay out of the time to the first frame.
+    # import: numpy, the metrics, the clients) stay out of the time to the first frame. The review
+    # screen (dilemmas) is added per app: it is built for the study's design.
     MODES = {
-        "dilemmas": _screen_factory("dilemmas", "DilemmasScreen"),
         "generate": _screen_factory("generate", "GenerateScreen"),
         "personas": _screen_factory("personas", "PersonasScreen"),
         "runs": _screen_factory("runs", "RunsScreen"),
@@ -67,29 +58,37 @@ class ValueGapApp(App):
     # 80-column terminal cuts the stage list, never the screen's keys; `?` lists every key of the screen.
     # (No text field takes F1-F6, so they work from every field.)
     BINDINGS = [
-        Binding("question_mark", "toggle_keys", "Keys", id="app.keys", show=True),
+        bind("app.keys", "toggle_keys"),
     ] + [
-        Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", show=True)
+        bind(f"screen.{mode}", f"switch_mode('{mode}')")
         for mode, title, key in STAGES
-    ] + [Binding("ctrl+q", "quit", "Quit", id="app.quit", show=True, priority=True)]
+    ] + [bind("app.quit", "quit")]
 
     def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas",
                  simulator: SimulatorInUse | None = None, **kwargs):
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
-        from valuegap_tui.designs import study_design_id
-
-        if study_design_id(self.study) == "valact":  # its items are reviewed in their own screen
-            from valuegap_tui.tui.screens.valact_review import ValActReviewScreen
-
-            self._modes["dilemmas"] = ValActReviewScreen
+        self.add_mode("dilemmas", self._review_screen)
+        # The one keymap, for every screen from the first frame on: the config's [keys], what can be
+        # used of it; each problem is said once the app is up (on_mount).
+        self.keymap_in_use, self._keymap_problems = read_keymap()
+        self.set_keymap(self.keymap_in_use)
         self._start_mode = start_mode
         self.simulator = simulator
         self._collector = idle_gc.IdleCollector()
         #: the time stamp (key_clock) of the latest key received and not yet taken by take_key_time
         self.key_sent_at: float | None = None
 
+    def _review_screen(self):
+        """The review screen, with the study's design's parts (designs/review.py)."""
+        from valuegap_tui.designs import study_design
+        from valuegap_tui.tui.screens.dilemmas import review_screen
+
+        return review_screen(study_design(self.study).review_parts())
+
     def on_mount(self) -> None:
+        for problem in self._keymap_problems:  # one line each; the app goes on with the rest of the keymap
+            self.notify(visible(one_line(problem)), severity="error", markup=False, timeout=20)
         self.sub_title = one_line(str(self.study.path))
         self.switch_mode(self._start_mode)
         # Other processes (the command line, a second app) and this app's own workers write to the
@@ -139,7 +138,10 @@ class ValueGapApp(App):
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        for mode, title, key in STAGES:
+        from valuegap_tui.keymap import current_key
+
+        for mode, title, _key in STAGES:
+            key = current_key(f"screen.{mode}", self.keymap_in_use)
             yield _system_command(f"Go to {title}", f"Open the {title} screen ({key.upper()})", mode, self)
 
 

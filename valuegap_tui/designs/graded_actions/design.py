@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from valuegap_tui.designs.base import Design, Question
+from valuegap_tui.designs.base import Design, DesignError, Question
 
 #: option index (catalogue order: strongly agree / aligning first) -> score on the common axis
 SCORES = (3, 2, 1, -1, -2, -3)
@@ -25,6 +25,7 @@ class GradedActions(Design):
         Question("action", "action_question"),
     )
     default_temperature: ClassVar[float] = 1.0
+    core_metrics: ClassVar[bool] = True
 
     def item_from_record(self, record: dict):
         from valuegap_tui.designs.graded_actions.models import Dilemma
@@ -40,6 +41,9 @@ class GradedActions(Design):
 
     def option_count(self, item, question: int) -> int:
         return 6
+
+    def fixed_questions(self) -> tuple[tuple[int, int], ...]:
+        return ((0, 6), (1, 6))
 
     def template_fields(self, item, question: int) -> dict[str, str]:
         from valuegap_tui.catalogue import catalogue
@@ -61,6 +65,67 @@ class GradedActions(Design):
             for metric in ("alignment_rate", "alignment_distance", "f1_oppose", "items"):
                 rows.append((model, condition, metric, record[metric]))
         return rows
+
+    # --- plug-in parts -----------------------------------------------------------------------------
+    def review_parts(self):
+        from valuegap_tui.designs.graded_actions.review import PosterReviewParts
+
+        return PosterReviewParts(self)
+
+    def generator(self):
+        from valuegap_tui.designs.graded_actions.generate import PosterGenerator
+
+        return PosterGenerator()
+
+    def import_file(self, study_path, path, *, fmt, who, allow_flags) -> str:
+        """Dilemmas from JSONL or CSV (``dataset/transfer.py``): all or nothing, the line and field of
+        the first problem named; a record that states no status keeps the stored one."""
+        from pathlib import Path
+
+        from valuegap_tui.dataset.transfer import ImportFailure, detect_format, read_dilemmas
+        from valuegap_tui.store import dilemmas as dilemma_store
+        from valuegap_tui.store import open_study
+
+        try:
+            fmt = detect_format(path, fmt)
+        except ValueError as exc:
+            raise DesignError(str(exc)) from None
+        flags: set[str] = set()
+        if Path(study_path).exists():  # the flags the study carries already may come back in the file
+            existing = open_study(study_path)
+            try:
+                flags = dilemma_store.flags_in_use(existing)
+            finally:
+                existing.close()
+        try:
+            dilemmas = read_dilemmas(path, fmt, more_flags=[*allow_flags, *flags])
+        except ImportFailure as exc:
+            raise DesignError(f"import failed, nothing written: {exc}") from None
+        study = open_study(study_path, create=True)
+        counts = dilemma_store.import_many(study, dilemmas, who=who)
+        changed = f", {counts['status_changed']} review status(es) set from the file" if counts["status_changed"] else ""
+        same = f", {counts['unchanged']} unchanged" if counts["unchanged"] else ""
+        return (f"imported {len(dilemmas)} dilemmas into {study.path} ({counts['new']} new, {counts['updated']} updated"
+                f"{same}{changed})")
+
+    def study_notes(self, study) -> list[str]:
+        """How many of the value x topic pairs have a dilemma, by value type and by topic."""
+        from collections import Counter
+
+        from valuegap_tui.catalogue import catalogue
+        from valuegap_tui.store import dilemmas as dilemma_store
+
+        cat = catalogue()
+        lines = [f"{dilemma_store.count(study)} dilemmas (of {len(cat.values) * len(cat.topics)} value x topic pairs)"]
+        by_type: Counter = Counter()
+        for value_id, n in dilemma_store.counts_by(study, "value_id").items():
+            by_type[cat.value(value_id).type] += n
+        lines.append("by value type:")
+        lines += [f"  {value_type.name:<16} {by_type.get(value_type.id, 0):>5}" for value_type in cat.value_types]
+        by_topic = dilemma_store.counts_by(study, "topic_id")
+        lines.append("by topic:")
+        lines += [f"  {topic.name:<32} {by_topic.get(topic.id, 0):>5}" for topic in cat.topics]
+        return lines
 
 
 DESIGN = GradedActions()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from valuegap_tui.designs.base import Design, Question
+from valuegap_tui.designs.base import Design, DesignError, Question
 from valuegap_tui.designs.valact import items as valact_items
 from valuegap_tui.designs.valact.items import ACTIONS, Portrait, Scenario
 
@@ -41,7 +41,7 @@ class ValAct(Design):
     def item_from_record(self, record: dict):
         from pydantic import ValidationError
 
-        from valuegap_tui.designs.graded_actions.models import format_validation_error
+        from valuegap_tui.validation import format_validation_error
 
         try:
             return valact_items.item_from_record(record)
@@ -96,6 +96,29 @@ class ValAct(Design):
         from valuegap_tui.designs.valact.simulate import learn_study
 
         return learn_study(study)
+
+    # --- plug-in parts -----------------------------------------------------------------------------
+    def review_parts(self):
+        from valuegap_tui.designs.valact.review import ValActReviewParts
+
+        return ValActReviewParts(self)
+
+    def generator(self):
+        from valuegap_tui.designs.valact.generate import ValActGenerator
+
+        return ValActGenerator()
+
+    def import_file(self, study_path, path, *, fmt, who, allow_flags) -> str:
+        """Scenarios from JSONL or CSV (``importer.py``): all or nothing, the line and field named."""
+        from valuegap_tui.designs.valact.importer import ScenarioImportError, import_file
+        from valuegap_tui.store import open_study
+
+        study = open_study(study_path)
+        try:
+            counts = import_file(study, path, who=who)
+        except ScenarioImportError as exc:
+            raise DesignError(str(exc)) from None
+        return f"imported {counts['read']} scenarios into {study.path} ({counts['new']} new, {counts['updated']} updated)"
 
 
 DESIGN = ValAct()

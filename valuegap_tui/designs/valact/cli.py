@@ -1,39 +1,65 @@
-"""``valuegap generate`` on a valact study: one scenario per (topic, variant) in the scope."""
+"""The valact design's own command (``designs.COMMANDS``): ``valuegap questionnaire``, the value
+questionnaire of a ValAct-style study (docs/designs.md)."""
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import sys
+from pathlib import Path
 
-from valuegap_tui.generate import dilemmas as poster_generate
-from valuegap_tui.cli._common import CliError
-from valuegap_tui.designs.valact import generate as gen
-
-
-def _names(groups) -> list[str]:
-    return [name.strip() for group in groups or [] for name in group.split(",") if name.strip()]
+from valuegap_tui.cli._common import STUDY_HELP, CliError, add_command, open_design_study
 
 
-def generate_scenarios(args, study, client) -> int:
-    if args.values or args.types or args.regenerate:
-        raise CliError("a valact study generates per topic: use --topics and --variants "
-                       "(the four values of each scenario rotate through the ten)", 2)
+def register(commands) -> None:
+    parser = add_command(
+        commands, "questionnaire", None, "load or show the value questionnaire of a valact study",
+        description="Portrait items keyed to the ten basic values, asked on a six-point 'how much like you'\n"
+        "scale. valuegap ships a short demo questionnaire; load the instrument you hold a licence for\n"
+        "from a TOML or CSV file (format: docs/designs.md, 'The value questionnaire').")
+    parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
+    sub = parser.add_subparsers(dest="questionnaire_command", metavar="ACTION")
+    load = sub.add_parser("load", help="load a questionnaire file (default: the demo questionnaire)")
+    load.add_argument("file", nargs="?", type=Path, help="a .toml or .csv questionnaire (default: the demo's)")
+    load.add_argument("--who", default="questionnaire", help="name recorded in the history")
+    show = sub.add_parser("show", help="list the questionnaire items the study asks")
+    for each, handler in ((load, cmd_load), (show, cmd_show)):
+        each.add_argument("--study", type=Path, default=argparse.SUPPRESS, metavar="PATH", help=STUDY_HELP)
+        each.set_defaults(handler=handler)
+
+
+def _valact_study(args):
+    from valuegap_tui.designs.valact import DESIGN
+
+    return open_design_study(args.study, DESIGN, "questionnaire")
+
+
+def cmd_load(args) -> int:
+    from valuegap_tui.designs.valact.questionnaire import DEMO_FILE, QuestionnaireError, load_into, read_questionnaire
+
     try:
-        jobs = gen.plan(study, _names(args.topics), args.variants)
-    except ValueError as exc:
+        questionnaire = read_questionnaire(args.file or DEMO_FILE)
+    except QuestionnaireError as exc:
         raise CliError(str(exc), 2) from None
-    print(f"{len(jobs)} scenario(s) to generate", file=sys.stderr)
-    if client is None or not jobs:
-        return 0
-    settings = poster_generate.Settings(max_attempts=args.max_attempts, concurrency=args.concurrency)
+    study = _valact_study(args)
+    counts = load_into(study, questionnaire, who=args.who)
+    retired = f"; {counts['retired']} item(s) of another instrument set rejected" if counts["retired"] else ""
+    print(f"questionnaire {questionnaire.id}: {len(questionnaire.items)} items ({counts['new']} new, "
+          f"{counts['updated']} updated){retired}")
+    return 0
 
-    async def run():
-        try:
-            return await gen.generate(study, client, jobs, settings)
-        finally:
-            await client.aclose()
 
-    progress = asyncio.run(run())
-    print(f"{progress.done} scenario(s) stored as drafts, {progress.failed} failed"
-          + (f" (last: {progress.failure[0]}: {progress.failure[1]})" if progress.failure else ""), file=sys.stderr)
-    return 0 if not progress.failed else 1
+def cmd_show(args) -> int:
+    from valuegap_tui.designs.valact import DESIGN
+    from valuegap_tui.designs.valact.items import Portrait
+    from valuegap_tui.store import items as item_store
+    from valuegap_tui.text import one_line
+
+    study = _valact_study(args)
+    portraits = [i for i in item_store.iter_items(study, DESIGN, status="accepted")
+                 if isinstance(i, Portrait)]
+    if not portraits:
+        print("no questionnaire loaded (valuegap questionnaire load [FILE])", file=sys.stderr)
+        return 1
+    for item in portraits:
+        print(f"{item.id}\t{item.value}\t{one_line(item.text)}")
+    return 0

@@ -1,6 +1,6 @@
 """Generate ValAct-style scenarios with a language model: one request per (topic, variant), asking
 for four actions that serve four given values, validated against a JSON schema and retried with
-the problem fed back (the poster's generator's pieces: ``valuegap_tui.generate.dilemmas``).
+the problem fed back (the pieces every generator shares: ``valuegap_tui.generate.base``).
 
 Refused (and retried): not JSON, not the schema, an action serving another value than asked, text
 out of its word bounds, a value named in the text. Flagged (kept, shown in review): near-duplicate
@@ -9,26 +9,25 @@ scenarios, look-alike actions (``quality_flags``).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
+import threading
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from valuegap_tui.generate import dilemmas as poster_generate
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.designs.valact.items import ACTIONS, Scenario, find_value_type, value_name, value_types
-from valuegap_tui.designs.graded_actions.models import format_validation_error
-from valuegap_tui.prompts import combined_hash, load_template
 from valuegap_tui.dataset.quality import jaccard, near_duplicate_pairs, shingles
+from valuegap_tui.designs.valact.items import ACTIONS, Scenario, find_value_type, value_name, value_types
+from valuegap_tui.generate.base import (GenerationScope, InvalidReply, Progress, Settings, ask, feedback_messages,
+                                        reply_json, reply_problem, run_jobs)
+from valuegap_tui.prompts import combined_hash, load_template
 from valuegap_tui.server.types import ChatRequest
+from valuegap_tui.validation import format_validation_error
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "valact_generate.system.txt", "valact_generate.user.txt"
 PROMPT_NAME, SCHEMA_NAME = "valact_generate", "valact_scenario"
 SCENARIO_WORDS, ACTION_WORDS = (25, 250), (3, 60)
 NEAR_DUPLICATE, SIMILAR_ACTIONS, VALUE_NAMED = "near_duplicate", "similar_actions", "value_named"
-InvalidReply = poster_generate.InvalidReply
 
 
 class GeneratedAction(BaseModel):
@@ -53,7 +52,7 @@ class Job:
 def plan(study, topics: list[str] | None = None, variants: int = 1) -> list[Job]:
     """One job per (topic, variant) not in the study yet; the four values rotate so each of the ten
     is asked about equally often."""
-    from valuegap_tui.designs import get_design
+    from valuegap_tui.designs.valact import DESIGN
     from valuegap_tui.store import items as item_store
 
     cat = catalogue()
@@ -61,7 +60,7 @@ def plan(study, topics: list[str] | None = None, variants: int = 1) -> list[Job]
     unknown = [t for t in topic_ids if cat.find_topic(t) is None]
     if unknown:
         raise ValueError(f"unknown topic {unknown[0]!r} (see data/topics.toml)")
-    have = {item.id for item in item_store.iter_items(study, get_design("valact"))}
+    have = {item.id for item in item_store.iter_items(study, DESIGN)}
     types, jobs = value_types(), []
     for n, (variant, topic) in enumerate((v, t) for v in range(1, variants + 1) for t in topic_ids):
         job_id = f"{topic}--{variant}"
@@ -102,12 +101,7 @@ def named_values(text: str) -> list[str]:
 
 
 def validate_reply(text, job: Job) -> Scenario:
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidReply("the reply is empty")
-    try:
-        data = json.loads(poster_generate._FENCE.sub(r"\1", text))
-    except json.JSONDecodeError as exc:
-        raise InvalidReply(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+    data = reply_json(text)
     try:
         generated = GeneratedScenario.model_validate(data)
     except ValidationError as exc:
@@ -156,17 +150,14 @@ def with_flags(scenarios: list[Scenario], others: list[Scenario] = ()) -> list[S
                                                  | set(flags[s.id]))}) for s in scenarios]
 
 
-async def generate(study, client, jobs: list[Job], settings=poster_generate.Settings(), *, on_progress=None):
+async def generate(study, client, jobs: list[Job], settings=Settings(), *, on_progress=None,
+                   stop: threading.Event | None = None):
     """Ask for every job (concurrently), retrying with feedback; valid scenarios are stored as drafts."""
-    from valuegap_tui.designs import get_design
+    from valuegap_tui.designs.valact import DESIGN as design
     from valuegap_tui.store import items as item_store
 
-    design = get_design("valact")
-    progress = poster_generate.Progress(total=len(jobs))
+    progress = Progress(total=len(jobs))
     hash_ = combined_hash(*templates())
-    queue: asyncio.Queue[Job] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
 
     async def one(job: Job) -> None:
         messages, reason = messages_for(job), "not attempted"
@@ -174,9 +165,9 @@ async def generate(study, client, jobs: list[Job], settings=poster_generate.Sett
             request = ChatRequest(messages=messages, max_tokens=settings.max_tokens, temperature=settings.temperature,
                                   response_format=response_format(), tag=job.id,
                                   seed=None if settings.seed is None else settings.seed + attempt)
-            record = await poster_generate.ask(client, request)
+            record = await ask(client, request)
             progress.requests += 1
-            reason = poster_generate.reply_problem(record, settings.max_tokens)
+            reason = reply_problem(record, settings.max_tokens)
             if reason is None:
                 try:
                     scenario = validate_reply(record.text, job)
@@ -193,18 +184,34 @@ async def generate(study, client, jobs: list[Job], settings=poster_generate.Sett
                         on_progress(progress)
                     return
             if record.ok and isinstance(record.text, str) and record.text:
-                messages = messages_for(job) + poster_generate.feedback_messages(record.text, reason)
+                messages = messages_for(job) + feedback_messages(record.text, reason, "scenario")
         progress.failed += 1
         progress.failure = (job.id, reason)
         if on_progress:
             on_progress(progress)
 
-    async def worker() -> None:
-        while not queue.empty():
-            await one(queue.get_nowait())
-
-    await asyncio.gather(*[worker() for _ in range(max(1, min(settings.concurrency, len(jobs))))])
+    progress.stopped = await run_jobs(jobs, one, settings.concurrency, stop)
     progress.finished = True
     if on_progress:
         on_progress(progress)
     return progress
+
+
+class ValActGenerator:
+    """One scenario per (topic, variant) in the scope; the four values of each rotate through the ten."""
+
+    scope_fields = ("topics", "variants")
+    noun = "scenario"
+
+    def jobs(self, study, scope: GenerationScope, *, replace_reviewed: bool = False) -> list[Job]:
+        scope.refuse_others(self.scope_fields, "valact")
+        return plan(study, list(scope.topics), scope.variants)
+
+    async def run(self, study, client, jobs, settings: Settings, *, on_progress=None, stop=None,
+                  action: str = "generate") -> Progress:
+        return await generate(study, client, jobs, settings, on_progress=on_progress, stop=stop)
+
+    def report(self, study, jobs, progress: Progress) -> tuple[list[str], list[str]]:
+        last = f" (last: {progress.failure[0]}: {progress.failure[1]})" if progress.failure else ""
+        return [], [f"{progress.done} scenario(s) stored as drafts, {progress.failed} failed{last}"]
+

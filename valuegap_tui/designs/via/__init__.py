@@ -76,6 +76,11 @@ class Via(Design):
 
         return simulated_reply(params, system, user, rng)
 
+    def review_parts(self):
+        from valuegap_tui.designs.via.review import ViaReviewParts
+
+        return ViaReviewParts(self)
+
     def study_notes(self, study) -> list[str]:
         from valuegap_tui.designs.via.importer import refused_rows_note
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
@@ -20,6 +19,7 @@ from valuegap_tui.personas import WRITTEN_KINDS, Persona
 from valuegap_tui.personas.written import written_condition
 from valuegap_tui.text import editable, one_line, restore_controls
 from valuegap_tui.tui.widgets.footer import KeysFooter
+from valuegap_tui.tui.keys import bind
 
 HINT = ("tab / shift+tab next / previous field   enter open a list   ctrl+a select all the text   "
         "ctrl+s save   escape cancel")
@@ -31,9 +31,9 @@ class ConditionFormScreen(ModalScreen[Persona | None]):
     edited (its id is kept); ``taken`` the ids in use, so a new condition's id never overwrites one."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="personas.form_save", priority=True),
-        Binding("escape", "cancel", "Cancel", id="personas.form_cancel", priority=True),
-        Binding("ctrl+a", "select_all", "Select all", id="personas.form_select_all", priority=True),
+        bind("personas.form_save", "save"),
+        bind("personas.form_cancel", "cancel"),
+        bind("personas.form_select_all", "select_all"),
     ]
     DEFAULT_CSS = """
     ConditionFormScreen #condition-form { width: 100%; height: 1fr; padding: 0 1; }

@@ -9,17 +9,18 @@ from __future__ import annotations
 from pydantic import ValidationError
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.limits import LimitError, check_value
-from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma, format_validation_error
+from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma
+from valuegap_tui.validation import format_validation_error
 from valuegap_tui.settings import current_limits
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.footer import KeysFooter
+from valuegap_tui.tui.keys import bind
 
 HINT = ("tab / shift+tab next / previous field   enter open a list, then type to search it   "
         "ctrl+a select all the text (then type to replace it)   home / end start / end of line   "
@@ -51,10 +52,10 @@ class NewDilemmaScreen(ModalScreen[Dilemma | None]):
     form from an existing dilemma (a duplicate: its value, topic, scenario, actions and labels)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="review.new_save", priority=True),
-        Binding("escape", "cancel", "Cancel", id="review.new_cancel", priority=True),
+        bind("review.new_save", "save"),
+        bind("review.new_cancel", "cancel"),
         # Textual's own keys for this differ (f7 in a text area, ctrl+shift+a in a line): one for both
-        Binding("ctrl+a", "select_all", "Select all", id="review.new_select_all", priority=True),
+        bind("review.new_select_all", "select_all"),
     ]
     DEFAULT_CSS = """
     NewDilemmaScreen #new-form { width: 100%; height: 1fr; padding: 0 1; }

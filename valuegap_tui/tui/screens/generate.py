@@ -1,6 +1,6 @@
 """The Generate screen: pick a server and a scope, start/stop a generation run, watch it live.
 
-The run itself is ``valuegap_tui.generate.dilemmas.generate`` on its own event loop in a worker thread; the
+The run itself is the study's design's generator (``generate/base.py``) on its own event loop in a worker thread; the
 screen polls a snapshot of its progress, so the UI never waits on the network or the database.
 """
 
@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
-from valuegap_tui.generate import dilemmas as gen
+from valuegap_tui.generate.base import GenerationScope, Progress, Settings
 from valuegap_tui.text import one_line
 from valuegap_tui.tui.widgets.footer import KeysFooter
+from valuegap_tui.tui.keys import bind
 
 NEWEST_ROWS = 50
 FAILURE_ROWS = 50
@@ -32,7 +32,7 @@ class _Live:
     """What the worker thread hands the screen: appended there, drained here."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    progress: gen.Progress | None = None
+    progress: Progress | None = None
     newest: list = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     seen_newest: object = None
@@ -85,8 +85,8 @@ def build_run_client(server: str, model: str | None, concurrency: int, study=Non
 
 class GenerateScreen(Screen):
     BINDINGS = [
-        Binding("s", "start", "Start", id="generate.start"),
-        Binding("x", "stop", "Stop", id="generate.stop"),
+        bind("generate.start", "start"),
+        bind("generate.stop", "stop"),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -119,6 +119,18 @@ class GenerateScreen(Screen):
         yield failures
         yield KeysFooter()
 
+    def on_mount(self) -> None:
+        """Only the scope fields the study's design generates by (its generator's scope_fields)."""
+        from valuegap_tui.designs import study_design
+
+        design = study_design(self.app.study)
+        if not design.provides("generator"):
+            self._show(f"A study of the {design.title} design is not generated: import its items (docs/designs.md).")
+            return
+        taken = design.generator().scope_fields
+        for name in ("values", "types", "topics", "variants"):
+            self.query_one(f"#generate-{name}", Input).parent.display = name in taken
+
     # --- keys and buttons ----------------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
         # Single-letter keys type into the form fields instead of firing.
@@ -142,8 +154,8 @@ class GenerateScreen(Screen):
             variants = _whole_number(self._field("variants"), "Variants", 1, 1, 100)
             concurrency = _whole_number(self._field("concurrency"), "Concurrency", 64, 1, 4096)
             attempts = _whole_number(self._field("attempts"), "Attempts", 3, 1, 20)
-            scope = gen.Scope.parse(_split(self._field("values")), _split(self._field("types")),
-                                    _split(self._field("topics")), variants)
+            scope = GenerationScope(tuple(_split(self._field("values"))), tuple(_split(self._field("types"))),
+                                    tuple(_split(self._field("topics"))), variants)
         except ValueError as exc:
             self._show(f"Cannot start: {exc}")
             return
@@ -153,7 +165,7 @@ class GenerateScreen(Screen):
         self._set_buttons()
         self._show("Planning ...")
         self._run(self._field("server"), self._field("model"), scope,
-                  gen.Settings(max_attempts=attempts, concurrency=concurrency), self._stop)
+                  Settings(max_attempts=attempts, concurrency=concurrency), self._stop)
         if self._timer is None:
             self._timer = self.set_interval(0.25, self._refresh_live)
 
@@ -165,15 +177,26 @@ class GenerateScreen(Screen):
     # --- the run (worker thread) ---------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
     def _run(self, server: str, model: str, scope, settings, stop: threading.Event) -> None:
+        from valuegap_tui.designs import study_design
+
         study = self.app.study
         message = None
         try:
-            jobs = gen.plan(study, scope)
+            design = study_design(study)
+            if not design.provides("generator"):
+                message = f"A study of the {design.title} design is not generated: import its items (docs/designs.md)."
+                return
+            generator = design.generator()
+            try:
+                jobs = generator.jobs(study, scope)
+            except ValueError as exc:
+                message = f"Cannot start: {exc}"
+                return
             if not jobs:
-                message = "Nothing to generate: every dilemma in this scope is stored."
+                message = f"Nothing to generate: every {generator.noun} in this scope is stored."
                 return
 
-            def on_progress(progress: gen.Progress) -> None:
+            def on_progress(progress: Progress) -> None:
                 live = self._live
                 with live.lock:
                     live.progress = progress
@@ -184,10 +207,10 @@ class GenerateScreen(Screen):
                         live.seen_failure = progress.failure
                         live.failures.append(progress.failure)
 
-            async def go() -> gen.Progress:
+            async def go() -> Progress:
                 client = build_run_client(server, model, settings.concurrency, study)
                 try:
-                    return await gen.generate(study, client, jobs, settings, on_progress=on_progress, stop=stop)
+                    return await generator.run(study, client, jobs, settings, on_progress=on_progress, stop=stop)
                 finally:
                     await client.aclose()
 
@@ -215,8 +238,8 @@ class GenerateScreen(Screen):
         if progress is not None and self._generating:
             self._show(progress.line())
         table = self.query_one("#generate-newest", DataTable)
-        for dilemma in newest:
-            table.add_row(Text(one_line(dilemma.id)), Text(one_line(dilemma.scenario[:200])))
+        for item in newest:
+            table.add_row(Text(one_line(item.id)), Text(one_line(str(getattr(item, "scenario", ""))[:200])))
         while table.row_count > NEWEST_ROWS:
             table.remove_row(next(iter(table.rows)))
         failed = self.query_one("#generate-failures", DataTable)

@@ -12,7 +12,6 @@ import threading
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
@@ -31,6 +30,7 @@ from valuegap_tui.store import personas as persona_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.persona_map import KIND_STYLES, MapPoint, PersonaMap
 from valuegap_tui.tui.widgets.footer import KeysFooter
+from valuegap_tui.tui.keys import bind
 
 NAME_WIDTH = 28
 SHORT_KINDS = {"baseline": "base", "moderate": "mod", "max": "max", "incongruous": "incong", "custom": "custom",
@@ -61,21 +61,21 @@ class LevelsTable(DataTable):
     """The selected persona's variables; left/right and 1-4 change the level of the row."""
 
     BINDINGS = [
-        Binding("left", "screen.step_level(-1)", "Level -", id="personas.level_down"),
-        Binding("right", "screen.step_level(1)", "Level +", id="personas.level_up"),
-        *[Binding(str(i), f"screen.set_level({i})", f"Level {i}", show=False, id=f"personas.level_{i}") for i in range(1, 5)],
+        bind("personas.level_down", "screen.step_level(-1)"),
+        bind("personas.level_up", "screen.step_level(1)"),
+        *[bind(f"personas.level_{i}", f"screen.set_level({i})") for i in range(1, 5)],
     ]
 
 
 class PersonasScreen(Screen):
     BINDINGS = [
-        Binding("g", "generate", "Generate set", id="personas.generate"),
-        Binding("d", "duplicate", "Duplicate", id="personas.duplicate"),
-        Binding("x", "delete", "Delete", id="personas.delete"),
-        Binding("e", "edit_levels", "Edit levels", id="personas.edit"),
-        Binding("n", "new_condition", "Write new", id="personas.new"),
-        Binding("t", "edit_condition", "Edit text", show=False, id="personas.edit_text"),  # its summary says so
-        Binding("escape", "back_to_list", "List", show=False, id="personas.back"),
+        bind("personas.generate", "generate"),
+        bind("personas.duplicate", "duplicate"),
+        bind("personas.delete", "delete"),
+        bind("personas.edit", "edit_levels"),
+        bind("personas.new", "new_condition"),
+        bind("personas.edit_text", "edit_condition"),  # its summary says so
+        bind("personas.back", "back_to_list"),
     ]
 
     def __init__(self, *args, **kwargs):

@@ -13,7 +13,6 @@ import time
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList, ProgressBar, Static
@@ -22,6 +21,7 @@ from textual.widgets.option_list import Option
 from valuegap_tui.evaluate.plan import LETTERS
 from valuegap_tui.respond.questionnaire import HOW_TO_ANSWER
 from valuegap_tui.text import visible
+from valuegap_tui.tui.keys import bind
 
 #: how often the remaining time is redrawn when there is a time limit
 TICK_S = 0.25
@@ -29,9 +29,9 @@ TICK_S = 0.25
 
 class RespondScreen(Screen):
     BINDINGS = [
-        Binding("enter", "primary", "Continue", id="respond.continue", priority=True),
-        Binding("escape", "pause", "Pause / leave", id="respond.pause", priority=True),
-    ] + [Binding(letter.lower(), f"pick({i})", f"Option {letter}", show=False, id=f"respond.pick_{letter.lower()}")
+        bind("respond.continue", "primary"),
+        bind("respond.pause", "pause"),
+    ] + [bind(f"respond.pick_{letter.lower()}", f"pick({i})")
          for i, letter in enumerate(LETTERS)]
 
     DEFAULT_CSS = """

@@ -13,11 +13,11 @@ import math
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
+from valuegap_tui.designs import get_design
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.report.collection import Respondents
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
@@ -40,6 +40,7 @@ from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text, conditi
 from valuegap_tui.tui.widgets.result_cells import condition_columns, num
 from valuegap_tui.tui.screens.results_design import TABS, DesignTab
 from valuegap_tui.tui.widgets.results_status import ESTIMANDS, status_line
+from valuegap_tui.tui.keys import bind
 
 ALL = "__all__"
 #: below this width the conditions table takes its compact form
@@ -65,16 +66,15 @@ class ResultsScreen(DesignTab, Screen):
     COMMANDS = {ResultsCommands}
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
-        *[Binding(str(i + 1), f"show_tab('{tab}')", f"Tab: {title}", show=False, id=f"results.tab_{tab}")
+        *[bind(f"results.tab_{tab}", f"show_tab('{tab}')")
           for i, (tab, title) in enumerate(TABS)],
-        Binding("m", "cycle('#results-model')", "Next model", id="results.model"),
-        Binding("c", "cycle('#results-condition')", "Next condition", id="results.condition"),
-        Binding("t", "cycle('#results-topic')", "Next topic", id="results.topic"),
-        Binding("n", "next_aggregate", "Next estimand", id="results.aggregate"),
-        Binding("l", "toggle_logprob_answers", "Logprobs: distribution / top letter", show=False,
-                id="results.logprob_answers"),
-        Binding("w", "toggle_layout", "Layout", id="results.layout"),
-        Binding("r", "refresh", "Recompute", show=False, id="results.refresh"),
+        bind("results.model", "cycle('#results-model')"),
+        bind("results.condition", "cycle('#results-condition')"),
+        bind("results.topic", "cycle('#results-topic')"),
+        bind("results.aggregate", "next_aggregate"),
+        bind("results.logprob_answers", "toggle_logprob_answers"),
+        bind("results.layout", "toggle_layout"),
+        bind("results.refresh", "refresh"),
     ]
     DEFAULT_CSS = """
     #results-tabs { height: 1fr; }
@@ -269,7 +269,7 @@ class ResultsScreen(DesignTab, Screen):
         worker = get_current_worker()
         try:
             run = run_store.get_run(self.app.study, run_id)
-            if run is not None and run.design != "graded_actions":
+            if run is not None and not get_design(run.design).core_metrics:
                 self._compute_design(run, model)
                 return
             self.app.call_from_thread(self._show_design_tab, False)

@@ -1,15 +1,12 @@
-"""The Results screen's tab 7: a run of a design other than the poster's shows its design's own tables
-(designs.tables) there, and tabs 1-6 are hidden."""
+"""The Results screen's tab 7: a run of a design without the core's metrics (``Design.core_metrics``)
+shows its design's own tables (designs.tables) there, and tabs 1-6 are hidden."""
 
 from __future__ import annotations
 
 from textual.widgets import Static, TabbedContent
 
+from valuegap_tui.keymap import RESULT_TABS as TABS  # the tabs, in key order (1-8)
 from valuegap_tui.store import answer_frame as frame_store
-
-#: the Results screen's tabs, in key order (1-8)
-TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
-        ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"))
 
 
 class DesignTab:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from valuegap_tui.designs.graded_actions.models import Dilemma
+from valuegap_tui.designs.graded_actions.review import SHORT
 from valuegap_tui.review.merge import Position, conflict_reasons
 from valuegap_tui.text import one_line
-from valuegap_tui.tui.widgets.labels import SHORT
+from valuegap_tui.tui.keys import bind
 from valuegap_tui.tui.widgets.footer import KeysFooter
 
 DIFFERS = "bold yellow"
@@ -28,8 +28,8 @@ class ReviewersSideBySide(ModalScreen[None]):
     """Each reviewer a column: their decision, their label of each action, their notes."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close", id="review.reviewers_close"),
-        Binding("q", "close", "Close", show=False, id="review.reviewers_close_q"),
+        bind("review.reviewers_close", "close"),
+        bind("review.reviewers_close_q", "close"),
     ]
 
     def __init__(self, dilemma: Dilemma, per_reviewer: dict[str, Position]):

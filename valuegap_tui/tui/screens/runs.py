@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Static, TextArea
@@ -32,6 +31,7 @@ from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.textual_private import key_clock
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.footer import KeysFooter
+from valuegap_tui.tui.keys import bind
 
 #: the form before anything is known about a server (prefill_definition replaces it when one is)
 TEMPLATE = starter_definition()
@@ -87,12 +87,12 @@ def _served_models(base_url: str) -> list[str]:
 
 class RunsScreen(Screen):
     BINDINGS = [
-        Binding("n", "new_run", "New run", id="runs.new"),
-        Binding("s", "start", "Start/resume", id="runs.start"),
-        Binding("x", "stop", "Stop", id="runs.stop"),
-        Binding("escape", "close_form", "Close form", id="runs.close_form", show=False),
+        bind("runs.new", "new_run"),
+        bind("runs.start", "start"),
+        bind("runs.stop", "stop"),
+        bind("runs.close_form", "close_form"),
         # Tab indents inside the definition, so the form is sent from the keyboard with ctrl+s
-        Binding("ctrl+s", "plan", "Plan and start", id="runs.plan", priority=True),
+        bind("runs.plan", "plan"),
     ]
 
     def __init__(self, *args, **kwargs):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
@@ -18,6 +17,7 @@ from valuegap_tui.server.profiles import ProfileError, ServerProfile, load_profi
 from valuegap_tui.store.server import latest_probes, save_probe
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.widgets.footer import KeysFooter
+from valuegap_tui.tui.keys import bind
 
 COLUMNS = ("Profile", "Endpoint", "Model", "Slots", "Health", "Constraint", "Logprobs", "In flight", "Rate/s",
            "Latency", "Errors")
@@ -56,10 +56,10 @@ def _simulator_starter():
 
 class ServersScreen(Screen):
     BINDINGS = [
-        Binding("p", "probe", "Probe", id="servers.probe"),
-        Binding("h", "health", "Health", id="servers.health"),
-        Binding("r", "reload", "Reload profiles", id="servers.reload"),
-        Binding("s", "simulator", "Start simulator", id="servers.simulator"),
+        bind("servers.probe", "probe"),
+        bind("servers.health", "health"),
+        bind("servers.reload", "reload"),
+        bind("servers.simulator", "simulator"),
     ]
 
     def __init__(self, *args, **kwargs):

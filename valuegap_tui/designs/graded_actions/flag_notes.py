@@ -29,7 +29,7 @@ def explain(dilemma: Dilemma, flag: str) -> str:
         problems = quality.word_bound_problems(dilemma)
         return "outside the lengths the prompt asks for: " + ("; ".join(problems) or "now within them")
     if flag == quality.LENGTH_CUE:
-        from valuegap_tui.review import label_check  # its prompt and client code are not needed otherwise
+        from valuegap_tui.designs.graded_actions import label_check  # its prompt and client code are not needed otherwise
 
         lengths = ", ".join(f"{label_check.label_name(o.label)} {len(o.text.split())}"
                             for o in sorted(dilemma.options, key=lambda o: o.label.rank))

@@ -1,4 +1,5 @@
-"""import-shen: Shen et al.'s released VIA file into a `via` study (docs/designs.md, section via)."""
+"""The via design's own command (``designs.COMMANDS``): import-shen, Shen et al.'s released VIA file
+into a `via` study (docs/designs.md, section via)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ import sys
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_or_create
-
-ORDER = 11
 
 
 def register(commands) -> None:
@@ -26,7 +25,8 @@ def register(commands) -> None:
 
 
 def cmd_import_shen(args) -> int:
-    from valuegap_tui.designs import DesignError, get_design, set_study_design
+    from valuegap_tui.designs import DesignError, set_study_design
+    from valuegap_tui.designs.via import DESIGN as design
     from valuegap_tui.designs.via.importer import ShenFileError, problem_lines, read_shen, store_refused
     from valuegap_tui.store import items as item_store
 
@@ -49,7 +49,6 @@ def cmd_import_shen(args) -> int:
     if not result.items:
         raise CliError("import-shen: no item could be read, nothing written", exit_code=2)
     study = open_or_create(args.study)
-    design = get_design("via")
     try:
         with study.transaction():
             set_study_design(study, design.id)

@@ -1,22 +1,34 @@
-"""check-labels, agreement and export-dataset: reviewing and curating dilemmas from the command line."""
+"""The poster's design's own commands (``designs.COMMANDS``): flags, check-labels, agreement and
+export-dataset, its quality flags, second opinion, label agreement and dataset card from the command line."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 
-from valuegap_tui.review import decisions as review
-from valuegap_tui.review import label_check
-from valuegap_tui.evaluate import independence
-from valuegap_tui.cli._common import COUNT, SEED, CliError, add_command, open_existing
+from valuegap_tui.cli._common import COUNT, SEED, SHARE, CliError, add_command, open_design_study
+from valuegap_tui.dataset.quality import Thresholds, refresh_flags, study_length_cue
+from valuegap_tui.designs.graded_actions import label_check
+from valuegap_tui.designs.graded_actions import review_tools as review
+from valuegap_tui.designs.graded_actions.design import DESIGN
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
+from valuegap_tui.evaluate import independence
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.text import one_line
 
-ORDER = 30
+
+def _study(args):
+    return open_design_study(args.study, DESIGN, args.command)
 
 
 def register(commands) -> None:
+    flags = add_command(commands, "flags", cmd_flags, "recompute the quality flags of every dilemma",
+                        "Near-duplicate scenarios, look-alike actions, label words in the text, value not named.")
+    flags.add_argument("--duplicate-threshold", type=SHARE, default=Thresholds.near_duplicate, metavar="X",
+                       help="scenario TF-IDF cosine at or above which two dilemmas are near duplicates (default 0.8)")
+    flags.add_argument("--action-threshold", type=SHARE, default=Thresholds.similar_actions, metavar="X",
+                       help="word-bigram Jaccard at or above which two actions look alike (default 0.6)")
+
     check = add_command(
         commands, "check-labels", cmd_check_labels, "ask a model for a second opinion on each dilemma's labels",
         description="A model orders each dilemma's six actions (unlabelled, shuffled afresh each time) from most\n"
@@ -52,8 +64,17 @@ def make_client(server: str | None, base_url: str | None, model: str | None, con
         raise CliError(str(exc), exit_code=2) from None
 
 
+def cmd_flags(args) -> int:
+    study = _study(args)
+    counts = refresh_flags(study, Thresholds(args.duplicate_threshold, args.action_threshold))
+    for name, n in counts.items():
+        print(f"{name}: {n}")
+    print(study_length_cue(study).describe())
+    return 0
+
+
 def cmd_check_labels(args) -> int:
-    study = open_existing(args.study)
+    study = _study(args)
     dilemmas = list(dilemma_store.iter_dilemmas(study, status=args.status))
     if not dilemmas:
         raise CliError("no dilemmas to check")
@@ -95,7 +116,7 @@ def cmd_check_labels(args) -> int:
 
 
 def cmd_agreement(args) -> int:
-    study = open_existing(args.study)
+    study = _study(args)
     pairs, found = review.agreement_report(study)
     for line in review.format_agreement(pairs):
         print(line)
@@ -108,7 +129,7 @@ def cmd_agreement(args) -> int:
 
 
 def cmd_export_dataset(args) -> int:
-    study = open_existing(args.study)
+    study = _study(args)
     if not args.all and not dilemma_store.counts_by(study, "status").get("accepted"):
         raise CliError(f"no accepted dilemma in {study.path}: nothing is written. Accept dilemmas in the app "
                        "(`valuegap tui`, F1), or pass --all to export every status")

@@ -8,32 +8,45 @@ killed run loses nothing already answered and a rerun asks only for what is stil
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.dataset.quality import label_leaks
 from valuegap_tui.designs.graded_actions.models import (
     Dilemma,
     DilemmaStatus,
     GeneratedDilemma,
     Provenance,
     dilemma_id,
-    format_validation_error,
+)
+from valuegap_tui.generate.base import (
+    GenerationScope,
+    InvalidReply,
+    Progress,
+    ProgressCallback,
+    Settings,
+    ask,
+    feedback_messages,
+    reply_json,
+    reply_problem,
+    run_jobs,
+    stderr_reporter,
 )
 from valuegap_tui.prompts import PromptTemplate, combined_hash, load_template
-from valuegap_tui.dataset.quality import label_leaks
 from valuegap_tui.server.client import cap_text
-from valuegap_tui.server.types import ChatClient, ChatRequest, CompletionRecord
+from valuegap_tui.server.types import ChatClient, ChatRequest
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store
 from valuegap_tui.store.db import Study
+from valuegap_tui.validation import format_validation_error
+
+__all__ = ["GenerationScope", "InvalidReply", "Job", "PosterGenerator", "Progress", "Scope", "Settings", "generate",
+           "jobs_for_ids", "messages_for", "plan", "stderr_reporter", "validate_reply"]
 
 SYSTEM_TEMPLATE = "generate_dilemma.system.txt"
 USER_TEMPLATE = "generate_dilemma.user.txt"
@@ -44,15 +57,6 @@ SCHEMA_NAME = "dilemma"
 # Looser than what the prompt asks for: they catch broken replies, not style.
 SCENARIO_WORDS = (25, 400)
 ACTION_WORDS = (2, 80)
-MAX_TOKENS = 1500
-#: how much of a bad reply is echoed back to the model with the problem
-FEEDBACK_REPLY_CHARS = 4000
-
-
-class InvalidReply(ValueError):
-    """A reply that does not give a usable dilemma; the message says why (and is fed back)."""
-
-
 @dataclass(frozen=True)
 class Job:
     value_id: str
@@ -144,30 +148,10 @@ def messages_for(job: Job) -> list[dict[str, str]]:
     return [{"role": "system", "content": system.text}, {"role": "user", "content": text}]
 
 
-def feedback_messages(raw: str | None, reason: str) -> list[dict[str, str]]:
-    """The follow-up turn after a bad reply: what was wrong, and a request to answer again."""
-    return [
-        {"role": "assistant", "content": (raw or "")[:FEEDBACK_REPLY_CHARS]},
-        {"role": "user", "content": f"That reply cannot be used: {reason}\n"
-                                    "Write the dilemma again as one JSON object following the schema, and nothing else."},
-    ]
-
-
 # --- validation --------------------------------------------------------------------------------
-_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.S)
-
-
 def validate_reply(text: str | None, job: Job) -> Dilemma:
     """The dilemma a reply describes, or InvalidReply saying what is wrong."""
-    if text is not None and not isinstance(text, str):
-        raise InvalidReply(f"the reply is a {type(text).__name__}, not text")
-    if not text or not text.strip():
-        raise InvalidReply("the reply is empty")
-    body = _FENCE.sub(r"\1", text)
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise InvalidReply(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+    data = reply_json(text)
     if not isinstance(data, dict):
         raise InvalidReply("the reply is JSON but not an object")
     try:
@@ -195,63 +179,6 @@ def validate_reply(text: str | None, job: Job) -> Dilemma:
         raise InvalidReply(format_validation_error(exc)) from None
 
 
-# --- progress ----------------------------------------------------------------------------------
-@dataclass
-class Progress:
-    total: int
-    done: int = 0  # valid dilemmas stored
-    failed: int = 0  # pairs that used every attempt without a valid reply
-    kept: int = 0  # valid replies not stored: the dilemma was stored or reviewed meanwhile (kept as is)
-    requests: int = 0
-    started: float = field(default_factory=time.perf_counter)
-    newest: Dilemma | None = None
-    failure: tuple[str, str] | None = None  # (dilemma id, reason) of the latest failed pair
-    finished: bool = False
-    stopped: bool = False
-
-    @property
-    def finished_jobs(self) -> int:
-        return self.done + self.failed + self.kept
-
-    @property
-    def elapsed_s(self) -> float:
-        return time.perf_counter() - self.started
-
-    @property
-    def rate(self) -> float:
-        """Finished pairs per second."""
-        elapsed = self.elapsed_s
-        return self.finished_jobs / elapsed if elapsed > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        rate = self.rate
-        return (self.total - self.finished_jobs) / rate if rate > 0 else None
-
-    def line(self) -> str:
-        eta = "?" if self.eta_s is None else f"{self.eta_s:.0f} s"
-        kept = f", kept {self.kept} stored meanwhile" if self.kept else ""
-        return (f"generated {self.done}/{self.total}, failed {self.failed}{kept}, "
-                f"{self.rate:.1f}/s, elapsed {self.elapsed_s:.1f} s, ETA {eta}")
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-@dataclass
-class Settings:
-    max_attempts: int = 3
-    concurrency: int = 64
-    temperature: float | None = 0.8
-    max_tokens: int = MAX_TOKENS
-    who: str | None = None  # history author; default: the model name
-    #: request seeds are seed + attempt when set; regeneration sets a fresh one so the reply changes
-    seed: int | None = None
-    #: regeneration replaces drafts only; a reviewed dilemma (accepted, rejected, needs-edit) is
-    #: replaced, as a new draft, only when this is set (its decision stays in the history)
-    replace_reviewed: bool = False
-
-
 def may_replace(current: Dilemma | None, *, regenerate: bool, replace_reviewed: bool) -> bool:
     """Whether a new reply may be stored over ``current``: generation fills gaps only; regeneration
     replaces drafts, and reviewed dilemmas only when asked. A person's decision is never lost unasked."""
@@ -263,26 +190,6 @@ def may_replace(current: Dilemma | None, *, regenerate: bool, replace_reviewed: 
 
 
 # --- the run -----------------------------------------------------------------------------------
-async def ask(client, request: ChatRequest) -> CompletionRecord:
-    """One generation request; a client bug or an unreachable server gives a failed record, never an
-    exception that would end the whole generation run."""
-    try:
-        return await client.complete(request)
-    except Exception as exc:
-        return CompletionRecord(error=f"{type(exc).__name__}: {exc}", error_kind="connection")
-
-
-def reply_problem(record: CompletionRecord, max_tokens: int) -> str | None:
-    """Why a reply holds nothing to validate (failed, not a chat completion, cut off), else None."""
-    if not record.ok:
-        return f"request failed: {record.error}"
-    if record.malformed:
-        return record.malformed
-    if record.finish_reason == "length":
-        return f"the reply was cut off at {max_tokens} tokens"
-    return None
-
-
 async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settings: Settings = Settings(), *,
                    on_progress: ProgressCallback | None = None, stop: threading.Event | None = None,
                    action: str = "generate") -> Progress:
@@ -290,9 +197,6 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
     progress = Progress(total=len(jobs))
     system, user = templates()
     hash_ = combined_hash(system, user)
-    queue: asyncio.Queue[Job] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
 
     def report() -> None:
         if on_progress is not None:
@@ -349,56 +253,66 @@ async def generate(study: Study, client: ChatClient, jobs: Sequence[Job], settin
         progress.failure = (job.id, reason or "unknown")
         report()
 
-    async def worker() -> None:
-        while not queue.empty():
-            if stop is not None and stop.is_set():
-                return
-            await one(queue.get_nowait())
-
     report()
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(settings.concurrency, len(jobs))))]
-    try:
-        await asyncio.gather(*workers)
-    finally:
-        for task in workers:
-            task.cancel()
-    progress.stopped = stop is not None and stop.is_set()
+    progress.stopped = await run_jobs(jobs, one, settings.concurrency, stop)
     progress.finished = True
     report()
     return progress
 
 
-def stderr_reporter(interval_s: float = 0.5, stream=None) -> ProgressCallback:
-    """A progress callback printing one line at most every ``interval_s`` (and the final one)."""
-    last = [0.0]
+class PosterGenerator:
+    """The poster's design's generator (``generate/base.py`` says what a generator is)."""
 
-    def report(progress: Progress) -> None:
-        now = time.perf_counter()
-        if progress.finished or now - last[0] >= interval_s:
-            last[0] = now
-            print(progress.line(), file=stream or sys.stderr, flush=True)
+    scope_fields = ("values", "types", "topics", "variants", "regenerate")
+    noun = "dilemma"
 
-    return report
+    def jobs(self, study: Study, scope: GenerationScope, *, replace_reviewed: bool = False) -> list[Job]:
+        """The missing dilemmas of the scope, or those to regenerate; a reviewed dilemma is regenerated
+        only with ``replace_reviewed`` (ValueError names the reviewed ones and the option)."""
+        scope.refuse_others(self.scope_fields, "six-graded-actions")
+        if scope.regenerate:
+            jobs = jobs_for_ids(scope.regenerate)
+            _refuse_reviewed(study, jobs, replace_reviewed)
+            return jobs
+        return plan(study, Scope.parse(scope.values, scope.types, scope.topics, scope.variants))
+
+    async def run(self, study: Study, client: ChatClient, jobs: Sequence[Job], settings: Settings, *,
+                  on_progress: ProgressCallback | None = None, stop: threading.Event | None = None,
+                  action: str = "generate") -> Progress:
+        return await generate(study, client, jobs, settings, on_progress=on_progress, stop=stop, action=action)
+
+    def report(self, study: Study, jobs: Sequence[Job], progress: Progress) -> tuple[list[str], list[str]]:
+        """(lines for stderr, lines for stdout) after a run: the failed dilemmas, what was stored, and
+        the quality flags recomputed across the set (near duplicates depend on the whole set)."""
+        from valuegap_tui.dataset.quality import refresh_flags, study_length_cue
+        from valuegap_tui.text import one_line
+
+        failed = attempt_store.failed_pairs(study, [job.id for job in jobs])
+        errors = [one_line(f"failed {pair.dilemma_id} after {pair.attempts} attempt(s): {pair.reason}")
+                  for pair in failed[:20]]
+        if len(failed) > 20:
+            errors.append(f"... and {len(failed) - 20} more failed")
+        kept = f", kept {progress.kept} that were stored or reviewed meanwhile" if progress.kept else ""
+        lines = [f"stored {progress.done}, failed {progress.failed}{kept}, {progress.requests} request(s) "
+                 f"in {progress.elapsed_s:.1f} s"]
+        if progress.done:
+            counts = refresh_flags(study)
+            lines += ["quality flags: " + ", ".join(f"{name} {n}" for name, n in counts.items()),
+                      study_length_cue(study).describe()]
+        return errors, lines
 
 
-def generate_demo_dilemmas(study: Study, base_url: str, model: str | None = None,
-                           values: Sequence[str] = (), topics: Sequence[str] = (),
-                           concurrency: int = 32, simulator=None) -> int:
-    """Generate the missing dilemmas of a scope (default: every value x topic) from ``base_url``;
-    returns how many were stored. ``simulator`` (the Simulator serving it) is asked without HTTP."""
-    from valuegap_tui.server.client import build_client
-
-    async def run() -> Progress:
-        if simulator is not None:
-            from valuegap_tui.simulator.inprocess import SimulatorClient
-
-            client = SimulatorClient(simulator, model)
-        else:
-            client = build_client(base_url=base_url, model=model, concurrency=concurrency)
-        try:
-            return await generate(study, client, plan(study, Scope.parse(values, (), topics)),
-                                  Settings(concurrency=concurrency))
-        finally:
-            await client.aclose()
-
-    return asyncio.run(run()).done
+def _refuse_reviewed(study: Study, jobs: Sequence[Job], replace_reviewed: bool) -> None:
+    """A reviewer's decision is not replaced unasked: name the reviewed dilemmas and the option."""
+    reviewed = [(job.id, d.status.value) for job in jobs
+                if (d := dilemma_store.get(study, job.id)) is not None and d.status is not DilemmaStatus.DRAFT]
+    if not reviewed:
+        return
+    if replace_reviewed:
+        print(f"replacing {len(reviewed)} reviewed dilemma(s) with new drafts; their decisions stay in the history",
+              file=sys.stderr)
+        return
+    named = ", ".join(f"{dilemma_id} ({status})" for dilemma_id, status in reviewed[:5])
+    more = f" and {len(reviewed) - 5} more" if len(reviewed) > 5 else ""
+    raise ValueError(f"not regenerating reviewed dilemmas: {named}{more}. Regenerating makes each a new draft; "
+                     "add --replace-reviewed to do so (the decision stays in the history)")
