@@ -9,6 +9,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
+from valuegap_tui.store import items as item_store
 from valuegap_tui.dataset.transfer import ImportFailure, detect_format, read_dilemmas, write_dilemmas
 
 ORDER = 10
@@ -67,8 +68,7 @@ def cmd_info(args) -> int:
     study = open_existing(args.study)
     design = study_design(study)
     if design.id != DEFAULT_DESIGN:
-        by_status = dict(study.db.execute("SELECT status, COUNT(*) FROM dilemmas WHERE design = ? GROUP BY status",
-                                          [design.id]).fetchall())
+        by_status = item_store.counts_by_status(study, design)
         print(f"study {study.path}: design {design.id} ({design.describe()}), {sum(by_status.values())} items")
         print("by status: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items())))
         for note in design.study_notes(study):

@@ -190,10 +190,7 @@ def rest_of_plan(study: Study, run_id: int):
     if stored >= total:
         return None
     run = run_store.get_run(study, run_id)
-    personas = [r[0] for r in study.db.execute(
-        "SELECT persona_id FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])]
-    dilemmas = [r[0] for r in study.db.execute(
-        "SELECT dilemma_id FROM run_dilemmas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    personas, dilemmas = run_store.plan_members(study, run_id)
     design = get_design(run.design)
     snapshot = run_store.dilemmas_of(study, run_id) if design.id != DEFAULT_DESIGN else {}
     items = plan_items([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,

@@ -330,6 +330,16 @@ def persona_in_use(study: Study, persona_id: str) -> bool:
     return study.db.execute("SELECT 1 FROM run_personas WHERE persona_id = ? LIMIT 1", [persona_id]).fetchone() is not None
 
 
+def plan_members(study: Study, run_id: int) -> tuple[list[str], list[str]]:
+    """The ids of the run's conditions (personas) and items, in the order the run was made with: what its
+    seeded plan is drawn from again."""
+    personas = [r[0] for r in study.db.execute(
+        "SELECT persona_id FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    items = [r[0] for r in study.db.execute(
+        "SELECT dilemma_id FROM run_dilemmas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    return personas, items
+
+
 def pending_items(study: Study, run_id: int, *, after_id: int = 0, limit: int = 2000,
                   model: str | None = None, statuses: Iterable[str] = ("pending",)) -> list[ItemRow]:
     """Unfinished items (or items with other ``statuses``) in plan order, a page at a time (the plan

@@ -411,8 +411,9 @@ class DilemmasScreen(Screen):
 
         design = study_design(self.app.study)
         if design.id != DEFAULT_DESIGN:  # its items are not poster dilemmas: say where they are
-            (count,) = self.app.study.db.execute("SELECT COUNT(*) FROM dilemmas WHERE design = ?",
-                                                 [design.id]).fetchone()
+            from valuegap_tui.store import items as item_store
+
+            count = item_store.count(self.app.study, design)
             return (f"This study holds the {design.title} design ({count} items; `valuegap info` counts them): "
                     "this screen reviews the poster's dilemmas. Its runs and results: F4 and F5 (tab 7); "
                     "docs/designs.md.")

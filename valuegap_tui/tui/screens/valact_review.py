@@ -128,8 +128,7 @@ class ValActReviewScreen(Screen):
             text.append(visible(item.text) + "\n")
         if item.flags:
             text.append(f"\nFlags: {visible(', '.join(item.flags))}\n", style="yellow")
-        (changes,) = self.study.db.execute("SELECT COUNT(*) FROM dilemma_history WHERE dilemma_id = ?",
-                                           [item.id]).fetchone()
+        changes = item_store.change_count(self.study, item.id)
         text.append(f"\nHistory: {changes} change(s)", style="dim")
         detail.update(text)
 
