@@ -10,7 +10,8 @@ from valuegap_tui.evaluate.clients import pool_for
 from valuegap_tui.evaluate.attempts import score_attempt, settle_status
 from valuegap_tui.evaluate.questions import build_request, option_texts, user_message
 from valuegap_tui.limits import LimitError, open_text, parse_json
-from valuegap_tui.server.client import TransportError, fill_record
+from valuegap_tui.server.replies import fill_record
+from valuegap_tui.server.transports import TransportError
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.settings import current_limits
 from valuegap_tui.store import runs as run_store

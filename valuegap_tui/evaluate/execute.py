@@ -28,7 +28,7 @@ from valuegap_tui.designs import get_design
 from valuegap_tui.evaluate.attempts import score_attempt, settle_status
 from valuegap_tui.evaluate.handoff import take_dilemmas
 from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker
-from valuegap_tui.server.client import REPLY_TEXT_CAP
+from valuegap_tui.server.replies import REPLY_TEXT_CAP
 from valuegap_tui.server.types import ChatClient, CompletionRecord
 from valuegap_tui.store import DatabaseError
 from valuegap_tui.store import runs as run_store
@@ -268,7 +268,7 @@ class RunExecutor:
     async def _note_context(self, model: str) -> None:
         """What the model's server says its context is (llama-server /props, vLLM /v1/models), for the
         message about requests too long for it."""
-        from valuegap_tui.server.probe import context_length
+        from valuegap_tui.server.discovery import context_length
 
         endpoints = getattr(getattr(self.clients[model], "profile", None), "endpoints", None)
         if not endpoints:

@@ -29,7 +29,7 @@ from valuegap_tui.designs.graded_actions.models import (
 )
 from valuegap_tui.prompts import PromptTemplate, combined_hash, load_template
 from valuegap_tui.dataset.quality import label_leaks
-from valuegap_tui.server.client import cap_text
+from valuegap_tui.server.replies import cap_text
 from valuegap_tui.server.types import ChatClient, ChatRequest, CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store

@@ -72,7 +72,7 @@ def prefill_definition(app) -> str:
 
 
 def _served_models(base_url: str) -> list[str]:
-    from valuegap_tui.server.probe import list_models
+    from valuegap_tui.server.discovery import list_models
     from valuegap_tui.server.profiles import env_profile
 
     try:
