@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 from valuegap_tui.review.flag_notes import LABEL_DOUBT
 from valuegap_tui.limits import LimitError, Limits, check_value, how_to_raise, read_bytes
 from valuegap_tui.limits import parse_json as bounded_json
-from valuegap_tui.designs.graded_actions.models import Dilemma, format_validation_error
+from valuegap_tui.designs.graded_actions.models import Dilemma
+from valuegap_tui.validation import format_validation_error
 from valuegap_tui.dataset.quality import QUALITY_FLAGS
 from valuegap_tui.settings import current_limits
 

@@ -16,7 +16,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, 
                       ValidationError, field_validator, model_validator)
 
 from valuegap_tui.config import ConfigError, TomlLines, parse_toml, read_toml_text
-from valuegap_tui.designs.graded_actions.models import format_validation_error
+from valuegap_tui.validation import format_validation_error
 from valuegap_tui.server.types import AnswerMode
 from valuegap_tui.server.urls import normalise_base_url, strip_credentials
 from valuegap_tui.settings import current_limits

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from valuegap_tui.catalogue import catalogue
+from valuegap_tui.validation import format_validation_error, not_a_switch  # noqa: F401 (also imported from here)
 
 
 def utcnow() -> datetime:
@@ -77,13 +78,6 @@ class DilemmaStatus(str, Enum):
 
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1)]
-
-
-def not_a_switch(value):
-    """A number field's value, unless it is true or false: pydantic would read JSON's true as 1."""
-    if isinstance(value, bool):
-        raise ValueError(f"must be a whole number, not {str(value).lower()}")
-    return value
 
 
 def _slug(text: str) -> str:
@@ -246,16 +240,3 @@ class GeneratedDilemma(BaseModel):
 
     def options(self) -> list[ActionOption]:
         return [ActionOption(text=getattr(self, label.value), label=label) for label in AlignmentLabel.ordered()]
-
-
-def format_validation_error(exc: Exception) -> str:
-    """One line per problem, 'field: reason', for messages shown to people."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return str(exc)
-    parts = []
-    for err in errors():
-        where = ".".join(str(p) for p in err.get("loc", ())) or "(record)"
-        message = err.get("msg", "").removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts)
