@@ -383,22 +383,18 @@ def stderr_reporter(interval_s: float = 0.5, stream=None) -> ProgressCallback:
 
 def generate_demo_dilemmas(study: Study, base_url: str, model: str | None = None,
                            values: Sequence[str] = (), topics: Sequence[str] = (),
-                           concurrency: int = 32, simulator=None) -> int:
+                           concurrency: int = 32, client: ChatClient | None = None) -> int:
     """Generate the missing dilemmas of a scope (default: every value x topic) from ``base_url``;
-    returns how many were stored. ``simulator`` (the Simulator serving it) is asked without HTTP."""
+    returns how many were stored. ``client``: asked instead of ``base_url`` over HTTP (the simulator
+    serving it, in process)."""
     from valuegap_tui.server.client import build_client
 
     async def run() -> Progress:
-        if simulator is not None:
-            from valuegap_tui.simulator.inprocess import SimulatorClient
-
-            client = SimulatorClient(simulator, model)
-        else:
-            client = build_client(base_url=base_url, model=model, concurrency=concurrency)
+        asked = client if client is not None else build_client(base_url=base_url, model=model, concurrency=concurrency)
         try:
-            return await generate(study, client, plan(study, Scope.parse(values, (), topics)),
+            return await generate(study, asked, plan(study, Scope.parse(values, (), topics)),
                                   Settings(concurrency=concurrency))
         finally:
-            await client.aclose()
+            await asked.aclose()
 
     return asyncio.run(run()).done

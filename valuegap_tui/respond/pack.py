@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.evaluate.questions import SCORES
 from valuegap_tui.limits import LimitError, parse_json, read_bytes
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.questionnaire import (RespondError, build_questions, check_name, consent_text,
@@ -158,7 +159,7 @@ def import_answers(study: Study, path: Path) -> tuple[str, int, int]:
                            f" run {pack.get('run_id')} (or a newer pack replaced it); nothing imported")
     given = _given(pack, data["answers"], Path(path))
     try:
-        new = respondent_store.store_answers(study, respondent, given)
+        new = respondent_store.store_answers(study, respondent, given, scores=SCORES)
     except ValueError as exc:
         raise RespondError(f"{path}: {exc}; nothing imported") from None
     if data.get("consented_at") and isinstance(data["consented_at"], str):

@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+from valuegap_tui.evaluate.questions import SCORES
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.questionnaire import Question, RespondError, build_questions, check_name, consent_text, text_hash
 from valuegap_tui.store import respondents as respondent_store
@@ -44,7 +45,7 @@ class StudyResponder:
     def answer(self, question: Question, position: int | None, seconds: float | None) -> None:
         respondent_store.store_answers(self.study, self.respondent, [respondent_store.GivenAnswer(
             question.dilemma_id, question.question, question.repeat, question.permutation, position, seconds,
-            now_iso())])
+            now_iso())], scores=SCORES)
 
 
 class FileResponder:
