@@ -13,11 +13,11 @@ import pytest
 
 from tests.conftest import make_dilemma
 from valuegap_tui.evaluate.execute import RunControl, execute_run
-from valuegap_tui.evaluate.plan import LETTERS, permutations_for, plan_items
+from valuegap_tui.plan.items import LETTERS, permutations_for, plan_items
 from valuegap_tui.evaluate.questions import SCORES, read_letter
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store

@@ -8,7 +8,7 @@ from tests.test_evaluate import seed_study
 from tests.test_run_cli import answer_server  # noqa: F401  (fixture)
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_evaluate import definition, seed_study
 from valuegap_tui.cli import main
-from valuegap_tui.evaluate.plan import permutations_for
+from valuegap_tui.plan.items import permutations_for
 from valuegap_tui.evaluate.questions import SCORES
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json

@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_evaluate import seed_study
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.server.types import CompletionRecord
 
 

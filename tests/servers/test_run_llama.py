@@ -7,7 +7,7 @@ from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.personas import default_personas
 from valuegap_tui.store import personas as persona_store
-from valuegap_tui.evaluate.definition import DilemmaFilter, ModelSpec, RunDefinition
+from valuegap_tui.plan.definition import DilemmaFilter, ModelSpec, RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import run_progress as progress_store
 

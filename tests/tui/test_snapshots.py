@@ -16,7 +16,7 @@ from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.personas import default_personas
 from valuegap_tui.store import personas as persona_store
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import ValueGapApp
 

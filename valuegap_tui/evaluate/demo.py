@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import DilemmaFilter, ModelSpec, RunDefinition
+from valuegap_tui.plan.definition import DilemmaFilter, ModelSpec, RunDefinition
 from valuegap_tui.server.types import ChatClient
 from valuegap_tui.store.db import Study
 

@@ -14,11 +14,11 @@ from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design, study_design
 from valuegap_tui.evaluate.handoff import keep_dilemmas
-from valuegap_tui.evaluate.plan import plan_items
+from valuegap_tui.plan.items import plan_items
 from valuegap_tui.evaluate.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
-from valuegap_tui.evaluate.definition import BASELINE_ID, RunDefinition
+from valuegap_tui.plan.definition import BASELINE_ID, RunDefinition
 from valuegap_tui.server.profiles import ProfileError
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import personas as persona_store

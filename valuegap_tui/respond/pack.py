@@ -14,7 +14,7 @@ import math
 import secrets
 from pathlib import Path
 
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.plan.items import LETTERS
 from valuegap_tui.evaluate.questions import SCORES
 from valuegap_tui.limits import LimitError, parse_json, read_bytes
 from valuegap_tui.personas import BASELINE_ID

@@ -18,7 +18,7 @@ import random
 import re
 from dataclasses import asdict, dataclass
 
-from valuegap_tui.evaluate.plan import LETTERS, permutations_for
+from valuegap_tui.plan.items import LETTERS, permutations_for
 from valuegap_tui.evaluate.questions import option_texts, user_message
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.personas import BASELINE_ID

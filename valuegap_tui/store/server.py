@@ -6,7 +6,7 @@ import json
 
 from valuegap_tui.server.probe import ProbeFindings
 from valuegap_tui.server.profiles import ServerProfile
-from valuegap_tui.server.urls import strip_credentials
+from valuegap_tui.urls import strip_credentials
 from valuegap_tui.store.db import Study, now_iso
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual import events
@@ -17,6 +16,7 @@ from valuegap_tui.store import Study, open_study
 from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line
 from valuegap_tui.tui import idle_gc
+from valuegap_tui.tui.simulator_in_use import SimulatorInUse
 
 #: (mode name, title, key) in pipeline order; the key also labels the screen in the footer.
 STAGES: tuple[tuple[str, str, str], ...] = (
@@ -27,14 +27,6 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("results", "Results", "f5"),
     ("servers", "Servers", "f6"),
 )
-
-
-@dataclass(frozen=True)
-class SimulatorInUse:
-    """The simulated server this app (or the demo that opened it) started: the Runs form asks it."""
-
-    base_url: str
-    model: str
 
 
 def _screen_factory(module: str, name: str):

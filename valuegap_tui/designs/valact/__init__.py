@@ -41,7 +41,7 @@ class ValAct(Design):
     def item_from_record(self, record: dict):
         from pydantic import ValidationError
 
-        from valuegap_tui.designs.graded_actions.models import format_validation_error
+        from valuegap_tui.validation import format_validation_error
 
         try:
             return valact_items.item_from_record(record)

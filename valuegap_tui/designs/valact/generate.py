@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from valuegap_tui.generate import dilemmas as poster_generate
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs.valact.items import ACTIONS, Scenario, find_value_type, value_name, value_types
-from valuegap_tui.designs.graded_actions.models import format_validation_error
+from valuegap_tui.validation import format_validation_error
 from valuegap_tui.prompts import combined_hash, load_template
 from valuegap_tui.dataset.quality import jaccard, near_duplicate_pairs, shingles
 from valuegap_tui.server.types import ChatRequest

@@ -80,7 +80,7 @@ def _csv_rows(path: Path, reader: csv.DictReader, limits: Limits):
 def read_scenarios(path: Path | str) -> list[Scenario]:
     from pydantic import ValidationError
 
-    from valuegap_tui.designs.graded_actions.models import format_validation_error
+    from valuegap_tui.validation import format_validation_error
 
     path = Path(path)
     limits = current_limits()

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs.via.items import ViaItem, find_country, item_id
 from valuegap_tui.limits import CappedReader, LimitError, Limits, check_value, how_to_raise, open_text, too_large
-from valuegap_tui.designs.graded_actions.models import format_validation_error
+from valuegap_tui.validation import format_validation_error
 from valuegap_tui.settings import current_limits
 from valuegap_tui.text import one_line
 

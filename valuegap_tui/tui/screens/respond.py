@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.plan.items import LETTERS
 from valuegap_tui.text import visible
 
 #: how often the remaining time is redrawn when there is a time limit
