@@ -1,4 +1,4 @@
-"""Storage: the only package that speaks SQL.
+"""Storage: the only package that speaks SQL (tests/test_store_only_sql.py scans every other module).
 
 ``Study`` is one open study database; each area keeps its tables and queries in its own module
 here (``store.dilemmas`` ...) and its schema in ``store/schema/vNNN_*.py``.
