@@ -131,11 +131,12 @@ def test_batch_export_import_round_trip(tmp_path, capsys):
     study = open_study(study_path, create=True)
     seed_study(study, 3)
     definition = write_definition(tmp_path / "run.toml", "http://127.0.0.1:9/v1", repeats=2)
-    assert main(["run", "start", str(definition), "--plan-only", "--study", str(study_path)]) == 0
+    assert main(["run", "plan", str(definition), "--study", str(study_path)]) == 0
     run_id = run_store.list_runs(study)[0].id
-    out = tmp_path / "batch.jsonl"
+    out = tmp_path / "batch"
     assert main(["run", "export-batch", str(run_id), str(out), "--study", str(study_path)]) == 0
-    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    (written,) = json.loads((out / "manifest.json").read_text())["files"]
+    lines = [json.loads(l) for l in (out / written["file"]).read_text().splitlines()]
     assert len(lines) == 3 * 2 * 2
     assert all(l["method"] == "POST" and l["url"] == "/v1/chat/completions" for l in lines)
     assert lines[0]["body"]["model"] == "tiny" and lines[0]["body"]["messages"][-1]["role"] == "user"

@@ -70,8 +70,12 @@ async def test_a_model_whose_server_dies_is_stopped_and_keeps_its_items_pending(
     assert p.pending > 0 and p.answered >= 20 and p.server_error == 0
     assert p.answered + p.pending == p.total  # nothing ended as a failure: the rest waits for the server
     assert _no_item_answered_twice(progress_store.responses_of(study, run_id))
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(warnings) <= 3, [r.getMessage() for r in warnings]  # not one line per failed request
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    retries = [r for r in caplog.records if r.levelno == logging.INFO and "retry" in r.getMessage()]
+    # not one line per failed request: said once, again only if a late reply came in between (the
+    # server's last answers can arrive after its first refusal), and once when the model is stopped
+    assert len(retries) >= 10 and len(warnings) <= 5, warnings
+    assert sum("stopped answering" in w and "requests were stopped" in w for w in warnings) == 1
 
 
 def test_a_run_whose_server_dies_ends_stopped_within_a_minute_and_resumes(tmp_path):

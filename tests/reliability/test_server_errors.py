@@ -114,15 +114,15 @@ def test_export_batch_includes_server_error_items_and_import_settles_them(study,
     run_id = planned(n_dilemmas=2, repeats=1, max_attempts=1)  # 4 items
     bad = {str(i) for i in item_ids(study, run_id)[:2]}
     asyncio.run(RunExecutor(study, run_id, {"m": FailingFor(bad)}).run())
-    out = tmp_path / "batch.jsonl"
-    assert export_batch(study, run_id, out) == 2
-    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    manifest = export_batch(study, run_id, tmp_path / "batch")
+    assert manifest.lines == 2
+    lines = [json.loads(l) for l in (tmp_path / "batch" / manifest.files[0].file).read_text().splitlines()]
     assert {l["custom_id"].split("-")[1] for l in lines} == {f"item{i}" for i in bad}
     results = tmp_path / "results.jsonl"
     results.write_text("".join(json.dumps({"custom_id": l["custom_id"], "error": None, "response": {
         "status_code": 200, "body": {"choices": [{"message": {"content": "C"}, "finish_reason": "stop"}]}}}) + "\n"
         for l in lines))
-    assert import_batch(study, run_id, results)["imported"] == 2
+    assert import_batch(study, run_id, [results]).imported == 2
     assert progress_store.progress(study, run_id).answered == 4
     assert run_store.get_run(study, run_id).status == "finished"
 

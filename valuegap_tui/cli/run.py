@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import RUN_ID, CliError, add_command, open_existing
+from valuegap_tui.cli._common import RUN_ID, CliError, add_command, open_existing, whole
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.plan.definition import RunDefinition, RunDefinitionError
 from valuegap_tui.urls import basic_auth_for
@@ -26,7 +26,9 @@ def register(commands) -> None:
     start = _subcommand(sub, "start", cmd_start, "plan a run from a TOML definition and run it")
     start.add_argument("definition", type=Path, help="run definition (TOML, see docs/evaluation.md)")
     start.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
-    start.add_argument("--plan-only", action="store_true", help="store the plan, send nothing")
+    start.add_argument("--plan-only", action="store_true", help="store the plan, send nothing (as `run plan`)")
+    plan = _subcommand(sub, "plan", cmd_plan, "store a run's plan and send nothing (for batch engines)")
+    plan.add_argument("definition", type=Path, help="run definition (TOML, see docs/evaluation.md)")
     resume = _subcommand(sub, "resume", cmd_resume,
                          "ask the unanswered items of a run, and those whose requests failed on the server")
     resume.add_argument("run_id", type=RUN_ID)
@@ -37,13 +39,26 @@ def register(commands) -> None:
     status = _subcommand(sub, "status", cmd_status, "progress and outcomes of a run")
     status.add_argument("run_id", type=RUN_ID)
     export = _subcommand(sub, "export-batch", cmd_export_batch,
-                         "write a run's pending and server-error requests as an OpenAI batch file (vllm run-batch)")
+                         "write a run's pending requests as batch files (OpenAI, Anthropic, vllm run-batch)")
+    export.description = (
+        "Write the run's pending and server-error requests into DIR: one model a file, split by the target's\n"
+        "limits (openai: 50,000 lines / 200 MB; anthropic: 100,000 / 256 MB; vllm: none), and manifest.json\n"
+        "(files, models, line counts, sha256, custom_id ranges, the run's configuration hash). docs/evaluation.md,\n"
+        "\"Beyond one machine\".")
     export.add_argument("run_id", type=RUN_ID)
-    export.add_argument("output", type=Path)
+    export.add_argument("out_dir", type=Path, metavar="DIR", help="folder for the request files and manifest.json")
+    export.add_argument("--target", choices=("openai", "anthropic", "vllm"), default="openai",
+                        help="the engine that will answer them (default openai)")
+    export.add_argument("--max-lines", type=whole(1, 10_000_000), default=None, metavar="N",
+                        help="at most N requests a file (default: the target's limit)")
+    export.add_argument("--max-bytes", type=whole(1024, 1 << 40), default=None, metavar="B",
+                        help="at most B bytes a file (default: the target's limit)")
+    export.add_argument("--model", default=None, metavar="NAME", help="only this model's requests")
     export.add_argument("--retry-invalid", action="store_true", help="include the items whose answers were invalid")
-    imp = _subcommand(sub, "import-batch", cmd_import_batch, "load a batch output file back into a run")
+    imp = _subcommand(sub, "import-batch", cmd_import_batch,
+                      "load batch output and error files back into a run, in any order, reconciled by custom_id")
     imp.add_argument("run_id", type=RUN_ID)
-    imp.add_argument("results", type=Path)
+    imp.add_argument("results", type=Path, nargs="+", metavar="FILE", help="output and error files (any target)")
     answers = _subcommand(sub, "export-answers", cmd_export_answers,
                           "write every answer of one or more runs to a tidy CSV, JSONL or Parquet file")
     answers.description = (
@@ -168,11 +183,19 @@ def cmd_export_batch(args) -> int:
 
     study = open_existing(args.study)
     _existing_run(study, args.run_id, servers=True)
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        raise CliError(f"{args.out_dir} is a file: give a folder for the batch files and their manifest", exit_code=2)
     try:
-        n = export_batch(study, args.run_id, args.output, retry_invalid=args.retry_invalid)
-    except (BatchError, OSError) as exc:
-        raise CliError(str(exc)) from None
-    print(f"wrote {n} requests to {args.output}")
+        manifest = export_batch(study, args.run_id, args.out_dir, target=args.target, max_lines=args.max_lines,
+                                max_bytes=args.max_bytes, model=args.model, retry_invalid=args.retry_invalid)
+    except BatchError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {args.out_dir}: {exc.strerror or exc}") from None
+    for f in manifest.files:
+        print(f"{f.file}: {f.lines} requests of {f.model}, {f.bytes:,} bytes")
+    print(f"wrote {manifest.lines} requests in {len(manifest.files)} file(s) and manifest.json to {args.out_dir}"
+          f" for {args.target}")
     return 0
 
 
@@ -182,10 +205,30 @@ def cmd_import_batch(args) -> int:
     study = open_existing(args.study)
     _existing_run(study, args.run_id)
     try:
-        result = import_batch(study, args.run_id, args.results)
-    except (BatchError, OSError) as exc:
+        report = import_batch(study, args.run_id, args.results)
+    except BatchError as exc:
         raise CliError(f"import failed, nothing written: {exc}", exit_code=2) from None
-    print(f"imported {result['imported']} answers ({result['skipped']} skipped); {result['pending']} items pending")
+    for f in report.files:
+        print(f.line())
+    print(f"run {args.run_id}: {report.imported} attempts stored; {report.pending} items pending; {report.status}")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    try:
+        definition = RunDefinition.load(args.definition)
+    except RunDefinitionError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    study = open_existing(args.study)
+    try:
+        run_id = create_run(study, definition, stream=False)
+    except PlanError as exc:
+        raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
+    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items;"
+          f" nothing sent (`valuegap run export-batch {run_id} DIR` writes them for a batch engine,"
+          f" `valuegap run resume {run_id}` asks them here)")
+    for warning in independence_store.run_warnings(study, run_id):
+        print(f"warning: {warning.message}", file=sys.stderr, flush=True)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from valuegap_tui.cli._common import COUNT, PORT, SECONDS, SEED, SHARE, CliError, add_command, number, whole
 from valuegap_tui.paths import DEFAULT_STUDY
@@ -36,6 +37,13 @@ def register(commands) -> None:
     parser.add_argument("--refusal-rate", type=SHARE, default=None, metavar="P", help="share of refusals in text mode")
     parser.add_argument("--judge-noise", type=number(0.0, 100.0), default=None, metavar="SD",
                         help="label check rankings: Gaussian noise on each action's rank, in label steps")
+    parser.add_argument("--batch", nargs=2, type=Path, default=None, metavar=("IN", "OUT"),
+                        help="answer the batch request file IN offline into OUT, in its target's result shape"
+                             " (no server; see run export-batch)")
+    parser.add_argument("--target", choices=("openai", "anthropic", "vllm"), default=None,
+                        help="with --batch: the shape of IN and OUT (default: read from IN's lines)")
+    parser.add_argument("--expire", type=SHARE, default=0.0, metavar="P",
+                        help="with --batch: leave this share of the requests expired, unanswered")
 
 
 def _params(args):
@@ -79,6 +87,8 @@ def cmd_simulate(args) -> int:
     study_path = args.study if args.study and args.study.exists() else None
     if study_path is None and args.study and str(args.study) != str(DEFAULT_STUDY):
         raise CliError(f"{args.study}: no such study file")
+    if args.batch:
+        return _answer_batch(args, params, study_path)
 
     def announce(port: int, simulator) -> None:
         print(BANNER)
@@ -99,4 +109,20 @@ def cmd_simulate(args) -> int:
         print("simulated server stopped")
     except OSError as exc:
         raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {exc}") from None
+    return 0
+
+
+def _answer_batch(args, params, study_path) -> int:
+    from valuegap_tui.evaluate.batch import BatchError
+    from valuegap_tui.simulator.batch import answer_batch
+
+    source, out = args.batch
+    try:
+        counts = answer_batch(source, out, params, study_path=study_path, target=args.target, expire=args.expire)
+    except BatchError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    except OSError as exc:
+        raise CliError(f"{exc.filename or source}: {exc.strerror or exc}") from None
+    print(f"SIMULATED answers (a planted model, not a language model) to {sum(counts.values())} requests of {source}"
+          f" written to {out}: " + ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())))
     return 0
