@@ -28,8 +28,8 @@ import valuegap_tui  # noqa: F401  (first: its BLAS thread setting must precede 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.valact.test_reliability import (PLANTED, VALUES, _scenarios, _stated, _true_enacted,  # noqa: E402
-                                           identical_models)
+from tests.helpers.valact_reliability import (PLANTED, VALUES, identical_models,  # noqa: E402
+                                              offered_and_chosen, stated_answers, true_enacted)
 from valuegap_tui.designs.valact.reliability import corrected_r, enacted_profile, stated_profile  # noqa: E402
 from valuegap_tui.metrics.crossed import crossed_mean  # noqa: E402
 
@@ -64,13 +64,13 @@ def kinds(studies: int) -> None:
 def valact(studies: int) -> None:
     print(f"valact: two items per value answered once, scenarios answered once, {studies} studies per row")
     for planted, (means, weights) in PLANTED.items():
-        truth = float(np.corrcoef(means, _true_enacted(weights))[0, 1])
+        truth = float(np.corrcoef(means, true_enacted(weights))[0, 1])
         for per_value in (10, 30, 100, 300):
             rng = np.random.default_rng([per_value, int(planted * 100)])
             observed, rel_s, rel_e, r_dis, covered, undefined, warned = [], [], [], [], [], 0, 0
             for study in range(studies):
-                values, answers = _stated(means, rng)
-                chosen, offered, _ = _scenarios(weights, per_value, rng)
+                values, answers = stated_answers(means, rng)
+                chosen, offered, _ = offered_and_chosen(weights, per_value, rng)
                 found = corrected_r(stated_profile(values, answers, VALUES), enacted_profile(chosen, offered),
                                     seed=study)
                 observed.append(found.r)
@@ -94,7 +94,7 @@ def valact(studies: int) -> None:
 
 
 def position(studies: int) -> None:
-    from tests.test_position import CONSISTENT, POSITION_ONLY
+    from tests.helpers.planted import CONSISTENT, POSITION_ONLY
     from valuegap_tui.metrics.summary import compute_results
     from valuegap_tui.metrics.synthetic import latin_square_frame
 

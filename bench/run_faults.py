@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.test_evaluate import seed_study  # noqa: E402
-from tests.test_run_cli import free_port  # noqa: E402
+from tests.helpers.answer_server import free_port  # noqa: E402
+from tests.helpers.runs import seed_study  # noqa: E402
 from valuegap_tui.cli import main  # noqa: E402
 from valuegap_tui.evaluate.execute import RunControl, RunExecutor  # noqa: E402
 from valuegap_tui.evaluate.clients import pools_for  # noqa: E402

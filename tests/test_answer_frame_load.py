@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-from tests.test_evaluate import definition, seed_study
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store

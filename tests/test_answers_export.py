@@ -115,7 +115,8 @@ def test_several_runs_in_one_file_in_every_format(study, sample_path, tmp_path):
             assert_same_overall(recompute_overall([r for r in rows if int(r["run"]) == run_id]),
                                 report_overall(study, run_id))
 
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as pq
+
     table = pq.read_table(export_answers(study, run_ids, tmp_path / "a.parquet").path)
     assert table.column_names == [c.name for c in COLUMNS]
     parquet_rows = table.to_pylist()
@@ -153,7 +154,8 @@ def test_nasty_raw_text_survives_a_csv_round_trip_escaped(study, dilemma_factory
 
 
 def test_pandas_reads_the_same_escaped_text(study, dilemma_factory, tmp_path):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     run_id, items = _planned_run(study, dilemma_factory)
     run_store.record_attempts(study, run_id, [
         Attempt(item_id=items[0].id, attempt=1, outcome="malformed", item_status="invalid", raw_text=NASTY)])
@@ -195,7 +197,6 @@ def test_docs_name_every_column():
 
 
 def test_pandas_example_in_the_docs_matches_the_report(study, sample_path, tmp_path, monkeypatch):
-    pytest.importorskip("pandas")
     (run_id,) = _simulated_runs(study, sample_path)
     export_answers(study, [run_id], tmp_path / "answers.csv")
     code = re.search(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S).group(1)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_evaluate import seed_study
+from tests.helpers.runs import seed_study
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
 from valuegap_tui.evaluate.batch.export import read_manifest

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.review import decisions as review
 from valuegap_tui.cli import main
 from valuegap_tui.designs.graded_actions.models import Provenance

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.fake_openai_server import Fault, FakeServer, chat_reply
+from tests.helpers.fake_openai_server import Fault, FakeServer, chat_reply
 from valuegap_tui.server.client import ModelPool, build_client
 from valuegap_tui.server.profiles import Endpoint, ServerProfile
 from valuegap_tui.server.types import ChatRequest

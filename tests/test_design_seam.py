@@ -189,7 +189,8 @@ def test_letters_reach_h_and_constrained_choices_follow_the_option_count():
 
 
 def test_compare_sets_two_designs_side_by_side_for_the_same_model(tmp_path, toy, capsys):
-    from tests.test_evaluate import PlantedClient, definition, seed_study
+    from tests.helpers.clients import PlantedClient
+    from tests.helpers.runs import definition, seed_study
     from valuegap_tui.cli import main
     from valuegap_tui.store import open_study
 
@@ -265,7 +266,8 @@ def test_a_study_from_before_designs_opens_as_the_posters_design(tmp_path, monke
     """Migration v016: dilemmas and runs stored before designs existed are the poster's, unchanged."""
     import json
 
-    from tests.test_evaluate import PlantedClient, definition
+    from tests.helpers.clients import PlantedClient
+    from tests.helpers.runs import definition
     from valuegap_tui.store import db as study_db
     from valuegap_tui.store import open_study
     from valuegap_tui.store.db import now_iso

@@ -13,7 +13,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.evaluate.setup import select_dilemmas
 from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 @pytest.fixture

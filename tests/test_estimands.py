@@ -15,7 +15,7 @@ from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items
 from valuegap_tui.metrics.retest import retest
 from valuegap_tui.metrics.synthetic import PlantedCondition, implied_metrics, synthetic_frame
-from tests.test_metrics import row
+from tests.helpers.metric_rows import row
 
 POINT_TO_CHOICE = {6: 0, 5: 1, 4: 2, 3: 3, 2: 4, 1: 5}
 

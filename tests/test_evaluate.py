@@ -5,82 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import random
-from collections import Counter
 
 import numpy as np
 import pytest
 
-from tests.conftest import make_dilemma
+from tests.helpers.clients import PlantedClient
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate.execute import RunControl, execute_run
-from valuegap_tui.plan.items import LETTERS, permutations_for, plan_items
+from valuegap_tui.plan.items import permutations_for, plan_items
 from valuegap_tui.evaluate.questions import SCORES, read_letter
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.designs.graded_actions.models import DilemmaStatus
-from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.server.types import CompletionRecord
-from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store import answer_frame as frame_store
-
-VALUES = ["wisdom", "honest", "equality", "wealth", "politeness", "social_justice"]
-
-
-class PlantedClient:
-    """Answers from known probabilities: option preference per question, plus a bias toward letter A."""
-
-    def __init__(self, value_probs, action_probs, first_letter_boost=0.0, fault_rate=0.0, seed=1):
-        self.value_probs, self.action_probs = value_probs, action_probs
-        self.boost, self.fault_rate = first_letter_boost, fault_rate
-        self.rng = random.Random(seed)
-        self.calls = Counter()
-
-    def position_probs(self, question, shown):
-        base = self.value_probs if question == 0 else self.action_probs
-        return [(1 - self.boost) * base[o] + (self.boost if p == 0 else 0.0) for p, o in enumerate(shown)]
-
-    async def complete(self, request, *, model=None):
-        await asyncio.sleep(0)
-        text = request.messages[-1]["content"]
-        self.calls[request.tag] += 1
-        if self.rng.random() < self.fault_rate:
-            return CompletionRecord(error="HTTP 500", error_kind="http_5xx", tag=request.tag)
-        question = 0 if "agree or disagree" in text else 1
-        lines = [l for l in text.splitlines() if len(l) > 2 and l[0] in LETTERS and l[1] == "."]
-        texts = [l[3:] for l in lines]
-        if question == 0:
-            order = ["Strongly agree", "Agree", "Mildly agree", "Mildly disagree", "Disagree", "Strongly disagree"]
-        else:
-            order = sorted(texts, key=lambda t: int(t.rsplit(" ", 1)[-1]))
-        shown = [order.index(t) for t in texts]
-        weights = self.position_probs(question, shown)
-        if request.logprobs:  # the answer distribution itself, as a server's first-token logprobs
-            top = {LETTERS[p]: math.log(w) for p, w in enumerate(weights) if w > 0}
-            best = max(top, key=top.get)
-            return CompletionRecord(text=best, finish_reason="length", latency_s=0.001, tag=request.tag,
-                                    first_token_logprobs=top)
-        letter = self.rng.choices(LETTERS, weights=weights)[0]
-        return CompletionRecord(text=letter, finish_reason="stop", latency_s=0.001, tag=request.tag)
-
-    async def aclose(self):
-        pass
-
-
-def seed_study(study, n):
-    dilemmas = []
-    for i in range(n):
-        d = make_dilemma(value=VALUES[i % len(VALUES)], topic="politics", variant=1 + i // len(VALUES),
-                         texts=[f"Action {k}" for k in range(6)])
-        d.status = DilemmaStatus.ACCEPTED
-        dilemmas.append(d)
-    dilemma_store.save_many(study, dilemmas, who="test", action="import")
-
-
-def definition(**kw):
-    base = dict(models=[{"name": "m", "endpoints": ["http://127.0.0.1:1"], "concurrency": 8}], repeats=6, seed=3)
-    base.update(kw)
-    return RunDefinition.model_validate(base)
 
 
 def test_permutations_are_latin_rows():

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_evaluate import seed_study
-from tests.test_run_cli import answer_server  # noqa: F401  (fixture)
+from tests.helpers.runs import seed_study
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
 from valuegap_tui.plan.definition import RunDefinition
@@ -32,7 +31,7 @@ def test_without_openai_base_url_the_plan_says_what_to_add(study, monkeypatch):
 
 
 def test_a_run_that_answered_nothing_fails_with_its_first_error_in_full(study):
-    from tests.test_run_cli import free_port
+    from tests.helpers.answer_server import free_port
 
     seed_study(study, 1)
     url = f"http://127.0.0.1:{free_port()}/v1"  # nobody listens

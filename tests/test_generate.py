@@ -12,44 +12,17 @@ import time
 
 import pytest
 
+from tests.helpers.clients import ScriptedClient, good_reply
 from valuegap_tui.generate import dilemmas as gen
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel, GeneratedDilemma
 from valuegap_tui.server.client import build_client
 from valuegap_tui.simulator import run_simulator
 from valuegap_tui.simulator.params import SimulatorParams
-from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store
 from valuegap_tui.store import open_study
 
 JOB = gen.Job("wisdom", "politics", 1)
-
-
-def good_reply(**overrides) -> dict:
-    scenario = ("You sit on the town council and tonight you must vote on a zoning plan that splits the town. "
-                "Your party expects loyalty, the evidence is thin, and wisdom asks you to weigh long-term "
-                "consequences over quick wins while your neighbours watch and wait for you.")
-    reply = {"scenario": scenario}
-    for i, label in enumerate(AlignmentLabel.ordered()):
-        reply[label.value] = f"Take step number {i} in a way that differs from every other choice here."
-    reply.update(overrides)
-    return reply
-
-
-class ScriptedClient:
-    """Answers from a list of reply texts and records every request."""
-
-    def __init__(self, replies):
-        self.replies = list(replies)
-        self.requests = []
-
-    async def complete(self, request, *, model=None):
-        self.requests.append(request)
-        text = self.replies.pop(0) if self.replies else json.dumps(good_reply())
-        return CompletionRecord(text=text, model="scripted", finish_reason="stop", latency_s=0.001)
-
-    async def aclose(self):
-        pass
 
 
 # --- validation ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.humans import human_spread, respondents_table, stated_enacted_r
-from tests.test_metrics import pair
+from tests.helpers.metric_rows import pair
 
 # choice c -> point 6 - c. Model m: value points 6, 5, 4; action points 6, 5, 4 -> r = 1, AR 1, AD 0.
 # human:ann: value 6, 5, 4; action 4, 5, 6 -> r = -1; every pair on the agree side: AR 1; AD (2 + 0 + 2)/3/5.
@@ -69,7 +69,7 @@ def test_stated_enacted_r_recovers_the_simulators_planted_correlation():
     from valuegap_tui.catalogue import catalogue
     from valuegap_tui.simulator.behaviour import action_distribution, value_distribution
     from valuegap_tui.simulator.params import SimulatorParams
-    from tests.test_metrics import row
+    from tests.helpers.metric_rows import row
 
     points = np.arange(6, 0, -1)  # catalogue order: choice 0 is point 6 ... choice 5 is point 1
     rng = np.random.default_rng(7)

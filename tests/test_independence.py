@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import make_dilemma
-from tests.test_evaluate import PlantedClient
-from tests.test_label_check import FakeClient
-from tests.test_run_cli import write_definition
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.clients import LabelRankingClient, PlantedClient
+from tests.helpers.answer_server import write_definition
 from valuegap_tui.review import label_check
 from valuegap_tui.evaluate import independence
 from valuegap_tui.cli import main
@@ -19,7 +18,7 @@ from valuegap_tui.store import independence as independence_store
 from valuegap_tui.store import runs as run_store
 
 
-class Judge(FakeClient):
+class Judge(LabelRankingClient):
     """Ranks by the labels and says it is the served model ``tiny`` (as a server reports its model)."""
 
     async def complete(self, request, *, model=None):

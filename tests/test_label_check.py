@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -8,27 +7,8 @@ from valuegap_tui.review import label_check
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
-from tests.conftest import make_dilemma
-
-
-class FakeClient:
-    """Orders the actions by a chosen order of option positions, reading them from the prompt."""
-
-    def __init__(self, study, wanted: dict[str, list[int]] | None = None, garbage: bool = False):
-        self.study, self.wanted, self.garbage, self.requests = study, wanted or {}, garbage, []
-
-    async def complete(self, request, *, model=None):
-        self.requests.append(request)
-        if self.garbage:
-            return CompletionRecord(text="I think A is best", model="fake")
-        dilemma = dilemma_store.get(self.study, request.tag)
-        lines = [l for l in request.messages[0]["content"].splitlines() if l[:3] in {f"{c}. " for c in "ABCDEF"}]
-        letter_of = {next(i for i, o in enumerate(dilemma.options) if l[3:] == o.text): l[0] for l in lines}
-        order = self.wanted.get(dilemma.id, label_check.label_order(dilemma))
-        return CompletionRecord(text=json.dumps({"ranking": [letter_of[p] for p in order]}), model="fake")
-
-    async def aclose(self):
-        pass
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.clients import LabelRankingClient
 
 
 def test_prompt_shows_actions_unlabelled_and_shuffled(study):
@@ -58,7 +38,7 @@ def test_spearman_hand_worked():
 async def test_check_flags_doubtful_dilemmas(study):
     good, bad = make_dilemma(variant=1), make_dilemma(variant=2)
     dilemma_store.save_many(study, [good, bad], who="generator", action="create")
-    client = FakeClient(study, {bad.id: [0, 1, 3, 2, 4, 5]})  # swaps mildly aligning and mildly opposing
+    client = LabelRankingClient(study, {bad.id: [0, 1, 3, 2, 4, 5]})  # swaps mildly aligning and mildly opposing
     outcomes = await label_check.check_dilemmas(study, client, [good, bad], model="fake")
     assert all(o.error is None for o in outcomes)
     stored = review_store.latest_label_check(study, bad.id)
@@ -71,7 +51,7 @@ async def test_check_flags_doubtful_dilemmas(study):
 async def test_garbage_reply_stores_nothing(study):
     d = make_dilemma()
     dilemma_store.save(study, d, who="generator", action="create")
-    outcomes = await label_check.check_dilemmas(study, FakeClient(study, garbage=True), [d])
+    outcomes = await label_check.check_dilemmas(study, LabelRankingClient(study, garbage=True), [d])
     assert "not JSON" in outcomes[0].error
     assert review_store.latest_label_check(study, d.id) is None
 
@@ -165,7 +145,7 @@ async def test_a_failed_judgement_is_reported_and_the_rest_scored(study):
     d = make_dilemma()
     dilemma_store.save(study, d, who="generator", action="create")
 
-    class HalfBroken(FakeClient):
+    class HalfBroken(LabelRankingClient):
         calls = 0
 
         async def complete(self, request, *, model=None):

@@ -9,7 +9,8 @@ import asyncio
 import numpy as np
 import pytest
 
-from tests.test_evaluate import PlantedClient, definition, seed_study
+from tests.helpers.clients import PlantedClient
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate.execute import execute_run
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.items import build_items

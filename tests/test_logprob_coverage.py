@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from tests.test_evaluate import definition, seed_study
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.execute import execute_run
 from valuegap_tui.evaluate.setup import create_run

@@ -17,7 +17,7 @@ from valuegap_tui.metrics.paired import Resampler, percentile_interval
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, synthetic_frame
 from valuegap_tui.metrics.values import descending_ranks
-from tests.test_metrics import pair
+from tests.helpers.metric_rows import pair
 
 ALIGNED, MISALIGNED = (0, 0), (0, 5)  # (value choice, action choice): +3/+3 (AD 0) and +3/-3 (AD 1)
 
@@ -337,7 +337,7 @@ def test_select_keeps_every_column():
 # ---- intervals of the breakdowns -------------------------------------------------------------------
 
 def test_topic_intervals_by_hand():
-    from tests.test_metrics import FIVE
+    from tests.helpers.metric_rows import FIVE
 
     results = compute_results(AnswerFrame.from_rows(FIVE))
     t2 = next(r for r in results.breakdowns["by_topic"].records() if r["topic"] == "t2")
@@ -357,7 +357,7 @@ def test_topic_intervals_cover_the_simulators_planted_alignment():
     from valuegap_tui.catalogue import catalogue
     from valuegap_tui.simulator.behaviour import action_distribution, expected_gap, value_distribution
     from valuegap_tui.simulator.params import SimulatorParams
-    from tests.test_metrics import row
+    from tests.helpers.metric_rows import row
 
     params = SimulatorParams(seed=4, gap_probability=0.25, value_spread=1.5)
     rng = np.random.default_rng(11)

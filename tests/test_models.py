@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from valuegap_tui.designs.graded_actions.models import (
     ActionOption, AlignmentLabel, Dilemma, GeneratedDilemma, dilemma_id, format_validation_error,
 )
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 def test_id_is_stable_from_value_topic_variant():

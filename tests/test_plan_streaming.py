@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from tests.test_evaluate import PlantedClient, definition, seed_study
+from tests.helpers.clients import PlantedClient
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate import setup
 from valuegap_tui.evaluate.execute import RunControl, execute_run
 from valuegap_tui.plan.items import plan_items

@@ -19,9 +19,7 @@ from valuegap_tui.metrics.position import _adjusted, _position_share, position_t
 from valuegap_tui.metrics.scale import DISTANCE, SAME_SIDE
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, latin_square_frame
-
-CONSISTENT = PlantedCondition("baseline", "baseline", (0.85, 0.1, 0.05, 0, 0, 0), (0.8, 0.15, 0.05, 0, 0, 0))
-POSITION_ONLY = PlantedCondition("by-letter", "custom", CONSISTENT.value_probs, CONSISTENT.action_probs)
+from tests.helpers.planted import CONSISTENT, POSITION_ONLY
 
 
 def test_position_share_by_hand():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.fake_openai_server import FakeServer, chat_reply
+from tests.helpers.fake_openai_server import FakeServer, chat_reply
 from valuegap_tui.cli import main
 from valuegap_tui.server.client import build_client
 from valuegap_tui.server.probe import probe_profile

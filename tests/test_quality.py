@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from valuegap_tui.dataset import quality
 from valuegap_tui.store import dilemmas as dilemma_store
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 DISTINCT = ["Vote openly against the plan tonight", "Ask for a week of delay", "Abstain quietly when the vote comes",
             "Follow the party line as told", "Trade your vote for a favour", "Leak the plan to the press"]
@@ -92,7 +92,6 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
-from valuegap_tui.designs.graded_actions.models import AlignmentLabel  # noqa: E402
 from valuegap_tui.paths import PROMPTS_DIR  # noqa: E402
 
 

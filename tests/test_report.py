@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.cli import main
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, implied_metrics, synthetic_frame

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from tests.test_evaluate import definition, seed_study
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.cli import main
 from valuegap_tui.plan.items import permutations_for
 from valuegap_tui.evaluate.questions import SCORES
@@ -193,7 +192,7 @@ def test_report_shows_a_respondent_beside_the_model(study, tmp_path, capsys):
     import asyncio
     import csv
 
-    from tests.test_evaluate import PlantedClient
+    from tests.helpers.clients import PlantedClient
     from valuegap_tui.evaluate.execute import execute_run
 
     run_id = _plan(study)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.test_evaluate import definition, seed_study
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.respond.serve import INSTALL_HINT, new_tokens, respondent_command, token_server
@@ -33,7 +33,6 @@ def test_serve_without_textual_serve_says_how_to_install(tmp_path, monkeypatch, 
 
 
 async def test_a_token_opens_its_respondent_only(tmp_path):
-    pytest.importorskip("textual_serve")
     from aiohttp.test_utils import TestClient, TestServer
 
     path, run_id = _study(tmp_path)
@@ -58,3 +57,13 @@ async def test_a_token_opens_its_respondent_only(tmp_path):
         assert f"/r/{bob}/ws" in other and alice not in other
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("name", ["_make_app", "_process_messages"])
+def test_the_textual_serve_internals_the_token_server_uses_are_there(name):
+    """respond/serve.py overrides Server._make_app and calls Server._process_messages: textual-serve has no
+    public hook for one command per token. textual-serve is pinned; this names what a release moved."""
+    from textual_serve.server import Server
+
+    assert callable(getattr(Server, name, None)), \
+        f"textual-serve's Server has no {name}: valuegap_tui/respond/serve.py uses it; change TokenServer there"

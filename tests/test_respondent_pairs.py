@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.test_metrics import pair
+from tests.helpers.metric_rows import pair
 from valuegap_tui.metrics.between import MODELS, PEOPLE, default_condition, paired_comparisons
 from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.multiplicity import benjamini_hochberg, holm

@@ -13,7 +13,7 @@ from valuegap_tui.cli import main
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel, DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 L = AlignmentLabel.ordered()
 

@@ -6,7 +6,6 @@ import asyncio
 import math
 
 import numpy as np
-import pytest
 
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run

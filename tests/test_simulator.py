@@ -14,7 +14,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs.graded_actions.models import GeneratedDilemma
 from valuegap_tui.simulator import SIMULATED_MODEL, SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 LETTERS = "ABCDEF"
 SCALE = [p.text for p in catalogue().value_scale]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.test_evaluate import definition, seed_study
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate.execute import RunExecutor
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.store import runs as run_store

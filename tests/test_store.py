@@ -8,7 +8,7 @@ import pytest
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.store import StudyError, open_study
 from valuegap_tui.store import dilemmas as dilemma_store
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 def test_new_study_uses_wal_and_foreign_keys(study):

@@ -9,7 +9,7 @@ from valuegap_tui.cli import main
 from valuegap_tui.store import open_study
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.dataset.transfer import CSV_COLUMNS, ImportFailure, read_dilemmas
-from tests.conftest import make_dilemma, sample_records
+from tests.helpers.dilemmas import make_dilemma, sample_records
 
 NASTY = [
     "[bold]x[/]", "[link=http://x]y[/link]", "\x1b[31mred\x1b[0m and \x1b]8;;http://e\x1b\\link",

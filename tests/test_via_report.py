@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from tests.via_helpers import via_run
+from tests.helpers.via import via_run
 from valuegap_tui.cli import main
 from valuegap_tui.designs.via.importer import ShenImport, store_refused
 from valuegap_tui.outcomes import OUTCOMES

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.via_helpers import PLANTED, via_run
+from tests.helpers.via import PLANTED, via_run
 from valuegap_tui.designs.via.metrics import OWN_COUNTRY, _Rows, cell_scores, scenario_f1
 from valuegap_tui.designs.via.simulate import planted_accuracy, planted_ad, planted_f1
 from valuegap_tui.store import runs as run_store

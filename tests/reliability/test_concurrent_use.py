@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.reliability.helpers import one_line_error, run_cli
+from tests.helpers.cli import one_line_error, run_cli
 
 APP_SIDE = Path(__file__).with_name("app_side.py")
 DECISIONS = {"reject": "rejected", "needs-edit": "needs-edit", "accept": "accepted"}

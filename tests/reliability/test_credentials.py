@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_openai_server import Fault, FakeServer
+from tests.helpers.fake_openai_server import Fault, FakeServer
 from valuegap_tui.cli import main
 from valuegap_tui.config import ConfigError, config_path, load_section, save_section
 from valuegap_tui.paths import DATA_DIR

@@ -12,9 +12,9 @@ import subprocess
 import sys
 import time
 
-from tests.fake_openai_server import FakeServer, chat_reply
-from tests.test_evaluate import seed_study
-from tests.test_run_cli import SERVER, free_port, write_definition
+from tests.helpers.fake_openai_server import FakeServer, chat_reply
+from tests.helpers.runs import seed_study
+from tests.helpers.answer_server import SERVER, free_port, write_definition
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.execute import RunControl, RunExecutor
 from valuegap_tui.server.client import ModelPool

@@ -13,9 +13,9 @@ import subprocess
 import sys
 import textwrap
 
-from tests.reliability.conftest import TimedClient
+from tests.helpers.clients import TimedClient
 from tests.reliability.hostile import SAMPLE
-from tests.reliability.test_run_failures import FLUSH_S
+from tests.helpers.runs import FLUSH_S
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.execute import RunControl, RunExecutor
 from valuegap_tui.evaluate.session import run_blocking
@@ -81,8 +81,8 @@ def test_run_status_is_right_at_once_when_a_run_could_not_record_its_end(tmp_pat
     script = textwrap.dedent(f'''
         import asyncio, sqlite3, sys
         sys.path.insert(0, {str(SAMPLE.parent.parent.parent)!r})
-        from tests.reliability.conftest import TimedClient, run_definition
-        from tests.test_evaluate import seed_study
+        from tests.helpers.clients import TimedClient
+        from tests.helpers.runs import run_definition, seed_study
         from valuegap_tui.evaluate.execute import RunExecutor
         from valuegap_tui.evaluate.setup import create_run
         from valuegap_tui.store import open_study

@@ -8,60 +8,16 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Select, Static, TextArea
 
-from tests.conftest import make_dilemma
-from tests.reliability.hostile import LONG, dump_digest, run_toml
-from tests.tui.pilot import wait_for
+from tests.helpers.dilemmas import make_dilemma
+from tests.reliability.hostile import dump_digest
+from tests.reliability.hostile_forms import (CONDITION_FORM, CONFIG_READ_BY_THE_APP, DILEMMA_FORM, GENERATE_FORM,
+                                            REVIEW, RUN_FORM)
+from tests.helpers.pilot import wait_for
 from valuegap_tui.config import config_path, save_section
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.tui.app import ValueGapApp
-
-RUN_FORM = [
-    ("endpoint-without-host", run_toml(model='endpoints = ["http:///v1"]'), "no host"),
-    ("endpoint-port-99999", run_toml(model='endpoints = ["http://127.0.0.1:99999/v1"]'), "port"),
-    ("include-baseline-yes", run_toml(top='include_baseline = "yes"'), "include_baseline"),
-    ("endpoints-a-number", run_toml(model="endpoints = 5"), "valid list"),
-    ("repeats-true", run_toml(top="repeats = true"), "repeats"),
-    ("persona-unknown", run_toml(top='personas = ["moderat-secular"]'), "moderat-secular"),
-    ("not-toml", "repeats = [oops", "not valid TOML"),
-    ("nested", "x = " + "[" * 5000 + "]" * 5000, "nested"),
-    ("name-with-nul", run_toml().replace('name = "r"', 'name = "r\\u0000"', 1), "NUL"),
-    ("name-of-200k", run_toml().replace('name = "r"', f'name = "{LONG}"', 1), "131,072"),
-]
-GENERATE_FORM = [
-    ("variants-0", {"variants": "0"}, "Variants"),
-    ("variants-words", {"variants": "S-Tab"}, "whole number"),
-    ("concurrency-99999", {"concurrency": "99999"}, "Concurrency"),
-    ("attempts-100", {"attempts": "100"}, "Attempts"),
-    ("values-unknown", {"values": "wisdon"}, "wisdon"),
-    ("topics-unknown", {"topics": "politcs"}, "politcs"),
-]
-CONDITION_FORM = [
-    ("name-blank", {"name": "  ", "text": "You are kind."}, "name"),
-    ("text-blank", {"name": "Kind", "text": "   "}, "text"),
-    ("text-with-nul", {"name": "Kind", "text": "You are\x00 kind."}, "NUL"),
-    ("text-of-200k", {"name": "Kind", "text": LONG}, "131,072"),
-]
-DILEMMA_FORM = [
-    ("no-value-or-topic", {}, "pick a value"),
-    ("scenario-blank", {"value": "wisdom", "topic": "politics", "scenario": "  "}, "scenario"),
-    ("scenario-with-nul", {"value": "wisdom", "topic": "politics", "scenario": "You\x00 decide."}, "NUL"),
-    ("scenario-of-200k", {"value": "wisdom", "topic": "politics", "scenario": LONG}, "131,072"),
-    ("two-same-actions", {"value": "wisdom", "topic": "politics", "scenario": "You decide.", "same": True}, "same text"),
-]
-REVIEW = [
-    ("reviewer-name-blank", None, "reviewer name"),
-    ("filter-unknown-key", "stauts:draft", "unknown filter key"),
-    ("filter-unknown-value", "value:wisdon", "unknown value"),
-]
-CONFIG_READ_BY_THE_APP = [
-    ("blind-false-in-quotes", '[reviewer]\nname = "ann"\nblind = "false"\n', "[reviewer] blind"),
-    ("reviewer-name-a-number", "[reviewer]\nname = 5\n", "[reviewer] name"),
-    ("key-a-number", '[keys]\n"review.accept" = 3\n', "[keys] review.accept"),
-]
-FORM_CASES = [f"runs/{c[0]}" for c in RUN_FORM] + [f"generate/{c[0]}" for c in GENERATE_FORM] + \
-    [f"condition/{c[0]}" for c in CONDITION_FORM] + [f"new-dilemma/{c[0]}" for c in DILEMMA_FORM] + \
-    [f"review/{c[0]}" for c in REVIEW] + [f"config/{c[0]}" for c in CONFIG_READ_BY_THE_APP]
+from valuegap_tui.tui.textual_private import notifications
 
 
 def one_line_holding(text: str, expected: str) -> None:
@@ -177,7 +133,7 @@ async def test_the_review_screen_refuses_a_blank_name_and_a_bad_filter(study_wit
             else:
                 await pilot.press("slash", *typed, "enter")
             await pilot.pause()
-            messages = [str(n.message) for n in app._notifications]
+            messages = [str(n.message) for n in notifications(app)]
             assert len(messages) == 1, (name, messages)
             one_line_holding(messages[0], expected)
             assert dump_digest(study.path) == before, name
@@ -198,7 +154,7 @@ async def test_a_config_the_review_screen_cannot_use_is_named_in_one_line(study_
     app = ValueGapApp(study)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        errors = [str(n.message) for n in notifications(app) if n.severity == "error"]
         assert len(errors) == 1, errors
         one_line_holding(errors[0], expected)
         assert "line " in errors[0]

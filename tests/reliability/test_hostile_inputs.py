@@ -143,6 +143,6 @@ def test_the_table_covers_every_entry_point_and_the_inputs_once_accepted():
                            "batch", "config", "environment", "arguments"}
     assert all(n >= 8 for n in groups.values()), groups
     assert set(ONCE_ACCEPTED) <= set(names)
-    from tests.reliability.test_hostile_forms import FORM_CASES
+    from tests.reliability.hostile_forms import FORM_CASES
 
     assert len(CASES) + len(FORM_CASES) >= 200

@@ -10,7 +10,7 @@ import io
 import json
 import zipfile
 
-from tests.reliability.test_terminal_escapes import assert_clean
+from tests.helpers.screen import assert_clean
 from valuegap_tui.cli import main
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact.questionnaire import DEMO_FILE as DEMO_QUESTIONNAIRE

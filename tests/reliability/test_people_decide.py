@@ -11,8 +11,8 @@ import sys
 import textwrap
 import time
 
-from tests.conftest import make_dilemma
-from tests.test_generate import ScriptedClient, good_reply
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.clients import ScriptedClient, good_reply
 from valuegap_tui.generate import dilemmas as gen
 from valuegap_tui.review import decisions as review
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus

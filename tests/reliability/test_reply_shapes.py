@@ -3,14 +3,13 @@ stored reply text is capped (the rest counted)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import time
 
 import pytest
 
-from tests.fake_openai_server import FakeServer, chat_reply
+from tests.helpers.fake_openai_server import FakeServer, chat_reply
 from valuegap_tui.evaluate.execute import RunExecutor
 from valuegap_tui.generate.dilemmas import Job, Settings, generate
 from valuegap_tui.server.client import ModelPool

@@ -11,21 +11,18 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import pytest
 
-from tests.reliability.conftest import TimedClient, run_definition
-from tests.test_evaluate import seed_study
-from tests.test_run_cli import start_server, write_definition
+from tests.helpers.clients import TimedClient
+from tests.helpers.runs import FLUSH_S, run_definition, seed_study
+from tests.helpers.answer_server import start_server, write_definition
+from tests.helpers.root import mounted
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.execute import RunControl, RunExecutor
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
-
-FLUSH_S = 0.05
 
 
 def inject_write_failure(monkeypatch, after_batches: int, message: str = "database or disk is full"):
@@ -103,40 +100,26 @@ def test_cli_exits_non_zero_and_says_why_when_it_cannot_write(tmp_path, monkeypa
         proc.wait(timeout=10)
 
 
-def _can_mount_tmpfs(path: Path) -> bool:
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        return False
-    path.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)], capture_output=True)
-    return done.returncode == 0
-
-
 def test_full_disk_stops_the_run_and_the_study_stays_usable(tmp_path):
-    small = tmp_path / "small"
-    if not _can_mount_tmpfs(small):
-        pytest.skip("needs root and tmpfs to make a small file system")
-    study = None
-    try:
+    small, moved = tmp_path / "small", tmp_path / "big"
+    with mounted(small, "-t", "tmpfs", "-o", "size=2m", "tmpfs"):
         study = open_study(small / "s.db", create=True)
-        seed_study(study, 12)
-        run_id = create_run(study, run_definition(repeats=40))  # 960 items
-        # 4,000-character replies: the 2 MB file system fills after a few hundred answers
-        control = RunControl()
-        executor = RunExecutor(study, run_id, {"m": TimedClient(delay_s=0.01, text="B " + "x" * 4000)},
-                               control=control, flush_interval_s=FLUSH_S)
-        assert asyncio.run(executor.run()) == "stopped"
-        assert "full" in control.reason
-        stored = executor.counters.written
-        assert 0 < stored < 960
-        study.close()
-        moved = tmp_path / "big"
+        try:
+            seed_study(study, 12)
+            run_id = create_run(study, run_definition(repeats=40))  # 960 items
+            # 4,000-character replies: the 2 MB file system fills after a few hundred answers
+            control = RunControl()
+            executor = RunExecutor(study, run_id, {"m": TimedClient(delay_s=0.01, text="B " + "x" * 4000)},
+                                   control=control, flush_interval_s=FLUSH_S)
+            assert asyncio.run(executor.run()) == "stopped"
+            assert "full" in control.reason
+            stored = executor.counters.written
+            assert 0 < stored < 960
+        finally:
+            study.close()
         moved.mkdir()
         for name in os.listdir(small):
             shutil.copy(small / name, moved / name)
-    finally:
-        if study is not None:
-            study.close()
-        subprocess.run(["umount", str(small)], check=False)
     study = open_study(moved / "s.db")
     assert len(progress_store.responses_of(study, run_id)) == stored  # what was written is intact
     assert asyncio.run(RunExecutor(study, run_id, {"m": TimedClient()}).run()) == "finished"

@@ -9,14 +9,15 @@ import textwrap
 
 from textual.widgets import DataTable, Input, Static
 
-from tests.conftest import make_dilemma
-from tests.tui.pilot import wait_for
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.pilot import wait_for
 from valuegap_tui.config import save_section
 from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.textual_private import live_screen_stack
 
 
 def elsewhere(study_path, code: str) -> None:
@@ -25,7 +26,7 @@ def elsewhere(study_path, code: str) -> None:
         import sys
         from valuegap_tui.review import decisions as review
         from valuegap_tui.store import dilemmas as dilemma_store, open_study
-        from tests.conftest import make_dilemma
+        from tests.helpers.dilemmas import make_dilemma
         study = open_study(sys.argv[1])
     """) + textwrap.dedent(code)
     result = subprocess.run([sys.executable, "-c", script, str(study_path)], capture_output=True, text=True,
@@ -178,7 +179,7 @@ async def test_personas_screen_follows_another_process(study):
 
 
 async def test_runs_screen_lists_a_run_planned_elsewhere(study):
-    from tests.test_evaluate import seed_study
+    from tests.helpers.runs import seed_study
 
     seed_study(study, 2)
     app = ValueGapApp(study, start_mode="runs")
@@ -203,7 +204,7 @@ async def test_change_check_while_closing_does_not_fail(study):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         dilemma_store.save(study, make_dilemma(), who="import", action="import")  # a change to notice
-        stack = app._screen_stacks[app._current_mode]
+        stack = live_screen_stack(app)
         popped = list(stack)
         stack.clear()
         try:

@@ -11,8 +11,8 @@ import numpy as np
 
 from aiohttp import web
 
-from tests.fake_openai_server import FakeServer, chat_reply
-from tests.reliability.conftest import TimedClient
+from tests.helpers.fake_openai_server import FakeServer, chat_reply
+from tests.helpers.clients import TimedClient
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.batch import export_batch, import_batch
 from valuegap_tui.evaluate.execute import RunControl, RunExecutor
@@ -165,11 +165,11 @@ async def test_http_500_through_the_client_is_a_server_error_outcome(study, plan
 def test_studies_from_before_keep_their_server_errors_apart(tmp_path, monkeypatch):
     """Migration 7: old 'error' attempts become server_error, and items that ended on one are no longer
     final invalid answers."""
-    from tests.test_evaluate import seed_study
+    from tests.helpers.runs import seed_study
     from valuegap_tui.evaluate.setup import create_run
     from valuegap_tui.store import db as db_module
     from valuegap_tui.store import open_study
-    from tests.reliability.conftest import run_definition
+    from tests.helpers.runs import run_definition
 
     every = db_module._migrations()
     monkeypatch.setattr(db_module, "_migrations", lambda: [m for m in every if m[0] != 7])

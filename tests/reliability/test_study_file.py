@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.helpers import file_hashes, mounted, one_line_error, read_only_view, run_cli
+from tests.helpers.cli import file_hashes, one_line_error, run_cli
+from tests.helpers.root import mounted, read_only_view
 from valuegap_tui.store import StudyError, open_study
 
 WRITE_COMMANDS = [["flags"], ["import", "{sample}"], ["personas", "generate"]]

@@ -14,13 +14,13 @@ import textwrap
 import time
 
 import pytest
-from rich.cells import cell_len
 from textual.widgets import DataTable, Input, TextArea
 
-from tests.conftest import make_dilemma
-from tests.fake_openai_server import FakeServer, chat_reply
-from tests.test_evaluate import seed_study
-from tests.tui.pilot import wait_for
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.fake_openai_server import FakeServer, chat_reply
+from tests.helpers.runs import seed_study
+from tests.helpers.pilot import wait_for
+from tests.helpers.screen import assert_clean, screen_lines
 from valuegap_tui.config import save_section
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import create_run
@@ -38,23 +38,6 @@ ACTIONS = [f"Action {i} \x1b]0;title\x07 \x1b[{i}A moves \x0b\x0c\x7f\x90 [red]x
 
 def hostile_dilemma():
     return make_dilemma(scenario=SCENARIO, texts=ACTIONS, flags=["odd\x1b[5mflag"])
-
-
-def screen_lines(app) -> list[str]:
-    """What the terminal would be sent for the whole screen, one string per line (styles aside)."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return ["".join(segment.text for segment in strip) for strip in update.strips]
-
-
-def assert_clean(app, *, must_show: str | None = None) -> None:
-    lines = screen_lines(app)
-    width = app.size.width
-    for number, line in enumerate(lines):
-        assert not has_unsafe(line), f"raw control character on line {number}: {line!r}"
-        assert "\t" not in line and "\n" not in line
-        assert cell_len(line) == width, f"line {number} is {cell_len(line)} cells wide, not {width}: {line!r}"
-    if must_show is not None:
-        assert must_show in "\n".join(lines)
 
 
 async def test_dilemma_with_controls_renders_visibly_with_layout_intact(study):
@@ -123,7 +106,7 @@ HOSTILE_SERVER = textwrap.dedent("""
 
 @pytest.fixture
 def hostile_server(tmp_path):
-    from tests.test_run_cli import free_port
+    from tests.helpers.answer_server import free_port
 
     port = free_port()
     script = tmp_path / "hostile_server.py"

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 

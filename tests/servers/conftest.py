@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.answer_server import free_port
 
 HERE = Path(__file__).resolve().parent
 BUILD_TIMEOUT_S = 1800
@@ -45,14 +46,7 @@ def _llama_server_binary() -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _write_model(path: Path, fixed: bool) -> None:
-    pytest.importorskip("gguf", reason="the gguf package (test extra) writes the tiny model")
     env = dict(os.environ, FIXED="1" if fixed else "0")
     subprocess.run([sys.executable, str(HERE / "make_tiny_gguf.py"), str(path)], check=True, env=env,
                    capture_output=True, timeout=120)
@@ -83,7 +77,7 @@ class LlamaServer:
 
     def __init__(self, binary: Path, model: Path, log: Path, *, context: int = 2048, slots: int = 4,
                  alias: str = "tiny"):
-        self.port = _free_port()
+        self.port = free_port()
         self.log_file = open(log, "wb")
         self.process = subprocess.Popen(
             [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", str(context),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.personas import default_personas

@@ -13,7 +13,7 @@ from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.runs import Snapshot
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 def counting(obj, name: str) -> list[int]:

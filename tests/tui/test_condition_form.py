@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
-from tests.tui.test_personas_screen import open_on, settle
+from tests.helpers.personas_screen import open_on, settle
 from valuegap_tui.personas import generate_personas
 from valuegap_tui.personas.written import written_condition
 from valuegap_tui.store import personas as persona_store

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, Static, TextArea
 
-from tests.conftest import make_dilemma
-from tests.tui.pilot import wait_for
+from tests.helpers.dilemmas import make_dilemma
+from tests.helpers.pilot import wait_for
 from valuegap_tui.config import save_section
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel, DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store

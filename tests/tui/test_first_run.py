@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Static, TextArea
 
-from tests.tui.pilot import wait_for
+from tests.helpers.pilot import wait_for
 from valuegap_tui.cli.app import build_demo_study, fill_demo_study
 from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator.runner import run_simulator
@@ -62,7 +62,7 @@ async def test_a_new_run_from_the_demo_starts_unedited_and_finishes(demo):
 
 
 async def test_the_form_names_the_server_and_model_openai_base_url_points_at(study, monkeypatch):
-    from tests.fake_openai_server import FakeServer
+    from tests.helpers.fake_openai_server import FakeServer
 
     server = await FakeServer().start()
     try:

@@ -9,8 +9,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.widgets._footer import FooterKey
 
+from valuegap_tui.tui.textual_private import FooterKey
 from valuegap_tui.tui.widgets.footer import KeysFooter
 
 

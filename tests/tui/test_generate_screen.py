@@ -6,7 +6,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
-from tests.tui.pilot import wait_for
+from tests.helpers.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
 
 

@@ -7,13 +7,13 @@ import gc
 
 import pytest
 from textual import events
-from textual._time import get_time
 
 from valuegap_tui.config import save_section
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui import idle_gc
 from valuegap_tui.tui.app import ValueGapApp
-from tests.conftest import make_dilemma
+from valuegap_tui.tui.textual_private import key_clock
+from tests.helpers.dilemmas import make_dilemma
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ async def test_a_key_that_waited_in_the_queue_counts_its_wait(study):
         await pilot.pause()
         assert len(screen.latencies_ms) == 1 and screen.latencies_ms[0] < 200
         late = events.Key("j", None)
-        late.time = get_time() - 0.5  # sent half a second ago: it waited behind other work
+        late.time = key_clock() - 0.5  # sent half a second ago: it waited behind other work
         app.post_message(late)
         await pilot.pause()
         await pilot.pause()

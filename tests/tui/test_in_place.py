@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.geometry import Region
 from textual.widgets import Static
 
+from valuegap_tui.tui.textual_private import needs_layout, needs_repaint, watch_measured_rows
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 
 
@@ -94,8 +95,7 @@ async def test_a_page_of_other_keys_reuses_the_rows_and_looks_as_rebuilt():
         updated.move_cursor(row=15)
         await pilot.pause()
         rebuilds, measured = counting(updated, "clear"), []
-        update_dimensions = updated._update_dimensions
-        updated._update_dimensions = lambda new_rows: (measured.extend(new_rows), update_dimensions(new_rows))
+        watch_measured_rows(updated, measured)
         updated.show_rows(next_page)
         rebuilt.show_rows(next_page)
         await pilot.pause()
@@ -154,12 +154,12 @@ async def test_static_lays_out_only_when_its_height_changes():
         update_static(static, Text("one line"))
         await pilot.pause()
         update_static(static, Text("one line"))
-        assert not static._repaint_required  # the same content: nothing to do
+        assert not needs_repaint(static)  # the same content: nothing to do
         update_static(static, Text("another line"))
-        assert not static._layout_required and static._repaint_required
+        assert not needs_layout(static) and needs_repaint(static)
         await pilot.pause()
         update_static(static, Text("first\nsecond\nthird"))
-        assert static._layout_required
+        assert needs_layout(static)
         await pilot.pause()
         assert static.size.height == 3
         update_static(static, Text("red", style="red"))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static
 
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.config import save_section
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import STAGES, ValueGapApp
 from valuegap_tui.tui.screens.dilemmas import parse_filter
+from valuegap_tui.tui.textual_private import notifications
 
 
 def test_filter_mistakes_are_reported_not_taken_as_text():
@@ -29,7 +30,7 @@ async def test_a_bad_filter_keeps_its_box_open_and_says_why(study):
         await pilot.pause()
         box = app.screen.query_one("#review-filter", Input)
         assert box.display and box.value == "stauts:draft" and app.screen.focused is box
-        assert any("unknown filter key 'stauts'" in str(n.message) for n in app._notifications)
+        assert any("unknown filter key 'stauts'" in str(n.message) for n in notifications(app))
 
 
 async def test_generate_fields_are_labelled_and_numbers_checked_in_words(study):

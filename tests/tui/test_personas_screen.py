@@ -1,28 +1,13 @@
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from tests.helpers.personas_screen import open_on, settle
 from valuegap_tui.personas import Persona, generate_personas
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.tui.app import ValueGapApp
-from valuegap_tui.tui.screens.personas import LevelsTable, PersonasScreen
+from valuegap_tui.tui.screens.personas import LevelsTable
 from valuegap_tui.tui.widgets.persona_map import MapPoint, render_map
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def open_on(pilot, persona_id):
-    screen = pilot.app.screen
-    assert isinstance(screen, PersonasScreen)
-    table = screen.query_one("#persona-table", DataTable)
-    ids = [p.id for p in screen.personas]
-    table.move_cursor(row=ids.index(persona_id))
-    await pilot.pause()
-    return screen
 
 
 async def test_keys_change_levels_and_are_stored(study):

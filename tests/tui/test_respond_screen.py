@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Markdown, OptionList, Static
 
-from tests.test_evaluate import definition, seed_study
-from tests.tui.pilot import wait_for
+from tests.helpers.runs import definition, seed_study
+from tests.helpers.pilot import wait_for
 from valuegap_tui.plan.items import LETTERS
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.summary import compute_results

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Select, Static, TabbedContent
 
-from tests.test_collection_stages import staged_study
-from tests.test_evaluate import definition, seed_study
+from tests.helpers.collection import staged_study
+from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.store import open_study
-from tests.tui.pilot import wait_for
+from tests.helpers.pilot import wait_for
 from valuegap_tui.respond.session import StudyResponder
 from valuegap_tui.tui.app import ValueGapApp
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from tests.tui.results_app import use_fixed_run
+from tests.helpers.results_app import use_fixed_run
 from valuegap_tui.tui.app import ValueGapApp
 
 SIZES = [(80, 24), (100, 30), (160, 45)]

@@ -17,7 +17,7 @@ from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.dilemmas import DilemmasScreen
 from valuegap_tui.tui.screens.review_conflicts import ReviewersSideBySide
 from valuegap_tui.tui.widgets.labels import SHORT
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 def _merged_study(tmp_path):

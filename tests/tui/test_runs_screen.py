@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from textual.widgets import DataTable, Static, TextArea
 
-from tests.test_evaluate import seed_study
-from tests.test_run_cli import answer_server  # noqa: F401  (fixture)
+from tests.helpers.runs import seed_study
 from valuegap_tui.store import runs as run_store
-from tests.tui.pilot import wait_for
+from tests.helpers.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.textual_private import notifications
 
 
 async def test_define_start_and_watch_a_run(study, answer_server):  # noqa: F811
@@ -82,4 +81,4 @@ async def test_planning_warns_when_the_evaluated_model_generated_the_dilemmas(st
             'concurrency = 4\n[dilemmas]\nstatus = ["accepted"]\n')
         await pilot.click("#runs-plan")
         assert await wait_for(pilot, lambda: any("tiny is evaluated on 2 of the 2 dilemmas it generated" in n.message
-                                                 for n in app._notifications))
+                                                 for n in notifications(app)))

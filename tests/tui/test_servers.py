@@ -6,7 +6,7 @@ import asyncio
 
 from textual.widgets import DataTable, Static
 
-from tests.fake_openai_server import FakeServer, chat_reply
+from tests.helpers.fake_openai_server import FakeServer, chat_reply
 from valuegap_tui.server.client import build_client
 from valuegap_tui.server.types import ChatRequest
 from valuegap_tui.store.server import latest_probes
@@ -69,9 +69,6 @@ async def test_no_servers_says_what_to_do(study, monkeypatch):
 
 
 async def test_start_the_simulated_server_and_probe_it(study, monkeypatch):
-    import pytest
-
-    pytest.importorskip("valuegap_tui.simulator")
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     app = ValueGapApp(study, start_mode="servers")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -4,7 +4,7 @@ from textual.widgets import DataTable, Static
 
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import STAGES, ValueGapApp
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 
 
 async def test_every_stage_is_reachable_by_key(study):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_dilemma
+from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.config import save_section
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus

@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static, TabbedContent
 
-from tests.via_helpers import via_run
+from tests.helpers.via import via_run
 from valuegap_tui.tui.app import ValueGapApp
 
 

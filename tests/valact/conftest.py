@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from valuegap_tui.designs import get_design, set_study_design
-from valuegap_tui.designs.valact.items import Scenario, value_types
+from valuegap_tui.designs import set_study_design
 from valuegap_tui.store.db import open_study
 
 
@@ -15,16 +14,3 @@ def valact_study(tmp_path):
     study.close() if hasattr(study, "close") else None
 
 
-def make_scenarios(n: int) -> list[Scenario]:
-    """n scenarios whose four values rotate through the ten, so each value is offered about equally."""
-    types = value_types()
-    out = []
-    for i in range(n):
-        values = [types[(i + 3 * k + i // 10) % 10] for k in range(4)]
-        if len(set(values)) < 4:
-            values = [types[(i + k) % 10] for k in range(4)]
-        out.append(Scenario(id=f"s{i:03d}", scenario=f"Situation number {i}: someone asks you what to do.",
-                            status="accepted", topic="family",
-                            actions=[{"text": f"In situation {i}, option {k} ({v[:3]}x).", "value": v}
-                                     for k, v in enumerate(values)]))
-    return out

@@ -21,7 +21,7 @@ from valuegap_tui.store import items as item_store
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.store import runs as run_store
 
-from .conftest import make_scenarios
+from tests.helpers.valact import make_scenarios
 
 TYPES = ("power", "achievement", "hedonism", "stimulation", "self_direction", "universalism", "benevolence",
          "tradition", "conformity", "security")

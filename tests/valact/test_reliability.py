@@ -8,20 +8,15 @@ scenarios per value. No reliability was reported."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import pytest
 
 from valuegap_tui.designs.valact.reliability import (LOW_RELIABILITY, corrected_r, enacted_profile, reliability,
-                                                     shared_error, stated_profile)
-from valuegap_tui.designs.valact.simulate import point_probabilities
-
-VALUES = [str(v) for v in range(10)]
-#: planted profiles (stated means on the 1..6 scale, choice weights) whose true r is 0.79 and 0.36
-PLANTED = {0.79: ([2.9, 5.2, 5.3, 3.9, 3.7, 2.1, 5.5, 3.8, 3.3, 2.6], [0.2, 2.3, 1.8, 1.5, 0.4, 0.3, 2.0, 0.8, 2.0, 0.4]),
-           0.36: ([2.3, 2.8, 4.8, 4.0, 2.3, 3.5, 3.7, 2.6, 4.6, 2.4], [1.2, 0.8, 0.8, 0.6, 0.5, 0.8, 1.4, 0.8, 2.0, 0.9])}
+                                                     stated_profile)
+from tests.helpers.valact_reliability import (PLANTED, VALUES, identical_models, offered_and_chosen, stated_answers,
+                                              true_enacted)
 
 
 def test_stated_reliability_by_hand():
@@ -62,41 +57,12 @@ def test_disattenuated_r_by_hand():
     assert shared.r_disattenuated == pytest.approx(1 / math.sqrt(4 / 3))
 
 
-def _true_enacted(weights) -> np.ndarray:
-    """The planted enacted profile: P(a value's action is chosen) over every set of four values offering it."""
-    w = np.asarray(weights)
-    return np.array([np.mean([w[v] / (w[v] + w[list(rest)].sum())
-                              for rest in itertools.combinations([u for u in range(10) if u != v], 3)])
-                     for v in range(10)])
-
-
-def _stated(means, rng, items=2):
-    """One answer per item, two items per value, from the simulator's discretised normal (sd 0.8)."""
-    probs = np.array([point_probabilities(m, 0.8) for m in means])
-    answers = (rng.random((10, items, 1)) > np.cumsum(probs, axis=1)[:, None, :]).sum(axis=-1) + 1
-    return [VALUES[v] for v in range(10) for _ in range(items)], answers.reshape(-1).astype(float)
-
-
-def _scenarios(weights, per_value, rng, sets=None):
-    """Scenarios offering four random values each, one answer each, chosen in proportion to the weights."""
-    w = np.asarray(weights)
-    if sets is None:
-        sets = np.argsort(rng.random((round(per_value * 10 / 4), 10)), axis=1)[:, :4]
-    n = len(sets)
-    probs = w[sets] / w[sets].sum(axis=1, keepdims=True)
-    picked = (rng.random((n, 1)) > np.cumsum(probs, axis=1)).sum(axis=1)
-    chosen, offered = np.zeros((n, 10)), np.zeros((n, 10))
-    np.put_along_axis(offered, sets, 1.0, axis=1)
-    chosen[np.arange(n), sets[np.arange(n), picked]] = 1.0
-    return chosen, offered, sets
-
-
 def test_the_reliabilities_are_split_half_reliabilities_in_expected_form():
     """The enacted reliability against the Spearman-Brown split-half over scenarios averaged over random
     splits, and the questionnaire's against the split-half over items (one item of each value per half)."""
     rng = np.random.default_rng(4)
     means, weights = PLANTED[0.79]
-    chosen, offered, _ = _scenarios(weights, 60, rng)
+    chosen, offered, _ = offered_and_chosen(weights, 60, rng)
     halves = []
     for _ in range(300):
         half = rng.permutation(len(chosen)) < len(chosen) // 2
@@ -104,7 +70,7 @@ def test_the_reliabilities_are_split_half_reliabilities_in_expected_form():
         r = np.corrcoef(a, b)[0, 1]
         halves.append(2 * r / (1 + r))
     assert reliability(enacted_profile(chosen, offered)) == pytest.approx(np.mean(halves), abs=0.05)
-    values, answers = _stated(means, rng, items=8)
+    values, answers = stated_answers(means, rng, items=8)
     halves = []
     for _ in range(300):
         first = np.concatenate([rng.permutation(8) < 4 for _ in range(10)])
@@ -119,15 +85,15 @@ def test_the_reliabilities_are_split_half_reliabilities_in_expected_form():
 def test_the_disattenuated_r_covers_the_planted_r(planted):
     """200 simulated studies per size: the two-item questionnaire and 10 to 300 scenarios per value."""
     means, weights = PLANTED[planted]
-    truth = float(np.corrcoef(means, _true_enacted(weights))[0, 1])
+    truth = float(np.corrcoef(means, true_enacted(weights))[0, 1])
     assert truth == pytest.approx(planted, abs=0.002)
     covered_all = []
     for per_value in (10, 30, 100, 300):
         rng = np.random.default_rng(per_value)
         observed, covered, undefined = [], [], 0
         for study in range(200):
-            values, answers = _stated(means, rng)
-            chosen, offered, _ = _scenarios(weights, per_value, rng)
+            values, answers = stated_answers(means, rng)
+            chosen, offered, _ = offered_and_chosen(weights, per_value, rng)
             found = corrected_r(stated_profile(values, answers, VALUES), enacted_profile(chosen, offered), seed=study)
             observed.append(found.r)
             if math.isnan(found.low):
@@ -143,21 +109,6 @@ def test_the_disattenuated_r_covers_the_planted_r(planted):
     assert 0.93 <= np.mean(covered_all) <= 0.98, np.mean(covered_all)
 
 
-def identical_models(weights, per_value: int, studies: int, rng) -> tuple[list[float], list[bool]]:
-    """Two models with the same weights answering the same scenarios: each study's observed profile r, and
-    whether the disattenuated r's interval holds 1 (studies with an interval)."""
-    observed, covered = [], []
-    for study in range(studies):
-        chosen_a, offered, sets = _scenarios(weights, per_value, rng)
-        chosen_b, _, _ = _scenarios(weights, per_value, rng, sets)
-        found = corrected_r(enacted_profile(chosen_a, offered), enacted_profile(chosen_b, offered),
-                            shared_error(chosen_a, offered, chosen_b, offered), seed=study)
-        observed.append(found.r)
-        if not math.isnan(found.low):
-            covered.append(found.low <= 1.0 <= found.high)
-    return observed, covered
-
-
 def test_identical_models_have_a_disattenuated_profile_r_whose_interval_holds_1():
     weights = PLANTED[0.79][1]
     for per_value in (10, 30, 100, 300):
@@ -170,8 +121,8 @@ def test_identical_models_have_a_disattenuated_profile_r_whose_interval_holds_1(
 def test_low_reliability_is_warned():
     rng = np.random.default_rng(9)
     means, weights = PLANTED[0.36]
-    values, answers = _stated(means, rng)
-    chosen, offered, _ = _scenarios(weights, 4, rng)
+    values, answers = stated_answers(means, rng)
+    chosen, offered, _ = offered_and_chosen(weights, 4, rng)
     found = corrected_r(stated_profile(values, answers, VALUES), enacted_profile(chosen, offered))
     assert found.reliability_y < LOW_RELIABILITY
     assert "reliability below 0.5" in found.warning and "second profile" in found.warning

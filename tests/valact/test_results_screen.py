@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 
 from rich.console import Console
@@ -17,7 +16,7 @@ from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import items as item_store
 from valuegap_tui.tui.app import ValueGapApp
 
-from .conftest import make_scenarios
+from tests.helpers.valact import make_scenarios
 
 
 def text_of(widget) -> str:

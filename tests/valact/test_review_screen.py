@@ -10,7 +10,7 @@ from valuegap_tui.store import items as item_store
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens.valact_review import ValActReviewScreen
 
-from .conftest import make_scenarios
+from tests.helpers.valact import make_scenarios
 
 NASTY = "[bold]x[/] \x1b[31mred"
 
@@ -47,7 +47,7 @@ async def test_accept_relabel_undo_are_saved_with_history(valact_study):
         await pilot.press("1")
         await pilot.pause()
         options = app.screen.query_one(OptionList)
-        options.highlighted = [o.id for o in options._options].index(target)
+        options.highlighted = [o.id for o in options.options].index(target)
         await pilot.press("enter")
         await pilot.pause()
         assert stored(study, first.id).values() == [old[2], old[1], old[0], old[3]]

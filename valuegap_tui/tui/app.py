@@ -7,7 +7,6 @@ import importlib
 from pathlib import Path
 
 from textual import events
-from textual._time import get_time as key_clock  # the clock Textual stamps its events with
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -17,6 +16,7 @@ from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line
 from valuegap_tui.tui import idle_gc
 from valuegap_tui.tui.simulator_in_use import SimulatorInUse
+from valuegap_tui.tui.textual_private import key_clock
 
 #: (mode name, title, key) in pipeline order; the key also labels the screen in the footer.
 STAGES: tuple[tuple[str, str, str], ...] = (

@@ -18,7 +18,6 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
-from textual._time import get_time as key_clock  # the clock Textual stamps key events with
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -41,6 +40,7 @@ from valuegap_tui.store import review as review_store
 from valuegap_tui.store.changes import dilemmas_fingerprint
 from valuegap_tui.store.dilemmas import DilemmaRow
 from valuegap_tui.text import editable, one_line, restore_controls, visible
+from valuegap_tui.tui.textual_private import key_clock
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.labels import SHORT, label_text
 from valuegap_tui.tui.binding_commands import BindingCommands

@@ -28,6 +28,7 @@ from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui.binding_commands import BindingCommands
+from valuegap_tui.tui.textual_private import select_values
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
@@ -182,7 +183,7 @@ class ResultsScreen(DesignTab, Screen):
     def action_cycle(self, selector: str) -> None:
         """The next option of a selector (wrapping round; the topic filter passes through "all topics")."""
         select = self.query_one(selector, Select)
-        options = [value for _label, value in select._options if value is not Select.NULL]
+        options = [value for value in select_values(select) if value is not Select.NULL]
         if selector == "#results-topic":
             options = [Select.NULL] + options
         if not options:

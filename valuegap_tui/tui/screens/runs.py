@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import work
-from textual._time import get_time as key_clock  # the clock Textual stamps key events with
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,6 +29,7 @@ from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.independence import run_warnings
 from valuegap_tui.text import one_line, visible
+from valuegap_tui.tui.textual_private import key_clock
 from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.footer import KeysFooter
 

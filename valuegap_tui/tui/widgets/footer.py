@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from textual.widgets import Footer
 
+from valuegap_tui.tui.textual_private import mark_footer_bindings_ready
+
 
 class KeysFooter(Footer):
     _look_pending = False
     _shown: tuple | None = None
 
     def bindings_changed(self, screen) -> None:
-        self._bindings_ready = True
+        mark_footer_bindings_ready(self)
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen and not self._look_pending:

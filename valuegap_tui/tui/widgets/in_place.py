@@ -14,11 +14,12 @@ from itertools import zip_longest
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.visual import VisualType
 from textual.coordinate import Coordinate
-from textual._two_way_dict import TwoWayDict
-from textual.widgets import DataTable, Static
-from textual.widgets._data_table import Row, RowKey
+from textual.visual import VisualType
+from textual.widgets import Static
+from textual.widgets.data_table import Row, RowKey
+
+from valuegap_tui.tui.textual_private import DataTableInternals
 
 #: a cursor position no row or header (row -1) is at
 _NOWHERE = Coordinate(-2, -2)
@@ -43,7 +44,7 @@ def update_static(static: Static, content: VisualType) -> None:
         static.refresh(layout=True)
 
 
-class InPlaceTable(DataTable):
+class InPlaceTable(DataTableInternals):
     """A DataTable whose rows are replaced in place, one row's region repainted per changed row."""
 
     def show_rows(self, rows: Sequence[tuple[str, Sequence]]) -> None:
@@ -73,31 +74,28 @@ class InPlaceTable(DataTable):
         if any(len(cells) > len(columns) for cells in cells_by_row):
             return False  # add_row refuses these: let it say so
         self.rows.clear()
-        self._data.clear()
-        self._row_locations = TwoWayDict({})
-        for index, (key, cells) in enumerate(zip(keys, cells_by_row)):
+        stored = []
+        for key, cells in zip(keys, cells_by_row):
             row_key = RowKey(key)
-            self._row_locations[row_key] = index
-            self._data[row_key] = {column.key: cell for column, cell in zip_longest(columns, cells)}
+            stored.append((row_key, {column.key: cell for column, cell in zip_longest(columns, cells)}))
             self.rows[row_key] = Row(row_key, 1, None, False)
-        if self._grow_columns(list(zip(keys, cells_by_row))):
-            self._require_update_dimensions = True  # the table's width (no cell is measured again)
-        self._clear_caches()
-        self._update_count += 1
+        self.set_all_rows(stored)
+        # remeasure: the table's width, where a column grew (no cell is measured again)
+        self.mark_changed(remeasure=self._grow_columns(list(zip(keys, cells_by_row))), drop_caches=True)
         self.refresh()
         return True
 
-    def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
+    def cursor_for_row(self, row_key, cursor, hover):
         # DataTable caches each row's render under the cursor's position, so moving or scrolling
         # draws every visible row again. With a row cursor only the cursor's (and the mouse's)
         # row depends on where it is: the others share one render wherever the cursor stands.
         if self.cursor_type in ("row", "none"):
-            row_index = self._row_locations.get(row_key)
-            if row_index != cursor_location.row:
-                cursor_location = _NOWHERE
-            if row_index != hover_location.row:
-                hover_location = _NOWHERE
-        return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+            row_index = self.row_index_of(row_key)
+            if row_index != cursor.row:
+                cursor = _NOWHERE
+            if row_index != hover.row:
+                hover = _NOWHERE
+        return cursor, hover
 
     def replace_rows(self, rows: Sequence[tuple[str, Sequence]]) -> None:
         """Put new cells in the rows of these keys; rows not in the table, or shown as they are, are
@@ -110,27 +108,20 @@ class InPlaceTable(DataTable):
         changed_cells = set()
         for key, cells in rows:
             row_key = self.rows[key].key
-            data = self._data[row_key]
+            data = self.stored_cells(row_key)
             for column, cell in zip(columns, cells):
                 if not _same(data.get(column.key), cell):
                     changed_cells.add((row_key, column.key))
                 data[column.key] = cell
         if self._grow_columns(rows):
             # The columns move: everything is drawn again, as update_cell would.
-            self._update_count += 1
-            self._require_update_dimensions = True
+            self.mark_changed(remeasure=True)
             self.refresh()
             return
         # Only the changed cells' cached renders are stale: the others are kept, so the next scroll
         # or cursor move draws them from the cache, and a replaced row draws only its new cells.
-        row_keys = {row_key for row_key, _ in changed_cells}
         indexes = {self.get_row_index(key) for key, _ in rows}
-        for cache, stale in ((self._row_render_cache, lambda k: k[0] in row_keys),
-                             (self._cell_render_cache, lambda k: (k[0], k[1]) in changed_cells),
-                             (self._row_renderable_cache, lambda k: k[1] in indexes)):
-            for cache_key in [k for k in cache.keys() if stale(k)]:
-                cache.discard(cache_key)
-        self._line_cache.clear()  # whole lines, cut from the row renders again cheaply
+        self.drop_renders({row_key for row_key, _ in changed_cells}, changed_cells, indexes)
         for index in indexes:
             self.refresh_row(index)
 

@@ -1,0 +1,37 @@
+"""A study with accepted dilemmas, and run definitions that send nothing anywhere."""
+
+from __future__ import annotations
+
+from valuegap_tui.designs.graded_actions.models import DilemmaStatus
+from valuegap_tui.plan.definition import RunDefinition
+from valuegap_tui.store import dilemmas as dilemma_store
+from tests.helpers.dilemmas import make_dilemma
+
+VALUES = ["wisdom", "honest", "equality", "wealth", "politeness", "social_justice"]
+#: how often a run executor flushes its answers in the tests that time its writes
+FLUSH_S = 0.05
+
+
+def seed_study(study, n):
+    """``n`` accepted dilemmas: the six VALUES in turn, on politics, actions "Action 0" .. "Action 5"."""
+    dilemmas = []
+    for i in range(n):
+        d = make_dilemma(value=VALUES[i % len(VALUES)], topic="politics", variant=1 + i // len(VALUES),
+                         texts=[f"Action {k}" for k in range(6)])
+        d.status = DilemmaStatus.ACCEPTED
+        dilemmas.append(d)
+    dilemma_store.save_many(study, dilemmas, who="test", action="import")
+
+
+def definition(**kw):
+    """A run of model "m", 6 repeats, seed 3; its endpoint answers nothing (tests hand the run a client)."""
+    base = dict(models=[{"name": "m", "endpoints": ["http://127.0.0.1:1"], "concurrency": 8}], repeats=6, seed=3)
+    base.update(kw)
+    return RunDefinition.model_validate(base)
+
+
+def run_definition(**kw) -> RunDefinition:
+    """As ``definition``, with 5 repeats (the reliability tests' runs)."""
+    base = dict(models=[{"name": "m", "endpoints": ["http://127.0.0.1:1/v1"], "concurrency": 8}], repeats=5, seed=3)
+    base.update(kw)
+    return RunDefinition.model_validate(base)

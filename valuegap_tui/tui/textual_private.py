@@ -1,0 +1,152 @@
+"""Every use of a Textual name that Textual does not publish, in this one module.
+
+A few speed paths (tables updated in place, a footer drawn only when its keys change), the key
+latency figures and some tests need internals Textual keeps private: a release may rename, move or
+change any of them without notice. So nothing else imports a private Textual module or touches a
+private attribute of a Textual object; the code calls the functions here instead.
+``PRIVATE_NAMES`` lists each name used, and tests/tui/test_textual_private.py checks every one against
+the installed Textual, naming the one a release moved. Textual is pinned exactly (pyproject.toml);
+when raising the pin, those tests say what to look at here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from textual._time import get_time as key_clock  # the clock Textual stamps its events (message.time) with
+from textual._two_way_dict import TwoWayDict
+from textual.app import App
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Select
+from textual.widgets._footer import FooterKey
+from textual.widgets.data_table import ColumnKey, RowKey
+
+__all__ = ["DataTableInternals", "FooterKey", "PRIVATE_NAMES", "key_clock", "live_screen_stack",
+           "mark_footer_bindings_ready", "needs_layout", "needs_repaint", "notifications", "rendered_lines",
+           "select_values", "watch_measured_rows"]
+
+#: Each private Textual name used here: "module.name" for a module's, "Class.attribute" for an
+#: attribute of a Textual class or of its instances.
+PRIVATE_NAMES: tuple[str, ...] = (
+    "textual._time.get_time",
+    "textual._two_way_dict.TwoWayDict",
+    "textual.widgets._footer.FooterKey",
+    "DataTable._data",
+    "DataTable._row_locations",
+    "DataTable._update_count",
+    "DataTable._require_update_dimensions",
+    "DataTable._clear_caches",
+    "DataTable._row_render_cache",
+    "DataTable._cell_render_cache",
+    "DataTable._row_renderable_cache",
+    "DataTable._line_cache",
+    "DataTable._render_line_in_row",
+    "DataTable._update_dimensions",
+    "Select._options",
+    "Footer._bindings_ready",
+    "Widget._layout_required",
+    "Widget._repaint_required",
+    "App._notifications",
+    "App._screen_stack",
+    "App._background_screens",
+    "Screen._compositor",
+)
+
+
+class DataTableInternals(DataTable):
+    """A DataTable with the internals that in-place updates (widgets/in_place.py) need, under names of
+    ours. DataTable keeps each row's cells in ``_data`` and each row's index in ``_row_locations``, and
+    caches renders under keys that include ``_update_count``."""
+
+    def stored_cells(self, row_key: RowKey) -> dict[ColumnKey, object]:
+        """The table's own dict of one row's cells (column key -> cell); changes to it are shown at the
+        next repaint once the row's cached renders are dropped."""
+        return self._data[row_key]
+
+    def row_index_of(self, row_key: RowKey) -> int | None:
+        return self._row_locations.get(row_key)
+
+    def set_all_rows(self, rows: Sequence[tuple[RowKey, dict[ColumnKey, object]]]) -> None:
+        """Store exactly these rows' cells, in this order (``self.rows`` is the caller's to fill)."""
+        self._data.clear()
+        self._row_locations = TwoWayDict({})
+        for index, (row_key, cells) in enumerate(rows):
+            self._row_locations[row_key] = index
+            self._data[row_key] = cells
+
+    def mark_changed(self, *, remeasure: bool, drop_caches: bool = False) -> None:
+        """Every cached render is stale (and freed with ``drop_caches``); ``remeasure``: the table's
+        size is worked out again before the next frame."""
+        if remeasure:
+            self._require_update_dimensions = True
+        if drop_caches:
+            self._clear_caches()
+        self._update_count += 1
+
+    def drop_renders(self, row_keys: set[RowKey], cells: set[tuple[RowKey, ColumnKey]],
+                     row_indexes: set[int]) -> None:
+        """Forget the cached renders of these rows and cells only; the others stay cached."""
+        for cache, stale in ((self._row_render_cache, lambda k: k[0] in row_keys),
+                             (self._cell_render_cache, lambda k: (k[0], k[1]) in cells),
+                             (self._row_renderable_cache, lambda k: k[1] in row_indexes)):
+            for cache_key in [k for k in cache.keys() if stale(k)]:
+                cache.discard(cache_key)
+        self._line_cache.clear()  # whole lines, cut from the row renders again cheaply
+
+    def cursor_for_row(self, row_key: RowKey, cursor, hover):
+        """The cursor and mouse positions one row's line is drawn (and cached) for; as given here."""
+        return cursor, hover
+
+    def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
+        cursor_location, hover_location = self.cursor_for_row(row_key, cursor_location, hover_location)
+        return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+
+
+def select_values(select: Select) -> list:
+    """The values a Select offers, in order (its blank included, as ``Select.NULL``)."""
+    return [value for _prompt, value in select._options]
+
+
+def mark_footer_bindings_ready(footer: Footer) -> None:
+    """What Footer.bindings_changed does first: from now on its compose() draws the keys."""
+    footer._bindings_ready = True
+
+
+# ---- for the tests ---------------------------------------------------------------------------------
+
+def notifications(app: App) -> list:
+    """The notifications the app shows now (each with .message and .severity)."""
+    return list(app._notifications)
+
+
+def live_screen_stack(app: App) -> list[Screen]:
+    """The current mode's screen stack itself (``App.screen_stack`` is a copy)."""
+    return app._screen_stack
+
+
+def rendered_lines(app: App) -> list[str]:
+    """What the terminal would be sent for the whole screen, one string per line, styles aside."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    return ["".join(segment.text for segment in strip) for strip in update.strips]
+
+
+def needs_layout(widget: Widget) -> bool:
+    return widget._layout_required
+
+
+def needs_repaint(widget: Widget) -> bool:
+    return widget._repaint_required
+
+
+def watch_measured_rows(table: DataTable, measured: list) -> None:
+    """Each row key the table measures from now on (to size its columns) is appended to ``measured``."""
+    update_dimensions: Callable[[Iterable[RowKey]], None] = table._update_dimensions
+
+    def counting(new_rows: Iterable[RowKey]) -> None:
+        new_rows = list(new_rows)
+        measured.extend(new_rows)
+        update_dimensions(new_rows)
+
+    table._update_dimensions = counting
+
