@@ -17,7 +17,7 @@ from pathlib import Path
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.export import export_answers
 from valuegap_tui.paths import DATA_DIR
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store

@@ -27,7 +27,7 @@ from loopback import run_definition, seed_study  # noqa: E402
 
 from valuegap_tui.evaluate.setup import create_run  # noqa: E402
 from valuegap_tui.evaluate.session import run_async, run_loop  # noqa: E402
-from valuegap_tui.evaluate.definition import RunDefinition  # noqa: E402
+from valuegap_tui.plan.definition import RunDefinition  # noqa: E402
 from valuegap_tui.server.client import build_client  # noqa: E402
 from valuegap_tui.simulator import SimulatorParams, run_simulator_process  # noqa: E402
 from valuegap_tui.store import run_progress as progress_store  # noqa: E402

@@ -32,7 +32,7 @@ def build_run(path: Path, n_personas: int, repeats: int) -> tuple[object, int]:
     """A study with a fully answered run: planned as `valuegap run start` plans it, answers filled in SQL."""
     from valuegap_tui import personas as persona_model
     from valuegap_tui.evaluate.setup import create_run
-    from valuegap_tui.evaluate.definition import RunDefinition
+    from valuegap_tui.plan.definition import RunDefinition
     from valuegap_tui.store import personas as persona_store
 
     study = seed_study(path, 616)

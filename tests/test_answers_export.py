@@ -18,7 +18,7 @@ from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.export import COLUMNS, ExportError, export_answers
 from valuegap_tui.export.answers import dictionary_path
 from valuegap_tui.metrics.summary import compute_results
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store

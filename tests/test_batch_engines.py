@@ -16,7 +16,7 @@ from tests.helpers.runs import seed_study
 from valuegap_tui.cli import main
 from valuegap_tui.evaluate.batch import BatchError, export_batch, import_batch
 from valuegap_tui.evaluate.batch.export import read_manifest
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.simulator import SimulatorParams, run_simulator

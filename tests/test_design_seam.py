@@ -17,10 +17,10 @@ from pydantic import BaseModel
 from valuegap_tui import designs
 from valuegap_tui.designs.base import LETTERS, Design, DesignError, Question
 from valuegap_tui.evaluate.execute import execute_run
-from valuegap_tui.evaluate.plan import permutations_for
+from valuegap_tui.plan.items import permutations_for
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.table import Table
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import items as item_store

@@ -11,7 +11,7 @@ import pytest
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.evaluate.setup import select_dilemmas
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from tests.helpers.dilemmas import make_dilemma
 

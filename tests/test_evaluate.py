@@ -12,7 +12,7 @@ import pytest
 from tests.helpers.clients import PlantedClient
 from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate.execute import RunControl, execute_run
-from valuegap_tui.evaluate.plan import permutations_for, plan_items
+from valuegap_tui.plan.items import permutations_for, plan_items
 from valuegap_tui.evaluate.questions import SCORES, read_letter
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.server.types import CompletionRecord

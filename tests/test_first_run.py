@@ -7,7 +7,7 @@ import pytest
 from tests.helpers.runs import seed_study
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
 

@@ -64,7 +64,7 @@ def test_generated_dilemmas_warn_and_independent_models_do_not(study):
 def test_the_report_says_so(study, tmp_path, capsys):
     from valuegap_tui.evaluate.execute import execute_run
     from valuegap_tui.evaluate.setup import create_run
-    from valuegap_tui.evaluate.definition import RunDefinition
+    from valuegap_tui.plan.definition import RunDefinition
 
     dilemmas = accepted(6, generator="m")
     dilemma_store.save_many(study, dilemmas, who="test", action="import")

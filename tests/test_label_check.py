@@ -205,3 +205,11 @@ def test_simulate_command_takes_the_judge_noise():
     simulate.register(parser.add_subparsers())
     args = parser.parse_args(["simulate", "--judge-noise", "0.5"])
     assert simulate._params(args).judge_noise_sd == 0.5
+
+
+def test_the_label_checks_flag_is_the_one_files_and_screens_know():
+    # dataset/quality.py names it so that reading or drawing a dilemma does not import the label check
+    from valuegap_tui.dataset.quality import LABEL_DOUBT
+    from valuegap_tui.review.label_check import FLAG
+
+    assert FLAG == LABEL_DOUBT

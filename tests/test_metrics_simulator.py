@@ -10,7 +10,7 @@ from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, implied_metrics
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, expected_option_shares, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store

@@ -145,10 +145,10 @@ def test_the_default_set_samples_eight_personas_per_kind():
 
 def test_the_demo_balances_every_kind_over_the_sides_of_the_map(study):
     from valuegap_tui.evaluate.demo import demo_definition
-    from valuegap_tui.personas import ensure_default_personas
+    from valuegap_tui.personas import default_personas
     from valuegap_tui.store import personas as persona_store
 
-    ensure_default_personas(study)
+    persona_store.add_missing(study, default_personas())
     chosen = demo_definition(study, "http://localhost:1/v1").personas
     by_id = {p.id: p for p in persona_store.list_all(study)}
     kinds = Counter(by_id[c].kind for c in chosen)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from valuegap_tui.personas import Persona, ensure_default_personas, generate_personas
+from valuegap_tui.personas import Persona, default_personas, generate_personas
 from valuegap_tui.store import personas as persona_store
 
 
@@ -48,12 +48,12 @@ def test_delete_and_refusal_when_a_run_uses_it(study):
     assert persona_store.exists(study, "max-secular-survival")
 
 
-def test_ensure_default_personas_is_idempotent_and_keeps_edits(study):
-    first = ensure_default_personas(study, seed=0)
+def test_adding_the_default_personas_is_idempotent_and_keeps_edits(study):
+    first = persona_store.add_missing(study, default_personas(0))
     assert len(first) == 1 + 3 * 8  # the baseline and 8 personas of each kind
     edited = persona_store.get(study, "moderate-secular-survival").model_copy(update={"name": "mine"})
     persona_store.save(study, edited)
-    again = ensure_default_personas(study, seed=0)
+    again = persona_store.add_missing(study, default_personas(0))
     assert len(again) == 1 + 3 * 8 and persona_store.get(study, "moderate-secular-survival").name == "mine"
 
 

@@ -12,7 +12,7 @@ from tests.helpers.clients import PlantedClient
 from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate import setup
 from valuegap_tui.evaluate.execute import RunControl, execute_run
-from valuegap_tui.evaluate.plan import plan_items
+from valuegap_tui.plan.items import plan_items
 from valuegap_tui.evaluate.setup import create_run, rest_of_plan
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store

@@ -11,7 +11,7 @@ from valuegap_tui.cli import main
 from valuegap_tui.server.client import build_client
 from valuegap_tui.server.probe import probe_profile
 from valuegap_tui.server.profiles import profile_for_url
-from valuegap_tui.store.server import constraint_style_for, latest_probe, latest_probes, save_probe
+from valuegap_tui.store.server import constraint_style_for, latest_probe, latest_probes, probed_constraint, save_probe
 
 SECRET = "sk-probe-secret-987654321"
 
@@ -69,7 +69,8 @@ async def test_findings_are_stored_and_steer_the_client(server, study):
     assert latest_probe(study, server.base_url).constraint_style == "structured_outputs"
     assert [f.base_url for f in latest_probes(study)] == [server.base_url]
     assert constraint_style_for(study, server.base_url) == "structured_outputs"
-    async with build_client(base_url=server.base_url, study=study) as client:
+    profile = profile_for_url(server.base_url)
+    async with build_client(profile, constraint=probed_constraint(study, profile)) as client:
         assert client.constraint == "structured_outputs"
 
 

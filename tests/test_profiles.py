@@ -7,7 +7,7 @@ import pytest
 from valuegap_tui.cli import main
 from valuegap_tui.config import save_section
 from valuegap_tui.server.profiles import ProfileError, get_profile, load_profiles, normalise_base_url
-from valuegap_tui.server.urls import strip_credentials
+from valuegap_tui.urls import strip_credentials
 
 SECRET = "sk-profile-secret-42"
 

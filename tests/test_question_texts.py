@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from tests.helpers.dilemmas import make_dilemma
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.plan.items import LETTERS
 from valuegap_tui.evaluate.questions import QuestionTexts, option_texts, user_message
 from valuegap_tui.server.answers import parse_answer, parse_text
 from valuegap_tui.server.types import AnswerMode, CompletionRecord

@@ -7,7 +7,7 @@ import sqlite3
 
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import db as study_db
 from valuegap_tui.store import dilemmas as dilemma_store

@@ -101,7 +101,7 @@ class PlantedClient:
 def test_report_command_on_a_stored_run_recovers_planted_gap(study, tmp_path, capsys):
     from valuegap_tui.evaluate.execute import execute_run
     from valuegap_tui.evaluate.setup import create_run
-    from valuegap_tui.evaluate.definition import RunDefinition
+    from valuegap_tui.plan.definition import RunDefinition
 
     values = ["wisdom", "honest", "equality", "wealth", "politeness", "social_justice"]
     dilemmas = []
@@ -149,7 +149,7 @@ def test_report_command_writes_the_figures_of_every_model_as_png_and_svg(study, 
     from valuegap_tui.evaluate.execute import execute_run
     from valuegap_tui.evaluate.setup import create_run
     from valuegap_tui.personas.sampling import sample_personas
-    from valuegap_tui.evaluate.definition import RunDefinition
+    from valuegap_tui.plan.definition import RunDefinition
     from valuegap_tui.store import personas as persona_store
 
     values = ["wisdom", "honest", "equality", "wealth"]

@@ -8,7 +8,8 @@ import pytest
 
 from tests.helpers.runs import definition, seed_study
 from valuegap_tui.cli import main
-from valuegap_tui.evaluate.plan import permutations_for
+from valuegap_tui.plan.items import permutations_for
+from valuegap_tui.evaluate.questions import SCORES
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json
 from valuegap_tui.respond.questionnaire import RespondError, build_questions, text_hash
@@ -52,7 +53,7 @@ def test_an_answer_is_stored_once_and_a_conflict_writes_nothing(study):
     given = [respondent_store.GivenAnswer(q.dilemma_id, q.question, q.repeat, q.permutation, p)
              for q, p in ((second, 0), (first, 3))]
     with pytest.raises(ValueError, match="already answered C"):
-        respondent_store.store_answers(study, responder.respondent, given)
+        respondent_store.store_answers(study, responder.respondent, given, scores=SCORES)
     assert len(progress_store.responses_of(study, run_id)) == 1  # the second answer was not kept either
     item = next(i for i in run_store.all_items(study, run_id) if i.model == "human:alice")
     assert item.persona_id == "baseline" and item.permutation == first.permutation

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from valuegap_tui.evaluate.definition import DEFAULT_MAX_TOKENS, RunDefinition
+from valuegap_tui.plan.definition import DEFAULT_MAX_TOKENS, RunDefinition
 from valuegap_tui.server.answers import REASONING_MIN_TOKENS, known_reasoning, token_cap_warning
 from valuegap_tui.server.probe import ProbeFindings, _token_cap_notes
 from valuegap_tui.server.profiles import load_profiles

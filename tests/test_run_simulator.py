@@ -9,7 +9,7 @@ import numpy as np
 
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import (
     SimulatorParams,
     expected_gap,

@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from valuegap_tui.evaluate.plan import latin_square
-from valuegap_tui.evaluate.seeded import SeededRandom, latin_square_rows
+from valuegap_tui.plan.items import latin_square
+from valuegap_tui.plan.seeded import SeededRandom, latin_square_rows
 
 SEEDS = [0, 1, 2, 41, 2**32 - 1, 2**32, 2**64 - 1, 2**70 + 12345, *(random.Random(7).getrandbits(64) for _ in range(300))]
 
@@ -36,7 +36,7 @@ def test_latin_squares_equal_the_plans(n):
 @pytest.mark.parametrize("n", [2, 6, 8])
 def test_the_plans_option_orders_are_the_ones_numpy_drew(n):
     """Plans stored before the plain-Python draws keep their meaning: same orders, item for item."""
-    from valuegap_tui.evaluate.plan import _group_seed, permutations_for
+    from valuegap_tui.plan.items import _group_seed, permutations_for
 
     for seed in (0, 7, 123456):
         for item in ("wisdom--politics--1", "x", "power--family--12"):

@@ -193,9 +193,9 @@ async def test_timeout_fault_hangs_past_client_timeout():
 
 
 async def test_dilemmas_added_after_start_are_picked_up(study, monkeypatch):
-    from valuegap_tui.simulator import app as sim_app
+    from valuegap_tui.simulator import respondent
 
-    monkeypatch.setattr(sim_app, "STUDY_RELOAD_S", 0.0)
+    monkeypatch.setattr(respondent, "STUDY_RELOAD_S", 0.0)
     with run_simulator(SimulatorParams(), study_path=study.path) as sim:
         dilemma = make_dilemma(value="honest", topic="religion", scenario="You keep the accounts of your temple.")
         dilemma_store.save(study, dilemma, who="test", action="create")

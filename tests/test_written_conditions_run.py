@@ -11,7 +11,7 @@ from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.personas import generate_personas
 from valuegap_tui.personas.written import roleplay_conditions, written_condition
 from valuegap_tui.report.writer import report_run, run_extremities
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, behaviour, run_simulator
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import personas as persona_store

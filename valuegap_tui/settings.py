@@ -25,7 +25,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, 
 
 from valuegap_tui.config import ConfigError, TomlLines, config_path, parse_toml, read_toml_text
 from valuegap_tui.limits import Limits
-from valuegap_tui.server.urls import normalise_base_url, strip_credentials
+from valuegap_tui.urls import normalise_base_url, strip_credentials
 
 DEFAULT_CONCURRENCY = 64
 Transport = Literal["http", "aiohttp", "openai"]

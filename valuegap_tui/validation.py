@@ -1,5 +1,5 @@
-"""Reading validated input, for every model of the project: pydantic's errors as one line each, and
-the number fields that must not take true or false."""
+"""What every pydantic model of the project shares: problems said one per line, and numbers that are
+not switches. Used by the catalogue's readers, designs, personas, run definitions and imports alike."""
 
 from __future__ import annotations
 
@@ -22,3 +22,10 @@ def format_validation_error(exc: Exception) -> str:
         message = err.get("msg", "").removeprefix("Value error, ")
         parts.append(f"{where}: {message}")
     return "; ".join(parts)
+
+
+def not_a_switch(value):
+    """A number field's value, unless it is true or false: pydantic would read JSON's true as 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not {str(value).lower()}")
+    return value

@@ -9,7 +9,7 @@ import random
 import time
 from collections import Counter
 
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.plan.items import LETTERS
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel
 from valuegap_tui.designs.graded_actions import label_check
 from valuegap_tui.server.types import CompletionRecord

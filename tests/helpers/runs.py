@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from tests.helpers.dilemmas import make_dilemma
 

@@ -11,9 +11,9 @@ from valuegap_tui.designs.via.importer import read_shen
 from valuegap_tui.designs.via.simulate import synthetic_rows, write_synthetic_csv
 from valuegap_tui.evaluate.execute import execute_run
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams
-from valuegap_tui.simulator.app import Simulator
+from valuegap_tui.simulator.respondent import Simulator
 from valuegap_tui.simulator.inprocess import SimulatorClient
 from valuegap_tui.store import items as item_store
 from valuegap_tui.store import personas as persona_store

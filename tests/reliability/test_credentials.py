@@ -49,7 +49,7 @@ class RecordingServer(FakeServer):
 @pytest.fixture(autouse=True)
 def _no_remembered_credentials(monkeypatch):
     """Credentials from one test's URLs must not be sent to a later test's server on a reused port."""
-    from valuegap_tui.server import urls
+    from valuegap_tui import urls
 
     monkeypatch.setattr(urls, "_basic_auth", {})
 
@@ -228,7 +228,7 @@ def test_saving_into_a_broken_config_changes_nothing(tmp_path):
     ("http://u:pw@[::1/v1", "http://[::1/v1", None),  # not a URL: still nothing secret left in it
 ])
 def test_strip_credentials(url, clean, header):
-    from valuegap_tui.server.urls import basic_auth_for, strip_credentials
+    from valuegap_tui.urls import basic_auth_for, strip_credentials
 
     assert strip_credentials(url) == clean
     expected = None if header is None else "Basic " + base64.b64encode(header.encode()).decode()

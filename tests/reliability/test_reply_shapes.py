@@ -12,7 +12,8 @@ import pytest
 from tests.helpers.fake_openai_server import FakeServer, chat_reply
 from valuegap_tui.evaluate.execute import RunExecutor
 from valuegap_tui.designs.graded_actions.generate import Job, Settings, generate
-from valuegap_tui.server.client import REPLY_TEXT_CAP, ModelPool
+from valuegap_tui.server.client import ModelPool
+from valuegap_tui.server.replies import REPLY_TEXT_CAP
 from valuegap_tui.server.profiles import Endpoint, ServerProfile
 from valuegap_tui.store import generation as attempt_store
 from valuegap_tui.store import runs as run_store

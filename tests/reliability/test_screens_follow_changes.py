@@ -190,7 +190,7 @@ async def test_runs_screen_lists_a_run_planned_elsewhere(study):
         assert table.row_count == 0
         elsewhere(study.path, """
             from valuegap_tui.evaluate.setup import create_run
-            from valuegap_tui.evaluate.definition import RunDefinition
+            from valuegap_tui.plan.definition import RunDefinition
             create_run(study, RunDefinition.model_validate({"name": "from-cli", "repeats": 1,
                 "models": [{"name": "m", "endpoints": ["http://127.0.0.1:9/v1"]}],
                 "dilemmas": {"status": ["accepted"]}}))

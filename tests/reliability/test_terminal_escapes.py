@@ -24,7 +24,7 @@ from tests.helpers.screen import assert_clean, screen_lines
 from valuegap_tui.config import save_section
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import open_study
 from valuegap_tui.text import editable, has_unsafe

@@ -12,7 +12,7 @@ from valuegap_tui.server.client import build_client
 from valuegap_tui.server.probe import probe_profile
 from valuegap_tui.server.profiles import profile_for_url
 from valuegap_tui.server.types import AnswerMode, ChatRequest
-from valuegap_tui.store.server import constraint_style_for, latest_probes, save_probe
+from valuegap_tui.store.server import constraint_style_for, latest_probes, probed_constraint, save_probe
 
 pytestmark = pytest.mark.llama_server
 
@@ -48,7 +48,7 @@ async def test_probe_finds_what_llama_server_supports(llama_server, study, trans
 async def test_constrained_mode_uses_the_probed_style(llama_server, study):
     profile = profile_for_url(llama_server.base_url, name="llama")
     save_probe(study, (await probe_profile(profile))[0])
-    async with build_client(profile, study=study) as client:
+    async with build_client(profile, constraint=probed_constraint(study, profile)) as client:
         assert client.constraint == "json_schema"
         for seed in range(5):
             request = question_request(QUESTION, AnswerMode.CONSTRAINED, temperature=1.0, seed=seed)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.personas import ensure_default_personas
-from valuegap_tui.evaluate.definition import DilemmaFilter, ModelSpec, RunDefinition
+from valuegap_tui.personas import default_personas
+from valuegap_tui.store import personas as persona_store
+from valuegap_tui.plan.definition import DilemmaFilter, ModelSpec, RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import run_progress as progress_store
 
@@ -21,7 +22,7 @@ async def test_small_run_completes_with_invalid_answers_counted(wide_llama_serve
         study, [make_dilemma(value="honest", topic=t, scenario="You must choose.") for t in ("politics", "religion")],
         who="test", action="import",
     )
-    personas = [p for p in ensure_default_personas(study) if p.kind == "max"][:1]
+    personas = [p for p in persona_store.add_missing(study, default_personas()) if p.kind == "max"][:1]
     definition = RunDefinition(
         name=f"llama-{mode}", models=[ModelSpec(name="tiny", endpoints=[wide_llama_server.base_url], concurrency=2)],
         personas=[p.id for p in personas], dilemmas=DilemmaFilter(status=[]), repeats=2, seed=1,

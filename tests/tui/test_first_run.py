@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tests.helpers.pilot import wait_for
 from valuegap_tui.cli.app import build_demo_study, fill_demo_study
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator.runner import run_simulator
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store

@@ -6,7 +6,7 @@ from textual.widgets import DataTable, Markdown, OptionList, Static
 
 from tests.helpers.runs import definition, seed_study
 from tests.helpers.pilot import wait_for
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.plan.items import LETTERS
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.respond.session import StudyResponder

@@ -51,7 +51,7 @@ async def test_bad_definition_shows_error(study):
 
 async def test_screen_starts_a_run_it_was_asked_to(study, answer_server):  # noqa: F811
     from valuegap_tui.evaluate.setup import create_run
-    from valuegap_tui.evaluate.definition import RunDefinition
+    from valuegap_tui.plan.definition import RunDefinition
 
     seed_study(study, 2)
     run_id = create_run(study, RunDefinition.model_validate(

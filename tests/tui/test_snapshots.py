@@ -14,8 +14,9 @@ from tests.helpers.dilemmas import make_dilemma
 from valuegap_tui.config import save_section
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
-from valuegap_tui.personas import ensure_default_personas
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.personas import default_personas
+from valuegap_tui.store import personas as persona_store
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.tui.app import ValueGapApp
 
@@ -34,7 +35,7 @@ def fill(study) -> None:
         d.status = DilemmaStatus.ACCEPTED if i % 2 == 0 else DilemmaStatus.DRAFT
         dilemmas.append(d)
     dilemma_store.save_many(study, dilemmas, who="test", action="import")
-    ensure_default_personas(study, seed=0)
+    persona_store.add_missing(study, default_personas(0))
     create_run(study, RunDefinition.model_validate({
         "name": f"a long run name {MARKUP} that goes on",
         "models": [{"name": "[b]org/a-model-with-a-very-long-name-indeed[/b]", "endpoints": ["http://127.0.0.1:9/v1"]}],

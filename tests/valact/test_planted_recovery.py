@@ -15,7 +15,7 @@ from valuegap_tui.designs.valact.metrics import pearson
 from valuegap_tui.designs.valact.questionnaire import DEMO_FILE, load_into, read_questionnaire
 from valuegap_tui.evaluate import setup
 from valuegap_tui.evaluate.session import run_async
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import items as item_store
 from valuegap_tui.store import personas as persona_store

@@ -11,7 +11,7 @@ from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact.questionnaire import DEMO_FILE, load_into, read_questionnaire
 from valuegap_tui.evaluate.session import run_async
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import items as item_store
 from valuegap_tui.tui.app import ValueGapApp

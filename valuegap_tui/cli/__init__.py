@@ -148,12 +148,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(handler, args) -> int:
     """The command, with every failure a person can act on turned into one line on stderr."""
-    import sqlite3
-
     from valuegap_tui.catalogue import CatalogueError
     from valuegap_tui.cli._common import CliError
     from valuegap_tui.config import ConfigError
-    from valuegap_tui.store import StudyError, describe_sqlite_error
+    from valuegap_tui.store import DatabaseError, StudyError, describe_sqlite_error
     from valuegap_tui.store.db import busy_timeout_s
 
     try:
@@ -171,7 +169,7 @@ def _run(handler, args) -> int:
     except StudyError as exc:
         print(f"valuegap: {visible(str(exc))}", file=sys.stderr)
         return 1
-    except sqlite3.Error as exc:
+    except DatabaseError as exc:
         # Disk full, a write lock held past the busy timeout, a damaged file, a read-only study:
         # the transaction that hit it was rolled back, so one line is all the user needs.
         print(f"valuegap: {describe_sqlite_error(exc, getattr(args, 'study', None), busy_timeout_s())}",

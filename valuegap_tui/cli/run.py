@@ -7,8 +7,8 @@ from pathlib import Path
 
 from valuegap_tui.cli._common import RUN_ID, CliError, add_command, open_existing, whole
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
-from valuegap_tui.evaluate.definition import RunDefinition, RunDefinitionError
-from valuegap_tui.server.urls import basic_auth_for
+from valuegap_tui.plan.definition import RunDefinition, RunDefinitionError
+from valuegap_tui.urls import basic_auth_for
 from valuegap_tui.store import independence as independence_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store

@@ -25,6 +25,9 @@ NOT_SECOND_PERSON = "not_second_person"
 WORD_BOUNDS = "word_bounds"
 LENGTH_CUE = "length_cue"
 CROSS_VALUE_DUPLICATE = "cross_value_duplicate"
+#: the label check's flag (review/label_check.py FLAG; a test keeps the two equal), named here so that
+#: reading or drawing a dilemma does not import the label check
+LABEL_DOUBT = "label_doubt"
 QUALITY_FLAGS = (NEAR_DUPLICATE, SIMILAR_ACTIONS, LABEL_LEAK, VALUE_ABSENT,
                  NOT_SECOND_PERSON, WORD_BOUNDS, LENGTH_CUE, CROSS_VALUE_DUPLICATE)
 

@@ -11,16 +11,15 @@ import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from valuegap_tui.designs.graded_actions.flag_notes import LABEL_DOUBT
-from valuegap_tui.limits import LimitError, Limits, check_value, how_to_raise, read_bytes
-from valuegap_tui.limits import parse_json as bounded_json
+from valuegap_tui.limits import LimitError, Limits, check_value, how_to_raise
 from valuegap_tui.designs.graded_actions.models import Dilemma
 from valuegap_tui.validation import format_validation_error
-from valuegap_tui.dataset.quality import QUALITY_FLAGS
+from valuegap_tui.dataset.quality import LABEL_DOUBT, QUALITY_FLAGS
+from valuegap_tui.input_files import ImportFailure, jsonl_objects, parse_json, read_text_file  # noqa: F401 (also imported from here)
 from valuegap_tui.settings import current_limits
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -30,21 +29,6 @@ CSV_COLUMNS = (
     + [f"option_{i}_{part}" for i in range(1, 7) for part in ("text", "label")]
     + ["notes", "flags", "provenance"]
 )
-
-
-#: longest reason shown: a validation message may quote a whole (hostile) cell
-MAX_REASON = 400
-
-
-class ImportFailure(ValueError):
-    """A file could not be imported; nothing was written."""
-
-    def __init__(self, path: Path | str, line: int | None, field: str | None, reason: str):
-        if len(reason) > MAX_REASON:
-            reason = reason[:MAX_REASON] + f"... ({len(reason):,} characters)"
-        self.path, self.line, self.field, self.reason = str(path), line, field, reason
-        where = f"{self.path}" + (f", line {line}" if line is not None else "") + (f", field {field}" if field else "")
-        super().__init__(f"{where}: {reason}")
 
 
 def detect_format(path: Path | str, explicit: str | None = None) -> str:
@@ -93,33 +77,6 @@ def write_dilemmas(dilemmas: Iterable[Dilemma], path: Path | str, fmt: str) -> i
 
 
 # --- import ----------------------------------------------------------------------------------------
-def parse_json(text: str, limits: Limits | None = None) -> Any:
-    """``json.loads`` held to the input caps (valuegap_tui.limits); every failure is a ValueError with a
-    reason fit to show (a LimitError names the field)."""
-    return bounded_json(text, limits or current_limits())
-
-
-def read_text_file(path: Path, what: str = "file", limits: Limits | None = None) -> str:
-    """A UTF-8 text file (a byte-order mark is dropped), or ImportFailure saying why it cannot be read.
-
-    Refused past the size cap, by the size the file declares and by the bytes read (a pipe or device).
-    Line ends are kept as written ("\r\n" inside quoted CSV cells too).
-    """
-    try:
-        data = read_bytes(Path(path), limits or current_limits())
-        return data.decode("utf-8-sig")
-    except LimitError as exc:
-        raise ImportFailure(path, None, None, str(exc)) from None
-    except FileNotFoundError:
-        raise ImportFailure(path, None, None, "file not found") from None
-    except IsADirectoryError:
-        raise ImportFailure(path, None, None, f"is a folder, not a {what}") from None
-    except UnicodeDecodeError as exc:
-        raise ImportFailure(path, None, None, f"not UTF-8 text (byte {exc.start}): is this the right {what}?") from None
-    except OSError as exc:
-        raise ImportFailure(path, None, None, f"cannot read: {exc.strerror or exc}") from None
-
-
 def _validate(record: dict, path, line: int, model: type[BaseModel] = Dilemma):
     try:
         return model.model_validate(record)
@@ -127,27 +84,6 @@ def _validate(record: dict, path, line: int, model: type[BaseModel] = Dilemma):
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or None
         raise ImportFailure(path, line, field, format_validation_error(exc)) from None
-
-
-def jsonl_objects(text: str, path: Path | str, limits: Limits | None = None) -> list[tuple[int, dict]]:
-    """Each non-blank line as a JSON object, with its line number; the first line that is not one raises
-    (held to the input caps, the same as a CSV cell)."""
-    limits = limits or current_limits()
-    objects = []
-    # split on "\n" only: str.splitlines() would also break on U+2028 and friends inside JSON strings
-    for line_no, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = parse_json(line, limits)
-        except LimitError as exc:
-            raise ImportFailure(path, line_no, exc.field, exc.reason) from None
-        except ValueError as exc:
-            raise ImportFailure(path, line_no, None, str(exc)) from None
-        if not isinstance(record, dict):
-            raise ImportFailure(path, line_no, None, "expected a JSON object per line")
-        objects.append((line_no, record))
-    return objects
 
 
 def parse_jsonl_lines(text: str, path: Path | str, model: type[ModelT]) -> list[tuple[int, ModelT]]:

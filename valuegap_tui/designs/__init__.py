@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from valuegap_tui.designs.base import Design, DesignError
+from valuegap_tui.store.contents import items_and_runs
 
 if TYPE_CHECKING:
     from valuegap_tui.store.db import Study
@@ -82,8 +83,7 @@ def set_study_design(study: "Study", design_id: str) -> None:
     if current == design_id:
         study.set_meta(META_KEY, design_id)
         return
-    (count,) = study.db.execute("SELECT COUNT(*) FROM dilemmas").fetchone()
-    (runs,) = study.db.execute("SELECT COUNT(*) FROM runs").fetchone()
+    count, runs = items_and_runs(study)
     if count or runs:
         raise DesignError(f"this study holds the {current!r} design with {count} items and {runs} runs; "
                           f"make a new study for the {design_id!r} design (`valuegap init --design {design_id}`)")

@@ -11,7 +11,7 @@ Fixed by the core, the same for every design:
 - an item has an ``id`` (unique in the study), a ``value`` id and a ``topic`` id (strings, ``""``
   where the design has none) and ``to_record()``, the JSON-ready form the study stores;
 - a question is asked with 2..8 options shown as letters A..H in a shuffled, balanced order
-  (``evaluate/plan.py``); the *choice* is the option's index in the design's canonical order;
+  (``plan/items.py``); the *choice* is the option's index in the design's canonical order;
 - a chosen option's *score* is an integer in -3..3 (``choice_score``): on ordinal questions its
   position on the value's scale (positive agrees / enacts), 0 on nominal questions (where the choice
   itself is the answer). The answer frame keeps both.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from valuegap_tui.designs.base import LETTERS
 from valuegap_tui.evaluate.questions import SCORES, Reading, read_reply
-from valuegap_tui.server.client import cap_text
+from valuegap_tui.server.replies import cap_text
 from valuegap_tui.server.types import AnswerMode, CompletionRecord
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store

@@ -6,7 +6,7 @@ import os
 
 from pydantic import SecretStr
 
-from valuegap_tui.evaluate.definition import ModelSpec, RunDefinition
+from valuegap_tui.plan.definition import ModelSpec, RunDefinition
 from valuegap_tui.server.client import ModelPool
 from valuegap_tui.server.profiles import Endpoint, ProfileError, ServerProfile, env_profile, get_profile
 

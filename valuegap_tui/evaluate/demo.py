@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from valuegap_tui.evaluate.session import run_blocking
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.evaluate.definition import DilemmaFilter, ModelSpec, RunDefinition
+from valuegap_tui.plan.definition import DilemmaFilter, ModelSpec, RunDefinition
+from valuegap_tui.server.types import ChatClient
 from valuegap_tui.store.db import Study
 
 
@@ -48,20 +51,20 @@ def _sides(persona) -> tuple[int, int]:
     return tuple(0 if abs(x) < 1e-9 else (1 if x > 0 else -1) for x in position)  # type: ignore[return-value]
 
 
-def run_demo_evaluation(study: Study, base_url: str, *, quiet: bool = True, simulator=None, **kwargs) -> int:
+def run_demo_evaluation(study: Study, base_url: str, *, quiet: bool = True,
+                        client_for: Callable[[str], ChatClient] | None = None, **kwargs) -> int:
     """Plan and run the demo evaluation against ``base_url`` (the simulator); returns the run id.
 
     Every dilemma status counts here (the demo's dilemmas are drafts); a real run asks accepted ones.
-    ``simulator`` (the Simulator serving ``base_url``) is asked directly, without HTTP: the same replies,
-    fast enough for the demo's 17,000 items to take seconds. The run still names ``base_url``.
+    ``client_for(model)`` gives the client each model is asked through instead of HTTP (the simulator
+    serving ``base_url``, asked in process: the same replies, fast enough for the demo's 17,000 items
+    to take seconds). The run still names ``base_url``.
     """
     definition = demo_definition(study, base_url, **kwargs)
     run_id = create_run(study, definition)
     study.set_meta("runs.selected", str(run_id))
     clients = None
-    if simulator is not None:
-        from valuegap_tui.simulator.inprocess import SimulatorClient
-
-        clients = {spec.name: SimulatorClient(simulator, spec.name) for spec in definition.models}
+    if client_for is not None:
+        clients = {spec.name: client_for(spec.name) for spec in definition.models}
     run_blocking(study, run_id, plain=not quiet, clients=clients)
     return run_id

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -29,8 +28,9 @@ from valuegap_tui.designs import get_design
 from valuegap_tui.evaluate.attempts import score_attempt, settle_status
 from valuegap_tui.evaluate.handoff import take_dilemmas
 from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker
-from valuegap_tui.server.client import REPLY_TEXT_CAP
+from valuegap_tui.server.replies import REPLY_TEXT_CAP
 from valuegap_tui.server.types import ChatClient, CompletionRecord
+from valuegap_tui.store import DatabaseError
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.db import Study
@@ -268,7 +268,7 @@ class RunExecutor:
     async def _note_context(self, model: str) -> None:
         """What the model's server says its context is (llama-server /props, vLLM /v1/models), for the
         message about requests too long for it."""
-        from valuegap_tui.server.probe import context_length
+        from valuegap_tui.server.discovery import context_length
 
         endpoints = getattr(getattr(self.clients[model], "profile", None), "endpoints", None)
         if not endpoints:
@@ -332,7 +332,7 @@ class RunExecutor:
                 elif time.monotonic() - last_beat >= run_store.HEARTBEAT_S:
                     await asyncio.to_thread(run_store.heartbeat, self.study, self.run_id)
                     last_beat = time.monotonic()
-            except (sqlite3.Error, OSError) as exc:
+            except (DatabaseError, OSError) as exc:
                 self._write_failed(exc)
                 return
 
@@ -340,7 +340,7 @@ class RunExecutor:
         """Ask every pending item (or until stopped); returns the run's final status."""
         try:
             run_store.set_status(self.study, self.run_id, "running", text_cap=REPLY_TEXT_CAP)
-        except (sqlite3.Error, OSError) as exc:
+        except (DatabaseError, OSError) as exc:
             raise RunStoreError(f"cannot start run {self.run_id}: cannot write to {self.study.path}:"
                                 f" {describe_write_error(exc)}") from None
         done = asyncio.Event()
@@ -357,7 +357,7 @@ class RunExecutor:
                 await asyncio.to_thread(self._flush)
                 if self._unreached and self.write_error is None:
                     await asyncio.to_thread(run_store.end_as_server_errors, self.study, self._unreached)
-            except (sqlite3.Error, OSError) as exc:
+            except (DatabaseError, OSError) as exc:
                 if self.write_error is None:
                     self.write_error = describe_write_error(exc)
             self.counters.unsaved = len(self._buffer)
@@ -365,7 +365,7 @@ class RunExecutor:
             self.control.reason = reason
             try:
                 run_store.set_status(self.study, self.run_id, status, reason)
-            except (sqlite3.Error, OSError):
+            except (DatabaseError, OSError):
                 pass  # the heartbeat stops, so the run shows as interrupted
         return status
 
@@ -375,7 +375,7 @@ class RunExecutor:
 
         try:
             rest = await asyncio.to_thread(rest_of_plan, self.study, self.run_id)
-        except (sqlite3.Error, OSError) as exc:
+        except (DatabaseError, OSError) as exc:
             self._write_failed(exc)
             return None
         if rest is None:
@@ -386,7 +386,7 @@ class RunExecutor:
         def store() -> None:  # in a worker thread: the failure is handled on the loop's thread
             try:
                 run_store.add_items(self.study, self.run_id, rest, stop=lambda: self.control.stopped)
-            except (sqlite3.Error, OSError) as exc:
+            except (DatabaseError, OSError) as exc:
                 loop.call_soon_threadsafe(self._write_failed, exc)
             finally:
                 self._plan_stored.set()

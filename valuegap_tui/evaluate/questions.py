@@ -15,7 +15,7 @@ from string import Template
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.base import LETTERS, Design
 from valuegap_tui.paths import DATA_DIR, PROMPTS_DIR
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.server.answers import parse_answer, parse_text
 from valuegap_tui.server.reader import refuses
 from valuegap_tui.server.types import AnswerMode, ChatRequest

@@ -14,10 +14,10 @@ from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs import get_design, study_design
 from valuegap_tui.evaluate.handoff import keep_dilemmas
-from valuegap_tui.evaluate.plan import plan_items
+from valuegap_tui.plan.items import plan_items
 from valuegap_tui.evaluate.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
-from valuegap_tui.evaluate.definition import BASELINE_ID, RunDefinition
+from valuegap_tui.plan.definition import BASELINE_ID, RunDefinition
 from valuegap_tui.server.profiles import ProfileError
 from valuegap_tui.store import items as item_store
 from valuegap_tui.store import personas as persona_store
@@ -183,10 +183,7 @@ def rest_of_plan(study: Study, run_id: int):
     if stored >= total:
         return None
     run = run_store.get_run(study, run_id)
-    personas = [r[0] for r in study.db.execute(
-        "SELECT persona_id FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])]
-    dilemmas = [r[0] for r in study.db.execute(
-        "SELECT dilemma_id FROM run_dilemmas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    personas, dilemmas = run_store.plan_members(study, run_id)
     design = get_design(run.design)
     snapshot = run_store.dilemmas_of(study, run_id) if design.fixed_questions() is None else {}
     items = plan_items([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,

@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
-from valuegap_tui.server.types import CompletionRecord
+from valuegap_tui.server.types import ChatClient, CompletionRecord
 
 MAX_TOKENS = 1500
 #: how much of a bad reply is echoed back to the model with the problem
@@ -204,26 +204,21 @@ async def run_jobs(jobs: Sequence, one: Callable[[object], Awaitable[None]], con
 
 
 def generate_missing(study, base_url: str, model: str | None = None, scope: GenerationScope = GenerationScope(),
-                     concurrency: int = 32, simulator=None) -> int:
+                     concurrency: int = 32, client: ChatClient | None = None) -> int:
     """Generate the study's missing items in ``scope`` (default: all) from ``base_url`` through its
-    design's generator; returns how many were stored. ``simulator`` (the Simulator serving it) is asked
-    without HTTP. The demo fills its study this way."""
+    design's generator; returns how many were stored. ``client``: asked instead of ``base_url`` over
+    HTTP (the demo passes the simulator serving it, asked in process)."""
     from valuegap_tui.designs import study_design
     from valuegap_tui.server.client import build_client
 
     generator = study_design(study).generator()
 
     async def run() -> Progress:
-        if simulator is not None:
-            from valuegap_tui.simulator.inprocess import SimulatorClient
-
-            client = SimulatorClient(simulator, model)
-        else:
-            client = build_client(base_url=base_url, model=model, concurrency=concurrency)
+        asked = client if client is not None else build_client(base_url=base_url, model=model, concurrency=concurrency)
         try:
-            return await generator.run(study, client, generator.jobs(study, scope), Settings(concurrency=concurrency))
+            return await generator.run(study, asked, generator.jobs(study, scope), Settings(concurrency=concurrency))
         finally:
-            await client.aclose()
+            await asked.aclose()
 
     return asyncio.run(run()).done
 

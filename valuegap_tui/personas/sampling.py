@@ -32,18 +32,9 @@ from typing import Literal
 import numpy as np
 
 from valuegap_tui.catalogue import DIMENSION_POLES, catalogue
-from valuegap_tui.personas import (
-    DIMENSIONS,
-    MAX_MAX_MILD,
-    MODERATE_MAX_EXTREME,
-    POLE_LABELS,
-    QUADRANTS,
-    Persona,
-    baseline_persona,
-    persona_position,
-    quadrant_name,
-    variables_by_dimension,
-)
+from valuegap_tui.personas.model import (DIMENSIONS, MAX_MAX_MILD, MODERATE_MAX_EXTREME, POLE_LABELS, QUADRANTS,
+                                         Persona, baseline_persona, persona_position, quadrant_name,
+                                         variables_by_dimension)
 
 Match = Literal["moderate", "max"]
 #: the (split dimension, lean sign) groups an incongruous sample is stratified by

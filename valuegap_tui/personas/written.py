@@ -22,12 +22,12 @@ from pydantic import ValidationError
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.config import ConfigError, parse_toml
+from valuegap_tui.input_files import ImportFailure, jsonl_objects, read_text_file
 from valuegap_tui.limits import LimitError, check_value
 from valuegap_tui.validation import format_validation_error
-from valuegap_tui.personas import WRITTEN_KINDS, Persona
+from valuegap_tui.personas.model import WRITTEN_KINDS, Persona
 from valuegap_tui.prompts import load_template
 from valuegap_tui.settings import current_limits
-from valuegap_tui.dataset.transfer import ImportFailure, jsonl_objects, read_text_file
 
 ROLEPLAY_TEMPLATE = "roleplay.txt"
 #: the fields a condition may have in a file (the Persona model refuses any other); the last two are

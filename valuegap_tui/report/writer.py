@@ -355,7 +355,7 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
     lines += ["### Conditions against baseline", ""]
     lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
     if results.position is not None:  # beside the gap: how much of it letter positions can explain
-        from valuegap_tui.report_position import position_markdown
+        from valuegap_tui.report.position import position_markdown
 
         lines += ["", "### Position: answers that went by letter, and the gap adjusted for it", ""]
         lines += position_markdown(_of(results.conditions, model), _of(results.position, model),

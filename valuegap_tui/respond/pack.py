@@ -14,7 +14,8 @@ import math
 import secrets
 from pathlib import Path
 
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.plan.items import LETTERS
+from valuegap_tui.evaluate.questions import SCORES
 from valuegap_tui.limits import LimitError, parse_json, read_bytes
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.questionnaire import (RespondError, build_questions, check_name, check_respondent,
@@ -164,7 +165,7 @@ def import_answers(study: Study, path: Path) -> tuple[str, int, int]:
                            f" run {pack.get('run_id')} (or a newer pack replaced it); nothing imported")
     given = _given(pack, data["answers"], Path(path))
     try:
-        new = respondent_store.store_answers(study, respondent, given, channel="file",
+        new = respondent_store.store_answers(study, respondent, given, scores=SCORES, channel="file",
                                              scale_order=str(pack.get("scale_order", "shuffled")))
     except ValueError as exc:
         raise RespondError(f"{path}: {exc}; nothing imported") from None

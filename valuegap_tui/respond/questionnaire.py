@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from string import Template
 
 from valuegap_tui.designs import get_design
-from valuegap_tui.evaluate.plan import LETTERS, N_OPTIONS, permutations_for
+from valuegap_tui.plan.items import LETTERS, N_OPTIONS, permutations_for
 from valuegap_tui.evaluate.questions import option_texts
 from valuegap_tui.paths import PROMPTS_DIR
 from valuegap_tui.personas import BASELINE_ID

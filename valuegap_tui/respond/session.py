@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+from valuegap_tui.evaluate.questions import SCORES
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.questionnaire import (Question, RespondError, build_questions, check_name,
                                                 check_respondent, consent_text, plan_conflict_message, resolve_plan,
@@ -58,7 +59,8 @@ class StudyResponder:
         another answer to the question is)."""
         return respondent_store.store_answers(self.study, self.respondent, [respondent_store.GivenAnswer(
             question.dilemma_id, question.question, question.repeat, question.permutation, position, seconds,
-            now_iso(), self._places.get(question.key))], scale_order=self.plan.scale_order, channel=self.channel)
+            now_iso(), self._places.get(question.key))], scores=SCORES, scale_order=self.plan.scale_order,
+            channel=self.channel)
 
 
 class FileResponder:

@@ -24,8 +24,11 @@ from pathlib import Path
 from valuegap_tui.limits import LimitError, parse_json, read_bytes
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel, Dilemma
 from valuegap_tui.settings import current_limits
+from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import review as review_store
 from valuegap_tui.store.db import Study, now_iso
+from valuegap_tui.store.merged_reviews import (BlindLabels, MergedFile, ReviewChange, first_change, local_changes,
+                                               merged_changes, store_merge)
 
 EXPORT_FORMAT = "valuegap-review"
 DECISIONS = ("accept", "reject", "needs-edit")
@@ -39,7 +42,7 @@ class MergeError(ValueError):
 def _study_id(study: Study) -> str:
     """The study's first history row, hashed: the same in every copy of a study, whenever it was copied,
     and different in a study built apart (its first dilemma was stored at another time)."""
-    row = study.db.execute("SELECT id, dilemma_id, at, after_json FROM dilemma_history ORDER BY id LIMIT 1").fetchone()
+    row = first_change(study)
     if row is None:
         raise MergeError(f"{study.path.name} has no dilemmas, so no review: import or generate dilemmas first")
     return _digest(list(row))
@@ -54,15 +57,9 @@ def _digest(data) -> str:
 def build_export(study: Study, reviewer: str) -> dict:
     if not reviewer.strip():
         raise MergeError("name the reviewer whose review to export (--reviewer NAME)")
-    undone = review_store.undone_ids(study)
-    marks = ",".join("?" * len(REVIEW_ACTIONS))
-    rows = study.db.execute(
-        f"SELECT id, dilemma_id, action, at, before_json, after_json FROM dilemma_history"
-        f" WHERE who = ? AND action IN ({marks}) ORDER BY id", [reviewer, *REVIEW_ACTIONS],
-    ).fetchall()
-    entries = [{"dilemma_id": r[1], "action": r[2], "at": r[3], "undone": r[0] in undone,
-                "before": json.loads(r[4]) if r[4] else None, "after": json.loads(r[5])} for r in rows]
-    entries += [e for e in _merged_entries(study, reviewer) if e not in entries]  # merged here earlier
+    entries = [_entry(c) for c in local_changes(study, REVIEW_ACTIONS, reviewer=reviewer)]
+    merged_here = [_entry(c) for c in merged_changes(study, reviewer=reviewer)]  # merged here earlier
+    entries += [e for e in merged_here if e not in entries]
     blind = [{"dilemma_id": b.dilemma_id, "labels": [x.value if x else None for x in b.labels],
               "complete": b.complete, "at": b.at}
              for b in review_store.all_reviewer_labels(study, complete_only=False) if b.reviewer == reviewer]
@@ -73,6 +70,11 @@ def build_export(study: Study, reviewer: str) -> dict:
               "exported_at": now_iso(), "entries": entries, "blind_labels": blind}
     export["hash"] = _digest({k: v for k, v in export.items() if k != "hash"})
     return export
+
+
+def _entry(change: ReviewChange) -> dict:
+    return {"dilemma_id": change.dilemma_id, "action": change.action, "at": change.at, "undone": change.undone,
+            "before": change.before, "after": change.after}
 
 
 def write_export(study: Study, reviewer: str, out: Path) -> dict:
@@ -100,14 +102,15 @@ def read_export(path: Path) -> dict:
     return data
 
 
-def _check(study: Study, data: dict, path: Path) -> tuple[list[tuple], list[tuple]]:
-    """The rows to store, or MergeError: every entry must be a valid dilemma record of this study."""
+def _check(study: Study, data: dict, path: Path) -> tuple[list[tuple[str, ReviewChange]], list[BlindLabels]]:
+    """The changes (with their entry hashes) and blind labels to store, or MergeError: every entry must be
+    a valid dilemma record of this study."""
     if data.get("study") != _study_id(study):
         raise MergeError(f"{path} was exported from another study: merge it into the study its reviewer worked on")
     reviewer = data.get("reviewer")
     if not isinstance(reviewer, str) or not reviewer.strip():
         raise MergeError(f"{path} names no reviewer: export it again")
-    known = {row[0] for row in study.db.execute("SELECT id FROM dilemmas")}
+    known = dilemma_store.existing_ids(study)
     entries, blind = [], []
     try:
         for e in data["entries"]:
@@ -118,15 +121,15 @@ def _check(study: Study, data: dict, path: Path) -> tuple[list[tuple], list[tupl
             before = Dilemma.model_validate(e["before"]) if e["before"] is not None else None
             if after.id != e["dilemma_id"]:
                 raise MergeError(f"{path}: an entry on {e['dilemma_id']} holds another dilemma; nothing was merged")
-            entries.append((_digest([reviewer, e]), reviewer, e["dilemma_id"], e["action"], str(e["at"]),
-                            int(bool(e["undone"])),
-                            json.dumps(before.to_record(), ensure_ascii=False) if before else None,
-                            json.dumps(after.to_record(), ensure_ascii=False)))
+            entries.append((_digest([reviewer, e]),
+                            ReviewChange(reviewer, e["dilemma_id"], e["action"], str(e["at"]), bool(e["undone"]),
+                                         before.to_record() if before else None, after.to_record())))
         for b in data["blind_labels"]:
             labels = [AlignmentLabel(v) if v else None for v in b["labels"]]
             if b["dilemma_id"] not in known or len(labels) != 6:
                 raise MergeError(f"{path}: blind labels on {b['dilemma_id']!r} do not fit this study; nothing was merged")
-            blind.append((b["dilemma_id"], reviewer, labels, bool(b["complete"]), str(b["at"])))
+            blind.append(BlindLabels(b["dilemma_id"], reviewer, tuple(x.value if x else None for x in labels),
+                                     bool(b["complete"]), str(b["at"])))
     except MergeError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -144,39 +147,13 @@ class MergeOutcome:
 def merge(study: Study, paths: list[Path]) -> list[MergeOutcome]:
     """Merge every file, or none: all are checked before anything is written."""
     checked = [(Path(p), *_check(study, read_export(p), Path(p))) for p in paths]
+    files = [MergedFile(hashlib.sha256(path.read_bytes()).hexdigest(), entries, blind)
+             for path, entries, blind in checked]
     outcomes = []
-    with study.transaction() as db:
-        for path, entries, blind in checked:
-            file_hash, at = hashlib.sha256(path.read_bytes()).hexdigest(), now_iso()
-            before = db.execute("SELECT COUNT(*) FROM merged_reviews").fetchone()[0]
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO merged_reviews (entry_hash, reviewer, dilemma_id, action, at, undone,"
-                " before_json, after_json, file_hash, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*row, file_hash, at) for row in entries],
-            )
-            added = db.execute("SELECT COUNT(*) FROM merged_reviews").fetchone()[0] - before
-            labelled = 0
-            for dilemma_id, reviewer, labels, complete, labelled_at in blind:
-                mine = review_store.reviewer_labels(study, dilemma_id, reviewer)
-                if mine is None or (mine.at < labelled_at and (list(mine.labels), mine.complete) != (labels, complete)):
-                    db.execute(
-                        "INSERT INTO reviewer_labels (dilemma_id, reviewer, labels_json, complete, at)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(dilemma_id, reviewer) DO UPDATE SET"
-                        " labels_json = excluded.labels_json, complete = excluded.complete, at = excluded.at",
-                        [dilemma_id, reviewer, json.dumps([x.value if x else None for x in labels]),
-                         int(complete), labelled_at],
-                    )
-                    labelled += 1
-            reviewer = entries[0][1] if entries else (blind[0][1] if blind else "?")
-            outcomes.append(MergeOutcome(reviewer, added, labelled))
+    for file, (added, labelled) in zip(files, store_merge(study, files)):
+        reviewer = file.changes[0][1].reviewer if file.changes else (file.blind[0].reviewer if file.blind else "?")
+        outcomes.append(MergeOutcome(reviewer, added, labelled))
     return outcomes
-
-
-def _merged_entries(study: Study, reviewer: str) -> list[dict]:
-    rows = study.db.execute("SELECT dilemma_id, action, at, undone, before_json, after_json FROM merged_reviews"
-                            " WHERE reviewer = ? ORDER BY at", [reviewer]).fetchall()
-    return [{"dilemma_id": r[0], "action": r[1], "at": r[2], "undone": bool(r[3]),
-             "before": json.loads(r[4]) if r[4] else None, "after": json.loads(r[5])} for r in rows]
 
 
 # --- positions and conflicts -----------------------------------------------------------------------
@@ -190,41 +167,29 @@ class Position:
     at: str
 
 
-def _all_entries(study: Study, dilemma_id: str | None) -> list[tuple[str, dict]]:
-    """(reviewer, entry) of every review change, local and merged, oldest first."""
-    undone = review_store.undone_ids(study)
-    marks = ",".join("?" * len(REVIEW_ACTIONS))
-    where = " AND dilemma_id = ?" if dilemma_id else ""
-    rows = study.db.execute(
-        f"SELECT id, who, dilemma_id, action, at, after_json FROM dilemma_history WHERE action IN ({marks}){where}",
-        [*REVIEW_ACTIONS, *([dilemma_id] if dilemma_id else [])],
-    ).fetchall()
-    found = [(r[1], {"dilemma_id": r[2], "action": r[3], "at": r[4], "undone": r[0] in undone,
-                     "after": json.loads(r[5])}) for r in rows]
-    sql = "SELECT reviewer, dilemma_id, action, at, undone, after_json FROM merged_reviews"
-    for r in study.db.execute(sql + (" WHERE dilemma_id = ?" if dilemma_id else ""), [dilemma_id] if dilemma_id else []):
-        found.append((r[0], {"dilemma_id": r[1], "action": r[2], "at": r[3], "undone": bool(r[4]),
-                             "after": json.loads(r[5])}))
-    found.sort(key=lambda pair: pair[1]["at"])
+def _all_entries(study: Study, dilemma_id: str | None) -> list[ReviewChange]:
+    """Every review change, local and merged, oldest first."""
+    found = local_changes(study, REVIEW_ACTIONS, dilemma_id=dilemma_id) + merged_changes(study, dilemma_id=dilemma_id)
+    found.sort(key=lambda change: change.at)
     return found
 
 
 def positions(study: Study, dilemma_id: str | None = None) -> dict[str, dict[str, Position]]:
     """dilemma id -> reviewer -> what that reviewer decided (local history, merged reviews, blind labels)."""
     state: dict[tuple[str, str], dict] = {}
-    for reviewer, e in _all_entries(study, dilemma_id):
-        s = state.setdefault((e["dilemma_id"], reviewer), {"decision": None, "labels": None, "from": "",
-                                                           "notes": "", "at": ""})
-        s["at"] = max(s["at"], e["at"])
-        if e["undone"]:
+    for e in _all_entries(study, dilemma_id):
+        s = state.setdefault((e.dilemma_id, e.reviewer), {"decision": None, "labels": None, "from": "",
+                                                          "notes": "", "at": ""})
+        s["at"] = max(s["at"], e.at)
+        if e.undone:
             continue
-        if e["action"] in DECISIONS:
-            s["decision"] = e["action"]
-        if e["action"] in ("relabel", "accept"):  # accepting a dilemma endorses the labels it had then
-            s["labels"] = tuple(AlignmentLabel(o["label"]) for o in e["after"]["options"])
-            s["from"] = "relabel" if e["action"] == "relabel" else "accepted"
-        elif e["action"] == "notes":
-            s["notes"] = e["after"].get("notes", "")
+        if e.action in DECISIONS:
+            s["decision"] = e.action
+        if e.action in ("relabel", "accept"):  # accepting a dilemma endorses the labels it had then
+            s["labels"] = tuple(AlignmentLabel(o["label"]) for o in e.after["options"])
+            s["from"] = "relabel" if e.action == "relabel" else "accepted"
+        elif e.action == "notes":
+            s["notes"] = e.after.get("notes", "")
     for b in review_store.all_reviewer_labels(study):
         if dilemma_id and b.dilemma_id != dilemma_id:
             continue

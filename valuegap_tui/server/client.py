@@ -6,265 +6,34 @@ can pass (429, 5xx, timeouts, dropped connections) are retried with exponential 
 honouring ``retry-after``. A 400/422 is the caller's problem (context too long, bad schema) and is
 returned at once. Every call returns a ``CompletionRecord``; it never raises for a server's failure.
 
-Three transports carry the requests, with the same retry and concurrency logic on top:
-
-* ``http`` (default): the lean HTTP/1.1 client in ``server/lean_http.py``: a request head prepared
-  once per endpoint, replies read with a few ``bytes.find`` calls, keep-alive connections. A study's
-  evaluation sends 100k+ short requests; measured on a 2-core machine against a loopback server it
-  spends ~0.08 ms of client CPU per request, a bare aiohttp loop ~0.29 ms (bench/vs_peers.py), and
-  it imports in a few milliseconds where aiohttp takes ~0.25 s.
-* ``aiohttp``: a plain aiohttp POST and ``json.loads``; the ``openai`` SDK spends ~2 ms of client CPU
-  per request (~500 req/s at best, whatever its HTTP backend).
-* ``openai``: ``openai.AsyncOpenAI``, for its typed errors and for servers that need SDK behaviour;
-  fine for low-volume work (dilemma generation, probes).
+The requests travel by one of three transports (``server/transports.py``), with the same retry and
+concurrency logic on top; replies are read by ``server/replies.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
-import re
 import time
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from valuegap_tui.server import wire
+from valuegap_tui.server.discovery import list_models
 from valuegap_tui.server.profiles import Endpoint, ServerProfile, profile_for_url
-from valuegap_tui.server.urls import strip_credentials
+from valuegap_tui.server.replies import choice_response_format, fill_record
+from valuegap_tui.server.transports import RETRYABLE_KINDS, TRANSPORTS, UNREACHABLE_KINDS, TransportError
 from valuegap_tui.server.types import ChatRequest, CompletionRecord
 
 log = logging.getLogger("valuegap.server")
 
-RETRYABLE_KINDS = {"http_429", "http_5xx", "timeout", "connection"}
-#: failures that mean no server answered at all (a refused or reset connection, a timeout)
-UNREACHABLE_KINDS = {"timeout", "connection"}
 #: longest retry-after we wait for; a server asking for more is treated as down for now
 RETRY_AFTER_CAP_S = 120.0
-#: the json_schema name used when choices are sent as an enum
-CHOICE_SCHEMA_NAME = "choice"
 JSON_CHOICE_MIN_TOKENS = 64
 #: the request rate shown per endpoint is averaged over this many seconds
 RATE_WINDOW_S = 5
-#: reply and reasoning text kept per reply (characters); the rest is counted, not stored or parsed:
-#: a few answer tokens or a 1,500-token dilemma are far below it, a runaway 5 MB reply is not
-REPLY_TEXT_CAP = 64 * 1024
-
-
-class TransportError(Exception):
-    """A request that produced no usable reply."""
-
-    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.status = status
-        self.retry_after = retry_after
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE_KINDS
-
-
-#: how servers say a request does not fit the model's context: llama-server ("Context size has been
-#: exceeded", HTTP 500 or 400), vLLM ("This model's maximum context length is ..."), OpenAI
-#: ("context_length_exceeded")
-_CONTEXT_EXCEEDED = re.compile(
-    r"context[ _](?:size|length|window)|maximum context|exceeds? the (?:available )?context|n_ctx|"
-    r"prompt is too long|too many tokens|max_tokens .{0,60}(?:too large|exceed)", re.IGNORECASE)
-
-
-def _kind_for_status(status: int, message: str = "") -> str:
-    """The error kind of an HTTP status; a request too long for the server's context is ``too_long``
-    whatever status the server chose for it (never retried: it would not fit next time either)."""
-    if status in (400, 413, 422, 500) and _CONTEXT_EXCEEDED.search(message):
-        return "too_long"
-    if status == 429:
-        return "http_429"
-    if status >= 500:
-        return "http_5xx"
-    return f"http_{status}"
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
-def _error_message(status: int, body: str) -> str:
-    """The server's own message when it sent one (vLLM: {"error": {"message": ...}} or {"message": ...})."""
-    try:
-        data = json.loads(body)
-        if isinstance(data, dict):
-            err = data.get("error", data)
-            if isinstance(err, dict) and err.get("message"):
-                return f"HTTP {status}: {err['message']}"
-            if isinstance(err, str):
-                return f"HTTP {status}: {err}"
-    except (ValueError, TypeError):
-        pass
-    snippet = body.strip().replace("\n", " ")[:300]
-    return f"HTTP {status}: {snippet}" if snippet else f"HTTP {status}"
-
-
-# --- transports -------------------------------------------------------------------------------------
-
-
-class AiohttpTransport:
-    """One aiohttp session per endpoint, created on first use inside the running loop."""
-
-    def __init__(self, endpoint: Endpoint, timeout_s: float):
-        self.endpoint = endpoint
-        self.timeout_s = timeout_s
-        self._session = None
-
-    def _get_session(self):
-        import aiohttp
-
-        if self._session is None or self._session.closed:
-            headers = {"Content-Type": "application/json"}
-            if (authorization := self.endpoint.authorization()) is not None:
-                headers["Authorization"] = authorization
-            connector = aiohttp.TCPConnector(limit=self.endpoint.concurrency, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(
-                connector=connector, headers=headers, timeout=aiohttp.ClientTimeout(total=self.timeout_s)
-            )
-        return self._session
-
-    async def post_chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        import aiohttp
-
-        session = self._get_session()
-        try:
-            async with session.post(self.endpoint.url + "/chat/completions", data=json.dumps(body)) as resp:
-                raw = await resp.read()
-                if resp.status != 200:
-                    message = _error_message(resp.status, raw.decode("utf-8", "replace"))
-                    raise TransportError(
-                        _kind_for_status(resp.status, message), message, status=resp.status,
-                        retry_after=_parse_retry_after(resp.headers.get("retry-after")),
-                    )
-        except asyncio.TimeoutError:
-            raise TransportError("timeout", f"no reply within {self.timeout_s:g} s") from None
-        except aiohttp.ClientError as exc:
-            raise TransportError("connection", f"connection failed: {type(exc).__name__}: {exc}") from None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise TransportError("protocol", f"reply is not JSON: {raw[:200]!r}") from None
-
-    async def aclose(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
-
-
-class HttpTransport:
-    """The lean HTTP/1.1 client (server/lean_http.py): the same requests and errors as the aiohttp
-    transport at about a quarter of its client CPU per request, and nothing heavy to import."""
-
-    def __init__(self, endpoint: Endpoint, timeout_s: float):
-        from valuegap_tui.server.lean_http import HttpClient
-
-        self.endpoint = endpoint
-        self.timeout_s = timeout_s
-        headers = {}
-        if (authorization := endpoint.authorization()) is not None:
-            headers["Authorization"] = authorization
-        self._client = HttpClient(endpoint.url, headers, timeout_s)
-
-    async def post_chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        from valuegap_tui.server.lean_http import HttpError
-
-        try:
-            reply = await self._client.post("/chat/completions", wire.dumps(body))
-        except TimeoutError:
-            raise TransportError("timeout", f"no reply within {self.timeout_s:g} s") from None
-        except HttpError as exc:
-            raise TransportError("connection", f"connection failed: {exc}") from None
-        raw = reply.body
-        if reply.status != 200:
-            message = _error_message(reply.status, raw.decode("utf-8", "replace"))
-            raise TransportError(
-                _kind_for_status(reply.status, message), message, status=reply.status,
-                retry_after=_parse_retry_after(reply.headers.get("retry-after")),
-            )
-        try:
-            return wire.loads(raw)
-        except ValueError:
-            raise TransportError("protocol", f"reply is not JSON: {raw[:200]!r}") from None
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-
-class OpenAITransport:
-    """``openai.AsyncOpenAI`` with its own retries off: the pool retries, the same way for both transports."""
-
-    def __init__(self, endpoint: Endpoint, timeout_s: float):
-        self.endpoint = endpoint
-        self.timeout_s = timeout_s
-        self._client = None
-
-    def _get_client(self):
-        if self._client is None:
-            import openai
-
-            key = self.endpoint.api_key.get_secret_value() if self.endpoint.api_key else "none"
-            authorization = self.endpoint.authorization()
-            self._client = openai.AsyncOpenAI(
-                base_url=self.endpoint.url, api_key=key, max_retries=0, timeout=self.timeout_s,
-                # the SDK sends "Bearer <key>"; credentials from the URL replace it (custom headers win)
-                default_headers={"Authorization": authorization} if authorization else None,
-            )
-        return self._client
-
-    async def post_chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        import openai
-
-        client = self._get_client()
-        body = dict(body)
-        known = {
-            k: body.pop(k)
-            for k in ("model", "messages", "max_tokens", "temperature", "top_p", "seed", "response_format",
-                      "logprobs", "top_logprobs", "reasoning_effort")
-            if k in body
-        }
-        try:
-            completion = await client.chat.completions.create(**known, extra_body=body or None)
-        except openai.APIStatusError as exc:
-            message = _error_message(exc.status_code, exc.response.text)
-            raise TransportError(
-                _kind_for_status(exc.status_code, message), message, status=exc.status_code,
-                retry_after=_parse_retry_after(exc.response.headers.get("retry-after")),
-            ) from None
-        except openai.APITimeoutError:
-            raise TransportError("timeout", f"no reply within {self.timeout_s:g} s") from None
-        except openai.APIConnectionError as exc:
-            raise TransportError("connection", f"connection failed: {exc}") from None
-        except (ValueError, openai.APIResponseValidationError) as exc:
-            raise TransportError("protocol", f"reply not understood: {exc}") from None
-        return completion.model_dump()
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-        self._client = None
-
-
-TRANSPORTS = {"http": HttpTransport, "aiohttp": AiohttpTransport, "openai": OpenAITransport}
 
 
 # --- per-endpoint state and counters ----------------------------------------------------------------
@@ -379,8 +148,6 @@ class ModelPool:
             self._model_lock = asyncio.Lock()
         async with self._model_lock:
             if not self._model:
-                from valuegap_tui.server.probe import list_models
-
                 endpoint = self._states[0].endpoint
                 models = await list_models(endpoint, timeout_s=min(self.profile.timeout_s, 30.0))
                 if not models:
@@ -552,96 +319,6 @@ class ModelPool:
         fill_record(record, payload, unwrap=bool(request.choices) and self.constraint == "json_schema")
 
 
-def fill_record(record: CompletionRecord, payload: Any, *, unwrap: bool = False) -> None:
-    """Copy a chat-completion reply into ``record``, whatever its shape: content that is not text sets
-    ``record.malformed``; text is capped. A reply without choices raises a protocol TransportError."""
-    choices = payload.get("choices") if isinstance(payload, dict) else None
-    choice = choices[0] if isinstance(choices, list) and choices else None
-    if not isinstance(choice, dict):
-        raise TransportError("protocol", f"reply has no choices: {str(payload)[:200]}")
-    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-    text, problem = reply_text(message.get("content"))
-    if unwrap and isinstance(text, str) and len(text) <= REPLY_TEXT_CAP:
-        text = unwrap_choice(text)
-    record.malformed = problem
-    record.text, record.text_dropped = cap_text(text)
-    reasoning, _ = reply_text(message.get("reasoning") or message.get("reasoning_content"))
-    record.reasoning, record.reasoning_dropped = cap_text(reasoning)
-    finish = choice.get("finish_reason")
-    record.finish_reason = finish if isinstance(finish, str) else None
-    usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
-    record.prompt_tokens = _count(usage.get("prompt_tokens"))
-    record.completion_tokens = _count(usage.get("completion_tokens"))
-    record.first_token_logprobs = first_token_logprobs(choice.get("logprobs"))
-
-
-def reply_text(content: Any) -> tuple[str | None, str | None]:
-    """(text, problem): a string as is; OpenAI content parts joined; anything else is no text and says so."""
-    if content is None or isinstance(content, str):
-        return content, None
-    if isinstance(content, list):
-        parts = [p.get("text") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
-        if parts:
-            return "".join(parts), None
-        return None, "the reply's content is a list without text parts"
-    return None, f"the reply's content is a {type(content).__name__}, not text"
-
-
-def cap_text(text: str | None, cap: int = REPLY_TEXT_CAP) -> tuple[str | None, int]:
-    """The first ``cap`` characters and how many were cut off."""
-    if text is None or len(text) <= cap:
-        return text, 0
-    return text[:cap], len(text) - cap
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def choice_response_format(choices: list[str]) -> dict[str, Any]:
-    """A json_schema response_format that only admits {"answer": <one of choices>}."""
-    return {
-        "type": "json_schema",
-        "json_schema": {
-            "name": CHOICE_SCHEMA_NAME,
-            "strict": True,
-            "schema": {
-                "type": "object",
-                "properties": {"answer": {"type": "string", "enum": choices}},
-                "required": ["answer"],
-                "additionalProperties": False,
-            },
-        },
-    }
-
-
-def unwrap_choice(text: str) -> str:
-    """``{"answer": "C"}`` -> ``C``; anything else is returned unchanged (and judged by the caller)."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(data, dict) and isinstance(data.get("answer"), str):
-        return data["answer"]
-    return text
-
-
-def first_token_logprobs(logprobs: Any) -> dict[str, float] | None:
-    """{token: logprob} for the first generated token's top candidates (OpenAI chat format)."""
-    if not isinstance(logprobs, dict):
-        return None
-    content = logprobs.get("content")
-    if not content or not isinstance(content, list) or not isinstance(content[0], dict):
-        return None
-    first = content[0]
-    found: dict[str, float] = {}
-    for item in first.get("top_logprobs") or []:
-        if isinstance(item, dict) and isinstance(item.get("token"), str) and isinstance(item.get("logprob"), (int, float)):
-            found.setdefault(item["token"], float(item["logprob"]))
-    if not found and isinstance(first.get("token"), str) and isinstance(first.get("logprob"), (int, float)):
-        found[first["token"]] = float(first["logprob"])
-    return found or None
-
 
 def build_client(
     profile: ServerProfile | None = None,
@@ -652,14 +329,11 @@ def build_client(
     concurrency: int | None = None,
     transport: str | None = None,
     constraint: str | None = None,
-    study: Any = None,
     **settings: Any,
 ) -> ModelPool:
-    """A pool for ``profile``, or for a single ``base_url`` (tests, --base-url).
-
-    With a ``study``, choices are sent in the constraint style its last probe of the first endpoint
-    found to hold (unless the profile or ``constraint`` names one).
-    """
+    """A pool for ``profile``, or for a single ``base_url`` (tests, --base-url). ``constraint``: how
+    choices are sent, instead of the profile's (``store.server.probed_constraint`` gives the style a
+    study's last probe of the server found to hold)."""
     if profile is None:
         if base_url is None:
             from valuegap_tui.server.profiles import get_profile
@@ -675,15 +349,5 @@ def build_client(
             updates["endpoints"] = [e.model_copy(update={"concurrency": concurrency}) for e in profile.endpoints]
         if updates:
             profile = profile.model_copy(update=updates)
-    if constraint is None and study is not None and profile.constraint == "auto":
-        from valuegap_tui.store.server import constraint_style_for
-
-        constraint = constraint_style_for(study, profile.endpoints[0].url)
     return ModelPool(profile, transport=transport, constraint=constraint)
 
-
-__all__ = [
-    "ModelPool", "build_client", "EndpointStats", "TransportError", "active_pools", "choice_response_format",
-    "unwrap_choice", "first_token_logprobs", "strip_credentials", "fill_record", "reply_text",
-    "cap_text",
-]

@@ -34,7 +34,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from valuegap_tui.config import ConfigError
-from valuegap_tui.server.urls import basic_auth_for, normalise_base_url, strip_credentials
+from valuegap_tui.urls import basic_auth_for, normalise_base_url, strip_credentials
 from valuegap_tui.settings import (DEFAULT_CONCURRENCY, ConstraintStyle, EndpointTable, GenerationSettings,
                                    ProfileOptions, ProfileTable, ServersSection, Transport, load_settings)
 

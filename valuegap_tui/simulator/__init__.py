@@ -5,7 +5,8 @@ planted, seeded behaviour model (not a language model), so the tool runs and is 
 parameters and ``answer_probabilities`` gives the exact answer distribution for a question.
 """
 
-from valuegap_tui.simulator.app import BANNER, Simulator, build_app
+from valuegap_tui.simulator.app import build_app
+from valuegap_tui.simulator.respondent import BANNER, Simulator
 from valuegap_tui.simulator.behaviour import (
     action_distribution,
     answer_probabilities,

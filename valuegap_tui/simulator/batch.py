@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from valuegap_tui.evaluate.batch.targets import TARGETS, BatchError, target_of_request
-from valuegap_tui.simulator.app import BadRequest, Simulator
+from valuegap_tui.simulator.respondent import BadRequest, Simulator
 from valuegap_tui.simulator.params import SimulatorParams
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from valuegap_tui.simulator.app import Simulator
+from valuegap_tui.simulator.respondent import Simulator
 from valuegap_tui.server.types import ChatRequest, CompletionRecord
 
 

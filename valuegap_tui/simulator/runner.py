@@ -16,7 +16,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from valuegap_tui.simulator.app import BANNER, Simulator, Stats, build_app
+from valuegap_tui.simulator.app import build_app
+from valuegap_tui.simulator.respondent import BANNER, Simulator, Stats
 from valuegap_tui.simulator.params import SimulatorParams
 
 HOST = "127.0.0.1"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.evaluate.plan import permutations_for
+from valuegap_tui.plan.items import permutations_for
 from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.metrics.scale import CHOICE_SCORES, DISTANCE, SAME_SIDE
 from valuegap_tui.simulator.behaviour import (

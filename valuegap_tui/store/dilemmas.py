@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from valuegap_tui.designs.graded_actions.design import DESIGN
-from valuegap_tui.designs.graded_actions.models import Dilemma
+from valuegap_tui.designs.graded_actions.models import DESIGN_ID, Dilemma
 from valuegap_tui.store import item_rows, items
 from valuegap_tui.store.db import Study
 from valuegap_tui.store.item_rows import ItemRow, counts_by as _counts_by, history_count, last_history_id
@@ -17,6 +16,20 @@ from valuegap_tui.store.item_rows import ItemRow, counts_by as _counts_by, histo
 __all__ = ["HistoryEntry", "ItemRow", "count", "counts_by", "exists", "existing_ids", "flags_in_use", "get",
            "history", "history_by", "history_count", "import_many", "insert_new", "iter_dilemmas",
            "last_history_id", "list_rows", "rows_changed_since", "save", "save_many", "update_flags"]
+
+
+class _PosterItems:
+    """What the item store needs of the poster's design: its id, and how a record becomes a Dilemma.
+    Not the design object itself, whose hooks reach up into generation and review."""
+
+    id = DESIGN_ID
+
+    @staticmethod
+    def item_from_record(record: dict) -> Dilemma:
+        return Dilemma.model_validate(record)
+
+
+DESIGN = _PosterItems()
 
 
 @dataclass(frozen=True)

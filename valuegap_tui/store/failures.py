@@ -10,6 +10,11 @@ from pathlib import Path
 NEARLY_FULL_BYTES = 64 * 1024
 
 
+#: every failure of the database engine itself (a full disk, a write lock held past the busy timeout, a
+#: damaged file): code outside the store catches it by this name and never imports the driver
+DatabaseError = sqlite3.Error
+
+
 class StudyError(RuntimeError):
     """The study file cannot be opened or used (missing, not a study, read-only, locked, damaged ...)."""
 

@@ -210,3 +210,13 @@ def iter_items(study: Study, design: Design, *, status: str | Iterable[str] | No
 
 def count(study: Study, design: Design) -> int:
     return study.db.execute("SELECT COUNT(*) FROM dilemmas WHERE design = ?", [design.id]).fetchone()[0]
+
+
+def counts_by_status(study: Study, design: Design) -> dict[str, int]:
+    rows = study.db.execute("SELECT status, COUNT(*) FROM dilemmas WHERE design = ? GROUP BY status", [design.id])
+    return dict(rows.fetchall())
+
+
+def change_count(study: Study, item_id: str) -> int:
+    """How many changes the item's history holds (its first storing included)."""
+    return study.db.execute("SELECT COUNT(*) FROM dilemma_history WHERE dilemma_id = ?", [item_id]).fetchone()[0]

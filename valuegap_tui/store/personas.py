@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from valuegap_tui.personas import KINDS, Persona
+from valuegap_tui.personas.model import KINDS, Persona
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -46,6 +46,17 @@ def save_many(study: Study, personas: Iterable[Persona]) -> int:
         for persona in personas:
             _upsert(db, persona, at)
     return len(personas)
+
+
+def add_missing(study: Study, wanted: Iterable[Persona]) -> list[Persona]:
+    """Store those of ``wanted`` whose ids the study does not hold yet (a persona already there, edited
+    or not, is kept as it is), in one transaction; returns every persona of the study."""
+    with study.transaction() as db:
+        at = now_iso()
+        for persona in wanted:
+            if db.execute("SELECT 1 FROM personas WHERE id = ?", [persona.id]).fetchone() is None:
+                _upsert(db, persona, at)
+    return list_all(study)
 
 
 def get(study: Study, persona_id: str) -> Persona | None:

@@ -10,9 +10,10 @@ first person registered; each person gets the next share slot of their condition
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.designs.base import LETTERS
 from valuegap_tui.store.db import Study, now_iso
 
 #: the outcome and error stored when a time limit ran out before an answer
@@ -146,15 +147,14 @@ def answered(study: Study, run_id: int, name: str) -> dict[tuple[str, int, int],
     return {(d, q, r): p for d, q, r, p in rows}
 
 
-def store_answers(study: Study, respondent: Respondent, answers: list[GivenAnswer], *,
+def store_answers(study: Study, respondent: Respondent, answers: list[GivenAnswer], *, scores: Sequence[int],
                   scale_order: str = "shuffled", channel: str = "terminal") -> int:
-    """Store answers not stored yet, all in one transaction; returns how many were new. Each keeps the
-    scale order it was asked under and the channel it came by (terminal, browser, file).
+    """Store answers not stored yet, all in one transaction; returns how many were new. ``scores``: each
+    option's score, by its index in the canonical order (what the questions' permutations index). Each
+    answer keeps the scale order it was asked under and the channel it came by (terminal, browser, file).
 
     An answer already stored with the same letter is skipped; one stored with another letter is a
     conflict, and nothing at all is written (ValueError)."""
-    from valuegap_tui.evaluate.questions import SCORES  # here: store.runs imports this module
-
     model = respondent.model
     new = 0
     with study.transaction() as db:
@@ -174,14 +174,14 @@ def store_answers(study: Study, respondent: Respondent, answers: list[GivenAnswe
                 "INSERT INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat, permutation, status,"
                 " attempts, position, choice, score, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 [respondent.run_id, model, respondent.persona_id, a.dilemma_id, a.question, a.repeat, a.permutation,
-                 status, a.position, choice, SCORES[choice] if choice is not None else None,
+                 status, a.position, choice, scores[choice] if choice is not None else None,
                  "valid" if choice is not None else "no_letter"])
             db.execute(
                 "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score,"
                 " raw_text, latency_s, error, endpoint, created_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [respondent.run_id, cursor.lastrowid, "valid" if choice is not None else "no_letter",
                  _letter(a.position) if choice is not None else None, a.position, choice,
-                 SCORES[choice] if choice is not None else None, _letter(a.position) if choice is not None else None,
+                 scores[choice] if choice is not None else None, _letter(a.position) if choice is not None else None,
                  a.seconds, None if choice is not None else TIMED_OUT_ERROR, "person", a.at or now_iso()])
             db.execute("INSERT INTO respondent_answers (item_id, run_id, scale_order, place, channel)"
                        " VALUES (?, ?, ?, ?, ?)", [cursor.lastrowid, respondent.run_id, scale_order, a.place, channel])

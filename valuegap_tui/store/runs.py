@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design
-from valuegap_tui.evaluate.definition import RunDefinition
+from valuegap_tui.plan.definition import RunDefinition
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -322,6 +322,16 @@ def dilemmas_of(study: Study, run_id: int) -> dict:
 def persona_in_use(study: Study, persona_id: str) -> bool:
     """Whether any run asked this persona (a persona a run used must not be deleted)."""
     return study.db.execute("SELECT 1 FROM run_personas WHERE persona_id = ? LIMIT 1", [persona_id]).fetchone() is not None
+
+
+def plan_members(study: Study, run_id: int) -> tuple[list[str], list[str]]:
+    """The ids of the run's conditions (personas) and items, in the order the run was made with: what its
+    seeded plan is drawn from again."""
+    personas = [r[0] for r in study.db.execute(
+        "SELECT persona_id FROM run_personas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    items = [r[0] for r in study.db.execute(
+        "SELECT dilemma_id FROM run_dilemmas WHERE run_id = ? ORDER BY rowid", [run_id])]
+    return personas, items
 
 
 def pending_items(study: Study, run_id: int, *, after_id: int = 0, limit: int = 2000,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from valuegap_tui.server.probe import ProbeFindings
-from valuegap_tui.server.urls import strip_credentials
+from valuegap_tui.server.profiles import ServerProfile
+from valuegap_tui.urls import strip_credentials
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -42,3 +43,11 @@ def constraint_style_for(study: Study, base_url: str) -> str | None:
     """The constraint style the last probe of this server found to hold (None: unknown or none holds)."""
     findings = latest_probe(study, base_url)
     return findings.constraint_style if findings else None
+
+
+def probed_constraint(study: Study, profile: ServerProfile) -> str | None:
+    """How to send choices to this profile's server: the style the study's last probe of its first
+    endpoint found to hold, where the profile leaves it to probing ("auto"); else None (the profile's own)."""
+    if profile.constraint != "auto":
+        return None
+    return constraint_style_for(study, profile.endpoints[0].url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual import events
@@ -17,15 +16,8 @@ from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui import idle_gc
 from valuegap_tui.tui.keys import bind, read_keymap
+from valuegap_tui.tui.simulator_in_use import SimulatorInUse
 from valuegap_tui.tui.textual_private import key_clock
-
-
-@dataclass(frozen=True)
-class SimulatorInUse:
-    """The simulated server this app (or the demo that opened it) started: the Runs form asks it."""
-
-    base_url: str
-    model: str
 
 
 def _screen_factory(module: str, name: str):

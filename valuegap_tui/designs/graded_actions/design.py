@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from valuegap_tui.designs.base import Design, DesignError, Question
+from valuegap_tui.designs.graded_actions.models import DESIGN_ID
 
 #: option index (catalogue order: strongly agree / aligning first) -> score on the common axis
 SCORES = (3, 2, 1, -1, -2, -3)
 
 
 class GradedActions(Design):
-    id: ClassVar[str] = "graded_actions"
+    id: ClassVar[str] = DESIGN_ID
     title: ClassVar[str] = "Six graded actions"
     reference: ClassVar[str] = "the value-action gap poster's design"
     questions: ClassVar[tuple[Question, ...]] = (

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from valuegap_tui.dataset import quality
+from valuegap_tui.dataset.quality import LABEL_DOUBT
 from valuegap_tui.designs.graded_actions.models import Dilemma
-
-#: label_check.FLAG, named here so that drawing a dilemma does not import the label check (a test
-#: keeps the two equal)
-LABEL_DOUBT = "label_doubt"
 
 _STATIC = {
     quality.NEAR_DUPLICATE: "its scenario is a near copy (TF-IDF cosine >= 0.8) of another dilemma's",

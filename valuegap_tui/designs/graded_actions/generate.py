@@ -38,7 +38,7 @@ from valuegap_tui.generate.base import (
     stderr_reporter,
 )
 from valuegap_tui.prompts import PromptTemplate, combined_hash, load_template
-from valuegap_tui.server.client import cap_text
+from valuegap_tui.server.replies import cap_text
 from valuegap_tui.server.types import ChatClient, ChatRequest
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import generation as attempt_store

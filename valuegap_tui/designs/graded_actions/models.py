@@ -14,7 +14,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.validation import not_a_switch
+from valuegap_tui.validation import format_validation_error, not_a_switch  # noqa: F401 (also imported from here)
+
+#: the poster's design's id (``designs/graded_actions/design.py``), here so the store's typed view of its
+#: items can name it without importing the design and its hooks
+DESIGN_ID = "graded_actions"
 
 
 def utcnow() -> datetime:

@@ -12,11 +12,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from valuegap_tui.designs.base import Design, Question
-from valuegap_tui.designs.via.items import ViaItem
+from valuegap_tui.designs.via.items import SCALE, SCALE_SCORES, ViaItem
 
-#: Task 1's four points in canonical order (index = stored choice) and their scores
-SCALE: tuple[str, ...] = ("Strongly agree", "Agree", "Disagree", "Strongly disagree")
-SCALE_SCORES: tuple[int, ...] = (2, 1, -1, -2)
 #: Task 2: option 0 expresses the value (+1), option 1 resists it (-1)
 ACTION_SCORES: tuple[int, ...] = (1, -1)
 VALUE_QUESTION, ACTION_QUESTION = 0, 1

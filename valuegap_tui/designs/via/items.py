@@ -7,6 +7,9 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+#: Task 1's four points in canonical order (index = stored choice) and their scores
+SCALE: tuple[str, ...] = ("Strongly agree", "Agree", "Disagree", "Strongly disagree")
+SCALE_SCORES: tuple[int, ...] = (2, 1, -1, -2)
 #: the twelve countries of the released data, in the paper's order
 COUNTRIES: tuple[str, ...] = ("United States", "India", "Pakistan", "Nigeria", "Philippines", "United Kingdom",
                               "Germany", "Uganda", "Canada", "Egypt", "France", "Australia")

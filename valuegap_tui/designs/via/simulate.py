@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.designs.via.items import COUNTRIES
+from valuegap_tui.designs.via.items import COUNTRIES, SCALE
 from valuegap_tui.paths import PROMPTS_DIR
 
 BASELINE = "baseline"
@@ -105,7 +105,6 @@ def simulated_reply(params, system: str | None, user: str, rng) -> list[float] |
     is_value, is_action = value_line in user, action_line in user
     if not (is_value or is_action):
         return None
-    from valuegap_tui.designs.via import SCALE
 
     shown = [text.strip() for _, text in _OPTION.findall(user)]
     if not shown:

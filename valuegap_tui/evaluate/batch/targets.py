@@ -19,7 +19,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from valuegap_tui.server.client import TransportError, _error_message, _kind_for_status, fill_record
+from valuegap_tui.server.replies import fill_record
+from valuegap_tui.server.transports import TransportError, error_message, kind_for_status
 from valuegap_tui.server.types import CompletionRecord
 
 MB = 1024 * 1024
@@ -89,7 +90,7 @@ class OpenAITarget(Target):
                 return Result(custom_id, "canceled")
             message = str(error.get("message") or code or "error")
             status = response.get("status_code") if isinstance(response, dict) else None
-            kind = _kind_for_status(status, message) if isinstance(status, int) else _kind_for_text(message)
+            kind = kind_for_status(status, message) if isinstance(status, int) else _kind_for_text(message)
             return Result(custom_id, "errored", CompletionRecord(error=message, error_kind=kind, endpoint="batch"))
         if error is not None and not isinstance(error, dict):
             return Result(custom_id, "errored", CompletionRecord(error=str(error), error_kind="batch", endpoint="batch"))
@@ -99,8 +100,8 @@ class OpenAITarget(Target):
         if not isinstance(status, int):
             raise BatchError(f"a response's status_code is {status!r}, not a number")
         if status != 200:
-            message = _error_message(status, json.dumps(response.get("body")))
-            return Result(custom_id, "errored", CompletionRecord(error=message, error_kind=_kind_for_status(status, message),
+            message = error_message(status, json.dumps(response.get("body")))
+            return Result(custom_id, "errored", CompletionRecord(error=message, error_kind=kind_for_status(status, message),
                                                                  endpoint="batch"))
         record = CompletionRecord(endpoint="batch")
         try:
@@ -202,7 +203,7 @@ _ANTHROPIC_KINDS = {"overloaded_error": "http_5xx", "api_error": "http_5xx", "ra
 
 
 def _kind_for_text(message: str) -> str:
-    return _kind_for_status(400, message) if _kind_for_status(400, message) == "too_long" else "batch"
+    return kind_for_status(400, message) if kind_for_status(400, message) == "too_long" else "batch"
 
 
 def _custom_id(line: dict[str, Any]) -> str:

@@ -73,14 +73,16 @@ def _whole_number(text: str, label: str, default: int, least: int, most: int) ->
 def build_run_client(server: str, model: str | None, concurrency: int, study=None):
     """A client for a base URL (anything with ://) or a server profile name; empty = the default profile."""
     from valuegap_tui.server.client import build_client
+    from valuegap_tui.server.profiles import get_profile, profile_for_url
+    from valuegap_tui.store.server import probed_constraint
 
     server = server.strip()
     if "://" in server:
-        return build_client(base_url=server, model=model or None, concurrency=concurrency, study=study)
-    from valuegap_tui.server.profiles import get_profile
-
-    profile = get_profile(server or None)
-    return build_client(profile, model=model or None, concurrency=concurrency, study=study)
+        profile = profile_for_url(server, model=model or None, concurrency=concurrency or 64)
+    else:
+        profile = get_profile(server or None)
+    constraint = probed_constraint(study, profile) if study is not None else None
+    return build_client(profile, model=model or None, concurrency=concurrency, constraint=constraint)
 
 
 class GenerateScreen(Screen):

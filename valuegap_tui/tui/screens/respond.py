@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from valuegap_tui.evaluate.plan import LETTERS
+from valuegap_tui.plan.items import LETTERS
 from valuegap_tui.respond.questionnaire import HOW_TO_ANSWER
 from valuegap_tui.text import visible
 from valuegap_tui.tui.keys import bind

@@ -22,7 +22,7 @@ from valuegap_tui.evaluate.execute import RunControl
 from valuegap_tui.evaluate.live import KindGap, live_gap_by_kind
 from valuegap_tui.evaluate.session import format_progress, run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
-from valuegap_tui.evaluate.definition import RunDefinition, RunDefinitionError, starter_definition
+from valuegap_tui.plan.definition import RunDefinition, RunDefinitionError, starter_definition
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
@@ -72,7 +72,7 @@ def prefill_definition(app) -> str:
 
 
 def _served_models(base_url: str) -> list[str]:
-    from valuegap_tui.server.probe import list_models
+    from valuegap_tui.server.discovery import list_models
     from valuegap_tui.server.profiles import env_profile
 
     try:

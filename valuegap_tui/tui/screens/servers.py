@@ -261,7 +261,7 @@ class ServersScreen(Screen):
     def _simulator_started(self, handle, stop) -> None:
         self._simulator = stop
         base_url = handle.base_url
-        from valuegap_tui.tui.app import SimulatorInUse
+        from valuegap_tui.tui.simulator_in_use import SimulatorInUse
 
         self.app.simulator = SimulatorInUse(base_url, handle.params.model_name)
         self._extra_profiles.append(profile_for_url(base_url, name="SIMULATED", api_key=""))

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from valuegap_tui.evaluate.seeded import latin_square_rows
+from valuegap_tui.plan.seeded import latin_square_rows
 
 #: the poster's design: both questions have six options, shown as A-F (designs.base.LETTERS has all)
 N_OPTIONS = 6

@@ -18,7 +18,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, 
 from valuegap_tui.config import ConfigError, TomlLines, parse_toml, read_toml_text
 from valuegap_tui.validation import format_validation_error
 from valuegap_tui.server.types import AnswerMode
-from valuegap_tui.server.urls import normalise_base_url, strip_credentials
+from valuegap_tui.urls import normalise_base_url, strip_credentials
 from valuegap_tui.settings import current_limits
 from valuegap_tui.text import one_line
 
