@@ -1,0 +1,214 @@
+"""The Results screen as a person meets it, in a real terminal: F5 to the numbers, to the intervals, and
+the keys' waits meanwhile.
+
+A study of N answers (616 dilemmas x 25 conditions x 2 questions x repeats, the repeats chosen to come
+nearest N; planned as `valuegap run start` plans it, the answers filled in one SQL statement, 2% invalid)
+is built once and kept under ~/.cache/valuegap/bench/. Each try starts `valuegap tui` on it in a tmux
+terminal (as /work/shared/tools/tui-drive does), waits for the review screen, then presses F5. The
+timer starts as the key is sent and stops when the terminal shows the numbers (the status line names the
+items and the estimand), then when it shows the intervals (the status line no longer says "computing
+intervals"). It holds the Results screen's import, the study read, the computing and the drawing, as a
+person waits for them; it leaves out the app's own start. Meanwhile the bench sends tab keys (2, 1, 2 ...)
+every 50 ms once the Results screen's tabs are on screen, and times each from the key sent to the tab bar
+redrawn: the worst of these is the worst key wait. The screen is read with `tmux capture-pane` every few
+milliseconds, which costs some CPU of its own.
+
+Each size is tried twice over: the first open after new answers (no results kept: the study's results
+cache is emptied before each launch), then a reopen (the results kept by the previous launch). Each
+figure is a median of --tries launches. The last line is the reopen's.
+
+    python bench/results_screen.py --answers 154000 [--tries 3] [--size 160x45]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import compile_bytecode  # noqa: E402
+
+CACHE = Path.home() / ".cache" / "valuegap" / "bench"
+PER_REPEAT = 616 * 25 * 2  # answers per repeat: dilemmas x conditions x questions
+#: bump when the way the study is built changes, so a kept study is built again
+BUILD = 1
+NUMBERS = re.compile(r"\d+ items; estimand")
+
+
+def study_for(answers: int) -> tuple[Path, int]:
+    """The kept study of about ``answers`` answers (built when missing) and its exact answer count."""
+    from metrics_speed import build_run  # noqa: E402  (the bench next door builds the same study)
+
+    repeats = max(1, round(answers / PER_REPEAT))
+    path = CACHE / f"results-{repeats}x-v{BUILD}.db"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".building.db")
+        for stale in CACHE.glob(partial.name + "*"):
+            stale.unlink()
+        started = time.perf_counter()
+        study, _run_id = build_run(partial, 24, repeats)
+        study.close()
+        partial.rename(path)
+        print(f"built {path} in {time.perf_counter() - started:.1f} s")
+    return path, repeats * PER_REPEAT
+
+
+def forget_results(path: Path) -> None:
+    """Empty the study's kept results, so the next launch computes them as after new answers."""
+    from valuegap_tui.store import open_study
+    try:
+        from valuegap_tui.store import results_cache
+    except ImportError:  # a checkout that keeps no results
+        return
+
+    study = open_study(path)
+    try:
+        results_cache.forget(study)
+    finally:
+        study.close()
+
+
+class Terminal:
+    """A detached tmux session running one command, read as text."""
+
+    def __init__(self, command: list[str], cols: int, rows: int):
+        self.name = f"vg-bench-{os.getpid()}-{time.monotonic_ns()}"
+        # a tmux server started earlier keeps its own environment: hand the one this bench set
+        env = shlex.join(["env", "TERM=xterm-256color", "COLORTERM=truecolor",
+                          *(f"{name}={os.environ[name]}" for name in ("VALUEGAP_CONFIG_DIR", "PATH", "VIRTUAL_ENV",
+                                                                      "PYTHONDONTWRITEBYTECODE")
+                            if name in os.environ)])
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
+                        f"{env} {shlex.join(command)}; sleep 600"], check=True)
+
+    def screen(self, escapes: bool = False) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.name],
+                              capture_output=True, text=True).stdout
+
+    def flat(self) -> str:
+        """The screen as one line (a wrapped status line reads whole)."""
+        return " ".join(self.screen().split())
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def tab_bar(screen: str) -> str:
+    """The Results screen's tab labels and their underline (with colours), or "" when not on screen."""
+    lines = screen.splitlines()
+    for i, line in enumerate(lines):
+        if "1 Conditions" in line:
+            return "\n".join(lines[i:i + 2])
+    return ""
+
+
+def wait_until(predicate, timeout_s: float, step_s: float = 0.003):
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step_s)
+    raise SystemExit(f"gave up after {timeout_s:.0f} s waiting for the screen")
+
+
+def one_launch(path: Path, cols: int, rows: int, timeout_s: float) -> dict:
+    """One app start: F5 to numbers, to intervals, and each tab key's wait while loading."""
+    command = [sys.executable, "-m", "valuegap_tui", "tui", "--study", str(path)]
+    term = Terminal(command, cols, rows)
+    try:
+        wait_until(lambda: " accepted " in term.screen() and "Status" in term.screen(), 30, 0.05)
+        time.sleep(2.5)  # a person reads the first screen (the app imports the Results screen meanwhile)
+        pressed = time.perf_counter()
+        term.keys("F5")
+        numbers_s = intervals_s = None
+        waits_ms: list[float] = []
+        sent_after_s: list[float] = []  # when each key was sent, from F5
+        next_tab = "2"
+        while intervals_s is None:
+            if time.perf_counter() - pressed > timeout_s:
+                raise SystemExit(f"no intervals after {timeout_s:.0f} s:\n{term.screen()}")
+            text = term.flat()
+            now = time.perf_counter()
+            if numbers_s is None and NUMBERS.search(text):
+                numbers_s = now - pressed
+            if numbers_s is not None and "computing intervals" not in text and NUMBERS.search(text):
+                intervals_s = now - pressed
+                break
+            before = tab_bar(term.screen(escapes=True))
+            if before:  # the Results screen's tabs are up: a key, timed to its effect
+                sent = time.perf_counter()
+                term.keys(next_tab)
+                try:
+                    wait_until(lambda: tab_bar(term.screen(escapes=True)) != before, 10)
+                except SystemExit:
+                    raise SystemExit(f"key {next_tab} had no effect in 10 s:\n{before}\n{term.screen()}")
+                waits_ms.append((time.perf_counter() - sent) * 1000)
+                sent_after_s.append(sent - pressed)
+                next_tab = "1" if next_tab == "2" else "2"
+                time.sleep(0.05)
+            else:
+                time.sleep(0.003)
+        slowest = sorted(zip(waits_ms, sent_after_s), reverse=True)[:3]
+        return {"numbers_s": numbers_s, "intervals_s": intervals_s, "waits_ms": waits_ms,
+                "slowest": ", ".join(f"{w:.0f} ms at {t:.2f} s" for w, t in slowest)}
+    finally:
+        term.close()
+
+
+def tries(path: Path, n: int, cols: int, rows: int, keep: bool, count: int, timeout_s: float) -> dict:
+    results = []
+    for _ in range(count):
+        if not keep:
+            forget_results(path)
+        results.append(one_launch(path, cols, rows, timeout_s))
+    return {"numbers_s": statistics.median(r["numbers_s"] for r in results),
+            "intervals_s": statistics.median(r["intervals_s"] for r in results),
+            "worst_ms": statistics.median(max(r["waits_ms"], default=0.0) for r in results),
+            "keys": sum(len(r["waits_ms"]) for r in results),
+            "all": results}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--answers", type=int, default=154_000)
+    parser.add_argument("--tries", type=int, default=3, help="launches per figure (median)")
+    parser.add_argument("--size", default="160x45", help="terminal COLSxROWS")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a screen")
+    args = parser.parse_args()
+    cols, rows = (int(x) for x in args.size.split("x"))
+    os.environ.setdefault("VALUEGAP_CONFIG_DIR", str(CACHE / "config"))
+    from valuegap_tui.config import save_section
+
+    save_section("reviewer", {"name": "bench"})  # else the review screen opens asking for a name
+    print(compile_bytecode())
+    path, n = study_for(args.answers)
+    print(f"study: {path} ({n:,} answers); terminal {cols}x{rows}; load average {os.getloadavg()[0]:.2f}"
+          f" on {os.cpu_count()} CPUs")
+    lines = []
+    for label, keep in (("first open after new answers (no results kept)", False), ("reopen (results kept)", True)):
+        if keep:
+            one_launch(path, cols, rows, args.timeout)  # leaves this study's results kept
+        figures = tries(path, n, cols, rows, keep, args.tries, args.timeout)
+        each = "; ".join(f"{r['numbers_s']:.2f}/{r['intervals_s']:.2f} s, {len(r['waits_ms'])} keys, slowest"
+                         f" {r['slowest'] or 'none'}" for r in figures["all"])
+        print(f"{label}: launches {each}; load average {os.getloadavg()[0]:.2f}")
+        lines.append(f"results screen: {n} answers, to numbers {figures['numbers_s']:.2f} s, to intervals "
+                     f"{figures['intervals_s']:.2f} s, worst key wait {figures['worst_ms']:.0f} ms")
+    print(f"(first open after new answers) {lines[0]}")
+    print(lines[1])
+
+
+if __name__ == "__main__":
+    main()
