@@ -1,0 +1,103 @@
+"""Results kept per run: the fingerprint of a run's answers changes with every new answer, retry and
+respondent, results kept under one fingerprint are never read under another, and results go to text and
+come back the same."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tests.helpers.collection import answer_model
+from tests.helpers.runs import definition, seed_study
+from valuegap_tui.evaluate.setup import create_run
+from valuegap_tui.metrics import results_record
+from valuegap_tui.metrics.summary import compute_results
+from valuegap_tui.metrics.synthetic import synthetic_frame
+from valuegap_tui.respond.session import StudyResponder
+from valuegap_tui.store import open_study
+from valuegap_tui.store import results_cache
+from valuegap_tui.store import runs as run_store
+
+
+def _run(tmp_path):
+    study = open_study(tmp_path / "s.db", create=True)
+    seed_study(study, 6)
+    return study, create_run(study, definition(repeats=2))
+
+
+def test_a_new_answer_a_retry_and_a_new_person_each_make_kept_results_stale(tmp_path):
+    study, run_id = _run(tmp_path)
+    answer_model(study, run_id, "m", 5)
+    state = results_cache.fingerprint(study, run_id)
+    assert results_cache.save(study, run_id, "opts", "numbers", state, '{"kept": 1}')
+    assert results_cache.load(study, run_id, "opts", "numbers", state) == '{"kept": 1}'
+    assert results_cache.load(study, run_id, "other", "numbers", state) is None  # other options: nothing
+    assert results_cache.load(study, run_id, "opts", "intervals", state) is None  # other stage: nothing
+
+    answer_model(study, run_id, "m", 1)  # one more answer
+    after_answer = results_cache.fingerprint(study, run_id)
+    assert after_answer != state
+    assert results_cache.load(study, run_id, "opts", "numbers", after_answer) is None
+
+    # a retry: an invalid answer re-opened and answered again leaves the counts of answered items as
+    # they were, but not the fingerprint
+    (item,) = run_store.pending_items(study, run_id, model="m", limit=1)
+    run_store.record_attempts(study, run_id, [run_store.Attempt(item.id, 1, "no_letter", "invalid", None, None, None,
+                                                                None)])
+    before_retry = results_cache.fingerprint(study, run_id)
+    assert run_store.reopen_items(study, run_id, ("invalid",)) == 1
+    reopened = results_cache.fingerprint(study, run_id)
+    assert reopened != before_retry
+    run_store.record_attempts(study, run_id, [run_store.Attempt(item.id, 2, "valid", "answered", "A", 0,
+                                                                int(item.permutation[0]), (3, 2, 1, -1, -2, -3)[int(item.permutation[0])])])
+    assert results_cache.fingerprint(study, run_id) not in (reopened, before_retry)
+
+    latest = results_cache.fingerprint(study, run_id)
+    StudyResponder(study, run_id, "alice").agree()  # a person registered, no answer yet
+    assert results_cache.fingerprint(study, run_id) != latest
+
+
+def test_saving_under_new_answers_drops_the_stale_rows(tmp_path):
+    study, run_id = _run(tmp_path)
+    results_cache.save(study, run_id, "a", "numbers", "old", "1")
+    results_cache.save(study, run_id, "b", "intervals", "old", "2")
+    results_cache.save(study, run_id, "a", "numbers", "new", "3")
+    assert results_cache.load(study, run_id, "b", "intervals", "old") is None
+    assert results_cache.load(study, run_id, "a", "numbers", "new") == "3"
+    results_cache.forget(study, run_id)
+    assert results_cache.load(study, run_id, "a", "numbers", "new") is None
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    return a == b
+
+
+def test_results_come_back_from_text_as_computed():
+    frame = synthetic_frame(models=("m1", "m2"), topics=2, seed=3)
+    results = compute_results(frame, model="m1")  # with intervals, tests, position tables
+    back = results_record.from_text(results_record.to_text(results))
+    assert set(back.tables) == set(results.tables)
+    for name, table in results.tables.items():
+        other = back.tables[name]
+        assert (other.name, other.title, other.columns) == (table.name, table.title, table.columns)
+        assert len(other.rows) == len(table.rows) > 0 or name == "outcomes"
+        for row, row_back in zip(table.rows, other.rows):
+            assert isinstance(row_back, tuple)
+            assert all(_same(x, y) and type(x) is type(y) for x, y in zip(row, row_back)), (name, row, row_back)
+    heat, heat_back = results.heatmaps["m1"], back.heatmaps["m1"]
+    assert heat_back.values == heat.values and heat_back.conditions == heat.conditions
+    assert np.array_equal(heat.rates, heat_back.rates, equal_nan=True)
+    for question in ("value", "action"):
+        assert np.array_equal(results.choices["m1"][question], back.choices["m1"][question])
+        assert np.array_equal(results.positions["m1"][question], back.positions["m1"][question])
+    assert (back.answers, back.items, back.models, back.topics, back.aggregate, back.expected) == (
+        results.answers, results.items, results.models, results.topics, results.aggregate, results.expected)
+    assert back.reported_models == ["m1"]
+
+
+def test_text_of_another_layout_is_not_read():
+    assert results_record.from_text('{"format": -1}') is None
+    assert results_record.from_text("[1, 2]") is None

@@ -1,0 +1,114 @@
+"""The Results screen's computing, in a worker thread: results kept for the run's current answers first
+(store/results_cache.py), then whatever is missing, numbers before intervals.
+
+Each stage goes to the screen as soon as it exists: kept results (numbers, or numbers with intervals)
+without reading the answers at all; then the answers are read for what is not kept (the respondents,
+the per-condition answers, the extremity-adjusted kinds); then the numbers and the intervals that were
+not kept are computed and kept for the next time. The screen draws each stage in steps
+(results_drawing.py), so keys are served meanwhile.
+"""
+
+from __future__ import annotations
+
+from textual import work
+
+from valuegap_tui.designs import get_design
+from valuegap_tui.metrics import results_record
+from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.metrics.items import build_items
+from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
+from valuegap_tui.report.writer import choices_by_condition, run_extremities
+from valuegap_tui.store import DatabaseError, StudyError
+from valuegap_tui.store import answer_frame as frame_store
+from valuegap_tui.store import results_cache
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.text import visible
+from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text
+from rich.text import Text
+
+
+def options_key(model: str | None, topic: str | None, aggregate: str, expected: bool | None) -> str:
+    """What results were computed for, as the cache's key (the layout's version included)."""
+    return f"v{results_record.FORMAT}|{model or ''}|{topic or ''}|{aggregate}|{expected}"
+
+
+def kept(study, run_id: int, options: str, stage: str, state: str) -> Results | None:
+    """Results kept for this run's answers in ``state``, or None (none kept, another layout, unreadable)."""
+    try:
+        text = results_cache.load(study, run_id, options, stage, state)
+        return results_record.from_text(text) if text is not None else None
+    except (DatabaseError, StudyError, ValueError, KeyError, TypeError):  # kept by another version: compute
+        return None
+
+
+def keep(study, run_id: int, options: str, stage: str, state: str, results: Results) -> None:
+    """Keep ``results`` for the next time (nothing happens where the study cannot be written)."""
+    results_cache.save(study, run_id, options, stage, state, results_record.to_text(results))
+
+
+class ResultsComputing:
+    """The worker of ResultsScreen (it has ``app``, ``_frames``, ``_respondents`` and the drawing methods)."""
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="results-compute")
+    def compute(self, run_id: int, model: str | None, topic: str | None, aggregate: str,
+                expected: bool | None = None, fresh: bool = False) -> None:
+        """``fresh``: compute again even where results are kept for these answers."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        study = self.app.study
+        try:
+            run = run_store.get_run(study, run_id)
+            if run is not None and not get_design(run.design).core_metrics:
+                self._compute_design(run, model)
+                return
+            self.app.call_from_thread(self._show_design_tab, False)
+            state = results_cache.fingerprint(study, run_id)
+            options = options_key(model, topic, aggregate, expected)
+            full = None if fresh else kept(study, run_id, options, "intervals", state)
+            quick = full or (None if fresh else kept(study, run_id, options, "numbers", state))
+            if quick is not None and not worker.is_cancelled:
+                shown = quick.reported_models[0] if quick.reported_models else model
+                self.app.call_from_thread(self._show, run_id, quick, full is not None, shown, None)
+            frame = self._frames.get((run_id, state))  # a frame read before new answers is not reused
+            if frame is None:
+                frame = frame_store.load_answer_frame(study, run_id)
+                self._frames = {(run_id, state): frame}
+            who = self._respondents.get(study, run_id, frame, topic, aggregate, bootstrap=full is not None)
+            if model not in who.order:  # one respondent at a time: until one is picked, the first with answers
+                answered = set(frame.model.labels[c] for c in set(frame.model.codes.tolist()))
+                model = next((name for name in who.order if name in answered), who.order[0] if who.order else None)
+            if worker.is_cancelled:
+                return
+            if quick is None:
+                quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
+                                        expected=expected)
+                keep(study, run_id, options, "numbers", state, quick)
+                if worker.is_cancelled:
+                    return
+                self.app.call_from_thread(self._show, run_id, quick, False, model, who)
+            else:
+                self.app.call_from_thread(self._show_who, run_id, who)
+            shown_frame = filter_frame(frame, model, topic)
+            per_condition = choices_by_condition(shown_frame, quick)
+            adjusted = self._adjusted_kinds(run_id, shown_frame, aggregate)
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._show_extras, per_condition, adjusted)
+            if full is None and (quick.items or who.pairs.rows):
+                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
+                keep(study, run_id, options, "intervals", state, full)
+                who = self._respondents.get(study, run_id, frame, topic, aggregate, bootstrap=True)
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._show, run_id, full, True, model, who)
+        except Exception as exc:  # a broken run must not take the screen down
+            self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+
+    def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
+        """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
+        try:
+            extremities, missing = run_extremities(self.app.study, run_id)
+        except Exception as exc:  # the tables above must still show
+            return Text(visible(f"\nextremity-adjusted changes unavailable: {exc}"))
+        rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
+        return adjusted_kinds_text(rows, missing)
