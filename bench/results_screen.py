@@ -2,7 +2,8 @@
 the keys' waits meanwhile.
 
 A study of N answers (616 dilemmas x 25 conditions x 2 questions x repeats, the repeats chosen to come
-nearest N; planned as `valuegap run start` plans it, the answers filled in one SQL statement, 2% invalid)
+nearest N; planned as `valuegap run start` plans it, the answers and their attempts filled in SQL, 2%
+invalid, the run finished)
 is built once and kept under ~/.cache/valuegap/bench/. Each try starts `valuegap tui` on it in a tmux
 terminal (as /work/shared/tools/tui-drive does), waits for the review screen, then presses F5. The
 timer starts as the key is sent and stops when the terminal shows the numbers (the status line names the
@@ -38,7 +39,7 @@ from loopback import compile_bytecode  # noqa: E402
 CACHE = Path.home() / ".cache" / "valuegap" / "bench"
 PER_REPEAT = 616 * 25 * 2  # answers per repeat: dilemmas x conditions x questions
 #: bump when the way the study is built changes, so a kept study is built again
-BUILD = 1
+BUILD = 2
 NUMBERS = re.compile(r"\d+ items; estimand")
 
 
@@ -54,9 +55,19 @@ def study_for(answers: int) -> tuple[Path, int]:
         for stale in CACHE.glob(partial.name + "*"):
             stale.unlink()
         started = time.perf_counter()
-        study, _run_id = build_run(partial, 24, repeats)
+        study, run_id = build_run(partial, 24, repeats)
+        with study.transaction() as db:  # each answer's attempt, as a run stores it, and the run finished
+            db.execute("UPDATE run_items SET outcome = CASE status WHEN 'answered' THEN 'valid' ELSE 'no_letter' END"
+                       " WHERE run_id = ?", [run_id])
+            db.execute("INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score,"
+                       " raw_text, latency_s, prompt_tokens, completion_tokens, finish_reason, endpoint, created_at)"
+                       " SELECT run_id, id, 1, outcome, CASE WHEN position IS NULL THEN NULL ELSE char(65 + position)"
+                       " END, position, choice, score, 'B', 0.05, 300, 1, 'stop', 'http://127.0.0.1:9/v1',"
+                       " strftime('%Y-%m-%dT%H:%M:%f', 'now') FROM run_items WHERE run_id = ?", [run_id])
+            db.execute("UPDATE runs SET status = 'finished' WHERE id = ?", [run_id])
         study.close()
         partial.rename(path)
+        partial.with_suffix(".toml").unlink(missing_ok=True)
         print(f"built {path} in {time.perf_counter() - started:.1f} s")
     return path, repeats * PER_REPEAT
 

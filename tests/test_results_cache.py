@@ -101,3 +101,23 @@ def test_results_come_back_from_text_as_computed():
 def test_text_of_another_layout_is_not_read():
     assert results_record.from_text('{"format": -1}') is None
     assert results_record.from_text("[1, 2]") is None
+
+
+def test_the_report_reads_kept_results_until_a_new_answer_arrives(tmp_path, monkeypatch):
+    from tests.helpers.collection import staged_study
+    from valuegap_tui.report import writer
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})  # b has questions left
+    calls = []
+    real = writer.compute_results
+    monkeypatch.setattr(writer, "compute_results", lambda frame, **kw: calls.append(kw) or real(frame, **kw))
+    monkeypatch.setattr("valuegap_tui.report.figures.draw_all", lambda *a, **k: {})  # figures: not at issue here
+    summaries = []
+    for step in ("first", "again", "after a new answer"):
+        if step == "after a new answer":
+            answer_model(study, run_id, "b", 1)
+        report = writer.report_run(study, run_id, tmp_path / step)
+        summaries.append(report.summary.read_text())
+        assert len(calls) == {"first": 1, "again": 1, "after a new answer": 2}[step], step
+    assert summaries[1] == summaries[0]  # the kept results report the same
+    assert summaries[2] != summaries[1]  # the new answer is counted

@@ -105,10 +105,11 @@ def coverage_of(study: Study, run_id: int) -> Coverage | None:
                     int((masses < minimum).sum()), minimum)
 
 
-def run_notes(study: Study, run_id: int) -> list[str]:
-    """Lines a report prints about how a run went: server errors apart from answers, logprob coverage."""
+def run_notes(study: Study, run_id: int, p: Progress | None = None) -> list[str]:
+    """Lines a report prints about how a run went: server errors apart from answers, logprob coverage
+    (``p``: the run's progress, already read: it is not read again)."""
     notes = []
-    p = progress(study, run_id)
+    p = p if p is not None else progress(study, run_id)
     if p.server_error or p.outcomes.get("server_error"):
         notes.append(f"Server errors: {p.server_error} of {p.total} items got no answer from the server (not counted"
                      f" as invalid answers; `valuegap run resume {run_id}` asks them again);"

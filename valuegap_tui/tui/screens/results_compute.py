@@ -13,37 +13,17 @@ from __future__ import annotations
 from textual import work
 
 from valuegap_tui.designs import get_design
-from valuegap_tui.metrics import results_record
 from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.items import build_items
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
+from valuegap_tui.report.kept import FIRST_MODEL, keep, kept, options_key
 from valuegap_tui.report.writer import choices_by_condition, run_extremities
-from valuegap_tui.store import DatabaseError, StudyError
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.store import results_cache
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import visible
 from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text
 from rich.text import Text
-
-
-def options_key(model: str | None, topic: str | None, aggregate: str, expected: bool | None) -> str:
-    """What results were computed for, as the cache's key (the layout's version included)."""
-    return f"v{results_record.FORMAT}|{model or ''}|{topic or ''}|{aggregate}|{expected}"
-
-
-def kept(study, run_id: int, options: str, stage: str, state: str) -> Results | None:
-    """Results kept for this run's answers in ``state``, or None (none kept, another layout, unreadable)."""
-    try:
-        text = results_cache.load(study, run_id, options, stage, state)
-        return results_record.from_text(text) if text is not None else None
-    except (DatabaseError, StudyError, ValueError, KeyError, TypeError):  # kept by another version: compute
-        return None
-
-
-def keep(study, run_id: int, options: str, stage: str, state: str, results: Results) -> None:
-    """Keep ``results`` for the next time (nothing happens where the study cannot be written)."""
-    results_cache.save(study, run_id, options, stage, state, results_record.to_text(results))
 
 
 class ResultsComputing:
@@ -64,7 +44,7 @@ class ResultsComputing:
                 return
             self.app.call_from_thread(self._show_design_tab, False)
             state = results_cache.fingerprint(study, run_id)
-            options = options_key(model, topic, aggregate, expected)
+            options = options_key(model or FIRST_MODEL, topic, aggregate, expected)
             full = None if fresh else kept(study, run_id, options, "intervals", state)
             quick = full or (None if fresh else kept(study, run_id, options, "numbers", state))
             if quick is not None and not worker.is_cancelled:
