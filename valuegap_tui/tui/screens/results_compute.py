@@ -10,10 +10,12 @@ not kept are computed and kept for the next time. The screen draws each stage in
 
 from __future__ import annotations
 
+import numpy as np
 from textual import work
 
 from valuegap_tui.designs import get_design
 from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.metrics.humans import HUMAN_PREFIX
 from valuegap_tui.metrics.items import build_items
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.report.kept import FIRST_MODEL, keep, kept, options_key
@@ -24,6 +26,16 @@ from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import visible
 from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text
 from rich.text import Text
+
+
+def first_respondent(frame, model: str | None) -> str | None:
+    """``model`` if the run knows it (the plan's models and registered people), else the first with
+    answers, models before people, each by name (as the respondent selector lists them)."""
+    order = sorted(frame.model.labels, key=lambda name: (name.startswith(HUMAN_PREFIX), name))
+    if model in order:
+        return model
+    answered = {frame.model.labels[code] for code in np.unique(frame.model.codes)}
+    return next((name for name in order if name in answered), order[0] if order else None)
 
 
 class ResultsComputing:
@@ -54,10 +66,7 @@ class ResultsComputing:
             if frame is None:
                 frame = frame_store.load_answer_frame(study, run_id)
                 self._frames = {(run_id, state): frame}
-            who = self._respondents.get(study, run_id, frame, topic, aggregate, bootstrap=full is not None)
-            if model not in who.order:  # one respondent at a time: until one is picked, the first with answers
-                answered = set(frame.model.labels[c] for c in set(frame.model.codes.tolist()))
-                model = next((name for name in who.order if name in answered), who.order[0] if who.order else None)
+            model = first_respondent(frame, model)
             if worker.is_cancelled:
                 return
             if quick is None:
@@ -66,9 +75,12 @@ class ResultsComputing:
                 keep(study, run_id, options, "numbers", state, quick)
                 if worker.is_cancelled:
                     return
-                self.app.call_from_thread(self._show, run_id, quick, False, model, who)
-            else:
-                self.app.call_from_thread(self._show_who, run_id, who)
+                self.app.call_from_thread(self._show, run_id, quick, False, model, None)
+            # the respondents (their progress needs a pass over the run's items) come after the numbers
+            who = self._respondents.get(study, run_id, frame, topic, aggregate, bootstrap=full is not None)
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._show_who, run_id, who)
             shown_frame = filter_frame(frame, model, topic)
             per_condition = choices_by_condition(shown_frame, quick)
             adjusted = self._adjusted_kinds(run_id, shown_frame, aggregate)
