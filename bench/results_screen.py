@@ -9,10 +9,11 @@ terminal (as /work/shared/tools/tui-drive does), waits for the review screen, th
 timer starts as the key is sent and stops when the terminal shows the numbers (the status line names the
 items and the estimand), then when it shows the intervals (the status line no longer says "computing
 intervals"). It holds the Results screen's import, the study read, the computing and the drawing, as a
-person waits for them; it leaves out the app's own start. Meanwhile the bench sends tab keys (2, 1, 2 ...)
-every 50 ms once the Results screen's tabs are on screen, and times each from the key sent to the tab bar
-redrawn: the worst of these is the worst key wait. The screen is read with `tmux capture-pane` every few
-milliseconds, which costs some CPU of its own.
+person waits for them; it leaves out the app's own start (F5 is pressed 2.5 s after the review screen
+shows, as a person reads it first). Meanwhile, once the Results screen's tabs are on screen, the bench
+presses a tab key (2, or 1 when on the second tab), waits for its effect (the tab bar's underline
+starting to move), waits 50 ms and presses the next: the slowest of these waits is the worst key wait.
+The screen is read with `tmux capture-pane` every few milliseconds, which costs some CPU of its own.
 
 Each size is tried twice over: the first open after new answers (no results kept: the study's results
 cache is emptied before each launch), then a reopen (the results kept by the previous launch). Each
@@ -100,9 +101,8 @@ class Terminal:
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
                         f"{env} {shlex.join(command)}; sleep 600"], check=True)
 
-    def screen(self, escapes: bool = False) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.name],
-                              capture_output=True, text=True).stdout
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
 
     def flat(self) -> str:
         """The screen as one line (a wrapped status line reads whole)."""
@@ -115,13 +115,15 @@ class Terminal:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
-def tab_bar(screen: str) -> str:
-    """The Results screen's tab labels and their underline (with colours), or "" when not on screen."""
+def underline_at(screen: str) -> int | None:
+    """Where the Results screen's tab underline starts its highlight (column; 0: the first tab), or None
+    when the tabs are not on screen. The highlight slides to the tab picked: its first move is the key's
+    effect."""
     lines = screen.splitlines()
-    for i, line in enumerate(lines):
-        if "1 Conditions" in line:
-            return "\n".join(lines[i:i + 2])
-    return ""
+    for i, line in enumerate(lines[:-1]):
+        if "1 Conditions" in line and "╸" in lines[i + 1]:
+            return lines[i + 1].index("╸")
+    return None
 
 
 def wait_until(predicate, timeout_s: float, step_s: float = 0.003):
@@ -146,7 +148,6 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float) -> dict:
         numbers_s = intervals_s = None
         waits_ms: list[float] = []
         sent_after_s: list[float] = []  # when each key was sent, from F5
-        next_tab = "2"
         while intervals_s is None:
             if time.perf_counter() - pressed > timeout_s:
                 raise SystemExit(f"no intervals after {timeout_s:.0f} s:\n{term.screen()}")
@@ -157,17 +158,22 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float) -> dict:
             if numbers_s is not None and "computing intervals" not in text and NUMBERS.search(text):
                 intervals_s = now - pressed
                 break
-            before = tab_bar(term.screen(escapes=True))
-            if before:  # the Results screen's tabs are up: a key, timed to its effect
+            before = underline_at(term.screen())
+            if before is not None:  # the Results screen's tabs are up: a key, timed to its effect
+                to_second = before < 5  # on the first tab: go to the second, else back
                 sent = time.perf_counter()
-                term.keys(next_tab)
+                term.keys("2" if to_second else "1")
+
+                def moved():
+                    at = underline_at(term.screen())
+                    return at is not None and (at > before if to_second else at < before)
+
                 try:
-                    wait_until(lambda: tab_bar(term.screen(escapes=True)) != before, 10)
+                    wait_until(moved, 10)
                 except SystemExit:
-                    raise SystemExit(f"key {next_tab} had no effect in 10 s:\n{before}\n{term.screen()}")
+                    raise SystemExit(f"tab key had no effect in 10 s:\n{term.screen()}")
                 waits_ms.append((time.perf_counter() - sent) * 1000)
                 sent_after_s.append(sent - pressed)
-                next_tab = "1" if next_tab == "2" else "2"
                 time.sleep(0.05)
             else:
                 time.sleep(0.003)
