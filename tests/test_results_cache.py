@@ -121,3 +121,25 @@ def test_the_report_reads_kept_results_until_a_new_answer_arrives(tmp_path, monk
         assert len(calls) == {"first": 1, "again": 1, "after a new answer": 2}[step], step
     assert summaries[1] == summaries[0]  # the kept results report the same
     assert summaries[2] != summaries[1]  # the new answer is counted
+
+
+def test_a_finished_runs_progress_is_kept_and_read_afresh_after_a_change(tmp_path, monkeypatch):
+    from tests.helpers.collection import staged_study
+    from valuegap_tui.store import run_progress
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})  # b has questions left
+    reads = []
+    real = run_progress.progress
+    monkeypatch.setattr(run_progress, "progress", lambda s, r: reads.append(r) or real(s, r))
+    going = run_progress.read_progress(study, run_id)
+    assert run_progress.read_progress(study, run_id) == going and len(reads) == 2  # pending: read each time
+    answer_model(study, run_id, "b", 10_000)  # every question answered: nothing pending
+    done = run_progress.read_progress(study, run_id)
+    assert done.pending == 0 and done.answered > going.answered
+    assert run_progress.read_progress(study, run_id) == done == real(study, run_id)
+    assert len(reads) == 3  # the second read of the finished run came from what was kept
+    (item,) = [i for i in run_store.all_items(study, run_id) if i.model == "b"][:1]
+    run_store.record_attempts(study, run_id, [run_store.Attempt(item.id, 2, "no_letter", "invalid", None, None, None,
+                                                                None)])
+    changed = run_progress.read_progress(study, run_id)  # a new attempt: read afresh
+    assert len(reads) == 4 and changed.invalid == done.invalid + 1

@@ -159,7 +159,7 @@ def cmd_list(args) -> int:
 def cmd_status(args) -> int:
     study = open_existing(args.study)
     run = _existing_run(study, args.run_id)
-    p = progress_store.progress(study, run.id)
+    p = progress_store.read_progress(study, run.id)
     print(f"run {run.id} {run.name!r}: {run.status}, {p.done}/{p.total} done ({p.answered} answered, "
           f"{p.invalid} invalid, " + (f"{p.too_long} too long for the server's context, " if p.too_long else "")
           + f"{p.server_error} server errors, {p.pending} pending); config {run.config_hash}")
@@ -172,7 +172,7 @@ def cmd_status(args) -> int:
         print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
     print(f"invalid items by outcome: {p.invalid_line()}")
     print("attempts: " + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none"))
-    coverage = progress_store.coverage_of(study, run.id)
+    coverage = progress_store.read_coverage(study, run.id)
     if coverage is not None:
         print(coverage.line())
     return 0

@@ -101,7 +101,7 @@ def collection_status(study: Study, run_id: int, progress: progress_store.Progre
     if run is None:
         raise ValueError(f"no run {run_id}")
     per_model: dict[str, list[int]] = {}
-    progress = progress if progress is not None else progress_store.progress(study, run_id)
+    progress = progress if progress is not None else progress_store.read_progress(study, run_id)
     for (model, _kind), (done, total) in progress.by_group.items():
         entry = per_model.setdefault(model, [0, 0])
         entry[0] += done

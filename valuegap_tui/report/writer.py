@@ -150,9 +150,9 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         files = write_design_report(study, run, out_dir, model)
         return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
                       figures=[f for f in files if f.suffix in (".png", ".svg")])
-    from valuegap_tui.store.run_progress import progress, run_notes
+    from valuegap_tui.store.run_progress import read_progress, run_notes
 
-    run_progress = progress(study, run.id)  # one read of it (a few seconds at a million answers), used twice
+    run_progress = read_progress(study, run.id)  # one read of it (a few seconds at a million answers), used twice
     collection = collection_status(study, run.id, run_progress)
     known = set(frame.model.decode()) | {r.respondent for r in collection.respondents}
     if model is not None and model not in known:

@@ -3,7 +3,8 @@ report prints, recent answers and rates, and the live gap table computed inside 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 
 from valuegap_tui.outcomes import INVALID_OUTCOMES
 from valuegap_tui.store.db import Study
@@ -114,7 +115,7 @@ def run_notes(study: Study, run_id: int, p: Progress | None = None) -> list[str]
         notes.append(f"Server errors: {p.server_error} of {p.total} items got no answer from the server (not counted"
                      f" as invalid answers; `valuegap run resume {run_id}` asks them again);"
                      f" {p.outcomes.get('server_error', 0)} failed attempts in all.")
-    coverage = coverage_of(study, run_id)
+    coverage = read_coverage(study, run_id)
     if coverage is not None:
         notes.append(coverage.line()[0].upper() + coverage.line()[1:] + ".")
     return notes
@@ -212,3 +213,43 @@ def paired_gap_by_kind(study: Study, run_id: int, distributions: bool = False) -
         " SELECT persona.model, p.kind, COUNT(*), SUM(items), AVG(ar), AVG(ad), AVG(base_ar), AVG(base_ad)"
         " FROM persona JOIN run_personas p ON p.run_id = ? AND p.persona_id = persona.persona_id"
         " GROUP BY persona.model, p.kind", [run_id, run_id]).fetchall()
+
+
+#: the results cache's options for what this module keeps (store/results_cache.py)
+_KEPT_PROGRESS, _KEPT_COVERAGE = "run-progress|v1", "run-coverage|v1"
+
+
+def _kept(study: Study, run_id: int, options: str, compute, encode, decode):
+    """``compute()`` kept for a run whose answers are all in (store/results_cache.py): a finished run's
+    status is read again and again (run status, the report, the Results screen) and each read is a pass
+    over its items; a run still going is read afresh each time and nothing is written for it."""
+    from valuegap_tui.store import results_cache
+
+    state = results_cache.fingerprint(study, run_id)
+    text = results_cache.load(study, run_id, options, "numbers", state)
+    if text is not None:
+        try:
+            return decode(json.loads(text))
+        except (ValueError, KeyError, TypeError, IndexError):  # kept by another version: read again
+            pass
+    value = compute()
+    if state.split(":")[2] == "0":  # nothing pending (the fingerprint's third part)
+        results_cache.save(study, run_id, options, "numbers", state, json.dumps(encode(value)))
+    return value
+
+
+def read_progress(study: Study, run_id: int) -> Progress:
+    """``progress``, kept while the run's answers stay as they are once nothing is pending."""
+    def encode(p: Progress) -> dict:
+        return {**asdict(p), "by_group": [[m, k, d, t] for (m, k), (d, t) in p.by_group.items()]}
+
+    def decode(record: dict) -> Progress:
+        return Progress(**{**record, "by_group": {(m, k): (d, t) for m, k, d, t in record["by_group"]}})
+
+    return _kept(study, run_id, _KEPT_PROGRESS, lambda: progress(study, run_id), encode, decode)
+
+
+def read_coverage(study: Study, run_id: int) -> Coverage | None:
+    """``coverage_of``, kept as ``read_progress`` is."""
+    return _kept(study, run_id, _KEPT_COVERAGE, lambda: coverage_of(study, run_id),
+                 lambda c: None if c is None else asdict(c), lambda r: None if r is None else Coverage(**r))
