@@ -1,11 +1,9 @@
 """The Results screen: the value-action gap of a run, by condition, value and answer option.
 
-Everything shown is for one model at a time (the model selector picks it; nothing pools models); the
-Values tab shows one condition's values at a time. Loading a run and computing its metrics happen in a
-worker (results_compute.py), which shows results kept for the run's current answers at once; otherwise
-the tables appear first without intervals (fast), then again with bootstrap intervals, tests and rank
-intervals. Each is drawn in steps, the tab in view first (results_drawing.py), so keys are served
-meanwhile.
+One model at a time (the selector picks it; nothing pools models), the Values tab one condition at a
+time. Loading and computing run in a worker (results_compute.py), which shows results kept for the run's
+current answers at once; else tables first without intervals, then with bootstrap intervals, tests and
+rank intervals. Each is drawn in steps, the tab in view first (results_drawing.py), so keys are served.
 """
 
 from __future__ import annotations
