@@ -11,9 +11,13 @@ items and the estimand), then when it shows the intervals (the status line no lo
 intervals"). It holds the Results screen's import, the study read, the computing and the drawing, as a
 person waits for them; it leaves out the app's own start (F5 is pressed 2.5 s after the review screen
 shows, as a person reads it first). Meanwhile, once the Results screen's tabs are on screen, the bench
-presses a tab key (2, or 1 when on the second tab), waits for its effect (the tab bar's underline
-starting to move), waits 50 ms and presses the next: the slowest of these waits is the worst key wait.
-The screen is read with `tmux capture-pane` every few milliseconds, which costs some CPU of its own.
+presses a tab key (2, or 1 when on the second tab), waits for its effect (the picked tab's label lit
+as the active one: the pane switches with it; the underline's slide after it is decoration), waits 50 ms
+and presses the next, until a second after the intervals show (the screen still reads the answers for
+what is not kept): the slowest of these waits is the worst key wait. Every screen read, including
+those while a key waits, also looks for the numbers and the intervals, so a key's wait never holds up
+their timers. The screen is read with `tmux capture-pane` every few milliseconds, which costs some CPU
+of its own.
 
 Each size is tried twice over: the first open after new answers (no results kept: the study's results
 cache is emptied before each launch), then a reopen (the results kept by the previous launch). Each
@@ -93,36 +97,40 @@ class Terminal:
 
     def __init__(self, command: list[str], cols: int, rows: int):
         self.name = f"vg-bench-{os.getpid()}-{time.monotonic_ns()}"
+        self.tmux = ("tmux", "-L", self.name)
         # a tmux server started earlier keeps its own environment: hand the one this bench set
         env = shlex.join(["env", "TERM=xterm-256color", "COLORTERM=truecolor",
                           *(f"{name}={os.environ[name]}" for name in ("VALUEGAP_CONFIG_DIR", "PATH", "VIRTUAL_ENV",
                                                                       "PYTHONDONTWRITEBYTECODE")
                             if name in os.environ)])
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
                         f"{env} {shlex.join(command)}; sleep 600"], check=True)
 
-    def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
-
-    def flat(self) -> str:
-        """The screen as one line (a wrapped status line reads whole)."""
-        return " ".join(self.screen().split())
+    def screen(self, escapes: bool = False) -> str:
+        return subprocess.run([*self.tmux, "capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.name],
+                              capture_output=True, text=True).stdout
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        # each terminal has a tmux server of its own: one shared with other programs may exit just as
+        # its last session closes, and the next launch would find it gone
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
-def underline_at(screen: str) -> int | None:
-    """Where the Results screen's tab underline starts its highlight (column; 0: the first tab), or None
-    when the tabs are not on screen. The highlight slides to the tab picked: its first move is the key's
-    effect."""
-    lines = screen.splitlines()
-    for i, line in enumerate(lines[:-1]):
-        if "1 Conditions" in line and "╸" in lines[i + 1]:
-            return lines[i + 1].index("╸")
+#: a run of text in one foreground colour, as `tmux capture-pane -e` writes it
+COLOURED = re.compile(r"\x1b\[38;2;(\d+);(\d+);(\d+)m([^\x1b]*)")
+
+
+def active_tab(screen: str) -> str | None:
+    """The Results screen's active tab (its key: "1", "2" ...) from a screen read with escapes: the
+    brightest of the tab labels. None when the tabs are not on screen."""
+    for line in screen.splitlines():
+        if "1 Conditions" in line and "2 Kinds" in line:
+            labels = [(int(r) + int(g) + int(b), text.strip()) for r, g, b, text in COLOURED.findall(line)
+                      if text.strip()[:1].isdigit()]
+            return max(labels)[1][:1] if labels else None
     return None
 
 
@@ -148,35 +156,38 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float) -> dict:
         numbers_s = intervals_s = None
         waits_ms: list[float] = []
         sent_after_s: list[float] = []  # when each key was sent, from F5
-        while intervals_s is None:
-            if time.perf_counter() - pressed > timeout_s:
-                raise SystemExit(f"no intervals after {timeout_s:.0f} s:\n{term.screen()}")
-            text = term.flat()
+
+        def read() -> str | None:
+            """One screen read: the active tab, and the numbers' and intervals' times when they show."""
+            nonlocal numbers_s, intervals_s
+            screen = term.screen(escapes=True)
             now = time.perf_counter()
-            if numbers_s is None and NUMBERS.search(text):
-                numbers_s = now - pressed
-            if numbers_s is not None and "computing intervals" not in text and NUMBERS.search(text):
-                intervals_s = now - pressed
-                break
-            before = underline_at(term.screen())
-            if before is not None:  # the Results screen's tabs are up: a key, timed to its effect
-                to_second = before < 5  # on the first tab: go to the second, else back
-                sent = time.perf_counter()
-                term.keys("2" if to_second else "1")
+            text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", screen).split())  # a wrapped status line reads whole
+            if NUMBERS.search(text):
+                numbers_s = now - pressed if numbers_s is None else numbers_s
+                if intervals_s is None and "computing intervals" not in text:
+                    intervals_s = now - pressed
+            if now - pressed > timeout_s:
+                raise SystemExit(f"no intervals after {timeout_s:.0f} s:\n{term.screen()}")
+            return active_tab(screen)
 
-                def moved():
-                    at = underline_at(term.screen())
-                    return at is not None and (at > before if to_second else at < before)
-
-                try:
-                    wait_until(moved, 10)
-                except SystemExit:
-                    raise SystemExit(f"tab key had no effect in 10 s:\n{term.screen()}")
-                waits_ms.append((time.perf_counter() - sent) * 1000)
-                sent_after_s.append(sent - pressed)
-                time.sleep(0.05)
-            else:
+        # keys go on for a second after the intervals: the screen still reads the answers for what is
+        # not kept (the respondents, the answers per condition) and draws them
+        while intervals_s is None or time.perf_counter() - pressed < intervals_s + 1.0:
+            before = read()
+            if before is None:
                 time.sleep(0.003)
+                continue
+            picked = "2" if before == "1" else "1"  # a key, timed to its effect
+            sent = time.perf_counter()
+            term.keys(picked)
+            while read() != picked:
+                if time.perf_counter() - sent > 10:
+                    raise SystemExit(f"tab key {picked} had no effect in 10 s:\n{term.screen()}")
+                time.sleep(0.003)
+            waits_ms.append((time.perf_counter() - sent) * 1000)
+            sent_after_s.append(sent - pressed)
+            time.sleep(0.05)
         slowest = sorted(zip(waits_ms, sent_after_s), reverse=True)[:3]
         return {"numbers_s": numbers_s, "intervals_s": intervals_s, "waits_ms": waits_ms,
                 "slowest": ", ".join(f"{w:.0f} ms at {t:.2f} s" for w, t in slowest)}

@@ -10,6 +10,8 @@ not kept are computed and kept for the next time. The screen draws each stage in
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from textual import work
 
@@ -62,6 +64,7 @@ class ResultsComputing:
             if quick is not None and not worker.is_cancelled:
                 shown = quick.reported_models[0] if quick.reported_models else model
                 self.app.call_from_thread(self._show, run_id, quick, full is not None, shown, None)
+                self._wait_drawn(worker)
             frame = self._frames.get((run_id, state))  # a frame read before new answers is not reused
             if frame is None:
                 frame = frame_store.load_answer_frame(study, run_id)
@@ -95,6 +98,13 @@ class ResultsComputing:
                     self.app.call_from_thread(self._show, run_id, full, True, model, who)
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+
+    def _wait_drawn(self, worker, limit_s: float = 2.0) -> None:
+        """Wait (at most ``limit_s``) until every tab of the stage shown is drawn: reading the answers
+        meanwhile would compete with the drawing for the interpreter, and keys would wait behind both."""
+        deadline = time.monotonic() + limit_s
+        while not self.drawn and not worker.is_cancelled and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
         """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
