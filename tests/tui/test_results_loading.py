@@ -91,3 +91,22 @@ async def test_kept_results_show_without_computing_until_a_new_answer_arrives(tm
         else:
             assert computed == {True: 1, False: 1}, (opening, computed)
             first_shown = shown
+
+
+async def test_with_results_kept_the_answers_are_read_only_once_every_tab_is_drawn(tmp_path, monkeypatch):
+    study, _run_id = staged_study(tmp_path / "s.db", "model", {})
+    reads = []
+    real = results_compute.frame_store.load_answer_frame
+
+    def load(study, run_id):
+        reads.append(app.screen.drawn)  # were all the tabs of the kept results drawn when the read began?
+        return real(study, run_id)
+
+    monkeypatch.setattr(results_compute.frame_store, "load_answer_frame", load)
+    for opening, count in (("first", 1), ("again", 2)):
+        app = ValueGapApp(study, start_mode="results")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert await wait_for(pilot, lambda: _intervals(screen) and screen.drawn and len(reads) == count), opening
+    assert reads[0] is False  # nothing kept: the answers are read at once, to compute the numbers
+    assert reads[1] is True  # kept: the drawing first, the answers after
