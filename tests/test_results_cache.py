@@ -143,3 +143,22 @@ def test_a_finished_runs_progress_is_kept_and_read_afresh_after_a_change(tmp_pat
                                                                 None)])
     changed = run_progress.read_progress(study, run_id)  # a new attempt: read afresh
     assert len(reads) == 4 and changed.invalid == done.invalid + 1
+
+
+def test_items_added_to_a_run_make_kept_results_stale(tmp_path, monkeypatch):
+    from valuegap_tui.evaluate import setup
+    from valuegap_tui.evaluate.setup import rest_of_plan
+
+    monkeypatch.setattr(setup, "STREAM_HEAD", 10)  # the plan's head stored first, the rest streamed in later
+    study = open_study(tmp_path / "s.db", create=True)
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=2), stream=True)
+    (head,) = {run_store.stored_items(study, run_id)}
+    answer_model(study, run_id, "m", head)  # the head answered: nothing pending
+    state = results_cache.fingerprint(study, run_id)
+    assert state.split(":")[2] == "0"
+    results_cache.save(study, run_id, "opts", "numbers", state, "kept")
+    assert run_store.add_items(study, run_id, rest_of_plan(study, run_id)) > 0  # the rest of the plan lands
+    after = results_cache.fingerprint(study, run_id)
+    assert after != state
+    assert results_cache.load(study, run_id, "opts", "numbers", after) is None
