@@ -162,3 +162,34 @@ def test_items_added_to_a_run_make_kept_results_stale(tmp_path, monkeypatch):
     after = results_cache.fingerprint(study, run_id)
     assert after != state
     assert results_cache.load(study, run_id, "opts", "numbers", after) is None
+
+
+def test_progress_counts_every_item_once_by_model_kind_status_and_outcome(tmp_path):
+    """Against a count of the items one by one: the progress groups items by model and persona kind,
+    and each finished item's last outcome (an item with none counts by its status)."""
+    from tests.helpers.collection import staged_study
+    from valuegap_tui.store import run_progress
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 7})
+    pending = run_store.pending_items(study, run_id, model="b", limit=5)
+    run_store.record_attempts(study, run_id, [
+        run_store.Attempt(pending[0].id, 1, "no_letter", "invalid", None, None, None, None),
+        run_store.Attempt(pending[1].id, 1, "too_long", "invalid", None, None, None, None),
+        run_store.Attempt(pending[2].id, 1, "server_error", "server_error", None, None, None, None)])
+    kinds = dict(study.db.execute("SELECT persona_id, kind FROM run_personas WHERE run_id = ?", [run_id]).fetchall())
+    groups, statuses, ended = {}, {}, {}
+    for model, persona, status, outcome in study.db.execute(
+            "SELECT model, persona_id, status, outcome FROM run_items WHERE run_id = ?", [run_id]):
+        entry = groups.setdefault((model, kinds[persona]), [0, 0])
+        entry[0] += status != "pending"
+        entry[1] += 1
+        statuses[status] = statuses.get(status, 0) + 1
+        if status != "pending":
+            name = outcome or {"answered": "valid", "server_error": "server_error"}.get(status, "no_letter")
+            ended[name] = ended.get(name, 0) + 1
+    p = run_progress.progress(study, run_id)
+    assert p.by_group == {k: tuple(v) for k, v in groups.items()} and list(p.by_group) == sorted(groups)
+    assert p.item_outcomes == ended and ended["too_long"] == 1 and ended["server_error"] == 1
+    assert (p.total, p.answered, p.server_error, p.too_long) == (
+        sum(statuses.values()), statuses["answered"], statuses["server_error"], 1)
+    assert p.invalid == statuses["invalid"] - 1 and p.pending == statuses["pending"]

@@ -41,14 +41,23 @@ class Progress:
 
 
 def progress(study: Study, run_id: int) -> Progress:
-    rows = study.db.execute(
-        "SELECT i.model, p.kind, i.status, COUNT(*) FROM run_items i"
-        " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
-        " WHERE i.run_id = ? GROUP BY i.model, p.kind, i.status", [run_id]).fetchall()
+    # One pass over the run's items, grouped by model, persona, status and outcome (a few hundred groups),
+    # then folded here: a join with the personas and a second pass for the outcomes took 1.7 s instead of
+    # 1.0 s at a million items.
+    kinds = dict(study.db.execute("SELECT persona_id, kind FROM run_personas WHERE run_id = ?", [run_id]).fetchall())
     by_group: dict[tuple[str, str], list[int]] = {}
     totals = {"answered": 0, "invalid": 0, "server_error": 0, "pending": 0}
-    for model, kind, status, n in rows:
-        entry = by_group.setdefault((model, kind), [0, 0])
+    item_outcomes: dict[str, int] = {}
+    for model, persona_id, status, outcome, n in study.db.execute(
+            "SELECT model, persona_id, status, outcome, COUNT(*) FROM run_items WHERE run_id = ? GROUP BY 1, 2, 3, 4",
+            [run_id]):
+        if status != "pending":  # why each finished item ended so (items of any persona)
+            ended = outcome if outcome is not None else {"answered": "valid", "server_error": "server_error"}.get(
+                status, "no_letter")
+            item_outcomes[ended] = item_outcomes.get(ended, 0) + n
+        if persona_id not in kinds:  # not one of the run's conditions: not counted in its progress
+            continue
+        entry = by_group.setdefault((model, kinds[persona_id]), [0, 0])
         entry[1] += n
         if status != "pending":
             entry[0] += n
@@ -60,16 +69,13 @@ def progress(study: Study, run_id: int) -> Progress:
         for (model, _kind), entry in by_group.items():
             if model in people:
                 entry[1] = max(entry[1], people[model][1])
-    item_outcomes = dict(study.db.execute(
-        "SELECT coalesce(outcome, CASE status WHEN 'answered' THEN 'valid' WHEN 'server_error' THEN 'server_error'"
-        " ELSE 'no_letter' END), COUNT(*) FROM run_items WHERE run_id = ? AND status != 'pending' GROUP BY 1",
-        [run_id]).fetchall())
     too_long = item_outcomes.get("too_long", 0)
     total = sum(totals.values())
     return Progress(
         total=total, done=total - totals["pending"], answered=totals["answered"], invalid=totals["invalid"] - too_long,
-        by_group={k: (v[0], v[1]) for k, v in by_group.items()}, outcomes=outcomes, responses=sum(outcomes.values()),
-        server_error=totals["server_error"], too_long=too_long, item_outcomes=item_outcomes,
+        by_group={k: (by_group[k][0], by_group[k][1]) for k in sorted(by_group)}, outcomes=outcomes,
+        responses=sum(outcomes.values()), server_error=totals["server_error"], too_long=too_long,
+        item_outcomes=dict(sorted(item_outcomes.items())),
     )
 
 
