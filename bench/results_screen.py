@@ -11,19 +11,20 @@ items and the estimand), then when it shows the intervals (the status line no lo
 intervals"). It holds the Results screen's import, the study read, the computing and the drawing, as a
 person waits for them; it leaves out the app's own start (F5 is pressed 2.5 s after the review screen
 shows, as a person reads it first). Meanwhile, once the Results screen's tabs are on screen, the bench
-presses a tab key (2, or 1 when on the second tab), waits for its effect (the picked tab's label lit
-as the active one: the pane switches with it; the underline's slide after it is decoration), waits 50 ms
-and presses the next, until a second after the intervals show (the screen still reads the answers for
-what is not kept): the slowest of these waits is the worst key wait. Every screen read, including
-those while a key waits, also looks for the numbers and the intervals, so a key's wait never holds up
-their timers. The screen is read with `tmux capture-pane` every few milliseconds, which costs some CPU
-of its own.
+presses a tab key (2, or 1 when on the second tab), waits for its effect (the picked tab's label lit as
+the active one: the pane switches with it; the underline's slide after it is decoration), waits
+--key-every seconds (0.25 s: a person flipping tabs fast; each switch lays the tab out again, and the
+computing shares the two cores with that) and presses the next, until a second after the intervals show
+(the screen still reads the answers for what is not kept): the slowest of these waits is the worst key
+wait. Every screen read, including those while a key waits, also looks for the numbers and the
+intervals, so a key's wait never holds up their timers. The screen is read with `tmux capture-pane`
+every few milliseconds, which costs some CPU of its own.
 
 Each size is tried twice over: the first open after new answers (no results kept: the study's results
 cache is emptied before each launch), then a reopen (the results kept by the previous launch). Each
 figure is a median of --tries launches. The last line is the reopen's.
 
-    python bench/results_screen.py --answers 154000 [--tries 3] [--size 160x45]
+    python bench/results_screen.py --answers 154000 [--tries 3] [--size 160x45] [--key-every 0.25]
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def wait_until(predicate, timeout_s: float, step_s: float = 0.003):
     raise SystemExit(f"gave up after {timeout_s:.0f} s waiting for the screen")
 
 
-def one_launch(path: Path, cols: int, rows: int, timeout_s: float) -> dict:
+def one_launch(path: Path, cols: int, rows: int, timeout_s: float, key_every_s: float) -> dict:
     """One app start: F5 to numbers, to intervals, and each tab key's wait while loading."""
     command = [sys.executable, "-m", "valuegap_tui", "tui", "--study", str(path)]
     term = Terminal(command, cols, rows)
@@ -187,7 +188,7 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float) -> dict:
                 time.sleep(0.003)
             waits_ms.append((time.perf_counter() - sent) * 1000)
             sent_after_s.append(sent - pressed)
-            time.sleep(0.05)
+            time.sleep(key_every_s)
         slowest = sorted(zip(waits_ms, sent_after_s), reverse=True)[:3]
         return {"numbers_s": numbers_s, "intervals_s": intervals_s, "waits_ms": waits_ms,
                 "slowest": ", ".join(f"{w:.0f} ms at {t:.2f} s" for w, t in slowest)}
@@ -195,12 +196,13 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float) -> dict:
         term.close()
 
 
-def tries(path: Path, n: int, cols: int, rows: int, keep: bool, count: int, timeout_s: float) -> dict:
+def tries(path: Path, n: int, cols: int, rows: int, keep: bool, count: int, timeout_s: float,
+          key_every_s: float) -> dict:
     results = []
     for _ in range(count):
         if not keep:
             forget_results(path)
-        results.append(one_launch(path, cols, rows, timeout_s))
+        results.append(one_launch(path, cols, rows, timeout_s, key_every_s))
     return {"numbers_s": statistics.median(r["numbers_s"] for r in results),
             "intervals_s": statistics.median(r["intervals_s"] for r in results),
             "worst_ms": statistics.median(max(r["waits_ms"], default=0.0) for r in results),
@@ -213,6 +215,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=154_000)
     parser.add_argument("--tries", type=int, default=3, help="launches per figure (median)")
     parser.add_argument("--size", default="160x45", help="terminal COLSxROWS")
+    parser.add_argument("--key-every", type=float, default=0.25, help="seconds from a key's effect to the next key")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a screen")
     args = parser.parse_args()
     cols, rows = (int(x) for x in args.size.split("x"))
@@ -227,8 +230,8 @@ def main() -> None:
     lines = []
     for label, keep in (("first open after new answers (no results kept)", False), ("reopen (results kept)", True)):
         if keep:
-            one_launch(path, cols, rows, args.timeout)  # leaves this study's results kept
-        figures = tries(path, n, cols, rows, keep, args.tries, args.timeout)
+            one_launch(path, cols, rows, args.timeout, args.key_every)  # leaves this study's results kept
+        figures = tries(path, n, cols, rows, keep, args.tries, args.timeout, args.key_every)
         each = "; ".join(f"{r['numbers_s']:.2f}/{r['intervals_s']:.2f} s, {len(r['waits_ms'])} keys, slowest"
                          f" {r['slowest'] or 'none'}" for r in figures["all"])
         print(f"{label}: launches {each}; load average {os.getloadavg()[0]:.2f}")
