@@ -90,7 +90,7 @@ def test_csv_export_reproduces_overall_alignment(study, sample_path, tmp_path):
     assert list(rows[0]) == [c.name for c in COLUMNS]
     assert len(rows) == result.rows == progress_store.progress(study, run_id).responses
     assert {r["respondent"] for r in rows} == set(MODELS)
-    assert {r["design"] for r in rows} == {"graded_actions"}
+    assert {r["design"] for r in rows} == {"graded_actions"} and {r["respondent_kind"] for r in rows} == {"model"}
     assert any(r["outcome"] != "valid" for r in rows), "the planted malformed replies are rows too"
     assert all(r["final"] == "0" for r in rows if r["outcome"] != "valid")
 
@@ -136,24 +136,33 @@ def _planned_run(study, dilemma_factory):
 NASTY = 'He said "no, <b>never</b>", [bold red]x[/]\r\nnext, line\x1b[31m red\x07\x00\u202e end,\tdone'
 
 
-def test_nasty_raw_text_survives_a_csv_round_trip_escaped(study, dilemma_factory, tmp_path):
+def test_nasty_raw_text_is_an_exact_copy_in_every_format(study, dilemma_factory, tmp_path):
+    """The reply, its reasoning and the error come back byte for byte: ESC, BEL, NUL, CR, a bidi
+    override and markup included (escaping is for terminals, not files)."""
+    import pyarrow.parquet as pq
+
     run_id, items = _planned_run(study, dilemma_factory)
+    reasoning, error = "think\x1b]0;title\x07", "bad\r\nthing\x1b[2J"
     run_store.record_attempts(study, run_id, [
         Attempt(item_id=items[0].id, attempt=1, outcome="malformed", item_status="invalid", raw_text=NASTY,
-                reasoning="think\x1b]0;title\x07", error="bad\nthing")])
-    out = tmp_path / "nasty.csv"
-    export_answers(study, [run_id], out)
-    (row,) = _read_csv(out)
-    expected = 'He said "no, <b>never</b>", [bold red]x[/]\u240d\nnext, line\u241b[31m red\u2407\u2400\\u202e end,\tdone'
-    assert row["raw_text"] == expected
-    assert row["reasoning"] == "think\u241b]0;title\u2407" and row["error"] == "bad\nthing"
+                reasoning=reasoning, error=error)])
+    expected = {"raw_text": NASTY, "reasoning": reasoning, "error": error}
+    export_answers(study, [run_id], tmp_path / "nasty.csv")
+    (row,) = _read_csv(tmp_path / "nasty.csv")
+    assert {k: row[k] for k in expected} == expected
     assert row["option"] == "" and row["final"] == "0" and row["outcome"] == "malformed"
-    raw = out.read_bytes()
-    assert b"\x1b" not in raw and b"\x07" not in raw and b"\x00" not in raw
+    raw = (tmp_path / "nasty.csv").read_bytes()
+    assert NASTY.encode() in raw.replace(b'""', b'"')
     assert raw.split(b"\r\n", 1)[0].decode() == ",".join(c.name for c in COLUMNS)
+    export_answers(study, [run_id], tmp_path / "nasty.jsonl")
+    (line,) = (tmp_path / "nasty.jsonl").read_text(encoding="utf-8").splitlines()
+    assert {k: json.loads(line)[k] for k in expected} == expected
+    export_answers(study, [run_id], tmp_path / "nasty.parquet")
+    (parquet_row,) = pq.read_table(tmp_path / "nasty.parquet").to_pylist()
+    assert {k: parquet_row[k] for k in expected} == expected
 
 
-def test_pandas_reads_the_same_escaped_text(study, dilemma_factory, tmp_path):
+def test_pandas_reads_the_reply_back_exactly(study, dilemma_factory, tmp_path):
     import pandas as pd
 
     run_id, items = _planned_run(study, dilemma_factory)
@@ -161,8 +170,7 @@ def test_pandas_reads_the_same_escaped_text(study, dilemma_factory, tmp_path):
         Attempt(item_id=items[0].id, attempt=1, outcome="malformed", item_status="invalid", raw_text=NASTY)])
     export_answers(study, [run_id], tmp_path / "nasty.csv")
     frame = pd.read_csv(tmp_path / "nasty.csv", keep_default_na=False, na_values=[""])
-    (row,) = _read_csv(tmp_path / "nasty.csv")
-    assert frame["raw_text"].tolist() == [row["raw_text"]] and "\r" not in row["raw_text"]
+    assert frame["raw_text"].tolist() == [NASTY]
 
 
 def test_bad_output_names_give_one_line_and_write_nothing(study, dilemma_factory, tmp_path, capsys):

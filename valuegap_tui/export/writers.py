@@ -1,0 +1,75 @@
+"""The three file formats of the answers export, each written as the rows stream past.
+
+CSV and JSONL write row by row; Parquet writes row groups of ``PARQUET_BATCH`` rows (pyarrow's
+``ParquetWriter``), so memory stays bounded by one batch whatever the run's size.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from itertools import islice
+from pathlib import Path
+
+from valuegap_tui.export.columns import COLUMN_NAMES, COLUMNS
+
+#: rows per Parquet row group: about 10 MB of Python rows held at a time
+PARQUET_BATCH = 20_000
+
+
+def write_csv(rows: Iterable[tuple], fh) -> int:
+    # RFC 4180 line ends; the csv module writes None as an empty field and a float as its repr (the
+    # shortest text that reads back as the same number)
+    writer = csv.writer(fh, lineterminator="\r\n")
+    writer.writerow(COLUMN_NAMES)
+    n = 0
+    for batch in _batches(rows, 5000):
+        writer.writerows(batch)
+        n += len(batch)
+    return n
+
+
+def write_jsonl(rows: Iterable[tuple], fh) -> int:
+    n = 0
+    dumps, names = json.dumps, COLUMN_NAMES
+    for row in rows:
+        fh.write(dumps(dict(zip(names, row)), ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+def _batches(rows: Iterable[tuple], size: int):
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def parquet_schema():
+    import pyarrow as pa
+
+    types = {"integer": pa.int64(), "boolean": pa.int8(), "number": pa.float64(), "text": pa.string(),
+             # categories as dictionaries: R's arrow reads them as factors, pandas as categoricals
+             "category": pa.dictionary(pa.int32(), pa.string())}
+    return pa.schema([pa.field(c.name, types[c.type]) for c in COLUMNS])
+
+
+def write_parquet(rows: Iterable[tuple], path: Path, batch_rows: int = PARQUET_BATCH) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
+    n = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in _batches(rows, batch_rows):
+            columns = zip(*batch)
+            arrays = []
+            for field, values in zip(schema, columns):
+                if pa.types.is_dictionary(field.type):
+                    arrays.append(pa.array(values, type=pa.string()).dictionary_encode())
+                else:
+                    arrays.append(pa.array(values, type=field.type))
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            n += len(batch)
+            del batch, arrays, columns
+    return n
