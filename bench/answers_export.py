@@ -1,37 +1,55 @@
-"""Answers export speed: seconds and rows/s to write a large run as CSV, JSONL and Parquet.
+"""Answers export: rows/s, seconds end to end and peak memory to write a large run as CSV, JSONL and Parquet.
 
-Builds a study with the sample dilemmas and a planned run of MODELS x 8 dilemmas x 2 questions x 100
-repeats items, records one valid attempt per item (plus an invalid first attempt for every tenth), then
-times ``export_answers`` in each format (Parquet when pyarrow is installed).
+Builds a study with the sample dilemmas and a planned run of about ANSWERS answer attempts (models x 8
+dilemmas x 2 questions x 100 repeats items, one valid attempt each plus an invalid first attempt for
+every tenth item), then, per format, runs ``valuegap run export-answers`` as a child process, as a
+researcher does:
 
-    python bench/answers_export.py [--models 40] [--keep DIR]
+- **seconds** (the timer): from starting the child to its exit: Python's start, the imports, opening
+  the study, reading every row, writing the file, its SHA-256 and dictionary, and the renames. Building
+  the study is outside it.
+- **rows/s**: rows written over those seconds.
+- **peak RSS**: the child's maximum resident memory (``wait4``'s ru_maxrss), the whole process.
+
+    python bench/answers_export.py [--answers 1000000] [--keep DIR]
+
+The default is 200,000 answers (about a minute on two cores, building included); ``--answers 1000000``
+is the size the targets are stated for (docs/answers.md, "How fast").
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.export import export_answers
-from valuegap_tui.paths import DATA_DIR
-from valuegap_tui.plan.definition import RunDefinition
-from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.store import open_study
-from valuegap_tui.store import runs as run_store
-from valuegap_tui.store.runs import Attempt
-from valuegap_tui.dataset.transfer import read_dilemmas
-
 REPEATS = 100
+ITEMS_PER_MODEL = 8 * 2 * REPEATS
+ATTEMPTS_PER_ITEM = 1.1
 
 
-def build(folder: Path, models: int):
+def build(folder: Path, answers: int) -> int:
+    """The study, built in its own process (``--build-only``): this one stays small, since a child's
+    peak RSS counts the memory it was forked from."""
+    from valuegap_tui.dataset.transfer import read_dilemmas
+    from valuegap_tui.evaluate.setup import create_run
+    from valuegap_tui.paths import DATA_DIR
+    from valuegap_tui.plan.definition import RunDefinition
+    from valuegap_tui.store import dilemmas as dilemma_store
+    from valuegap_tui.store import open_study
+    from valuegap_tui.store import runs as run_store
+    from valuegap_tui.store.runs import Attempt
+
+    models = max(1, round(answers / (ITEMS_PER_MODEL * ATTEMPTS_PER_ITEM)))
     study = open_study(folder / "bench.db", create=True)
     dilemma_store.save_many(study, read_dilemmas(DATA_DIR / "sample" / "dilemmas.jsonl"), who="bench", action="import")
     run_id = create_run(study, RunDefinition.model_validate(dict(
-        models=[{"name": f"model-{m:02d}", "endpoints": ["http://127.0.0.1:1"]} for m in range(models)],
+        models=[{"name": f"model-{m:03d}", "endpoints": ["http://127.0.0.1:1"]} for m in range(models)],
         dilemmas={"status": []}, repeats=REPEATS)))
     attempts = []
     for item in run_store.all_items(study, run_id):
@@ -48,31 +66,50 @@ def build(folder: Path, models: int):
             run_store.record_attempts(study, run_id, attempts)
             attempts.clear()
     run_store.record_attempts(study, run_id, attempts)
-    return study, run_id
+    study.close()
+    return run_id
+
+
+def export_in_child(study: Path, run_id: int, out: Path) -> tuple[float, float, float]:
+    """Seconds from start to exit of ``valuegap run export-answers``, its CPU seconds and its peak RSS in MB."""
+    command = [sys.executable, "-m", "valuegap_tui", "run", "export-answers", str(run_id), str(out),
+               "--study", str(study)]
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"export failed: {child.stderr.read().decode(errors='replace').strip()}")
+    child.stderr.close()
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=int, default=40)
+    parser.add_argument("--answers", type=int, default=200_000, help="about how many answer attempts (default 200000)")
     parser.add_argument("--keep", type=Path, help="write the study and exports here instead of a temporary folder")
+    parser.add_argument("--formats", default="csv,jsonl,parquet", help="comma-separated (default: all three)")
+    parser.add_argument("--build-only", type=Path, help=argparse.SUPPRESS)  # the child that builds the study
     args = parser.parse_args()
+    if args.build_only:
+        print(build(args.build_only, args.answers))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        study, run_id = build(folder, args.models)
-        formats = ["csv", "jsonl"]
-        try:
-            import pyarrow  # noqa: F401
-            formats.append("parquet")
-        except ImportError:
-            print("parquet skipped: pyarrow is not installed")
-        for fmt in formats:
-            start = time.perf_counter()
-            result = export_answers(study, [run_id], folder / f"answers.{fmt}")
-            seconds = time.perf_counter() - start
-            size = result.path.stat().st_size / 1e6
-            print(f"{fmt:<8} {result.rows:>8} rows  {seconds:6.2f} s  {result.rows / seconds:>9,.0f} rows/s  {size:6.1f} MB")
-        study.close()
+        start = time.perf_counter()
+        built = subprocess.run([sys.executable, __file__, "--build-only", str(folder), "--answers", str(args.answers)],
+                               check=True, capture_output=True, text=True)
+        run_id, study = int(built.stdout.split()[-1]), folder / "bench.db"
+        print(f"built the study in {time.perf_counter() - start:.0f} s (outside every timer)")
+        for fmt in args.formats.split(","):
+            out = folder / f"answers.{fmt}"
+            seconds, cpu, peak_mb = export_in_child(study, run_id, out)
+            rows = json.loads(out.with_name(out.name + ".dictionary.json").read_text())["rows"]
+            size = out.stat().st_size / 1e6
+            print(f"{fmt:<8} {rows:>9,} rows  {seconds:6.2f} s end to end ({cpu:5.2f} s CPU)  "
+                  f"{rows / seconds:>9,.0f} rows/s  peak RSS {peak_mb:6.1f} MB  {size:7.1f} MB file")
 
 
 if __name__ == "__main__":

@@ -263,3 +263,20 @@ def test_rows_come_from_one_snapshot_while_a_run_writes(study, dilemma_factory):
             run_store.record_attempts(writer, run_id, [Attempt(items[1].id, 1, "no_letter", "pending")])
             assert list(answer_store.attempt_rows(study, run_id)) == before
         assert len(list(answer_store.attempt_rows(study, run_id))) == len(before) + 1
+
+
+def test_parquet_is_written_in_row_groups_of_bounded_size(study, sample_path, tmp_path, monkeypatch):
+    """Parquet streams: each row group holds at most PARQUET_BATCH rows, so memory does not grow with the
+    run (bench/answers_export.py measures the peak); the rows are those of the JSONL export."""
+    import pyarrow.parquet as pq
+
+    from valuegap_tui.export import writers
+
+    (run_id,) = _simulated_runs(study, sample_path)
+    monkeypatch.setattr(writers, "PARQUET_BATCH", 7)
+    parquet = pq.ParquetFile(export_answers(study, [run_id], tmp_path / "a.parquet").path)
+    sizes = [parquet.metadata.row_group(k).num_rows for k in range(parquet.metadata.num_row_groups)]
+    assert max(sizes) == 7 and len(sizes) == -(-sum(sizes) // 7) and len(sizes) > 10
+    jsonl = export_answers(study, [run_id], tmp_path / "a.jsonl").path
+    assert parquet.read().to_pylist() == [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert str(parquet.schema_arrow.field("design").type) == "dictionary<values=string, indices=int32, ordered=0>"

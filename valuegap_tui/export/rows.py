@@ -69,13 +69,17 @@ def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
     type_of = {v.id: v.type for v in catalogue().values}
     kinds: dict[str | None, str] = {}
     orders: dict[str, str] = {}
+    no_condition, no_place = (None, None), (None, None, None)
     for run_id in run_ids:
         run = _RunReader(study, run_id)
         run_name, design_id, question_ids, ordinal = run.name, run.design_id, run.question_ids, run.ordinal
-        for (_run, model, condition, persona_kind, persona, dilemma, value, topic, question, repeat, attempt,
-             outcome, item_status, final, letter, position, option, score, permutation, distribution_json,
-             covered_mass, raw_text, raw_dropped, reasoning, latency_s, prompt_tokens, completion_tokens,
-             finish_reason, error_kind, error, answered_at) in answer_store.attempt_rows(study, run_id):
+        conditions = answer_store.run_conditions(study, run_id)
+        places = {item: (value, type_of.get(value), topic)
+                  for item, (value, topic) in answer_store.run_item_places(study, run_id).items()}
+        for (_run, model, condition, dilemma, question, repeat, attempt, outcome, item_status, final, letter,
+             position, option, score, permutation, distribution_json, covered_mass, raw_text, raw_dropped,
+             reasoning, latency_s, prompt_tokens, completion_tokens, finish_reason, error_kind, error,
+             answered_at) in answer_store.attempt_rows(study, run_id):
             kind = kinds.get(model) or kinds.setdefault(model, respondent_kind(model))
             order = orders.get(permutation) or orders.setdefault(permutation, order_letters(permutation))
             label = point = None
@@ -86,11 +90,12 @@ def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
                 if ordinal[question]:
                     point = len(permutation) - option
             yield (
-                run_id, run_name, model, kind, condition, persona_kind, persona, dilemma,
-                value, type_of.get(value), topic, design_id, question_ids[question], repeat, attempt,
-                outcome, item_status, 1 if final else 0, letter, position, option, label, score, point, order,
-                *_distribution(distribution_json), covered_mass, raw_text, raw_dropped, reasoning,
-                latency_s, prompt_tokens, completion_tokens, finish_reason, error_kind, error, answered_at,
+                run_id, run_name, model, kind, condition, *conditions.get(condition, no_condition), dilemma,
+                *places.get(dilemma, no_place), design_id, question_ids[question], repeat, attempt,
+                outcome, item_status, final, letter, position, option, label, score, point, order,
+                *(_distribution(distribution_json) if distribution_json else NO_DISTRIBUTION), covered_mass,
+                raw_text, raw_dropped, reasoning, latency_s, prompt_tokens, completion_tokens, finish_reason,
+                error_kind, error, answered_at,
             )
 
 

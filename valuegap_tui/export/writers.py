@@ -14,8 +14,8 @@ from pathlib import Path
 
 from valuegap_tui.export.columns import COLUMN_NAMES, COLUMNS
 
-#: rows per Parquet row group: about 10 MB of Python rows held at a time
-PARQUET_BATCH = 20_000
+#: rows per Parquet row group: a few MB of Python rows held at a time (peak memory grows with it)
+PARQUET_BATCH = 4096
 
 
 def write_csv(rows: Iterable[tuple], fh) -> int:
@@ -54,14 +54,14 @@ def parquet_schema():
     return pa.schema([pa.field(c.name, types[c.type]) for c in COLUMNS])
 
 
-def write_parquet(rows: Iterable[tuple], path: Path, batch_rows: int = PARQUET_BATCH) -> int:
+def write_parquet(rows: Iterable[tuple], path: Path, batch_rows: int | None = None) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = parquet_schema()
     n = 0
     with pq.ParquetWriter(path, schema) as writer:
-        for batch in _batches(rows, batch_rows):
+        for batch in _batches(rows, batch_rows or PARQUET_BATCH):
             columns = zip(*batch)
             arrays = []
             for field, values in zip(schema, columns):
