@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -25,7 +26,6 @@ from valuegap_tui.store.schema.v022_typed_views import VIEWS
 from valuegap_tui.dataset.transfer import read_dilemmas
 from tests.helpers.via import via_run
 
-duckdb = pytest.importorskip("duckdb")
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "answers.md"
 DUCK_TYPES = {"INTEGER": "BIGINT", "TEXT": "VARCHAR", "REAL": "DOUBLE"}
 
