@@ -11,6 +11,8 @@ researcher does:
 - **rows/s**: rows written over those seconds; beside it the child's CPU seconds (user + system) and
   rows per CPU second, which a busy machine changes less than the wall clock.
 - **peak RSS**: the child's maximum resident memory (``wait4``'s ru_maxrss), the whole process.
+  Parquet runs twice: as installed, and with pandas hidden (an install with only the parquet extra),
+  since pyarrow imports pandas, when it is there, at its first array.
 
     python bench/answers_export.py [--answers 1000000] [--keep DIR]
 
@@ -71,10 +73,24 @@ def build(folder: Path, answers: int) -> int:
     return run_id
 
 
-def export_in_child(study: Path, run_id: int, out: Path) -> tuple[float, float, float]:
+#: the command with pandas hidden, as in an install with only the parquet extra: pyarrow imports pandas
+#: (about 30 MB) at its first array when pandas is installed
+WITHOUT_PANDAS = """
+import importlib.abc, sys
+class NoPandas(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "pandas":
+            raise ImportError("pandas hidden")
+sys.meta_path.insert(0, NoPandas())
+from valuegap_tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def export_in_child(study: Path, run_id: int, out: Path, without_pandas: bool = False) -> tuple[float, float, float]:
     """Seconds from start to exit of ``valuegap run export-answers``, its CPU seconds and its peak RSS in MB."""
-    command = [sys.executable, "-m", "valuegap_tui", "run", "export-answers", str(run_id), str(out),
-               "--study", str(study)]
+    start_command = [sys.executable, "-c", WITHOUT_PANDAS] if without_pandas else [sys.executable, "-m", "valuegap_tui"]
+    command = [*start_command, "run", "export-answers", str(run_id), str(out), "--study", str(study)]
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -104,12 +120,15 @@ def main() -> None:
                                check=True, capture_output=True, text=True)
         run_id, study = int(built.stdout.split()[-1]), folder / "bench.db"
         print(f"built the study in {time.perf_counter() - start:.0f} s (outside every timer)")
-        for fmt in args.formats.split(","):
+        runs = [(fmt, False) for fmt in args.formats.split(",")]
+        runs += [("parquet", True)] if "parquet" in args.formats.split(",") else []
+        for fmt, without_pandas in runs:
             out = folder / f"answers.{fmt}"
-            seconds, cpu, peak_mb = export_in_child(study, run_id, out)
+            seconds, cpu, peak_mb = export_in_child(study, run_id, out, without_pandas)
             rows = json.loads(out.with_name(out.name + ".dictionary.json").read_text())["rows"]
             size = out.stat().st_size / 1e6
-            print(f"{fmt:<8} {rows:>9,} rows  {seconds:6.2f} s end to end  {rows / seconds:>9,.0f} rows/s  "
+            label = fmt + (" (pandas hidden)" if without_pandas else "")
+            print(f"{label:<24} {rows:>9,} rows  {seconds:6.2f} s end to end  {rows / seconds:>9,.0f} rows/s  "
                   f"({cpu:5.2f} s CPU: {rows / cpu:>9,.0f} rows per CPU s)  peak RSS {peak_mb:6.1f} MB  {size:7.1f} MB file")
 
 
