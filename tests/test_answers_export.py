@@ -280,3 +280,25 @@ def test_parquet_is_written_in_row_groups_of_bounded_size(study, sample_path, tm
     jsonl = export_answers(study, [run_id], tmp_path / "a.jsonl").path
     assert parquet.read().to_pylist() == [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
     assert str(parquet.schema_arrow.field("design").type) == "dictionary<values=string, indices=int32, ordered=0>"
+
+
+def test_arrow_columns_built_from_buffers_equal_pyarrows_own():
+    """The Parquet export builds its arrays from buffers (pyarrow.array imports pandas): the same values,
+    missing ones, empty text apart from missing text, and any character."""
+    import pyarrow as pa
+
+    from valuegap_tui.export.arrow_columns import column_array
+
+    cases = {
+        "integer": (3, None, -2, 0, 2**40),
+        "boolean": (1, 0, None, 1),
+        "number": (0.1 + 0.2, None, 1.5e-300, 0, 7),
+        "text": ("", None, "é\u202e\x1b[31m\x00", "x" * 1000, "a,b\r\n\"c\""),
+        "category": ("model", None, "human", "model", "", "human"),
+    }
+    for kind, values in cases.items():
+        built = column_array(pa, kind, values)
+        assert built.to_pylist() == list(values), kind
+        assert built.null_count == values.count(None)
+    assert str(column_array(pa, "category", cases["category"]).type) == "dictionary<values=string, indices=int32, ordered=0>"
+    assert column_array(pa, "text", (None, None)).to_pylist() == [None, None]

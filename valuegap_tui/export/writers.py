@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
 
+from valuegap_tui.export.arrow_columns import column_array
 from valuegap_tui.export.columns import COLUMN_NAMES, COLUMNS
 
 #: rows per Parquet row group: a few MB of Python rows held at a time (peak memory grows with it)
@@ -55,21 +56,19 @@ def parquet_schema():
 
 
 def write_parquet(rows: Iterable[tuple], path: Path, batch_rows: int | None = None) -> int:
+    """A row group per ``batch_rows`` rows: the Python rows of one batch are all that is held. No
+    min/max statistics: they would grow the footer, held in memory until the file closes, with every
+    group, and the export is read whole, not filtered by group."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = parquet_schema()
+    types = [c.type for c in COLUMNS]
     n = 0
-    with pq.ParquetWriter(path, schema) as writer:
+    with pq.ParquetWriter(path, schema, write_statistics=False) as writer:
         for batch in _batches(rows, batch_rows or PARQUET_BATCH):
-            columns = zip(*batch)
-            arrays = []
-            for field, values in zip(schema, columns):
-                if pa.types.is_dictionary(field.type):
-                    arrays.append(pa.array(values, type=pa.string()).dictionary_encode())
-                else:
-                    arrays.append(pa.array(values, type=field.type))
+            arrays = [column_array(pa, kind, values) for kind, values in zip(types, zip(*batch))]
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
             n += len(batch)
-            del batch, arrays, columns
+            del batch, arrays
     return n

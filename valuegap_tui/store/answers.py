@@ -63,7 +63,7 @@ def read_snapshot(study: Study) -> Iterator[None]:
             conn.execute("ROLLBACK")  # nothing was written: ending the read is all
 
 
-def attempt_rows(study: Study, run_id: int, chunk: int = 5000) -> Iterator[tuple]:
+def attempt_rows(study: Study, run_id: int, chunk: int = 1000) -> Iterator[tuple]:
     """One tuple per stored attempt (``ATTEMPT_FIELDS``), in plan order then attempt order."""
     cursor = study.db.execute(_QUERY, [run_id])
     while rows := cursor.fetchmany(chunk):
