@@ -17,7 +17,7 @@ from valuegap_tui.store.db import Study
 #: value and topic come once per run (``run_conditions``, ``run_item_places``), not joined into every row
 ATTEMPT_FIELDS = (
     "run", "model", "condition", "dilemma", "question", "repeat", "attempt", "outcome", "item_status", "final",
-    "letter", "position", "option", "score", "option_order", "distribution_json", "covered_mass", "raw_text",
+    "letter", "position", "option", "score", "permutation", "distribution_json", "covered_mass", "raw_text",
     "raw_dropped", "reasoning", "latency_s", "prompt_tokens", "completion_tokens", "finish_reason", "error_kind",
     "error", "answered_at",
 )
