@@ -302,3 +302,49 @@ def test_arrow_columns_built_from_buffers_equal_pyarrows_own():
         assert built.null_count == values.count(None)
     assert str(column_array(pa, "category", cases["category"]).type) == "dictionary<values=string, indices=int32, ordered=0>"
     assert column_array(pa, "text", (None, None)).to_pylist() == [None, None]
+
+
+def test_csv_encodes_each_row_as_the_csv_module_does_with_heads_shared_or_not():
+    """write_csv encodes a head shared by consecutive rows once: every line must still be the csv
+    module's line for the whole row, whether the head is shared, repeated after another, or equal
+    in content but a different object, and with fields that need quoting on both sides."""
+    import io
+
+    from valuegap_tui.export.columns import COLUMN_NAMES
+    from valuegap_tui.export.rows import HEAD_COLUMNS
+    from valuegap_tui.export.writers import write_csv
+
+    def head(name, respondent):
+        return (1, name, respondent, "model", "baseline", "baseline", 'no "persona"', "d--t--1", "v", "vt", "t",
+                "graded_actions", "value")
+
+    def tail(k, text):
+        return (k, 1, "valid", "answered", 1, "A", 0, k % 6, "strongly_agree", 3, 6, "ABCDEF",
+                0.1 + 0.2, None, None, None, None, None, None, text, 0, None, k / 7, 10, 1, "stop", None, None,
+                "2026-01-02T03:04:05+00:00")
+
+    first, second = head("run, one", "m\r\n1"), head("", "m2")
+    assert len(first) == HEAD_COLUMNS and len(first) + len(tail(0, "")) == len(COLUMN_NAMES)
+    parts = [(first, tail(0, "A")), (first, tail(1, NASTY)), (second, tail(2, "")), (first, tail(3, 'x"y')),
+             (head("run, one", "m\r\n1"), tail(4, "B")), (second, tail(5, None))]
+    written = io.StringIO(newline="")
+    assert write_csv(iter(parts), written) == len(parts)
+    expected = io.StringIO(newline="")
+    plain = csv.writer(expected, lineterminator="\r\n")
+    plain.writerow(COLUMN_NAMES)
+    plain.writerows(h + t for h, t in parts)
+    assert written.getvalue() == expected.getvalue()
+
+
+def test_the_stored_fields_passed_through_are_the_exports_columns():
+    """answer_parts slices the stored attempt's fields straight into the export's tail: the names line up."""
+    from valuegap_tui.export.columns import COLUMN_NAMES
+    from valuegap_tui.export.rows import HEAD_COLUMNS
+    from valuegap_tui.store.answers import ATTEMPT_FIELDS
+
+    assert COLUMN_NAMES[HEAD_COLUMNS - 1:HEAD_COLUMNS + 1] == ("question", "repeat")
+    assert ATTEMPT_FIELDS[1:5] == ("model", "condition", "dilemma", "question")
+    assert ATTEMPT_FIELDS[5:13] == COLUMN_NAMES[HEAD_COLUMNS:HEAD_COLUMNS + 8]
+    assert ATTEMPT_FIELDS[12:16] == ("option", "score", "permutation", "distribution_json")
+    assert COLUMN_NAMES[HEAD_COLUMNS + 8:HEAD_COLUMNS + 12] == ("option_label", "score", "point", "option_order")
+    assert ATTEMPT_FIELDS[16:] == COLUMN_NAMES[-len(ATTEMPT_FIELDS[16:]):]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from valuegap_tui import __version__
 from valuegap_tui.export.columns import COLUMNS
-from valuegap_tui.export.rows import answer_rows, design_codes
+from valuegap_tui.export.rows import answer_parts, answer_rows, design_codes
 from valuegap_tui.export.writers import write_csv, write_jsonl, write_parquet
 from valuegap_tui.store import Study
 from valuegap_tui.store import answers as answer_store
@@ -131,12 +131,12 @@ def _write(study: Study, run_ids: list[int], out: Path, fmt: str, sidecar: Path,
     """The file and its dictionary under temporary names (listed in ``written``), then renamed."""
     data_tmp = _temporary(out)
     written.append(data_tmp)
-    rows = answer_rows(study, run_ids)
     if fmt == "parquet":
-        n = write_parquet(rows, data_tmp)
+        n = write_parquet(answer_rows(study, run_ids), data_tmp)
     else:
         with open(data_tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
-            n = write_csv(rows, fh) if fmt == "csv" else write_jsonl(rows, fh)
+            n = (write_csv(answer_parts(study, run_ids), fh) if fmt == "csv"
+                 else write_jsonl(answer_rows(study, run_ids), fh))
     record = _dictionary(study, run_ids, out, fmt, n, _sha256(data_tmp))
     dict_tmp = _temporary(sidecar)
     written.append(dict_tmp)

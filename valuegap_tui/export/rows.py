@@ -64,8 +64,15 @@ class _RunReader:
         return self._labels[key]
 
 
-def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
-    """The export's rows, as tuples in ``COLUMNS`` order."""
+#: how many of the export's leading columns (run .. question) ``answer_parts`` gives as a row's head
+HEAD_COLUMNS = 13
+
+
+def answer_parts(study: Study, run_ids: Iterable[int]) -> Iterator[tuple[tuple, tuple]]:
+    """The export's rows in two parts, ``(head, tail)``: the head is the first ``HEAD_COLUMNS`` columns
+    (run to question: who answered what), the tail the rest, in ``COLUMNS`` order. Rows of the same
+    question asked of the same respondent in the same condition (its repeats and attempts, which follow
+    one another in plan order) share one head object, so a writer can encode it once."""
     type_of = {v.id: v.type for v in catalogue().values}
     kinds: dict[str | None, str] = {}
     orders: dict[str, str] = {}
@@ -76,27 +83,33 @@ def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
         conditions = answer_store.run_conditions(study, run_id)
         places = {item: (value, type_of.get(value), topic)
                   for item, (value, topic) in answer_store.run_item_places(study, run_id).items()}
-        for (_run, model, condition, dilemma, question, repeat, attempt, outcome, item_status, final, letter,
-             position, option, score, permutation, distribution_json, covered_mass, raw_text, raw_dropped,
-             reasoning, latency_s, prompt_tokens, completion_tokens, finish_reason, error_kind, error,
-             answered_at) in answer_store.attempt_rows(study, run_id):
-            kind = kinds.get(model) or kinds.setdefault(model, respondent_kind(model))
+        last_key, head, labels, is_ordinal = None, (), None, False
+        # attempt_rows' fields 5..12 (repeat .. option) and 16.. (covered_mass .. answered_at) are the
+        # export's columns in the export's order: sliced, not unpacked and packed again
+        for row in answer_store.attempt_rows(study, run_id):
+            key = row[1:5]  # model, condition, dilemma, question
+            if key != last_key:
+                model, condition, dilemma, question = last_key = key
+                kind = kinds.get(model) or kinds.setdefault(model, respondent_kind(model))
+                head = (run_id, run_name, model, kind, condition, *conditions.get(condition, no_condition), dilemma,
+                        *places.get(dilemma, no_place), design_id, question_ids[question])
+                labels, is_ordinal = run.labels(dilemma, question), ordinal[question]
+            option, permutation, distribution_json = row[12], row[14], row[15]
             order = orders.get(permutation) or orders.setdefault(permutation, order_letters(permutation))
             label = point = None
             if option is not None:
-                labels = run.labels(dilemma, question)
                 if labels is not None and 0 <= option < len(labels):
                     label = labels[option]
-                if ordinal[question]:
+                if is_ordinal:
                     point = len(permutation) - option
-            yield (
-                run_id, run_name, model, kind, condition, *conditions.get(condition, no_condition), dilemma,
-                *places.get(dilemma, no_place), design_id, question_ids[question], repeat, attempt,
-                outcome, item_status, final, letter, position, option, label, score, point, order,
-                *(_distribution(distribution_json) if distribution_json else NO_DISTRIBUTION), covered_mass,
-                raw_text, raw_dropped, reasoning, latency_s, prompt_tokens, completion_tokens, finish_reason,
-                error_kind, error, answered_at,
-            )
+            yield head, (row[5:13] + (label, row[13], point, order)
+                         + (_distribution(distribution_json) if distribution_json else NO_DISTRIBUTION) + row[16:])
+
+
+def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
+    """The export's rows, as tuples in ``COLUMNS`` order."""
+    for head, tail in answer_parts(study, run_ids):
+        yield head + tail
 
 
 def answer_dicts(study: Study, run_ids: Iterable[int]) -> Iterator[dict]:

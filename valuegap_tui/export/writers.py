@@ -19,15 +19,32 @@ from valuegap_tui.export.columns import COLUMN_NAMES, COLUMNS
 PARQUET_BATCH = 4096
 
 
-def write_csv(rows: Iterable[tuple], fh) -> int:
+class _Lines(list):
+    """Where the csv writer puts its lines: kept here and written to the file in blocks."""
+
+    write = list.append
+
+
+def write_csv(parts: Iterable[tuple[tuple, tuple]], fh) -> int:
+    """``answer_parts``' rows as CSV. A head shared by consecutive rows is encoded once: QUOTE_MINIMAL
+    quotes each field on its own, so a row's line is its head's fields, a comma and its tail's."""
     # RFC 4180 line ends; the csv module writes None as an empty field and a float as its repr (the
     # shortest text that reads back as the same number)
-    writer = csv.writer(fh, lineterminator="\r\n")
+    lines = _Lines()
+    writer = csv.writer(lines, lineterminator="\r\n")
     writer.writerow(COLUMN_NAMES)
-    n = 0
-    for batch in _batches(rows, 5000):
-        writer.writerows(batch)
-        n += len(batch)
+    n, last_head, head_text = 0, None, ""
+    for head, tail in parts:
+        if head is not last_head:
+            writer.writerow(head)
+            last_head, head_text = head, lines.pop()[:-2] + ","
+        lines.append(head_text)
+        writer.writerow(tail)
+        n += 1
+        if len(lines) >= 8192:
+            fh.write("".join(lines))
+            lines.clear()
+    fh.write("".join(lines))
     return n
 
 
