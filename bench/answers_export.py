@@ -1,8 +1,8 @@
 """Answers export: rows/s, seconds end to end and peak memory to write a large run as CSV, JSONL and Parquet.
 
-Builds a study with the sample dilemmas and a planned run of about ANSWERS answer attempts (models x 8
-dilemmas x 2 questions x 100 repeats items, one valid attempt each plus an invalid first attempt for
-every tenth item), then, per format, runs ``valuegap run export-answers`` as a child process, as a
+Builds a study with the sample dilemmas and a planned run of about ANSWERS answer attempts (models x 25
+conditions (the baseline and the default personas) x 8 dilemmas x 2 questions x REPEATS items, one valid
+attempt each plus an invalid first attempt for every tenth item), then, per format, runs ``valuegap run export-answers`` as a child process, as a
 researcher does:
 
 - **seconds** (the timer): from starting the child to its exit: Python's start, the imports, opening
@@ -14,10 +14,12 @@ researcher does:
   Parquet runs twice: as installed, and with pandas hidden (an install with only the parquet extra),
   since pyarrow imports pandas, when it is there, at its first array.
 
-    python bench/answers_export.py [--answers 1000000] [--keep DIR]
+    python bench/answers_export.py [--answers 1000000] [--repeats 100] [--formats csv,jsonl,parquet] [--keep DIR]
 
 The default is 200,000 answers (about a minute on two cores, building included); ``--answers 1000000``
-is the size the targets are stated for (docs/answers.md, "How fast").
+is the size the targets are stated for (docs/answers.md, "How fast"). The CSV writer encodes the leading
+columns a question's repeats and attempts share once, so fewer repeats (``--repeats 5``, the runs'
+default) cost it more per row.
 """
 
 from __future__ import annotations
@@ -31,29 +33,32 @@ import tempfile
 import time
 from pathlib import Path
 
-REPEATS = 100
-ITEMS_PER_MODEL = 8 * 2 * REPEATS
 ATTEMPTS_PER_ITEM = 1.1
 
 
-def build(folder: Path, answers: int) -> int:
+def build(folder: Path, answers: int, repeats: int) -> int:
     """The study, built in its own process (``--build-only``): this one stays small, since a child's
     peak RSS counts the memory it was forked from."""
     from valuegap_tui.dataset.transfer import read_dilemmas
     from valuegap_tui.evaluate.setup import create_run
     from valuegap_tui.paths import DATA_DIR
+    from valuegap_tui.personas import default_personas
     from valuegap_tui.plan.definition import RunDefinition
     from valuegap_tui.store import dilemmas as dilemma_store
     from valuegap_tui.store import open_study
+    from valuegap_tui.store import personas as persona_store
     from valuegap_tui.store import runs as run_store
     from valuegap_tui.store.runs import Attempt
 
-    models = max(1, round(answers / (ITEMS_PER_MODEL * ATTEMPTS_PER_ITEM)))
     study = open_study(folder / "bench.db", create=True)
-    dilemma_store.save_many(study, read_dilemmas(DATA_DIR / "sample" / "dilemmas.jsonl"), who="bench", action="import")
+    dilemmas = read_dilemmas(DATA_DIR / "sample" / "dilemmas.jsonl")
+    dilemma_store.save_many(study, dilemmas, who="bench", action="import")
+    personas = [p.id for p in persona_store.add_missing(study, default_personas()) if p.kind != "baseline"]
+    items_per_model = len(dilemmas) * 2 * repeats * (1 + len(personas))
+    models = max(1, round(answers / (items_per_model * ATTEMPTS_PER_ITEM)))
     run_id = create_run(study, RunDefinition.model_validate(dict(
         models=[{"name": f"model-{m:03d}", "endpoints": ["http://127.0.0.1:1"]} for m in range(models)],
-        dilemmas={"status": []}, repeats=REPEATS)))
+        personas=personas, dilemmas={"status": []}, repeats=repeats)))
     attempts = []
     for item in run_store.all_items(study, run_id):
         first = 1
@@ -105,18 +110,22 @@ def export_in_child(study: Path, run_id: int, out: Path, without_pandas: bool = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--answers", type=int, default=200_000, help="about how many answer attempts (default 200000)")
+    parser.add_argument("--repeats", type=int, default=100,
+                        help="repeats per question (default 100): the rows of one question asked of one model in one"
+                             " condition, whose leading columns the CSV encodes once")
     parser.add_argument("--keep", type=Path, help="write the study and exports here instead of a temporary folder")
     parser.add_argument("--formats", default="csv,jsonl,parquet", help="comma-separated (default: all three)")
     parser.add_argument("--build-only", type=Path, help=argparse.SUPPRESS)  # the child that builds the study
     args = parser.parse_args()
     if args.build_only:
-        print(build(args.build_only, args.answers))
+        print(build(args.build_only, args.answers, args.repeats))
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        built = subprocess.run([sys.executable, __file__, "--build-only", str(folder), "--answers", str(args.answers)],
+        built = subprocess.run([sys.executable, __file__, "--build-only", str(folder), "--answers", str(args.answers),
+                                "--repeats", str(args.repeats)],
                                check=True, capture_output=True, text=True)
         run_id, study = int(built.stdout.split()[-1]), folder / "bench.db"
         print(f"built the study in {time.perf_counter() - start:.0f} s (outside every timer)")

@@ -102,8 +102,8 @@ def answer_parts(study: Study, run_ids: Iterable[int]) -> Iterator[tuple[tuple, 
                     label = labels[option]
                 if is_ordinal:
                     point = len(permutation) - option
-            yield head, (row[5:13] + (label, row[13], point, order)
-                         + (_distribution(distribution_json) if distribution_json else NO_DISTRIBUTION) + row[16:])
+            probabilities = _distribution(distribution_json) if distribution_json else NO_DISTRIBUTION
+            yield head, row[5:13] + (label, row[13], point, order, *probabilities) + row[16:]
 
 
 def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
