@@ -198,10 +198,11 @@ def test_cli_writes_the_file_and_its_dictionary(study, dilemma_factory, tmp_path
     assert dictionary_path(out).exists()
 
 
-def test_docs_name_every_column():
+def test_docs_name_every_column_with_its_type_in_file_order():
     text = DOCS.read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z_0-9]+)` \|", text, flags=re.M))
-    assert {c.name for c in COLUMNS} <= documented
+    section = text[text.index("## Columns"):text.index("## Designs")]
+    documented = re.findall(r"^\| `([a-z_0-9]+)` \| ([a-z]+) \|", section, flags=re.M)
+    assert documented == [(c.name, c.type) for c in COLUMNS]
 
 
 def test_pandas_example_in_the_docs_matches_the_report(study, sample_path, tmp_path, monkeypatch):
