@@ -17,8 +17,9 @@ the active one: the pane switches with it; the underline's slide after it is dec
 computing shares the two cores with that) and presses the next, until a second after the intervals show
 (the screen still reads the answers for what is not kept): the slowest of these waits is the worst key
 wait. Every screen read, including those while a key waits, also looks for the numbers and the
-intervals, so a key's wait never holds up their timers. The screen is read with `tmux capture-pane`
-every few milliseconds, which costs some CPU of its own.
+intervals, so a key's wait never holds up their timers. The app's CPU time from F5 to each (all its
+threads, from /proc) is printed too: steadier than the wall clock on a busy machine. The screen is read
+with `tmux capture-pane` every few milliseconds, which costs some CPU of its own.
 
 Each size is tried twice over: the first open after new answers (no results kept: the study's results
 cache is emptied before each launch), then a reopen (the results kept by the previous launch). Each
@@ -114,6 +115,18 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
+    def cpu_s(self) -> float | None:
+        """CPU seconds (user and system, every thread) the command has used so far: it runs as the child
+        of the pane's shell. None where /proc cannot tell (not Linux)."""
+        try:
+            shell = subprocess.run([*self.tmux, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
+                                   capture_output=True, text=True).stdout.strip()
+            child = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()[0]
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
     def close(self) -> None:
         # each terminal has a tmux server of its own: one shared with other programs may exit just as
         # its last session closes, and the next launch would find it gone
@@ -145,6 +158,10 @@ def wait_until(predicate, timeout_s: float, step_s: float = 0.003):
     raise SystemExit(f"gave up after {timeout_s:.0f} s waiting for the screen")
 
 
+def _spent(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
+
 def one_launch(path: Path, cols: int, rows: int, timeout_s: float, key_every_s: float) -> dict:
     """One app start: F5 to numbers, to intervals, and each tab key's wait while loading."""
     command = [sys.executable, "-m", "valuegap_tui", "tui", "--study", str(path)]
@@ -152,9 +169,11 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float, key_every_s: 
     try:
         wait_until(lambda: " accepted " in term.screen() and "Status" in term.screen(), 30, 0.05)
         time.sleep(2.5)  # a person reads the first screen (the app imports the Results screen meanwhile)
+        cpu_before = term.cpu_s()
         pressed = time.perf_counter()
         term.keys("F5")
         numbers_s = intervals_s = None
+        cpu: dict[str, float | None] = {}  # the app's CPU seconds from F5 to the numbers and to the intervals
         waits_ms: list[float] = []
         sent_after_s: list[float] = []  # when each key was sent, from F5
 
@@ -165,9 +184,10 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float, key_every_s: 
             now = time.perf_counter()
             text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", screen).split())  # a wrapped status line reads whole
             if NUMBERS.search(text):
-                numbers_s = now - pressed if numbers_s is None else numbers_s
+                if numbers_s is None:
+                    numbers_s, cpu["numbers"] = now - pressed, _spent(term.cpu_s(), cpu_before)
                 if intervals_s is None and "computing intervals" not in text:
-                    intervals_s = now - pressed
+                    intervals_s, cpu["intervals"] = now - pressed, _spent(term.cpu_s(), cpu_before)
             if now - pressed > timeout_s:
                 raise SystemExit(f"no intervals after {timeout_s:.0f} s:\n{term.screen()}")
             return active_tab(screen)
@@ -191,6 +211,7 @@ def one_launch(path: Path, cols: int, rows: int, timeout_s: float, key_every_s: 
             time.sleep(key_every_s)
         slowest = sorted(zip(waits_ms, sent_after_s), reverse=True)[:3]
         return {"numbers_s": numbers_s, "intervals_s": intervals_s, "waits_ms": waits_ms,
+                "cpu_numbers_s": cpu.get("numbers"), "cpu_intervals_s": cpu.get("intervals"),
                 "slowest": ", ".join(f"{w:.0f} ms at {t:.2f} s" for w, t in slowest)}
     finally:
         term.close()
@@ -235,6 +256,10 @@ def main() -> None:
         each = "; ".join(f"{r['numbers_s']:.2f}/{r['intervals_s']:.2f} s, {len(r['waits_ms'])} keys, slowest"
                          f" {r['slowest'] or 'none'}" for r in figures["all"])
         print(f"{label}: launches {each}; load average {os.getloadavg()[0]:.2f}")
+        spent = [(r["cpu_numbers_s"], r["cpu_intervals_s"]) for r in figures["all"]]
+        if all(a is not None and b is not None for a, b in spent):  # steadier than wall time on a busy machine
+            print(f"  the app's CPU from F5: to numbers {statistics.median(a for a, _ in spent):.2f} s, to intervals"
+                  f" {statistics.median(b for _, b in spent):.2f} s (medians; all its threads)")
         lines.append(f"results screen: {n} answers, to numbers {figures['numbers_s']:.2f} s, to intervals "
                      f"{figures['intervals_s']:.2f} s, worst key wait {figures['worst_ms']:.0f} ms")
     print(f"(first open after new answers) {lines[0]}")
