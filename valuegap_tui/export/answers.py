@@ -82,12 +82,12 @@ def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
         for (_run, model, condition, persona_kind, persona, dilemma, value, topic, question, repeat, attempt,
              outcome, item_status, final, letter, position, option, score, option_order, distribution_json,
              covered_mass, raw_text, raw_dropped, reasoning, latency_s, prompt_tokens, completion_tokens,
-             finish_reason, error_kind, error, answered_at) in answer_store.attempt_rows(study, run_id):
+             finish_reason, error_kind, error, answered_at, protocol) in answer_store.attempt_rows(study, run_id):
             distribution = json.loads(distribution_json) if distribution_json else no_distribution
             chosen = option is not None and 0 <= option < 6
             yield (
                 run_id, run_name, name(model), "model", name(condition), persona_kind, name(persona), name(dilemma),
-                value, type_of.get(value), topic, design, QUESTION_NAMES[question], repeat, attempt,
+                value, type_of.get(value), topic, design, protocol, QUESTION_NAMES[question], repeat, attempt,
                 outcome, item_status, 1 if final else 0, name(letter), position, option,
                 option_ids[question][option] if chosen else None, score, 6 - option if chosen else None,
                 option_order, *distribution, covered_mass, _text(raw_text), raw_dropped, _text(reasoning),

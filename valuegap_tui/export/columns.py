@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from valuegap_tui.designs import DEFAULT_DESIGN
 from valuegap_tui.outcomes import OUTCOMES
+from valuegap_tui.protocols import PROTOCOL_IDS
 
 #: a respondent that is not a served model is written ``human:<name>`` in the ``respondent`` column
 HUMAN_PREFIX = "human:"
@@ -46,6 +47,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("design", "category", "how the two questions were asked: the run's study design (docs/designs.md)",
            f"{DEFAULT_DESIGN} = value question on a six-point agreement scale, action question with "
            "six graded actions"),
+    Column("protocol", "category", "the way the question was asked (the run definition's protocols; "
+           "docs/evaluation.md): its wording, whether not choosing was offered, first or third person",
+           " | ".join(PROTOCOL_IDS) + " (abstain: one more option, not choosing, chosen as outcome abstained;"
+           " runs from before protocols: standard)"),
     Column("question", "category", "which question this answers", "value | action"),
     Column("repeat", "integer", "which repeat of the question (options shuffled each time)", "0, 1, ..."),
     Column("attempt", "integer", "which attempt at this repeat (an unusable answer is asked again)", "1, 2, ..."),

@@ -18,7 +18,7 @@ ATTEMPT_FIELDS = (
     "run", "model", "condition", "persona_kind", "persona", "dilemma", "value", "topic", "question", "repeat",
     "attempt", "outcome", "item_status", "final", "letter", "position", "option", "score", "option_order",
     "distribution_json", "covered_mass", "raw_text", "raw_dropped", "reasoning", "latency_s", "prompt_tokens",
-    "completion_tokens", "finish_reason", "error_kind", "error", "answered_at",
+    "completion_tokens", "finish_reason", "error_kind", "error", "answered_at", "protocol",
 )
 
 _QUERY = (
@@ -26,7 +26,7 @@ _QUERY = (
     " i.repeat, r.attempt, r.outcome, i.status, (r.attempt = i.attempts AND i.status = 'answered'), r.letter,"
     " r.position, r.choice, r.score, i.permutation, r.distribution_json, r.covered_mass, r.raw_text,"
     " r.raw_dropped, r.reasoning, r.latency_s, r.prompt_tokens, r.completion_tokens, r.finish_reason,"
-    " r.error_kind, r.error, r.created_at"
+    " r.error_kind, r.error, r.created_at, i.protocol"
     " FROM run_responses r JOIN run_items i ON i.id = r.item_id"
     " LEFT JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
     " LEFT JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"

@@ -46,6 +46,14 @@ class GradedActions(Design):
     def fixed_questions(self) -> tuple[tuple[int, int], ...]:
         return ((0, 6), (1, 6))
 
+    def protocols(self) -> tuple[str, ...]:
+        """Every way of asking: both questions have templates for each wording, an abstention is
+        counted apart from the six-point axis, and a persona describes a person as well as it
+        addresses the model (docs/designs.md)."""
+        from valuegap_tui.protocols import PROTOCOL_IDS
+
+        return PROTOCOL_IDS
+
     def template_fields(self, item, question: int) -> dict[str, str]:
         from valuegap_tui.catalogue import catalogue
 
