@@ -165,3 +165,16 @@ def select(frame: AnswerFrame, mask: np.ndarray) -> AnswerFrame:
         return Codes(value.codes[mask], value.labels) if isinstance(value, Codes) else value[mask]
 
     return AnswerFrame(**{f.name: take(getattr(frame, f.name)) for f in fields(AnswerFrame)})
+
+
+def concat(frames: list[AnswerFrame]) -> AnswerFrame:
+    """The rows of several frames, one after another, each categorical column on one vocabulary (for
+    frames sampled apart, e.g. one per protocol)."""
+    columns = {}
+    for f in fields(AnswerFrame):
+        parts = [getattr(frame, f.name) for frame in frames]
+        if isinstance(parts[0], Codes):
+            columns[f.name] = Codes.encode(np.concatenate([p.decode() for p in parts]))
+        else:
+            columns[f.name] = np.concatenate(parts)
+    return AnswerFrame(**columns)

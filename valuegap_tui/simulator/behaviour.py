@@ -157,6 +157,14 @@ def _sided(p_positive: float, strengths: Sequence[float]) -> list[float]:
             (1 - p_positive) * s[2], (1 - p_positive) * s[1], (1 - p_positive) * s[0]]
 
 
+def _effect(params: SimulatorParams, levels, protocol: str):
+    """The protocol's planted shifts for these persona levels (None: none apply)."""
+    effect = params.protocol_effects.get(protocol)
+    if effect is not None and effect.personas_only and not levels:
+        return None  # the baseline
+    return effect
+
+
 def _shifted(p: float, shift: float) -> float:
     return min(max(p - shift, 0.0), 1.0)
 
@@ -165,7 +173,7 @@ def value_distribution(params: SimulatorParams, levels, value_id: str, protocol:
     """P(stated answer) over the value scale, catalogue order (Strongly agree .. Strongly disagree),
     under a protocol's planted effect (``params.protocol_effects``)."""
     p = _sigmoid(endorsement(params, levels, value_id))
-    effect = params.protocol_effects.get(protocol)
+    effect = _effect(params, levels, protocol)
     return _sided(_shifted(p, effect.value_shift) if effect else p, params.value_extremeness)
 
 
@@ -175,7 +183,7 @@ def action_distribution(params: SimulatorParams, levels, value_id: str, protocol
     p = _sigmoid(endorsement(params, levels, value_id))
     g = gap_probability(params, levels, value_id)
     q = p * (1 - g) + (1 - p) * g
-    effect = params.protocol_effects.get(protocol)
+    effect = _effect(params, levels, protocol)
     return _sided(_shifted(q, effect.action_shift) if effect else q, params.action_strength)
 
 

@@ -50,6 +50,10 @@ class ProtocolEffect(BaseModel):
     #: P(choosing the option of not choosing) where one is offered (the abstain protocol); the
     #: other options share the rest as they would without it
     abstain: float = Field(default=0.0, ge=0.0, le=1.0)
+    #: the shifts act on persona conditions only (the baseline is answered as under standard): a
+    #: way of asking that changes how a persona is taken up, so a persona's change against baseline
+    #: can turn around between protocols
+    personas_only: bool = False
 
 
 class SimulatorParams(BaseModel):
