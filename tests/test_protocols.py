@@ -171,3 +171,20 @@ def test_a_study_from_before_protocols_reads_as_standard(tmp_path, monkeypatch):
     # a new run in the migrated study asks a second protocol beside the first, ids going on from the old ones
     new_run = create_run(study, definition(repeats=1, protocols=["standard", "paraphrase-1"]))
     assert min(i.id for i in run_store.all_items(study, new_run)) > before[-1][0]
+
+
+def test_run_plan_says_the_item_count_multiplies_by_the_protocols(tmp_path, capsys):
+    from valuegap_tui.cli import main
+
+    study = open_study(tmp_path / "s.db", create=True)
+    seed_study(study, 3)
+    toml = tmp_path / "run.toml"
+    toml.write_text('repeats = 2\nprotocols = ["standard", "third-person"]\n[[models]]\nname = "m"\n'
+                    'endpoints = ["http://127.0.0.1:9/v1"]\n')
+    assert main(["run", "plan", str(toml), "--study", str(study.path)]) == 0
+    out = capsys.readouterr().out
+    assert "24 items (2 protocols: standard, third-person; every question is asked under each, so 2 times" in out
+    toml.write_text('protocols = ["forced-choice"]\n[[models]]\nname = "m"\n')
+    assert main(["run", "plan", str(toml), "--study", str(study.path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown protocol 'forced-choice'" in err and "\n" not in err and "Traceback" not in err

@@ -108,6 +108,15 @@ def _execute(study, run_id: int, plain: bool) -> int:
     return run_app(study, "runs")
 
 
+def protocols_note(definition: RunDefinition) -> str:
+    """What the item count owes to the ways of asking, when the run asks more than one."""
+    n = len(definition.protocols)
+    if n < 2:
+        return ""
+    return (f" ({n} protocols: {', '.join(definition.protocols)}; every question is asked under each, so"
+            f" {n} times the items of one)")
+
+
 def cmd_start(args) -> int:
     try:
         definition = RunDefinition.load(args.definition)
@@ -119,8 +128,8 @@ def cmd_start(args) -> int:
         run_id = create_run(study, definition, stream=not args.plan_only)
     except PlanError as exc:
         raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
-    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items",
-          flush=True)
+    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items"
+          + protocols_note(definition), flush=True)
     for warning in independence_store.run_warnings(study, run_id):
         print(f"warning: {warning.message}", file=sys.stderr, flush=True)
     if any(basic_auth_for(url) for spec in definition.models for url in spec.endpoints):
@@ -224,8 +233,8 @@ def cmd_plan(args) -> int:
         run_id = create_run(study, definition, stream=False)
     except PlanError as exc:
         raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
-    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items;"
-          f" nothing sent (`valuegap run export-batch {run_id} DIR` writes them for a batch engine,"
+    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items"
+          f"{protocols_note(definition)}; nothing sent (`valuegap run export-batch {run_id} DIR` writes them for a batch engine,"
           f" `valuegap run resume {run_id}` asks them here)")
     for warning in independence_store.run_warnings(study, run_id):
         print(f"warning: {warning.message}", file=sys.stderr, flush=True)
