@@ -42,7 +42,8 @@ LABEL_KEYS = 9
 RESPOND_LETTERS = "abcdefgh"
 #: the Results screen's tabs, in key order (1-8)
 RESULT_TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
-               ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"))
+               ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"),
+               ("protocols", "Protocols"))
 
 
 def _specs() -> tuple[KeySpec, ...]:

@@ -35,6 +35,7 @@ from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
 from valuegap_tui.tui.widgets.position_cells import render_letter_shares
+from valuegap_tui.tui.widgets.protocol_tables import render_protocols
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
 from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text, condition_rows, topic_rows, value_rows
 from valuegap_tui.tui.widgets.result_cells import condition_columns, num
@@ -138,6 +139,9 @@ class ResultsScreen(DesignTab, Screen):
                                  markup=False)
             with TabPane("8 Respondents", id="results-tab-respondents"):
                 yield RespondentsPane(id="results-respondents")
+            with TabPane("9 Protocols", id="results-tab-protocols"):
+                with VerticalScroll():
+                    yield Static("", id="results-protocols", markup=False)
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -351,6 +355,7 @@ class ResultsScreen(DesignTab, Screen):
         position = [r for r in results.tables.get("position", Table("", "", ())).records() if r["model"] == model]
         letters = [r for r in results.tables.get("letters", Table("", "", ())).records() if r["model"] == model]
         self.query_one("#results-letters", Static).update(render_letter_shares(position, letters))
+        self.query_one("#results-protocols", Static).update(render_protocols(results, model))
         chart = render_kind_chart(results.kinds.records())
         chart.append_text(getattr(self, "_adjusted", Text("")))
         self.query_one("#results-kind-chart", Static).update(chart)
@@ -448,4 +453,4 @@ class ResultsScreen(DesignTab, Screen):
         row = rows[index]
         detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
                                    f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
-                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8: tabs, w: wide/compact")))
+                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8, 9: tabs, w: wide/compact")))
