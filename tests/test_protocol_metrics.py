@@ -115,3 +115,37 @@ def test_a_frame_from_before_protocols_is_one_standard_protocol_with_nothing_to_
     assert results.protocols == ("standard",)
     assert [r["protocol"] for r in results.by_protocol.records()] == ["standard"]
     assert results.spread.rows == [] and results.flips.rows == []
+
+
+def test_the_report_writes_the_protocol_tables_and_section_and_keeps_the_others_under_one(tmp_path):
+    import csv
+
+    from valuegap_tui.metrics.summary import compute_results
+    from valuegap_tui.report.writer import write_report
+
+    results = compute_results(hand_frame())
+    assert (results.protocol, results.protocols) == ("standard", ("standard", "abstain", "paraphrase-1"))
+    # the other tables are under standard only: the baseline's AR there is 0, not pooled with the others' 1
+    (base,) = [r for r in results.conditions.records() if r["condition"] == "baseline"]
+    assert base["alignment_rate"] == 0
+    report = write_report(results, tmp_path, "Run 1: protocols")
+    names = {p.name for p in report.tables}
+    assert {"protocols.csv", "protocol_spread.csv", "protocol_flips.csv", "conditions.csv"} <= names
+    with open(tmp_path / "conditions.csv", newline="") as fh:
+        assert {r["protocol"] for r in csv.DictReader(fh)} == {"standard"}
+    with open(tmp_path / "protocols.csv", newline="") as fh:
+        assert {r["protocol"] for r in csv.DictReader(fh)} == {"standard", "abstain", "paraphrase-1"}
+    summary = report.summary.read_text()
+    assert "### Ways of asking (protocols)" in summary and "the sections above are under **standard**" in summary
+    assert "**Direction flips between protocols**" in summary and "condition p (AR)" in summary
+    assert "| baseline | abstain | 3 |" in summary and "0.125 (0.000 / 0.250)" in summary
+
+
+def test_a_report_of_a_run_asked_one_way_has_no_protocol_section(tmp_path):
+    from valuegap_tui.metrics.summary import compute_results
+    from valuegap_tui.report.writer import write_report
+
+    rows = [{k: v for k, v in r.items() if k != "protocol"} for r in answers("standard", 0, 1)]
+    report = write_report(compute_results(AnswerFrame.from_rows(rows)), tmp_path, "Run 2")
+    assert "Ways of asking" not in report.summary.read_text()
+    assert "protocols.csv" not in {p.name for p in report.tables}

@@ -188,3 +188,31 @@ def test_run_plan_says_the_item_count_multiplies_by_the_protocols(tmp_path, caps
     assert main(["run", "plan", str(toml), "--study", str(study.path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "unknown protocol 'forced-choice'" in err and "\n" not in err and "Traceback" not in err
+
+
+def test_the_live_gap_is_under_the_reference_protocol_in_sql_and_in_the_frame(tmp_path):
+    from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
+    from valuegap_tui.metrics.frame import select
+
+    study = open_study(tmp_path / "s.db", create=True)
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=3, protocols=["paraphrase-1", "standard"]))
+    simulator = Simulator(SimulatorParams(protocol_effects={"paraphrase-1": ProtocolEffect(action_shift=0.6)}))
+    for d in run_store.dilemmas_of(study, run_id).values():
+        simulator.remember(d.value, d.scenario, {o.text: o.label.rank for o in d.options})
+    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(simulator, "m")})) == "finished"
+    frame = load_answer_frame(study, run_id)
+    standard = select(frame, frame.protocol.codes == PROTOCOL_IDS.index("standard"))
+    live, from_frame, alone = live_gap_by_kind(study, run_id), gap_by_kind(frame), gap_by_kind(standard)
+    assert len(live) == len(alone) == 1
+    for got in (live[0], from_frame[0]):
+        assert got.pairs == alone[0].pairs == 6
+        assert got.alignment_rate == pytest.approx(alone[0].alignment_rate)
+        assert got.alignment_distance == pytest.approx(alone[0].alignment_distance)
+    # pooling the two protocols would have moved it: the planted shift makes paraphrase-1 differ
+    from dataclasses import replace
+
+    from valuegap_tui.metrics.frame import Codes
+
+    pooled = gap_by_kind(replace(frame, protocol=Codes(np.zeros(len(frame), np.int32), ("standard",))))
+    assert pooled[0].pairs == 6 and pooled[0].alignment_rate != pytest.approx(alone[0].alignment_rate)

@@ -115,9 +115,14 @@ class Results:
         return table
 
 
-def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None = None) -> AnswerFrame:
+def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None = None,
+                 protocol: str | None = None) -> AnswerFrame:
+    """The rows of one model, one topic and one protocol (each None: all); a protocol given for a frame
+    asked one way only keeps every row."""
     mask = np.ones(len(frame), dtype=bool)
-    for column, wanted in ((frame.model, model), (frame.topic, topic)):
+    if protocol is not None and len(protocols_asked(frame)) < 2:
+        protocol = None
+    for column, wanted in ((frame.model, model), (frame.topic, topic), (frame.protocol, protocol)):
         if wanted is not None:
             mask &= column.codes == (column.labels.index(wanted) if wanted in column.labels else -1)
     return frame if mask.all() else select(frame, mask)
@@ -142,8 +147,7 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     if len(asked) > 1:
         by_protocol = protocol_results(frame, build_items(frame, aggregate, expected),
                                        Resampler([seed, 3], confidence=confidence) if bootstrap else None)
-        code = frame.protocol.labels.index(chosen) if chosen in frame.protocol.labels else -1
-        frame = select(frame, frame.protocol.codes == code)
+        frame = filter_frame(frame, protocol=chosen)
     items = build_items(frame, aggregate, expected)
     resampler = Resampler(seed, confidence=confidence) if bootstrap else None
     # the breakdowns' intervals draw from a stream of their own: adding them left every other

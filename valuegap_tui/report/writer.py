@@ -161,6 +161,8 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     if missing:
         notes.append(f"extremity-adjusted kinds: {len(missing)} persona(s) left out, neither the run nor the persona "
                      f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
+    # every section under the protocol the results were computed under (ways of asking never pooled)
+    frame = filter_frame(frame, protocol=results.protocol)
     items = build_items(filter_frame(frame, model), aggregate, expected)
     adjusted = adjusted_kind_table(items, extremities)
     who = respondents_of(frame, collection, aggregate, expected)

@@ -63,10 +63,16 @@ class GradedActions(Design):
         return SCORES[choice]
 
     def headline(self, frame, items, conditions) -> list[tuple]:
-        """AR, AD and F1 (oppose) per model and condition, default estimand (docs/metrics.md)."""
+        """AR, AD and F1 (oppose) per model and condition, default estimand (docs/metrics.md), under the
+        reference protocol."""
         from valuegap_tui.metrics.items import build_items
         from valuegap_tui.metrics.summary import metric_table
 
+        from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
+        from valuegap_tui.metrics.summary import filter_frame
+
+        # under one way of asking (standard where asked), as the Results screen's tables
+        frame = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))
         table = metric_table("headline", build_items(frame), ("model", "persona"))
         rows = []
         for record in table.records():
