@@ -95,14 +95,21 @@ def protocol_results(frame: AnswerFrame, items: Items | None = None, resampler: 
 
 def _cells(items: Items) -> dict[tuple[str, str, str], dict[str, tuple[float, float]]]:
     """(model, condition, protocol) -> dilemma -> (aligns, distance) of its item."""
-    labels = {a: items.labels(a) for a in ("model", "persona", "protocol", "dilemma")}
-    cells: dict[tuple[str, str, str], dict[str, tuple[float, float]]] = {}
+    if not len(items):
+        return {}
     codes = items.codes
-    for i in range(len(items)):
-        key = (labels["model"][codes["model"][i]], labels["persona"][codes["persona"][i]],
-               labels["protocol"][codes["protocol"][i]])
-        cells.setdefault(key, {})[labels["dilemma"][codes["dilemma"][i]]] = (float(items.aligns[i]),
-                                                                            float(items.distance[i]))
+    sizes = [max(len(items.labels(a)), 1) for a in ("persona", "protocol")]
+    key = (codes["model"].astype(np.int64) * sizes[0] + codes["persona"]) * sizes[1] + codes["protocol"]
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])
+    dilemmas = np.asarray(items.labels("dilemma"), dtype=object)
+    cells = {}
+    for members in np.split(order, starts[1:]):
+        first = members[0]
+        name = (items.labels("model")[codes["model"][first]], items.labels("persona")[codes["persona"][first]],
+                items.labels("protocol")[codes["protocol"][first]])
+        cells[name] = dict(zip(dilemmas[codes["dilemma"][members]].tolist(),
+                               zip(items.aligns[members].tolist(), items.distance[members].tolist())))
     return cells
 
 
@@ -142,35 +149,39 @@ def _by_protocol(frame: AnswerFrame, cells, kind_of, protocols, resampler) -> Ta
 def _abstentions(frame: AnswerFrame) -> dict[tuple[str, str, str], tuple[int, int, tuple[float, float]]]:
     """(model, condition, protocol) -> (questions asked with a reply, abstentions, (share on the value
     question, share on the action question))."""
-    replied = ~frame.no_reply
-    found = {}
     if not len(frame):
-        return found
-    key = np.stack([frame.model.codes, frame.persona.codes, frame.protocol.codes], axis=1)
-    groups, index = np.unique(key, axis=0, return_inverse=True)
-    index = index.ravel()
-    for g, (m, p, r) in enumerate(groups):
-        rows = (index == g) & replied
-        shares = []
-        for q in (0, 1):
-            own = rows & (frame.question == q)
-            shares.append(float(frame.abstained[own].mean()) if own.any() else NAN)
+        return {}
+    sizes = (len(frame.persona.labels), len(frame.protocol.labels))
+    group = (frame.model.codes.astype(np.int64) * sizes[0] + frame.persona.codes) * sizes[1] + frame.protocol.codes
+    replied = ~frame.no_reply
+    slot = group * 2 + np.minimum(frame.question, 1)  # the value question, or an action question
+    n_slots = 2 * (int(group.max()) + 1)
+    asked = np.bincount(slot[replied], minlength=n_slots)
+    abstained = np.bincount(slot[replied & frame.abstained], minlength=n_slots)
+    found = {}
+    for g in np.unique(group):
+        m, rest = divmod(int(g), sizes[0] * sizes[1])
+        p, r = divmod(rest, sizes[1])
+        n, k = asked[2 * g: 2 * g + 2], abstained[2 * g: 2 * g + 2]
         found[(frame.model.labels[m], frame.persona.labels[p], frame.protocol.labels[r])] = (
-            int(rows.sum()), int(frame.abstained[rows].sum()), tuple(shares))
+            int(n.sum()), int(k.sum()), tuple(float(k[q] / n[q]) if n[q] else NAN for q in (0, 1)))
     return found
 
 
 def _paired(a: dict[str, tuple[float, float]], b: dict[str, tuple[float, float]], metric: int,
-            resampler: Resampler | None):
-    """paired_difference of b - a over the dilemmas both hold (NaN tests without a resampler)."""
+            resampler: Resampler | None, test: bool = True):
+    """paired_difference of b - a over the dilemmas both hold (NaN intervals and tests without a
+    resampler; with ``test`` False, the interval only)."""
     shared = sorted(set(a) & set(b))
     if not shared:
         return NAN_DIFFERENCE
     left = np.asarray([a[d][metric] for d in shared])
     right = np.asarray([b[d][metric] for d in shared])
+    diff = right - left
     if resampler is None:
-        diff = right - left
         return PairedDifference(float(diff.mean()), NAN, NAN, NAN, len(shared))
+    if not test:
+        return PairedDifference(float(diff.mean()), *bootstrap_mean_interval(diff, resampler), NAN, len(shared))
     return paired_difference(right, left, resampler)
 
 
@@ -230,7 +241,8 @@ def _flips(cells, kind_of, protocols, resampler) -> Table:
                 own, baseline = by_protocol.get(protocol), cells.get((model, BASELINE, protocol))
                 if not own or not baseline:
                     continue
-                ar, ad = _paired(baseline, own, 0, resampler), _paired(baseline, own, 1, resampler)
+                ar, ad = (_paired(baseline, own, 0, resampler, test=False),
+                          _paired(baseline, own, 1, resampler, test=False))
                 rows.append([model, level, group, protocol, ar.dilemmas, ar.mean, ar.low, ar.high, ad.mean, ad.low,
                              ad.high])
             ar_flip, ad_flip = _flipped([(r[6], r[7]) for r in rows]), _flipped([(r[9], r[10]) for r in rows])
