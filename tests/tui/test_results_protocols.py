@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Static, TabbedContent
 
-from tests.helpers.results_app import use_fixed_run
+from tests.helpers.results_app import protocols_frame, use_fixed_run
 from valuegap_tui.metrics.synthetic import synthetic_frame
-from valuegap_tui.simulator.params import ProtocolEffect, SimulatorParams
-from valuegap_tui.simulator.sample import SampledPersona, catalogue_dilemmas, sample_frame
 from valuegap_tui.tui.app import ValueGapApp
+
 
 async def _settle(pilot, predicate, tries=400):
     for _ in range(tries):
@@ -23,21 +24,8 @@ def _done(screen):
     return "Run #7" in status and "intervals" not in status
 
 
-def planted_frame():
-    """A baseline and a max persona (a "[b]marked[/b]" name) under three protocols; paraphrase-1 pushes the
-    persona's actions toward opposing, so its change against baseline turns around there."""
-    from valuegap_tui.personas import default_personas
-
-    persona = next(p for p in default_personas() if str(getattr(p.kind, "value", p.kind)) == "max")
-    people = [SampledPersona("baseline", "baseline", {}), SampledPersona("[b]marked[/b]", "max", dict(persona.levels))]
-    params = SimulatorParams(position_bias=(1.0,) * 6, persona_gap_reduction=0.9, incongruity_gap=0.0,
-                             protocol_effects={"paraphrase-1": ProtocolEffect(action_shift=0.8, personas_only=True)})
-    return sample_frame(params, people, catalogue_dilemmas(topics=2), repeats=3,
-                        protocols=("standard", "paraphrase-1", "paraphrase-2"))
-
-
 async def test_the_protocols_tab_shows_each_protocol_the_spread_and_the_flips(study, monkeypatch):
-    use_fixed_run(monkeypatch, planted_frame())
+    use_fixed_run(monkeypatch, protocols_frame())
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(160, 45)) as pilot:
         screen = app.screen
@@ -49,6 +37,8 @@ async def test_the_protocols_tab_shows_each_protocol_the_spread_and_the_flips(st
         for protocol in ("standard", "paraphrase-1", "paraphrase-2"):
             assert f"baseline         {protocol:<12}" in shown
         assert "AR range" in shown and "Direction flips" in shown
+        # a sign-flip p is never 0: a tiny one keeps its digits instead of rounding to "0.000"
+        assert re.search(r"paraphrase-1 ΔAR -0\.\d{3} p \d\.\d*[1-9]", shown) and not re.search(r"p 0\.0+\s", shown)
         assert "condition [b]marked[/b] (AR)" in shown and "kind max (AR)" in shown  # a name is never markup
 
 
@@ -61,3 +51,17 @@ async def test_a_run_asked_one_way_says_how_to_ask_more(study, monkeypatch):
         await pilot.press("9")
         shown = str(screen.query_one("#results-protocols", Static).render())
         assert "asked every question one way (standard)" in shown and "docs/evaluation.md" in shown
+
+
+async def test_the_protocols_tab_scrolls_by_keyboard_to_the_spread_and_the_flips(study, monkeypatch):
+    """At 80x24 the tables run past the screen: the tab takes the focus, so page down reaches the end."""
+    use_fixed_run(monkeypatch, protocols_frame())
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await _settle(pilot, lambda: _done(screen))
+        await pilot.press("9")
+        scroll = screen.query_one("#results-protocols", Static).parent
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
+        await pilot.press("end")
+        await _settle(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)

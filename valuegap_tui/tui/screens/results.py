@@ -139,7 +139,7 @@ class ResultsScreen(DesignTab, Screen):
             with TabPane("8 Respondents", id="results-tab-respondents"):
                 yield RespondentsPane(id="results-respondents")
             with TabPane("9 Protocols", id="results-tab-protocols"):
-                with VerticalScroll():
+                with VerticalScroll(id="results-protocols-scroll"):
                     yield Static("", id="results-protocols", markup=False)
         yield KeysFooter()
 
@@ -179,7 +179,7 @@ class ResultsScreen(DesignTab, Screen):
         self.query_one("#results-tabs", TabbedContent).active = f"results-tab-{tab}"
         focus = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
                  "values": "#results-values", "topics": "#results-topics",
-                 "respondents": "#respondents-table"}.get(tab)
+                 "respondents": "#respondents-table", "protocols": "#results-protocols-scroll"}.get(tab)
         if focus:
             self.query_one(focus).focus()
 

@@ -8,7 +8,7 @@ import math
 from rich.text import Text
 
 from valuegap_tui.text import one_line
-from valuegap_tui.tui.widgets.result_cells import num
+from valuegap_tui.tui.widgets.result_cells import num, p_text
 
 ONE_PROTOCOL = ("This run asked every question one way ({protocol}). Name more in the run definition's protocols "
                 "(standard, abstain, third-person, paraphrase-1..3: docs/evaluation.md) to see how far the gap "
@@ -56,8 +56,8 @@ def render_protocols(results, model: str | None) -> Text:
                 shown = r["condition"]
                 text.append(f"{one_line(shown)[:40]}: AR range {num(r['ar_range'], 3)}, AD range "
                             f"{num(r['ad_range'], 3)}\n")
-            text.append(f"  {r['protocol']:<12} ΔAR {_signed(r['ar_difference'])} p {num(r['ar_p_holm'], 3)}   "
-                        f"ΔAD {_signed(r['ad_difference'])} p {num(r['ad_p_holm'], 3)}\n")
+            text.append(f"  {r['protocol']:<12} ΔAR {_signed(r['ar_difference'])} p {p_text(r['ar_p_holm']):<6}  "
+                        f"ΔAD {_signed(r['ad_difference'])} p {p_text(r['ad_p_holm'])}\n")
     flagged = [f for f in found.flagged() if f[0] == model]
     text.append("\n")
     if flagged:
