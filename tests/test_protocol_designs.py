@@ -68,3 +68,35 @@ def test_a_way_of_asking_via_does_not_support_is_refused(tmp_path, protocol):
             update={"personas": [p.id for p in country_personas(("India",))]}))
     assert f"cannot ask {protocol!r}" in str(caught.value) and "\n" not in str(caught.value)
     assert run_store.list_runs(study) == []
+
+
+def test_compare_shows_a_run_asked_several_ways_under_one_of_them(tmp_path, capsys):
+    """valuegap compare's headline of a VIA run asked two ways: the standard answers' numbers (as the
+    design's tables under standard), never the two ways pooled, and the header says so."""
+    from valuegap_tui.cli import main
+    from valuegap_tui.designs.compare import compare_runs
+    from valuegap_tui.metrics.frame import select
+
+    study = via_study(tmp_path)
+    persona = [p.id for p in country_personas(("India",))]
+    run_id = create_run(study, definition(["standard", "paraphrase-1"]).model_copy(update={"personas": persona}))
+    noisy = SimulatorParams(seed=3, designs={"via": {"gap": 0.4, "base_endorsement": 0.6}})
+    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(Simulator(noisy), "m")})) == "finished"
+    run = run_store.list_runs(study)[-1]
+    comparison = compare_runs([("[1]", study, run)])
+    assert comparison.protocols["[1]"] == ("standard", ("standard", "paraphrase-1"))
+    frame = load_answer_frame(study, run_id)
+    design, items, conditions = get_design("via"), run_store.dilemmas_of(study, run_id), run_store.personas_of(study, run_id)
+    standard = select(frame, frame.protocol.codes == frame.protocol.labels.index("standard"))
+
+    def numbers(rows):
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+    shown = numbers((r[0], r[1], c.split()[-1], v) for r in comparison.table.rows
+                    for c, v in zip(comparison.table.columns[2:], r[2:]))
+    assert shown == numbers(design.headline(standard, items, conditions))
+    assert shown != numbers(design.headline(frame, items, conditions))  # pooling would have moved them
+    study.close()
+    assert main(["compare", "--study", str(tmp_path / "s.db"), f"{tmp_path / 's.db'}:{run_id}"]) == 0
+    out = capsys.readouterr().out
+    assert "design via, under standard (asked 2 ways: standard, paraphrase-1" in out
