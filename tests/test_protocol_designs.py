@@ -100,3 +100,23 @@ def test_compare_shows_a_run_asked_several_ways_under_one_of_them(tmp_path, caps
     assert main(["compare", "--study", str(tmp_path / "s.db"), f"{tmp_path / 's.db'}:{run_id}"]) == 0
     out = capsys.readouterr().out
     assert "design via, under standard (asked 2 ways: standard, paraphrase-1" in out
+
+
+def test_a_design_report_draws_its_figures_under_one_way_of_asking(tmp_path, monkeypatch):
+    """VIA's figures of a run asked two ways are drawn from the standard answers only, and the summary
+    says so; its tables keep every way."""
+    pytest.importorskip("matplotlib")
+    from valuegap_tui.designs.tables import write_design_report
+    from valuegap_tui.designs.via import Via
+
+    study = via_study(tmp_path)
+    persona = [p.id for p in country_personas(("India",))]
+    run_id = create_run(study, definition(["standard", "paraphrase-1"]).model_copy(update={"personas": persona}))
+    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(Simulator(SimulatorParams(seed=2)), "m")}))
+    drawn = []
+    monkeypatch.setattr(Via, "report_figures",
+                        lambda self, frame, items, conditions, out: drawn.append(set(frame.protocol.decode())) or [out / "profile.png"])
+    write_design_report(study, run_store.list_runs(study)[-1], tmp_path / "report")
+    assert drawn == [{"standard"}]
+    summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+    assert "Figures: under standard;" in summary and "| paraphrase-1 |" in summary  # the tables have both ways

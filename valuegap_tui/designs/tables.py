@@ -83,9 +83,14 @@ def _design_figures(study, run, design, out_dir: Path, model: str | None) -> lis
     from valuegap_tui.store import answer_frame as frame_store
     from valuegap_tui.store import runs as run_store
 
+    from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
+
     frame = frame_store.load_answer_frame(study, run.id)
     if model is not None and model in frame.model.labels:
         frame = select(frame, frame.model.codes == frame.model.labels.index(model))
+    asked = protocols_asked(frame)
+    if len(asked) > 1:  # a figure shows one way of asking (standard where asked), never the ways pooled
+        frame = select(frame, frame.protocol.codes == frame.protocol.labels.index(reference_protocol(asked)))
     return draw(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id), out_dir)
 
 
@@ -105,6 +110,13 @@ def write_design_report(study, run, out_dir: Path, model: str | None = None) -> 
     text += [f"Note: {note}" for note in notes] + ([""] if notes else [])
     figures = _design_figures(study, run, design, out_dir, model)
     written += figures
+    protocols = sorted({row[0] for table in tables if table.columns[:1] == ("protocol",) for row in table.rows})
+    if figures and len(protocols) > 1:
+        from valuegap_tui.metrics.protocols import reference_protocol
+        from valuegap_tui.protocols import protocol_order
+
+        text += [f"Figures: under {reference_protocol(tuple(protocol_order(protocols)))}; the tables have every way "
+                 "of asking, the protocol their first column.", ""]
     text += [f"![{path.stem}]({path.name})" for path in figures if path.suffix == ".png"] + ([""] if figures else [])
     summary.write_text("\n".join(text + tables_markdown(tables)), encoding="utf-8")
     written.append(summary)
