@@ -163,3 +163,36 @@ def test_with_nothing_planted_no_more_flips_than_chance(sampled):
     assert len(results.flagged()) <= limit
     # and the planted run flags more than that: the test can tell the two apart
     assert len(protocol_results(frames["planted"], resampler=Resampler(0)).flagged()) > limit
+
+
+def _simulate_args(*flags):
+    import argparse
+
+    from valuegap_tui.cli import simulate
+
+    parser = argparse.ArgumentParser()
+    simulate.register(parser.add_subparsers())
+    return simulate._params(parser.parse_args(["simulate", *flags]))
+
+
+def test_valuegap_simulate_takes_planted_protocol_effects():
+    params = _simulate_args("--protocol-effect", "paraphrase-1:action_shift=0.3,personas_only=yes",
+                            "--protocol-effect", "abstain:abstain=0.2")
+    assert params.protocol_effects == {"paraphrase-1": ProtocolEffect(action_shift=0.3, personas_only=True),
+                                       "abstain": ProtocolEffect(abstain=0.2)}
+    assert _simulate_args().protocol_effects == {}
+
+
+@pytest.mark.parametrize("text, says", [
+    ("paraphrase-9:action_shift=0.3", "unknown protocol 'paraphrase-9'"),
+    ("paraphrase-1", "PROTOCOL:NAME=VALUE"),
+    ("paraphrase-1:shift=0.3", "unknown effect 'shift'"),
+    ("paraphrase-1:action_shift=lots", "action_shift"),
+    ("abstain:abstain=1.5", "abstain"),
+])
+def test_a_bad_protocol_effect_is_refused_in_one_line(text, says, capsys):
+    from valuegap_tui.cli import main
+
+    assert main(["simulate", "--port", "0", "--protocol-effect", text]) != 0
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err and "Traceback" not in err
