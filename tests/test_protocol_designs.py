@@ -86,7 +86,8 @@ def test_compare_shows_a_run_asked_several_ways_under_one_of_them(tmp_path, caps
     comparison = compare_runs([("[1]", study, run)])
     assert comparison.protocols["[1]"] == ("standard", ("standard", "paraphrase-1"))
     frame = load_answer_frame(study, run_id)
-    design, items, conditions = get_design("via"), run_store.dilemmas_of(study, run_id), run_store.personas_of(study, run_id)
+    design = get_design("via")
+    items, conditions = run_store.dilemmas_of(study, run_id), run_store.personas_of(study, run_id)
     standard = select(frame, frame.protocol.codes == frame.protocol.labels.index("standard"))
 
     def numbers(rows):
@@ -114,8 +115,12 @@ def test_a_design_report_draws_its_figures_under_one_way_of_asking(tmp_path, mon
     run_id = create_run(study, definition(["standard", "paraphrase-1"]).model_copy(update={"personas": persona}))
     assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(Simulator(SimulatorParams(seed=2)), "m")}))
     drawn = []
-    monkeypatch.setattr(Via, "report_figures",
-                        lambda self, frame, items, conditions, out: drawn.append(set(frame.protocol.decode())) or [out / "profile.png"])
+
+    def figures(self, frame, items, conditions, out):
+        drawn.append(set(frame.protocol.decode()))
+        return [out / "profile.png"]
+
+    monkeypatch.setattr(Via, "report_figures", figures)
     write_design_report(study, run_store.list_runs(study)[-1], tmp_path / "report")
     assert drawn == [{"standard"}]
     summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")

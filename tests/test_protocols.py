@@ -216,3 +216,23 @@ def test_the_live_gap_is_under_the_reference_protocol_in_sql_and_in_the_frame(tm
 
     pooled = gap_by_kind(replace(frame, protocol=Codes(np.zeros(len(frame), np.int32), ("standard",))))
     assert pooled[0].pairs == 6 and pooled[0].alignment_rate != pytest.approx(alone[0].alignment_rate)
+
+
+def test_without_standard_the_live_gap_and_the_results_take_the_same_reference(tmp_path):
+    """A run naming its protocols in another order than the catalogue's: the Runs screen's live gap (SQL)
+    and the Results screen's tables take the same one, the first in the catalogue's order."""
+    from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
+    from valuegap_tui.metrics.summary import compute_results
+
+    study = open_study(tmp_path / "s.db", create=True)
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=3, protocols=["paraphrase-2", "paraphrase-1"]))
+    simulator = Simulator(SimulatorParams(protocol_effects={"paraphrase-1": ProtocolEffect(action_shift=0.6)}))
+    for d in run_store.dilemmas_of(study, run_id).values():
+        simulator.remember(d.value, d.scenario, {o.text: o.label.rank for o in d.options})
+    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(simulator, "m")})) == "finished"
+    frame = load_answer_frame(study, run_id)
+    assert compute_results(frame, bootstrap=False).protocol == "paraphrase-1"
+    (live,), (from_frame,) = live_gap_by_kind(study, run_id), gap_by_kind(frame)
+    assert live.alignment_rate == pytest.approx(from_frame.alignment_rate)
+    assert live.alignment_distance == pytest.approx(from_frame.alignment_distance)

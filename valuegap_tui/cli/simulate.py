@@ -96,7 +96,8 @@ def _protocol_effect(text: str):
     protocol, sep, rest = text.partition(":")
     pairs = [part.partition("=") for part in rest.split(",")] if sep else []
     if not pairs or any(not eq or not name.strip() for name, eq, _ in pairs):
-        raise CliError(f"--protocol-effect {text!r}: write PROTOCOL:NAME=VALUE,... (e.g. paraphrase-1:action_shift=0.3)")
+        raise CliError(f"--protocol-effect {text!r}: write PROTOCOL:NAME=VALUE,... "
+                       "(e.g. paraphrase-1:action_shift=0.3)")
     if protocol.strip() not in PROTOCOL_IDS:
         raise CliError(f"--protocol-effect {text!r}: unknown protocol {protocol.strip()!r} "
                        f"(known: {', '.join(PROTOCOL_IDS)})")

@@ -75,8 +75,10 @@ def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
     logprobs = run is not None and run.definition.answer_mode == AnswerMode.LOGPROBS
     gaps = []
     from valuegap_tui.metrics.protocols import reference_protocol
+    from valuegap_tui.protocols import protocol_order
 
-    protocol = reference_protocol(tuple(run.definition.protocols)) if run is not None else "standard"
+    # the same reference as the frame's (metrics.protocols_asked: the catalogue's order, not the definition's)
+    protocol = reference_protocol(tuple(protocol_order(run.definition.protocols))) if run is not None else "standard"
     for model, kind, personas, items, ar, ad, base_ar, base_ad in paired_gap_by_kind(study, run_id, logprobs,
                                                                                      protocol):
         baseline = kind == "baseline"
