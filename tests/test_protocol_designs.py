@@ -106,7 +106,6 @@ def test_compare_shows_a_run_asked_several_ways_under_one_of_them(tmp_path, caps
 def test_a_design_report_draws_its_figures_under_one_way_of_asking(tmp_path, monkeypatch):
     """VIA's figures of a run asked two ways are drawn from the standard answers only, and the summary
     says so; its tables keep every way."""
-    pytest.importorskip("matplotlib")
     from valuegap_tui.designs.tables import write_design_report
     from valuegap_tui.designs.via import Via
 
