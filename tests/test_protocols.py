@@ -27,6 +27,19 @@ from valuegap_tui.store.answer_frame import load_answer_frame
 ALL = list(PROTOCOL_IDS)
 
 
+def simulated_run(tmp_path, protocols, effects, repeats=3):
+    """A study of 6 dilemmas and a run asked under ``protocols``, answered by the simulator with the
+    planted ``effects`` (protocol -> ProtocolEffect); returns (study, run id)."""
+    study = open_study(tmp_path / "s.db", create=True)
+    seed_study(study, 6)
+    run_id = create_run(study, definition(repeats=repeats, protocols=protocols))
+    simulator = Simulator(SimulatorParams(protocol_effects=effects))
+    for d in run_store.dilemmas_of(study, run_id).values():
+        simulator.remember(d.value, d.scenario, {o.text: o.label.rank for o in d.options})
+    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(simulator, "m")})) == "finished"
+    return study, run_id
+
+
 def test_a_definition_asks_standard_unless_it_names_protocols():
     assert definition().protocols == ["standard"]
     assert definition(protocols=["standard", "abstain"]).protocols == ["standard", "abstain"]
@@ -91,13 +104,7 @@ def test_the_questions_are_asked_in_each_protocols_words(tmp_path):
 
 
 def test_an_abstention_is_an_answer_counted_apart_and_never_scored(tmp_path):
-    study = open_study(tmp_path / "s.db", create=True)
-    seed_study(study, 6)
-    run_id = create_run(study, definition(repeats=7, protocols=["standard", "abstain"]))
-    simulator = Simulator(SimulatorParams(protocol_effects={"abstain": ProtocolEffect(abstain=0.4)}))
-    for d in run_store.dilemmas_of(study, run_id).values():
-        simulator.remember(d.value, d.scenario, {o.text: o.label.rank for o in d.options})
-    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(simulator, "m")})) == "finished"
+    study, run_id = simulated_run(tmp_path, ["standard", "abstain"], {"abstain": ProtocolEffect(abstain=0.4)}, 7)
     frame = load_answer_frame(study, run_id)
     standard = frame.protocol.codes == PROTOCOL_IDS.index("standard")
     abstain = frame.protocol.codes == PROTOCOL_IDS.index("abstain")
@@ -194,13 +201,8 @@ def test_the_live_gap_is_under_the_reference_protocol_in_sql_and_in_the_frame(tm
     from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
     from valuegap_tui.metrics.frame import select
 
-    study = open_study(tmp_path / "s.db", create=True)
-    seed_study(study, 6)
-    run_id = create_run(study, definition(repeats=3, protocols=["paraphrase-1", "standard"]))
-    simulator = Simulator(SimulatorParams(protocol_effects={"paraphrase-1": ProtocolEffect(action_shift=0.6)}))
-    for d in run_store.dilemmas_of(study, run_id).values():
-        simulator.remember(d.value, d.scenario, {o.text: o.label.rank for o in d.options})
-    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(simulator, "m")})) == "finished"
+    study, run_id = simulated_run(tmp_path, ["paraphrase-1", "standard"],
+                                  {"paraphrase-1": ProtocolEffect(action_shift=0.6)})
     frame = load_answer_frame(study, run_id)
     standard = select(frame, frame.protocol.codes == PROTOCOL_IDS.index("standard"))
     live, from_frame, alone = live_gap_by_kind(study, run_id), gap_by_kind(frame), gap_by_kind(standard)
@@ -224,13 +226,8 @@ def test_without_standard_the_live_gap_and_the_results_take_the_same_reference(t
     from valuegap_tui.evaluate.live import gap_by_kind, live_gap_by_kind
     from valuegap_tui.metrics.summary import compute_results
 
-    study = open_study(tmp_path / "s.db", create=True)
-    seed_study(study, 6)
-    run_id = create_run(study, definition(repeats=3, protocols=["paraphrase-2", "paraphrase-1"]))
-    simulator = Simulator(SimulatorParams(protocol_effects={"paraphrase-1": ProtocolEffect(action_shift=0.6)}))
-    for d in run_store.dilemmas_of(study, run_id).values():
-        simulator.remember(d.value, d.scenario, {o.text: o.label.rank for o in d.options})
-    assert asyncio.run(execute_run(study, run_id, {"m": SimulatorClient(simulator, "m")})) == "finished"
+    study, run_id = simulated_run(tmp_path, ["paraphrase-2", "paraphrase-1"],
+                                  {"paraphrase-1": ProtocolEffect(action_shift=0.6)})
     frame = load_answer_frame(study, run_id)
     assert compute_results(frame, bootstrap=False).protocol == "paraphrase-1"
     (live,), (from_frame,) = live_gap_by_kind(study, run_id), gap_by_kind(frame)
