@@ -58,6 +58,20 @@ def test_a_definition_refuses_an_unknown_or_repeated_protocol_in_one_line(protoc
     assert says in str(caught.value) and "\n" not in str(caught.value) and "line 1" in str(caught.value)
 
 
+def test_logprobs_mode_refuses_the_abstain_protocol_in_one_line():
+    """A logprob answer is a distribution: its mass on not choosing is neither an abstention nor in AR
+    and AD, so the definition says so at the line of its answer mode, before anything is planned."""
+    text = 'protocols = ["standard", "abstain"]\nanswer_mode = "logprobs"\n[[models]]\nname = "m"\n'
+    with pytest.raises(RunDefinitionError) as caught:
+        RunDefinition.from_toml_text(text, "run.toml")
+    said = str(caught.value)
+    assert "line 2, answer_mode: the abstain protocol is asked in text or constrained mode" in said
+    assert "\n" not in said
+    for mode in ("text", "constrained"):
+        assert RunDefinition.from_toml_text(text.replace("logprobs", mode), "run.toml").protocols[-1] == "abstain"
+    assert RunDefinition.from_toml_text(text.replace(', "abstain"', ""), "run.toml").answer_mode == "logprobs"
+
+
 def test_each_protocol_is_planned_with_balanced_orders_over_its_own_option_count():
     items = list(plan_items(["m"], ["baseline"], ["d1", "d2"], 7, seed=3, protocols=["standard", "abstain"]))
     assert len(items) == 2 * 2 * 2 * 7  # protocols x dilemmas x questions x repeats

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr,
-                      ValidationError, field_validator, model_validator)
+                      ValidationError, ValidationInfo, field_validator, model_validator)
 
 from valuegap_tui.config import ConfigError, TomlLines, parse_toml, read_toml_text
-from valuegap_tui.protocols import PROTOCOL_IDS, STANDARD
+from valuegap_tui.protocols import ABSTAIN, PROTOCOL_IDS, STANDARD
 from valuegap_tui.validation import format_validation_error
 from valuegap_tui.server.types import AnswerMode
 from valuegap_tui.urls import normalise_base_url, strip_credentials
@@ -115,6 +115,16 @@ class RunDefinition(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("each model may appear once")
         return models
+
+    @field_validator("answer_mode")
+    @classmethod
+    def _abstain_read_as_a_letter(cls, mode: AnswerMode, info: ValidationInfo) -> AnswerMode:
+        # a logprob answer is a distribution: its mass on not choosing would be neither an abstention
+        # (counted by the letter chosen) nor part of AR and AD, so the two are not asked together
+        if mode == AnswerMode.LOGPROBS and ABSTAIN in (info.data.get("protocols") or ()):
+            raise ValueError("the abstain protocol is asked in text or constrained mode: in logprobs mode an "
+                             "answer is a distribution, whose share on not choosing is not counted yet")
+        return mode
 
     @field_validator("protocols")
     @classmethod
