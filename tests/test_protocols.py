@@ -134,6 +134,21 @@ def test_an_abstention_is_an_answer_counted_apart_and_never_scored(tmp_path):
     assert invalid_rates(frame)["invalid"] == 0 and invalid_rates(frame)["abstained"] == pytest.approx(share / 2)
     views = study.db.execute("SELECT protocol, point FROM items WHERE option = 6").fetchall()
     assert views and {v for v in views} == {("abstain", None)}
+    # the other options keep their points on the six-point scale, under abstain as under standard
+    points = study.db.execute("SELECT protocol, option, point FROM answers WHERE outcome = 'valid'").fetchall()
+    assert {p for _, _, p in points} <= set(range(1, 7)) and {pr for pr, _, _ in points} == {"standard", "abstain"}
+    assert all(point == 6 - option for _, option, point in points)
+    # and so does the export: the abstention has option 6, no label, no score and no point
+    from valuegap_tui.export.rows import answer_dicts
+
+    exported = [r for r in answer_dicts(study, [run_id]) if r["final"]]
+    assert {r["protocol"] for r in exported} == {"standard", "abstain"}
+    for r in exported:
+        if r["outcome"] == "abstained":
+            assert (r["option"], r["option_label"], r["score"], r["point"]) == (6, None, None, None)
+            assert len(r["option_order"]) == 7 and r["protocol"] == "abstain"
+        else:
+            assert r["point"] == 6 - r["option"] and r["option_label"] is not None
 
 
 def test_a_design_refuses_a_protocol_it_cannot_ask_in_one_line(tmp_path, monkeypatch):
@@ -148,12 +163,15 @@ def test_a_design_refuses_a_protocol_it_cannot_ask_in_one_line(tmp_path, monkeyp
     assert run_store.list_runs(study) == []
 
 
-def test_a_study_from_before_protocols_reads_as_standard(tmp_path, monkeypatch):
-    """Migration v021 rebuilds run_items with the protocol: ids, answers and respondents' rows are kept."""
+@pytest.mark.parametrize("later", [(), (22,)], ids=["before-v021", "typed-views-first"])
+def test_a_study_from_before_protocols_reads_as_standard(tmp_path, monkeypatch, later):
+    """Migration v021 rebuilds run_items with the protocol: ids, answers and respondents' rows are kept,
+    whether the study is older than the typed views (v022) or already has them; v023 puts the protocol
+    in the views."""
     from valuegap_tui.store import db as study_db
 
     every = study_db._migrations()
-    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] < 21])
+    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] < 21 or m[0] in later])
     old = open_study(tmp_path / "old.db", create=True)
     seed_study(old, 2)
     from valuegap_tui.personas import baseline_persona

@@ -6,8 +6,8 @@ The protocol becomes part of what makes an item unique, and SQLite cannot change
 constraint in place, so ``run_items`` is rebuilt (ids kept, so every answer and respondent row still
 points at its item) with foreign keys off (``REBUILDS_TABLE``: ``store/db.py`` checks the references
 before the migration commits). Every existing item was asked the one way runs had: ``standard``. The
-reading views ``answers`` and ``items`` gain a ``protocol`` column, and their ``point`` is empty for an
-abstention (its option is no point of the scale).
+reading views over ``run_items`` are dropped for the rebuild and made again as they were; v023 gives
+them the ``protocol`` column.
 """
 
 REBUILDS_TABLE = True
@@ -52,19 +52,5 @@ def apply(db) -> None:
     db.execute("DROP TABLE run_items")
     db.execute("ALTER TABLE run_items_v021 RENAME TO run_items")
     db.execute("CREATE INDEX run_items_status ON run_items (run_id, status)")
-    for name, sql in views.items():
-        db.execute(_with_protocol(name, sql))
-
-
-def _with_protocol(name: str, sql: str) -> str:
-    """The view as it was, with the item's protocol after its repeat."""
-    for old, new in (("i.repeat AS repeat,", "i.repeat AS repeat, i.protocol AS protocol,"),
-                     ("6 - r.choice AS point", "CASE WHEN r.outcome = 'abstained' THEN NULL ELSE 6 - r.choice END"
-                                               " AS point"),
-                     ("6 - i.choice AS point", "CASE WHEN i.outcome = 'abstained' THEN NULL ELSE 6 - i.choice END"
-                                               " AS point"),
-                     ("substr('ABCDEF', i.position + 1, 1)", "substr('ABCDEFGH', i.position + 1, 1)")):
-        sql = sql.replace(old, new)
-    if "i.protocol AS protocol" not in sql:
-        raise RuntimeError(f"view {name} has no repeat column to put the protocol beside")
-    return sql
+    for sql in views.values():  # as they were (v012's or v022's): v023 adds the protocol
+        db.execute(sql)
