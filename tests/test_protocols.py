@@ -265,3 +265,18 @@ def test_without_standard_the_live_gap_and_the_results_take_the_same_reference(t
     (live,), (from_frame,) = live_gap_by_kind(study, run_id), gap_by_kind(frame)
     assert live.alignment_rate == pytest.approx(from_frame.alignment_rate)
     assert live.alignment_distance == pytest.approx(from_frame.alignment_distance)
+
+
+def test_run_status_and_run_list_name_the_ways_of_asking(tmp_path, capsys):
+    from valuegap_tui.cli import main
+
+    study, run_id = simulated_run(tmp_path, ["paraphrase-1", "standard"], {})
+    study.close()
+    where = ["--study", str(tmp_path / "s.db")]
+    assert main(["run", "status", str(run_id), *where]) == 0
+    out = capsys.readouterr().out
+    assert "asked 2 ways: standard, paraphrase-1 (the metrics of each apart: Results tab 9" in out
+    assert main(["run", "status", str(run_id), "--json", *where]) == 0
+    assert json.loads(capsys.readouterr().out)["protocols"] == ["standard", "paraphrase-1"]
+    assert main(["run", "list", "--json", *where]) == 0
+    assert json.loads(capsys.readouterr().out)["runs"][0]["protocols"] == ["standard", "paraphrase-1"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from valuegap_tui.cli._common import RUN_ID, CliError, add_command, add_json_option, open_existing, print_json, whole
 from valuegap_tui.outcomes import INVALID_OUTCOMES
+from valuegap_tui.protocols import protocol_order
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.plan.definition import RunDefinition, RunDefinitionError
 from valuegap_tui.urls import basic_auth_for
@@ -185,6 +186,10 @@ def cmd_status(args) -> int:
               f" `valuegap run resume {run.id}` goes on")
     elif run.stop_reason:
         print(f"  {run.stop_reason}")
+    asked = protocol_order(run.definition.protocols)
+    if len(asked) > 1:
+        print(f"  asked {len(asked)} ways: {', '.join(asked)} (the metrics of each apart: Results tab 9, the "
+              "report's \"Ways of asking\")")
     for (model, kind), (done, total) in sorted(p.by_group.items()):
         print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
     print(f"invalid items by outcome: {p.invalid_line()}")
@@ -200,6 +205,7 @@ def _run_record(study, run, p=None) -> dict:
     p = p or progress_store.progress(study, run.id)
     return {"id": run.id, "name": run.name, "status": run.status, "design": run.design,
             "config_hash": run.config_hash, "models": [m.name for m in run.definition.models],
+            "protocols": protocol_order(run.definition.protocols),
             "done": p.done, "total": p.total, "created_at": run.created_at, "started_at": run.started_at,
             "finished_at": run.finished_at}
 
