@@ -65,3 +65,24 @@ async def test_the_protocols_tab_scrolls_by_keyboard_to_the_spread_and_the_flips
         assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
         await pilot.press("end")
         await _settle(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
+
+
+async def test_condition_names_take_the_width_there_is_and_are_cut_visibly(study, monkeypatch):
+    """Two personas whose names share their first 16 characters ("moderate-secular-survival" and
+    "moderate-secular-self-expression" do) must not read alike: the name column widens with the screen,
+    and a name cut for want of room ends in an ellipsis."""
+    long_name = "moderate-secular-self-expression-2"
+    frame = protocols_frame()
+    frame.persona.labels = tuple(long_name if label == "[b]marked[/b]" else label for label in frame.persona.labels)
+    use_fixed_run(monkeypatch, frame)
+    for size, whole in (((120, 40), True), ((80, 24), False)):
+        app = ValueGapApp(study, start_mode="results")
+        async with app.run_test(size=size) as pilot:
+            screen = app.screen
+            await _settle(pilot, lambda: _done(screen))
+            await pilot.press("9")
+            shown = str(screen.query_one("#results-protocols", Static).render())
+            rows = [line for line in shown.splitlines() if "paraphrase-2  " in line and "112" in line]
+            assert len(rows) == 2 and all(len(line.rstrip()) <= size[0] - 2 for line in rows)
+            mine = next(line for line in rows if not line.startswith("baseline"))
+            assert (long_name + " " in mine) == whole and (mine.split(" ")[0].endswith("…")) == (not whole)

@@ -347,7 +347,7 @@ class ResultsScreen(DesignTab, Screen):
         position = [r for r in results.tables.get("position", Table("", "", ())).records() if r["model"] == model]
         letters = [r for r in results.tables.get("letters", Table("", "", ())).records() if r["model"] == model]
         self.query_one("#results-letters", Static).update(render_letter_shares(position, letters))
-        self.query_one("#results-protocols", Static).update(render_protocols(results, model))
+        self.query_one("#results-protocols", Static).update(render_protocols(results, model, self.size.width))
         chart = render_kind_chart(results.kinds.records())
         chart.append_text(getattr(self, "_adjusted", Text("")))
         self.query_one("#results-kind-chart", Static).update(chart)
