@@ -46,7 +46,7 @@ from loopback import compile_bytecode  # noqa: E402
 CACHE = Path.home() / ".cache" / "valuegap" / "bench"
 PER_REPEAT = 616 * 25 * 2  # answers per repeat: dilemmas x conditions x questions
 #: bump when the way the study is built changes, so a kept study is built again
-BUILD = 2
+BUILD = 3
 NUMBERS = re.compile(r"\d+ items; estimand")
 
 

@@ -98,6 +98,23 @@ def test_results_come_back_from_text_as_computed():
     assert back.reported_models == ["m1"]
 
 
+def test_results_of_a_run_asked_several_ways_come_back_with_their_protocols():
+    from tests.helpers.results_app import protocols_frame
+
+    results = compute_results(protocols_frame(), bootstrap=False)
+    assert results.by_protocol is not None and len(results.protocols) == 3  # the frame asks three ways
+    back = results_record.from_text(results_record.to_text(results))
+    assert (back.protocol, back.protocols) == (results.protocol, results.protocols)
+    assert back.by_protocol.protocols == results.by_protocol.protocols
+    assert set(back.tables) == set(results.tables) >= {"protocols", "protocol_spread", "protocol_flips"}
+    for name in ("protocols", "protocol_spread", "protocol_flips"):
+        assert back.tables[name].columns == results.tables[name].columns
+        assert len(back.tables[name].rows) == len(results.tables[name].rows)
+        for row, row_back in zip(results.tables[name].rows, back.tables[name].rows):
+            assert all(_same(x, y) for x, y in zip(row, row_back)), (name, row, row_back)
+    assert back.by_protocol.flagged() == results.by_protocol.flagged()
+
+
 def test_text_of_another_layout_is_not_read():
     assert results_record.from_text('{"format": -1}') is None
     assert results_record.from_text("[1, 2]") is None

@@ -12,11 +12,12 @@ import json
 
 import numpy as np
 
+from valuegap_tui.metrics.protocols import ProtocolResults
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.metrics.values import Heatmap
 
-FORMAT = 1
+FORMAT = 2  # 2: the protocol asked, the protocols and the tables per protocol
 
 
 def _plain(value):
@@ -62,7 +63,10 @@ def to_text(results: Results) -> str:
                      for model, h in results.heatmaps.items()},
         "position": _table(results.position), "letters": _table(results.letters),
         "models": list(results.models), "topics": list(results.topics), "outcomes": _table(results.outcomes),
-        "logprobs": results.logprobs,
+        "logprobs": results.logprobs, "protocol": results.protocol, "protocols": list(results.protocols),
+        "by_protocol": None if results.by_protocol is None else [
+            list(results.by_protocol.protocols), _table(results.by_protocol.by_protocol),
+            _table(results.by_protocol.spread), _table(results.by_protocol.flips)],
     }
     return json.dumps(record, default=_plain, separators=(",", ":"))
 
@@ -85,5 +89,7 @@ def from_text(text: str) -> Results | None:
                   for model, (name, values, conditions, rates) in record["heatmaps"].items()},
         position=_read_table(record["position"]), letters=_read_table(record["letters"]),
         models=tuple(record["models"]), topics=tuple(record["topics"]), outcomes=_read_table(record["outcomes"]),
-        logprobs=record["logprobs"],
+        logprobs=record["logprobs"], protocol=record["protocol"], protocols=tuple(record["protocols"]),
+        by_protocol=None if record["by_protocol"] is None else ProtocolResults(
+            tuple(record["by_protocol"][0]), *(_read_table(t) for t in record["by_protocol"][1:])),
     )

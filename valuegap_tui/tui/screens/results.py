@@ -135,6 +135,9 @@ class ResultsScreen(ResultsComputing, ResultsDrawing, DesignTab, Screen):
                                  markup=False)
             with TabPane("8 Respondents", id="results-tab-respondents"):
                 yield RespondentsPane(id="results-respondents")
+            with TabPane("9 Protocols", id="results-tab-protocols"):
+                with VerticalScroll(id="results-protocols-scroll"):
+                    yield Static("", id="results-protocols", markup=False)
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -173,7 +176,7 @@ class ResultsScreen(ResultsComputing, ResultsDrawing, DesignTab, Screen):
         self.query_one("#results-tabs", TabbedContent).active = f"results-tab-{tab}"
         focus = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
                  "values": "#results-values", "topics": "#results-topics",
-                 "respondents": "#respondents-table"}.get(tab)
+                 "respondents": "#respondents-table", "protocols": "#results-protocols-scroll"}.get(tab)
         if focus:
             self.query_one(focus).focus()
 

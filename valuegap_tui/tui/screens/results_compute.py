@@ -16,18 +16,15 @@ import numpy as np
 from textual import work
 
 from valuegap_tui.designs import get_design
-from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.humans import HUMAN_PREFIX
-from valuegap_tui.metrics.items import build_items
-from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
+from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
+from valuegap_tui.metrics.summary import compute_results, filter_frame
 from valuegap_tui.report.kept import FIRST_MODEL, keep, kept, options_key
-from valuegap_tui.report.writer import choices_by_condition, run_extremities
+from valuegap_tui.report.writer import choices_by_condition
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.store import results_cache
 from valuegap_tui.store import runs as run_store
-from valuegap_tui.text import visible
-from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text
-from rich.text import Text
+from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_for
 
 
 def first_respondent(frame, model: str | None) -> str | None:
@@ -79,21 +76,23 @@ class ResultsComputing:
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(self._show, run_id, quick, False, model, None)
-            # the respondents (their progress needs a pass over the run's items) come after the numbers
-            who = self._respondents.get(study, run_id, frame, topic, aggregate, bootstrap=full is not None)
+            # the respondents (their progress needs a pass over the run's items) come after the numbers;
+            # people are asked one way (the reference protocol), so they are compared under it
+            one_way = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))
+            who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=full is not None)
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self._show_who, run_id, who)
-            shown_frame = filter_frame(frame, model, topic)
+            shown_frame = filter_frame(frame, model, topic, quick.protocol)  # the tables' way of asking
             per_condition = choices_by_condition(shown_frame, quick)
-            adjusted = self._adjusted_kinds(run_id, shown_frame, aggregate)
+            adjusted = adjusted_kinds_for(study, run_id, shown_frame, aggregate)
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self._show_extras, per_condition, adjusted)
             if full is None and (quick.items or who.pairs.rows):
                 full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
                 keep(study, run_id, options, "intervals", state, full)
-                who = self._respondents.get(study, run_id, frame, topic, aggregate, bootstrap=True)
+                who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True)
                 if not worker.is_cancelled:
                     self.app.call_from_thread(self._show, run_id, full, True, model, who)
         except Exception as exc:  # a broken run must not take the screen down
@@ -105,12 +104,3 @@ class ResultsComputing:
         deadline = time.monotonic() + limit_s
         while not self.drawn and not worker.is_cancelled and time.monotonic() < deadline:
             time.sleep(0.01)
-
-    def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
-        """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
-        try:
-            extremities, missing = run_extremities(self.app.study, run_id)
-        except Exception as exc:  # the tables above must still show
-            return Text(visible(f"\nextremity-adjusted changes unavailable: {exc}"))
-        rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
-        return adjusted_kinds_text(rows, missing)

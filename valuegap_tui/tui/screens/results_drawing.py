@@ -18,6 +18,7 @@ from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_cond
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
 from valuegap_tui.tui.widgets.position_cells import render_letter_shares
+from valuegap_tui.tui.widgets.protocol_tables import render_protocols
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsPane
 from valuegap_tui.tui.widgets.result_cells import num
 from valuegap_tui.tui.widgets.results_status import status_line
@@ -55,7 +56,8 @@ class ResultsDrawing:
         self._model, self._run_id = model, run_id
         steps = {"conditions": self._draw_conditions, "kinds": self._draw_kinds, "heatmap": self._draw_heatmap,
                  "answers": self._draw_answers, "values": lambda: self._fill_values(results),
-                 "topics": lambda: self._fill_topics(results), "respondents": self._draw_respondents}
+                 "topics": lambda: self._fill_topics(results), "respondents": self._draw_respondents,
+                 "protocols": self._draw_protocols}
         active = self.query_one("#results-tabs", TabbedContent).active.removeprefix("results-tab-")
         first = steps.pop(active, None)
         if first is not None:
@@ -134,6 +136,10 @@ class ResultsDrawing:
         position = [r for r in results.tables.get("position", Table("", "", ())).records() if r["model"] == model]
         letters = [r for r in results.tables.get("letters", Table("", "", ())).records() if r["model"] == model]
         self.query_one("#results-letters", Static).update(render_letter_shares(position, letters))
+
+    def _draw_protocols(self) -> None:
+        self.query_one("#results-protocols", Static).update(render_protocols(self._results, self._model,
+                                                                             self.size.width))
 
     def _draw_respondents(self) -> None:
         self._show_respondents(self._who)
@@ -227,4 +233,4 @@ class ResultsDrawing:
         row = rows[index]
         detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
                                    f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
-                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8: tabs, w: wide/compact")))
+                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8, 9: tabs, w: wide/compact")))
