@@ -27,7 +27,6 @@ from valuegap_tui.report.writer import choices_by_condition, run_extremities
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.text import one_line, visible
-from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.textual_private import select_values
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.footer import KeysFooter
@@ -53,17 +52,7 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-class ResultsCommands(BindingCommands):
-    """Every Results key in the command palette, as "Results: <description>"."""
-
-    prefix = "Results"
-
-    def bindings(self):
-        return ResultsScreen.BINDINGS
-
-
 class ResultsScreen(DesignTab, Screen):
-    COMMANDS = {ResultsCommands}
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
         *[bind(f"results.tab_{tab}", f"show_tab('{tab}')")
