@@ -130,6 +130,7 @@ def _specs() -> tuple[KeySpec, ...]:
         s("results.logprob_answers", "l", "Logprobs: distribution / top letter", "results", show=False),
         s("results.layout", "w", "Layout", "results"),
         s("results.refresh", "r", "Recompute", "results", show=False),
+        s("results.report", "R", "Write report", "results"),
         s("servers.probe", "p", "Probe", "servers"),
         s("servers.health", "h", "Health", "servers"),
         s("servers.reload", "r", "Reload profiles", "servers"),

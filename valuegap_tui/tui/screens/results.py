@@ -38,6 +38,7 @@ from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, Responde
 from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text, condition_rows, topic_rows, value_rows
 from valuegap_tui.tui.widgets.result_cells import condition_columns, num
 from valuegap_tui.tui.screens.results_design import TABS, DesignTab
+from valuegap_tui.tui.screens.results_report import ReportWriting
 from valuegap_tui.tui.widgets.results_status import ESTIMANDS, status_line
 from valuegap_tui.tui.keys import bind
 
@@ -52,7 +53,7 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-class ResultsScreen(DesignTab, Screen):
+class ResultsScreen(ReportWriting, DesignTab, Screen):
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
         *[bind(f"results.tab_{tab}", f"show_tab('{tab}')")
@@ -64,6 +65,7 @@ class ResultsScreen(DesignTab, Screen):
         bind("results.logprob_answers", "toggle_logprob_answers"),
         bind("results.layout", "toggle_layout"),
         bind("results.refresh", "refresh"),
+        bind("results.report", "write_report"),
     ]
     DEFAULT_CSS = """
     #results-tabs { height: 1fr; }
