@@ -71,7 +71,10 @@ def _design_figures(study, run, design, out_dir: Path, model: str | None) -> lis
     frame = frame_store.load_answer_frame(study, run.id)
     if model is not None and model in frame.model.labels:
         frame = select(frame, frame.model.codes == frame.model.labels.index(model))
-    return draw(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id), out_dir)
+    from valuegap_tui.report.figure_files import figure_style
+
+    with figure_style():  # the report's settings for every figure (names never read as mathtext)
+        return draw(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id), out_dir)
 
 
 def write_design_report(study, run, out_dir: Path, model: str | None = None) -> list[Path]:

@@ -1,12 +1,14 @@
-"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG and SVG.
+"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG, PDF and SVG.
 
 Per model, the poster's three (the alignment-rate heatmap, the answer-choice distribution, AR and AD by
-persona kind against baseline) and AR and AD by condition.
+persona kind against baseline), AR and AD by condition and the letter shares by position
+(``position_figure.py``); for the run, the models side by side (``comparison_figures.py``). Text stays
+text: the SVG holds <text> elements a person can edit, the PDF embeds its fonts as TrueType, and names
+are never read as mathtext (a model called "a$b$" is drawn as written).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import matplotlib
@@ -18,31 +20,19 @@ import numpy as np  # noqa: E402
 
 from valuegap_tui.catalogue import catalogue  # noqa: E402
 from valuegap_tui.metrics.summary import Results  # noqa: E402
+from valuegap_tui.report.figure_files import (  # noqa: E402,F401  (the designs' figures take them from here)
+    ACTION_COLOUR, FORMATS, MODEL_COLOURS, VALUE_COLOUR, figure_slug, figure_style, files_of,
+    save_figure, short_name)
 
-VALUE_COLOUR, ACTION_COLOUR = "#4c72b0", "#dd8452"
-
-
-def figure_slug(model: str) -> str:
-    """A file-name-safe form of a model name ("Qwen/Qwen3-8B" -> "Qwen_Qwen3-8B")."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
-
-
-FORMATS = ("png", "svg")
-FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions")
-
-
-def _save(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
-    """``path`` (.png) and its .svg twin; returns the PNG. ``rect``: the part of the figure for the axes."""
-    fig.tight_layout(rect=rect)
-    for fmt in FORMATS:
-        fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
-    plt.close(fig)
-    return path
+FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions", "position")
 
 
 def draw_all(results: Results, out_dir: Path, title: str,
              per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
-    """Per model, every figure of ``FIGURES`` as PNG (listed) and SVG (beside it), named after the model."""
+    """Per model, every figure of ``FIGURES`` it has data for as PNG (listed), PDF and SVG (beside it),
+    named after the model."""
+    from valuegap_tui.report.position_figure import letter_shares
+
     paths, used = {}, set()
     with_items = {r["model"] for r in results.per_model.records() if r["items"]}
     for model in results.reported_models:
@@ -52,11 +42,14 @@ def draw_all(results: Results, out_dir: Path, title: str,
         while slug in used:  # two names that only differ in odd characters
             slug += "_"
         used.add(slug)
-        heading = f"{title}, model {model}"
+        heading = f"{title}, model {short_name(model, 60)}"  # a title never runs off the figure
         shares = (per_condition or {}).get(model)
         drawers = {"alignment_heatmap": alignment_heatmap, "kinds": kinds, "conditions": conditions,
-                   "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares))}
-        paths[model] = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
+                   "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares)),
+                   "position": letter_shares}
+        with figure_style():
+            drawn = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
+        paths[model] = [path for path in drawn if path is not None]  # None: no data for that figure
     return paths
 
 
@@ -82,7 +75,7 @@ def answer_choices(results: Results, model: str, path: Path, title: str, per_con
     ax.set_title(f"Answer-choice distribution, value vs action\n{title}")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _answer_choices_by_condition(model: str, path: Path, title: str, per_condition: list) -> Path:
@@ -111,7 +104,7 @@ def _answer_choices_by_condition(model: str, path: Path, title: str, per_conditi
     height = fig.get_size_inches()[1]
     fig.legend(*ax.get_legend_handles_labels(), ncols=3, fontsize=7, loc="lower center", frameon=False)
     ax.set_title(f"Answer-choice distribution, value vs action answers per condition\n{title}")
-    return _save(fig, path, rect=(0, 0.5 / height, 1, 1))  # room for the legend below the axes
+    return save_figure(fig, path, rect=(0, 0.5 / height, 1, 1))  # room for the legend below the axes
 
 
 def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> Path:
@@ -137,7 +130,7 @@ def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> P
     ax.set_title(f"Alignment rate per value and condition\n{title}")
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=min(0.3, 1.5 / max(width - 4, 1)))  # about 1.5 in for the type labels
     bar.set_label("alignment rate (red = misaligned, blue = aligned; grey = no items)")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def conditions(results: Results, model: str, path: Path, title: str) -> Path:
@@ -166,8 +159,8 @@ def conditions(results: Results, model: str, path: Path, title: str) -> Path:
     # one label for both panels: two copies of it overlapped each other
     fig.supxlabel("condition (grey = baseline, dashed = its level; black tick = baseline on the same dilemmas)",
                   fontsize=8)
-    fig.suptitle(f"AR and AD by condition against baseline — {title}")
-    return _save(fig, path)
+    fig.suptitle(f"AR and AD by condition against baseline\n{title}")
+    return save_figure(fig, path)
 
 
 def kinds(results: Results, model: str, path: Path, title: str) -> Path:
@@ -206,5 +199,5 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
     axes[1].set_title("Alignment distance by persona kind (95% CI)")
     fig.supxlabel("persona kind (grey = baseline; black tick = baseline on the kind's dilemmas; "
                   "interval over personas and dilemmas)", fontsize=8)
-    fig.suptitle(f"AR and AD by persona kind against baseline — {title}")
-    return _save(fig, path)
+    fig.suptitle(f"AR and AD by persona kind against baseline\n{title}")
+    return save_figure(fig, path)

@@ -1,5 +1,5 @@
 """The valact report's figure: per model, stated (centred) vs enacted profile over the ten values,
-one panel per condition, with the Pearson r in each panel's title. PNG and SVG, as every report figure."""
+one panel per condition, with the Pearson r in each panel's title. PNG, PDF and SVG, as every report figure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def draw_profiles(frame, items, conditions, out_dir: Path) -> list[Path]:
-    """One figure per model (``valact_profiles_<model>.png`` and ``.svg``); [] without matplotlib."""
+    """One figure per model (``valact_profiles_<model>`` as PNG, PDF and SVG); [] without matplotlib."""
     try:
         from valuegap_tui.report import figures as report_figures
     except ImportError:
@@ -33,6 +33,6 @@ def draw_profiles(frame, items, conditions, out_dir: Path) -> list[Path]:
             ax.set_ylabel("enacted (rate chosen where offered)")
         fig.suptitle(f"{model}: stated vs enacted value profile", fontsize=10)
         path = out_dir / f"valact_profiles_{report_figures.figure_slug(model)}.png"
-        report_figures._save(fig, path, rect=(0, 0, 1, 0.94))
-        written += [path, path.with_suffix(".svg")]
+        report_figures.save_figure(fig, path, rect=(0, 0, 1, 0.94))
+        written += report_figures.files_of(path)
     return written

@@ -1,0 +1,139 @@
+"""The report's figures a paper uses: the models side by side (AR and AD with intervals, per condition and
+per persona kind), the letter shares by position, the VIA design's own figures; every figure as PNG, PDF
+(TrueType fonts embedded) and SVG whose text is <text> a person can edit."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from valuegap_tui.metrics.frame import select
+from valuegap_tui.metrics.summary import compute_results
+from valuegap_tui.metrics.synthetic import synthetic_frame
+from valuegap_tui.report.figure_files import figure_slug, short_name
+from valuegap_tui.report.writer import write_report
+
+#: long, with characters matplotlib would read as mathtext and an ampersand the SVG must escape
+LONG_MODEL = "org/a-very-long-model-name-$with$-dollars-&-ampersand-and-more-words-checkpoint-2000"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(path) -> list[str]:
+    """The text of every <text> element of an SVG (a label drawn as glyph paths has none)."""
+    root = ET.parse(path).getroot()
+    return ["".join(node.itertext()).strip() for node in root.iter(f"{SVG}text")]
+
+
+def assert_editable(png) -> list[str]:
+    """The PNG's PDF and SVG twins exist; the SVG keeps its text as <text> (no glyph outlines), the PDF
+    embeds TrueType fonts (no Type 3 outlines). Returns the SVG's texts."""
+    pdf, svg = png.with_suffix(".pdf"), png.with_suffix(".svg")
+    assert png.stat().st_size > 5_000 and pdf.exists() and svg.exists(), png.name
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and b"/FontFile2" in data and b"/Type3" not in data, pdf.name
+    source = svg.read_text(encoding="utf-8")
+    assert 'id="DejaVuSans-' not in source, svg.name  # glyphs as paths: text not editable
+    texts = svg_texts(svg)
+    assert len(texts) > 5, svg.name
+    return texts
+
+
+def test_two_models_side_by_side_and_position_figures_with_editable_text(tmp_path):
+    frame = synthetic_frame(models=("model-a", LONG_MODEL), topics=2, repeats=2, seed=6)
+    results = compute_results(frame)
+    report = write_report(results, tmp_path, "Two models", frame=frame)
+    pngs = [p for p in report.figures if p.suffix == ".png"]
+    assert [p.name for p in report.run_figures] == ["models_conditions.png", "models_kinds.png"]
+    for model in ("model-a", LONG_MODEL):
+        assert f"position_{figure_slug(model)}.png" in {p.name for p in pngs}
+    assert {p.suffix for p in report.figures} == {".png", ".pdf", ".svg"} and len(report.figures) == 3 * len(pngs)
+    for png in pngs:
+        assert_editable(png)
+
+    for name, column in (("models_conditions", "condition"), ("models_kinds", "condition")):
+        texts = assert_editable(tmp_path / f"{name}.png")
+        table = results.conditions if name == "models_conditions" else results.kinds
+        categories = {r[column] for r in table.records()}
+        for category in categories:
+            assert any(t.startswith(short_name(category, 32)) for t in texts), (name, category)
+        assert "model-a" in texts and short_name(LONG_MODEL, 60) in texts  # the legend, names as written
+        assert any("alignment rate (AR" in t for t in texts) and any("alignment distance (AD" in t for t in texts)
+
+    texts = assert_editable(tmp_path / f"position_{figure_slug(LONG_MODEL)}.png")
+    assert {"A", "B", "C", "D", "E", "F"} <= set(texts)
+    assert "value question" in texts and "action question" in texts
+    assert any(short_name(LONG_MODEL, 60) in t for t in texts)  # the title names the model, cut to fit
+    letters = [r for r in results.letters.records() if r["model"] == LONG_MODEL and r["condition"] == "baseline"]
+    shares = {f"{r['share']:.2f}" for r in letters}  # each cell's share, from the letters table
+    assert shares <= {t.rstrip("*") for t in texts}
+
+    summary = report.summary.read_text(encoding="utf-8")
+    assert "## Models side by side" in summary and "](models_conditions.png)" in summary
+    assert f"](position_{figure_slug(LONG_MODEL)}.png)" in summary
+
+
+def test_one_model_and_a_condition_with_few_answers(tmp_path):
+    """A condition asked of two dilemmas only: no interval to draw there, the figures still say what it has."""
+    frame = synthetic_frame(topics=2, repeats=2, seed=3)
+    few = frame.persona.labels.index("max-1")
+    keep = (frame.persona.codes != few) | (frame.dilemma.codes < 2)
+    frame = select(frame, keep)
+    results = compute_results(frame)
+    (row,) = [r for r in results.conditions.records() if r["condition"] == "max-1"]
+    assert row["dilemmas"] == 2
+    from valuegap_tui.report.comparison_figures import draw_run
+    from valuegap_tui.report.position_figure import letter_shares
+
+    pngs = draw_run(results, tmp_path, "One model") + [letter_shares(results, "model-a", tmp_path / "position_model-a.png",
+                                                                     "One model")]
+    for png in pngs:
+        assert_editable(png)
+    texts = svg_texts(tmp_path / "models_conditions.svg")
+    assert "max-1" in texts and "model-a" in texts
+    texts = svg_texts(tmp_path / "position_model-a.svg")
+    assert "max-1 (2 dilemmas)" in texts  # what the row rests on, beside its shares
+
+
+def test_a_model_without_paired_items_gets_no_bar_and_no_error(tmp_path):
+    frame = synthetic_frame(models=("model-a", "model-b"), topics=1, seed=2)
+    only_values = (frame.model.codes == 0) | (frame.question == 0)  # model-b: value answers only
+    frame = select(frame, only_values)
+    from valuegap_tui.report.comparison_figures import draw_run
+
+    assert [p.name for p in draw_run(compute_results(frame), tmp_path, "Half answered")] == [
+        "models_conditions.png", "models_kinds.png"]
+    texts = svg_texts(tmp_path / "models_conditions.svg")
+    assert "model-a" in texts and "model-b" not in texts  # no paired item: nothing to set beside
+
+
+def test_via_report_writes_its_figures_with_the_models_side_by_side(study, tmp_path):
+    from tests.helpers.via import via_run
+    from valuegap_tui.report.writer import report_run
+
+    via_run(study, tmp_path, countries=("India",), topics=["politics"], values=["equality", "wealth", "devout"],
+            repeats=1)
+    out = tmp_path / "report"
+    report = report_run(study, "latest", out)
+    pngs = sorted(p.name for p in report.figures if p.suffix == ".png")
+    assert pngs == sorted(["via_models.png"] + [f"{stem}_{m}.png" for m in ("model-a", "model-b")
+                                                for stem in ("via_countries", "via_values")])
+    for name in pngs:
+        texts = assert_editable(out / name)
+        assert len(texts) > 5
+    texts = svg_texts(out / "via_models.svg")
+    assert {"model-a", "model-b"} <= set(texts)
+    assert {"baseline", "own country"} <= set(texts)
+    assert any(t.startswith("F1") for t in texts) and any(t.startswith("alignment distance") for t in texts)
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "](via_models.png)" in summary
+
+
+def test_names_are_drawn_as_written_not_as_mathtext(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from valuegap_tui.report.figure_files import figure_style, save_figure
+
+    with figure_style():
+        fig, ax = plt.subplots()
+        ax.set_title("a$b$ and $x^2$ and a lone $")
+        save_figure(fig, tmp_path / "named.png")
+    assert "a$b$ and $x^2$ and a lone $" in svg_texts(tmp_path / "named.svg")
