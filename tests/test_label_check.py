@@ -210,6 +210,6 @@ def test_simulate_command_takes_the_judge_noise():
 def test_the_label_checks_flag_is_the_one_files_and_screens_know():
     # dataset/quality.py names it so that reading or drawing a dilemma does not import the label check
     from valuegap_tui.dataset.quality import LABEL_DOUBT
-    from valuegap_tui.review.label_check import FLAG
+    from valuegap_tui.designs.graded_actions.label_check import FLAG
 
     assert FLAG == LABEL_DOUBT

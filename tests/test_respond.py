@@ -268,3 +268,17 @@ def test_the_consent_text_comes_from_the_study_or_a_file(tmp_path, capsys):
     (tmp_path / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
     assert main(["respond", "consent", str(tmp_path / "latin1.md"), "--study", str(path)]) == 1
     assert "UTF-8" in capsys.readouterr().err
+
+
+def test_a_run_of_a_design_without_the_common_questions_is_refused_in_one_line(tmp_path):
+    from tests.helpers.via import via_run
+    from valuegap_tui.respond.questionnaire import resolve_plan
+
+    study = open_study(tmp_path / "via.db", create=True)
+    run_id, _ = via_run(study, tmp_path, countries=("India",), topics=None, repeats=1)
+    with pytest.raises(RespondError) as refused:
+        resolve_plan(study, run_id)
+    message = str(refused.value)
+    assert "\n" not in message and f"run {run_id}" in message and "via" in message
+    assert respondent_store.list_for_run(study, run_id) == []
+    assert respondent_store.get_plan(study, run_id) is None

@@ -122,9 +122,10 @@ def resolve_plan(study: Study, run_id: int, *, questions: int | None = None, ove
     run = run_store.get_run(study, run_id)
     if run is None:
         raise RespondError(f"no run {run_id} in {study.path} (see `valuegap run list`)")
-    if run.design != "graded_actions":
-        raise RespondError(f"run {run_id} asks the {run.design} design; people answer runs of the poster's"
-                           " design (graded_actions) only")
+    design = get_design(run.design)
+    if not design.core_metrics:  # people are asked the value and the action question on the common scale
+        raise RespondError(f"run {run_id} asks the {design.title} design ({run.design}); people answer runs of a"
+                           " design with a value and an action question on the common scale (the poster's)")
     total = len(run_store.dilemmas_of(study, run_id))
     if questions is not None and (questions < 2 or questions % 2 or questions > 2 * total):
         raise RespondError(f"--questions {questions}: give an even number from 2 to {2 * total} (run {run_id} has"

@@ -19,12 +19,10 @@ from typing import ClassVar
 
 from valuegap_tui.designs.base import Design, DesignError, Question
 from valuegap_tui.designs.valact import items as valact_items
-from valuegap_tui.designs.valact.items import ACTIONS, Portrait, Scenario
+from valuegap_tui.designs.valact.items import ACTIONS, PORTRAIT_SCORES, Portrait, Scenario
 
 ACTION, PORTRAIT = 0, 1
 SELECT = tuple(range(2, 2 + ACTIONS))  # select_k asks about action k-1
-#: portrait option index (very much like me first) -> score
-PORTRAIT_SCORES = (3, 2, 1, -1, -2, -3)
 
 
 class ValAct(Design):

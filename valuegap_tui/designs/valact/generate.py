@@ -52,15 +52,17 @@ class Job:
 def plan(study, topics: list[str] | None = None, variants: int = 1) -> list[Job]:
     """One job per (topic, variant) not in the study yet; the four values rotate so each of the ten
     is asked about equally often."""
-    from valuegap_tui.designs.valact import DESIGN
+    from valuegap_tui.designs import study_design
     from valuegap_tui.store import items as item_store
+
+    design = study_design(study)  # the study's own: this design (imported by name it would be a cycle)
 
     cat = catalogue()
     topic_ids = [cat.find_topic(t).id if cat.find_topic(t) else t for t in topics] if topics else [t.id for t in cat.topics]
     unknown = [t for t in topic_ids if cat.find_topic(t) is None]
     if unknown:
         raise ValueError(f"unknown topic {unknown[0]!r} (see data/topics.toml)")
-    have = {item.id for item in item_store.iter_items(study, DESIGN)}
+    have = {item.id for item in item_store.iter_items(study, design)}
     types, jobs = value_types(), []
     for n, (variant, topic) in enumerate((v, t) for v in range(1, variants + 1) for t in topic_ids):
         job_id = f"{topic}--{variant}"
@@ -153,8 +155,10 @@ def with_flags(scenarios: list[Scenario], others: list[Scenario] = ()) -> list[S
 async def generate(study, client, jobs: list[Job], settings=Settings(), *, on_progress=None,
                    stop: threading.Event | None = None):
     """Ask for every job (concurrently), retrying with feedback; valid scenarios are stored as drafts."""
-    from valuegap_tui.designs.valact import DESIGN as design
+    from valuegap_tui.designs import study_design
     from valuegap_tui.store import items as item_store
+
+    design = study_design(study)
 
     progress = Progress(total=len(jobs))
     hash_ = combined_hash(*templates())

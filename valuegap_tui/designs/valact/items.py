@@ -21,6 +21,8 @@ PORTRAIT_TOPIC = "questionnaire"
 #: the portrait scale's six points, most like the respondent first (the option order)
 DEFAULT_SCALE = ("Very much like me", "Like me", "Somewhat like me", "A little like me", "Not like me",
                  "Not like me at all")
+#: portrait option index (very much like me first) -> score
+PORTRAIT_SCORES = (3, 2, 1, -1, -2, -3)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from valuegap_tui.designs.review import Column, ReviewParts, Segment, ShownOption, Vocabulary
-from valuegap_tui.designs.valact.items import ACTIONS, PORTRAIT_TOPIC, Portrait, Scenario, find_value_type, value_name, value_types
+from valuegap_tui.designs.valact.items import ACTIONS, PORTRAIT_SCORES, PORTRAIT_TOPIC, Portrait, Scenario, find_value_type, value_name, value_types
 
 VALUE_STYLE = "black on #9cc3f5"
 
@@ -70,8 +70,6 @@ class ValActReviewParts(ReviewParts):
 
     def options(self, item, *, blind: bool = False, labels: list | None = None) -> list[ShownOption]:
         if isinstance(item, Portrait):
-            from valuegap_tui.designs.valact import PORTRAIT_SCORES
-
             return [ShownOption(None if blind else f"{score:+d}", VALUE_STYLE, point)
                     for score, point in zip(PORTRAIT_SCORES, item.scale)]
         return [ShownOption(None if blind else value_name(action.value), VALUE_STYLE, action.text)

@@ -1,9 +1,8 @@
 """The Results screen: the value-action gap of a run, by condition, value and answer option.
 
-Everything shown is for one model at a time (the model selector picks it; nothing pools models); the
-Values tab shows one condition's values at a time. Loading a run and computing its metrics happen in a
-worker; the tables appear first without intervals (fast), then again with bootstrap intervals, tests and
-rank intervals.
+One model at a time (the selector picks it; nothing pools models), the Values tab one condition at a
+time. Loading and computing run in a worker: tables first without intervals, then with bootstrap
+intervals, tests and rank intervals.
 """
 
 from __future__ import annotations
