@@ -55,7 +55,11 @@ def test_two_models_side_by_side_and_position_figures_with_editable_text(tmp_pat
         categories = {r[column] for r in table.records()}
         for category in categories:
             assert any(t.startswith(short_name(category, 32)) for t in texts), (name, category)
-        assert "model-a" in texts and short_name(LONG_MODEL, 60) in texts  # the legend, names as written
+        dilemmas = {m: {r["dilemmas"] for r in table.records() if r["model"] == m} for m in ("model-a", LONG_MODEL)}
+        for model, counts in dilemmas.items():  # the legend: names as written, with the dilemmas they rest on
+            (count,) = counts
+            assert f"{short_name(model, 60)} ({count} dilemmas)" in texts, (name, model)
+        assert "model (dilemmas its bars rest on)" in texts
         assert any("alignment rate (AR" in t for t in texts) and any("alignment distance (AD" in t for t in texts)
 
     texts = assert_editable(tmp_path / f"position_{figure_slug(LONG_MODEL)}.png")
@@ -88,7 +92,8 @@ def test_one_model_and_a_condition_with_few_answers(tmp_path):
     for png in pngs:
         assert_editable(png)
     texts = svg_texts(tmp_path / "models_conditions.svg")
-    assert "max-1" in texts and "model-a" in texts
+    most = max(r["dilemmas"] for r in results.conditions.records())
+    assert "max-1" in texts and f"model-a (2–{most} dilemmas)" in texts  # the legend says the bars' range
     texts = svg_texts(tmp_path / "position_model-a.svg")
     assert "max-1 (2 dilemmas)" in texts  # what the row rests on, beside its shares
 
@@ -102,7 +107,8 @@ def test_a_model_without_paired_items_gets_no_bar_and_no_error(tmp_path):
     assert [p.name for p in draw_run(compute_results(frame), tmp_path, "Half answered")] == [
         "models_conditions.png", "models_kinds.png"]
     texts = svg_texts(tmp_path / "models_conditions.svg")
-    assert "model-a" in texts and "model-b" not in texts  # no paired item: nothing to set beside
+    assert any(t.startswith("model-a (") for t in texts)
+    assert not any("model-b" in t for t in texts)  # no paired item: nothing to set beside
 
 
 def test_via_report_writes_its_figures_with_the_models_side_by_side(study, tmp_path):
@@ -137,3 +143,81 @@ def test_names_are_drawn_as_written_not_as_mathtext(tmp_path):
         ax.set_title("a$b$ and $x^2$ and a lone $")
         save_figure(fig, tmp_path / "named.png")
     assert "a$b$ and $x^2$ and a lone $" in svg_texts(tmp_path / "named.svg")
+
+
+def test_people_part_way_through_stand_beside_the_model(tmp_path):
+    """People at 0, 1 and a few answers (no pair yet), at one paired dilemma and at several: the report
+    draws every figure without error, and the models-side-by-side figures hold exactly the respondents
+    with a paired item, each with the dilemmas its bars rest on, under "respondent"."""
+    from tests.helpers.collection import staged_study
+    from valuegap_tui.report.writer import report_run
+
+    answered = {"pnone": 0, "pone": 1, "pfew": 5, "ppair": 6, "phalf": 19}
+    study, _run = staged_study(tmp_path / "s.db", "person", answered)
+    report = report_run(study, "latest", tmp_path / "out")
+    study.close()
+    rows = {r["model"]: r for r in report_run_conditions(tmp_path / "out")}
+    assert set(rows) == {"a", "human:ppair", "human:phalf"}  # the others have no paired item yet
+    assert rows["human:ppair"]["dilemmas"] == "1" and int(rows["human:phalf"]["dilemmas"]) > 1
+    pngs = [p for p in report.figures if p.suffix == ".png"]
+    assert {p.name for p in pngs} >= {"models_conditions.png", "models_kinds.png", "position_human_ppair.png"}
+    for png in pngs:
+        assert_editable(png)
+    for name in ("models_conditions", "models_kinds"):
+        texts = svg_texts(tmp_path / "out" / f"{name}.svg")
+        assert "respondent (dilemmas its bars rest on)" in texts
+        assert "human:ppair (1 dilemma)" in texts
+        assert f"human:phalf ({rows['human:phalf']['dilemmas']} dilemmas)" in texts
+        assert f"a ({rows['a']['dilemmas']} dilemmas)" in texts
+        assert not any(who in t for t in texts for who in ("pnone", "pone", "pfew")), name
+
+
+def report_run_conditions(out):
+    import csv
+
+    with open(out / "conditions.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_a_bar_label_stays_inside_its_panel():
+    """A value near the panel's end is written inside its bar (white), one with room beside it."""
+    import matplotlib.pyplot as plt
+
+    from valuegap_tui.report.figure_files import label_bar
+
+    fig, ax = plt.subplots(figsize=(4, 2))
+    ax.barh([0, 1], [0.97, 0.3])
+    ax.set_xlim(0, 1)
+    label_bar(ax, 0.97, 0, "0.97  (4,928 of 4,928 usable)", room=0.45)
+    label_bar(ax, 0.3, 1, "0.30  (4,928 of 4,928 usable)", room=0.45)
+    renderer = fig.canvas.get_renderer()
+    panel = ax.get_window_extent(renderer)
+    inside, beside = ax.texts
+    for text in ax.texts:
+        box = text.get_window_extent(renderer)
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1, text.get_text()
+    assert inside.get_color() == "white" and inside.get_window_extent(renderer).x1 < ax.transData.transform((0.97, 0))[0]
+    assert beside.get_window_extent(renderer).x0 > ax.transData.transform((0.3, 0))[0]
+    plt.close(fig)
+
+
+def test_valact_names_on_one_spot_share_a_label_and_no_two_labels_overlap():
+    import matplotlib.pyplot as plt
+
+    from valuegap_tui.designs.valact.figures import _name_points
+
+    names = ["Self-direction", "Hedonism", "Tradition", "Achievement", "Power", "Universalism"]
+    stated = [-0.65, -0.4, -0.4, 0.1, 1.1, 0.85]
+    enacted = [0.0, 0.0, 0.0, 0.0, 0.0, float("nan")]  # a row of close points; one value never offered
+    fig, ax = plt.subplots(figsize=(4.6, 4.2), layout="constrained")
+    ax.scatter(stated, enacted)
+    _name_points(ax, names, stated, enacted)
+    labels = sorted(t.get_text() for t in ax.texts)
+    assert labels == ["Achievement", "Hedonism, Tradition", "Power", "Self-direction"]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    panel = ax.get_window_extent(renderer)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert all(panel.x0 <= b.x0 and b.x1 <= panel.x1 for b in boxes)
+    plt.close(fig)

@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from valuegap_tui.metrics.humans import is_human
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.report.figure_files import MODEL_COLOURS, figure_style, save_figure, short_name
 
@@ -43,10 +44,20 @@ def draw_run(results: Results, out_dir: Path, title: str) -> list[Path]:
 
 
 def _label(row: dict, kinds: bool) -> str:
-    if not kinds:
+    if not kinds or row["condition"] == "baseline":  # the baseline is no persona
         return short_name(row["condition"], 40)
     personas = row["personas"]
     return f"{short_name(row['condition'], 32)} ({personas} persona{'' if personas == 1 else 's'})"
+
+
+def _legend_label(model: str, rows: list[dict | None]) -> str:
+    """The name, with how many dilemmas its bars rest on: people part-way through a survey, or a model
+    whose run stopped early, rest on fewer than the others."""
+    counts = sorted({int(r["dilemmas"]) for r in rows if r is not None})
+    if not counts:
+        return short_name(model, 60)
+    span = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+    return f"{short_name(model, 60)} ({span} dilemma{'' if counts[-1] == 1 else 's'})"
 
 
 def side_by_side(rows: list[dict], models: list[str], path: Path, heading: str, note: str,
@@ -72,10 +83,12 @@ def side_by_side(rows: list[dict], models: list[str], path: Path, heading: str, 
             highs = np.array([math.nan if r is None else r[high] for r in found], dtype=float)
             err = np.nan_to_num(np.vstack([mid - lows, highs - mid]))  # no interval: no whisker
             ax.barh(y, np.nan_to_num(mid), height=slot * 0.9, xerr=err, color=MODEL_COLOURS[j % len(MODEL_COLOURS)],
-                    label=short_name(model, 60), capsize=2, error_kw={"linewidth": 0.8})
+                    label=_legend_label(model, found), capsize=2, error_kw={"linewidth": 0.8})
             for yi, value in zip(y, mid):
                 if math.isnan(value):
                     ax.text(0.005, yi, "no paired dilemmas", va="center", fontsize=6, color="#666666")
+                elif value == 0:  # a bar of length 0 is not seen: say it is there
+                    ax.text(0.005, yi, "0", va="center", fontsize=7)
             top = max(top, float(np.nanmax(np.fmax(mid, highs), initial=0.0)))
         ax.set_xlim(0, 1 if metric == "alignment_rate" else max(0.5, top * 1.15))
         ax.set_xlabel(name)
@@ -83,7 +96,9 @@ def side_by_side(rows: list[dict], models: list[str], path: Path, heading: str, 
     axes[0].set_yticks(range(n), [_label(first[c], kinds) for c in categories], fontsize=8)
     axes[0].invert_yaxis()
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(m, 2), fontsize=8, title="model",
+    people = any(is_human(model) for model in models)  # a person mid-survey stands beside the models
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(m, 2), fontsize=8,
+               title="respondent (dilemmas its bars rest on)" if people else "model (dilemmas its bars rest on)",
                title_fontsize=8, frameon=False)
     fig.suptitle(f"{heading}\n{note}", fontsize=10)
     return save_figure(fig, path, rect=None)

@@ -51,6 +51,17 @@ def save_figure(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
     return path
 
 
+def label_bar(ax, value: float, y: float, text: str, end: float = 1.0, room: float = 0.12, **style) -> None:
+    """Write a bar's ``text`` beside its end, or inside the bar near its end (in white) where the axis
+    (0 to ``end``) has less than ``room`` of its width left after the bar: a value never runs over the
+    panel's edge or onto the next bar's label."""
+    style = {"va": "center", "fontsize": 7, **style}
+    if value > end * (1 - room):
+        ax.text(value - 0.01 * end, y, text, ha="right", color="white", **style)
+    else:
+        ax.text(value + 0.01 * end, y, text, ha="left", **style)
+
+
 def short_name(name: str, limit: int = 48) -> str:
     """A long name cut in the middle ("org/very-long…checkpoint-2000"), so two names that differ only at
     their end stay apart; the full names are in the tables."""

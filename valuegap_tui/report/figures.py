@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 from valuegap_tui.catalogue import catalogue  # noqa: E402
 from valuegap_tui.metrics.summary import Results  # noqa: E402
 from valuegap_tui.report.figure_files import (  # noqa: E402,F401  (the designs' figures take them from here)
-    ACTION_COLOUR, FORMATS, MODEL_COLOURS, VALUE_COLOUR, figure_slug, figure_style, files_of,
+    ACTION_COLOUR, FORMATS, MODEL_COLOURS, VALUE_COLOUR, figure_slug, figure_style, files_of, label_bar,
     save_figure, short_name)
 
 FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions", "position")
@@ -125,7 +125,9 @@ def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> P
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else n_values
         ax.text(n_conditions - 0.4, (start + end - 1) / 2, types[start], va="center", ha="left", fontsize=8)
-    ax.set_xlabel("condition (persona); a persona's AR is over the dilemmas it shares with the baseline")
+    ax.set_xlabel("condition (persona); a persona's AR is over\nthe dilemmas it shares with the baseline"
+                  if n_conditions < 4 else  # a narrow figure: on two lines, or it runs off both sides
+                  "condition (persona); a persona's AR is over the dilemmas it shares with the baseline")
     ax.set_ylabel("value (grouped by value type)")
     ax.set_title(f"Alignment rate per value and condition\n{title}")
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=min(0.3, 1.5 / max(width - 4, 1)))  # about 1.5 in for the type labels

@@ -65,9 +65,10 @@ def letter_shares(results: Results, model: str, path: Path, title: str) -> Path 
         ax.set_title(f"{question} question", fontsize=10)
     axes[0].set_yticks(range(len(conditions)), labels, fontsize=7)
     bar = fig.colorbar(image, ax=list(axes), fraction=0.04, pad=0.02)
-    bar.set_label(f"letter share minus the uniform share 1/{k} = {even:.3f}")
-    fig.supxlabel(f"options shuffled by a Latin square: 1/{k} on each letter without position bias; "
-                  f"* the share's 95% interval leaves 1/{k} out; grey: no answers", fontsize=8)
+    bar.set_label(f"share − 1/{k}")  # short: a one-row figure is not much taller than this label
+    fig.supxlabel(f"options shuffled by a Latin square: 1/{k} = {even:.3f} on each letter without position bias; "
+                  f"colour: the share minus 1/{k};\n* the share's 95% interval leaves 1/{k} out; grey: no answers",
+                  fontsize=8)
     fig.suptitle(f"Letter shares by position against the uniform share\n{title}", fontsize=10)
     # the colour bar takes its room from both panels: no tight_layout for this one
     return save_figure(fig, path, rect=None)

@@ -1,6 +1,6 @@
 """The VIA report's figures: the models side by side (F1, accuracy and AD per condition, ``via_models``)
-and, per model, F1 and AD by country and by value (PNG, PDF and SVG, as every report figure). Countries are drawn under ``own country`` (the paper's setup) when the run has it, else under
-the baseline; values under the baseline, else the first condition. Each bar carries its rank interval
+and, per model, F1 and AD by country and by value (PNG, PDF and SVG, as every report figure). Countries
+are drawn under ``own country`` (the paper's setup) when the run has it, else under the baseline; values under the baseline, else the first condition. Each bar carries its rank interval
 in the AD panel, and the title says the coverage the numbers rest on."""
 
 from __future__ import annotations
@@ -47,17 +47,17 @@ def draw_via_figures(frame, items, conditions, out_dir: Path) -> list[Path]:
                 if math.isnan(r["F1"]):
                     left.text(0.01, i, "no F1", va="center", fontsize=7, color="grey")
                 else:  # the value too: an F1 of 0 has no bar to see
-                    left.text(min(r["F1"] + 0.01, 0.9), i, f"{r['F1']:.2f}", va="center", fontsize=7)
+                    report_figures.label_bar(left, r["F1"], i, f"{r['F1']:.2f}")
             left.set_xlim(0, 1)
             left.set_xlabel("F1 (disagree / resist positive)")
             right.barh(y, [r["AD"] for r in rows], color=report_figures.ACTION_COLOUR)
             for i, r in enumerate(rows):
-                right.text(min(0.98, r["AD"] + 0.01), i, f"rank {r['rank']:g} [{r['rank_low']:g}, {r['rank_high']:g}]",
-                           va="center", fontsize=7)
+                report_figures.label_bar(right, r["AD"], i,
+                                         f"rank {r['rank']:g} [{r['rank_low']:g}, {r['rank_high']:g}]", room=0.32)
             right.set_xlim(0, 1)
-            right.set_xlabel("alignment distance (AD), rank 1 = largest gap")
+            right.set_xlabel("alignment distance (AD); rank 1 = largest gap [95% rank interval]")
             left.set_yticks(y, names, fontsize=7 if len(rows) > 20 else 9)
-            left.invert_yaxis()
+            left.set_ylim(len(rows) - 0.5, -0.5)  # first row on top, no empty band above or below
             answers, valid = sum(r["answers"] for r in rows), sum(r["valid"] for r in rows)
             low = sum(r["low coverage"] for r in rows)
             fig.suptitle(f"{report_figures.short_name(model, 60)}, {condition}: F1 and AD by {attr}\n"
@@ -106,7 +106,7 @@ def _models_side_by_side(rows: list[dict], out_dir: Path) -> Path:
                 text = f"{value:.2f}"
                 if column == "AD":
                     text += f"  ({r['valid']:,} of {r['answers']:,} usable)"
-                ax.text(min(value + 0.01, 0.72 if column == "AD" else 0.88), yi, text, va="center", fontsize=7)
+                report_figures.label_bar(ax, value, yi, text, end, room=0.45 if column == "AD" else 0.12)
         ax.set_xlim(0, end)
         ax.set_xlabel(label)
         ax.grid(axis="x", alpha=0.3)
@@ -115,6 +115,7 @@ def _models_side_by_side(rows: list[dict], out_dir: Path) -> Path:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(m, 2), fontsize=8, title="model",
                title_fontsize=8, frameon=False)
-    fig.suptitle("VIA gap per condition, models side by side (via_summary.csv; 'own country': each item under "
-                 "its own country's persona)", fontsize=10)
+    fig.suptitle("VIA gap per condition, models side by side ('own country': each item under its own country's "
+                 "persona)\nthe numbers of via_summary.csv, which has no intervals; the rank intervals are in each "
+                 "model's via_countries and via_values figures", fontsize=10)
     return report_figures.save_figure(fig, out_dir / "via_models.png", rect=None)
