@@ -96,3 +96,42 @@ async def test_a_destination_that_cannot_be_written_is_one_line(study, monkeypat
             assert await wait_for(pilot, lambda: any(s == "error" for _, s in shown), timeout=60), shown
             (line,) = [m for m, s in shown if s == "error"]
             assert words in line.lower() and "\n" not in line, line
+
+
+async def test_the_writing_notice_stays_until_the_report_is_written_and_a_second_key_waits(study, monkeypatch):
+    """A report with many figures takes a while: the notice that it is being written stays on screen until
+    it is done (then the line saying where replaces it), and R meanwhile says it is still writing instead
+    of starting a second write into the same folder."""
+    import threading
+
+    from valuegap_tui.tui.textual_private import notifications
+
+    run_id = await _stored_run(study)
+    release, calls = threading.Event(), []
+    real = destination.report_run
+
+    def slow(*args, **kwargs):
+        calls.append(args)
+        assert release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(destination, "report_run", slow)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_results(pilot, run_id)
+        shown = _notes(app)
+        await pilot.press("R")
+        assert await wait_for(pilot, lambda: len(calls) == 1, timeout=30)
+        writing = [n for n in notifications(app) if "Writing the report" in str(n.message)]
+        assert len(writing) == 1 and writing[0].timeout >= 600  # not gone after the usual few seconds
+        await pilot.press("R")
+        assert await wait_for(pilot, lambda: any("still being written" in m for m, _ in shown), timeout=10), shown
+        await pilot.pause(0.2)
+        assert len(calls) == 1  # no second write
+        release.set()
+        assert await wait_for(pilot, lambda: any("written to" in m for m, _ in shown), timeout=120), shown
+        assert not any("Writing the report" in str(n.message) for n in notifications(app))
+        shown.clear()
+        await pilot.press("R")  # done: the key writes again
+        assert await wait_for(pilot, lambda: len(calls) == 2, timeout=30)
+        assert await wait_for(pilot, lambda: any("written to" in m for m, _ in shown), timeout=120), shown

@@ -169,7 +169,8 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
     """AR and AD per persona kind (mean over its personas) with the baseline's level on the same dilemmas
     and the change's interval and adjusted p written above each bar."""
     rows = [r for r in results.kinds.records() if r["model"] == model]
-    labels = [f"{r['condition']}\n({r['personas']} persona{'s' if r['personas'] != 1 else ''})" for r in rows]
+    labels = [r["condition"] if r["condition"] == "baseline" else  # the baseline is no persona
+              f"{r['condition']}\n({r['personas']} persona{'s' if r['personas'] != 1 else ''})" for r in rows]
     x = np.arange(len(rows))
     fig, axes = plt.subplots(1, 2, figsize=(max(10, 1.6 * len(rows) + 5), 5.5))
     for ax, prefix, metric, name in zip(axes, ("ar", "ad"), ("alignment_rate", "alignment_distance"),
