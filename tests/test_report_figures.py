@@ -4,8 +4,9 @@ per persona kind), the letter shares by position, the VIA design's own figures; 
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+import numpy as np
 
+from tests.helpers.figures import assert_editable, svg_texts
 from valuegap_tui.metrics.frame import select
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import synthetic_frame
@@ -14,27 +15,6 @@ from valuegap_tui.report.writer import write_report
 
 #: long, with characters matplotlib would read as mathtext and an ampersand the SVG must escape
 LONG_MODEL = "org/a-very-long-model-name-$with$-dollars-&-ampersand-and-more-words-checkpoint-2000"
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def svg_texts(path) -> list[str]:
-    """The text of every <text> element of an SVG (a label drawn as glyph paths has none)."""
-    root = ET.parse(path).getroot()
-    return ["".join(node.itertext()).strip() for node in root.iter(f"{SVG}text")]
-
-
-def assert_editable(png) -> list[str]:
-    """The PNG's PDF and SVG twins exist; the SVG keeps its text as <text> (no glyph outlines), the PDF
-    embeds TrueType fonts (no Type 3 outlines). Returns the SVG's texts."""
-    pdf, svg = png.with_suffix(".pdf"), png.with_suffix(".svg")
-    assert png.stat().st_size > 5_000 and pdf.exists() and svg.exists(), png.name
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF") and b"/FontFile2" in data and b"/Type3" not in data, pdf.name
-    source = svg.read_text(encoding="utf-8")
-    assert 'id="DejaVuSans-' not in source, svg.name  # glyphs as paths: text not editable
-    texts = svg_texts(svg)
-    assert len(texts) > 5, svg.name
-    return texts
 
 
 def test_two_models_side_by_side_and_position_figures_with_editable_text(tmp_path):
@@ -131,6 +111,31 @@ def test_via_report_writes_its_figures_with_the_models_side_by_side(study, tmp_p
     assert any(t.startswith("F1") for t in texts) and any(t.startswith("alignment distance") for t in texts)
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "](via_models.png)" in summary
+
+
+def test_via_figures_of_a_run_stopped_part_way(study, tmp_path):
+    """A VIA run stopped after 1, 2 or a few answers (value answers with no action answer yet, a model
+    with nothing): the figures are drawn from what there is, never an error."""
+    from tests.helpers.via import via_run
+    from valuegap_tui.designs.via.figures import draw_via_figures
+    from valuegap_tui.store import answer_frame as frame_store
+    from valuegap_tui.store import runs as run_store
+
+    run_id, items = via_run(study, tmp_path, countries=("India",), topics=["politics"],
+                            values=["equality", "wealth", "devout"], repeats=1)
+    frame = frame_store.load_answer_frame(study, run_id)
+    conditions = run_store.personas_of(study, run_id)
+    for count in (1, 2, 9):
+        out = tmp_path / f"first-{count}"
+        out.mkdir()
+        first = np.arange(len(frame.score)) < count  # the answers stored first
+        files = draw_via_figures(select(frame, first), items, conditions, out)
+        for png in (f for f in files if f.suffix == ".png"):
+            texts = assert_editable(png)
+            assert any(t.startswith("no ") or t[:1].isdigit() for t in texts), png.name  # a value or its absence
+        assert all(f.exists() for f in files)
+    # one value answer, no action answer yet: the figure says so instead of giving a reason that is not it
+    assert "no AD: no paired answers yet (1 of 1 usable)" in svg_texts(tmp_path / "first-1" / "via_models.svg")
 
 
 def test_names_are_drawn_as_written_not_as_mathtext(tmp_path):

@@ -73,3 +73,28 @@ async def test_the_palette_lists_each_stage_screens_actions_with_their_keys(stud
             if description in own:
                 assert listed[f"{prefix}: {description}"].startswith(f"key: {own[description]}")
     assert listed["Review: Accept"].startswith("key: a")
+
+
+async def test_every_action_of_every_stage_screen_is_listed_and_bound_on_its_screen(study):
+    """Every binding of a stage screen's scope that may run from anywhere is in the palette from another
+    screen, and its screen really has it (so choosing it runs something)."""
+    import importlib
+
+    from valuegap_tui.keymap import STAGE_SCOPES
+    from valuegap_tui.tui.app import STAGE_SCREENS
+
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        listed = await palette_entries(pilot)
+    for scope, (mode, prefix) in STAGE_SCOPES.items():
+        specs = [spec for spec in SPECS if spec.scope == scope]
+        assert specs, scope
+        for spec in specs:
+            if spec.anywhere or mode == "results":  # the shown screen lists its own too
+                assert f"{prefix}: {spec.description}" in listed, (scope, spec.id)
+        module, name = STAGE_SCREENS.get(mode, ("dilemmas", "DilemmasScreen"))
+        screen_class = getattr(importlib.import_module(f"valuegap_tui.tui.screens.{module}"), name)
+        bound = {getattr(b, "id", None) for b in screen_class.BINDINGS}
+        anywhere = {spec.id for spec in specs if spec.anywhere}  # the others act on a widget of the screen
+        assert anywhere <= bound, (scope, anywhere - bound)

@@ -99,8 +99,13 @@ def _models_side_by_side(rows: list[dict], out_dir: Path) -> Path:
             for yi, value, r in zip(y, values, found):
                 if r is None:
                     continue
-                if math.isnan(value):  # F1: no positive on either side in any scenario repeat
-                    text = f"no {column}: nothing positive on either side" if column == "F1" else f"no {column}"
+                if math.isnan(value):
+                    if math.isnan(r["AD"]):  # not one value answer with its action answer yet
+                        text = f"no {column}: no paired answers yet ({r['valid']:,} of {r['answers']:,} usable)"
+                    elif column == "F1":  # no positive on either side in any scenario repeat
+                        text = "no F1: nothing positive on either side"
+                    else:
+                        text = f"no {column}"
                     ax.text(0.01, yi, text, va="center", fontsize=7, color="#666666")
                     continue
                 text = f"{value:.2f}"
