@@ -90,7 +90,7 @@ def test_csv_export_reproduces_overall_alignment(study, sample_path, tmp_path):
     assert list(rows[0]) == [c.name for c in COLUMNS]
     assert len(rows) == result.rows == progress_store.progress(study, run_id).responses
     assert {r["respondent"] for r in rows} == set(MODELS)
-    assert {r["design"] for r in rows} == {"graded_actions"}
+    assert {r["design"] for r in rows} == {"graded_actions"} and {r["respondent_kind"] for r in rows} == {"model"}
     assert any(r["outcome"] != "valid" for r in rows), "the planted malformed replies are rows too"
     assert all(r["final"] == "0" for r in rows if r["outcome"] != "valid")
 
@@ -136,24 +136,33 @@ def _planned_run(study, dilemma_factory):
 NASTY = 'He said "no, <b>never</b>", [bold red]x[/]\r\nnext, line\x1b[31m red\x07\x00\u202e end,\tdone'
 
 
-def test_nasty_raw_text_survives_a_csv_round_trip_escaped(study, dilemma_factory, tmp_path):
+def test_nasty_raw_text_is_an_exact_copy_in_every_format(study, dilemma_factory, tmp_path):
+    """The reply, its reasoning and the error come back byte for byte: ESC, BEL, NUL, CR, a bidi
+    override and markup included (escaping is for terminals, not files)."""
+    import pyarrow.parquet as pq
+
     run_id, items = _planned_run(study, dilemma_factory)
+    reasoning, error = "think\x1b]0;title\x07", "bad\r\nthing\x1b[2J"
     run_store.record_attempts(study, run_id, [
         Attempt(item_id=items[0].id, attempt=1, outcome="malformed", item_status="invalid", raw_text=NASTY,
-                reasoning="think\x1b]0;title\x07", error="bad\nthing")])
-    out = tmp_path / "nasty.csv"
-    export_answers(study, [run_id], out)
-    (row,) = _read_csv(out)
-    expected = 'He said "no, <b>never</b>", [bold red]x[/]\u240d\nnext, line\u241b[31m red\u2407\u2400\\u202e end,\tdone'
-    assert row["raw_text"] == expected
-    assert row["reasoning"] == "think\u241b]0;title\u2407" and row["error"] == "bad\nthing"
+                reasoning=reasoning, error=error)])
+    expected = {"raw_text": NASTY, "reasoning": reasoning, "error": error}
+    export_answers(study, [run_id], tmp_path / "nasty.csv")
+    (row,) = _read_csv(tmp_path / "nasty.csv")
+    assert {k: row[k] for k in expected} == expected
     assert row["option"] == "" and row["final"] == "0" and row["outcome"] == "malformed"
-    raw = out.read_bytes()
-    assert b"\x1b" not in raw and b"\x07" not in raw and b"\x00" not in raw
+    raw = (tmp_path / "nasty.csv").read_bytes()
+    assert NASTY.encode() in raw.replace(b'""', b'"')
     assert raw.split(b"\r\n", 1)[0].decode() == ",".join(c.name for c in COLUMNS)
+    export_answers(study, [run_id], tmp_path / "nasty.jsonl")
+    (line,) = (tmp_path / "nasty.jsonl").read_text(encoding="utf-8").splitlines()
+    assert {k: json.loads(line)[k] for k in expected} == expected
+    export_answers(study, [run_id], tmp_path / "nasty.parquet")
+    (parquet_row,) = pq.read_table(tmp_path / "nasty.parquet").to_pylist()
+    assert {k: parquet_row[k] for k in expected} == expected
 
 
-def test_pandas_reads_the_same_escaped_text(study, dilemma_factory, tmp_path):
+def test_pandas_reads_the_reply_back_exactly(study, dilemma_factory, tmp_path):
     import pandas as pd
 
     run_id, items = _planned_run(study, dilemma_factory)
@@ -161,8 +170,7 @@ def test_pandas_reads_the_same_escaped_text(study, dilemma_factory, tmp_path):
         Attempt(item_id=items[0].id, attempt=1, outcome="malformed", item_status="invalid", raw_text=NASTY)])
     export_answers(study, [run_id], tmp_path / "nasty.csv")
     frame = pd.read_csv(tmp_path / "nasty.csv", keep_default_na=False, na_values=[""])
-    (row,) = _read_csv(tmp_path / "nasty.csv")
-    assert frame["raw_text"].tolist() == [row["raw_text"]] and "\r" not in row["raw_text"]
+    assert frame["raw_text"].tolist() == [NASTY]
 
 
 def test_bad_output_names_give_one_line_and_write_nothing(study, dilemma_factory, tmp_path, capsys):
@@ -190,10 +198,11 @@ def test_cli_writes_the_file_and_its_dictionary(study, dilemma_factory, tmp_path
     assert dictionary_path(out).exists()
 
 
-def test_docs_name_every_column():
+def test_docs_name_every_column_with_its_type_in_file_order():
     text = DOCS.read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z_0-9]+)` \|", text, flags=re.M))
-    assert {c.name for c in COLUMNS} <= documented
+    section = text[text.index("## Columns"):text.index("## Designs")]
+    documented = re.findall(r"^\| `([a-z_0-9]+)` \| ([a-z]+) \|", section, flags=re.M)
+    assert documented == [(c.name, c.type) for c in COLUMNS]
 
 
 def test_pandas_example_in_the_docs_matches_the_report(study, sample_path, tmp_path, monkeypatch):
@@ -255,3 +264,88 @@ def test_rows_come_from_one_snapshot_while_a_run_writes(study, dilemma_factory):
             run_store.record_attempts(writer, run_id, [Attempt(items[1].id, 1, "no_letter", "pending")])
             assert list(answer_store.attempt_rows(study, run_id)) == before
         assert len(list(answer_store.attempt_rows(study, run_id))) == len(before) + 1
+
+
+def test_parquet_is_written_in_row_groups_of_bounded_size(study, sample_path, tmp_path, monkeypatch):
+    """Parquet streams: each row group holds at most PARQUET_BATCH rows, so memory does not grow with the
+    run (bench/answers_export.py measures the peak); the rows are those of the JSONL export."""
+    import pyarrow.parquet as pq
+
+    from valuegap_tui.export import writers
+
+    (run_id,) = _simulated_runs(study, sample_path)
+    monkeypatch.setattr(writers, "PARQUET_BATCH", 7)
+    parquet = pq.ParquetFile(export_answers(study, [run_id], tmp_path / "a.parquet").path)
+    sizes = [parquet.metadata.row_group(k).num_rows for k in range(parquet.metadata.num_row_groups)]
+    assert max(sizes) == 7 and len(sizes) == -(-sum(sizes) // 7) and len(sizes) > 10
+    jsonl = export_answers(study, [run_id], tmp_path / "a.jsonl").path
+    assert parquet.read().to_pylist() == [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert str(parquet.schema_arrow.field("design").type) == "dictionary<values=string, indices=int32, ordered=0>"
+
+
+def test_arrow_columns_built_from_buffers_equal_pyarrows_own():
+    """The Parquet export builds its arrays from buffers (pyarrow.array imports pandas): the same values,
+    missing ones, empty text apart from missing text, and any character."""
+    import pyarrow as pa
+
+    from valuegap_tui.export.arrow_columns import column_array
+
+    cases = {
+        "integer": (3, None, -2, 0, 2**40),
+        "boolean": (1, 0, None, 1),
+        "number": (0.1 + 0.2, None, 1.5e-300, 0, 7),
+        "text": ("", None, "é\u202e\x1b[31m\x00", "x" * 1000, "a,b\r\n\"c\""),
+        "category": ("model", None, "human", "model", "", "human"),
+    }
+    for kind, values in cases.items():
+        built = column_array(pa, kind, values)
+        assert built.to_pylist() == list(values), kind
+        assert built.null_count == values.count(None)
+    assert str(column_array(pa, "category", cases["category"]).type) == "dictionary<values=string, indices=int32, ordered=0>"
+    assert column_array(pa, "text", (None, None)).to_pylist() == [None, None]
+
+
+def test_csv_encodes_each_row_as_the_csv_module_does_with_heads_shared_or_not():
+    """write_csv encodes a head shared by consecutive rows once: every line must still be the csv
+    module's line for the whole row, whether the head is shared, repeated after another, or equal
+    in content but a different object, and with fields that need quoting on both sides."""
+    import io
+
+    from valuegap_tui.export.columns import COLUMN_NAMES
+    from valuegap_tui.export.rows import HEAD_COLUMNS
+    from valuegap_tui.export.writers import write_csv
+
+    def head(name, respondent):
+        return (1, name, respondent, "model", "baseline", "baseline", 'no "persona"', "d--t--1", "v", "vt", "t",
+                "graded_actions", "value")
+
+    def tail(k, text):
+        return (k, 1, "valid", "answered", 1, "A", 0, k % 6, "strongly_agree", 3, 6, "ABCDEF",
+                0.1 + 0.2, None, None, None, None, None, None, text, 0, None, k / 7, 10, 1, "stop", None, None,
+                "2026-01-02T03:04:05+00:00")
+
+    first, second = head("run, one", "m\r\n1"), head("", "m2")
+    assert len(first) == HEAD_COLUMNS and len(first) + len(tail(0, "")) == len(COLUMN_NAMES)
+    parts = [(first, tail(0, "A")), (first, tail(1, NASTY)), (second, tail(2, "")), (first, tail(3, 'x"y')),
+             (head("run, one", "m\r\n1"), tail(4, "B")), (second, tail(5, None))]
+    written = io.StringIO(newline="")
+    assert write_csv(iter(parts), written) == len(parts)
+    expected = io.StringIO(newline="")
+    plain = csv.writer(expected, lineterminator="\r\n")
+    plain.writerow(COLUMN_NAMES)
+    plain.writerows(h + t for h, t in parts)
+    assert written.getvalue() == expected.getvalue()
+
+
+def test_the_stored_fields_passed_through_are_the_exports_columns():
+    """answer_parts slices the stored attempt's fields straight into the export's tail: the names line up."""
+    from valuegap_tui.export.columns import COLUMN_NAMES
+    from valuegap_tui.export.rows import HEAD_COLUMNS
+    from valuegap_tui.store.answers import ATTEMPT_FIELDS
+
+    assert COLUMN_NAMES[HEAD_COLUMNS - 1:HEAD_COLUMNS + 1] == ("question", "repeat")
+    assert ATTEMPT_FIELDS[1:5] == ("model", "condition", "dilemma", "question")
+    assert ATTEMPT_FIELDS[5:13] == COLUMN_NAMES[HEAD_COLUMNS:HEAD_COLUMNS + 8]
+    assert ATTEMPT_FIELDS[12:16] == ("option", "score", "permutation", "distribution_json")
+    assert COLUMN_NAMES[HEAD_COLUMNS + 8:HEAD_COLUMNS + 12] == ("option_label", "score", "point", "option_order")
+    assert ATTEMPT_FIELDS[16:] == COLUMN_NAMES[-len(ATTEMPT_FIELDS[16:]):]

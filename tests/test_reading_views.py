@@ -15,13 +15,14 @@ from valuegap_tui.store import open_study
 from valuegap_tui.dataset.transfer import read_dilemmas
 
 VIEWS_VERSION = 12
+TYPED_VIEWS_VERSION = 22  # the views again, every column with a declared type
 
 
 def _old_study(path, sample_path, monkeypatch):
     """A study made without the views' migration, holding dilemmas and a finished simulator run (every
     other migration is applied: today's code writes today's columns)."""
     every = study_db._migrations()
-    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] != VIEWS_VERSION])
+    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] not in (VIEWS_VERSION, TYPED_VIEWS_VERSION)])
     study = open_study(path, create=True)
     dilemma_store.save_many(study, read_dilemmas(sample_path), who="t", action="import")
     with run_simulator(SimulatorParams(seed=2, fault_malformed=0.1), study_path=study.path) as simulator:
@@ -40,7 +41,7 @@ def test_views_appear_on_an_old_study_with_the_tables_counts(tmp_path, sample_pa
     path = tmp_path / "old.db"
     run_id = _old_study(path, sample_path, monkeypatch)
     with open_study(path) as study:
-        assert study.schema_version >= VIEWS_VERSION
+        assert study.schema_version >= TYPED_VIEWS_VERSION
     # read as any SQL tool would: a plain connection, no valuegap code
     conn = sqlite3.connect(path)
     try:

@@ -156,3 +156,27 @@ def streams_for_an_app() -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = wrapped
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    """``--json``: one JSON object on standard output instead of the lines a person reads (its keys are
+    documented in README, "Output for scripts", and kept stable)."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object for scripts (keys: README)")
+
+
+def print_json(data: dict) -> None:
+    """``data`` as JSON: ASCII only (every other character escaped, so the output is valid JSON however a
+    terminal shows it), NaN and infinities as null."""
+    import json
+    import math
+
+    def clean(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    print(json.dumps(clean(data), indent=2))

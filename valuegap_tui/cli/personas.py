@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import SEED, STUDY_HELP, CliError, add_command, open_existing, open_or_create, whole
+from valuegap_tui.cli._common import (SEED, STUDY_HELP, CliError, add_command, add_json_option, open_existing,
+                                      open_or_create, print_json, whole)
 from valuegap_tui.personas import DEFAULT_PER_KIND, WRITTEN_KINDS, Persona, generate_personas, render_persona_text
 from valuegap_tui.store import personas as persona_store
 from valuegap_tui.text import visible
@@ -68,7 +69,7 @@ def register(commands) -> None:
          "Store one persona of kind country per country of Shen et al.'s VIA data; its system message is\n"
          "prompts/via_country.txt with the country filled in. Existing country personas are updated.")
 
-    _sub(sub, "list", cmd_list, "list personas with kind, map position and extremity")
+    add_json_option(_sub(sub, "list", cmd_list, "list personas with kind, map position and extremity"))
     _sub(sub, "variables", cmd_variables, "the persona variables in use, their dimensions and balance")
 
     show = _sub(sub, "show", cmd_show, "show a persona's levels, position and the text a model reads")
@@ -206,6 +207,14 @@ def cmd_countries(args) -> int:
 def cmd_list(args) -> int:
     study = open_existing(args.study)
     personas = persona_store.list_all(study)
+    if args.json:
+        print_json({"study": str(study.path), "personas": [
+            {"id": p.id, "name": p.name, "kind": str(getattr(p.kind, "value", p.kind)), "levels": p.levels,
+             "position": None if p.position is None else {"traditional_secular": p.position[0],
+                                                          "survival_self_expression": p.position[1]},
+             "extremity": p.extremity, "attributes": p.attributes, "written": p.text is not None}
+            for p in personas]})
+        return 0
     if not personas:
         print("no personas yet (create them with: valuegap personas generate)", file=sys.stderr)
         return 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from valuegap_tui.cli._common import (PORT, RUN_ID, SECONDS, CliError, add_command, open_existing,
-                                      streams_for_an_app, whole)
+from valuegap_tui.cli._common import (PORT, RUN_ID, SECONDS, CliError, add_command, add_json_option, open_existing,
+                                      print_json, streams_for_an_app, whole)
 from valuegap_tui.limits import LimitError, read_bytes
 from valuegap_tui.personas import BASELINE_ID
 from valuegap_tui.respond.pack import import_answers, make_pack, read_pack, write_json
@@ -51,6 +51,7 @@ def register(commands) -> None:
     serve.add_argument("--public-url", help="the address respondents reach it at, when behind a proxy (https://...)")
     listing = _subcommand(sub, "list", cmd_list, "the respondents of a run, how far each got, and the overlap so far")
     listing.add_argument("run_id", type=RUN_ID)
+    add_json_option(listing)
     consent = _subcommand(sub, "consent", cmd_consent,
                           "show the study's consent text, or set it from a file (--reset: the one shipped)")
     consent.add_argument("file", type=Path, nargs="?", help="a Markdown file with the study's consent text")
@@ -191,6 +192,9 @@ def cmd_list(args) -> int:
     if run_store.get_run(study, args.run_id) is None:
         raise CliError(f"no run {args.run_id} in {study.path} (see `valuegap run list`)")
     respondents = respondent_store.list_for_run(study, args.run_id)
+    if args.json:
+        print_json(_list_record(study, args.run_id, respondents))
+        return 0
     if not respondents:
         print(f"run {args.run_id} has no respondents yet (add one with `valuegap respond start`, `respond serve`"
               " or `respond pack`)")
@@ -215,6 +219,32 @@ def cmd_list(args) -> int:
         print(f"{persona}: {reached} of {len(dilemmas)} dilemmas have both answers from at least {plan.overlap}"
               f" {'person' if plan.overlap == 1 else 'people'} (each share holds {k})")
     return 0
+
+
+def _list_record(study, run_id: int, respondents) -> dict:
+    """`respond list --json` (README, "Output for scripts")."""
+    progress = respondent_store.progress(study, run_id)
+    try:
+        plan = resolve_plan(study, run_id)
+    except RespondError as exc:
+        raise CliError(str(exc)) from None
+    dilemmas = list(run_store.dilemmas_of(study, run_id))
+    conditions = []
+    for persona in sorted({r.persona_id for r in respondents}):
+        paired = respondent_store.paired_people(study, run_id, persona)
+        conditions.append({"condition": persona, "dilemmas": len(dilemmas),
+                           "dilemmas_at_overlap": sum(1 for d in dilemmas if paired.get(d, 0) >= plan.overlap)})
+    return {
+        "run": run_id,
+        "plan": {"dilemmas_each": plan.dilemmas_each, "share_size": plan.share_size(len(dilemmas)),
+                 "overlap": plan.overlap, "scale_order": plan.scale_order},
+        "respondents": [{"respondent": r.model, "name": r.name, "condition": r.persona_id,
+                         "share": None if r.share_slot is None else r.share_slot + 1,
+                         "answered": progress[r.model][0], "planned": progress[r.model][1],
+                         "consented_at": r.consented_at, "packed": r.pack_hash is not None,
+                         "created_at": r.created_at} for r in respondents],
+        "conditions": conditions,
+    }
 
 
 def cmd_consent(args) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import RUN_ID, CliError, add_command, open_existing, whole
+from valuegap_tui.cli._common import RUN_ID, CliError, add_command, add_json_option, open_existing, print_json, whole
+from valuegap_tui.outcomes import INVALID_OUTCOMES
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.plan.definition import RunDefinition, RunDefinitionError
 from valuegap_tui.urls import basic_auth_for
@@ -35,9 +36,10 @@ def register(commands) -> None:
     resume.add_argument("--plain", action="store_true", help="print progress lines instead of opening the app")
     resume.add_argument("--retry-invalid", action="store_true",
                         help="also ask again the items whose answers were invalid (a fresh max_attempts each)")
-    _subcommand(sub, "list", cmd_list, "list the study's runs")
+    add_json_option(_subcommand(sub, "list", cmd_list, "list the study's runs"))
     status = _subcommand(sub, "status", cmd_status, "progress and outcomes of a run")
     status.add_argument("run_id", type=RUN_ID)
+    add_json_option(status)
     export = _subcommand(sub, "export-batch", cmd_export_batch,
                          "write a run's pending requests as batch files (OpenAI, Anthropic, vllm run-batch)")
     export.description = (
@@ -147,6 +149,9 @@ def cmd_resume(args) -> int:
 def cmd_list(args) -> int:
     study = open_existing(args.study)
     runs = run_store.list_runs(study)
+    if args.json:
+        print_json({"study": str(study.path), "runs": [_run_record(study, run) for run in runs]})
+        return 0
     if not runs:
         print("no runs yet (start one with: valuegap run start RUN.toml)")
     for run in runs:
@@ -160,6 +165,9 @@ def cmd_status(args) -> int:
     study = open_existing(args.study)
     run = _existing_run(study, args.run_id)
     p = progress_store.progress(study, run.id)
+    if args.json:
+        print_json(_status_record(study, run, p))
+        return 0
     print(f"run {run.id} {run.name!r}: {run.status}, {p.done}/{p.total} done ({p.answered} answered, "
           f"{p.invalid} invalid, " + (f"{p.too_long} too long for the server's context, " if p.too_long else "")
           + f"{p.server_error} server errors, {p.pending} pending); config {run.config_hash}")
@@ -176,6 +184,30 @@ def cmd_status(args) -> int:
     if coverage is not None:
         print(coverage.line())
     return 0
+
+
+def _run_record(study, run, p=None) -> dict:
+    """A run's keys in `run list --json` (README, "Output for scripts")."""
+    p = p or progress_store.progress(study, run.id)
+    return {"id": run.id, "name": run.name, "status": run.status, "design": run.design,
+            "config_hash": run.config_hash, "models": [m.name for m in run.definition.models],
+            "done": p.done, "total": p.total, "created_at": run.created_at, "started_at": run.started_at,
+            "finished_at": run.finished_at}
+
+
+def _status_record(study, run, p) -> dict:
+    """`run status --json`: the run's keys and how far it got."""
+    coverage = progress_store.coverage_of(study, run.id)
+    return {**_run_record(study, run, p), "stop_reason": run.stop_reason, "answered": p.answered,
+            "invalid": p.invalid, "too_long": p.too_long, "server_error": p.server_error, "pending": p.pending,
+            "responses": p.responses,
+            "groups": [{"model": model, "kind": kind, "done": done, "total": total}
+                       for (model, kind), (done, total) in sorted(p.by_group.items())],
+            "invalid_by_outcome": {name: p.item_outcomes.get(name, 0) for name in INVALID_OUTCOMES},
+            "attempts_by_outcome": dict(sorted(p.outcomes.items())),
+            "coverage": None if coverage is None else {
+                "answers": coverage.answers, "mean": coverage.mean, "median": coverage.median, "p10": coverage.p10,
+                "below_min": coverage.below_min, "min_coverage": coverage.min_coverage}}
 
 
 def cmd_export_batch(args) -> int:

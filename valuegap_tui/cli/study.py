@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create
+from valuegap_tui.cli._common import CliError, add_command, add_json_option, open_existing, open_or_create, print_json
 from valuegap_tui.designs.graded_actions.models import DilemmaStatus
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.dataset.transfer import detect_format, write_dilemmas
@@ -22,7 +22,7 @@ def register(commands) -> None:
                        f"one of {', '.join(design_ids())}.")
     init.add_argument("--design", default=None, help=f"the study's design (default: {DEFAULT_DESIGN})")
 
-    add_command(commands, "info", cmd_info, "show counts by status, value type and topic")
+    add_json_option(add_command(commands, "info", cmd_info, "show counts by status, value type and topic"))
 
     export = add_command(
         commands, "export", cmd_export, "export dilemmas as JSONL or CSV",
@@ -70,6 +70,11 @@ def cmd_info(args) -> int:
     design = study_design(study)
     by_status = counts_by(study, design, "status")
     statuses = [*design.review_parts().statuses, *sorted(set(by_status) - set(design.review_parts().statuses))]
+    if args.json:
+        print_json({"study": str(study.path), "schema_version": study.schema_version, "design": design.id,
+                    "design_title": design.title, "items": sum(by_status.values()),
+                    "by_status": {s: by_status.get(s, 0) for s in statuses}, "notes": design.study_notes(study)})
+        return 0
     print(f"study {study.path}: design {design.id} ({design.describe()}), {sum(by_status.values())} items")
     print("by status: " + ", ".join(f"{s} {by_status.get(s, 0)}" for s in statuses))
     for note in design.study_notes(study):

@@ -103,6 +103,12 @@ class Design(ABC):
     def option_count(self, item: Item, question: int) -> int:
         return len(self.option_texts(item, question))
 
+    def option_labels(self, item: Item, question: int) -> list[str] | None:
+        """Short stable ids of the options in canonical order (``strongly_agree``, ``expressing``, a
+        value id ...): the answers export's ``option_label``. None (the default) when the options have
+        no ids beyond their texts; the export then leaves the column empty."""
+        return None
+
     def fixed_questions(self) -> tuple[tuple[int, int], ...] | None:
         """(question, option count) pairs asked of every item alike, when they do not depend on the
         item: the run planner then plans without reading an item, and a run's size is a product.

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from valuegap_tui.designs import DEFAULT_DESIGN
+from valuegap_tui.designs import design_ids
 from valuegap_tui.outcomes import OUTCOMES
 
 #: a respondent that is not a served model is written ``human:<name>`` in the ``respondent`` column
 HUMAN_PREFIX = "human:"
+#: probability columns prob_0 .. prob_5: the most options any design asks today
+PROBABILITIES = 6
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,9 @@ class Column:
         return {"name": self.name, "type": self.type, "description": self.description, "codes": self.codes}
 
 
-OPTION_CODES = ("0..5 in catalogue order: value question 0 = strongly agree .. 5 = strongly disagree; "
-                "action question 0 = strongly aligning .. 5 = strongly opposing")
+#: where each design's questions, option ids, scores and points are listed; the dictionary's
+#: ``designs`` section gives them for the designs in the file
+PER_DESIGN = "per design: docs/answers.md#designs and the dictionary's designs section"
 
 COLUMNS: tuple[Column, ...] = (
     Column("run", "integer", "the run's id in the study (`valuegap run list`)"),
@@ -43,10 +46,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("value", "category", "the Schwartz value at stake (id in data/values.toml)"),
     Column("value_type", "category", "the value's higher-order type (id in data/values.toml)"),
     Column("topic", "category", "the social topic (id in data/topics.toml)"),
-    Column("design", "category", "how the two questions were asked: the run's study design (docs/designs.md)",
-           f"{DEFAULT_DESIGN} = value question on a six-point agreement scale, action question with "
-           "six graded actions"),
-    Column("question", "category", "which question this answers", "value | action"),
+    Column("design", "category", "the run's study design (docs/designs.md): it says what question, option, "
+           "option_label, score and point mean", " | ".join(design_ids())),
+    Column("question", "category", "which of the design's questions this answers", PER_DESIGN),
     Column("repeat", "integer", "which repeat of the question (options shuffled each time)", "0, 1, ..."),
     Column("attempt", "integer", "which attempt at this repeat (an unusable answer is asked again)", "1, 2, ..."),
     Column("outcome", "category", "what this attempt gave", " | ".join(OUTCOMES)
@@ -57,30 +59,38 @@ COLUMNS: tuple[Column, ...] = (
            "answered | invalid | server_error | pending"),
     Column("final", "boolean", "1 for the attempt whose answer the metrics use (the valid last attempt of "
            "an answered repeat); 0 otherwise", "0 | 1"),
-    Column("letter", "text", "the letter chosen, as shown", "A..F"),
-    Column("position", "integer", "the letter chosen as a number", "0 = A .. 5 = F"),
-    Column("option", "integer", "the underlying option chosen", OPTION_CODES),
-    Column("option_label", "category", "the option chosen, by id",
-           "strongly_agree .. strongly_disagree; strongly_aligning .. strongly_opposing"),
-    Column("score", "integer", "the option on the study's scale", "+3, +2, +1, -1, -2, -3 (no zero)"),
-    Column("point", "integer", "the option on the metrics' six points (6 - option)",
-           "6 = strongly agree / aligning .. 1 = strongly disagree / opposing"),
-    Column("option_order", "text", "the options' order on screen: six digits, digit p is the option "
-           "shown as letter p", "e.g. 301524: A showed option 3"),
-    *(Column(f"prob_{k}", "number", f"logprob mode: probability of option {k}, renormalised over the six letters (the six sum to 1)",
-             "0..1; empty outside logprob mode") for k in range(6)),
+    Column("letter", "text", "the letter chosen, as shown", "A..H (A..F with six options)"),
+    Column("position", "integer", "the letter chosen as a number", "0 = A .. 7 = H"),
+    Column("option", "integer", "the underlying option chosen, its index in the design's canonical order",
+           "0 .. n-1; " + PER_DESIGN),
+    Column("option_label", "category", "the option chosen, by the design's id for it", PER_DESIGN),
+    Column("score", "integer", "the option's score in its design: its place on the value's scale on an "
+           "ordinal question (positive agrees or enacts, never 0), 0 on a nominal question",
+           "-3 .. +3; " + PER_DESIGN),
+    Column("point", "integer", "the option on its question's own scale, n - option for n options: n is the "
+           "agreeing / enacting end, 1 the other; empty on a nominal question",
+           "1 .. n (six-option questions: 6 = strongly agree / aligning .. 1); " + PER_DESIGN),
+    Column("option_order", "text", "the options' order on screen: one letter per place, the letter at "
+           "place p names the option shown as letter p (A = option 0, B = option 1 ...)",
+           "e.g. DABFCE: A showed option 3 (D), B showed option 0 (A)"),
+    *(Column(f"prob_{k}", "number", f"logprob mode: probability of option {k}, renormalised over the letters "
+             "shown (they sum to 1)", "0..1; empty outside logprob mode and beyond the question's options")
+      for k in range(PROBABILITIES)),
     Column("covered_mass", "number", "logprob mode: probability of the first token that fell on the letters",
            "0..1"),
-    Column("raw_text", "text", "the reply as received, control characters shown visibly (ESC as ␛, "
-           "CR as ␍; newlines and tabs kept)"),
+    Column("raw_text", "text", "the reply exactly as received, every character kept (control characters "
+           "included: a terminal shows them only through a program that makes them visible)"),
     Column("raw_dropped", "integer", "characters of the reply cut off beyond the run's text cap"),
-    Column("reasoning", "text", "the reply's separate reasoning, if any, shown visibly like raw_text"),
-    Column("latency_s", "number", "seconds from request to reply"),
+    Column("reasoning", "text", "the reply's separate reasoning, if any, exactly as received"),
+    Column("latency_s", "number", "a model: seconds from request to reply; a person: seconds from the "
+           "question being shown to the answer (in the terminal since it was last shown, in the browser "
+           "since the server sent its page, from an answer file as the person's machine timed it)"),
     Column("prompt_tokens", "integer", "tokens in the request, as the server counted them"),
     Column("completion_tokens", "integer", "tokens in the reply, as the server counted them"),
     Column("finish_reason", "category", "why the reply ended, as the server said", "stop | length | ..."),
     Column("error_kind", "category", "for a server error: what failed", "e.g. timeout, connection, http_429, http_5xx"),
-    Column("error", "text", "for a server error: the message, shown visibly"),
+    Column("error", "text", "for a server error: the message as received; a person's question that ran "
+           "out of time: no answer within the time limit"),
     Column("answered_at", "text", "when the attempt was stored (ISO 8601, UTC)"),
 )
 

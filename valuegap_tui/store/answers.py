@@ -13,25 +13,38 @@ from contextlib import contextmanager
 
 from valuegap_tui.store.db import Study
 
-#: the names of the tuples ``attempt_rows`` yields, in order
+#: the names of the tuples ``attempt_rows`` yields, in order; a condition's kind and name and an item's
+#: value and topic come once per run (``run_conditions``, ``run_item_places``), not joined into every row
 ATTEMPT_FIELDS = (
-    "run", "model", "condition", "persona_kind", "persona", "dilemma", "value", "topic", "question", "repeat",
-    "attempt", "outcome", "item_status", "final", "letter", "position", "option", "score", "option_order",
-    "distribution_json", "covered_mass", "raw_text", "raw_dropped", "reasoning", "latency_s", "prompt_tokens",
-    "completion_tokens", "finish_reason", "error_kind", "error", "answered_at",
+    "run", "model", "condition", "dilemma", "question", "repeat", "attempt", "outcome", "item_status", "final",
+    "letter", "position", "option", "score", "permutation", "distribution_json", "covered_mass", "raw_text",
+    "raw_dropped", "reasoning", "latency_s", "prompt_tokens", "completion_tokens", "finish_reason", "error_kind",
+    "error", "answered_at",
 )
 
+# the run's items in id order (a rowid range, so no sort), each with its attempts in order
 _QUERY = (
-    "SELECT r.run_id, i.model, i.persona_id, p.kind, p.name, i.dilemma_id, d.value_id, d.topic_id, i.question,"
-    " i.repeat, r.attempt, r.outcome, i.status, (r.attempt = i.attempts AND i.status = 'answered'), r.letter,"
-    " r.position, r.choice, r.score, i.permutation, r.distribution_json, r.covered_mass, r.raw_text,"
-    " r.raw_dropped, r.reasoning, r.latency_s, r.prompt_tokens, r.completion_tokens, r.finish_reason,"
-    " r.error_kind, r.error, r.created_at"
-    " FROM run_responses r JOIN run_items i ON i.id = r.item_id"
-    " LEFT JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
-    " LEFT JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
-    " WHERE r.run_id = ? ORDER BY i.id, r.attempt"
+    "SELECT r.run_id, i.model, i.persona_id, i.dilemma_id, i.question, i.repeat, r.attempt, r.outcome, i.status,"
+    " (r.attempt = i.attempts AND i.status = 'answered'), r.letter, r.position, r.choice, r.score, i.permutation,"
+    " r.distribution_json, r.covered_mass, r.raw_text, r.raw_dropped, r.reasoning, r.latency_s, r.prompt_tokens,"
+    " r.completion_tokens, r.finish_reason, r.error_kind, r.error, r.created_at"
+    " FROM run_items i JOIN run_responses r ON r.item_id = i.id"
+    " WHERE i.id BETWEEN (SELECT MIN(id) FROM run_items WHERE run_id = ?1)"
+    " AND (SELECT MAX(id) FROM run_items WHERE run_id = ?1) AND +i.run_id = ?1"
+    " ORDER BY i.id, r.attempt"
 )
+
+
+def run_conditions(study: Study, run_id: int) -> dict[str, tuple[str, str]]:
+    """persona id -> (kind, name) as the run stored them."""
+    return {r[0]: (r[1], r[2]) for r in study.db.execute(
+        "SELECT persona_id, kind, name FROM run_personas WHERE run_id = ?", [run_id])}
+
+
+def run_item_places(study: Study, run_id: int) -> dict[str, tuple[str, str]]:
+    """item id -> (value id, topic id) as the run stored them."""
+    return {r[0]: (r[1], r[2]) for r in study.db.execute(
+        "SELECT dilemma_id, value_id, topic_id FROM run_dilemmas WHERE run_id = ?", [run_id])}
 
 
 @contextmanager
@@ -50,7 +63,7 @@ def read_snapshot(study: Study) -> Iterator[None]:
             conn.execute("ROLLBACK")  # nothing was written: ending the read is all
 
 
-def attempt_rows(study: Study, run_id: int, chunk: int = 5000) -> Iterator[tuple]:
+def attempt_rows(study: Study, run_id: int, chunk: int = 1000) -> Iterator[tuple]:
     """One tuple per stored attempt (``ATTEMPT_FIELDS``), in plan order then attempt order."""
     cursor = study.db.execute(_QUERY, [run_id])
     while rows := cursor.fetchmany(chunk):

@@ -43,6 +43,13 @@ class GradedActions(Design):
     def option_count(self, item, question: int) -> int:
         return 6
 
+    def option_labels(self, item, question: int) -> list[str]:
+        """The catalogue's ids (data/scales.toml): strongly_agree .. strongly_disagree, strongly_aligning .."""
+        from valuegap_tui.catalogue import catalogue
+
+        scale = catalogue().value_scale if question == 0 else catalogue().action_labels
+        return [point.id for point in scale]
+
     def fixed_questions(self) -> tuple[tuple[int, int], ...]:
         return ((0, 6), (1, 6))
 

@@ -23,6 +23,9 @@ from valuegap_tui.designs.valact.items import ACTIONS, PORTRAIT_SCORES, Portrait
 
 ACTION, PORTRAIT = 0, 1
 SELECT = tuple(range(2, 2 + ACTIONS))  # select_k asks about action k-1
+#: portrait option index -> its id in the answers export (the default scale's words)
+PORTRAIT_LABELS = ("very_much_like_me", "like_me", "somewhat_like_me", "a_little_like_me", "not_like_me",
+                   "not_like_me_at_all")
 
 
 class ValAct(Design):
@@ -55,6 +58,13 @@ class ValAct(Design):
         if question == ACTION:
             return [a.text for a in item.actions]
         return [valact_items.value_name(v) for v in item.values()]
+
+    def option_labels(self, item, question: int) -> list[str]:
+        """Portrait: the six points' ids (very_much_like_me .. not_like_me_at_all, whatever the item's
+        wording); an action or a selection: the value id each option stands for."""
+        if question == PORTRAIT:
+            return list(PORTRAIT_LABELS)
+        return item.values()
 
     def template_fields(self, item, question: int) -> dict[str, str]:
         if question == PORTRAIT:

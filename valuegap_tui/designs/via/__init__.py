@@ -16,6 +16,9 @@ from valuegap_tui.designs.via.items import SCALE, SCALE_SCORES, ViaItem
 
 #: Task 2: option 0 expresses the value (+1), option 1 resists it (-1)
 ACTION_SCORES: tuple[int, ...] = (1, -1)
+#: the options' ids in the answers export, canonical order
+SCALE_LABELS = ("strongly_agree", "agree", "disagree", "strongly_disagree")
+ACTION_LABELS = ("expressing", "resisting")
 VALUE_QUESTION, ACTION_QUESTION = 0, 1
 COUNTRY_TEMPLATE = "via_country"
 
@@ -37,6 +40,9 @@ class Via(Design):
         if question == VALUE_QUESTION:
             return list(SCALE)
         return [item.expressing.strip(), item.resisting.strip()]
+
+    def option_labels(self, item: ViaItem, question: int) -> list[str]:
+        return list(SCALE_LABELS if question == VALUE_QUESTION else ACTION_LABELS)
 
     def template_fields(self, item: ViaItem, question: int) -> dict[str, str]:
         from valuegap_tui.catalogue import catalogue
