@@ -4,6 +4,8 @@ per persona kind), the letter shares by position, the VIA design's own figures; 
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 
 from tests.helpers.figures import assert_editable, svg_texts
@@ -157,17 +159,29 @@ def test_people_part_way_through_stand_beside_the_model(tmp_path):
     from tests.helpers.collection import staged_study
     from valuegap_tui.report.writer import report_run
 
-    answered = {"pnone": 0, "pone": 1, "pfew": 5, "ppair": 6, "phalf": 19}
+    answered = {"pnone": 0, "pone": 1, "pfew": 5, "ppair": 6, "p9": 9, "phalf": 19}
     study, _run = staged_study(tmp_path / "s.db", "person", answered)
     report = report_run(study, "latest", tmp_path / "out")
     study.close()
     rows = {r["model"]: r for r in report_run_conditions(tmp_path / "out")}
-    assert set(rows) == {"a", "human:ppair", "human:phalf"}  # the others have no paired item yet
+    assert set(rows) == {"a", "human:ppair", "human:p9", "human:phalf"}  # the others have no paired item yet
     assert rows["human:ppair"]["dilemmas"] == "1" and int(rows["human:phalf"]["dilemmas"]) > 1
     pngs = [p for p in report.figures if p.suffix == ".png"]
     assert {p.name for p in pngs} >= {"models_conditions.png", "models_kinds.png", "position_human_ppair.png"}
     for png in pngs:
         assert_editable(png)
+    # two dilemmas: the kind's t interval is far wider than the scale; the axis keeps to the scale and says so
+    with open(tmp_path / "out" / "persona_kinds.csv", newline="", encoding="utf-8") as fh:
+        (two,) = [r for r in csv.DictReader(fh) if r["model"] == "human:p9"]
+    assert two["dilemmas"] == "2" and float(two["ar_high"]) > 1.5
+    texts = svg_texts(tmp_path / "out" / "kinds_human_p9.svg")
+    assert "a whisker cut at the top runs past the scale: its ends are in persona_kinds.csv" in " ".join(texts)
+    assert max(float(t) for t in texts if t.replace(".", "", 1).isdigit()) <= 1.4  # the tick labels
+    texts = svg_texts(tmp_path / "out" / "models_kinds.svg")
+    assert any("a whisker cut at the edge runs past the scale" in t for t in texts)
+    assert max(float(t) for t in texts if t.replace(".", "", 1).isdigit()) <= 1.0
+    heading = svg_texts(tmp_path / "out" / "position_human_phalf.svg")
+    assert any(t.endswith("respondent human:phalf") for t in heading) and not any("model human:" in t for t in heading)
     for name in ("models_conditions", "models_kinds"):
         texts = svg_texts(tmp_path / "out" / f"{name}.svg")
         assert "respondent (dilemmas its bars rest on)" in texts
@@ -178,8 +192,6 @@ def test_people_part_way_through_stand_beside_the_model(tmp_path):
 
 
 def report_run_conditions(out):
-    import csv
-
     with open(out / "conditions.csv", newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 

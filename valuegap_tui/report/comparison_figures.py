@@ -71,6 +71,7 @@ def side_by_side(rows: list[dict], models: list[str], path: Path, heading: str, 
     first = {c: next(r for r in rows if r["condition"] == c) for c in categories}
     n, m = len(categories), len(models)
     slot = 0.8 / m
+    clipped = False
     fig, axes = plt.subplots(1, 2, figsize=(11, 2.2 + n * (0.2 * m + 0.25) + 0.25 * ((m + 1) // 2)), sharey=True,
                              layout="constrained")
     for ax, (metric, low, high, name) in zip(axes, _METRICS):
@@ -90,7 +91,9 @@ def side_by_side(rows: list[dict], models: list[str], path: Path, heading: str, 
                 elif value == 0:  # a bar of length 0 is not seen: say it is there
                     ax.text(0.005, yi, "0", va="center", fontsize=7)
             top = max(top, float(np.nanmax(np.fmax(mid, highs), initial=0.0)))
-        ax.set_xlim(0, 1 if metric == "alignment_rate" else max(0.5, top * 1.15))
+        # AR and AD lie in [0, 1]: a wider interval (few dilemmas) runs off the panel's edge
+        ax.set_xlim(0, 1 if metric == "alignment_rate" else min(1.0, max(0.5, top * 1.15)))
+        clipped = clipped or top > 1.0
         ax.set_xlabel(name)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(n), [_label(first[c], kinds) for c in categories], fontsize=8)
@@ -100,5 +103,7 @@ def side_by_side(rows: list[dict], models: list[str], path: Path, heading: str, 
     fig.legend(handles, labels, loc="outside lower center", ncols=min(m, 2), fontsize=8,
                title="respondent (dilemmas its bars rest on)" if people else "model (dilemmas its bars rest on)",
                title_fontsize=8, frameon=False)
+    if clipped:
+        note += "; a whisker cut at the edge runs past the scale (its ends are in the table)"
     fig.suptitle(f"{heading}\n{note}", fontsize=10)
     return save_figure(fig, path, rect=None)

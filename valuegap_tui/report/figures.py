@@ -19,6 +19,7 @@ import matplotlib.transforms as transforms  # noqa: E402
 import numpy as np  # noqa: E402
 
 from valuegap_tui.catalogue import catalogue  # noqa: E402
+from valuegap_tui.metrics.humans import is_human  # noqa: E402
 from valuegap_tui.metrics.summary import Results  # noqa: E402
 from valuegap_tui.report.figure_files import (  # noqa: E402,F401  (the designs' figures take them from here)
     ACTION_COLOUR, FORMATS, MODEL_COLOURS, VALUE_COLOUR, figure_slug, figure_style, files_of, label_bar,
@@ -42,7 +43,8 @@ def draw_all(results: Results, out_dir: Path, title: str,
         while slug in used:  # two names that only differ in odd characters
             slug += "_"
         used.add(slug)
-        heading = f"{title}, model {short_name(model, 60)}"  # a title never runs off the figure
+        who = "respondent" if is_human(model) else "model"  # a person answering beside the models
+        heading = f"{title}, {who} {short_name(model, 60)}"  # a title never runs off the figure
         shares = (per_condition or {}).get(model)
         drawers = {"alignment_heatmap": alignment_heatmap, "kinds": kinds, "conditions": conditions,
                    "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares)),
@@ -172,6 +174,7 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
     labels = [r["condition"] if r["condition"] == "baseline" else  # the baseline is no persona
               f"{r['condition']}\n({r['personas']} persona{'s' if r['personas'] != 1 else ''})" for r in rows]
     x = np.arange(len(rows))
+    clipped = False
     fig, axes = plt.subplots(1, 2, figsize=(max(10, 1.6 * len(rows) + 5), 5.5))
     for ax, prefix, metric, name in zip(axes, ("ar", "ad"), ("alignment_rate", "alignment_distance"),
                                         ("alignment rate (AR, higher = smaller gap)",
@@ -182,7 +185,11 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
         ax.bar(x, mid, color=colours, yerr=np.nan_to_num(err), capsize=4)
         highs = np.array([r[f"{prefix}_high"] for r in rows], dtype=float)
         # headroom above the highest whisker for the change labels, so text never sits on a bar
-        top = max(0.5, float(np.nanmax(np.append(np.fmax(mid, highs), 0))) * 1.3)
+        # AR and AD lie in [0, 1]: an interval past 1 (a kind resting on two dilemmas has a t interval
+        # wider than the scale) runs off the top, never stretches the axis over its bars
+        reach = float(np.nanmax(np.append(np.fmax(mid, highs), 0)))
+        top = min(1.35, max(0.5, reach * 1.3))
+        clipped = clipped or reach > top
         label_band = transforms.blended_transform_factory(ax.transData, ax.transAxes)
         for r, xi in zip(rows, x):
             if r["condition"] == "baseline" or r[f"baseline_{prefix}"] != r[f"baseline_{prefix}"]:
@@ -201,6 +208,8 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
     axes[0].set_title("Alignment rate by persona kind (95% CI)")
     axes[1].set_title("Alignment distance by persona kind (95% CI)")
     fig.supxlabel("persona kind (grey = baseline; black tick = baseline on the kind's dilemmas; "
-                  "interval over personas and dilemmas)", fontsize=8)
+                  "interval over personas and dilemmas)"
+                  + ("\na whisker cut at the top runs past the scale: its ends are in persona_kinds.csv" if clipped else ""),
+                  fontsize=8)
     fig.suptitle(f"AR and AD by persona kind against baseline\n{title}")
     return save_figure(fig, path)
