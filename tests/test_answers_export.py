@@ -317,7 +317,7 @@ def test_csv_encodes_each_row_as_the_csv_module_does_with_heads_shared_or_not():
 
     def head(name, respondent):
         return (1, name, respondent, "model", "baseline", "baseline", 'no "persona"', "d--t--1", "v", "vt", "t",
-                "graded_actions", "value")
+                "graded_actions", "standard", "value")
 
     def tail(k, text):
         return (k, 1, "valid", "answered", 1, "A", 0, k % 6, "strongly_agree", 3, 6, "ABCDEF",
@@ -343,9 +343,9 @@ def test_the_stored_fields_passed_through_are_the_exports_columns():
     from valuegap_tui.export.rows import HEAD_COLUMNS
     from valuegap_tui.store.answers import ATTEMPT_FIELDS
 
-    assert COLUMN_NAMES[HEAD_COLUMNS - 1:HEAD_COLUMNS + 1] == ("question", "repeat")
-    assert ATTEMPT_FIELDS[1:5] == ("model", "condition", "dilemma", "question")
-    assert ATTEMPT_FIELDS[5:13] == COLUMN_NAMES[HEAD_COLUMNS:HEAD_COLUMNS + 8]
-    assert ATTEMPT_FIELDS[12:16] == ("option", "score", "permutation", "distribution_json")
+    assert COLUMN_NAMES[HEAD_COLUMNS - 3:HEAD_COLUMNS + 1] == ("design", "protocol", "question", "repeat")
+    assert ATTEMPT_FIELDS[1:6] == ("model", "condition", "dilemma", "protocol", "question")
+    assert ATTEMPT_FIELDS[6:14] == COLUMN_NAMES[HEAD_COLUMNS:HEAD_COLUMNS + 8]
+    assert ATTEMPT_FIELDS[13:17] == ("option", "score", "permutation", "distribution_json")
     assert COLUMN_NAMES[HEAD_COLUMNS + 8:HEAD_COLUMNS + 12] == ("option_label", "score", "point", "option_order")
-    assert ATTEMPT_FIELDS[16:] == COLUMN_NAMES[-len(ATTEMPT_FIELDS[16:]):]
+    assert ATTEMPT_FIELDS[17:] == COLUMN_NAMES[-len(ATTEMPT_FIELDS[17:]):]

@@ -221,3 +221,44 @@ def test_anthropic_batches_round_trip_in_text_mode_and_refuse_logprobs(tmp_path,
     with pytest.raises(BatchError, match="Anthropic's Message Batches take no logprobs"):
         export_batch(study, logprobs, tmp_path / "lp", target="anthropic")
     assert not list((tmp_path / "lp").glob("*.jsonl"))
+
+
+def test_a_run_asked_several_ways_goes_through_a_batch_engine_in_each_protocols_words(tmp_path):
+    """Batch files carry every protocol's request as a direct run sends it (third-person: no system text,
+    the condition in the question; abstain: the seventh option), and the imported answers keep their
+    protocol, abstentions counted apart."""
+    from valuegap_tui.personas import generate_personas
+    from valuegap_tui.protocols import ABSTAIN_ACTION_OPTION, ABSTAIN_VALUE_OPTION
+    from valuegap_tui.simulator.params import ProtocolEffect
+    from valuegap_tui.store import personas as persona_store
+    from valuegap_tui.store.answer_frame import load_answer_frame
+
+    study = new_study(tmp_path / "s.db", 4)
+    persona = next(p for p in generate_personas() if p.kind == "max")
+    persona_store.save_many(study, [persona])
+    protocols = ["standard", "abstain", "third-person"]
+    run_id = create_run(study, definition(models=("sim",), personas=[persona.id], protocols=protocols, repeats=3))
+    manifest = export_batch(study, run_id, tmp_path / "req", target="vllm")
+    (batch_file,) = [tmp_path / "req" / f.file for f in manifest.files]
+    lines = [json.loads(line) for line in batch_file.read_text().splitlines()]
+    items = {str(i.id): i for i in run_store.all_items(study, run_id)}
+    by_protocol = {}
+    for line in lines:
+        item_id = line["custom_id"].split("-")[1].removeprefix("item")  # run<r>-item<i>-attempt<a>
+        by_protocol.setdefault(items[item_id].protocol, []).append(line["body"])
+    assert set(by_protocol) == set(protocols) and len({len(v) for v in by_protocol.values()}) == 1
+    for body in by_protocol["third-person"]:
+        assert [m["role"] for m in body["messages"]] == ["user"]  # the condition is in the question
+    for body in by_protocol["standard"] + by_protocol["abstain"]:
+        text = body["messages"][-1]["content"]
+        offered = ABSTAIN_VALUE_OPTION in text or ABSTAIN_ACTION_OPTION in text
+        assert offered == (body in by_protocol["abstain"])
+    result = tmp_path / "res.jsonl"
+    planted = SimulatorParams(seed=5, protocol_effects={"abstain": ProtocolEffect(abstain=0.5)})
+    answer_batch(batch_file, result, planted, study_path=study.path, target="vllm")
+    import_batch(study, run_id, [result])
+    frame = load_answer_frame(study, run_id)
+    assert set(frame.protocol.decode()) == set(protocols)
+    abstain = frame.protocol.codes == frame.protocol.labels.index("abstain")
+    assert frame.abstained[abstain].any() and not frame.abstained[~abstain].any()
+    assert frame.valid[~abstain].all()  # every wording read back as an answer

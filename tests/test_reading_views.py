@@ -16,13 +16,15 @@ from valuegap_tui.dataset.transfer import read_dilemmas
 
 VIEWS_VERSION = 12
 TYPED_VIEWS_VERSION = 22  # the views again, every column with a declared type
+PROTOCOL_VIEWS_VERSION = 23  # and again, with the protocol
 
 
 def _old_study(path, sample_path, monkeypatch):
     """A study made without the views' migration, holding dilemmas and a finished simulator run (every
     other migration is applied: today's code writes today's columns)."""
     every = study_db._migrations()
-    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] not in (VIEWS_VERSION, TYPED_VIEWS_VERSION)])
+    without_views = (VIEWS_VERSION, TYPED_VIEWS_VERSION, PROTOCOL_VIEWS_VERSION)
+    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[0] not in without_views])
     study = open_study(path, create=True)
     dilemma_store.save_many(study, read_dilemmas(sample_path), who="t", action="import")
     with run_simulator(SimulatorParams(seed=2, fault_malformed=0.1), study_path=study.path) as simulator:

@@ -22,7 +22,7 @@ from valuegap_tui.simulator import SimulatorParams, run_simulator
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import personas as persona_store
-from valuegap_tui.store.schema.v022_typed_views import VIEWS
+from valuegap_tui.store.schema.v023_protocol_views import VIEWS
 from valuegap_tui.dataset.transfer import read_dilemmas
 from tests.helpers.via import via_run
 

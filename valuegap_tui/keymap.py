@@ -52,9 +52,10 @@ STAGE_SCOPES: dict[str, tuple[str, str]] = {
 #: how many digit keys the review screen offers a design's labels (``ReviewParts.label_keys``)
 LABEL_KEYS = 9
 RESPOND_LETTERS = "abcdefgh"
-#: the Results screen's tabs, in key order (1-8)
+#: the Results screen's tabs, in key order (1-9)
 RESULT_TABS = (("conditions", "Conditions"), ("kinds", "Kinds"), ("heatmap", "Heatmap"), ("answers", "Answers"),
-               ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"))
+               ("values", "Values"), ("topics", "Topics"), ("design", "Design"), ("respondents", "Respondents"),
+               ("protocols", "Protocols"))
 
 
 def _specs() -> tuple[KeySpec, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from valuegap_tui.metrics.synthetic import synthetic_frame
+from valuegap_tui.report import writer as report_writer
 from valuegap_tui.tui.screens import results as results_module
 
 LONG = "moderate-traditional-self-expression-with-a-very-long-name"
@@ -24,5 +25,21 @@ def use_fixed_run(monkeypatch, frame=None):
     monkeypatch.setattr(results_module.run_store, "list_runs", lambda study: [RUN])
     monkeypatch.setattr(results_module.frame_store, "load_answer_frame", lambda study, run_id: frame)
     extremities = {"baseline": 0.0, LONG: 1 / 3, MARKED: 1.0, "incongruous-1": 0.6}
-    monkeypatch.setattr(results_module, "run_extremities", lambda study, run_id: (extremities, []))
+    # the Kinds tab reads them through the report's run_extremities (tui/widgets/results_tables.py)
+    monkeypatch.setattr(report_writer, "run_extremities", lambda study, run_id: (extremities, []))
     return frame
+
+
+def protocols_frame():
+    """A baseline and a max persona (a "[b]marked[/b]" name) under three protocols; paraphrase-1 pushes the
+    persona's actions toward opposing, so its change against baseline turns around there."""
+    from valuegap_tui.personas import default_personas
+    from valuegap_tui.simulator.params import ProtocolEffect, SimulatorParams
+    from valuegap_tui.simulator.sample import SampledPersona, catalogue_dilemmas, sample_frame
+
+    persona = next(p for p in default_personas() if str(getattr(p.kind, "value", p.kind)) == "max")
+    people = [SampledPersona("baseline", "baseline", {}), SampledPersona("[b]marked[/b]", "max", dict(persona.levels))]
+    params = SimulatorParams(position_bias=(1.0,) * 6, persona_gap_reduction=0.9, incongruity_gap=0.0,
+                             protocol_effects={"paraphrase-1": ProtocolEffect(action_shift=0.8, personas_only=True)})
+    return sample_frame(params, people, catalogue_dilemmas(topics=2), repeats=3,
+                        protocols=("standard", "paraphrase-1", "paraphrase-2"))

@@ -16,6 +16,7 @@ from valuegap_tui.tui.widgets.heatmap import Heatmap, condition_codes, rate_styl
 RESULTS_PALETTE = {f"Results: {title}": f"key: {key}" for title, key in [
     ("Tab: Conditions", "1"), ("Tab: Kinds", "2"), ("Tab: Heatmap", "3"), ("Tab: Answers", "4"),
     ("Tab: Values", "5"), ("Tab: Topics", "6"), ("Tab: Design", "7"), ("Tab: Respondents", "8"),
+    ("Tab: Protocols", "9"),
     ("Next model", "m"), ("Next condition", "c"), ("Next topic", "t"), ("Next estimand", "n"),
     ("Logprobs: distribution / top letter", "l"), ("Layout", "w"), ("Recompute", "r"), ("Write report", "R"),
 ]}

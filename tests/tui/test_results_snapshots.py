@@ -1,7 +1,8 @@
 """Snapshots of the Results screen at 80x24, 100x30 and 160x45: two models, long and marked-up names.
 
 At 100x30 the compact form shows AR, AD, the change and its interval and p for each condition without
-sideways scrolling. Tab 8 sets the two models side by side, paired by dilemma. Update after an intended change with ``pytest --snapshot-update``.
+sideways scrolling. Tab 8 sets the two models side by side, paired by dilemma. Tab 9 (a run asked three
+ways, a persona whose change against baseline turns around) is shown at its top and scrolled to its end. Update after an intended change with ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from tests.helpers.results_app import use_fixed_run
+from tests.helpers.results_app import protocols_frame, use_fixed_run
 from valuegap_tui.tui.app import ValueGapApp
 
 SIZES = [(80, 24), (100, 30), (160, 45)]
@@ -36,6 +37,21 @@ def test_results_screen(snap_compare, study, monkeypatch, size, tab):
     async def run_before(pilot) -> None:
         await _computed(pilot)
         await pilot.press(tab)
+        await pilot.pause(0.2)
+
+    assert snap_compare(ValueGapApp(study, start_mode="results"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("scrolled", [False, True], ids=["top", "end"])
+def test_results_protocols_tab(snap_compare, study, monkeypatch, size, scrolled):
+    use_fixed_run(monkeypatch, protocols_frame())
+
+    async def run_before(pilot) -> None:
+        await _computed(pilot)
+        await pilot.press("9")
+        if scrolled:
+            await pilot.press("end")
         await pilot.pause(0.2)
 
     assert snap_compare(ValueGapApp(study, start_mode="results"), terminal_size=size, run_before=run_before)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from types import SimpleNamespace
+
 from textual.widgets import DataTable, Static, TextArea
 
 from tests.helpers.runs import seed_study
@@ -82,3 +84,65 @@ async def test_planning_warns_when_the_evaluated_model_generated_the_dilemmas(st
         await pilot.click("#runs-plan")
         assert await wait_for(pilot, lambda: any("tiny is evaluated on 2 of the 2 dilemmas it generated" in n.message
                                                  for n in notifications(app)))
+
+
+async def test_the_form_takes_protocols_and_the_run_asks_under_each(study, answer_server):  # noqa: F811
+    seed_study(study, 2)
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        area = screen.query_one("#runs-definition", TextArea)
+        assert 'protocols = ["standard"]' in area.text and "paraphrase-1" in area.text  # shown with the choices
+        area.text = (f'name = "p"\nrepeats = 1\nprotocols = ["standard", "paraphrase-1", "abstain"]\n[[models]]\n'
+                     f'name = "tiny"\nendpoints = ["{answer_server}"]\nconcurrency = 4\n')
+        await pilot.click("#runs-plan")
+        assert await wait_for(pilot, lambda: run_store.list_runs(study)
+                              and run_store.get_run(study, 1).status == "finished")
+        assert run_store.get_run(study, 1).definition.protocols == ["standard", "paraphrase-1", "abstain"]
+        assert {i.protocol for i in run_store.all_items(study, 1)} == {"standard", "paraphrase-1", "abstain"}
+        assert await wait_for(pilot, lambda: "12/12" in str(screen.query_one("#runs-progress", Static).render()))
+        # the gap table below is under one of them, and the screen says which
+        assert await wait_for(pilot, lambda: "gap below: under standard (asked 3 ways: standard, abstain, "
+                              "paraphrase-1" in str(screen.query_one("#runs-progress", Static).render()))
+
+
+async def test_the_form_refuses_an_unknown_protocol_in_one_line(study):
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        screen.query_one("#runs-definition", TextArea).text = 'protocols = ["loud"]\n[[models]]\nname = "m"\n'
+        await pilot.click("#runs-plan")
+        error = screen.query_one("#runs-form-error", Static)
+        assert await wait_for(pilot, lambda: "unknown protocol" in str(error.render()))
+        assert "line 1, protocols: unknown protocol 'loud': one of standard, abstain" in str(error.render())
+        assert run_store.list_runs(study) == []
+
+
+async def test_the_gap_table_never_shows_another_runs_numbers(study):
+    """The gap table keeps its numbers a few seconds between polls: moving to another run while the
+    first run's poll is still computing must not leave the first run's gap under the second."""
+    import asyncio
+
+    from tests.helpers.clients import PlantedClient
+    from tests.helpers.runs import definition
+    from valuegap_tui.evaluate.execute import execute_run
+    from valuegap_tui.evaluate.setup import create_run
+
+    seed_study(study, 3)
+    first, last = [1.0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1.0]
+    aligned = create_run(study, definition(repeats=1, name="aligned"))
+    opposed = create_run(study, definition(repeats=1, name="opposed"))
+    for run_id, action in ((aligned, first), (opposed, last)):
+        assert await execute_run(study, run_id, {"m": PlantedClient(first, action)}) == "finished"
+    app = ValueGapApp(study, start_mode="runs")
+    async with app.run_test(size=(120, 40)):
+        screen = app.screen
+        screen.selected = aligned
+        assert [g.alignment_rate for g in (await asyncio.to_thread(screen._snapshot, aligned)).gaps] == [1.0]
+        screen.on_data_table_row_highlighted(SimpleNamespace(data_table=SimpleNamespace(id="runs-table"),
+                                                             row_key=SimpleNamespace(value=str(opposed))))
+        # the first run's poll finishing late, after the move, fills the cache with its numbers
+        await asyncio.to_thread(screen._snapshot, aligned)
+        assert [g.alignment_rate for g in (await asyncio.to_thread(screen._snapshot, opposed)).gaps] == [0.0]

@@ -61,7 +61,8 @@ def cmd_compare(args) -> int:
         except ReportError as exc:
             raise CliError(f"{text}: {exc}") from None
         runs.append((f"[{index}]", study, run))
-    table = compare_runs(runs)
+    comparison = compare_runs(runs)
+    table = comparison.table
     if not table.rows:
         raise CliError("no run named has answers yet")
     if args.out:
@@ -69,7 +70,10 @@ def cmd_compare(args) -> int:
         print(f"wrote {len(table.rows)} rows x {len(table.columns)} columns to {args.out}")
     else:
         for index, (label, study, run) in enumerate(runs, start=1):
-            print(f"{label} {study.path} run {run.id} ({run.name}), design {run.design}")
+            protocol, asked = comparison.protocols.get(label, (None, ()))
+            ways = (f", under {protocol} (asked {len(asked)} ways: {', '.join(asked)}; each way in valuegap report)"
+                    if len(asked) > 1 else "")
+            print(f"{label} {study.path} run {run.id} ({run.name}), design {run.design}{ways}")
         print()
         sys.stdout.write("\n".join(tables_markdown([table])) + "\n")
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from valuegap_tui.cli._common import RUN_ID, CliError, add_command, add_json_option, open_existing, print_json, whole
 from valuegap_tui.outcomes import INVALID_OUTCOMES
+from valuegap_tui.protocols import protocol_order
 from valuegap_tui.evaluate.setup import PlanError, check_servers, create_run
 from valuegap_tui.plan.definition import RunDefinition, RunDefinitionError
 from valuegap_tui.urls import basic_auth_for
@@ -110,6 +111,15 @@ def _execute(study, run_id: int, plain: bool) -> int:
     return run_app(study, "runs")
 
 
+def protocols_note(definition: RunDefinition) -> str:
+    """What the item count owes to the ways of asking, when the run asks more than one."""
+    n = len(definition.protocols)
+    if n < 2:
+        return ""
+    return (f" ({n} protocols: {', '.join(definition.protocols)}; every question is asked under each, so"
+            f" {n} times the items of one)")
+
+
 def cmd_start(args) -> int:
     try:
         definition = RunDefinition.load(args.definition)
@@ -121,8 +131,8 @@ def cmd_start(args) -> int:
         run_id = create_run(study, definition, stream=not args.plan_only)
     except PlanError as exc:
         raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
-    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items",
-          flush=True)
+    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items"
+          + protocols_note(definition), flush=True)
     for warning in independence_store.run_warnings(study, run_id):
         print(f"warning: {warning.message}", file=sys.stderr, flush=True)
     if any(basic_auth_for(url) for spec in definition.models for url in spec.endpoints):
@@ -176,6 +186,10 @@ def cmd_status(args) -> int:
               f" `valuegap run resume {run.id}` goes on")
     elif run.stop_reason:
         print(f"  {run.stop_reason}")
+    asked = protocol_order(run.definition.protocols)
+    if len(asked) > 1:
+        print(f"  asked {len(asked)} ways: {', '.join(asked)} (the metrics of each apart: Results tab 9, the "
+              "report's \"Ways of asking\")")
     for (model, kind), (done, total) in sorted(p.by_group.items()):
         print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
     print(f"invalid items by outcome: {p.invalid_line()}")
@@ -191,6 +205,7 @@ def _run_record(study, run, p=None) -> dict:
     p = p or progress_store.progress(study, run.id)
     return {"id": run.id, "name": run.name, "status": run.status, "design": run.design,
             "config_hash": run.config_hash, "models": [m.name for m in run.definition.models],
+            "protocols": protocol_order(run.definition.protocols),
             "done": p.done, "total": p.total, "created_at": run.created_at, "started_at": run.started_at,
             "finished_at": run.finished_at}
 
@@ -256,8 +271,8 @@ def cmd_plan(args) -> int:
         run_id = create_run(study, definition, stream=False)
     except PlanError as exc:
         raise CliError(f"{args.definition}: {exc}", exit_code=2) from None
-    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items;"
-          f" nothing sent (`valuegap run export-batch {run_id} DIR` writes them for a batch engine,"
+    print(f"planned run {run_id} ({definition.config_hash()}): {run_store.planned_total(study, run_id)} items"
+          f"{protocols_note(definition)}; nothing sent (`valuegap run export-batch {run_id} DIR` writes them for a batch engine,"
           f" `valuegap run resume {run_id}` asks them here)")
     for warning in independence_store.run_warnings(study, run_id):
         print(f"warning: {warning.message}", file=sys.stderr, flush=True)

@@ -37,6 +37,10 @@ def register(commands) -> None:
     parser.add_argument("--refusal-rate", type=SHARE, default=None, metavar="P", help="share of refusals in text mode")
     parser.add_argument("--judge-noise", type=number(0.0, 100.0), default=None, metavar="SD",
                         help="label check rankings: Gaussian noise on each action's rank, in label steps")
+    parser.add_argument("--protocol-effect", action="append", default=[], metavar="PROTOCOL:NAME=VALUE,...",
+                        help="plant an effect of one way of asking, e.g. paraphrase-1:action_shift=0.3 or"
+                             " abstain:abstain=0.2 (names: action_shift, value_shift, abstain, personas_only;"
+                             " repeat for more protocols; docs/simulator.md)")
     parser.add_argument("--batch", nargs=2, type=Path, default=None, metavar=("IN", "OUT"),
                         help="answer the batch request file IN offline into OUT, in its target's result shape"
                              " (no server; see run export-batch)")
@@ -69,6 +73,8 @@ def _params(args):
         except ValueError:
             raise CliError("--position-bias takes six numbers separated by commas") from None
         fields["position_bias"] = bias
+    if args.protocol_effect:
+        fields["protocol_effects"] = dict(_protocol_effect(text) for text in args.protocol_effect)
     faults = [args.fault_429, args.fault_500, args.fault_timeout, args.fault_malformed]
     if any(not 0 <= f <= 1 for f in faults) or sum(faults) > 1:
         raise CliError("fault shares must each be in 0..1 and add up to at most 1")
@@ -78,6 +84,34 @@ def _params(args):
         return SimulatorParams(**fields)
     except ValueError as exc:
         raise CliError(f"invalid simulator setting: {exc}") from None
+
+
+def _protocol_effect(text: str):
+    """``PROTOCOL:NAME=VALUE,...`` as (protocol id, ProtocolEffect); a one-line CliError otherwise."""
+    from pydantic import ValidationError
+
+    from valuegap_tui.protocols import PROTOCOL_IDS
+    from valuegap_tui.simulator.params import ProtocolEffect
+
+    protocol, sep, rest = text.partition(":")
+    pairs = [part.partition("=") for part in rest.split(",")] if sep else []
+    if not pairs or any(not eq or not name.strip() for name, eq, _ in pairs):
+        raise CliError(f"--protocol-effect {text!r}: write PROTOCOL:NAME=VALUE,... "
+                       "(e.g. paraphrase-1:action_shift=0.3)")
+    if protocol.strip() not in PROTOCOL_IDS:
+        raise CliError(f"--protocol-effect {text!r}: unknown protocol {protocol.strip()!r} "
+                       f"(known: {', '.join(PROTOCOL_IDS)})")
+    values = {name.strip(): value.strip() for name, _eq, value in pairs}
+    unknown = sorted(set(values) - set(ProtocolEffect.model_fields))
+    if unknown:
+        raise CliError(f"--protocol-effect {text!r}: unknown effect {unknown[0]!r} "
+                       f"(known: {', '.join(ProtocolEffect.model_fields)})")
+    try:
+        return protocol.strip(), ProtocolEffect(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise CliError(f"--protocol-effect {text!r}: {where}: {first['msg']}") from None
 
 
 def cmd_simulate(args) -> int:
@@ -101,6 +135,9 @@ def cmd_simulate(args) -> int:
         print(f"  latency    {params.latency_ms:g} ms, capacity {params.capacity} in flight")
         print(f"  faults     429 {params.fault_429:g}, 500 {params.fault_500:g}, timeout {params.fault_timeout:g}, "
               f"malformed {params.fault_malformed:g}")
+        for protocol, effect in params.protocol_effects.items():
+            print(f"  protocol   {protocol}: " + ", ".join(f"{k} {v:g}" if not isinstance(v, bool) else k
+                                                       for k, v in effect.model_dump().items() if v))
         print(f"  planted    http://127.0.0.1:{port}/simulator/params   (Ctrl+C stops)", flush=True)
 
     try:

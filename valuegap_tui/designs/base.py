@@ -30,6 +30,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from valuegap_tui.protocols import STANDARD
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -114,6 +116,15 @@ class Design(ABC):
         item: the run planner then plans without reading an item, and a run's size is a product.
         None (the default) when they do; the planner then asks ``questions_of`` per item."""
         return None
+
+    def protocols(self) -> tuple[str, ...]:
+        """The ways of asking (``protocols.py``) this design's questions can be asked in: ``standard``
+        always; a protocol with its own wording only where each question has its template
+        (``prompts/<template>.<protocol>.txt``); ``abstain`` where the metrics can count an abstention
+        apart; ``third-person`` where a condition can describe another person. A run definition naming
+        another is refused before anything is stored. Called when a run is planned and by the Runs
+        form."""
+        return (STANDARD,)
 
     # --- results ---------------------------------------------------------------------------------
     def metric_tables(self, frame: "AnswerFrame", items: dict[str, Item],

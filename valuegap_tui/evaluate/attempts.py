@@ -14,6 +14,13 @@ from valuegap_tui.store import run_progress as progress_store
 from valuegap_tui.store.db import Study
 
 
+def option_scores(design, item, question: int, n_options: int) -> tuple[int | None, ...]:
+    """The score of each option shown, in canonical order; None for an option beyond the design's own
+    (the abstain protocol's "none of these"): choosing it is an abstention, never scored."""
+    own = design.option_count(item, question)
+    return tuple(design.choice_score(item, question, c) if c < own else None for c in range(n_options))
+
+
 def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: int, shown: list[str],
                   max_attempts: int, mode=AnswerMode.TEXT, min_coverage: float = 0.0,
                   scores=SCORES) -> run_store.Attempt:
@@ -33,7 +40,10 @@ def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: in
         for pos, p in enumerate(reading.distribution):
             distribution[int(item.permutation[pos])] = p
     used = attempt - item.attempt_base
-    if reading.outcome == "valid":
+    outcome = reading.outcome
+    if outcome == "valid" and choice is not None and choice < len(scores) and scores[choice] is None:
+        outcome = "abstained"  # an answer, final: the respondent chose not to choose
+    if outcome in ("valid", "abstained"):
         status = "answered"
     elif reading.outcome in ("low_coverage", "too_long"):
         # asking again gives the same: the first token's logprobs do not change, and a request too long
@@ -46,7 +56,7 @@ def score_attempt(item: run_store.ItemRow, record: CompletionRecord, attempt: in
     raw, raw_dropped = cap_text(record.text if isinstance(record.text, str) else None)
     reasoning, reasoning_dropped = cap_text(record.reasoning if isinstance(record.reasoning, str) else None)
     return run_store.Attempt(
-        item_id=item.id, attempt=attempt, outcome=reading.outcome, item_status=status,
+        item_id=item.id, attempt=attempt, outcome=outcome, item_status=status,
         letter=LETTERS[position] if position is not None else None, position=position, choice=choice,
         score=scores[choice] if choice is not None else None, raw_text=raw, reasoning=reasoning,
         distribution=distribution, covered_mass=reading.covered_mass, latency_s=record.latency_s,

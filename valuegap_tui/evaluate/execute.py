@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from valuegap_tui.designs import get_design
-from valuegap_tui.evaluate.attempts import score_attempt, settle_status
+from valuegap_tui.evaluate.attempts import option_scores, score_attempt, settle_status
 from valuegap_tui.evaluate.handoff import take_dilemmas
-from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker
+from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker, system_text_for
 from valuegap_tui.server.replies import REPLY_TEXT_CAP
 from valuegap_tui.server.types import ChatClient, CompletionRecord
 from valuegap_tui.store import DatabaseError
@@ -130,9 +130,11 @@ class RunExecutor:
 
     # --- one request -----------------------------------------------------------------------------
     async def _ask(self, item: run_store.ItemRow, attempt: int) -> run_store.Attempt:
-        prompt, shown = self._questions.question(item.dilemma_id, item.question, item.permutation)
+        persona_text = self.personas[item.persona_id].system_text
+        prompt, shown = self._questions.question(item.dilemma_id, item.question, item.permutation, item.protocol,
+                                                 persona_text)
         seed = (self.definition.seed * 1_000_003 + item.id * 31 + attempt) % 2**31
-        request = self._make_request(self.personas[item.persona_id].system_text, prompt,
+        request = self._make_request(system_text_for(persona_text, item.protocol), prompt,
                                      tag=str(item.id), seed=seed, n_options=len(shown))
         try:
             record = await self.clients[item.model].complete(request, model=item.model)
@@ -148,12 +150,12 @@ class RunExecutor:
         return score_attempt(item, record, attempt, shown, self.definition.max_attempts, self.definition.answer_mode,
                              self.definition.min_coverage, self._scores_of(item.dilemma_id, item.question, len(shown)))
 
-    def _scores_of(self, dilemma_id: str, question: int, n_options: int) -> tuple[int, ...]:
-        key = (dilemma_id, question)
+    def _scores_of(self, dilemma_id: str, question: int, n_options: int) -> tuple[int | None, ...]:
+        """Each option's score; an option beyond the design's own (the abstain protocol's) has none."""
+        key = (dilemma_id, question, n_options)
         scores = self._scores.get(key)
         if scores is None:
-            item = self.dilemmas[dilemma_id]
-            scores = self._scores[key] = tuple(self.design.choice_score(item, question, c) for c in range(n_options))
+            scores = self._scores[key] = option_scores(self.design, self.dilemmas[dilemma_id], question, n_options)
         return scores
 
     # --- per model ------------------------------------------------------------------------------
@@ -288,7 +290,7 @@ class RunExecutor:
         c = self.counters
         if attempt.outcome == "server_error":
             c.errors += 1
-        elif attempt.outcome != "valid":
+        elif attempt.outcome not in ("valid", "abstained"):
             c.invalid_attempts += 1
         if attempt.item_status == "answered":
             c.answered += 1

@@ -44,8 +44,14 @@ def gap_by_kind(frame: AnswerFrame) -> list[KindGap]:
     from valuegap_tui.metrics.grid import build_grid
     from valuegap_tui.metrics.items import build_items
 
+    from valuegap_tui.metrics.frame import select
+    from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
+
     if len(frame) == 0:
         return []
+    asked = protocols_asked(frame)
+    if len(asked) > 1:  # under one way of asking, as the Results screen's tabs 1-6
+        frame = select(frame, frame.protocol.codes == frame.protocol.labels.index(reference_protocol(asked)))
     items = build_items(frame)
     grid = build_grid(items)
     grid.with_retest = False
@@ -68,7 +74,13 @@ def live_gap_by_kind(study, run_id: int) -> list[KindGap]:
         return []
     logprobs = run is not None and run.definition.answer_mode == AnswerMode.LOGPROBS
     gaps = []
-    for model, kind, personas, items, ar, ad, base_ar, base_ad in paired_gap_by_kind(study, run_id, logprobs):
+    from valuegap_tui.metrics.protocols import reference_protocol
+    from valuegap_tui.protocols import protocol_order
+
+    # the same reference as the frame's (metrics.protocols_asked: the catalogue's order, not the definition's)
+    protocol = reference_protocol(tuple(protocol_order(run.definition.protocols))) if run is not None else "standard"
+    for model, kind, personas, items, ar, ad, base_ar, base_ad in paired_gap_by_kind(study, run_id, logprobs,
+                                                                                     protocol):
         baseline = kind == "baseline"
         gaps.append(KindGap(model, kind, personas, items, ar, ad, None if baseline else _delta(ar, base_ar),
                             None if baseline else _delta(ad, base_ad)))

@@ -16,6 +16,7 @@ from valuegap_tui.designs import get_design
 from valuegap_tui.designs.base import LETTERS, Design
 from valuegap_tui.paths import DATA_DIR, PROMPTS_DIR
 from valuegap_tui.plan.definition import RunDefinition
+from valuegap_tui.protocols import NOBODY_IN_PARTICULAR, STANDARD, abstain_text, protocol as protocol_of, template_name
 from valuegap_tui.server.answers import parse_answer, parse_text
 from valuegap_tui.server.reader import refuses
 from valuegap_tui.server.types import AnswerMode, ChatRequest
@@ -29,9 +30,33 @@ def template_text(name: str) -> str:
     return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
 
 
-def template_hashes(design: Design | None = None) -> dict[str, str]:
-    names = [q.template for q in design.questions] if design else list(TEMPLATES)
+def template_hashes(design: Design | None = None, protocols=(STANDARD,)) -> dict[str, str]:
+    """A hash of each template a run asks with: every question's under every protocol."""
+    bases = [q.template for q in design.questions] if design else list(TEMPLATES)
+    names = list(dict.fromkeys(template_name(base, p) for p in protocols for base in bases))
     return {name: hashlib.sha256(template_text(name).encode()).hexdigest()[:16] for name in names}
+
+
+def protocol_options(design: Design, item, question: int, protocol: str = STANDARD) -> list[str]:
+    """The options of a question under a protocol, in canonical order: the design's, and under
+    ``abstain`` one more last (choosing it is an abstention)."""
+    texts = design.option_texts(item, question)
+    if protocol_of(protocol).abstain_option:
+        texts = [*texts, abstain_text(design.questions[question].id)]
+    return texts
+
+
+def system_text_for(persona_text: str | None, protocol: str = STANDARD) -> str | None:
+    """The system text a question is sent with: the condition's, except under a third-person
+    protocol, which describes the condition in the question instead."""
+    return None if protocol_of(protocol).third_person else persona_text
+
+
+def protocol_fields(protocol: str, persona_text: str | None) -> dict[str, str]:
+    """The template fields a protocol adds: ``person``, the condition's text, under third-person."""
+    if not protocol_of(protocol).third_person:
+        return {}
+    return {"person": persona_text.strip() if persona_text else NOBODY_IN_PARTICULAR}
 
 
 def option_texts(dilemma, question: int, design: Design | None = None) -> list[str]:
@@ -40,12 +65,12 @@ def option_texts(dilemma, question: int, design: Design | None = None) -> list[s
 
 
 def user_message(dilemma, question: int, permutation: str, texts: list[str] | None = None,
-                 design: Design | None = None) -> str:
+                 design: Design | None = None, protocol: str = STANDARD, persona_text: str | None = None) -> str:
     design = design or get_design()
-    texts = texts or design.option_texts(dilemma, question)
+    texts = texts or protocol_options(design, dilemma, question, protocol)
     lines = "\n".join(f"{LETTERS[p]}. {texts[int(o)]}" for p, o in enumerate(permutation))
-    return Template(template_text(design.questions[question].template)).substitute(
-        **design.template_fields(dilemma, question), options=lines)
+    return Template(template_text(template_name(design.questions[question].template, protocol))).substitute(
+        **design.template_fields(dilemma, question), **protocol_fields(protocol, persona_text), options=lines)
 
 
 def sample_question() -> str:
@@ -64,35 +89,40 @@ _OPTIONS_MARK = "\x00options\x00"
 
 
 class QuestionTexts:
-    """The questions of each item filled in once, so each request only joins its shuffled options in
-    (``user_message`` gives the very same text)."""
+    """The questions of each item filled in once per protocol (and, under third-person, per condition),
+    so each request only joins its shuffled options in (``user_message`` gives the very same text)."""
 
     def __init__(self, dilemmas: dict[str, object], design: Design | None = None):
         self.dilemmas = dilemmas
         self.design = design or get_design()
-        self._parts: dict[tuple[str, int], tuple[list[str], str, str] | None] = {}
+        self._parts: dict[tuple, tuple[list[str], str, str] | None] = {}
 
-    def _fill(self, dilemma_id: str, question: int):
+    def _fill(self, dilemma_id: str, question: int, protocol: str, persona_text: str | None):
         dilemma = self.dilemmas[dilemma_id]
-        texts = self.design.option_texts(dilemma, question)
+        texts = protocol_options(self.design, dilemma, question, protocol)
         fields = self.design.template_fields(dilemma, question)
-        filled = Template(template_text(self.design.questions[question].template)).substitute(
-            **fields, options=_OPTIONS_MARK)
+        template = template_name(self.design.questions[question].template, protocol)
+        filled = Template(template_text(template)).substitute(
+            **fields, **protocol_fields(protocol, persona_text), options=_OPTIONS_MARK)
         if filled.count(_OPTIONS_MARK) != 1:  # the mark in a scenario: fill the whole text each time
             return texts, None, None
         prefix, suffix = filled.split(_OPTIONS_MARK)
         return texts, prefix, suffix
 
-    def question(self, dilemma_id: str, question: int, permutation: str) -> tuple[str, list[str]]:
-        """(the user message, the option texts in the order shown)."""
-        key = (dilemma_id, question)
+    def question(self, dilemma_id: str, question: int, permutation: str, protocol: str = STANDARD,
+                 persona_text: str | None = None) -> tuple[str, list[str]]:
+        """(the user message, the option texts in the order shown). ``persona_text``, the condition's
+        text, is read only under a third-person protocol, which asks about the person it describes."""
+        third = protocol_of(protocol).third_person
+        key = (dilemma_id, question, protocol, persona_text if third else None)
         parts = self._parts.get(key)
         if parts is None:
-            parts = self._parts[key] = self._fill(dilemma_id, question)
+            parts = self._parts[key] = self._fill(dilemma_id, question, protocol, persona_text if third else None)
         texts, prefix, suffix = parts
         shown = [texts[int(o)] for o in permutation]
         if prefix is None:
-            return user_message(self.dilemmas[dilemma_id], question, permutation, texts, self.design), shown
+            return user_message(self.dilemmas[dilemma_id], question, permutation, texts, self.design, protocol,
+                                persona_text), shown
         lines = "\n".join(f"{letter}. {text}" for letter, text in zip(LETTERS, shown))
         return prefix + lines + suffix, shown
 

@@ -154,15 +154,26 @@ def create_run(study: Study, definition: RunDefinition, *, stream: bool = False)
     if any(p.id == BASELINE_ID for p in personas) and not persona_store.exists(study, BASELINE_ID):
         persona_store.save(study, persona_model.baseline_persona())  # so run_personas can reference it
     design = study_design(study)
+    check_protocols(design, definition)
     if "temperature" not in definition.model_fields_set and definition.temperature != design.default_temperature:
         definition = definition.model_copy(update={"temperature": design.default_temperature})
     items = plan_items([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
-                       definition.repeats, definition.seed, questions_asked(design, dilemmas))
-    run_id = run_store.create_run(study, definition, personas, dilemmas, items, template_hashes(design),
+                       definition.repeats, definition.seed, questions_asked(design, dilemmas), definition.protocols)
+    run_id = run_store.create_run(study, definition, personas, dilemmas, items,
+                                  template_hashes(design, definition.protocols),
                                   head=STREAM_HEAD if stream else None, design=design.id)
     record_run_warnings(study, run_id, [m.name for m in definition.models], dilemmas)
     keep_dilemmas(study.path, run_id, {d.id: d for d in dilemmas})
     return run_id
+
+
+def check_protocols(design, definition: RunDefinition) -> None:
+    """Refuse, in one line, a protocol the study's design cannot ask (``Design.protocols``)."""
+    supported = design.protocols()
+    for name in definition.protocols:
+        if name not in supported:
+            raise PlanError(f"protocols: the {design.title.lower()} design cannot ask {name!r}; it asks"
+                            f" {', '.join(supported)} (docs/designs.md says why)")
 
 
 def questions_asked(design, items):
@@ -187,5 +198,5 @@ def rest_of_plan(study: Study, run_id: int):
     design = get_design(run.design)
     snapshot = run_store.dilemmas_of(study, run_id) if design.fixed_questions() is None else {}
     items = plan_items([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,
-                       run.definition.seed, questions_asked(design, snapshot.values()))
+                       run.definition.seed, questions_asked(design, snapshot.values()), run.definition.protocols)
     return itertools.islice(items, stored, None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from valuegap_tui.designs import design_ids
 from valuegap_tui.outcomes import OUTCOMES
+from valuegap_tui.protocols import PROTOCOL_IDS
 
 #: a respondent that is not a served model is written ``human:<name>`` in the ``respondent`` column
 HUMAN_PREFIX = "human:"
@@ -48,6 +49,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("topic", "category", "the social topic (id in data/topics.toml)"),
     Column("design", "category", "the run's study design (docs/designs.md): it says what question, option, "
            "option_label, score and point mean", " | ".join(design_ids())),
+    Column("protocol", "category", "the way the question was asked (the run definition's protocols; "
+           "docs/evaluation.md): its wording, whether not choosing was offered, first or third person",
+           " | ".join(PROTOCOL_IDS) + " (abstain: one more option, not choosing, chosen as outcome abstained;"
+           " runs from before protocols: standard)"),
     Column("question", "category", "which of the design's questions this answers", PER_DESIGN),
     Column("repeat", "integer", "which repeat of the question (options shuffled each time)", "0, 1, ..."),
     Column("attempt", "integer", "which attempt at this repeat (an unusable answer is asked again)", "1, 2, ..."),

@@ -14,7 +14,7 @@ def invalid_rates(frame: AnswerFrame) -> dict[str, float]:
     usably), ``refusal``, and ``server_error`` and ``too_long`` (no answer to read: not the model's doing,
     so not invalid); and the share of each invalid outcome (``conflict``, ``ambiguous``, ...)."""
     n = len(frame)
-    invalid = ~frame.valid & ~frame.no_reply
+    invalid = ~frame.valid & ~frame.no_reply & ~frame.abstained
 
     def share(mask: np.ndarray, within: np.ndarray | None = None) -> float:
         if within is None:
@@ -22,7 +22,7 @@ def invalid_rates(frame: AnswerFrame) -> dict[str, float]:
         return float(np.mean(mask[within])) if within.any() else float("nan")
 
     rates = {"invalid": share(invalid), "refusal": share(frame.refusal), "server_error": share(frame.server_error),
-             "too_long": share(frame.outcome == OUTCOMES.index("too_long"))}
+             "too_long": share(frame.outcome == OUTCOMES.index("too_long")), "abstained": share(frame.abstained)}
     for name in INVALID_OUTCOMES:
         rates.setdefault(name, share(frame.outcome == OUTCOMES.index(name)))
     for q, name in enumerate(QUESTIONS):

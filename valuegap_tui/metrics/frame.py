@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from valuegap_tui.outcomes import OUTCOMES, REFUSAL, SERVER_ERROR, VALID
+from valuegap_tui.outcomes import ABSTAINED, OUTCOMES, REFUSAL, SERVER_ERROR, VALID
+from valuegap_tui.protocols import STANDARD
 
 TOO_LONG = OUTCOMES.index("too_long")
 LOW_COVERAGE = OUTCOMES.index("low_coverage")
@@ -66,9 +67,13 @@ class AnswerFrame:
     #: the option shown at each letter (permutation[i, letter] = option), -1 where unknown: read for runs
     #: with answer distributions, whose letter shares need it (metrics.position)
     permutation: np.ndarray = field(default=None)  # int8 (n, options)
+    #: the way each question was asked (``protocols.py``); left out, every row is ``standard``
+    protocol: Codes = field(default=None)
 
     def __post_init__(self) -> None:
         n = len(self.score)
+        if self.protocol is None:
+            self.protocol = Codes(np.zeros(n, dtype=np.int32), (STANDARD,))
         if self.permutation is None:
             self.permutation = np.full((n, 6), -1, dtype=np.int8)
         if self.distribution is None:
@@ -92,6 +97,12 @@ class AnswerFrame:
         """No answer to read (a server error, or a request too long for the server's context): not the
         model's doing, so not counted as invalid."""
         return self.server_error | (self.outcome == TOO_LONG)
+
+    @property
+    def abstained(self) -> np.ndarray:
+        """The respondent chose the option of not choosing (the abstain protocol): an answer, never
+        scored, never invalid."""
+        return self.outcome == ABSTAINED
 
     @property
     def low_coverage(self) -> np.ndarray:
@@ -142,6 +153,7 @@ class AnswerFrame:
             outcome=(np.asarray([OUTCOMES.index(r["outcome"]) for r in rows], dtype=np.int8)
                      if rows and all("outcome" in r for r in rows) else None),
             permutation=permutation,
+            protocol=Codes.encode(column("protocol", object, STANDARD)) if rows else None,
         )
 
 
@@ -153,3 +165,16 @@ def select(frame: AnswerFrame, mask: np.ndarray) -> AnswerFrame:
         return Codes(value.codes[mask], value.labels) if isinstance(value, Codes) else value[mask]
 
     return AnswerFrame(**{f.name: take(getattr(frame, f.name)) for f in fields(AnswerFrame)})
+
+
+def concat(frames: list[AnswerFrame]) -> AnswerFrame:
+    """The rows of several frames, one after another, each categorical column on one vocabulary (for
+    frames sampled apart, e.g. one per protocol)."""
+    columns = {}
+    for f in fields(AnswerFrame):
+        parts = [getattr(frame, f.name) for frame in frames]
+        if isinstance(parts[0], Codes):
+            columns[f.name] = Codes.encode(np.concatenate([p.decode() for p in parts]))
+        else:
+            columns[f.name] = np.concatenate(parts)
+    return AnswerFrame(**columns)

@@ -1,6 +1,6 @@
 """Items: the unit every alignment metric counts, and how a cell's repeats become one.
 
-A *cell* is one (model, persona, dilemma): the value question and the action question, each asked
+A *cell* is one (model, persona, protocol, dilemma): the value question and the action question, each asked
 several times with shuffled options. An item carries, for its cell, the probability that the value and
 the action answer fall on the same side (``aligns``), the expected distance between them
 (``distance``, on points 1..6 divided by 5) and the probability that each answer is on the
@@ -42,7 +42,7 @@ Aggregate = Literal["pairs", "cell_mean", "majority", "repeat"]
 AGGREGATES: tuple[str, ...] = ("pairs", "cell_mean", "majority", "repeat")
 DEFAULT_AGGREGATE: Aggregate = "pairs"
 #: the columns an item carries over from its rows (all constant within a cell)
-ATTRIBUTES = ("model", "persona", "persona_kind", "dilemma", "value", "value_type", "topic")
+ATTRIBUTES = ("model", "persona", "persona_kind", "dilemma", "value", "value_type", "topic", "protocol")
 
 
 @dataclass
@@ -87,9 +87,10 @@ def resolve_expected(frame: AnswerFrame, aggregate: str, expected: bool | None) 
 
 
 def cell_keys(frame: AnswerFrame) -> np.ndarray:
-    """One integer per row, equal for the rows of one (model, persona, dilemma) cell."""
+    """One integer per row, equal for the rows of one (model, persona, protocol, dilemma) cell: a value
+    answer is paired only with action answers asked the same way."""
     key = frame.model.codes.astype(np.int64)
-    for column in (frame.persona, frame.dilemma):
+    for column in (frame.persona, frame.protocol, frame.dilemma):
         key = key * max(len(column.labels), 1) + column.codes
     return key
 

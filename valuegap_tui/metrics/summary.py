@@ -28,6 +28,7 @@ from valuegap_tui.metrics.items import (
 )
 from valuegap_tui.metrics.paired import CONFIDENCE, Resampler, group_mean_intervals
 from valuegap_tui.metrics.position import position_tables
+from valuegap_tui.metrics.protocols import ProtocolResults, protocol_results, protocols_asked, reference_protocol
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.metrics.values import Heatmap, value_tables
 
@@ -77,6 +78,12 @@ class Results:
     outcomes: Table | None = None
     #: some answers were read from logprobs (``expected`` says whether as distributions or top letters)
     logprobs: bool = False
+    #: the way of asking every table above was computed under (a run asking several has one Results
+    #: per protocol); the protocols the run asked; and, when it asked more than one, the gap under
+    #: each and how far it moves between them (metrics.protocols)
+    protocol: str = "standard"
+    protocols: tuple[str, ...] = ("standard",)
+    by_protocol: ProtocolResults | None = None
 
     def __post_init__(self) -> None:
         self.tables = {"models": self.per_model, "outcomes": self.outcomes, "overall": self.overall,
@@ -86,6 +93,8 @@ class Results:
                        **({"position": self.position, "letters": self.letters} if self.position is not None else {})}
         if self.outcomes is None:
             del self.tables["outcomes"]
+        if self.by_protocol is not None:
+            self.tables.update(self.by_protocol.tables)
 
     @property
     def reported_models(self) -> list[str]:
@@ -106,9 +115,14 @@ class Results:
         return table
 
 
-def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None = None) -> AnswerFrame:
+def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None = None,
+                 protocol: str | None = None) -> AnswerFrame:
+    """The rows of one model, one topic and one protocol (each None: all); a protocol given for a frame
+    asked one way only keeps every row."""
     mask = np.ones(len(frame), dtype=bool)
-    for column, wanted in ((frame.model, model), (frame.topic, topic)):
+    if protocol is not None and len(protocols_asked(frame)) < 2:
+        protocol = None
+    for column, wanted in ((frame.model, model), (frame.topic, topic), (frame.protocol, protocol)):
         if wanted is not None:
             mask &= column.codes == (column.labels.index(wanted) if wanted in column.labels else -1)
     return frame if mask.all() else select(frame, mask)
@@ -116,13 +130,24 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
 
 def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool | None = None,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
-                    seed: int = 0, confidence: float = CONFIDENCE) -> Results:
+                    seed: int = 0, confidence: float = CONFIDENCE, protocol: str | None = None) -> Results:
     """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals,
     tests, rank intervals and test-retest (NaN there) for a fast live refresh; ``confidence`` is the
     intervals' coverage. ``expected``: logprob answers as their distributions (the default wherever the
-    frame has them) or, False, as their most likely letters (metrics.items)."""
+    frame has them) or, False, as their most likely letters (metrics.items).
+
+    A frame asked under several protocols has every table computed under one (``protocol``; by default
+    ``standard`` where asked, else the first), never pooled over ways of asking; ``by_protocol`` sets
+    the protocols side by side."""
     models, topics = tuple(sorted(set(frame.model.labels))), tuple(sorted(set(frame.topic.labels)))
     frame = filter_frame(frame, model, topic)
+    asked = protocols_asked(frame) or (protocol or "standard",)
+    chosen = protocol or reference_protocol(asked)
+    by_protocol = None
+    if len(asked) > 1:
+        by_protocol = protocol_results(frame, build_items(frame, aggregate, expected),
+                                       Resampler([seed, 3], confidence=confidence) if bootstrap else None)
+        frame = filter_frame(frame, protocol=chosen)
     items = build_items(frame, aggregate, expected)
     resampler = Resampler(seed, confidence=confidence) if bootstrap else None
     # the breakdowns' intervals draw from a stream of their own: adding them left every other
@@ -149,6 +174,7 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
         kinds=kinds_table(grid, items, resampler),
         breakdowns=breakdowns, ranking=ranking, heatmaps=heatmaps, position=position, letters=letters,
         models=models, topics=topics, outcomes=outcome_table(frame), logprobs=has_distributions(frame),
+        protocol=chosen, protocols=asked, by_protocol=by_protocol,
     )
 
 

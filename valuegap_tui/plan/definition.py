@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr,
-                      ValidationError, field_validator, model_validator)
+                      ValidationError, ValidationInfo, field_validator, model_validator)
 
 from valuegap_tui.config import ConfigError, TomlLines, parse_toml, read_toml_text
+from valuegap_tui.protocols import ABSTAIN, PROTOCOL_IDS, STANDARD
 from valuegap_tui.validation import format_validation_error
 from valuegap_tui.server.types import AnswerMode
 from valuegap_tui.urls import normalise_base_url, strip_credentials
@@ -86,6 +87,8 @@ class RunDefinition(BaseModel):
     include_baseline: StrictBool = True
     dilemmas: DilemmaFilter = Field(default_factory=DilemmaFilter)
     repeats: StrictInt = Field(default=5, ge=1, le=100)
+    #: the ways of asking (``protocols.py``): every question is planned, shuffled and repeated under each
+    protocols: list[StrictStr] = Field(default_factory=lambda: [STANDARD], min_length=1)
     seed: StrictInt = Field(default=0, ge=-(2**63), lt=2**63)
     answer_mode: AnswerMode = AnswerMode.TEXT
     #: 1.0: each repeat is a draw from the model's own answer distribution (what repeats estimate, and
@@ -113,6 +116,26 @@ class RunDefinition(BaseModel):
             raise ValueError("each model may appear once")
         return models
 
+    @field_validator("answer_mode")
+    @classmethod
+    def _abstain_read_as_a_letter(cls, mode: AnswerMode, info: ValidationInfo) -> AnswerMode:
+        # a logprob answer is a distribution: its mass on not choosing would be neither an abstention
+        # (counted by the letter chosen) nor part of AR and AD, so the two are not asked together
+        if mode == AnswerMode.LOGPROBS and ABSTAIN in (info.data.get("protocols") or ()):
+            raise ValueError("the abstain protocol is asked in text or constrained mode: in logprobs mode an "
+                             "answer is a distribution, whose share on not choosing is not counted yet")
+        return mode
+
+    @field_validator("protocols")
+    @classmethod
+    def _known_protocols(cls, protocols: list[str]) -> list[str]:
+        for name in protocols:
+            if name not in PROTOCOL_IDS:
+                raise ValueError(f"unknown protocol {name!r}: one of {', '.join(PROTOCOL_IDS)}")
+        if len(set(protocols)) != len(protocols):
+            raise ValueError("each protocol may appear once")
+        return protocols
+
     def persona_ids(self) -> list[str]:
         """The conditions asked, baseline first when included, without duplicates."""
         ids = ([BASELINE_ID] if self.include_baseline else []) + list(self.personas)
@@ -125,6 +148,8 @@ class RunDefinition(BaseModel):
             model.pop("endpoints"), model.pop("profile"), model.pop("concurrency")
         record["personas"] = self.persona_ids()
         record.pop("include_baseline")
+        if record["protocols"] == [STANDARD]:
+            record.pop("protocols")  # the one way of asking runs had before: the same hash as then
         return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
 
     def token_cap(self) -> int:
@@ -213,6 +238,7 @@ def starter_definition(*, model: str | None = None, base_url: str | None = None,
         "temperature = 1.0         # each repeat a draw from the model's own answer distribution",
         "# max_tokens = 4096       # the default (1 in logprobs mode): room for a reasoning model's thinking",
         "personas = []             # persona ids; the baseline is included",
+        'protocols = ["standard"]  # ways of asking: ' + " | ".join(PROTOCOL_IDS),
         "[[models]]",
         f"name = {_toml_string(name)}" + (f"   # {one_line(source)}" if source else ""),
         where,

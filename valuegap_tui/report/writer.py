@@ -22,6 +22,7 @@ from valuegap_tui.report.cells import cell as _cell
 from valuegap_tui.report.cells import fmt as _fmt
 from valuegap_tui.report.cells import p_text as _p
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
+from valuegap_tui.report.protocols import protocols_markdown, with_protocol
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -111,7 +112,7 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
         tables[table.name] = table
     for name, table in tables.items():
         path = out_dir / f"{name}.csv"
-        table.write_csv(path)
+        with_protocol(table, results.protocol).write_csv(path)
         report.tables.append(path)
     try:
         import matplotlib  # noqa: F401
@@ -122,8 +123,10 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
         from valuegap_tui.report.comparison_figures import draw_run
 
         per_condition = choices_by_condition(frame, results) if frame is not None else {}
-        report.run_figures = draw_run(results, out_dir, title)
-        report.figures_by_model = report_figures.draw_all(results, out_dir, title, per_condition)
+        # a run asked several ways: each figure says which one its numbers are under (never pooled)
+        drawn_title = title if len(results.protocols) < 2 else f"{title}, protocol {results.protocol}"
+        report.run_figures = draw_run(results, out_dir, drawn_title)
+        report.figures_by_model = report_figures.draw_all(results, out_dir, drawn_title, per_condition)
         pngs = [*report.run_figures, *(path for paths in report.figures_by_model.values() for path in paths)]
         report.figures = [file for png in pngs for file in report_figures.files_of(png)]
     report.summary = out_dir / "summary.md"
@@ -167,6 +170,8 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     if missing:
         notes.append(f"extremity-adjusted kinds: {len(missing)} persona(s) left out, neither the run nor the persona "
                      f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
+    # every section under the protocol the results were computed under (ways of asking never pooled)
+    frame = filter_frame(frame, protocol=results.protocol)
     items = build_items(filter_frame(frame, model), aggregate, expected)
     adjusted = adjusted_kind_table(items, extremities)
     who = respondents_of(frame, collection, aggregate, expected)
@@ -380,6 +385,7 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
     if baseline:
         lines += ["", "### Values by alignment distance, baseline", ""] + _ranking_markdown(baseline)
     lines += ["", "### Values against baseline", ""] + _value_changes_markdown(_of(results.breakdowns["by_value"], model))
+    lines += protocols_markdown(results, model)
     choices, positions = results.choices[model], results.positions[model]
     lines += ["", "### Answer choices", "", "| option (value / action) | value share | action share |", "|---|---:|---:|"]
     for i, (v, a) in enumerate(zip(cat.value_scale, cat.action_labels)):

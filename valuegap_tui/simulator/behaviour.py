@@ -12,6 +12,9 @@ Model, per (persona, value):
   ``action_strength`` (shrunk towards mild).
 * position bias: the probability of the option shown at letter ``l`` is multiplied by
   ``position_bias[l]`` and the six are renormalised.
+* ways of asking (``params.protocol_effects``): under a protocol with a planted effect, the side
+  probability of the stated answer and of the action is lowered by its ``value_shift`` and
+  ``action_shift``; where the option of not choosing is offered, it takes the ``abstain`` share.
 
 The value and the action question are separate requests, so their answers are independent draws.
 """
@@ -29,7 +32,7 @@ from valuegap_tui.metrics.scale import DISTANCE, SAME_SIDE
 from valuegap_tui.personas import DIMENSIONS, level_offset, level_sign, persona_position
 from valuegap_tui.simulator.params import SimulatorParams
 
-LETTERS = "ABCDEF"
+LETTERS = "ABCDEFG"  # six options, and the abstain protocol's seventh
 PERSONA_HEADER = "You hold the following values and beliefs:"
 
 
@@ -154,17 +157,42 @@ def _sided(p_positive: float, strengths: Sequence[float]) -> list[float]:
             (1 - p_positive) * s[2], (1 - p_positive) * s[1], (1 - p_positive) * s[0]]
 
 
-def value_distribution(params: SimulatorParams, levels, value_id: str) -> list[float]:
-    """P(stated answer) over the value scale, catalogue order (Strongly agree .. Strongly disagree)."""
+def _effect(params: SimulatorParams, levels, protocol: str):
+    """The protocol's planted shifts for these persona levels (None: none apply)."""
+    effect = params.protocol_effects.get(protocol)
+    if effect is not None and effect.personas_only and not levels:
+        return None  # the baseline
+    return effect
+
+
+def _shifted(p: float, shift: float) -> float:
+    return min(max(p - shift, 0.0), 1.0)
+
+
+def value_distribution(params: SimulatorParams, levels, value_id: str, protocol: str = "standard") -> list[float]:
+    """P(stated answer) over the value scale, catalogue order (Strongly agree .. Strongly disagree),
+    under a protocol's planted effect (``params.protocol_effects``)."""
     p = _sigmoid(endorsement(params, levels, value_id))
-    return _sided(p, params.value_extremeness)
+    effect = _effect(params, levels, protocol)
+    return _sided(_shifted(p, effect.value_shift) if effect else p, params.value_extremeness)
 
 
-def action_distribution(params: SimulatorParams, levels, value_id: str) -> list[float]:
-    """P(chosen action) over the alignment labels, catalogue order (strongly aligning first)."""
+def action_distribution(params: SimulatorParams, levels, value_id: str, protocol: str = "standard") -> list[float]:
+    """P(chosen action) over the alignment labels, catalogue order (strongly aligning first), under a
+    protocol's planted effect."""
     p = _sigmoid(endorsement(params, levels, value_id))
     g = gap_probability(params, levels, value_id)
-    return _sided(p * (1 - g) + (1 - p) * g, params.action_strength)
+    q = p * (1 - g) + (1 - p) * g
+    effect = _effect(params, levels, protocol)
+    return _sided(_shifted(q, effect.action_shift) if effect else q, params.action_strength)
+
+
+def with_abstention(params: SimulatorParams, option_probs: Sequence[float], protocol: str) -> list[float]:
+    """The option probabilities with the option of not choosing appended (index 6): it takes the
+    protocol's planted ``abstain`` share, the other options the rest in their proportions."""
+    effect = params.protocol_effects.get(protocol)
+    a = effect.abstain if effect else 0.0
+    return [p * (1 - a) for p in option_probs] + [a]
 
 
 def letter_distribution(params: SimulatorParams, option_probs: Sequence[float], shown: Sequence[int | None]) -> list[float]:
@@ -177,19 +205,28 @@ def letter_distribution(params: SimulatorParams, option_probs: Sequence[float], 
     known = [option_probs[k] for k in shown if k is not None]
     unknown = n - len(known)
     fill = (max(0.0, 1.0 - sum(known)) / unknown if unknown and known else 1.0 / n) if unknown else 0.0
-    weights = [(option_probs[k] if k is not None else fill) * params.position_bias[i % 6] for i, k in enumerate(shown)]
+    weights = [(option_probs[k] if k is not None else fill) * _bias(params, i) for i, k in enumerate(shown)]
     total = sum(weights) or 1.0
     return [w / total for w in weights]
 
 
+def _bias(params: SimulatorParams, letter: int) -> float:
+    # a seventh letter (the abstain protocol's extra option) has no planted bias
+    return params.position_bias[letter] if letter < len(params.position_bias) else 1.0
+
+
 def answer_probabilities(params: SimulatorParams, levels, value_id: str, question: str,
-                         shown: Sequence[int | None]) -> list[float]:
+                         shown: Sequence[int | None], protocol: str = "standard") -> list[float]:
     """The exact letter probabilities the simulator uses for one question.
 
     ``question`` is "value" or "action"; ``shown[i]`` is the catalogue index (0 = strongly
-    agree/aligning .. 5 = strongly disagree/opposing) of the option shown at letter i.
+    agree/aligning .. 5 = strongly disagree/opposing; 6 = not choosing, where offered) of the option
+    shown at letter i; ``protocol``, the way it was asked (its planted effect applies).
     """
-    dist = value_distribution(params, levels, value_id) if question == "value" else action_distribution(params, levels, value_id)
+    dist = (value_distribution(params, levels, value_id, protocol) if question == "value"
+            else action_distribution(params, levels, value_id, protocol))
+    if 6 in shown:
+        dist = with_abstention(params, dist, protocol)
     return letter_distribution(params, dist, shown)
 
 

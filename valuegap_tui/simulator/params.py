@@ -37,6 +37,25 @@ DEFAULT_VALUE_GAP_SHIFT: dict[str, float] = {
 }
 
 
+class ProtocolEffect(BaseModel):
+    """A planted effect of one way of asking (``protocols.py``) on the answers asked under it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: subtracted from P(the chosen action is on the value's side) (then clipped to 0..1): positive
+    #: moves the action choice toward opposing the value
+    action_shift: float = Field(default=0.0, ge=-1.0, le=1.0)
+    #: the same for the stated value answer (positive: toward disagreeing)
+    value_shift: float = Field(default=0.0, ge=-1.0, le=1.0)
+    #: P(choosing the option of not choosing) where one is offered (the abstain protocol); the
+    #: other options share the rest as they would without it
+    abstain: float = Field(default=0.0, ge=0.0, le=1.0)
+    #: the shifts act on persona conditions only (the baseline is answered as under standard): a
+    #: way of asking that changes how a persona is taken up, so a persona's change against baseline
+    #: can turn around between protocols
+    personas_only: bool = False
+
+
 class SimulatorParams(BaseModel):
     """Planted behaviour and serving parameters of the simulated respondent."""
 
@@ -84,6 +103,8 @@ class SimulatorParams(BaseModel):
     #: action's true rank before a ranking is sorted (a Thurstone judge); 0 = none. At 0.5 an adjacent
     #: pair comes out in the true order 92% of the time, at 0.8 81%.
     judge_noise_sd: float = Field(default=0.0, ge=0.0)
+    #: planted effects of ways of asking, by protocol id (none: every protocol is answered alike)
+    protocol_effects: dict[str, ProtocolEffect] = Field(default_factory=dict)
     #: planted behaviour of designs other than the poster's, by design id (each design's simulate
     #: module says what its parameters mean; docs/designs.md)
     designs: dict[str, dict] = Field(default_factory=dict)

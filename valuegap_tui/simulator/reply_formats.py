@@ -74,7 +74,7 @@ def _token(text: str) -> dict[str, Any]:
 def logprobs_of(content: str, letter_probs, top_n: int, leak: float) -> dict[str, Any]:
     """First-token logprobs; for a letter answer the top list is the answer distribution."""
     first = content[:1] if letter_probs is not None and content[:1] in LETTERS and len(content) == 1 else content[:4]
-    top: list[tuple[str, float]] = [(first, 0.9)] + [(x, 0.1 / 6) for x in LETTERS if x != first]
+    top: list[tuple[str, float]] = [(first, 0.9)] + [(x, 0.1 / 6) for x in LETTERS[:6] if x != first]
     if letter_probs is not None:
         top = [(letter, p * (1 - leak)) for letter, p in zip(LETTERS, letter_probs) if p > 0]
         if leak > 0:

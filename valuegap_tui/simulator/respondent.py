@@ -24,16 +24,17 @@ from typing import Any
 
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs.graded_actions.models import AlignmentLabel
+from valuegap_tui.protocols import ABSTAIN_ACTION_OPTION, ABSTAIN_VALUE_OPTION
 from valuegap_tui.simulator import behaviour
 from valuegap_tui.simulator.params import SimulatorParams
 from valuegap_tui.simulator.reply_formats import choice_constraint, fill_schema, json_schema, logprobs_of, schema_of
 from valuegap_tui.simulator.templates import generate_dilemma
 
 LETTERS = behaviour.LETTERS
-VALUE_QUESTION = re.compile(r'How strongly do you agree or disagree with "(.+?)" in this context\?')
-ACTION_QUESTION = "Which of the following actions would you choose?"
+#: the options of not choosing, by question (the abstain protocol)
+ABSTAIN_TEXTS = {"value": ABSTAIN_VALUE_OPTION, "action": ABSTAIN_ACTION_OPTION}
 RANKING_QUESTION = re.compile(r'Order these actions from most aligning to most opposing the value "(.+?)"')
-OPTION_LINE = re.compile(r"^([A-F])\. (.+?)[ \t]*$", re.M)
+OPTION_LINE = re.compile(r"^([A-G])\. (.+?)[ \t]*$", re.M)
 VALUE_LINE = re.compile(r"^Value:\s*(.+?)\s*(?:\((.*)\))?\s*$", re.M)
 TOPIC_LINE = re.compile(r"^Topic:\s*(.+?)\s*$", re.M)
 REFUSAL = "I would rather not choose between these options."
@@ -46,6 +47,39 @@ BANNER = "SIMULATED respondent server (valuegap): answers come from a planted be
 
 def _key(text: str) -> str:
     return " ".join(text.split()).lower()
+
+
+@dataclass(frozen=True)
+class AskedAs:
+    """How one protocol words the poster's questions, read from its templates: the question line (the
+    value question's as a pattern that captures the value's name) and, under third-person, the line
+    that ends the person's description and starts the scenario."""
+
+    protocol: str
+    value_question: re.Pattern
+    action_question: str
+    scenario_lead: str | None
+
+
+def _question_line(template: str) -> str:
+    return template.split("${options}")[0].rstrip().splitlines()[-1]
+
+
+def _asked_as() -> tuple[AskedAs, ...]:
+    from valuegap_tui.evaluate.questions import template_text
+    from valuegap_tui.protocols import PROTOCOLS, template_name
+
+    found = []
+    for protocol in PROTOCOLS:
+        if protocol.own_templates or protocol.id == "standard":
+            value = _question_line(template_text(template_name("value_question", protocol.id)))
+            action = template_text(template_name("action_question", protocol.id))
+            pattern = re.compile(re.escape(value).replace(re.escape("${value_name}"), "(.+?)"))
+            lead = None
+            if protocol.third_person:
+                lead = action.split("${scenario}")[0].rstrip().splitlines()[-1]
+            found.append(AskedAs(protocol.id, pattern, _question_line(action), lead))
+    return tuple(found)
 
 
 @dataclass
@@ -85,6 +119,8 @@ class Simulator:
         self.by_action: dict[str, tuple[str, int]] = {}
         self.fault_rng = random.Random(f"faults:{params.seed}")
         self.scale_index = {_key(p.text): i for i, p in enumerate(catalogue().value_scale)}
+        self.scale_index[_key(ABSTAIN_TEXTS["value"])] = 6  # the option of not choosing, where offered
+        self.asked_as = _asked_as()
         self._ids = itertools.count(1)
         self.study_path = study_path
         self._loaded_at = 0.0
@@ -185,12 +221,8 @@ class Simulator:
         elif (reply := self._design_reply(system, user, rng)) is not None:
             kind = "design"
             letter_probs, content = (reply, None) if isinstance(reply, list) else (None, reply)
-        elif (match := VALUE_QUESTION.search(user)):
-            kind = "value"
-            letter_probs = self._value_probs(system, match.group(1), user[match.end():])
-        elif (at := user.find(ACTION_QUESTION)) >= 0:
-            kind = "action"
-            letter_probs = self._action_probs(system, user[:at], user[at + len(ACTION_QUESTION):])
+        elif (asked := self._asked(user, system)) is not None:
+            kind, letter_probs = asked
         elif (match := RANKING_QUESTION.search(user)) or schema_name == "action_ranking":
             kind, content = "ranking", self._ranking(user, match, rng)
         else:
@@ -232,6 +264,28 @@ class Simulator:
                       "total_tokens": prompt_tokens + completion_tokens},
         }
 
+    def _asked(self, user: str, system: str | None):
+        """("value" or "action", letter probabilities) for the poster's questions under any protocol
+        (told by their wording, and ``abstain`` by its extra option), else None."""
+        for way in self.asked_as:
+            if (match := way.value_question.search(user)):
+                kind, question_at, options_at = "value", match.start(), match.end()
+            elif (at := user.find(way.action_question)) >= 0:
+                kind, question_at, options_at = "action", at, at + len(way.action_question)
+            else:
+                continue
+            persona, before = system, user[:question_at]
+            if way.scenario_lead is not None and (lead := before.find(way.scenario_lead)) >= 0:
+                # third person: the person's description is in the question, the scenario after it
+                persona, before = before[:lead], before[lead + len(way.scenario_lead):]
+            options, protocol = user[options_at:], way.protocol
+            if protocol == "standard" and ABSTAIN_TEXTS[kind] in options:
+                protocol = "abstain"
+            if kind == "value":
+                return kind, self._value_probs(persona, match.group(1), options, protocol)
+            return kind, self._action_probs(persona, before, options, protocol)
+        return None
+
     def _design_reply(self, system: str | None, user: str, rng: random.Random):
         """A question of a design with a planted behaviour of its own (``Design.simulated_reply``:
         letter probabilities, or the reply text itself); None for the others'."""
@@ -256,16 +310,17 @@ class Simulator:
             self.stats.unread_persona_lines += unread
         return levels
 
-    def _value_probs(self, system, value_name, options_text) -> list[float] | None:
+    def _value_probs(self, system, value_name, options_text, protocol: str = "standard") -> list[float] | None:
         value = catalogue().find_value(value_name)
         shown = [self.scale_index.get(_key(text)) for _, text in OPTION_LINE.findall(options_text)]
         if not shown:
             return None
         if value is None:
             return behaviour.letter_distribution(self.params, [1 / 6] * 6, [None] * len(shown))
-        return behaviour.answer_probabilities(self.params, self._persona(system), value.id, "value", shown)
+        return behaviour.answer_probabilities(self.params, self._persona(system), value.id, "value", shown, protocol)
 
-    def _action_probs(self, system, scenario, options_text) -> list[float] | None:
+    def _action_probs(self, system, scenario, options_text, protocol: str = "standard") -> list[float] | None:
+        abstain = _key(ABSTAIN_TEXTS["action"])
         texts = [text for _, text in OPTION_LINE.findall(options_text)]
         if not texts:
             return None
@@ -275,6 +330,9 @@ class Simulator:
         value_id, shown = None, []
         for text in texts:
             key = _key(text)
+            if key == abstain:
+                shown.append(6)  # the option of not choosing
+                continue
             if known is not None and key in known.actions:
                 value_id, rank = known.value_id, known.actions[key]
             elif key in self.by_action:
@@ -287,7 +345,7 @@ class Simulator:
             self.stats.unknown_actions += unknown
         if value_id is None:
             return behaviour.letter_distribution(self.params, [1 / 6] * 6, [None] * len(shown))
-        return behaviour.answer_probabilities(self.params, self._persona(system), value_id, "action", shown)
+        return behaviour.answer_probabilities(self.params, self._persona(system), value_id, "action", shown, protocol)
 
     def _pick(self, letter_probs, choices, enum_answer, rng) -> str:
         letters = LETTERS[: len(letter_probs)]

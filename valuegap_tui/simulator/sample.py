@@ -22,6 +22,7 @@ from valuegap_tui.simulator.behaviour import (
     action_distribution,
     value_distribution,
 )
+from valuegap_tui.protocols import STANDARD
 from valuegap_tui.simulator.params import SimulatorParams
 
 
@@ -46,18 +47,21 @@ def catalogue_dilemmas(topics: int | None = None) -> list[SampledDilemma]:
     return [SampledDilemma(f"{v.id}--{t.id}", v.id, t.id) for v in cat.values for t in topic_list]
 
 
-def _orders(seed: int, dilemmas: Sequence[SampledDilemma], repeats: int) -> np.ndarray:
+def _orders(seed: int, dilemmas: Sequence[SampledDilemma], repeats: int, protocol: str = STANDARD) -> np.ndarray:
     """(dilemma, question, repeat, letter) -> the option shown there, as the run planner orders them
     (the same for every persona, as in a run)."""
-    return np.asarray([[[[int(c) for c in order] for order in permutations_for(seed, d.id, q, repeats)]
+    return np.asarray([[[[int(c) for c in order] for order in permutations_for(seed, d.id, q, repeats,
+                                                                                protocol=protocol)]
                         for q in (0, 1)] for d in dilemmas])
 
 
 def _option_probs(params: SimulatorParams, personas: Sequence[SampledPersona],
-                  dilemmas: Sequence[SampledDilemma]) -> np.ndarray:
-    """(persona, dilemma, question, option) -> P(option) before position bias."""
+                  dilemmas: Sequence[SampledDilemma], protocol: str = STANDARD) -> np.ndarray:
+    """(persona, dilemma, question, option) -> P(option) before position bias, under a protocol's
+    planted shifts."""
     values = sorted({d.value for d in dilemmas})
-    table = {(i, v): (value_distribution(params, p.levels, v), action_distribution(params, p.levels, v))
+    table = {(i, v): (value_distribution(params, p.levels, v, protocol),
+                      action_distribution(params, p.levels, v, protocol))
              for i, p in enumerate(personas) for v in values}
     return np.asarray([[table[(i, d.value)] for d in dilemmas] for i in range(len(personas))])
 
@@ -90,12 +94,25 @@ def planted_cells(params: SimulatorParams, personas: Sequence[SampledPersona], d
 
 
 def sample_frame(params: SimulatorParams, personas: Sequence[SampledPersona], dilemmas: Sequence[SampledDilemma],
-                 *, repeats: int = 1, seed: int = 0, model: str | None = None) -> AnswerFrame:
-    """Every (persona, dilemma, question, repeat) answered once by the behaviour model."""
+                 *, repeats: int = 1, seed: int = 0, model: str | None = None,
+                 protocols: Sequence[str] = (STANDARD,)) -> AnswerFrame:
+    """Every (persona, dilemma, question, repeat) answered once by the behaviour model, under each of
+    ``protocols`` with its planted shifts (``params.protocol_effects``; the six-option protocols: an
+    abstention is sampled only where a run offers the option, through the served simulator)."""
+    if tuple(protocols) != (STANDARD,):
+        from valuegap_tui.metrics.frame import concat
+
+        return concat([_sample_one(params, personas, dilemmas, repeats, seed, model, protocol, draw=i)
+                       for i, protocol in enumerate(protocols)])
+    return _sample_one(params, personas, dilemmas, repeats, seed, model, STANDARD)
+
+
+def _sample_one(params, personas, dilemmas, repeats, seed, model, protocol, draw: int = 0) -> AnswerFrame:
     cat = catalogue()
-    rng = np.random.default_rng(params.seed * 1_000_003 + seed)
-    orders = _orders(seed, dilemmas, repeats)
-    letters_p = _letter_probs(params, _option_probs(params, personas, dilemmas), orders)
+    # each protocol's answers are draws of their own
+    rng = np.random.default_rng(params.seed * 1_000_003 + seed + 104_729 * draw)
+    orders = _orders(seed, dilemmas, repeats, protocol)
+    letters_p = _letter_probs(params, _option_probs(params, personas, dilemmas, protocol), orders)
     shape = letters_p.shape[:-1]  # (persona, dilemma, question, repeat)
     letters = (rng.random(shape + (1,)) > np.cumsum(letters_p, axis=-1)).sum(axis=-1).clip(0, 5)
     chosen = np.take_along_axis(np.broadcast_to(orders[None], letters_p.shape), letters[..., None], axis=-1)[..., 0]
@@ -121,4 +138,5 @@ def sample_frame(params: SimulatorParams, personas: Sequence[SampledPersona], di
         score=CHOICE_SCORES[choice].astype(np.float64),
         position=rows_position.astype(np.int8),
         choice=choice,
+        protocol=coded([protocol], np.zeros(len(choice), np.int64)),
     )

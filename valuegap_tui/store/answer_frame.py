@@ -17,6 +17,7 @@ import numpy as np
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.outcomes import OUTCOMES
+from valuegap_tui.protocols import PROTOCOL_IDS
 from valuegap_tui.store.db import Study
 from valuegap_tui.store.respondents import respondent_models
 from valuegap_tui.store.runs import get_run
@@ -33,8 +34,11 @@ def _codes(keys: list, labels_of: dict) -> tuple[dict, tuple[str, ...]]:
 # string per query (no per-row Python objects), which numpy parses in one call. The plan part
 # (model, persona, dilemma, question, repeat) never changes after planning, so it is read once per
 # run and kept; each load then reads only the outcome part, without joins, in rowid order.
-_PLAN_PACK = ("i.question + 8 * i.repeat + 65536 * ({model}) + 16777216 * (p.rowid - ?)"
+_PLAN_PACK = ("i.question + 8 * i.repeat + 8192 * ({protocol}) + 65536 * ({model}) + 16777216 * (p.rowid - ?)"
               " + 1099511627776 * (d.rowid - ?)")
+#: the protocol's code: its place in PROTOCOL_IDS (those labels are every frame's protocol vocabulary)
+_PROTOCOL_CODE = ("CASE i.protocol " + " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(PROTOCOL_IDS))
+                  + " ELSE 7 END")
 _OUTCOME_CODE = ("(CASE outcome " + " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(OUTCOMES))
                  + " ELSE (CASE WHEN status = 'answered' THEN 0 WHEN status = 'server_error' THEN"
                  f" {OUTCOMES.index('server_error')} WHEN refusal THEN {OUTCOMES.index('refusal')}"
@@ -43,7 +47,7 @@ _OUTCOME_PACK = ("(CASE status WHEN 'pending' THEN 0 WHEN 'answered' THEN 1 WHEN
                  " + 4 * coalesce(score + 3, 7) + 32 * (coalesce(position, -1) + 1)"
                  f" + 512 * (coalesce(choice, -1) + 1) + 8192 * {_OUTCOME_CODE}")
 _PENDING, _SERVER_ERROR, _NO_SCORE = 0, 3, 7
-_MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 8191
+_MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 1023
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,8 @@ def _read_plan(study: Study, run_id: int, key: str | None) -> _Plan:
                   if models else str(_MAX_MODELS))
     # An ordered subquery is not flattened into the aggregate: group_concat sees the items in id order.
     text, max_repeat, first_id = db.execute(
-        f"SELECT group_concat(packed, ','), max(repeat), min(id) FROM (SELECT {_PLAN_PACK.format(model=model_case)}"
+        f"SELECT group_concat(packed, ','), max(repeat), min(id) FROM (SELECT"
+        f" {_PLAN_PACK.format(model=model_case, protocol=_PROTOCOL_CODE)}"
         " AS packed, i.repeat, i.id FROM run_items i"
         " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
         " JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
@@ -104,9 +109,12 @@ def _read_plan(study: Study, run_id: int, key: str | None) -> _Plan:
         raise ValueError(f"run {run_id} holds items of a model its definition does not name")
     persona, dilemma = (packed >> 24) & 0xFFFF, packed >> 40
     types_of = {v.id: v.type for v in catalogue().values}
+    protocol = ((packed >> 13) & 7).astype(np.int32)
+    if (protocol >= len(PROTOCOL_IDS)).any():
+        raise ValueError(f"run {run_id} holds items of a protocol this valuegap does not know")
     columns = {"model": model, "question": (packed & 7).astype(np.int8),
-               "repeat": ((packed >> 3) & 0x1FFF).astype(np.int16)}
-    labels = {"model": tuple(models)}
+               "repeat": ((packed >> 3) & 0x3FF).astype(np.int16), "protocol": protocol}
+    labels = {"model": tuple(models), "protocol": PROTOCOL_IDS}
     for name, rows, base, span, at, offsets in (
         ("persona", personas, p_base, p_span, 1, persona), ("persona_kind", personas, p_base, p_span, 2, persona),
         ("dilemma", dilemmas, d_base, d_span, 1, dilemma), ("value", dilemmas, d_base, d_span, 2, dilemma),
@@ -175,8 +183,8 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
                               + in_order.format("coalesce(distribution_json, 'null') AS dist"), bounds).fetchone()
         values = json.loads(f"[{texts}]")
         for row, index in enumerate(np.flatnonzero(finished)):
-            if values[index]:
-                distribution[row, : len(values[index])] = values[index]
+            if values[index]:  # the abstain protocol's extra option is not a point of the scale: left out
+                distribution[row, : min(len(values[index]), width)] = values[index][:width]
         # the letter shares of answer distributions need the option order each was asked with
         (orders,) = db.execute("SELECT group_concat(permutation, ',') " + in_order.format("permutation"),
                                bounds).fetchone()
@@ -184,6 +192,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         # items stored since the outcomes were read come last: the first len(finished) are the ones read
         for row, order in enumerate(np.asarray(orders.split(",")[: len(finished)], dtype=object)[finished]):
             digits = np.frombuffer(order.encode(), dtype=np.uint8)[:width].astype(np.int8) - 48
+            digits[digits >= width] = -1  # the abstain protocol's extra option: none of the scale's
             permutation[row, : len(digits)] = digits
     c = {name: column[:count] for name, column in plan.columns.items()}
     labels = plan.labels
@@ -203,4 +212,5 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         distribution=distribution,
         outcome=((packed >> 13) & 15).astype(np.int8),
         permutation=permutation,
+        protocol=Codes(c["protocol"][finished], labels["protocol"]),
     )

@@ -16,7 +16,8 @@ from valuegap_tui.store.db import Study
 #: the names of the tuples ``attempt_rows`` yields, in order; a condition's kind and name and an item's
 #: value and topic come once per run (``run_conditions``, ``run_item_places``), not joined into every row
 ATTEMPT_FIELDS = (
-    "run", "model", "condition", "dilemma", "question", "repeat", "attempt", "outcome", "item_status", "final",
+    "run", "model", "condition", "dilemma", "protocol", "question", "repeat", "attempt", "outcome", "item_status",
+    "final",
     "letter", "position", "option", "score", "permutation", "distribution_json", "covered_mass", "raw_text",
     "raw_dropped", "reasoning", "latency_s", "prompt_tokens", "completion_tokens", "finish_reason", "error_kind",
     "error", "answered_at",
@@ -24,7 +25,8 @@ ATTEMPT_FIELDS = (
 
 # the run's items in id order (a rowid range, so no sort), each with its attempts in order
 _QUERY = (
-    "SELECT r.run_id, i.model, i.persona_id, i.dilemma_id, i.question, i.repeat, r.attempt, r.outcome, i.status,"
+    "SELECT r.run_id, i.model, i.persona_id, i.dilemma_id, i.protocol, i.question, i.repeat, r.attempt, r.outcome,"
+    " i.status,"
     " (r.attempt = i.attempts AND i.status = 'answered'), r.letter, r.position, r.choice, r.score, i.permutation,"
     " r.distribution_json, r.covered_mass, r.raw_text, r.raw_dropped, r.reasoning, r.latency_s, r.prompt_tokens,"
     " r.completion_tokens, r.finish_reason, r.error_kind, r.error, r.created_at"

@@ -258,16 +258,30 @@ class Study:
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
         for number, name, module in pending:
-            with self.transaction():
-                # Another process may have applied it while we waited for the write lock.
-                if db.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = ?", [number]).fetchone():
-                    continue
-                module.apply(db)
-                db.execute(
-                    f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
-                    [number, name, now_iso()],
-                )
-                db.execute(f"PRAGMA user_version = {number}")
+            # A migration that rebuilds a table others reference (SQLite cannot change a table's
+            # constraints in place) runs with foreign keys off, as SQLite's procedure for it says:
+            # dropping the old table must not cascade to the rows that reference it. The keys are
+            # checked before it commits, and on again afterwards.
+            rebuilds = getattr(module, "REBUILDS_TABLE", False)
+            if rebuilds:
+                db.conn.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with self.transaction():
+                    # Another process may have applied it while we waited for the write lock.
+                    if db.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = ?", [number]).fetchone():
+                        continue
+                    module.apply(db)
+                    if rebuilds and db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                        raise StudyError(f"{self.path}: schema migration {number} would break a reference;"
+                                         " nothing was changed")
+                    db.execute(
+                        f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
+                        [number, name, now_iso()],
+                    )
+                    db.execute(f"PRAGMA user_version = {number}")
+            finally:
+                if rebuilds:
+                    db.conn.execute("PRAGMA foreign_keys=ON")
 
     def _applied_versions(self) -> set[int]:
         db = self.db

@@ -161,7 +161,7 @@ def store_answers(study: Study, respondent: Respondent, answers: list[GivenAnswe
         for a in answers:
             existing = db.execute(
                 "SELECT position FROM run_items WHERE run_id = ? AND model = ? AND persona_id = ? AND dilemma_id = ?"
-                " AND question = ? AND repeat = ?",
+                " AND question = ? AND repeat = ? AND protocol = 'standard'",
                 [respondent.run_id, model, respondent.persona_id, a.dilemma_id, a.question, a.repeat]).fetchone()
             if existing is not None:
                 if existing[0] != a.position:

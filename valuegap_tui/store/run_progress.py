@@ -178,7 +178,7 @@ _MASSES = ", ".join(f"SUM(CASE WHEN question = {q} THEN coalesce(json_extract(di
 _PAIR_DISTANCE = " + ".join(f"v{i} * a{j} * {abs(i - j)}" for i in range(6) for j in range(6) if i != j)
 
 
-def paired_gap_by_kind(study: Study, run_id: int, distributions: bool = False) -> list[tuple]:
+def paired_gap_by_kind(study: Study, run_id: int, distributions: bool = False, protocol: str = "standard") -> list[tuple]:
     """Per (model, persona kind): (model, kind, personas, items, AR, AD, baseline AR, baseline AD),
     computed in SQLite (which runs without holding Python's GIL, so the Run screen stays responsive while
     a large run is refreshed).
@@ -190,10 +190,13 @@ def paired_gap_by_kind(study: Study, run_id: int, distributions: bool = False) -
     baseline itself, and for a model whose baseline has not answered yet); a kind is the mean over its
     personas. Each cell finds its baseline through a window over (model, dilemma), not a join.
     ``distributions``: a logprob answer counts as its distribution over the options, as the metrics count
-    it by default (the sums of the pair formulas are bilinear, so the same formulas hold)."""
+    it by default (the sums of the pair formulas are bilinear, so the same formulas hold). Only the items
+    asked under ``protocol`` count: ways of asking are never pooled."""
     return study.db.execute(
         f"WITH counts AS (SELECT model, persona_id, dilemma_id, {_MASSES if distributions else _COUNTS} FROM run_items"
-        "  WHERE run_id = ? AND status = 'answered' AND choice >= 0 GROUP BY model, persona_id, dilemma_id),"
+        "  WHERE run_id = ? AND protocol = ? AND status = 'answered' AND choice >= 0"
+        "  AND coalesce(outcome, '') != 'abstained'"
+        "  GROUP BY model, persona_id, dilemma_id),"
         " sides AS (SELECT model, persona_id, dilemma_id, v0 + v1 + v2 AS v_agree, v3 + v4 + v5 AS v_oppose,"
         "  a0 + a1 + a2 AS a_agree, a3 + a4 + a5 AS a_oppose,"
         f"  ({_PAIR_DISTANCE}) * 1.0 AS distance_sum FROM counts),"
@@ -210,4 +213,4 @@ def paired_gap_by_kind(study: Study, run_id: int, distributions: bool = False) -
         "  WHERE paired OR NOT model_has_base GROUP BY model, persona_id)"
         " SELECT persona.model, p.kind, COUNT(*), SUM(items), AVG(ar), AVG(ad), AVG(base_ar), AVG(base_ad)"
         " FROM persona JOIN run_personas p ON p.run_id = ? AND p.persona_id = persona.persona_id"
-        " GROUP BY persona.model, p.kind", [run_id, run_id]).fetchall()
+        " GROUP BY persona.model, p.kind", [run_id, protocol, run_id]).fetchall()

@@ -76,9 +76,11 @@ class ItemRow:
     attempts: int
     #: attempts used before the item was last re-opened; it may use max_attempts more from here
     attempt_base: int = 0
+    #: the way the question is asked (``protocols.py``)
+    protocol: str = "standard"
 
 
-_ITEM_COLUMNS = "id, model, persona_id, dilemma_id, question, repeat, permutation, attempts, attempt_base"
+_ITEM_COLUMNS = "id, model, persona_id, dilemma_id, question, repeat, permutation, attempts, attempt_base, protocol"
 
 
 @dataclass
@@ -112,7 +114,7 @@ class Attempt:
 
 
 _INSERT_ITEM = ("INSERT OR IGNORE INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat,"
-                " permutation) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                " permutation, protocol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSnapshot], dilemmas: list,
@@ -154,7 +156,7 @@ def _insert_items(db, run_id: int, items: Iterable) -> int:
     chunk, stored = [], 0
     for item in items:
         chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
-                      item.permutation))
+                      item.permutation, item.protocol))
         if len(chunk) >= INSERT_CHUNK:
             db.conn.executemany(_INSERT_ITEM, chunk)
             stored += len(chunk)
@@ -179,7 +181,8 @@ def add_items(study: Study, run_id: int, items: Iterable, stop=lambda: False) ->
 
 
 def planned_total(study: Study, run_id: int) -> int:
-    """How many items the run's full plan holds: every model x condition x dilemma x question x repeat."""
+    """How many items the run's full plan holds: every model x condition x protocol x dilemma x question
+    x repeat."""
     run = get_run(study, run_id)
     if run is None:
         return 0
@@ -187,9 +190,10 @@ def planned_total(study: Study, run_id: int) -> int:
     design = get_design(run.design)
     if (fixed := design.fixed_questions()) is not None:  # every item asked alike: a product, no item read
         (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
-        return len(run.definition.models) * personas * dilemmas * len(fixed) * run.definition.repeats
+        return (len(run.definition.models) * personas * dilemmas * len(fixed) * run.definition.repeats
+                * len(run.definition.protocols))
     questions = sum(len(design.questions_of(item)) for item in dilemmas_of(study, run_id).values())
-    return len(run.definition.models) * personas * questions * run.definition.repeats
+    return len(run.definition.models) * personas * questions * run.definition.repeats * len(run.definition.protocols)
 
 
 def stored_items(study: Study, run_id: int) -> int:

@@ -53,6 +53,14 @@ class GradedActions(Design):
     def fixed_questions(self) -> tuple[tuple[int, int], ...]:
         return ((0, 6), (1, 6))
 
+    def protocols(self) -> tuple[str, ...]:
+        """Every way of asking: both questions have templates for each wording, an abstention is
+        counted apart from the six-point axis, and a persona describes a person as well as it
+        addresses the model (docs/designs.md)."""
+        from valuegap_tui.protocols import PROTOCOL_IDS
+
+        return PROTOCOL_IDS
+
     def template_fields(self, item, question: int) -> dict[str, str]:
         from valuegap_tui.catalogue import catalogue
 
@@ -62,10 +70,16 @@ class GradedActions(Design):
         return SCORES[choice]
 
     def headline(self, frame, items, conditions) -> list[tuple]:
-        """AR, AD and F1 (oppose) per model and condition, default estimand (docs/metrics.md)."""
+        """AR, AD and F1 (oppose) per model and condition, default estimand (docs/metrics.md), under the
+        reference protocol."""
         from valuegap_tui.metrics.items import build_items
         from valuegap_tui.metrics.summary import metric_table
 
+        from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
+        from valuegap_tui.metrics.summary import filter_frame
+
+        # under one way of asking (standard where asked), as the Results screen's tables
+        frame = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))
         table = metric_table("headline", build_items(frame), ("model", "persona"))
         rows = []
         for record in table.records():

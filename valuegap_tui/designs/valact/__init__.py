@@ -94,6 +94,12 @@ class ValAct(Design):
 
         return draw_profiles(frame, items, conditions, out_dir)
 
+    def protocols(self) -> tuple[str, ...]:
+        """The standard questions and their paraphrases; not abstain (the enacted profile is the share of
+        choices per value and the questionnaire a six-point scale, neither defined with a choice of
+        none) nor third-person (the portrait question already asks about another person; docs/designs.md)."""
+        return ("standard", "paraphrase-1", "paraphrase-2", "paraphrase-3")
+
     def simulated_reply(self, params, system, user, rng):
         from valuegap_tui.designs.valact.simulate import simulated_reply
 

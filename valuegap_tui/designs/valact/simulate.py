@@ -33,6 +33,24 @@ OPTION_LINE = re.compile(r"^([A-H])\. (.+?)[ \t]*$", re.M)
 ACTION_MARK = "What would you do? Pick the one action you would take."
 PORTRAIT_MARK = "How much is this person like you?"
 SELECT_MARK = "Which value does this action serve most?"
+#: the paraphrases' question lines (prompts/valact_*.paraphrase-N.txt), beside the marks above
+PARAPHRASED = {
+    ACTION_MARK: ("In this situation, which one of these actions would you take?",
+                  "Faced with this, what would you do? Choose the one action you would take.",
+                  "If this were you, which of these actions would you pick?"),
+    PORTRAIT_MARK: ("To what extent is this person like you?", "How similar is this person to you?",
+                    "How closely does this description fit you?"),
+    SELECT_MARK: ("Which value does this action express most?", "Which one value is this action most in the service of?",
+                  "Of these values, which does this action serve most?"),
+}
+
+
+def _find(user: str, mark: str) -> int:
+    """Where the question ``mark`` (or one of its paraphrases) is in ``user``; -1 when it is not."""
+    for line in (mark, *PARAPHRASED[mark]):
+        if (at := user.find(line)) >= 0:
+            return at
+    return -1
 GENERATE_MARK = "advice-seeking situation about"
 QUOTED = re.compile(r'"(.+)"', re.S)
 
@@ -197,10 +215,10 @@ def simulated_reply(params, system: str | None, user: str, rng):
     if GENERATE_MARK in user and "an action that serves" in user:
         return generated_scenario(user, rng)
     p = planted(params)
-    if (at := user.find(ACTION_MARK)) >= 0:
+    if (at := _find(user, ACTION_MARK)) >= 0:
         shown = _options(user, at)
         return list(action_probabilities(p, system, [known(t) for t in shown])) if shown else None
-    if (at := user.find(PORTRAIT_MARK)) >= 0:
+    if (at := _find(user, PORTRAIT_MARK)) >= 0:
         shown = _options(user, at)
         quoted = QUOTED.search(user[:at])
         key = _key(quoted.group(1)) if quoted else ""
@@ -211,7 +229,7 @@ def simulated_reply(params, system: str | None, user: str, rng):
         cond, _ = condition_params(p, system)
         points = point_probabilities(float(cond["stated"].get(value, 3.5)), float(cond["stated_sd"]))
         return [float(points[5 - at]) for at in positions]  # scale position 0 is the raw answer 6
-    if (at := user.find(SELECT_MARK)) >= 0:
+    if (at := _find(user, SELECT_MARK)) >= 0:
         shown = _options(user, at)
         quoted = QUOTED.search(user[:at])
         truth = known(quoted.group(1)) if quoted else None

@@ -74,6 +74,14 @@ class Via(Design):
         return [(row["model"], row["condition"], metric, row[metric]) for row in summary.records()
                 for metric in ("F1", "accuracy", "AD")]
 
+    def protocols(self) -> tuple[str, ...]:
+        """The standard questions and their paraphrases; not abstain (Task 2's forced binary choice and
+        Task 1's four points are what its F1 and distance are defined on) nor third-person (the
+        condition is a country the respondent is told they live in; docs/designs.md)."""
+        from valuegap_tui.designs.via.items import PROTOCOLS
+
+        return PROTOCOLS
+
     def simulated_reply(self, params, system, user, rng):
         from valuegap_tui.designs.via.simulate import simulated_reply
 

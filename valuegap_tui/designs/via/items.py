@@ -83,3 +83,7 @@ class ViaItem(BaseModel):
 
     def to_record(self) -> dict:
         return self.model_dump(mode="json")
+
+
+#: the ways of asking the design supports (``Via.protocols``): its questions and their paraphrases
+PROTOCOLS = ("standard", "paraphrase-1", "paraphrase-2", "paraphrase-3")

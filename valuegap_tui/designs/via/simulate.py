@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from valuegap_tui.catalogue import catalogue
-from valuegap_tui.designs.via.items import COUNTRIES, SCALE
+from valuegap_tui.designs.via.items import COUNTRIES, PROTOCOLS, SCALE
 from valuegap_tui.paths import PROMPTS_DIR
 
 BASELINE = "baseline"
@@ -61,8 +61,9 @@ def planted(params) -> ViaPlanted:
 
 
 @lru_cache(maxsize=None)
-def _template_parts() -> tuple[re.Pattern, str, str]:
-    """(the country persona's pattern, the value question's line, the action question's line)."""
+def _template_parts() -> tuple[re.Pattern, tuple[str, ...], tuple[str, ...]]:
+    """(the country persona's pattern, the value question's line, the action question's line); the lines
+    of every wording the design asks (``Via.protocols``: the standard templates and the paraphrases)."""
     country = (PROMPTS_DIR / "via_country.txt").read_text(encoding="utf-8").strip()
     head, _, tail = country.partition("${country}")
     pattern = re.compile(re.escape(head) + r"(.+?)" + re.escape(tail.split("${country}")[0][:12]))
@@ -71,7 +72,10 @@ def _template_parts() -> tuple[re.Pattern, str, str]:
         lines = (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
         return lines[lines.index("${options}") - 1].strip()
 
-    return pattern, question_line("via_value_question"), question_line("via_action_question")
+    from valuegap_tui.protocols import template_name
+
+    return (pattern, tuple(question_line(template_name("via_value_question", p)) for p in PROTOCOLS),
+            tuple(question_line(template_name("via_action_question", p)) for p in PROTOCOLS))
 
 
 def condition_country(system: str | None) -> str | None:
@@ -101,8 +105,9 @@ def _found(pattern: re.Pattern, user: str) -> str:
 
 
 def simulated_reply(params, system: str | None, user: str, rng) -> list[float] | None:
-    _, value_line, action_line = _template_parts()
-    is_value, is_action = value_line in user, action_line in user
+    _, value_lines, action_lines = _template_parts()
+    is_value = any(line in user for line in value_lines)
+    is_action = not is_value and any(line in user for line in action_lines)
     if not (is_value or is_action):
         return None
 

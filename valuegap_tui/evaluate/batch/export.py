@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from valuegap_tui.evaluate.clients import profile_for_spec
-from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker
+from valuegap_tui.evaluate.questions import QuestionTexts, RequestMaker, system_text_for
 from valuegap_tui.evaluate.batch.targets import TARGETS, BatchError
 from valuegap_tui.server.client import ModelPool
 from valuegap_tui.store import runs as run_store
@@ -156,9 +156,11 @@ def export_batch(study: Study, run_id: int, out_dir: Path | str, *, target: str 
                                                   statuses=statuses):
                 after = rows[-1].id
                 for item in rows:
-                    prompt, shown = questions.question(item.dilemma_id, item.question, item.permutation)
+                    persona_text = personas[item.persona_id].system_text
+                    prompt, shown = questions.question(item.dilemma_id, item.question, item.permutation,
+                                                       item.protocol, persona_text)
                     seed = (definition.seed * 1_000_003 + item.id * 31 + item.attempts + 1) % 2**31
-                    request = make_request(personas[item.persona_id].system_text, prompt, seed=seed,
+                    request = make_request(system_text_for(persona_text, item.protocol), prompt, seed=seed,
                                            n_options=len(shown))
                     cid = custom_id(run_id, item)
                     line = engine.request_line(cid, pool.build_body(request, spec.name))

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from valuegap_tui.evaluate.attempts import score_attempt, settle_status
+from valuegap_tui.evaluate.attempts import option_scores, score_attempt, settle_status
 from valuegap_tui.evaluate.batch.targets import TARGETS, BatchError, Result
 from valuegap_tui.evaluate.questions import QuestionTexts
 from valuegap_tui.limits import LimitError, open_text, parse_json
@@ -151,11 +151,11 @@ def import_batch(study: Study, run_id: int, paths: list[Path | str] | Path | str
         if statuses[item_id] == "answered" or attempt != item.attempts + 1:
             report.already += 1
             continue
-        _prompt, shown = questions.question(item.dilemma_id, item.question, item.permutation)
+        _prompt, shown = questions.question(item.dilemma_id, item.question, item.permutation, item.protocol)
         stored = score_attempt(item, result.record, attempt, shown, definition.max_attempts, definition.answer_mode,
                                definition.min_coverage, _scores(run, questions, item, len(shown)))
         attempts.append(stored)
-        if stored.outcome == "valid":
+        if stored.outcome in ("valid", "abstained"):
             report.answered += 1
         elif result.kind == "answered":
             report.invalid[stored.outcome] += 1
@@ -175,6 +175,4 @@ def _design_of(run):
 
 
 def _scores(run, questions: QuestionTexts, item, n_options: int) -> tuple[int, ...]:
-    design = questions.design
-    dilemma = questions.dilemmas[item.dilemma_id]
-    return tuple(design.choice_score(dilemma, item.question, c) for c in range(n_options))
+    return option_scores(questions.design, questions.dilemmas[item.dilemma_id], item.question, n_options)

@@ -19,10 +19,10 @@ from textual.widgets import DataTable, Header, Select, Static, TabbedContent, Ta
 from valuegap_tui.designs import get_design
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.report.collection import Respondents
-from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE, build_items
-from valuegap_tui.metrics.covariates import adjusted_kind_table
+from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
+from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
 from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
-from valuegap_tui.report.writer import choices_by_condition, run_extremities
+from valuegap_tui.report.writer import choices_by_condition
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.text import one_line, visible
@@ -33,8 +33,9 @@ from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
 from valuegap_tui.tui.widgets.position_cells import render_letter_shares
+from valuegap_tui.tui.widgets.protocol_tables import render_protocols
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
-from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text, condition_rows, topic_rows, value_rows
+from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_for, condition_rows, topic_rows, value_rows
 from valuegap_tui.tui.widgets.result_cells import condition_columns, num
 from valuegap_tui.tui.screens.results_design import TABS, DesignTab
 from valuegap_tui.tui.screens.results_report import ReportWriting
@@ -128,6 +129,9 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
                                  markup=False)
             with TabPane("8 Respondents", id="results-tab-respondents"):
                 yield RespondentsPane(id="results-respondents")
+            with TabPane("9 Protocols", id="results-tab-protocols"):
+                with VerticalScroll(id="results-protocols-scroll"):
+                    yield Static("", id="results-protocols", markup=False)
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -166,7 +170,7 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         self.query_one("#results-tabs", TabbedContent).active = f"results-tab-{tab}"
         focus = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
                  "values": "#results-values", "topics": "#results-topics",
-                 "respondents": "#respondents-table"}.get(tab)
+                 "respondents": "#respondents-table", "protocols": "#results-protocols-scroll"}.get(tab)
         if focus:
             self.query_one(focus).focus()
 
@@ -267,7 +271,8 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
             if frame is None:
                 frame = frame_store.load_answer_frame(self.app.study, run_id)
                 self._frames = {run_id: frame}
-            who = self._respondents.get(self.app.study, run_id, frame, topic, aggregate, bootstrap=False)
+            one_way = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))  # people: standard
+            who = self._respondents.get(self.app.study, run_id, one_way, topic, aggregate, bootstrap=False)
             if model not in who.order:  # one respondent at a time: until one is picked, the first with answers
                 answered = set(frame.model.labels[c] for c in set(frame.model.codes.tolist()))
                 model = next((name for name in who.order if name in answered), who.order[0] if who.order else None)
@@ -275,27 +280,19 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
                                     expected=expected)
             if worker.is_cancelled:
                 return
-            shown = filter_frame(frame, model, topic)
+            shown = filter_frame(frame, model, topic, quick.protocol)
             per_condition = choices_by_condition(shown, quick)
             self.app.call_from_thread(setattr, self, "_per_condition", per_condition)
-            self.app.call_from_thread(setattr, self, "_adjusted", self._adjusted_kinds(run_id, shown, aggregate))
+            self.app.call_from_thread(setattr, self, "_adjusted", adjusted_kinds_for(self.app.study, run_id, shown,
+                                                                                           aggregate))
             self.app.call_from_thread(self._show, run_id, quick, False, model, who)
             if quick.items or who.pairs.rows:
                 full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
-                who = self._respondents.get(self.app.study, run_id, frame, topic, aggregate, bootstrap=True)
+                who = self._respondents.get(self.app.study, run_id, one_way, topic, aggregate, bootstrap=True)
                 if not worker.is_cancelled:
                     self.app.call_from_thread(self._show, run_id, full, True, model, who)
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
-
-    def _adjusted_kinds(self, run_id: int, frame, aggregate: str) -> Text:
-        """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
-        try:
-            extremities, missing = run_extremities(self.app.study, run_id)
-        except Exception as exc:  # the tables above must still show
-            return Text(visible(f"\nextremity-adjusted changes unavailable: {exc}"))
-        rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
-        return adjusted_kinds_text(rows, missing)
 
     # ---- showing -------------------------------------------------------------------------------
 
@@ -341,6 +338,7 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         position = [r for r in results.tables.get("position", Table("", "", ())).records() if r["model"] == model]
         letters = [r for r in results.tables.get("letters", Table("", "", ())).records() if r["model"] == model]
         self.query_one("#results-letters", Static).update(render_letter_shares(position, letters))
+        self.query_one("#results-protocols", Static).update(render_protocols(results, model, self.size.width))
         chart = render_kind_chart(results.kinds.records())
         chart.append_text(getattr(self, "_adjusted", Text("")))
         self.query_one("#results-kind-chart", Static).update(chart)
@@ -438,4 +436,4 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         row = rows[index]
         detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
                                    f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
-                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8: tabs, w: wide/compact")))
+                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8, 9: tabs, w: wide/compact")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static, TabbedContent
 
-from valuegap_tui.keymap import RESULT_TABS as TABS  # the tabs, in key order (1-8)
+from valuegap_tui.keymap import RESULT_TABS as TABS  # the tabs, in key order (1-9)
 from valuegap_tui.store import answer_frame as frame_store
 
 
@@ -28,7 +28,7 @@ class DesignTab:
         self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, answers)
 
     def _show_design_tab(self, design_run: bool) -> None:
-        """Tabs 1-6 for the poster's design, tab 7 for a run of any other design."""
+        """Tabs 1-6 and 9 for the poster's design, tab 7 for a run of any other design."""
         tabs = self.query_one("#results-tabs", TabbedContent)
         for tab, _title in TABS:
             (tabs.show_tab if (tab == "design") == design_run else tabs.hide_tab)(f"results-tab-{tab}")

@@ -22,7 +22,9 @@ from valuegap_tui.evaluate.execute import RunControl
 from valuegap_tui.evaluate.live import KindGap, live_gap_by_kind
 from valuegap_tui.evaluate.session import format_progress, run_blocking
 from valuegap_tui.evaluate.setup import PlanError, create_run
+from valuegap_tui.metrics.protocols import reference_protocol
 from valuegap_tui.plan.definition import RunDefinition, RunDefinitionError, starter_definition
+from valuegap_tui.protocols import protocol_order
 from valuegap_tui.store import dilemmas as dilemma_store
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
@@ -46,6 +48,8 @@ class Snapshot:
     latest: list[dict]
     gaps: list[KindGap] | None
     reason: str | None = None
+    #: the ways of asking the run asks, in the catalogue's order (the gap table is under the first reference)
+    protocols: tuple[str, ...] = ("standard",)
 
 
 def _run_cells(run_id: int, finished: int, total: int, status: str, name: str, config_hash: str) -> list[Text]:
@@ -100,7 +104,7 @@ class RunsScreen(Screen):
         self.control: RunControl | None = None
         self.selected: int | None = None
         self._metrics_at = 0.0
-        self._gaps: list[KindGap] | None = None
+        self._gaps: tuple[int, list[KindGap]] | None = None  # (run id, its gap by kind)
         #: what the form starts with; the form keeps it only while nobody has edited it
         self._template = TEMPLATE
         #: (key, seconds from key press to the screen updated): read by bench/run_throughput.py
@@ -193,16 +197,17 @@ class RunsScreen(Screen):
         if run is None:
             return None
         progress = progress_store.progress(study, run_id)
-        gaps = self._gaps
-        # Pairing a big run's answers takes a moment: refresh the gap table every few seconds.
-        if gaps is None or time.monotonic() - self._metrics_at > 5.0:
+        cached_run, gaps = self._gaps if self._gaps is not None else (None, None)
+        # Pairing a big run's answers takes a moment: refresh the gap table every few seconds. The cache
+        # names its run: a poll of the run left behind, finishing late, must not fill the next one's.
+        if gaps is None or cached_run != run_id or time.monotonic() - self._metrics_at > 5.0:
             gaps = live_gap_by_kind(study, run_id)
-            self._gaps, self._metrics_at = gaps, time.monotonic()
+            self._gaps, self._metrics_at = (run_id, gaps), time.monotonic()
         # A run that is not going any more shows its average, not a recent rate that decays to zero.
         going = run.status == "running"
         rate = progress_store.response_rate(study, run_id) if going else progress_store.finished_rate(study, run_id)
         return Snapshot(run_id, run.status, progress, rate, progress_store.latest_responses(study, run_id, 8), gaps,
-                        None if going else run.stop_reason)
+                        None if going else run.stop_reason, tuple(protocol_order(run.definition.protocols)))
 
     def _show(self, snap: Snapshot) -> None:
         if snap.run_id != self.selected:
@@ -215,6 +220,9 @@ class RunsScreen(Screen):
                  + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none")]
         for (model, kind), (done, total) in sorted(p.by_group.items()):
             lines.append(f"  {kind:<12} {done:>7}/{total:<7} {model}")  # the model, of any length, last
+        if len(snap.protocols) > 1:  # ways of asking are never pooled: say which one the gap table shows
+            lines.append(f"gap below: under {reference_protocol(snap.protocols)} (asked {len(snap.protocols)} ways: "
+                         f"{', '.join(snap.protocols)}; Results tab 9 has each)")
         text = Text("\n".join(one_line(line) for line in lines))
         if snap.reason:  # why it failed or stopped, in full (wrapped, never cut)
             text.append("\n" + visible(snap.reason), style="bold red" if snap.status == "failed" else "")

@@ -28,4 +28,6 @@ def status_line(run_id: int, results, model: str | None, progress, with_interval
             f"{num(own['invalid'], 3)}{outcome_note(results, model)}, refusals {num(own['refusal'], 3)}, "
             f"server errors {num(own['server_error'], 3)}; agreement across repeats value "
             f"{num(own['agreement_value'], 2)}, action {num(own['agreement_action'], 2)}"
+            + (f"; under {results.protocol} (tab 9: all {len(results.protocols)} protocols)"
+               if len(results.protocols) > 1 else "")
             + ("" if with_intervals else "; computing intervals…"))
