@@ -26,7 +26,6 @@ from valuegap_tui.report.writer import choices_by_condition
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.text import one_line, visible
-from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.textual_private import select_values
 from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.footer import KeysFooter
@@ -39,6 +38,7 @@ from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, Responde
 from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_for, condition_rows, topic_rows, value_rows
 from valuegap_tui.tui.widgets.result_cells import condition_columns, num
 from valuegap_tui.tui.screens.results_design import TABS, DesignTab
+from valuegap_tui.tui.screens.results_report import ReportWriting
 from valuegap_tui.tui.widgets.results_status import ESTIMANDS, status_line
 from valuegap_tui.tui.keys import bind
 
@@ -53,17 +53,7 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-class ResultsCommands(BindingCommands):
-    """Every Results key in the command palette, as "Results: <description>"."""
-
-    prefix = "Results"
-
-    def bindings(self):
-        return ResultsScreen.BINDINGS
-
-
-class ResultsScreen(DesignTab, Screen):
-    COMMANDS = {ResultsCommands}
+class ResultsScreen(ReportWriting, DesignTab, Screen):
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
         *[bind(f"results.tab_{tab}", f"show_tab('{tab}')")
@@ -75,6 +65,7 @@ class ResultsScreen(DesignTab, Screen):
         bind("results.logprob_answers", "toggle_logprob_answers"),
         bind("results.layout", "toggle_layout"),
         bind("results.refresh", "refresh"),
+        bind("results.report", "write_report"),
     ]
     DEFAULT_CSS = """
     #results-tabs { height: 1fr; }
