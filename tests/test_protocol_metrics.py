@@ -139,6 +139,14 @@ def test_the_report_writes_the_protocol_tables_and_section_and_keeps_the_others_
     assert "### Ways of asking (protocols)" in summary and "the sections above are under **standard**" in summary
     assert "**Direction flips between protocols**" in summary and "condition p (AR)" in summary
     assert "| baseline | abstain | 3 |" in summary and "0.125 (0.000 / 0.250)" in summary
+    # each figure's title says the way of asking its numbers are under
+    from tests.helpers.figures import svg_texts
+
+    pngs = [p for p in report.figures if p.suffix == ".png"]
+    assert pngs
+    for png in pngs:
+        texts = svg_texts(png.with_suffix(".svg"))
+        assert any("Run 1: protocols, protocol standard" in t for t in texts), png.name
 
 
 def test_a_report_of_a_run_asked_one_way_has_no_protocol_section(tmp_path):

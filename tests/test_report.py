@@ -43,9 +43,11 @@ def test_report_writes_tables_summary_and_figures(tmp_path):
     import matplotlib.image
 
     pngs = [p for p in report.figures if p.suffix == ".png"]
-    assert [p.name for p in pngs] == ["alignment_heatmap_model-a.png", "answer_choices_model-a.png",
-                                      "kinds_model-a.png", "conditions_model-a.png"]
-    assert all(p.with_suffix(".svg") in report.figures and p.with_suffix(".svg").exists() for p in pngs)
+    assert [p.name for p in pngs] == ["models_conditions.png", "models_kinds.png",
+                                      "alignment_heatmap_model-a.png", "answer_choices_model-a.png",
+                                      "kinds_model-a.png", "conditions_model-a.png", "position_model-a.png"]
+    for suffix in (".pdf", ".svg"):
+        assert all(p.with_suffix(suffix) in report.figures and p.with_suffix(suffix).exists() for p in pngs)
     for path in pngs:
         image = matplotlib.image.imread(path)
         assert image.shape[0] > 400 and image.shape[1] > 500
@@ -60,7 +62,7 @@ def test_two_models_get_their_own_sections_figures_and_rows(tmp_path):
     assert summary.count("### Conditions against baseline") == 2
     names = sorted(p.name for p in report.figures)
     assert "alignment_heatmap_model-a.png" in names and "alignment_heatmap_org_model_b.svg" in names
-    assert len(names) == 16
+    assert len(names) == 3 * (2 + 2 * 5)  # PNG, PDF and SVG: the models side by side, five per model
     for table in ("conditions", "persona_kinds", "by_value", "value_ranking", "answers", "models"):
         assert {r["model"] for r in read_csv(tmp_path / f"{table}.csv")} == {"model-a", "org/model b"}, table
 
@@ -141,7 +143,7 @@ def test_report_command_errors(study, tmp_path, capsys):
     assert "number or 'latest'" in capsys.readouterr().err
 
 
-def test_report_command_writes_the_figures_of_every_model_as_png_and_svg(study, tmp_path, capsys):
+def test_report_command_writes_the_figures_of_every_model_as_png_pdf_and_svg(study, tmp_path, capsys):
     """Two models and every persona kind: per model the poster's three figures and the conditions, PNG and
     SVG, each a real picture (size, many colours); the extremity-adjusted kinds in the summary and a CSV."""
     import matplotlib.image
@@ -176,6 +178,7 @@ def test_report_command_writes_the_figures_of_every_model_as_png_and_svg(study, 
     for slug in ("m", "org_model_b"):
         for name in ("alignment_heatmap", "answer_choices", "kinds"):
             png, svg = out / f"{name}_{slug}.png", out / f"{name}_{slug}.svg"
+            assert (out / f"{name}_{slug}.pdf").read_bytes().startswith(b"%PDF")
             image = matplotlib.image.imread(png)
             assert image.shape[0] > 400 and image.shape[1] > 500, png.name
             colours = np.unique((image[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)

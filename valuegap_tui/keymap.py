@@ -25,6 +25,9 @@ class KeySpec:
     scope: str
     show: bool = True  # in the footer (every binding is in the help panel and the palette)
     priority: bool = False
+    #: offered in the palette from every screen (it opens the screen and runs there); False: only on its
+    #: own screen, where it acts on what is shown (a label key, closing a form, going back to a list)
+    anywhere: bool = True
 
 
 APP = "app"
@@ -37,6 +40,15 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("results", "Results", "f5"),
     ("servers", "Servers", "f6"),
 )
+#: the stage screens' scopes: the mode that shows the screen and the palette's prefix for its actions
+STAGE_SCOPES: dict[str, tuple[str, str]] = {
+    "review": ("dilemmas", "Review"),
+    "generate": ("generate", "Generate"),
+    "personas": ("personas", "Personas"),
+    "runs": ("runs", "Runs"),
+    "results": ("results", "Results"),
+    "servers": ("servers", "Servers"),
+}
 #: how many digit keys the review screen offers a design's labels (``ReviewParts.label_keys``)
 LABEL_KEYS = 9
 RESPOND_LETTERS = "abcdefgh"
@@ -63,7 +75,8 @@ def _specs() -> tuple[KeySpec, ...]:
         s("review.undo", "u", "Undo", "review"),
         s("review.edit", "e", "Edit", "review"),
         s("review.actions", "o", "Actions", "review"),
-        *(s(f"review.label_{k}", str(k), f"Label key {k}", "review", show=False) for k in range(1, LABEL_KEYS + 1)),
+        *(s(f"review.label_{k}", str(k), f"Label key {k}", "review", show=False, anywhere=False)
+          for k in range(1, LABEL_KEYS + 1)),
         s("review.filter", "slash", "Filter", "review"),
         s("review.history", "h", "History", "review"),
         s("review.guidelines", "g", "Guidelines", "review"),
@@ -72,7 +85,7 @@ def _specs() -> tuple[KeySpec, ...]:
         s("review.apply_fix", "f", "Apply suggested label fix", "review", show=False),
         s("review.agreement", "y", "Agreement", "review", show=False),
         s("review.reviewer", "w", "Reviewer name", "review", show=False),
-        s("review.back", "escape", "List", "review", show=False),
+        s("review.back", "escape", "List", "review", show=False, anywhere=False),
         s("review.new", "ctrl+n", "New dilemma", "review", show=False),
         s("review.duplicate", "D", "Duplicate dilemma", "review", show=False),
         s("review.notes", "m", "Notes", "review", show=False),
@@ -91,24 +104,24 @@ def _specs() -> tuple[KeySpec, ...]:
         # the other stages
         s("generate.start", "s", "Start", "generate"),
         s("generate.stop", "x", "Stop", "generate"),
-        s("personas.level_down", "left", "Level -", "personas"),
-        s("personas.level_up", "right", "Level +", "personas"),
-        *(s(f"personas.level_{i}", str(i), f"Level {i}", "personas", show=False) for i in range(1, 5)),
+        s("personas.level_down", "left", "Level -", "personas", anywhere=False),
+        s("personas.level_up", "right", "Level +", "personas", anywhere=False),
+        *(s(f"personas.level_{i}", str(i), f"Level {i}", "personas", show=False, anywhere=False) for i in range(1, 5)),
         s("personas.generate", "g", "Generate set", "personas"),
         s("personas.duplicate", "d", "Duplicate", "personas"),
         s("personas.delete", "x", "Delete", "personas"),
         s("personas.edit", "e", "Edit levels", "personas"),
         s("personas.new", "n", "Write new", "personas"),
         s("personas.edit_text", "t", "Edit text", "personas", show=False),
-        s("personas.back", "escape", "List", "personas", show=False),
+        s("personas.back", "escape", "List", "personas", show=False, anywhere=False),
         s("personas.form_save", "ctrl+s", "Save", "personas.form", priority=True),
         s("personas.form_cancel", "escape", "Cancel", "personas.form", priority=True),
         s("personas.form_select_all", "ctrl+a", "Select all", "personas.form", priority=True),
         s("runs.new", "n", "New run", "runs"),
         s("runs.start", "s", "Start/resume", "runs"),
         s("runs.stop", "x", "Stop", "runs"),
-        s("runs.close_form", "escape", "Close form", "runs", show=False),
-        s("runs.plan", "ctrl+s", "Plan and start", "runs", priority=True),
+        s("runs.close_form", "escape", "Close form", "runs", show=False, anywhere=False),
+        s("runs.plan", "ctrl+s", "Plan and start", "runs", priority=True, anywhere=False),
         *(s(f"results.tab_{tab}", str(n + 1), f"Tab: {title}", "results", show=False)
           for n, (tab, title) in enumerate(RESULT_TABS)),
         s("results.model", "m", "Next model", "results"),
@@ -118,6 +131,7 @@ def _specs() -> tuple[KeySpec, ...]:
         s("results.logprob_answers", "l", "Logprobs: distribution / top letter", "results", show=False),
         s("results.layout", "w", "Layout", "results"),
         s("results.refresh", "r", "Recompute", "results", show=False),
+        s("results.report", "R", "Write report", "results"),
         s("servers.probe", "p", "Probe", "servers"),
         s("servers.health", "h", "Health", "servers"),
         s("servers.reload", "r", "Reload profiles", "servers"),

@@ -18,7 +18,7 @@ RESULTS_PALETTE = {f"Results: {title}": f"key: {key}" for title, key in [
     ("Tab: Values", "5"), ("Tab: Topics", "6"), ("Tab: Design", "7"), ("Tab: Respondents", "8"),
     ("Tab: Protocols", "9"),
     ("Next model", "m"), ("Next condition", "c"), ("Next topic", "t"), ("Next estimand", "n"),
-    ("Logprobs: distribution / top letter", "l"), ("Layout", "w"), ("Recompute", "r"),
+    ("Logprobs: distribution / top letter", "l"), ("Layout", "w"), ("Recompute", "r"), ("Write report", "R"),
 ]}
 
 

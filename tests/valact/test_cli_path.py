@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+from tests.helpers.figures import assert_editable
 from valuegap_tui.cli import main
 from valuegap_tui.designs import get_design
 from valuegap_tui.designs.valact.items import Scenario
@@ -48,6 +49,8 @@ def test_generate_questionnaire_run_report_with_no_code(tmp_path, capsys):
     names = {p.name for p in out.iterdir()}
     assert {"valact_gap.csv", "valact_enacted.csv", "valact_stated.csv", "summary.md",
             "valact_profiles_sim.png", "valact_profiles_sim.svg"} <= names
+    texts = assert_editable(out / "valact_profiles_sim.png")  # PDF and SVG beside it, the text kept as text
+    assert "baseline" in " ".join(texts) and "Universalism" in " ".join(texts)
     gap = (out / "valact_gap.csv").read_text().splitlines()
     assert gap[1].startswith("sim,baseline,4,20,")  # every scenario and item answered
     summary = (out / "summary.md").read_text()

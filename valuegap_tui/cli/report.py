@@ -13,12 +13,14 @@ ORDER = 60
 
 def register(commands) -> None:
     parser = add_command(
-        commands, "report", cmd_report, "write a run's metric tables (CSV), summary (Markdown) and figures (PNG and SVG)",
+        commands, "report", cmd_report, "write a run's metric tables (CSV), summary (Markdown) and figures (PNG, PDF and SVG)",
         description="Compute every metric of a run and write them to OUT_DIR:\n"
         "  CSV tables (models, conditions, persona kinds, kinds adjusted for extremity, per-value inference,\n"
         "  breakdowns, value ranking, answers; every table has a model column), summary.md with one section\n"
-        "  per model, and per model alignment_heatmap_MODEL, answer_choices_MODEL, kinds_MODEL and\n"
-        "  conditions_MODEL as .png and .svg (figures need matplotlib: pip install 'valuegap-tui[report]').\n"
+        "  per model, models_conditions and models_kinds (every model side by side), and per model\n"
+        "  alignment_heatmap_MODEL, answer_choices_MODEL, kinds_MODEL, conditions_MODEL and position_MODEL,\n"
+        "  each as .png, .pdf and .svg with editable text (figures need matplotlib:\n"
+        "  pip install 'valuegap-tui[report]').\n"
         "Definitions of every number: docs/metrics.md.",
     )
     parser.add_argument("run", metavar="RUN_ID|latest", help="the run to report, or 'latest'")
@@ -49,7 +51,7 @@ def cmd_report(args) -> int:
     except ValueError as exc:
         raise CliError(str(exc), exit_code=2) from None
     print(f"wrote {len(report.tables)} tables, {report.summary.name} and {len(report.figures)} figure files "
-          f"(PNG and SVG) to {report.out_dir}")
+          f"(PNG, PDF and SVG) to {report.out_dir}")
     for note in report.notes:
         print(note)
     return 0

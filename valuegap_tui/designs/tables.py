@@ -91,7 +91,10 @@ def _design_figures(study, run, design, out_dir: Path, model: str | None) -> lis
     asked = protocols_asked(frame)
     if len(asked) > 1:  # a figure shows one way of asking (standard where asked), never the ways pooled
         frame = select(frame, frame.protocol.codes == frame.protocol.labels.index(reference_protocol(asked)))
-    return draw(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id), out_dir)
+    from valuegap_tui.report.figure_files import figure_style
+
+    with figure_style():  # the report's settings for every figure (names never read as mathtext)
+        return draw(frame, run_store.dilemmas_of(study, run.id), run_store.personas_of(study, run.id), out_dir)
 
 
 def write_design_report(study, run, out_dir: Path, model: str | None = None) -> list[Path]:

@@ -1,12 +1,14 @@
-"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG and SVG.
+"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG, PDF and SVG.
 
 Per model, the poster's three (the alignment-rate heatmap, the answer-choice distribution, AR and AD by
-persona kind against baseline) and AR and AD by condition.
+persona kind against baseline), AR and AD by condition and the letter shares by position
+(``position_figure.py``); for the run, the models side by side (``comparison_figures.py``). Text stays
+text: the SVG holds <text> elements a person can edit, the PDF embeds its fonts as TrueType, and names
+are never read as mathtext (a model called "a$b$" is drawn as written).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import matplotlib
@@ -17,32 +19,21 @@ import matplotlib.transforms as transforms  # noqa: E402
 import numpy as np  # noqa: E402
 
 from valuegap_tui.catalogue import catalogue  # noqa: E402
+from valuegap_tui.metrics.humans import is_human  # noqa: E402
 from valuegap_tui.metrics.summary import Results  # noqa: E402
+from valuegap_tui.report.figure_files import (  # noqa: E402,F401  (the designs' figures take them from here)
+    ACTION_COLOUR, FORMATS, MODEL_COLOURS, VALUE_COLOUR, figure_slug, figure_style, files_of, label_bar,
+    save_figure, short_name)
 
-VALUE_COLOUR, ACTION_COLOUR = "#4c72b0", "#dd8452"
-
-
-def figure_slug(model: str) -> str:
-    """A file-name-safe form of a model name ("Qwen/Qwen3-8B" -> "Qwen_Qwen3-8B")."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
-
-
-FORMATS = ("png", "svg")
-FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions")
-
-
-def _save(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
-    """``path`` (.png) and its .svg twin; returns the PNG. ``rect``: the part of the figure for the axes."""
-    fig.tight_layout(rect=rect)
-    for fmt in FORMATS:
-        fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
-    plt.close(fig)
-    return path
+FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions", "position")
 
 
 def draw_all(results: Results, out_dir: Path, title: str,
              per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
-    """Per model, every figure of ``FIGURES`` as PNG (listed) and SVG (beside it), named after the model."""
+    """Per model, every figure of ``FIGURES`` it has data for as PNG (listed), PDF and SVG (beside it),
+    named after the model."""
+    from valuegap_tui.report.position_figure import letter_shares
+
     paths, used = {}, set()
     with_items = {r["model"] for r in results.per_model.records() if r["items"]}
     for model in results.reported_models:
@@ -52,11 +43,15 @@ def draw_all(results: Results, out_dir: Path, title: str,
         while slug in used:  # two names that only differ in odd characters
             slug += "_"
         used.add(slug)
-        heading = f"{title}, model {model}"
+        who = "respondent" if is_human(model) else "model"  # a person answering beside the models
+        heading = f"{title}, {who} {short_name(model, 60)}"  # a title never runs off the figure
         shares = (per_condition or {}).get(model)
         drawers = {"alignment_heatmap": alignment_heatmap, "kinds": kinds, "conditions": conditions,
-                   "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares))}
-        paths[model] = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
+                   "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares)),
+                   "position": letter_shares}
+        with figure_style():
+            drawn = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
+        paths[model] = [path for path in drawn if path is not None]  # None: no data for that figure
     return paths
 
 
@@ -82,7 +77,7 @@ def answer_choices(results: Results, model: str, path: Path, title: str, per_con
     ax.set_title(f"Answer-choice distribution, value vs action\n{title}")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _answer_choices_by_condition(model: str, path: Path, title: str, per_condition: list) -> Path:
@@ -111,7 +106,7 @@ def _answer_choices_by_condition(model: str, path: Path, title: str, per_conditi
     height = fig.get_size_inches()[1]
     fig.legend(*ax.get_legend_handles_labels(), ncols=3, fontsize=7, loc="lower center", frameon=False)
     ax.set_title(f"Answer-choice distribution, value vs action answers per condition\n{title}")
-    return _save(fig, path, rect=(0, 0.5 / height, 1, 1))  # room for the legend below the axes
+    return save_figure(fig, path, rect=(0, 0.5 / height, 1, 1))  # room for the legend below the axes
 
 
 def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> Path:
@@ -132,12 +127,14 @@ def alignment_heatmap(results: Results, model: str, path: Path, title: str) -> P
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else n_values
         ax.text(n_conditions - 0.4, (start + end - 1) / 2, types[start], va="center", ha="left", fontsize=8)
-    ax.set_xlabel("condition (persona); a persona's AR is over the dilemmas it shares with the baseline")
+    ax.set_xlabel("condition (persona); a persona's AR is over\nthe dilemmas it shares with the baseline"
+                  if n_conditions < 4 else  # a narrow figure: on two lines, or it runs off both sides
+                  "condition (persona); a persona's AR is over the dilemmas it shares with the baseline")
     ax.set_ylabel("value (grouped by value type)")
     ax.set_title(f"Alignment rate per value and condition\n{title}")
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=min(0.3, 1.5 / max(width - 4, 1)))  # about 1.5 in for the type labels
     bar.set_label("alignment rate (red = misaligned, blue = aligned; grey = no items)")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def conditions(results: Results, model: str, path: Path, title: str) -> Path:
@@ -166,16 +163,18 @@ def conditions(results: Results, model: str, path: Path, title: str) -> Path:
     # one label for both panels: two copies of it overlapped each other
     fig.supxlabel("condition (grey = baseline, dashed = its level; black tick = baseline on the same dilemmas)",
                   fontsize=8)
-    fig.suptitle(f"AR and AD by condition against baseline — {title}")
-    return _save(fig, path)
+    fig.suptitle(f"AR and AD by condition against baseline\n{title}")
+    return save_figure(fig, path)
 
 
 def kinds(results: Results, model: str, path: Path, title: str) -> Path:
     """AR and AD per persona kind (mean over its personas) with the baseline's level on the same dilemmas
     and the change's interval and adjusted p written above each bar."""
     rows = [r for r in results.kinds.records() if r["model"] == model]
-    labels = [f"{r['condition']}\n({r['personas']} persona{'s' if r['personas'] != 1 else ''})" for r in rows]
+    labels = [r["condition"] if r["condition"] == "baseline" else  # the baseline is no persona
+              f"{r['condition']}\n({r['personas']} persona{'s' if r['personas'] != 1 else ''})" for r in rows]
     x = np.arange(len(rows))
+    clipped = False
     fig, axes = plt.subplots(1, 2, figsize=(max(10, 1.6 * len(rows) + 5), 5.5))
     for ax, prefix, metric, name in zip(axes, ("ar", "ad"), ("alignment_rate", "alignment_distance"),
                                         ("alignment rate (AR, higher = smaller gap)",
@@ -186,7 +185,11 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
         ax.bar(x, mid, color=colours, yerr=np.nan_to_num(err), capsize=4)
         highs = np.array([r[f"{prefix}_high"] for r in rows], dtype=float)
         # headroom above the highest whisker for the change labels, so text never sits on a bar
-        top = max(0.5, float(np.nanmax(np.append(np.fmax(mid, highs), 0))) * 1.3)
+        # AR and AD lie in [0, 1]: an interval past 1 (a kind resting on two dilemmas has a t interval
+        # wider than the scale) runs off the top, never stretches the axis over its bars
+        reach = float(np.nanmax(np.append(np.fmax(mid, highs), 0)))
+        top = min(1.35, max(0.5, reach * 1.3))
+        clipped = clipped or reach > top
         label_band = transforms.blended_transform_factory(ax.transData, ax.transAxes)
         for r, xi in zip(rows, x):
             if r["condition"] == "baseline" or r[f"baseline_{prefix}"] != r[f"baseline_{prefix}"]:
@@ -205,6 +208,8 @@ def kinds(results: Results, model: str, path: Path, title: str) -> Path:
     axes[0].set_title("Alignment rate by persona kind (95% CI)")
     axes[1].set_title("Alignment distance by persona kind (95% CI)")
     fig.supxlabel("persona kind (grey = baseline; black tick = baseline on the kind's dilemmas; "
-                  "interval over personas and dilemmas)", fontsize=8)
-    fig.suptitle(f"AR and AD by persona kind against baseline — {title}")
-    return _save(fig, path)
+                  "interval over personas and dilemmas)"
+                  + ("\na whisker cut at the top runs past the scale: its ends are in persona_kinds.csv" if clipped else ""),
+                  fontsize=8)
+    fig.suptitle(f"AR and AD by persona kind against baseline\n{title}")
+    return save_figure(fig, path)

@@ -1,4 +1,4 @@
-"""The report of a run: CSV tables, a Markdown summary and figures (PNG and SVG) in one folder.
+"""The report of a run: CSV tables, a Markdown summary and figures (PNG, PDF and SVG) in one folder.
 
 Figures need matplotlib (the optional ``report`` extra); without it the tables and summary are still
 written and ``FIGURES_MISSING`` says how to get the images.
@@ -29,6 +29,10 @@ FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it wit
                    "`pip install 'valuegap-tui[report]'` (or `pip install matplotlib`) and run the report again.")
 
 
+#: where each figure's other files are, said in the summary
+FIGURE_FILES = "each also as PDF and SVG beside the PNG, their text editable"
+
+
 class ReportError(RuntimeError):
     """A run that cannot be reported (unknown id, no runs)."""
 
@@ -38,8 +42,9 @@ class Report:
     out_dir: Path
     tables: list[Path] = field(default_factory=list)
     summary: Path | None = None
-    figures: list[Path] = field(default_factory=list)  # every figure file, PNG and SVG
+    figures: list[Path] = field(default_factory=list)  # every figure file, PNG, PDF and SVG
     figures_by_model: dict[str, list[Path]] = field(default_factory=dict)  # the PNGs, per model
+    run_figures: list[Path] = field(default_factory=list)  # the PNGs of the models side by side
     notes: list[str] = field(default_factory=list)
 
 
@@ -115,11 +120,15 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
         report.notes.append(FIGURES_MISSING)
     else:
         from valuegap_tui.report import figures as report_figures
+        from valuegap_tui.report.comparison_figures import draw_run
 
         per_condition = choices_by_condition(frame, results) if frame is not None else {}
-        report.figures_by_model = report_figures.draw_all(results, out_dir, title, per_condition)
-        report.figures = [path.with_suffix(f".{fmt}") for paths in report.figures_by_model.values()
-                          for path in paths for fmt in report_figures.FORMATS]
+        # a run asked several ways: each figure says which one its numbers are under (never pooled)
+        drawn_title = title if len(results.protocols) < 2 else f"{title}, protocol {results.protocol}"
+        report.run_figures = draw_run(results, out_dir, drawn_title)
+        report.figures_by_model = report_figures.draw_all(results, out_dir, drawn_title, per_condition)
+        pngs = [*report.run_figures, *(path for paths in report.figures_by_model.values() for path in paths)]
+        report.figures = [file for png in pngs for file in report_figures.files_of(png)]
     report.summary = out_dir / "summary.md"
     text = summary_markdown(results, title, report, adjusted, collection)
     if people:
@@ -150,7 +159,7 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
             raise ReportError(f"run {run.id} has no model {model!r}")
         files = write_design_report(study, run, out_dir, model)
         return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
-                      figures=[f for f in files if f.suffix in (".png", ".svg")])
+                      figures=[f for f in files if f.suffix in (".png", ".pdf", ".svg")])
     from valuegap_tui.store.run_progress import read_progress, run_notes
 
     run_progress = read_progress(study, run.id)  # one read of it (a few seconds at a million answers), used twice
@@ -336,6 +345,10 @@ def summary_markdown(results: Results, title: str, report: Report | None = None,
               "conditions (or the values) of one model; d_z = mean(d) / sd(d) of the per-dilemma differences. "
               "Retest: each question against itself across repeats (the noise floor of AR and AD).", ""]
     figures = {} if report is None else report.figures_by_model
+    if report is not None and report.run_figures:
+        lines += ["## Models side by side", "", "AR and AD with their 95% intervals, every model in one figure "
+                  f"({FIGURE_FILES}).", ""]
+        lines += [f"![{p.stem}]({p.name})" for p in report.run_figures] + [""]
     for model in results.reported_models:
         lines += _model_section(results, model, figures.get(model, []), adjusted)
     if report is not None:
@@ -400,6 +413,6 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
               + "; ".join(f"{q}: " + " ".join(f"{'ABCDEF'[i]} {_fmt(float(s), 2)}" for i, s in enumerate(positions[q]))
                           for q in ("value", "action")), ""]
     if figures:
-        lines += ["### Figures", "", "Each also as SVG beside the PNG.", ""]
+        lines += ["### Figures", "", f"{FIGURE_FILES[0].upper()}{FIGURE_FILES[1:]}.", ""]
         lines += [f"![{p.stem}]({p.name})" for p in figures] + [""]
     return lines

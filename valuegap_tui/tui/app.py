@@ -15,10 +15,24 @@ from valuegap_tui.store import Study, open_study
 from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui import idle_gc
+from valuegap_tui.tui.binding_commands import StageCommands
 from valuegap_tui.tui.preload import Preloader
 from valuegap_tui.tui.keys import bind, read_keymap
 from valuegap_tui.tui.simulator_in_use import SimulatorInUse
 from valuegap_tui.tui.textual_private import key_clock
+
+
+#: the stage screens past the review screen: mode -> (module in screens/, class). Each screen's module is
+#: imported when the screen is first shown: the others (and what they import: numpy, the metrics, the
+#: clients) stay out of the time to the first frame. The review screen (dilemmas) is built per app, for
+#: the study's design.
+STAGE_SCREENS = {
+    "generate": ("generate", "GenerateScreen"),
+    "personas": ("personas", "PersonasScreen"),
+    "runs": ("runs", "RunsScreen"),
+    "results": ("results", "ResultsScreen"),
+    "servers": ("servers", "ServersScreen"),
+}
 
 
 def _screen_factory(module: str, name: str):
@@ -37,16 +51,8 @@ class ValueGapApp(App):
 
     TITLE = "valuegap"
     CSS_PATH = "app.tcss"
-    # Each screen's module is imported when the screen is first shown: the others (and what they
-    # import: numpy, the metrics, the clients) stay out of the time to the first frame. The review
-    # screen (dilemmas) is added per app: it is built for the study's design.
-    MODES = {
-        "generate": _screen_factory("generate", "GenerateScreen"),
-        "personas": _screen_factory("personas", "PersonasScreen"),
-        "runs": _screen_factory("runs", "RunsScreen"),
-        "results": _screen_factory("results", "ResultsScreen"),
-        "servers": _screen_factory("servers", "ServersScreen"),
-    }
+    # Every action of every stage screen in the palette (binding_commands.py), beside Textual's own.
+    COMMANDS = App.COMMANDS | {StageCommands}
     # The stage keys are not priority bindings, so the footer lists the screen's own keys first and an
     # 80-column terminal cuts the stage list, never the screen's keys; `?` lists every key of the screen.
     # (No text field takes F1-F6, so they work from every field.)
@@ -61,7 +67,11 @@ class ValueGapApp(App):
                  simulator: SimulatorInUse | None = None, **kwargs):
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
-        self.add_mode("dilemmas", self._review_screen)
+        #: the stage screens made so far, by mode (the palette asks them what they offer)
+        self._stage_screens: dict = {}
+        self.add_mode("dilemmas", self._keeping("dilemmas", self._review_screen))
+        for mode, (module, name) in STAGE_SCREENS.items():
+            self.add_mode(mode, self._keeping(mode, _screen_factory(module, name)))
         # The one keymap, for every screen from the first frame on: the config's [keys], what can be
         # used of it; each problem is said once the app is up (on_mount).
         self.keymap_in_use, self._keymap_problems = read_keymap()
@@ -72,6 +82,17 @@ class ValueGapApp(App):
         self._preloader = Preloader()
         #: the time stamp (key_clock) of the latest key received and not yet taken by take_key_time
         self.key_sent_at: float | None = None
+
+    def _keeping(self, mode: str, make):
+        def make_and_keep():
+            self._stage_screens[mode] = screen = make()
+            return screen
+
+        return make_and_keep
+
+    def stage_screen(self, mode: str):
+        """The stage screen of ``mode``, or None before it was first shown."""
+        return self._stage_screens.get(mode)
 
     def _review_screen(self):
         """The review screen, with the study's design's parts (designs/review.py)."""

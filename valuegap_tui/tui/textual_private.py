@@ -23,7 +23,7 @@ from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey, RowKey
 
 __all__ = ["DataTableInternals", "FooterKey", "PRIVATE_NAMES", "key_clock", "live_screen_stack",
-           "mark_footer_bindings_ready", "needs_layout", "needs_repaint", "notifications", "rendered_lines",
+           "mark_footer_bindings_ready", "needs_layout", "needs_repaint", "notifications", "withdraw_notification", "rendered_lines",
            "select_values", "watch_measured_rows"]
 
 #: Each private Textual name used here: "module.name" for a module's, "Class.attribute" for an
@@ -48,6 +48,7 @@ PRIVATE_NAMES: tuple[str, ...] = (
     "Widget._layout_required",
     "Widget._repaint_required",
     "App._notifications",
+    "App._unnotify",
     "App._screen_stack",
     "App._background_screens",
     "Screen._compositor",
@@ -111,6 +112,12 @@ def select_values(select: Select) -> list:
 def mark_footer_bindings_ready(footer: Footer) -> None:
     """What Footer.bindings_changed does first: from now on its compose() draws the keys."""
     footer._bindings_ready = True
+
+
+def withdraw_notification(app: App, notification) -> None:
+    """Take a notification off the screen before its time is up (a "working on it" notice, once the
+    work is done). Textual publishes only clearing them all."""
+    app._unnotify(notification)
 
 
 # ---- for the tests ---------------------------------------------------------------------------------

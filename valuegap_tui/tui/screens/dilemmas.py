@@ -34,7 +34,6 @@ from valuegap_tui.review.filters import Filter, parse_filter
 from valuegap_tui.review.writer import ReviewWriter
 from valuegap_tui.settings import ReviewerSettings, load_settings
 from valuegap_tui.text import one_line, visible
-from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.keys import bind
 from valuegap_tui.tui.screens.review_actions import ReviewActions
 from valuegap_tui.tui.screens.review_list import ReviewList
@@ -48,18 +47,8 @@ TOOL_OF = {"edit": "edit", "edit_notes": "notes", "check_labels": "label_check",
            "reviewers_side_by_side": "reviewers"}
 
 
-class ReviewCommands(BindingCommands):
-    """Every review binding the design offers in the command palette, as "Review: <description>"."""
-
-    prefix = "Review"
-
-    def bindings(self):
-        return self.screen.review_bindings()
-
-
 class DilemmasScreen(ReviewActions, ReviewList, Screen):
     AUTO_FOCUS = "#dilemma-table"
-    COMMANDS = {ReviewCommands}
     BINDINGS = [
         bind("review.accept", "decide('accept')"),
         bind("review.reject", "decide('reject')"),
@@ -196,8 +185,9 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
         _, action, parameters = parse_action(binding.action)
         return bool(self.check_action(action, parameters))
 
-    def review_bindings(self) -> list:
-        """The screen's bindings in order, with the design's descriptions of its label keys."""
+    def palette_bindings(self) -> list:
+        """The screen's bindings in order, with the design's descriptions of its label keys (the palette
+        lists those it ``offers``, tui/binding_commands.py)."""
         own = {b.id: b for b in type(self).__dict__.get("BINDINGS", [])} if type(self) is not DilemmasScreen else {}
         return [own.get(b.id, b) for b in DilemmasScreen.BINDINGS]
 

@@ -20,11 +20,11 @@ from valuegap_tui.metrics.summary import Results
 from valuegap_tui.report.collection import Respondents
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.text import one_line
-from valuegap_tui.tui.binding_commands import BindingCommands
 from valuegap_tui.tui.keys import bind
 from valuegap_tui.tui.screens.results_compute import ResultsComputing
 from valuegap_tui.tui.screens.results_design import TABS, DesignTab
 from valuegap_tui.tui.screens.results_drawing import ResultsDrawing
+from valuegap_tui.tui.screens.results_report import ReportWriting
 from valuegap_tui.tui.textual_private import select_values
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
@@ -43,17 +43,7 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-class ResultsCommands(BindingCommands):
-    """Every Results key in the command palette, as "Results: <description>"."""
-
-    prefix = "Results"
-
-    def bindings(self):
-        return ResultsScreen.BINDINGS
-
-
-class ResultsScreen(ResultsComputing, ResultsDrawing, DesignTab, Screen):
-    COMMANDS = {ResultsCommands}
+class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, Screen):
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
         *[bind(f"results.tab_{tab}", f"show_tab('{tab}')")
@@ -65,6 +55,7 @@ class ResultsScreen(ResultsComputing, ResultsDrawing, DesignTab, Screen):
         bind("results.logprob_answers", "toggle_logprob_answers"),
         bind("results.layout", "toggle_layout"),
         bind("results.refresh", "refresh"),
+        bind("results.report", "write_report"),
     ]
     DEFAULT_CSS = """
     #results-tabs { height: 1fr; }

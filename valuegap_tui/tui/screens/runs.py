@@ -257,6 +257,12 @@ class RunsScreen(Screen):
             return False
         return True
 
+    def offers(self, binding) -> bool:
+        """What the palette lists (tui/binding_commands.py): the form's keys only while it is open."""
+        if binding.action in ("plan", "close_form"):
+            return bool(self.query_one("#runs-form").display)
+        return True
+
     def on_key(self, event) -> None:
         # From the key event's creation to the screen updated after it: the figure the throughput
         # bench reports.

@@ -1,0 +1,72 @@
+"""What every report figure shares: its files (PNG, PDF and SVG with text kept as text), its drawing
+settings, file-name-safe model names, names cut to fit and the colours. Needs matplotlib (Agg backend)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+VALUE_COLOUR, ACTION_COLOUR = "#4c72b0", "#dd8452"
+#: one colour per model where models stand side by side (colour-blind safe, Okabe-Ito), then repeated
+MODEL_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
+FORMATS = ("png", "pdf", "svg")
+#: while a figure is drawn: names as written, never read as mathtext (a model called "a$b$")
+DRAW_RC = {"text.parse_math": False}
+#: while it is saved: SVG text as <text> elements a person can edit, PDF fonts embedded as TrueType (42)
+SAVE_RC = {"svg.fonttype": "none", "pdf.fonttype": 42}
+
+
+def figure_slug(model: str) -> str:
+    """A file-name-safe form of a model name ("Qwen/Qwen3-8B" -> "Qwen_Qwen3-8B")."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
+
+
+@contextmanager
+def figure_style():
+    """The report's drawing settings, around every figure's drawing (the designs' hooks too)."""
+    with plt.rc_context(DRAW_RC):
+        yield
+
+
+def files_of(png: Path) -> list[Path]:
+    """The files written for the figure ``png``: the PNG and its PDF and SVG twins."""
+    return [png.with_suffix(f".{fmt}") for fmt in FORMATS]
+
+
+def save_figure(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
+    """``path`` (.png) and its .pdf and .svg twins; returns the PNG. ``rect``: the part of the figure for
+    the axes (None: the figure lays itself out, a constrained layout)."""
+    if rect is not None:
+        fig.tight_layout(rect=rect)
+    with plt.rc_context(SAVE_RC):
+        for fmt in FORMATS:
+            fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
+    plt.close(fig)
+    return path
+
+
+def label_bar(ax, value: float, y: float, text: str, end: float = 1.0, room: float = 0.12, **style) -> None:
+    """Write a bar's ``text`` beside its end, or inside the bar near its end (in white) where the axis
+    (0 to ``end``) has less than ``room`` of its width left after the bar: a value never runs over the
+    panel's edge or onto the next bar's label."""
+    style = {"va": "center", "fontsize": 7, **style}
+    if value > end * (1 - room):
+        ax.text(value - 0.01 * end, y, text, ha="right", color="white", **style)
+    else:
+        ax.text(value + 0.01 * end, y, text, ha="left", **style)
+
+
+def short_name(name: str, limit: int = 48) -> str:
+    """A long name cut in the middle ("org/very-long…checkpoint-2000"), so two names that differ only at
+    their end stay apart; the full names are in the tables."""
+    name = str(name)
+    if len(name) <= limit:
+        return name
+    keep = limit - 1
+    return name[:keep - keep // 2] + "…" + name[len(name) - keep // 2:]
