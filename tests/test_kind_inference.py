@@ -15,7 +15,7 @@ import pytest
 
 from valuegap_tui.metrics import student_t
 from valuegap_tui.metrics.crossed import crossed_mean
-from valuegap_tui.metrics.frame import AnswerFrame
+from valuegap_tui.metrics.frame import AnswerFrame, select
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import PlantedCondition, synthetic_frame
 
@@ -125,3 +125,21 @@ def _per_dilemma_alignment(frame: AnswerFrame) -> dict[str, np.ndarray]:
         action = frame.score[rows & (frame.question == 1)]
         out[name] = (np.sign(value) == np.sign(action)).astype(float)  # rows are in dilemma order
     return out
+
+
+def test_kind_intervals_stay_in_the_metrics_range_over_few_dilemmas():
+    # measured: a person with two paired dilemmas got a kind interval of -5.85 to 6.85 (t with 1 degree of
+    # freedom); AR lies in [0, 1] and its change in [-1, 1], so the interval is cut there
+    baseline = PlantedCondition("baseline", "baseline", (0.4, 0.2, 0.1, 0.1, 0.1, 0.1), (0.1, 0.2, 0.2, 0.2, 0.2, 0.1))
+    personas = tuple(PlantedCondition(f"max-{i}", "max", baseline.value_probs, probs) for i, probs in enumerate(
+        [(0.5, 0.3, 0.2, 0, 0, 0), (0.0, 0.0, 0.0, 0.1, 0.4, 0.5)]))
+    frame = synthetic_frame((baseline,) + personas, topics=1, seed=2)
+    dilemmas = np.unique(frame.dilemma.codes)
+    keep = np.isin(frame.dilemma.codes, dilemmas[:2])
+    (row,) = [r for r in compute_results(select(frame, keep)).kinds.records() if r["condition"] == "max"]
+    unclipped = crossed_mean(np.array([[1.0, 1.0], [0.0, 1.0]]))
+    assert unclipped.high > 1.0  # the t interval over 2 dilemmas runs past the range on its own
+    for metric in ("ar", "ad"):
+        assert 0.0 <= row[f"{metric}_low"] <= row[f"{metric}_high"] <= 1.0 or math.isnan(row[f"{metric}_low"])
+        assert -1.0 <= row[f"{metric}_change_low"] <= row[f"{metric}_change_high"] <= 1.0 \
+            or math.isnan(row[f"{metric}_change_low"])

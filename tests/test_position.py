@@ -133,3 +133,21 @@ def test_the_report_sets_the_position_beside_the_gap(tmp_path):
     assert {(r["condition"], r["question"]) for r in letters} == {
         (c, q) for c in ("baseline", "by-letter") for q in ("value", "action")}
     assert (tmp_path / "out" / "position.csv").exists()
+
+
+def test_adjusted_levels_and_intervals_stay_in_the_metrics_range():
+    # measured: a condition with few dilemmas and a large position share showed AR 0.739 [0.590, 4.718] on the
+    # Results screen; resamples whose position share nears 1 stretch theta_hat without bound
+    frame = latin_square_frame((CONSISTENT, POSITION_ONLY), position_share={"by-letter": 0.85}, dilemmas=6,
+                               repeats=6, seed=11)
+    position, _letters = _tables(frame)
+    rows = [r for r in position.records() if r["condition"] == "by-letter"]
+    assert rows
+    for row in rows:
+        for metric in ("ar", "ad"):
+            for end in ("", "_low", "_high", "_baseline"):
+                value = row[f"{metric}_adjusted{end}"]
+                assert math.isnan(value) or 0.0 <= value <= 1.0, (metric, end, value)
+            for end in ("_change", "_change_low", "_change_high"):
+                value = row[f"{metric}_adjusted{end}"]
+                assert math.isnan(value) or -1.0 <= value <= 1.0, (metric, end, value)

@@ -26,8 +26,10 @@ distribution is f = (1 - pi) theta + pi u (u uniform over the k options) in expe
 is unbiased for theta. AR and AD are bilinear in the value and the action distribution (the ``pairs``
 estimand), so the adjusted cell AR = theta_hat_v' S theta_hat_a (S: same side) and AD = theta_hat_v' D
 theta_hat_a (D: distance) are unbiased too, averaged over the dilemmas as the conditions table does. A
-single cell's adjusted value can fall outside [0, 1]; the mean cannot, in expectation. Only the ``pairs``
-estimand has this form: under the others the adjusted columns stay empty.
+single cell's adjusted value can fall outside [0, 1]; the mean cannot, in expectation, but over few dilemmas
+with a large position share it can: the mean and each resample are cut to the metric's range (a projection
+onto the range is never farther from the truth). Only the ``pairs`` estimand has this form: under the
+others the adjusted columns stay empty.
 
 **Intervals**: percentile bootstrap over the row's dilemmas (2,000 resamples), pi estimated again in each
 resample, so its uncertainty is in the interval; the change against baseline resamples the paired
@@ -216,13 +218,19 @@ def _condition_row(counts: _Counts, m: int, c: int, use: np.ndarray, weights: np
         if not adjust:
             cells += [NAN] * 8
             continue
-        level = _adjusted(counts.options[m, c][use], counts.answers[m, c][use], pi, weights, matrix)
+        # theta_hat is unbiased but not a distribution: with a large position share in a resample its AR or AD
+        # can leave the metric's range; cutting at the range (a projection, never farther from the truth)
+        # keeps the interval to values the estimand can take
+        low_end, high_end = float(matrix.min()), float(matrix.max())
+        level = np.clip(_adjusted(counts.options[m, c][use], counts.answers[m, c][use], pi, weights, matrix),
+                        low_end, high_end)
         low, high = _interval(level[1:], resampler)
         cells += [float(level[0]), float(low[0]), float(high[0])]
         if base_pi is None:
             cells += [NAN] * 5
             continue
-        base = _adjusted(counts.options[m, baseline][use], counts.answers[m, baseline][use], base_pi, weights, matrix)
+        base = np.clip(_adjusted(counts.options[m, baseline][use], counts.answers[m, baseline][use], base_pi, weights,
+                                 matrix), low_end, high_end)
         change = level - base
         change = np.where(np.abs(change) < 1e-12, 0.0, change)  # rounding, not a direction, for the test
         low, high = _interval(change[1:], resampler)
