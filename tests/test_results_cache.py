@@ -210,3 +210,27 @@ def test_progress_counts_every_item_once_by_model_kind_status_and_outcome(tmp_pa
     assert (p.total, p.answered, p.server_error, p.too_long) == (
         sum(statuses.values()), statuses["answered"], statuses["server_error"], 1)
     assert p.invalid == statuses["invalid"] - 1 and p.pending == statuses["pending"]
+
+
+def test_results_and_progress_kept_by_another_version_are_read_afresh(tmp_path, monkeypatch):
+    import valuegap_tui
+    from tests.helpers.collection import staged_study
+    from valuegap_tui.report.kept import EVERY_MODEL, keep, kept, options_key
+    from valuegap_tui.store import run_progress
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {})  # every question answered
+    state = results_cache.fingerprint(study, run_id)
+    results = compute_results(synthetic_frame(models=("m1",), topics=1, seed=2), bootstrap=False)
+    keep(study, run_id, options_key(EVERY_MODEL, None, "pairs", None), "numbers", state, results)
+    assert kept(study, run_id, options_key(EVERY_MODEL, None, "pairs", None), "numbers", state) is not None
+    reads = []
+    real = run_progress.progress
+    monkeypatch.setattr(run_progress, "progress", lambda s, r: reads.append(r) or real(s, r))
+    run_progress.read_progress(study, run_id)
+    run_progress.read_progress(study, run_id)
+    assert len(reads) == 1  # kept by this version: read once
+
+    monkeypatch.setattr(valuegap_tui, "__version__", valuegap_tui.__version__ + ".next")  # an upgrade
+    assert kept(study, run_id, options_key(EVERY_MODEL, None, "pairs", None), "numbers", state) is None
+    run_progress.read_progress(study, run_id)
+    assert len(reads) == 2  # the other version's progress is not read

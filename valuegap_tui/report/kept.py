@@ -13,8 +13,11 @@ EVERY_MODEL, FIRST_MODEL = "*every*", "*first*"
 
 
 def options_key(model: str, topic: str | None, aggregate: str, expected: bool | None) -> str:
-    """What results were computed for, as the cache's key (the layout's version included)."""
-    return f"v{results_record.FORMAT}|{model}|{topic or ''}|{aggregate}|{expected}"
+    """What results were computed for, as the cache's key: the layout's version and valuegap's own are in
+    it, so results kept by another version (whose metrics may compute otherwise) are computed again."""
+    from valuegap_tui import __version__
+
+    return f"v{results_record.FORMAT}|{__version__}|{model}|{topic or ''}|{aggregate}|{expected}"
 
 
 def kept(study, run_id: int, options: str, stage: str, state: str) -> Results | None:

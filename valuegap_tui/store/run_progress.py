@@ -234,6 +234,9 @@ def _kept(study: Study, run_id: int, options: str, compute, encode, decode):
     over its items; a run still going is read afresh each time and nothing is written for it."""
     from valuegap_tui.store import results_cache
 
+    from valuegap_tui import __version__
+
+    options = f"{options}|{__version__}"  # kept by another version of valuegap: read again
     state = results_cache.fingerprint(study, run_id)
     text = results_cache.load(study, run_id, options, "numbers", state)
     if text is not None:
