@@ -164,25 +164,31 @@ async def test_http_500_through_the_client_is_a_server_error_outcome(study, plan
 
 def test_studies_from_before_keep_their_server_errors_apart(tmp_path, monkeypatch):
     """Migration 7: old 'error' attempts become server_error, and items that ended on one are no longer
-    final invalid answers."""
-    from tests.helpers.runs import seed_study
-    from valuegap_tui.evaluate.setup import create_run
+    final invalid answers. The old study is written at schema 6 (as that version of valuegap wrote it) and
+    then opened, so it goes through every later migration in order, as a real one does."""
+    from tests.helpers.runs import run_definition
     from valuegap_tui.store import db as db_module
     from valuegap_tui.store import open_study
-    from tests.helpers.runs import run_definition
 
     every = db_module._migrations()
-    monkeypatch.setattr(db_module, "_migrations", lambda: [m for m in every if m[0] != 7])
+    monkeypatch.setattr(db_module, "_migrations", lambda: [m for m in every if m[0] < 7])
     old = open_study(tmp_path / "old.db", create=True)
-    seed_study(old, 1)
-    run_id = create_run(old, run_definition(repeats=1))  # 2 items
-    first, second = [r[0] for r in old.db.execute("SELECT id FROM run_items ORDER BY id")]
+    definition = run_definition(repeats=1)
     with old.transaction() as db:
+        run_id = db.execute("INSERT INTO runs (name, definition_json, config_hash, status, created_at)"
+                            " VALUES ('old', ?, ?, 'finished', 'then')",
+                            [definition.to_json(), definition.config_hash()]).lastrowid
+        db.execute("INSERT INTO personas (id, name, kind, levels_json, created_at, updated_at)"
+                   " VALUES ('baseline', 'No persona', 'baseline', '{}', 'then', 'then')")
+        db.execute("INSERT INTO run_personas (run_id, persona_id, name, kind) VALUES (?, 'baseline', 'No persona',"
+                   " 'baseline')", [run_id])
+        first, second = (db.execute("INSERT INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat,"
+                                    " permutation, status, attempts) VALUES (?, 'm', 'baseline', 'd1', ?, 0,"
+                                    " '[0, 1, 2, 3, 4, 5]', 'invalid', ?)", [run_id, question, attempts]).lastrowid
+                         for question, attempts in ((0, 1), (1, 2)))
         for item, attempt, outcome in ((first, 1, "error"), (second, 1, "error"), (second, 2, "no_letter")):
             db.execute("INSERT INTO run_responses (run_id, item_id, attempt, outcome, created_at)"
                        " VALUES (?, ?, ?, ?, 'then')", [run_id, item, attempt, outcome])
-        db.execute("UPDATE run_items SET status = 'invalid', attempts = 1 WHERE id = ?", [first])
-        db.execute("UPDATE run_items SET status = 'invalid', attempts = 2 WHERE id = ?", [second])
     old.close()
     monkeypatch.undo()
     study = open_study(tmp_path / "old.db")
