@@ -131,6 +131,8 @@ class Terminal:
         # each terminal has a tmux server of its own: one shared with other programs may exit just as
         # its last session closes, and the next launch would find it gone
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        # and its socket goes with it (tmux leaves the file behind)
+        Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", self.name).unlink(missing_ok=True)
 
 
 #: a run of text in one foreground colour, as `tmux capture-pane -e` writes it
