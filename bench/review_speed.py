@@ -11,7 +11,15 @@ the first frame, the UI thread's CPU per key from its action. The app runs headl
 driver); a real terminal adds its own drawing time. The package's bytecode is compiled first, as it
 is in an installed copy (see loopback.compile_bytecode).
 
-    python bench/review_speed.py [--n 10000] [--keys 200] [--tries 3]
+With ``--terminal`` the app runs instead in a real terminal (tmux, as /work/shared/tools/tui-drive
+does): `valuegap tui` is launched there, the first figure runs from the launch to the first frame that
+shows the review list and the dilemma's text on screen, and each decision key (a, s, r in turn) is
+timed from being sent to the screen showing its effect, read with `tmux capture-pane` every few
+milliseconds (that polling costs some CPU of its own and sets the resolution: a few ms). Keys are sent
+one at a time, each after the previous one's effect (targets there: first frame 0.6 s, keys median
+25 ms and p99 40 ms).
+
+    python bench/review_speed.py [--n 10000] [--keys 200] [--tries 3] [--terminal] [--size 120x40]
 """
 
 from __future__ import annotations
@@ -96,11 +104,62 @@ def launch(path: Path, width: int, height: int, keys: int) -> dict:
     return result
 
 
+def terminal_launch(path: Path, cols: int, rows: int, keys: int) -> dict:
+    """One launch in tmux: launch to the first frame, and each key's wait to its effect on screen."""
+    from results_screen import Terminal
+
+    launched = time.perf_counter()
+    term = Terminal([sys.executable, "-m", "valuegap_tui", "tui", "--study", str(path)], cols, rows)
+    try:
+        deadline = launched + 60
+        while True:
+            screen = term.screen()
+            if "Status" in screen and "You face a difficult choice" in screen:  # the list and a dilemma
+                break
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"no review screen after 60 s:\n{screen}")
+            time.sleep(0.002)
+        first_s = time.perf_counter() - launched
+        waits = []
+        for i in range(keys):
+            before = term.screen()
+            sent = time.perf_counter()
+            term.keys("a" if i % 3 == 0 else ("s" if i % 3 == 1 else "r"))
+            while term.screen() == before:
+                if time.perf_counter() - sent > 10:
+                    raise SystemExit(f"key {i} had no effect in 10 s:\n{before}")
+                time.sleep(0.001)
+            waits.append((time.perf_counter() - sent) * 1000)
+            time.sleep(0.03)  # a person's pace: the keys do not queue
+        return {"first_s": first_s, "waits_ms": waits}
+    finally:
+        term.close()
+
+
+def terminal_mode(path: Path, size: str, keys: int, tries: int) -> None:
+    from valuegap_tui.config import save_section
+
+    save_section("reviewer", {"name": "bench"})  # else the screen opens asking for a name
+    cols, rows = (int(x) for x in size.split("x"))
+    runs = [terminal_launch(path, cols, rows, keys if i == 0 else 0) for i in range(tries)]
+    waits = sorted(runs[0]["waits_ms"])
+    firsts = [r["first_s"] for r in runs]
+    print(f"[real terminal {cols}x{rows}] launch to review screen drawn: median {statistics.median(firsts):.3f} s of"
+          f" {tries} launches ({', '.join(f'{f:.3f}' for f in firsts)}; target 0.6 s); load average"
+          f" {os.getloadavg()[0]:.2f}")
+    if waits:
+        print(f"[real terminal {cols}x{rows}] decision key -> effect on screen over {len(waits)} keys: median"
+              f" {statistics.median(waits):.1f} ms, p99 {percentile(waits, 0.99):.1f} ms, worst {waits[-1]:.1f} ms"
+              f" (targets: median 25 ms, p99 40 ms); load average {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--tries", type=int, default=3, help="launches per size for the start figure (median)")
+    parser.add_argument("--terminal", action="store_true", help="in a real terminal (tmux) instead of headless")
+    parser.add_argument("--size", default="120x40", help="the real terminal's COLSxROWS (with --terminal)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["VALUEGAP_CONFIG_DIR"] = tmp
@@ -110,6 +169,9 @@ def main() -> None:
         build_study(path, args.n)
         print(f"built a {args.n}-dilemma study in {time.perf_counter() - t0:.1f} s "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        if args.terminal:
+            terminal_mode(path, args.size, args.keys, args.tries)
+            return
         for width, height in ((120, 40), (160, 45), (80, 24)):
             # the first launch also sends the keys; the others only open the screen
             results = [launch(path, width, height, args.keys if i == 0 else 0) for i in range(args.tries)]

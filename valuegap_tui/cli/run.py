@@ -165,7 +165,7 @@ def cmd_list(args) -> int:
     if not runs:
         print("no runs yet (start one with: valuegap run start RUN.toml)")
     for run in runs:
-        p = progress_store.progress(study, run.id)
+        p = progress_store.read_progress(study, run.id)
         models = ", ".join(m.name for m in run.definition.models)
         print(f"{run.id:>4}  {run.name:<20} {run.status:<11} {p.done:>7}/{p.total:<7} {run.config_hash}  {models}")
     return 0
@@ -174,7 +174,7 @@ def cmd_list(args) -> int:
 def cmd_status(args) -> int:
     study = open_existing(args.study)
     run = _existing_run(study, args.run_id)
-    p = progress_store.progress(study, run.id)
+    p = progress_store.read_progress(study, run.id)
     if args.json:
         print_json(_status_record(study, run, p))
         return 0
@@ -194,7 +194,7 @@ def cmd_status(args) -> int:
         print(f"  {model:<24} {kind:<12} {done:>7}/{total}")
     print(f"invalid items by outcome: {p.invalid_line()}")
     print("attempts: " + (", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())) or "none"))
-    coverage = progress_store.coverage_of(study, run.id)
+    coverage = progress_store.read_coverage(study, run.id)
     if coverage is not None:
         print(coverage.line())
     return 0
@@ -202,7 +202,7 @@ def cmd_status(args) -> int:
 
 def _run_record(study, run, p=None) -> dict:
     """A run's keys in `run list --json` (README, "Output for scripts")."""
-    p = p or progress_store.progress(study, run.id)
+    p = p or progress_store.read_progress(study, run.id)
     return {"id": run.id, "name": run.name, "status": run.status, "design": run.design,
             "config_hash": run.config_hash, "models": [m.name for m in run.definition.models],
             "protocols": protocol_order(run.definition.protocols),
@@ -212,7 +212,7 @@ def _run_record(study, run, p=None) -> dict:
 
 def _status_record(study, run, p) -> dict:
     """`run status --json`: the run's keys and how far it got."""
-    coverage = progress_store.coverage_of(study, run.id)
+    coverage = progress_store.read_coverage(study, run.id)
     return {**_run_record(study, run, p), "stop_reason": run.stop_reason, "answered": p.answered,
             "invalid": p.invalid, "too_long": p.too_long, "server_error": p.server_error, "pending": p.pending,
             "responses": p.responses,

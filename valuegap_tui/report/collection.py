@@ -94,13 +94,15 @@ class Collection:
                 + ". The numbers cover the answers so far.")
 
 
-def collection_status(study: Study, run_id: int) -> Collection:
-    """The run's status and every respondent's progress, read from the study."""
+def collection_status(study: Study, run_id: int, progress: progress_store.Progress | None = None) -> Collection:
+    """The run's status and every respondent's progress, read from the study (``progress``: the run's,
+    already read: it is not read again)."""
     run = run_store.get_run(study, run_id)
     if run is None:
         raise ValueError(f"no run {run_id}")
     per_model: dict[str, list[int]] = {}
-    for (model, _kind), (done, total) in progress_store.progress(study, run_id).by_group.items():
+    progress = progress if progress is not None else progress_store.read_progress(study, run_id)
+    for (model, _kind), (done, total) in progress.by_group.items():
         entry = per_model.setdefault(model, [0, 0])
         entry[0] += done
         entry[1] += total

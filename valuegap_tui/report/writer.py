@@ -144,6 +144,9 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     """Report a run (all its models, each in its own section, or only ``model``), at any stage of its
     data collection: the summary opens with the run's status and what is still to come."""
     run = resolve_run(study, spec)
+    from valuegap_tui.store.results_cache import fingerprint
+
+    state = fingerprint(study, run.id)  # before the answers are read: new ones make the kept results stale
     frame = load_frame(study, run.id)
     from valuegap_tui.designs import get_design
 
@@ -157,15 +160,17 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         files = write_design_report(study, run, out_dir, model)
         return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
                       figures=[f for f in files if f.suffix in (".png", ".pdf", ".svg")])
-    collection = collection_status(study, run.id)
+    from valuegap_tui.store.run_progress import read_progress, run_notes
+
+    run_progress = read_progress(study, run.id)  # one read of it (a few seconds at a million answers), used twice
+    collection = collection_status(study, run.id, run_progress)
     known = set(frame.model.decode()) | {r.respondent for r in collection.respondents}
     if model is not None and model not in known:
         raise ReportError(f"run {run.id} has no model {model!r} (its models: {', '.join(sorted(known))})")
-    results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
+    results = _results(study, run.id, state, frame, aggregate, expected, model)
     from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
-    from valuegap_tui.store.run_progress import run_notes
 
-    notes = run_notes(study, run.id) + run_warning_notes(study, run.id)
+    notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
     extremities, missing = run_extremities(study, run.id)
     if missing:
         notes.append(f"extremity-adjusted kinds: {len(missing)} persona(s) left out, neither the run nor the persona "
@@ -178,6 +183,20 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
     return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model),
                         people, collection, who.pairs if len(who.order) > 1 else None)
+
+
+def _results(study: Study, run_id: int, state: str, frame: AnswerFrame, aggregate: str, expected: bool | None,
+             model: str | None) -> Results:
+    """The run's results with intervals: kept ones where the answers are still in ``state`` (the
+    fingerprint taken before ``frame`` was read; store/results_cache.py), else computed now and kept."""
+    from valuegap_tui.report.kept import EVERY_MODEL, keep, kept, options_key
+
+    options = options_key(model or EVERY_MODEL, None, aggregate, expected)
+    results = kept(study, run_id, options, "intervals", state)
+    if results is None:
+        results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
+        keep(study, run_id, options, "intervals", state, results)
+    return results
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:

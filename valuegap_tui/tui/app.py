@@ -16,6 +16,7 @@ from valuegap_tui.store.changes import ChangeWatch
 from valuegap_tui.text import one_line, visible
 from valuegap_tui.tui import idle_gc
 from valuegap_tui.tui.binding_commands import StageCommands
+from valuegap_tui.tui.preload import Preloader
 from valuegap_tui.tui.keys import bind, read_keymap
 from valuegap_tui.tui.simulator_in_use import SimulatorInUse
 from valuegap_tui.tui.textual_private import key_clock
@@ -78,6 +79,7 @@ class ValueGapApp(App):
         self._start_mode = start_mode
         self.simulator = simulator
         self._collector = idle_gc.IdleCollector()
+        self._preloader = Preloader()
         #: the time stamp (key_clock) of the latest key received and not yet taken by take_key_time
         self.key_sent_at: float | None = None
 
@@ -110,6 +112,7 @@ class ValueGapApp(App):
         self.set_interval(CHANGE_POLL_S, self.check_for_changes)
         self._collector.start()
         self.set_interval(idle_gc.TICK_S, idle_gc.collect_if_due)
+        self.set_interval(0.5, self._preloader.tick)
         self.call_after_refresh(_settle_memory)
 
     def on_unmount(self) -> None:
@@ -125,6 +128,7 @@ class ValueGapApp(App):
             # when the key was sent, not when a handler got to it: a screen's key-to-drawn figure
             # then includes any wait in the queue (Textual stamps events with its monotonic clock)
             self.key_sent_at = event.time
+            self._preloader.key()
         await super().on_event(event)
 
     def check_for_changes(self) -> None:

@@ -1,13 +1,12 @@
 """The Results screen: the value-action gap of a run, by condition, value and answer option.
 
 One model at a time (the selector picks it; nothing pools models), the Values tab one condition at a
-time. Loading and computing run in a worker: tables first without intervals, then with bootstrap
-intervals, tests and rank intervals.
+time. Loading and computing run in a worker (results_compute.py), which shows results kept for the run's
+current answers at once; else tables first without intervals, then with bootstrap intervals, tests and
+rank intervals. Each is drawn in steps, the tab in view first (results_drawing.py), so keys are served.
 """
 
 from __future__ import annotations
-
-import math
 
 from rich.text import Text
 from textual import on, work
@@ -16,31 +15,22 @@ from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
-from valuegap_tui.designs import get_design
-from valuegap_tui.catalogue import catalogue
-from valuegap_tui.report.collection import Respondents
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
-from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
-from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
-from valuegap_tui.report.writer import choices_by_condition
+from valuegap_tui.metrics.summary import Results
+from valuegap_tui.report.collection import Respondents
 from valuegap_tui.store import runs as run_store
-from valuegap_tui.store import answer_frame as frame_store
-from valuegap_tui.text import one_line, visible
+from valuegap_tui.text import one_line
+from valuegap_tui.tui.keys import bind
+from valuegap_tui.tui.screens.results_compute import ResultsComputing
+from valuegap_tui.tui.screens.results_design import TABS, DesignTab
+from valuegap_tui.tui.screens.results_drawing import ResultsDrawing
+from valuegap_tui.tui.screens.results_report import ReportWriting
 from valuegap_tui.tui.textual_private import select_values
-from valuegap_tui.tui.widgets.answer_bars import render_answer_bars, render_condition_bars
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.heatmap import Heatmap
-from valuegap_tui.metrics.table import Table
-from valuegap_tui.tui.widgets.kind_chart import render_kind_chart
-from valuegap_tui.tui.widgets.position_cells import render_letter_shares
-from valuegap_tui.tui.widgets.protocol_tables import render_protocols
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
-from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_for, condition_rows, topic_rows, value_rows
-from valuegap_tui.tui.widgets.result_cells import condition_columns, num
-from valuegap_tui.tui.screens.results_design import TABS, DesignTab
-from valuegap_tui.tui.screens.results_report import ReportWriting
-from valuegap_tui.tui.widgets.results_status import ESTIMANDS, status_line
-from valuegap_tui.tui.keys import bind
+from valuegap_tui.tui.widgets.result_cells import condition_columns
+from valuegap_tui.tui.widgets.results_status import ESTIMANDS
 
 ALL = "__all__"
 #: below this width the conditions table takes its compact form
@@ -53,7 +43,7 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-class ResultsScreen(ReportWriting, DesignTab, Screen):
+class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, Screen):
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
         *[bind(f"results.tab_{tab}", f"show_tab('{tab}')")
@@ -90,6 +80,13 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         self._wide: bool | None = None
         self._narrow: bool | None = None
         self._respondents = RespondentsCache()  # the Respondents tab's numbers, kept while a run is shown
+        self._who: Respondents | None = None  # the respondents of the results shown, once read
+        self._with_intervals = False
+        self._fresh = False  # the next computation ignores kept results (r: recompute)
+        self._requested: tuple | None = None  # the filters of the last computation asked for
+        self._model: str | None = None
+        self._run_id: int | None = None
+        self._adjusted = Text("")  # the Kinds tab's extremity-adjusted changes, once read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,7 +137,7 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         self._set_layout()
         self._show_design_tab(False)
         self.query_one("#results-conditions", DataTable).focus()  # arrows move the cursor row straight away
-        self.load_runs()
+        # the runs are read when the screen is shown (on_screen_resume, the first time too)
 
     def on_resize(self) -> None:
         if self._set_layout() and self._results is not None:
@@ -215,7 +212,7 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         ids = [r.id for r in runs]
         select.value = current if current in ids else ids[-1]
         self._populating = False
-        self.recompute()
+        self.recompute(force=True)
 
     def _selected(self, selector: str):
         value = self.query_one(selector, Select).value
@@ -236,7 +233,9 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         self.recompute()
 
     def action_refresh(self) -> None:
+        """Read the answers and compute again, kept results or not."""
         self._frames.clear()
+        self._fresh = True
         self.load_runs()
 
     def action_next_aggregate(self) -> None:
@@ -247,193 +246,22 @@ class ResultsScreen(ReportWriting, DesignTab, Screen):
         self._top_letter = not self._top_letter
         self.recompute()
 
-    def recompute(self) -> None:
+    def recompute(self, force: bool = False) -> None:
+        """Compute what the filters ask for, unless that is what was last asked (``force``: all the same).
+        A filter set by the screen itself reports its change later: it asks nothing new."""
         run_id = self._selected("#results-run")
         if run_id is None:
             return
-        self._status(f"Computing run #{run_id} (estimand: {ESTIMANDS.get(self._aggregate, self._aggregate)})…")
-        self.compute(run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate,
-                     False if self._top_letter else None)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="results-compute")
-    def compute(self, run_id: int, model: str | None, topic: str | None, aggregate: str,
-                expected: bool | None = None) -> None:
-        from textual.worker import get_current_worker
-
-        worker = get_current_worker()
-        try:
-            run = run_store.get_run(self.app.study, run_id)
-            if run is not None and not get_design(run.design).core_metrics:
-                self._compute_design(run, model)
-                return
-            self.app.call_from_thread(self._show_design_tab, False)
-            frame = self._frames.get(run_id)
-            if frame is None:
-                frame = frame_store.load_answer_frame(self.app.study, run_id)
-                self._frames = {run_id: frame}
-            one_way = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))  # people: standard
-            who = self._respondents.get(self.app.study, run_id, one_way, topic, aggregate, bootstrap=False)
-            if model not in who.order:  # one respondent at a time: until one is picked, the first with answers
-                answered = set(frame.model.labels[c] for c in set(frame.model.codes.tolist()))
-                model = next((name for name in who.order if name in answered), who.order[0] if who.order else None)
-            quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
-                                    expected=expected)
-            if worker.is_cancelled:
-                return
-            shown = filter_frame(frame, model, topic, quick.protocol)
-            per_condition = choices_by_condition(shown, quick)
-            self.app.call_from_thread(setattr, self, "_per_condition", per_condition)
-            self.app.call_from_thread(setattr, self, "_adjusted", adjusted_kinds_for(self.app.study, run_id, shown,
-                                                                                           aggregate))
-            self.app.call_from_thread(self._show, run_id, quick, False, model, who)
-            if quick.items or who.pairs.rows:
-                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
-                who = self._respondents.get(self.app.study, run_id, one_way, topic, aggregate, bootstrap=True)
-                if not worker.is_cancelled:
-                    self.app.call_from_thread(self._show, run_id, full, True, model, who)
-        except Exception as exc:  # a broken run must not take the screen down
-            self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
-
-    # ---- showing -------------------------------------------------------------------------------
-
-    def _status(self, text: str) -> None:
-        self.query_one("#results-status", Static).update(Text(visible(text)))
-
-    def _show(self, run_id: int, results: Results, with_intervals: bool, model: str | None = None,
-              who: Respondents | None = None) -> None:
-        self._results = results
-        self._fill_filter("#results-model", who.order if who is not None else results.models)
-        self._fill_filter("#results-topic", results.topics)
-        model = model if model is not None else (results.reported_models[0] if results.reported_models else None)
-        if model is not None and self._selected("#results-model") != model:
-            self._populating = True
-            self.query_one("#results-model", Select).value = model
-            self._populating = False
-        self._show_respondents(who)
-        progress = who.collection.of(model) if who is not None and who.collection and model else None
-        self._status(status_line(run_id, results, model, progress, with_intervals))
-        self.query_one("#results-kinds-title", Static).update(
-            "By persona kind: the mean over a kind's personas (how many: under its name); the interval and p treat "
-            "them as a sample of the kind (t on personas - 1 degrees of freedom) and the dilemmas as a sample; "
-            "p Holm-adjusted across the kinds")
-        self._fill_tables(results)
-        heatmap = self.query_one("#results-heatmap", Heatmap)
-        heat = results.heatmaps.get(model) if model is not None else None
-        if heat is None:
-            heatmap.show([], [], None)
-        else:
-            kinds = {r["condition"]: r["kind"] for r in results.conditions.records()}
-            heatmap.show([(name, vtype) for _id, name, vtype in heat.values], heat.conditions, heat.rates,
-                         title=f"Model {model}: alignment rate per value (rows) and condition (columns, coded: "
-                               "legend on the right); up / down: value", kinds=kinds)
-        cat = catalogue()
-        labels = [f"{v.text} / {a.text}" for v, a in zip(cat.value_scale, cat.action_labels)]
-        answers = self.query_one("#results-answers", Static)
-        if model in results.choices:
-            answers.update(render_answer_bars(labels, results.choices[model]["value"], results.choices[model]["action"]))
-        else:
-            answers.update(Text("no answers to show"))
-        self.query_one("#results-answers-conditions", Static).update(
-            render_condition_bars(labels, self._per_condition.get(model, [])))
-        position = [r for r in results.tables.get("position", Table("", "", ())).records() if r["model"] == model]
-        letters = [r for r in results.tables.get("letters", Table("", "", ())).records() if r["model"] == model]
-        self.query_one("#results-letters", Static).update(render_letter_shares(position, letters))
-        self.query_one("#results-protocols", Static).update(render_protocols(results, model, self.size.width))
-        chart = render_kind_chart(results.kinds.records())
-        chart.append_text(getattr(self, "_adjusted", Text("")))
-        self.query_one("#results-kind-chart", Static).update(chart)
-
-    def _show_respondents(self, who: Respondents | None) -> None:
-        """The run's status while it is not complete, and the Respondents tab."""
-        line = self.query_one("#results-collection", Static)
-        collection = who.collection if who is not None else None
-        line.display = collection is not None and not collection.complete
-        if line.display:
-            line.update(Text(visible(collection.headline())))
-        self.query_one("#results-respondents", RespondentsPane).show(who.table if who else None,
-                                                                     who.pairs if who else None)
-
-    def _fill_tables(self, results: Results) -> None:
-        self._fill_conditions("#results-conditions", results.conditions)
-        self._fill_conditions("#results-kinds", results.kinds)
-        self._fill_values(results)
-        self._fill_topics(results)
-
-    def _fill_values(self, results: Results) -> None:
-        """One condition's values: rank by AD with its interval, levels and the change against baseline."""
-        conditions = [r["condition"] for r in results.conditions.records()]
-        select = self.query_one("#results-condition", Select)
-        if getattr(select, "_results_labels", None) != tuple(conditions):
-            current = select.value
-            self._populating = True
-            select.set_options([(Text(one_line(c)), c) for c in conditions])
-            select._results_labels = tuple(conditions)
-            select.value = current if current in conditions else (conditions[0] if conditions else Select.NULL)
-            self._populating = False
-        condition = self._selected("#results-condition")
-        rows = [r for r in results.ranking.records() if r["condition"] == condition]
-        changes = {r["value"]: r for r in results.breakdowns["by_value"].records() if r["condition"] == condition}
-        self.query_one("#results-values-title", Static).update(Text(visible(
-            f"{one_line(condition)} (c: next condition): values ranked by alignment distance, largest gap first, "
-            "with a 95% interval per rank; Δ against baseline on the value's paired dilemmas, p adjusted across "
-            "the values (Holm / Benjamini-Hochberg); d_z = mean / sd of the per-dilemma differences")
-            if condition else ""))
-        values = self.query_one("#results-values", DataTable)
-        values.clear()
-        for cells in value_rows(rows, changes):
-            values.add_row(*cells)
-
-    def _fill_topics(self, results: Results) -> None:
-        """One condition's topics, by alignment distance (largest gap first)."""
-        condition = self._selected("#results-condition")
-        rows = [r for r in results.breakdowns["by_topic"].records() if r["condition"] == condition]
-        rows.sort(key=lambda r: -r["alignment_distance"] if not math.isnan(r["alignment_distance"]) else math.inf)
-        self.query_one("#results-topics-title", Static).update(Text(visible(
-            f"{one_line(condition)} (c: next condition): topics by alignment distance, largest gap first "
-            "(item-weighted over the topic's items; intervals resample its dilemmas, one per value, so they "
-            "count differences between values too)")
-            if condition else ""))
-        topics = self.query_one("#results-topics", DataTable)
-        topics.clear()
-        for cells in topic_rows(rows):
-            topics.add_row(*cells)
-
-    def _fill_filter(self, selector: str, labels: tuple[str, ...]) -> None:
-        select = self.query_one(selector, Select)
-        wanted = [(Text(one_line(label)), label) for label in labels]
-        if getattr(select, "_results_labels", None) == labels:
+        request = (run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate,
+                   self._top_letter)
+        if request == self._requested and not force and not self._fresh:
             return
-        current = select.value
-        self._populating = True
-        select.set_options(wanted)
-        select._results_labels = labels
-        if current in labels:
-            select.value = current
-        self._populating = False
-
-    def _fill_conditions(self, selector: str, table) -> None:
-        data = self.query_one(selector, DataTable)
-        data.clear()
-        kinds = selector == "#results-kinds"
-        position = {} if kinds or self._results is None else {
-            (r["model"], r["condition"]): r for r in self._results.tables.get("position", Table("", "", ())).records()}
-        for cells, height in condition_rows(table.records(), position, kinds=kinds, wide=self._wide,
-                                            narrow=self._narrow):
-            data.add_row(*cells, height=height)
-        self._show_detail(data.cursor_row)
+        self._requested = request
+        self._status(f"Computing run #{run_id} (estimand: {ESTIMANDS.get(self._aggregate, self._aggregate)})…")
+        fresh, self._fresh = self._fresh, False
+        self.compute(run_id, self._selected("#results-model"), self._selected("#results-topic"), self._aggregate,
+                     False if self._top_letter else None, fresh)
 
     @on(DataTable.RowHighlighted, "#results-conditions")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail(event.cursor_row)
-
-    def _show_detail(self, index: int) -> None:
-        """The cursor row's condition in full (names are cut in the table) with its kind and dilemmas."""
-        detail = self.query_one("#results-detail", Static)
-        rows = self._results.conditions.records() if self._results is not None else []
-        if not 0 <= index < len(rows):
-            detail.update("")
-            return
-        row = rows[index]
-        detail.update(Text(visible(f"▶ {one_line(row['condition'])} ({row['kind']}, {row['personas']} persona, "
-                                   f"{row['dilemmas']} paired dilemmas; baseline AR {num(row['baseline_ar'])}, "
-                                   f"AD {num(row['baseline_ad'])})   keys 1-6, 8, 9: tabs, w: wide/compact")))

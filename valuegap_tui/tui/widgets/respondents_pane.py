@@ -55,10 +55,14 @@ class RespondentsCache:
         if self._key != key:
             self._key, self._by_bootstrap = key, {}
         if bootstrap not in self._by_bootstrap and True not in self._by_bootstrap:
-            try:
-                collection = collection_status(study, run_id)
-            except Exception:  # the run's status cannot be read (gone, or not a stored run): say nothing of it
-                collection = None
+            known = next(iter(self._by_bootstrap.values()), None)  # the same answers: their status is read
+            if known is not None:
+                collection = known.collection
+            else:
+                try:
+                    collection = collection_status(study, run_id)
+                except Exception:  # the run's status cannot be read (gone, or not a stored run): say nothing
+                    collection = None
             self._by_bootstrap[bootstrap] = respondents_of(filter_frame(frame, None, topic), collection, aggregate,
                                                            bootstrap=bootstrap)
         return self._by_bootstrap.get(True) or self._by_bootstrap[bootstrap]

@@ -1,0 +1,79 @@
+"""What a person waits for at the command line on a large run: `valuegap run status`, `valuegap
+report` and `valuegap run export-answers` to CSV, each from the process's launch to its exit (imports,
+reading the study, computing, writing the report's tables, summary and figures, or the CSV file and its
+data dictionary), median of --tries launches.
+
+The study is the one bench/results_screen.py builds and keeps (616 dilemmas x 25 conditions x 2
+questions x repeats, about N answers, each with its stored attempt; the run finished). The report is
+timed twice over: with no results kept (the study's results cache emptied before each launch: the first
+report after new answers) and again (the results kept by the previous report or Results screen);
+`run status` likewise (a finished run's progress is kept with its results: the first status after new
+answers, or any while the run is going, reads the run's items; the next reads what was kept).
+(bench/answers_export.py times the export's writing alone, in-process, in every format.)
+
+    python bench/cli_waits.py [--answers 1000000] [--tries 3] [--only status,report,export]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import compile_bytecode  # noqa: E402
+from results_screen import CACHE, forget_results, study_for  # noqa: E402
+
+
+def launch(args: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "valuegap_tui", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"valuegap {' '.join(args)} failed: {done.stderr[-1000:]}")
+    return time.perf_counter() - started
+
+
+def timed(label: str, target_s: float, tries: int, args_of, before=None) -> None:
+    """Launch ``args_of(i)`` ``tries`` times (``before()`` ahead of each) and print the median."""
+    times = []
+    for i in range(tries):
+        if before is not None:
+            before()
+        times.append(launch(args_of(i)))
+    print(f"{label}: median {statistics.median(times):.2f} s of {tries} ({', '.join(f'{t:.2f}' for t in times)};"
+          f" target {target_s:g} s); load average {os.getloadavg()[0]:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--tries", type=int, default=3)
+    parser.add_argument("--only", default="status,report,export", help="which waits to time (comma-separated)")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    os.environ.setdefault("VALUEGAP_CONFIG_DIR", str(CACHE / "config"))
+    print(compile_bytecode())
+    path, n = study_for(args.answers)
+    print(f"study: {path} ({n:,} answers); load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    study = ["--study", str(path)]
+    with tempfile.TemporaryDirectory() as out:
+        if "status" in only:  # a finished run's status is kept, like its results: both cases
+            timed("run status, first after new answers (nothing kept)", 0.3, args.tries,
+                  lambda i: ["run", "status", "1", *study], before=lambda: forget_results(path))
+            timed("run status, again (kept)", 0.3, args.tries, lambda i: ["run", "status", "1", *study])
+        if "report" in only:
+            timed("report, no results kept", 3, args.tries, lambda i: ["report", "1", f"{out}/fresh{i}", *study],
+                  before=lambda: forget_results(path))
+            timed("report, results kept", 3, args.tries, lambda i: ["report", "1", f"{out}/kept{i}", *study])
+        if "export" in only:
+            timed("CSV export", 5, args.tries, lambda i: ["run", "export-answers", "1", f"{out}/answers{i}.csv", *study])
+            print(f"  (the CSV file: {Path(out, 'answers0.csv').stat().st_size / 1e6:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""``Results`` as JSON text and back, so computed results can be kept (store/results_cache.py) and shown
+again without computing. Only data goes in (tables, numbers, arrays as lists); reading builds the same
+``Results`` with no code from the text. NaN and infinities are kept (Python's JSON writes them).
+
+``FORMAT`` names the layout: bump it when ``Results`` or a table's columns change, so results kept by
+an older version are computed again rather than read wrongly.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from valuegap_tui.metrics.protocols import ProtocolResults
+from valuegap_tui.metrics.summary import Results
+from valuegap_tui.metrics.table import Table
+from valuegap_tui.metrics.values import Heatmap
+
+FORMAT = 2  # 2: the protocol asked, the protocols and the tables per protocol
+
+
+def _plain(value):
+    """numpy scalars as Python numbers (json knows no numpy)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot keep a {type(value).__name__} in results")
+
+
+def _table(table: Table | None):
+    return None if table is None else [table.name, table.title, list(table.columns), [list(r) for r in table.rows]]
+
+
+def _read_table(record) -> Table | None:
+    if record is None:
+        return None
+    name, title, columns, rows = record
+    return Table(name, title, tuple(columns), [tuple(row) for row in rows])
+
+
+def _arrays(by_model: dict) -> dict:
+    return {model: {question: np.asarray(values).tolist() for question, values in questions.items()}
+            for model, questions in by_model.items()}
+
+
+def _read_arrays(record: dict) -> dict:
+    return {model: {question: np.asarray(values, dtype=float) for question, values in questions.items()}
+            for model, questions in record.items()}
+
+
+def to_text(results: Results) -> str:
+    record = {
+        "format": FORMAT, "aggregate": results.aggregate, "expected": results.expected,
+        "answers": results.answers, "items": results.items, "rates": results.rates,
+        "per_model": _table(results.per_model), "agreement": results.agreement,
+        "choices": _arrays(results.choices), "positions": _arrays(results.positions),
+        "overall": _table(results.overall), "conditions": _table(results.conditions), "kinds": _table(results.kinds),
+        "breakdowns": {name: _table(t) for name, t in results.breakdowns.items()},
+        "ranking": _table(results.ranking),
+        "heatmaps": {model: [h.model, [list(v) for v in h.values], list(h.conditions), h.rates.tolist()]
+                     for model, h in results.heatmaps.items()},
+        "position": _table(results.position), "letters": _table(results.letters),
+        "models": list(results.models), "topics": list(results.topics), "outcomes": _table(results.outcomes),
+        "logprobs": results.logprobs, "protocol": results.protocol, "protocols": list(results.protocols),
+        "by_protocol": None if results.by_protocol is None else [
+            list(results.by_protocol.protocols), _table(results.by_protocol.by_protocol),
+            _table(results.by_protocol.spread), _table(results.by_protocol.flips)],
+    }
+    return json.dumps(record, default=_plain, separators=(",", ":"))
+
+
+def from_text(text: str) -> Results | None:
+    """The results in ``text``, or None when it holds another format (kept by another version)."""
+    record = json.loads(text)
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return None
+    return Results(
+        aggregate=record["aggregate"], expected=record["expected"], answers=record["answers"],
+        items=record["items"], rates=record["rates"], per_model=_read_table(record["per_model"]),
+        agreement=record["agreement"], choices=_read_arrays(record["choices"]),
+        positions=_read_arrays(record["positions"]), overall=_read_table(record["overall"]),
+        conditions=_read_table(record["conditions"]), kinds=_read_table(record["kinds"]),
+        breakdowns={name: _read_table(t) for name, t in record["breakdowns"].items()},
+        ranking=_read_table(record["ranking"]),
+        heatmaps={model: Heatmap(name, [tuple(v) for v in values], list(conditions),
+                                 np.asarray(rates, dtype=float).reshape(len(values), len(conditions)))
+                  for model, (name, values, conditions, rates) in record["heatmaps"].items()},
+        position=_read_table(record["position"]), letters=_read_table(record["letters"]),
+        models=tuple(record["models"]), topics=tuple(record["topics"]), outcomes=_read_table(record["outcomes"]),
+        logprobs=record["logprobs"], protocol=record["protocol"], protocols=tuple(record["protocols"]),
+        by_protocol=None if record["by_protocol"] is None else ProtocolResults(
+            tuple(record["by_protocol"][0]), *(_read_table(t) for t in record["by_protocol"][1:])),
+    )

@@ -1,0 +1,34 @@
+"""Results kept per run's answers (store/results_cache.py), shared by the Results screen and the report:
+what one computed, the other reads while the run's answers stay the same."""
+
+from __future__ import annotations
+
+from valuegap_tui.metrics import results_record
+from valuegap_tui.metrics.summary import Results
+from valuegap_tui.store import DatabaseError, StudyError
+from valuegap_tui.store import results_cache
+
+#: ``model`` in a key: every model of the run (the report), or the one a screen opens on by itself
+EVERY_MODEL, FIRST_MODEL = "*every*", "*first*"
+
+
+def options_key(model: str, topic: str | None, aggregate: str, expected: bool | None) -> str:
+    """What results were computed for, as the cache's key: the layout's version and valuegap's own are in
+    it, so results kept by another version (whose metrics may compute otherwise) are computed again."""
+    from valuegap_tui import __version__
+
+    return f"v{results_record.FORMAT}|{__version__}|{model}|{topic or ''}|{aggregate}|{expected}"
+
+
+def kept(study, run_id: int, options: str, stage: str, state: str) -> Results | None:
+    """Results kept for this run's answers in ``state``, or None (none kept, another layout, unreadable)."""
+    try:
+        text = results_cache.load(study, run_id, options, stage, state)
+        return results_record.from_text(text) if text is not None else None
+    except (DatabaseError, StudyError, ValueError, KeyError, TypeError):  # kept by another version: compute
+        return None
+
+
+def keep(study, run_id: int, options: str, stage: str, state: str, results: Results) -> None:
+    """Keep ``results`` for the next time (nothing happens where the study cannot be written)."""
+    results_cache.save(study, run_id, options, stage, state, results_record.to_text(results))

@@ -1,0 +1,42 @@
+"""Import the Results screen's module once the app has been left idle a moment, so F5 does not wait
+for it (numpy and the metrics: 0.2-0.4 s on a busy 2-core machine).
+
+The app starts without it (the first frame stays fast) and imports it in a thread only after no key
+has come for IDLE_S: a person reading the first screen never feels it, a person typing never waits
+behind it. A screen opened before that imports what it needs itself, as before.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+
+#: the modules worth having before they are asked for (each screen imports its own on first show)
+MODULES = ("valuegap_tui.tui.screens.results",)
+#: how long with no key before importing
+IDLE_S = 1.5
+
+
+class Preloader:
+    def __init__(self) -> None:
+        self.last_key_at = time.monotonic()
+        self.started = False
+
+    def key(self) -> None:
+        self.last_key_at = time.monotonic()
+
+    def tick(self) -> None:
+        """Called on the app's timer: start the import once the keys have paused."""
+        if self.started or time.monotonic() - self.last_key_at < IDLE_S:
+            return
+        self.started = True
+        threading.Thread(target=_import_all, name="valuegap-preload", daemon=True).start()
+
+
+def _import_all() -> None:
+    for name in MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the screen will import it again when shown, and say what is wrong there
+            return

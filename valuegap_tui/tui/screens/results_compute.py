@@ -1,0 +1,106 @@
+"""The Results screen's computing, in a worker thread: results kept for the run's current answers first
+(store/results_cache.py), then whatever is missing, numbers before intervals.
+
+Each stage goes to the screen as soon as it exists: kept results (numbers, or numbers with intervals)
+without reading the answers at all; then the answers are read for what is not kept (the respondents,
+the per-condition answers, the extremity-adjusted kinds); then the numbers and the intervals that were
+not kept are computed and kept for the next time. The screen draws each stage in steps
+(results_drawing.py), so keys are served meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from textual import work
+
+from valuegap_tui.designs import get_design
+from valuegap_tui.metrics.humans import HUMAN_PREFIX
+from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
+from valuegap_tui.metrics.summary import compute_results, filter_frame
+from valuegap_tui.report.kept import FIRST_MODEL, keep, kept, options_key
+from valuegap_tui.report.writer import choices_by_condition
+from valuegap_tui.store import answer_frame as frame_store
+from valuegap_tui.store import results_cache
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_for
+
+
+def first_respondent(frame, model: str | None) -> str | None:
+    """``model`` if the run knows it (the plan's models and registered people), else the first with
+    answers, models before people, each by name (as the respondent selector lists them)."""
+    order = sorted(frame.model.labels, key=lambda name: (name.startswith(HUMAN_PREFIX), name))
+    if model in order:
+        return model
+    answered = {frame.model.labels[code] for code in np.unique(frame.model.codes)}
+    return next((name for name in order if name in answered), order[0] if order else None)
+
+
+class ResultsComputing:
+    """The worker of ResultsScreen (it has ``app``, ``_frames``, ``_respondents`` and the drawing methods)."""
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="results-compute")
+    def compute(self, run_id: int, model: str | None, topic: str | None, aggregate: str,
+                expected: bool | None = None, fresh: bool = False) -> None:
+        """``fresh``: compute again even where results are kept for these answers."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        study = self.app.study
+        try:
+            run = run_store.get_run(study, run_id)
+            if run is not None and not get_design(run.design).core_metrics:
+                self._compute_design(run, model)
+                return
+            self.app.call_from_thread(self._show_design_tab, False)
+            state = results_cache.fingerprint(study, run_id)
+            options = options_key(model or FIRST_MODEL, topic, aggregate, expected)
+            full = None if fresh else kept(study, run_id, options, "intervals", state)
+            quick = full or (None if fresh else kept(study, run_id, options, "numbers", state))
+            if quick is not None and not worker.is_cancelled:
+                shown = quick.reported_models[0] if quick.reported_models else model
+                self.app.call_from_thread(self._show, run_id, quick, full is not None, shown, None)
+                self._wait_drawn(worker)
+            frame = self._frames.get((run_id, state))  # a frame read before new answers is not reused
+            if frame is None:
+                frame = frame_store.load_answer_frame(study, run_id)
+                self._frames = {(run_id, state): frame}
+            model = first_respondent(frame, model)
+            if worker.is_cancelled:
+                return
+            if quick is None:
+                quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
+                                        expected=expected)
+                keep(study, run_id, options, "numbers", state, quick)
+                if worker.is_cancelled:
+                    return
+                self.app.call_from_thread(self._show, run_id, quick, False, model, None)
+            # the respondents (their progress needs a pass over the run's items) come after the numbers;
+            # people are asked one way (the reference protocol), so they are compared under it
+            one_way = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))
+            who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=full is not None)
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._show_who, run_id, who)
+            shown_frame = filter_frame(frame, model, topic, quick.protocol)  # the tables' way of asking
+            per_condition = choices_by_condition(shown_frame, quick)
+            adjusted = adjusted_kinds_for(study, run_id, shown_frame, aggregate)
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._show_extras, per_condition, adjusted)
+            if full is None and (quick.items or who.pairs.rows):
+                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
+                keep(study, run_id, options, "intervals", state, full)
+                who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True)
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._show, run_id, full, True, model, who)
+        except Exception as exc:  # a broken run must not take the screen down
+            self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+
+    def _wait_drawn(self, worker, limit_s: float = 2.0) -> None:
+        """Wait (at most ``limit_s``) until every tab of the stage shown is drawn: reading the answers
+        meanwhile would compete with the drawing for the interpreter, and keys would wait behind both."""
+        deadline = time.monotonic() + limit_s
+        while not self.drawn and not worker.is_cancelled and time.monotonic() < deadline:
+            time.sleep(0.01)
