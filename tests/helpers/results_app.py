@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from textual.widgets import Static
+
 from valuegap_tui.metrics.synthetic import synthetic_frame
 from valuegap_tui.report import writer as report_writer
 from valuegap_tui.tui.screens import results as results_module
@@ -44,3 +46,19 @@ def protocols_frame():
                              protocol_effects={"paraphrase-1": ProtocolEffect(action_shift=0.8, personas_only=True)})
     return sample_frame(params, people, catalogue_dilemmas(topics=2), repeats=3,
                         protocols=("standard", "paraphrase-1", "paraphrase-2"))
+
+
+async def settle(pilot, predicate, tries: int = 400) -> None:
+    """Let the app run until ``predicate()`` holds (the Results screen computes in workers); fail after
+    ``tries`` pauses of 50 ms."""
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if predicate():
+            return
+    raise AssertionError("screen did not settle")
+
+
+def intervals_shown(screen) -> bool:
+    """The fixed run's numbers and their intervals are on the Results screen."""
+    status = str(screen.query_one("#results-status", Static).render())
+    return f"Run #{RUN.id}" in status and "intervals" not in status

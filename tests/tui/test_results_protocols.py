@@ -6,22 +6,9 @@ import re
 
 from textual.widgets import Static, TabbedContent
 
-from tests.helpers.results_app import protocols_frame, use_fixed_run
+from tests.helpers.results_app import intervals_shown, protocols_frame, settle, use_fixed_run
 from valuegap_tui.metrics.synthetic import synthetic_frame
 from valuegap_tui.tui.app import ValueGapApp
-
-
-async def _settle(pilot, predicate, tries=400):
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("screen did not settle")
-
-
-def _done(screen):
-    status = str(screen.query_one("#results-status", Static).render())
-    return "Run #7" in status and "intervals" not in status
 
 
 async def test_the_protocols_tab_shows_each_protocol_the_spread_and_the_flips(study, monkeypatch):
@@ -29,7 +16,7 @@ async def test_the_protocols_tab_shows_each_protocol_the_spread_and_the_flips(st
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(160, 45)) as pilot:
         screen = app.screen
-        await _settle(pilot, lambda: _done(screen))
+        await settle(pilot, lambda: intervals_shown(screen))
         await pilot.press("9")
         assert screen.query_one("#results-tabs", TabbedContent).active == "results-tab-protocols"
         shown = str(screen.query_one("#results-protocols", Static).render())
@@ -47,7 +34,7 @@ async def test_a_run_asked_one_way_says_how_to_ask_more(study, monkeypatch):
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        await _settle(pilot, lambda: _done(screen))
+        await settle(pilot, lambda: intervals_shown(screen))
         await pilot.press("9")
         shown = str(screen.query_one("#results-protocols", Static).render())
         assert "asked every question one way (standard)" in shown and "docs/evaluation.md" in shown
@@ -59,12 +46,12 @@ async def test_the_protocols_tab_scrolls_by_keyboard_to_the_spread_and_the_flips
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        await _settle(pilot, lambda: _done(screen))
+        await settle(pilot, lambda: intervals_shown(screen))
         await pilot.press("9")
         scroll = screen.query_one("#results-protocols", Static).parent
         assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
         await pilot.press("end")
-        await _settle(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
+        await settle(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
 
 
 async def test_condition_names_take_the_width_there_is_and_are_cut_visibly(study, monkeypatch):
@@ -79,7 +66,7 @@ async def test_condition_names_take_the_width_there_is_and_are_cut_visibly(study
         app = ValueGapApp(study, start_mode="results")
         async with app.run_test(size=size) as pilot:
             screen = app.screen
-            await _settle(pilot, lambda: _done(screen))
+            await settle(pilot, lambda: intervals_shown(screen))
             await pilot.press("9")
             shown = str(screen.query_one("#results-protocols", Static).render())
             rows = [line for line in shown.splitlines() if "paraphrase-2  " in line and "112" in line]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Select, Static, TabbedContent
 
 from tests.helpers.pilot import palette_entries
-from tests.helpers.results_app import LONG, use_fixed_run
+from tests.helpers.results_app import LONG, intervals_shown, settle, use_fixed_run
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens import results as results_module
 from valuegap_tui.tui.widgets.heatmap import Heatmap, condition_codes, rate_style
@@ -22,24 +22,11 @@ RESULTS_PALETTE = {f"Results: {title}": f"key: {key}" for title, key in [
 ]}
 
 
-async def _settle(app, pilot, predicate, tries=400):
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("screen did not settle")
-
-
-def _done(screen):
-    status = str(screen.query_one("#results-status", Static).render())
-    return "Run #7" in status and "intervals" not in status
-
-
 async def test_no_runs_yet_is_explained(study):
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(120, 40)) as pilot:
         status = app.screen.query_one("#results-status", Static)
-        await _settle(app, pilot, lambda: "No runs yet" in str(status.render()))
+        await settle(pilot, lambda: "No runs yet" in str(status.render()))
 
 
 async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(study, monkeypatch):
@@ -48,7 +35,7 @@ async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         conditions = screen.query_one("#results-conditions", DataTable)
-        await _settle(app, pilot, lambda: _done(screen) and conditions.row_count == 4)
+        await settle(pilot, lambda: intervals_shown(screen) and conditions.row_count == 4)
         assert len(conditions.columns) == 3
         assert sum(c.get_render_width(conditions) for c in conditions.columns.values()) <= 100 - 2
         ar, ad = (str(c) for c in conditions.get_row_at(1)[1:])
@@ -66,7 +53,7 @@ async def test_compact_form_at_100_columns_shows_levels_changes_intervals_and_p(
         assert "estimand pairs (every value repeat with every action repeat)" in status
         assert "repeats by" not in status
         await pilot.press("w")  # the wide form on demand
-        await _settle(app, pilot, lambda: len(conditions.columns) == 8)
+        await settle(pilot, lambda: len(conditions.columns) == 8)
 
 
 async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
@@ -75,7 +62,7 @@ async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
     async with app.run_test(size=(160, 45)) as pilot:
         screen = app.screen
         tabs = screen.query_one("#results-tabs", TabbedContent)
-        await _settle(app, pilot, lambda: _done(screen))
+        await settle(pilot, lambda: intervals_shown(screen))
         assert len(screen.query_one("#results-conditions", DataTable).columns) == 8  # wide at 160
         for key, (tab, _title) in zip("123456", results_module.TABS):
             await pilot.press(key)
@@ -101,7 +88,7 @@ async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
         assert condition.value == LONG
         await pilot.press("5")
         values = screen.query_one("#results-values", DataTable)
-        await _settle(app, pilot, lambda: LONG in str(screen.query_one("#results-values-title", Static).render()))
+        await settle(pilot, lambda: LONG in str(screen.query_one("#results-values-title", Static).render()))
         assert values.row_count == 56 and "[" in str(values.get_row_at(0)[0]) and "/" in str(values.get_row_at(0)[7])
         await pilot.press("6")
         topics = screen.query_one("#results-topics", DataTable)
@@ -110,10 +97,10 @@ async def test_keys_reach_every_tab_and_view_option(study, monkeypatch):
         assert "[" in str(topics.get_row_at(0)[2]) and "[" in str(topics.get_row_at(0)[3])  # with intervals
         assert ads == sorted(ads, reverse=True)
         await pilot.press("m")  # the next model: its own rows
-        await _settle(app, pilot, lambda: "org/model [i]b[/i]" in str(screen.query_one("#results-status", Static).render())
-                      and _done(screen))
+        await settle(pilot, lambda: "org/model [i]b[/i]" in str(screen.query_one("#results-status", Static).render())
+                      and intervals_shown(screen))
         await pilot.press("n")  # the next estimand: cell means
-        await _settle(app, pilot, lambda: "estimand cell means" in str(screen.query_one("#results-status", Static).render()))
+        await settle(pilot, lambda: "estimand cell means" in str(screen.query_one("#results-status", Static).render()))
         await pilot.press("t")  # a topic filter
         assert screen.query_one("#results-topic", Select).value is not Select.NULL
 
@@ -135,10 +122,10 @@ async def test_kinds_tab_names_how_many_personas_each_kind_rests_on(study, monke
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        await _settle(app, pilot, lambda: _done(screen))
+        await settle(pilot, lambda: intervals_shown(screen))
         await pilot.press("2")
         kinds = screen.query_one("#results-kinds", DataTable)
-        await _settle(app, pilot, lambda: kinds.row_count == 4)
+        await settle(pilot, lambda: kinds.row_count == 4)
         names = [str(kinds.get_row_at(i)[0]) for i in range(kinds.row_count)]
         assert names[1] == "moderate\n1 persona", names
         title = str(screen.query_one("#results-kinds-title", Static).render())
