@@ -204,8 +204,8 @@ def _kind_metric(values: np.ndarray, base: np.ndarray | None, use: np.ndarray,
             prefix = "" if key == "level" else "change_"
             # AR and AD lie in [0, 1] (a change in [-1, 1]): cutting the t interval there keeps every value the
             # estimand can take, so coverage stays, and a kind with few dilemmas no longer reads -5.9 to 6.9
-            bound = 1.0 if key == "level" else -1.0
-            low, high = np.clip([found.low, found.high], min(bound, 0.0), 1.0)
+            floor = 0.0 if key == "level" else -1.0
+            low, high = np.clip([found.low, found.high], floor, 1.0)
             out[f"{prefix}low"], out[f"{prefix}high"] = float(low), float(high)
             if key == "change":
                 out["p"] = float(found.p)

@@ -143,7 +143,11 @@ def _adjusted(options: np.ndarray, answers: np.ndarray, pi: np.ndarray, weights:
     means = (weights @ terms) / weights.sum(axis=1)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):  # pi = 1: nothing left by content (NaN below)
         alpha, beta = (np.where(1.0 - p > 1.0 - MAX_POSITION_SHARE, 1.0 / (1.0 - p), np.nan) for p in pi)
-    return u @ matrix @ u + beta * means[:, 0] + alpha * means[:, 1] + alpha * beta * means[:, 2]
+    level = u @ matrix @ u + beta * means[:, 0] + alpha * means[:, 1] + alpha * beta * means[:, 2]
+    # theta_hat is unbiased but not a distribution: with a large position share in a resample the mean can
+    # leave the metric's range; cutting at the range (a projection, never farther from the truth) keeps the
+    # interval to values the estimand can take
+    return np.clip(level, matrix.min(), matrix.max())
 
 
 def position_tables(frame: AnswerFrame, grid: DilemmaGrid, expected: bool, adjust: bool,
@@ -218,19 +222,13 @@ def _condition_row(counts: _Counts, m: int, c: int, use: np.ndarray, weights: np
         if not adjust:
             cells += [NAN] * 8
             continue
-        # theta_hat is unbiased but not a distribution: with a large position share in a resample its AR or AD
-        # can leave the metric's range; cutting at the range (a projection, never farther from the truth)
-        # keeps the interval to values the estimand can take
-        low_end, high_end = float(matrix.min()), float(matrix.max())
-        level = np.clip(_adjusted(counts.options[m, c][use], counts.answers[m, c][use], pi, weights, matrix),
-                        low_end, high_end)
+        level = _adjusted(counts.options[m, c][use], counts.answers[m, c][use], pi, weights, matrix)
         low, high = _interval(level[1:], resampler)
         cells += [float(level[0]), float(low[0]), float(high[0])]
         if base_pi is None:
             cells += [NAN] * 5
             continue
-        base = np.clip(_adjusted(counts.options[m, baseline][use], counts.answers[m, baseline][use], base_pi, weights,
-                                 matrix), low_end, high_end)
+        base = _adjusted(counts.options[m, baseline][use], counts.answers[m, baseline][use], base_pi, weights, matrix)
         change = level - base
         change = np.where(np.abs(change) < 1e-12, 0.0, change)  # rounding, not a direction, for the test
         low, high = _interval(change[1:], resampler)
