@@ -114,3 +114,22 @@ def test_demo_evaluation_against_a_server(study, sample_path, answer_server):
     assert run_store.get_run(study, run_id).status == "finished"
     assert progress.answered == progress.total >= 3 * 2 * 2
     assert study.get_meta("runs.selected") == str(run_id)
+
+
+def test_a_run_started_without_a_terminal_prints_progress_lines_not_the_app(tmp_path, answer_server):
+    # measured: `valuegap run start run.toml > run.log` opened the app anyway and wrote its screen codes
+    # (the alternate screen, mouse tracking, cursor moves) into the file
+    study_path = tmp_path / "s.db"
+    study = open_study(study_path, create=True)
+    seed_study(study, 2)
+    study.close()
+    definition = write_definition(tmp_path / "run.toml", answer_server, repeats=1)
+    done = subprocess.run([sys.executable, "-m", "valuegap_tui", "run", "start", str(definition), "--study",
+                           str(study_path)], stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert b"\x1b" not in done.stdout + done.stderr
+    assert b"done" in done.stdout
+    study = open_study(study_path)
+    run_id = run_store.list_runs(study)[0].id
+    assert progress_store.progress(study, run_id).pending == 0
+    study.close()

@@ -95,7 +95,9 @@ EXIT_CODES = {"finished": 0, "failed": 1, "stopped": 3, "unfinished": 3}
 
 
 def _execute(study, run_id: int, plain: bool) -> int:
-    if plain:
+    # the app needs a terminal to draw on: output to a file or a pipe (a script, nohup, a job queue) gets the
+    # progress lines, not the app's screen codes
+    if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
         from valuegap_tui.evaluate.execute import RunControl
         from valuegap_tui.evaluate.session import run_blocking
 
