@@ -235,6 +235,10 @@ async def test_options_shown_again_replace_their_prompts_without_a_layout():
         await pilot.pause()
         assert updated.size.height == rebuilt.size.height > 4 and updated.highlighted == 1
         assert drawn_options(updated) == drawn_options(rebuilt)
+        updated.show_options(options("back"), 1)  # as short as before: laid out again
+        assert needs_layout(updated)
+        await pilot.pause()
+        assert updated.size.height == 4 and [str(o.prompt) for o in updated.options][0] == "back option 0"
         updated.show_options(options("fourth", n=3), 3)  # other options: rebuilt, the highlight clamped
         await pilot.pause()
         assert updated.option_count == 3 and updated.highlighted == 2 and updated.size.height == 3

@@ -50,20 +50,27 @@ class InPlaceOptionList(OptionList):
     again (the next item's six actions): ``set_options`` lays the whole screen out each time its
     height is automatic, which was most of a review key's time; here only a change of height does."""
 
+    #: (content width, height) of the options as last shown here: the next call's height before
+    _measured: tuple[int, int] | None = None
+
     def show_options(self, options: Sequence[Option], highlighted: int | None) -> None:
         """Show exactly ``options`` with ``highlighted`` (clamped to them), as ``set_options`` followed by
-        setting ``highlighted`` would."""
+        setting ``highlighted`` would (the list's options are changed through this method only)."""
         ids = [option.id for option in options]
         highlighted = None if not options or highlighted is None else min(highlighted, len(options) - 1)
         if (not self.is_mounted or not options or None in ids or [option.id for option in self.options] != ids
                 or any(option.disabled for option in options)):
             self.set_options(options)
             self.highlighted = highlighted
+            self._measured = None
             return
-        before = self._height()
+        width = self.content_region.width
+        before = self._measured[1] if self._measured is not None and self._measured[0] == width else self._height()
         for index, option in enumerate(options):
             self.replace_option_prompt_at_index(index, option.prompt)
-        if self._height() != before:
+        after = self._height()
+        self._measured = (width, after) if width > 0 else None
+        if after != before:
             self.refresh(layout=True)
         self.scroll_y = 0  # as set_options does, then back to the highlight as setting it does
         if self.highlighted != highlighted:
