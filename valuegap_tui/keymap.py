@@ -74,17 +74,19 @@ def _specs() -> tuple[KeySpec, ...]:
         s("review.previous", "k", "Previous", "review"),
         s("review.undo", "u", "Undo", "review"),
         s("review.edit", "e", "Edit", "review"),
-        s("review.actions", "o", "Actions", "review"),
+        # Priority: a key that moves the focus acts as the app reads it, so the keys typed right after it
+        # reach the widget it focused (the screen lets them through while a text field has the focus).
+        s("review.actions", "o", "Actions", "review", priority=True),
         *(s(f"review.label_{k}", str(k), f"Label key {k}", "review", show=False, anywhere=False)
           for k in range(1, LABEL_KEYS + 1)),
-        s("review.filter", "slash", "Filter", "review"),
+        s("review.filter", "slash", "Filter", "review", priority=True),
         s("review.history", "h", "History", "review"),
         s("review.guidelines", "g", "Guidelines", "review"),
         s("review.blind", "b", "Blind", "review"),
         s("review.check_labels", "c", "Check labels", "review", show=False),
         s("review.apply_fix", "f", "Apply suggested label fix", "review", show=False),
         s("review.agreement", "y", "Agreement", "review", show=False),
-        s("review.reviewer", "w", "Reviewer name", "review", show=False),
+        s("review.reviewer", "w", "Reviewer name", "review", show=False, priority=True),
         s("review.back", "escape", "List", "review", show=False, anywhere=False),
         s("review.new", "ctrl+n", "New dilemma", "review", show=False),
         s("review.duplicate", "D", "Duplicate dilemma", "review", show=False),

@@ -358,3 +358,39 @@ async def test_the_actions_shown_follow_each_move_and_relabel_in_place(study):
         await settle(pilot, screen)
         table = screen.query_one(DataTable)
         assert str(table.get_row_at(1)[0]) == "accepted" and [str(o.prompt) for o in actions.options] == expected(screen)
+
+
+async def test_keys_typed_faster_than_the_screen_draws_relabel_the_item_in_view(filled):
+    """A person typing "o", Down, "6" in one burst: the three keys are queued before the first is handled.
+    Down must move within the actions that "o" focused, not the list (which would relabel another dilemma)."""
+    from textual import events
+
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for key, char in (("o", "o"), ("down", None), ("6", "6")):
+            app.post_message(events.Key(key, char))
+        await settle(pilot, screen)
+        assert screen.item.id == ids(5)[0]
+        labels = [o.label for o in dilemma_store.get(filled, ids(5)[0]).options]
+        assert labels[1] is AlignmentLabel.STRONGLY_OPPOSING and labels[5] is AlignmentLabel.MODERATELY_ALIGNING
+        assert [o.label for o in dilemma_store.get(filled, ids(5)[1]).options] == \
+            [o.label for o in make_dilemma(variant=2).options]
+
+
+async def test_letters_typed_right_after_the_filter_key_go_into_the_filter_box(filled):
+    """"/" then "row" in one burst: the letters are the filter's text, never the reject, actions and
+    reviewer keys."""
+    from textual import events
+
+    app = ValueGapApp(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for key, char in (("slash", "/"), ("r", "r"), ("o", "o"), ("w", "w")):
+            app.post_message(events.Key(key, char))
+        await settle(pilot, screen)
+        assert screen.query_one("#review-filter", Input).value == "row"
+        assert screen.focused is screen.query_one("#review-filter", Input)
+        assert not screen.query_one("#review-name", Input).display
+        assert [status(filled, i) for i in range(5)] == [DilemmaStatus.DRAFT] * 5
+        assert screen.item.id == ids(5)[0]

@@ -21,11 +21,12 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static, TextArea
 
 from valuegap_tui.config import ConfigError, save_section
 from valuegap_tui.keymap import LABEL_KEYS
@@ -323,21 +324,28 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
             self.enqueue(f"relabel {item.id}", lambda: review.relabel(study, item.id, option, label, reviewer=who))
         self.draw_detail()
 
+    def _typing(self) -> None:
+        """Let a priority key through to the text field that has the focus (typing "o" in the filter)."""
+        if isinstance(self.focused, (Input, TextArea)):
+            raise SkipAction()
+
     def action_focus_actions(self) -> None:
+        self._typing()
         actions = self.query_one("#review-actions", OptionList)
         if self.focused is actions:
-            self.query_one(DataTable).focus()
+            self.set_focus(self.query_one(DataTable))
         else:
-            actions.focus()
+            self.set_focus(actions)
 
     def action_back_to_list(self) -> None:
         self.query_one("#review-filter").display = False
-        self.query_one(DataTable).focus()
+        self.set_focus(self.query_one(DataTable))
 
     def action_filter(self) -> None:
+        self._typing()
         box = self.query_one("#review-filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)
 
     @on(Input.Submitted, "#review-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -348,13 +356,14 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
         self.filter = parsed
         self.apply_filter(keep=self.item.id if self.item else None)
         event.input.display = False
-        self.query_one(DataTable).focus()
+        self.set_focus(self.query_one(DataTable))
 
     def action_ask_reviewer(self) -> None:
+        self._typing()
         box = self.query_one("#review-name", Input)
         box.value = self.reviewer
         box.display = True
-        box.focus()
+        self.set_focus(box)
 
     @on(Input.Submitted, "#review-name")
     def _name_submitted(self, event: Input.Submitted) -> None:
@@ -365,7 +374,7 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
         self.reviewer = name
         self._save_reviewer()
         event.input.display = False
-        self.query_one(DataTable).focus()
+        self.set_focus(self.query_one(DataTable))
         self.update_counts()
 
     def _save_reviewer(self) -> None:
