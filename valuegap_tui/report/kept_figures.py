@@ -45,9 +45,9 @@ def figures_key(results_text: str, title: str, per_condition: dict) -> str:
 
     from valuegap_tui import __version__
 
-    # the backend is left out: the figures are always drawn with Agg, which importing pyplot sets
-    settings = repr(sorted((name, repr(value)) for name, value in matplotlib.rcParams.items()
-                           if not name.startswith("backend")))
+    # the backend is left out (and never read: reading it imports pyplot): figures are always drawn with Agg
+    settings = repr([(name, repr(matplotlib.rcParams[name])) for name in sorted(matplotlib.rcParams)
+                     if not name.startswith("backend")])
     head = json.dumps([FIGURES_FORMAT, __version__, matplotlib.__version__, title, per_condition], default=_plain)
     digest = hashlib.sha256()
     for part in (head, settings, results_text):
