@@ -140,3 +140,17 @@ def test_kept_figures_named_outside_the_folder_are_not_written(tmp_path):
 
 def test_the_kept_files_are_those_a_figure_is_written_as():
     assert SUFFIXES == tuple(f".{fmt}" for fmt in FORMATS)
+
+
+def test_forgetting_the_figures_keeps_the_results(tmp_path, monkeypatch):
+    from valuegap_tui.report.kept_figures import forget_figures
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    writer.report_run(study, run_id, tmp_path / "first", workers=1)
+    forget_figures(study)
+    calls = _counting_draws(monkeypatch)
+    computed = []
+    real = writer.compute_results
+    monkeypatch.setattr(writer, "compute_results", lambda frame, **kw: computed.append(kw) or real(frame, **kw))
+    writer.report_run(study, run_id, tmp_path / "again", workers=1)
+    assert computed == [] and "alignment_heatmap" in calls

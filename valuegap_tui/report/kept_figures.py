@@ -27,6 +27,8 @@ from valuegap_tui.store import results_cache
 FIGURES_FORMAT = 1
 #: the results' stage the figures are drawn from, and kept under
 STAGE = "intervals"
+#: between the results' options and the figures' key in the options the figures are kept under
+MARK = "|figures|"
 #: the files of one figure (report/figure_files.py FORMATS, without importing pyplot)
 SUFFIXES = (".png", ".pdf", ".svg")
 
@@ -76,7 +78,7 @@ class KeptFigures:
     def options_for(self, title: str, per_condition: dict) -> str:
         """The cache's options for the figures of these results drawn with ``title`` and ``per_condition``:
         taken once, before drawing (drawing imports pyplot, which changes matplotlib's settings)."""
-        return f"{self.options}|figures|{figures_key(self.results_text, title, per_condition)}"
+        return f"{self.options}{MARK}{figures_key(self.results_text, title, per_condition)}"
 
     def restore(self, options: str, out_dir: Path) -> tuple[list[Path], dict[str, list[Path]]] | None:
         """Write the figures kept under ``options`` (``options_for``) into ``out_dir`` and return them as
@@ -108,3 +110,8 @@ class KeptFigures:
         record = {"run": [png.name for png in run_figures],
                   "by_model": {model: [png.name for png in pngs] for model, pngs in by_model.items()}, "files": files}
         return results_cache.save(self.study, self.run_id, options, STAGE, self.state, json.dumps(record))
+
+
+def forget_figures(study) -> None:
+    """Drop every kept figure of the study, leaving the kept results (a bench times drawing them)."""
+    results_cache.forget_options(study, MARK)

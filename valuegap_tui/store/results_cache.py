@@ -59,3 +59,10 @@ def forget(study: Study, run_id: int | None = None) -> None:
             db.execute("DELETE FROM results_cache")
         else:
             db.execute("DELETE FROM results_cache WHERE run_id = ?", [run_id])
+
+
+def forget_options(study: Study, containing: str) -> None:
+    """Drop the kept rows (of every run) whose options contain ``containing`` (a report's figures:
+    ``report/kept_figures.py``)."""
+    with study.transaction() as db:
+        db.execute("DELETE FROM results_cache WHERE instr(options, ?) > 0", [containing])
