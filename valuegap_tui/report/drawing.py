@@ -10,6 +10,7 @@ thread held: there the figures are drawn one after another, as they are where fo
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -28,10 +29,14 @@ _WORK: tuple | None = None
 
 
 def worker_count(jobs: int, workers: int | None = None) -> int:
-    """How many processes draw ``jobs`` figures: ``workers`` (None: one per core this process may use),
-    at most one per figure; 1 (this process alone) where fork is missing or other threads run."""
+    """How many processes draw ``jobs`` figures: ``workers`` (None: one per core this process may use
+    that other work leaves idle, by the load average), at most one per figure; 1 (this process alone)
+    where fork is missing or other threads run. Each worker repeats some of matplotlib's start (its
+    fonts, about 0.6 s of CPU at a million answers), which only pays where a core would otherwise idle."""
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        workers = min(cores, round(cores - busy + 0.5))  # this process counts in the load, or will soon
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     return max(1, min(workers, jobs))
@@ -70,9 +75,15 @@ def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dic
             drawn = [_draw(job) for job in jobs]
         else:
             heaviest_first = sorted(range(len(jobs)), key=lambda i: -_COST.get(jobs[i][1], 1))
-            with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = {i: pool.submit(_draw, jobs[i]) for i in heaviest_first}
-                drawn = [futures[i].result() for i in range(len(jobs))]
+            # the workers' garbage collector leaves this process's objects (a million answers) alone:
+            # walking them would copy every page of them into each worker
+            gc.freeze()
+            try:
+                with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+                    futures = {i: pool.submit(_draw, jobs[i]) for i in heaviest_first}
+                    drawn = [futures[i].result() for i in range(len(jobs))]
+            finally:
+                gc.unfreeze()
     finally:
         _WORK = None
     run_figures = [path for job, path in zip(jobs, drawn) if job[0] == "run" and path is not None]
