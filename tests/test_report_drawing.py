@@ -162,3 +162,21 @@ def test_forgetting_the_figures_keeps_the_results(tmp_path, monkeypatch):
     monkeypatch.setattr(writer, "compute_results", lambda frame, **kw: computed.append(kw) or real(frame, **kw))
     writer.report_run(study, run_id, tmp_path / "again", workers=1)
     assert computed == [] and "alignment_heatmap" in calls
+
+
+def test_figures_kept_again_for_the_same_results_replace_the_earlier_ones(tmp_path):
+    from valuegap_tui.report.kept_figures import MARK
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    state = results_cache.fingerprint(study, run_id)
+    kept = KeptFigures(study, run_id, "opts", state, "results")
+    png = tmp_path / "x.png"
+    for suffix in SUFFIXES:
+        png.with_suffix(suffix).write_bytes(b"drawn")
+    assert results_cache.save(study, run_id, "elsewhere", "intervals", state, "{}")
+    for title in ("Run 1: a", "Run 1: renamed"):
+        assert kept.keep(kept.options_for(title, {}), [png], {})
+    rows = [o for o in (kept.options_for(t, {}) for t in ("Run 1: a", "Run 1: renamed"))
+            if results_cache.load(study, run_id, o, "intervals", state) is not None]
+    assert rows == [kept.options_for("Run 1: renamed", {})] and MARK in rows[0]
+    assert results_cache.load(study, run_id, "elsewhere", "intervals", state) == "{}"  # not a figure: kept

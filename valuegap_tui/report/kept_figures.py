@@ -103,7 +103,9 @@ class KeptFigures:
                 {model: [out_dir / name for name in names] for model, names in by_model_names.items()})
 
     def keep(self, options: str, run_figures: list[Path], by_model: dict[str, list[Path]]) -> bool:
-        """Keep the figures just drawn under ``options``; False where the study cannot be written."""
+        """Keep the figures just drawn under ``options``, in place of any kept for the same results'
+        options before (another title, other settings); False where the study cannot be written."""
+        results_cache.forget_options(self.study, f"{self.options}{MARK}", self.run_id)
         pngs = [*run_figures, *(png for pngs in by_model.values() for png in pngs)]
         files = {png.with_suffix(suffix).name: base64.b64encode(png.with_suffix(suffix).read_bytes()).decode("ascii")
                  for png in pngs for suffix in SUFFIXES}
