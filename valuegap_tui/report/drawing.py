@@ -56,7 +56,7 @@ def _draw(job: tuple) -> Path | None:
 def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dict[str, list] | None = None,
                  kept=None, workers: int | None = None) -> tuple[list[Path], dict[str, list[Path]]]:
     """The run's figures (the models side by side) and each model's, as PNG paths (the PDF and SVG
-    beside each); ``kept``: a ``report.kept.KeptFigures`` to copy them from, or keep them in, when given."""
+    beside each); ``kept``: a ``report.kept_figures.KeptFigures`` to copy them from, or keep them in, when given."""
     per_condition = per_condition or {}
     kept_as = kept.options_for(title, per_condition) if kept is not None else None
     if kept is not None and (found := kept.restore(kept_as, out_dir)) is not None:
