@@ -92,27 +92,28 @@ def stretch_parts(study: Study, stretches: Iterable[tuple[int, int | None, int |
         last_key, head, labels, is_ordinal = None, (), None, False
         # attempt_rows' fields 6..13 (repeat .. option) and 17.. (covered_mass .. answered_at) are the
         # export's columns in the export's order: sliced, not unpacked and packed again
-        for row in answer_store.attempt_rows(study, run_id, first=first, last=last):
-            key = row[1:6]  # model, condition, dilemma, protocol, question
-            if key != last_key:
-                model, condition, dilemma, protocol, question = last_key = key
-                kind = kinds.get(model) or kinds.setdefault(model, respondent_kind(model))
-                head = (run_id, run_name, model, kind, condition, *conditions.get(condition, no_condition), dilemma,
-                        *places.get(dilemma, no_place), design_id, protocol, question_ids[question])
-                labels, is_ordinal = run.labels(dilemma, question), ordinal[question]
-            option, permutation, distribution_json = row[13], row[15], row[16]
-            order = orders.get(permutation) or orders.setdefault(permutation, order_letters(permutation))
-            label = point = None
-            # the design's own options: the abstain protocol shows one more (not choosing), which has no
-            # label and no point, and leaves every other option's point where it is
-            own = len(labels) if labels is not None else len(permutation)
-            if option is not None and 0 <= option < own:
-                if labels is not None:
-                    label = labels[option]
-                if is_ordinal:
-                    point = own - option
-            probabilities = _distribution(distribution_json) if distribution_json else NO_DISTRIBUTION
-            yield head, row[6:14] + (label, row[14], point, order, *probabilities) + row[17:]
+        for rows in answer_store.attempt_chunks(study, run_id, first=first, last=last):
+            for row in rows:
+                key = row[1:6]  # model, condition, dilemma, protocol, question
+                if key != last_key:
+                    model, condition, dilemma, protocol, question = last_key = key
+                    kind = kinds.get(model) or kinds.setdefault(model, respondent_kind(model))
+                    head = (run_id, run_name, model, kind, condition, *conditions.get(condition, no_condition), dilemma,
+                            *places.get(dilemma, no_place), design_id, protocol, question_ids[question])
+                    labels, is_ordinal = run.labels(dilemma, question), ordinal[question]
+                option, permutation, distribution_json = row[13], row[15], row[16]
+                order = orders.get(permutation) or orders.setdefault(permutation, order_letters(permutation))
+                label = point = None
+                # the design's own options: the abstain protocol shows one more (not choosing), which has no
+                # label and no point, and leaves every other option's point where it is
+                own = len(labels) if labels is not None else len(permutation)
+                if option is not None and 0 <= option < own:
+                    if labels is not None:
+                        label = labels[option]
+                    if is_ordinal:
+                        point = own - option
+                probabilities = _distribution(distribution_json) if distribution_json else NO_DISTRIBUTION
+                yield head, row[6:14] + (label, row[14], point, order, *probabilities) + row[17:]
 
 
 def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:
