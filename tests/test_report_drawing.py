@@ -64,12 +64,10 @@ def test_one_process_draws_where_other_threads_run_or_one_worker_is_asked():
         thread.join()
 
 
-def test_by_default_a_worker_per_core_that_other_work_leaves_idle(monkeypatch):
-    monkeypatch.setattr(drawing.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    for load, workers in ((0.0, 2), (0.9, 2), (1.6, 1), (3.5, 1)):
-        monkeypatch.setattr(drawing.os, "getloadavg", lambda: (load, load, load))
-        assert drawing.worker_count(7) == workers, load
-    assert drawing.worker_count(7, 2) == 2  # asked for: whatever the load
+def test_by_default_a_worker_per_core(monkeypatch):
+    monkeypatch.setattr(drawing.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert drawing.worker_count(7) == 3
+    assert drawing.worker_count(2) == 2
 
 
 def _counting_draws(monkeypatch) -> list:

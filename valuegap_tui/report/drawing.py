@@ -29,14 +29,10 @@ _WORK: tuple | None = None
 
 
 def worker_count(jobs: int, workers: int | None = None) -> int:
-    """How many processes draw ``jobs`` figures: ``workers`` (None: one per core this process may use
-    that other work leaves idle, by the load average), at most one per figure; 1 (this process alone)
-    where fork is missing or other threads run. Each worker repeats some of matplotlib's start (its
-    fonts, about 0.6 s of CPU at a million answers), which only pays where a core would otherwise idle."""
+    """How many processes draw ``jobs`` figures: ``workers`` (None: one per core this process may use),
+    at most one per figure; 1 (this process alone) where fork is missing or other threads run."""
     if workers is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        workers = min(cores, round(cores - busy + 0.5))  # this process counts in the load, or will soon
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     return max(1, min(workers, jobs))
