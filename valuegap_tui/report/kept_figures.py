@@ -34,9 +34,7 @@ SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.generic, np.ndarray)):  # a number or an array as Python's (tolist)
         return value.tolist()
     raise TypeError(f"cannot key figures on a {type(value).__name__}")
 
