@@ -5,8 +5,10 @@ data dictionary), median of --tries launches.
 
 The study is the one bench/results_screen.py builds and keeps (616 dilemmas x 25 conditions x 2
 questions x repeats, about N answers, each with its stored attempt; the run finished). The report is
-timed twice over: with no results kept (the study's results cache emptied before each launch: the first
-report after new answers) and again (the results kept by the previous report or Results screen);
+timed three ways: with no results kept (the study's results cache emptied before each launch: the first
+report after new answers; its figures go with the results), with the results kept but not the figures
+(kept by the Results screen, which draws none: the figures drawn, by a worker process per core), and
+again (the results and the figures kept by the previous report: the figures' files copied);
 `run status` likewise (a run's progress is read from the counts its writes keep, so both cases read
 the same few hundred rows, a run still going too; the coverage of a logprob run is kept with its results).
 (bench/answers_export.py times the export's writing alone, in-process, in every format.)
@@ -49,6 +51,18 @@ def timed(label: str, target_s: float, tries: int, args_of, before=None) -> None
           f" target {target_s:g} s); load average {os.getloadavg()[0]:.2f}")
 
 
+def forget_figures(path: Path) -> None:
+    """Drop the study's kept figures, leaving its kept results: the report draws its figures again."""
+    from valuegap_tui.report.kept_figures import forget_figures as forget
+    from valuegap_tui.store import open_study
+
+    study = open_study(path)
+    try:
+        forget(study)
+    finally:
+        study.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--answers", type=int, default=1_000_000)
@@ -69,7 +83,9 @@ def main() -> None:
         if "report" in only:
             timed("report, no results kept", 3, args.tries, lambda i: ["report", "1", f"{out}/fresh{i}", *study],
                   before=lambda: forget_results(path))
-            timed("report, results kept", 3, args.tries, lambda i: ["report", "1", f"{out}/kept{i}", *study])
+            timed("report, results kept, figures drawn", 3, args.tries,
+                  lambda i: ["report", "1", f"{out}/drawn{i}", *study], before=lambda: forget_figures(path))
+            timed("report, results and figures kept", 3, args.tries, lambda i: ["report", "1", f"{out}/kept{i}", *study])
         if "export" in only:
             timed("CSV export", 5, args.tries, lambda i: ["run", "export-answers", "1", f"{out}/answers{i}.csv", *study])
             print(f"  (the CSV file: {Path(out, 'answers0.csv').stat().st_size / 1e6:.0f} MB)")

@@ -128,7 +128,7 @@ def test_the_report_reads_kept_results_until_a_new_answer_arrives(tmp_path, monk
     calls = []
     real = writer.compute_results
     monkeypatch.setattr(writer, "compute_results", lambda frame, **kw: calls.append(kw) or real(frame, **kw))
-    monkeypatch.setattr("valuegap_tui.report.figures.draw_all", lambda *a, **k: {})  # figures: not at issue here
+    monkeypatch.setattr("valuegap_tui.report.drawing.draw_figures", lambda *a, **k: ([], {}))  # figures: not at issue here
     summaries = []
     for step in ("first", "again", "after a new answer"):
         if step == "after a new answer":

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from valuegap_tui import __version__
 from valuegap_tui.export.columns import COLUMNS
-from valuegap_tui.export.rows import answer_parts, answer_rows, design_codes
-from valuegap_tui.export.writers import write_csv, write_jsonl, write_parquet
+from valuegap_tui.export.rows import answer_rows, design_codes
+from valuegap_tui.export.split_csv import write_csv_split
+from valuegap_tui.export.writers import write_jsonl, write_parquet
 from valuegap_tui.store import Study
 from valuegap_tui.store import answers as answer_store
 from valuegap_tui.store import runs as run_store
@@ -95,8 +96,9 @@ def _designs(study: Study, run_ids: list[int]) -> str | list[str]:
     return found[0] if len(found) == 1 else found
 
 
-def export_answers(study: Study, run_ids: list[int], out: Path) -> AnswerExport:
-    """Write every attempt of ``run_ids`` to ``out`` (format by extension) and its data dictionary."""
+def export_answers(study: Study, run_ids: list[int], out: Path, workers: int | None = None) -> AnswerExport:
+    """Write every attempt of ``run_ids`` to ``out`` (format by extension) and its data dictionary.
+    ``workers``: processes writing a large CSV file (None: two where there are two cores; split_csv.py)."""
     out = Path(out)
     fmt = format_of(out)
     if fmt == "parquet":
@@ -119,7 +121,7 @@ def export_answers(study: Study, run_ids: list[int], out: Path) -> AnswerExport:
     written = []
     try:
         with answer_store.read_snapshot(study):
-            n = _write(study, run_ids, out, fmt, sidecar, written)
+            n = _write(study, run_ids, out, fmt, sidecar, written, workers)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -127,7 +129,8 @@ def export_answers(study: Study, run_ids: list[int], out: Path) -> AnswerExport:
     return AnswerExport(out, sidecar, n, run_ids)
 
 
-def _write(study: Study, run_ids: list[int], out: Path, fmt: str, sidecar: Path, written: list[Path]) -> int:
+def _write(study: Study, run_ids: list[int], out: Path, fmt: str, sidecar: Path, written: list[Path],
+           workers: int | None = None) -> int:
     """The file and its dictionary under temporary names (listed in ``written``), then renamed."""
     data_tmp = _temporary(out)
     written.append(data_tmp)
@@ -135,7 +138,7 @@ def _write(study: Study, run_ids: list[int], out: Path, fmt: str, sidecar: Path,
         n = write_parquet(answer_rows(study, run_ids), data_tmp)
     else:
         with open(data_tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
-            n = (write_csv(answer_parts(study, run_ids), fh) if fmt == "csv"
+            n = (write_csv_split(study, run_ids, fh, out.parent, workers) if fmt == "csv"
                  else write_jsonl(answer_rows(study, run_ids), fh))
     record = _dictionary(study, run_ids, out, fmt, n, _sha256(data_tmp))
     dict_tmp = _temporary(sidecar)

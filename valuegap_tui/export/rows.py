@@ -73,11 +73,17 @@ def answer_parts(study: Study, run_ids: Iterable[int]) -> Iterator[tuple[tuple, 
     (run to question: who answered what), the tail the rest, in ``COLUMNS`` order. Rows of the same
     question asked of the same respondent in the same condition (its repeats and attempts, which follow
     one another in plan order) share one head object, so a writer can encode it once."""
+    return stretch_parts(study, [(run_id, None, None) for run_id in run_ids])
+
+
+def stretch_parts(study: Study, stretches: Iterable[tuple[int, int | None, int | None]]) -> Iterator[tuple[tuple, tuple]]:
+    """``answer_parts`` over stretches of runs: ``(run_id, first, last)`` the rows of the run's items with
+    ids ``first`` to ``last`` (None, None: every item), in the order given."""
     type_of = {v.id: v.type for v in catalogue().values}
     kinds: dict[str | None, str] = {}
     orders: dict[str, str] = {}
     no_condition, no_place = (None, None), (None, None, None)
-    for run_id in run_ids:
+    for run_id, first, last in stretches:
         run = _RunReader(study, run_id)
         run_name, design_id, question_ids, ordinal = run.name, run.design_id, run.question_ids, run.ordinal
         conditions = answer_store.run_conditions(study, run_id)
@@ -86,27 +92,28 @@ def answer_parts(study: Study, run_ids: Iterable[int]) -> Iterator[tuple[tuple, 
         last_key, head, labels, is_ordinal = None, (), None, False
         # attempt_rows' fields 6..13 (repeat .. option) and 17.. (covered_mass .. answered_at) are the
         # export's columns in the export's order: sliced, not unpacked and packed again
-        for row in answer_store.attempt_rows(study, run_id):
-            key = row[1:6]  # model, condition, dilemma, protocol, question
-            if key != last_key:
-                model, condition, dilemma, protocol, question = last_key = key
-                kind = kinds.get(model) or kinds.setdefault(model, respondent_kind(model))
-                head = (run_id, run_name, model, kind, condition, *conditions.get(condition, no_condition), dilemma,
-                        *places.get(dilemma, no_place), design_id, protocol, question_ids[question])
-                labels, is_ordinal = run.labels(dilemma, question), ordinal[question]
-            option, permutation, distribution_json = row[13], row[15], row[16]
-            order = orders.get(permutation) or orders.setdefault(permutation, order_letters(permutation))
-            label = point = None
-            # the design's own options: the abstain protocol shows one more (not choosing), which has no
-            # label and no point, and leaves every other option's point where it is
-            own = len(labels) if labels is not None else len(permutation)
-            if option is not None and 0 <= option < own:
-                if labels is not None:
-                    label = labels[option]
-                if is_ordinal:
-                    point = own - option
-            probabilities = _distribution(distribution_json) if distribution_json else NO_DISTRIBUTION
-            yield head, row[6:14] + (label, row[14], point, order, *probabilities) + row[17:]
+        for rows in answer_store.attempt_chunks(study, run_id, first=first, last=last):
+            for row in rows:
+                key = row[1:6]  # model, condition, dilemma, protocol, question
+                if key != last_key:
+                    model, condition, dilemma, protocol, question = last_key = key
+                    kind = kinds.get(model) or kinds.setdefault(model, respondent_kind(model))
+                    head = (run_id, run_name, model, kind, condition, *conditions.get(condition, no_condition), dilemma,
+                            *places.get(dilemma, no_place), design_id, protocol, question_ids[question])
+                    labels, is_ordinal = run.labels(dilemma, question), ordinal[question]
+                option, permutation, distribution_json = row[13], row[15], row[16]
+                order = orders.get(permutation) or orders.setdefault(permutation, order_letters(permutation))
+                label = point = None
+                # the design's own options: the abstain protocol shows one more (not choosing), which has no
+                # label and no point, and leaves every other option's point where it is
+                own = len(labels) if labels is not None else len(permutation)
+                if option is not None and 0 <= option < own:
+                    if labels is not None:
+                        label = labels[option]
+                    if is_ordinal:
+                        point = own - option
+                probabilities = _distribution(distribution_json) if distribution_json else NO_DISTRIBUTION
+                yield head, row[6:14] + (label, row[14], point, order, *probabilities) + row[17:]
 
 
 def answer_rows(study: Study, run_ids: Iterable[int]) -> Iterator[tuple]:

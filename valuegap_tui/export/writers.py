@@ -25,14 +25,16 @@ class _Lines(list):
     write = list.append
 
 
-def write_csv(parts: Iterable[tuple[tuple, tuple]], fh) -> int:
-    """``answer_parts``' rows as CSV. A head shared by consecutive rows is encoded once: QUOTE_MINIMAL
-    quotes each field on its own, so a row's line is its head's fields, a comma and its tail's."""
+def write_csv(parts: Iterable[tuple[tuple, tuple]], fh, header: bool = True) -> int:
+    """``answer_parts``' rows as CSV (after the header line, unless ``header`` is False: a later stretch
+    of the same file). A head shared by consecutive rows is encoded once: QUOTE_MINIMAL quotes each
+    field on its own, so a row's line is its head's fields, a comma and its tail's."""
     # RFC 4180 line ends; the csv module writes None as an empty field and a float as its repr (the
     # shortest text that reads back as the same number)
     lines = _Lines()
     writer = csv.writer(lines, lineterminator="\r\n")
-    writer.writerow(COLUMN_NAMES)
+    if header:
+        writer.writerow(COLUMN_NAMES)
     n, last_head, head_text = 0, None, ""
     for head, tail in parts:
         if head is not last_head:

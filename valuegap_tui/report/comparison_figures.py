@@ -25,21 +25,32 @@ _METRICS = (("alignment_rate", "ar_low", "ar_high", "alignment rate (AR, higher 
             ("alignment_distance", "ad_low", "ad_high", "alignment distance (AD, lower = smaller gap)"))
 
 
+def run_models(results: Results) -> list[str]:
+    """The models drawn side by side: every reported model with a paired item."""
+    with_items = {r["model"] for r in results.per_model.records() if r["items"]}
+    return [m for m in results.reported_models if m in with_items]
+
+
+def draw_run_figure(results: Results, name: str, out_dir: Path, title: str) -> Path | None:
+    """One of ``RUN_FIGURES`` as PNG, PDF and SVG; None when no model has a row for it."""
+    models = run_models(results)
+    with figure_style():
+        if name == "models_conditions":
+            return side_by_side(results.conditions.records(), models, out_dir / "models_conditions.png",
+                                f"AR and AD per condition, models side by side — {title}",
+                                "95% bootstrap intervals over dilemmas; each condition over the dilemmas it shares "
+                                "with its model's baseline", kinds=False)
+        return side_by_side(results.kinds.records(), models, out_dir / "models_kinds.png",
+                            f"AR and AD per persona kind, models side by side — {title}",
+                            "a kind: the mean over its personas; 95% t intervals over personas and dilemmas",
+                            kinds=True)
+
+
 def draw_run(results: Results, out_dir: Path, title: str) -> list[Path]:
     """The two figures as PNG (listed), PDF and SVG, for every model with a paired item; [] when none has."""
-    with_items = {r["model"] for r in results.per_model.records() if r["items"]}
-    models = [m for m in results.reported_models if m in with_items]
-    if not models:
+    if not run_models(results):
         return []
-    with figure_style():
-        drawn = [side_by_side(results.conditions.records(), models, out_dir / "models_conditions.png",
-                              f"AR and AD per condition, models side by side — {title}",
-                              "95% bootstrap intervals over dilemmas; each condition over the dilemmas it shares "
-                              "with its model's baseline", kinds=False),
-                 side_by_side(results.kinds.records(), models, out_dir / "models_kinds.png",
-                              f"AR and AD per persona kind, models side by side — {title}",
-                              "a kind: the mean over its personas; 95% t intervals over personas and dilemmas",
-                              kinds=True)]
+    drawn = [draw_run_figure(results, name, out_dir, title) for name in RUN_FIGURES]
     return [path for path in drawn if path is not None]
 
 

@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 
 VALUE_COLOUR, ACTION_COLOUR = "#4c72b0", "#dd8452"
 #: one colour per model where models stand side by side (colour-blind safe, Okabe-Ito), then repeated
@@ -47,6 +48,10 @@ def save_figure(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
     with plt.rc_context(SAVE_RC):
         for fmt in FORMATS:
             fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
+            # a figure that lays itself out did so for the PNG, the first format: the others keep that
+            # layout rather than work it out again (most of their drawing time), so all three agree
+            if fig.get_layout_engine() is not None and not isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+                fig.set_layout_engine("none")
     plt.close(fig)
     return path
 

@@ -28,13 +28,10 @@ from valuegap_tui.report.figure_files import (  # noqa: E402,F401  (the designs'
 FIGURES = ("alignment_heatmap", "answer_choices", "kinds", "conditions", "position")
 
 
-def draw_all(results: Results, out_dir: Path, title: str,
-             per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
-    """Per model, every figure of ``FIGURES`` it has data for as PNG (listed), PDF and SVG (beside it),
-    named after the model."""
-    from valuegap_tui.report.position_figure import letter_shares
-
-    paths, used = {}, set()
+def model_jobs(results: Results, out_dir: Path, title: str) -> list[tuple[str, str, Path, str]]:
+    """Per model with a paired item, one ``(figure, model, png path, heading)`` per figure of ``FIGURES``,
+    the files named after the model (``draw_model_figure`` draws one)."""
+    jobs, used = [], set()
     with_items = {r["model"] for r in results.per_model.records() if r["items"]}
     for model in results.reported_models:
         if model not in with_items:  # answers but no paired item yet: nothing to draw
@@ -45,13 +42,34 @@ def draw_all(results: Results, out_dir: Path, title: str,
         used.add(slug)
         who = "respondent" if is_human(model) else "model"  # a person answering beside the models
         heading = f"{title}, {who} {short_name(model, 60)}"  # a title never runs off the figure
-        shares = (per_condition or {}).get(model)
-        drawers = {"alignment_heatmap": alignment_heatmap, "kinds": kinds, "conditions": conditions,
-                   "answer_choices": (lambda r, m, p, t: answer_choices(r, m, p, t, shares)),
-                   "position": letter_shares}
-        with figure_style():
-            drawn = [drawers[name](results, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
-        paths[model] = [path for path in drawn if path is not None]  # None: no data for that figure
+        jobs += [(name, model, out_dir / f"{name}_{slug}.png", heading) for name in FIGURES]
+    return jobs
+
+
+def draw_model_figure(results: Results, name: str, model: str, path: Path, heading: str,
+                      shares: list | None = None) -> Path | None:
+    """One figure of ``FIGURES`` for ``model`` as PNG, PDF and SVG; None when it has no data for it.
+    ``shares``: the model's answer choices per condition (``answer_choices``)."""
+    from valuegap_tui.report.position_figure import letter_shares
+
+    with figure_style():
+        if name == "answer_choices":
+            return answer_choices(results, model, path, heading, shares)
+        drawer = {"alignment_heatmap": alignment_heatmap, "kinds": kinds, "conditions": conditions,
+                  "position": letter_shares}[name]
+        return drawer(results, model, path, heading)
+
+
+def draw_all(results: Results, out_dir: Path, title: str,
+             per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
+    """Per model, every figure of ``FIGURES`` it has data for as PNG (listed), PDF and SVG (beside it),
+    named after the model, drawn one after another (``report/drawing.py`` draws them in parallel)."""
+    paths: dict[str, list[Path]] = {}
+    for name, model, path, heading in model_jobs(results, out_dir, title):
+        drawn = draw_model_figure(results, name, model, path, heading, (per_condition or {}).get(model))
+        paths.setdefault(model, [])
+        if drawn is not None:  # None: no data for that figure
+            paths[model].append(drawn)
     return paths
 
 

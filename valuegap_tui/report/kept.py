@@ -22,13 +22,26 @@ def options_key(model: str, topic: str | None, aggregate: str, expected: bool | 
 
 def kept(study, run_id: int, options: str, stage: str, state: str) -> Results | None:
     """Results kept for this run's answers in ``state``, or None (none kept, another layout, unreadable)."""
+    found = kept_text(study, run_id, options, stage, state)
+    return None if found is None else found[0]
+
+
+def kept_text(study, run_id: int, options: str, stage: str, state: str) -> tuple[Results, str] | None:
+    """``kept``, with the text the results were read from (what their kept figures are keyed on)."""
     try:
         text = results_cache.load(study, run_id, options, stage, state)
-        return results_record.from_text(text) if text is not None else None
+        return (results_record.from_text(text), text) if text is not None else None
     except (DatabaseError, StudyError, ValueError, KeyError, TypeError):  # kept by another version: compute
         return None
 
 
 def keep(study, run_id: int, options: str, stage: str, state: str, results: Results) -> None:
     """Keep ``results`` for the next time (nothing happens where the study cannot be written)."""
-    results_cache.save(study, run_id, options, stage, state, results_record.to_text(results))
+    keep_text(study, run_id, options, stage, state, results)
+
+
+def keep_text(study, run_id: int, options: str, stage: str, state: str, results: Results) -> str:
+    """``keep``, returning the text kept (written whether or not the study could keep it)."""
+    text = results_record.to_text(results)
+    results_cache.save(study, run_id, options, stage, state, text)
+    return text

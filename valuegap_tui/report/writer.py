@@ -96,12 +96,14 @@ def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list
 def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = (),
                  adjusted: Table | None = None, frame: AnswerFrame | None = None,
                  people: list[Table] | None = None, collection: Collection | None = None,
-                 pairs: Table | None = None) -> Report:
+                 pairs: Table | None = None, kept_figures=None, workers: int | None = None) -> Report:
     """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
     ``frame``: the answers, for the answer choices per condition (without it, per model only);
     ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered;
     ``collection``: the run's status and each respondent's progress; ``pairs``: the paired comparisons
-    between respondents (``metrics.between``)."""
+    between respondents (``metrics.between``); ``kept_figures``: where the figures of these results are
+    kept (``report.kept_figures.KeptFigures``), copied from there when they were drawn before;
+    ``workers``: processes drawing the figures (None: one per core; ``report/drawing.py``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
@@ -119,16 +121,16 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     except ImportError:
         report.notes.append(FIGURES_MISSING)
     else:
-        from valuegap_tui.report import figures as report_figures
-        from valuegap_tui.report.comparison_figures import draw_run
+        from valuegap_tui.report.drawing import draw_figures
+        from valuegap_tui.report.kept_figures import SUFFIXES as FIGURE_SUFFIXES
 
         per_condition = choices_by_condition(frame, results) if frame is not None else {}
         # a run asked several ways: each figure says which one its numbers are under (never pooled)
         drawn_title = title if len(results.protocols) < 2 else f"{title}, protocol {results.protocol}"
-        report.run_figures = draw_run(results, out_dir, drawn_title)
-        report.figures_by_model = report_figures.draw_all(results, out_dir, drawn_title, per_condition)
+        report.run_figures, report.figures_by_model = draw_figures(results, out_dir, drawn_title, per_condition,
+                                                                   kept_figures, workers)
         pngs = [*report.run_figures, *(path for paths in report.figures_by_model.values() for path in paths)]
-        report.figures = [file for png in pngs for file in report_figures.files_of(png)]
+        report.figures = [png.with_suffix(suffix) for png in pngs for suffix in FIGURE_SUFFIXES]
     report.summary = out_dir / "summary.md"
     text = summary_markdown(results, title, report, adjusted, collection)
     if people:
@@ -140,9 +142,10 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
 
 
 def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
-               expected: bool | None = None, model: str | None = None) -> Report:
+               expected: bool | None = None, model: str | None = None, workers: int | None = None) -> Report:
     """Report a run (all its models, each in its own section, or only ``model``), at any stage of its
-    data collection: the summary opens with the run's status and what is still to come."""
+    data collection: the summary opens with the run's status and what is still to come. ``workers``:
+    processes drawing the figures (None: one per core)."""
     run = resolve_run(study, spec)
     from valuegap_tui.store.results_cache import fingerprint
 
@@ -167,7 +170,7 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     known = set(frame.model.decode()) | {r.respondent for r in collection.respondents}
     if model is not None and model not in known:
         raise ReportError(f"run {run.id} has no model {model!r} (its models: {', '.join(sorted(known))})")
-    results = _results(study, run.id, state, frame, aggregate, expected, model)
+    results, kept_figures = _results(study, run.id, state, frame, aggregate, expected, model)
     from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
 
     notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
@@ -182,21 +185,24 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     who = respondents_of(frame, collection, aggregate, expected)
     people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
     return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model),
-                        people, collection, who.pairs if len(who.order) > 1 else None)
+                        people, collection, who.pairs if len(who.order) > 1 else None, kept_figures, workers)
 
 
 def _results(study: Study, run_id: int, state: str, frame: AnswerFrame, aggregate: str, expected: bool | None,
-             model: str | None) -> Results:
+             model: str | None):
     """The run's results with intervals: kept ones where the answers are still in ``state`` (the
-    fingerprint taken before ``frame`` was read; store/results_cache.py), else computed now and kept."""
-    from valuegap_tui.report.kept import EVERY_MODEL, keep, kept, options_key
+    fingerprint taken before ``frame`` was read; store/results_cache.py), else computed now and kept;
+    with where their figures are kept (``report.kept_figures``)."""
+    from valuegap_tui.report.kept import EVERY_MODEL, keep_text, kept_text, options_key
+    from valuegap_tui.report.kept_figures import KeptFigures
 
     options = options_key(model or EVERY_MODEL, None, aggregate, expected)
-    results = kept(study, run_id, options, "intervals", state)
-    if results is None:
+    found = kept_text(study, run_id, options, "intervals", state)
+    if found is None:
         results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
-        keep(study, run_id, options, "intervals", state, results)
-    return results
+        found = results, keep_text(study, run_id, options, "intervals", state, results)
+    results, text = found
+    return results, KeptFigures(study, run_id, options, state, text)
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:

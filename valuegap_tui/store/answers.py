@@ -65,11 +65,36 @@ def read_snapshot(study: Study) -> Iterator[None]:
             conn.execute("ROLLBACK")  # nothing was written: ending the read is all
 
 
-def attempt_rows(study: Study, run_id: int, chunk: int = 1000) -> Iterator[tuple]:
-    """One tuple per stored attempt (``ATTEMPT_FIELDS``), in plan order then attempt order."""
-    cursor = study.db.execute(_QUERY, [run_id])
-    while rows := cursor.fetchmany(chunk):
+# the same, over the run's items with ids first .. last
+_RANGE_QUERY = _QUERY.replace("(SELECT MIN(id) FROM run_items WHERE run_id = ?1)", "?2").replace(
+    "(SELECT MAX(id) FROM run_items WHERE run_id = ?1)", "?3")
+
+
+def attempt_rows(study: Study, run_id: int, chunk: int = 1000, first: int | None = None,
+                 last: int | None = None) -> Iterator[tuple]:
+    """One tuple per stored attempt (``ATTEMPT_FIELDS``), in plan order then attempt order; with
+    ``first`` and ``last``, only those of the run's items with ids from ``first`` to ``last``."""
+    for rows in attempt_chunks(study, run_id, chunk, first, last):
         yield from rows
+
+
+def attempt_chunks(study: Study, run_id: int, chunk: int = 1000, first: int | None = None,
+                   last: int | None = None) -> Iterator[list[tuple]]:
+    """``attempt_rows`` in lists of up to ``chunk`` rows (a loop over a list costs less per row than
+    resuming a generator: the export reads a million rows)."""
+    if first is None:
+        cursor = study.db.execute(_QUERY, [run_id])
+    else:
+        cursor = study.db.execute(_RANGE_QUERY, [run_id, first, last])
+    while rows := cursor.fetchmany(chunk):
+        yield rows
+
+
+def item_id_span(study: Study, run_id: int) -> tuple[int, int] | None:
+    """The lowest and highest id of the run's items (None for a run without items): item ids grow in
+    plan order, so a range of them is a stretch of the export's rows."""
+    row = study.db.execute("SELECT MIN(id), MAX(id) FROM run_items WHERE run_id = ?", [run_id]).fetchone()
+    return None if row[0] is None else (row[0], row[1])
 
 
 def snapshot_hash(study: Study, run_id: int) -> str:

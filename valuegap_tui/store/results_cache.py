@@ -60,3 +60,19 @@ def forget(study: Study, run_id: int | None = None) -> None:
             db.execute("DELETE FROM results_cache")
         else:
             db.execute("DELETE FROM results_cache WHERE run_id = ?", [run_id])
+
+
+def forget_options(study: Study, containing: str, run_id: int | None = None) -> bool:
+    """Drop the kept rows (of one run, or all) whose options contain ``containing`` (a report's
+    figures: ``report/kept_figures.py``). False when the study cannot be written."""
+    if study.read_only:
+        return False
+    try:
+        with study.transaction() as db:
+            if run_id is None:
+                db.execute("DELETE FROM results_cache WHERE instr(options, ?) > 0", [containing])
+            else:
+                db.execute("DELETE FROM results_cache WHERE run_id = ? AND instr(options, ?) > 0", [run_id, containing])
+        return True
+    except (DatabaseError, StudyError):
+        return False

@@ -1,0 +1,180 @@
+"""How a report's figures are drawn: in worker processes, with the same files as drawn one after another;
+and kept with the results, so a second report of unchanged results copies them, while a new answer, other
+options, another title or other matplotlib settings draw them anew."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import pytest
+
+from tests.helpers.collection import answer_model, staged_study
+from tests.helpers.figures import svg_texts
+from valuegap_tui.metrics.summary import compute_results
+from valuegap_tui.metrics.synthetic import synthetic_frame
+from valuegap_tui.report import drawing, writer
+from valuegap_tui.report.figure_files import FORMATS
+from valuegap_tui.report.kept_figures import SUFFIXES, KeptFigures, figures_key
+from valuegap_tui.store import results_cache
+
+
+@pytest.fixture(autouse=True)
+def _fixed_dates(monkeypatch):
+    """PDF and SVG files carry the time they were written, and SVG ids a random salt: both fixed, so two
+    drawings compare byte for byte."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
+
+
+def _figure_files(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in SUFFIXES}
+
+
+def test_figures_drawn_in_worker_processes_are_those_drawn_one_after_another(tmp_path):
+    frame = synthetic_frame(models=("model-a", "model-b"), topics=2, repeats=2, seed=4)
+    results = compute_results(frame)
+    assert drawing.worker_count(12, 2) == 2  # the pool is used here, not the fallback
+    serial = writer.write_report(results, tmp_path / "serial", "Two models", frame=frame, workers=1)
+    parallel = writer.write_report(results, tmp_path / "parallel", "Two models", frame=frame, workers=2)
+    assert [p.name for p in parallel.figures] == [p.name for p in serial.figures]
+    assert [p.name for p in parallel.run_figures] == ["models_conditions.png", "models_kinds.png"]
+    assert {m: [p.name for p in ps] for m, ps in parallel.figures_by_model.items()} == \
+        {m: [p.name for p in ps] for m, ps in serial.figures_by_model.items()}
+    assert len(serial.figures) == 3 * 12
+    one, other = _figure_files(tmp_path / "serial"), _figure_files(tmp_path / "parallel")
+    assert one.keys() == other.keys() and len(one) == 36
+    assert one == other  # PNG, PDF and SVG byte for byte
+    assert (tmp_path / "serial" / "summary.md").read_text() == (tmp_path / "parallel" / "summary.md").read_text()
+
+
+def test_one_process_draws_where_other_threads_run_or_one_worker_is_asked():
+    import threading
+
+    assert drawing.worker_count(7, 1) == 1
+    assert drawing.worker_count(1, 4) == 1  # never more workers than figures
+    started, done = threading.Event(), threading.Event()
+    thread = threading.Thread(target=lambda: (started.set(), done.wait(10)))
+    thread.start()
+    try:
+        started.wait(10)
+        assert drawing.worker_count(7, 2) == 1  # a forked child could inherit a lock that thread holds
+    finally:
+        done.set()
+        thread.join()
+
+
+def test_by_default_a_worker_per_core(monkeypatch):
+    monkeypatch.setattr(drawing.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert drawing.worker_count(7) == 3
+    assert drawing.worker_count(2) == 2
+
+
+def _counting_draws(monkeypatch) -> list:
+    calls = []
+    real = drawing._draw
+    monkeypatch.setattr(drawing, "_draw", lambda job: calls.append(job[1]) or real(job))
+    return calls
+
+
+def test_a_second_report_of_unchanged_results_copies_the_figures_of_the_first(tmp_path, monkeypatch):
+    # people half-way through a survey beside the model: the report of a survey under way
+    study, run_id = staged_study(tmp_path / "s.db", "person", {"ann": 6, "bob": 3})
+    first = writer.report_run(study, run_id, tmp_path / "first", workers=1)
+    assert len(first.figures) >= 3 * 7
+    monkeypatch.setattr(drawing, "_draw", lambda job: pytest.fail(f"{job[1]} drawn again"))
+    again = writer.report_run(study, run_id, tmp_path / "again", workers=1)
+    assert [p.name for p in again.figures] == [p.name for p in first.figures]
+    assert {m: [p.name for p in ps] for m, ps in again.figures_by_model.items()} == \
+        {m: [p.name for p in ps] for m, ps in first.figures_by_model.items()}
+    assert _figure_files(tmp_path / "again") == _figure_files(tmp_path / "first")
+    assert (tmp_path / "again" / "summary.md").read_text() == (tmp_path / "first" / "summary.md").read_text()
+
+
+def test_kept_figures_are_drawn_anew_after_a_new_answer_other_options_or_forgetting(tmp_path, monkeypatch):
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    writer.report_run(study, run_id, tmp_path / "first", workers=1)
+    calls = _counting_draws(monkeypatch)
+    writer.report_run(study, run_id, tmp_path / "kept", workers=1)
+    assert calls == []
+    answer_model(study, run_id, "b", 40)  # more answers: other results, other figures
+    writer.report_run(study, run_id, tmp_path / "new answer", workers=1)
+    assert "alignment_heatmap" in calls and "models_conditions" in calls
+    assert _figure_files(tmp_path / "new answer") != _figure_files(tmp_path / "first")
+    drawn = len(calls)
+    writer.report_run(study, run_id, tmp_path / "cell means", aggregate="cell_mean", workers=1)  # other options
+    assert len(calls) > drawn
+    drawn = len(calls)
+    writer.report_run(study, run_id, tmp_path / "one model", model="b", workers=1)
+    assert len(calls) > drawn
+    drawn = len(calls)
+    writer.report_run(study, run_id, tmp_path / "kept again", workers=1)
+    assert len(calls) == drawn
+    results_cache.forget(study, run_id)  # what the benches do for "nothing kept"
+    writer.report_run(study, run_id, tmp_path / "forgotten", workers=1)
+    assert len(calls) > drawn
+
+
+def test_the_key_covers_the_results_the_title_the_choices_and_matplotlibs_settings():
+    shares = {"m": [["baseline", {"value": [0.5, 0.5], "action": [1.0, 0.0]}]]}
+    key = figures_key("results", "Run 1: a", shares)
+    assert figures_key("results", "Run 1: a", json.loads(json.dumps(shares))) == key
+    assert figures_key("results!", "Run 1: a", shares) != key
+    assert figures_key("results", "Run 1: b", shares) != key
+    assert figures_key("results", "Run 1: a", {"m": [["baseline", {"value": [0.5, 0.5], "action": [0.9, 0.1]}]]}) != key
+    with matplotlib.rc_context({"font.size": 13}):
+        assert figures_key("results", "Run 1: a", shares) != key
+
+
+def test_kept_figures_named_outside_the_folder_are_not_written(tmp_path):
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    state = results_cache.fingerprint(study, run_id)
+    kept = KeptFigures(study, run_id, "opts", state, "results")
+    options = kept.options_for("t", {})
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("../evil.png", "sub/evil.png", "evil.sh"):
+        record = {"run": ["x.png"], "by_model": {}, "files": {name: "AAAA", "x.png": "AAAA", "x.pdf": "AAAA",
+                                                                "x.svg": "AAAA"}}
+        assert results_cache.save(study, run_id, options, "intervals", state, json.dumps(record))
+        assert kept.restore(options, out) is None
+    assert not (tmp_path / "evil.png").exists() and list(out.iterdir()) == []
+    record = {"run": ["x.png", "y.png"], "by_model": {}, "files": {"x.png": "AAAA", "x.pdf": "AAAA", "x.svg": "AAAA"}}
+    assert results_cache.save(study, run_id, options, "intervals", state, json.dumps(record))
+    assert kept.restore(options, out) is None  # a listed figure's files missing: drawn again
+
+
+def test_the_kept_files_are_those_a_figure_is_written_as():
+    assert SUFFIXES == tuple(f".{fmt}" for fmt in FORMATS)
+
+
+def test_forgetting_the_figures_keeps_the_results(tmp_path, monkeypatch):
+    from valuegap_tui.report.kept_figures import forget_figures
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    writer.report_run(study, run_id, tmp_path / "first", workers=1)
+    forget_figures(study)
+    calls = _counting_draws(monkeypatch)
+    computed = []
+    real = writer.compute_results
+    monkeypatch.setattr(writer, "compute_results", lambda frame, **kw: computed.append(kw) or real(frame, **kw))
+    writer.report_run(study, run_id, tmp_path / "again", workers=1)
+    assert computed == [] and "alignment_heatmap" in calls
+
+
+def test_figures_kept_again_for_the_same_results_replace_the_earlier_ones(tmp_path):
+    from valuegap_tui.report.kept_figures import MARK
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    state = results_cache.fingerprint(study, run_id)
+    kept = KeptFigures(study, run_id, "opts", state, "results")
+    png = tmp_path / "x.png"
+    for suffix in SUFFIXES:
+        png.with_suffix(suffix).write_bytes(b"drawn")
+    assert results_cache.save(study, run_id, "elsewhere", "intervals", state, "{}")
+    for title in ("Run 1: a", "Run 1: renamed"):
+        assert kept.keep(kept.options_for(title, {}), [png], {})
+    rows = [o for o in (kept.options_for(t, {}) for t in ("Run 1: a", "Run 1: renamed"))
+            if results_cache.load(study, run_id, o, "intervals", state) is not None]
+    assert rows == [kept.options_for("Run 1: renamed", {})] and MARK in rows[0]
+    assert results_cache.load(study, run_id, "elsewhere", "intervals", state) == "{}"  # not a figure: kept
