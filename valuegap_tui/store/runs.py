@@ -14,6 +14,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design
 from valuegap_tui.plan.definition import RunDefinition
@@ -363,6 +364,48 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
     if not attempts:
         return
     at = now_iso()
+    if any(a.distribution for a in attempts):
+        responses, updates = _rows_with_distributions(run_id, attempts, at)
+        insert, update = _INSERT_RESPONSE, _UPDATE_ITEM
+    else:
+        # The usual batch (no distributions): each row's values read in C by one attrgetter, the run and
+        # the time written into the statement, the item's refusal and outcome worked out by SQLite;
+        # the same rows as _rows_with_distributions gives (tests/test_record_attempts.py).
+        responses, updates = list(map(_RESPONSE_FIELDS, attempts)), list(map(_UPDATE_FIELDS, attempts))
+        insert, update = _insert_plain(int(run_id), at), _UPDATE_PLAIN
+    with study.transaction() as db:
+        db.conn.executemany(insert, responses)
+        db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
+        db.conn.executemany(update, updates)
+
+
+_RESPONSE_COLUMNS = ("item_id, attempt, outcome, letter, position, choice, score, raw_text, reasoning, covered_mass,"
+                     " latency_s, prompt_tokens, completion_tokens, finish_reason, error, error_kind, endpoint,"
+                     " raw_dropped, reasoning_dropped")
+_RESPONSE_FIELDS = attrgetter(*_RESPONSE_COLUMNS.split(", "))
+_UPDATE_FIELDS = attrgetter("item_status", "attempt", "position", "choice", "score", "outcome", "item_id")
+_INSERT_RESPONSE = (
+    "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
+    " reasoning, distribution_json, covered_mass, latency_s, prompt_tokens, completion_tokens, finish_reason,"
+    " error, error_kind, endpoint, created_at, raw_dropped, reasoning_dropped)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_UPDATE_ITEM = ("UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
+                " distribution_json = ?, outcome = ? WHERE id = ?")
+#: an attempt without a distribution: the item keeps none, refused when the outcome says so, and its
+#: outcome is kept once it is final (not pending)
+_UPDATE_PLAIN = ("UPDATE run_items SET status = ?1, attempts = ?2, position = ?3, choice = ?4, score = ?5,"
+                 " refusal = (?6 = 'refusal'), distribution_json = NULL,"
+                 " outcome = CASE WHEN ?1 = 'pending' THEN NULL ELSE ?6 END WHERE id = ?7")
+
+
+def _insert_plain(run_id: int, at: str) -> str:
+    if "'" in at:  # never, from now_iso(); said here because the time is written into the statement
+        raise ValueError(f"not a timestamp: {at!r}")
+    return (f"INSERT INTO run_responses (run_id, created_at, distribution_json, {_RESPONSE_COLUMNS})"
+            f" VALUES ({run_id}, '{at}', NULL, {', '.join('?' for _ in _RESPONSE_COLUMNS.split(', '))})")
+
+
+def _rows_with_distributions(run_id: int, attempts: list[Attempt], at: str) -> tuple[list[tuple], list[tuple]]:
     responses, updates = [], []
     for a in attempts:
         distribution = json.dumps([round(p, 6) for p in a.distribution]) if a.distribution else None
@@ -375,17 +418,4 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         updates.append((a.item_status, a.attempt, a.position, a.choice, a.score, int(a.outcome == "refusal"),
                         distribution if a.item_status == "answered" else None,
                         None if a.item_status == "pending" else a.outcome, a.item_id))
-    with study.transaction() as db:
-        db.conn.executemany(
-            "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
-            " reasoning, distribution_json, covered_mass, latency_s, prompt_tokens, completion_tokens, finish_reason,"
-            " error, error_kind, endpoint, created_at, raw_dropped, reasoning_dropped)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            responses,
-        )
-        db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
-        db.conn.executemany(
-            "UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
-            " distribution_json = ?, outcome = ? WHERE id = ?",
-            updates,
-        )
+    return responses, updates

@@ -1,0 +1,180 @@
+"""The evaluation path's shortcuts store and read exactly what the general code does.
+
+- ``record_attempts`` writes a batch without distributions through one attrgetter and SQL
+  expressions; the rows must equal those of the general row builder, attempt for attempt.
+- ``fill_record`` reads the usual reply shape without its general helpers; the record must equal
+  the general reading for every shape, usual or not.
+- a run raises the garbage collector's thresholds while it goes and puts them back.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+from dataclasses import asdict
+
+import pytest
+
+from tests.helpers.runs import definition, seed_study
+from valuegap_tui.evaluate import session
+from valuegap_tui.evaluate.setup import create_run
+from valuegap_tui.server import replies
+from valuegap_tui.server.replies import REPLY_TEXT_CAP, fill_record
+from valuegap_tui.server.transports import TransportError
+from valuegap_tui.server.types import CompletionRecord
+from valuegap_tui.store import open_study
+from valuegap_tui.store import runs as run_store
+
+OUTCOMES = [("valid", "answered"), ("abstained", "answered"), ("no_letter", "pending"), ("refusal", "invalid"),
+            ("refusal", "pending"), ("server_error", "pending"), ("server_error", "server_error"),
+            ("cut_off", "invalid"), ("malformed", "invalid"), ("too_long", "invalid")]
+
+
+def attempts_for(items, with_distribution: bool) -> list[run_store.Attempt]:
+    """One attempt per item, cycling through every outcome and item status, with odd values in every column."""
+    attempts = []
+    for i, item in enumerate(items):
+        outcome, status = OUTCOMES[i % len(OUTCOMES)]
+        answered = status == "answered"
+        attempts.append(run_store.Attempt(
+            item_id=item.id, attempt=1 + i % 3, outcome=outcome, item_status=status,
+            letter="ABCDEF"[i % 6] if answered else None, position=i % 6 if answered else None,
+            choice=(i * 5) % 6 if answered else None, score=(3 - i % 7) if answered else None,
+            raw_text=[None, "B", "", "It's 'C'; \"D\"\x00", "é" * 40][i % 5],
+            reasoning=[None, "thinking...", ""][i % 3],
+            distribution=[0.1, 0.2, 0.3, 0.15, 0.15, 0.1000004] if with_distribution and (i // 7) % 2 and i % 2 else None,
+            covered_mass=[None, 0.93][i % 2], latency_s=[None, 0.0123456789][i % 2],
+            prompt_tokens=[None, 301][i % 2], completion_tokens=[None, 1, 0][i % 3],
+            finish_reason=[None, "stop", "length"][i % 3], error=[None, "request failed: x"][i % 2],
+            error_kind=[None, "http_5xx", "client"][i % 3], endpoint=[None, "http://127.0.0.1:1/v1"][i % 2],
+            raw_dropped=i % 4, reasoning_dropped=i % 2))
+    return attempts
+
+
+def stored(study, run_id):
+    responses = study.db.execute("SELECT * FROM run_responses WHERE run_id = ? ORDER BY id", [run_id]).fetchall()
+    items = study.db.execute("SELECT * FROM run_items WHERE run_id = ? ORDER BY id", [run_id]).fetchall()
+    return responses, items
+
+
+@pytest.mark.parametrize("with_distribution", [False, True])  # True: every other batch has some
+def test_a_batch_is_stored_alike_through_either_row_builder(tmp_path, monkeypatch, with_distribution):
+    monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.678901+00:00")
+    results = []
+    for general in (False, True):
+        study = open_study(tmp_path / f"study-{general}.db", create=True)
+        seed_study(study, 6)
+        run_id = create_run(study, definition(repeats=2))
+        items = run_store.pending_items(study, run_id)
+        attempts = attempts_for(items, with_distribution)
+        if general:  # every batch through the row builder that handles distributions
+            monkeypatch.setattr(run_store, "any", lambda _: True, raising=False)
+        for start in range(0, len(attempts), 7):
+            run_store.record_attempts(study, run_id, attempts[start:start + 7])
+        monkeypatch.delattr(run_store, "any", raising=False)
+        results.append(stored(study, run_id))
+        study.close()
+    (fast_responses, fast_items), (general_responses, general_items) = results
+    assert len(fast_responses) == len(attempts) and fast_responses == general_responses
+    assert fast_items == general_items
+    # the columns the shortcut works out in SQL, against the rule they follow
+    by_id = {a.item_id: a for a in attempts}
+    columns = [d[0] for d in study_description(tmp_path / "study-False.db")]
+    for row in fast_items:
+        item = dict(zip(columns, row))
+        a = by_id[item["id"]]
+        assert item["refusal"] == int(a.outcome == "refusal") and type(item["refusal"]) is int
+        assert item["outcome"] == (None if a.item_status == "pending" else a.outcome)
+
+
+def study_description(path):
+    study = open_study(path)
+    try:
+        return study.db.execute("SELECT * FROM run_items LIMIT 1").description
+    finally:
+        study.close()
+
+
+def test_a_timestamp_that_could_break_the_statement_is_refused():
+    with pytest.raises(ValueError):
+        run_store._insert_plain(1, "2026-01-01'); DROP TABLE runs; --")
+
+
+def _reply(content="B", **overrides):
+    message = {"role": "assistant", "content": content}
+    choice = {"index": 0, "message": message, "finish_reason": "stop"}
+    payload = {"id": "x", "choices": [choice], "usage": {"prompt_tokens": 300, "completion_tokens": 1}}
+    for key, value in overrides.items():
+        where, _, name = key.partition("__")
+        target = {"payload": payload, "choice": choice, "message": message, "usage": payload["usage"]}[where]
+        if value is _DROP:
+            target.pop(name, None)
+        else:
+            target[name] = value
+    return payload
+
+
+_DROP = object()
+
+
+class _Text(str):
+    pass
+
+
+REPLIES = [
+    _reply(), _reply(""), _reply(None), _reply("The answer is B."), _reply("x" * REPLY_TEXT_CAP),
+    _reply("x" * (REPLY_TEXT_CAP + 5)), _reply(["B"]), _reply([{"type": "text", "text": "B"}]), _reply(7),
+    _reply(_Text("B")), _reply(message__reasoning="so B"), _reply(message__reasoning=""),
+    _reply(message__reasoning_content=""), _reply(message__reasoning_content="hmm"),
+    _reply(message__reasoning=None, message__reasoning_content=None), _reply(message__reasoning=[]),
+    _reply(choice__finish_reason=None), _reply(choice__finish_reason=3), _reply(choice__finish_reason=_Text("stop")),
+    _reply(choice__finish_reason=_DROP), _reply(choice__logprobs=None),
+    _reply(choice__logprobs={"content": [{"token": "B", "logprob": -0.1, "top_logprobs": []}]}),
+    _reply(choice__message=None), _reply(choice__message="B"), _reply(payload__usage=None),
+    _reply(payload__usage=_DROP), _reply(payload__usage=[1]), _reply(usage__prompt_tokens=-1),
+    _reply(usage__prompt_tokens=True), _reply(usage__prompt_tokens=2.0), _reply(usage__completion_tokens="1"),
+    _reply(usage__completion_tokens=0), _reply(usage__prompt_tokens=2**70),
+    {"choices": []}, {"choices": None}, {"choices": ["B"]}, {}, [], "B", None,
+]
+
+
+@pytest.mark.parametrize("index", range(len(REPLIES)))
+@pytest.mark.parametrize("unwrap", [False, True])
+def test_the_usual_reply_is_read_as_the_general_reader_reads_it(monkeypatch, index, unwrap):
+    payload = REPLIES[index]
+
+    def read(shortcut: bool):
+        record = CompletionRecord(text="old", reasoning="old", finish_reason="old", prompt_tokens=9,
+                                  first_token_logprobs={"old": 0.0}, malformed="old", text_dropped=5)
+        with monkeypatch.context() as patch:
+            if not shortcut:
+                patch.setattr(replies, "_fill_plain", lambda record, payload: False)
+            try:
+                fill_record(record, copy.deepcopy(payload), unwrap=unwrap)
+            except TransportError as exc:
+                return ("raised", exc.kind, str(exc), asdict(record))
+        return asdict(record)
+
+    assert read(True) == read(False)
+
+
+def test_the_usual_reply_takes_the_shortcut(monkeypatch):
+    calls = []
+    monkeypatch.setattr(replies, "reply_text", lambda *a: calls.append(a) or (None, None))
+    record = CompletionRecord()
+    fill_record(record, _reply("C"))
+    assert (record.text, record.finish_reason, record.prompt_tokens, calls) == ("C", "stop", 300, [])
+
+
+def test_a_run_raises_the_collector_thresholds_and_puts_them_back():
+    before = gc.get_threshold()
+    with session.fewer_collections():
+        assert gc.get_threshold() == session.RUN_GC_THRESHOLD
+        with session.fewer_collections():  # a second run at once (the app)
+            assert gc.get_threshold() == session.RUN_GC_THRESHOLD
+        assert gc.get_threshold() == session.RUN_GC_THRESHOLD
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError):
+        with session.fewer_collections():
+            raise RuntimeError("a run that fails")
+    assert gc.get_threshold() == before
