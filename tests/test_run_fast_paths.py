@@ -16,7 +16,7 @@ from dataclasses import asdict
 import pytest
 
 from tests.helpers.runs import definition, seed_study
-from valuegap_tui.evaluate import session
+from valuegap_tui.evaluate import collector
 from valuegap_tui.evaluate.setup import create_run
 from valuegap_tui.server import replies
 from valuegap_tui.server.replies import REPLY_TEXT_CAP, fill_record
@@ -168,13 +168,26 @@ def test_the_usual_reply_takes_the_shortcut(monkeypatch):
 
 def test_a_run_raises_the_collector_thresholds_and_puts_them_back():
     before = gc.get_threshold()
-    with session.fewer_collections():
-        assert gc.get_threshold() == session.RUN_GC_THRESHOLD
-        with session.fewer_collections():  # a second run at once (the app)
-            assert gc.get_threshold() == session.RUN_GC_THRESHOLD
-        assert gc.get_threshold() == session.RUN_GC_THRESHOLD
+    with collector.fewer_collections():
+        assert gc.get_threshold() == collector.RUN_GC_THRESHOLD
+        with collector.fewer_collections():  # a second run at once (the app)
+            assert gc.get_threshold() == collector.RUN_GC_THRESHOLD
+        assert gc.get_threshold() == collector.RUN_GC_THRESHOLD
     assert gc.get_threshold() == before
     with pytest.raises(RuntimeError):
-        with session.fewer_collections():
+        with collector.fewer_collections():
             raise RuntimeError("a run that fails")
     assert gc.get_threshold() == before
+
+
+def test_item_rows_are_read_as_the_dataclass_builds_them(study):
+    seed_study(study, 3)
+    run_id = create_run(study, definition(repeats=2, protocols=["standard", "abstain"]))
+    rows = study.db.execute(f"SELECT {run_store._ITEM_COLUMNS} FROM run_items WHERE run_id = ? ORDER BY id",
+                            [run_id]).fetchall()
+    read = run_store.pending_items(study, run_id, limit=len(rows))
+    assert len(read) == len(rows) == 24 and read == [run_store.ItemRow(*row) for row in rows]
+    assert [hash(item) for item in read] == [hash(run_store.ItemRow(*row)) for row in rows]
+    assert run_store.all_items(study, run_id) == read
+    with pytest.raises(AttributeError):  # still frozen
+        read[0].attempts = 3

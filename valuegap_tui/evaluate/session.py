@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
-import threading
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 
 from valuegap_tui.evaluate.clients import pools_for
+from valuegap_tui.evaluate.collector import fewer_collections
 from valuegap_tui.evaluate.execute import Counters, RunControl, RunExecutor, RunStoreError
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
@@ -41,33 +39,6 @@ async def run_async(study: Study, run_id: int, *, control: RunControl | None = N
         if clients is None:
             for pool in pools.values():
                 await pool.aclose()
-
-
-#: the cyclic garbage collector's first threshold while a run goes (Python's default is 700): a run
-#: allocates several short-lived objects per question (a task, its coroutines, a reply, a record) that
-#: reference counting frees, and at the default the collector ran about 800 times in a 30,000-question
-#: run, re-scanning the long-lived objects each time it reached the oldest generation: about 0.5 s of
-#: the run's 3.6 s of CPU (docs/evaluation.md). Garbage in cycles is still collected, later.
-RUN_GC_THRESHOLD = (50_000, 20, 100)
-_gc_lock = threading.Lock()
-_gc_runs = [0, None]  # runs going in this process, and the thresholds to put back after the last
-
-
-@contextmanager
-def fewer_collections():
-    """The collector's thresholds raised to RUN_GC_THRESHOLD while any run goes (put back after)."""
-    with _gc_lock:
-        if _gc_runs[0] == 0:
-            _gc_runs[1] = gc.get_threshold()
-            gc.set_threshold(*RUN_GC_THRESHOLD)
-        _gc_runs[0] += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_runs[0] -= 1
-            if _gc_runs[0] == 0:
-                gc.set_threshold(*_gc_runs[1])
 
 
 def run_loop(coroutine):

@@ -13,6 +13,7 @@ import random
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs import get_design, study_design
+from valuegap_tui.evaluate.collector import fewer_collections
 from valuegap_tui.evaluate.handoff import keep_dilemmas
 from valuegap_tui.plan.items import plan_items
 from valuegap_tui.evaluate.independence import record_run_warnings
@@ -146,6 +147,11 @@ def create_run(study: Study, definition: RunDefinition, *, stream: bool = False)
     With ``stream``, the run is stored with the plan's first items only and the run executor stores
     the rest as it starts sending (``rest_of_plan``), so a 154,000-item run sends its first request
     at once; a run whose planning was cut short has its plan completed when it is resumed."""
+    with fewer_collections():  # thousands of item snapshots, freed by reference counting
+        return _create_run(study, definition, stream)
+
+
+def _create_run(study: Study, definition: RunDefinition, stream: bool) -> int:
     check_servers(definition)
     personas = resolve_personas(study, definition.persona_ids())
     if not personas:

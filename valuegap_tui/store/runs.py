@@ -82,6 +82,7 @@ class ItemRow:
 
 
 _ITEM_COLUMNS = "id, model, persona_id, dilemma_id, question, repeat, permutation, attempts, attempt_base, protocol"
+_ITEM_FIELDS = tuple(_ITEM_COLUMNS.split(", "))
 
 
 @dataclass
@@ -350,12 +351,24 @@ def pending_items(study: Study, run_id: int, *, after_id: int = 0, limit: int = 
         f" AND status IN ({', '.join('?' for _ in statuses)}) AND id > ?{model_clause} ORDER BY id LIMIT ?",
         [run_id, *statuses, after_id] + ([model] if model is not None else []) + [limit],
     )
-    return [ItemRow(*r) for r in rows]
+    return _item_rows(rows)
+
+
+def _item_rows(rows) -> list[ItemRow]:
+    """``[ItemRow(*row) for row in rows]`` without the frozen dataclass's __init__, which sets each of
+    its ten fields through object.__setattr__: a run reads every item it asks this way."""
+    new, fields = object.__new__, _ITEM_FIELDS
+    items = []
+    for row in rows:
+        item = new(ItemRow)
+        item.__dict__.update(zip(fields, row))
+        items.append(item)
+    return items
 
 
 def all_items(study: Study, run_id: int) -> list[ItemRow]:
     rows = study.db.execute(f"SELECT {_ITEM_COLUMNS} FROM run_items WHERE run_id = ? ORDER BY id", [run_id])
-    return [ItemRow(*r) for r in rows]
+    return _item_rows(rows)
 
 
 def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
