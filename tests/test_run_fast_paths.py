@@ -191,3 +191,30 @@ def test_item_rows_are_read_as_the_dataclass_builds_them(study):
     assert run_store.all_items(study, run_id) == read
     with pytest.raises(AttributeError):  # still frozen
         read[0].attempts = 3
+
+
+def test_plan_rows_are_the_planned_items_as_tuples():
+    from dataclasses import astuple, fields
+
+    from valuegap_tui.plan.items import PlannedItem, plan_items, plan_rows
+
+    args = (["a", "b"], ["baseline", "p"], ["d1", "d2", "d3"], 4, 7)
+    kwargs = dict(questions_of=lambda d: ((0, 6), (1, 4 + len(d))), protocols=["standard", "abstain"])
+    rows, items = list(plan_rows(*args, **kwargs)), list(plan_items(*args, **kwargs))
+    assert len(rows) == 2 * 2 * 2 * 3 * 2 * 4 and rows == [astuple(item) for item in items]
+    assert run_store._PLANNED.__reduce__()[1] == tuple(f.name for f in fields(PlannedItem))
+
+
+def test_planned_items_and_plan_rows_are_stored_alike(tmp_path):
+    from valuegap_tui.plan.items import plan_items, plan_rows
+
+    stored_items = []
+    for name, plan in (("objects", plan_items), ("rows", plan_rows)):
+        study = open_study(tmp_path / f"{name}.db", create=True)
+        seed_study(study, 4)
+        run_id = create_run(study, definition(repeats=3), stream=True)  # the head only
+        with study.transaction() as db:
+            run_store._insert_items(db, run_id, list(plan(["m"], ["baseline"], ["x1", "x2"], 3, 5))[:9])
+        stored_items.append(study.db.execute("SELECT * FROM run_items ORDER BY id").fetchall())
+        study.close()
+    assert len(stored_items[0]) == 4 * 2 * 3 + 9 and stored_items[0] == stored_items[1]

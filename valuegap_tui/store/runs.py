@@ -154,11 +154,15 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
     return run_id
 
 
+#: a planned item's columns, in the order of plan.items.plan_rows' tuples
+_PLANNED = attrgetter("model", "persona_id", "dilemma_id", "question", "repeat", "permutation", "protocol")
+
+
 def _insert_items(db, run_id: int, items: Iterable) -> int:
+    """Store planned items: PlannedItems, or plan_rows' tuples (the same fields in the same order)."""
     chunk, stored = [], 0
     for item in items:
-        chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
-                      item.permutation, item.protocol))
+        chunk.append((run_id, *(item if type(item) is tuple else _PLANNED(item))))
         if len(chunk) >= INSERT_CHUNK:
             db.conn.executemany(_INSERT_ITEM, chunk)
             stored += len(chunk)
