@@ -7,8 +7,8 @@ The study is the one bench/results_screen.py builds and keeps (616 dilemmas x 25
 questions x repeats, about N answers, each with its stored attempt; the run finished). The report is
 timed twice over: with no results kept (the study's results cache emptied before each launch: the first
 report after new answers) and again (the results kept by the previous report or Results screen);
-`run status` likewise (a finished run's progress is kept with its results: the first status after new
-answers, or any while the run is going, reads the run's items; the next reads what was kept).
+`run status` likewise (a run's progress is read from the counts its writes keep, so both cases read
+the same few hundred rows, a run still going too; the coverage of a logprob run is kept with its results).
 (bench/answers_export.py times the export's writing alone, in-process, in every format.)
 
     python bench/cli_waits.py [--answers 1000000] [--tries 3] [--only status,report,export]

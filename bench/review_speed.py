@@ -17,7 +17,8 @@ shows the review list and the dilemma's text on screen, and each decision key (a
 timed from being sent to the screen showing its effect, read with `tmux capture-pane` every few
 milliseconds (that polling costs some CPU of its own and sets the resolution: a few ms). Keys are sent
 one at a time, each after the previous one's effect (targets there: first frame 0.6 s, keys median
-25 ms and p99 40 ms).
+25 ms and p99 40 ms). The app's own CPU (all its threads, from /proc) to the first frame and per key
+is printed beside them: it moves much less than the wall clock with the machine's load.
 
     python bench/review_speed.py [--n 10000] [--keys 200] [--tries 3] [--terminal] [--size 120x40]
 """
@@ -120,6 +121,7 @@ def terminal_launch(path: Path, cols: int, rows: int, keys: int) -> dict:
                 raise SystemExit(f"no review screen after 60 s:\n{screen}")
             time.sleep(0.002)
         first_s = time.perf_counter() - launched
+        first_cpu_s = term.cpu_s()
         waits = []
         for i in range(keys):
             before = term.screen()
@@ -131,7 +133,9 @@ def terminal_launch(path: Path, cols: int, rows: int, keys: int) -> dict:
                 time.sleep(0.001)
             waits.append((time.perf_counter() - sent) * 1000)
             time.sleep(0.03)  # a person's pace: the keys do not queue
-        return {"first_s": first_s, "waits_ms": waits}
+        last_cpu_s = term.cpu_s()
+        key_cpu_ms = None if None in (first_cpu_s, last_cpu_s) or not keys else (last_cpu_s - first_cpu_s) / keys * 1000
+        return {"first_s": first_s, "waits_ms": waits, "first_cpu_s": first_cpu_s, "key_cpu_ms": key_cpu_ms}
     finally:
         term.close()
 
@@ -144,13 +148,17 @@ def terminal_mode(path: Path, size: str, keys: int, tries: int) -> None:
     runs = [terminal_launch(path, cols, rows, keys if i == 0 else 0) for i in range(tries)]
     waits = sorted(runs[0]["waits_ms"])
     firsts = [r["first_s"] for r in runs]
+    cpus = [r["first_cpu_s"] for r in runs if r["first_cpu_s"] is not None]
     print(f"[real terminal {cols}x{rows}] launch to review screen drawn: median {statistics.median(firsts):.3f} s of"
-          f" {tries} launches ({', '.join(f'{f:.3f}' for f in firsts)}; target 0.6 s); load average"
-          f" {os.getloadavg()[0]:.2f}")
+          f" {tries} launches ({', '.join(f'{f:.3f}' for f in firsts)}; target 0.6 s)"
+          + (f", the app's CPU to it {statistics.median(cpus):.3f} s" if cpus else "")
+          + f"; load average {os.getloadavg()[0]:.2f}")
     if waits:
         print(f"[real terminal {cols}x{rows}] decision key -> effect on screen over {len(waits)} keys: median"
               f" {statistics.median(waits):.1f} ms, p99 {percentile(waits, 0.99):.1f} ms, worst {waits[-1]:.1f} ms"
-              f" (targets: median 25 ms, p99 40 ms); load average {os.getloadavg()[0]:.2f}")
+              f" (targets: median 25 ms, p99 40 ms)"
+              + (f"; the app's CPU per key {runs[0]['key_cpu_ms']:.1f} ms" if runs[0]["key_cpu_ms"] is not None else "")
+              + f"; load average {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:

@@ -54,10 +54,12 @@ def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, slow_answer_ser
     run_id = run_store.list_runs(study)[0].id
     before = progress_store.progress(study, run_id)
     assert 0 < before.done < before.total
+    assert before == progress_store.progress(study, run_id, recount=True)  # the kept counts, as killed
     assert main(["run", "resume", str(run_id), "--plain", "--study", str(study_path)]) == 0
     after = progress_store.progress(study, run_id)
     responses = progress_store.responses_of(study, run_id)
     assert after.total == 12 * 2 * 5 and after.done == after.total and after.pending == 0
+    assert after == progress_store.progress(study, run_id, recount=True)
     assert len({r["item_id"] for r in responses}) == after.total  # nothing lost
     assert len(responses) == after.total  # nothing asked twice (every answer valid)
     assert main(["run", "status", str(run_id), "--study", str(study_path)]) == 0

@@ -73,3 +73,31 @@ async def test_a_poll_replaces_changed_cells_in_place(study):
         await pilot.pause()
         assert clears[0] == 0 and lines[0] == 1
         assert [str(c) for c in latest.get_row_at(7)][5] == "A"
+
+
+async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study, monkeypatch):
+    """The first frame shows the first page and the study's counts; the other rows are read after it
+    (reading and filtering them meanwhile delayed it), then every row is there and can be reached."""
+    from valuegap_tui.tui.screens import dilemmas as dilemmas_screen
+    from valuegap_tui.tui.screens.review_list import PAGE
+
+    n = PAGE * 2 + 50
+    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, n + 1)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    at_first_frame = []
+    opened = dilemmas_screen.DilemmasScreen._opened
+    monkeypatch.setattr(dilemmas_screen.DilemmasScreen, "_opened",
+                        lambda self, started: at_first_frame.append((len(self.rows), self._loading_rest))
+                        or opened(self, started))
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen._loading_rest is None and len(screen.rows) == n:
+                break
+        assert at_first_frame == [(PAGE + 1, n)]  # the first page (and one more: more exist), the count
+        assert len(screen.rows) == n and f"1/{n} shown of {n}" in str(screen.query_one("#dilemma-counts").render())
+        screen.go_to(n - 1)
+        await pilot.pause()
+        assert screen.item.id == screen.filtered[n - 1].id and screen.page_start == PAGE * 2

@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import App
 from textual.containers import Vertical
 from textual.geometry import Region
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from valuegap_tui.tui.textual_private import needs_layout, needs_repaint, watch_measured_rows
-from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
+from valuegap_tui.tui.widgets.in_place import InPlaceOptionList, InPlaceTable, update_static
 
 
 def rows(n: int, tag: str = "", wide: int = 0) -> list[tuple[str, list[Text]]]:
@@ -165,3 +166,82 @@ async def test_static_lays_out_only_when_its_height_changes():
         update_static(static, Text("red", style="red"))
         await pilot.pause()
         assert static.size.height == 1 and static.content.style == "red"
+
+
+async def test_scrolling_a_row_at_a_time_draws_only_the_cursor_rows_again():
+    """A key per item past the screen's last row scrolls the table a row each time: the lines that
+    only moved come from the cache (DataTable kept each line under the cursor's position), and a row
+    replaced meanwhile drops only its own lines."""
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        updated, rebuilt = await fill(app, pilot, rows(60), rows(60))
+        for row in range(1, 12):
+            updated.move_cursor(row=row)
+            await pilot.pause()
+        lines = counting(updated, "_render_line_in_row")
+        for row in range(12, 30):  # each step scrolls by one row
+            if row % 3 == 0:
+                updated.replace_rows([(f"r{row - 2}", [Text(f"ok {row:03d}"), Text("x")])])
+                rebuilt.replace_rows([(f"r{row - 2}", [Text(f"ok {row:03d}"), Text("x")])])
+            updated.move_cursor(row=row)
+            await pilot.pause()
+        # the row left and the row arrived at (which scrolled in), and each replaced row
+        assert lines[0] <= 18 * 2 + 6
+        rebuilt.move_cursor(row=29)
+        await pilot.pause()
+        assert drawn(updated) == drawn(rebuilt)
+
+
+class Options(App):
+    CSS = "OptionList { height: auto; max-height: 12; } Static { height: 1fr; }"
+
+    def compose(self):
+        with Vertical():
+            yield InPlaceOptionList(id="updated")
+            yield OptionList(id="rebuilt")
+            yield Static("below", id="below")
+
+
+def options(tag: str, n: int = 4, long: int = -1) -> list[Option]:
+    return [Option(Text(f"{tag} option {i}" + (" and more words" * 8 if i == long else "")), id=str(i))
+            for i in range(n)]
+
+
+def drawn_options(widget: OptionList) -> list[str]:
+    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return ["".join(segment.text for segment in line) for line in lines]
+
+
+async def test_options_shown_again_replace_their_prompts_without_a_layout():
+    app = Options()
+    async with app.run_test(size=(40, 30)) as pilot:
+        updated, rebuilt = app.query_one("#updated", InPlaceOptionList), app.query_one("#rebuilt", OptionList)
+        app.set_focus(None)
+        updated.show_options(options("first"), 2)
+        await pilot.pause()
+        assert updated.highlighted == 2 and updated.option_count == 4
+        updated.show_options(options("second"), 2)  # the same options, other prompts, as tall
+        assert not needs_layout(updated) and needs_repaint(updated)
+        rebuilt.set_options(options("second"))
+        rebuilt.highlighted = 2
+        await pilot.pause()
+        assert drawn_options(updated) == drawn_options(rebuilt)
+        assert [str(o.prompt) for o in updated.options] == [f"second option {i}" for i in range(4)]
+        updated.show_options(options("third", long=1), 1)  # one wraps: taller, laid out again
+        assert needs_layout(updated)
+        await pilot.pause()
+        rebuilt.set_options(options("third", long=1))
+        rebuilt.highlighted = 1
+        await pilot.pause()
+        assert updated.size.height == rebuilt.size.height > 4 and updated.highlighted == 1
+        assert drawn_options(updated) == drawn_options(rebuilt)
+        updated.show_options(options("back"), 1)  # as short as before: laid out again
+        assert needs_layout(updated)
+        await pilot.pause()
+        assert updated.size.height == 4 and [str(o.prompt) for o in updated.options][0] == "back option 0"
+        updated.show_options(options("fourth", n=3), 3)  # other options: rebuilt, the highlight clamped
+        await pilot.pause()
+        assert updated.option_count == 3 and updated.highlighted == 2 and updated.size.height == 3
+        updated.show_options([], 0)
+        await pilot.pause()
+        assert updated.option_count == 0 and updated.highlighted is None

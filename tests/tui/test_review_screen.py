@@ -322,3 +322,39 @@ async def test_quality_flags_are_explained_in_the_detail_pane(study):
         second = str(app.screen.query_one("#review-second", Static).render())
         assert 'not_second_person: the scenario should address the reader as "you": 0 second-person' in second
         assert "word_bounds: outside the lengths the prompt asks for: scenario 11 words (asked 60-180)" in second
+
+
+async def test_the_actions_shown_follow_each_move_and_relabel_in_place(study):
+    """The action list keeps its six options and replaces their prompts (no layout): each move and
+    relabel shows exactly what a list built afresh for the item would show."""
+    from valuegap_tui.tui.textual_private import needs_layout
+    from valuegap_tui.tui.widgets.review_detail import option_prompt
+
+    def expected(screen):
+        shown = screen.parts.options(screen.item)
+        return [str(option_prompt(n + 1, shown[pos])) for n, pos in enumerate(screen.display_order())]
+
+    dilemma_store.save_many(study, [make_dilemma(variant=i, texts=[f"Action {k} of item {i}" for k in range(6)])
+                                    for i in range(1, 4)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        actions = screen.query_one("#review-actions", OptionList)
+        await pilot.pause()
+        first = [str(o.prompt) for o in actions.options]
+        assert first == expected(screen)
+        await pilot.press("j")
+        assert not needs_layout(actions)  # as tall as before: repainted, not laid out
+        await pilot.pause()
+        assert screen.item.id == ids(5)[1] and [str(o.prompt) for o in actions.options] == expected(screen) != first
+        await pilot.press("o", "down", "6")  # action 2 -> strongly opposing, shown at once
+        shown = [str(o.prompt) for o in actions.options]
+        assert shown == expected(screen) and "-3 strong oppose" in shown[1]
+        assert actions.highlighted == 1
+        await settle(pilot, screen)
+        assert [str(o.prompt) for o in actions.options] == expected(screen)
+        await pilot.press("escape", "a")  # accepted: its row shows it in place, the next item's actions
+        await settle(pilot, screen)
+        table = screen.query_one(DataTable)
+        assert str(table.get_row_at(1)[0]) == "accepted" and [str(o.prompt) for o in actions.options] == expected(screen)

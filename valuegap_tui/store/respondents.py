@@ -204,8 +204,9 @@ def progress(study: Study, run_id: int) -> dict[str, tuple[int, int]]:
     """``human:<name>`` -> (questions answered or timed out, questions in their questionnaire) for every
     respondent of the run: both questions of each dilemma of their share, once per round (docs/respond.md)."""
     (dilemmas,) = study.db.execute("SELECT COUNT(*) FROM run_dilemmas WHERE run_id = ?", [run_id]).fetchone()
-    asked = dict(study.db.execute("SELECT model, COUNT(*) FROM run_items WHERE run_id = ? AND model LIKE 'human:%'"
-                                  " AND status != 'pending' GROUP BY model", [run_id]).fetchall())
+    # from the item counts the writes keep (store/schema/v025_run_counts.py), not a pass over the items
+    asked = dict(study.db.execute("SELECT model, SUM(n) FROM run_item_counts WHERE run_id = ? AND model LIKE 'human:%'"
+                                  " AND status != 'pending' GROUP BY model HAVING SUM(n) > 0", [run_id]).fetchall())
     plan = get_plan(study, run_id)
     return {r.model: (asked.get(r.model, 0), share_size(plan, r, dilemmas) * 2 * r.repeats)
             for r in list_for_run(study, run_id)}

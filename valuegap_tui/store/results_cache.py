@@ -4,8 +4,9 @@ A run's *fingerprint* names the state of its answers cheaply (no scan of the ans
 study's last answer attempt id (every attempt of a model or a person writes one, retries included), the
 study's last item id (items are only ever added, each with a new id, so a run given more items changes
 it; counting the run's items instead took 60 ms at a million), how many of the run's items are still
-pending (an item re-opened or ended changes it) and how many people answer it. Results saved under one fingerprint are read back only while the run still has it, so a new
-answer, a retry or a new respondent makes the kept results stale at once. What is kept is text (JSON from
+pending (an item re-opened or ended changes it; read from the counts the writes keep,
+store/schema/v025_run_counts.py) and how many people answer it. Results saved under one fingerprint are
+read back only while the run still has it, so a new answer, a retry or a new respondent makes the kept results stale at once. What is kept is text (JSON from
 metrics/results_record.py), never code; a study that cannot be written keeps nothing and loses nothing.
 """
 
@@ -22,7 +23,7 @@ def fingerprint(study: Study, run_id: int) -> str:
     db = study.db
     (last_attempt,) = db.execute("SELECT coalesce(max(id), 0) FROM run_responses").fetchone()
     (last_item,) = db.execute("SELECT coalesce(max(id), 0) FROM run_items").fetchone()
-    (pending,) = db.execute("SELECT count(*) FROM run_items WHERE run_id = ? AND status = 'pending'",
+    (pending,) = db.execute("SELECT coalesce(sum(n), 0) FROM run_item_counts WHERE run_id = ? AND status = 'pending'",
                             [run_id]).fetchone()
     (people,) = db.execute("SELECT count(*) FROM run_respondents WHERE run_id = ?", [run_id]).fetchone()
     return f"{last_attempt}:{last_item}:{pending}:{people}"

@@ -40,17 +40,35 @@ class Progress:
         return ", ".join(f"{name} {n}" for name, n in found if n) or "none"
 
 
-def progress(study: Study, run_id: int) -> Progress:
-    # One pass over the run's items, grouped by model, persona, status and outcome (a few hundred groups),
-    # then folded here: a join with the personas and a second pass for the outcomes took 1.7 s instead of
-    # 1.0 s at a million items.
+def _item_groups(study: Study, run_id: int, recount: bool):
+    """(model, persona, status, outcome or None, items) over the run's items: from the counts the writes
+    keep (store/schema/v025_run_counts.py: a few hundred rows), or with ``recount`` from the items
+    themselves (a pass over every item: what the kept counts are checked against)."""
+    if recount:
+        return study.db.execute("SELECT model, persona_id, status, outcome, COUNT(*) FROM run_items WHERE run_id = ?"
+                                " GROUP BY 1, 2, 3, 4", [run_id]).fetchall()
+    rows = study.db.execute("SELECT model, persona_id, status, outcome, n FROM run_item_counts WHERE run_id = ?"
+                            " AND n > 0", [run_id])
+    return [(model, persona_id, status, outcome or None, n) for model, persona_id, status, outcome, n in rows]
+
+
+def _response_outcomes(study: Study, run_id: int, recount: bool) -> dict[str, int]:
+    if recount:
+        return dict(study.db.execute(
+            "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
+    return dict(study.db.execute("SELECT outcome, n FROM run_response_counts WHERE run_id = ? AND n > 0"
+                                 " ORDER BY outcome", [run_id]).fetchall())
+
+
+def progress(study: Study, run_id: int, *, recount: bool = False) -> Progress:
+    """How far the run has got, from the counts its writes keep (``recount``: from its items and attempts
+    themselves, a pass over each; the same figures)."""
+    # The items grouped by model, persona, status and outcome (a few hundred groups), folded here.
     kinds = dict(study.db.execute("SELECT persona_id, kind FROM run_personas WHERE run_id = ?", [run_id]).fetchall())
     by_group: dict[tuple[str, str], list[int]] = {}
     totals = {"answered": 0, "invalid": 0, "server_error": 0, "pending": 0}
     item_outcomes: dict[str, int] = {}
-    for model, persona_id, status, outcome, n in study.db.execute(
-            "SELECT model, persona_id, status, outcome, COUNT(*) FROM run_items WHERE run_id = ? GROUP BY 1, 2, 3, 4",
-            [run_id]):
+    for model, persona_id, status, outcome, n in _item_groups(study, run_id, recount):
         if status != "pending":  # why each finished item ended so (items of any persona)
             ended = outcome if outcome is not None else {"answered": "valid", "server_error": "server_error"}.get(
                 status, "no_letter")
@@ -62,8 +80,7 @@ def progress(study: Study, run_id: int) -> Progress:
         if status != "pending":
             entry[0] += n
         totals[status] = totals.get(status, 0) + n
-    outcomes = dict(study.db.execute(
-        "SELECT outcome, COUNT(*) FROM run_responses WHERE run_id = ? GROUP BY outcome", [run_id]).fetchall())
+    outcomes = _response_outcomes(study, run_id, recount)
     if any(model.startswith("human:") for model, _kind in by_group):  # a person's items exist once answered:
         people = respondent_progress(study, run_id)  # their total is their questionnaire
         for (model, _kind), entry in by_group.items():
@@ -99,6 +116,10 @@ class Coverage:
 
 def coverage_of(study: Study, run_id: int) -> Coverage | None:
     """The run's logprob coverage figures (None when no attempt recorded a covered mass)."""
+    (covered,) = study.db.execute("SELECT coalesce(sum(covered), 0) FROM run_response_counts WHERE run_id = ?",
+                                  [run_id]).fetchone()
+    if not covered:  # a text run: no attempt recorded a covered mass (counted as they are written)
+        return None
     import numpy as np  # here: `run status` of a text run never needs it (about 0.1 s to import)
 
     masses = np.asarray([r[0] for r in study.db.execute(
@@ -130,7 +151,8 @@ def run_notes(study: Study, run_id: int, p: Progress | None = None) -> list[str]
 def done_counts(study: Study) -> dict[int, tuple[int, int]]:
     """run id -> (items asked to the end, items), for every run in one query (the run list's Done column)."""
     return {run_id: (done, total) for run_id, done, total in study.db.execute(
-        "SELECT run_id, SUM(status != 'pending'), COUNT(*) FROM run_items GROUP BY run_id")}
+        "SELECT run_id, SUM(CASE WHEN status != 'pending' THEN n ELSE 0 END), SUM(n) FROM run_item_counts"
+        " GROUP BY run_id HAVING SUM(n) > 0")}
 
 
 def first_error(study: Study, run_id: int) -> str | None:

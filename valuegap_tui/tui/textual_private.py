@@ -42,6 +42,10 @@ PRIVATE_NAMES: tuple[str, ...] = (
     "DataTable._row_renderable_cache",
     "DataTable._line_cache",
     "DataTable._render_line_in_row",
+    "DataTable._render_line",
+    "DataTable._get_offsets",
+    "DataTable._show_hover_cursor",
+    "DataTable._pseudo_class_state",
     "DataTable._update_dimensions",
     "Select._options",
     "Footer._bindings_ready",
@@ -93,11 +97,30 @@ class DataTableInternals(DataTable):
                              (self._row_renderable_cache, lambda k: k[1] in row_indexes)):
             for cache_key in [k for k in cache.keys() if stale(k)]:
                 cache.discard(cache_key)
-        self._line_cache.clear()  # whole lines, cut from the row renders again cheaply
+        # whole lines: those of these rows (the lines cached under DataTable's own keys are not read)
+        for cache_key in [k for k in self._line_cache.keys() if k[0] != "in place" or k[1] in row_keys]:
+            self._line_cache.discard(cache_key)
 
     def cursor_for_row(self, row_key: RowKey, cursor, hover):
         """The cursor and mouse positions one row's line is drawn (and cached) for; as given here."""
         return cursor, hover
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style):
+        # DataTable caches each whole line under the cursor's position, so when the table scrolls by a
+        # row (a key per item, past the screen's last row) every visible line was drawn again. Cached
+        # here under the positions cursor_for_row gives instead (the line is drawn with those, see
+        # _render_line_in_row): the lines that only moved are drawn from the cache.
+        try:
+            row_key, _ = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        cursor, hover = self.cursor_for_row(row_key, self.cursor_coordinate, self.hover_coordinate)
+        cache_key = ("in place", row_key, y, x1, x2, self.size.width, cursor, hover, base_style, self.cursor_type,
+                     self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        strip = self._line_cache.get(cache_key)
+        if strip is None:
+            strip = self._line_cache[cache_key] = super()._render_line(y, x1, x2, base_style)
+        return strip
 
     def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
         cursor_location, hover_location = self.cursor_for_row(row_key, cursor_location, hover_location)

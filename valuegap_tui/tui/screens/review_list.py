@@ -34,8 +34,9 @@ def _shown(row: ItemRow) -> tuple:
 class ReviewList:
     # --- reading the rows ------------------------------------------------------------------------
     def _open_first_page(self) -> None:
-        """Show the first page at once and read the rest of a large study in a worker: the first
-        frame waits for 200 rows, not 10,000. Until the rest is in, the counts come from the study."""
+        """Show the first page at once and read the rest of a large study in a worker once the first
+        frame is drawn: it waits for 200 rows, not 10,000. Until the rest is in, the counts come from
+        the study."""
         study, design = self.app.study, self.parts.design
         self._seen_history, self._fingerprint = item_rows.last_history_id(study), dilemmas_fingerprint(study)
         rows = item_rows.list_rows(study, design, limit=PAGE + 1)
@@ -46,7 +47,8 @@ class ReviewList:
         self.status_counts = Counter(item_rows.counts_by(study, design, "status"))
         self.update_counts()
         self._reload_seq += 1
-        self._reload_in_background(self._reload_seq, self._enqueued)
+        # once the first frame is drawn: reading and filtering 10,000 rows meanwhile delayed it
+        self.call_after_refresh(self._reload_in_background, self._reload_seq, self._enqueued)
 
     def reload(self, keep: str | None = None, *, keep_position: bool = False) -> None:
         study = self.app.study

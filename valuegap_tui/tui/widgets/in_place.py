@@ -16,7 +16,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.visual import VisualType
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 from textual.widgets.data_table import Row, RowKey
 
 from valuegap_tui.tui.textual_private import DataTableInternals
@@ -42,6 +43,44 @@ def update_static(static: Static, content: VisualType) -> None:
         resized = width <= 0 or static.get_content_height(static.size, static.size, width) != height
     if resized:
         static.refresh(layout=True)
+
+
+class InPlaceOptionList(OptionList):
+    """An OptionList whose options' prompts are replaced in place when the same options are shown
+    again (the next item's six actions): ``set_options`` lays the whole screen out each time its
+    height is automatic, which was most of a review key's time; here only a change of height does."""
+
+    #: (content width, height) of the options as last shown here: the next call's height before
+    _measured: tuple[int, int] | None = None
+
+    def show_options(self, options: Sequence[Option], highlighted: int | None) -> None:
+        """Show exactly ``options`` with ``highlighted`` (clamped to them), as ``set_options`` followed by
+        setting ``highlighted`` would (the list's options are changed through this method only)."""
+        ids = [option.id for option in options]
+        highlighted = None if not options or highlighted is None else min(highlighted, len(options) - 1)
+        if (not self.is_mounted or not options or None in ids or [option.id for option in self.options] != ids
+                or any(option.disabled for option in options)):
+            self.set_options(options)
+            self.highlighted = highlighted
+            self._measured = None
+            return
+        width = self.content_region.width
+        before = self._measured[1] if self._measured is not None and self._measured[0] == width else self._height()
+        for index, option in enumerate(options):
+            self.replace_option_prompt_at_index(index, option.prompt)
+        after = self._height()
+        self._measured = (width, after) if width > 0 else None
+        if after != before:
+            self.refresh(layout=True)
+        self.scroll_y = 0  # as set_options does, then back to the highlight as setting it does
+        if self.highlighted != highlighted:
+            self.highlighted = highlighted
+        else:
+            self.scroll_to_highlight()
+
+    def _height(self) -> int:
+        width = self.content_region.width
+        return self.get_content_height(self.size, self.size, width) if width > 0 else -1
 
 
 class InPlaceTable(DataTableInternals):

@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from valuegap_tui.text import one_line, visible
-from valuegap_tui.tui.widgets.in_place import update_static
+from valuegap_tui.tui.widgets.in_place import InPlaceOptionList, update_static
 
 STATUS_STYLE = {"accepted": "green", "rejected": "red", "needs-edit": "yellow", "draft": ""}
 CHIP_WIDTH = 18
@@ -74,7 +74,7 @@ class ReviewDetail(Vertical):
         with VerticalScroll(id="dilemma-detail"):
             yield Static(id="dilemma-detail-text", markup=False)
             yield Static(id="review-second", markup=False)
-        yield OptionList(id="review-actions")
+        yield InPlaceOptionList(id="review-actions")
 
     def draw(self, item, parts, study, *, blind: bool, labels: list | None, order: list[int], empty: str) -> None:
         """Show ``item`` (None: ``empty``), its options in ``order`` (positions), with the reviewer's
@@ -90,9 +90,9 @@ class ReviewDetail(Vertical):
             return
         update_static(detail, detail_text(item, parts, blind=blind))
         shown = parts.options(item, blind=blind, labels=labels)
-        actions.set_options([Option(option_prompt(n + 1, shown[pos]), id=str(pos)) for n, pos in enumerate(order)
-                             if pos < len(shown)])
-        actions.highlighted = min(highlighted, len(shown) - 1) if shown else None
+        # the same options as before (the next item's): their prompts replaced, laid out only if taller
+        actions.show_options([Option(option_prompt(n + 1, shown[pos]), id=str(pos)) for n, pos in enumerate(order)
+                              if pos < len(shown)], min(highlighted, len(shown) - 1) if shown else None)
         update_static(second, Text("") if blind else second_text(item, parts, study))
 
     def selected_option(self) -> int | None:
