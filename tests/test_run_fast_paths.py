@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import copy
 import gc
-import io
-import sys
 from dataclasses import asdict
 
 import pytest
 
-from tests.helpers.clients import PlantedClient
 from tests.helpers.runs import definition, seed_study
 from valuegap_tui.evaluate import collector
 from valuegap_tui.evaluate.setup import create_run
@@ -28,7 +25,6 @@ from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
 
-PROBS = [0.3, 0.25, 0.15, 0.1, 0.1, 0.1]
 OUTCOMES = [("valid", "answered"), ("abstained", "answered"), ("no_letter", "pending"), ("refusal", "invalid"),
             ("refusal", "pending"), ("server_error", "pending"), ("server_error", "server_error"),
             ("cut_off", "invalid"), ("malformed", "invalid"), ("too_long", "invalid")]
@@ -182,41 +178,6 @@ def test_a_run_raises_the_collector_thresholds_and_puts_them_back():
         with collector.fewer_collections():
             raise RuntimeError("a run that fails")
     assert gc.get_threshold() == before
-
-
-def test_a_run_shortens_the_switch_interval_and_puts_it_back():
-    before = sys.getswitchinterval()
-    assert before != collector.RUN_SWITCH_INTERVAL_S
-    with collector.quick_handoffs():
-        assert sys.getswitchinterval() == pytest.approx(collector.RUN_SWITCH_INTERVAL_S)
-        with collector.quick_handoffs():  # a second run at once (the app)
-            assert sys.getswitchinterval() == pytest.approx(collector.RUN_SWITCH_INTERVAL_S)
-        assert sys.getswitchinterval() == pytest.approx(collector.RUN_SWITCH_INTERVAL_S)
-    assert sys.getswitchinterval() == before
-    with pytest.raises(RuntimeError):
-        with collector.quick_handoffs():
-            raise RuntimeError("a run that fails")
-    assert sys.getswitchinterval() == before
-
-
-def test_a_plain_run_goes_with_quick_handoffs(study, monkeypatch):
-    """`run start --plain` (run_blocking) sends with the short switch interval, and puts it back."""
-    from valuegap_tui.evaluate import session
-
-    seen = []
-    real = session.run_loop
-
-    def watched(coroutine):
-        seen.append(sys.getswitchinterval())
-        return real(coroutine)
-
-    monkeypatch.setattr(session, "run_loop", watched)
-    before = sys.getswitchinterval()
-    seed_study(study, 2)
-    run_id = create_run(study, definition(repeats=1))
-    session.run_blocking(study, run_id, clients={"m": PlantedClient(PROBS, PROBS)},
-                         out=io.StringIO())
-    assert seen == [pytest.approx(collector.RUN_SWITCH_INTERVAL_S)] and sys.getswitchinterval() == before
 
 
 def test_item_rows_are_read_as_the_dataclass_builds_them(study):
