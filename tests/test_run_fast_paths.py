@@ -23,6 +23,7 @@ from valuegap_tui.server.replies import REPLY_TEXT_CAP, fill_record
 from valuegap_tui.server.transports import TransportError
 from valuegap_tui.server.types import CompletionRecord
 from valuegap_tui.store import open_study
+from valuegap_tui.store import run_progress
 from valuegap_tui.store import runs as run_store
 
 OUTCOMES = [("valid", "answered"), ("abstained", "answered"), ("no_letter", "pending"), ("refusal", "invalid"),
@@ -85,6 +86,101 @@ def test_a_batch_is_stored_alike_through_either_row_builder(tmp_path, monkeypatc
         a = by_id[item["id"]]
         assert item["refusal"] == int(a.outcome == "refusal") and type(item["refusal"]) is int
         assert item["outcome"] == (None if a.item_status == "pending" else a.outcome)
+
+
+def retried_in_one_batch(items) -> list[run_store.Attempt]:
+    """Attempts in arrival order where many items are asked again within one batch: a first attempt that
+    leaves the item pending, then (later in the batch) one that answers it, leaves it pending again or
+    ends it; some items once only."""
+    firsts, seconds = [], []
+    for i, item in enumerate(items):
+        outcome = ["no_letter", "server_error", "refusal"][i % 3]
+        firsts.append(run_store.Attempt(item_id=item.id, attempt=1, outcome=outcome, item_status="pending",
+                                        raw_text="hmm", latency_s=0.5, error_kind=None))
+        if i % 4 == 3:
+            continue
+        final = [("valid", "answered"), ("no_letter", "pending"), ("refusal", "invalid"), ("abstained", "answered"),
+                 ("server_error", "server_error")][i % 5]
+        answered = final[1] == "answered"
+        seconds.append(run_store.Attempt(item_id=item.id, attempt=2, outcome=final[0], item_status=final[1],
+                                         letter="C" if answered else None, position=2 if answered else None,
+                                         choice=i % 6 if answered else None, score=(i % 5) - 2 if answered else None,
+                                         raw_text="C", latency_s=0.25))
+    return [a for pair in zip(firsts, seconds + [None] * len(firsts)) for a in pair if a is not None]
+
+
+def counts(study, run_id):
+    return (study.db.execute("SELECT * FROM run_item_counts WHERE run_id = ? ORDER BY 1, 2, 3, 4, 5",
+                             [run_id]).fetchall(),
+            study.db.execute("SELECT * FROM run_response_counts WHERE run_id = ? ORDER BY 1, 2", [run_id]).fetchall())
+
+
+@pytest.mark.parametrize("batch", [1, 5, 16, 1000])
+@pytest.mark.parametrize("attempts_of", ["every_outcome", "retried_in_one_batch"])
+def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, monkeypatch, batch, attempts_of):
+    """The items of a batch without distributions change in one statement (store/batch_updates.py):
+    the same rows, the same kept counts, as one update per answer; a batch holding an item twice goes
+    row by row (retried_in_one_batch even answers some items before their first attempt arrives)."""
+    from valuegap_tui.store import batch_updates
+
+    monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.678901+00:00")
+    used = []
+    real = run_store.update_items
+
+    def spied(conn, statement, rows):
+        used.append(batch_updates.one_statement(rows))
+        return real(conn, statement, rows)
+
+    monkeypatch.setattr(run_store, "update_items", spied)
+    results = []
+    for one_statement in (True, False):
+        monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and batch_updates.SUPPORTED)
+        study = open_study(tmp_path / f"study-{one_statement}.db", create=True)
+        seed_study(study, 6)
+        run_id = create_run(study, definition(repeats=2))
+        items = run_store.pending_items(study, run_id)
+        attempts = attempts_for(items, False) if attempts_of == "every_outcome" else retried_in_one_batch(items)
+        for start in range(0, len(attempts), batch):
+            run_store.record_attempts(study, run_id, attempts[start:start + batch])
+        results.append((stored(study, run_id), counts(study, run_id)))
+        assert run_progress.progress(study, run_id) == run_progress.progress(study, run_id, recount=True)
+        study.close()
+    assert results[0] == results[1]
+    (_, items_rows), (item_counts, _) = results[0]
+    assert len(items_rows) == 24 and sum(n for *_, n in item_counts) == 24
+    if batch > 1 and batch_updates.SUPPORTED:
+        # one statement where no item is in a batch twice; row by row where one is (asked again)
+        assert any(used) == (attempts_of == "every_outcome" or batch < 16)
+
+
+def test_a_value_json_cannot_carry_exactly_goes_row_by_row(tmp_path):
+    from valuegap_tui.store import batch_updates
+
+    answered, pending = ("answered", 2, 1, 3, -1, "valid", 7), ("pending", 1, None, None, None, "no_letter", 8)
+    assert batch_updates._exact([answered, pending, pending[:-1] + (2**63 - 1,), pending[:-1] + (-2**63,)])
+    assert not batch_updates._exact([answered, answered[:4] + (1.5,) + answered[5:]])  # a float score
+    assert not batch_updates._exact([answered[:4] + (True,) + answered[5:]])
+    assert not batch_updates._exact([pending, pending[:-1] + (2**63,)])
+    assert not batch_updates._exact([pending[:-1] + (-2**63 - 1,)])
+    study = open_study(tmp_path / "study.db", create=True)
+    seed_study(study, 2)
+    run_id = create_run(study, definition(repeats=1))
+    first, second = run_store.pending_items(study, run_id)[:2]
+    run_store.record_attempts(study, run_id, [
+        run_store.Attempt(item_id=first.id, attempt=1, outcome="valid", item_status="answered", position=0, choice=1,
+                          score=1.5),
+        run_store.Attempt(item_id=second.id, attempt=1, outcome="valid", item_status="answered", position=1, choice=2,
+                          score=2)])
+    rows = study.db.execute("SELECT id, status, score, typeof(score) FROM run_items WHERE id IN (?, ?) ORDER BY id",
+                            [first.id, second.id]).fetchall()
+    assert rows == [(first.id, "answered", 1.5, "real"), (second.id, "answered", 2, "integer")]
+    # a text with a NUL, which SQLite's JSON functions would cut, goes row by row too
+    run_store.record_attempts(study, run_id, [
+        run_store.Attempt(item_id=first.id, attempt=2, outcome="odd\x00one", item_status="invalid"),
+        run_store.Attempt(item_id=second.id, attempt=2, outcome="valid", item_status="answered", score=2)])
+    (outcome,) = study.db.execute("SELECT outcome FROM run_items WHERE id = ?", [first.id]).fetchone()
+    assert outcome == "odd\x00one"
+    study.close()
 
 
 def study_description(path):

@@ -18,6 +18,7 @@ from operator import attrgetter
 
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design
 from valuegap_tui.plan.definition import RunDefinition
+from valuegap_tui.store.batch_updates import update_items
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -393,7 +394,10 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
     with study.transaction() as db:
         db.conn.executemany(insert, responses)
         db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
-        db.conn.executemany(update, updates)
+        if update is _UPDATE_PLAIN:  # the items in one statement (store/batch_updates.py)
+            update_items(db.conn, update, updates)
+        else:
+            db.conn.executemany(update, updates)
 
 
 _RESPONSE_COLUMNS = ("item_id, attempt, outcome, letter, position, choice, score, raw_text, reasoning, covered_mass,"
