@@ -128,13 +128,13 @@ def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, mon
     real = run_store.update_items
 
     def spied(conn, statement, rows):
-        used.append(batch_updates.one_statement(rows))
+        used.append(batch_updates.one_statement(rows) and len({row[-1] for row in rows}) == len(rows))
         return real(conn, statement, rows)
 
     monkeypatch.setattr(run_store, "update_items", spied)
-    results = []
+    results, supported = [], batch_updates.SUPPORTED
     for one_statement in (True, False):
-        monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and batch_updates.SUPPORTED)
+        monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and supported)
         study = open_study(tmp_path / f"study-{one_statement}.db", create=True)
         seed_study(study, 6)
         run_id = create_run(study, definition(repeats=2))
@@ -148,7 +148,7 @@ def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, mon
     assert results[0] == results[1]
     (_, items_rows), (item_counts, _) = results[0]
     assert len(items_rows) == 24 and sum(n for *_, n in item_counts) == 24
-    if batch > 1 and batch_updates.SUPPORTED:
+    if batch > 1 and supported:
         # one statement where no item is in a batch twice; row by row where one is (asked again)
         assert any(used) == (attempts_of == "every_outcome" or batch < 16)
 
@@ -314,3 +314,34 @@ def test_planned_items_and_plan_rows_are_stored_alike(tmp_path):
         stored_items.append(study.db.execute("SELECT * FROM run_items ORDER BY id").fetchall())
         study.close()
     assert len(stored_items[0]) == 4 * 2 * 3 + 9 and stored_items[0] == stored_items[1]
+
+
+def test_planned_items_are_inserted_in_one_statement_as_row_by_row(tmp_path, monkeypatch):
+    """A chunk of planned items goes in one INSERT ... SELECT (store/batch_updates.py): the same rows,
+    ids in the same order, the same kept counts; rows already stored (or twice in the chunk) are skipped
+    alike; a text with a NUL goes row by row."""
+    from valuegap_tui.plan.items import plan_rows
+    from valuegap_tui.store import batch_updates
+
+    odd = ["x1", "é'\"\\;--", "tab\there", "ünï\u2028cödé"]
+    results, used, supported = [], [], batch_updates.SUPPORTED
+    real = batch_updates._in_one
+    monkeypatch.setattr(batch_updates, "_in_one", lambda *a: used.append(real(*a)) or used[-1])
+    for one_statement in (True, False):
+        monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and supported)
+        study = open_study(tmp_path / f"items-{one_statement}.db", create=True)
+        seed_study(study, 4)
+        run_id = create_run(study, definition(repeats=3), stream=True)  # the head only
+        rows = list(plan_rows(["m", "m2"], ["baseline", "p\x01"], odd, 3, 5))
+        with study.transaction() as db:
+            run_store._insert_items(db, run_id, rows[:20] + rows[:5] + rows)  # some twice, all in plan order
+            run_store._insert_items(db, run_id, [("m", "baseline", "nul\x00id", 0, 0, "012345", "standard"),
+                                                 ("m", "baseline", "nul\x00id", 1, 0, "012345", "standard")])
+        results.append((study.db.execute("SELECT * FROM run_items ORDER BY id").fetchall(), counts(study, run_id)))
+        assert run_progress.progress(study, run_id) == run_progress.progress(study, run_id, recount=True)
+        study.close()
+    assert results[0] == results[1]
+    items, _ = results[0]
+    assert len(items) == 4 * 2 * 3 + len(rows) + 2 and items[-1][4] == "nul\x00id"
+    if supported:  # the plan's chunk in one statement, the NUL's row by row
+        assert used[:3] == [True, True, False], used

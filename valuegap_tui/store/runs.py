@@ -18,7 +18,7 @@ from operator import attrgetter
 
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design
 from valuegap_tui.plan.definition import RunDefinition
-from valuegap_tui.store.batch_updates import update_items
+from valuegap_tui.store.batch_updates import insert_items, update_items
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -165,11 +165,11 @@ def _insert_items(db, run_id: int, items: Iterable) -> int:
     for item in items:
         chunk.append((run_id, *(item if type(item) is tuple else _PLANNED(item))))
         if len(chunk) >= INSERT_CHUNK:
-            db.conn.executemany(_INSERT_ITEM, chunk)
+            insert_items(db.conn, _INSERT_ITEM, chunk)  # in one statement (store/batch_updates.py)
             stored += len(chunk)
             chunk.clear()
     if chunk:
-        db.conn.executemany(_INSERT_ITEM, chunk)
+        insert_items(db.conn, _INSERT_ITEM, chunk)
         stored += len(chunk)
     return stored
 
