@@ -27,7 +27,11 @@ bytecode under PYTHONDONTWRITEBYTECODE (an editable install where Python may not
 compiles every module at every start).
 
     python bench/vs_peers.py [--questions 3000] [--in-flight 64] [--rounds 3] [--peer NAME=COMMAND]
-                             [--without orjson,uvloop]
+                             [--without orjson,uvloop] [--previous DIR]
+
+``--previous DIR`` also runs valuegap from the package source in DIR (e.g. ``git worktree add`` or
+``git archive`` of an earlier commit) on its own copy of the same seeded study, in the same rounds: a
+before/after ratio that the load cannot bend.
 
 lm-evaluation-harness and inspect_ai are not dependencies of valuegap; install them in a separate
 environment and pass their command line with ``--peer`` (``{base_url}``, ``{model}``, ``{n}`` and
@@ -153,13 +157,19 @@ def run_child(command: list[str], server, n: int, cwd: Path | None = None) -> di
 #: runs the command line with some optional modules made unimportable (the code falls back)
 WITHOUT = ("import sys\nfor name in sys.argv.pop(1).split(','): sys.modules[name] = None\n"
            "from valuegap_tui.cli import main\nraise SystemExit(main(sys.argv[1:]))")
+#: runs the command line with the package imported from another source folder (an earlier version)
+PREVIOUS = ("import sys\nsys.path.insert(0, sys.argv.pop(1))\n"
+            "from valuegap_tui.cli import main\nraise SystemExit(main(sys.argv[1:]))")
 
 
-def valuegap_command(tmp: Path, seeded: Path, definition: Path, round_no: int, without: str = "") -> list[str]:
-    study = tmp / f"round-{round_no}{'-' + without.replace(',', '-') if without else ''}.db"
+def valuegap_command(tmp: Path, seeded: Path, definition: Path, round_no: int, without: str = "",
+                     previous: str = "") -> list[str]:
+    study = tmp / f"round-{round_no}{'-' + without.replace(',', '-') if without else ''}{'-previous' if previous else ''}.db"
     shutil.copyfile(seeded, study)
     exe = Path(sys.executable).with_name("valuegap")
-    if without:
+    if previous:
+        base = [sys.executable, "-c", PREVIOUS, previous]
+    elif without:
         base = [sys.executable, "-c", WITHOUT, without]
     else:
         base = [str(exe)] if exe.exists() else [sys.executable, "-m", "valuegap_tui"]
@@ -174,6 +184,8 @@ def main() -> int:
     parser.add_argument("--without", action="append", default=[], metavar="MODULES",
                         help="also run valuegap with these optional modules unimportable (e.g. orjson,uvloop):"
                              " what each one earns, measured in the same interleaved rounds")
+    parser.add_argument("--previous", metavar="DIR", help="also run valuegap from the package source in DIR (an"
+                        " earlier version) in the same rounds")
     parser.add_argument("--peer", action="append", default=[], metavar="NAME=COMMAND",
                         help="another client to compare, a shell command line with {base_url} {model} {n} {in_flight}")
     args = parser.parse_args()
@@ -202,6 +214,9 @@ def main() -> int:
         }
         for modules in args.without:
             contenders[f"vg -{modules}"] = lambda r, modules=modules: valuegap_command(tmp, seeded, definition, r, modules)
+        if args.previous:
+            contenders["valuegap previous"] = lambda r: valuegap_command(tmp, seeded, definition, r,
+                                                                          previous=str(Path(args.previous).resolve()))
         for spec in args.peer:
             name, _, line = spec.partition("=")
             command = line.format(base_url=server.base_url, model="loopback", n=n, in_flight=args.in_flight)

@@ -86,6 +86,8 @@ def sample_question() -> str:
 
 #: stands for the options while the rest of a question is filled in once per (dilemma, question)
 _OPTIONS_MARK = "\x00options\x00"
+#: "A. ", "B. " ...: the head of each option's line, by letter position
+_LETTER_HEADS = tuple(f"{letter}. " for letter in LETTERS)
 
 
 class QuestionTexts:
@@ -119,12 +121,13 @@ class QuestionTexts:
         if parts is None:
             parts = self._parts[key] = self._fill(dilemma_id, question, protocol, persona_text if third else None)
         texts, prefix, suffix = parts
-        shown = [texts[int(o)] for o in permutation]
+        # map() over the digits and the letter heads: the same list and lines as a comprehension over
+        # ``int(o)`` and f"{letter}. {text}", without a Python frame per option
+        shown = list(map(texts.__getitem__, map(int, permutation)))
         if prefix is None:
             return user_message(self.dilemmas[dilemma_id], question, permutation, texts, self.design, protocol,
                                 persona_text), shown
-        lines = "\n".join(f"{letter}. {text}" for letter, text in zip(LETTERS, shown))
-        return prefix + lines + suffix, shown
+        return prefix + "\n".join(map(str.__add__, _LETTER_HEADS, shown)) + suffix, shown
 
 
 class RequestMaker:

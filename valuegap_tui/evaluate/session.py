@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 from valuegap_tui.evaluate.clients import pools_for
+from valuegap_tui.evaluate.collector import fewer_collections
 from valuegap_tui.evaluate.execute import Counters, RunControl, RunExecutor, RunStoreError
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
@@ -81,7 +82,8 @@ def run_blocking(study: Study, run_id: int, *, plain: bool = True, interval_s: f
         return await run_async(study, run_id, control=control, clients=clients, on_flush=report)
 
     try:
-        status = run_loop(main())
+        with fewer_collections():
+            status = run_loop(main())
     except RunStoreError as exc:
         control.reason = str(exc)
         if plain:

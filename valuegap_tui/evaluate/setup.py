@@ -13,8 +13,9 @@ import random
 from valuegap_tui import personas as persona_model
 from valuegap_tui.catalogue import catalogue
 from valuegap_tui.designs import get_design, study_design
+from valuegap_tui.evaluate.collector import fewer_collections
 from valuegap_tui.evaluate.handoff import keep_dilemmas
-from valuegap_tui.plan.items import plan_items
+from valuegap_tui.plan.items import plan_rows
 from valuegap_tui.evaluate.independence import record_run_warnings
 from valuegap_tui.evaluate.questions import template_hashes
 from valuegap_tui.plan.definition import BASELINE_ID, RunDefinition
@@ -146,6 +147,11 @@ def create_run(study: Study, definition: RunDefinition, *, stream: bool = False)
     With ``stream``, the run is stored with the plan's first items only and the run executor stores
     the rest as it starts sending (``rest_of_plan``), so a 154,000-item run sends its first request
     at once; a run whose planning was cut short has its plan completed when it is resumed."""
+    with fewer_collections():  # thousands of item snapshots, freed by reference counting
+        return _create_run(study, definition, stream)
+
+
+def _create_run(study: Study, definition: RunDefinition, stream: bool) -> int:
     check_servers(definition)
     personas = resolve_personas(study, definition.persona_ids())
     if not personas:
@@ -157,7 +163,7 @@ def create_run(study: Study, definition: RunDefinition, *, stream: bool = False)
     check_protocols(design, definition)
     if "temperature" not in definition.model_fields_set and definition.temperature != design.default_temperature:
         definition = definition.model_copy(update={"temperature": design.default_temperature})
-    items = plan_items([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
+    items = plan_rows([m.name for m in definition.models], [p.id for p in personas], [d.id for d in dilemmas],
                        definition.repeats, definition.seed, questions_asked(design, dilemmas), definition.protocols)
     run_id = run_store.create_run(study, definition, personas, dilemmas, items,
                                   template_hashes(design, definition.protocols),
@@ -197,6 +203,6 @@ def rest_of_plan(study: Study, run_id: int):
     personas, dilemmas = run_store.plan_members(study, run_id)
     design = get_design(run.design)
     snapshot = run_store.dilemmas_of(study, run_id) if design.fixed_questions() is None else {}
-    items = plan_items([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,
+    items = plan_rows([m.name for m in run.definition.models], personas, dilemmas, run.definition.repeats,
                        run.definition.seed, questions_asked(design, snapshot.values()), run.definition.protocols)
     return itertools.islice(items, stored, None)

@@ -130,6 +130,27 @@ class SeededRandom:
         return values
 
 
+def _hash_pairs(start: int, multiplier: int, count: int) -> list[tuple[int, int]]:
+    """(the hash constant before, after) each of ``count`` hashmix steps from ``start``."""
+    pairs, h = [], start
+    for _ in range(count):
+        after = (h * multiplier) & _M32
+        pairs.append((h, after))
+        h = after
+    return pairs
+
+
+_PAIRS_A = _hash_pairs(_INIT_A, _MULT_A, _POOL_SIZE + _POOL_SIZE * (_POOL_SIZE - 1))
+#: SeedSequence's pool: its four words hashed in, then every word mixed into every other
+_INIT_STEPS = _PAIRS_A[:_POOL_SIZE]
+_MIX_STEPS = [(i_src, i_dst, *_PAIRS_A[_POOL_SIZE + k]) for k, (i_src, i_dst) in
+              enumerate((s, d) for s in range(_POOL_SIZE) for d in range(_POOL_SIZE) if s != d)]
+#: generate_state(4, uint64): eight 32-bit words from the pool, in turn
+_GENERATE_STEPS = [(i % _POOL_SIZE, *pair) for i, pair in enumerate(_hash_pairs(_INIT_B, _MULT_B, 8))]
+#: the smallest all-ones mask covering i (NumPy's bounded draws), for the square sizes a plan draws
+_MASKS = [(1 << i.bit_length()) - 1 for i in range(64)]
+
+
 def latin_square_rows(seed: int, n: int) -> list[list[int]]:
     """The rows of ``plan.latin_square(default_rng(seed), n)``: the cyclic square with rows,
     columns and symbols shuffled (drawn in that order).
@@ -141,30 +162,23 @@ def latin_square_rows(seed: int, n: int) -> list[list[int]]:
         rng = SeededRandom(seed)
         rows, cols, symbols = rng.permutation(n), rng.permutation(n), rng.permutation(n)
         return [[symbols[(r + c) % n] for c in cols] for r in rows]
-    # SeedSequence(seed).pool, then generate_state(4, uint64)
+    # SeedSequence(seed).pool, then generate_state(4, uint64); the hash constants run through a fixed
+    # sequence whatever the seed, so each step's pair is read from a table (_MIX_STEPS, _GENERATE_STEPS)
     entropy = _words(seed)
-    h, pool = _INIT_A, []
-    for i in range(_POOL_SIZE):
-        v = (entropy[i] if i < len(entropy) else 0) ^ h
-        h = (h * _MULT_A) & _M32
-        v = (v * h) & _M32
+    pool = []
+    for i, (x, m) in enumerate(_INIT_STEPS):
+        v = (((entropy[i] if i < len(entropy) else 0) ^ x) * m) & _M32
         pool.append(v ^ (v >> _XSHIFT))
     sources = pool if len(entropy) <= _POOL_SIZE else None
-    for i_src in range(_POOL_SIZE):
-        for i_dst in range(_POOL_SIZE):
-            if i_src != i_dst:
-                v = pool[i_src] ^ h
-                h = (h * _MULT_A) & _M32
-                v = (v * h) & _M32
-                r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * (v ^ (v >> _XSHIFT))) & _M32
-                pool[i_dst] = r ^ (r >> _XSHIFT)
+    for i_src, i_dst, x, m in _MIX_STEPS:
+        v = ((pool[i_src] ^ x) * m) & _M32
+        r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * (v ^ (v >> _XSHIFT))) & _M32
+        pool[i_dst] = r ^ (r >> _XSHIFT)
     if sources is None:
         pool = _seed_pool(seed)  # more than four words of seed: the general path
-    h, words = _INIT_B, []
-    for i in range(8):
-        v = pool[i % _POOL_SIZE] ^ h
-        h = (h * _MULT_B) & _M32
-        v = (v * h) & _M32
+    words = []
+    for i, x, m in _GENERATE_STEPS:
+        v = ((pool[i] ^ x) * m) & _M32
         words.append(v ^ (v >> _XSHIFT))
     initstate = ((words[0] | words[1] << 32) << 64) | words[2] | words[3] << 32
     initseq = ((words[4] | words[5] << 32) << 64) | words[6] | words[7] << 32
@@ -177,9 +191,7 @@ def latin_square_rows(seed: int, n: int) -> list[list[int]]:
     for _ in range(3):
         values = list(range(n))
         for i in range(n - 1, 0, -1):
-            mask = i
-            for shift in (1, 2, 4, 8, 16):
-                mask |= mask >> shift
+            mask = _MASKS[i] if i < 64 else (1 << i.bit_length()) - 1
             while True:
                 if half >= 0:
                     draw, half = half, -1

@@ -23,6 +23,8 @@ REPLY_TEXT_CAP = 64 * 1024
 def fill_record(record: CompletionRecord, payload: Any, *, unwrap: bool = False) -> None:
     """Copy a chat-completion reply into ``record``, whatever its shape: content that is not text sets
     ``record.malformed``; text is capped. A reply without choices raises a protocol TransportError."""
+    if not unwrap and _fill_plain(record, payload):
+        return
     choices = payload.get("choices") if isinstance(payload, dict) else None
     choice = choices[0] if isinstance(choices, list) and choices else None
     if not isinstance(choice, dict):
@@ -41,6 +43,38 @@ def fill_record(record: CompletionRecord, payload: Any, *, unwrap: bool = False)
     record.prompt_tokens = _count(usage.get("prompt_tokens"))
     record.completion_tokens = _count(usage.get("completion_tokens"))
     record.first_token_logprobs = first_token_logprobs(choice.get("logprobs"))
+
+
+def _fill_plain(record: CompletionRecord, payload: Any) -> bool:
+    """``fill_record`` for the usual reply (one choice whose message has short text content and no
+    reasoning, no logprobs), with the same result; False, having changed nothing, for any other shape."""
+    if type(payload) is not dict:
+        return False
+    choices = payload.get("choices")
+    if type(choices) is not list or not choices:
+        return False
+    choice = choices[0]
+    if type(choice) is not dict or choice.get("logprobs") is not None:
+        return False
+    message = choice.get("message")
+    if type(message) is not dict or (message.get("reasoning") or message.get("reasoning_content")) is not None:
+        return False
+    text = message.get("content")
+    if type(text) is not str or len(text) > REPLY_TEXT_CAP:
+        return False
+    usage = payload.get("usage")
+    if not isinstance(usage, dict):
+        usage = {}
+    record.malformed = None
+    record.text, record.text_dropped = text, 0
+    record.reasoning, record.reasoning_dropped = None, 0
+    finish = choice.get("finish_reason")
+    record.finish_reason = finish if isinstance(finish, str) else None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    record.prompt_tokens = prompt if type(prompt) is int and prompt >= 0 else _count(prompt)
+    record.completion_tokens = completion if type(completion) is int and completion >= 0 else _count(completion)
+    record.first_token_logprobs = None
+    return True
 
 
 def reply_text(content: Any) -> tuple[str | None, str | None]:

@@ -152,8 +152,9 @@ class HttpTransport:
     transport at about a quarter of its client CPU per request, and nothing heavy to import."""
 
     def __init__(self, endpoint: Endpoint, timeout_s: float):
-        from valuegap_tui.server.lean_http import HttpClient
+        from valuegap_tui.server.lean_http import HttpClient, HttpError
 
+        self._http_error = HttpError  # imported here once, not at each request
         self.endpoint = endpoint
         self.timeout_s = timeout_s
         headers = {}
@@ -162,13 +163,11 @@ class HttpTransport:
         self._client = HttpClient(endpoint.url, headers, timeout_s)
 
     async def post_chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        from valuegap_tui.server.lean_http import HttpError
-
         try:
             reply = await self._client.post("/chat/completions", wire.dumps(body))
         except TimeoutError:
             raise TransportError("timeout", f"no reply within {self.timeout_s:g} s") from None
-        except HttpError as exc:
+        except self._http_error as exc:
             raise TransportError("connection", f"connection failed: {exc}") from None
         raw = reply.body
         if reply.status != 200:

@@ -14,9 +14,11 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design
 from valuegap_tui.plan.definition import RunDefinition
+from valuegap_tui.store.batch_updates import insert_items, update_items
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -81,6 +83,7 @@ class ItemRow:
 
 
 _ITEM_COLUMNS = "id, model, persona_id, dilemma_id, question, repeat, permutation, attempts, attempt_base, protocol"
+_ITEM_FIELDS = tuple(_ITEM_COLUMNS.split(", "))
 
 
 @dataclass
@@ -152,17 +155,21 @@ def create_run(study: Study, definition: RunDefinition, personas: list[PersonaSn
     return run_id
 
 
+#: a planned item's columns, in the order of plan.items.plan_rows' tuples
+_PLANNED = attrgetter("model", "persona_id", "dilemma_id", "question", "repeat", "permutation", "protocol")
+
+
 def _insert_items(db, run_id: int, items: Iterable) -> int:
+    """Store planned items: PlannedItems, or plan_rows' tuples (the same fields in the same order)."""
     chunk, stored = [], 0
     for item in items:
-        chunk.append((run_id, item.model, item.persona_id, item.dilemma_id, item.question, item.repeat,
-                      item.permutation, item.protocol))
+        chunk.append((run_id, *(item if type(item) is tuple else _PLANNED(item))))
         if len(chunk) >= INSERT_CHUNK:
-            db.conn.executemany(_INSERT_ITEM, chunk)
+            insert_items(db.conn, _INSERT_ITEM, chunk)  # in one statement (store/batch_updates.py)
             stored += len(chunk)
             chunk.clear()
     if chunk:
-        db.conn.executemany(_INSERT_ITEM, chunk)
+        insert_items(db.conn, _INSERT_ITEM, chunk)
         stored += len(chunk)
     return stored
 
@@ -349,12 +356,24 @@ def pending_items(study: Study, run_id: int, *, after_id: int = 0, limit: int = 
         f" AND status IN ({', '.join('?' for _ in statuses)}) AND id > ?{model_clause} ORDER BY id LIMIT ?",
         [run_id, *statuses, after_id] + ([model] if model is not None else []) + [limit],
     )
-    return [ItemRow(*r) for r in rows]
+    return _item_rows(rows)
+
+
+def _item_rows(rows) -> list[ItemRow]:
+    """``[ItemRow(*row) for row in rows]`` without the frozen dataclass's __init__, which sets each of
+    its ten fields through object.__setattr__: a run reads every item it asks this way."""
+    new, fields = object.__new__, _ITEM_FIELDS
+    items = []
+    for row in rows:
+        item = new(ItemRow)
+        item.__dict__.update(zip(fields, row))
+        items.append(item)
+    return items
 
 
 def all_items(study: Study, run_id: int) -> list[ItemRow]:
     rows = study.db.execute(f"SELECT {_ITEM_COLUMNS} FROM run_items WHERE run_id = ? ORDER BY id", [run_id])
-    return [ItemRow(*r) for r in rows]
+    return _item_rows(rows)
 
 
 def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
@@ -363,6 +382,51 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
     if not attempts:
         return
     at = now_iso()
+    if any(a.distribution for a in attempts):
+        responses, updates = _rows_with_distributions(run_id, attempts, at)
+        insert, update = _INSERT_RESPONSE, _UPDATE_ITEM
+    else:
+        # The usual batch (no distributions): each row's values read in C by one attrgetter, the run and
+        # the time written into the statement, the item's refusal and outcome worked out by SQLite;
+        # the same rows as _rows_with_distributions gives (tests/test_record_attempts.py).
+        responses, updates = list(map(_RESPONSE_FIELDS, attempts)), list(map(_UPDATE_FIELDS, attempts))
+        insert, update = _insert_plain(int(run_id), at), _UPDATE_PLAIN
+    with study.transaction() as db:
+        db.conn.executemany(insert, responses)
+        db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
+        if update is _UPDATE_PLAIN:  # the items in one statement (store/batch_updates.py)
+            update_items(db.conn, update, updates)
+        else:
+            db.conn.executemany(update, updates)
+
+
+_RESPONSE_COLUMNS = ("item_id, attempt, outcome, letter, position, choice, score, raw_text, reasoning, covered_mass,"
+                     " latency_s, prompt_tokens, completion_tokens, finish_reason, error, error_kind, endpoint,"
+                     " raw_dropped, reasoning_dropped")
+_RESPONSE_FIELDS = attrgetter(*_RESPONSE_COLUMNS.split(", "))
+_UPDATE_FIELDS = attrgetter("item_status", "attempt", "position", "choice", "score", "outcome", "item_id")
+_INSERT_RESPONSE = (
+    "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
+    " reasoning, distribution_json, covered_mass, latency_s, prompt_tokens, completion_tokens, finish_reason,"
+    " error, error_kind, endpoint, created_at, raw_dropped, reasoning_dropped)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_UPDATE_ITEM = ("UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
+                " distribution_json = ?, outcome = ? WHERE id = ?")
+#: an attempt without a distribution: the item keeps none, refused when the outcome says so, and its
+#: outcome is kept once it is final (not pending)
+_UPDATE_PLAIN = ("UPDATE run_items SET status = ?1, attempts = ?2, position = ?3, choice = ?4, score = ?5,"
+                 " refusal = (?6 = 'refusal'), distribution_json = NULL,"
+                 " outcome = CASE WHEN ?1 = 'pending' THEN NULL ELSE ?6 END WHERE id = ?7")
+
+
+def _insert_plain(run_id: int, at: str) -> str:
+    if "'" in at:  # never, from now_iso(); said here because the time is written into the statement
+        raise ValueError(f"not a timestamp: {at!r}")
+    return (f"INSERT INTO run_responses (run_id, created_at, distribution_json, {_RESPONSE_COLUMNS})"
+            f" VALUES ({run_id}, '{at}', NULL, {', '.join('?' for _ in _RESPONSE_COLUMNS.split(', '))})")
+
+
+def _rows_with_distributions(run_id: int, attempts: list[Attempt], at: str) -> tuple[list[tuple], list[tuple]]:
     responses, updates = [], []
     for a in attempts:
         distribution = json.dumps([round(p, 6) for p in a.distribution]) if a.distribution else None
@@ -375,17 +439,4 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         updates.append((a.item_status, a.attempt, a.position, a.choice, a.score, int(a.outcome == "refusal"),
                         distribution if a.item_status == "answered" else None,
                         None if a.item_status == "pending" else a.outcome, a.item_id))
-    with study.transaction() as db:
-        db.conn.executemany(
-            "INSERT INTO run_responses (run_id, item_id, attempt, outcome, letter, position, choice, score, raw_text,"
-            " reasoning, distribution_json, covered_mass, latency_s, prompt_tokens, completion_tokens, finish_reason,"
-            " error, error_kind, endpoint, created_at, raw_dropped, reasoning_dropped)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            responses,
-        )
-        db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
-        db.conn.executemany(
-            "UPDATE run_items SET status = ?, attempts = ?, position = ?, choice = ?, score = ?, refusal = ?,"
-            " distribution_json = ?, outcome = ? WHERE id = ?",
-            updates,
-        )
+    return responses, updates
