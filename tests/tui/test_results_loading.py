@@ -3,11 +3,10 @@ kept for the run's answers shown again without computing until a new answer arri
 
 from __future__ import annotations
 
-import threading
-
 from textual.widgets import DataTable, Static, TabbedContent
 
 from tests.helpers.collection import answer_model, staged_study
+from tests.helpers.results_app import CountedCompute
 from tests.helpers.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens import results_compute
@@ -28,24 +27,6 @@ def _intervals(screen) -> bool:
 def _ar_cell(screen) -> str:
     table = screen.query_one("#results-conditions", DataTable)
     return str(table.get_row_at(0)[1]) if table.row_count else ""
-
-
-class CountedCompute:
-    """compute_results as the screen calls it, counted; the one with intervals waits for ``release``."""
-
-    def __init__(self, monkeypatch):
-        self.calls = {True: 0, False: 0}
-        self.release = threading.Event()
-        self.release.set()
-        self._real = results_compute.compute_results
-        monkeypatch.setattr(results_compute, "compute_results", self)
-
-    def __call__(self, frame, **kw):
-        intervals = kw.get("bootstrap", True)
-        self.calls[intervals] += 1
-        if intervals:
-            assert self.release.wait(30), "the test never released the intervals"
-        return self._real(frame, **kw)
 
 
 async def test_numbers_come_first_and_keys_are_served_while_intervals_compute(tmp_path, monkeypatch):

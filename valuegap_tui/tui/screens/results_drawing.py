@@ -69,7 +69,9 @@ class ResultsDrawing:
         self._draw_status()
         self._draw_stage += 1
         self.drawn = False
-        self._next_step(self._draw_stage, later)
+        # the rest after the screen has painted what is drawn now; `drawn` too, as the worker reads the
+        # answers once it is set, and that would hold the interpreter while the numbers are painted
+        self.call_after_refresh(self._next_step, self._draw_stage, later)
 
     def _next_step(self, stage: int, tabs: list[str]) -> None:
         if stage != self._draw_stage:
