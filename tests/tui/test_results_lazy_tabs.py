@@ -36,7 +36,7 @@ async def _every_tab(pilot, screen) -> dict[str, list]:
     shown = {}
     for key, tab in LATER_TABS.items():
         await pilot.press(key)
-        await pilot.pause(0.05)
+        assert await wait_for(pilot, lambda: not screen.tabs_to_draw)  # drawn after the tab's first frame
         shown[tab] = pane_text(screen, tab)
     return shown
 

@@ -59,6 +59,8 @@ class LazyTabs:
     ``_prepare_tab`` and ``_draw_tab`` (results_drawing.py)."""
 
     _composed: set[str]
+    #: tabs composed and waiting for their first drawing (tests wait for it to empty)
+    tabs_to_draw: set[str]
 
     def composed(self, tab: str) -> bool:
         """Whether the tab's widgets exist (a tab not yet shown has none: nothing to draw there)."""
@@ -79,11 +81,18 @@ class LazyTabs:
         if not self.is_attached:
             return  # the app closed while the tab was being composed
         self._prepare_tab(tab)
-        if self._results is not None:
-            self._draw_tab(tab)
         if focus:
             # a tab opens at its top, its title in view (focus would scroll to the table below it)
             self._focus_tab(tab, scroll_visible=False)
+        if self._results is not None:
+            # drawn after the next frame, which shows the tab picked at once (its label lit, its table's
+            # header): laying out and painting a full tab takes a frame of its own on a 2-core machine
+            self.tabs_to_draw.add(tab)
+            self.call_after_refresh(self._draw_composed, tab)
+
+    def _draw_composed(self, tab: str) -> None:
+        self.tabs_to_draw.discard(tab)
+        self._draw_tab(tab)
 
     def _focus_tab(self, tab: str, scroll_visible: bool) -> None:
         """Focus the tab's main widget, unless another tab was picked meanwhile."""
