@@ -72,10 +72,10 @@ class ResultsComputing:
             if quick is None:
                 quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
                                         expected=expected)
-                keep(study, run_id, options, "numbers", state, quick)
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(self._show, run_id, quick, False, model, None)
+                keep(study, run_id, options, "numbers", state, quick)  # after: the numbers do not wait for it
             # the respondents (their progress needs a pass over the run's items) come after the numbers;
             # people are asked one way (the reference protocol), so they are compared under it
             one_way = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))
@@ -91,10 +91,10 @@ class ResultsComputing:
             self.app.call_from_thread(self._show_extras, per_condition, adjusted)
             if full is None and (quick.items or who.pairs.rows):
                 full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
-                keep(study, run_id, options, "intervals", state, full)
                 who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True)
                 if not worker.is_cancelled:
                     self.app.call_from_thread(self._show, run_id, full, True, model, who)
+                keep(study, run_id, options, "intervals", state, full)  # kept even if the screen moved on
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
 
