@@ -114,3 +114,18 @@ async def test_each_tab_key_is_answered_while_the_screen_computes(study, monkeyp
                                                                                            Static).render())
         compute.release.set()
         await settle(pilot, lambda: intervals_shown(screen))
+
+
+async def test_a_stage_drawn_while_a_tab_is_being_composed_leaves_it_to_be_drawn_after(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
+        # the Kinds tab's widgets sit in a scrolling container, mounted after the tab is asked for: a
+        # stage arriving in between (a worker's results) must not look for them yet
+        screen.query_one("#results-tabs", TabbedContent).active = "results-tab-kinds"
+        screen.open_tab("kinds")
+        screen._show(screen._run_id, screen._results, True)
+        assert await wait_for(pilot, lambda: composed(screen, "kinds") and not screen.tabs_to_draw and screen.drawn)
+        assert screen.query_one("#results-kinds", DataTable).row_count == 4

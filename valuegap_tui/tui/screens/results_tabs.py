@@ -59,6 +59,7 @@ class LazyTabs:
     ``_prepare_tab`` and ``_draw_tab`` (results_drawing.py)."""
 
     _composed: set[str]
+    _composing: set[str]  # being mounted
     #: tabs composed and waiting for their first drawing (tests wait for it to empty)
     tabs_to_draw: set[str]
 
@@ -72,7 +73,9 @@ class LazyTabs:
             if focus:
                 self._focus_tab(tab, scroll_visible=True)
             return
-        self._composed.add(tab)
+        if tab in self._composing:
+            return
+        self._composing.add(tab)
         mounting = self.query_one(f"#results-tab-{tab}", TabPane).mount_all(tab_widgets(tab))
         self.call_later(self._tab_mounted, tab, mounting, focus)
 
@@ -80,6 +83,10 @@ class LazyTabs:
         await mounting
         if not self.is_attached:
             return  # the app closed while the tab was being composed
+        # composed only now: a stage drawn while the tab's widgets were being mounted left it out (they
+        # were not all there yet), and it is drawn below from the results on show by then
+        self._composing.discard(tab)
+        self._composed.add(tab)
         self._prepare_tab(tab)
         if focus:
             # a tab opens at its top, its title in view (focus would scroll to the table below it)
