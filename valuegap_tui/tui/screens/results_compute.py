@@ -53,12 +53,13 @@ class ResultsComputing:
             if run is not None and not get_design(run.design).core_metrics:
                 self._compute_design(run, model)
                 return
-            self.app.call_from_thread(self._show_design_tab, False)
             state = results_cache.fingerprint(study, run_id)
             options = options_key(model or FIRST_MODEL, topic, aggregate, expected)
             full = None if fresh else kept(study, run_id, options, "intervals", state)
             quick = full or (None if fresh else kept(study, run_id, options, "numbers", state))
-            if quick is not None and not worker.is_cancelled:
+            if quick is None:  # else _show shows the core's tabs, in the same call to the UI thread
+                self.app.call_from_thread(self._show_design_tab, False)
+            elif not worker.is_cancelled:
                 shown = quick.reported_models[0] if quick.reported_models else model
                 self.app.call_from_thread(self._show, run_id, quick, full is not None, shown, None)
                 self._wait_drawn(worker)

@@ -48,6 +48,7 @@ class ResultsDrawing:
     def _show(self, run_id: int, results: Results, with_intervals: bool, model: str | None = None,
               who: Respondents | None = None) -> None:
         """Draw a stage: the filters, the tab in view and the status line now, the other tabs in steps."""
+        self._show_design_tab(False)  # results of the core's metrics: its tabs, not a design's tab 7
         self._results, self._with_intervals = results, with_intervals
         if who is not None or run_id != self._run_id:
             self._who = who  # the respondents of another run are not this one's
