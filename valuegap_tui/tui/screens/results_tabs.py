@@ -1,10 +1,10 @@
 """The Results screen's tabs, each composed when it is first shown.
 
-Composing and laying out a tab costs the UI thread whether the tab is in view or not: opening the screen
-with all nine composed cost about 90% of the app's own CPU from F5 to the numbers (154,000 answers, results
-kept). So the screen composes the tab in view (and the Design tab's one line) and each other tab the first
-time it is shown (its key, a click on its label, or the screen switching to it); a tab composed late is
-drawn at once from the results on show, and then with every stage after, as the others are.
+Composing, mounting, styling and drawing a tab costs the UI thread whether the tab is in view or not, and
+keys wait behind it. So the screen composes the tab in view (and the Design tab's one line) and each other
+tab the first time it is shown (its key, a click on its label, or the screen switching to it); a tab
+composed late is drawn from the results on show right after the frame that shows it picked, and then with
+every stage after, as the others are.
 """
 
 from __future__ import annotations
