@@ -74,6 +74,8 @@ class CountedCompute:
         self.release.set()
         self._real = results_compute.compute_results
         monkeypatch.setattr(results_compute, "compute_results", self)
+        # the intervals, computed here instead of in a process of their own (metrics/apart.py), are counted too
+        monkeypatch.setattr(results_compute, "compute_apart", lambda frame, cancelled, **kw: self(frame, **kw))
 
     def __call__(self, frame, **kw):
         intervals = kw.get("bootstrap", True)

@@ -4,8 +4,9 @@
 Each stage goes to the screen as soon as it exists: kept results (numbers, or numbers with intervals)
 without reading the answers at all; then the answers are read for what is not kept (the respondents,
 the per-condition answers, the extremity-adjusted kinds); then the numbers and the intervals that were
-not kept are computed and kept for the next time. The screen draws each stage in steps
-(results_drawing.py), so keys are served meanwhile.
+not kept are computed and kept for the next time, the intervals in a process of their own
+(metrics/apart.py), so this interpreter is free for the keys meanwhile. The screen draws each stage in
+steps (results_drawing.py), so keys are served meanwhile.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from textual import work
 
 from valuegap_tui.designs import get_design
+from valuegap_tui.metrics.apart import compute_apart
 from valuegap_tui.metrics.humans import HUMAN_PREFIX
 from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
 from valuegap_tui.metrics.summary import compute_results, filter_frame
@@ -103,7 +105,11 @@ class ResultsComputing:
                 return
             self.app.call_from_thread(self._show_extras, per_condition, self._adjusted_text(inputs, adjusted))
             if full is None and (quick.items or who.pairs.rows):
-                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
+                # in a process of its own: keys pressed meanwhile do not wait for this interpreter
+                full = compute_apart(frame, lambda: worker.is_cancelled, aggregate=aggregate, model=model,
+                                     topic=topic, expected=expected)
+                if full is None:  # the screen moved on: the child is stopped
+                    return
                 who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True,
                                             collection=inputs.collection)
                 if not worker.is_cancelled:
