@@ -26,7 +26,7 @@ from valuegap_tui.tui.screens.results_design import TABS, DesignTab
 from valuegap_tui.tui.screens.results_drawing import ResultsDrawing
 from valuegap_tui.tui.screens.results_report import ReportWriting
 from valuegap_tui.tui.screens.results_tabs import FIRST_COMPOSED, LazyTabs, tab_widgets
-from valuegap_tui.tui.textual_private import select_values
+from valuegap_tui.tui.textual_private import select_values, styled_as_current
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache
 from valuegap_tui.tui.widgets.result_cells import condition_columns
@@ -69,6 +69,7 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, LazyTabs, D
     """
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        styled_as_current(self, self.app)  # made by the first F5: no restyle of the app, twice, for it
         self._frames: dict[int, object] = {}
         self._aggregate = DEFAULT_AGGREGATE
         #: logprob answers as their most likely letters instead of their distributions (docs/metrics.md)
