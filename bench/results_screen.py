@@ -18,7 +18,7 @@ computing shares the two cores with that) and presses the next, until a second a
 (the screen still reads the answers for what is not kept): the slowest of these waits is the worst key
 wait. Every screen read, including those while a key waits, also looks for the numbers and the
 intervals, so a key's wait never holds up their timers. The app's CPU time from F5 to each (all its
-threads, from /proc) is printed too: steadier than the wall clock on a busy machine. The screen is read
+threads and the processes it waited for, from /proc) is printed too: steadier than the wall clock on a busy machine. The screen is read
 with `tmux capture-pane` every few milliseconds, which costs some CPU of its own.
 
 Each size is tried twice over: the first open after new answers (no results kept: the study's results
@@ -116,14 +116,15 @@ class Terminal:
         subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def cpu_s(self) -> float | None:
-        """CPU seconds (user and system, every thread) the command has used so far: it runs as the child
-        of the pane's shell. None where /proc cannot tell (not Linux)."""
+        """CPU seconds (user and system, every thread, and its child processes once ended) the command has
+        used so far: it runs as the child of the pane's shell. None where /proc cannot tell (not Linux)."""
         try:
             shell = subprocess.run([*self.tmux, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
                                    capture_output=True, text=True).stdout.strip()
             child = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()[0]
             fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            # its own threads, and the processes it started and waited for (the intervals' child)
+            return sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             return None
 
@@ -261,7 +262,7 @@ def main() -> None:
         spent = [(r["cpu_numbers_s"], r["cpu_intervals_s"]) for r in figures["all"]]
         if all(a is not None and b is not None for a, b in spent):  # steadier than wall time on a busy machine
             print(f"  the app's CPU from F5: to numbers {statistics.median(a for a, _ in spent):.2f} s, to intervals"
-                  f" {statistics.median(b for _, b in spent):.2f} s (medians; all its threads)")
+                  f" {statistics.median(b for _, b in spent):.2f} s (medians; all its threads and child processes)")
         lines.append(f"results screen: {n} answers, to numbers {figures['numbers_s']:.2f} s, to intervals "
                      f"{figures['intervals_s']:.2f} s, worst key wait {figures['worst_ms']:.0f} ms")
     print(f"(first open after new answers) {lines[0]}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 from textual.widgets import Static
@@ -62,3 +63,23 @@ def intervals_shown(screen) -> bool:
     """The fixed run's numbers and their intervals are on the Results screen."""
     status = str(screen.query_one("#results-status", Static).render())
     return f"Run #{RUN.id}" in status and "intervals" not in status
+
+
+class CountedCompute:
+    """compute_results as the screen calls it, counted; the one with intervals waits for ``release``."""
+
+    def __init__(self, monkeypatch):
+        self.calls = {True: 0, False: 0}
+        self.release = threading.Event()
+        self.release.set()
+        self._real = results_compute.compute_results
+        monkeypatch.setattr(results_compute, "compute_results", self)
+        # the intervals, computed here instead of in a process of their own (metrics/apart.py), are counted too
+        monkeypatch.setattr(results_compute, "compute_apart", lambda frame, cancelled, **kw: self(frame, **kw))
+
+    def __call__(self, frame, **kw):
+        intervals = kw.get("bootstrap", True)
+        self.calls[intervals] += 1
+        if intervals:
+            assert self.release.wait(30), "the test never released the intervals"
+        return self._real(frame, **kw)

@@ -3,11 +3,10 @@ kept for the run's answers shown again without computing until a new answer arri
 
 from __future__ import annotations
 
-import threading
-
 from textual.widgets import DataTable, Static, TabbedContent
 
 from tests.helpers.collection import answer_model, staged_study
+from tests.helpers.results_app import CountedCompute
 from tests.helpers.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens import results_compute
@@ -28,24 +27,6 @@ def _intervals(screen) -> bool:
 def _ar_cell(screen) -> str:
     table = screen.query_one("#results-conditions", DataTable)
     return str(table.get_row_at(0)[1]) if table.row_count else ""
-
-
-class CountedCompute:
-    """compute_results as the screen calls it, counted; the one with intervals waits for ``release``."""
-
-    def __init__(self, monkeypatch):
-        self.calls = {True: 0, False: 0}
-        self.release = threading.Event()
-        self.release.set()
-        self._real = results_compute.compute_results
-        monkeypatch.setattr(results_compute, "compute_results", self)
-
-    def __call__(self, frame, **kw):
-        intervals = kw.get("bootstrap", True)
-        self.calls[intervals] += 1
-        if intervals:
-            assert self.release.wait(30), "the test never released the intervals"
-        return self._real(frame, **kw)
 
 
 async def test_numbers_come_first_and_keys_are_served_while_intervals_compute(tmp_path, monkeypatch):
@@ -93,8 +74,29 @@ async def test_kept_results_show_without_computing_until_a_new_answer_arrives(tm
             first_shown = shown
 
 
-async def test_with_results_kept_the_answers_are_read_only_once_every_tab_is_drawn(tmp_path, monkeypatch):
-    study, _run_id = staged_study(tmp_path / "s.db", "model", {})
+def _extras_shown(screen) -> tuple:
+    """What the screen shows of the respondents, the answers per condition and the adjusted kinds."""
+    people = screen.query_one("#respondents-table", DataTable)
+    pairs = screen.query_one("#respondents-pairs", DataTable)
+    rows = tuple(tuple(str(cell) for cell in table.get_row_at(i)) for table in (people, pairs)
+                 for i in range(table.row_count))
+    return (rows, str(screen.query_one("#results-answers-conditions", Static).render()),
+            str(screen.query_one("#results-kind-chart", Static).render()), str(screen.query_one("#results-model").value),
+            str(screen.query_one("#results-collection", Static).render()))
+
+
+async def test_a_reopen_shows_the_kept_respondents_answers_and_kinds_without_reading_the_answers(tmp_path,
+                                                                                                   monkeypatch):
+    """Kept with the results: what the screen would read from the answers after drawing them, shown the
+    same; the run's status changing (not its answers) has it read again, after the drawing."""
+    from valuegap_tui.respond.session import StudyResponder
+    from valuegap_tui.store import runs as run_store
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})  # two models, the run stopped
+    responder = StudyResponder(study, run_id, "ann")  # and a person half-way through
+    responder.agree()
+    for question in responder.questions[:7]:
+        responder.answer(question, 0, 1.0)
     reads = []
     real = results_compute.frame_store.load_answer_frame
 
@@ -103,10 +105,23 @@ async def test_with_results_kept_the_answers_are_read_only_once_every_tab_is_dra
         return real(study, run_id)
 
     monkeypatch.setattr(results_compute.frame_store, "load_answer_frame", load)
-    for opening, count in (("first", 1), ("again", 2)):
+    shown = {}
+    for opening, count in (("first", 1), ("again", 1), ("after the run's status changed", 2)):
+        if opening == "after the run's status changed":
+            run_store.set_status(study, run_id, "running")
         app = ValueGapApp(study, start_mode="results")
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
-            assert await wait_for(pilot, lambda: _intervals(screen) and screen.drawn and len(reads) == count), opening
+            for key in ("2", "4", "8"):  # the Kinds, Answers and Respondents tabs composed
+                await pilot.press(key)
+            assert await wait_for(pilot, lambda: _intervals(screen) and screen.drawn and len(reads) == count
+                                  and screen.query_one("#respondents-table", DataTable).row_count == 3), opening
+            await pilot.pause(0.3)  # whatever the worker would still do
+            shown[opening] = _extras_shown(screen)
+        assert len(reads) == count, opening  # kept: the answers are not read again
     assert reads[0] is False  # nothing kept: the answers are read at once, to compute the numbers
-    assert reads[1] is True  # kept: the drawing first, the answers after
+    assert reads[1] is True  # the status changed: the drawing first, the answers after
+    assert shown["again"] == shown["first"]
+    assert "Adjusted for extremity" in shown["first"][2] and shown["first"][1].strip()
+    assert "is stopped" in shown["first"][4] and "is running" in shown["after the run's status changed"][4]
+    assert shown["after the run's status changed"][:4] == shown["first"][:4]

@@ -20,7 +20,7 @@ from valuegap_tui.metrics.values import Heatmap
 FORMAT = 2  # 2: the protocol asked, the protocols and the tables per protocol
 
 
-def _plain(value):
+def plain(value):
     """numpy scalars as Python numbers (json knows no numpy)."""
     if isinstance(value, np.generic):
         return value.item()
@@ -29,11 +29,11 @@ def _plain(value):
     raise TypeError(f"cannot keep a {type(value).__name__} in results")
 
 
-def _table(table: Table | None):
+def table_record(table: Table | None):
     return None if table is None else [table.name, table.title, list(table.columns), [list(r) for r in table.rows]]
 
 
-def _read_table(record) -> Table | None:
+def read_table(record) -> Table | None:
     if record is None:
         return None
     name, title, columns, rows = record
@@ -54,21 +54,21 @@ def to_text(results: Results) -> str:
     record = {
         "format": FORMAT, "aggregate": results.aggregate, "expected": results.expected,
         "answers": results.answers, "items": results.items, "rates": results.rates,
-        "per_model": _table(results.per_model), "agreement": results.agreement,
+        "per_model": table_record(results.per_model), "agreement": results.agreement,
         "choices": _arrays(results.choices), "positions": _arrays(results.positions),
-        "overall": _table(results.overall), "conditions": _table(results.conditions), "kinds": _table(results.kinds),
-        "breakdowns": {name: _table(t) for name, t in results.breakdowns.items()},
-        "ranking": _table(results.ranking),
+        "overall": table_record(results.overall), "conditions": table_record(results.conditions), "kinds": table_record(results.kinds),
+        "breakdowns": {name: table_record(t) for name, t in results.breakdowns.items()},
+        "ranking": table_record(results.ranking),
         "heatmaps": {model: [h.model, [list(v) for v in h.values], list(h.conditions), h.rates.tolist()]
                      for model, h in results.heatmaps.items()},
-        "position": _table(results.position), "letters": _table(results.letters),
-        "models": list(results.models), "topics": list(results.topics), "outcomes": _table(results.outcomes),
+        "position": table_record(results.position), "letters": table_record(results.letters),
+        "models": list(results.models), "topics": list(results.topics), "outcomes": table_record(results.outcomes),
         "logprobs": results.logprobs, "protocol": results.protocol, "protocols": list(results.protocols),
         "by_protocol": None if results.by_protocol is None else [
-            list(results.by_protocol.protocols), _table(results.by_protocol.by_protocol),
-            _table(results.by_protocol.spread), _table(results.by_protocol.flips)],
+            list(results.by_protocol.protocols), table_record(results.by_protocol.by_protocol),
+            table_record(results.by_protocol.spread), table_record(results.by_protocol.flips)],
     }
-    return json.dumps(record, default=_plain, separators=(",", ":"))
+    return json.dumps(record, default=plain, separators=(",", ":"))
 
 
 def from_text(text: str) -> Results | None:
@@ -78,18 +78,18 @@ def from_text(text: str) -> Results | None:
         return None
     return Results(
         aggregate=record["aggregate"], expected=record["expected"], answers=record["answers"],
-        items=record["items"], rates=record["rates"], per_model=_read_table(record["per_model"]),
+        items=record["items"], rates=record["rates"], per_model=read_table(record["per_model"]),
         agreement=record["agreement"], choices=_read_arrays(record["choices"]),
-        positions=_read_arrays(record["positions"]), overall=_read_table(record["overall"]),
-        conditions=_read_table(record["conditions"]), kinds=_read_table(record["kinds"]),
-        breakdowns={name: _read_table(t) for name, t in record["breakdowns"].items()},
-        ranking=_read_table(record["ranking"]),
+        positions=_read_arrays(record["positions"]), overall=read_table(record["overall"]),
+        conditions=read_table(record["conditions"]), kinds=read_table(record["kinds"]),
+        breakdowns={name: read_table(t) for name, t in record["breakdowns"].items()},
+        ranking=read_table(record["ranking"]),
         heatmaps={model: Heatmap(name, [tuple(v) for v in values], list(conditions),
                                  np.asarray(rates, dtype=float).reshape(len(values), len(conditions)))
                   for model, (name, values, conditions, rates) in record["heatmaps"].items()},
-        position=_read_table(record["position"]), letters=_read_table(record["letters"]),
-        models=tuple(record["models"]), topics=tuple(record["topics"]), outcomes=_read_table(record["outcomes"]),
+        position=read_table(record["position"]), letters=read_table(record["letters"]),
+        models=tuple(record["models"]), topics=tuple(record["topics"]), outcomes=read_table(record["outcomes"]),
         logprobs=record["logprobs"], protocol=record["protocol"], protocols=tuple(record["protocols"]),
         by_protocol=None if record["by_protocol"] is None else ProtocolResults(
-            tuple(record["by_protocol"][0]), *(_read_table(t) for t in record["by_protocol"][1:])),
+            tuple(record["by_protocol"][0]), *(read_table(t) for t in record["by_protocol"][1:])),
     )

@@ -24,7 +24,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 __all__ = ["DataTableInternals", "FooterKey", "PRIVATE_NAMES", "key_clock", "live_screen_stack",
            "mark_footer_bindings_ready", "needs_layout", "needs_repaint", "notifications", "withdraw_notification", "rendered_lines",
-           "select_values", "watch_measured_rows"]
+           "select_values", "styled_as_current", "watch_measured_rows"]
 
 #: Each private Textual name used here: "module.name" for a module's, "Class.attribute" for an
 #: attribute of a Textual class or of its instances.
@@ -56,6 +56,8 @@ PRIVATE_NAMES: tuple[str, ...] = (
     "App._screen_stack",
     "App._background_screens",
     "Screen._compositor",
+    "App._css_update_count",
+    "Screen._css_update_count",
 )
 
 
@@ -153,6 +155,15 @@ def notifications(app: App) -> list:
 def live_screen_stack(app: App) -> list[Screen]:
     """The current mode's screen stack itself (``App.screen_stack`` is a copy)."""
     return app._screen_stack
+
+
+def styled_as_current(screen: Screen, app: App) -> None:
+    """Mark a screen made for a mode as styled under the app's current stylesheet. Textual gives a new
+    screen a count that never matches the app's, so the first switch to a mode re-parses every stylesheet
+    and restyles the screen in view twice (once while making the new screen, marking the old one, then
+    again after the switch). A new screen needs neither: its widgets are styled as they mount, and the
+    DEFAULT_CSS of classes seen for the first time is parsed when first needed."""
+    screen._css_update_count = app._css_update_count
 
 
 def rendered_lines(app: App) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
 
@@ -25,10 +25,10 @@ from valuegap_tui.tui.screens.results_compute import ResultsComputing
 from valuegap_tui.tui.screens.results_design import TABS, DesignTab
 from valuegap_tui.tui.screens.results_drawing import ResultsDrawing
 from valuegap_tui.tui.screens.results_report import ReportWriting
-from valuegap_tui.tui.textual_private import select_values
+from valuegap_tui.tui.screens.results_tabs import FIRST_COMPOSED, LazyTabs, tab_widgets
+from valuegap_tui.tui.textual_private import select_values, styled_as_current
 from valuegap_tui.tui.widgets.footer import KeysFooter
-from valuegap_tui.tui.widgets.heatmap import Heatmap
-from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache, RespondentsPane
+from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache
 from valuegap_tui.tui.widgets.result_cells import condition_columns
 from valuegap_tui.tui.widgets.results_status import ESTIMANDS
 
@@ -43,7 +43,7 @@ TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
-class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, Screen):
+class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, LazyTabs, DesignTab, Screen):
     BINDINGS = [
         # the tab keys are in the tabs' own labels ("1 Conditions"), not in the footer
         *[bind(f"results.tab_{tab}", f"show_tab('{tab}')")
@@ -69,6 +69,7 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, 
     """
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        styled_as_current(self, self.app)  # made by the first F5: no restyle of the app, twice, for it
         self._frames: dict[int, object] = {}
         self._aggregate = DEFAULT_AGGREGATE
         #: logprob answers as their most likely letters instead of their distributions (docs/metrics.md)
@@ -87,6 +88,9 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, 
         self._model: str | None = None
         self._run_id: int | None = None
         self._adjusted = Text("")  # the Kinds tab's extremity-adjusted changes, once read
+        self._composed = set(FIRST_COMPOSED)  # the tabs composed so far (results_tabs.py)
+        self._composing: set[str] = set()
+        self.tabs_to_draw: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,42 +102,13 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, 
         yield Static("Loading runs…", id="results-status", markup=False)
         yield Static("", id="results-collection", markup=False)  # shown while the run is not complete
         with TabbedContent(id="results-tabs"):
-            with TabPane("1 Conditions", id="results-tab-conditions"):
-                yield DataTable(id="results-conditions", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="results-detail", markup=False)
-            with TabPane("2 Kinds", id="results-tab-kinds"):
-                with VerticalScroll():
-                    yield Static("", id="results-kinds-title", markup=False)
-                    yield DataTable(id="results-kinds", cursor_type="row", zebra_stripes=True)
-                    yield Static("", id="results-kind-chart", markup=False)
-            with TabPane("3 Heatmap", id="results-tab-heatmap"):
-                with ScrollableContainer(id="results-heatmap-scroll"):  # 25 conditions are wider than a terminal
-                    yield Heatmap(id="results-heatmap")
-            with TabPane("4 Answers", id="results-tab-answers"):
-                with VerticalScroll():
-                    yield Static("", id="results-answers-conditions", markup=False)
-                    yield Static("", id="results-answers", markup=False)
-                    yield Static("", id="results-letters", markup=False)
-            with TabPane("5 Values", id="results-tab-values"):
-                yield Static("", id="results-values-title", markup=False)
-                yield DataTable(id="results-values", cursor_type="row", zebra_stripes=True)
-            with TabPane("6 Topics", id="results-tab-topics"):
-                yield Static("", id="results-topics-title", markup=False)
-                yield DataTable(id="results-topics", cursor_type="row", zebra_stripes=True)
-            with TabPane("7 Design", id="results-tab-design"):
-                with VerticalScroll():
-                    yield Static("The poster's design: its metrics are in tabs 1-6.", id="results-design",
-                                 markup=False)
-            with TabPane("8 Respondents", id="results-tab-respondents"):
-                yield RespondentsPane(id="results-respondents")
-            with TabPane("9 Protocols", id="results-tab-protocols"):
-                with VerticalScroll(id="results-protocols-scroll"):
-                    yield Static("", id="results-protocols", markup=False)
+            for number, (tab, title) in enumerate(TABS, 1):
+                with TabPane(f"{number} {title}", id=f"results-tab-{tab}"):
+                    if tab in FIRST_COMPOSED:  # the others when first shown (results_tabs.py)
+                        yield from tab_widgets(tab)
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#results-values", DataTable).add_columns(*VALUE_COLUMNS)
-        self.query_one("#results-topics", DataTable).add_columns(*TOPIC_COLUMNS)
         self._set_layout()
         self._show_design_tab(False)
         self.query_one("#results-conditions", DataTable).focus()  # arrows move the cursor row straight away
@@ -150,12 +125,21 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, 
         if (wide, narrow) == (self._wide, self._narrow):
             return False
         self._wide, self._narrow = wide, narrow
-        for table_id in ("#results-conditions", "#results-kinds"):
-            table = self.query_one(table_id, DataTable)
-            table.clear(columns=True)
-            table.header_height = 3 if table_id == "#results-conditions" else 2
-            table.add_columns(*condition_columns(wide, narrow, table_id == "#results-conditions"))
+        for tab in ("conditions", "kinds"):
+            if self.composed(tab):
+                self._prepare_tab(tab)
         return True
+
+    def _prepare_tab(self, tab: str) -> None:
+        """A table's columns: the conditions' and the kinds' in the form the width asks for."""
+        if tab in ("conditions", "kinds"):
+            table = self.query_one(f"#results-{tab}", DataTable)
+            table.clear(columns=True)
+            table.header_height = 3 if tab == "conditions" else 2
+            table.add_columns(*condition_columns(self._wide, self._narrow, tab == "conditions"))
+        elif tab in ("values", "topics"):
+            self.query_one(f"#results-{tab}", DataTable).add_columns(*(VALUE_COLUMNS if tab == "values"
+                                                                        else TOPIC_COLUMNS))
 
     def action_toggle_layout(self) -> None:
         self._layout = {"auto": "compact" if self._wide else "wide", "wide": "compact", "compact": "wide"}[self._layout]
@@ -165,11 +149,7 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, 
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#results-tabs", TabbedContent).active = f"results-tab-{tab}"
-        focus = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
-                 "values": "#results-values", "topics": "#results-topics",
-                 "respondents": "#respondents-table", "protocols": "#results-protocols-scroll"}.get(tab)
-        if focus:
-            self.query_one(focus).focus()
+        self.open_tab(tab, focus=True)
 
     def action_cycle(self, selector: str) -> None:
         """The next option of a selector (wrapping round; the topic filter passes through "all topics")."""
@@ -224,8 +204,8 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, DesignTab, 
             return
         if event.select.id == "results-condition":
             if self._results is not None:
-                self._fill_values(self._results)
-                self._fill_topics(self._results)
+                self._draw_tab("values")
+                self._draw_tab("topics")
             return
         if (event.select.id == "results-model" and self._results is not None
                 and event.value in self._results.reported_models):

@@ -4,8 +4,9 @@
 Each stage goes to the screen as soon as it exists: kept results (numbers, or numbers with intervals)
 without reading the answers at all; then the answers are read for what is not kept (the respondents,
 the per-condition answers, the extremity-adjusted kinds); then the numbers and the intervals that were
-not kept are computed and kept for the next time. The screen draws each stage in steps
-(results_drawing.py), so keys are served meanwhile.
+not kept are computed and kept for the next time, the intervals in a process of their own
+(metrics/apart.py), so this interpreter is free for the keys meanwhile. The screen draws each stage in
+steps (results_drawing.py), so keys are served meanwhile.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ import numpy as np
 from textual import work
 
 from valuegap_tui.designs import get_design
+from valuegap_tui.metrics.apart import compute_apart
 from valuegap_tui.metrics.humans import HUMAN_PREFIX
 from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
 from valuegap_tui.metrics.summary import compute_results, filter_frame
 from valuegap_tui.report.kept import FIRST_MODEL, keep, kept, options_key
+from valuegap_tui.report.kept_extras import (Extras, adjusted_rows, keep_extras, kept_extras, read_inputs,
+                                             same_conditions)
 from valuegap_tui.report.writer import choices_by_condition
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.store import results_cache
 from valuegap_tui.store import runs as run_store
-from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_for
+from valuegap_tui.tui.widgets.results_tables import adjusted_kinds_text, adjusted_kinds_unavailable
 
 
 def first_respondent(frame, model: str | None) -> str | None:
@@ -53,15 +57,23 @@ class ResultsComputing:
             if run is not None and not get_design(run.design).core_metrics:
                 self._compute_design(run, model)
                 return
-            self.app.call_from_thread(self._show_design_tab, False)
             state = results_cache.fingerprint(study, run_id)
             options = options_key(model or FIRST_MODEL, topic, aggregate, expected)
             full = None if fresh else kept(study, run_id, options, "intervals", state)
             quick = full or (None if fresh else kept(study, run_id, options, "numbers", state))
-            if quick is not None and not worker.is_cancelled:
+            if quick is None:  # else _show shows the core's tabs, in the same call to the UI thread
+                self.app.call_from_thread(self._show_design_tab, False)
+            elif not worker.is_cancelled:
                 shown = quick.reported_models[0] if quick.reported_models else model
                 self.app.call_from_thread(self._show, run_id, quick, full is not None, shown, None)
                 self._wait_drawn(worker)
+            # what the extras depend on beside the answers; read after the numbers on a first open
+            inputs = read_inputs(study, run_id) if full is not None else None
+            extras = kept_extras(study, run_id, options, state, inputs) if inputs is not None else None
+            if extras is not None:  # everything kept: the answers are not read
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._show_kept_extras, run_id, extras)
+                return
             frame = self._frames.get((run_id, state))  # a frame read before new answers is not reused
             if frame is None:
                 frame = frame_store.load_answer_frame(study, run_id)
@@ -72,31 +84,53 @@ class ResultsComputing:
             if quick is None:
                 quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
                                         expected=expected)
-                keep(study, run_id, options, "numbers", state, quick)
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(self._show, run_id, quick, False, model, None)
+                keep(study, run_id, options, "numbers", state, quick)  # after: the numbers do not wait for it
             # the respondents (their progress needs a pass over the run's items) come after the numbers;
             # people are asked one way (the reference protocol), so they are compared under it
+            inputs = inputs or read_inputs(study, run_id)
             one_way = filter_frame(frame, protocol=reference_protocol(protocols_asked(frame)))
-            who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=full is not None)
+            who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=full is not None,
+                                        collection=inputs.collection)
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self._show_who, run_id, who)
             shown_frame = filter_frame(frame, model, topic, quick.protocol)  # the tables' way of asking
             per_condition = choices_by_condition(shown_frame, quick)
-            adjusted = adjusted_kinds_for(study, run_id, shown_frame, aggregate)
+            adjusted = (adjusted_rows(shown_frame, aggregate, inputs.extremities)
+                        if inputs.extremities is not None else None)
             if worker.is_cancelled:
                 return
-            self.app.call_from_thread(self._show_extras, per_condition, adjusted)
+            self.app.call_from_thread(self._show_extras, per_condition, self._adjusted_text(inputs, adjusted))
             if full is None and (quick.items or who.pairs.rows):
-                full = compute_results(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
-                keep(study, run_id, options, "intervals", state, full)
-                who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True)
+                # in a process of its own: keys pressed meanwhile do not wait for this interpreter
+                full = compute_apart(frame, lambda: worker.is_cancelled, aggregate=aggregate, model=model,
+                                     topic=topic, expected=expected)
+                if full is None:  # the screen moved on: the child is stopped
+                    return
+                who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True,
+                                            collection=inputs.collection)
                 if not worker.is_cancelled:
                     self.app.call_from_thread(self._show, run_id, full, True, model, who)
+                keep(study, run_id, options, "intervals", state, full)  # kept even if the screen moved on
+                if not same_conditions(quick, full):  # the answers per condition follow the tables' rows
+                    per_condition = choices_by_condition(shown_frame, full)
+            if full is not None and adjusted is not None and who.collection == inputs.collection:
+                keep_extras(study, run_id, options, state, inputs,
+                            Extras(who, per_condition, adjusted, inputs.missing))
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+
+    @staticmethod
+    def _adjusted_text(inputs, rows: list[dict] | None):
+        return adjusted_kinds_unavailable(inputs.error) if rows is None else adjusted_kinds_text(rows, inputs.missing)
+
+    def _show_kept_extras(self, run_id: int, extras) -> None:
+        """The respondents, answers per condition and adjusted kinds kept with the results shown."""
+        self._show_who(run_id, extras.who)
+        self._show_extras(extras.per_condition, adjusted_kinds_text(extras.adjusted, extras.missing))
 
     def _wait_drawn(self, worker, limit_s: float = 2.0) -> None:
         """Wait (at most ``limit_s``) until every tab of the stage shown is drawn: reading the answers

@@ -27,8 +27,13 @@ class DesignTab:
                    if asked else "0 answers")
         self.app.call_from_thread(self._show_design, run, get_design(run.design), models, tables, answers)
 
+    _design_run: bool | None = None  # which tabs are shown: a design's tab 7 (True) or the core's
+
     def _show_design_tab(self, design_run: bool) -> None:
         """Tabs 1-6 and 9 for the poster's design, tab 7 for a run of any other design."""
+        if design_run == self._design_run:
+            return
+        self._design_run = design_run
         tabs = self.query_one("#results-tabs", TabbedContent)
         for tab, _title in TABS:
             (tabs.show_tab if (tab == "design") == design_run else tabs.hide_tab)(f"results-tab-{tab}")

@@ -29,6 +29,12 @@ KINDS_TITLE = ("By persona kind: the mean over a kind's personas (how many: unde
                "p Holm-adjusted across the kinds")
 
 
+#: each tab's drawing step (a method of ResultsDrawing), in the order the tabs not in view are drawn
+TAB_STEPS = {"conditions": "_draw_conditions", "kinds": "_draw_kinds", "heatmap": "_draw_heatmap",
+             "answers": "_draw_answers", "values": "_draw_values", "topics": "_draw_topics",
+             "respondents": "_draw_respondents", "protocols": "_draw_protocols"}
+
+
 class ResultsDrawing:
     """What ResultsScreen draws (it has ``query_one``, ``call_after_refresh`` and the state set in its
     ``__init__``)."""
@@ -42,6 +48,7 @@ class ResultsDrawing:
     def _show(self, run_id: int, results: Results, with_intervals: bool, model: str | None = None,
               who: Respondents | None = None) -> None:
         """Draw a stage: the filters, the tab in view and the status line now, the other tabs in steps."""
+        self._show_design_tab(False)  # results of the core's metrics: its tabs, not a design's tab 7
         self._results, self._with_intervals = results, with_intervals
         if who is not None or run_id != self._run_id:
             self._who = who  # the respondents of another run are not this one's
@@ -54,27 +61,32 @@ class ResultsDrawing:
             self.query_one("#results-model", Select).value = model
             self._populating = False
         self._model, self._run_id = model, run_id
-        steps = {"conditions": self._draw_conditions, "kinds": self._draw_kinds, "heatmap": self._draw_heatmap,
-                 "answers": self._draw_answers, "values": lambda: self._fill_values(results),
-                 "topics": lambda: self._fill_topics(results), "respondents": self._draw_respondents,
-                 "protocols": self._draw_protocols}
+        self._fill_condition_filter(results)  # in the filter bar: the Values and Topics tabs' condition
         active = self.query_one("#results-tabs", TabbedContent).active.removeprefix("results-tab-")
-        first = steps.pop(active, None)
-        if first is not None:
-            first()
+        # the tab in view now, the other tabs composed so far in steps (a tab not yet shown is drawn
+        # when it is: results_tabs.py)
+        later = [tab for tab in TAB_STEPS if tab != active and self.composed(tab)]
+        self._draw_tab(active)
         self._draw_status()
         self._draw_stage += 1
         self.drawn = False
-        self._next_step(self._draw_stage, list(steps.values()))
+        # the rest after the screen has painted what is drawn now; `drawn` too, as the worker reads the
+        # answers once it is set, and that would hold the interpreter while the numbers are painted
+        self.call_after_refresh(self._next_step, self._draw_stage, later)
 
-    def _next_step(self, stage: int, steps: list) -> None:
+    def _next_step(self, stage: int, tabs: list[str]) -> None:
         if stage != self._draw_stage:
             return  # a newer stage is being drawn
-        if not steps:
+        if not tabs:
             self.drawn = True
             return
-        steps[0]()
-        self.call_after_refresh(self._next_step, stage, steps[1:])
+        self._draw_tab(tabs[0])
+        self.call_after_refresh(self._next_step, stage, tabs[1:])
+
+    def _draw_tab(self, tab: str) -> None:
+        """Draw one tab from the results on show, if it is composed (tab 7 is drawn by results_design.py)."""
+        if tab in TAB_STEPS and self.composed(tab):
+            getattr(self, TAB_STEPS[tab])()
 
     def _draw_status(self) -> None:
         who = self._who
@@ -88,14 +100,15 @@ class ResultsDrawing:
             return
         self._fill_filter("#results-model", who.order)
         self._draw_status()
-        self._draw_respondents()
+        self._show_respondents(who)
 
     def _show_extras(self, per_condition: dict, adjusted: Text) -> None:
         """The answers per condition and the extremity-adjusted kinds (read from the answers)."""
         self._per_condition, self._adjusted = per_condition, adjusted
         if self._results is not None:
-            self._draw_answers()
-            self._draw_kind_chart()
+            self._draw_tab("answers")
+            if self.composed("kinds"):
+                self._draw_kind_chart()
 
     def _draw_conditions(self) -> None:
         self._fill_conditions("#results-conditions", self._results.conditions)
@@ -144,6 +157,12 @@ class ResultsDrawing:
     def _draw_respondents(self) -> None:
         self._show_respondents(self._who)
 
+    def _draw_values(self) -> None:
+        self._fill_values(self._results)
+
+    def _draw_topics(self) -> None:
+        self._fill_topics(self._results)
+
     def _show_respondents(self, who: Respondents | None) -> None:
         """The run's status while it is not complete, and the Respondents tab."""
         line = self.query_one("#results-collection", Static)
@@ -151,17 +170,17 @@ class ResultsDrawing:
         line.display = collection is not None and not collection.complete
         if line.display:
             line.update(Text(visible(collection.headline())))
-        self.query_one("#results-respondents", RespondentsPane).show(who.table if who else None,
-                                                                     who.pairs if who else None)
+        if self.composed("respondents"):
+            self.query_one("#results-respondents", RespondentsPane).show(who.table if who else None,
+                                                                         who.pairs if who else None)
 
     def _fill_tables(self, results: Results) -> None:
-        self._fill_conditions("#results-conditions", results.conditions)
-        self._fill_conditions("#results-kinds", results.kinds)
-        self._fill_values(results)
-        self._fill_topics(results)
+        """The tables of the tabs composed so far (their form changed)."""
+        for tab in ("conditions", "kinds", "values", "topics"):
+            self._draw_tab(tab)
 
-    def _fill_values(self, results: Results) -> None:
-        """One condition's values: rank by AD with its interval, levels and the change against baseline."""
+    def _fill_condition_filter(self, results: Results) -> None:
+        """The condition selector (the Values and the Topics tabs show one condition at a time)."""
         conditions = [r["condition"] for r in results.conditions.records()]
         select = self.query_one("#results-condition", Select)
         if getattr(select, "_results_labels", None) != tuple(conditions):
@@ -171,6 +190,9 @@ class ResultsDrawing:
             select._results_labels = tuple(conditions)
             select.value = current if current in conditions else (conditions[0] if conditions else Select.NULL)
             self._populating = False
+
+    def _fill_values(self, results: Results) -> None:
+        """One condition's values: rank by AD with its interval, levels and the change against baseline."""
         condition = self._selected("#results-condition")
         rows = [r for r in results.ranking.records() if r["condition"] == condition]
         changes = {r["value"]: r for r in results.breakdowns["by_value"].records() if r["condition"] == condition}

@@ -42,6 +42,9 @@ def _adjusted(row: dict, prefix: str) -> Text:
     return Text(f"{p_text(holm)} / {p_text(bh)}", style="bold" if bh <= 0.05 else "")
 
 
+UNREAD = object()  # RespondentsCache.get: the run's status is read there
+
+
 class RespondentsCache:
     """The Respondents tab's numbers for the answers shown, computed in the Results screen's worker and
     kept while the same answers are shown: switching respondents does not compute them again."""
@@ -50,13 +53,18 @@ class RespondentsCache:
         self._key: tuple | None = None
         self._by_bootstrap: dict[bool, Respondents] = {}
 
-    def get(self, study, run_id: int, frame, topic: str | None, aggregate: str, bootstrap: bool) -> Respondents:
-        key = (run_id, id(frame), topic, aggregate)  # the screen keeps the run's frame while it is shown
+    def get(self, study, run_id: int, frame, topic: str | None, aggregate: str, bootstrap: bool,
+            collection=UNREAD) -> Respondents:
+        """``collection``: the run's status, already read (None: it could not be); else read here."""
+        # the screen keeps the run's frame while it is shown; a status read anew that differs starts afresh
+        key = (run_id, id(frame), topic, aggregate, None if collection is UNREAD else collection)
         if self._key != key:
             self._key, self._by_bootstrap = key, {}
         if bootstrap not in self._by_bootstrap and True not in self._by_bootstrap:
             known = next(iter(self._by_bootstrap.values()), None)  # the same answers: their status is read
-            if known is not None:
+            if collection is not UNREAD:
+                pass
+            elif known is not None:
                 collection = known.collection
             else:
                 try:

@@ -81,19 +81,11 @@ def topic_rows(rows: list[dict]):
                Text(num(row["f1_oppose"])), Text(num(row["f1_align"]))]
 
 
-def adjusted_kinds_for(study, run_id: int, frame, aggregate: str) -> Text:
-    """The kinds' changes adjusted for extremity (metrics.covariates), as lines for the Kinds tab."""
-    from valuegap_tui.metrics.covariates import adjusted_kind_table
-    from valuegap_tui.metrics.items import build_items
-    from valuegap_tui.report.writer import run_extremities
+def adjusted_kinds_unavailable(error: str) -> Text:
+    """What the Kinds tab says when the personas' extremities cannot be read (the tables above still show)."""
     from valuegap_tui.text import visible
 
-    try:
-        extremities, missing = run_extremities(study, run_id)
-    except Exception as exc:  # the tables above must still show
-        return Text(visible(f"\nextremity-adjusted changes unavailable: {exc}"))
-    rows = adjusted_kind_table(build_items(frame, aggregate), extremities).records()
-    return adjusted_kinds_text(rows, missing)
+    return Text(visible(f"\nextremity-adjusted changes unavailable: {error}"))
 
 
 def adjusted_kinds_text(rows: list[dict], missing: list) -> Text:

@@ -1,0 +1,75 @@
+"""The intervals computed in a process of their own (metrics/apart.py): the same results, bit for bit, as
+computed in place; a failing child gives one line; a child is stopped when the caller gives up, and when
+the Results screen's app quits."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import pytest
+from textual.widgets import Static
+
+from tests.helpers.results_app import settle, use_fixed_run
+from valuegap_tui.metrics import apart, results_record
+from valuegap_tui.metrics.summary import compute_results
+from valuegap_tui.metrics.synthetic import synthetic_frame
+
+SLOW = (sys.executable, "-c", "import time; time.sleep(60)")
+FAILING = (sys.executable, "-c", "import sys; sys.stdin.buffer.read(); raise MemoryError('no memory left for the bootstrap')")
+
+
+def test_results_computed_apart_are_those_computed_in_place_bit_for_bit():
+    frame = synthetic_frame(models=("m1", "m2"), topics=2, seed=11)  # planted gaps, two models
+    for options in ({"model": "m1"}, {"model": "m2", "aggregate": "majority", "seed": 4}):
+        here = compute_results(frame, **options)
+        there = apart.compute_apart(frame, **options)
+        assert results_record.to_text(there) == results_record.to_text(here)  # every table, NaN and all
+        # intervals and p-values there to compare (the bootstrap ran)
+        assert not any(math.isnan(x) for x in here.conditions.column("ar_low"))
+        assert not all(math.isnan(x) for x in here.conditions.column("ad_change_p"))
+    assert apart.running() == 0
+
+
+def test_a_failing_child_gives_one_line(monkeypatch):
+    monkeypatch.setattr(apart, "COMMAND", FAILING)
+    with pytest.raises(apart.ApartError) as failed:
+        apart.compute_apart(synthetic_frame(seed=1))
+    message = str(failed.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert message.endswith("MemoryError: no memory left for the bootstrap")
+    assert apart.running() == 0
+
+
+def test_a_child_is_stopped_when_the_caller_gives_up(monkeypatch):
+    monkeypatch.setattr(apart, "COMMAND", SLOW)
+    start = time.monotonic()
+    assert apart.compute_apart(synthetic_frame(seed=1), lambda: time.monotonic() - start > 0.3) is None
+    assert apart.running() == 0 and time.monotonic() - start < 5
+
+
+def _status(screen) -> str:
+    return str(screen.query_one("#results-status", Static).render())
+
+
+async def test_the_child_stops_when_the_app_quits_and_its_failure_is_one_line(study, monkeypatch):
+    from valuegap_tui.tui.app import ValueGapApp
+
+    use_fixed_run(monkeypatch)
+    monkeypatch.setattr(apart, "COMMAND", SLOW)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: apart.running() == 1)  # the numbers shown, the intervals computing apart
+        assert "computing intervals" in _status(app.screen)
+    await_until = time.monotonic() + 5
+    while apart.running() and time.monotonic() < await_until:
+        time.sleep(0.05)
+    assert apart.running() == 0  # the app quit: its child is gone
+
+    monkeypatch.setattr(apart, "COMMAND", FAILING)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: "Could not compute" in _status(app.screen))
+        status = _status(app.screen)
+        assert "\n" not in status and "Traceback" not in status and "no memory left for the bootstrap" in status

@@ -1,0 +1,131 @@
+"""The Results screen composes a tab when it is first shown: until then the tab holds nothing, and once
+shown it holds what it would have held had it been in view all along, intervals included when they
+arrive later; its key is answered while the screen is still computing."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static, TabbedContent
+
+from tests.helpers.pilot import wait_for
+from tests.helpers.results_app import CountedCompute, intervals_shown, settle, use_fixed_run
+from valuegap_tui.store import open_study
+from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.screens.results_tabs import FOCUS
+
+#: the keys of the tabs a poster run shows besides the first, and each tab's name
+LATER_TABS = {"2": "kinds", "3": "heatmap", "4": "answers", "5": "values", "6": "topics", "8": "respondents",
+              "9": "protocols"}
+
+
+def pane_text(screen, tab: str) -> list:
+    """Everything a tab shows: each table's cells and each text's lines, in screen order."""
+    shown = []
+    for widget in screen.query_one(f"#results-tab-{tab}").query("*"):
+        if isinstance(widget, DataTable):
+            shown.append([[str(cell) for cell in widget.get_row_at(i)] for i in range(widget.row_count)])
+        elif isinstance(widget, Static):
+            shown.append(str(widget.render()))
+    return shown
+
+
+def composed(screen, tab: str) -> bool:
+    return bool(screen.query_one(f"#results-tab-{tab}").children)
+
+
+async def _every_tab(pilot, screen) -> dict[str, list]:
+    shown = {}
+    for key, tab in LATER_TABS.items():
+        await pilot.press(key)
+        assert await wait_for(pilot, lambda: not screen.tabs_to_draw)  # drawn after the tab's first frame
+        shown[tab] = pane_text(screen, tab)
+    return shown
+
+
+async def test_a_tab_shown_late_shows_what_it_would_have_shown_from_the_start(tmp_path, monkeypatch):
+    use_fixed_run(monkeypatch)
+    compute = CountedCompute(monkeypatch)
+    shown = {}
+    for opening in ("early", "late"):
+        compute.release.clear() if opening == "early" else compute.release.set()
+        study = open_study(tmp_path / f"{opening}.db", create=True)
+        app = ValueGapApp(study, start_mode="results")
+        async with app.run_test(size=(160, 45)) as pilot:
+            screen = app.screen
+            if opening == "early":  # every tab shown while the intervals are computed
+                await settle(pilot, lambda: "computing intervals" in str(screen.query_one("#results-status",
+                                                                                           Static).render()))
+                for key in LATER_TABS:
+                    await pilot.press(key)
+                compute.release.set()
+            await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
+            await pilot.pause(0.3)  # the answers per condition and the adjusted kinds come after
+            if opening == "late":  # nothing composed but the tab in view (and tab 7's line)
+                assert not any(composed(screen, tab) for tab in LATER_TABS.values())
+                assert composed(screen, "conditions")
+            shown[opening] = await _every_tab(pilot, screen)
+            assert all(composed(screen, tab) for tab in LATER_TABS.values())
+        study.close()
+    assert shown["late"] == shown["early"]
+    values = shown["late"]["values"][1]
+    assert len(values) == 56 and all("[" in row[0] for row in values)  # each rank with its interval
+    assert "Model model-a" in shown["late"]["heatmap"][0]
+
+
+async def test_a_tab_switched_to_while_intervals_compute_shows_them_when_they_arrive(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    compute = CountedCompute(monkeypatch)
+    compute.release.clear()
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: "computing intervals" in str(screen.query_one("#results-status",
+                                                                                   Static).render()))
+        await pilot.press("2")
+        kinds = screen.query_one("#results-kinds", DataTable)
+        assert await wait_for(pilot, lambda: kinds.row_count == 4)
+        assert not any("[" in str(cell) for cell in kinds.get_row_at(1)[1:])  # levels, no intervals yet
+        await pilot.press("5")
+        values = screen.query_one("#results-values", DataTable)
+        assert await wait_for(pilot, lambda: values.row_count == 56)
+        assert "[" not in str(values.get_row_at(0)[0])
+        compute.release.set()
+        await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
+        assert "[" in str(values.get_row_at(0)[0])  # the tab in view, and the one shown before it
+        assert sum("[" in str(cell) for cell in kinds.get_row_at(1)) >= 4  # levels and changes with intervals
+
+
+async def test_each_tab_key_is_answered_while_the_screen_computes(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    compute = CountedCompute(monkeypatch)
+    compute.release.clear()
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        tabs = screen.query_one("#results-tabs", TabbedContent)
+        await settle(pilot, lambda: "computing intervals" in str(screen.query_one("#results-status",
+                                                                                   Static).render()))
+        for key, tab in [*LATER_TABS.items(), ("1", "conditions")]:
+            await pilot.press(key)
+            assert tabs.active == f"results-tab-{tab}"
+            assert composed(screen, tab)
+            if tab in FOCUS:  # its table or its scrolling text takes the arrows
+                assert app.focused is screen.query_one(FOCUS[tab]), tab
+        assert compute.calls[True] == 1 and "computing intervals" in str(screen.query_one("#results-status",
+                                                                                           Static).render())
+        compute.release.set()
+        await settle(pilot, lambda: intervals_shown(screen))
+
+
+async def test_a_stage_drawn_while_a_tab_is_being_composed_leaves_it_to_be_drawn_after(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
+        # the Kinds tab's widgets sit in a scrolling container, mounted after the tab is asked for: a
+        # stage arriving in between (a worker's results) must not look for them yet
+        screen.query_one("#results-tabs", TabbedContent).active = "results-tab-kinds"
+        screen.open_tab("kinds")
+        screen._show(screen._run_id, screen._results, True)
+        assert await wait_for(pilot, lambda: composed(screen, "kinds") and not screen.tabs_to_draw and screen.drawn)
+        assert screen.query_one("#results-kinds", DataTable).row_count == 4
