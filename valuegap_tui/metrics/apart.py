@@ -22,6 +22,8 @@ import tempfile
 import threading
 from typing import Callable
 
+from valuegap_tui.processes import stop_child
+
 #: the child's command (tests stand in a failing or a slow one)
 COMMAND = (sys.executable, "-m", "valuegap_tui.metrics.apart")
 #: how often the caller's ``cancelled`` is asked while the child computes
@@ -36,13 +38,7 @@ class ApartError(RuntimeError):
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(1.0)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_child(process, grace_s=1.0)
     with _lock:
         _running.discard(process)
 

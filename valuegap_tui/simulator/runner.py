@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from valuegap_tui.processes import stop_child
 from valuegap_tui.simulator.app import build_app
 from valuegap_tui.simulator.respondent import BANNER, Simulator, Stats
 from valuegap_tui.simulator.params import SimulatorParams
@@ -120,12 +121,7 @@ def run_simulator_process(params: SimulatorParams | None = None, study_path: Pat
             raise RuntimeError(f"simulated server process did not start (exit status {process.poll()})")
         yield RunningSimulator(host, int(line.split()[1]), process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_child(process, grace_s=10)
         process.stdout.close()
 
 
