@@ -129,3 +129,28 @@ def test_small_exports_are_written_by_one_process(study, sample_path, tmp_path, 
     run_ids = _runs(study, sample_path)
     monkeypatch.setattr(split_csv, "start_part", lambda *a: pytest.fail("a second process for a small export"))
     assert _export(study, run_ids, tmp_path / "small.csv", workers=workers)[0] == _csv_module_file(study, run_ids)
+
+
+def test_a_first_half_that_fails_stops_the_second_process(study, sample_path, tmp_path, monkeypatch):
+    """The disk fills while this process writes its half: the export fails (the caller says so), and the
+    second process does not go on writing a part file nobody will read."""
+    import subprocess
+
+    run_ids = _runs(study, sample_path)
+    monkeypatch.setattr(split_csv, "SPLIT_FROM", 1)
+    started = []
+
+    def slow_part(*args):
+        started.append(subprocess.Popen(["sleep", "30"]))
+        return started[0]
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(split_csv, "start_part", slow_part)
+    monkeypatch.setattr(split_csv, "write_csv", full_disk)
+    with pytest.raises(OSError):
+        with open(tmp_path / "full.csv", "w", newline="") as fh:
+            split_csv.write_csv_split(study, run_ids, fh, tmp_path, workers=2)
+    assert started and started[0].poll() is not None
+    assert not list(tmp_path.glob(".answers-*.part"))

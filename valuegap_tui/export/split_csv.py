@@ -23,6 +23,7 @@ from pathlib import Path
 
 from valuegap_tui.export.rows import stretch_parts
 from valuegap_tui.export.writers import write_csv
+from valuegap_tui.processes import stop_child
 from valuegap_tui.store import Study
 from valuegap_tui.store import answers as answer_store
 from valuegap_tui.store.results_cache import fingerprint
@@ -75,6 +76,7 @@ def write_csv_split(study: Study, run_ids: list[int], fh, folder: Path, workers:
     handle, name = tempfile.mkstemp(prefix=".answers-", suffix=".part", dir=folder)
     os.close(handle)
     part = Path(name)
+    child = None
     try:
         child = start_part(study.path, second, part, run_ids, state)
         rows = write_csv(stretch_parts(study, first), fh)
@@ -86,6 +88,8 @@ def write_csv_split(study: Study, run_ids: list[int], fh, folder: Path, workers:
             shutil.copyfileobj(source, fh.buffer, 1 << 20)
         return rows + written
     finally:
+        if child is not None:  # this half failed (a full disk, an interrupt): the other is of no use now
+            stop_child(child, grace_s=1.0)
         part.unlink(missing_ok=True)
 
 
