@@ -32,6 +32,11 @@ def composed(screen, tab: str) -> bool:
     return bool(screen.query_one(f"#results-tab-{tab}").children)
 
 
+def computing(screen) -> bool:
+    """The status line says the intervals are being computed."""
+    return "computing intervals" in str(screen.query_one("#results-status", Static).render())
+
+
 async def _every_tab(pilot, screen) -> dict[str, list]:
     shown = {}
     for key, tab in LATER_TABS.items():
@@ -52,8 +57,7 @@ async def test_a_tab_shown_late_shows_what_it_would_have_shown_from_the_start(tm
         async with app.run_test(size=(160, 45)) as pilot:
             screen = app.screen
             if opening == "early":  # every tab shown while the intervals are computed
-                await settle(pilot, lambda: "computing intervals" in str(screen.query_one("#results-status",
-                                                                                           Static).render()))
+                await settle(pilot, lambda: computing(screen))
                 for key in LATER_TABS:
                     await pilot.press(key)
                 compute.release.set()
@@ -78,8 +82,7 @@ async def test_a_tab_switched_to_while_intervals_compute_shows_them_when_they_ar
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(160, 45)) as pilot:
         screen = app.screen
-        await settle(pilot, lambda: "computing intervals" in str(screen.query_one("#results-status",
-                                                                                   Static).render()))
+        await settle(pilot, lambda: computing(screen))
         await pilot.press("2")
         kinds = screen.query_one("#results-kinds", DataTable)
         assert await wait_for(pilot, lambda: kinds.row_count == 4)
@@ -102,16 +105,14 @@ async def test_each_tab_key_is_answered_while_the_screen_computes(study, monkeyp
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         tabs = screen.query_one("#results-tabs", TabbedContent)
-        await settle(pilot, lambda: "computing intervals" in str(screen.query_one("#results-status",
-                                                                                   Static).render()))
+        await settle(pilot, lambda: computing(screen))
         for key, tab in [*LATER_TABS.items(), ("1", "conditions")]:
             await pilot.press(key)
             assert tabs.active == f"results-tab-{tab}"
             assert composed(screen, tab)
             if tab in FOCUS:  # its table or its scrolling text takes the arrows
                 assert app.focused is screen.query_one(FOCUS[tab]), tab
-        assert compute.calls[True] == 1 and "computing intervals" in str(screen.query_one("#results-status",
-                                                                                           Static).render())
+        assert compute.calls[True] == 1 and computing(screen)
         compute.release.set()
         await settle(pilot, lambda: intervals_shown(screen))
 
