@@ -276,6 +276,19 @@ def test_a_run_raises_the_collector_thresholds_and_puts_them_back():
     assert gc.get_threshold() == before
 
 
+def test_a_run_in_the_app_never_lowers_the_thresholds_the_app_set():
+    """The app sets Python's own trigger far up (tui/idle_gc.py: it collects between keys); a run started
+    from it must not bring the trigger down to the run's, or collections land inside keys again."""
+    before = gc.get_threshold()
+    gc.set_threshold(200_000, 20, 20)
+    try:
+        with collector.fewer_collections():
+            assert gc.get_threshold() == (200_000, 20, 100)
+        assert gc.get_threshold() == (200_000, 20, 20)
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_item_rows_are_read_as_the_dataclass_builds_them(study):
     seed_study(study, 3)
     run_id = create_run(study, definition(repeats=2, protocols=["standard", "abstain"]))

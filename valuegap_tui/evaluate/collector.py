@@ -14,7 +14,8 @@ import gc
 import threading
 from contextlib import contextmanager
 
-#: the collector's thresholds while a run is planned or goes (Python's default: 700, 10, 10)
+#: the collector's thresholds while a run is planned or goes (Python's default: 700, 10, 10); a threshold
+#: already higher (the app's, tui/idle_gc.py) is kept
 RUN_GC_THRESHOLD = (50_000, 20, 100)
 _gc_lock = threading.Lock()
 _gc_runs = [0, None]  # runs going in this process, and the thresholds to put back after the last
@@ -22,11 +23,11 @@ _gc_runs = [0, None]  # runs going in this process, and the thresholds to put ba
 
 @contextmanager
 def fewer_collections():
-    """The collector's thresholds raised to RUN_GC_THRESHOLD while any run goes (put back after)."""
+    """The collector's thresholds raised to at least RUN_GC_THRESHOLD while any run goes (put back after)."""
     with _gc_lock:
         if _gc_runs[0] == 0:
             _gc_runs[1] = gc.get_threshold()
-            gc.set_threshold(*RUN_GC_THRESHOLD)
+            gc.set_threshold(*(max(now, run) for now, run in zip(_gc_runs[1], RUN_GC_THRESHOLD)))
         _gc_runs[0] += 1
     try:
         yield
