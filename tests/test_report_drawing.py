@@ -11,6 +11,7 @@ import pytest
 
 from tests.helpers.collection import answer_model, staged_study
 from tests.helpers.figures import svg_texts
+from valuegap_tui import processes
 from valuegap_tui.metrics.summary import compute_results
 from valuegap_tui.metrics.synthetic import synthetic_frame
 from valuegap_tui.report import drawing, writer
@@ -65,7 +66,7 @@ def test_one_process_draws_where_other_threads_run_or_one_worker_is_asked():
 
 
 def test_by_default_a_worker_per_core(monkeypatch):
-    monkeypatch.setattr(drawing.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(processes.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert drawing.worker_count(7) == 3
     assert drawing.worker_count(2) == 2
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from valuegap_tui.export.rows import stretch_parts
 from valuegap_tui.export.writers import write_csv
-from valuegap_tui.processes import stop_child
+from valuegap_tui.processes import cores, stop_child
 from valuegap_tui.store import Study
 from valuegap_tui.store import answers as answer_store
 from valuegap_tui.store.results_cache import fingerprint
@@ -36,10 +36,6 @@ SPLIT_FROM = 200_000
 SECOND_SHARE = 0.5
 
 Stretch = tuple[int, int | None, int | None]
-
-
-def cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def split(study: Study, run_ids: list[int], share: float = SECOND_SHARE) -> tuple[list[Stretch], list[Stretch]]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from valuegap_tui.metrics.summary import Results
+from valuegap_tui.processes import cores
 
 #: each figure's share of the drawing at a large run (CPU seconds at a million answers, rounded): the
 #: workers take the heaviest first, so the last one to finish is a light one
@@ -32,7 +32,7 @@ def worker_count(jobs: int, workers: int | None = None) -> int:
     """How many processes draw ``jobs`` figures: ``workers`` (None: one per core this process may use),
     at most one per figure; 1 (this process alone) where fork is missing or other threads run."""
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers = cores()
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     return max(1, min(workers, jobs))
