@@ -3,10 +3,15 @@ what one computed, the other reads while the run's answers stay the same."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from valuegap_tui.metrics import results_record
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.store import DatabaseError, StudyError
 from valuegap_tui.store import results_cache
+
+T = TypeVar("T")
 
 #: ``model`` in a key: every model of the run (the report), or the one a screen opens on by itself
 EVERY_MODEL, FIRST_MODEL = "*every*", "*first*"
@@ -28,10 +33,16 @@ def kept(study, run_id: int, options: str, stage: str, state: str) -> Results | 
 
 def kept_text(study, run_id: int, options: str, stage: str, state: str) -> tuple[Results, str] | None:
     """``kept``, with the text the results were read from (what their kept figures are keyed on)."""
+    return read_kept(study, run_id, options, stage, state, lambda text: (results_record.from_text(text), text))
+
+
+def read_kept(study, run_id: int, options: str, stage: str, state: str, read: Callable[[str], T]) -> T | None:
+    """``read`` of the text kept under these options for the answers in ``state``; None where none is kept
+    or it cannot be read (kept by another version, a study that cannot be read): the caller computes."""
     try:
         text = results_cache.load(study, run_id, options, stage, state)
-        return (results_record.from_text(text), text) if text is not None else None
-    except (DatabaseError, StudyError, ValueError, KeyError, TypeError):  # kept by another version: compute
+        return read(text) if text is not None else None
+    except (DatabaseError, StudyError, ValueError, KeyError, TypeError):
         return None
 
 

@@ -28,7 +28,7 @@ from valuegap_tui.metrics import results_record
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.report import writer
 from valuegap_tui.report.collection import Collection, RespondentProgress, Respondents, collection_status
-from valuegap_tui.store import DatabaseError, StudyError
+from valuegap_tui.report.kept import read_kept
 from valuegap_tui.store import results_cache
 
 #: bump when what is kept changes, so extras kept by an older layout are read afresh
@@ -135,11 +135,7 @@ def kept_extras(study, run_id: int, options: str, state: str, inputs: Inputs) ->
     key = inputs.key()
     if key is None:
         return None
-    try:
-        text = results_cache.load(study, run_id, extras_options(options), STAGE, state)
-        return from_text(text, key) if text is not None else None
-    except (DatabaseError, StudyError, ValueError, KeyError, TypeError):  # kept by another version: read afresh
-        return None
+    return read_kept(study, run_id, extras_options(options), STAGE, state, lambda text: from_text(text, key))
 
 
 def keep_extras(study, run_id: int, options: str, state: str, inputs: Inputs, extras: Extras) -> None:
