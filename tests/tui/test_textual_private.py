@@ -26,7 +26,8 @@ from valuegap_tui.tui.textual_private import PRIVATE_NAMES, key_clock
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTER = ROOT / "valuegap_tui" / "tui" / "textual_private.py"
 #: private attributes that must be methods (called, or overridden, by the adapter)
-METHODS = {"DataTable._clear_caches", "DataTable._render_line_in_row", "DataTable._update_dimensions"}
+METHODS = {"DataTable._clear_caches", "DataTable._render_line_in_row", "DataTable._update_dimensions",
+           "DataTable._get_styles_to_render_cell", "DataTable._on_resize"}
 
 
 def moved(name: str, why: str) -> str:

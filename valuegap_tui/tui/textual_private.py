@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Select
 from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey, RowKey
 
-__all__ = ["DataTableInternals", "FooterKey", "PRIVATE_NAMES", "key_clock", "live_screen_stack",
+__all__ = ["DataTableInternals", "FooterKey", "ReshownTable", "PRIVATE_NAMES", "key_clock", "live_screen_stack",
            "mark_footer_bindings_ready", "needs_layout", "needs_repaint", "notifications", "withdraw_notification", "rendered_lines",
            "select_values", "styled_as_current", "watch_measured_rows"]
 
@@ -47,6 +47,9 @@ PRIVATE_NAMES: tuple[str, ...] = (
     "DataTable._show_hover_cursor",
     "DataTable._pseudo_class_state",
     "DataTable._update_dimensions",
+    "DataTable._get_styles_to_render_cell",
+    "DataTable._on_resize",
+    "DataTable._styles_cache",
     "Select._options",
     "Footer._bindings_ready",
     "Widget._layout_required",
@@ -127,6 +130,56 @@ class DataTableInternals(DataTable):
     def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
         cursor_location, hover_location = self.cursor_for_row(row_key, cursor_location, hover_location)
         return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+
+
+class ReshownTable(DataTable):
+    """A DataTable that keeps the cells it has drawn while it is hidden and over a change of focus.
+
+    A table on a tab that is hidden and shown again is resized to nothing and back, and DataTable counts
+    every resize as a change of everything drawn (its caches are keyed by ``_update_count``, bumped on
+    resize); a tab's key also moves the focus into the table, a restyle (``:focus``), and DataTable's
+    restyle drops every cache. So each tab key drew every visible cell of the table again (two thirds of
+    the UI thread's time for the key). Here a resize back to the size last drawn at changes nothing, and a
+    restyle keeps the drawn cells, which DataTable keys by the focus, hover and enabled states and by
+    the base style, unless the table's styles for that same state have changed since they were drawn (a
+    new theme, another stylesheet): then everything is dropped, as DataTable does."""
+
+    _drawn_size: object = None
+    _style_checked = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._looks: dict = {}  # per pseudo-class state: the styles its cached cells were drawn with
+
+    def _on_resize(self, event) -> None:
+        event.prevent_default()  # DataTable's own handler bumps the count on every resize
+        # hidden (nothing is drawn at no size), or shown at the size last drawn at (the Resize of a
+        # first show comes after its first frame): the cells drawn stand
+        if event.size.area and event.size != self._drawn_size:
+            self._drawn_size = event.size
+            self._update_count += 1
+
+    def notify_style_update(self) -> None:
+        # Widget's, not DataTable's (which drops every drawn cell): the widget's own style caches
+        Widget.notify_style_update(self)
+        self._get_styles_to_render_cell.cache_clear()  # keyed by cursor and hover only, not by focus
+        self._styles_cache.clear()
+        self._style_checked = False  # the component styles are worked out after this: checked when drawn
+        self.refresh()
+
+    def render_lines(self, crop):
+        if not self._style_checked:
+            self._style_checked = True
+            state = self.get_pseudo_class_state()
+            look = (self.rich_style,
+                    tuple(self.get_component_rich_style(name) for name in sorted(self.COMPONENT_CLASSES)))
+            if self._looks.get(state, look) != look:
+                self._clear_caches()
+                self._looks.clear()
+            self._looks[state] = look
+        if self.size.area:
+            self._drawn_size = self.size
+        return super().render_lines(crop)
 
 
 def select_values(select: Select) -> list:
