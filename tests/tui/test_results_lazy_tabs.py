@@ -10,7 +10,8 @@ from tests.helpers.pilot import wait_for
 from tests.helpers.results_app import CountedCompute, intervals_shown, settle, use_fixed_run
 from valuegap_tui.store import open_study
 from valuegap_tui.tui.app import ValueGapApp
-from valuegap_tui.tui.screens.results_tabs import FOCUS
+from valuegap_tui.tui.screens import results_tabs
+from valuegap_tui.tui.screens.results_tabs import BACKGROUND_ORDER, FOCUS
 
 #: the keys of the tabs a poster run shows besides the first, and each tab's name
 LATER_TABS = {"2": "kinds", "3": "heatmap", "4": "answers", "5": "values", "6": "topics", "8": "respondents",
@@ -47,11 +48,15 @@ async def _every_tab(pilot, screen) -> dict[str, list]:
 
 
 async def test_a_tab_shown_late_shows_what_it_would_have_shown_from_the_start(tmp_path, monkeypatch):
+    """Each later tab composed on its key while the intervals compute ("early"), on its key after
+    ("late", nothing composed in the background) and in the background after ("background"): all the same."""
     use_fixed_run(monkeypatch)
     compute = CountedCompute(monkeypatch)
     shown = {}
-    for opening in ("early", "late"):
+    for opening in ("early", "late", "background"):
         compute.release.clear() if opening == "early" else compute.release.set()
+        monkeypatch.setattr(results_tabs, "BACKGROUND_ORDER",
+                            () if opening == "late" else BACKGROUND_ORDER)
         study = open_study(tmp_path / f"{opening}.db", create=True)
         app = ValueGapApp(study, start_mode="results")
         async with app.run_test(size=(160, 45)) as pilot:
@@ -66,13 +71,58 @@ async def test_a_tab_shown_late_shows_what_it_would_have_shown_from_the_start(tm
             if opening == "late":  # nothing composed but the tab in view (and tab 7's line)
                 assert not any(composed(screen, tab) for tab in LATER_TABS.values())
                 assert composed(screen, "conditions")
+            if opening == "background":  # every tab composed and drawn without a key, the first still in view
+                await settle(pilot, lambda: all(composed(screen, tab) for tab in LATER_TABS.values())
+                             and not screen.tabs_to_draw)
+                assert screen.query_one("#results-tabs", TabbedContent).active == "results-tab-conditions"
+                assert app.focused is screen.query_one("#results-conditions")
             shown[opening] = await _every_tab(pilot, screen)
             assert all(composed(screen, tab) for tab in LATER_TABS.values())
         study.close()
-    assert shown["late"] == shown["early"]
+    assert shown["late"] == shown["early"] == shown["background"]
     values = shown["late"]["values"][1]
     assert len(values) == 56 and all("[" in row[0] for row in values)  # each rank with its interval
     assert "Model model-a" in shown["late"]["heatmap"][0]
+
+
+async def test_a_key_pressed_while_tabs_are_composed_in_the_background_lands_on_its_tab(study, monkeypatch):
+    """The background composes one tab a step and leaves the tab in view and the focus alone: a key
+    pressed between its steps shows its own tab, focused, and stays there while the rest is composed."""
+    use_fixed_run(monkeypatch)
+    monkeypatch.setattr(results_tabs, "BACKGROUND_PAUSE_S", 0.3)  # steps far enough apart to press between
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        tabs = screen.query_one("#results-tabs", TabbedContent)
+        await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
+        assert await wait_for(pilot, lambda: composed(screen, "kinds"))
+        # part-way: some tabs composed, not all
+        assert not all(composed(screen, tab) for tab in LATER_TABS.values())
+        await pilot.press("6")  # the topics: composed by the key, or later in the background
+        assert tabs.active == "results-tab-topics"
+        await settle(pilot, lambda: all(composed(screen, tab) for tab in LATER_TABS.values())
+                     and not screen.tabs_to_draw)
+        assert tabs.active == "results-tab-topics"
+        assert app.focused is screen.query_one("#results-topics")
+        assert screen.query_one("#results-topics", DataTable).row_count > 0
+        await pilot.press("2")  # a tab composed in the background: shown and focused at once
+        assert tabs.active == "results-tab-kinds" and app.focused is screen.query_one("#results-kinds")
+
+
+async def test_a_background_step_waits_for_a_tab_being_composed_by_its_key(study, monkeypatch):
+    use_fixed_run(monkeypatch)
+    monkeypatch.setattr(results_tabs, "BACKGROUND_ORDER", ())  # started by hand below
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
+        monkeypatch.setattr(results_tabs, "BACKGROUND_ORDER", BACKGROUND_ORDER)
+        screen._composing.add("values")  # as while a key's tab is being mounted
+        screen._compose_next_in_background()
+        assert not any(composed(screen, tab) or tab in screen._composing
+                       for tab in LATER_TABS.values() if tab != "values")
+        screen._composing.discard("values")
+        await settle(pilot, lambda: composed(screen, "kinds"))
 
 
 async def test_a_tab_switched_to_while_intervals_compute_shows_them_when_they_arrive(study, monkeypatch):

@@ -79,6 +79,8 @@ class ResultsDrawing:
             return  # a newer stage is being drawn
         if not tabs:
             self.drawn = True
+            if self._with_intervals:  # all a person waits for is on screen: the other tabs meanwhile
+                self.compose_rest_in_background()
             return
         self._draw_tab(tabs[0])
         self.call_after_refresh(self._next_step, stage, tabs[1:])
@@ -243,7 +245,8 @@ class ResultsDrawing:
         for cells, height in condition_rows(table.records(), position, kinds=kinds, wide=self._wide,
                                             narrow=self._narrow):
             data.add_row(*cells, height=height)
-        self._show_detail(data.cursor_row)
+        if not kinds:  # the line under the conditions' table is their cursor row's, whichever table is drawn
+            self._show_detail(data.cursor_row)
 
     def _show_detail(self, index: int) -> None:
         """The cursor row's condition in full (names are cut in the table) with its kind and dilemmas."""

@@ -5,6 +5,11 @@ keys wait behind it. So the screen composes the tab in view (and the Design tab'
 tab the first time it is shown (its key, a click on its label, or the screen switching to it); a tab
 composed late is drawn from the results on show right after the frame that shows it picked, and then with
 every stage after, as the others are.
+
+Once the numbers and their intervals are on screen, the tabs not yet shown are composed and drawn in the
+background, one tab per step with a pause between steps for the keys pressed meanwhile (a key waits for at
+most the step under way), so a tab's key later only shows it: composing, styling and filling it on the key
+made that key the slowest of the screen.
 """
 
 from __future__ import annotations
@@ -13,12 +18,17 @@ from textual.containers import ScrollableContainer, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from valuegap_tui.tui.textual_private import ReshownTable
 from valuegap_tui.tui.widgets.heatmap import Heatmap
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsPane
 
 #: composed with the screen: the tab in view when it opens, and tab 7's line (a run of another design
 #: fills it before switching to it)
 FIRST_COMPOSED = ("conditions", "design")
+#: the tabs composed in the background once the intervals are drawn, in this order (the likeliest next first)
+BACKGROUND_ORDER = ("kinds", "heatmap", "answers", "values", "topics", "respondents", "protocols")
+#: the pause between two background steps: keys pressed meanwhile are served first
+BACKGROUND_PAUSE_S = 0.03
 #: the widget a tab's key focuses, once the tab is composed
 FOCUS = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatmap": "#results-heatmap",
          "values": "#results-values", "topics": "#results-topics", "respondents": "#respondents-table",
@@ -26,7 +36,8 @@ FOCUS = {"conditions": "#results-conditions", "kinds": "#results-kinds", "heatma
 
 
 def _table(table_id: str) -> DataTable:
-    return DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+    # its drawn cells kept while another tab is shown and over the focus its key moves (textual_private)
+    return ReshownTable(id=table_id, cursor_type="row", zebra_stripes=True)
 
 
 def tab_widgets(tab: str) -> list[Widget]:
@@ -62,6 +73,9 @@ class LazyTabs:
     _composing: set[str]  # being mounted
     #: tabs composed and waiting for their first drawing (tests wait for it to empty)
     tabs_to_draw: set[str]
+
+    #: the background composing was started (once per screen: a tab stays composed)
+    _composing_rest = False
 
     def composed(self, tab: str) -> bool:
         """Whether the tab's widgets exist (a tab not yet shown has none: nothing to draw there)."""
@@ -105,6 +119,26 @@ class LazyTabs:
         """Focus the tab's main widget, unless another tab was picked meanwhile."""
         if self.query_one("#results-tabs", TabbedContent).active == f"results-tab-{tab}" and tab in FOCUS:
             self.query_one(FOCUS[tab]).focus(scroll_visible=scroll_visible)
+
+    def compose_rest_in_background(self) -> None:
+        """Compose (and draw) the tabs not yet shown, one per step, while the screen is otherwise idle."""
+        if not self._composing_rest:
+            self._composing_rest = True
+            self.set_timer(BACKGROUND_PAUSE_S, self._compose_next_in_background)
+
+    def _compose_next_in_background(self) -> None:
+        if not self.is_attached:
+            return
+        if self._composing or self.tabs_to_draw or not self.drawn:
+            # a tab's key (or a stage) is being served: this step waits for it
+            self.set_timer(BACKGROUND_PAUSE_S, self._compose_next_in_background)
+            return
+        rest = [tab for tab in BACKGROUND_ORDER if tab not in self._composed]
+        if not rest or self._results is None:
+            return
+        self.open_tab(rest[0])  # composed now, drawn after the next frame (_tab_mounted)
+        if len(rest) > 1:
+            self.set_timer(BACKGROUND_PAUSE_S, self._compose_next_in_background)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Any way a tab comes into view (a click on its label, the screen's own switch) composes it."""
