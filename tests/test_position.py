@@ -151,3 +151,25 @@ def test_adjusted_levels_and_intervals_stay_in_the_metrics_range():
             for end in ("_change", "_change_low", "_change_high"):
                 value = row[f"{metric}_adjusted{end}"]
                 assert math.isnan(value) or -1.0 <= value <= 1.0, (metric, end, value)
+
+
+def test_the_baselines_figures_are_computed_once_and_are_those_computed_per_condition(monkeypatch):
+    """Every condition paired on the same dilemmas compares with the same baseline figures: computed
+    once, and the tables exactly those of computing them again for each condition."""
+    from valuegap_tui.metrics import position
+
+    opposing = PlantedCondition("opposing", "custom", CONSISTENT.value_probs, (0, 0, 0.05, 0.1, 0.15, 0.7))
+    frame = latin_square_frame((CONSISTENT, POSITION_ONLY, opposing), position_share={"by-letter": 0.3},
+                               dilemmas=40, repeats=3, seed=5)
+    calls = []
+    adjusted = position._adjusted
+    monkeypatch.setattr(position, "_adjusted", lambda *a: calls.append(1) or adjusted(*a))
+    once = _tables(frame)
+    conditions = len(once[0].rows)
+    # each condition's own, and the baseline's once, per metric (recomputed per condition: 5 x 2)
+    assert conditions == 3 and len(calls) == (conditions + 1) * 2
+    per_row = position._condition_row
+    monkeypatch.setattr(position, "_condition_row", lambda *a: per_row(*a[:-1], None))  # nothing kept between rows
+    again = _tables(frame)
+    assert [t.rows for t in again] == [t.rows for t in once]
+    assert not all(math.isnan(x) for x in once[0].column("ar_adjusted_change_low"))

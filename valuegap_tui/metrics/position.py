@@ -165,18 +165,27 @@ def position_tables(frame: AnswerFrame, grid: DilemmaGrid, expected: bool, adjus
     shape = grid.answered.shape
     counts = _counts(frame, shape, expected)
     paired = grid.paired()
+    # the weights of each number of dilemmas (the sample itself on top), and the baseline's figures on
+    # each set of dilemmas: every condition paired on the same dilemmas compares with the same ones, so
+    # they are computed once (the same numbers: the same arithmetic on the same draws)
+    weights_of: dict[int, np.ndarray] = {}
+    baseline_on: dict = {}
     for m, conditions in grid.present():
         has_baseline = bool(grid.has_baseline()[m])
         for c in conditions:
             use = np.flatnonzero(paired[m, c])
             if len(use) == 0:
                 continue
-            weights = np.ones((1, len(use)))
-            if resampler is not None:
-                weights = np.vstack([weights, resampler.weights(len(use))])
+            if len(use) not in weights_of:
+                weights = np.ones((1, len(use)))
+                if resampler is not None:
+                    weights = np.vstack([weights, resampler.weights(len(use))])
+                weights_of[len(use)] = weights
+            weights = weights_of[len(use)]
             halves = np.arange(len(use)) % 2
-            row = _condition_row(counts, m, c, use, weights, halves, adjust,
-                                 grid.baseline if has_baseline and c != grid.baseline else None, resampler)
+            baseline = grid.baseline if has_baseline and c != grid.baseline else None
+            kept = baseline_on.setdefault((m, baseline, use.tobytes()), {})
+            row = _condition_row(counts, m, c, use, weights, halves, adjust, baseline, resampler, kept)
             position.rows.append((grid.models[m], grid.conditions[c], len(use), *row["cells"]))
             for q, question in enumerate(QUESTIONS):
                 share = row["shares"][q]
@@ -196,7 +205,10 @@ def _interval(samples: np.ndarray, resampler: Resampler | None) -> tuple[np.ndar
 
 
 def _condition_row(counts: _Counts, m: int, c: int, use: np.ndarray, weights: np.ndarray, halves: np.ndarray,
-                   adjust: bool, baseline: int | None, resampler: Resampler | None) -> dict:
+                   adjust: bool, baseline: int | None, resampler: Resampler | None, kept: dict | None = None) -> dict:
+    """``kept``: the baseline's figures on these dilemmas and weights, filled by the first condition
+    that needs them and read by the others (None: computed here)."""
+    kept = {} if kept is None else kept
     def of(condition):
         letters, answers = counts.letters[m, condition][use], counts.answers[m, condition][use]
         k = letters.shape[-1]
@@ -217,8 +229,10 @@ def _condition_row(counts: _Counts, m: int, c: int, use: np.ndarray, weights: np
     for q in (0, 1):
         low, high = _interval(pi[q, 1:], resampler)
         cells += [float(pi[q, 0]), float(low[0]), float(high[0])]
-    base_pi = of(baseline)[0] if baseline is not None and adjust else None
-    for _prefix, matrix in METRICS:
+    if baseline is not None and adjust and "pi" not in kept:
+        kept["pi"] = of(baseline)[0]
+    base_pi = kept["pi"] if baseline is not None and adjust else None
+    for prefix, matrix in METRICS:
         if not adjust:
             cells += [NAN] * 8
             continue
@@ -228,7 +242,10 @@ def _condition_row(counts: _Counts, m: int, c: int, use: np.ndarray, weights: np
         if base_pi is None:
             cells += [NAN] * 5
             continue
-        base = _adjusted(counts.options[m, baseline][use], counts.answers[m, baseline][use], base_pi, weights, matrix)
+        if prefix not in kept:
+            kept[prefix] = _adjusted(counts.options[m, baseline][use], counts.answers[m, baseline][use], base_pi,
+                                     weights, matrix)
+        base = kept[prefix]
         change = level - base
         change = np.where(np.abs(change) < 1e-12, 0.0, change)  # rounding, not a direction, for the test
         low, high = _interval(change[1:], resampler)
