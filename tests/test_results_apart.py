@@ -73,3 +73,46 @@ async def test_the_child_stops_when_the_app_quits_and_its_failure_is_one_line(st
         await settle(pilot, lambda: "Could not compute" in _status(app.screen))
         status = _status(app.screen)
         assert "\n" not in status and "Traceback" not in status and "no memory left for the bootstrap" in status
+
+
+async def test_the_intervals_start_computing_apart_before_the_numbers_are_drawn(study, monkeypatch):
+    """The child starts as soon as the answers are read: it computes on the other core while this
+    process computes and draws the numbers, the respondents and the answers per condition; its results
+    are those computed in place."""
+    from valuegap_tui.tui.app import ValueGapApp
+    from valuegap_tui.tui.screens import results_compute
+    from valuegap_tui.tui.screens.results import ResultsScreen
+
+    frame = use_fixed_run(monkeypatch)
+    order = []
+    started = results_compute.start_apart
+    monkeypatch.setattr(results_compute, "start_apart",
+                        lambda frame, **kw: order.append(("started", kw)) or started(frame, **kw))
+    show = ResultsScreen._show
+    monkeypatch.setattr(ResultsScreen, "_show", lambda self, run_id, results, with_intervals, *a:
+                        order.append(("shown", with_intervals)) or show(self, run_id, results, with_intervals, *a))
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: ("shown", True) in order and screen.drawn)
+        assert [step for step, _ in order] == ["started", "shown", "shown"]
+        here = compute_results(frame, **order[0][1])
+        assert results_record.to_text(screen._results) == results_record.to_text(here)
+    assert apart.running() == 0
+
+
+async def test_a_child_started_early_is_stopped_when_the_screen_fails_before_asking_for_it(study, monkeypatch):
+    from valuegap_tui.tui.app import ValueGapApp
+    from valuegap_tui.tui.screens import results_compute
+
+    use_fixed_run(monkeypatch)
+    monkeypatch.setattr(apart, "COMMAND", SLOW)
+
+    def broken(*args, **kwargs):
+        raise ValueError("the answers per condition broke")
+
+    monkeypatch.setattr(results_compute, "choices_by_condition", broken)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: "Could not compute" in _status(app.screen))
+        assert apart.running() == 0  # the child was started before, and stopped with the failure

@@ -7,7 +7,9 @@ the answers and the options as a pickle on its input, computes with the same cod
 writes the results back as a pickle: the same numbers, bit for bit, as computed in place. Only this
 module's own child reads the pickle, and it reads only what its parent wrote.
 
-The child is stopped (terminated, then killed) when the caller gives up (``cancelled``), and any child
+``Apart`` starts the child at once and hands its results over when asked, so the caller can go on with
+work of its own meanwhile (the Results screen draws the numbers while the intervals are computed).
+The child is stopped (terminated, then killed) when the caller gives up (``cancelled``, ``stop``), and any child
 still running when the interpreter exits is stopped too. A child that fails raises ``ApartError``
 with one line saying why (its last line on stderr), never its traceback.
 """
@@ -58,31 +60,47 @@ def running() -> int:
         return sum(1 for p in _running if p.poll() is None)
 
 
+class Apart:
+    """A child computing ``compute_results``, started at once: the caller goes on with its own work and
+    asks for the results when it needs them (``result``), or gives up on them (``stop``)."""
+
+    def __init__(self, frame, **options):
+        # the input from a file: communicate() cannot go on writing a pipe after its timeout
+        with tempfile.TemporaryFile() as given:
+            pickle.dump((frame, options), given, protocol=pickle.HIGHEST_PROTOCOL)
+            given.seek(0)
+            self.process = subprocess.Popen(COMMAND, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        with _lock:
+            _running.add(self.process)
+
+    def result(self, cancelled: Callable[[], bool] = lambda: False):
+        """The results, once the child has them; None when ``cancelled()`` turned true first (the child
+        is stopped then)."""
+        try:
+            while True:
+                try:
+                    out, err = self.process.communicate(timeout=POLL_S)
+                    break
+                except subprocess.TimeoutExpired:
+                    if cancelled():
+                        return None
+        finally:
+            self.stop()
+        if self.process.returncode != 0 or not out:
+            lines = [line for line in err.decode("utf-8", "replace").splitlines() if line.strip()]
+            why = lines[-1].strip() if lines else f"it stopped with status {self.process.returncode}"
+            raise ApartError(f"the intervals' computing failed: {why}")
+        return pickle.loads(out)
+
+    def stop(self) -> None:
+        """Stop the child, if it still runs (the results are not wanted)."""
+        _stop(self.process)
+
+
 def compute_apart(frame, cancelled: Callable[[], bool] = lambda: False, **options):
     """``compute_results(frame, **options)`` computed in a child process; None when ``cancelled()``
     turned true first (the child is stopped then)."""
-    # the input from a file: communicate() cannot go on writing a pipe after its timeout
-    with tempfile.TemporaryFile() as given:
-        pickle.dump((frame, options), given, protocol=pickle.HIGHEST_PROTOCOL)
-        given.seek(0)
-        process = subprocess.Popen(COMMAND, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    with _lock:
-        _running.add(process)
-    try:
-        while True:
-            try:
-                out, err = process.communicate(timeout=POLL_S)
-                break
-            except subprocess.TimeoutExpired:
-                if cancelled():
-                    return None
-    finally:
-        _stop(process)
-    if process.returncode != 0 or not out:
-        lines = [line for line in err.decode("utf-8", "replace").splitlines() if line.strip()]
-        why = lines[-1].strip() if lines else f"it stopped with status {process.returncode}"
-        raise ApartError(f"the intervals' computing failed: {why}")
-    return pickle.loads(out)
+    return Apart(frame, **options).result(cancelled)
 
 
 def _main() -> None:

@@ -5,7 +5,9 @@ Each stage goes to the screen as soon as it exists: kept results (numbers, or nu
 without reading the answers at all; then the answers are read for what is not kept (the respondents,
 the per-condition answers, the extremity-adjusted kinds); then the numbers and the intervals that were
 not kept are computed and kept for the next time, the intervals in a process of their own
-(metrics/apart.py), so this interpreter is free for the keys meanwhile. The screen draws each stage in
+(metrics/apart.py), so this interpreter is free for the keys meanwhile. That process starts as soon as
+the answers are read: it computes the intervals on the other core while this one computes and draws the
+numbers, the respondents and the answers per condition. The screen draws each stage in
 steps (results_drawing.py), so keys are served meanwhile.
 """
 
@@ -17,7 +19,7 @@ import numpy as np
 from textual import work
 
 from valuegap_tui.designs import get_design
-from valuegap_tui.metrics.apart import compute_apart
+from valuegap_tui.metrics.apart import Apart
 from valuegap_tui.metrics.humans import HUMAN_PREFIX
 from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
 from valuegap_tui.metrics.summary import compute_results, filter_frame
@@ -41,6 +43,11 @@ def first_respondent(frame, model: str | None) -> str | None:
     return next((name for name in order if name in answered), order[0] if order else None)
 
 
+def start_apart(frame, **options) -> Apart:
+    """The intervals' computing started in a process of its own (tests compute them here instead)."""
+    return Apart(frame, **options)
+
+
 class ResultsComputing:
     """The worker of ResultsScreen (it has ``app``, ``_frames``, ``_respondents`` and the drawing methods)."""
 
@@ -52,6 +59,7 @@ class ResultsComputing:
 
         worker = get_current_worker()
         study = self.app.study
+        intervals: Apart | None = None  # their computing, started once the answers are read
         try:
             run = run_store.get_run(study, run_id)
             if run is not None and not get_design(run.design).core_metrics:
@@ -81,6 +89,8 @@ class ResultsComputing:
             model = first_respondent(frame, model)
             if worker.is_cancelled:
                 return
+            if full is None:
+                intervals = start_apart(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
             if quick is None:
                 quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
                                         expected=expected)
@@ -106,8 +116,7 @@ class ResultsComputing:
             self.app.call_from_thread(self._show_extras, per_condition, self._adjusted_text(inputs, adjusted))
             if full is None and (quick.items or who.pairs.rows):
                 # in a process of its own: keys pressed meanwhile do not wait for this interpreter
-                full = compute_apart(frame, lambda: worker.is_cancelled, aggregate=aggregate, model=model,
-                                     topic=topic, expected=expected)
+                full = intervals.result(lambda: worker.is_cancelled)
                 if full is None:  # the screen moved on: the child is stopped
                     return
                 who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True,
@@ -122,6 +131,9 @@ class ResultsComputing:
                             Extras(who, per_condition, adjusted, inputs.missing))
         except Exception as exc:  # a broken run must not take the screen down
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
+        finally:
+            if intervals is not None:  # not asked for (cancelled, failed, nothing to compute): stopped
+                intervals.stop()
 
     @staticmethod
     def _adjusted_text(inputs, rows: list[dict] | None):

@@ -15,6 +15,7 @@ made that key the slowest of the screen.
 from __future__ import annotations
 
 from textual.containers import ScrollableContainer, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
@@ -97,11 +98,14 @@ class LazyTabs:
         await mounting
         if not self.is_attached:
             return  # the app closed while the tab was being composed
+        try:
+            self._prepare_tab(tab)
+        except NoMatches:
+            return  # the app is closing: the tab's widgets are being removed
         # composed only now: a stage drawn while the tab's widgets were being mounted left it out (they
         # were not all there yet), and it is drawn below from the results on show by then
         self._composing.discard(tab)
         self._composed.add(tab)
-        self._prepare_tab(tab)
         if focus:
             # a tab opens at its top, its title in view (focus would scroll to the table below it)
             self._focus_tab(tab, scroll_visible=False)
