@@ -75,10 +75,9 @@ async def test_the_child_stops_when_the_app_quits_and_its_failure_is_one_line(st
         assert "\n" not in status and "Traceback" not in status and "no memory left for the bootstrap" in status
 
 
-async def test_the_intervals_start_computing_apart_before_the_numbers_are_drawn(study, monkeypatch):
-    """The child starts as soon as the answers are read: it computes on the other core while this
-    process computes and draws the numbers, the respondents and the answers per condition; its results
-    are those computed in place."""
+async def test_the_intervals_start_computing_apart_as_soon_as_the_numbers_are_shown(study, monkeypatch):
+    """The child starts once the numbers are shown, before the respondents and the answers per condition
+    are read and drawn (it computes on the other core meanwhile); its results are those computed in place."""
     from valuegap_tui.tui.app import ValueGapApp
     from valuegap_tui.tui.screens import results_compute
     from valuegap_tui.tui.screens.results import ResultsScreen
@@ -88,6 +87,9 @@ async def test_the_intervals_start_computing_apart_before_the_numbers_are_drawn(
     started = results_compute.start_apart
     monkeypatch.setattr(results_compute, "start_apart",
                         lambda frame, **kw: order.append(("started", kw)) or started(frame, **kw))
+    extras = results_compute.choices_by_condition
+    monkeypatch.setattr(results_compute, "choices_by_condition",
+                        lambda *a: order.append(("extras", None)) or extras(*a))
     show = ResultsScreen._show
     monkeypatch.setattr(ResultsScreen, "_show", lambda self, run_id, results, with_intervals, *a:
                         order.append(("shown", with_intervals)) or show(self, run_id, results, with_intervals, *a))
@@ -95,8 +97,8 @@ async def test_the_intervals_start_computing_apart_before_the_numbers_are_drawn(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await settle(pilot, lambda: ("shown", True) in order and screen.drawn)
-        assert [step for step, _ in order] == ["started", "shown", "shown"]
-        here = compute_results(frame, **order[0][1])
+        assert [step for step, _ in order][:4] == ["shown", "started", "extras", "shown"]
+        here = compute_results(frame, **order[1][1])
         assert results_record.to_text(screen._results) == results_record.to_text(here)
     assert apart.running() == 0
 

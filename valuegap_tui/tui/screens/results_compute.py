@@ -6,8 +6,8 @@ without reading the answers at all; then the answers are read for what is not ke
 the per-condition answers, the extremity-adjusted kinds); then the numbers and the intervals that were
 not kept are computed and kept for the next time, the intervals in a process of their own
 (metrics/apart.py), so this interpreter is free for the keys meanwhile. That process starts as soon as
-the answers are read: it computes the intervals on the other core while this one computes and draws the
-numbers, the respondents and the answers per condition. The screen draws each stage in
+the numbers are shown: it computes the intervals on the other core while this one keeps the numbers and
+reads and draws the respondents and the answers per condition. The screen draws each stage in
 steps (results_drawing.py), so keys are served meanwhile.
 """
 
@@ -59,7 +59,7 @@ class ResultsComputing:
 
         worker = get_current_worker()
         study = self.app.study
-        intervals: Apart | None = None  # their computing, started once the answers are read
+        intervals: Apart | None = None  # their computing, started once the numbers are shown
         try:
             run = run_store.get_run(study, run_id)
             if run is not None and not get_design(run.design).core_metrics:
@@ -89,15 +89,23 @@ class ResultsComputing:
             model = first_respondent(frame, model)
             if worker.is_cancelled:
                 return
-            if full is None:
-                intervals = start_apart(frame, aggregate=aggregate, model=model, topic=topic, expected=expected)
+
+            def start_intervals() -> Apart | None:
+                # after the numbers: started before, the child's start and its imports slowed them on a
+                # busy machine (0.3-0.5 s at 154,000 answers, load 4)
+                return None if full is not None else start_apart(frame, aggregate=aggregate, model=model,
+                                                                 topic=topic, expected=expected)
+
             if quick is None:
                 quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
                                         expected=expected)
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(self._show, run_id, quick, False, model, None)
+                intervals = start_intervals()
                 keep(study, run_id, options, "numbers", state, quick)  # after: the numbers do not wait for it
+            else:
+                intervals = start_intervals()
             # the respondents (their progress needs a pass over the run's items) come after the numbers;
             # people are asked one way (the reference protocol), so they are compared under it
             inputs = inputs or read_inputs(study, run_id)
