@@ -130,3 +130,27 @@ async def test_kinds_tab_names_how_many_personas_each_kind_rests_on(study, monke
         assert names[1] == "moderate\n1 persona", names
         title = str(screen.query_one("#results-kinds-title", Static).render())
         assert "personas - 1 degrees of freedom" in title
+
+
+async def test_the_values_tab_shows_each_change_its_p_and_d_z_in_their_own_columns(study, monkeypatch):
+    """Each change cell (ΔAD, p, d_z, ΔAR, p, d_z) in its column: they were drawn as two tuples of texts."""
+    use_fixed_run(monkeypatch)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
+        await pilot.press("5")
+        values = screen.query_one("#results-values", DataTable)
+        await settle(pilot, lambda: values.row_count == 56)
+        await pilot.press("c")  # the first condition after the baseline
+        await settle(pilot, lambda: "baseline" not in str(screen.query_one("#results-values-title", Static).render())
+                     .split(" (c: next")[0])
+        for i in range(values.row_count):
+            cells = [str(cell) for cell in values.get_row_at(i)]
+            assert len(cells) == len(values.columns) == 12
+            ad_change, ad_p, ad_dz, ar_change, ar_p, ar_dz = cells[6:]
+            for change in (ad_change, ar_change):
+                assert change[:1] in "+-–" and "[" in change, change
+            for p in (ad_p, ar_p):
+                assert " / " in p, p
+            assert not any("<text" in cell for cell in cells)

@@ -68,7 +68,7 @@ def value_rows(rows: list[dict], changes: dict[str, dict]):
         yield [*(Text(one_line(str(c))) for c in (rank_text(row), row["name"], row["value_type"], row["dilemmas"])),
                Text(with_interval(row["alignment_distance"], row["ad_low"], row["ad_high"])),
                Text(with_interval(row["alignment_rate"], row["ar_low"], row["ar_high"])),
-               *(value_change(change, prefix, up) for prefix, up in (("ad", False), ("ar", True)))]
+               *(cell for prefix, up in (("ad", False), ("ar", True)) for cell in value_change(change, prefix, up))]
 
 
 def topic_rows(rows: list[dict]):
