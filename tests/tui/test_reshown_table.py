@@ -110,3 +110,19 @@ async def test_a_new_cursor_colour_while_hidden_is_drawn():
     plain_drawn, plain_screen = await _shown_again(DataTable, marked=True)
     assert screen == plain_screen
     assert drawn >= 1
+
+
+async def _resized(table_class) -> tuple[int, list[list[tuple]]]:
+    app = Tabs(table_class)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(30, 12)  # narrower than the table: its lines are cut anew
+        await pilot.pause()
+        table = app.query_one("#table", DataTable)
+        return table.size.width, drawn_lines(table)
+
+
+async def test_a_table_resized_is_drawn_at_its_new_size():
+    width, lines = await _resized(ReshownTable)
+    assert (width, lines) == await _resized(DataTable)
+    assert width < 30 and {sum(len(text) for text, _style in line) for line in lines} == {width}  # the new width
