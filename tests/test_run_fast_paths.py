@@ -118,12 +118,15 @@ def counts(study, run_id):
 @pytest.mark.parametrize("batch", [1, 5, 16, 1000])
 @pytest.mark.parametrize("attempts_of", ["every_outcome", "retried_in_one_batch"])
 @pytest.mark.parametrize("rows_per_statement", [5, 128])
+@pytest.mark.parametrize("with_distribution", [False, True])
 def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, monkeypatch, batch, attempts_of,
-                                                                   rows_per_statement):
+                                                                   rows_per_statement, with_distribution):
     """A batch without distributions is stored many rows a statement (store/batch_updates.py): the
     same answers and items, the same kept counts, as one insert and one update per answer; a batch
     holding an item twice updates its items row by row (retried_in_one_batch even answers some items
-    before their first attempt arrives). Five rows a statement: full statements and the rest's."""
+    before their first attempt arrives). Five rows a statement: full statements and the rest's. With
+    distributions, the batches that hold one go through the general row builder, many rows a statement
+    too."""
     from valuegap_tui.store import batch_updates
 
     monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.678901+00:00")
@@ -131,9 +134,9 @@ def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, mon
     used = []
     real = run_store.update_items
 
-    def spied(conn, statement, rows):
+    def spied(conn, statement, rows, *head):
         used.append(batch_updates.SUPPORTED and len(rows) > 1 and len({row[-1] for row in rows}) == len(rows))
-        return real(conn, statement, rows)
+        return real(conn, statement, rows, *head)
 
     monkeypatch.setattr(run_store, "update_items", spied)
     results, supported = [], batch_updates.SUPPORTED
@@ -143,7 +146,8 @@ def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, mon
         seed_study(study, 6)
         run_id = create_run(study, definition(repeats=2))
         items = run_store.pending_items(study, run_id)
-        attempts = attempts_for(items, False) if attempts_of == "every_outcome" else retried_in_one_batch(items)
+        attempts = (attempts_for(items, with_distribution) if attempts_of == "every_outcome"
+                    else retried_in_one_batch(items))
         for start in range(0, len(attempts), batch):
             run_store.record_attempts(study, run_id, attempts[start:start + batch])
         results.append((stored(study, run_id), counts(study, run_id)))

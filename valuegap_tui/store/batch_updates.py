@@ -4,8 +4,8 @@
 table's AUTOINCREMENT counter and the interpreter lock is let go and taken back around each row, so
 a batch of 2,000 answers did that 4,000 times while the run's event loop wanted the lock. Here the
 rows go as multi-row ``VALUES`` lists, up to ``ROWS_PER_STATEMENT`` rows a statement (an ``UPDATE
-... FROM (VALUES ...)`` for the items): measured at 30,000 answers, about 3.5 us less CPU per stored
-answer than row by row or the JSON arrays this module sent before (docs/evaluation.md).
+... FROM (VALUES ...)`` for the items): measured alone at 30,000 answers, 14.2 -> 9.5 us of CPU a
+stored answer against the executemany and JSON arrays this module used before (docs/evaluation.md).
 
 What is stored is the same as row by row (tests/test_run_fast_paths.py): every value is bound as a
 parameter, as ``executemany`` binds it (any type, exactly: floats, large integers, texts with a NUL);
@@ -26,7 +26,11 @@ UPDATE_HEAD = (
     "UPDATE run_items SET status = u.column1, attempts = u.column2, position = u.column3, choice = u.column4,"
     " score = u.column5, refusal = (u.column6 = 'refusal'), distribution_json = NULL,"
     " outcome = CASE WHEN u.column1 = 'pending' THEN NULL ELSE u.column6 END FROM (VALUES ")
-UPDATE_TAIL = ") AS u WHERE run_items.id = u.column7"
+#: runs._UPDATE_ITEM for a VALUES list of (status, attempt, position, choice, score, refusal, distribution,
+#: outcome, item id): a batch with distributions
+UPDATE_GIVEN_HEAD = (
+    "UPDATE run_items SET status = u.column1, attempts = u.column2, position = u.column3, choice = u.column4,"
+    " score = u.column5, refusal = u.column6, distribution_json = u.column7, outcome = u.column8 FROM (VALUES ")
 #: runs._INSERT_ITEM with the run as ?1 and each row's (model, condition, item, question, repeat, order, protocol)
 INSERT_ITEMS_HEAD = ("INSERT OR IGNORE INTO run_items (run_id, model, persona_id, dilemma_id, question, repeat,"
                      " permutation, protocol) VALUES ")
@@ -70,12 +74,16 @@ def run_in_chunks(conn, head: str, rows: list[tuple], width: int, *, row_head: s
         start += size
 
 
-def update_items(conn, statement_by_row: str, rows: list[tuple]) -> None:
-    """Apply ``statement_by_row`` (runs._UPDATE_PLAIN) to every row: many rows a statement when that gives
-    the same, else row by row. Each row: (status, attempt, position, choice, score, outcome, item id)."""
+def update_items(conn, statement_by_row: str, rows: list[tuple], head: str = UPDATE_HEAD) -> None:
+    """Apply ``statement_by_row`` to every row: many rows a statement (``head``, whose VALUES columns are
+    the row's, the item id last) when that gives the same, else row by row. Each row: (status, attempt,
+    position, choice, score, outcome, item id) for runs._UPDATE_PLAIN and UPDATE_HEAD; (status, attempt,
+    position, choice, score, refusal, distribution, outcome, item id) for runs._UPDATE_ITEM and
+    UPDATE_GIVEN_HEAD."""
     distinct = len({row[-1] for row in rows}) == len(rows)  # no item twice
     if SUPPORTED and len(rows) > 1 and distinct:
-        run_in_chunks(conn, UPDATE_HEAD, rows, 7, tail=UPDATE_TAIL)
+        width = len(rows[0])
+        run_in_chunks(conn, head, rows, width, tail=f") AS u WHERE run_items.id = u.column{width}")
     else:
         conn.executemany(statement_by_row, rows)
 
@@ -89,10 +97,11 @@ def insert_items(conn, statement_by_row: str, run_id: int, rows: list[tuple]) ->
         conn.executemany(statement_by_row, [(run_id, *row) for row in rows])
 
 
-def insert_answers(conn, head: str, statement_by_row: str, run_id: int, at: str, rows: list[tuple]) -> None:
-    """Insert a batch of attempts as ``statement_by_row`` (runs._insert_plain) does, many a statement:
-    ``head`` names the columns (run_id, created_at, distribution_json, then each row's)."""
+def insert_answers(conn, head: str, statement_by_row: str, rows: list[tuple], shared: tuple = ()) -> None:
+    """Insert a batch of attempts as ``statement_by_row`` does, many a statement: ``head`` names the
+    columns. With ``shared`` (the run and the time, for runs._insert_plain), each row is written after
+    them and a NULL distribution; without, each row holds every column (runs._INSERT_RESPONSE)."""
     if SUPPORTED and len(rows) > 1:
-        run_in_chunks(conn, head, rows, len(rows[0]), row_head="?1, ?2, NULL, ", fixed=(run_id, at))
+        run_in_chunks(conn, head, rows, len(rows[0]), row_head="?1, ?2, NULL, " if shared else "", fixed=shared)
     else:
         conn.executemany(statement_by_row, rows)

@@ -18,7 +18,7 @@ from operator import attrgetter
 
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design
 from valuegap_tui.plan.definition import RunDefinition
-from valuegap_tui.store.batch_updates import insert_answers, insert_items, update_items
+from valuegap_tui.store.batch_updates import UPDATE_GIVEN_HEAD, UPDATE_HEAD, insert_answers, insert_items, update_items
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -391,16 +391,11 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         # _rows_with_distributions gives (tests/test_record_attempts.py).
         responses, updates = list(map(_RESPONSE_FIELDS, attempts)), list(map(_UPDATE_FIELDS, attempts))
         insert, update = _insert_plain(int(run_id), at), _UPDATE_PLAIN
-    with study.transaction() as db:
-        if update is _UPDATE_PLAIN:  # many rows a statement (store/batch_updates.py)
-            insert_answers(db.conn, _INSERT_PLAIN_HEAD, insert, int(run_id), at, responses)
-        else:
-            db.conn.executemany(insert, responses)
+    plain = update is _UPDATE_PLAIN
+    with study.transaction() as db:  # many rows a statement (store/batch_updates.py)
+        insert_answers(db.conn, _VALUES_HEAD[plain], insert, responses, (int(run_id), at) if plain else ())
         db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
-        if update is _UPDATE_PLAIN:
-            update_items(db.conn, update, updates)
-        else:
-            db.conn.executemany(update, updates)
+        update_items(db.conn, update, updates, UPDATE_HEAD if plain else UPDATE_GIVEN_HEAD)
 
 
 _RESPONSE_COLUMNS = ("item_id, attempt, outcome, letter, position, choice, score, raw_text, reasoning, covered_mass,"
@@ -422,8 +417,10 @@ _UPDATE_PLAIN = ("UPDATE run_items SET status = ?1, attempts = ?2, position = ?3
                  " outcome = CASE WHEN ?1 = 'pending' THEN NULL ELSE ?6 END WHERE id = ?7")
 
 
-#: _insert_plain's columns, for a VALUES list whose rows begin with the run, the time and NULL
-_INSERT_PLAIN_HEAD = f"INSERT INTO run_responses (run_id, created_at, distribution_json, {_RESPONSE_COLUMNS}) VALUES "
+#: the response inserts' heads for VALUES lists: every column given (False), or plain (True): the run, the time
+#: and NULL, then _insert_plain's columns
+_VALUES_HEAD = {False: _INSERT_RESPONSE.split(" VALUES ")[0] + " VALUES ",
+                True: f"INSERT INTO run_responses (run_id, created_at, distribution_json, {_RESPONSE_COLUMNS}) VALUES "}
 
 
 def _insert_plain(run_id: int, at: str) -> str:
