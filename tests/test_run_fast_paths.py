@@ -115,6 +115,18 @@ def counts(study, run_id):
             study.db.execute("SELECT * FROM run_response_counts WHERE run_id = ? ORDER BY 1, 2", [run_id]).fetchall())
 
 
+def each_way(tmp_path, monkeypatch, *, dilemmas: int, repeats: int):
+    """A fresh study and run, stored many rows a statement (where SQLite allows), then row by row."""
+    from valuegap_tui.store import batch_updates
+
+    supported = batch_updates.SUPPORTED
+    for one_statement in (True, False):
+        monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and supported)
+        study = open_study(tmp_path / f"study-{one_statement}.db", create=True)
+        seed_study(study, dilemmas)
+        yield study, create_run(study, definition(repeats=repeats))
+
+
 @pytest.mark.parametrize("batch", [1, 5, 16, 1000])
 @pytest.mark.parametrize("attempts_of", ["every_outcome", "retried_in_one_batch"])
 @pytest.mark.parametrize("rows_per_statement", [5, 128])
@@ -140,11 +152,7 @@ def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, mon
 
     monkeypatch.setattr(run_store, "update_items", spied)
     results, supported = [], batch_updates.SUPPORTED
-    for one_statement in (True, False):
-        monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and supported)
-        study = open_study(tmp_path / f"study-{one_statement}.db", create=True)
-        seed_study(study, 6)
-        run_id = create_run(study, definition(repeats=2))
+    for study, run_id in each_way(tmp_path, monkeypatch, dilemmas=6, repeats=2):
         items = run_store.pending_items(study, run_id)
         attempts = (attempts_for(items, with_distribution) if attempts_of == "every_outcome"
                     else retried_in_one_batch(items))
@@ -164,15 +172,9 @@ def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, mon
 def test_values_of_any_type_are_stored_as_row_by_row(tmp_path, monkeypatch):
     """Every value is bound as a parameter, many rows a statement or one: a float or a bool score, the
     largest and smallest 64-bit integers, a text with a NUL are stored alike."""
-    from valuegap_tui.store import batch_updates
-
     monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.678901+00:00")
-    results, supported = [], batch_updates.SUPPORTED
-    for one_statement in (True, False):
-        monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and supported)
-        study = open_study(tmp_path / f"study-{one_statement}.db", create=True)
-        seed_study(study, 2)
-        run_id = create_run(study, definition(repeats=1))
+    results = []
+    for study, run_id in each_way(tmp_path, monkeypatch, dilemmas=2, repeats=1):
         first, second, third, fourth = run_store.pending_items(study, run_id)[:4]
         answered = dict(outcome="valid", item_status="answered", position=0, choice=1)
         run_store.record_attempts(study, run_id, [
