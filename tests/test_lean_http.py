@@ -203,6 +203,53 @@ async def test_a_silent_server_times_out_and_a_late_reply_is_never_read_as_the_n
     assert json.loads(reply.body) == json.loads(REPLY)
 
 
+async def test_one_timer_serves_a_connections_requests_and_each_times_out_at_its_own_deadline(raw, monkeypatch):
+    """A keep-alive connection keeps one timer across its requests (set once, not per request); a
+    request asked with a shorter timeout on it, or one asked after the timer was set for an earlier
+    request, still fails at its own deadline, and the connection is not used again."""
+    loop = asyncio.get_running_loop()
+    timers = []
+    real_call_at = loop.call_at
+
+    def call_at(when, callback, *args, **kwargs):  # the client's timers (the test server's sleeps use the loop too)
+        if getattr(callback, "__self__", None).__class__.__name__ == "_Connection":
+            timers.append(when)
+        return real_call_at(when, callback, *args, **kwargs)
+    monkeypatch.setattr(loop, "call_at", call_at)
+    client = HttpClient(raw.base_url, {}, timeout_s=5)
+    try:
+        assert (await post(client)).status == 200
+        assert len(timers) == 1  # the connection's timer
+        timers.clear()
+        for _ in range(20):
+            assert (await post(client)).status == 200
+        assert timers == [] and raw.connections == 1  # one connection, no timer made for its next 20 requests
+
+        async def silent(writer):
+            await asyncio.sleep(1.0)
+        raw.scripts.append(silent)
+        client.timeout_s = 0.2  # earlier than the timer set for the first request: moved
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await post(client)
+        assert 0.19 <= loop.time() - started < 0.6 and len(timers) == 1
+        client.timeout_s = 5
+        assert (await post(client)).status == 200 and raw.connections == 2  # a fresh connection
+
+        # a timer set for an earlier request rings first, and is set again for this one's deadline
+        client.timeout_s = 0.3
+        timers.clear()
+        assert (await post(client)).status == 200 and len(timers) == 1  # the timer set for 5 s, moved
+        await asyncio.sleep(0.2)
+        raw.scripts.append(silent)
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await post(client)
+        assert 0.29 <= loop.time() - started < 0.7 and len(timers) == 2  # set again once, for this request
+    finally:
+        await client.aclose()
+
+
 async def test_a_cancelled_request_closes_its_connection(raw):
     async def never(writer):
         await asyncio.sleep(10)

@@ -115,31 +115,47 @@ def counts(study, run_id):
             study.db.execute("SELECT * FROM run_response_counts WHERE run_id = ? ORDER BY 1, 2", [run_id]).fetchall())
 
 
-@pytest.mark.parametrize("batch", [1, 5, 16, 1000])
-@pytest.mark.parametrize("attempts_of", ["every_outcome", "retried_in_one_batch"])
-def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, monkeypatch, batch, attempts_of):
-    """The items of a batch without distributions change in one statement (store/batch_updates.py):
-    the same rows, the same kept counts, as one update per answer; a batch holding an item twice goes
-    row by row (retried_in_one_batch even answers some items before their first attempt arrives)."""
+def each_way(tmp_path, monkeypatch, *, dilemmas: int, repeats: int):
+    """A fresh study and run, stored many rows a statement (where SQLite allows), then row by row."""
     from valuegap_tui.store import batch_updates
 
-    monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.678901+00:00")
-    used = []
-    real = run_store.update_items
-
-    def spied(conn, statement, rows):
-        used.append(batch_updates.one_statement(rows) and len({row[-1] for row in rows}) == len(rows))
-        return real(conn, statement, rows)
-
-    monkeypatch.setattr(run_store, "update_items", spied)
-    results, supported = [], batch_updates.SUPPORTED
+    supported = batch_updates.SUPPORTED
     for one_statement in (True, False):
         monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and supported)
         study = open_study(tmp_path / f"study-{one_statement}.db", create=True)
-        seed_study(study, 6)
-        run_id = create_run(study, definition(repeats=2))
+        seed_study(study, dilemmas)
+        yield study, create_run(study, definition(repeats=repeats))
+
+
+@pytest.mark.parametrize("batch", [1, 5, 16, 1000])
+@pytest.mark.parametrize("attempts_of", ["every_outcome", "retried_in_one_batch"])
+@pytest.mark.parametrize("rows_per_statement", [5, 128])
+@pytest.mark.parametrize("with_distribution", [False, True])
+def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, monkeypatch, batch, attempts_of,
+                                                                   rows_per_statement, with_distribution):
+    """A batch without distributions is stored many rows a statement (store/batch_updates.py): the
+    same answers and items, the same kept counts, as one insert and one update per answer; a batch
+    holding an item twice updates its items row by row (retried_in_one_batch even answers some items
+    before their first attempt arrives). Five rows a statement: full statements and the rest's. With
+    distributions, the batches that hold one go through the general row builder, many rows a statement
+    too."""
+    from valuegap_tui.store import batch_updates
+
+    monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.678901+00:00")
+    monkeypatch.setattr(batch_updates, "ROWS_PER_STATEMENT", rows_per_statement)
+    used = []
+    real = run_store.update_items
+
+    def spied(conn, statement, rows, *head):
+        used.append(batch_updates.SUPPORTED and len(rows) > 1 and len({row[-1] for row in rows}) == len(rows))
+        return real(conn, statement, rows, *head)
+
+    monkeypatch.setattr(run_store, "update_items", spied)
+    results, supported = [], batch_updates.SUPPORTED
+    for study, run_id in each_way(tmp_path, monkeypatch, dilemmas=6, repeats=2):
         items = run_store.pending_items(study, run_id)
-        attempts = attempts_for(items, False) if attempts_of == "every_outcome" else retried_in_one_batch(items)
+        attempts = (attempts_for(items, with_distribution) if attempts_of == "every_outcome"
+                    else retried_in_one_batch(items))
         for start in range(0, len(attempts), batch):
             run_store.record_attempts(study, run_id, attempts[start:start + batch])
         results.append((stored(study, run_id), counts(study, run_id)))
@@ -153,34 +169,32 @@ def test_a_batchs_items_are_updated_in_one_statement_as_row_by_row(tmp_path, mon
         assert any(used) == (attempts_of == "every_outcome" or batch < 16)
 
 
-def test_a_value_json_cannot_carry_exactly_goes_row_by_row(tmp_path):
-    from valuegap_tui.store import batch_updates
-
-    answered, pending = ("answered", 2, 1, 3, -1, "valid", 7), ("pending", 1, None, None, None, "no_letter", 8)
-    assert batch_updates._exact([answered, pending, pending[:-1] + (2**63 - 1,), pending[:-1] + (-2**63,)])
-    assert not batch_updates._exact([answered, answered[:4] + (1.5,) + answered[5:]])  # a float score
-    assert not batch_updates._exact([answered[:4] + (True,) + answered[5:]])
-    assert not batch_updates._exact([pending, pending[:-1] + (2**63,)])
-    assert not batch_updates._exact([pending[:-1] + (-2**63 - 1,)])
-    study = open_study(tmp_path / "study.db", create=True)
-    seed_study(study, 2)
-    run_id = create_run(study, definition(repeats=1))
-    first, second = run_store.pending_items(study, run_id)[:2]
-    run_store.record_attempts(study, run_id, [
-        run_store.Attempt(item_id=first.id, attempt=1, outcome="valid", item_status="answered", position=0, choice=1,
-                          score=1.5),
-        run_store.Attempt(item_id=second.id, attempt=1, outcome="valid", item_status="answered", position=1, choice=2,
-                          score=2)])
-    rows = study.db.execute("SELECT id, status, score, typeof(score) FROM run_items WHERE id IN (?, ?) ORDER BY id",
-                            [first.id, second.id]).fetchall()
-    assert rows == [(first.id, "answered", 1.5, "real"), (second.id, "answered", 2, "integer")]
-    # a text with a NUL, which SQLite's JSON functions would cut, goes row by row too
-    run_store.record_attempts(study, run_id, [
-        run_store.Attempt(item_id=first.id, attempt=2, outcome="odd\x00one", item_status="invalid"),
-        run_store.Attempt(item_id=second.id, attempt=2, outcome="valid", item_status="answered", score=2)])
-    (outcome,) = study.db.execute("SELECT outcome FROM run_items WHERE id = ?", [first.id]).fetchone()
-    assert outcome == "odd\x00one"
-    study.close()
+def test_values_of_any_type_are_stored_as_row_by_row(tmp_path, monkeypatch):
+    """Every value is bound as a parameter, many rows a statement or one: a float or a bool score, the
+    largest and smallest 64-bit integers, a text with a NUL are stored alike."""
+    monkeypatch.setattr(run_store, "now_iso", lambda: "2026-01-02T03:04:05.678901+00:00")
+    results = []
+    for study, run_id in each_way(tmp_path, monkeypatch, dilemmas=2, repeats=1):
+        first, second, third, fourth = run_store.pending_items(study, run_id)[:4]
+        answered = dict(outcome="valid", item_status="answered", position=0, choice=1)
+        run_store.record_attempts(study, run_id, [
+            run_store.Attempt(item_id=first.id, attempt=1, score=1.5, **answered),
+            run_store.Attempt(item_id=second.id, attempt=1, score=True, raw_text="a\x00b", **answered),
+            run_store.Attempt(item_id=third.id, attempt=1, score=2**63 - 1, latency_s=0.1 + 0.2, **answered),
+            run_store.Attempt(item_id=fourth.id, attempt=1, score=-2**63, prompt_tokens=2**63 - 1, **answered)])
+        run_store.record_attempts(study, run_id, [  # a NUL in the outcome, and the item asked again
+            run_store.Attempt(item_id=first.id, attempt=2, outcome="odd\x00one", item_status="invalid"),
+            run_store.Attempt(item_id=second.id, attempt=2, outcome="valid", item_status="answered", score=2)])
+        results.append((stored(study, run_id), counts(study, run_id),
+                         study.db.execute("SELECT typeof(score), typeof(outcome) FROM run_items ORDER BY id").fetchall()))
+        assert run_progress.progress(study, run_id) == run_progress.progress(study, run_id, recount=True)
+        study.close()
+    assert results[0] == results[1]
+    (responses, items), _, types = results[0]
+    by_id = {row[0]: row for row in items}
+    assert by_id[first.id][-2] == "odd\x00one" and types[2] == ("integer", "text")
+    assert [row[8] for row in responses[:4]] == [1.5, 1, 2**63 - 1, -2**63]
+    assert [row[13] for row in responses[:4]][2] == 0.1 + 0.2
 
 
 def study_description(path):
@@ -330,16 +344,17 @@ def test_planned_items_and_plan_rows_are_stored_alike(tmp_path):
 
 
 def test_planned_items_are_inserted_in_one_statement_as_row_by_row(tmp_path, monkeypatch):
-    """A chunk of planned items goes in one INSERT ... SELECT (store/batch_updates.py): the same rows,
-    ids in the same order, the same kept counts; rows already stored (or twice in the chunk) are skipped
-    alike; a text with a NUL goes row by row."""
+    """A chunk of planned items goes many rows an INSERT (store/batch_updates.py): the same rows, ids in
+    the same order, the same kept counts; rows already stored (or twice in the chunk) are skipped alike;
+    a text with a NUL is stored whole."""
     from valuegap_tui.plan.items import plan_rows
     from valuegap_tui.store import batch_updates
 
     odd = ["x1", "é'\"\\;--", "tab\there", "ünï\u2028cödé"]
     results, used, supported = [], [], batch_updates.SUPPORTED
-    real = batch_updates._in_one
-    monkeypatch.setattr(batch_updates, "_in_one", lambda *a: used.append(real(*a)) or used[-1])
+    real = batch_updates.run_in_chunks
+    monkeypatch.setattr(batch_updates, "run_in_chunks", lambda *a, **k: used.append(True) or real(*a, **k))
+    monkeypatch.setattr(batch_updates, "ROWS_PER_STATEMENT", 7)  # full statements and the rest's
     for one_statement in (True, False):
         monkeypatch.setattr(batch_updates, "SUPPORTED", one_statement and supported)
         study = open_study(tmp_path / f"items-{one_statement}.db", create=True)
@@ -356,5 +371,5 @@ def test_planned_items_are_inserted_in_one_statement_as_row_by_row(tmp_path, mon
     assert results[0] == results[1]
     items, _ = results[0]
     assert len(items) == 4 * 2 * 3 + len(rows) + 2 and items[-1][4] == "nul\x00id"
-    if supported:  # the plan's chunk in one statement, the NUL's row by row
-        assert used[:3] == [True, True, False], used
+    if supported:  # the run's head, the plan's chunk and the NUL's, each many rows a statement
+        assert used == [True, True, True], used

@@ -200,6 +200,9 @@ class RunExecutor:
                 retries.append((item, attempt.attempt + 1))
 
         watchdog = asyncio.create_task(self._watch(model, in_flight))
+        # the loop's own create_task: asyncio.create_task looks the running loop up again at each item
+        # (a getpid call) and then names the task, which an unnamed task does not need
+        create_task = asyncio.get_running_loop().create_task
         while not self.control.stopped and model not in self._stopped_models:
             if retries:
                 item, attempt = retries.popleft()
@@ -235,7 +238,7 @@ class RunExecutor:
             if self.control.stopped or model in self._stopped_models:
                 limit.release()
                 break
-            task = asyncio.create_task(self._ask(item, attempt))
+            task = create_task(self._ask(item, attempt))
             in_flight.add(task)
             self._in_flight.add(task)
             task.add_done_callback(lambda t, item=item: finished(t, item))

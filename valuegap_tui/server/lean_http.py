@@ -40,6 +40,8 @@ class Reply:
 
 #: longest reply head accepted (status line and headers)
 MAX_HEAD = 64 * 1024
+#: a connection's timer may ring this early by the loop's clock (uvloop keeps time in milliseconds)
+CLOCK_SLACK_S = 0.001
 
 
 class _Connection(asyncio.Protocol):
@@ -51,6 +53,9 @@ class _Connection(asyncio.Protocol):
         self.buffer = bytearray()
         self.closed = False
         self.got_bytes = False  # any byte of the current reply
+        self.deadline = 0.0  # when the current exchange times out (loop time)
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
         self._reset_reply()
 
     def _reset_reply(self) -> None:
@@ -89,6 +94,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.unwatch()
         if self.waiter is not None and not self.waiter.done():
             if self.until_close and self.headers is not None:
                 self.body += self.buffer
@@ -201,6 +207,29 @@ class _Connection(asyncio.Protocol):
         self.waiter = loop.create_future()
         return self.waiter
 
+    def watch(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+        """Time the current exchange out at ``deadline``. One timer per connection, moved only when it
+        rings before a later exchange's deadline (or would ring after an earlier one), instead of a
+        timer made and cancelled for every request (about 2 us a request on uvloop)."""
+        self.deadline = deadline
+        if self.timer is None or deadline < self.timer_at:
+            self.unwatch()
+            self.timer, self.timer_at = loop.call_at(deadline, self._deadline_reached, loop), deadline
+
+    def unwatch(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _deadline_reached(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.timer = None
+        if self.waiter is None or self.waiter.done():
+            return  # the exchange it was set for is over; the next one sets it again
+        if loop.time() + CLOCK_SLACK_S >= self.deadline:
+            _expire(self.waiter)
+        else:  # set for an earlier exchange on this connection: ring at this one's deadline
+            self.timer, self.timer_at = loop.call_at(self.deadline, self._deadline_reached, loop), self.deadline
+
     @property
     def reusable(self) -> bool:
         return not self.closed and self.keep_alive and not self.buffer and not self.transport.is_closing()
@@ -270,19 +299,18 @@ class HttpClient:
 
     async def _exchange(self, loop, connection: _Connection, data: bytes, deadline: float) -> Reply:
         waiter = connection.begin(loop)
-        # One timer handle per request (asyncio.timeout costs several times more per request).
-        timer = loop.call_at(deadline, _expire, waiter)
+        connection.watch(loop, deadline)  # (asyncio.timeout costs several times more per request)
         finished = False
         try:
             connection.transport.write(data)
             reply = await waiter
             finished = True
         finally:
-            timer.cancel()
             connection.waiter = None
             if not finished or not connection.reusable:
                 # cancelled, timed out or failed mid-reply: a late reply must not meet the next request
                 connection.closed = True
+                connection.unwatch()
                 connection.transport.close()
                 self._all.discard(connection)
             else:
@@ -292,6 +320,7 @@ class HttpClient:
     async def aclose(self) -> None:
         for connection in list(self._all):
             connection.closed = True
+            connection.unwatch()
             connection.transport.close()
         self._all.clear()
         self._idle.clear()

@@ -18,7 +18,7 @@ from operator import attrgetter
 
 from valuegap_tui.designs import DEFAULT_DESIGN, get_design
 from valuegap_tui.plan.definition import RunDefinition
-from valuegap_tui.store.batch_updates import insert_items, update_items
+from valuegap_tui.store.batch_updates import UPDATE_GIVEN_HEAD, UPDATE_HEAD, insert_answers, insert_items, update_items
 from valuegap_tui.store.db import Study, now_iso
 
 
@@ -163,13 +163,13 @@ def _insert_items(db, run_id: int, items: Iterable) -> int:
     """Store planned items: PlannedItems, or plan_rows' tuples (the same fields in the same order)."""
     chunk, stored = [], 0
     for item in items:
-        chunk.append((run_id, *(item if type(item) is tuple else _PLANNED(item))))
+        chunk.append(item if type(item) is tuple else _PLANNED(item))
         if len(chunk) >= INSERT_CHUNK:
-            insert_items(db.conn, _INSERT_ITEM, chunk)  # in one statement (store/batch_updates.py)
+            insert_items(db.conn, _INSERT_ITEM, run_id, chunk)  # many rows a statement (store/batch_updates.py)
             stored += len(chunk)
             chunk.clear()
     if chunk:
-        insert_items(db.conn, _INSERT_ITEM, chunk)
+        insert_items(db.conn, _INSERT_ITEM, run_id, chunk)
         stored += len(chunk)
     return stored
 
@@ -387,17 +387,15 @@ def record_attempts(study: Study, run_id: int, attempts: list[Attempt]) -> None:
         insert, update = _INSERT_RESPONSE, _UPDATE_ITEM
     else:
         # The usual batch (no distributions): each row's values read in C by one attrgetter, the run and
-        # the time written into the statement, the item's refusal and outcome worked out by SQLite;
-        # the same rows as _rows_with_distributions gives (tests/test_record_attempts.py).
+        # the time given once, the item's refusal and outcome worked out by SQLite; the same rows as
+        # _rows_with_distributions gives (tests/test_record_attempts.py).
         responses, updates = list(map(_RESPONSE_FIELDS, attempts)), list(map(_UPDATE_FIELDS, attempts))
         insert, update = _insert_plain(int(run_id), at), _UPDATE_PLAIN
-    with study.transaction() as db:
-        db.conn.executemany(insert, responses)
+    plain = update is _UPDATE_PLAIN
+    with study.transaction() as db:  # many rows a statement (store/batch_updates.py)
+        insert_answers(db.conn, _VALUES_HEAD[plain], insert, responses, (int(run_id), at) if plain else ())
         db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [at, run_id])
-        if update is _UPDATE_PLAIN:  # the items in one statement (store/batch_updates.py)
-            update_items(db.conn, update, updates)
-        else:
-            db.conn.executemany(update, updates)
+        update_items(db.conn, update, updates, UPDATE_HEAD if plain else UPDATE_GIVEN_HEAD)
 
 
 _RESPONSE_COLUMNS = ("item_id, attempt, outcome, letter, position, choice, score, raw_text, reasoning, covered_mass,"
@@ -417,6 +415,12 @@ _UPDATE_ITEM = ("UPDATE run_items SET status = ?, attempts = ?, position = ?, ch
 _UPDATE_PLAIN = ("UPDATE run_items SET status = ?1, attempts = ?2, position = ?3, choice = ?4, score = ?5,"
                  " refusal = (?6 = 'refusal'), distribution_json = NULL,"
                  " outcome = CASE WHEN ?1 = 'pending' THEN NULL ELSE ?6 END WHERE id = ?7")
+
+
+#: the response inserts' heads for VALUES lists: every column given (False), or plain (True): the run, the time
+#: and NULL, then _insert_plain's columns
+_VALUES_HEAD = {False: _INSERT_RESPONSE.split(" VALUES ")[0] + " VALUES ",
+                True: f"INSERT INTO run_responses (run_id, created_at, distribution_json, {_RESPONSE_COLUMNS}) VALUES "}
 
 
 def _insert_plain(run_id: int, at: str) -> str:

@@ -213,8 +213,22 @@ def check_options(options: list[ActionOption]) -> list[ActionOption]:
     return options
 
 
+#: every alignment label, once
+_EVERY_LABEL = frozenset(AlignmentLabel)
+
+
 def describe_label_problems(labels: list[AlignmentLabel | None]) -> str:
-    """'' when the labels are one per alignment label, otherwise what is wrong."""
+    """'' when the labels are one per alignment label, otherwise what is wrong.
+
+    The usual case (six distinct labels, every one) is told by two set operations: every stored
+    dilemma's options pass here when a run is planned (3,000 dilemmas: 45 ms of counting)."""
+    if len(labels) == len(_EVERY_LABEL) and _EVERY_LABEL.issuperset(labels) and len(set(labels)) == len(labels):
+        return ""
+    return counted_label_problems(labels)
+
+
+def counted_label_problems(labels: list[AlignmentLabel | None]) -> str:
+    """``describe_label_problems`` by counting each label (what the shortcut must agree with)."""
     used = [label for label in labels if label is not None]
     doubled = sorted({label.value for label in used if used.count(label) > 1})
     missing = [label.value for label in AlignmentLabel.ordered() if label not in used]
