@@ -179,3 +179,25 @@ def test_figures_kept_again_for_the_same_results_replace_the_earlier_ones(tmp_pa
             if results_cache.load(study, run_id, o, "intervals", state) is not None]
     assert rows == [kept.options_for("Run 1: renamed", {})] and MARK in rows[0]
     assert results_cache.load(study, run_id, "elsewhere", "intervals", state) == "{}"  # not a figure: kept
+
+
+def test_pyplot_imported_while_the_answers_are_read_leaves_one_thread_and_the_figures_key_alone():
+    """The import's thread has ended when the reading has (the figures are then drawn by the workers), and
+    importing pyplot changes nothing the figures are kept under: a report that read the answers keeps its
+    figures under the key a report that read none looks them up with."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from valuegap_tui.report import drawing\n"
+        "from valuegap_tui.report.kept_figures import figures_key\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        "key = figures_key('results', 'Run 1: a', {})\n"
+        "with drawing.pyplot_meanwhile():\n"
+        "    pass\n"
+        "assert 'matplotlib.pyplot' in sys.modules and threading.active_count() == 1\n"
+        "assert drawing.worker_count(7, 2) == 2\n"
+        "assert figures_key('results', 'Run 1: a', {}) == key\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -11,9 +11,12 @@ thread held: there the figures are drawn one after another, as they are where fo
 from __future__ import annotations
 
 import gc
+import importlib.util
 import multiprocessing
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from valuegap_tui.metrics.summary import Results
@@ -21,11 +24,34 @@ from valuegap_tui.processes import cores
 
 #: each figure's share of the drawing at a large run (CPU seconds at a million answers, rounded): the
 #: workers take the heaviest first, so the last one to finish is a light one
-_COST = {"alignment_heatmap": 25, "position": 24, "answer_choices": 16, "models_conditions": 9, "conditions": 8,
-         "kinds": 7, "models_kinds": 5}
+_COST = {"position": 21, "answer_choices": 17, "alignment_heatmap": 15, "conditions": 9, "models_conditions": 8,
+         "kinds": 5, "models_kinds": 5}
 
 #: (results, answer choices per model, folder, title) while a report draws: the forked workers read it
 _WORK: tuple | None = None
+
+
+@contextmanager
+def pyplot_meanwhile():
+    """Around reading a run's answers: pyplot is imported in a thread meanwhile (about 0.4 s of CPU, which
+    drawing the figures would otherwise wait for), since SQLite lets go of the interpreter while it reads.
+    The thread has ended when the block does (a process with other threads running never forks)."""
+    thread = None
+    if "matplotlib.pyplot" not in sys.modules and importlib.util.find_spec("matplotlib") is not None:
+        thread = threading.Thread(target=_import_pyplot, name="import-pyplot", daemon=True)
+        thread.start()
+    try:
+        yield
+    finally:
+        if thread is not None:
+            thread.join()
+
+
+def _import_pyplot() -> None:
+    try:
+        import valuegap_tui.report.figure_files  # noqa: F401  (pyplot, on the Agg backend)
+    except Exception:  # noqa: BLE001 - drawing imports it again, and says what is wrong
+        pass
 
 
 def worker_count(jobs: int, workers: int | None = None) -> int:

@@ -203,8 +203,11 @@ def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expe
     options = options_key(model or EVERY_MODEL, None, aggregate, expected)
     found = kept_text(study, run_id, options, "intervals", state)
     extras = kept_report_extras(study, run_id, options, state, inputs) if found is not None else None
-    if extras is None:  # the answers are read
-        frame = load_frame(study, run_id)
+    if extras is None:  # the answers are read (pyplot imported meanwhile, for the figures)
+        from valuegap_tui.report.drawing import pyplot_meanwhile
+
+        with pyplot_meanwhile():
+            frame = load_frame(study, run_id)
         known = set(frame.model.decode()) | {r.respondent for r in inputs.collection.respondents}
         if model is not None and model not in known:
             raise ReportError(f"run {run_id} has no model {model!r} (its models: {', '.join(sorted(known))})")
