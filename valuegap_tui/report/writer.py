@@ -23,6 +23,7 @@ from valuegap_tui.report.cells import fmt as _fmt
 from valuegap_tui.report.cells import p_text as _p
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.report.protocols import protocols_markdown, with_protocol
+from valuegap_tui.report.resolve import ReportError, resolve_run  # noqa: F401  (callers take them from here)
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -31,10 +32,6 @@ FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it wit
 
 #: where each figure's other files are, said in the summary
 FIGURE_FILES = "each also as PDF and SVG beside the PNG, their text editable"
-
-
-class ReportError(RuntimeError):
-    """A run that cannot be reported (unknown id, no runs)."""
 
 
 @dataclass
@@ -46,26 +43,6 @@ class Report:
     figures_by_model: dict[str, list[Path]] = field(default_factory=dict)  # the PNGs, per model
     run_figures: list[Path] = field(default_factory=list)  # the PNGs of the models side by side
     notes: list[str] = field(default_factory=list)
-
-
-def resolve_run(study: Study, spec: str | int):
-    """A run by id, or the newest with ``latest``."""
-    from valuegap_tui.store import runs
-
-    all_runs = runs.list_runs(study)
-    if str(spec).lower() == "latest":
-        if not all_runs:
-            raise ReportError("this study has no runs yet: start one with `valuegap run`")
-        return all_runs[-1]
-    try:
-        run_id = int(spec)
-    except ValueError:
-        raise ReportError(f"run must be a number or 'latest', not {spec!r}") from None
-    run = runs.get_run(study, run_id)
-    if run is None:
-        known = ", ".join(str(r.id) for r in all_runs) or "none"
-        raise ReportError(f"no run {run_id} in this study (runs: {known})")
-    return run
 
 
 def load_frame(study: Study, run_id: int) -> AnswerFrame:
