@@ -68,6 +68,7 @@ CHANGES = {
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_each_input_makes_the_kept_extras_stale(tmp_path, monkeypatch, change):
     monkeypatch.setattr("valuegap_tui.report.drawing.draw_figures", lambda *a, **k: ([], {}))  # not at issue here
+    monkeypatch.setattr("valuegap_tui.report.drawing.early_possible", lambda workers=None: False)
     study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
     writer.report_run(study, run_id, tmp_path / "first", workers=1)
     reads = _reads(monkeypatch)
