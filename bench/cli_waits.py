@@ -7,11 +7,15 @@ The study is the one bench/results_screen.py builds and keeps (616 dilemmas x 25
 questions x repeats, about N answers, each with its stored attempt; the run finished). The report is
 timed three ways: with no results kept (the study's results cache emptied before each launch: the first
 report after new answers; its figures go with the results), with the results kept but not the figures
-(kept by the Results screen, which draws none: the figures drawn, by a worker process per core), and
-again (the results and the figures kept by the previous report: the figures' files copied);
+(the results and what the report reads from the answers beside them kept by the previous report, as
+after a report of the same answers under another title or other matplotlib settings: no answers read,
+the figures drawn, by a worker process per core), and again (the results and the figures kept by the
+previous report: the figures' files copied);
 `run status` likewise (a run's progress is read from the counts its writes keep, so both cases read
 the same few hundred rows, a run still going too; the coverage of a logprob run is kept with its results).
-(bench/answers_export.py times the export's writing alone, in-process, in every format.)
+Beside each median wall time, the median CPU time of the launch (the process and the workers it waited
+for: steadier than the wall clock on a busy machine). (bench/answers_export.py times the export's writing
+alone, in-process, in every format.)
 
     python bench/cli_waits.py [--answers 1000000] [--tries 3] [--only status,report,export]
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,23 +37,31 @@ from loopback import compile_bytecode  # noqa: E402
 from results_screen import CACHE, forget_results, study_for  # noqa: E402
 
 
-def launch(args: list[str]) -> float:
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def launch(args: list[str]) -> tuple[float, float]:
+    """The launch's wall time and its CPU time (the process and the workers it started and waited for)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, "-m", "valuegap_tui", *args], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"valuegap {' '.join(args)} failed: {done.stderr[-1000:]}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu
 
 
 def timed(label: str, target_s: float, tries: int, args_of, before=None) -> None:
     """Launch ``args_of(i)`` ``tries`` times (``before()`` ahead of each) and print the median."""
-    times = []
+    times, cpus = [], []
     for i in range(tries):
         if before is not None:
             before()
-        times.append(launch(args_of(i)))
+        wall, cpu = launch(args_of(i))
+        times.append(wall)
+        cpus.append(cpu)
     print(f"{label}: median {statistics.median(times):.2f} s of {tries} ({', '.join(f'{t:.2f}' for t in times)};"
-          f" target {target_s:g} s); load average {os.getloadavg()[0]:.2f}")
+          f" target {target_s:g} s), CPU {statistics.median(cpus):.2f} s; load average {os.getloadavg()[0]:.2f}")
 
 
 def forget_figures(path: Path) -> None:

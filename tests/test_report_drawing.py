@@ -179,3 +179,81 @@ def test_figures_kept_again_for_the_same_results_replace_the_earlier_ones(tmp_pa
             if results_cache.load(study, run_id, o, "intervals", state) is not None]
     assert rows == [kept.options_for("Run 1: renamed", {})] and MARK in rows[0]
     assert results_cache.load(study, run_id, "elsewhere", "intervals", state) == "{}"  # not a figure: kept
+
+
+def test_pyplot_imported_while_the_answers_are_read_leaves_one_thread_and_the_figures_key_alone():
+    """The import's thread has ended when the reading has (the figures are then drawn by the workers), and
+    importing pyplot changes nothing the figures are kept under: a report that read the answers keeps its
+    figures under the key a report that read none looks them up with."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from valuegap_tui.report import drawing\n"
+        "from valuegap_tui.report.kept_figures import figures_key\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        "key = figures_key('results', 'Run 1: a', {})\n"
+        "with drawing.pyplot_meanwhile():\n"
+        "    pass\n"
+        "assert 'matplotlib.pyplot' in sys.modules and threading.active_count() == 1\n"
+        "assert drawing.worker_count(7, 2) == 2\n"
+        "assert figures_key('results', 'Run 1: a', {}) == key\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def _early_spy(monkeypatch) -> list:
+    started = []
+    real = drawing.start_early
+    monkeypatch.setattr(drawing, "start_early", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
+    return started
+
+
+def test_figures_started_from_the_numbers_are_those_drawn_one_after_another(tmp_path, monkeypatch):
+    """A report that computes its results draws the heatmaps and answer choices from the numbers while it
+    computes the intervals: the files are byte for byte those of a report drawn in one process."""
+    study, run_id = staged_study(tmp_path / "s.db", "person", {"ann": 6, "bob": 3})
+    started = _early_spy(monkeypatch)
+    serial = writer.report_run(study, run_id, tmp_path / "serial", workers=1)
+    assert started == []  # one process: nothing drawn apart
+    results_cache.forget(study, run_id)
+    early = writer.report_run(study, run_id, tmp_path / "early", workers=2)
+    assert len(started) == 1 and started[0] is not None
+    assert {job[1] for job in started[0].jobs} == set(drawing.EARLY)
+    assert started[0].taken == len(started[0].jobs)  # each taken as drawn, none drawn again
+    assert [p.name for p in early.figures] == [p.name for p in serial.figures]
+    assert _figure_files(tmp_path / "early") == _figure_files(tmp_path / "serial")
+    assert (tmp_path / "early" / "summary.md").read_text() == (tmp_path / "serial" / "summary.md").read_text()
+
+
+def test_an_early_figure_whose_numbers_changed_with_the_intervals_is_drawn_again(tmp_path, monkeypatch):
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    writer.report_run(study, run_id, tmp_path / "serial", workers=1)
+    results_cache.forget(study, run_id)
+    started = _early_spy(monkeypatch)
+    calls = iter(range(1_000_000))
+    monkeypatch.setattr(drawing, "_inputs", lambda *a: next(calls).to_bytes(4, "big"))  # never the same twice
+    writer.report_run(study, run_id, tmp_path / "early", workers=2)
+    assert started[0] is not None and started[0].taken == 0
+    assert _figure_files(tmp_path / "early") == _figure_files(tmp_path / "serial")
+
+
+def test_a_report_that_fails_after_starting_its_figures_leaves_none(tmp_path, monkeypatch):
+    import multiprocessing
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    started = _early_spy(monkeypatch)
+    real = writer.compute_results
+
+    def failing(frame, **options):
+        if options.get("bootstrap", True):
+            raise RuntimeError("the intervals failed")
+        return real(frame, **options)
+
+    monkeypatch.setattr(writer, "compute_results", failing)
+    with pytest.raises(RuntimeError, match="the intervals failed"):
+        writer.report_run(study, run_id, tmp_path / "out", workers=2)
+    assert started[0] is not None
+    assert not (tmp_path / "out").exists()  # its figures removed, and the folder it made
+    assert multiprocessing.active_children() == []

@@ -11,21 +11,58 @@ thread held: there the figures are drawn one after another, as they are where fo
 from __future__ import annotations
 
 import gc
+import importlib.util
 import multiprocessing
+import pickle
+import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.processes import cores
+from valuegap_tui.report.kept_figures import SUFFIXES
 
 #: each figure's share of the drawing at a large run (CPU seconds at a million answers, rounded): the
 #: workers take the heaviest first, so the last one to finish is a light one
-_COST = {"alignment_heatmap": 25, "position": 24, "answer_choices": 16, "models_conditions": 9, "conditions": 8,
-         "kinds": 7, "models_kinds": 5}
+_COST = {"position": 21, "answer_choices": 17, "alignment_heatmap": 15, "conditions": 9, "models_conditions": 8,
+         "kinds": 5, "models_kinds": 5}
 
 #: (results, answer choices per model, folder, title) while a report draws: the forked workers read it
 _WORK: tuple | None = None
+#: the figures drawn from the numbers alone (no interval in them): a report that computes its results
+#: draws them while it computes the intervals (``start_early``)
+EARLY = ("alignment_heatmap", "answer_choices")
+
+
+@contextmanager
+def pyplot_meanwhile():
+    """Around reading a run's answers: pyplot is imported in a thread meanwhile (about 0.4 s of CPU, which
+    drawing the figures would otherwise wait for), since SQLite lets go of the interpreter while it reads.
+    The thread has ended when the block does (a process with other threads running never forks)."""
+    thread = None
+    if "matplotlib.pyplot" not in sys.modules and importlib.util.find_spec("matplotlib") is not None:
+        thread = threading.Thread(target=_import_pyplot, name="import-pyplot", daemon=True)
+        thread.start()
+    try:
+        yield
+    finally:
+        if thread is not None:
+            thread.join()
+
+
+def _import_pyplot() -> None:
+    try:
+        import valuegap_tui.report.figure_files  # noqa: F401  (pyplot, on the Agg backend)
+    except Exception:  # noqa: BLE001 - drawing imports it again, and says what is wrong
+        pass
+
+
+def figure_title(title: str, results: Results) -> str:
+    """A run asked several ways: each figure says which one its numbers are under (never pooled)."""
+    return title if len(results.protocols) < 2 else f"{title}, protocol {results.protocol}"
 
 
 def worker_count(jobs: int, workers: int | None = None) -> int:
@@ -42,20 +79,122 @@ def _draw(job: tuple) -> Path | None:
     from valuegap_tui.report.comparison_figures import draw_run_figure
     from valuegap_tui.report.figures import draw_model_figure
 
-    kind, name, model, path, heading = job
-    results, per_condition, out_dir, title = _WORK
+    kind, name, model, path, heading, given = job
+    # given: what the figure is drawn from, sent with the job; None: as the worker was forked with
+    results, per_condition, out_dir, title = _WORK if given is None else given
     if kind == "run":
         return draw_run_figure(results, name, out_dir, title)
     return draw_model_figure(results, name, model, path, heading, per_condition.get(model))
 
 
+def _inputs(job: tuple, results: Results, per_condition: dict) -> bytes:
+    """What an ``EARLY`` figure is drawn from, to compare (pickled: arrays, NaN and all)."""
+    name, model = job[1], job[2]
+    if name == "alignment_heatmap":
+        return pickle.dumps(results.heatmaps.get(model))
+    return pickle.dumps((per_condition.get(model), results.choices.get(model)))
+
+
+def _fork_pool(count: int, work: tuple, jobs: list[tuple]) -> tuple[ProcessPoolExecutor, list]:
+    """A pool of ``count`` forked workers holding ``work`` (``_WORK``), drawing ``jobs`` (their futures)."""
+    global _WORK
+    _WORK = work
+    # the workers' garbage collector leaves this process's objects (a million answers) alone: walking
+    # them would copy every page of them into each worker
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        return pool, [pool.submit(_draw, (*job, None)) for job in jobs]  # the workers are forked at the first
+    finally:
+        gc.unfreeze()
+        _WORK = None
+
+
+@dataclass
+class EarlyFigures:
+    """The figures of ``EARLY`` being drawn from a run's numbers while its intervals are computed
+    (``start_early``); ``draw_figures`` takes those whose inputs the full results left unchanged."""
+
+    pool: ProcessPoolExecutor
+    jobs: list[tuple]
+    futures: list
+    inputs: list[bytes]
+    made_folder: bool
+    taken: int = 0  # early figures taken as drawn by ``finish``
+
+    def finish(self, jobs: list[tuple], given: tuple) -> list[Path | None]:
+        """``jobs`` drawn from ``given`` (results, answer choices per condition, folder, title): an early
+        job drawn from the same inputs is taken as drawn, any other drawn now by the same workers."""
+        results, per_condition = given[0], given[1]
+        early = {job: i for i, job in enumerate(self.jobs)}
+        futures = {}
+        try:
+            for i, job in enumerate(jobs):
+                j = early.pop(job, None)
+                if j is not None and self.inputs[j] == _inputs(job, results, per_condition):
+                    futures[i] = self.futures[j]
+                    self.taken += 1
+                elif j is not None:  # drawn from other numbers: drawn again, once that one is written
+                    wait([self.futures[j]])
+            for j in early.values():  # a figure the full results do not have: its files go
+                wait([self.futures[j]])
+                _remove(self.jobs[j][3])
+            for i in sorted(set(range(len(jobs))) - set(futures), key=lambda i: -_COST.get(jobs[i][1], 1)):
+                futures[i] = self.pool.submit(_draw, (*jobs[i][:5], given))
+            return [futures[i].result() for i in range(len(jobs))]
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def cancel(self) -> None:
+        """The report failed before its figures were finished: stop, and leave none of the early files."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for job in self.jobs:
+            _remove(job[3])
+        if self.made_folder:
+            with suppress(OSError):  # only if empty
+                self.jobs[0][3].parent.rmdir()
+
+
+def _remove(png: Path) -> None:
+    for suffix in SUFFIXES:
+        png.with_suffix(suffix).unlink(missing_ok=True)
+
+
+def early_possible(workers: int | None = None) -> bool:
+    """Whether figures can be drawn apart from this process (matplotlib installed, fork, no other thread)."""
+    return importlib.util.find_spec("matplotlib") is not None and worker_count(len(EARLY) + 1, workers) > 1
+
+
+def start_early(results: Results, out_dir: Path, title: str, per_condition: dict[str, list],
+                workers: int | None = None) -> EarlyFigures | None:
+    """Start drawing the figures of ``EARLY`` from ``results`` without intervals (``compute_results(...,
+    bootstrap=False)``), in the workers that will draw the rest; None where the figures are drawn in
+    this process alone (``early_possible``)."""
+    if not early_possible(workers):
+        return None
+    from valuegap_tui.report.comparison_figures import RUN_FIGURES
+    from valuegap_tui.report.figures import model_jobs
+
+    every = model_jobs(results, out_dir, title)
+    jobs = [("model", *job) for job in every if job[0] in EARLY]
+    count = worker_count(len(every) + len(RUN_FIGURES), workers)
+    if count == 1 or not jobs:
+        return None
+    made_folder = not Path(out_dir).exists()
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    pool, futures = _fork_pool(count, (results, per_condition, out_dir, title), jobs)
+    return EarlyFigures(pool, jobs, futures, [_inputs(job, results, per_condition) for job in jobs], made_folder)
+
+
 def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dict[str, list] | None = None,
-                 kept=None, workers: int | None = None) -> tuple[list[Path], dict[str, list[Path]]]:
+                 kept=None, workers: int | None = None,
+                 early: EarlyFigures | None = None) -> tuple[list[Path], dict[str, list[Path]]]:
     """The run's figures (the models side by side) and each model's, as PNG paths (the PDF and SVG
-    beside each); ``kept``: a ``report.kept_figures.KeptFigures`` to copy them from, or keep them in, when given."""
+    beside each); ``kept``: a ``report.kept_figures.KeptFigures`` to copy them from, or keep them in, when
+    given; ``early``: the figures started from the numbers (``start_early``), finished here."""
     per_condition = per_condition or {}
     kept_as = kept.options_for(title, per_condition) if kept is not None else None
-    if kept is not None and (found := kept.restore(kept_as, out_dir)) is not None:
+    if early is None and kept is not None and (found := kept.restore(kept_as, out_dir)) is not None:
         return found
     # pyplot is imported only here: copying kept figures needs none of it
     from valuegap_tui.report.comparison_figures import RUN_FIGURES, run_models
@@ -64,24 +203,22 @@ def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dic
     global _WORK
     jobs = [("run", name, None, None, None) for name in RUN_FIGURES] if run_models(results) else []
     jobs += [("model", *job) for job in model_jobs(results, out_dir, title)]
-    count = worker_count(len(jobs), workers)
-    _WORK = (results, per_condition, out_dir, title)
-    try:
-        if count == 1:
-            drawn = [_draw(job) for job in jobs]
-        else:
-            heaviest_first = sorted(range(len(jobs)), key=lambda i: -_COST.get(jobs[i][1], 1))
-            # the workers' garbage collector leaves this process's objects (a million answers) alone:
-            # walking them would copy every page of them into each worker
-            gc.freeze()
-            try:
-                with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-                    futures = {i: pool.submit(_draw, jobs[i]) for i in heaviest_first}
-                    drawn = [futures[i].result() for i in range(len(jobs))]
-            finally:
-                gc.unfreeze()
-    finally:
-        _WORK = None
+    given = (results, per_condition, out_dir, title)
+    count = worker_count(len(jobs), workers) if early is None else 0
+    if early is not None:
+        drawn = early.finish(jobs, given)
+    elif count == 1:
+        _WORK = given
+        try:
+            drawn = [_draw((*job, None)) for job in jobs]
+        finally:
+            _WORK = None
+    else:
+        heaviest_first = sorted(range(len(jobs)), key=lambda i: -_COST.get(jobs[i][1], 1))
+        pool, futures = _fork_pool(count, given, [jobs[i] for i in heaviest_first])
+        with pool:
+            by_job = dict(zip(heaviest_first, futures))
+            drawn = [by_job[i].result() for i in range(len(jobs))]
     run_figures = [path for job, path in zip(jobs, drawn) if job[0] == "run" and path is not None]
     by_model: dict[str, list[Path]] = {}
     for job, path in zip(jobs, drawn):

@@ -18,40 +18,21 @@ answers. Only data is kept (JSON), never code.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import asdict, dataclass
-
-import numpy as np
+from dataclasses import dataclass
 
 from valuegap_tui.metrics import results_record
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.report import writer
-from valuegap_tui.report.collection import Collection, RespondentProgress, Respondents, collection_status
+from valuegap_tui.report.collection import Respondents, collection_status
 from valuegap_tui.report.kept import read_kept
+from valuegap_tui.report.kept_report import (Inputs, choices_record, read_choices, read_respondents,
+                                             respondents_record)
 from valuegap_tui.store import results_cache
 
 #: bump when what is kept changes, so extras kept by an older layout are read afresh
 FORMAT = 1
 STAGE = "intervals"  # kept with the results with intervals (the respondents with their paired intervals)
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What the extras depend on beside the answers and the options."""
-
-    collection: Collection | None  # None: the run's status cannot be read (the screen says nothing of it)
-    extremities: dict[str, float] | None  # None: unreadable (``error`` says why; nothing is kept then)
-    missing: tuple[str, ...] = ()  # personas whose extremity is known to neither the run nor the store
-    error: str | None = None
-
-    def key(self) -> str | None:
-        """A digest of every input, or None when the extremities could not be read."""
-        if self.extremities is None:
-            return None
-        record = {"collection": asdict(self.collection) if self.collection is not None else None,
-                  "extremities": sorted(self.extremities.items()), "missing": list(self.missing)}
-        return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
 def read_inputs(study, run_id: int) -> Inputs:
@@ -96,24 +77,10 @@ def extras_options(options: str) -> str:
 
 
 def to_text(extras: Extras, inputs_key: str) -> str:
-    who = extras.who
-    record = {
-        "format": FORMAT, "inputs": inputs_key,
-        "who": {"collection": asdict(who.collection) if who.collection is not None else None,
-                "order": list(who.order), "table": results_record.table_record(who.table),
-                "pairs": results_record.table_record(who.pairs)},
-        "per_condition": {model: [[condition, {q: np.asarray(v).tolist() for q, v in shares.items()}]
-                                  for condition, shares in conditions]
-                          for model, conditions in extras.per_condition.items()},
-        "adjusted": extras.adjusted, "missing": list(extras.missing),
-    }
+    record = {"format": FORMAT, "inputs": inputs_key, "who": respondents_record(extras.who),
+              "per_condition": choices_record(extras.per_condition), "adjusted": extras.adjusted,
+              "missing": list(extras.missing)}
     return json.dumps(record, default=results_record.plain, separators=(",", ":"))
-
-
-def _collection(record: dict | None) -> Collection | None:
-    if record is None:
-        return None
-    return Collection(**{**record, "respondents": tuple(RespondentProgress(**r) for r in record["respondents"])})
 
 
 def from_text(text: str, inputs_key: str) -> Extras | None:
@@ -121,13 +88,8 @@ def from_text(text: str, inputs_key: str) -> Extras | None:
     record = json.loads(text)
     if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("inputs") != inputs_key:
         return None
-    who = record["who"]
-    return Extras(
-        Respondents(_collection(who["collection"]), tuple(who["order"]), results_record.read_table(who["table"]),
-                    results_record.read_table(who["pairs"])),
-        {model: [(condition, {q: np.asarray(v, dtype=float) for q, v in shares.items()})
-                 for condition, shares in conditions] for model, conditions in record["per_condition"].items()},
-        record["adjusted"], tuple(record["missing"]))
+    return Extras(read_respondents(record["who"]), read_choices(record["per_condition"]), record["adjusted"],
+                  tuple(record["missing"]))
 
 
 def kept_extras(study, run_id: int, options: str, state: str, inputs: Inputs) -> Extras | None:

@@ -23,6 +23,7 @@ from valuegap_tui.report.cells import fmt as _fmt
 from valuegap_tui.report.cells import p_text as _p
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.report.protocols import protocols_markdown, with_protocol
+from valuegap_tui.report.resolve import ReportError, resolve_run  # noqa: F401  (callers take them from here)
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -31,10 +32,6 @@ FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it wit
 
 #: where each figure's other files are, said in the summary
 FIGURE_FILES = "each also as PDF and SVG beside the PNG, their text editable"
-
-
-class ReportError(RuntimeError):
-    """A run that cannot be reported (unknown id, no runs)."""
 
 
 @dataclass
@@ -46,26 +43,6 @@ class Report:
     figures_by_model: dict[str, list[Path]] = field(default_factory=dict)  # the PNGs, per model
     run_figures: list[Path] = field(default_factory=list)  # the PNGs of the models side by side
     notes: list[str] = field(default_factory=list)
-
-
-def resolve_run(study: Study, spec: str | int):
-    """A run by id, or the newest with ``latest``."""
-    from valuegap_tui.store import runs
-
-    all_runs = runs.list_runs(study)
-    if str(spec).lower() == "latest":
-        if not all_runs:
-            raise ReportError("this study has no runs yet: start one with `valuegap run`")
-        return all_runs[-1]
-    try:
-        run_id = int(spec)
-    except ValueError:
-        raise ReportError(f"run must be a number or 'latest', not {spec!r}") from None
-    run = runs.get_run(study, run_id)
-    if run is None:
-        known = ", ".join(str(r.id) for r in all_runs) or "none"
-        raise ReportError(f"no run {run_id} in this study (runs: {known})")
-    return run
 
 
 def load_frame(study: Study, run_id: int) -> AnswerFrame:
@@ -96,14 +73,17 @@ def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list
 def write_report(results: Results, out_dir: Path, title: str, notes: list[str] = (),
                  adjusted: Table | None = None, frame: AnswerFrame | None = None,
                  people: list[Table] | None = None, collection: Collection | None = None,
-                 pairs: Table | None = None, kept_figures=None, workers: int | None = None) -> Report:
+                 pairs: Table | None = None, kept_figures=None, workers: int | None = None,
+                 per_condition: dict[str, list] | None = None, early=None) -> Report:
     """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
     ``frame``: the answers, for the answer choices per condition (without it, per model only);
     ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered;
     ``collection``: the run's status and each respondent's progress; ``pairs``: the paired comparisons
     between respondents (``metrics.between``); ``kept_figures``: where the figures of these results are
     kept (``report.kept_figures.KeptFigures``), copied from there when they were drawn before;
-    ``workers``: processes drawing the figures (None: one per core; ``report/drawing.py``)."""
+    ``workers``: processes drawing the figures (None: one per core; ``report/drawing.py``);
+    ``per_condition``: ``choices_by_condition`` of the answers, when known (else taken from ``frame``);
+    ``early``: the figures started from the numbers (``report.drawing.start_early``), finished here."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
@@ -121,14 +101,14 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     except ImportError:
         report.notes.append(FIGURES_MISSING)
     else:
-        from valuegap_tui.report.drawing import draw_figures
+        from valuegap_tui.report.drawing import draw_figures, figure_title
         from valuegap_tui.report.kept_figures import SUFFIXES as FIGURE_SUFFIXES
 
-        per_condition = choices_by_condition(frame, results) if frame is not None else {}
+        if per_condition is None:
+            per_condition = choices_by_condition(frame, results) if frame is not None else {}
         # a run asked several ways: each figure says which one its numbers are under (never pooled)
-        drawn_title = title if len(results.protocols) < 2 else f"{title}, protocol {results.protocol}"
-        report.run_figures, report.figures_by_model = draw_figures(results, out_dir, drawn_title, per_condition,
-                                                                   kept_figures, workers)
+        report.run_figures, report.figures_by_model = draw_figures(results, out_dir, figure_title(title, results),
+                                                                   per_condition, kept_figures, workers, early)
         pngs = [*report.run_figures, *(path for paths in report.figures_by_model.values() for path in paths)]
         report.figures = [png.with_suffix(suffix) for png in pngs for suffix in FIGURE_SUFFIXES]
     report.summary = out_dir / "summary.md"
@@ -147,62 +127,104 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     data collection: the summary opens with the run's status and what is still to come. ``workers``:
     processes drawing the figures (None: one per core)."""
     run = resolve_run(study, spec)
+    from valuegap_tui.designs import get_design
     from valuegap_tui.store.results_cache import fingerprint
 
     state = fingerprint(study, run.id)  # before the answers are read: new ones make the kept results stale
-    frame = load_frame(study, run.id)
-    from valuegap_tui.designs import get_design
-
     if not get_design(run.design).core_metrics:  # the design's own tables (docs/designs.md)
-        from valuegap_tui.designs.tables import write_design_report
-
-        if len(frame) == 0:
-            raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
-        if model is not None and model not in set(frame.model.decode()):
-            raise ReportError(f"run {run.id} has no model {model!r}")
-        files = write_design_report(study, run, out_dir, model)
-        return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
-                      figures=[f for f in files if f.suffix in (".png", ".pdf", ".svg")])
+        return _design_report(study, run, out_dir, model)
+    from valuegap_tui.report.kept_report import Inputs
+    from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
     from valuegap_tui.store.run_progress import read_progress, run_notes
 
-    run_progress = read_progress(study, run.id)  # one read of it (a few seconds at a million answers), used twice
+    run_progress = read_progress(study, run.id)  # one read of it, used twice
     collection = collection_status(study, run.id, run_progress)
-    known = set(frame.model.decode()) | {r.respondent for r in collection.respondents}
-    if model is not None and model not in known:
-        raise ReportError(f"run {run.id} has no model {model!r} (its models: {', '.join(sorted(known))})")
-    results, kept_figures = _results(study, run.id, state, frame, aggregate, expected, model)
-    from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
-
-    notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
     extremities, missing = run_extremities(study, run.id)
-    if missing:
-        notes.append(f"extremity-adjusted kinds: {len(missing)} persona(s) left out, neither the run nor the persona "
-                     f"store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
-    # every section under the protocol the results were computed under (ways of asking never pooled)
-    frame = filter_frame(frame, protocol=results.protocol)
-    items = build_items(filter_frame(frame, model), aggregate, expected)
-    adjusted = adjusted_kind_table(items, extremities)
-    who = respondents_of(frame, collection, aggregate, expected)
-    people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
-    return write_report(results, out_dir, f"Run {run.id}: {run.name}", notes, adjusted, filter_frame(frame, model),
-                        people, collection, who.pairs if len(who.order) > 1 else None, kept_figures, workers)
+    inputs = Inputs(collection, dict(extremities), tuple(missing))
+    title = f"Run {run.id}: {run.name}"
+    results, kept_figures, extras, early = _results(
+        study, run.id, state, inputs, aggregate, expected, model,
+        lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers))
+    try:
+        notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
+        if missing:
+            notes.append(f"extremity-adjusted kinds: {len(missing)} persona(s) left out, neither the run nor the "
+                         f"persona store knows their levels ({', '.join(_cell(p) for p in missing[:5])})")
+        who = extras.who
+        people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
+        return write_report(results, out_dir, title, notes, extras.adjusted, None, people, collection,
+                            who.pairs if len(who.order) > 1 else None, kept_figures, workers,
+                            per_condition=extras.per_condition, early=early)
+    except BaseException:
+        if early is not None:  # none of its figures left behind
+            early.cancel()
+        raise
 
 
-def _results(study: Study, run_id: int, state: str, frame: AnswerFrame, aggregate: str, expected: bool | None,
-             model: str | None):
-    """The run's results with intervals: kept ones where the answers are still in ``state`` (the
-    fingerprint taken before ``frame`` was read; store/results_cache.py), else computed now and kept;
-    with where their figures are kept (``report.kept_figures``)."""
+def _draw_early(frame: AnswerFrame, model, aggregate: str, expected, out_dir: Path, title: str, workers):
+    """The figures needing no interval, started from the numbers without intervals (``drawing.start_early``)."""
+    from valuegap_tui.report.drawing import early_possible, figure_title, start_early
+
+    if not early_possible(workers):
+        return None
+    quick = compute_results(frame, aggregate=aggregate, expected=expected, model=model, bootstrap=False)
+    shown = filter_frame(frame, model, protocol=quick.protocol)
+    return start_early(quick, Path(out_dir), figure_title(title, quick), choices_by_condition(shown, quick), workers)
+
+
+def _design_report(study: Study, run, out_dir: Path, model: str | None) -> Report:
+    from valuegap_tui.designs.tables import write_design_report
+
+    frame = load_frame(study, run.id)
+    if len(frame) == 0:
+        raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
+    if model is not None and model not in set(frame.model.decode()):
+        raise ReportError(f"run {run.id} has no model {model!r}")
+    files = write_design_report(study, run, out_dir, model)
+    return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
+                  figures=[f for f in files if f.suffix in (".png", ".pdf", ".svg")])
+
+
+def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expected: bool | None,
+             model: str | None, draw_early):
+    """The run's results with intervals, where their figures are kept (``report.kept_figures``) and what
+    the report reads beside them from the answers (``report.kept_report``): kept ones where the answers
+    are still in ``state`` (the fingerprint taken before anything was read; store/results_cache.py) and
+    the run's status and personas are ``inputs``, else computed now from the answers and kept; and the
+    figures ``draw_early(answers)`` started, when the results were computed (else None)."""
     from valuegap_tui.report.kept import EVERY_MODEL, keep_text, kept_text, options_key
     from valuegap_tui.report.kept_figures import KeptFigures
+    from valuegap_tui.report.kept_report import ReportExtras, keep_report_extras, kept_report_extras
 
     options = options_key(model or EVERY_MODEL, None, aggregate, expected)
-    found = kept_text(study, run_id, options, "intervals", state)
-    if found is None:
-        results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
-        found = results, keep_text(study, run_id, options, "intervals", state, results)
+    early, found = None, kept_text(study, run_id, options, "intervals", state)
+    extras = kept_report_extras(study, run_id, options, state, inputs) if found is not None else None
+    if extras is None:  # the answers are read (pyplot imported meanwhile, for the figures)
+        from valuegap_tui.report.drawing import pyplot_meanwhile
+
+        with pyplot_meanwhile():
+            frame = load_frame(study, run_id)
+        known = set(frame.model.decode()) | {r.respondent for r in inputs.collection.respondents}
+        if model is not None and model not in known:
+            raise ReportError(f"run {run_id} has no model {model!r} (its models: {', '.join(sorted(known))})")
+        try:
+            if found is None:  # the numbers first (0.2 s at a million answers): figures from them meanwhile
+                early = draw_early(frame)
+                results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
+                found = results, keep_text(study, run_id, options, "intervals", state, results)
+            # every section under the protocol the results were computed under (ways of asking never pooled)
+            frame = filter_frame(frame, protocol=found[0].protocol)
+            shown = filter_frame(frame, model)
+            extras = ReportExtras(adjusted_kind_table(build_items(shown, aggregate, expected), inputs.extremities),
+                                  respondents_of(frame, inputs.collection, aggregate, expected),
+                                  choices_by_condition(shown, found[0]))
+            keep_report_extras(study, run_id, options, state, inputs, extras)
+        except BaseException:
+            if early is not None:
+                early.cancel()
+            raise
     results, text = found
-    return results, KeptFigures(study, run_id, options, state, text)
+    return results, KeptFigures(study, run_id, options, state, text), extras, early
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:
