@@ -18,21 +18,16 @@ answers. Only data is kept (JSON), never code.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from valuegap_tui.metrics import results_record
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.report import writer
 from valuegap_tui.report.collection import Respondents, collection_status
-from valuegap_tui.report.kept import read_kept
-from valuegap_tui.report.kept_report import (Inputs, choices_record, read_choices, read_respondents,
-                                             respondents_record)
-from valuegap_tui.store import results_cache
+from valuegap_tui.report.kept_report import (Inputs, choices_record, keep_for_inputs, keyed_fields, keyed_text,
+                                             read_choices, read_for_inputs, read_respondents, respondents_record)
 
 #: bump when what is kept changes, so extras kept by an older layout are read afresh
 FORMAT = 1
-STAGE = "intervals"  # kept with the results with intervals (the respondents with their paired intervals)
 
 
 def read_inputs(study, run_id: int) -> Inputs:
@@ -77,16 +72,15 @@ def extras_options(options: str) -> str:
 
 
 def to_text(extras: Extras, inputs_key: str) -> str:
-    record = {"format": FORMAT, "inputs": inputs_key, "who": respondents_record(extras.who),
-              "per_condition": choices_record(extras.per_condition), "adjusted": extras.adjusted,
-              "missing": list(extras.missing)}
-    return json.dumps(record, default=results_record.plain, separators=(",", ":"))
+    return keyed_text(FORMAT, inputs_key, {"who": respondents_record(extras.who),
+                                           "per_condition": choices_record(extras.per_condition),
+                                           "adjusted": extras.adjusted, "missing": list(extras.missing)})
 
 
 def from_text(text: str, inputs_key: str) -> Extras | None:
     """The extras in ``text``, or None when they were kept by another layout or for other inputs."""
-    record = json.loads(text)
-    if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("inputs") != inputs_key:
+    record = keyed_fields(text, FORMAT, inputs_key)
+    if record is None:
         return None
     return Extras(read_respondents(record["who"]), read_choices(record["per_condition"]), record["adjusted"],
                   tuple(record["missing"]))
@@ -94,14 +88,9 @@ def from_text(text: str, inputs_key: str) -> Extras | None:
 
 def kept_extras(study, run_id: int, options: str, state: str, inputs: Inputs) -> Extras | None:
     """The extras kept for the results under ``options`` and answers in ``state``, if kept for ``inputs``."""
-    key = inputs.key()
-    if key is None:
-        return None
-    return read_kept(study, run_id, extras_options(options), STAGE, state, lambda text: from_text(text, key))
+    return read_for_inputs(study, run_id, extras_options(options), state, inputs, from_text)
 
 
 def keep_extras(study, run_id: int, options: str, state: str, inputs: Inputs, extras: Extras) -> None:
     """Keep ``extras`` for the next time (nothing where the inputs are unknown or the study read-only)."""
-    key = inputs.key()
-    if key is not None:
-        results_cache.save(study, run_id, extras_options(options), STAGE, state, to_text(extras, key))
+    keep_for_inputs(study, run_id, extras_options(options), state, inputs, lambda key: to_text(extras, key))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from typing import Callable, TypeVar
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from valuegap_tui.store import results_cache
 #: bump when what is kept changes, so a report's extras kept by an older layout are read afresh
 FORMAT = 1
 STAGE = "intervals"  # kept beside the results with intervals, which a report is written from
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,16 +90,48 @@ def report_options(options: str) -> str:
     return f"{options}|report"
 
 
+def keyed_text(fmt: int, inputs_key: str, fields: dict) -> str:
+    """Kept text of ``fields``, marked with its layout and the digest of its inputs."""
+    return json.dumps({"format": fmt, "inputs": inputs_key, **fields}, default=results_record.plain,
+                      separators=(",", ":"))
+
+
+def keyed_fields(text: str, fmt: int, inputs_key: str) -> dict | None:
+    """The fields of kept ``text``, or None when kept by another layout or for other inputs."""
+    record = json.loads(text)
+    if not isinstance(record, dict) or record.get("format") != fmt or record.get("inputs") != inputs_key:
+        return None
+    return record
+
+
+def read_for_inputs(study, run_id: int, options: str, state: str, inputs: Inputs,
+                    read: Callable[[str, str], T | None]) -> T | None:
+    """``read(text, inputs_key)`` of the text kept under ``options`` for answers in ``state``; None where
+    the inputs are unknown or nothing is kept for them."""
+    key = inputs.key()
+    if key is None:
+        return None
+    return read_kept(study, run_id, options, STAGE, state, lambda text: read(text, key))
+
+
+def keep_for_inputs(study, run_id: int, options: str, state: str, inputs: Inputs,
+                    write: Callable[[str], str]) -> None:
+    """Keep ``write(inputs_key)`` (nothing where the inputs are unknown or the study read-only)."""
+    key = inputs.key()
+    if key is not None:
+        results_cache.save(study, run_id, options, STAGE, state, write(key))
+
+
 def to_text(extras: ReportExtras, inputs_key: str) -> str:
-    record = {"format": FORMAT, "inputs": inputs_key, "adjusted": results_record.table_record(extras.adjusted),
-              "who": respondents_record(extras.who), "per_condition": choices_record(extras.per_condition)}
-    return json.dumps(record, default=results_record.plain, separators=(",", ":"))
+    return keyed_text(FORMAT, inputs_key, {"adjusted": results_record.table_record(extras.adjusted),
+                                           "who": respondents_record(extras.who),
+                                           "per_condition": choices_record(extras.per_condition)})
 
 
 def from_text(text: str, inputs_key: str) -> ReportExtras | None:
     """The extras in ``text``, or None when they were kept by another layout or for other inputs."""
-    record = json.loads(text)
-    if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("inputs") != inputs_key:
+    record = keyed_fields(text, FORMAT, inputs_key)
+    if record is None:
         return None
     return ReportExtras(results_record.read_table(record["adjusted"]), read_respondents(record["who"]),
                         read_choices(record["per_condition"]))
@@ -105,14 +139,9 @@ def from_text(text: str, inputs_key: str) -> ReportExtras | None:
 
 def kept_report_extras(study, run_id: int, options: str, state: str, inputs: Inputs) -> ReportExtras | None:
     """The extras kept beside the results under ``options`` for answers in ``state`` and these ``inputs``."""
-    key = inputs.key()
-    if key is None:
-        return None
-    return read_kept(study, run_id, report_options(options), STAGE, state, lambda text: from_text(text, key))
+    return read_for_inputs(study, run_id, report_options(options), state, inputs, from_text)
 
 
 def keep_report_extras(study, run_id: int, options: str, state: str, inputs: Inputs, extras: ReportExtras) -> None:
     """Keep ``extras`` for the next report (nothing where the inputs are unknown or the study read-only)."""
-    key = inputs.key()
-    if key is not None:
-        results_cache.save(study, run_id, report_options(options), STAGE, state, to_text(extras, key))
+    keep_for_inputs(study, run_id, report_options(options), state, inputs, lambda key: to_text(extras, key))
