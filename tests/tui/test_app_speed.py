@@ -101,3 +101,31 @@ async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study,
         screen.go_to(n - 1)
         await pilot.pause()
         assert screen.item.id == screen.filtered[n - 1].id and screen.page_start == PAGE * 2
+
+
+def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(tmp_path):
+    """The review screen's text fields are Inputs: Textual's TextArea (its syntax themes and document
+    model, 25-35 ms of the time to the first frame) is imported only by the screens that edit text."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent('''
+        import asyncio, sys
+        from valuegap_tui.tui.app import ValueGapApp
+
+        async def main():
+            app = ValueGapApp(sys.argv[1])
+            async with app.run_test() as pilot:
+                while app.screen.opened_in_s is None:
+                    await asyncio.sleep(0.01)
+                print(type(app.screen).__name__, sorted(m for m in sys.modules if m.startswith("textual.document")
+                                                        or m.startswith("textual.widgets._text_area")))
+
+        asyncio.run(main())
+    ''')
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db")], capture_output=True, text=True,
+                            env={**os.environ, "VALUEGAP_CONFIG_DIR": str(tmp_path)}, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "DilemmasScreen []"
