@@ -100,13 +100,19 @@ class DataTableInternals(DataTable):
     def drop_renders(self, row_keys: set[RowKey], cells: set[tuple[RowKey, ColumnKey]],
                      row_indexes: set[int]) -> None:
         """Forget the cached renders of these rows and cells only; the others stay cached."""
-        for cache, stale in ((self._row_render_cache, lambda k: k[0] in row_keys),
-                             (self._cell_render_cache, lambda k: (k[0], k[1]) in cells),
-                             (self._row_renderable_cache, lambda k: k[1] in row_indexes)):
-            for cache_key in [k for k in cache.keys() if stale(k)]:
+        # Compared by their values (strings): RowKey and ColumnKey hash in Python, and the caches hold
+        # thousands of keys, each looked at here once per replaced row.
+        rows = {key.value for key in row_keys}
+        columns = {(row.value, column.value) for row, column in cells}
+        for cache, stale in ((self._row_render_cache, [k for k in self._row_render_cache.keys() if k[0].value in rows]),
+                             (self._cell_render_cache, [k for k in self._cell_render_cache.keys()
+                                                        if k[0].value in rows and (k[0].value, k[1].value) in columns]),
+                             (self._row_renderable_cache,
+                              [k for k in self._row_renderable_cache.keys() if k[1] in row_indexes])):
+            for cache_key in stale:
                 cache.discard(cache_key)
         # whole lines: those of these rows (the lines cached under DataTable's own keys are not read)
-        for cache_key in [k for k in self._line_cache.keys() if k[0] != "in place" or k[1] in row_keys]:
+        for cache_key in [k for k in self._line_cache.keys() if k[0] != "in place" or k[1].value in rows]:
             self._line_cache.discard(cache_key)
 
     def cursor_for_row(self, row_key: RowKey, cursor, hover):
