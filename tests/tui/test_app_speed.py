@@ -129,3 +129,25 @@ def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(t
                             env={**os.environ, "VALUEGAP_CONFIG_DIR": str(tmp_path)}, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "DilemmasScreen []"
+
+
+async def test_a_decision_draws_the_counts_line_once_with_the_new_counts_and_position(study):
+    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 6)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        calls = counting(screen, "update_counts")
+        screen.action_decide("accept")
+        assert calls[0] == 1  # the decided row's counts and the next item's position, in one line
+        counts = str(screen.query_one("#dilemma-counts").content)
+        assert "draft 4" in counts and "accepted 1" in counts and "| 2/5 shown of 5" in counts
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if not screen.pending:
+                break
+        assert not screen.pending
+        counts = str(screen.query_one("#dilemma-counts").content)
+        assert "draft 4" in counts and "accepted 1" in counts and "| 2/5 shown of 5" in counts
+        assert str(screen.query_one("#dilemma-table", DataTable).get_row_at(0)[0]) == "accepted"

@@ -274,8 +274,9 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
                 self.enqueue(f"labels for {item.id}", lambda: parts.blind_submit(study, item.id, who))
             else:
                 self.enqueue(f"{decision.value} {item.id}", lambda: review.decide(study, item.id, decision, reviewer=who))
+                # the counts line is drawn once, by go_to below (it shows the next item)
                 self._replace_row(parts.design.item_from_record(
-                    {**item.to_record(), "status": parts.decisions[decision.value]}), who)
+                    {**item.to_record(), "status": parts.decisions[decision.value]}), who, counts=False)
         self.go_to(self.position + 1)
 
     def action_move(self, delta: int) -> None:
