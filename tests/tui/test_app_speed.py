@@ -101,3 +101,53 @@ async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study,
         screen.go_to(n - 1)
         await pilot.pause()
         assert screen.item.id == screen.filtered[n - 1].id and screen.page_start == PAGE * 2
+
+
+def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(tmp_path):
+    """The review screen's text fields are Inputs: Textual's TextArea (its syntax themes and document
+    model, 25-35 ms of the time to the first frame) is imported only by the screens that edit text."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent('''
+        import asyncio, sys
+        from valuegap_tui.tui.app import ValueGapApp
+
+        async def main():
+            app = ValueGapApp(sys.argv[1])
+            async with app.run_test() as pilot:
+                while app.screen.opened_in_s is None:
+                    await asyncio.sleep(0.01)
+                print(type(app.screen).__name__, sorted(m for m in sys.modules if m.startswith("textual.document")
+                                                        or m.startswith("textual.widgets._text_area")))
+
+        asyncio.run(main())
+    ''')
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db")], capture_output=True, text=True,
+                            env={**os.environ, "VALUEGAP_CONFIG_DIR": str(tmp_path)}, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "DilemmasScreen []"
+
+
+async def test_a_decision_draws_the_counts_line_once_with_the_new_counts_and_position(study):
+    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 6)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        calls = counting(screen, "update_counts")
+        screen.action_decide("accept")
+        assert calls[0] == 1  # the decided row's counts and the next item's position, in one line
+        counts = str(screen.query_one("#dilemma-counts").content)
+        assert "draft 4" in counts and "accepted 1" in counts and "| 2/5 shown of 5" in counts
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if not screen.pending:
+                break
+        assert not screen.pending
+        counts = str(screen.query_one("#dilemma-counts").content)
+        assert "draft 4" in counts and "accepted 1" in counts and "| 2/5 shown of 5" in counts
+        assert str(screen.query_one("#dilemma-table", DataTable).get_row_at(0)[0]) == "accepted"

@@ -9,7 +9,7 @@ from textual.geometry import Region
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from valuegap_tui.tui.textual_private import needs_layout, needs_repaint, watch_measured_rows
+from valuegap_tui.tui.textual_private import forget_styled_lines, needs_layout, needs_repaint, watch_measured_rows
 from valuegap_tui.tui.widgets.in_place import InPlaceOptionList, InPlaceTable, update_static
 
 
@@ -190,6 +190,33 @@ async def test_scrolling_a_row_at_a_time_draws_only_the_cursor_rows_again():
         rebuilt.move_cursor(row=29)
         await pilot.pause()
         assert drawn(updated) == drawn(rebuilt)
+
+
+async def test_scrolling_a_row_styles_only_the_lines_that_changed():
+    """A scroll by a row moves the styled lines with it: Textual styles again only the line that came
+    into view, the rows due to be drawn again (the cursor's, a replaced one) and the header, not every
+    visible line; and every line is what styling each afresh gives."""
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        updated, _ = await fill(app, pilot, rows(60), rows(60))
+        updated.focus()  # the focused cursor's style too
+        for row in range(1, 12):
+            updated.move_cursor(row=row)
+            await pilot.pause()
+        styled = counting(updated, "render_line")  # Textual asks the table for each line it styles
+        steps = 0
+        for row in list(range(12, 40)) + list(range(38, 20, -1)):  # down a row at a time, then back up
+            if row % 4 == 0:
+                updated.replace_rows([(f"r{row - 3}", [Text(f"ok {row:03d}"), Text("x")])])
+            updated.move_cursor(row=row)
+            await pilot.pause()
+            steps += 1
+            shown = drawn(updated)
+            forget_styled_lines(updated)
+            assert shown == drawn(updated), f"row {row}: a moved line differs from the line styled afresh"
+            styled[0] -= updated.size.height  # those styled afresh for the comparison
+        # at most: the header, the row left, the row arrived at, the line that came into view, a replaced row
+        assert styled[0] <= steps * 5, f"{styled[0]} lines styled in {steps} scrolls"
 
 
 class Options(App):

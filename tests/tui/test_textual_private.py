@@ -58,7 +58,8 @@ def live_objects() -> dict[str, object]:
             table.add_row("x", key="r")
             await pilot.pause()
             found.update(DataTable=table, Select=app.query_one(Select), Footer=app.query_one(Footer),
-                         Widget=app.query_one(Static), App=app, Screen=app.screen)
+                         Widget=app.query_one(Static), App=app, Screen=app.screen,
+                         StylesCache=textual_private.styles_cache_of(table))
             # Each object as it stands while the app runs: read the attributes now, not after exit.
             found["present"] = {name: hasattr(found[name.split(".")[0]], name.split(".")[1])
                                 for name in PRIVATE_NAMES if not name.startswith("textual.")}
@@ -95,7 +96,7 @@ def test_the_key_clock_is_the_clock_textual_stamps_events_with():
 
 def test_the_classes_named_are_the_ones_checked():
     classes = {name.split(".")[0] for name in PRIVATE_NAMES if not name.startswith("textual.")}
-    assert classes <= {"DataTable", "Select", "Footer", "Widget", "App", "Screen"}
+    assert classes <= {"DataTable", "Select", "Footer", "Widget", "App", "Screen", "StylesCache"}
     assert all(issubclass(cls, (Widget, App)) for cls in (DataTable, Select, Footer, Screen))
 
 

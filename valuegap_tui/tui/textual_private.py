@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from textual._styles_cache import StylesCache
 from textual._time import get_time as key_clock  # the clock Textual stamps its events (message.time) with
 from textual._two_way_dict import TwoWayDict
 from textual.app import App
@@ -22,7 +23,8 @@ from textual.widgets import DataTable, Footer, Select
 from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey, RowKey
 
-__all__ = ["DataTableInternals", "FooterKey", "ReshownTable", "PRIVATE_NAMES", "key_clock", "live_screen_stack",
+__all__ = ["DataTableInternals", "FooterKey", "ReshownTable", "PRIVATE_NAMES", "forget_styled_lines", "styles_cache_of",
+           "key_clock", "live_screen_stack",
            "mark_footer_bindings_ready", "needs_layout", "needs_repaint", "notifications", "withdraw_notification", "rendered_lines",
            "select_values", "styled_as_current", "watch_measured_rows"]
 
@@ -31,6 +33,7 @@ __all__ = ["DataTableInternals", "FooterKey", "ReshownTable", "PRIVATE_NAMES", "
 PRIVATE_NAMES: tuple[str, ...] = (
     "textual._time.get_time",
     "textual._two_way_dict.TwoWayDict",
+    "textual._styles_cache.StylesCache",
     "textual.widgets._footer.FooterKey",
     "DataTable._data",
     "DataTable._row_locations",
@@ -50,6 +53,10 @@ PRIVATE_NAMES: tuple[str, ...] = (
     "DataTable._get_styles_to_render_cell",
     "DataTable._on_resize",
     "DataTable._styles_cache",
+    "Widget._styles_cache",
+    "StylesCache._cache",
+    "StylesCache._dirty_lines",
+    "StylesCache._width",
     "Select._options",
     "Footer._bindings_ready",
     "Widget._layout_required",
@@ -97,18 +104,50 @@ class DataTableInternals(DataTable):
     def drop_renders(self, row_keys: set[RowKey], cells: set[tuple[RowKey, ColumnKey]],
                      row_indexes: set[int]) -> None:
         """Forget the cached renders of these rows and cells only; the others stay cached."""
-        for cache, stale in ((self._row_render_cache, lambda k: k[0] in row_keys),
-                             (self._cell_render_cache, lambda k: (k[0], k[1]) in cells),
-                             (self._row_renderable_cache, lambda k: k[1] in row_indexes)):
-            for cache_key in [k for k in cache.keys() if stale(k)]:
+        # Compared by their values (strings): RowKey and ColumnKey hash in Python, and the caches hold
+        # thousands of keys, each looked at here once per replaced row.
+        rows = {key.value for key in row_keys}
+        columns = {(row.value, column.value) for row, column in cells}
+        for cache, stale in ((self._row_render_cache, [k for k in self._row_render_cache.keys() if k[0].value in rows]),
+                             (self._cell_render_cache, [k for k in self._cell_render_cache.keys()
+                                                        if k[0].value in rows and (k[0].value, k[1].value) in columns]),
+                             (self._row_renderable_cache,
+                              [k for k in self._row_renderable_cache.keys() if k[1] in row_indexes])):
+            for cache_key in stale:
                 cache.discard(cache_key)
         # whole lines: those of these rows (the lines cached under DataTable's own keys are not read)
-        for cache_key in [k for k in self._line_cache.keys() if k[0] != "in place" or k[1] in row_keys]:
+        for cache_key in [k for k in self._line_cache.keys() if k[0] != "in place" or k[1].value in rows]:
             self._line_cache.discard(cache_key)
 
     def cursor_for_row(self, row_key: RowKey, cursor, hover):
         """The cursor and mouse positions one row's line is drawn (and cached) for; as given here."""
         return cursor, hover
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # A scroll repaints every line, and Textual styles each one again (its styles cache forgets
+        # them all), although the lines that only moved are the same lines one row up: with a key per
+        # item past the screen's last row, that was most of the table's time per key. The lines kept
+        # styled are moved with the scroll instead; only those that came into view, or were already
+        # due to be drawn again (a changed row, the cursor's), are styled anew. The terminal is still
+        # sent every line.
+        cache = self._styles_cache
+        dirty_before = set(cache._dirty_lines)
+        super().watch_scroll_y(old_value, new_value)
+        delta = round(new_value) - round(old_value)
+        styles = self.styles
+        if (not delta or styles.gutter != (0, 0, 0, 0) or styles.has_rule("hatch")
+                or any(edge[0] not in ("", "none") for edge in styles.outline)
+                or cache._width != self.region.width):
+            return  # the lines would not be the same moved (edges, patterns), or nothing is styled yet
+        first = self.header_height if self.show_header else 0
+        first += sum(self.get_row_height(self._row_locations.get_key(i)) for i in range(self.fixed_rows))
+        end = self.scrollable_content_region.height  # the lines below (a horizontal scrollbar) stay put
+        styled = dict(cache._cache)
+        for y in range(first, end):
+            source = y + delta
+            if first <= source < end and source in styled and source not in dirty_before:
+                cache._cache[y] = styled[source]
+                cache._dirty_lines.discard(y)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style):
         # DataTable caches each whole line under the cursor's position, so when the table scrolls by a
@@ -223,6 +262,16 @@ def rendered_lines(app: App) -> list[str]:
     """What the terminal would be sent for the whole screen, one string per line, styles aside."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     return ["".join(segment.text for segment in strip) for strip in update.strips]
+
+
+def styles_cache_of(widget: Widget) -> StylesCache:
+    """The widget's cache of styled lines (its attributes are checked by the tests)."""
+    return widget._styles_cache
+
+
+def forget_styled_lines(widget: Widget) -> None:
+    """Drop every styled line the widget keeps: its next render styles each line afresh."""
+    widget._styles_cache.clear()
 
 
 def needs_layout(widget: Widget) -> bool:

@@ -26,7 +26,7 @@ from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, OptionList, Static, TextArea
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 
 from valuegap_tui.config import ConfigError, save_section
 from valuegap_tui.keymap import LABEL_KEYS
@@ -274,8 +274,9 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
                 self.enqueue(f"labels for {item.id}", lambda: parts.blind_submit(study, item.id, who))
             else:
                 self.enqueue(f"{decision.value} {item.id}", lambda: review.decide(study, item.id, decision, reviewer=who))
+                # the counts line is drawn once, by go_to below (it shows the next item)
                 self._replace_row(parts.design.item_from_record(
-                    {**item.to_record(), "status": parts.decisions[decision.value]}), who)
+                    {**item.to_record(), "status": parts.decisions[decision.value]}), who, counts=False)
         self.go_to(self.position + 1)
 
     def action_move(self, delta: int) -> None:
@@ -325,8 +326,13 @@ class DilemmasScreen(ReviewActions, ReviewList, Screen):
         self.draw_detail()
 
     def _typing(self) -> None:
-        """Let a priority key through to the text field that has the focus (typing "o" in the filter)."""
-        if isinstance(self.focused, (Input, TextArea)):
+        """Let a priority key through to the text field that has the focus (typing "o" in the filter).
+
+        This screen's text fields are Inputs (the filter, the reviewer's name); the multi-line editors
+        are screens of their own (review_modals.py, dilemma_editor.py), whose keys never reach this
+        screen's bindings. Textual's TextArea is not imported for the check: its module (syntax themes,
+        the document model) cost 25-35 ms of the time to the first frame."""
+        if isinstance(self.focused, Input):
             raise SkipAction()
 
     def action_focus_actions(self) -> None:

@@ -192,8 +192,9 @@ class ReviewList:
         if not self.rows:
             update_static(self.query_one("#dilemma-detail-text", Static), Text(self.parts.empty_hint))
 
-    def _replace_row(self, item, reviewer: str) -> None:
-        """Bring a list row up to date after a change, without reloading the list."""
+    def _replace_row(self, item, reviewer: str, *, counts: bool = True) -> None:
+        """Bring a list row up to date after a change, without reloading the list; ``counts=False``
+        where the caller shows the next item right after (``show`` draws the counts line then)."""
         from valuegap_tui.tui.widgets.review_detail import status_of
 
         i = self.row_index.get(item.id)
@@ -202,7 +203,8 @@ class ReviewList:
         row = self.rows[i]._replace(status=status_of(item), flags=tuple(getattr(item, "flags", ()) or ()),
                                     reviewer=reviewer)
         self._update_row(row)
-        self.update_counts()
+        if counts:
+            self.update_counts()
 
     def _update_row(self, row: ItemRow) -> None:
         """Put a changed row in the list, the counts and (if on the page) the table."""
