@@ -16,6 +16,12 @@ from valuegap_tui.tui.screens.runs import Snapshot
 from tests.helpers.dilemmas import make_dilemma
 
 
+def drafts_for_ann(study, n: int) -> None:
+    """``n`` generated drafts to review, and the reviewer ann."""
+    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, n + 1)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+
+
 def counting(obj, name: str) -> list[int]:
     calls, original = [0], getattr(obj, name)
 
@@ -28,8 +34,7 @@ def counting(obj, name: str) -> list[int]:
 
 
 async def test_a_decision_repaints_the_decided_row_and_the_next_not_the_table(study):
-    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 81)], who="generator", action="create")
-    save_section("reviewer", {"name": "ann"})
+    drafts_for_ann(study, 80)
     app = ValueGapApp(study)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
@@ -82,8 +87,7 @@ async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study,
     from valuegap_tui.tui.screens.review_list import PAGE
 
     n = PAGE * 2 + 50
-    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, n + 1)], who="generator", action="create")
-    save_section("reviewer", {"name": "ann"})
+    drafts_for_ann(study, n)
     at_first_frame = []
     opened = dilemmas_screen.DilemmasScreen._opened
     monkeypatch.setattr(dilemmas_screen.DilemmasScreen, "_opened",
@@ -132,8 +136,7 @@ def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(t
 
 
 async def test_a_decision_draws_the_counts_line_once_with_the_new_counts_and_position(study):
-    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 6)], who="generator", action="create")
-    save_section("reviewer", {"name": "ann"})
+    drafts_for_ann(study, 5)
     app = ValueGapApp(study)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
