@@ -7,25 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from valuegap_tui.metrics.paired import percentile_interval
+from valuegap_tui.metrics.paired import percentile_interval, sorted_interval
 
 
-def sorted_interval(samples, confidence, outward=False):
+def by_sorting(samples, confidence, outward=False):
     """The interval as computed by sorting every column (the way it was computed before)."""
-    s = np.sort(np.asarray(samples, dtype=np.float64), axis=0)
-    k = (~np.isnan(s)).sum(axis=0)
-    tail = (1 - confidence) / 2
-    out = []
-    for q, round_to in ((tail, np.floor), (1 - tail, np.ceil)):
-        position = q * np.maximum(k - 1, 0)
-        if outward:
-            position = round_to(position)
-        below = np.floor(position).astype(np.int64)
-        above = np.minimum(below + 1, np.maximum(k - 1, 0))
-        low_value = np.take_along_axis(s, below[None], axis=0)[0]
-        high_value = np.take_along_axis(s, above[None], axis=0)[0]
-        out.append(np.where(k > 0, low_value + (position - below) * (high_value - low_value), np.nan))
-    return out[0], out[1]
+    return sorted_interval(np.asarray(samples, dtype=np.float64), (1 - confidence) / 2, outward)
 
 
 def _samples():
@@ -49,7 +36,7 @@ def _samples():
 def test_the_interval_is_exactly_that_of_sorting(confidence, outward):
     for samples in _samples():
         got = percentile_interval(samples, confidence, outward=outward)
-        want = sorted_interval(samples, confidence, outward=outward)
+        want = by_sorting(samples, confidence, outward=outward)
         for g, w in zip(got, want):
             assert np.shape(g) == np.shape(w)
             assert np.asarray(g).tobytes() == np.asarray(w).tobytes()

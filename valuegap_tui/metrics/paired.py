@@ -151,6 +151,11 @@ def percentile_interval(samples: np.ndarray, confidence: float, outward: bool = 
     n = samples.shape[0]
     if n and not np.isnan(samples).any() and not (np.signbit(samples) & (samples == 0)).any():
         return _complete_interval(samples, tail, outward)
+    return sorted_interval(samples, tail, outward)
+
+
+def sorted_interval(samples: np.ndarray, tail: float, outward: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``percentile_interval`` by sorting every column: for any resamples (NaN ones left out)."""
     s = np.sort(samples, axis=0)  # NaN sorts last
     k = (~np.isnan(s)).sum(axis=0)
     out = []
