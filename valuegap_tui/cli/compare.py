@@ -49,7 +49,7 @@ def cmd_compare(args) -> int:
                        "respondents with --paired", exit_code=2)
     from valuegap_tui.designs.compare import RunSpec, compare_runs
     from valuegap_tui.designs.tables import tables_markdown
-    from valuegap_tui.report.writer import ReportError, resolve_run
+    from valuegap_tui.report.resolve import ReportError, resolve_run
 
     runs = []
     specs = [f"{args.study}:{args.run}", *args.specs]
@@ -82,7 +82,8 @@ def cmd_compare(args) -> int:
 def _paired(args) -> int:
     from valuegap_tui.report.collection import collection_status
     from valuegap_tui.metrics.between import default_condition, paired_comparisons
-    from valuegap_tui.report.writer import ReportError, load_frame, resolve_run
+    from valuegap_tui.report.resolve import ReportError, resolve_run
+    from valuegap_tui.report.writer import load_frame
     from valuegap_tui.report.people import pairs_markdown
     from valuegap_tui.text import visible
 

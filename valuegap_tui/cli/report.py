@@ -38,7 +38,8 @@ def register(commands) -> None:
 
 
 def cmd_report(args) -> int:
-    from valuegap_tui.report.writer import ReportError, report_run
+    from valuegap_tui.report.resolve import ReportError
+    from valuegap_tui.report.writer import report_run
 
     study = open_existing(args.study)
     if args.out_dir.exists() and not args.out_dir.is_dir():

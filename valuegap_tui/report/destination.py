@@ -10,7 +10,8 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from valuegap_tui.report.writer import FIGURES_MISSING, ReportError, report_run
+from valuegap_tui.report.resolve import ReportError
+from valuegap_tui.report.writer import FIGURES_MISSING, report_run
 from valuegap_tui.store import DatabaseError, StudyError
 
 #: what to say for a failure to write, by errno: (what happened, what to do)

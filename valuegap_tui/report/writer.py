@@ -23,7 +23,7 @@ from valuegap_tui.report.cells import fmt as _fmt
 from valuegap_tui.report.cells import p_text as _p
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.report.protocols import protocols_markdown, with_protocol
-from valuegap_tui.report.resolve import ReportError, resolve_run  # noqa: F401  (callers take them from here)
+from valuegap_tui.report.resolve import ReportError, resolve_run
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
