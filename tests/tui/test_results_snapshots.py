@@ -10,10 +10,14 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
+from tests.helpers.pilot import wait_for
 from tests.helpers.results_app import protocols_frame, use_fixed_run
 from valuegap_tui.tui.app import ValueGapApp
+from valuegap_tui.tui.screens.results_tabs import FOCUS
 
 SIZES = [(80, 24), (100, 30), (160, 45)]
+#: each tab key shown here, and its tab's name
+TABS = {"1": "conditions", "2": "kinds", "3": "heatmap", "4": "answers", "8": "respondents"}
 
 
 async def _computed(pilot) -> None:
@@ -29,6 +33,15 @@ async def _computed(pilot) -> None:
     await pilot.pause(0.2)
 
 
+async def _shown(pilot, tab: str) -> None:
+    """Wait for the tab picked by its key to be composed, drawn and focused: on a loaded machine a
+    background step may still be mounting it when the key lands."""
+    screen = pilot.app.screen
+    assert await wait_for(pilot, lambda: screen.composed(tab) and not screen.tabs_to_draw
+                          and (tab not in FOCUS or pilot.app.focused is screen.query_one(FOCUS[tab])))
+    await pilot.pause(0.2)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("tab", ["1", "2", "3", "4", "8"], ids=["conditions", "kinds", "heatmap", "answers", "respondents"])
 def test_results_screen(snap_compare, study, monkeypatch, size, tab):
@@ -37,7 +50,7 @@ def test_results_screen(snap_compare, study, monkeypatch, size, tab):
     async def run_before(pilot) -> None:
         await _computed(pilot)
         await pilot.press(tab)
-        await pilot.pause(0.2)
+        await _shown(pilot, TABS[tab])
 
     assert snap_compare(ValueGapApp(study, start_mode="results"), terminal_size=size, run_before=run_before)
 
@@ -50,8 +63,9 @@ def test_results_protocols_tab(snap_compare, study, monkeypatch, size, scrolled)
     async def run_before(pilot) -> None:
         await _computed(pilot)
         await pilot.press("9")
+        await _shown(pilot, "protocols")
         if scrolled:
             await pilot.press("end")
-        await pilot.pause(0.2)
+            await pilot.pause(0.2)
 
     assert snap_compare(ValueGapApp(study, start_mode="results"), terminal_size=size, run_before=run_before)

@@ -90,6 +90,7 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, LazyTabs, D
         self._adjusted = Text("")  # the Kinds tab's extremity-adjusted changes, once read
         self._composed = set(FIRST_COMPOSED)  # the tabs composed so far (results_tabs.py)
         self._composing: set[str] = set()
+        self._focus_when_mounted: set[str] = set()
         self.tabs_to_draw: set[str] = set()
 
     def compose(self) -> ComposeResult:

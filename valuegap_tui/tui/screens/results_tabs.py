@@ -72,6 +72,8 @@ class LazyTabs:
 
     _composed: set[str]
     _composing: set[str]  # being mounted
+    #: tabs whose key was pressed while a background step was mounting them: focused once mounted
+    _focus_when_mounted: set[str]
     #: tabs composed and waiting for their first drawing (tests wait for it to empty)
     tabs_to_draw: set[str]
 
@@ -86,9 +88,11 @@ class LazyTabs:
         """Compose ``tab`` if it is not yet, then draw it and (``focus``) focus its main widget."""
         if tab in self._composed:
             if focus:
-                self._focus_tab(tab, scroll_visible=True)
+                self._focus_tab(tab)
             return
         if tab in self._composing:
+            if focus:  # a background step is mounting it: its key's focus must not be lost
+                self._focus_when_mounted.add(tab)
             return
         self._composing.add(tab)
         mounting = self.query_one(f"#results-tab-{tab}", TabPane).mount_all(tab_widgets(tab))
@@ -106,9 +110,9 @@ class LazyTabs:
         # were not all there yet), and it is drawn below from the results on show by then
         self._composing.discard(tab)
         self._composed.add(tab)
-        if focus:
-            # a tab opens at its top, its title in view (focus would scroll to the table below it)
-            self._focus_tab(tab, scroll_visible=False)
+        if focus or tab in self._focus_when_mounted:
+            self._focus_when_mounted.discard(tab)
+            self._focus_tab(tab)
         if self._results is not None:
             # drawn after the next frame, which shows the tab picked at once (its label lit, its table's
             # header): laying out and painting a full tab takes a frame of its own on a 2-core machine
@@ -119,10 +123,12 @@ class LazyTabs:
         self.tabs_to_draw.discard(tab)
         self._draw_tab(tab)
 
-    def _focus_tab(self, tab: str, scroll_visible: bool) -> None:
-        """Focus the tab's main widget, unless another tab was picked meanwhile."""
+    def _focus_tab(self, tab: str) -> None:
+        """Focus the tab's main widget, unless another tab was picked meanwhile. The tab stays where it
+        was scrolled (at its top, its title in view, when first shown): letting the focus scroll a table
+        taller than the view into it hid the title, or not, by when the tab was composed."""
         if self.query_one("#results-tabs", TabbedContent).active == f"results-tab-{tab}" and tab in FOCUS:
-            self.query_one(FOCUS[tab]).focus(scroll_visible=scroll_visible)
+            self.query_one(FOCUS[tab]).focus(scroll_visible=False)
 
     def compose_rest_in_background(self) -> None:
         """Compose (and draw) the tabs not yet shown, one per step, while the screen is otherwise idle."""
