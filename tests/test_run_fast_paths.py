@@ -373,3 +373,71 @@ def test_planned_items_are_inserted_in_one_statement_as_row_by_row(tmp_path, mon
     assert len(items) == 4 * 2 * 3 + len(rows) + 2 and items[-1][4] == "nul\x00id"
     if supported:  # the run's head, the plan's chunk and the NUL's, each many rows a statement
         assert used == [True, True, True], used
+
+
+def _records_to_score():
+    """Records as the client leaves them: every reply shape above, failures, and odd field values."""
+    records = []
+    for payload in REPLIES:
+        record = CompletionRecord(latency_s=0.25, endpoint="http://e/v1", model="m", attempts=1)
+        try:
+            fill_record(record, copy.deepcopy(payload))
+        except TransportError as exc:
+            record.error, record.error_kind = str(exc), exc.kind
+        records.append(record)
+    for text in ("A", "F", "G", "b", " ", "\x00", "AB", "é", _Text("C")):
+        records.append(CompletionRecord(text=text, finish_reason="stop", prompt_tokens=3, completion_tokens=1))
+    records += [
+        CompletionRecord(text="B", error="ConnectionError: x", error_kind="connection"),
+        CompletionRecord(text="B", error_kind="http_5xx"),
+        CompletionRecord(text="B", malformed="the reply's content is a list without text parts"),
+        CompletionRecord(text="B", malformed=""),
+        CompletionRecord(text="B", reasoning=""),
+        CompletionRecord(text="B", reasoning="so B", reasoning_dropped=4),
+        CompletionRecord(text="B", text_dropped=2),
+        CompletionRecord(error="timeout", error_kind="timeout"),
+        CompletionRecord(error="too long", error_kind="too_long"),
+    ]
+    return records
+
+
+SCORE_TABLES = [(3, 2, 1, -1, -2, -3), (3, 2, 1, -1, -2, -3, None), (None, 1, 0, 1, 2, 3)]
+
+
+@pytest.mark.parametrize("mode", ["text", "constrained", "logprobs"])
+@pytest.mark.parametrize("scores", SCORE_TABLES)
+def test_a_one_letter_reply_is_scored_as_the_general_reader_scores_it(mode, scores):
+    from valuegap_tui.evaluate.attempts import read_scored_attempt, score_attempt
+
+    n = len(scores)
+    compared = shortcut = 0
+    for record in _records_to_score():
+        for permutation in ("0123456"[:n], "6543210"[7 - n:], "2031546"[:n] if n == 7 else "203154"[:n]):
+            for shown in (["a", "b", "c", "d", "e", "f", "g"][:n], ["a", "b"]):
+                for attempt, base in ((1, 0), (3, 0), (4, 3)):
+                    item = run_store.ItemRow(7, "m", "p", "d", 1, 0, permutation, attempt - 1, base)
+                    args = (item, record, attempt, shown, 3, mode, 0.5, scores)
+                    try:
+                        fast = asdict(score_attempt(*args))
+                    except Exception as exc:  # noqa: BLE001 - both must fail alike
+                        fast = ("raised", type(exc))
+                    try:
+                        slow = asdict(read_scored_attempt(*args))
+                    except Exception as exc:  # noqa: BLE001
+                        slow = ("raised", type(exc))
+                    assert fast == slow, (record, permutation, shown, attempt)
+                    assert type(fast) is type(slow) and (not isinstance(fast, dict) or all(
+                        type(fast[k]) is type(slow[k]) for k in fast))
+                    compared += 1
+                    shortcut += isinstance(fast, dict) and fast["outcome"] in ("valid", "abstained")
+    assert shortcut >= 18 and compared > 1000
+
+
+def test_the_usual_letter_takes_the_shortcut(monkeypatch):
+    from valuegap_tui.evaluate import attempts
+
+    monkeypatch.setattr(attempts, "read_scored_attempt", lambda *a: pytest.fail("took the general reader"))
+    item = run_store.ItemRow(7, "m", "p", "d", 1, 0, "531042", 0)
+    attempt = attempts.score_attempt(item, CompletionRecord(text="B", finish_reason="stop"), 1, list("abcdef"), 3,
+                                     scores=(3, 2, 1, -1, -2, -3))
+    assert (attempt.outcome, attempt.letter, attempt.choice, attempt.score) == ("valid", "B", 3, -1)
