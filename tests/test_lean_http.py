@@ -111,6 +111,24 @@ async def test_a_plain_reply_is_read_and_the_connection_kept(raw):
     assert b"\r\nAuthorization: Bearer k\r\n" in head and b"\r\nHost: 127.0.0.1:" in head
 
 
+async def test_each_request_is_written_byte_for_byte_whatever_its_path_and_length(raw):
+    """The request line and fixed headers are made once per path: every request still carries its own
+    path and Content-Length."""
+    client = HttpClient(raw.base_url + "/", {"Authorization": "Bearer k"}, timeout_s=5)
+    bodies = [("/chat/completions", b'{"q": 1}'), ("/completions", b"{}"),
+              ("/chat/completions", b'{"q": "' + b"x" * 5000 + b'"}')]
+    try:
+        for path, body in bodies:
+            await client.post(path, body)
+    finally:
+        await client.aclose()
+    for (path, body), (head, received) in zip(bodies, raw.requests):
+        assert head == (f"POST /v1{path} HTTP/1.1\r\nHost: 127.0.0.1:{raw.port}\r\nAuthorization: Bearer k\r\n"
+                        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        assert received == body
+    assert len(raw.requests) == len(bodies)
+
+
 async def test_a_reply_in_one_byte_pieces_is_put_together(raw):
     whole = response(headers={"Retry-After": "3"})
     raw.scripts.append(send(*[whole[i:i + 1] for i in range(len(whole))]))

@@ -248,6 +248,7 @@ class HttpClient:
         host_header = parts.netloc.rpartition("@")[2]
         self._fixed_headers = "".join(f"{name}: {value}\r\n" for name, value in
                                       {"Host": host_header, **headers}.items()).encode("latin-1")
+        self._heads: dict[str, bytes] = {}
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
         self._ssl = None
@@ -283,8 +284,11 @@ class HttpClient:
         TimeoutError when none came within the timeout (connecting included)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
-        data = (f"POST {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1") + self._fixed_headers
-                + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        head = self._heads.get(path)
+        if head is None:  # the request line and fixed headers, once per path
+            head = self._heads[path] = (f"POST {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1") + self._fixed_headers
+                                        + b"Content-Type: application/json\r\nContent-Length: ")
+        data = b"".join((head, b"%d\r\n\r\n" % len(body), body))
         connection = self._idle_connection()
         if connection is not None:
             try:
@@ -333,7 +337,9 @@ def _expire(waiter: asyncio.Future) -> None:
 
 
 def _decoded(reply: Reply) -> Reply:
-    encoding = reply.headers.get("content-encoding", "").lower()
+    if "content-encoding" not in reply.headers:
+        return reply
+    encoding = reply.headers["content-encoding"].lower()
     if encoding in ("", "identity"):
         return reply
     import zlib
