@@ -31,3 +31,26 @@ def test_a_bare_letter_reads_as_the_full_parser_reads_it(text):
     quick = parse_answer(CompletionRecord(text=text, finish_reason="stop"), AnswerMode.TEXT, options=options)
     full = parse_text(text, LETTERS, options)
     assert (quick.letter, quick.valid, quick.reason) == (full.letter, full.valid, full.reason)
+
+
+@pytest.mark.parametrize("mode", ["text", "constrained", "logprobs"])
+@pytest.mark.parametrize("system_text", [None, "", "You are Ana."])
+def test_a_runs_requests_carry_every_field_by_name(mode, system_text):
+    """RequestMaker builds each request positionally: each field lands where its name says."""
+    from dataclasses import asdict
+
+    from valuegap_tui.evaluate.questions import RequestMaker
+    from valuegap_tui.plan.definition import RunDefinition
+    from valuegap_tui.server.types import ChatRequest
+
+    definition = RunDefinition.model_validate({
+        "name": "r", "answer_mode": mode, "temperature": 0.7, "max_tokens": 5, "top_logprobs": 7,
+        "models": [{"name": "m", "endpoints": ["http://127.0.0.1:9/v1"]}], "reasoning_effort": "low",
+        "chat_template_kwargs": {"enable_thinking": False}})
+    made = RequestMaker(definition)(system_text, "Which?", tag="12", seed=99, n_options=4)
+    messages = ([{"role": "system", "content": system_text}] if system_text else []) + [
+        {"role": "user", "content": "Which?"}]
+    expected = ChatRequest(messages=messages, max_tokens=definition.token_cap(), temperature=0.7, seed=99,
+                           choices=list("ABCD") if mode == "constrained" else None, logprobs=mode == "logprobs",
+                           top_logprobs=7 if mode == "logprobs" else None, extra_body=definition.extra_body(), tag="12")
+    assert asdict(made) == asdict(expected)

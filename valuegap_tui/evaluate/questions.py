@@ -147,11 +147,11 @@ class RequestMaker:
                  n_options: int = 6) -> ChatRequest:
         messages = ([{"role": "system", "content": system_text}, {"role": "user", "content": user_text}]
                     if system_text else [{"role": "user", "content": user_text}])
-        return ChatRequest(
-            messages=messages, max_tokens=self._max_tokens, temperature=self._temperature, seed=seed,
-            choices=list(LETTERS[:n_options]) if self._constrained else None, logprobs=self._logprobs,
-            top_logprobs=self._top_logprobs, extra_body=self._extra_body, tag=tag,
-        )
+        # positional, in ChatRequest's field order (messages, max_tokens, temperature, seed, response_format,
+        # choices, logprobs, top_logprobs, extra_body, tag): a request per question
+        return ChatRequest(messages, self._max_tokens, self._temperature, seed, None,
+                           list(LETTERS[:n_options]) if self._constrained else None, self._logprobs,
+                           self._top_logprobs, self._extra_body, tag)
 
 
 def build_request(definition: RunDefinition, system_text: str | None, user_text: str, tag: str | None = None,
