@@ -164,6 +164,21 @@ async def test_concurrency_per_endpoint_is_bounded(server):
     assert server.max_in_flight == 4
 
 
+async def test_cancelled_requests_give_their_slots_back(server):
+    """Requests cancelled while waiting for a slot or while in flight leave every slot free."""
+    server.latency_s = 0.2
+    async with pool_for(server.base_url, concurrency=2, transport="http") as pool:
+        tasks = [asyncio.create_task(pool.complete(ask())) for _ in range(5)]
+        await asyncio.sleep(0.05)  # two in flight, three waiting for a slot
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert pool._slots._value == 2 and all(state.in_flight == 0 for state in pool._states)
+        server.latency_s = 0.0
+        records = await asyncio.wait_for(asyncio.gather(*(pool.complete(ask()) for _ in range(4))), 5)
+    assert all(r.ok for r in records)
+
+
 async def test_least_in_flight_balances_two_endpoints():
     fast, slow = FakeServer(latency_s=0.01), FakeServer(latency_s=0.2)
     await fast.start(), await slow.start()

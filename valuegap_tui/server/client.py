@@ -172,7 +172,11 @@ class ModelPool:
             error: TransportError | None = None
             # One pool-wide count of free slots: when one frees, the waiting request goes to the endpoint
             # with the fewest in flight (relative to its concurrency), which always has a free slot.
-            async with self._slots:
+            # acquire and release, not ``async with``: its __aenter__ and __aexit__ are two more coroutines
+            # a request
+            slots = self._slots
+            await slots.acquire()
+            try:
                 state = self._pick()
                 record.endpoint = state.endpoint.display_url
                 state.in_flight += 1
@@ -184,6 +188,8 @@ class ModelPool:
                     error = exc
                 finally:
                     state.in_flight -= 1
+            finally:
+                slots.release()
             if error is None:
                 state.completed += 1
                 state.latency_total += time.perf_counter() - sent
