@@ -126,7 +126,7 @@ class _Connection(asyncio.Protocol):
                 if len(buffer) > MAX_HEAD:
                     raise HttpError("the reply's head is too long")
                 return
-            head = bytes(buffer[:end]).decode("latin-1")
+            head = buffer[:end].decode("latin-1")
             del buffer[:end + 4]
             lines = head.split("\r\n")
             version, _, rest = lines[0].partition(" ")
@@ -164,7 +164,8 @@ class _Connection(asyncio.Protocol):
         elif self.length is not None:
             if len(buffer) < self.length:
                 return
-            self.body = buffer[:self.length]
+            # bytes at once (``_done`` keeps bytes as they are): one copy of the body, not two
+            self.body = bytes(buffer) if len(buffer) == self.length else bytes(buffer[:self.length])
             if len(buffer) > self.length:
                 self.keep_alive = False  # more than it announced: the reply is read, the connection not trusted
             buffer.clear()
