@@ -32,5 +32,7 @@ def loads(data: bytes | str) -> Any:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
-            pass  # NaN, Infinity or a huge integer: json reads those; it raises ValueError for the rest
+            pass  # NaN or Infinity: json reads those; it raises ValueError for the rest. (orjson 3.13 reads
+            # an integer past 64 bits as a float, where json keeps an integer: a reply's token counts then
+            # read as no count, since a count is an integer)
     return json.loads(data)
