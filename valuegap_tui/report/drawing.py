@@ -1,5 +1,5 @@
-"""Drawing a report's figures: every figure (its PNG, and its PDF and SVG as asked) is one job, and the jobs run in worker
-processes where the machine has more than one core; where the figures of the same results and options
+"""Drawing a report's figures: every figure (its PNG, and its PDF and SVG as asked) is one job, and the
+jobs run in worker processes where the machine has more than one core; where the figures of the same results and options
 were kept by an earlier report (``report/kept.py``), they are copied instead of drawn.
 
 Workers are forked, so they start with the results and matplotlib already in memory, and each writes its
