@@ -10,14 +10,16 @@ report after new answers; its figures go with the results), with the results kep
 (the results and what the report reads from the answers beside them kept by the previous report, as
 after a report of the same answers under another title or other matplotlib settings: no answers read,
 the figures drawn, by a worker process per core), and again (the results and the figures kept by the
-previous report: the figures' files copied);
+previous report: the figures' files copied). The report writes each figure in the formats the command
+writes by default (PNG and PDF) or those --formats names (png,pdf,svg: every format, as before the SVG
+became a choice); each timer holds the whole launch, its figures' drawing and writing included;
 `run status` likewise (a run's progress is read from the counts its writes keep, so both cases read
 the same few hundred rows, a run still going too; the coverage of a logprob run is kept with its results).
 Beside each median wall time, the median CPU time of the launch (the process and the workers it waited
 for: steadier than the wall clock on a busy machine). (bench/answers_export.py times the export's writing
 alone, in-process, in every format.)
 
-    python bench/cli_waits.py [--answers 1000000] [--tries 3] [--only status,report,export]
+    python bench/cli_waits.py [--answers 1000000] [--tries 3] [--only status,report,export] [--formats png,pdf,svg]
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--tries", type=int, default=3)
     parser.add_argument("--only", default="status,report,export", help="which waits to time (comma-separated)")
+    parser.add_argument("--formats", help="the report's figure formats (default: the command's, PNG and PDF)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     os.environ.setdefault("VALUEGAP_CONFIG_DIR", str(CACHE / "config"))
@@ -94,11 +97,13 @@ def main() -> None:
                   lambda i: ["run", "status", "1", *study], before=lambda: forget_results(path))
             timed("run status, again (kept)", 0.3, args.tries, lambda i: ["run", "status", "1", *study])
         if "report" in only:
-            timed("report, no results kept", 3, args.tries, lambda i: ["report", "1", f"{out}/fresh{i}", *study],
-                  before=lambda: forget_results(path))
-            timed("report, results kept, figures drawn", 3, args.tries,
-                  lambda i: ["report", "1", f"{out}/drawn{i}", *study], before=lambda: forget_figures(path))
-            timed("report, results and figures kept", 3, args.tries, lambda i: ["report", "1", f"{out}/kept{i}", *study])
+            formats = ["--formats", args.formats] if args.formats else []
+            print(f"report's figures: {args.formats or 'png,pdf (the default)'}")
+            report = lambda name: lambda i: ["report", "1", f"{out}/{name}{i}", *study, *formats]  # noqa: E731
+            timed("report, no results kept", 3, args.tries, report("fresh"), before=lambda: forget_results(path))
+            timed("report, results kept, figures drawn", 3, args.tries, report("drawn"),
+                  before=lambda: forget_figures(path))
+            timed("report, results and figures kept", 3, args.tries, report("kept"))
         if "export" in only:
             timed("CSV export", 5, args.tries, lambda i: ["run", "export-answers", "1", f"{out}/answers{i}.csv", *study])
             print(f"  (the CSV file: {Path(out, 'answers0.csv').stat().st_size / 1e6:.0f} MB)")

@@ -173,8 +173,8 @@ def test_report_command_writes_the_figures_of_every_model_as_png_pdf_and_svg(stu
     asyncio.run(execute_run(study, run_id, {m: PlantedClient(*planted, seed=i) for i, m in enumerate(models)}))
 
     out = tmp_path / "report"
-    assert main(["report", str(run_id), str(out), "--study", str(study.path)]) == 0
-    assert "wrote" in capsys.readouterr().out
+    assert main(["report", str(run_id), str(out), "--study", str(study.path), "--formats", "png,pdf,svg"]) == 0
+    assert "(PNG, PDF, SVG)" in capsys.readouterr().out
     for slug in ("m", "org_model_b"):
         for name in ("alignment_heatmap", "answer_choices", "kinds"):
             png, svg = out / f"{name}_{slug}.png", out / f"{name}_{slug}.svg"

@@ -18,8 +18,8 @@ def test_report_writes_the_via_tables_and_notes_refused_rows(study, tmp_path, ca
     assert main(["report", "latest", str(out), "--study", str(study.path)]) == 0
     names = sorted(p.name for p in out.iterdir())
     figures = [f"{stem}_{model}.{fmt}" for model in ("model-a", "model-b") for stem in ("via_countries", "via_values")
-               for fmt in ("png", "pdf", "svg")]  # F1 and AD by country and by value, per model
-    figures += [f"via_models.{fmt}" for fmt in ("png", "pdf", "svg")]  # the models side by side
+               for fmt in ("png", "pdf")]  # F1 and AD by country and by value, per model; SVG only on request
+    figures += [f"via_models.{fmt}" for fmt in ("png", "pdf")]  # the models side by side
     assert names == sorted(["outcomes.csv", "summary.md", "via_by_country.csv", "via_by_topic.csv", "via_summary.csv",
                             "via_value_ranking.csv", *figures])
     with open(out / "outcomes.csv", encoding="utf-8") as fh:

@@ -45,7 +45,7 @@ def test_generate_questionnaire_run_report_with_no_code(tmp_path, capsys):
         run_toml = definition(tmp_path / "run.toml", sim.base_url, "sim")
         assert main(["run", "start", str(run_toml), "--plain", "--study", str(study_path)]) == 0
     out = tmp_path / "report"
-    assert main(["report", "latest", str(out), "--study", str(study_path)]) == 0
+    assert main(["report", "latest", str(out), "--study", str(study_path), "--formats", "pdf,svg"]) == 0
     names = {p.name for p in out.iterdir()}
     assert {"valact_gap.csv", "valact_enacted.csv", "valact_stated.csv", "summary.md",
             "valact_profiles_sim.png", "valact_profiles_sim.svg"} <= names

@@ -28,7 +28,7 @@ COMMANDS = (
     ("personas", "personas", "build, write, list and move cultural personas and other conditions"),
     ("respond", "respond", "people answer a run's questions, stored as respondents beside the models"),
     ("run", "run", "evaluate models: value and action questions, resumable"),
-    ("report", "report", "write a run's metric tables (CSV), summary (Markdown) and figures (PNG, PDF and SVG)"),
+    ("report", "report", "write a run's metric tables (CSV), summary (Markdown) and figures (PNG and PDF; SVG on request)"),
     ("compare", "compare", "compare models across studies of different designs (headline numbers side by side), "
                            "or the respondents of one run, paired (--paired)"),
     ("server", "server", "server profiles and probing (list, probe)"),

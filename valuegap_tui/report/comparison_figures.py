@@ -32,7 +32,7 @@ def run_models(results: Results) -> list[str]:
 
 
 def draw_run_figure(results: Results, name: str, out_dir: Path, title: str) -> Path | None:
-    """One of ``RUN_FIGURES`` as PNG, PDF and SVG; None when no model has a row for it."""
+    """One of ``RUN_FIGURES`` as PNG and the formats asked (``figure_formats``); None when no model has a row for it."""
     models = run_models(results)
     with figure_style():
         if name == "models_conditions":
@@ -47,7 +47,7 @@ def draw_run_figure(results: Results, name: str, out_dir: Path, title: str) -> P
 
 
 def draw_run(results: Results, out_dir: Path, title: str) -> list[Path]:
-    """The two figures as PNG (listed), PDF and SVG, for every model with a paired item; [] when none has."""
+    """The two figures as PNG (listed) and the formats asked, for every model with a paired item; [] when none has."""
     if not run_models(results):
         return []
     drawn = [draw_run_figure(results, name, out_dir, title) for name in RUN_FIGURES]

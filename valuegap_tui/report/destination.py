@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+from valuegap_tui.report.figure_formats import DEFAULT_FORMATS
 from valuegap_tui.report.resolve import ReportError
 from valuegap_tui.report.writer import FIGURES_MISSING, report_run
 from valuegap_tui.store import DatabaseError, StudyError
@@ -41,9 +42,10 @@ def write_failure(exc: OSError, out_dir: Path, run_id: int) -> str:
 
 def write_run_report(study, run_id: int, out_dir: Path, *, aggregate: str,
                      expected: bool | None = None) -> tuple[bool, str]:
-    """Write run ``run_id``'s report (every model) to ``out_dir``; (written, one line saying where or why not)."""
+    """Write run ``run_id``'s report (every model, its figures as `valuegap report` writes them by default:
+    PNG and PDF) to ``out_dir``; (written, one line saying where or why not)."""
     try:
-        report = report_run(study, run_id, out_dir, aggregate=aggregate, expected=expected)
+        report = report_run(study, run_id, out_dir, aggregate=aggregate, expected=expected, formats=DEFAULT_FORMATS)
     except OSError as exc:
         return False, write_failure(exc, out_dir, run_id)
     except (ReportError, StudyError, DatabaseError, ValueError) as exc:

@@ -1,5 +1,5 @@
-"""Drawing a report's figures: every figure (its PNG, PDF and SVG) is one job, and the jobs run in worker
-processes where the machine has more than one core; where the figures of the same results and options
+"""Drawing a report's figures: every figure (its PNG, and its PDF and SVG as asked) is one job, and the
+jobs run in worker processes where the machine has more than one core; where the figures of the same results and options
 were kept by an earlier report (``report/kept.py``), they are copied instead of drawn.
 
 Workers are forked, so they start with the results and matplotlib already in memory, and each writes its
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.processes import cores
-from valuegap_tui.report.kept_figures import SUFFIXES
+from valuegap_tui.report.figure_formats import FORMATS, drawn_as, suffixes
 
 #: each figure's share of the drawing at a large run (CPU seconds at a million answers, rounded): the
 #: workers take the heaviest first, so the last one to finish is a light one
@@ -95,8 +95,10 @@ def _inputs(job: tuple, results: Results, per_condition: dict) -> bytes:
     return pickle.dumps((per_condition.get(model), results.choices.get(model)))
 
 
-def _fork_pool(count: int, work: tuple, jobs: list[tuple]) -> tuple[ProcessPoolExecutor, list]:
-    """A pool of ``count`` forked workers holding ``work`` (``_WORK``), drawing ``jobs`` (their futures)."""
+def _fork_pool(count: int, work: tuple, jobs: list[tuple],
+               formats: tuple[str, ...]) -> tuple[ProcessPoolExecutor, list]:
+    """A pool of ``count`` forked workers holding ``work`` (``_WORK``) and writing ``formats``, drawing
+    ``jobs`` (their futures)."""
     global _WORK
     _WORK = work
     # the workers' garbage collector leaves this process's objects (a million answers) alone: walking
@@ -104,7 +106,8 @@ def _fork_pool(count: int, work: tuple, jobs: list[tuple]) -> tuple[ProcessPoolE
     gc.freeze()
     try:
         pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
-        return pool, [pool.submit(_draw, (*job, None)) for job in jobs]  # the workers are forked at the first
+        with drawn_as(formats):  # the workers are forked at the first job, with the formats set
+            return pool, [pool.submit(_draw, (*job, None)) for job in jobs]
     finally:
         gc.unfreeze()
         _WORK = None
@@ -120,6 +123,7 @@ class EarlyFigures:
     futures: list
     inputs: list[bytes]
     made_folder: bool
+    formats: tuple[str, ...]
     taken: int = 0  # early figures taken as drawn by ``finish``
 
     def finish(self, jobs: list[tuple], given: tuple) -> list[Path | None]:
@@ -138,7 +142,7 @@ class EarlyFigures:
                     wait([self.futures[j]])
             for j in early.values():  # a figure the full results do not have: its files go
                 wait([self.futures[j]])
-                _remove(self.jobs[j][3])
+                _remove(self.jobs[j][3], self.formats)
             for i in sorted(set(range(len(jobs))) - set(futures), key=lambda i: -_COST.get(jobs[i][1], 1)):
                 futures[i] = self.pool.submit(_draw, (*jobs[i][:5], given))
             return [futures[i].result() for i in range(len(jobs))]
@@ -149,14 +153,14 @@ class EarlyFigures:
         """The report failed before its figures were finished: stop, and leave none of the early files."""
         self.pool.shutdown(wait=True, cancel_futures=True)
         for job in self.jobs:
-            _remove(job[3])
+            _remove(job[3], self.formats)
         if self.made_folder:
             with suppress(OSError):  # only if empty
                 self.jobs[0][3].parent.rmdir()
 
 
-def _remove(png: Path) -> None:
-    for suffix in SUFFIXES:
+def _remove(png: Path, formats: tuple[str, ...]) -> None:
+    for suffix in suffixes(formats):
         png.with_suffix(suffix).unlink(missing_ok=True)
 
 
@@ -166,10 +170,10 @@ def early_possible(workers: int | None = None) -> bool:
 
 
 def start_early(results: Results, out_dir: Path, title: str, per_condition: dict[str, list],
-                workers: int | None = None) -> EarlyFigures | None:
+                workers: int | None = None, formats: tuple[str, ...] = FORMATS) -> EarlyFigures | None:
     """Start drawing the figures of ``EARLY`` from ``results`` without intervals (``compute_results(...,
-    bootstrap=False)``), in the workers that will draw the rest; None where the figures are drawn in
-    this process alone (``early_possible``)."""
+    bootstrap=False)``) as ``formats``, in the workers that will draw the rest; None where the figures are
+    drawn in this process alone (``early_possible``)."""
     if not early_possible(workers):
         return None
     from valuegap_tui.report.comparison_figures import RUN_FIGURES
@@ -182,19 +186,21 @@ def start_early(results: Results, out_dir: Path, title: str, per_condition: dict
         return None
     made_folder = not Path(out_dir).exists()
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    pool, futures = _fork_pool(count, (results, per_condition, out_dir, title), jobs)
-    return EarlyFigures(pool, jobs, futures, [_inputs(job, results, per_condition) for job in jobs], made_folder)
+    pool, futures = _fork_pool(count, (results, per_condition, out_dir, title), jobs, formats)
+    return EarlyFigures(pool, jobs, futures, [_inputs(job, results, per_condition) for job in jobs], made_folder,
+                        formats)
 
 
 def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dict[str, list] | None = None,
-                 kept=None, workers: int | None = None,
-                 early: EarlyFigures | None = None) -> tuple[list[Path], dict[str, list[Path]]]:
-    """The run's figures (the models side by side) and each model's, as PNG paths (the PDF and SVG
+                 kept=None, workers: int | None = None, early: EarlyFigures | None = None,
+                 formats: tuple[str, ...] = FORMATS) -> tuple[list[Path], dict[str, list[Path]]]:
+    """The run's figures (the models side by side) and each model's, as PNG paths (the other ``formats``
     beside each); ``kept``: a ``report.kept_figures.KeptFigures`` to copy them from, or keep them in, when
-    given; ``early``: the figures started from the numbers (``start_early``), finished here."""
+    given; ``early``: the figures started from the numbers (``start_early``, with the same ``formats``),
+    finished here."""
     per_condition = per_condition or {}
-    kept_as = kept.options_for(title, per_condition) if kept is not None else None
-    if early is None and kept is not None and (found := kept.restore(kept_as, out_dir)) is not None:
+    kept_as = kept.options_for(title, per_condition, formats) if kept is not None else None
+    if early is None and kept is not None and (found := kept.restore(kept_as, out_dir, formats)) is not None:
         return found
     # pyplot is imported only here: copying kept figures needs none of it
     from valuegap_tui.report.comparison_figures import RUN_FIGURES, run_models
@@ -210,12 +216,13 @@ def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dic
     elif count == 1:
         _WORK = given
         try:
-            drawn = [_draw((*job, None)) for job in jobs]
+            with drawn_as(formats):
+                drawn = [_draw((*job, None)) for job in jobs]
         finally:
             _WORK = None
     else:
         heaviest_first = sorted(range(len(jobs)), key=lambda i: -_COST.get(jobs[i][1], 1))
-        pool, futures = _fork_pool(count, given, [jobs[i] for i in heaviest_first])
+        pool, futures = _fork_pool(count, given, [jobs[i] for i in heaviest_first], formats)
         with pool:
             by_job = dict(zip(heaviest_first, futures))
             drawn = [by_job[i].result() for i in range(len(jobs))]
@@ -225,5 +232,5 @@ def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dic
         if job[0] == "model":
             by_model.setdefault(job[2], []).extend([path] if path is not None else [])  # None: no data for it
     if kept is not None:
-        kept.keep(kept_as, run_figures, by_model)
+        kept.keep(kept_as, run_figures, by_model, formats)
     return run_figures, by_model

@@ -1,5 +1,5 @@
-"""What every report figure shares: its files (PNG, PDF and SVG with text kept as text), its drawing
-settings, file-name-safe model names, names cut to fit and the colours. Needs matplotlib (Agg backend)."""
+"""What every report figure shares: its files (PNG, and as asked PDF and SVG with text kept as text;
+``figure_formats.py``), its drawing settings, file-name-safe model names, names cut to fit and the colours. Needs matplotlib (Agg backend)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 
+from valuegap_tui.report.figure_formats import FORMATS, current_formats  # noqa: E402,F401  (FORMATS: figures.py takes it from here)
+
 VALUE_COLOUR, ACTION_COLOUR = "#4c72b0", "#dd8452"
 #: one colour per model where models stand side by side (colour-blind safe, Okabe-Ito), then repeated
 MODEL_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
-FORMATS = ("png", "pdf", "svg")
 #: while a figure is drawn: names as written, never read as mathtext (a model called "a$b$")
 DRAW_RC = {"text.parse_math": False}
 #: while it is saved: SVG text as <text> elements a person can edit, PDF fonts embedded as TrueType (42)
@@ -37,17 +38,18 @@ def figure_style():
 
 
 def files_of(png: Path) -> list[Path]:
-    """The files written for the figure ``png``: the PNG and its PDF and SVG twins."""
-    return [png.with_suffix(f".{fmt}") for fmt in FORMATS]
+    """The files written for the figure ``png``: the PNG and its twins in the formats being drawn."""
+    return [png.with_suffix(f".{fmt}") for fmt in current_formats()]
 
 
 def save_figure(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
-    """``path`` (.png) and its .pdf and .svg twins; returns the PNG. ``rect``: the part of the figure for
+    """``path`` (.png) and its twins in the formats being drawn (.pdf, .svg; ``figure_formats.drawn_as``);
+    returns the PNG. ``rect``: the part of the figure for
     the axes (None: the figure lays itself out, a constrained layout)."""
     if rect is not None:
         fig.tight_layout(rect=rect)
     with plt.rc_context(SAVE_RC):
-        for fmt in FORMATS:
+        for fmt in current_formats():  # the PNG first
             fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
             # a figure that lays itself out did so for the PNG, the first format: the others keep that
             # layout rather than work it out again (most of their drawing time), so all three agree

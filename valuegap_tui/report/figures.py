@@ -1,4 +1,4 @@
-"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG, PDF and SVG.
+"""The report's figures, drawn with matplotlib's Agg backend (no display needed), each as PNG and, as asked, PDF and SVG.
 
 Per model, the poster's three (the alignment-rate heatmap, the answer-choice distribution, AR and AD by
 persona kind against baseline), AR and AD by condition and the letter shares by position
@@ -48,7 +48,7 @@ def model_jobs(results: Results, out_dir: Path, title: str) -> list[tuple[str, s
 
 def draw_model_figure(results: Results, name: str, model: str, path: Path, heading: str,
                       shares: list | None = None) -> Path | None:
-    """One figure of ``FIGURES`` for ``model`` as PNG, PDF and SVG; None when it has no data for it.
+    """One figure of ``FIGURES`` for ``model`` as PNG and the formats asked (``figure_formats``); None when it has no data for it.
     ``shares``: the model's answer choices per condition (``answer_choices``)."""
     from valuegap_tui.report.position_figure import letter_shares
 
@@ -62,7 +62,7 @@ def draw_model_figure(results: Results, name: str, model: str, path: Path, headi
 
 def draw_all(results: Results, out_dir: Path, title: str,
              per_condition: dict[str, list] | None = None) -> dict[str, list[Path]]:
-    """Per model, every figure of ``FIGURES`` it has data for as PNG (listed), PDF and SVG (beside it),
+    """Per model, every figure of ``FIGURES`` it has data for as PNG (listed) and the formats asked (beside it),
     named after the model, drawn one after another (``report/drawing.py`` draws them in parallel)."""
     paths: dict[str, list[Path]] = {}
     for name, model, path, heading in model_jobs(results, out_dir, title):

@@ -1,12 +1,12 @@
 """A report's figures kept beside the results they were drawn from, so a report of the same results with
 the same figure options copies its figures instead of drawing them again (drawing is most of a report's
-time at a large run: seven figures, each as PNG, PDF and SVG).
+time at a large run: seven figures, each as PNG and PDF, and SVG when asked).
 
 The figures are kept in the results cache (store/results_cache.py), under the same answers' state as the
 results: a new answer, a retry or a new respondent drops them with the results. Their key is a hash of
 everything a figure is drawn from: the results' text (metrics/results_record.py, every table and number),
-the title, the answer choices per condition, valuegap's and matplotlib's versions and matplotlib's
-settings (rcParams, a person's matplotlibrc included). Any change to one of them draws the figures anew.
+the title, the answer choices per condition, the formats asked for (report/figure_formats.py),
+valuegap's and matplotlib's versions and matplotlib's settings (rcParams, a person's matplotlibrc included). Any change to one of them draws the figures anew.
 The files are kept as bytes (base64 in JSON text) and written back with the names they were drawn under.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from valuegap_tui.report.figure_formats import FORMATS, suffixes
 from valuegap_tui.store import DatabaseError, StudyError
 from valuegap_tui.store import results_cache
 
@@ -29,8 +30,8 @@ FIGURES_FORMAT = 1
 STAGE = "intervals"
 #: between the results' options and the figures' key in the options the figures are kept under
 MARK = "|figures|"
-#: the files of one figure (report/figure_files.py FORMATS, without importing pyplot)
-SUFFIXES = (".png", ".pdf", ".svg")
+#: the files one figure can be written as (report/figure_formats.py FORMATS)
+SUFFIXES = suffixes(FORMATS)
 
 
 def _plain(value):
@@ -39,7 +40,7 @@ def _plain(value):
     raise TypeError(f"cannot key figures on a {type(value).__name__}")
 
 
-def figures_key(results_text: str, title: str, per_condition: dict) -> str:
+def figures_key(results_text: str, title: str, per_condition: dict, formats: tuple[str, ...] = FORMATS) -> str:
     """A hash of what the figures are drawn from (see the module's docstring)."""
     import matplotlib
 
@@ -48,7 +49,10 @@ def figures_key(results_text: str, title: str, per_condition: dict) -> str:
     # the backend is left out (and never read: reading it imports pyplot): figures are always drawn with Agg
     settings = repr([(name, repr(matplotlib.rcParams[name])) for name in sorted(matplotlib.rcParams)
                      if not name.startswith("backend")])
-    head = json.dumps([FIGURES_FORMAT, __version__, matplotlib.__version__, title, per_condition], default=_plain)
+    head = json.dumps([FIGURES_FORMAT, __version__, matplotlib.__version__, title, per_condition],
+                      default=_plain)
+    if tuple(formats) != FORMATS:  # every format: the key as before formats could be chosen
+        head += json.dumps(list(formats))
     digest = hashlib.sha256()
     for part in (head, settings, results_text):
         digest.update(part.encode("utf-8", "surrogatepass"))
@@ -73,14 +77,17 @@ class KeptFigures:
     state: str
     results_text: str
 
-    def options_for(self, title: str, per_condition: dict) -> str:
-        """The cache's options for the figures of these results drawn with ``title`` and ``per_condition``:
-        taken once, before drawing (drawing imports pyplot, which changes matplotlib's settings)."""
-        return f"{self.options}{MARK}{figures_key(self.results_text, title, per_condition)}"
+    def options_for(self, title: str, per_condition: dict, formats: tuple[str, ...] = FORMATS) -> str:
+        """The cache's options for the figures of these results drawn with ``title`` and ``per_condition``
+        as ``formats``: taken once, before drawing (drawing imports pyplot, which changes matplotlib's
+        settings)."""
+        return f"{self.options}{MARK}{figures_key(self.results_text, title, per_condition, formats)}"
 
-    def restore(self, options: str, out_dir: Path) -> tuple[list[Path], dict[str, list[Path]]] | None:
-        """Write the figures kept under ``options`` (``options_for``) into ``out_dir`` and return them as
-        ``drawing.draw_figures`` does; None when none are kept (or what is kept cannot be read)."""
+    def restore(self, options: str, out_dir: Path,
+                formats: tuple[str, ...] = FORMATS) -> tuple[list[Path], dict[str, list[Path]]] | None:
+        """Write the figures kept under ``options`` (``options_for``, with ``formats``) into ``out_dir`` and
+        return them as ``drawing.draw_figures`` does; None when none are kept (or what is kept cannot be
+        read, or lacks a file of ``formats``)."""
         try:
             text = results_cache.load(self.study, self.run_id, options, STAGE, self.state)
             if text is None:
@@ -91,7 +98,7 @@ class KeptFigures:
         except (DatabaseError, StudyError, ValueError, KeyError, TypeError, AttributeError):
             return None
         listed = run_names + [name for names in by_model_names.values() for name in names]
-        wanted = {Path(png).with_suffix(suffix).name for png in listed for suffix in SUFFIXES}
+        wanted = {Path(png).with_suffix(suffix).name for png in listed for suffix in suffixes(formats)}
         if not all(_own_name(name) for name in files) or not wanted <= set(files):
             return None
         out_dir = Path(out_dir)
@@ -100,13 +107,15 @@ class KeptFigures:
         return ([out_dir / name for name in run_names],
                 {model: [out_dir / name for name in names] for model, names in by_model_names.items()})
 
-    def keep(self, options: str, run_figures: list[Path], by_model: dict[str, list[Path]]) -> bool:
-        """Keep the figures just drawn under ``options``, in place of any kept for the same results'
-        options before (another title, other settings); False where the study cannot be written."""
+    def keep(self, options: str, run_figures: list[Path], by_model: dict[str, list[Path]],
+             formats: tuple[str, ...] = FORMATS) -> bool:
+        """Keep the figures just drawn as ``formats`` under ``options``, in place of any kept for the same
+        results' options before (another title, other settings, other formats); False where the study
+        cannot be written."""
         results_cache.forget_options(self.study, f"{self.options}{MARK}", self.run_id)
         pngs = [*run_figures, *(png for pngs in by_model.values() for png in pngs)]
         files = {png.with_suffix(suffix).name: base64.b64encode(png.with_suffix(suffix).read_bytes()).decode("ascii")
-                 for png in pngs for suffix in SUFFIXES}
+                 for png in pngs for suffix in suffixes(formats)}
         record = {"run": [png.name for png in run_figures],
                   "by_model": {model: [png.name for png in pngs] for model, pngs in by_model.items()}, "files": files}
         return results_cache.save(self.study, self.run_id, options, STAGE, self.state, json.dumps(record))

@@ -1,4 +1,5 @@
-"""The report of a run: CSV tables, a Markdown summary and figures (PNG, PDF and SVG) in one folder.
+"""The report of a run: CSV tables, a Markdown summary and figures (PNG, and PDF and SVG as asked:
+``figure_formats.py``) in one folder.
 
 Figures need matplotlib (the optional ``report`` extra); without it the tables and summary are still
 written and ``FIGURES_MISSING`` says how to get the images.
@@ -21,6 +22,7 @@ from valuegap_tui.metrics.table import Table
 from valuegap_tui.report.cells import cell as _cell
 from valuegap_tui.report.cells import fmt as _fmt
 from valuegap_tui.report.cells import p_text as _p
+from valuegap_tui.report.figure_formats import FORMATS, drawn_as, files_text, suffixes
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.report.protocols import protocols_markdown, with_protocol
 from valuegap_tui.report.resolve import ReportError, resolve_run
@@ -30,19 +32,16 @@ FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it wit
                    "`pip install 'valuegap-tui[report]'` (or `pip install matplotlib`) and run the report again.")
 
 
-#: where each figure's other files are, said in the summary
-FIGURE_FILES = "each also as PDF and SVG beside the PNG, their text editable"
-
-
 @dataclass
 class Report:
     out_dir: Path
     tables: list[Path] = field(default_factory=list)
     summary: Path | None = None
-    figures: list[Path] = field(default_factory=list)  # every figure file, PNG, PDF and SVG
+    figures: list[Path] = field(default_factory=list)  # every figure file, PNG and the others of ``formats``
     figures_by_model: dict[str, list[Path]] = field(default_factory=dict)  # the PNGs, per model
     run_figures: list[Path] = field(default_factory=list)  # the PNGs of the models side by side
     notes: list[str] = field(default_factory=list)
+    formats: tuple[str, ...] = FORMATS  # what each figure was written as
 
 
 def load_frame(study: Study, run_id: int) -> AnswerFrame:
@@ -74,7 +73,8 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
                  adjusted: Table | None = None, frame: AnswerFrame | None = None,
                  people: list[Table] | None = None, collection: Collection | None = None,
                  pairs: Table | None = None, kept_figures=None, workers: int | None = None,
-                 per_condition: dict[str, list] | None = None, early=None) -> Report:
+                 per_condition: dict[str, list] | None = None, early=None,
+                 formats: tuple[str, ...] = FORMATS) -> Report:
     """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
     ``frame``: the answers, for the answer choices per condition (without it, per model only);
     ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered;
@@ -83,10 +83,11 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     kept (``report.kept_figures.KeptFigures``), copied from there when they were drawn before;
     ``workers``: processes drawing the figures (None: one per core; ``report/drawing.py``);
     ``per_condition``: ``choices_by_condition`` of the answers, when known (else taken from ``frame``);
-    ``early``: the figures started from the numbers (``report.drawing.start_early``), finished here."""
+    ``early``: the figures started from the numbers (``report.drawing.start_early``), finished here;
+    ``formats``: what each figure is written as (``figure_formats``; the PNG always)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = Report(out_dir, notes=list(notes))  # notes: how the run went (server errors, coverage)
+    report = Report(out_dir, notes=list(notes), formats=tuple(formats))  # notes: how the run went (errors, coverage)
     tables = dict(results.tables)
     if adjusted is not None:
         tables["kinds_adjusted"] = adjusted
@@ -102,15 +103,14 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
         report.notes.append(FIGURES_MISSING)
     else:
         from valuegap_tui.report.drawing import draw_figures, figure_title
-        from valuegap_tui.report.kept_figures import SUFFIXES as FIGURE_SUFFIXES
 
         if per_condition is None:
             per_condition = choices_by_condition(frame, results) if frame is not None else {}
         # a run asked several ways: each figure says which one its numbers are under (never pooled)
         report.run_figures, report.figures_by_model = draw_figures(results, out_dir, figure_title(title, results),
-                                                                   per_condition, kept_figures, workers, early)
+                                                                   per_condition, kept_figures, workers, early, formats)
         pngs = [*report.run_figures, *(path for paths in report.figures_by_model.values() for path in paths)]
-        report.figures = [png.with_suffix(suffix) for png in pngs for suffix in FIGURE_SUFFIXES]
+        report.figures = [png.with_suffix(suffix) for png in pngs for suffix in suffixes(report.formats)]
     report.summary = out_dir / "summary.md"
     text = summary_markdown(results, title, report, adjusted, collection)
     if people:
@@ -122,17 +122,18 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
 
 
 def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str = DEFAULT_AGGREGATE,
-               expected: bool | None = None, model: str | None = None, workers: int | None = None) -> Report:
+               expected: bool | None = None, model: str | None = None, workers: int | None = None,
+               formats: tuple[str, ...] = FORMATS) -> Report:
     """Report a run (all its models, each in its own section, or only ``model``), at any stage of its
     data collection: the summary opens with the run's status and what is still to come. ``workers``:
-    processes drawing the figures (None: one per core)."""
+    processes drawing the figures (None: one per core); ``formats``: each figure's files (``figure_formats``)."""
     run = resolve_run(study, spec)
     from valuegap_tui.designs import get_design
     from valuegap_tui.store.results_cache import fingerprint
 
     state = fingerprint(study, run.id)  # before the answers are read: new ones make the kept results stale
     if not get_design(run.design).core_metrics:  # the design's own tables (docs/designs.md)
-        return _design_report(study, run, out_dir, model)
+        return _design_report(study, run, out_dir, model, formats)
     from valuegap_tui.report.kept_report import Inputs
     from valuegap_tui.store.independence import run_warning_notes  # the run's independence warnings
     from valuegap_tui.store.run_progress import read_progress, run_notes
@@ -144,7 +145,7 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     title = f"Run {run.id}: {run.name}"
     results, kept_figures, extras, early = _results(
         study, run.id, state, inputs, aggregate, expected, model,
-        lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers))
+        lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers, formats))
     try:
         notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
         if missing:
@@ -154,14 +155,14 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
         return write_report(results, out_dir, title, notes, extras.adjusted, None, people, collection,
                             who.pairs if len(who.order) > 1 else None, kept_figures, workers,
-                            per_condition=extras.per_condition, early=early)
+                            per_condition=extras.per_condition, early=early, formats=formats)
     except BaseException:
         if early is not None:  # none of its figures left behind
             early.cancel()
         raise
 
 
-def _draw_early(frame: AnswerFrame, model, aggregate: str, expected, out_dir: Path, title: str, workers):
+def _draw_early(frame: AnswerFrame, model, aggregate: str, expected, out_dir: Path, title: str, workers, formats):
     """The figures needing no interval, started from the numbers without intervals (``drawing.start_early``)."""
     from valuegap_tui.report.drawing import early_possible, figure_title, start_early
 
@@ -169,10 +170,11 @@ def _draw_early(frame: AnswerFrame, model, aggregate: str, expected, out_dir: Pa
         return None
     quick = compute_results(frame, aggregate=aggregate, expected=expected, model=model, bootstrap=False)
     shown = filter_frame(frame, model, protocol=quick.protocol)
-    return start_early(quick, Path(out_dir), figure_title(title, quick), choices_by_condition(shown, quick), workers)
+    return start_early(quick, Path(out_dir), figure_title(title, quick), choices_by_condition(shown, quick),
+                       workers, formats)
 
 
-def _design_report(study: Study, run, out_dir: Path, model: str | None) -> Report:
+def _design_report(study: Study, run, out_dir: Path, model: str | None, formats: tuple[str, ...]) -> Report:
     from valuegap_tui.designs.tables import write_design_report
 
     frame = load_frame(study, run.id)
@@ -180,9 +182,10 @@ def _design_report(study: Study, run, out_dir: Path, model: str | None) -> Repor
         raise ReportError(f"run {run.id} ({run.name}) has no answers yet")
     if model is not None and model not in set(frame.model.decode()):
         raise ReportError(f"run {run.id} has no model {model!r}")
-    files = write_design_report(study, run, out_dir, model)
+    with drawn_as(formats):  # the design's figures, through save_figure, in the formats asked
+        files = write_design_report(study, run, out_dir, model)
     return Report(out_dir, tables=[f for f in files if f.suffix == ".csv"], summary=files[-1],
-                  figures=[f for f in files if f.suffix in (".png", ".pdf", ".svg")])
+                  figures=[f for f in files if f.suffix in (".png", ".pdf", ".svg")], formats=tuple(formats))
 
 
 def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expected: bool | None,
@@ -375,10 +378,10 @@ def summary_markdown(results: Results, title: str, report: Report | None = None,
     figures = {} if report is None else report.figures_by_model
     if report is not None and report.run_figures:
         lines += ["## Models side by side", "", "AR and AD with their 95% intervals, every model in one figure "
-                  f"({FIGURE_FILES}).", ""]
+                  f"({files_text(report.formats)}).", ""]
         lines += [f"![{p.stem}]({p.name})" for p in report.run_figures] + [""]
     for model in results.reported_models:
-        lines += _model_section(results, model, figures.get(model, []), adjusted)
+        lines += _model_section(results, model, figures.get(model, []), adjusted, getattr(report, "formats", FORMATS))
     if report is not None:
         lines += [f"Tables (every model, with a model column): {', '.join(p.name for p in report.tables)}", ""]
         lines += report.notes
@@ -402,7 +405,8 @@ def _adjusted_markdown(rows: list[dict]) -> list[str]:
     return lines
 
 
-def _model_section(results: Results, model: str, figures: list[Path], adjusted: Table | None = None) -> list[str]:
+def _model_section(results: Results, model: str, figures: list[Path], adjusted: Table | None = None,
+                   formats: tuple[str, ...] = FORMATS) -> list[str]:
     cat = catalogue()
     (answers,) = _of(results.per_model, model)
     lines = [f"## Model: {_cell(model)}", "",
@@ -441,6 +445,6 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
               + "; ".join(f"{q}: " + " ".join(f"{'ABCDEF'[i]} {_fmt(float(s), 2)}" for i, s in enumerate(positions[q]))
                           for q in ("value", "action")), ""]
     if figures:
-        lines += ["### Figures", "", f"{FIGURE_FILES[0].upper()}{FIGURE_FILES[1:]}.", ""]
+        lines += ["### Figures", "", f"{files_text(formats)[0].upper()}{files_text(formats)[1:]}.", ""]
         lines += [f"![{p.stem}]({p.name})" for p in figures] + [""]
     return lines

@@ -1,5 +1,5 @@
 """The valact report's figure: per model, stated (centred) vs enacted profile over the ten values,
-one panel per condition, with the Pearson r in each panel's title. PNG, PDF and SVG, as every report figure."""
+one panel per condition, with the Pearson r in each panel's title. PNG, and PDF and SVG as the report asks, as every report figure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def draw_profiles(frame, items, conditions, out_dir: Path) -> list[Path]:
-    """One figure per model (``valact_profiles_<model>`` as PNG, PDF and SVG); [] without matplotlib."""
+    """One figure per model (``valact_profiles_<model>`` as PNG and the report's other formats); [] without matplotlib."""
     try:
         from valuegap_tui.report import figures as report_figures
     except ImportError:

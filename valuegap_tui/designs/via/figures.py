@@ -1,5 +1,5 @@
 """The VIA report's figures: the models side by side (F1, accuracy and AD per condition, ``via_models``)
-and, per model, F1 and AD by country and by value (PNG, PDF and SVG, as every report figure). Countries
+and, per model, F1 and AD by country and by value (PNG, and PDF and SVG as the report asks, as every report figure). Countries
 are drawn under ``own country`` (the paper's setup) when the run has it, else under the baseline; values under the baseline, else the first condition. Each bar carries its rank interval
 in the AD panel, and the title says the coverage the numbers rest on."""
 
@@ -17,7 +17,7 @@ def _condition(rows: list[dict], preferred: tuple[str, ...]) -> str | None:
 
 
 def draw_via_figures(frame, items, conditions, out_dir: Path) -> list[Path]:
-    """``via_models``, then ``via_countries_<model>`` and ``via_values_<model>``, each as PNG, PDF and SVG;
+    """``via_models``, then ``via_countries_<model>`` and ``via_values_<model>``, each as PNG and the report's other formats;
     [] without matplotlib."""
     try:
         from valuegap_tui.report import figures as report_figures
