@@ -5,6 +5,7 @@ the Results screen's app quits."""
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import time
@@ -212,3 +213,14 @@ async def test_a_child_started_ahead_takes_the_answers_before_the_numbers_are_co
         await settle(pilot, lambda: apart.waiting() == len(ahead))  # the next ones wait already
         waiting = list(apart._ready)
     assert all(process.poll() is not None for process in waiting) and not apart.waiting() and apart.running() == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_the_children_run_below_the_apps_priority(started_ahead):
+    """Where a child shares a core with the app, the app's thread (the numbers drawn, the keys) comes first."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    for process in list(apart._ready):
+        deadline = time.monotonic() + 30
+        while os.getpriority(os.PRIO_PROCESS, process.pid) == mine and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(mine + apart.NICE, 19)

@@ -13,6 +13,8 @@ The child is stopped (terminated, then killed) when the caller gives up (``cance
 still running when the interpreter exits is stopped too. A child that fails raises ``ApartError``
 with one line saying why (its last line on stderr), never its traceback.
 
+The children run at a lower priority (``NICE``): on a core the app needs too, the app comes first.
+
 With ``split``, two children compute the two halves of the results (``summary.PARTS``: the value
 tables, conditions and kinds, which draw from one random stream, and the rest) at once, on two cores,
 and ``summary.join_parts`` joins them: the same results again, bit for bit.
@@ -29,6 +31,7 @@ input closes), so none is left behind even when the parent is killed.
 from __future__ import annotations
 
 import atexit
+import os
 import pickle
 import subprocess
 import sys
@@ -42,6 +45,9 @@ from valuegap_tui.processes import cores, stop_child
 COMMAND = (sys.executable, "-m", "valuegap_tui.metrics.apart")
 #: how often the caller's ``cancelled`` is asked while the child computes
 POLL_S = 0.05
+#: added to the children's niceness: where they share a core with the app, the app's own thread (the
+#: numbers computed and drawn meanwhile, the keys) comes first, and they take what it leaves
+NICE = 5
 #: the halves of a split computing (metrics.summary.PARTS, named here so the caller imports no numpy)
 PARTS = ("stream", "rest")
 
@@ -235,6 +241,8 @@ def compute_apart(frame, cancelled: Callable[[], bool] = lambda: False, **option
 
 
 def _main() -> None:
+    if hasattr(os, "nice"):  # before the imports: a child started ahead imports while the app runs
+        os.nice(NICE)
     from valuegap_tui.metrics.summary import compute_results
 
     try:
