@@ -150,7 +150,9 @@ def test_a_child_started_ahead_computes_the_results_bit_for_bit_and_another_wait
         there = computing.result()
         assert results_record.to_text(there) == results_record.to_text(compute_results(frame, **options))
         assert all(process.poll() is not None for process in ahead)
-        assert apart.waiting() == len(ahead) and not set(apart._ready) & set(ahead)  # the next ones wait already
+        assert not apart.waiting() and apart.short()  # replaced later, not while the results are drawn
+        apart.refill()
+        assert apart.waiting() == len(ahead) and not set(apart._ready) & set(ahead) and not apart.short()
     assert apart.running() == 0
 
 
@@ -161,6 +163,8 @@ def test_a_child_started_ahead_and_killed_meanwhile_is_replaced_by_a_fresh_one(s
     frame = synthetic_frame(seed=2)
     computing = apart.Apart(frame)
     assert ahead not in [child.process for child in computing.children]
+    apart.refill()
+    assert not apart.waiting()  # none started while children compute
     assert results_record.to_text(computing.result()) == results_record.to_text(compute_results(frame))
 
 
@@ -210,7 +214,7 @@ async def test_a_child_started_ahead_takes_the_answers_before_the_numbers_are_co
         assert all(process.poll() is not None for process in ahead)  # they computed them, and ended
         here = compute_results(frame, **options)
         assert results_record.to_text(screen._results) == results_record.to_text(here)
-        await settle(pilot, lambda: apart.waiting() == len(ahead))  # the next ones wait already
+        await settle(pilot, lambda: apart.waiting() == len(ahead))  # replaced once the keys pause
         waiting = list(apart._ready)
     assert all(process.poll() is not None for process in waiting) and not apart.waiting() and apart.running() == 0
 

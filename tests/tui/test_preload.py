@@ -48,3 +48,23 @@ def test_the_tests_start_no_child_ahead_unless_they_ask():
     preload._import_all()
     assert not apart.waiting()
     loader.stop()
+
+
+def test_a_later_pause_replaces_the_children_taken_once_none_computes(monkeypatch):
+    monkeypatch.setattr(preload, "IDLE_S", 0.0)
+    loader = preload.Preloader()
+    loader.started = True  # the imports done
+    try:
+        apart.prepare(1)
+        taken = apart._take_ready()
+        with apart._lock:
+            apart._running.add(taken)  # computing: no child is started meanwhile
+        loader.tick()
+        time.sleep(0.2)
+        assert not apart.waiting()
+        apart._stop(taken)
+        apart._close(taken)
+        loader.tick()
+        assert _until(apart.waiting)
+    finally:
+        loader.stop()

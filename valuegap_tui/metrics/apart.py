@@ -21,8 +21,8 @@ and ``summary.join_parts`` joins them: the same results again, bit for bit.
 
 A child's start (the interpreter, numpy and the metrics imported: 0.2-0.3 s) can be paid before the
 results are wanted: ``prepare`` starts children that import and then wait for their input; the next
-``Apart`` hands its input to those instead of starting children, and new ones are prepared once those
-have answered (``refill``), until ``release``. A waiting child ends as soon as its parent does (its
+``Apart`` hands its input to those instead of starting children, and ``refill`` (the app calls it once
+its keys pause) starts new ones once none computes, until ``release``. A waiting child ends as soon as its parent does (its
 input closes), so none is left behind even when the parent is killed.
 """
 
@@ -103,16 +103,26 @@ def prepare(children: int | None = None) -> None:
 
 
 def refill() -> None:
-    """Start waiting children up to the number ``prepare`` asked for (those taken are replaced)."""
+    """Start waiting children up to the number ``prepare`` asked for (those taken are replaced), unless
+    children are computing: their results are drawn as they come, and new starts would compete with
+    the drawing (the app calls this again once its keys have paused, tui/preload.py)."""
     global _ready
     with _lock:
         ended = [process for process in _ready if process.poll() is not None]  # killed while waiting
         _ready = [process for process in _ready if process.poll() is None]
-        while len(_ready) < _keep_ready:
+        computing = any(process.poll() is None for process in _running)
+        while not computing and len(_ready) < _keep_ready:
             _ready.append(_spawn(subprocess.PIPE))
     for process in ended:
         process.wait()
         _close(process)
+
+
+def short() -> bool:
+    """Whether ``refill`` would start children now: fewer wait than ``prepare`` asked for, none computes."""
+    with _lock:
+        return (sum(1 for process in _ready if process.poll() is None) < _keep_ready
+                and not any(process.poll() is None for process in _running))
 
 
 def release() -> None:
@@ -219,11 +229,9 @@ class Apart:
         return join_parts(*results)
 
     def stop(self) -> None:
-        """Stop the children, if they still run (the results are not wanted); new ones are started ahead
-        where ``prepare`` asked for that."""
+        """Stop the children, if they still run (the results are not wanted)."""
         for child in self.children:
             _stop(child.process)
-        refill()
 
 
 def _write(pipe, given: bytes) -> None:

@@ -5,9 +5,10 @@ The app starts without it (the first frame stays fast) and imports it in a threa
 has come for IDLE_S: a person reading the first screen never feels it, a person typing never waits
 behind it. A screen opened before that imports what it needs itself, as before.
 
-Then the process that computes the Results screen's intervals is started ahead (metrics/apart.py): it
-imports and waits, so a first open does not wait for its start (0.2-0.3 s), and it can take the answers
-as soon as they are read. The app stops it when it quits.
+Then the processes that compute the Results screen's intervals are started ahead (metrics/apart.py):
+they import and wait, so a first open does not wait for their start (0.2-0.3 s), and they can take the
+answers as soon as these are read. Those taken are replaced at a later pause of the keys, once none
+computes (not while their results are drawn). The app stops them when it quits.
 """
 
 from __future__ import annotations
@@ -39,8 +40,13 @@ class Preloader:
         apart.release()
 
     def tick(self) -> None:
-        """Called on the app's timer: start the import once the keys have paused."""
-        if self.started or time.monotonic() - self.last_key_at < IDLE_S:
+        """Called on the app's timer: start the import once the keys have paused; later pauses replace the
+        intervals' children the Results screen has taken."""
+        if time.monotonic() - self.last_key_at < IDLE_S:
+            return
+        if self.started:
+            if apart.short():  # children were taken, and none computes: started off this thread
+                threading.Thread(target=apart.refill, name="valuegap-refill", daemon=True).start()
             return
         self.started = True
         threading.Thread(target=_import_all, name="valuegap-preload", daemon=True).start()
