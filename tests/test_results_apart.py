@@ -188,19 +188,26 @@ def test_a_child_started_ahead_that_is_stopped_while_computing_leaves_none_runni
     assert all(process.poll() is not None for process in ahead) and apart.running() == 0
 
 
-async def test_a_child_started_ahead_takes_the_answers_before_the_numbers_are_computed(study, monkeypatch):
-    """With a child waiting, the intervals start as soon as the answers are read (it computes beside the
-    numbers, with no start of its own to slow them); the results shown are those computed in place; the app
-    stops the child waiting after it when it quits."""
+async def test_children_started_ahead_take_the_answers_once_the_numbers_are_shown(study, monkeypatch):
+    """With children waiting, the intervals start once the numbers are shown, as with none, in the waiting
+    children (no start of their own); the results shown are those computed in place; the app stops the
+    children waiting after them when it quits."""
     from valuegap_tui.tui.app import ValueGapApp
     from valuegap_tui.tui.screens import results_compute
     from valuegap_tui.tui.screens.results import ResultsScreen
 
     frame = use_fixed_run(monkeypatch)
-    order, options = [], {}
+    order, options, taken = [], {}, []
     started = results_compute.start_apart
-    monkeypatch.setattr(results_compute, "start_apart", lambda frame, **kw: order.append(("started", bool(apart.waiting())))
-                        or options.update(kw) or started(frame, **kw))
+
+    def start(frame, **kw):
+        order.append(("started", bool(apart.waiting())))
+        options.update(kw)
+        computing = started(frame, **kw)
+        taken.extend(child.process for child in computing.children)
+        return computing
+
+    monkeypatch.setattr(results_compute, "start_apart", start)
     show = ResultsScreen._show
     monkeypatch.setattr(ResultsScreen, "_show", lambda self, run_id, results, with_intervals, *a:
                         order.append(("shown", with_intervals)) or show(self, run_id, results, with_intervals, *a))
@@ -210,7 +217,8 @@ async def test_a_child_started_ahead_takes_the_answers_before_the_numbers_are_co
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await settle(pilot, lambda: ("shown", True) in order and screen.drawn)
-        assert order[:3] == [("started", True), ("shown", False), ("shown", True)]
+        assert order[:3] == [("shown", False), ("started", True), ("shown", True)]
+        assert taken == ahead  # the waiting children computed them
         assert all(process.poll() is not None for process in ahead)  # they computed them, and ended
         here = compute_results(frame, **options)
         assert results_record.to_text(screen._results) == results_record.to_text(here)

@@ -7,9 +7,10 @@ the per-condition answers, the extremity-adjusted kinds); then the numbers and t
 not kept are computed and kept for the next time, the intervals in a process of their own
 (metrics/apart.py), so this interpreter is free for the keys meanwhile. That process starts as soon as
 the numbers are shown: it computes the intervals on the other core while this one keeps the numbers and
-reads and draws the respondents and the answers per condition. Where the app started one ahead
-(tui/preload.py), already imported and waiting, it takes the answers as soon as they are read, and
-computes while this interpreter computes and draws the numbers. The screen draws each stage in
+reads and draws the respondents and the answers per condition. Where the app started them ahead
+(tui/preload.py), they are imported and waiting: the intervals pay no start. Handed the answers before
+the numbers instead, they slowed the numbers by 0.15-0.2 s (pickling, and two more busy processes on two
+cores) and brought the intervals no sooner (bench/results_screen.py, load 0.5-1.5). The screen draws each stage in
 steps (results_drawing.py), so keys are served meanwhile.
 """
 
@@ -21,7 +22,6 @@ import numpy as np
 from textual import work
 
 from valuegap_tui.designs import get_design
-from valuegap_tui.metrics import apart
 from valuegap_tui.metrics.apart import Apart
 from valuegap_tui.metrics.humans import HUMAN_PREFIX
 from valuegap_tui.metrics.protocols import protocols_asked, reference_protocol
@@ -49,12 +49,6 @@ def first_respondent(frame, model: str | None) -> str | None:
 def start_apart(frame, **options) -> Apart:
     """The intervals' computing started in a process of its own (tests compute them here instead)."""
     return Apart(frame, **options)
-
-
-def apart_waiting() -> bool:
-    """Whether a process started ahead waits for the intervals' computing: handing it the answers costs
-    this interpreter little, so it gets them before the numbers are computed."""
-    return apart.waiting()
 
 
 class ResultsComputing:
@@ -106,14 +100,12 @@ class ResultsComputing:
                                                                  topic=topic, expected=expected)
 
             if quick is None:
-                if apart_waiting():  # no start, no imports: it computes beside the numbers, not after them
-                    intervals = start_intervals()
                 quick = compute_results(frame, aggregate=aggregate, model=model, topic=topic, bootstrap=False,
                                         expected=expected)
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(self._show, run_id, quick, False, model, None)
-                intervals = intervals or start_intervals()
+                intervals = start_intervals()
                 keep(study, run_id, options, "numbers", state, quick)  # after: the numbers do not wait for it
             else:
                 intervals = start_intervals()
