@@ -11,6 +11,14 @@ from valuegap_tui.store import open_study
 
 
 @pytest.fixture(autouse=True)
+def _no_child_started_ahead(monkeypatch):
+    """An app left idle starts the intervals' child ahead (tui/preload.py): tests that want one start it."""
+    from valuegap_tui.tui import preload
+
+    monkeypatch.setattr(preload, "START_AHEAD", False)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_config(tmp_path_factory, monkeypatch):
     """No test reads or writes the user's real configuration."""
     monkeypatch.setenv("VALUEGAP_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))

@@ -232,6 +232,33 @@ def test_descending_ranks_average_ties_and_skip_missing():
     assert descending_ranks(x)[0, [0, 1, 2, 4]] == pytest.approx([3.5, 1, 3.5, 2])
 
 
+def _ranks_by_definition(x: np.ndarray) -> np.ndarray:
+    """1 + the values larger + (the values equal - 1) / 2, among a row's values (to 12 decimals), one by one."""
+    out = np.full(x.shape, np.nan)
+    for index in np.ndindex(x.shape[:-1]):
+        row = np.round(x[index], 12)
+        for i, value in enumerate(row):
+            if not np.isnan(value):
+                others = row[~np.isnan(row)]
+                out[index + (i,)] = 1 + (others > value).sum() + ((others == value).sum() - 1) / 2
+    return out
+
+
+@pytest.mark.parametrize("shape, levels", [((40, 3, 9), 4), ((25, 2, 1, 56), 0), ((7, 5), 2), ((3, 1), 0), ((0, 4), 0)])
+def test_descending_ranks_equal_the_definition_bit_for_bit(shape, levels):
+    """Many ties (few levels), none, 12-decimal ties, -0.0 beside 0.0, NaN rows and single values."""
+    rng = np.random.default_rng(sum(shape) + levels)
+    x = np.round(rng.random(shape) * levels) / max(levels, 1) if levels else rng.random(shape)
+    if x.size:
+        x[rng.random(shape) < 0.15] = np.nan
+        x.reshape(-1, shape[-1])[0, 0] = np.nan  # a row of NaN only, where the rows are one value each
+        if shape[-1] > 2 and levels:
+            flat = x.reshape(-1, shape[-1])
+            flat[1, 1], flat[1, 2] = 0.1 + 0.2, 0.3  # equal to 12 decimals
+            flat[2, 1], flat[2, 2] = -0.0, 0.0
+    assert descending_ranks(x).tobytes() == _ranks_by_definition(x).tobytes()
+
+
 def test_value_ranking_has_rank_intervals():
     frame = synthetic_frame(topics=11, seed=3)
     ranking = [r for r in compute_results(frame).ranking.records() if r["condition"] == "baseline"]

@@ -5,6 +5,8 @@ the Results screen's app quits."""
 from __future__ import annotations
 
 import math
+import os
+import subprocess
 import sys
 import time
 
@@ -20,11 +22,12 @@ SLOW = (sys.executable, "-c", "import time; time.sleep(60)")
 FAILING = (sys.executable, "-c", "import sys; sys.stdin.buffer.read(); raise MemoryError('no memory left for the bootstrap')")
 
 
-def test_results_computed_apart_are_those_computed_in_place_bit_for_bit():
+@pytest.mark.parametrize("split", [False, True])
+def test_results_computed_apart_are_those_computed_in_place_bit_for_bit(split):
     frame = synthetic_frame(models=("m1", "m2"), topics=2, seed=11)  # planted gaps, two models
     for options in ({"model": "m1"}, {"model": "m2", "aggregate": "majority", "seed": 4}):
         here = compute_results(frame, **options)
-        there = apart.compute_apart(frame, **options)
+        there = apart.compute_apart(frame, split=split, **options)  # split: two children, a half each
         assert results_record.to_text(there) == results_record.to_text(here)  # every table, NaN and all
         # intervals and p-values there to compare (the bootstrap ran)
         assert not any(math.isnan(x) for x in here.conditions.column("ar_low"))
@@ -32,10 +35,11 @@ def test_results_computed_apart_are_those_computed_in_place_bit_for_bit():
     assert apart.running() == 0
 
 
-def test_a_failing_child_gives_one_line(monkeypatch):
+@pytest.mark.parametrize("split", [False, True])
+def test_a_failing_child_gives_one_line(monkeypatch, split):
     monkeypatch.setattr(apart, "COMMAND", FAILING)
     with pytest.raises(apart.ApartError) as failed:
-        apart.compute_apart(synthetic_frame(seed=1))
+        apart.compute_apart(synthetic_frame(seed=1), split=split)
     message = str(failed.value)
     assert "\n" not in message and "Traceback" not in message
     assert message.endswith("MemoryError: no memory left for the bootstrap")
@@ -60,7 +64,8 @@ async def test_the_child_stops_when_the_app_quits_and_its_failure_is_one_line(st
     monkeypatch.setattr(apart, "COMMAND", SLOW)
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, lambda: apart.running() == 1)  # the numbers shown, the intervals computing apart
+        # the numbers shown, the intervals computing apart (in two children where there are two cores)
+        await settle(pilot, lambda: apart.running() == (2 if apart.split_by_default() else 1))
         assert "computing intervals" in _status(app.screen)
     await_until = time.monotonic() + 5
     while apart.running() and time.monotonic() < await_until:
@@ -118,3 +123,116 @@ async def test_a_child_started_early_is_stopped_when_the_screen_fails_before_ask
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: "Could not compute" in _status(app.screen))
         assert apart.running() == 0  # the child was started before, and stopped with the failure
+
+
+@pytest.fixture
+def started_ahead():
+    """A child started ahead (apart.prepare), as an app left idle starts one; released after the test."""
+    apart.prepare()
+    yield
+    apart.release()
+    assert not apart.waiting()
+
+
+def _waiting_child():
+    assert apart.waiting()
+    return apart._ready[0]
+
+
+def test_a_child_started_ahead_computes_the_results_bit_for_bit_and_another_waits_after(started_ahead):
+    frame = synthetic_frame(models=("m1", "m2"), topics=2, seed=11)
+    for options in ({"model": "m1"}, {"model": "m2", "aggregate": "majority", "seed": 4}):
+        ahead = list(apart._ready)
+        assert len(ahead) == len(apart.PARTS) if apart.split_by_default() else 1
+        computing = apart.Apart(frame, **options)
+        # no child started: the waiting ones took the answers, a half each where there are two
+        assert [child.process for child in computing.children] == ahead and not apart.waiting()
+        there = computing.result()
+        assert results_record.to_text(there) == results_record.to_text(compute_results(frame, **options))
+        assert all(process.poll() is not None for process in ahead)
+        assert not apart.waiting() and apart.short()  # replaced later, not while the results are drawn
+        apart.refill()
+        assert apart.waiting() == len(ahead) and not set(apart._ready) & set(ahead) and not apart.short()
+    assert apart.running() == 0
+
+
+def test_a_child_started_ahead_and_killed_meanwhile_is_replaced_by_a_fresh_one(started_ahead):
+    ahead = _waiting_child()
+    ahead.kill()
+    ahead.wait()
+    frame = synthetic_frame(seed=2)
+    computing = apart.Apart(frame)
+    assert ahead not in [child.process for child in computing.children]
+    apart.refill()
+    assert not apart.waiting()  # none started while children compute
+    assert results_record.to_text(computing.result()) == results_record.to_text(compute_results(frame))
+
+
+def test_a_child_started_ahead_ends_when_released_or_when_its_input_closes(started_ahead):
+    ahead = list(apart._ready)
+    apart.release()
+    assert all(process.poll() is not None for process in ahead) and not apart.waiting()
+    apart.refill()  # released: none is started any more
+    assert not apart.waiting()
+    # a parent killed before it was needed closes its input: the child ends by itself, with no error
+    alone = apart._spawn(subprocess.PIPE)
+    out, err = alone.communicate(timeout=30)  # its input closed, nothing written
+    assert alone.returncode == 0 and out == b"" and b"Traceback" not in err
+
+
+def test_a_child_started_ahead_that_is_stopped_while_computing_leaves_none_running(started_ahead):
+    ahead = list(apart._ready)
+    start = time.monotonic()
+    frame = synthetic_frame(models=("m1", "m2"), topics=4, seed=3)
+    assert apart.Apart(frame).result(lambda: time.monotonic() - start > 0.05) is None
+    assert all(process.poll() is not None for process in ahead) and apart.running() == 0
+
+
+async def test_children_started_ahead_take_the_answers_once_the_numbers_are_shown(study, monkeypatch):
+    """With children waiting, the intervals start once the numbers are shown, as with none, in the waiting
+    children (no start of their own); the results shown are those computed in place; the app stops the
+    children waiting after them when it quits."""
+    from valuegap_tui.tui.app import ValueGapApp
+    from valuegap_tui.tui.screens import results_compute
+    from valuegap_tui.tui.screens.results import ResultsScreen
+
+    frame = use_fixed_run(monkeypatch)
+    order, options, taken = [], {}, []
+    started = results_compute.start_apart
+
+    def start(frame, **kw):
+        order.append(("started", bool(apart.waiting())))
+        options.update(kw)
+        computing = started(frame, **kw)
+        taken.extend(child.process for child in computing.children)
+        return computing
+
+    monkeypatch.setattr(results_compute, "start_apart", start)
+    show = ResultsScreen._show
+    monkeypatch.setattr(ResultsScreen, "_show", lambda self, run_id, results, with_intervals, *a:
+                        order.append(("shown", with_intervals)) or show(self, run_id, results, with_intervals, *a))
+    apart.prepare()
+    ahead = list(apart._ready)
+    app = ValueGapApp(study, start_mode="results")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: ("shown", True) in order and screen.drawn)
+        assert order[:3] == [("shown", False), ("started", True), ("shown", True)]
+        assert taken == ahead  # the waiting children computed them
+        assert all(process.poll() is not None for process in ahead)  # they computed them, and ended
+        here = compute_results(frame, **options)
+        assert results_record.to_text(screen._results) == results_record.to_text(here)
+        await settle(pilot, lambda: apart.waiting() == len(ahead))  # replaced once the keys pause
+        waiting = list(apart._ready)
+    assert all(process.poll() is not None for process in waiting) and not apart.waiting() and apart.running() == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_the_children_run_below_the_apps_priority(started_ahead):
+    """Where a child shares a core with the app, the app's thread (the numbers drawn, the keys) comes first."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    for process in list(apart._ready):
+        deadline = time.monotonic() + 30
+        while os.getpriority(os.PRIO_PROCESS, process.pid) == mine and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(mine + apart.NICE, 19)

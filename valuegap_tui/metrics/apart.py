@@ -12,11 +12,26 @@ work of its own meanwhile (the Results screen draws the numbers while the interv
 The child is stopped (terminated, then killed) when the caller gives up (``cancelled``, ``stop``), and any child
 still running when the interpreter exits is stopped too. A child that fails raises ``ApartError``
 with one line saying why (its last line on stderr), never its traceback.
+
+The children run at a lower priority (``NICE``): on a core the app needs too, the app comes first.
+
+With ``split``, two children compute the two halves of the results (``summary.PARTS``: the value
+tables, conditions and kinds, which draw from one random stream, and the rest) at once, on two cores,
+and ``summary.join_parts`` joins them: the same results again, bit for bit.
+
+A child's start (the interpreter, numpy and the metrics imported: 0.2-0.3 s) can be paid before the
+results are wanted: ``prepare`` starts children that import and then wait for their input; the next
+``Apart`` hands its input to those instead of starting children, and ``refill`` (the app calls it once
+its keys pause) starts new ones once none computes, until ``release``. A waiting child ends as soon as its parent does (its
+input closes), so none is left behind even when the parent is killed.
 """
+
+
 
 from __future__ import annotations
 
 import atexit
+import os
 import pickle
 import subprocess
 import sys
@@ -24,15 +39,23 @@ import tempfile
 import threading
 from typing import Callable
 
-from valuegap_tui.processes import stop_child
+from valuegap_tui.processes import cores, stop_child
 
 #: the child's command (tests stand in a failing or a slow one)
 COMMAND = (sys.executable, "-m", "valuegap_tui.metrics.apart")
 #: how often the caller's ``cancelled`` is asked while the child computes
 POLL_S = 0.05
+#: added to the children's niceness: where they share a core with the app, the app's own thread (the
+#: numbers computed and drawn meanwhile, the keys) comes first, and they take what it leaves
+NICE = 5
+#: the halves of a split computing (metrics.summary.PARTS, named here so the caller imports no numpy)
+PARTS = ("stream", "rest")
 
 _running: set[subprocess.Popen] = set()
 _lock = threading.Lock()
+#: the children started ahead, imported and waiting for their input (``prepare``), and how many to keep
+_ready: list[subprocess.Popen] = []
+_keep_ready = 0
 
 
 class ApartError(RuntimeError):
@@ -47,11 +70,87 @@ def _stop(process: subprocess.Popen) -> None:
 
 @atexit.register
 def stop_all() -> None:
-    """Stop every child still running (the app quits)."""
+    """Stop every child still running, and those waiting (the app quits)."""
+    release()
     with _lock:
         running = list(_running)
     for process in running:
         _stop(process)
+
+
+def _spawn(stdin) -> subprocess.Popen:
+    return subprocess.Popen(COMMAND, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _close(process: subprocess.Popen) -> None:
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+def split_by_default() -> bool:
+    """Whether the results are computed in two children: where this process may use two cores or more."""
+    return cores() >= 2
+
+
+def prepare(children: int | None = None) -> None:
+    """Start ``children`` ahead of the results wanted from them (by default as many as an ``Apart``
+    starts), and keep as many waiting from now on."""
+    global _keep_ready
+    with _lock:
+        _keep_ready = max(1, children if children is not None else len(PARTS) if split_by_default() else 1)
+    refill()
+
+
+def refill() -> None:
+    """Start waiting children up to the number ``prepare`` asked for (those taken are replaced), unless
+    children are computing: their results are drawn as they come, and new starts would compete with
+    the drawing (the app calls this again once its keys have paused, tui/preload.py)."""
+    global _ready
+    with _lock:
+        ended = [process for process in _ready if process.poll() is not None]  # killed while waiting
+        _ready = [process for process in _ready if process.poll() is None]
+        computing = any(process.poll() is None for process in _running)
+        while not computing and len(_ready) < _keep_ready:
+            _ready.append(_spawn(subprocess.PIPE))
+    for process in ended:
+        process.wait()
+        _close(process)
+
+
+def short() -> bool:
+    """Whether ``refill`` would start children now: fewer wait than ``prepare`` asked for, none computes."""
+    with _lock:
+        return (sum(1 for process in _ready if process.poll() is None) < _keep_ready
+                and not any(process.poll() is None for process in _running))
+
+
+def release() -> None:
+    """Keep no child waiting any more, and stop those waiting (the app quits)."""
+    global _ready, _keep_ready
+    with _lock:
+        waiting, _ready, _keep_ready = _ready, [], 0
+    for process in waiting:
+        stop_child(process, grace_s=1.0)
+        _close(process)
+
+
+def waiting() -> int:
+    """How many children started ahead wait for their input (an ``Apart`` now starts computing at once)."""
+    with _lock:
+        return sum(1 for process in _ready if process.poll() is None)
+
+
+def _take_ready() -> subprocess.Popen | None:
+    """A waiting child, taken from those waiting; None when none waits (one killed meanwhile is reaped)."""
+    with _lock:
+        while _ready:
+            taken = _ready.pop(0)
+            if taken.poll() is None:
+                return taken
+            taken.wait()
+            _close(taken)
+    return None
 
 
 def running() -> int:
@@ -60,53 +159,104 @@ def running() -> int:
         return sum(1 for p in _running if p.poll() is None)
 
 
-class Apart:
-    """A child computing ``compute_results``, started at once: the caller goes on with its own work and
-    asks for the results when it needs them (``result``), or gives up on them (``stop``)."""
+class _Child:
+    """One child given its input (a waiting one where there is one, else a new one)."""
 
-    def __init__(self, frame, **options):
-        # the input from a file: communicate() cannot go on writing a pipe after its timeout
-        with tempfile.TemporaryFile() as given:
-            pickle.dump((frame, options), given, protocol=pickle.HIGHEST_PROTOCOL)
-            given.seek(0)
-            self.process = subprocess.Popen(COMMAND, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def __init__(self, given: bytes):
+        ready = _take_ready()
+        if ready is None:
+            # the input from a file: communicate() cannot go on writing a pipe after its timeout
+            with tempfile.TemporaryFile() as file:
+                file.write(given)
+                file.seek(0)
+                self.process = _spawn(file)
+        else:
+            # the waiting child reads its input as it comes; written by a thread of its own, as
+            # communicate() cannot go on writing a pipe after its timeout (a stopped child ends the write)
+            self.process, pipe, ready.stdin = ready, ready.stdin, None
+            threading.Thread(target=_write, args=(pipe, given), name="valuegap-apart-input", daemon=True).start()
         with _lock:
             _running.add(self.process)
 
-    def result(self, cancelled: Callable[[], bool] = lambda: False):
-        """The results, once the child has them; None when ``cancelled()`` turned true first (the child
-        is stopped then)."""
-        try:
-            while True:
-                try:
-                    out, err = self.process.communicate(timeout=POLL_S)
-                    break
-                except subprocess.TimeoutExpired:
-                    if cancelled():
-                        return None
-        finally:
-            self.stop()
+    def output(self, cancelled: Callable[[], bool]) -> bytes | None:
+        while True:
+            try:
+                out, err = self.process.communicate(timeout=POLL_S)
+                break
+            except subprocess.TimeoutExpired:
+                if cancelled():
+                    return None
         if self.process.returncode != 0 or not out:
             lines = [line for line in err.decode("utf-8", "replace").splitlines() if line.strip()]
             why = lines[-1].strip() if lines else f"it stopped with status {self.process.returncode}"
             raise ApartError(f"the intervals' computing failed: {why}")
-        return pickle.loads(out)
+        return out
+
+
+class Apart:
+    """Children computing ``compute_results``, started at once: the caller goes on with its own work and
+    asks for the results when it needs them (``result``), or gives up on them (``stop``). ``split``: two
+    children, one half of the results each (see the module's docstring); by default where there are
+    two cores for them."""
+
+    def __init__(self, frame, split: bool | None = None, **options):
+        split = split_by_default() if split is None else split
+        inputs = [dict(options, part=part) for part in PARTS] if split else [options]
+        self.children = [_Child(pickle.dumps((frame, given), protocol=pickle.HIGHEST_PROTOCOL)) for given in inputs]
+
+    @property
+    def process(self) -> subprocess.Popen:
+        """The (first) child."""
+        return self.children[0].process
+
+    def result(self, cancelled: Callable[[], bool] = lambda: False):
+        """The results, once the children have them; None when ``cancelled()`` turned true first (the
+        children are stopped then)."""
+        try:
+            outputs = []
+            for child in self.children:
+                out = child.output(cancelled)
+                if out is None:
+                    return None
+                outputs.append(out)
+        finally:
+            self.stop()
+        results = [pickle.loads(out) for out in outputs]
+        if len(results) == 1:
+            return results[0]
+        from valuegap_tui.metrics.summary import join_parts  # numpy: not before the results are wanted
+
+        return join_parts(*results)
 
     def stop(self) -> None:
-        """Stop the child, if it still runs (the results are not wanted)."""
-        _stop(self.process)
+        """Stop the children, if they still run (the results are not wanted)."""
+        for child in self.children:
+            _stop(child.process)
+
+
+def _write(pipe, given: bytes) -> None:
+    try:
+        with pipe:
+            pipe.write(given)
+    except (BrokenPipeError, ValueError, OSError):  # the child was stopped: its results are not wanted
+        pass
 
 
 def compute_apart(frame, cancelled: Callable[[], bool] = lambda: False, **options):
-    """``compute_results(frame, **options)`` computed in a child process; None when ``cancelled()``
-    turned true first (the child is stopped then)."""
+    """``compute_results(frame, **options)`` computed in child processes (``split``: two); None when
+    ``cancelled()`` turned true first (the children are stopped then)."""
     return Apart(frame, **options).result(cancelled)
 
 
 def _main() -> None:
+    if hasattr(os, "nice"):  # before the imports: a child started ahead imports while the app runs
+        os.nice(NICE)
     from valuegap_tui.metrics.summary import compute_results
 
-    frame, options = pickle.load(sys.stdin.buffer)
+    try:
+        frame, options = pickle.load(sys.stdin.buffer)
+    except EOFError:  # started ahead, and its parent ended (or released it) before it was needed
+        return
     results = compute_results(frame, **options)
     sys.stdout.buffer.write(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()

@@ -8,7 +8,7 @@ per condition, so the baseline is never pooled with the personas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -45,6 +45,12 @@ MODEL_COLUMNS = ("model", "answers", "items", "invalid", "invalid_value", "inval
                  "refusal_value", "refusal_action", "server_error", "agreement_value", "agreement_action")
 #: how a grouping column is named in a table
 COLUMN_NAMES = {"persona": "condition"}
+#: the halves ``compute_results`` can compute apart: the value tables, conditions and kinds (which draw
+#: from one random stream, in turn: they stay together), and the rest (streams of their own)
+STREAM, REST = "stream", "rest"
+PARTS = (STREAM, REST)
+#: a table the part computed leaves to the other
+_LEFT = Table("left", "computed by the other part", ())
 
 __all__ = ["BASELINE", "BREAKDOWNS", "COMPARISON_COLUMNS", "KIND_ORDER", "Heatmap", "Results", "compute_results",
            "condition_order", "filter_frame", "select"]
@@ -130,7 +136,8 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
 
 def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool | None = None,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
-                    seed: int = 0, confidence: float = CONFIDENCE, protocol: str | None = None) -> Results:
+                    seed: int = 0, confidence: float = CONFIDENCE, protocol: str | None = None,
+                    part: str | None = None) -> Results:
     """All metrics of ``frame`` (optionally one model / one topic). ``bootstrap=False`` skips intervals,
     tests, rank intervals and test-retest (NaN there) for a fast live refresh; ``confidence`` is the
     intervals' coverage. ``expected``: logprob answers as their distributions (the default wherever the
@@ -138,14 +145,21 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
 
     A frame asked under several protocols has every table computed under one (``protocol``; by default
     ``standard`` where asked, else the first), never pooled over ways of asking; ``by_protocol`` sets
-    the protocols side by side."""
+    the protocols side by side.
+
+    ``part`` (one of ``PARTS``) computes half of the tables, for two processes to compute the halves at
+    once (metrics/apart.py); ``join_parts`` of the two is the whole, the same bit for bit: each half
+    draws from the same random streams, in the same order, as the whole does."""
+    if part is not None and part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
+    stream, rest = part in (None, STREAM), part in (None, REST)
     models, topics = tuple(sorted(set(frame.model.labels))), tuple(sorted(set(frame.topic.labels)))
     frame = filter_frame(frame, model, topic)
     asked = protocols_asked(frame) or (protocol or "standard",)
     chosen = protocol or reference_protocol(asked)
     by_protocol = None
     if len(asked) > 1:
-        by_protocol = protocol_results(frame, build_items(frame, aggregate, expected),
+        by_protocol = None if not rest else protocol_results(frame, build_items(frame, aggregate, expected),
                                        Resampler([seed, 3], confidence=confidence) if bootstrap else None)
         frame = filter_frame(frame, protocol=chosen)
     items = build_items(frame, aggregate, expected)
@@ -155,27 +169,37 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     breakdown_resampler = Resampler([seed, 1], confidence=confidence) if bootstrap else None
     grid = build_grid(items)
     grid.with_retest = bootstrap  # the quick tables leave it for the full computation
-    by_value, ranking, heatmaps = value_tables(grid, items, resampler)
+    # the tables drawing from ``resampler``, in the order they draw from it
+    by_value, ranking, heatmaps = value_tables(grid, items, resampler) if stream else (_LEFT, _LEFT, {})
+    conditions = conditions_table(grid, items, resampler) if stream else _LEFT
+    kinds = kinds_table(grid, items, resampler) if stream else _LEFT
     breakdowns = {"by_value": by_value,
                   **{name: metric_table(name, items, by, grid.kind_of, intervals=True, resampler=breakdown_resampler)
-                     for name, by in BREAKDOWNS.items()}}
+                     if rest else _LEFT for name, by in BREAKDOWNS.items()}}
     answers = answers_per_model(frame, items)
     rates = answers.rates if len(answers.table.rows) == 1 else invalid_rates(frame)
     # with the intervals only (the quick tables leave it, ~25 ms at 154,000 answers); a random stream of
     # its own, as the breakdowns': the other tables' intervals stay as they were for a seed
     position, letters = (position_tables(frame, grid, items.expected, aggregate == "pairs",
-                                         Resampler([seed, 2], confidence=confidence)) if bootstrap else (None, None))
+                                         Resampler([seed, 2], confidence=confidence))
+                         if bootstrap and rest else (None, None))
     return Results(
         aggregate=aggregate, expected=items.expected, answers=len(frame), items=len(items),
         rates=rates, per_model=answers.table, agreement=answers.agreement,
         choices=answers.choices, positions=answers.positions,
         overall=metric_table("overall", items, ("model",)),
-        conditions=conditions_table(grid, items, resampler),
-        kinds=kinds_table(grid, items, resampler),
+        conditions=conditions, kinds=kinds,
         breakdowns=breakdowns, ranking=ranking, heatmaps=heatmaps, position=position, letters=letters,
         models=models, topics=topics, outcomes=outcome_table(frame), logprobs=has_distributions(frame),
         protocol=chosen, protocols=asked, by_protocol=by_protocol,
     )
+
+
+def join_parts(stream: Results, rest: Results) -> Results:
+    """The whole Results from its two parts (``compute_results(..., part=STREAM)`` and ``part=REST``)."""
+    return replace(rest, conditions=stream.conditions, kinds=stream.kinds, ranking=stream.ranking,
+                   heatmaps=stream.heatmaps, breakdowns={"by_value": stream.breakdowns["by_value"],
+                                                         **{name: rest.breakdowns[name] for name in BREAKDOWNS}})
 
 
 def _title(by: tuple[str, ...]) -> str:

@@ -117,6 +117,7 @@ class ValueGapApp(App):
 
     def on_unmount(self) -> None:
         self._collector.stop()
+        self._preloader.stop()
 
     def take_key_time(self) -> float:
         """When the key behind the action now running was sent (key_clock); now, if none was."""

@@ -7,7 +7,10 @@ the per-condition answers, the extremity-adjusted kinds); then the numbers and t
 not kept are computed and kept for the next time, the intervals in a process of their own
 (metrics/apart.py), so this interpreter is free for the keys meanwhile. That process starts as soon as
 the numbers are shown: it computes the intervals on the other core while this one keeps the numbers and
-reads and draws the respondents and the answers per condition. The screen draws each stage in
+reads and draws the respondents and the answers per condition. Where the app started them ahead
+(tui/preload.py), they are imported and waiting: the intervals pay no start. Handed the answers before
+the numbers instead, they slowed the numbers by 0.15-0.2 s (pickling, and two more busy processes on two
+cores) and brought the intervals no sooner (bench/results_screen.py, load 0.5-1.5). The screen draws each stage in
 steps (results_drawing.py), so keys are served meanwhile.
 """
 
@@ -138,6 +141,8 @@ class ResultsComputing:
                 keep_extras(study, run_id, options, state, inputs,
                             Extras(who, per_condition, adjusted, inputs.missing))
         except Exception as exc:  # a broken run must not take the screen down
+            if intervals is not None:  # stopped before the failure is said
+                intervals.stop()
             self.app.call_from_thread(self._status, f"Could not compute run #{run_id}: {exc}")
         finally:
             if intervals is not None:  # not asked for (cancelled, failed, nothing to compute): stopped

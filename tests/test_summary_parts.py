@@ -1,0 +1,41 @@
+"""compute_results in two halves (metrics.summary.PARTS), as two processes compute them at once: joined,
+the same results bit for bit as computed whole, under one protocol or several, with or without a topic."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.helpers.results_app import protocols_frame
+from valuegap_tui.metrics import results_record
+from valuegap_tui.metrics.summary import PARTS, REST, STREAM, compute_results, join_parts
+from valuegap_tui.metrics.synthetic import synthetic_frame
+
+
+@pytest.mark.parametrize("frame, options", [
+    (synthetic_frame(models=("m1", "m2"), topics=2, seed=11), {"model": "m2"}),
+    (synthetic_frame(models=("m1",), topics=3, seed=3), {"aggregate": "majority", "seed": 7, "confidence": 0.9}),
+    (protocols_frame(), {}),
+])
+def test_the_halves_joined_are_the_whole_bit_for_bit(frame, options):
+    whole = compute_results(frame, **options)
+    joined = join_parts(compute_results(frame, part=STREAM, **options), compute_results(frame, part=REST, **options))
+    assert results_record.to_text(joined) == results_record.to_text(whole)
+    assert list(joined.tables) == list(whole.tables)
+    # what is compared holds intervals from both halves
+    assert not any(math.isnan(x) for x in whole.conditions.column("ar_low"))
+    assert not all(math.isnan(x) for x in whole.breakdowns["by_topic"].column("ar_low"))
+
+
+def test_each_half_leaves_the_other_halfs_tables_empty():
+    frame = synthetic_frame(models=("m1",), topics=2, seed=5)
+    stream, rest = (compute_results(frame, part=part) for part in PARTS)
+    assert stream.conditions.rows and not rest.conditions.rows
+    assert rest.breakdowns["by_topic"].rows and not stream.breakdowns["by_topic"].rows
+    assert rest.position is not None and stream.position is None
+
+
+def test_an_unknown_half_is_refused():
+    with pytest.raises(ValueError, match="part must be one of stream, rest"):
+        compute_results(synthetic_frame(seed=1), part="values")

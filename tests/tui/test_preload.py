@@ -1,0 +1,70 @@
+"""The app left idle imports the Results screen, then starts the intervals' child ahead; the app stops it
+when it quits."""
+
+from __future__ import annotations
+
+import time
+
+from valuegap_tui.metrics import apart
+from valuegap_tui.tui import preload
+
+
+def _until(predicate, limit_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_preloader_starts_the_intervals_child_after_its_imports_and_stops_it_with_the_app(monkeypatch):
+    monkeypatch.setattr(preload, "START_AHEAD", True)
+    monkeypatch.setattr(preload, "IDLE_S", 0.0)
+    loader = preload.Preloader()
+    try:
+        assert not apart.waiting()
+        loader.tick()
+        assert _until(apart.waiting)  # started once the imports are done, and waiting
+        waiting = list(apart._ready)
+        loader.tick()  # once only
+        assert apart._ready == waiting
+    finally:
+        loader.stop()
+    assert all(process.poll() is not None for process in waiting) and not apart.waiting()
+
+
+def test_a_key_pressed_meanwhile_holds_the_preloading_back(monkeypatch):
+    monkeypatch.setattr(preload, "START_AHEAD", True)
+    monkeypatch.setattr(preload, "IDLE_S", 60.0)
+    loader = preload.Preloader()
+    loader.key()
+    loader.tick()
+    assert not loader.started and not apart.waiting()
+
+
+def test_the_tests_start_no_child_ahead_unless_they_ask():
+    loader = preload.Preloader()
+    preload._import_all()
+    assert not apart.waiting()
+    loader.stop()
+
+
+def test_a_later_pause_replaces_the_children_taken_once_none_computes(monkeypatch):
+    monkeypatch.setattr(preload, "IDLE_S", 0.0)
+    loader = preload.Preloader()
+    loader.started = True  # the imports done
+    try:
+        apart.prepare(1)
+        taken = apart._take_ready()
+        with apart._lock:
+            apart._running.add(taken)  # computing: no child is started meanwhile
+        loader.tick()
+        time.sleep(0.2)
+        assert not apart.waiting()
+        apart._stop(taken)
+        apart._close(taken)
+        loader.tick()
+        assert _until(apart.waiting)
+    finally:
+        loader.stop()
