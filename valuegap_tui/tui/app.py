@@ -65,6 +65,7 @@ class ValueGapApp(App):
 
     def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas",
                  simulator: SimulatorInUse | None = None, **kwargs):
+        self.DEFAULT_MODE = start_mode
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
         #: the stage screens made so far, by mode (the palette asks them what they offer)
@@ -165,8 +166,10 @@ class ValueGapApp(App):
 def _settle_memory() -> None:
     """What was loaded to open the study (modules, the study's rows) lives as long as the app: leave
     it out of the collector's full passes, which otherwise stopped a key for 100-300 ms every few
-    dozen keys in a 10,000-dilemma study."""
+    dozen keys in a 10,000-dilemma study. The collector, held off from the launch (cli/app.py), then
+    comes back on."""
     gc.freeze()
+    idle_gc.release_start_hold()
 
 
 def _system_command(title: str, help_text: str, mode: str, app: ValueGapApp):
