@@ -9,7 +9,6 @@ from pathlib import Path
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create, streams_for_an_app
 from valuegap_tui.paths import DATA_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.dataset.transfer import read_dilemmas
 
 ORDER = 90
 DEMO_STUDY = Path("valuegap-demo.db")
@@ -68,6 +67,8 @@ def cmd_tui(args) -> int:
 
 def build_demo_study(path: Path):
     """A fresh demo study from data/sample at ``path`` (no file there yet, or an empty one)."""
+    from valuegap_tui.dataset.transfer import read_dilemmas  # the demo's alone: `tui` starts without it
+
     study = open_or_create(path)
     dilemmas = read_dilemmas(DATA_DIR / "sample" / "dilemmas.jsonl")
     dilemma_store.save_many(study, dilemmas, who="demo", action="import")
