@@ -144,3 +144,6 @@ def test_the_tui_command_gives_the_collector_back_when_it_cannot_open_the_study(
     assert main(["tui", "--study", str(not_a_study)]) != 0
     assert gc.isenabled()
     assert len(capsys.readouterr().err.strip().splitlines()) == 1  # one line saying what to do
+    with pytest.raises(SystemExit):
+        main(["tui", "--no-such-option"])
+    assert gc.isenabled()

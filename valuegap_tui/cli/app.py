@@ -37,32 +37,26 @@ def run_app(study, start_mode: str = "dilemmas", simulator=None) -> int:
 
     # The collector stays off from here to the first frame (the app turns it back on): what the
     # imports and the first screen build lives as long as the app (tui/idle_gc.py).
-    idle_gc.hold_for_start()
-    try:
+    with idle_gc.held_for_start():
         # Textual is imported here, not at module level, so the rest of the CLI stays headless.
         from valuegap_tui.tui.app import SimulatorInUse, ValueGapApp
 
         with streams_for_an_app():
             ValueGapApp(study, start_mode=start_mode,
                         simulator=SimulatorInUse(*simulator) if simulator else None).run()
-    finally:
-        idle_gc.release_start_hold()
     return 0
 
 
 def cmd_tui(args) -> int:
     from valuegap_tui.tui import idle_gc
 
-    idle_gc.hold_for_start()  # from the study's opening on (run_app says why)
-    try:
+    with idle_gc.held_for_start():  # from the study's opening on (run_app says why)
         study = open_or_create(args.study)
         if study.read_only:
             study.close()
             raise CliError(f"{study.path} is read-only, and the app saves each decision as it is made: make the "
                            "file and its folder writable, or open a copy (info and export work as it is)")
         return run_app(study, args.screen)
-    finally:
-        idle_gc.release_start_hold()
 
 
 def build_demo_study(path: Path):

@@ -18,6 +18,8 @@ frame is drawn the app freezes what it has built (``gc.freeze``) and hands the c
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 #: young objects (allocations less deallocations) that make a pass worth its pause
 YOUNG = 10_000
@@ -50,6 +52,17 @@ def release_start_hold() -> None:
     if _held_for_start:
         _held_for_start = False
         gc.enable()
+
+
+@contextmanager
+def held_for_start() -> Iterator[None]:
+    """``hold_for_start`` for the block, and the collector given back after it whatever happens (the
+    app gives it back sooner, at its first frame)."""
+    hold_for_start()
+    try:
+        yield
+    finally:
+        release_start_hold()
 
 
 def collect_if_due() -> int | None:
