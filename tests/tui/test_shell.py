@@ -37,9 +37,9 @@ async def test_command_palette_lists_stages(study):
         assert {f"Go to {title}" for _m, title, _k in STAGES} <= set(titles)
 
 
-@pytest.mark.parametrize("mode", ["dilemmas", "personas"])
+@pytest.mark.parametrize("mode", ["dilemmas"])
 async def test_the_app_starts_in_its_first_screen_without_building_textual_s_blank_one(study, monkeypatch, mode):
-    """The first screen is composed as the app starts (its mode is the app's first), instead of after
+    """The review screen is composed as the app starts (its mode is the app's first), instead of after
     Textual's blank default screen and a switch from it."""
     made = []
     monkeypatch.setattr(ValueGapApp, "get_default_screen", lambda self: made.append(1) or Screen())

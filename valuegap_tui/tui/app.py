@@ -65,7 +65,12 @@ class ValueGapApp(App):
 
     def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas",
                  simulator: SimulatorInUse | None = None, **kwargs):
-        self.DEFAULT_MODE = start_mode
+        if start_mode == "dilemmas":
+            # The review screen is made as the app starts, in its own mode: not after Textual's blank
+            # default screen and a switch from it (which holds repaints back for 50 ms). The Results
+            # screen made so drew a line in the background's colour (its snapshots), so the other
+            # screens are still switched to.
+            self.DEFAULT_MODE = "dilemmas"
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
         #: the stage screens made so far, by mode (the palette asks them what they offer)
