@@ -125,6 +125,16 @@ def _log_visibly() -> None:
 def main(argv: list[str] | None = None) -> int:
     _log_visibly()
     argv = sys.argv[1:] if argv is None else argv
+    if _chosen_command(argv) == "tui":
+        from valuegap_tui.tui import idle_gc
+
+        # the app's launch: the collector is held off from here to its first frame (tui/idle_gc.py)
+        with idle_gc.held_for_start():
+            return _main(argv)
+    return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

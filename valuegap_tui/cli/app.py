@@ -9,7 +9,6 @@ from pathlib import Path
 from valuegap_tui.cli._common import CliError, add_command, open_existing, open_or_create, streams_for_an_app
 from valuegap_tui.paths import DATA_DIR
 from valuegap_tui.store import dilemmas as dilemma_store
-from valuegap_tui.dataset.transfer import read_dilemmas
 
 ORDER = 90
 DEMO_STUDY = Path("valuegap-demo.db")
@@ -34,25 +33,36 @@ def register(commands) -> None:
 
 def run_app(study, start_mode: str = "dilemmas", simulator=None) -> int:
     """``simulator``: (base URL, model) of a simulated server already running for the app."""
-    # Textual is imported here, not at module level, so the rest of the CLI stays headless.
-    from valuegap_tui.tui.app import SimulatorInUse, ValueGapApp
+    from valuegap_tui.tui import idle_gc
 
-    with streams_for_an_app():
-        ValueGapApp(study, start_mode=start_mode, simulator=SimulatorInUse(*simulator) if simulator else None).run()
+    # The collector stays off from here to the first frame (the app turns it back on): what the
+    # imports and the first screen build lives as long as the app (tui/idle_gc.py).
+    with idle_gc.held_for_start():
+        # Textual is imported here, not at module level, so the rest of the CLI stays headless.
+        from valuegap_tui.tui.app import SimulatorInUse, ValueGapApp
+
+        with streams_for_an_app():
+            ValueGapApp(study, start_mode=start_mode,
+                        simulator=SimulatorInUse(*simulator) if simulator else None).run()
     return 0
 
 
 def cmd_tui(args) -> int:
-    study = open_or_create(args.study)
-    if study.read_only:
-        study.close()
-        raise CliError(f"{study.path} is read-only, and the app saves each decision as it is made: make the "
-                       "file and its folder writable, or open a copy (info and export work as it is)")
-    return run_app(study, args.screen)
+    from valuegap_tui.tui import idle_gc
+
+    with idle_gc.held_for_start():  # from the study's opening on (run_app says why)
+        study = open_or_create(args.study)
+        if study.read_only:
+            study.close()
+            raise CliError(f"{study.path} is read-only, and the app saves each decision as it is made: make the "
+                           "file and its folder writable, or open a copy (info and export work as it is)")
+        return run_app(study, args.screen)
 
 
 def build_demo_study(path: Path):
     """A fresh demo study from data/sample at ``path`` (no file there yet, or an empty one)."""
+    from valuegap_tui.dataset.transfer import read_dilemmas  # the demo's alone: `tui` starts without it
+
     study = open_or_create(path)
     dilemmas = read_dilemmas(DATA_DIR / "sample" / "dilemmas.jsonl")
     dilemma_store.save_many(study, dilemmas, who="demo", action="import")

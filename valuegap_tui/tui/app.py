@@ -65,6 +65,12 @@ class ValueGapApp(App):
 
     def __init__(self, study: Study | Path | str, *, start_mode: str = "dilemmas",
                  simulator: SimulatorInUse | None = None, **kwargs):
+        if start_mode == "dilemmas":
+            # The review screen is made as the app starts, in its own mode: not after Textual's blank
+            # default screen and a switch from it (which holds repaints back for 50 ms). The Results
+            # screen made so drew a line in the background's colour (its snapshots), so the other
+            # screens are still switched to.
+            self.DEFAULT_MODE = "dilemmas"
         super().__init__(**kwargs)
         self.study = study if isinstance(study, Study) else open_study(study, create=True)
         #: the stage screens made so far, by mode (the palette asks them what they offer)
@@ -166,8 +172,10 @@ class ValueGapApp(App):
 def _settle_memory() -> None:
     """What was loaded to open the study (modules, the study's rows) lives as long as the app: leave
     it out of the collector's full passes, which otherwise stopped a key for 100-300 ms every few
-    dozen keys in a 10,000-dilemma study."""
+    dozen keys in a 10,000-dilemma study. The collector, held off from the launch (cli/app.py), then
+    comes back on."""
     gc.freeze()
+    idle_gc.release_start_hold()
 
 
 def _system_command(title: str, help_text: str, mode: str, app: ValueGapApp):
