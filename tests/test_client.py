@@ -173,7 +173,12 @@ async def test_cancelled_requests_give_their_slots_back(server):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        assert pool._slots._value == 2 and all(state.in_flight == 0 for state in pool._states)
+        assert all(state.in_flight == 0 for state in pool._states)
+        for _ in range(2):  # both slots free: taken at once, and then no third
+            await asyncio.wait_for(pool._slots.acquire(), 1)
+        assert pool._slots.locked()
+        for _ in range(2):
+            pool._slots.release()
         server.latency_s = 0.0
         records = await asyncio.wait_for(asyncio.gather(*(pool.complete(ask()) for _ in range(4))), 5)
     assert all(r.ok for r in records)

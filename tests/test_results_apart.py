@@ -136,13 +136,13 @@ def started_ahead():
 
 def _waiting_child():
     assert apart.waiting()
-    return apart._ready[0]
+    return apart.waiting_processes()[0]
 
 
 def test_a_child_started_ahead_computes_the_results_bit_for_bit_and_another_waits_after(started_ahead):
     frame = synthetic_frame(models=("m1", "m2"), topics=2, seed=11)
     for options in ({"model": "m1"}, {"model": "m2", "aggregate": "majority", "seed": 4}):
-        ahead = list(apart._ready)
+        ahead = apart.waiting_processes()
         assert len(ahead) == len(apart.PARTS) if apart.split_by_default() else 1
         computing = apart.Apart(frame, **options)
         # no child started: the waiting ones took the answers, a half each where there are two
@@ -152,7 +152,7 @@ def test_a_child_started_ahead_computes_the_results_bit_for_bit_and_another_wait
         assert all(process.poll() is not None for process in ahead)
         assert not apart.waiting() and apart.short()  # replaced later, not while the results are drawn
         apart.refill()
-        assert apart.waiting() == len(ahead) and not set(apart._ready) & set(ahead) and not apart.short()
+        assert apart.waiting() == len(ahead) and not set(apart.waiting_processes()) & set(ahead) and not apart.short()
     assert apart.running() == 0
 
 
@@ -169,7 +169,7 @@ def test_a_child_started_ahead_and_killed_meanwhile_is_replaced_by_a_fresh_one(s
 
 
 def test_a_child_started_ahead_ends_when_released_or_when_its_input_closes(started_ahead):
-    ahead = list(apart._ready)
+    ahead = apart.waiting_processes()
     apart.release()
     assert all(process.poll() is not None for process in ahead) and not apart.waiting()
     apart.refill()  # released: none is started any more
@@ -181,7 +181,7 @@ def test_a_child_started_ahead_ends_when_released_or_when_its_input_closes(start
 
 
 def test_a_child_started_ahead_that_is_stopped_while_computing_leaves_none_running(started_ahead):
-    ahead = list(apart._ready)
+    ahead = apart.waiting_processes()
     start = time.monotonic()
     frame = synthetic_frame(models=("m1", "m2"), topics=4, seed=3)
     assert apart.Apart(frame).result(lambda: time.monotonic() - start > 0.05) is None
@@ -212,7 +212,7 @@ async def test_children_started_ahead_take_the_answers_once_the_numbers_are_show
     monkeypatch.setattr(ResultsScreen, "_show", lambda self, run_id, results, with_intervals, *a:
                         order.append(("shown", with_intervals)) or show(self, run_id, results, with_intervals, *a))
     apart.prepare()
-    ahead = list(apart._ready)
+    ahead = apart.waiting_processes()
     app = ValueGapApp(study, start_mode="results")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
@@ -223,7 +223,7 @@ async def test_children_started_ahead_take_the_answers_once_the_numbers_are_show
         here = compute_results(frame, **options)
         assert results_record.to_text(screen._results) == results_record.to_text(here)
         await settle(pilot, lambda: apart.waiting() == len(ahead))  # replaced once the keys pause
-        waiting = list(apart._ready)
+        waiting = apart.waiting_processes()
     assert all(process.poll() is not None for process in waiting) and not apart.waiting() and apart.running() == 0
 
 
@@ -231,7 +231,7 @@ async def test_children_started_ahead_take_the_answers_once_the_numbers_are_show
 def test_the_children_run_below_the_apps_priority(started_ahead):
     """Where a child shares a core with the app, the app's thread (the numbers drawn, the keys) comes first."""
     mine = os.getpriority(os.PRIO_PROCESS, 0)
-    for process in list(apart._ready):
+    for process in apart.waiting_processes():
         deadline = time.monotonic() + 30
         while os.getpriority(os.PRIO_PROCESS, process.pid) == mine and time.monotonic() < deadline:
             time.sleep(0.02)

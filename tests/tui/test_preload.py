@@ -26,9 +26,9 @@ def test_the_preloader_starts_the_intervals_child_after_its_imports_and_stops_it
         assert not apart.waiting()
         loader.tick()
         assert _until(apart.waiting)  # started once the imports are done, and waiting
-        waiting = list(apart._ready)
+        waiting = apart.waiting_processes()
         loader.tick()  # once only
-        assert apart._ready == waiting
+        assert apart.waiting_processes() == waiting
     finally:
         loader.stop()
     assert all(process.poll() is not None for process in waiting) and not apart.waiting()
@@ -57,8 +57,7 @@ def test_a_later_pause_replaces_the_children_taken_once_none_computes(monkeypatc
     try:
         apart.prepare(1)
         taken = apart._take_ready()
-        with apart._lock:
-            apart._running.add(taken)  # computing: no child is started meanwhile
+        apart._computing(taken)  # computing: no child is started meanwhile
         loader.tick()
         time.sleep(0.2)
         assert not apart.waiting()

@@ -141,6 +141,18 @@ def waiting() -> int:
         return sum(1 for process in _ready if process.poll() is None)
 
 
+def waiting_processes() -> list[subprocess.Popen]:
+    """The children started ahead and not yet taken (a copy: tests follow them)."""
+    with _lock:
+        return list(_ready)
+
+
+def _computing(process: subprocess.Popen) -> None:
+    """Count ``process`` as computing: ``refill`` starts none while one computes."""
+    with _lock:
+        _running.add(process)
+
+
 def _take_ready() -> subprocess.Popen | None:
     """A waiting child, taken from those waiting; None when none waits (one killed meanwhile is reaped)."""
     with _lock:
@@ -175,8 +187,7 @@ class _Child:
             # communicate() cannot go on writing a pipe after its timeout (a stopped child ends the write)
             self.process, pipe, ready.stdin = ready, ready.stdin, None
             threading.Thread(target=_write, args=(pipe, given), name="valuegap-apart-input", daemon=True).start()
-        with _lock:
-            _running.add(self.process)
+        _computing(self.process)
 
     def output(self, cancelled: Callable[[], bool]) -> bytes | None:
         while True:
