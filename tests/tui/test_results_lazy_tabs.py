@@ -4,6 +4,7 @@ arrive later; its key is answered while the screen is still computing."""
 
 from __future__ import annotations
 
+import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent
 
@@ -183,9 +184,12 @@ async def test_a_stage_drawn_while_a_tab_is_being_composed_leaves_it_to_be_drawn
         assert screen.query_one("#results-kinds", DataTable).row_count == 4
 
 
-async def test_a_tab_key_pressed_while_the_tab_is_composed_in_the_background_still_focuses_it(study, monkeypatch):
-    """The key lands while the background step is mounting the tab: the tab is shown and its table
-    takes the arrows once mounted, as when the key composes it."""
+@pytest.mark.parametrize("key_lands", ["while mounting", "once composed"])
+async def test_a_tab_composed_in_the_background_is_focused_and_at_its_top_on_its_key(study, monkeypatch, key_lands):
+    """Key 2 lands while a background step mounts the Kinds tab, or once it has composed it: either way the
+    tab is shown, its table takes the arrows, and (at 80x24 its table is taller than its view) the tab
+    opens at its top, its title in view, as when the key composes the tab, instead of scrolling the
+    title away to bring the table's top in view."""
     use_fixed_run(monkeypatch)
     monkeypatch.setattr(results_tabs, "BACKGROUND_ORDER", ())
     app = ValueGapApp(study, start_mode="results")
@@ -193,28 +197,14 @@ async def test_a_tab_key_pressed_while_the_tab_is_composed_in_the_background_sti
         screen = app.screen
         await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
         screen.open_tab("kinds")  # what a background step does
-        screen.action_show_tab("kinds")  # what key 2 does, before the mounting is done
+        if key_lands == "while mounting":
+            screen.action_show_tab("kinds")  # what key 2 does, before the mounting is done
+        else:
+            assert await wait_for(pilot, lambda: screen.composed("kinds") and not screen.tabs_to_draw)
+            await pilot.press("2")
         assert await wait_for(pilot, lambda: screen.composed("kinds") and not screen.tabs_to_draw)
+        await pilot.pause(0.1)
         assert screen.query_one("#results-tabs", TabbedContent).active == "results-tab-kinds"
-        assert app.focused is screen.query_one(FOCUS["kinds"])
-        await pilot.pause(0.1)
-        scroll = screen.query_one("#results-tab-kinds").query_one(VerticalScroll)
-        assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0  # opened at its top, as below
-
-
-async def test_a_tab_composed_in_the_background_opens_at_its_top_on_its_key(study, monkeypatch):
-    """At 80x24 the Kinds tab's table is taller than its view: its key shows the tab's title, as when
-    the key composes the tab, instead of scrolling the title away to bring the table's top in view."""
-    use_fixed_run(monkeypatch)
-    monkeypatch.setattr(results_tabs, "BACKGROUND_ORDER", ())
-    app = ValueGapApp(study, start_mode="results")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        await settle(pilot, lambda: intervals_shown(screen) and screen.drawn)
-        screen.open_tab("kinds")  # what a background step does
-        assert await wait_for(pilot, lambda: screen.composed("kinds") and not screen.tabs_to_draw)
-        await pilot.press("2")
-        await pilot.pause(0.1)
         assert app.focused is screen.query_one(FOCUS["kinds"])
         scroll = screen.query_one("#results-tab-kinds").query_one(VerticalScroll)
         assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0

@@ -26,8 +26,6 @@ its keys pause) starts new ones once none computes, until ``release``. A waiting
 input closes), so none is left behind even when the parent is killed.
 """
 
-
-
 from __future__ import annotations
 
 import atexit
