@@ -125,3 +125,35 @@ async def test_a_reopen_shows_the_kept_respondents_answers_and_kinds_without_rea
     assert "Adjusted for extremity" in shown["first"][2] and shown["first"][1].strip()
     assert "is stopped" in shown["first"][4] and "is running" in shown["after the run's status changed"][4]
     assert shown["after the run's status changed"][:4] == shown["first"][:4]
+
+
+async def test_a_run_whose_process_dies_is_shown_interrupted_without_a_key(tmp_path, monkeypatch):
+    """A run killed while its results are on screen commits nothing more: the screen still finds out and
+    stops saying the run is running."""
+    import socket
+    import subprocess
+    import sys
+
+    from valuegap_tui.store import runs as run_store
+    from valuegap_tui.tui.screens import results as results_screen
+
+    monkeypatch.setattr(results_screen, "RUN_STATUS_POLL_S", 0.2)
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    runner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run_store.set_status(study, run_id, "running")
+        study.set_meta(f"run.{run_id}.runner", f"{socket.gethostname()} {runner.pid}")
+        app = ValueGapApp(study, start_mode="results")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            collection = screen.query_one("#results-collection", Static)
+            assert await wait_for(pilot, lambda: _intervals(screen) and "is running" in str(collection.render()))
+            await pilot.pause(2)  # whatever the screen itself still writes (its kept results)
+            runner.kill()
+            runner.wait(timeout=10)
+            assert await wait_for(pilot, lambda: "is interrupted" in str(collection.render()), timeout=10), \
+                str(collection.render())
+            assert await wait_for(pilot, lambda: _intervals(screen))
+    finally:
+        runner.kill()
+        runner.wait(timeout=10)

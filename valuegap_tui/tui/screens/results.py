@@ -40,6 +40,8 @@ NARROW_BELOW = 96
 VALUE_COLUMNS = ("Rank [95% CI]", "Value", "Type", "Dilemmas", "AD [95% CI]", "AR [95% CI]", "ΔAD [CI]",
                  "p Holm / BH", "d_z", "ΔAR [CI]", "p Holm / BH", "d_z")
 TOPIC_COLUMNS = ("Topic", "Items", "AD [95% CI]", "AR [95% CI]", "F1 oppose", "F1 align")
+#: how often a running run's process is looked for: killed, it commits nothing that would tell the screen
+RUN_STATUS_POLL_S = 5.0
 NO_RUNS = "No runs yet. Start one on the Runs screen (F4) or with `valuegap run`; its results appear here."
 
 
@@ -114,6 +116,7 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, LazyTabs, D
         self._show_design_tab(False)
         self.query_one("#results-conditions", DataTable).focus()  # arrows move the cursor row straight away
         # the runs are read when the screen is shown (on_screen_resume, the first time too)
+        self.set_interval(RUN_STATUS_POLL_S, self._look_for_ended_runs)
 
     def on_resize(self) -> None:
         if self._set_layout() and self._results is not None:
@@ -169,6 +172,11 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, LazyTabs, D
     def study_changed(self) -> None:
         """Something committed (the app's timer): pick up runs started, finished or renamed elsewhere."""
         self.load_runs(only_if_changed=True)
+
+    def _look_for_ended_runs(self) -> None:
+        """A run listed as running may have been killed since: no commit says so, its status read again does."""
+        if self.is_current and any(status == "running" for _id, _name, status in getattr(self, "_listed", ())):
+            self.load_runs(only_if_changed=True)
 
     # ---- loading -------------------------------------------------------------------------------
 
