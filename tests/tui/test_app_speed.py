@@ -107,9 +107,9 @@ async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study,
         assert screen.item.id == screen.filtered[n - 1].id and screen.page_start == PAGE * 2
 
 
-def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(tmp_path):
-    """The review screen's text fields are Inputs: Textual's TextArea (its syntax themes and document
-    model, 25-35 ms of the time to the first frame) is imported only by the screens that edit text."""
+def _modules_at_first_frame(tmp_path, prefixes: tuple[str, ...]) -> str:
+    """The app opened on a fresh study in its own process: the first screen's class and the modules
+    imported by its first frame whose names start with one of ``prefixes``."""
     import os
     import subprocess
     import sys
@@ -124,15 +124,27 @@ def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(t
             async with app.run_test() as pilot:
                 while app.screen.opened_in_s is None:
                     await asyncio.sleep(0.01)
-                print(type(app.screen).__name__, sorted(m for m in sys.modules if m.startswith("textual.document")
-                                                        or m.startswith("textual.widgets._text_area")))
+                prefixes = tuple(sys.argv[2:])
+                print(type(app.screen).__name__, sorted(m for m in sys.modules if m.startswith(prefixes)))
 
         asyncio.run(main())
     ''')
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db")], capture_output=True, text=True,
-                            env={**os.environ, "VALUEGAP_CONFIG_DIR": str(tmp_path)}, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db"), *prefixes], capture_output=True,
+                            text=True, env={**os.environ, "VALUEGAP_CONFIG_DIR": str(tmp_path)}, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "DilemmasScreen []"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(tmp_path):
+    """The review screen's text fields are Inputs: Textual's TextArea (its syntax themes and document
+    model, 25-35 ms of the time to the first frame) is imported only by the screens that edit text."""
+    assert _modules_at_first_frame(tmp_path, ("textual.document", "textual.widgets._text_area")) == "DilemmasScreen []"
+
+
+def test_the_review_screen_draws_its_first_frame_without_numpy_or_the_metrics(tmp_path):
+    """numpy and the metrics (0.1-0.3 s of CPU to import) are the Results screen's: the app imports them
+    once it has been left idle (tui/preload.py), never before the review screen's first frame."""
+    assert _modules_at_first_frame(tmp_path, ("numpy", "valuegap_tui.metrics")) == "DilemmasScreen []"
 
 
 async def test_a_decision_draws_the_counts_line_once_with_the_new_counts_and_position(study):

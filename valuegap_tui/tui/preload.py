@@ -17,8 +17,6 @@ import importlib
 import threading
 import time
 
-from valuegap_tui.metrics import apart
-
 #: the modules worth having before they are asked for (each screen imports its own on first show)
 MODULES = ("valuegap_tui.tui.screens.results",)
 #: how long with no key before importing
@@ -31,13 +29,17 @@ class Preloader:
     def __init__(self) -> None:
         self.last_key_at = time.monotonic()
         self.started = False
+        #: the preloading thread has finished its imports (and started the children ahead): metrics/apart.py
+        #: is imported, and this thread can ask it without waiting on the import
+        self.imported = False
 
     def key(self) -> None:
         self.last_key_at = time.monotonic()
 
     def stop(self) -> None:
         """The app quits: the intervals' child started ahead is stopped (none is started after)."""
-        apart.release()
+        if self.started:  # else none was started ahead, and the metrics were never imported for it
+            _apart().release()
 
     def tick(self) -> None:
         """Called on the app's timer: start the import once the keys have paused; later pauses replace the
@@ -45,11 +47,28 @@ class Preloader:
         if time.monotonic() - self.last_key_at < IDLE_S:
             return
         if self.started:
+            if not self.imported:
+                return  # still importing: asking apart now would wait here for the import
+            apart = _apart()
             if apart.short():  # children were taken, and none computes: started off this thread
                 threading.Thread(target=apart.refill, name="valuegap-refill", daemon=True).start()
             return
         self.started = True
-        threading.Thread(target=_import_all, name="valuegap-preload", daemon=True).start()
+        threading.Thread(target=self._preload, name="valuegap-preload", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            _import_all()
+        finally:
+            self.imported = True
+
+
+def _apart():
+    """metrics/apart.py, imported when first needed: importing it imports numpy and the metrics (0.1-0.3 s
+    of CPU), which the app's first frame does without."""
+    from valuegap_tui.metrics import apart
+
+    return apart
 
 
 def _import_all() -> None:
@@ -61,6 +80,6 @@ def _import_all() -> None:
     if not START_AHEAD:
         return
     try:
-        apart.prepare()
+        _apart().prepare()
     except OSError:  # no process could be started: the intervals start their own when asked, and say why
         pass
