@@ -107,6 +107,41 @@ async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study,
         assert screen.item.id == screen.filtered[n - 1].id and screen.page_start == PAGE * 2
 
 
+async def test_the_rest_of_a_large_study_is_read_only_once_the_first_frame_is_on_screen(study, monkeypatch):
+    """Textual paints nothing while the app starts (its start-up batch), so the screen's first refresh
+    comes before the frame a person sees: the rest of the rows are read REST_AFTER_S after it, not
+    beside that frame."""
+    import time
+
+    from valuegap_tui.tui.screens import dilemmas as dilemmas_screen
+    from valuegap_tui.tui.screens import review_list
+    from valuegap_tui.tui.screens.review_list import PAGE, REST_AFTER_S
+
+    n = PAGE + 50
+    drafts_for_ann(study, n)
+    first_frame, rest_read = [], []
+    opened, list_rows = dilemmas_screen.DilemmasScreen._opened, review_list.item_rows.list_rows
+
+    def reading(study, design, limit=None):
+        if limit is None:
+            rest_read.append(time.monotonic())
+        return list_rows(study, design, limit=limit)
+
+    monkeypatch.setattr(review_list.item_rows, "list_rows", reading)
+    monkeypatch.setattr(dilemmas_screen.DilemmasScreen, "_opened",
+                        lambda self, started: first_frame.append(time.monotonic()) or opened(self, started))
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen._loading_rest is None and len(screen.rows) == n:
+                break
+        assert len(screen.rows) == n
+    assert len(first_frame) == 1 and len(rest_read) == 1
+    assert rest_read[0] - first_frame[0] >= REST_AFTER_S
+
+
 def _modules_at_first_frame(tmp_path, prefixes: tuple[str, ...]) -> str:
     """The app opened on a fresh study in its own process: the first screen's class and the modules
     imported by its first frame whose names start with one of ``prefixes``."""
