@@ -32,14 +32,19 @@ class Preloader:
         #: the preloading thread has finished its imports (and started the children ahead): metrics/apart.py
         #: is imported, and this thread can ask it without waiting on the import
         self.imported = False
+        #: the app has quit: children started ahead are stopped, and none is started after
+        self.stopped = False
 
     def key(self) -> None:
         self.last_key_at = time.monotonic()
 
     def stop(self) -> None:
-        """The app quits: the intervals' child started ahead is stopped (none is started after)."""
-        if self.started:  # else none was started ahead, and the metrics were never imported for it
-            _apart().release()
+        """The app quits: the intervals' children started ahead are stopped, and none is started after.
+        While the preloading thread still imports, it stops them itself once done: waiting here for its
+        import would hold the app's exit. Never started: nothing was imported, nothing to stop."""
+        self.stopped = True
+        if self.imported:
+            _release()
 
     def tick(self) -> None:
         """Called on the app's timer: start the import once the keys have paused; later pauses replace the
@@ -60,7 +65,9 @@ class Preloader:
         try:
             _import_all()
         finally:
-            self.imported = True
+            self.imported = True  # before looking at stopped: stop() looks at them the other way round
+            if self.stopped:
+                _release()
 
 
 def _apart():
@@ -69,6 +76,14 @@ def _apart():
     from valuegap_tui.metrics import apart
 
     return apart
+
+
+def _release() -> None:
+    try:
+        apart = _apart()
+    except Exception:  # noqa: BLE001 - the metrics cannot be imported: no child was started ahead either
+        return
+    apart.release()
 
 
 def _import_all() -> None:
