@@ -107,9 +107,44 @@ async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study,
         assert screen.item.id == screen.filtered[n - 1].id and screen.page_start == PAGE * 2
 
 
-def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(tmp_path):
-    """The review screen's text fields are Inputs: Textual's TextArea (its syntax themes and document
-    model, 25-35 ms of the time to the first frame) is imported only by the screens that edit text."""
+async def test_the_rest_of_a_large_study_is_read_only_once_the_first_frame_is_on_screen(study, monkeypatch):
+    """Textual paints nothing while the app starts (its start-up batch), so the screen's first refresh
+    comes before the frame a person sees: the rest of the rows are read REST_AFTER_S after it, not
+    beside that frame."""
+    import time
+
+    from valuegap_tui.tui.screens import dilemmas as dilemmas_screen
+    from valuegap_tui.tui.screens import review_list
+    from valuegap_tui.tui.screens.review_list import PAGE, REST_AFTER_S
+
+    n = PAGE + 50
+    drafts_for_ann(study, n)
+    first_frame, rest_read = [], []
+    opened, list_rows = dilemmas_screen.DilemmasScreen._opened, review_list.item_rows.list_rows
+
+    def reading(study, design, limit=None):
+        if limit is None:
+            rest_read.append(time.monotonic())
+        return list_rows(study, design, limit=limit)
+
+    monkeypatch.setattr(review_list.item_rows, "list_rows", reading)
+    monkeypatch.setattr(dilemmas_screen.DilemmasScreen, "_opened",
+                        lambda self, started: first_frame.append(time.monotonic()) or opened(self, started))
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen._loading_rest is None and len(screen.rows) == n:
+                break
+        assert len(screen.rows) == n
+    assert len(first_frame) == 1 and len(rest_read) == 1
+    assert rest_read[0] - first_frame[0] >= REST_AFTER_S
+
+
+def _modules_at_first_frame(tmp_path, prefixes: tuple[str, ...]) -> str:
+    """The app opened on a fresh study in its own process: the first screen's class and the modules
+    imported by its first frame whose names start with one of ``prefixes``."""
     import os
     import subprocess
     import sys
@@ -124,15 +159,27 @@ def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(t
             async with app.run_test() as pilot:
                 while app.screen.opened_in_s is None:
                     await asyncio.sleep(0.01)
-                print(type(app.screen).__name__, sorted(m for m in sys.modules if m.startswith("textual.document")
-                                                        or m.startswith("textual.widgets._text_area")))
+                prefixes = tuple(sys.argv[2:])
+                print(type(app.screen).__name__, sorted(m for m in sys.modules if m.startswith(prefixes)))
 
         asyncio.run(main())
     ''')
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db")], capture_output=True, text=True,
-                            env={**os.environ, "VALUEGAP_CONFIG_DIR": str(tmp_path)}, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db"), *prefixes], capture_output=True,
+                            text=True, env={**os.environ, "VALUEGAP_CONFIG_DIR": str(tmp_path)}, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "DilemmasScreen []"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_review_screen_draws_its_first_frame_without_textual_s_text_editor(tmp_path):
+    """The review screen's text fields are Inputs: Textual's TextArea (its syntax themes and document
+    model, 25-35 ms of the time to the first frame) is imported only by the screens that edit text."""
+    assert _modules_at_first_frame(tmp_path, ("textual.document", "textual.widgets._text_area")) == "DilemmasScreen []"
+
+
+def test_the_review_screen_draws_its_first_frame_without_numpy_or_the_metrics(tmp_path):
+    """numpy and the metrics (0.1-0.3 s of CPU to import) are the Results screen's: the app imports them
+    once it has been left idle (tui/preload.py), never before the review screen's first frame."""
+    assert _modules_at_first_frame(tmp_path, ("numpy", "valuegap_tui.metrics")) == "DilemmasScreen []"
 
 
 async def test_a_decision_draws_the_counts_line_once_with_the_new_counts_and_position(study):

@@ -3,6 +3,7 @@ when it quits."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from valuegap_tui.metrics import apart
@@ -53,7 +54,7 @@ def test_the_tests_start_no_child_ahead_unless_they_ask():
 def test_a_later_pause_replaces_the_children_taken_once_none_computes(monkeypatch):
     monkeypatch.setattr(preload, "IDLE_S", 0.0)
     loader = preload.Preloader()
-    loader.started = True  # the imports done
+    loader.started = loader.imported = True  # the imports done
     try:
         apart.prepare(1)
         taken = apart._take_ready()
@@ -67,3 +68,25 @@ def test_a_later_pause_replaces_the_children_taken_once_none_computes(monkeypatc
         assert _until(apart.waiting)
     finally:
         loader.stop()
+
+
+def test_an_app_that_quits_while_the_preloading_still_imports_is_left_no_child(monkeypatch):
+    """The app quits during the preloading's imports: it does not wait for them, and the child the
+    preloading starts once they are done is stopped at once."""
+    monkeypatch.setattr(preload, "IDLE_S", 0.0)
+    importing, started = threading.Event(), []
+
+    def slow_imports() -> None:
+        importing.wait(30)
+        apart.prepare(1)
+        started.extend(apart.waiting_processes())
+
+    monkeypatch.setattr(preload, "_import_all", slow_imports)
+    loader = preload.Preloader()
+    loader.tick()
+    assert loader.started and not loader.imported
+    loader.stop()  # the app quits meanwhile: this returns at once
+    importing.set()
+    assert _until(lambda: loader.imported)
+    assert _until(lambda: not apart.waiting())
+    assert started and all(process.wait(10) is not None for process in started)

@@ -9,6 +9,9 @@ Then the processes that compute the Results screen's intervals are started ahead
 they import and wait, so a first open does not wait for their start (0.2-0.3 s), and they can take the
 answers as soon as these are read. Those taken are replaced at a later pause of the keys, once none
 computes (not while their results are drawn). The app stops them when it quits.
+
+metrics/apart.py itself is imported only here, in the thread, and after: importing it imports numpy and
+the metrics, which the first frame does without (~70 ms of its CPU).
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-
-from valuegap_tui.metrics import apart
 
 #: the modules worth having before they are asked for (each screen imports its own on first show)
 MODULES = ("valuegap_tui.tui.screens.results",)
@@ -31,13 +32,22 @@ class Preloader:
     def __init__(self) -> None:
         self.last_key_at = time.monotonic()
         self.started = False
+        #: the preloading thread has finished its imports (and started the children ahead): metrics/apart.py
+        #: is imported, and this thread can ask it without waiting on the import
+        self.imported = False
+        #: the app has quit: children started ahead are stopped, and none is started after
+        self.stopped = False
 
     def key(self) -> None:
         self.last_key_at = time.monotonic()
 
     def stop(self) -> None:
-        """The app quits: the intervals' child started ahead is stopped (none is started after)."""
-        apart.release()
+        """The app quits: the intervals' children started ahead are stopped, and none is started after.
+        While the preloading thread still imports, it stops them itself once done: waiting here for its
+        import would hold the app's exit. Never started: nothing was imported, nothing to stop."""
+        self.stopped = True
+        if self.imported:
+            _release()
 
     def tick(self) -> None:
         """Called on the app's timer: start the import once the keys have paused; later pauses replace the
@@ -45,11 +55,38 @@ class Preloader:
         if time.monotonic() - self.last_key_at < IDLE_S:
             return
         if self.started:
+            if not self.imported:
+                return  # still importing: asking apart now would wait here for the import
+            apart = _apart()
             if apart.short():  # children were taken, and none computes: started off this thread
                 threading.Thread(target=apart.refill, name="valuegap-refill", daemon=True).start()
             return
         self.started = True
-        threading.Thread(target=_import_all, name="valuegap-preload", daemon=True).start()
+        threading.Thread(target=self._preload, name="valuegap-preload", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            _import_all()
+        finally:
+            self.imported = True  # before looking at stopped: stop() looks at them the other way round
+            if self.stopped:
+                _release()
+
+
+def _apart():
+    """metrics/apart.py, imported when first needed: importing it imports numpy and the metrics (0.1-0.3 s
+    of CPU), which the app's first frame does without."""
+    from valuegap_tui.metrics import apart
+
+    return apart
+
+
+def _release() -> None:
+    try:
+        apart = _apart()
+    except Exception:  # noqa: BLE001 - the metrics cannot be imported: no child was started ahead either
+        return
+    apart.release()
 
 
 def _import_all() -> None:
@@ -61,6 +98,6 @@ def _import_all() -> None:
     if not START_AHEAD:
         return
     try:
-        apart.prepare()
+        _apart().prepare()
     except OSError:  # no process could be started: the intervals start their own when asked, and say why
         pass

@@ -24,6 +24,10 @@ from valuegap_tui.tui.widgets.in_place import InPlaceTable, update_static
 from valuegap_tui.tui.widgets.review_detail import STATUS_STYLE
 
 PAGE = 200
+#: how long after the first frame the rest of a large study's rows are read. Textual lays the screen out
+#: and renders it inside its start-up batch, which paints nothing; the frame a person sees is rendered
+#: once that batch ends, 30-100 ms later. Read at the first refresh, the rows were read beside that frame.
+REST_AFTER_S = 0.1
 
 
 def _shown(row: ItemRow) -> tuple:
@@ -35,7 +39,7 @@ class ReviewList:
     # --- reading the rows ------------------------------------------------------------------------
     def _open_first_page(self) -> None:
         """Show the first page at once and read the rest of a large study in a worker once the first
-        frame is drawn: it waits for 200 rows, not 10,000. Until the rest is in, the counts come from
+        frame is on screen (``REST_AFTER_S``): it waits for 200 rows, not 10,000. Until the rest is in, the counts come from
         the study. (A first page of only the rows the screen shows took 6 ms off the first frame, but
         the rest's arrival then changed the table's height and drew all its lines again: 35 ms more on
         the UI thread just after the first frame, where a first key lands.)"""
@@ -49,8 +53,9 @@ class ReviewList:
         self.status_counts = Counter(item_rows.counts_by(study, design, "status"))
         self.update_counts()
         self._reload_seq += 1
-        # once the first frame is drawn: reading and filtering 10,000 rows meanwhile delayed it
-        self.call_after_refresh(self._reload_in_background, self._reload_seq, self._enqueued)
+        seq, enqueued = self._reload_seq, self._enqueued
+        # once the first frame is on screen: reading and filtering 10,000 rows meanwhile delayed it
+        self.call_after_refresh(self.set_timer, REST_AFTER_S, lambda: self._reload_in_background(seq, enqueued))
 
     def reload(self, keep: str | None = None, *, keep_position: bool = False) -> None:
         study = self.app.study
