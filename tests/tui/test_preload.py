@@ -96,7 +96,7 @@ def test_the_tests_start_no_child_ahead_unless_they_ask(monkeypatch):
 def test_a_later_pause_replaces_the_children_taken_once_none_computes(monkeypatch):
     monkeypatch.setattr(preload, "IDLE_S", 0.0)
     loader = preload.Preloader()
-    loader.started = loader.ahead = True  # the imports done, the children started ahead
+    loader.started = True  # the imports done
     try:
         apart.prepare(1)
         taken = apart._take_ready()

@@ -62,12 +62,12 @@ class Preloader:
             threading.Thread(target=_import_all, args=(self._imported, self.ahead), name="valuegap-preload",
                              daemon=True).start()
             return
-        if not self.ahead:
-            if START_AHEAD and self._imported.is_set() and self._has_answers():
-                self.ahead = True
-                threading.Thread(target=_start_ahead, name="valuegap-preload", daemon=True).start()
+        if not self.ahead and START_AHEAD and self._imported.is_set() and self._has_answers():
+            self.ahead = True
+            threading.Thread(target=_start_ahead, name="valuegap-preload", daemon=True).start()
             return
-        if apart.short():  # children were taken, and none computes: started off this thread
+        if apart.short():  # children were taken, and none computes: started off this thread (none was
+            # asked for ahead: not short)
             threading.Thread(target=apart.refill, name="valuegap-refill", daemon=True).start()
 
     def _has_answers(self) -> bool:
