@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from tests.helpers.collection import answer_model
 from tests.helpers.runs import definition, seed_study
@@ -113,6 +114,30 @@ def test_results_of_a_run_asked_several_ways_come_back_with_their_protocols():
         for row, row_back in zip(results.tables[name].rows, back.tables[name].rows):
             assert all(_same(x, y) for x, y in zip(row, row_back)), (name, row, row_back)
     assert back.by_protocol.flagged() == results.by_protocol.flagged()
+
+
+def test_kept_text_read_in_steps_is_what_json_reads():
+    """The kept results are parsed a value at a time (a key pressed meanwhile waits for one value, not for
+    the whole text); every depth gives what json.loads gives, and what it refuses is refused."""
+    import json
+
+    from tests.helpers.results_app import protocols_frame
+
+    texts = [results_record.to_text(compute_results(protocols_frame())),  # NaN, nested tables, protocols
+             ' { "a" : [ 1 , 2.5 , { } , [ ] , "x,]}" ] , "b\\"\\u00e9" : { "c" : null , "d" : [ [ NaN ] ] } } ',
+             "[]", "{}", "3", '"plain"', '[{"k": [true, false, -1e-300, Infinity]}]']
+    for text in texts:
+        want = json.dumps(json.loads(text), sort_keys=True)
+        for depth in range(6):
+            assert json.dumps(results_record.loads_in_steps(text, depth), sort_keys=True) == want, (text[:40], depth)
+    back = results_record.from_text(texts[0])
+    assert results_record.to_text(back) == texts[0]
+    for broken in ("", "{", "[1,", '{"a" 1}', "[1 2]", "[1] x", '{"a":1,}', "[1,]", '{"a":[1,2}', texts[0][:-1]):
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(broken)
+        for depth in (1, 4):
+            with pytest.raises(json.JSONDecodeError):
+                results_record.loads_in_steps(broken, depth)
 
 
 def test_text_of_another_layout_is_not_read():

@@ -148,3 +148,18 @@ def test_a_study_made_before_the_counts_is_counted_when_opened(tmp_path, monkeyp
     assert counted.done > 7 and counted.pending > 3
     answer_model(study, run_id, "b", 3)  # and kept from then on
     assert assert_counts_exact(study, run_id).done == counted.done + 3
+
+
+def test_a_study_has_answers_once_a_question_is_answered(tmp_path):
+    # what decides whether the app starts the Results screen's interval processes ahead (tui/preload.py)
+    study = open_study(tmp_path / "s.db", create=True)
+    assert not run_progress.any_answered(study)  # no run
+    seed_study(study, 4)
+    run_id = create_run(study, definition(models=[{"name": "a", "endpoints": ["http://127.0.0.1:1"],
+                                                   "concurrency": 8}], repeats=1))
+    assert not run_progress.any_answered(study)  # planned, nothing asked
+    run_store.end_as_server_errors(study, [i.id for i in run_store.pending_items(study, run_id, limit=3)])
+    assert not run_progress.any_answered(study)  # asked, no answer
+    answer_model(study, run_id, "a", 1)
+    assert run_progress.any_answered(study)
+    study.close()

@@ -34,6 +34,7 @@ def test_each_half_leaves_the_other_halfs_tables_empty():
     assert stream.conditions.rows and not rest.conditions.rows
     assert rest.breakdowns["by_topic"].rows and not stream.breakdowns["by_topic"].rows
     assert rest.position is not None and stream.position is None
+    assert rest.kinds.rows and not stream.kinds.rows  # the kinds draw nothing: the shorter half has them
 
 
 def test_an_unknown_half_is_refused():

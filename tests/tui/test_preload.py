@@ -1,5 +1,5 @@
-"""The app left idle imports the Results screen, then starts the intervals' child ahead; the app stops it
-when it quits."""
+"""The app left idle imports the Results screen, then starts the intervals' child ahead once the study has
+answers; the app stops it when it quits."""
 
 from __future__ import annotations
 
@@ -35,6 +35,45 @@ def test_the_preloader_starts_the_intervals_child_after_its_imports_and_stops_it
     assert all(process.poll() is not None for process in waiting) and not apart.waiting()
 
 
+def test_no_child_waits_for_a_study_without_answers_until_it_has_some(monkeypatch):
+    monkeypatch.setattr(preload, "START_AHEAD", True)
+    monkeypatch.setattr(preload, "IDLE_S", 0.0)
+    answered = [False]
+    loader = preload.Preloader(lambda: answered[0])
+    try:
+        loader.tick()
+        assert _until(lambda: loader.imported)  # the Results screen imported all the same
+        for _ in range(3):
+            loader.tick()
+        time.sleep(0.2)
+        assert not apart.waiting() and not apart.waiting_processes()
+        answered[0] = True  # a run answered meanwhile: the next pause starts them
+        loader.tick()
+        assert _until(apart.waiting)
+    finally:
+        loader.stop()
+
+
+def test_a_study_that_cannot_be_read_starts_no_child_and_is_asked_again(monkeypatch):
+    monkeypatch.setattr(preload, "START_AHEAD", True)
+    monkeypatch.setattr(preload, "IDLE_S", 0.0)
+    calls = []
+
+    def unreadable() -> bool:
+        calls.append(1)
+        raise RuntimeError("database is locked")
+
+    loader = preload.Preloader(unreadable)
+    try:
+        loader.tick()
+        assert _until(lambda: loader.imported)
+        loader.tick()
+        time.sleep(0.2)
+        assert not apart.waiting() and len(calls) == 2 and not loader.ahead
+    finally:
+        loader.stop()
+
+
 def test_a_key_pressed_meanwhile_holds_the_preloading_back(monkeypatch):
     monkeypatch.setattr(preload, "START_AHEAD", True)
     monkeypatch.setattr(preload, "IDLE_S", 60.0)
@@ -44,10 +83,14 @@ def test_a_key_pressed_meanwhile_holds_the_preloading_back(monkeypatch):
     assert not loader.started and not apart.waiting()
 
 
-def test_the_tests_start_no_child_ahead_unless_they_ask():
-    loader = preload.Preloader()
-    preload._import_all()
-    assert not apart.waiting()
+def test_the_tests_start_no_child_ahead_unless_they_ask(monkeypatch):
+    monkeypatch.setattr(preload, "IDLE_S", 0.0)
+    loader = preload.Preloader()  # a study with answers
+    loader.tick()
+    assert _until(lambda: loader.imported)
+    loader.tick()
+    time.sleep(0.2)
+    assert not apart.waiting() and not apart.waiting_processes()
     loader.stop()
 
 

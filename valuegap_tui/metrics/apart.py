@@ -16,7 +16,7 @@ with one line saying why (its last line on stderr), never its traceback.
 The children run at a lower priority (``NICE``): on a core the app needs too, the app comes first.
 
 With ``split``, two children compute the two halves of the results (``summary.PARTS``: the value
-tables, conditions and kinds, which draw from one random stream, and the rest) at once, on two cores,
+tables and conditions, which draw from one random stream, and the rest) at once, on two cores,
 and ``summary.join_parts`` joins them: the same results again, bit for bit.
 
 A child's start (the interpreter, numpy and the metrics imported: 0.2-0.3 s) can be paid before the

@@ -19,7 +19,8 @@ from valuegap_tui.metrics.grid import BASELINE, KIND_ORDER, DilemmaGrid, paired_
 from valuegap_tui.metrics.items import Items
 from valuegap_tui.metrics.multiplicity import benjamini_hochberg, holm
 from valuegap_tui.metrics.crossed import crossed_mean
-from valuegap_tui.metrics.paired import Resampler, bootstrap_mean_interval, dz, paired_difference
+from valuegap_tui.metrics.paired import Resampler, dz
+from valuegap_tui.metrics.paired_batch import PairedBatch
 from valuegap_tui.metrics.retest import retest
 from valuegap_tui.metrics.table import Table
 
@@ -57,22 +58,23 @@ def _metric_cells(metric: dict[str, float]) -> tuple[float, ...]:
             metric["change_low"], metric["change_high"], metric["p"], metric["p_holm"], metric["p_bh"], metric["dz"])
 
 
-def _condition_metric(x: np.ndarray, b: np.ndarray | None, resampler: Resampler | None) -> dict[str, float]:
+def _condition_metric(x: np.ndarray, b: np.ndarray | None, batch: PairedBatch | None) -> dict[str, float]:
     """One metric of one condition over its paired dilemmas: ``x`` the condition's, ``b`` the baseline's
-    per-dilemma values on the same dilemmas (None for the baseline's own row)."""
+    per-dilemma values on the same dilemmas (None for the baseline's own row). The intervals and p are
+    asked of ``batch`` (as ``bootstrap_mean_interval`` and ``paired_difference`` would draw them) and
+    land in the returned dict once it runs."""
     out = _empty_metric()
     if len(x) == 0:
         return out
     out["level"] = float(x.mean())
-    if resampler is not None:
-        out["low"], out["high"] = bootstrap_mean_interval(x, resampler)
+    if batch is not None:
+        batch.mean_interval(x, lambda low, high: out.update(low=low, high=high))
     if b is None:
         return out
     d = x - b
     out["baseline"], out["change"], out["dz"] = float(b.mean()), float(d.mean()), dz(d)
-    if resampler is not None:
-        diff = paired_difference(x, b, resampler)
-        out["change_low"], out["change_high"], out["p"] = diff.low, diff.high, diff.p_value
+    if batch is not None:
+        batch.paired(x, b, lambda low, high, p: out.update(change_low=low, change_high=high, p=p))
     return out
 
 
@@ -92,6 +94,9 @@ def conditions_table(grid: DilemmaGrid, items: Items, resampler: Resampler | Non
         return table
     f1, retests = _paired_f1(grid, items), _paired_retest(grid, items)
     paired = grid.paired()
+    # every condition's intervals and tests asked first, then computed together (metrics/paired_batch.py)
+    batch = PairedBatch(resampler) if resampler is not None else None
+    by_model = []
     for m, conditions in grid.present():
         rows = []
         for c in conditions:
@@ -102,8 +107,12 @@ def conditions_table(grid: DilemmaGrid, items: Items, resampler: Resampler | Non
             for prefix, name in METRICS:
                 values = getattr(grid, prefix)[m]
                 row[prefix] = _condition_metric(values[c, use], values[grid.baseline, use] if has_baseline else None,
-                                                resampler)
+                                                batch)
             rows.append(row)
+        by_model.append((m, rows))
+    if batch is not None:
+        batch.run()
+    for m, rows in by_model:
         _adjust(rows)
         for row in rows:
             label = row["condition"]

@@ -45,8 +45,8 @@ MODEL_COLUMNS = ("model", "answers", "items", "invalid", "invalid_value", "inval
                  "refusal_value", "refusal_action", "server_error", "agreement_value", "agreement_action")
 #: how a grouping column is named in a table
 COLUMN_NAMES = {"persona": "condition"}
-#: the halves ``compute_results`` can compute apart: the value tables, conditions and kinds (which draw
-#: from one random stream, in turn: they stay together), and the rest (streams of their own)
+#: the halves ``compute_results`` can compute apart: the value tables and conditions (which draw from one
+#: random stream, in turn: they stay together), and the rest (streams of their own, or no draws: the kinds)
 STREAM, REST = "stream", "rest"
 PARTS = (STREAM, REST)
 #: a table the part computed leaves to the other
@@ -172,7 +172,8 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     # the tables drawing from ``resampler``, in the order they draw from it
     by_value, ranking, heatmaps = value_tables(grid, items, resampler) if stream else (_LEFT, _LEFT, {})
     conditions = conditions_table(grid, items, resampler) if stream else _LEFT
-    kinds = kinds_table(grid, items, resampler) if stream else _LEFT
+    # the kinds draw nothing (their intervals are analytic: metrics.crossed): the shorter half computes them
+    kinds = kinds_table(grid, items, resampler) if rest else _LEFT
     breakdowns = {"by_value": by_value,
                   **{name: metric_table(name, items, by, grid.kind_of, intervals=True, resampler=breakdown_resampler)
                      if rest else _LEFT for name, by in BREAKDOWNS.items()}}
@@ -197,7 +198,7 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
 
 def join_parts(stream: Results, rest: Results) -> Results:
     """The whole Results from its two parts (``compute_results(..., part=STREAM)`` and ``part=REST``)."""
-    return replace(rest, conditions=stream.conditions, kinds=stream.kinds, ranking=stream.ranking,
+    return replace(rest, conditions=stream.conditions, ranking=stream.ranking,
                    heatmaps=stream.heatmaps, breakdowns={"by_value": stream.breakdowns["by_value"],
                                                          **{name: rest.breakdowns[name] for name in BREAKDOWNS}})
 

@@ -146,8 +146,14 @@ def _bootstrap(grid: DilemmaGrid, paired: np.ndarray, stats: ValueStats, not_bas
         p = sign_flip_p_values(flat, resampler).reshape(2, m, c)
         for i, (prefix, _name) in enumerate(METRICS):
             stats.p[prefix][:, :, v] = np.where(not_baseline & (stats.dilemmas[:, :, v] > 0), p[i], np.nan)
-    ranks = descending_ranks(np.moveaxis(drawn_ad, 0, -1))  # samples x m x c x values
-    stats.rank_low, stats.rank_high = percentile_interval(ranks, resampler.confidence, outward=True)
+    # ranked one (model, condition) at a time: each resample's ranks are over one condition's values, and
+    # a condition's (samples x values) fits in the cache, where the whole (samples x m x c x values) made
+    # fifteen fresh arrays of 22 MB at 154,000 answers (0.1-0.4 s of page faults and memory traffic)
+    for i in range(m):
+        for j in range(c):
+            ranks = descending_ranks(drawn_ad[:, :, i, j].T)  # samples x values
+            stats.rank_low[i, j], stats.rank_high[i, j] = percentile_interval(ranks, resampler.confidence,
+                                                                              outward=True)
 
 
 def descending_ranks(x: np.ndarray) -> np.ndarray:

@@ -287,3 +287,10 @@ def read_coverage(study: Study, run_id: int) -> Coverage | None:
     """``coverage_of``, kept as ``read_progress`` is."""
     return _kept(study, run_id, _KEPT_COVERAGE, lambda: coverage_of(study, run_id),
                  lambda c: None if c is None else asdict(c), lambda r: None if r is None else Coverage(**r))
+
+
+def any_answered(study: Study) -> bool:
+    """Whether any run of the study has an answered question (from the counts the writes keep,
+    store/schema/v025_run_counts.py: a few hundred rows at most, not the items)."""
+    row = study.db.execute("SELECT 1 FROM run_item_counts WHERE status = 'answered' AND n > 0 LIMIT 1").fetchone()
+    return row is not None

@@ -85,9 +85,15 @@ class ValueGapApp(App):
         self._start_mode = start_mode
         self.simulator = simulator
         self._collector = idle_gc.IdleCollector()
-        self._preloader = Preloader()
+        self._preloader = Preloader(self._study_answered)
         #: the time stamp (key_clock) of the latest key received and not yet taken by take_key_time
         self.key_sent_at: float | None = None
+
+    def _study_answered(self) -> bool:
+        """Whether a run of the study has answers (the intervals' children are started ahead only then)."""
+        from valuegap_tui.store import run_progress  # at a pause of the keys, not before the first frame
+
+        return run_progress.any_answered(self.study)
 
     def _keeping(self, mode: str, make):
         def make_and_keep():
