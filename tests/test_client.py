@@ -239,3 +239,19 @@ async def test_api_key_is_sent_but_never_logged(server, caplog):
     assert server.headers[0]["Authorization"] == f"Bearer {secret}"
     assert caplog.records, "the retry should have been logged"
     assert secret not in caplog.text
+
+
+async def test_a_server_error_repeated_is_said_once_until_the_endpoint_answers(server, caplog):
+    """An outage answering HTTP 500 to every request gives one warning, not one per request (a 5xx is a
+    reply, so the server is there, but it has not answered); it is said again after a real answer."""
+    server.faults.extend([Fault(status=500)] * 6)
+    async with pool_for(server.base_url, transport="http", max_attempts=1) as pool:
+        with caplog.at_level(logging.WARNING, logger="valuegap"):
+            for _ in range(6):
+                assert (await pool.complete(ask())).error_kind == "http_5xx"
+            first = [r.getMessage() for r in caplog.records]
+            assert (await pool.complete(ask())).ok
+            server.faults.append(Fault(status=500))
+            assert (await pool.complete(ask())).error_kind == "http_5xx"
+    assert len(first) == 1 and "said once" in first[0]
+    assert len(caplog.records) == 2

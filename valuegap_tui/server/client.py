@@ -202,7 +202,7 @@ class ModelPool:
             if error.kind in UNREACHABLE_KINDS:
                 self._unreachable(state, error)
             else:
-                self._answered(state)  # an HTTP error is a reply: the server is there
+                self._answered(state, UNREACHABLE_KINDS)  # an HTTP error is a reply: the server is there
             # The caller decides whether the item is asked again later, so this says what happened
             # to this request, not that the work was abandoned.
             if not error.retryable or attempt == self.profile.max_attempts:
@@ -232,11 +232,13 @@ class ModelPool:
         """The failure that started the current silence, if any."""
         return self._unreachable_error if self._unreachable_since is not None else None
 
-    def _answered(self, state: "_EndpointState") -> None:
-        if state.warned & RETRYABLE_KINDS:  # a passing failure is said again if it comes back
+    def _answered(self, state: "_EndpointState", passed=RETRYABLE_KINDS) -> None:
+        """The endpoint replied: the failures of the ``passed`` kinds are said again if they come back
+        (after an HTTP error, only its silence has passed: a 5xx outage is said once, not per request)."""
+        if state.warned & passed:
             if state.warned & UNREACHABLE_KINDS:
                 log.warning("%s answers again", state.endpoint.display_url)
-            state.warned -= RETRYABLE_KINDS
+            state.warned -= passed
         self._unreachable_since = self._unreachable_error = None
 
     def _unreachable(self, state: "_EndpointState", error: TransportError) -> None:
