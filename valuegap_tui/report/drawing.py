@@ -38,13 +38,14 @@ EARLY = ("alignment_heatmap", "answer_choices")
 
 
 @contextmanager
-def pyplot_meanwhile():
-    """Around reading a run's answers: pyplot is imported in a thread meanwhile (about 0.4 s of CPU, which
-    drawing the figures would otherwise wait for), since SQLite lets go of the interpreter while it reads.
-    The thread has ended when the block does (a process with other threads running never forks)."""
+def pyplot_meanwhile(formats: tuple[str, ...] = FORMATS):
+    """Around reading a run's answers: pyplot and the backends of ``formats`` are imported in a thread
+    meanwhile (about 0.4 s of CPU each for pyplot and the PDF's, which drawing the figures would otherwise
+    wait for), since SQLite lets go of the interpreter while it reads. The thread has ended when the block
+    does (a process with other threads running never forks)."""
     thread = None
     if "matplotlib.pyplot" not in sys.modules and importlib.util.find_spec("matplotlib") is not None:
-        thread = threading.Thread(target=_import_pyplot, name="import-pyplot", daemon=True)
+        thread = threading.Thread(target=_import_pyplot, args=(formats,), name="import-pyplot", daemon=True)
         thread.start()
     try:
         yield
@@ -53,9 +54,11 @@ def pyplot_meanwhile():
             thread.join()
 
 
-def _import_pyplot() -> None:
+def _import_pyplot(formats: tuple[str, ...]) -> None:
     try:
-        import valuegap_tui.report.figure_files  # noqa: F401  (pyplot, on the Agg backend)
+        from valuegap_tui.report.figure_files import import_backends  # pyplot, on the Agg backend
+
+        import_backends(formats)
     except Exception:  # noqa: BLE001 - drawing imports it again, and says what is wrong
         pass
 
@@ -99,6 +102,9 @@ def _fork_pool(count: int, work: tuple, jobs: list[tuple],
                formats: tuple[str, ...]) -> tuple[ProcessPoolExecutor, list]:
     """A pool of ``count`` forked workers holding ``work`` (``_WORK``) and writing ``formats``, drawing
     ``jobs`` (their futures)."""
+    from valuegap_tui.report.figure_files import import_backends
+
+    import_backends(formats)  # once here, not once in each worker
     global _WORK
     _WORK = work
     # the workers' garbage collector leaves this process's objects (a million answers) alone: walking
