@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 
 from valuegap_tui.report.figure_formats import FORMATS, current_formats  # noqa: E402,F401  (FORMATS: figures.py takes it from here)
+from valuegap_tui.report.pdf_fonts import use_for_pdf  # noqa: E402
 
 VALUE_COLOUR, ACTION_COLOUR = "#4c72b0", "#dd8452"
 #: one colour per model where models stand side by side (colour-blind safe, Okabe-Ito), then repeated
@@ -60,6 +61,8 @@ def save_figure(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
         laid_out(fig)
     with plt.rc_context(SAVE_RC):
         for fmt in current_formats():  # the PNG first
+            if fmt == "pdf":
+                use_for_pdf()  # its fonts subset without the tables no viewer reads
             fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
             # a figure that lays itself out did so for the PNG, the first format: the others keep that
             # layout rather than work it out again (most of their drawing time), so all three agree
