@@ -38,14 +38,15 @@ EARLY = ("alignment_heatmap", "answer_choices")
 
 
 @contextmanager
-def pyplot_meanwhile(formats: tuple[str, ...] = FORMATS):
-    """Around reading a run's answers: pyplot and the backends of ``formats`` are imported in a thread
-    meanwhile (about 0.4 s of CPU each for pyplot and the PDF's, which drawing the figures would otherwise
-    wait for), since SQLite lets go of the interpreter while it reads. The thread has ended when the block
-    does (a process with other threads running never forks)."""
+def pyplot_meanwhile():
+    """Around reading a run's answers: pyplot is imported in a thread meanwhile (about 0.4 s of CPU, which
+    drawing the figures would otherwise wait for), since SQLite lets go of the interpreter while it reads.
+    The thread has ended when the block does (a process with other threads running never forks). The PDF
+    backend is left to the fork (``_fork_pool``): imported in this thread too, it held the interpreter
+    from the reading long enough that the report finished 0.1-0.2 s later."""
     thread = None
     if "matplotlib.pyplot" not in sys.modules and importlib.util.find_spec("matplotlib") is not None:
-        thread = threading.Thread(target=_import_pyplot, args=(formats,), name="import-pyplot", daemon=True)
+        thread = threading.Thread(target=_import_pyplot, name="import-pyplot", daemon=True)
         thread.start()
     try:
         yield
@@ -54,11 +55,9 @@ def pyplot_meanwhile(formats: tuple[str, ...] = FORMATS):
             thread.join()
 
 
-def _import_pyplot(formats: tuple[str, ...]) -> None:
+def _import_pyplot() -> None:
     try:
-        from valuegap_tui.report.figure_files import import_backends  # pyplot, on the Agg backend
-
-        import_backends(formats)
+        import valuegap_tui.report.figure_files  # noqa: F401  (pyplot, on the Agg backend)
     except Exception:  # noqa: BLE001 - drawing imports it again, and says what is wrong
         pass
 

@@ -145,7 +145,7 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     title = f"Run {run.id}: {run.name}"
     results, kept_figures, extras, early = _results(
         study, run.id, state, inputs, aggregate, expected, model,
-        lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers, formats), formats)
+        lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers, formats))
     try:
         notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
         if missing:
@@ -189,12 +189,12 @@ def _design_report(study: Study, run, out_dir: Path, model: str | None, formats:
 
 
 def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expected: bool | None,
-             model: str | None, draw_early, formats: tuple[str, ...] = FORMATS):
+             model: str | None, draw_early):
     """The run's results with intervals, where their figures are kept (``report.kept_figures``) and what
     the report reads beside them from the answers (``report.kept_report``): kept ones where the answers
     are still in ``state`` (the fingerprint taken before anything was read; store/results_cache.py) and
     the run's status and personas are ``inputs``, else computed now from the answers and kept; and the
-    figures ``draw_early(answers)`` started, when computed (else None); ``formats``: the figures'."""
+    figures ``draw_early(answers)`` started, when the results were computed (else None)."""
     from valuegap_tui.report.kept import EVERY_MODEL, keep_text, kept_text, options_key
     from valuegap_tui.report.kept_figures import KeptFigures
     from valuegap_tui.report.kept_report import ReportExtras, keep_report_extras, kept_report_extras
@@ -205,7 +205,7 @@ def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expe
     if extras is None:  # the answers are read (pyplot imported meanwhile, for the figures)
         from valuegap_tui.report.drawing import pyplot_meanwhile
 
-        with pyplot_meanwhile(formats):
+        with pyplot_meanwhile():
             frame = load_frame(study, run_id)
         known = set(frame.model.decode()) | {r.respondent for r in inputs.collection.respondents}
         if model is not None and model not in known:
