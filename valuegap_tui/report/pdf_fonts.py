@@ -17,6 +17,7 @@ its subsetter is not found as expected, matplotlib's own is left in place).
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 #: read only by text-shaping programs, never by a PDF viewer drawing placed glyphs
@@ -25,6 +26,7 @@ LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH")
 EDITOR_TABLES = ("FFTM", "PfEd", "BDF", "meta")
 
 _matplotlibs_own = None  # matplotlib's subsetter, once replaced
+_replacing = threading.Lock()  # the app writes its reports from worker threads
 
 
 def subset(fontfile, glyphs):
@@ -55,11 +57,12 @@ def use_for_pdf() -> None:
     global _matplotlibs_own
     from matplotlib.backends import _backend_pdf_ps as pdf_ps
 
-    if _matplotlibs_own is not None or not hasattr(pdf_ps, "SubsetResults") \
-            or not callable(getattr(pdf_ps, "get_glyphs_subset", None)):
-        return
-    _matplotlibs_own = pdf_ps.get_glyphs_subset
-    pdf_ps.get_glyphs_subset = subset
+    with _replacing:
+        if _matplotlibs_own is not None or not hasattr(pdf_ps, "SubsetResults") \
+                or not callable(getattr(pdf_ps, "get_glyphs_subset", None)):
+            return  # in place already, or matplotlib's is not as expected: its own stays
+        _matplotlibs_own = pdf_ps.get_glyphs_subset
+        pdf_ps.get_glyphs_subset = subset
 
 
 def matplotlibs_own():
