@@ -257,3 +257,36 @@ def test_a_report_that_fails_after_starting_its_figures_leaves_none(tmp_path, mo
     assert started[0] is not None
     assert not (tmp_path / "out").exists()  # its figures removed, and the folder it made
     assert multiprocessing.active_children() == []
+
+
+#: run in a fresh interpreter: which backends each forked worker found imported at its first figure
+_WORKERS_FIND = '''
+import os, sys
+from valuegap_tui.metrics.summary import compute_results
+from valuegap_tui.metrics.synthetic import synthetic_frame
+from valuegap_tui.report import drawing, writer
+frame = synthetic_frame(models=("model-a",), topics=2, repeats=2, seed=4)
+results = compute_results(frame)
+assert "matplotlib.backends.backend_pdf" not in sys.modules
+real = drawing._draw
+def draw(job):
+    found = {fmt: f"matplotlib.backends.backend_{fmt}" in sys.modules for fmt in ("pdf", "svg")}
+    with open(os.path.join(sys.argv[1], f"{os.getpid()}-{job[1]}"), "w") as mark:
+        mark.write(repr(found))
+    return real(job)
+drawing._draw = draw
+writer.write_report(results, sys.argv[1] + "/report", "T", frame=frame, workers=2, formats=("png", "pdf"))
+'''
+
+
+def test_the_backends_of_the_formats_are_imported_once_before_the_workers_fork(tmp_path):
+    import subprocess
+    import sys
+
+    assert drawing.worker_count(7, 2) == 2
+    done = subprocess.run([sys.executable, "-c", _WORKERS_FIND, str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    marks = [p for p in tmp_path.iterdir() if p.is_file()]
+    assert len({p.name.split("-")[0] for p in marks}) == 2 and len(marks) == 7  # two workers drew the seven
+    # every worker found the PDF's backend imported (before the fork), and not the SVG's, which is not asked
+    assert {p.read_text() for p in marks} == {repr({"pdf": True, "svg": False})}

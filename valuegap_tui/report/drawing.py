@@ -41,7 +41,9 @@ EARLY = ("alignment_heatmap", "answer_choices")
 def pyplot_meanwhile():
     """Around reading a run's answers: pyplot is imported in a thread meanwhile (about 0.4 s of CPU, which
     drawing the figures would otherwise wait for), since SQLite lets go of the interpreter while it reads.
-    The thread has ended when the block does (a process with other threads running never forks)."""
+    The thread has ended when the block does (a process with other threads running never forks). The PDF
+    backend is left to the fork (``_fork_pool``): imported in this thread too, it held the interpreter
+    from the reading long enough that the report finished 0.1-0.2 s later."""
     thread = None
     if "matplotlib.pyplot" not in sys.modules and importlib.util.find_spec("matplotlib") is not None:
         thread = threading.Thread(target=_import_pyplot, name="import-pyplot", daemon=True)
@@ -99,6 +101,9 @@ def _fork_pool(count: int, work: tuple, jobs: list[tuple],
                formats: tuple[str, ...]) -> tuple[ProcessPoolExecutor, list]:
     """A pool of ``count`` forked workers holding ``work`` (``_WORK``) and writing ``formats``, drawing
     ``jobs`` (their futures)."""
+    from valuegap_tui.report.figure_files import import_backends
+
+    import_backends(formats)  # once here, not once in each worker
     global _WORK
     _WORK = work
     # the workers' garbage collector leaves this process's objects (a million answers) alone: walking
