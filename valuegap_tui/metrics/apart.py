@@ -46,9 +46,6 @@ POLL_S = 0.05
 #: added to the children's niceness: where they share a core with the app, the app's own thread (the
 #: numbers computed and drawn meanwhile, the keys) comes first, and they take what it leaves
 NICE = 5
-#: the environment variable that tells a child its niceness (a report, whose figures wait for the
-#: intervals, computes them at the priority of its own process)
-NICE_VARIABLE = "VALUEGAP_APART_NICE"
 #: the halves of a split computing (metrics.summary.PARTS, named here so the caller imports no numpy)
 PARTS = ("stream", "rest")
 
@@ -79,9 +76,8 @@ def stop_all() -> None:
         _stop(process)
 
 
-def _spawn(stdin, niceness: int = NICE) -> subprocess.Popen:
-    env = None if niceness == NICE else {**os.environ, NICE_VARIABLE: str(niceness)}
-    return subprocess.Popen(COMMAND, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+def _spawn(stdin) -> subprocess.Popen:
+    return subprocess.Popen(COMMAND, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def _close(process: subprocess.Popen) -> None:
@@ -174,17 +170,16 @@ def running() -> int:
 
 
 class _Child:
-    """One child given its input (a waiting one where there is one, else a new one, at ``niceness``;
-    a child started ahead runs at ``NICE``)."""
+    """One child given its input (a waiting one where there is one, else a new one)."""
 
-    def __init__(self, given: bytes, niceness: int = NICE):
-        ready = _take_ready() if niceness == NICE else None
+    def __init__(self, given: bytes):
+        ready = _take_ready()
         if ready is None:
             # the input from a file: communicate() cannot go on writing a pipe after its timeout
             with tempfile.TemporaryFile() as file:
                 file.write(given)
                 file.seek(0)
-                self.process = _spawn(file, niceness)
+                self.process = _spawn(file)
         else:
             # the waiting child reads its input as it comes; written by a thread of its own, as
             # communicate() cannot go on writing a pipe after its timeout (a stopped child ends the write)
@@ -211,14 +206,12 @@ class Apart:
     """Children computing ``compute_results``, started at once: the caller goes on with its own work and
     asks for the results when it needs them (``result``), or gives up on them (``stop``). ``split``: two
     children, one half of the results each (see the module's docstring); by default where there are
-    two cores for them. ``niceness``: added to the children's (by default ``NICE``: the caller's own
-    thread comes first)."""
+    two cores for them."""
 
-    def __init__(self, frame, split: bool | None = None, niceness: int = NICE, **options):
+    def __init__(self, frame, split: bool | None = None, **options):
         split = split_by_default() if split is None else split
         inputs = [dict(options, part=part) for part in PARTS] if split else [options]
-        self.children = [_Child(pickle.dumps((frame, given), protocol=pickle.HIGHEST_PROTOCOL), niceness)
-                         for given in inputs]
+        self.children = [_Child(pickle.dumps((frame, given), protocol=pickle.HIGHEST_PROTOCOL)) for given in inputs]
 
     @property
     def process(self) -> subprocess.Popen:
@@ -265,9 +258,8 @@ def compute_apart(frame, cancelled: Callable[[], bool] = lambda: False, **option
 
 
 def _main() -> None:
-    niceness = int(os.environ.get(NICE_VARIABLE, NICE))
-    if hasattr(os, "nice") and niceness:  # before the imports: a child started ahead imports while the app runs
-        os.nice(niceness)
+    if hasattr(os, "nice"):  # before the imports: a child started ahead imports while the app runs
+        os.nice(NICE)
     from valuegap_tui.metrics.summary import compute_results
 
     try:

@@ -134,12 +134,6 @@ def filter_frame(frame: AnswerFrame, model: str | None = None, topic: str | None
     return frame if mask.all() else select(frame, mask)
 
 
-def chosen_protocol(frame: AnswerFrame, protocol: str | None = None) -> str:
-    """The protocol ``compute_results`` computes ``frame``'s tables under (``frame`` already filtered to
-    its model and topic): ``protocol`` where given, else the reference one of those asked."""
-    return protocol or reference_protocol(protocols_asked(frame) or ("standard",))
-
-
 def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREGATE, expected: bool | None = None,
                     model: str | None = None, topic: str | None = None, bootstrap: bool = True,
                     seed: int = 0, confidence: float = CONFIDENCE, protocol: str | None = None,
@@ -162,7 +156,7 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     models, topics = tuple(sorted(set(frame.model.labels))), tuple(sorted(set(frame.topic.labels)))
     frame = filter_frame(frame, model, topic)
     asked = protocols_asked(frame) or (protocol or "standard",)
-    chosen = chosen_protocol(frame, protocol)
+    chosen = protocol or reference_protocol(asked)
     by_protocol = None
     if len(asked) > 1:
         by_protocol = None if not rest else protocol_results(frame, build_items(frame, aggregate, expected),

@@ -7,6 +7,7 @@ written and ``FIGURES_MISSING`` says how to get the images.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,16 +17,15 @@ from valuegap_tui.metrics.frame import AnswerFrame
 from valuegap_tui.metrics.covariates import adjusted_kind_table
 from valuegap_tui.metrics.humans import human_spread
 from valuegap_tui.metrics.items import DEFAULT_AGGREGATE, build_items
-from valuegap_tui.metrics.summary import Results, chosen_protocol, compute_results, filter_frame
+from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.report.cells import cell as _cell
 from valuegap_tui.report.cells import fmt as _fmt
+from valuegap_tui.report.cells import p_text as _p
 from valuegap_tui.report.figure_formats import FORMATS, drawn_as, files_text, suffixes
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.report.protocols import protocols_markdown, with_protocol
 from valuegap_tui.report.resolve import ReportError, resolve_run
-from valuegap_tui.report.sections import (adjusted_markdown, comparison_markdown, outcomes_markdown,
-                                          ranking_markdown, value_changes_markdown)
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -210,65 +210,24 @@ def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expe
         known = set(frame.model.decode()) | {r.respondent for r in inputs.collection.respondents}
         if model is not None and model not in known:
             raise ReportError(f"run {run_id} has no model {model!r} (its models: {', '.join(sorted(known))})")
-        computing = None  # the intervals' children, at a large run (``start_intervals``)
         try:
-            wanted = dict(aggregate=aggregate, expected=expected, model=model)
             if found is None:  # the numbers first (0.2 s at a million answers): figures from them meanwhile
-                computing = start_intervals(frame, **wanted)
                 early = draw_early(frame)
-                if computing is None:
-                    results = compute_results(frame, **wanted)
-                    found = results, keep_text(study, run_id, options, "intervals", state, results)
-            # every section under the protocol the results were computed under (ways of asking never pooled)
-            answers = frame
-            frame = filter_frame(frame, protocol=found[0].protocol if found else chosen_protocol(
-                filter_frame(frame, model)))
-            shown = filter_frame(frame, model)
-            # computed here while the children compute the intervals, where they do
-            adjusted = adjusted_kind_table(build_items(shown, aggregate, expected), inputs.extremities)
-            who = respondents_of(frame, inputs.collection, aggregate, expected)
-            if found is None:
-                results = intervals_of(computing, answers, wanted)
+                results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
                 found = results, keep_text(study, run_id, options, "intervals", state, results)
-            extras = ReportExtras(adjusted, who, choices_by_condition(shown, found[0]))
+            # every section under the protocol the results were computed under (ways of asking never pooled)
+            frame = filter_frame(frame, protocol=found[0].protocol)
+            shown = filter_frame(frame, model)
+            extras = ReportExtras(adjusted_kind_table(build_items(shown, aggregate, expected), inputs.extremities),
+                                  respondents_of(frame, inputs.collection, aggregate, expected),
+                                  choices_by_condition(shown, found[0]))
             keep_report_extras(study, run_id, options, state, inputs, extras)
         except BaseException:
-            if computing is not None:
-                computing.stop()
             if early is not None:
                 early.cancel()
             raise
     results, text = found
     return results, KeptFigures(study, run_id, options, state, text), extras, early
-
-
-#: the answers from which a report computes its intervals in two child processes at once
-#: (``metrics.apart``, the halves ``summary.PARTS``), computing the rest of what it reads meanwhile;
-#: below it the intervals take less CPU than starting the children does
-APART_FROM = 50_000
-
-
-def start_intervals(frame: AnswerFrame, **options):
-    """The results with intervals, being computed in two children (``metrics.apart.Apart``) at the
-    report's own priority; None where they are computed here: a small run, or a single core."""
-    from valuegap_tui.metrics import apart
-
-    if len(frame) < APART_FROM or not apart.split_by_default():
-        return None
-    return apart.Apart(frame, split=True, niceness=0, **options)
-
-
-def intervals_of(computing, frame: AnswerFrame, options: dict) -> Results:
-    """The results of ``computing`` (``start_intervals``), or computed here where it is None or its
-    children failed (they ran out of memory, say): the same numbers either way."""
-    if computing is not None:
-        from valuegap_tui.metrics.apart import ApartError
-
-        try:
-            return computing.result()
-        except ApartError:
-            pass
-    return compute_results(frame, **options)
 
 
 def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[str]]:
@@ -291,6 +250,101 @@ def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[s
         elif persona_id != "baseline":
             missing.append(persona_id)
     return found, missing
+
+
+def _interval(row: dict, mid: str, low: str, high: str) -> str:
+    if math.isnan(row[low]):
+        return _fmt(row[mid])
+    return f"{_fmt(row[mid])} [{_fmt(row[low])}, {_fmt(row[high])}]"
+
+
+def _change(row: dict, prefix: str) -> str:
+    if math.isnan(row[f"{prefix}_change"]):
+        return "–"
+    change = row[f"{prefix}_change"]
+    text = f"{change:+.3f}"
+    if not math.isnan(row[f"{prefix}_change_low"]):
+        text += f" [{row[f'{prefix}_change_low']:+.3f}, {row[f'{prefix}_change_high']:+.3f}]"
+    return text
+
+
+def _tests(row: dict, prefix: str) -> str:
+    """p, then Holm- and BH-adjusted p, then d_z."""
+    return (f"{_p(row[f'{prefix}_change_p'])} / {_p(row[f'{prefix}_change_p_holm'])} / "
+            f"{_p(row[f'{prefix}_change_p_bh'])} | {_fmt(row[f'{prefix}_change_dz'], 2)}")
+
+
+def _comparison_markdown(rows: list[dict], kinds: bool) -> list[str]:
+    """The conditions table (condition, its kind) or the persona-kinds table (kind, its personas)."""
+    first = "| kind | personas |" if kinds else "| condition | kind |"
+    lines = [first + " dilemmas | AR [95% CI] | baseline AR | ΔAR [CI] | p / Holm / BH | d_z "
+             "| AD [95% CI] | baseline AD | ΔAD [CI] | p / Holm / BH | d_z | retest AR (value / action) "
+             "| retest AD (value / action) | F1 oppose | F1 align |",
+             "|---|---|---:|---|---:|---|---|---:|---|---:|---|---|---:|---|---|---:|---:|"]
+    for row in rows:
+        second = row["personas"] if kinds else _cell(row["kind"])
+        lines.append(f"| {_cell(row['condition'])} | {second} | {row['dilemmas']} | "
+                     f"{_interval(row, 'alignment_rate', 'ar_low', 'ar_high')} | {_fmt(row['baseline_ar'])} | "
+                     f"{_change(row, 'ar')} | {_tests(row, 'ar')} | "
+                     f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | {_fmt(row['baseline_ad'])} | "
+                     f"{_change(row, 'ad')} | {_tests(row, 'ad')} | "
+                     f"{_fmt(row['value_retest_ar'])} / {_fmt(row['action_retest_ar'])} | "
+                     f"{_fmt(row['value_retest_ad'])} / {_fmt(row['action_retest_ad'])} | "
+                     f"{_fmt(row['f1_oppose'])} | {_fmt(row['f1_align'])} |")
+    return lines
+
+
+def _outcomes_markdown(rows: list[dict]) -> list[str]:
+    """How the questions ended, per question: only the outcomes that happened (docs/metrics.md, "Answers")."""
+    from valuegap_tui.outcomes import OUTCOMES
+
+    parts = []
+    for row in rows:
+        ended = ", ".join(f"{name} {row[name]}" for name in OUTCOMES if row[name])
+        parts.append(f"{row['question']}: {row['asked']} asked ({ended})")
+    if not parts:
+        return []
+    return ["How the questions ended: " + "; ".join(parts) + ". conflict: a letter beside another option's text; "
+            "ambiguous: several letters, a list or a negated letter; too_long: the request did not fit the "
+            "server's context.", ""]
+
+
+def _rank(row: dict) -> str:
+    if math.isnan(row["rank_low"]):
+        return str(row["rank"])
+    return f"{row['rank']} [{row['rank_low']:g}, {row['rank_high']:g}]"
+
+
+def _ranking_markdown(rows: list[dict]) -> list[str]:
+    lines = ["| rank [95% CI] | value | type | dilemmas | AD [95% CI] | AR [95% CI] |", "|---|---|---|---:|---|---|"]
+    shown = rows if len(rows) <= 12 else rows[:6] + rows[-6:]
+    for row in shown:
+        lines.append(f"| {_rank(row)} | {_cell(row['name'])} | {_cell(row['value_type'])} | {row['dilemmas']} | "
+                     f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | "
+                     f"{_interval(row, 'alignment_rate', 'ar_low', 'ar_high')} |")
+    if len(rows) > 12:
+        lines.append("\n(largest and smallest six; every value in value_ranking.csv)")
+    return lines
+
+
+def _value_changes_markdown(rows: list[dict], level: float = 0.05) -> list[str]:
+    """The values whose change against baseline is significant after BH adjustment, per condition."""
+    found = [r for r in rows if r["condition"] != "baseline"
+             and any(r[f"{m}_change_p_bh"] <= level for m in ("ar", "ad") if not math.isnan(r[f"{m}_change_p_bh"]))]
+    tested = any(not math.isnan(r["ar_change_p"]) for r in rows)
+    if not tested:
+        return ["(no per-value tests: no condition shares dilemmas with a baseline)"]
+    if not found:
+        return [f"No value changes against baseline with a BH-adjusted p <= {level} in any condition "
+                "(every value of every condition in by_value.csv)."]
+    lines = [f"Values whose AR or AD change against baseline has a Benjamini-Hochberg adjusted p <= {level} "
+             "(family: the values of one condition); every value in by_value.csv.", "",
+             "| condition | value | dilemmas | ΔAR [CI] | p / Holm / BH | d_z | ΔAD [CI] | p / Holm / BH | d_z |",
+             "|---|---|---:|---|---|---:|---|---|---:|"]
+    for row in found:
+        lines.append(f"| {_cell(row['condition'])} | {_cell(row['name'])} | {row['dilemmas']} | {_change(row, 'ar')} | "
+                     f"{_tests(row, 'ar')} | {_change(row, 'ad')} | {_tests(row, 'ad')} |")
+    return lines
 
 
 def _of(table, model: str) -> list[dict]:
@@ -334,6 +388,23 @@ def summary_markdown(results: Results, title: str, report: Report | None = None,
     return "\n".join(lines) + "\n"
 
 
+def _adjusted_markdown(rows: list[dict]) -> list[str]:
+    """Kind changes with and without the change that the personas' extremity predicts (metrics.covariates)."""
+    if not rows:
+        return ["(no persona kind with known extremity shares dilemmas with the baseline)"]
+    lines = ["Each persona's change against baseline minus slope x its extremity, the slope fitted on the "
+             f"congruent (moderate and max) personas through the origin: AR slope {_fmt(rows[0]['ar_slope'])}, "
+             f"AD slope {_fmt(rows[0]['ad_slope'])} per unit of extremity. An adjusted change near 0 means the "
+             "kind's change is what its extremity predicts (docs/personas.md).", "",
+             "| kind | personas | mean extremity | ΔAR | ΔAR adjusted | ΔAD | ΔAD adjusted |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        changes = " | ".join("–" if math.isnan(r[c]) else f"{r[c]:+.3f}"
+                             for c in ("ar_change", "ar_change_adjusted", "ad_change", "ad_change_adjusted"))
+        lines.append(f"| {_cell(r['kind'])} | {r['personas']} | {_fmt(r['extremity'])} | {changes} |")
+    return lines
+
+
 def _model_section(results: Results, model: str, figures: list[Path], adjusted: Table | None = None,
                    formats: tuple[str, ...] = FORMATS) -> list[str]:
     cat = catalogue()
@@ -344,12 +415,12 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
              f"{_fmt(answers['refusal'])}; server errors (no answer, not counted as invalid): "
              f"{_fmt(answers['server_error'])}. Agreement across repeats (share of the modal answer): value "
              f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", ""]
-    lines += outcomes_markdown(_of(results.outcomes, model) if results.outcomes is not None else [])
+    lines += _outcomes_markdown(_of(results.outcomes, model) if results.outcomes is not None else [])
     if not answers["items"]:  # answers, but no dilemma with both questions answered
         return lines + ["No paired answers yet: a dilemma counts once both its value and its action question are "
                         "answered, so there is no AR or AD to show.", ""]
     lines += ["### Conditions against baseline", ""]
-    lines += comparison_markdown(_of(results.conditions, model), kinds=False)
+    lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
     if results.position is not None:  # beside the gap: how much of it letter positions can explain
         from valuegap_tui.report.position import position_markdown
 
@@ -357,14 +428,14 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
         lines += position_markdown(_of(results.conditions, model), _of(results.position, model),
                                    _of(results.letters, model), _cell)
     lines += ["", "### Persona kinds against baseline", ""]
-    lines += comparison_markdown(_of(results.kinds, model), kinds=True)
+    lines += _comparison_markdown(_of(results.kinds, model), kinds=True)
     if adjusted is not None:
-        lines += ["", "### Persona kinds adjusted for extremity", ""] + adjusted_markdown(_of(adjusted, model))
+        lines += ["", "### Persona kinds adjusted for extremity", ""] + _adjusted_markdown(_of(adjusted, model))
     ranking = _of(results.ranking, model)
     baseline = [r for r in ranking if r["condition"] == "baseline"]
     if baseline:
-        lines += ["", "### Values by alignment distance, baseline", ""] + ranking_markdown(baseline)
-    lines += ["", "### Values against baseline", ""] + value_changes_markdown(_of(results.breakdowns["by_value"], model))
+        lines += ["", "### Values by alignment distance, baseline", ""] + _ranking_markdown(baseline)
+    lines += ["", "### Values against baseline", ""] + _value_changes_markdown(_of(results.breakdowns["by_value"], model))
     lines += protocols_markdown(results, model)
     choices, positions = results.choices[model], results.positions[model]
     lines += ["", "### Answer choices", "", "| option (value / action) | value share | action share |", "|---|---:|---:|"]
