@@ -194,6 +194,16 @@ class Study:
         with self._lock:
             return len(self._connections)
 
+    def close_thread(self) -> None:
+        """Close this thread's connection, where it opened one (a thread of its own, done reading)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            return
+        self._local.db = None
+        with self._lock:
+            self._connections = [(thread, conn) for thread, conn in self._connections if conn is not db.conn]
+        db.conn.close()
+
     def close(self) -> None:
         with self._lock:
             for _thread, conn in self._connections:
