@@ -7,7 +7,6 @@ written and ``FIGURES_MISSING`` says how to get the images.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +20,12 @@ from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.report.cells import cell as _cell
 from valuegap_tui.report.cells import fmt as _fmt
-from valuegap_tui.report.cells import p_text as _p
 from valuegap_tui.report.figure_formats import FORMATS, drawn_as, files_text, suffixes
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.report.protocols import protocols_markdown, with_protocol
 from valuegap_tui.report.resolve import ReportError, resolve_run
+from valuegap_tui.report.sections import (adjusted_markdown, comparison_markdown, outcomes_markdown,
+                                          ranking_markdown, value_changes_markdown)
 from valuegap_tui.store import Study
 
 FIGURES_MISSING = ("figures skipped: matplotlib is not installed. Install it with "
@@ -252,101 +252,6 @@ def run_extremities(study: Study, run_id: int) -> tuple[dict[str, float], list[s
     return found, missing
 
 
-def _interval(row: dict, mid: str, low: str, high: str) -> str:
-    if math.isnan(row[low]):
-        return _fmt(row[mid])
-    return f"{_fmt(row[mid])} [{_fmt(row[low])}, {_fmt(row[high])}]"
-
-
-def _change(row: dict, prefix: str) -> str:
-    if math.isnan(row[f"{prefix}_change"]):
-        return "–"
-    change = row[f"{prefix}_change"]
-    text = f"{change:+.3f}"
-    if not math.isnan(row[f"{prefix}_change_low"]):
-        text += f" [{row[f'{prefix}_change_low']:+.3f}, {row[f'{prefix}_change_high']:+.3f}]"
-    return text
-
-
-def _tests(row: dict, prefix: str) -> str:
-    """p, then Holm- and BH-adjusted p, then d_z."""
-    return (f"{_p(row[f'{prefix}_change_p'])} / {_p(row[f'{prefix}_change_p_holm'])} / "
-            f"{_p(row[f'{prefix}_change_p_bh'])} | {_fmt(row[f'{prefix}_change_dz'], 2)}")
-
-
-def _comparison_markdown(rows: list[dict], kinds: bool) -> list[str]:
-    """The conditions table (condition, its kind) or the persona-kinds table (kind, its personas)."""
-    first = "| kind | personas |" if kinds else "| condition | kind |"
-    lines = [first + " dilemmas | AR [95% CI] | baseline AR | ΔAR [CI] | p / Holm / BH | d_z "
-             "| AD [95% CI] | baseline AD | ΔAD [CI] | p / Holm / BH | d_z | retest AR (value / action) "
-             "| retest AD (value / action) | F1 oppose | F1 align |",
-             "|---|---|---:|---|---:|---|---|---:|---|---:|---|---|---:|---|---|---:|---:|"]
-    for row in rows:
-        second = row["personas"] if kinds else _cell(row["kind"])
-        lines.append(f"| {_cell(row['condition'])} | {second} | {row['dilemmas']} | "
-                     f"{_interval(row, 'alignment_rate', 'ar_low', 'ar_high')} | {_fmt(row['baseline_ar'])} | "
-                     f"{_change(row, 'ar')} | {_tests(row, 'ar')} | "
-                     f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | {_fmt(row['baseline_ad'])} | "
-                     f"{_change(row, 'ad')} | {_tests(row, 'ad')} | "
-                     f"{_fmt(row['value_retest_ar'])} / {_fmt(row['action_retest_ar'])} | "
-                     f"{_fmt(row['value_retest_ad'])} / {_fmt(row['action_retest_ad'])} | "
-                     f"{_fmt(row['f1_oppose'])} | {_fmt(row['f1_align'])} |")
-    return lines
-
-
-def _outcomes_markdown(rows: list[dict]) -> list[str]:
-    """How the questions ended, per question: only the outcomes that happened (docs/metrics.md, "Answers")."""
-    from valuegap_tui.outcomes import OUTCOMES
-
-    parts = []
-    for row in rows:
-        ended = ", ".join(f"{name} {row[name]}" for name in OUTCOMES if row[name])
-        parts.append(f"{row['question']}: {row['asked']} asked ({ended})")
-    if not parts:
-        return []
-    return ["How the questions ended: " + "; ".join(parts) + ". conflict: a letter beside another option's text; "
-            "ambiguous: several letters, a list or a negated letter; too_long: the request did not fit the "
-            "server's context.", ""]
-
-
-def _rank(row: dict) -> str:
-    if math.isnan(row["rank_low"]):
-        return str(row["rank"])
-    return f"{row['rank']} [{row['rank_low']:g}, {row['rank_high']:g}]"
-
-
-def _ranking_markdown(rows: list[dict]) -> list[str]:
-    lines = ["| rank [95% CI] | value | type | dilemmas | AD [95% CI] | AR [95% CI] |", "|---|---|---|---:|---|---|"]
-    shown = rows if len(rows) <= 12 else rows[:6] + rows[-6:]
-    for row in shown:
-        lines.append(f"| {_rank(row)} | {_cell(row['name'])} | {_cell(row['value_type'])} | {row['dilemmas']} | "
-                     f"{_interval(row, 'alignment_distance', 'ad_low', 'ad_high')} | "
-                     f"{_interval(row, 'alignment_rate', 'ar_low', 'ar_high')} |")
-    if len(rows) > 12:
-        lines.append("\n(largest and smallest six; every value in value_ranking.csv)")
-    return lines
-
-
-def _value_changes_markdown(rows: list[dict], level: float = 0.05) -> list[str]:
-    """The values whose change against baseline is significant after BH adjustment, per condition."""
-    found = [r for r in rows if r["condition"] != "baseline"
-             and any(r[f"{m}_change_p_bh"] <= level for m in ("ar", "ad") if not math.isnan(r[f"{m}_change_p_bh"]))]
-    tested = any(not math.isnan(r["ar_change_p"]) for r in rows)
-    if not tested:
-        return ["(no per-value tests: no condition shares dilemmas with a baseline)"]
-    if not found:
-        return [f"No value changes against baseline with a BH-adjusted p <= {level} in any condition "
-                "(every value of every condition in by_value.csv)."]
-    lines = [f"Values whose AR or AD change against baseline has a Benjamini-Hochberg adjusted p <= {level} "
-             "(family: the values of one condition); every value in by_value.csv.", "",
-             "| condition | value | dilemmas | ΔAR [CI] | p / Holm / BH | d_z | ΔAD [CI] | p / Holm / BH | d_z |",
-             "|---|---|---:|---|---|---:|---|---|---:|"]
-    for row in found:
-        lines.append(f"| {_cell(row['condition'])} | {_cell(row['name'])} | {row['dilemmas']} | {_change(row, 'ar')} | "
-                     f"{_tests(row, 'ar')} | {_change(row, 'ad')} | {_tests(row, 'ad')} |")
-    return lines
-
-
 def _of(table, model: str) -> list[dict]:
     return [r for r in table.records() if r["model"] == model]
 
@@ -388,23 +293,6 @@ def summary_markdown(results: Results, title: str, report: Report | None = None,
     return "\n".join(lines) + "\n"
 
 
-def _adjusted_markdown(rows: list[dict]) -> list[str]:
-    """Kind changes with and without the change that the personas' extremity predicts (metrics.covariates)."""
-    if not rows:
-        return ["(no persona kind with known extremity shares dilemmas with the baseline)"]
-    lines = ["Each persona's change against baseline minus slope x its extremity, the slope fitted on the "
-             f"congruent (moderate and max) personas through the origin: AR slope {_fmt(rows[0]['ar_slope'])}, "
-             f"AD slope {_fmt(rows[0]['ad_slope'])} per unit of extremity. An adjusted change near 0 means the "
-             "kind's change is what its extremity predicts (docs/personas.md).", "",
-             "| kind | personas | mean extremity | ΔAR | ΔAR adjusted | ΔAD | ΔAD adjusted |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        changes = " | ".join("–" if math.isnan(r[c]) else f"{r[c]:+.3f}"
-                             for c in ("ar_change", "ar_change_adjusted", "ad_change", "ad_change_adjusted"))
-        lines.append(f"| {_cell(r['kind'])} | {r['personas']} | {_fmt(r['extremity'])} | {changes} |")
-    return lines
-
-
 def _model_section(results: Results, model: str, figures: list[Path], adjusted: Table | None = None,
                    formats: tuple[str, ...] = FORMATS) -> list[str]:
     cat = catalogue()
@@ -415,12 +303,12 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
              f"{_fmt(answers['refusal'])}; server errors (no answer, not counted as invalid): "
              f"{_fmt(answers['server_error'])}. Agreement across repeats (share of the modal answer): value "
              f"{_fmt(answers['agreement_value'])}, action {_fmt(answers['agreement_action'])}.", ""]
-    lines += _outcomes_markdown(_of(results.outcomes, model) if results.outcomes is not None else [])
+    lines += outcomes_markdown(_of(results.outcomes, model) if results.outcomes is not None else [])
     if not answers["items"]:  # answers, but no dilemma with both questions answered
         return lines + ["No paired answers yet: a dilemma counts once both its value and its action question are "
                         "answered, so there is no AR or AD to show.", ""]
     lines += ["### Conditions against baseline", ""]
-    lines += _comparison_markdown(_of(results.conditions, model), kinds=False)
+    lines += comparison_markdown(_of(results.conditions, model), kinds=False)
     if results.position is not None:  # beside the gap: how much of it letter positions can explain
         from valuegap_tui.report.position import position_markdown
 
@@ -428,14 +316,14 @@ def _model_section(results: Results, model: str, figures: list[Path], adjusted: 
         lines += position_markdown(_of(results.conditions, model), _of(results.position, model),
                                    _of(results.letters, model), _cell)
     lines += ["", "### Persona kinds against baseline", ""]
-    lines += _comparison_markdown(_of(results.kinds, model), kinds=True)
+    lines += comparison_markdown(_of(results.kinds, model), kinds=True)
     if adjusted is not None:
-        lines += ["", "### Persona kinds adjusted for extremity", ""] + _adjusted_markdown(_of(adjusted, model))
+        lines += ["", "### Persona kinds adjusted for extremity", ""] + adjusted_markdown(_of(adjusted, model))
     ranking = _of(results.ranking, model)
     baseline = [r for r in ranking if r["condition"] == "baseline"]
     if baseline:
-        lines += ["", "### Values by alignment distance, baseline", ""] + _ranking_markdown(baseline)
-    lines += ["", "### Values against baseline", ""] + _value_changes_markdown(_of(results.breakdowns["by_value"], model))
+        lines += ["", "### Values by alignment distance, baseline", ""] + ranking_markdown(baseline)
+    lines += ["", "### Values against baseline", ""] + value_changes_markdown(_of(results.breakdowns["by_value"], model))
     lines += protocols_markdown(results, model)
     choices, positions = results.choices[model], results.positions[model]
     lines += ["", "### Answer choices", "", "| option (value / action) | value share | action share |", "|---|---:|---:|"]
