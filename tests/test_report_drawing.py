@@ -222,6 +222,10 @@ def test_figures_started_from_the_numbers_are_those_drawn_one_after_another(tmp_
     assert len(started) == 1 and started[0] is not None
     assert {job[1] for job in started[0].jobs} == set(drawing.EARLY)
     assert started[0].taken == len(started[0].jobs)  # each taken as drawn, none drawn again
+    # the others started as soon as the intervals were computed, before the rest was read: and taken
+    ahead = {job[1] for job in started[0].started}
+    assert ahead and ahead.isdisjoint(drawing.EARLY) and {"conditions", "models_kinds"} <= ahead
+    assert started[0].taken_ahead == len(started[0].started)  # each taken as drawn, none drawn again
     assert [p.name for p in early.figures] == [p.name for p in serial.figures]
     assert _figure_files(tmp_path / "early") == _figure_files(tmp_path / "serial")
     assert (tmp_path / "early" / "summary.md").read_text() == (tmp_path / "serial" / "summary.md").read_text()
@@ -256,6 +260,23 @@ def test_a_report_that_fails_after_starting_its_figures_leaves_none(tmp_path, mo
         writer.report_run(study, run_id, tmp_path / "out", workers=2)
     assert started[0] is not None
     assert not (tmp_path / "out").exists()  # its figures removed, and the folder it made
+    assert multiprocessing.active_children() == []
+
+
+def test_a_report_that_fails_after_starting_every_figure_leaves_none(tmp_path, monkeypatch):
+    import multiprocessing
+
+    study, run_id = staged_study(tmp_path / "s.db", "model", {"b": 4})
+    started = _early_spy(monkeypatch)
+
+    def failing(*args, **kwargs):  # read once the intervals are computed and the other figures started
+        raise RuntimeError("the respondents could not be read")
+
+    monkeypatch.setattr(writer, "respondents_of", failing)
+    with pytest.raises(RuntimeError, match="could not be read"):
+        writer.report_run(study, run_id, tmp_path / "out", workers=2)
+    assert started[0] is not None and started[0].started
+    assert not (tmp_path / "out").exists()  # the figures started ahead removed too, and the folder
     assert multiprocessing.active_children() == []
 
 

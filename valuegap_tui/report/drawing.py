@@ -18,7 +18,7 @@ import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, wait
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from valuegap_tui.metrics.summary import Results
@@ -130,6 +130,22 @@ class EarlyFigures:
     made_folder: bool
     formats: tuple[str, ...]
     taken: int = 0  # early figures taken as drawn by ``finish``
+    #: the other figures, started by ``ahead`` once the results are computed (futures by job), and the
+    #: results, folder and title they are drawn from
+    started: dict = field(default_factory=dict)
+    started_from: tuple | None = None
+    taken_ahead: int = 0  # of those, taken as drawn by ``finish``
+
+    def ahead(self, results: Results, out_dir: Path, title: str) -> None:
+        """Start drawing the figures of ``results`` other than ``EARLY`` (none of them needs the answer
+        choices) as soon as the results are computed, heaviest first: the workers draw them while the
+        report reads what it writes beside them and writes its tables. ``finish`` takes them when given
+        the same results and title."""
+        given = (results, {}, out_dir, title)
+        self.started_from = (results, out_dir, title)
+        jobs = [job for job in _jobs(results, out_dir, title) if job[1] not in EARLY]
+        for job in sorted(jobs, key=lambda job: -_COST.get(job[1], 1)):
+            self.started[job] = self.pool.submit(_draw, (*job, given))
 
     def finish(self, jobs: list[tuple], given: tuple) -> list[Path | None]:
         """``jobs`` drawn from ``given`` (results, answer choices per condition, folder, title): an early
@@ -138,6 +154,16 @@ class EarlyFigures:
         early = {job: i for i, job in enumerate(self.jobs)}
         futures = {}
         try:
+            same = (self.started_from is not None and self.started_from[0] is results
+                    and self.started_from[1:] == (given[2], given[3]))
+            for job, future in self.started.items():
+                if same and job in jobs:
+                    futures[jobs.index(job)] = future
+                    self.taken_ahead += 1
+                else:  # drawn from other results: drawn again once written, or its files go
+                    wait([future])
+                    if job not in jobs:
+                        _remove(_png(job, self.started_from[1]), self.formats)
             for i, job in enumerate(jobs):
                 j = early.pop(job, None)
                 if j is not None and self.inputs[j] == _inputs(job, results, per_condition):
@@ -159,9 +185,25 @@ class EarlyFigures:
         self.pool.shutdown(wait=True, cancel_futures=True)
         for job in self.jobs:
             _remove(job[3], self.formats)
+        for job in self.started:
+            _remove(_png(job, self.started_from[1]), self.formats)
         if self.made_folder:
             with suppress(OSError):  # only if empty
                 self.jobs[0][3].parent.rmdir()
+
+
+def _jobs(results: Results, out_dir: Path, title: str) -> list[tuple]:
+    """The figures of ``results``: the models side by side (where several have paired items), then each model's."""
+    from valuegap_tui.report.comparison_figures import RUN_FIGURES, run_models
+    from valuegap_tui.report.figures import model_jobs
+
+    jobs = [("run", name, None, None, None) for name in RUN_FIGURES] if run_models(results) else []
+    return jobs + [("model", *job) for job in model_jobs(results, out_dir, title)]
+
+
+def _png(job: tuple, out_dir: Path) -> Path:
+    """Where a job's PNG is written (a model's figure names its path; the models side by side, their name)."""
+    return job[3] if job[0] == "model" else Path(out_dir) / f"{job[1]}.png"
 
 
 def _remove(png: Path, formats: tuple[str, ...]) -> None:
@@ -207,13 +249,8 @@ def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dic
     kept_as = kept.options_for(title, per_condition, formats) if kept is not None else None
     if early is None and kept is not None and (found := kept.restore(kept_as, out_dir, formats)) is not None:
         return found
-    # pyplot is imported only here: copying kept figures needs none of it
-    from valuegap_tui.report.comparison_figures import RUN_FIGURES, run_models
-    from valuegap_tui.report.figures import model_jobs
-
     global _WORK
-    jobs = [("run", name, None, None, None) for name in RUN_FIGURES] if run_models(results) else []
-    jobs += [("model", *job) for job in model_jobs(results, out_dir, title)]
+    jobs = _jobs(results, out_dir, title)  # pyplot is imported only here: copying kept figures needs none of it
     given = (results, per_condition, out_dir, title)
     count = worker_count(len(jobs), workers) if early is None else 0
     if early is not None:

@@ -145,7 +145,8 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
     title = f"Run {run.id}: {run.name}"
     results, kept_figures, extras, early = _results(
         study, run.id, state, inputs, aggregate, expected, model,
-        lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers, formats))
+        lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers, formats),
+        lambda early, results: early.ahead(results, Path(out_dir), _figure_title(title, results)))
     try:
         notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
         if missing:
@@ -160,6 +161,12 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         if early is not None:  # none of its figures left behind
             early.cancel()
         raise
+
+
+def _figure_title(title: str, results: Results) -> str:
+    from valuegap_tui.report.drawing import figure_title
+
+    return figure_title(title, results)
 
 
 def _draw_early(frame: AnswerFrame, model, aggregate: str, expected, out_dir: Path, title: str, workers, formats):
@@ -189,12 +196,13 @@ def _design_report(study: Study, run, out_dir: Path, model: str | None, formats:
 
 
 def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expected: bool | None,
-             model: str | None, draw_early):
+             model: str | None, draw_early, draw_rest):
     """The run's results with intervals, where their figures are kept (``report.kept_figures``) and what
     the report reads beside them from the answers (``report.kept_report``): kept ones where the answers
     are still in ``state`` (the fingerprint taken before anything was read; store/results_cache.py) and
     the run's status and personas are ``inputs``, else computed now from the answers and kept; and the
-    figures ``draw_early(answers)`` started, when the results were computed (else None)."""
+    figures ``draw_early(answers)`` started, when the results were computed (else None), with the others
+    started by ``draw_rest(early, results)`` as soon as the results are."""
     from valuegap_tui.report.kept import EVERY_MODEL, keep_text, kept_text, options_key
     from valuegap_tui.report.kept_figures import KeptFigures
     from valuegap_tui.report.kept_report import ReportExtras, keep_report_extras, kept_report_extras
@@ -214,6 +222,8 @@ def _results(study: Study, run_id: int, state: str, inputs, aggregate: str, expe
             if found is None:  # the numbers first (0.2 s at a million answers): figures from them meanwhile
                 early = draw_early(frame)
                 results = compute_results(frame, aggregate=aggregate, expected=expected, model=model)
+                if early is not None:  # drawn while the rest is read and kept, and the tables written
+                    draw_rest(early, results)
                 found = results, keep_text(study, run_id, options, "intervals", state, results)
             # every section under the protocol the results were computed under (ways of asking never pooled)
             frame = filter_frame(frame, protocol=found[0].protocol)
