@@ -80,6 +80,13 @@ async def test_a_poll_replaces_changed_cells_in_place(study):
         assert [str(c) for c in latest.get_row_at(7)][5] == "A"
 
 
+async def _until_every_row_is_read(pilot, screen, n: int) -> None:
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if screen._loading_rest is None and len(screen.rows) == n:
+            return
+
+
 async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study, monkeypatch):
     """The first frame shows the first page and the study's counts; the other rows are read after it
     (reading and filtering them meanwhile delayed it), then every row is there and can be reached."""
@@ -96,10 +103,7 @@ async def test_a_large_study_draws_its_first_page_before_reading_the_rest(study,
     app = ValueGapApp(study)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if screen._loading_rest is None and len(screen.rows) == n:
-                break
+        await _until_every_row_is_read(pilot, screen, n)
         assert at_first_frame == [(PAGE + 1, n)]  # the first page (and one more: more exist), the count
         assert len(screen.rows) == n and f"1/{n} shown of {n}" in str(screen.query_one("#dilemma-counts").render())
         screen.go_to(n - 1)
@@ -133,10 +137,7 @@ async def test_the_rest_of_a_large_study_is_read_only_once_the_first_frame_is_on
     app = ValueGapApp(study)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if screen._loading_rest is None and len(screen.rows) == n:
-                break
+        await _until_every_row_is_read(pilot, screen, n)
         assert len(screen.rows) == n
     assert len(first_frame) == 1 and len(rest_read) == 1
     assert rest_read[0] - first_frame[0] >= REST_AFTER_S
