@@ -91,11 +91,17 @@ def group_mean_intervals(values: np.ndarray, members: list[np.ndarray], resample
     for g, rows in enumerate(members):
         if len(rows):
             by_size.setdefault(len(rows), []).append(g)
-    tail = (1 - resampler.confidence) / 2
     for n, groups in by_size.items():
-        means = resampler.weights(n) @ np.stack([values[members[g]] for g in groups], axis=1) / n
-        out[groups] = np.quantile(means, [tail, 1 - tail], axis=0).T
+        out[groups] = mean_intervals(resampler.weights(n), np.stack([values[members[g]] for g in groups], axis=1),
+                                     resampler.confidence).T
     return out
+
+
+def mean_intervals(weights: np.ndarray, columns: np.ndarray, confidence: float) -> np.ndarray:
+    """(2 x k) percentile intervals of the mean of each of ``columns`` (n x k), resampled by the
+    (samples x n) bootstrap ``weights``: one matrix product for every column."""
+    tail = (1 - confidence) / 2
+    return np.quantile(weights @ columns / columns.shape[0], [tail, 1 - tail], axis=0)
 
 
 def sign_flip_p_value(differences: np.ndarray, resampler: Resampler) -> float:
@@ -115,14 +121,29 @@ def sign_flip_p_values(differences: np.ndarray, resampler: Resampler) -> np.ndar
     n = d.shape[0]
     if n == 0:
         return np.ones(d.shape[1])
-    observed = np.abs(d.sum(axis=0)) - 1e-9 * np.maximum(1.0, np.abs(d).sum(axis=0))
+    observed = flip_threshold(d)
     if n <= EXACT_LIMIT:
-        return np.mean(np.abs(resampler.exact_signs(n) @ d) >= observed, axis=0)
+        return flip_p_values(resampler.exact_signs(n), d, observed, True, resampler.flips)
     signs = resampler.signs(n)
     padded = np.zeros((signs.shape[1], d.shape[1]))
     padded[:n] = d
-    extreme = np.sum(np.abs(signs @ padded) >= observed, axis=0)
-    return np.where(np.abs(d).sum(axis=0) > 0, (extreme + 1) / (resampler.flips + 1), 1.0)
+    return flip_p_values(signs, padded, observed, False, resampler.flips)
+
+
+def flip_threshold(d: np.ndarray) -> np.ndarray:
+    """Each column's observed |sum|, less a rounding allowance so that a flipped sum equal to it counts
+    as at least as extreme."""
+    return np.abs(d.sum(axis=0)) - 1e-9 * np.maximum(1.0, np.abs(d).sum(axis=0))
+
+
+def flip_p_values(signs: np.ndarray, d: np.ndarray, observed: np.ndarray, exact: bool, flips: int) -> np.ndarray:
+    """The sign-flip p of each column of ``d`` (as many rows as ``signs`` has columns, zero padded) against
+    its ``observed`` threshold: the share of sign rows at least as extreme where ``signs`` enumerates every
+    sign (``exact``), else (count + 1) / (flips + 1); a column of zeros has p 1."""
+    extreme = np.abs(signs @ d) >= observed
+    if exact:
+        return np.mean(extreme, axis=0)
+    return np.where(np.abs(d).sum(axis=0) > 0, (np.sum(extreme, axis=0) + 1) / (flips + 1), 1.0)
 
 
 def paired_difference(condition: np.ndarray, baseline: np.ndarray, resampler: Resampler) -> PairedDifference:

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from valuegap_tui.metrics.paired import EXACT_LIMIT, Resampler
+from valuegap_tui.metrics.paired import EXACT_LIMIT, Resampler, flip_p_values, flip_threshold, mean_intervals
 
 NAN = float("nan")
 
@@ -76,20 +76,16 @@ class PairedBatch:
 
     def run(self) -> None:
         """Answer every question asked so far, the intervals first (a ``paired`` answer needs both)."""
-        tail = (1 - self.resampler.confidence) / 2
         for weights, asked in self._means.values():
-            n = weights.shape[1]
-            means = weights @ np.stack([values for values, _put in asked], axis=1) / n
-            bounds = np.quantile(means, [tail, 1 - tail], axis=0)
+            bounds = mean_intervals(weights, np.stack([values for values, _put in asked], axis=1),
+                                    self.resampler.confidence)
             for j, (_values, put) in enumerate(asked):
                 put(float(bounds[0, j]), float(bounds[1, j]))
         for signs, exact, asked in self._flips.values():
             d = np.zeros((signs.shape[1], len(asked)))
             for j, (values, _put) in enumerate(asked):
                 d[:len(values), j] = values
-            observed = np.abs(d.sum(axis=0)) - 1e-9 * np.maximum(1.0, np.abs(d).sum(axis=0))
-            extreme = np.abs(signs @ d) >= observed
-            p = np.mean(extreme, axis=0) if exact else (np.sum(extreme, axis=0) + 1) / (self.resampler.flips + 1)
+            p = flip_p_values(signs, d, flip_threshold(d), exact, self.resampler.flips)
             for j, (_values, put) in enumerate(asked):
                 put(float(p[j]))
         self._means.clear()
