@@ -25,6 +25,16 @@ def _isolated_config(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def fixed_file_stamps(monkeypatch):
+    """PDF and SVG files carry the time they were written, and SVG ids a random salt: both fixed, so two
+    drawings compare byte for byte."""
+    import matplotlib
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
+
+
+@pytest.fixture
 def study(tmp_path):
     s = open_study(tmp_path / "study.db", create=True)
     yield s

@@ -5,7 +5,6 @@ them; a new answer, a person's answer, the run's status or a persona's levels ma
 
 from __future__ import annotations
 
-import matplotlib
 import pytest
 
 from tests.helpers.collection import answer_model, staged_study
@@ -16,11 +15,7 @@ from valuegap_tui.respond.session import StudyResponder
 from valuegap_tui.store import runs as run_store
 
 
-@pytest.fixture(autouse=True)
-def _fixed_dates(monkeypatch):
-    """PDF and SVG files carry the time they were written, and SVG ids a random salt: both fixed."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
+pytestmark = pytest.mark.usefixtures("fixed_file_stamps")
 
 
 def _files(folder) -> dict[str, bytes]:

@@ -20,12 +20,7 @@ from valuegap_tui.report.kept_figures import SUFFIXES, KeptFigures, figures_key
 from valuegap_tui.store import results_cache
 
 
-@pytest.fixture(autouse=True)
-def _fixed_dates(monkeypatch):
-    """PDF and SVG files carry the time they were written, and SVG ids a random salt: both fixed, so two
-    drawings compare byte for byte."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
+pytestmark = pytest.mark.usefixtures("fixed_file_stamps")
 
 
 def _figure_files(folder) -> dict[str, bytes]:

@@ -9,7 +9,6 @@ import io
 import re
 import zlib
 
-import matplotlib
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,10 +19,7 @@ from valuegap_tui.report import figure_files
 from valuegap_tui.report.figures import draw_model_figure
 
 
-@pytest.fixture(autouse=True)
-def _fixed_dates(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
+pytestmark = pytest.mark.usefixtures("fixed_file_stamps")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ layout is done), and every file is byte for byte the one drawn when each file wa
 
 from __future__ import annotations
 
-import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
@@ -19,10 +18,7 @@ from valuegap_tui.report.writer import choices_by_condition
 CONSTRAINED = {"position", *RUN_FIGURES}
 
 
-@pytest.fixture(autouse=True)
-def _fixed_dates(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
+pytestmark = pytest.mark.usefixtures("fixed_file_stamps")
 
 
 @pytest.fixture(scope="module")

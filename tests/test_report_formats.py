@@ -5,7 +5,6 @@ computed; kept figures are kept per set of formats."""
 
 from __future__ import annotations
 
-import matplotlib
 import pytest
 
 from tests.helpers.collection import staged_study
@@ -14,11 +13,7 @@ from valuegap_tui.report import drawing, writer
 from valuegap_tui.report.figure_formats import DEFAULT_FORMATS, FORMATS, current_formats, drawn_as, parse_formats
 
 
-@pytest.fixture(autouse=True)
-def _fixed_dates(monkeypatch):
-    """PDF and SVG files carry the time they were written, and SVG ids a random salt: both fixed."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
+pytestmark = pytest.mark.usefixtures("fixed_file_stamps")
 
 
 def _files(folder, suffixes=(".png", ".pdf", ".svg")) -> dict[str, bytes]:

@@ -26,9 +26,7 @@ MOVED = (f"matplotlib {matplotlib.__version__}: _backend_pdf_ps.get_glyphs_subse
 _OBJECT = re.compile(rb"\n(\d+) 0 obj\n(.*?)\nendobj", re.S)
 
 
-@pytest.fixture(autouse=True)
-def _fixed_dates(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+pytestmark = pytest.mark.usefixtures("fixed_file_stamps")
 
 
 @pytest.fixture(scope="module")
