@@ -1,0 +1,111 @@
+"""A run reads its pending items a page at a time; the next page is read while the current one is
+still being sent, so sending does not pause for a page, and every item is still asked once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+
+from tests.helpers.clients import TimedClient
+import pytest
+
+from tests.helpers.runs import FLUSH_S, run_definition, seed_study
+from valuegap_tui.evaluate import execute
+from valuegap_tui.evaluate.execute import RunControl, RunExecutor
+from valuegap_tui.evaluate.setup import create_run
+from valuegap_tui.store import runs as run_store
+from valuegap_tui.store import run_progress as progress_store
+
+#: how long each page read takes in these tests (longer than a request, shorter than half a page's sending)
+READ_S = 0.08
+
+
+@pytest.fixture
+def planned(study):
+    """A study with 12 accepted dilemmas and a planned run of 120 items (5 repeats); the run's id."""
+    seed_study(study, 12)
+    return create_run(study, run_definition())
+
+
+def slow_pages(monkeypatch, page: int = 40) -> list[tuple[float, float]]:
+    """Pages of ``page`` items, each read taking READ_S; returns the (start, end) of every read."""
+    real = run_store.pending_items
+    reads: list[tuple[float, float]] = []
+
+    def pending_items(*args, **kwargs):
+        started = time.monotonic()
+        time.sleep(READ_S)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            reads.append((started, time.monotonic()))
+
+    monkeypatch.setattr(execute, "PAGE", page)
+    monkeypatch.setattr(run_store, "pending_items", pending_items)
+    return reads
+
+
+def test_sending_goes_on_while_the_next_page_is_read(study, planned, monkeypatch):
+    run_id = planned  # 120 items: 3 pages of 40, each sent in about 0.25 s (8 in flight, 0.05 s each)
+    reads = slow_pages(monkeypatch)
+    client = TimedClient(delay_s=0.05)
+    executor = RunExecutor(study, run_id, {"m": client}, flush_interval_s=FLUSH_S)
+    assert asyncio.run(executor.run()) == "finished"
+    assert len(reads) >= 3
+    # every read of a page after the first went on while requests went out (a read that held sending
+    # back would see none start after its own first moments: only those handed out just before it)
+    during = [sum(start + 0.01 < at < end for at in client.sent_at) for start, end in reads[1:-1]]
+    assert during and all(n > 0 for n in during), during
+
+
+def test_every_item_is_asked_once_with_pages_read_ahead(study, planned, monkeypatch):
+    run_id = planned
+    slow_pages(monkeypatch, page=7)  # pages that do not divide the plan
+    asked = Counter()
+
+    class Counting(TimedClient):
+        async def complete(self, request, *, model=None):
+            asked[request.tag] += 1
+            return await super().complete(request, model=model)
+
+    executor = RunExecutor(study, run_id, {"m": Counting(delay_s=0.002)}, flush_interval_s=FLUSH_S)
+    assert asyncio.run(executor.run()) == "finished"
+    items = run_store.all_items(study, run_id)
+    assert sorted(asked) == sorted(str(item.id) for item in items) and set(asked.values()) == {1}
+    progress = progress_store.progress(study, run_id)
+    assert progress.answered == 120 and progress.pending == 0
+
+
+def test_a_run_stopped_while_a_page_is_read_ahead_ends_cleanly(study, planned, monkeypatch):
+    run_id = planned
+    reads = slow_pages(monkeypatch)
+    control = RunControl()
+    reading = threading.Event()
+    real = run_store.pending_items
+
+    def pending_items(*args, **kwargs):
+        if len(reads) >= 1:  # the second read (ahead of page two): stop the run while it goes on
+            reading.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_store, "pending_items", pending_items)
+    client = TimedClient(delay_s=0.05)
+
+    async def go():
+        executor = RunExecutor(study, run_id, {"m": client}, control=control, flush_interval_s=FLUSH_S)
+        task = asyncio.ensure_future(executor.run())
+        while not reading.is_set():
+            await asyncio.sleep(0.005)
+        control.stop()
+        return await task, executor
+
+    status, executor = asyncio.run(go())
+    assert status == "stopped"
+    assert len(reads) == 2  # the read under way ended before the run did
+    progress = progress_store.progress(study, run_id)
+    answers, items = study.db.execute("SELECT COUNT(*), COUNT(DISTINCT item_id) FROM run_responses WHERE run_id = ?",
+                                      [run_id]).fetchone()
+    assert progress.answered == len(client.sent_at) == executor.counters.written == answers == items
+    assert progress.pending == 120 - answers > 0
