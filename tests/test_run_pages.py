@@ -15,6 +15,8 @@ from tests.helpers.runs import FLUSH_S, run_definition, seed_study
 from valuegap_tui.evaluate import execute
 from valuegap_tui.evaluate.execute import RunControl, RunExecutor
 from valuegap_tui.evaluate.setup import create_run
+from valuegap_tui.server.types import CompletionRecord
+from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
 
@@ -121,3 +123,42 @@ def test_a_full_buffer_is_written_at_once_not_at_the_writers_next_tick(study, pl
     assert time.monotonic() - started < 1.5  # a wait for each tick would take six of them, 12 s
     progress = progress_store.progress(study, planned)
     assert progress.answered == 120 and executor.counters.written == 120
+
+
+class _ByRequest:
+    """Answers from the request alone (its seed picks the letter), so two runs of one plan get the same
+    answers whatever order their requests go in."""
+
+    async def complete(self, request, *, model=None):
+        await asyncio.sleep(0.001)
+        letter = "ABCDEF"[request.seed % 7] if request.seed % 7 < 6 else "none of these"
+        return CompletionRecord(text=letter, finish_reason="stop", latency_s=0.001, tag=request.tag)
+
+
+def _stored(study, run_id):
+    items = study.db.execute("SELECT id, model, persona_id, dilemma_id, question, repeat, permutation, status,"
+                             " attempts, position, choice, score, outcome FROM run_items WHERE run_id = ? ORDER BY id",
+                             [run_id]).fetchall()
+    answers = study.db.execute("SELECT item_id, attempt, outcome, letter, position, choice, score, raw_text"
+                               " FROM run_responses WHERE run_id = ? ORDER BY item_id, attempt", [run_id]).fetchall()
+    counts = study.db.execute("SELECT model, persona_id, status, outcome, n FROM run_item_counts WHERE run_id = ?"
+                              " AND n > 0 ORDER BY 1, 2, 3, 4", [run_id]).fetchall()
+    return items, answers, counts
+
+
+def test_the_stored_rows_are_the_same_whatever_the_pages_and_the_buffer(tmp_path, monkeypatch):
+    """One page and a buffer never full, against small pages read ahead and a buffer that fills: the
+    same items, attempts (retries of the unusable replies included) and counts."""
+    stored = []
+    for page, flush_size in ((10_000, 10_000), (7, 3)):
+        study = open_study(tmp_path / f"study-{page}.db", create=True)
+        seed_study(study, 12)
+        run_id = create_run(study, run_definition(max_attempts=2))
+        monkeypatch.setattr(execute, "PAGE", page)
+        executor = RunExecutor(study, run_id, {"m": _ByRequest()}, flush_interval_s=FLUSH_S, flush_size=flush_size)
+        asyncio.run(executor.run())
+        stored.append(_stored(study, run_id))
+        study.close()
+    (items, answers, counts), again = stored
+    assert (items, answers, counts) == again
+    assert len(items) == 120 and len(answers) > 120 and {row[2] for row in answers} > {"valid"}  # retries too
