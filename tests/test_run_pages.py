@@ -113,18 +113,6 @@ def test_a_run_stopped_while_a_page_is_read_ahead_ends_cleanly(study, planned, m
     assert progress.pending == 120 - answers > 0
 
 
-def test_a_full_buffer_is_written_at_once_not_at_the_writers_next_tick(study, planned):
-    """Sending waits while max_buffered answers are unwritten; it then wakes the writer instead of
-    waiting for its tick (here 2 s), so a run whose answers come faster than the ticks goes on."""
-    executor = RunExecutor(study, planned, {"m": TimedClient(delay_s=0.001)}, flush_interval_s=2.0, flush_size=5)
-    assert executor.max_buffered == 20  # the 120 answers fill the buffer six times over
-    started = time.monotonic()
-    assert asyncio.run(executor.run()) == "finished"
-    assert time.monotonic() - started < 1.5  # a wait for each tick would take six of them, 12 s
-    progress = progress_store.progress(study, planned)
-    assert progress.answered == 120 and executor.counters.written == 120
-
-
 class _ByRequest:
     """Answers from the request alone (its seed picks the letter), so two runs of one plan get the same
     answers whatever order their requests go in."""

@@ -114,9 +114,6 @@ class RunExecutor:
         self._make_request = RequestMaker(self.definition)
         self._scores: dict[tuple[str, int], tuple[int, ...]] = {}
         self._buffer: list[run_store.Attempt] = []
-        #: wakes the writer before its next tick: when sending waits for room in a full buffer, and when
-        #: the run ends (made in run(), on the run's loop)
-        self._wake: asyncio.Event | None = None
         self._in_flight: set[asyncio.Task] = set()
         #: items whose requests failed before their server ever replied: server errors at the end
         self._unreached: list[int] = []
@@ -242,8 +239,7 @@ class RunExecutor:
             # Backpressure: while the writer cannot keep up (or waits for a lock), do not ask for
             # more answers than could be lost.
             while len(self._buffer) >= self.max_buffered and not self.control.stopped:
-                self._wake.set()  # written now, not at the writer's next tick
-                await asyncio.sleep(self.flush_interval_s / 25)
+                await asyncio.sleep(self.flush_interval_s / 4)
             await limit.acquire()
             if self.control.stopped or model in self._stopped_models:
                 limit.release()
@@ -347,10 +343,9 @@ class RunExecutor:
         last_beat = time.monotonic()
         while not done.is_set():
             try:
-                await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
+                await asyncio.wait_for(done.wait(), self.flush_interval_s)
             except asyncio.TimeoutError:
                 pass
-            self._wake.clear()
             try:
                 if self._buffer:
                     await asyncio.to_thread(self._flush)
@@ -369,14 +364,13 @@ class RunExecutor:
         except (DatabaseError, OSError) as exc:
             raise RunStoreError(f"cannot start run {self.run_id}: cannot write to {self.study.path}:"
                                 f" {describe_write_error(exc)}") from None
-        done, self._wake = asyncio.Event(), asyncio.Event()
+        done = asyncio.Event()
         writer = asyncio.create_task(self._writer(done))
         planner = await self._start_planner()
         try:
             await asyncio.gather(*(self._dispatch_model(m.name) for m in self.definition.models))
         finally:
             done.set()
-            self._wake.set()
             if planner is not None:
                 await planner
             await writer
