@@ -8,9 +8,9 @@ import threading
 import time
 from collections import Counter
 
-from tests.helpers.clients import TimedClient
 import pytest
 
+from tests.helpers.clients import TimedClient
 from tests.helpers.runs import FLUSH_S, run_definition, seed_study
 from valuegap_tui.evaluate import execute
 from valuegap_tui.evaluate.execute import RunControl, RunExecutor

@@ -172,7 +172,7 @@ class RunExecutor:
         exhausted = False
         #: the next page's read, started while this page still has items (whether the whole plan was
         #: stored when it started, and the read): the requests in flight go on meanwhile, and the
-        #: dispatcher does not stop sending to wait for a page (about 17 reads at 30,000 items)
+        #: dispatcher does not stop sending to wait for a page (18 reads at 30,000 items)
         ahead: tuple[bool, asyncio.Future] | None = None
         reached: list[bool] = []  # non-empty once the server gave any reply that was not a failure
         deferred: list[tuple[run_store.ItemRow, int]] = []
