@@ -20,8 +20,8 @@ from valuegap_tui.store import open_study
 from valuegap_tui.store import runs as run_store
 from valuegap_tui.store import run_progress as progress_store
 
-#: how long each page read takes in these tests (longer than a request, shorter than half a page's sending)
-READ_S = 0.08
+#: how long each page read takes in these tests (three requests' time)
+READ_S = 0.15
 
 
 @pytest.fixture
@@ -31,14 +31,14 @@ def planned(study):
     return create_run(study, run_definition())
 
 
-def slow_pages(monkeypatch, page: int = 40) -> list[tuple[float, float]]:
-    """Pages of ``page`` items, each read taking READ_S; returns the (start, end) of every read."""
+def slow_pages(monkeypatch, page: int = 40, read_s: float = READ_S) -> list[tuple[float, float]]:
+    """Pages of ``page`` items, each read taking ``read_s``; returns the (start, end) of every read."""
     real = run_store.pending_items
     reads: list[tuple[float, float]] = []
 
     def pending_items(*args, **kwargs):
         started = time.monotonic()
-        time.sleep(READ_S)
+        time.sleep(read_s)
         try:
             return real(*args, **kwargs)
         finally:
@@ -64,7 +64,7 @@ def test_sending_goes_on_while_the_next_page_is_read(study, planned, monkeypatch
 
 def test_every_item_is_asked_once_with_pages_read_ahead(study, planned, monkeypatch):
     run_id = planned
-    slow_pages(monkeypatch, page=7)  # pages that do not divide the plan
+    slow_pages(monkeypatch, page=7, read_s=0.01)  # pages that do not divide the plan
     asked = Counter()
 
     class Counting(TimedClient):
