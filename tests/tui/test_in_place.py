@@ -328,3 +328,29 @@ async def test_cells_drawn_again_in_other_rows_are_what_datatable_draws():
             table.move_cursor(row=0)
         await pilot.pause()
         assert drawn_with_meta(ours) == drawn_with_meta(stock)
+
+
+async def test_scrolling_repaints_only_the_scrollbar_lines_that_changed():
+    """Textual repaints a table's whole scrollbar when its thumb moves (every line styled again at each
+    key that scrolls the review list); only the lines whose look changes are, and the bar looks as
+    Textual's own DataTable's does, down a row at a time and back up, and after a jump."""
+    app = AgainstStock()
+    async with app.run_test(size=(70, 34)) as pilot:
+        ours, stock = app.query_one("#ours", InPlaceTable), app.query_one("#stock", DataTable)
+        app.set_focus(None)
+        for table in (ours, stock):
+            table.add_columns("Status", "Value", "Name", "Flags")
+        ours.show_rows(repeating(60))
+        for key, cells in repeating(60):
+            stock.add_row(*cells, key=key)
+        await pilot.pause()
+        bar = ours.vertical_scrollbar
+        styled = counting(bar, "render_line")
+        steps = 0
+        for row in list(range(1, 45)) + list(range(43, 5, -1)) + [59, 0]:
+            for table in (ours, stock):
+                table.move_cursor(row=row)
+            await pilot.pause()
+            steps += 1
+            assert drawn(bar) == drawn(stock.vertical_scrollbar), f"row {row}: the scrollbars differ"
+        assert 0 < styled[0] <= steps * 4, f"{styled[0]} scrollbar lines styled in {steps} scrolls"

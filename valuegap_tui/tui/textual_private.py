@@ -20,7 +20,9 @@ from textual._styles_cache import StylesCache
 from textual._time import get_time as key_clock  # the clock Textual stamps its events (message.time) with
 from textual._two_way_dict import TwoWayDict
 from textual.app import App
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Select
 from textual.widgets._footer import FooterKey
@@ -91,6 +93,8 @@ class DataTableInternals(DataTable):
         #: a cell's look (its text and styles, width, row style, cursor and hover, the table's cell
         #: styles) -> its lines as drawn at (row, column), to draw the same look elsewhere
         self._cell_looks: dict[tuple, tuple[list, int, int]] = {}
+        #: the vertical scrollbar's lines last drawn here, and what they were drawn from (_scrollbar_drawn)
+        self._bar_drawn: tuple[tuple, list] | None = None
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False):
@@ -192,7 +196,11 @@ class DataTableInternals(DataTable):
         # sent every line.
         cache = self._styles_cache
         dirty_before = set(cache._dirty_lines)
+        bar_lines = self._move_scrollbar(new_value)
         super().watch_scroll_y(old_value, new_value)
+        if bar_lines:  # after the table's own refresh, as Textual refreshes the bar before it
+            bar = self.vertical_scrollbar
+            bar.refresh(*(Region(0, y, bar.size.width, 1) for y in bar_lines))
         delta = round(new_value) - round(old_value)
         styles = self.styles
         if (not delta or styles.gutter != (0, 0, 0, 0) or styles.has_rule("hatch")
@@ -208,6 +216,34 @@ class DataTableInternals(DataTable):
             if first <= source < end and source in styled and source not in dirty_before:
                 cache._cache[y] = styled[source]
                 cache._dirty_lines.discard(y)
+
+    def _move_scrollbar(self, position: float) -> list[int]:
+        """Move the vertical scrollbar's thumb to ``position`` and say which of its lines look other
+        than before. Textual repaints the whole bar when its position changes, and styles each of
+        its lines again (a line of the table's height per key that scrolls it: ~1 ms of a review key's
+        ~10); here only the lines that changed are repainted, by the caller, once the table's own
+        scroll is done. Nothing happens where Textual would not repaint (no bar, the same position)."""
+        if not self.show_vertical_scrollbar:
+            return []
+        bar = self.vertical_scrollbar
+        moved = bar.validate_position(position)
+        if moved == bar.position or not bar.size.area:
+            return []  # the same position: Textual repaints nothing; no size yet: nothing drawn
+        before = self._scrollbar_drawn(bar)
+        bar.set_reactive(ScrollBar.position, moved)  # Textual's assignment then changes nothing
+        after = self._scrollbar_drawn(bar)
+        return [y for y, (was, now) in enumerate(zip(before, after)) if was != now]
+
+    def _scrollbar_drawn(self, bar: ScrollBar) -> list[list[Segment]]:
+        """The bar's lines as its render draws them now; the last ones drawn are kept (the next
+        scroll's lines before), under everything the render is made of."""
+        render = bar.render()
+        look = (bar.size, *(getattr(render, name, None) for name in
+                            ("virtual_size", "window_size", "position", "thickness", "vertical", "style")))
+        if self._bar_drawn is None or self._bar_drawn[0] != look:
+            console = bar.app.console
+            self._bar_drawn = (look, console.render_lines(render, console.options.update_dimensions(*bar.size)))
+        return self._bar_drawn[1]
 
     def _render_line(self, y: int, x1: int, x2: int, base_style):
         # DataTable caches each whole line under the cursor's position, so when the table scrolls by a
