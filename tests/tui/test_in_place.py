@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import App
 from textual.containers import Vertical
 from textual.geometry import Region
-from textual.widgets import OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from valuegap_tui.tui.textual_private import forget_styled_lines, needs_layout, needs_repaint, watch_measured_rows
@@ -272,3 +272,85 @@ async def test_options_shown_again_replace_their_prompts_without_a_layout():
         updated.show_options([], 0)
         await pilot.pause()
         assert updated.option_count == 0 and updated.highlighted is None
+
+
+class AgainstStock(App):
+    """The same rows in a table of ours and in Textual's own DataTable."""
+
+    CSS = "DataTable { height: 14; }"
+
+    def compose(self):
+        with Vertical():
+            yield InPlaceTable(id="ours", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="stock", cursor_type="row", zebra_stripes=True)
+
+
+def repeating(n: int, start: int = 0) -> list[tuple[str, list[Text]]]:
+    """Rows whose cells repeat from row to row, as a review list's do (a status, a value, a reviewer)."""
+    statuses = (("draft", ""), ("accepted", "green"), ("rejected", "red"), ("needs-edit", "yellow"))
+    return [(f"k{i}", [Text(statuses[i % 4][0], style=statuses[i % 4][1]), Text(f"value {i // 5}"),
+                       Text("a name far too long for its column"), Text("" if i % 3 else "flag", style="yellow")])
+            for i in range(start, start + n)]
+
+
+def drawn_with_meta(table) -> list[list[tuple[str, object, dict]]]:
+    lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+    return [[(segment.text, segment.style, segment.style.meta if segment.style else None) for segment in line]
+            for line in lines]
+
+
+async def test_cells_drawn_again_in_other_rows_are_what_datatable_draws():
+    """A cell whose look was drawn in another row is drawn from that drawing with its own row and
+    column (the mouse's meta): every line, meta included, is what Textual's DataTable draws, on a
+    page, as the cursor moves and scrolls, and on the next page."""
+    app = AgainstStock()
+    async with app.run_test(size=(70, 34)) as pilot:
+        ours, stock = app.query_one("#ours", InPlaceTable), app.query_one("#stock", DataTable)
+        app.set_focus(None)
+        for table in (ours, stock):
+            table.add_column("Status", width=10)
+            table.add_column("Value", width=9)
+            table.add_column("Name", width=12)
+            table.add_column("Flags")
+        stock_rows = lambda page: (stock.clear(), [stock.add_row(*cells, key=key) for key, cells in page])  # noqa: E731
+        ours.show_rows(repeating(40))
+        stock_rows(repeating(40))
+        await pilot.pause()
+        assert drawn_with_meta(ours) == drawn_with_meta(stock)
+        for row in (3, 11, 12, 25, 39, 7):
+            ours.move_cursor(row=row)
+            stock.move_cursor(row=row)
+            await pilot.pause()
+            assert drawn_with_meta(ours) == drawn_with_meta(stock)
+        ours.show_rows(repeating(40, start=40))  # the next page: other keys, cells seen before
+        stock_rows(repeating(40, start=40))
+        for table in (ours, stock):
+            table.move_cursor(row=0)
+        await pilot.pause()
+        assert drawn_with_meta(ours) == drawn_with_meta(stock)
+
+
+async def test_scrolling_repaints_only_the_scrollbar_lines_that_changed():
+    """Textual repaints a table's whole scrollbar when its thumb moves (every line styled again at each
+    key that scrolls the review list); only the lines whose look changes are, and the bar looks as
+    Textual's own DataTable's does, down a row at a time and back up, and after a jump."""
+    app = AgainstStock()
+    async with app.run_test(size=(70, 34)) as pilot:
+        ours, stock = app.query_one("#ours", InPlaceTable), app.query_one("#stock", DataTable)
+        app.set_focus(None)
+        for table in (ours, stock):
+            table.add_columns("Status", "Value", "Name", "Flags")
+        ours.show_rows(repeating(60))
+        for key, cells in repeating(60):
+            stock.add_row(*cells, key=key)
+        await pilot.pause()
+        bar = ours.vertical_scrollbar
+        styled = counting(bar, "render_line")
+        steps = 0
+        for row in list(range(1, 45)) + list(range(43, 5, -1)) + [59, 0]:
+            for table in (ours, stock):
+                table.move_cursor(row=row)
+            await pilot.pause()
+            steps += 1
+            assert drawn(bar) == drawn(stock.vertical_scrollbar), f"row {row}: the scrollbars differ"
+        assert 0 < styled[0] <= steps * 4, f"{styled[0]} scrollbar lines styled in {steps} scrolls"

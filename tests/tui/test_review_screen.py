@@ -378,6 +378,33 @@ async def test_keys_typed_faster_than_the_screen_draws_relabel_the_item_in_view(
             [o.label for o in make_dilemma(variant=2).options]
 
 
+async def test_a_late_cursor_message_does_not_take_the_screen_back_a_row(study):
+    """Decision keys typed fast are handled before the list's "row highlighted" messages of the keys
+    before them. Such a message, read after the next key had moved the cursor on, took the screen back a
+    row, and the next key decided the item just decided again while the one meant was left (in tmux,
+    120 accept keys 10 ms apart accepted 82-114 items, 120 decisions in the history)."""
+    dilemma_store.save_many(study, [make_dilemma(variant=i) for i in range(1, 31)], who="generator", action="create")
+    save_section("reviewer", {"name": "ann"})
+    app = ValueGapApp(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        await pilot.press("a", "a")
+        await settle(pilot, screen)
+        assert screen.position == 2 and table.cursor_row == 2
+        late = DataTable.RowHighlighted(table, 1, table.coordinate_to_cell_key((1, 0)).row_key)
+        table.post_message(late)  # the first key's message, read after the second key moved on
+        await pilot.pause()
+        assert screen.position == 2 and screen.item.id == screen.filtered[2].id
+        await pilot.press("a")
+        await settle(pilot, screen)
+        accepted = [row.id for row in dilemma_store.list_rows(study) if row.status == "accepted"]
+        assert sorted(accepted) == sorted(row.id for row in screen.filtered[:3])
+        table.move_cursor(row=7)  # a person moving the list's cursor still moves the screen
+        await pilot.pause()
+        assert screen.position == 7 and screen.item.id == screen.filtered[7].id
+
+
 async def test_letters_typed_right_after_the_filter_key_go_into_the_filter_box(filled):
     """"/" then "row" in one burst: the letters are the filter's text, never the reject, actions and
     reviewer keys."""

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual._styles_cache import StylesCache
 from textual._time import get_time as key_clock  # the clock Textual stamps its events (message.time) with
 from textual._two_way_dict import TwoWayDict
 from textual.app import App
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Select
 from textual.widgets._footer import FooterKey
@@ -51,6 +56,9 @@ PRIVATE_NAMES: tuple[str, ...] = (
     "DataTable._pseudo_class_state",
     "DataTable._update_dimensions",
     "DataTable._get_styles_to_render_cell",
+    "DataTable._render_cell",
+    "DataTable._column_locations",
+    "DataTable._get_row_renderables",
     "DataTable._on_resize",
     "DataTable._styles_cache",
     "Widget._styles_cache",
@@ -71,10 +79,66 @@ PRIVATE_NAMES: tuple[str, ...] = (
 )
 
 
+#: drawn cells kept to be drawn again in other rows (``DataTableInternals._render_cell``); emptied when full
+CELL_LOOKS = 4096
+
+
 class DataTableInternals(DataTable):
     """A DataTable with the internals that in-place updates (widgets/in_place.py) need, under names of
     ours. DataTable keeps each row's cells in ``_data`` and each row's index in ``_row_locations``, and
     caches renders under keys that include ``_update_count``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: a cell's look (its text and styles, width, row style, cursor and hover, the table's cell
+        #: styles) -> its lines as drawn at (row, column), to draw the same look elsewhere
+        self._cell_looks: dict[tuple, tuple[list, int, int]] = {}
+        #: the vertical scrollbar's lines last drawn here, and what they were drawn from (_scrollbar_drawn)
+        self._bar_drawn: tuple[tuple, list] | None = None
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        # DataTable draws each cell through Rich (Styled, Padding, a console render: ~55 us a cell), and
+        # keys what it drew by row: a page change draws ~220 cells, a key ~13. A list's cells repeat
+        # (a status, a value's name, a reviewer), and the same cell drawn in another row differs only
+        # by the row and column it carries for the mouse (the meta every segment's style holds). So a
+        # one-line Text drawn once is drawn again elsewhere by giving its segments the new row and
+        # column: exactly DataTable's own lines (tests/tui/test_in_place.py compares every cell).
+        if row_index < max(0, self.fixed_rows) or column_index < self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
+                     self._pseudo_class_state)
+        drawn = self._cell_render_cache.get(cache_key)
+        if drawn is not None:
+            return drawn
+        row = self.rows.get(row_key)
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if row is None or row.height != 1 or row.auto_height or type(cell) is not Text:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        styles = self._get_styles_to_render_cell(False, False, False, hover, cursor, self.show_cursor,
+                                                 self._show_hover_cursor, self.cursor_foreground_priority == "css",
+                                                 self.cursor_background_priority == "css")
+        look = (cell.plain, cell.style, tuple(cell.spans), cell.justify, cell.overflow, cell.no_wrap, cell.end,
+                cell.tab_size, width, self.cell_padding, base_style, cursor, hover, self._show_hover_cursor,
+                self.show_cursor, styles)
+        known = self._cell_looks.get(look)
+        if known is None:
+            drawn = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            if len(self._cell_looks) >= CELL_LOOKS:
+                self._cell_looks.clear()
+            self._cell_looks[look] = (drawn, row_index, column_index)
+            return drawn
+        lines, drawn_row, drawn_column = known
+        if (drawn_row, drawn_column) == (row_index, column_index):
+            drawn = [list(line) for line in lines]
+        else:
+            here = Style.from_meta({"row": row_index, "column": column_index})
+            drawn = [[Segment(text, None if control else here if style is None else style + here, control)
+                      for text, style, control in line] for line in lines]
+        self._cell_render_cache[cache_key] = drawn
+        return drawn
 
     def stored_cells(self, row_key: RowKey) -> dict[ColumnKey, object]:
         """The table's own dict of one row's cells (column key -> cell); changes to it are shown at the
@@ -132,7 +196,11 @@ class DataTableInternals(DataTable):
         # sent every line.
         cache = self._styles_cache
         dirty_before = set(cache._dirty_lines)
+        bar_lines = self._move_scrollbar(new_value)
         super().watch_scroll_y(old_value, new_value)
+        if bar_lines:  # after the table's own refresh, as Textual refreshes the bar before it
+            bar = self.vertical_scrollbar
+            bar.refresh(*(Region(0, y, bar.size.width, 1) for y in bar_lines))
         delta = round(new_value) - round(old_value)
         styles = self.styles
         if (not delta or styles.gutter != (0, 0, 0, 0) or styles.has_rule("hatch")
@@ -148,6 +216,34 @@ class DataTableInternals(DataTable):
             if first <= source < end and source in styled and source not in dirty_before:
                 cache._cache[y] = styled[source]
                 cache._dirty_lines.discard(y)
+
+    def _move_scrollbar(self, position: float) -> list[int]:
+        """Move the vertical scrollbar's thumb to ``position`` and say which of its lines look other
+        than before. Textual repaints the whole bar when its position changes, and styles each of
+        its lines again (a line of the table's height per key that scrolls it: ~1 ms of a review key's
+        ~10); here only the lines that changed are repainted, by the caller, once the table's own
+        scroll is done. Nothing happens where Textual would not repaint (no bar, the same position)."""
+        if not self.show_vertical_scrollbar:
+            return []
+        bar = self.vertical_scrollbar
+        moved = bar.validate_position(position)
+        if moved == bar.position or not bar.size.area:
+            return []  # the same position: Textual repaints nothing; no size yet: nothing drawn
+        before = self._scrollbar_drawn(bar)
+        bar.set_reactive(ScrollBar.position, moved)  # Textual's assignment then changes nothing
+        after = self._scrollbar_drawn(bar)
+        return [y for y, (was, now) in enumerate(zip(before, after)) if was != now]
+
+    def _scrollbar_drawn(self, bar: ScrollBar) -> list[list[Segment]]:
+        """The bar's lines as its render draws them now; the last ones drawn are kept (the next
+        scroll's lines before), under everything the render is made of."""
+        render = bar.render()
+        look = (bar.size, *(getattr(render, name, None) for name in
+                            ("virtual_size", "window_size", "position", "thickness", "vertical", "style")))
+        if self._bar_drawn is None or self._bar_drawn[0] != look:
+            console = bar.app.console
+            self._bar_drawn = (look, console.render_lines(render, console.options.update_dimensions(*bar.size)))
+        return self._bar_drawn[1]
 
     def _render_line(self, y: int, x1: int, x2: int, base_style):
         # DataTable caches each whole line under the cursor's position, so when the table scrolls by a

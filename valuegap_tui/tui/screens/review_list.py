@@ -172,7 +172,10 @@ class ReviewList:
         self.show(self.filtered[index].id)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self._table_fill or event.row_key is None:
+        # A message is read after the key that moved the cursor has run, and keys typed fast run
+        # before the messages of the keys before them: one whose row the cursor has since left would
+        # take the screen back a row, and the next key would decide the item just decided again.
+        if self._table_fill or event.row_key is None or event.cursor_row != event.data_table.cursor_row:
             return
         index = self.page_start + event.cursor_row
         if index != self.position and index < len(self.filtered):
