@@ -98,6 +98,12 @@ def _plan_key(study: Study, run_id: int) -> str | None:
     return plan_copies.current_key(study, run_id, _plan_version())
 
 
+def plan_kept(study: Study, run_id: int) -> bool:
+    """Whether the study keeps the run's plan as it is now: a process's first load then reads it as one row."""
+    key = _plan_key(study, run_id)
+    return key is not None and plan_copies.kept(study, run_id, key)
+
+
 def _read_plan(study: Study, run_id: int) -> _Plan:
     """The run's plan read from its items, conditions and dilemmas, with its key, all in one snapshot."""
     db = study.db

@@ -47,6 +47,12 @@ def _smallest(column: np.ndarray) -> np.dtype:
     return np.dtype(np.int64)
 
 
+def kept(study: Study, run_id: int, key: str) -> bool:
+    """Whether a copy is kept under ``key``."""
+    return study.db.execute("SELECT 1 FROM run_plan_copies WHERE run_id = ? AND key = ?", [run_id, key]).fetchone() \
+        is not None
+
+
 def load(study: Study, run_id: int, key: str) -> tuple[int, int, dict[str, np.ndarray],
                                                       dict[str, tuple[str, ...]]] | None:
     """(first item id, item count, columns, labels) of the copy kept under ``key``; None when there is none
