@@ -4,18 +4,17 @@ from makes a kept copy unused."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
+import subprocess
+import sys
 import time
 
-import numpy as np
 import pytest
 
 from tests.helpers.runs import definition, seed_study
-from tests.helpers.frames import assert_same, from_frame, row_by_row, settle_at_random
+from tests.helpers.frames import assert_same, frame_bytes, frame_digest, from_frame, row_by_row, settle_at_random
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.metrics.frame import Codes
 from valuegap_tui.personas import generate_personas
 from valuegap_tui.respond.session import StudyResponder
 from valuegap_tui.store import answer_frame as frame_store
@@ -43,20 +42,6 @@ def _study_run(study, answered_by_alice=6):
     return run_id
 
 
-def _bytes_of(frame) -> dict:
-    """Every column of the frame as (dtype, shape, bytes), and every label."""
-    out = {}
-    for field in dataclasses.fields(frame):
-        value = getattr(frame, field.name)
-        if isinstance(value, Codes):
-            out[field.name] = (value.codes.dtype.str, value.codes.shape, value.codes.tobytes(), value.labels)
-        elif isinstance(value, np.ndarray):
-            out[field.name] = (value.dtype.str, value.shape, value.tobytes())
-        else:
-            out[field.name] = value
-    return out
-
-
 def _fresh_process(monkeypatch=None):
     """As a new process: nothing kept in memory; with ``monkeypatch``, reading the plan from the items fails."""
     frame_store._PLANS.clear()
@@ -81,11 +66,11 @@ def test_a_later_process_reads_the_kept_plan_and_gets_the_same_frame_byte_for_by
     with monkeypatch.context() as patch:
         _fresh_process(patch)
         from_copy = frame_store.load_answer_frame(study, run_id)
-    assert _bytes_of(from_copy) == _bytes_of(read_from_items)
+    assert frame_bytes(from_copy) == frame_bytes(read_from_items)
 
     plan_copies.forget(study)
     _fresh_process()
-    assert _bytes_of(frame_store.load_answer_frame(study, run_id)) == _bytes_of(read_from_items)
+    assert frame_bytes(frame_store.load_answer_frame(study, run_id)) == frame_bytes(read_from_items)
 
 
 def _more_items(study, run_id):  # the person answers more questions: new items of her own
@@ -238,3 +223,19 @@ def test_a_read_only_study_is_read_with_or_without_a_copy(tmp_path, monkeypatch)
                 assert_same(expected, from_frame(frame_store.load_answer_frame(study, run_id)))
             assert (plan_copies.load(study, run_id, _key(study, run_id)) is not None) == keep
             study.close()
+
+
+
+def test_a_copy_written_by_another_process_is_read_here(tmp_path, monkeypatch):
+    path = tmp_path / "shared.db"
+    study = open_study(path, create=True)
+    run_id = _study_run(study)
+    code = ("import sys; from tests.helpers.frames import frame_digest; from valuegap_tui.store import open_study;"
+            " from valuegap_tui.store import answer_frame as f; s = open_study(sys.argv[1]);"
+            " print(frame_digest(f.load_answer_frame(s, int(sys.argv[2]))))")
+    other = subprocess.run([sys.executable, "-c", code, str(path), str(run_id)], capture_output=True, text=True,
+                           check=True)
+    assert frame_store.plan_kept(study, run_id)  # kept by the other process
+    _fresh_process(monkeypatch)
+    assert frame_digest(frame_store.load_answer_frame(study, run_id)) == other.stdout.strip()
+    study.close()

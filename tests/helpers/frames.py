@@ -3,11 +3,15 @@ the same items read with joins one row at a time, and the frame's rows to compar
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import pickle
 import random
 
 import numpy as np
 
+from valuegap_tui.metrics.frame import Codes
 from valuegap_tui.store import runs as run_store
 
 SCORES = (3, 2, 1, -1, -2, -3)
@@ -66,3 +70,22 @@ def assert_same(expected: list[tuple], got: list[tuple]) -> None:
         assert (have[13] is None) == (want[13] is None)
         if want[13] is not None:
             assert np.allclose(have[13], want[13])
+
+
+def frame_bytes(frame) -> dict:
+    """Every column of the frame as (dtype, shape, bytes), and every label."""
+    out = {}
+    for field in dataclasses.fields(frame):
+        value = getattr(frame, field.name)
+        if isinstance(value, Codes):
+            out[field.name] = (value.codes.dtype.str, value.codes.shape, value.codes.tobytes(), value.labels)
+        elif isinstance(value, np.ndarray):
+            out[field.name] = (value.dtype.str, value.shape, value.tobytes())
+        else:
+            out[field.name] = value
+    return out
+
+
+def frame_digest(frame) -> str:
+    """A hash of ``frame_bytes``: two processes' frames compared."""
+    return hashlib.sha256(pickle.dumps(sorted(frame_bytes(frame).items()))).hexdigest()
