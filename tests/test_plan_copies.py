@@ -239,3 +239,21 @@ def test_a_copy_written_by_another_process_is_read_here(tmp_path, monkeypatch):
     _fresh_process(monkeypatch)
     assert frame_digest(frame_store.load_answer_frame(study, run_id)) == other.stdout.strip()
     study.close()
+
+
+def test_editing_the_dataset_or_a_persona_after_the_run_keeps_the_copy_in_use(study, monkeypatch):
+    """A run keeps snapshots of its dilemmas and conditions: edits to the dataset or a persona change what
+    later runs ask, not this run's plan."""
+    from valuegap_tui.store import dilemmas as dilemma_store
+
+    run_id = _study_run(study)
+    frame_store.load_answer_frame(study, run_id)
+    kept_under = _key(study, run_id)
+    dilemma = next(iter(dilemma_store.iter_dilemmas(study)))
+    dilemma.value, dilemma.topic = "equality", "religion"  # relabelled in the dataset
+    dilemma_store.save(study, dilemma, who="test", action="relabel")
+    persona = next(p for p in persona_store.list_all(study) if p.kind == "max")
+    persona_store.save(study, persona.model_copy(update={"name": "edited", "kind": "moderate"}))
+    assert _key(study, run_id) == kept_under
+    _fresh_process(monkeypatch)
+    assert_same(row_by_row(study, run_id), from_frame(frame_store.load_answer_frame(study, run_id)))
