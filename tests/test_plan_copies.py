@@ -257,3 +257,18 @@ def test_editing_the_dataset_or_a_persona_after_the_run_keeps_the_copy_in_use(st
     assert _key(study, run_id) == kept_under
     _fresh_process(monkeypatch)
     assert_same(row_by_row(study, run_id), from_frame(frame_store.load_answer_frame(study, run_id)))
+
+
+def test_a_second_run_given_more_items_is_read_whole_from_its_first_item(study):
+    first = _study_run(study)
+    second = create_run(study, definition(repeats=2))
+    settle_at_random(study, second, seed=9)
+    frame_store.load_answer_frame(study, first)
+    frame_store.load_answer_frame(study, second)
+    responder = StudyResponder(study, second, "carol")
+    if not responder.consented():
+        responder.agree()
+    for question in responder.questions[:5]:
+        responder.answer(question, 3, 1.0)  # new items of the second run, after the first run's ids
+    for run_id in (first, second):
+        assert_same(row_by_row(study, run_id), from_frame(frame_store.load_answer_frame(study, run_id)))

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -238,9 +238,12 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
     db = study.db
     key = _plan_key(study, run_id)
     plan = _PLANS.get((str(study.path), run_id))
+    # a plan kept of the same run (items since added or edited) still tells where its items start: ids
+    # only grow, and a deleted first item leaves nothing of the run before the old first id
+    first_id = plan.first_id if plan is not None and plan_copies.same_run(plan.key, key) else 0
     if plan is None or plan.key != key:
         plan = _kept_copy(study, run_id, key)
-    first_id = plan.first_id if plan is not None else 0
+        first_id = plan.first_id if plan is not None else first_id
     # no plan kept under the current key (in this process or the study): it is read meanwhile
     ahead = _PlanAhead(study, run_id) if plan is None else None
     # NOT INDEXED: a rowid scan from the run's first item gives its items in id order (the plan's

@@ -35,6 +35,11 @@ def current_key(study: Study, run_id: int, version: str) -> str | None:
     return None if row is None else f"{version}|{row[0]}|{row[1]}|{row[2]}"
 
 
+def same_run(key: str | None, other: str | None) -> bool:
+    """Whether two keys name the same run of the same study, read the same way (whatever its items)."""
+    return key is not None and other is not None and key.split("|")[:2] == other.split("|")[:2]
+
+
 def _smallest(column: np.ndarray) -> np.dtype:
     """The narrowest integer type that holds every value of ``column`` (the copy stays small)."""
     if column.size == 0:
