@@ -12,10 +12,9 @@ import time
 
 import pytest
 
-from tests.helpers.runs import definition, seed_study
+from tests.helpers.runs import definition, two_model_run
 from tests.helpers.frames import assert_same, frame_bytes, frame_digest, from_frame, row_by_row, settle_at_random
 from valuegap_tui.evaluate.setup import create_run
-from valuegap_tui.personas import generate_personas
 from valuegap_tui.respond.session import StudyResponder
 from valuegap_tui.store import answer_frame as frame_store
 from valuegap_tui.store import open_study
@@ -27,12 +26,7 @@ from valuegap_tui.store import respondents as respondent_store
 def _study_run(study, answered_by_alice=6):
     """Two models, personas of two kinds beside the baseline, answers settled at random, and a person
     half-way through her questions."""
-    personas = generate_personas()
-    persona_store.save_many(study, personas)
-    chosen = [p.id for p in personas if p.kind == "max"][:2] + [p.id for p in personas if p.kind == "moderate"][:1]
-    seed_study(study, 5)
-    models = [{"name": name, "endpoints": ["http://127.0.0.1:1"], "concurrency": 8} for name in ("zeta", "alpha")]
-    run_id = create_run(study, definition(models=models, personas=chosen, repeats=2))
+    run_id = two_model_run(study, ("zeta", "alpha"), dilemmas=5)
     settle_at_random(study, run_id, seed=7)
     responder = StudyResponder(study, run_id, "alice")
     if not responder.consented():
