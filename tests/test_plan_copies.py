@@ -266,3 +266,23 @@ def test_a_second_run_given_more_items_is_read_whole_from_its_first_item(study):
         responder.answer(question, 3, 1.0)  # new items of the second run, after the first run's ids
     for run_id in (first, second):
         assert_same(row_by_row(study, run_id), from_frame(frame_store.load_answer_frame(study, run_id)))
+
+
+def test_a_study_made_before_the_copies_keeps_them_once_opened(tmp_path, monkeypatch):
+    from valuegap_tui.store import db as study_db
+
+    every = study_db._migrations()
+    monkeypatch.setattr(study_db, "_migrations", lambda: [m for m in every if m[1] != "plan_copies"])
+    path = tmp_path / "older.db"
+    study = open_study(path, create=True)
+    run_id = _study_run(study)
+    expected = row_by_row(study, run_id)
+    study.close()
+    monkeypatch.setattr(study_db, "_migrations", lambda: every)
+    study = open_study(path)
+    _fresh_process()
+    assert_same(expected, from_frame(frame_store.load_answer_frame(study, run_id)))
+    assert frame_store.plan_kept(study, run_id)
+    _condition_changed(study, run_id)  # and edits are counted from then on
+    assert not frame_store.plan_kept(study, run_id)
+    study.close()
