@@ -98,6 +98,11 @@ def _item_moved(study, run_id):
                      " WHERE run_id = ? AND status = 'answered')", [run_id])
 
 
+def _item_renumbered(study, run_id):  # another place in the plan's order
+    study.db.execute("UPDATE run_items SET id = (SELECT max(id) + 1 FROM run_items) WHERE id = (SELECT min(id)"
+                     " FROM run_items WHERE run_id = ? AND status = 'answered')", [run_id])
+
+
 def _dilemma_relabelled(study, run_id):
     study.db.execute("UPDATE run_dilemmas SET value_id = 'wealth', topic_id = 'religion' WHERE run_id = ?"
                      " AND rowid = (SELECT min(rowid) FROM run_dilemmas WHERE run_id = ?)", [run_id, run_id])
@@ -119,7 +124,7 @@ def _reading_changed(study, run_id):  # another valuegap reads plans into other 
     frame_store._PLAN_FORMAT += 1
 
 
-CHANGES = [_more_items, _new_respondent, _item_deleted, _item_deleted_and_another_added, _item_moved,
+CHANGES = [_more_items, _new_respondent, _item_deleted, _item_deleted_and_another_added, _item_moved, _item_renumbered,
            _dilemma_relabelled, _condition_changed, _definition_changed, _reading_changed]
 
 

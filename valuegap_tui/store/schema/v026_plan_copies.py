@@ -6,9 +6,9 @@ protocol ... as codes, in item id order) packed into one blob, with the labels t
 current one is never read, and is replaced by the next that is.
 
 ``run_plan_edits``: how many times anything a plan is read from has been changed in a way the run's item
-count does not show: an item deleted or given another model, persona, dilemma, question, repeat or
-protocol; a condition's or a dilemma's snapshot added, changed or deleted; the run's definition changed;
-a respondent added, renamed or removed. Triggers count them in the same statement as the change, so in
+count does not show: an item deleted, renumbered or given another model, persona, dilemma, question,
+repeat or protocol; a condition's or a dilemma's snapshot added, changed or deleted; the run's definition
+changed; a respondent added, renamed or removed. Triggers count them in the same statement as the change, so in
 the same transaction. New items only ever come with new ids, and the item count (run_item_counts, v025)
 shows them. A later migration that rebuilds one of these tables must create the triggers again
 (``create_triggers``).
@@ -17,7 +17,7 @@ shows them. A later migration that rebuilds one of these tables must create the 
 _BUMP = ("INSERT INTO run_plan_edits (run_id, n) VALUES ({row}.run_id, 1)"
          " ON CONFLICT (run_id) DO UPDATE SET n = n + 1;")
 _RUN_BUMP = "INSERT INTO run_plan_edits (run_id, n) VALUES ({row}.id, 1) ON CONFLICT (run_id) DO UPDATE SET n = n + 1;"
-_ITEM_PLAN_COLUMNS = "run_id, model, persona_id, dilemma_id, question, repeat, protocol"
+_ITEM_PLAN_COLUMNS = "id, run_id, model, persona_id, dilemma_id, question, repeat, protocol"
 
 
 def create_triggers(db) -> None:
