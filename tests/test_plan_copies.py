@@ -53,7 +53,7 @@ def test_a_later_process_reads_the_kept_plan_and_gets_the_same_frame_byte_for_by
     run_id = _study_run(study)
     _fresh_process()
     read_from_items = frame_store.load_answer_frame(study, run_id)
-    assert plan_copies.load(study, run_id, _key(study, run_id)) is not None  # kept by the first load
+    assert plan_copies.kept(study, run_id, _key(study, run_id))  # kept by the first load
     assert_same(row_by_row(study, run_id), from_frame(read_from_items))
     assert "human:alice" in read_from_items.model.labels and len(read_from_items.persona.labels) == 4
 
@@ -136,12 +136,12 @@ def test_every_change_to_what_the_plan_is_read_from_leaves_the_copy_unused(study
     _fresh_process()
     frame_store.load_answer_frame(study, run_id)
     kept_under = _key(study, run_id)
-    assert plan_copies.load(study, run_id, kept_under) is not None
+    assert plan_copies.kept(study, run_id, kept_under)
 
     change(study, run_id)
     try:
         assert _key(study, run_id) != kept_under
-        assert plan_copies.load(study, run_id, _key(study, run_id)) is None
+        assert not plan_copies.kept(study, run_id, _key(study, run_id))
         _fresh_process()
         reads = []
         original = frame_store._read_plan
@@ -149,7 +149,7 @@ def test_every_change_to_what_the_plan_is_read_from_leaves_the_copy_unused(study
         frame = frame_store.load_answer_frame(study, run_id)
         assert reads  # read from the items, not from the stale copy
         assert_same(row_by_row(study, run_id), from_frame(frame))
-        assert plan_copies.load(study, run_id, _key(study, run_id)) is not None  # kept again, under the new key
+        assert plan_copies.kept(study, run_id, _key(study, run_id))  # kept again, under the new key
     finally:
         frame_store._plan_version.cache_clear()
 
@@ -189,7 +189,7 @@ def test_a_study_locked_by_another_writer_is_read_without_keeping_a_copy_and_wit
         frame = frame_store.load_answer_frame(study, run_id)
         assert time.monotonic() - started < 20
         assert_same(row_by_row(study, run_id), from_frame(frame))
-        assert plan_copies.load(study, run_id, _key(study, run_id)) is None  # nothing kept, nothing lost
+        assert not plan_copies.kept(study, run_id, _key(study, run_id))  # nothing kept, nothing lost
         study.db.execute("SELECT 1").fetchone()
         assert not study.db.conn.in_transaction
     finally:
@@ -220,7 +220,7 @@ def test_a_read_only_study_is_read_with_or_without_a_copy(tmp_path, monkeypatch)
             with monkeypatch.context() as patch:
                 _fresh_process(patch if keep else None)
                 assert_same(expected, from_frame(frame_store.load_answer_frame(study, run_id)))
-            assert (plan_copies.load(study, run_id, _key(study, run_id)) is not None) == keep
+            assert (plan_copies.kept(study, run_id, _key(study, run_id))) == keep
             study.close()
 
 
@@ -291,3 +291,36 @@ def test_a_study_made_before_the_copies_keeps_them_once_opened(tmp_path, monkeyp
     _condition_changed(study, run_id)  # and edits are counted from then on
     assert not frame_store.plan_kept(study, run_id)
     study.close()
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["another process", "this process"])
+def test_items_added_since_are_read_alone_and_joined_to_the_kept_plan(study, monkeypatch, fresh):
+    from valuegap_tui.evaluate import setup
+    from valuegap_tui.evaluate.setup import rest_of_plan
+    from valuegap_tui.store import runs as run_store
+
+    monkeypatch.setattr(setup, "STREAM_HEAD", 30)
+    run_id = _study_run(study)
+    streamed = create_run(study, definition(repeats=6), stream=True)  # a plan still streaming in
+    settle_at_random(study, streamed, seed=3)
+    for run in (run_id, streamed):
+        frame_store.load_answer_frame(study, run)
+    _more_items(study, run_id)
+    run_store.add_items(study, streamed, rest_of_plan(study, streamed))
+    settle_at_random(study, streamed, seed=4)
+    reads = []
+    original = frame_store._read_plan
+    monkeypatch.setattr(frame_store, "_read_plan", lambda *args: reads.append(args[2:]) or original(*args))
+    for run in (run_id, streamed):
+        reads.clear()
+        if fresh:
+            frame_store._PLANS.clear()
+        frame = frame_store.load_answer_frame(study, run)
+        assert reads and all(after and after[0] > 0 for after in reads)  # only the items after the kept ones
+        assert_same(row_by_row(study, run), from_frame(frame))
+        assert frame_store.plan_kept(study, run)  # the joined plan kept in turn
+        plan_copies.forget(study, run)
+        frame_store._PLANS.clear()
+        reads.clear()
+        assert frame_bytes(frame_store.load_answer_frame(study, run)) == frame_bytes(frame)  # read whole: the same
+        assert reads == [()]

@@ -63,6 +63,7 @@ class _Plan:
 
     key: str | None  # the plan's state when read (plan_copies.current_key): any change makes it another
     first_id: int
+    last_id: int
     count: int
     columns: dict[str, np.ndarray]
     labels: dict[str, tuple[str, ...]]
@@ -104,20 +105,21 @@ def plan_kept(study: Study, run_id: int) -> bool:
     return key is not None and plan_copies.kept(study, run_id, key)
 
 
-def _read_plan(study: Study, run_id: int) -> _Plan:
-    """The run's plan read from its items, conditions and dilemmas, with its key, all in one snapshot."""
+def _read_plan(study: Study, run_id: int, after_id: int = 0) -> _Plan:
+    """The run's plan (its items after ``after_id``) read from its items, conditions and dilemmas, with
+    its key, all in one snapshot."""
     db = study.db
     opened = not db.conn.in_transaction
     if opened:
         db.conn.execute("BEGIN")  # one read snapshot: the key names exactly what is read
     try:
-        return _read_plan_now(study, run_id)
+        return _read_plan_now(study, run_id, after_id)
     finally:
         if opened and db.conn.in_transaction:
             db.conn.execute("COMMIT")
 
 
-def _read_plan_now(study: Study, run_id: int) -> _Plan:
+def _read_plan_now(study: Study, run_id: int, after_id: int) -> _Plan:
     db = study.db
     key = _plan_key(study, run_id)
     personas = db.execute("SELECT rowid, persona_id, kind FROM run_personas WHERE run_id = ?", [run_id]).fetchall()
@@ -136,14 +138,15 @@ def _read_plan_now(study: Study, run_id: int) -> _Plan:
     model_case = ("CASE i.model " + " ".join("WHEN ? THEN ?" for _ in models) + f" ELSE {_MAX_MODELS} END"
                   if models else str(_MAX_MODELS))
     # An ordered subquery is not flattened into the aggregate: group_concat sees the items in id order.
-    text, max_repeat, first_id = db.execute(
-        f"SELECT group_concat(packed, ','), max(repeat), min(id) FROM (SELECT"
+    text, max_repeat, first_id, last_id = db.execute(
+        f"SELECT group_concat(packed, ','), max(repeat), min(id), max(id) FROM (SELECT"
         f" {_PLAN_PACK.format(model=model_case, protocol=_PROTOCOL_CODE)}"
         " AS packed, i.repeat, i.id FROM run_items i"
         " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
         " JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
-        " WHERE i.run_id = ? ORDER BY i.id)",
-        [*[v for index, name in enumerate(models) for v in (name, index)], p_base, d_base, run_id]).fetchone()
+        " WHERE i.run_id = ? AND i.id > ? ORDER BY i.id)",
+        [*[v for index, name in enumerate(models) for v in (name, index)], p_base, d_base, run_id,
+         after_id]).fetchone()
     if (max_repeat or 0) > _MAX_REPEAT:
         raise ValueError(f"run {run_id} has more than {_MAX_REPEAT} repeats")
     packed = _integers(text)
@@ -166,22 +169,54 @@ def _read_plan_now(study: Study, run_id: int) -> _Plan:
         of = {r[0] - base: (types_of.get(r[2], "") if at is None else r[at]) for r in rows}
         code, labels[name] = _codes(list(of), of)
         columns[name] = _lookup(code, span)[offsets]
-    return _Plan(key, first_id or 0, len(packed), columns, labels)
+    return _Plan(key, first_id or 0, last_id or after_id, len(packed), columns, labels)
 
 
 def _plan_of(study: Study, run_id: int) -> _Plan:
     return _keep_plan(study, run_id, _read_plan(study, run_id))
 
 
-def _kept_copy(study: Study, run_id: int, key: str | None) -> _Plan | None:
-    """The plan the study keeps under ``key``, if any (a process's first load, after another's)."""
-    kept = plan_copies.load(study, run_id, key) if key is not None else None
-    return None if kept is None else _keep_plan(study, run_id, _Plan(key, *kept))
+def _kept_copy(study: Study, run_id: int) -> _Plan | None:
+    """The plan the study keeps of the run, under whatever key it was kept (a process's first load)."""
+    kept = plan_copies.load(study, run_id)
+    return None if kept is None else _Plan(*kept)
+
+
+def _extended(study: Study, run_id: int, plan: _Plan) -> _Plan | None:
+    """``plan`` with the items stored after its last one, read alone, when nothing else has changed (the
+    same run, no plan edit, the same labels: the new items coded alike); None when it cannot be."""
+    tail = _read_plan(study, run_id, plan.last_id)
+    if (not plan_copies.grown_only(plan.key, tail.key) or tail.labels != plan.labels
+            or plan_copies.item_count(tail.key) != plan.count + tail.count):
+        return None
+    columns = {name: np.concatenate([column, tail.columns[name]]) for name, column in plan.columns.items()}
+    return _Plan(tail.key, plan.first_id, tail.last_id, plan.count + tail.count, columns, plan.labels)
+
+
+def _current(study: Study, run_id: int, key: str | None, kept: _Plan | None) -> tuple[_Plan | None, bool]:
+    """A plan for ``key`` without reading every item: the one kept in this process or the study, or one of
+    them with the items stored since; and whether it was read here (to keep in the study)."""
+    if kept is not None and kept.key == key:
+        return kept, False
+    copy_key = plan_copies.kept_key(study, run_id)  # the copy itself read only where it can serve
+    kept_grown = kept is not None and plan_copies.grown_only(kept.key, key)
+    useful = copy_key == key or (plan_copies.grown_only(copy_key, key)
+                                 and not (kept_grown and kept.count >= plan_copies.item_count(copy_key)))
+    copy = _kept_copy(study, run_id) if copy_key is not None and useful else None
+    if copy is not None and copy.key == key:
+        return _keep_plan(study, run_id, copy), False
+    grown = [p for p in (kept, copy) if p is not None and plan_copies.grown_only(p.key, key)]
+    if grown:
+        extended = _extended(study, run_id, max(grown, key=lambda p: p.count))
+        if extended is not None:
+            return _keep_plan(study, run_id, extended), True
+    return None, False
 
 
 def _save_copy(study: Study, run_id: int, plan: _Plan) -> None:
     if plan.key is not None:
-        plan_copies.save(study, run_id, plan.key, plan.first_id, plan.count, plan.columns, plan.labels)
+        plan_copies.save(study, run_id, plan.key, plan.first_id, plan.last_id, plan.count, plan.columns,
+                         plan.labels)
 
 
 def _keep_plan(study: Study, run_id: int, plan: _Plan) -> _Plan:
@@ -241,9 +276,8 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
     # a plan kept of the same run (items since added or edited) still tells where its items start: ids
     # only grow, and a deleted first item leaves nothing of the run before the old first id
     first_id = plan.first_id if plan is not None and plan_copies.same_run(plan.key, key) else 0
-    if plan is None or plan.key != key:
-        plan = _kept_copy(study, run_id, key)
-        first_id = plan.first_id if plan is not None else first_id
+    plan, extended = _current(study, run_id, key, plan)
+    first_id = plan.first_id if plan is not None else first_id
     # no plan kept under the current key (in this process or the study): it is read meanwhile
     ahead = _PlanAhead(study, run_id) if plan is None else None
     # NOT INDEXED: a rowid scan from the run's first item gives its items in id order (the plan's
@@ -258,7 +292,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         if ahead is not None:
             ahead.thread.join()
         raise
-    read = None  # a plan read from the items here: kept in the study for the next process
+    read = plan if extended else None  # a plan read from the items here: kept in the study for the next process
     if ahead is not None:  # read beside the outcomes: it misses items stored before they were read
         plan = read = _keep_plan(study, run_id, ahead.result())
         stale = plan.count < count

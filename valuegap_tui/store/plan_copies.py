@@ -40,6 +40,20 @@ def same_run(key: str | None, other: str | None) -> bool:
     return key is not None and other is not None and key.split("|")[:2] == other.split("|")[:2]
 
 
+def item_count(key: str) -> int:
+    """How many items the run held under ``key``."""
+    return int(key.split("|")[2])
+
+
+def grown_only(old: str | None, new: str | None) -> bool:
+    """Whether the plan under ``new`` is the one under ``old`` with items added after it and nothing else
+    changed (the same run, read the same way, no plan edit since)."""
+    if not same_run(old, new):
+        return False
+    old_parts, new_parts = old.split("|"), new.split("|")
+    return old_parts[3] == new_parts[3] and int(new_parts[2]) > int(old_parts[2])
+
+
 def _smallest(column: np.ndarray) -> np.dtype:
     """The narrowest integer type that holds every value of ``column`` (the copy stays small)."""
     if column.size == 0:
@@ -52,32 +66,39 @@ def _smallest(column: np.ndarray) -> np.dtype:
     return np.dtype(np.int64)
 
 
+def kept_key(study: Study, run_id: int) -> str | None:
+    """The key the run's copy was kept under; None when none is kept."""
+    row = study.db.execute("SELECT key FROM run_plan_copies WHERE run_id = ?", [run_id]).fetchone()
+    return row[0] if row else None
+
+
 def kept(study: Study, run_id: int, key: str) -> bool:
     """Whether a copy is kept under ``key``."""
     return study.db.execute("SELECT 1 FROM run_plan_copies WHERE run_id = ? AND key = ?", [run_id, key]).fetchone() \
         is not None
 
 
-def load(study: Study, run_id: int, key: str) -> tuple[int, int, dict[str, np.ndarray],
-                                                      dict[str, tuple[str, ...]]] | None:
-    """(first item id, item count, columns, labels) of the copy kept under ``key``; None when there is none
-    (or it cannot be read back whole)."""
-    row = study.db.execute("SELECT first_id, count, labels_json, columns_json, data FROM run_plan_copies"
-                           " WHERE run_id = ? AND key = ?", [run_id, key]).fetchone()
+def load(study: Study, run_id: int) -> tuple[str, int, int, int, dict[str, np.ndarray],
+                                             dict[str, tuple[str, ...]]] | None:
+    """(key, first item id, last item id, item count, columns, labels) of the run's kept copy, whatever its
+    key (the caller compares it with the current one); None when there is none (or it cannot be read back
+    whole)."""
+    row = study.db.execute("SELECT key, first_id, last_id, count, labels_json, columns_json, data"
+                           " FROM run_plan_copies WHERE run_id = ?", [run_id]).fetchone()
     if row is None:
         return None
-    first_id, count, labels_json, columns_json, data = row
+    key, first_id, last_id, count, labels_json, columns_json, data = row
     try:
         columns = {name: np.frombuffer(data, dtype=stored, count=count, offset=offset).astype(dtype)
                    for name, dtype, stored, offset in json.loads(columns_json)}
         labels = {name: tuple(values) for name, values in json.loads(labels_json).items()}
     except (ValueError, TypeError):  # a copy cut short or not of this shape: read the plan instead
         return None
-    return first_id, count, columns, labels
+    return key, first_id, last_id, count, columns, labels
 
 
-def save(study: Study, run_id: int, key: str, first_id: int, count: int, columns: dict[str, np.ndarray],
-         labels: dict[str, tuple[str, ...]]) -> bool:
+def save(study: Study, run_id: int, key: str, first_id: int, last_id: int, count: int,
+         columns: dict[str, np.ndarray], labels: dict[str, tuple[str, ...]]) -> bool:
     """Keep the plan read under ``key``, if that is still the run's plan; False when it is not kept (the
     plan changed meanwhile, or the study cannot be written now)."""
     if study.read_only:
@@ -97,10 +118,10 @@ def save(study: Study, run_id: int, key: str, first_id: int, count: int, columns
         with study.transaction() as db:
             if current_key(study, run_id, version) != key:
                 return False
-            db.execute("INSERT OR REPLACE INTO run_plan_copies (run_id, key, first_id, count, labels_json,"
-                       " columns_json, data, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [run_id, key, first_id, count, json.dumps(labels, ensure_ascii=False), json.dumps(layout),
-                        b"".join(parts), now_iso()])
+            db.execute("INSERT OR REPLACE INTO run_plan_copies (run_id, key, first_id, last_id, count,"
+                       " labels_json, columns_json, data, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [run_id, key, first_id, last_id, count, json.dumps(labels, ensure_ascii=False),
+                        json.dumps(layout), b"".join(parts), now_iso()])
         return True
     except (DatabaseError, StudyError):
         return False

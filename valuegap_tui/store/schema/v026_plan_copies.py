@@ -45,6 +45,7 @@ def apply(db) -> None:
             run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
             key TEXT NOT NULL,
             first_id INTEGER NOT NULL,
+            last_id INTEGER NOT NULL,
             count INTEGER NOT NULL,
             labels_json TEXT NOT NULL,
             columns_json TEXT NOT NULL,
