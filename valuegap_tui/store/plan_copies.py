@@ -2,7 +2,9 @@
 every process after the first reads it as one row instead of joining the run's items with its
 conditions and dilemmas (at a million items the joins take about 1 s of SQLite's time).
 
-A copy is read only while its *key* is the run's current one. The key names everything the plan is read
+A copy is used as the plan only while its *key* is the run's current one, or, where the key says that
+only items were added since (no plan edit), as the start of the plan, the added items read alone and
+joined to it (``store/answer_frame.py``). The key names everything the plan is read
 from: the reading's own version (the codes' format, the protocols and the value types it maps, given by
 the caller), the run's created_at (a study made again at the same path), how many items the run holds
 (items are only ever added, each with a new id: read from the counts the writes keep, v025) and how

@@ -3,7 +3,9 @@
 ``run_plan_copies``: one row per run, the plan's columns (model, persona, dilemma, question, repeat,
 protocol ... as codes, in item id order) packed into one blob, with the labels the codes index and the
 ``key`` of the plan state they were read from (store/plan_copies.py). A copy whose key is not the run's
-current one is never read, and is replaced by the next that is.
+current one is never read as its plan (only as the start of a plan given more items since, nothing else
+changed), and is replaced by the next kept. ``last_id``: the plan's last item, after which items added
+since are read.
 
 ``run_plan_edits``: how many times anything a plan is read from has been changed in a way the run's item
 count does not show: an item deleted, renumbered or given another model, persona, dilemma, question,
