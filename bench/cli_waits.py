@@ -16,7 +16,9 @@ became a choice); each timer holds the whole launch, its figures' drawing and wr
 `run status` likewise (a run's progress is read from the counts its writes keep, so both cases read
 the same few hundred rows, a run still going too; the coverage of a logprob run is kept with its results).
 Beside each median wall time, the median CPU time of the launch (the process and the workers it waited
-for: steadier than the wall clock on a busy machine). (bench/answers_export.py times the export's writing
+for: steadier than the wall clock on a busy machine), and whether the study kept the run's plan before each
+launch (store/plan_copies.py: kept by the first launch that reads it; "n/a" in a checkout that keeps none).
+(bench/answers_export.py times the export's writing
 alone, in-process, in every format.)
 
     python bench/cli_waits.py [--answers 1000000] [--tries 3] [--only status,report,export] [--formats png,pdf,svg]
@@ -36,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback import compile_bytecode  # noqa: E402
-from results_screen import CACHE, forget_results, study_for  # noqa: E402
+from results_screen import CACHE, forget_results, plan_kept, study_for  # noqa: E402
 
 
 def _children_cpu() -> float:
@@ -53,17 +55,21 @@ def launch(args: list[str]) -> tuple[float, float]:
     return time.perf_counter() - started, _children_cpu() - cpu
 
 
-def timed(label: str, target_s: float, tries: int, args_of, before=None) -> None:
-    """Launch ``args_of(i)`` ``tries`` times (``before()`` ahead of each) and print the median."""
-    times, cpus = [], []
+def timed(label: str, target_s: float, tries: int, args_of, before=None, path: Path | None = None) -> None:
+    """Launch ``args_of(i)`` ``tries`` times (``before()`` ahead of each) and print the median; with
+    ``path``, say whether the study kept the run's plan before each launch."""
+    times, cpus, kept = [], [], []
     for i in range(tries):
         if before is not None:
             before()
+        if path is not None:
+            kept.append(plan_kept(path))
         wall, cpu = launch(args_of(i))
         times.append(wall)
         cpus.append(cpu)
     print(f"{label}: median {statistics.median(times):.2f} s of {tries} ({', '.join(f'{t:.2f}' for t in times)};"
-          f" target {target_s:g} s), CPU {statistics.median(cpus):.2f} s; load average {os.getloadavg()[0]:.2f}")
+          f" target {target_s:g} s), CPU {statistics.median(cpus):.2f} s; load average {os.getloadavg()[0]:.2f}"
+          + (f"; run's plan kept before each: {', '.join(kept)}" if kept else ""))
 
 
 def forget_figures(path: Path) -> None:
@@ -94,18 +100,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         if "status" in only:  # a finished run's status is kept, like its results: both cases
             timed("run status, first after new answers (nothing kept)", 0.3, args.tries,
-                  lambda i: ["run", "status", "1", *study], before=lambda: forget_results(path))
+                  lambda i: ["run", "status", "1", *study], before=lambda: forget_results(path), path=path)
             timed("run status, again (kept)", 0.3, args.tries, lambda i: ["run", "status", "1", *study])
         if "report" in only:
             formats = ["--formats", args.formats] if args.formats else []
             print(f"report's figures: {args.formats or 'png,pdf (the default)'}")
             report = lambda name: lambda i: ["report", "1", f"{out}/{name}{i}", *study, *formats]  # noqa: E731
-            timed("report, no results kept", 3, args.tries, report("fresh"), before=lambda: forget_results(path))
+            timed("report, no results kept", 3, args.tries, report("fresh"), before=lambda: forget_results(path),
+                  path=path)
             timed("report, results kept, figures drawn", 3, args.tries, report("drawn"),
                   before=lambda: forget_figures(path))
             timed("report, results and figures kept", 3, args.tries, report("kept"))
         if "export" in only:
-            timed("CSV export", 5, args.tries, lambda i: ["run", "export-answers", "1", f"{out}/answers{i}.csv", *study])
+            timed("CSV export", 5, args.tries, lambda i: ["run", "export-answers", "1", f"{out}/answers{i}.csv", *study],
+                  path=path)
             print(f"  (the CSV file: {Path(out, 'answers0.csv').stat().st_size / 1e6:.0f} MB)")
 
 

@@ -25,7 +25,8 @@ threads and the processes it waited for, from /proc) is printed too: steadier th
 with `tmux capture-pane` every few milliseconds, which costs some CPU of its own.
 
 Each size is tried twice over: the first open after new answers (no results kept: the study's results
-cache is emptied before each launch), then a reopen (the results kept by the previous launch). Each
+cache is emptied before each launch; the run's plan stays kept in the study, as after new answers, and each
+launch says whether it was), then a reopen (the results kept by the previous launch). Each
 figure is a median of --tries launches. The last line is the reopen's.
 
     python bench/results_screen.py --answers 154000 [--tries 3] [--size 160x45] [--key-every 0.25]
@@ -93,6 +94,20 @@ def forget_results(path: Path) -> None:
     study = open_study(path)
     try:
         results_cache.forget(study)
+    finally:
+        study.close()
+
+
+def plan_kept(path: Path) -> str:
+    """Whether the study keeps the run's plan as it is now (yes: a launch reads it as one row instead of
+    joining the run's items), or "n/a" in a checkout that keeps none."""
+    from valuegap_tui.store import answer_frame, open_study
+
+    if not hasattr(answer_frame, "plan_kept"):
+        return "n/a"
+    study = open_study(path)
+    try:
+        return "yes" if answer_frame.plan_kept(study, 1) else "no"
     finally:
         study.close()
 
@@ -229,7 +244,8 @@ def tries(path: Path, n: int, cols: int, rows: int, keep: bool, count: int, time
     for _ in range(count):
         if not keep:
             forget_results(path)
-        results.append(one_launch(path, cols, rows, timeout_s, key_every_s))
+        kept = plan_kept(path)
+        results.append({**one_launch(path, cols, rows, timeout_s, key_every_s), "plan_kept": kept})
     return {"numbers_s": statistics.median(r["numbers_s"] for r in results),
             "intervals_s": statistics.median(r["intervals_s"] for r in results),
             "worst_ms": statistics.median(max(r["waits_ms"], default=0.0) for r in results),
@@ -260,7 +276,7 @@ def main() -> None:
             one_launch(path, cols, rows, args.timeout, args.key_every)  # leaves this study's results kept
         figures = tries(path, n, cols, rows, keep, args.tries, args.timeout, args.key_every)
         each = "; ".join(f"{r['numbers_s']:.2f}/{r['intervals_s']:.2f} s, {len(r['waits_ms'])} keys, slowest"
-                         f" {r['slowest'] or 'none'}" for r in figures["all"])
+                         f" {r['slowest'] or 'none'}, run's plan kept {r['plan_kept']}" for r in figures["all"])
         print(f"{label}: launches {each}; load average {os.getloadavg()[0]:.2f}")
         spent = [(r["cpu_numbers_s"], r["cpu_intervals_s"]) for r in figures["all"]]
         if all(a is not None and b is not None for a, b in spent):  # steadier than wall time on a busy machine

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.helpers.clients import PlantedClient
-from tests.helpers.runs import definition, seed_study
+from tests.helpers.runs import definition, seed_study, two_model_run
 from valuegap_tui.evaluate.execute import RunControl, execute_run
 from valuegap_tui.plan.items import permutations_for, plan_items
 from valuegap_tui.evaluate.questions import SCORES, read_letter
@@ -220,15 +220,8 @@ def test_live_gap_per_model_and_kind_matches_the_metrics_tables(study):
     """Two models and personas of two kinds: the SQL table and the metrics' persona-kinds table agree on
     every (model, kind) row, the change included (level minus the baseline on the same dilemmas)."""
     from valuegap_tui.evaluate.live import live_gap_by_kind
-    from valuegap_tui.personas import generate_personas
-    from valuegap_tui.store import personas as persona_store
 
-    personas = generate_personas()
-    persona_store.save_many(study, personas)
-    chosen = [p.id for p in personas if p.kind == "max"][:2] + [p.id for p in personas if p.kind == "moderate"][:1]
-    seed_study(study, 6)
-    models = [{"name": name, "endpoints": ["http://127.0.0.1:1"], "concurrency": 8} for name in ("m1", "m2")]
-    run_id = create_run(study, definition(models=models, personas=chosen, repeats=2))
+    run_id = two_model_run(study, ("m1", "m2"), dilemmas=6)
     clients = {"m1": PlantedClient([0.4, 0.2, 0.1, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.2, 0.2, 0.3], seed=2),
                "m2": PlantedClient([0.1, 0.1, 0.1, 0.2, 0.2, 0.3], [0.1, 0.1, 0.1, 0.2, 0.2, 0.3], seed=3)}
     asyncio.run(execute_run(study, run_id, clients))

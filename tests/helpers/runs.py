@@ -35,3 +35,18 @@ def run_definition(**kw) -> RunDefinition:
     base = dict(models=[{"name": "m", "endpoints": ["http://127.0.0.1:1/v1"], "concurrency": 8}], repeats=5, seed=3)
     base.update(kw)
     return RunDefinition.model_validate(base)
+
+
+def two_model_run(study, models: tuple[str, str], dilemmas: int, repeats: int = 2) -> int:
+    """A run of two models over ``dilemmas`` seeded dilemmas, asked under the baseline, two max personas
+    and a moderate one (the generated personas, all saved in the study)."""
+    from valuegap_tui.evaluate.setup import create_run
+    from valuegap_tui.personas import generate_personas
+    from valuegap_tui.store import personas as persona_store
+
+    personas = generate_personas()
+    persona_store.save_many(study, personas)
+    chosen = [p.id for p in personas if p.kind == "max"][:2] + [p.id for p in personas if p.kind == "moderate"][:1]
+    seed_study(study, dilemmas)
+    endpoints = [{"name": name, "endpoints": ["http://127.0.0.1:1"], "concurrency": 8} for name in models]
+    return create_run(study, definition(models=endpoints, personas=chosen, repeats=repeats))

@@ -2,17 +2,21 @@
 
 Every item of a run comes back from SQLite as one decimal integer in a single comma-separated string per
 query (no per-row Python objects), which numpy parses in one call. The plan part (model, persona,
-dilemma, question, repeat) never changes after planning, so it is read once per run and kept; each load
+dilemma, question, repeat) changes only when items are added or edited, so it is read once, kept in the
+process and in the study (``store/plan_copies.py``: any later process reads it as one row), and each load
 then reads only the outcome part, without joins, in rowid order. 154,000 answers load in a few tens of
-milliseconds. A process's first load reads the plan in a thread of its own while it reads the outcomes
-(``_PlanAhead``): at a million answers the two reads take about 1 s and 0.3 s of SQLite's time.
+milliseconds. A load that finds no plan kept under the run's current key reads it in a thread of its own
+while it reads the outcomes (``_PlanAhead``): at a million answers the two reads take about 1 s and 0.3 s
+of SQLite's time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,6 +24,7 @@ from valuegap_tui.catalogue import catalogue
 from valuegap_tui.metrics.frame import AnswerFrame, Codes
 from valuegap_tui.outcomes import OUTCOMES
 from valuegap_tui.protocols import PROTOCOL_IDS
+from valuegap_tui.store import plan_copies
 from valuegap_tui.store.db import Study
 from valuegap_tui.store.respondents import respondent_models
 from valuegap_tui.store.runs import get_run
@@ -56,8 +61,9 @@ _MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT = 255, 65535, 1 << 22, 10
 class _Plan:
     """A run's items in id order as codes, with the labels the codes index."""
 
-    key: str | None  # the run's created_at: a study made again at the same path is read afresh
+    key: str | None  # the plan's state when read (plan_copies.current_key): any change makes it another
     first_id: int
+    last_id: int
     count: int
     columns: dict[str, np.ndarray]
     labels: dict[str, tuple[str, ...]]
@@ -77,8 +83,45 @@ def _lookup(offsets_to_codes: dict[int, int], size: int) -> np.ndarray:
     return table
 
 
-def _read_plan(study: Study, run_id: int, key: str | None) -> _Plan:
+#: the reading's own version, part of every kept plan's key: raise it when the codes change meaning
+_PLAN_FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def _plan_version() -> str:
+    """What the plan's codes depend on besides the study: their format, the protocols and the value types."""
+    types = sorted((v.id, v.type) for v in catalogue().values)
+    text = json.dumps([_PLAN_FORMAT, PROTOCOL_IDS, types, _MAX_MODELS, _MAX_PERSONAS, _MAX_DILEMMAS, _MAX_REPEAT])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plan_key(study: Study, run_id: int) -> str | None:
+    return plan_copies.current_key(study, run_id, _plan_version())
+
+
+def plan_kept(study: Study, run_id: int) -> bool:
+    """Whether the study keeps the run's plan as it is now: a process's first load then reads it as one row."""
+    key = _plan_key(study, run_id)
+    return key is not None and plan_copies.kept(study, run_id, key)
+
+
+def _read_plan(study: Study, run_id: int, after_id: int = 0) -> _Plan:
+    """The run's plan (its items after ``after_id``) read from its items, conditions and dilemmas, with
+    its key, all in one snapshot."""
     db = study.db
+    opened = not db.conn.in_transaction
+    if opened:
+        db.conn.execute("BEGIN")  # one read snapshot: the key names exactly what is read
+    try:
+        return _read_plan_now(study, run_id, after_id)
+    finally:
+        if opened and db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+
+
+def _read_plan_now(study: Study, run_id: int, after_id: int) -> _Plan:
+    db = study.db
+    key = _plan_key(study, run_id)
     personas = db.execute("SELECT rowid, persona_id, kind FROM run_personas WHERE run_id = ?", [run_id]).fetchall()
     dilemmas = db.execute("SELECT rowid, dilemma_id, value_id, topic_id FROM run_dilemmas WHERE run_id = ?",
                           [run_id]).fetchall()
@@ -95,14 +138,15 @@ def _read_plan(study: Study, run_id: int, key: str | None) -> _Plan:
     model_case = ("CASE i.model " + " ".join("WHEN ? THEN ?" for _ in models) + f" ELSE {_MAX_MODELS} END"
                   if models else str(_MAX_MODELS))
     # An ordered subquery is not flattened into the aggregate: group_concat sees the items in id order.
-    text, max_repeat, first_id = db.execute(
-        f"SELECT group_concat(packed, ','), max(repeat), min(id) FROM (SELECT"
+    text, max_repeat, first_id, last_id = db.execute(
+        f"SELECT group_concat(packed, ','), max(repeat), min(id), max(id) FROM (SELECT"
         f" {_PLAN_PACK.format(model=model_case, protocol=_PROTOCOL_CODE)}"
         " AS packed, i.repeat, i.id FROM run_items i"
         " JOIN run_personas p ON p.run_id = i.run_id AND p.persona_id = i.persona_id"
         " JOIN run_dilemmas d ON d.run_id = i.run_id AND d.dilemma_id = i.dilemma_id"
-        " WHERE i.run_id = ? ORDER BY i.id)",
-        [*[v for index, name in enumerate(models) for v in (name, index)], p_base, d_base, run_id]).fetchone()
+        " WHERE i.run_id = ? AND i.id > ? ORDER BY i.id)",
+        [*[v for index, name in enumerate(models) for v in (name, index)], p_base, d_base, run_id,
+         after_id]).fetchone()
     if (max_repeat or 0) > _MAX_REPEAT:
         raise ValueError(f"run {run_id} has more than {_MAX_REPEAT} repeats")
     packed = _integers(text)
@@ -125,11 +169,54 @@ def _read_plan(study: Study, run_id: int, key: str | None) -> _Plan:
         of = {r[0] - base: (types_of.get(r[2], "") if at is None else r[at]) for r in rows}
         code, labels[name] = _codes(list(of), of)
         columns[name] = _lookup(code, span)[offsets]
-    return _Plan(key, first_id or 0, len(packed), columns, labels)
+    return _Plan(key, first_id or 0, last_id or after_id, len(packed), columns, labels)
 
 
-def _plan_of(study: Study, run_id: int, key: str | None) -> _Plan:
-    return _keep_plan(study, run_id, _read_plan(study, run_id, key))
+def _plan_of(study: Study, run_id: int) -> _Plan:
+    return _keep_plan(study, run_id, _read_plan(study, run_id))
+
+
+def _kept_copy(study: Study, run_id: int) -> _Plan | None:
+    """The plan the study keeps of the run, under whatever key it was kept (a process's first load)."""
+    kept = plan_copies.load(study, run_id)
+    return None if kept is None else _Plan(*kept)
+
+
+def _extended(study: Study, run_id: int, plan: _Plan) -> _Plan | None:
+    """``plan`` with the items stored after its last one, read alone, when nothing else has changed (the
+    same run, no plan edit, the same labels: the new items coded alike); None when it cannot be."""
+    tail = _read_plan(study, run_id, plan.last_id)
+    if (not plan_copies.grown_only(plan.key, tail.key) or tail.labels != plan.labels
+            or plan_copies.item_count(tail.key) != plan.count + tail.count):
+        return None
+    columns = {name: np.concatenate([column, tail.columns[name]]) for name, column in plan.columns.items()}
+    return _Plan(tail.key, plan.first_id, tail.last_id, plan.count + tail.count, columns, plan.labels)
+
+
+def _current(study: Study, run_id: int, key: str | None, kept: _Plan | None) -> tuple[_Plan | None, bool]:
+    """A plan for ``key`` without reading every item: the one kept in this process or the study, or one of
+    them with the items stored since; and whether it was read here (to keep in the study)."""
+    if kept is not None and kept.key == key:
+        return kept, False
+    copy_key = plan_copies.kept_key(study, run_id)  # the copy itself read only where it can serve
+    kept_grown = kept is not None and plan_copies.grown_only(kept.key, key)
+    useful = copy_key == key or (plan_copies.grown_only(copy_key, key)
+                                 and not (kept_grown and kept.count >= plan_copies.item_count(copy_key)))
+    copy = _kept_copy(study, run_id) if copy_key is not None and useful else None
+    if copy is not None and copy.key == key:
+        return _keep_plan(study, run_id, copy), False
+    grown = [p for p in (kept, copy) if p is not None and plan_copies.grown_only(p.key, key)]
+    if grown:
+        extended = _extended(study, run_id, max(grown, key=lambda p: p.count))
+        if extended is not None:
+            return _keep_plan(study, run_id, extended), True
+    return None, False
+
+
+def _save_copy(study: Study, run_id: int, plan: _Plan) -> None:
+    if plan.key is not None:
+        plan_copies.save(study, run_id, plan.key, plan.first_id, plan.last_id, plan.count, plan.columns,
+                         plan.labels)
 
 
 def _keep_plan(study: Study, run_id: int, plan: _Plan) -> _Plan:
@@ -146,16 +233,16 @@ class _PlanAhead:
     (at a million answers the plan takes about 1 s, the outcomes 0.3 s). The thread has ended, and its
     connection is closed, once ``result`` returns (a process with other threads running never forks)."""
 
-    def __init__(self, study: Study, run_id: int, key: str | None):
+    def __init__(self, study: Study, run_id: int):
         self.plan: _Plan | None = None
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._read, args=(study, run_id, key), name="valuegap-plan",
+        self.thread = threading.Thread(target=self._read, args=(study, run_id), name="valuegap-plan",
                                        daemon=True)
         self.thread.start()
 
-    def _read(self, study: Study, run_id: int, key: str | None) -> None:
+    def _read(self, study: Study, run_id: int) -> None:
         try:
-            self.plan = _read_plan(study, run_id, key)
+            self.plan = _read_plan(study, run_id)
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             self.error = exc
         finally:
@@ -184,12 +271,15 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
     items' outcomes as one string of integers. 154,000 answers load in a few tens of milliseconds.
     """
     db = study.db
-    created = db.execute("SELECT created_at FROM runs WHERE id = ?", [run_id]).fetchone()
-    key = created[0] if created else None
+    key = _plan_key(study, run_id)
     plan = _PLANS.get((str(study.path), run_id))
-    first_id = plan.first_id if plan is not None and plan.key == key else 0
-    # no plan kept (a process's first load): it is read meanwhile
-    ahead = _PlanAhead(study, run_id, key) if plan is None or plan.key != key else None
+    # a plan kept of the same run (items since added or edited) still tells where its items start: ids
+    # only grow, and a deleted first item leaves nothing of the run before the old first id
+    first_id = plan.first_id if plan is not None and plan_copies.same_run(plan.key, key) else 0
+    plan, extended = _current(study, run_id, key, plan)
+    first_id = plan.first_id if plan is not None else first_id
+    # no plan kept under the current key (in this process or the study): it is read meanwhile
+    ahead = _PlanAhead(study, run_id) if plan is None else None
     # NOT INDEXED: a rowid scan from the run's first item gives its items in id order (the plan's
     # order) without a sort; the count tells whether the kept plan still covers every item.
     in_order = "FROM (SELECT {} FROM run_items NOT INDEXED WHERE id >= ? AND run_id = ? ORDER BY id)"
@@ -202,13 +292,14 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         if ahead is not None:
             ahead.thread.join()
         raise
+    read = plan if extended else None  # a plan read from the items here: kept in the study for the next process
     if ahead is not None:  # read beside the outcomes: it misses items stored before they were read
-        plan = _keep_plan(study, run_id, ahead.result())
+        plan = read = _keep_plan(study, run_id, ahead.result())
         stale = plan.count < count
     else:
-        stale = plan is None or plan.key != key or plan.count != count
+        stale = plan.count != count
     if stale:
-        plan = _plan_of(study, run_id, key)
+        plan = read = _plan_of(study, run_id)
         if plan.count < count:  # cannot happen (the plan was read last); read both again
             return load_answer_frame(study, run_id)
     # Items stored after the outcomes were read (a plan still streaming in) come last in id order:
@@ -241,7 +332,7 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
             permutation[row, : len(digits)] = digits
     c = {name: column[:count] for name, column in plan.columns.items()}
     labels = plan.labels
-    return AnswerFrame(
+    frame = AnswerFrame(
         model=Codes(c["model"][finished], labels["model"]),
         persona=Codes(c["persona"][finished], labels["persona"]),
         persona_kind=Codes(c["persona_kind"][finished], labels["persona_kind"]),
@@ -259,3 +350,6 @@ def load_answer_frame(study: Study, run_id: int) -> AnswerFrame:
         permutation=permutation,
         protocol=Codes(c["protocol"][finished], labels["protocol"]),
     )
+    if read is not None:
+        _save_copy(study, run_id, read)
+    return frame
