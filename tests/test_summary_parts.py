@@ -35,6 +35,10 @@ def test_each_half_leaves_the_other_halfs_tables_empty():
     assert rest.breakdowns["by_topic"].rows and not stream.breakdowns["by_topic"].rows
     assert rest.position is not None and stream.position is None
     assert rest.kinds.rows and not stream.kinds.rows  # the kinds draw nothing: the shorter half has them
+    # the answer-level tables are computed once, by the shorter half
+    assert rest.per_model.rows and not stream.per_model.rows
+    assert rest.overall.rows and not stream.overall.rows
+    assert rest.outcomes is not None and stream.outcomes is None and not stream.choices
 
 
 def test_an_unknown_half_is_refused():

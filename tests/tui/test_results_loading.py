@@ -10,6 +10,7 @@ from tests.helpers.results_app import CountedCompute
 from tests.helpers.pilot import wait_for
 from valuegap_tui.tui.app import ValueGapApp
 from valuegap_tui.tui.screens import results_compute
+from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache
 
 
 def _status(screen) -> str:
@@ -157,3 +158,28 @@ async def test_a_run_whose_process_dies_is_shown_interrupted_without_a_key(tmp_p
     finally:
         runner.kill()
         runner.wait(timeout=10)
+
+
+
+async def test_the_respondents_intervals_wait_for_the_tables_intervals_to_be_drawn(tmp_path, monkeypatch):
+    """The intervals' children wait for no one, so nothing of this interpreter's that can wait competes
+    with them: the respondents' intervals are computed once the tables' are on screen, then shown."""
+    study, _run_id = staged_study(tmp_path / "s.db", "model", {})
+    CountedCompute(monkeypatch)
+    app = ValueGapApp(study, start_mode="results")
+    asked: list[tuple[bool, bool]] = []  # (with intervals, the tables' intervals on screen by then)
+    given = {}
+    original = RespondentsCache.get
+
+    def counting_get(cache, *args, bootstrap, **kwargs):
+        asked.append((bootstrap, app.screen._with_intervals))
+        given[bootstrap] = original(cache, *args, bootstrap=bootstrap, **kwargs)
+        return given[bootstrap]
+
+    monkeypatch.setattr(RespondentsCache, "get", counting_get)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert await wait_for(pilot, lambda: _intervals(screen) and any(b for b, _ in asked)), _status(screen)
+        assert asked[0] == (False, False)  # the respondents' numbers beside the tables' numbers
+        assert [drawn for bootstrap, drawn in asked if bootstrap] == [True]
+        assert await wait_for(pilot, lambda: screen._who is given[True])  # then shown

@@ -18,7 +18,7 @@ from textual import events
 from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Footer, Select, Static, Tabs
 
 from valuegap_tui.tui import textual_private
 from valuegap_tui.tui.textual_private import PRIVATE_NAMES, key_clock
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ADAPTER = ROOT / "valuegap_tui" / "tui" / "textual_private.py"
 #: private attributes that must be methods (called, or overridden, by the adapter)
 METHODS = {"DataTable._clear_caches", "DataTable._render_line_in_row", "DataTable._update_dimensions",
-           "DataTable._get_styles_to_render_cell", "DataTable._on_resize"}
+           "DataTable._get_styles_to_render_cell", "DataTable._on_resize", "Tabs._highlight_active"}
 
 
 def moved(name: str, why: str) -> str:
@@ -41,6 +41,7 @@ class Shown(App):
         yield DataTable()
         yield Select([("one", 1)])
         yield Static("text")
+        yield Tabs("one", "two")
         yield Footer()
 
 
@@ -58,7 +59,7 @@ def live_objects() -> dict[str, object]:
             table.add_row("x", key="r")
             await pilot.pause()
             found.update(DataTable=table, Select=app.query_one(Select), Footer=app.query_one(Footer),
-                         Widget=app.query_one(Static), App=app, Screen=app.screen,
+                         Widget=app.query_one(Static), App=app, Screen=app.screen, Tabs=app.query_one(Tabs),
                          StylesCache=textual_private.styles_cache_of(table))
             # Each object as it stands while the app runs: read the attributes now, not after exit.
             found["present"] = {name: hasattr(found[name.split(".")[0]], name.split(".")[1])
@@ -96,8 +97,8 @@ def test_the_key_clock_is_the_clock_textual_stamps_events_with():
 
 def test_the_classes_named_are_the_ones_checked():
     classes = {name.split(".")[0] for name in PRIVATE_NAMES if not name.startswith("textual.")}
-    assert classes <= {"DataTable", "Select", "Footer", "Widget", "App", "Screen", "StylesCache"}
-    assert all(issubclass(cls, (Widget, App)) for cls in (DataTable, Select, Footer, Screen))
+    assert classes <= {"DataTable", "Select", "Footer", "Widget", "App", "Screen", "StylesCache", "Tabs"}
+    assert all(issubclass(cls, (Widget, App)) for cls in (DataTable, Select, Footer, Screen, Tabs))
 
 
 # ---- the rule: nowhere else ------------------------------------------------------------------------

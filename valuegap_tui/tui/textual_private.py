@@ -24,14 +24,14 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Select
+from textual.widgets import DataTable, Footer, Select, Tabs
 from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey, RowKey
 
 __all__ = ["DataTableInternals", "FooterKey", "ReshownTable", "PRIVATE_NAMES", "forget_styled_lines", "styles_cache_of",
            "key_clock", "live_screen_stack",
            "mark_footer_bindings_ready", "needs_layout", "needs_repaint", "notifications", "withdraw_notification", "rendered_lines",
-           "select_values", "styled_as_current", "watch_measured_rows"]
+           "select_values", "styled_as_current", "still_underline", "watch_measured_rows"]
 
 #: Each private Textual name used here: "module.name" for a module's, "Class.attribute" for an
 #: attribute of a Textual class or of its instances.
@@ -76,6 +76,7 @@ PRIVATE_NAMES: tuple[str, ...] = (
     "Screen._compositor",
     "App._css_update_count",
     "Screen._css_update_count",
+    "Tabs._highlight_active",
 )
 
 
@@ -320,6 +321,20 @@ class ReshownTable(DataTable):
 def select_values(select: Select) -> list:
     """The values a Select offers, in order (its blank included, as ``Select.NULL``)."""
     return [value for _prompt, value in select._options]
+
+
+def still_underline(tabs: Tabs) -> None:
+    """The line under ``tabs``' active tab moves to the tab picked at once, as it does for a tab picked
+    in code, instead of sliding there. The slide is 0.3 s of frames (about 18), each laid out, drawn and
+    sent on the UI thread: a tab key pressed during one waits behind them, and while a screen computes
+    in other processes the slide takes a core from them. Textual offers this only app-wide
+    (``animation_level``), for every animation of every screen."""
+    highlight = tabs._highlight_active
+
+    def at_once(animate: bool = True) -> None:
+        highlight(animate=False)
+
+    tabs._highlight_active = at_once
 
 
 def mark_footer_bindings_ready(footer: Footer) -> None:

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane, Tabs
 
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
 from valuegap_tui.metrics.summary import Results
@@ -26,7 +26,7 @@ from valuegap_tui.tui.screens.results_design import TABS, DesignTab
 from valuegap_tui.tui.screens.results_drawing import ResultsDrawing
 from valuegap_tui.tui.screens.results_report import ReportWriting
 from valuegap_tui.tui.screens.results_tabs import FIRST_COMPOSED, LazyTabs, tab_widgets
-from valuegap_tui.tui.textual_private import select_values, styled_as_current
+from valuegap_tui.tui.textual_private import select_values, still_underline, styled_as_current
 from valuegap_tui.tui.widgets.footer import KeysFooter
 from valuegap_tui.tui.widgets.respondents_pane import RespondentsCache
 from valuegap_tui.tui.widgets.result_cells import condition_columns
@@ -114,6 +114,8 @@ class ResultsScreen(ReportWriting, ResultsComputing, ResultsDrawing, LazyTabs, D
     def on_mount(self) -> None:
         self._set_layout()
         self._show_design_tab(False)
+        # a tab's line moves at once: its slide is frames drawn while the intervals' children compute
+        still_underline(self.query_one("#results-tabs", TabbedContent).query_one(Tabs))
         self.query_one("#results-conditions", DataTable).focus()  # arrows move the cursor row straight away
         # the runs are read when the screen is shown (on_screen_resume, the first time too)
         self.set_interval(RUN_STATUS_POLL_S, self._look_for_ended_runs)

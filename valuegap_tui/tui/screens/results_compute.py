@@ -126,16 +126,18 @@ class ResultsComputing:
                 return
             self.app.call_from_thread(self._show_extras, per_condition, self._adjusted_text(inputs, adjusted))
             if full is None and (quick.items or who.pairs.rows):
-                # the respondents' intervals while the children compute (0.1 s at 154,000 answers): on
-                # their results' arrival they would be one more wait before the intervals are drawn
-                who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True,
-                                            collection=inputs.collection)
                 # in a process of its own: keys pressed meanwhile do not wait for this interpreter
                 full = intervals.result(lambda: worker.is_cancelled)
                 if full is None:  # the screen moved on: the child is stopped
                     return
+                if not worker.is_cancelled:  # with the respondents shown so far (their numbers)
+                    self.app.call_from_thread(self._show, run_id, full, True, model, None)
+                # the respondents' intervals once the tables' are drawn: computed while the children
+                # computed, they took 30-60 ms of CPU from them, and the children wait for no one else
+                who = self._respondents.get(study, run_id, one_way, topic, aggregate, bootstrap=True,
+                                            collection=inputs.collection)
                 if not worker.is_cancelled:
-                    self.app.call_from_thread(self._show, run_id, full, True, model, who)
+                    self.app.call_from_thread(self._show_who, run_id, who)
                 keep(study, run_id, options, "intervals", state, full)  # kept even if the screen moved on
                 if not same_conditions(quick, full):  # the answers per condition follow the tables' rows
                     per_condition = choices_by_condition(shown_frame, full)
