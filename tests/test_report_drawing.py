@@ -299,10 +299,11 @@ def test_the_backends_of_the_formats_are_imported_once_before_the_workers_fork(t
     import subprocess
     import sys
 
-    assert drawing.worker_count(7, 2) == 2
+    assert drawing.worker_count(5, 2) == 2
     done = subprocess.run([sys.executable, "-c", _WORKERS_FIND, str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     marks = [p for p in tmp_path.iterdir() if p.is_file()]
-    assert len({p.name.split("-")[0] for p in marks}) == 2 and len(marks) == 7  # two workers drew the seven
+    # two workers drew the five (one model: no models-side-by-side figures)
+    assert len({p.name.split("-")[0] for p in marks}) == 2 and len(marks) == 5
     # every worker found the PDF's backend imported (before the fork), and not the SVG's, which is not asked
     assert {p.read_text() for p in marks} == {repr({"pdf": True, "svg": False})}
