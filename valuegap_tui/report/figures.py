@@ -115,7 +115,7 @@ def _answer_choices_by_condition(model: str, path: Path, title: str, per_conditi
         for yi, share, start in zip(y, bars[:, k], left):
             if share >= 0.08:
                 ax.text(start + share / 2, yi, f"{share:.0%}", ha="center", va="center", fontsize=6,
-                        color="white" if k in (0, 5) else "black")
+                        color="white" if k in (0, 5) else "black", in_layout=False)  # inside its bar
         left += bars[:, k]
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
