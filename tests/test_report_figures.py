@@ -245,3 +245,36 @@ def test_valact_names_on_one_spot_share_a_label_and_no_two_labels_overlap():
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert all(panel.x0 <= b.x0 and b.x1 <= panel.x1 for b in boxes)
     plt.close(fig)
+
+
+def test_answer_choices_bars_stand_where_their_shares_put_them(tmp_path, monkeypatch):
+    """Each option's bars (one collection per option) cover their share of each row in the option's
+    colour, left to right in option order, and the legend names the six options in those colours."""
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    from valuegap_tui.report import figures
+    from valuegap_tui.report.figure_formats import drawn_as
+
+    shares = [("baseline", {"value": [0.5, 0.2, 0.1, 0.1, 0.05, 0.05], "action": [0.1, 0.1, 0.2, 0.2, 0.2, 0.2]}),
+              ("max-1", {"value": [0.0, 0.0, 0.0, 0.3, 0.3, 0.4], "action": [1 / 6] * 6})]
+    drawn = []
+    real = figures.save_figure
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path, **kw: drawn.append(fig) or real(fig, path, **kw))
+    with drawn_as(("png", "svg")):
+        png = figures.answer_choices(None, "m", tmp_path / "answer_choices_m.png", "Run 1", shares)
+    image = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    (ax,) = drawn[0].axes
+    rows = [(0.0, shares[0][1]["value"]), (1.0, shares[0][1]["action"]), (2.6, shares[1][1]["value"]),
+            (3.6, shares[1][1]["action"])]
+    for y, row in rows:
+        start = 0.0
+        for k, share in enumerate(row):
+            if share > 0.04:  # a point inside the bar, away from its label and its white edge
+                x_px, y_px = ax.transData.transform((start + share * 0.15, y + 0.25)) * 120 / drawn[0].dpi
+                pixel = image[image.shape[0] - int(y_px) - 1, int(x_px)]
+                expected = np.round(np.array(to_rgb(figures.OPTION_COLOURS[k])) * 255)
+                assert np.abs(pixel - expected).max() <= 2, (y, k, pixel, expected)
+            start += share
+    texts = svg_texts(png.with_suffix(".svg"))
+    assert sum("/" in t and ("agree" in t.lower() or "disagree" in t.lower()) for t in texts) == 6
