@@ -120,6 +120,12 @@ def test_the_key_covers_the_results_the_title_the_choices_and_matplotlibs_settin
     assert figures_key("results", "Run 1: a", {"m": [["baseline", {"value": [0.5, 0.5], "action": [0.9, 0.1]}]]}) != key
     with matplotlib.rc_context({"font.size": 13}):
         assert figures_key("results", "Run 1: a", shares) != key
+    # figures drawn another way by the same version (a single model's run drew the side-by-side two)
+    from valuegap_tui.report import kept_figures
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kept_figures, "FIGURES_FORMAT", kept_figures.FIGURES_FORMAT - 1)
+        assert figures_key("results", "Run 1: a", shares) != key
 
 
 def test_kept_figures_named_outside_the_folder_are_not_written(tmp_path):
