@@ -61,9 +61,12 @@ def test_report_tables_and_figures_at_every_stage(tmp_path, who):
     # figures for every respondent with a paired item, none (and no error) for the others
     figures = {p.name for p in out.glob("*.png")}
     with_figures = {"a", "mfew"} if who == "model" else {"a"}
+    # the respondents with a paired item side by side where there are two; one alone is not set beside
+    # itself, and the summary says so
+    side_by_side = {"models_conditions.png", "models_kinds.png"} if len(with_figures) > 1 else set()
     assert figures == {f"{kind}_{name}.png" for kind in ("alignment_heatmap", "answer_choices", "kinds", "conditions",
-                                                         "position") for name in with_figures} | {
-        "models_conditions.png", "models_kinds.png"}  # the respondents with a paired item side by side
+                                                         "position") for name in with_figures} | side_by_side
+    assert ("Comparison figures need two models or more" in summary) == (len(with_figures) == 1)
     for png in figures:  # every figure has its PDF beside it, and no SVG unless asked (--formats)
         assert (out / png).with_suffix(".pdf").exists() and not (out / png).with_suffix(".svg").exists(), png
     pairs = list(csv.DictReader((out / "respondent_pairs.csv").open()))

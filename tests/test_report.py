@@ -43,9 +43,12 @@ def test_report_writes_tables_summary_and_figures(tmp_path):
     import matplotlib.image
 
     pngs = [p for p in report.figures if p.suffix == ".png"]
-    assert [p.name for p in pngs] == ["models_conditions.png", "models_kinds.png",
-                                      "alignment_heatmap_model-a.png", "answer_choices_model-a.png",
+    # one model: no models-side-by-side figures (they would show its own conditions and kinds figures'
+    # bars), and the summary says why they are missing
+    assert [p.name for p in pngs] == ["alignment_heatmap_model-a.png", "answer_choices_model-a.png",
                                       "kinds_model-a.png", "conditions_model-a.png", "position_model-a.png"]
+    assert report.run_figures == [] and not (tmp_path / "out" / "models_conditions.png").exists()
+    assert "Comparison figures need two models or more" in summary and "## Models side by side" not in summary
     for suffix in (".pdf", ".svg"):
         assert all(p.with_suffix(suffix) in report.figures and p.with_suffix(suffix).exists() for p in pngs)
     for path in pngs:

@@ -120,6 +120,12 @@ def test_the_key_covers_the_results_the_title_the_choices_and_matplotlibs_settin
     assert figures_key("results", "Run 1: a", {"m": [["baseline", {"value": [0.5, 0.5], "action": [0.9, 0.1]}]]}) != key
     with matplotlib.rc_context({"font.size": 13}):
         assert figures_key("results", "Run 1: a", shares) != key
+    # figures drawn another way by the same version (a single model's run drew the side-by-side two)
+    from valuegap_tui.report import kept_figures
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kept_figures, "FIGURES_FORMAT", kept_figures.FIGURES_FORMAT - 1)
+        assert figures_key("results", "Run 1: a", shares) != key
 
 
 def test_kept_figures_named_outside_the_folder_are_not_written(tmp_path):
@@ -299,10 +305,11 @@ def test_the_backends_of_the_formats_are_imported_once_before_the_workers_fork(t
     import subprocess
     import sys
 
-    assert drawing.worker_count(7, 2) == 2
+    assert drawing.worker_count(5, 2) == 2
     done = subprocess.run([sys.executable, "-c", _WORKERS_FIND, str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     marks = [p for p in tmp_path.iterdir() if p.is_file()]
-    assert len({p.name.split("-")[0] for p in marks}) == 2 and len(marks) == 7  # two workers drew the seven
+    # two workers drew the five (one model: no models-side-by-side figures)
+    assert len({p.name.split("-")[0] for p in marks}) == 2 and len(marks) == 5
     # every worker found the PDF's backend imported (before the fork), and not the SVG's, which is not asked
     assert {p.read_text() for p in marks} == {repr({"pdf": True, "svg": False})}

@@ -59,3 +59,51 @@ def test_each_file_is_the_one_drawn_twice_as_before(name, drawn_from, tmp_path, 
     monkeypatch.setattr(figure_files, "laid_out", lambda fig: fig.set_layout_engine("none"))
     before = _draw(name, drawn_from, tmp_path / "before")
     assert now == before
+
+
+@pytest.mark.parametrize("name", ["alignment_heatmap", "answer_choices", "position"])
+def test_each_png_holds_the_pixels_matplotlib_writes(name, drawn_from, tmp_path, monkeypatch):
+    """The PNG is written from matplotlib's own pixels, as RGB at zlib level 1 (opaque figures): decoded,
+    the same pixels, size and resolution as matplotlib's ``savefig``, and a Software line of its own."""
+    import numpy as np
+    from PIL import Image
+
+    now = tmp_path / "now"
+    _draw(name, drawn_from, now)
+    real = figure_files.write_png
+    monkeypatch.setattr(figure_files, "write_png", lambda fig, path, dpi=figure_files.DPI: fig.savefig(path, dpi=dpi))
+    _draw(name, drawn_from, tmp_path / "matplotlib")
+    monkeypatch.setattr(figure_files, "write_png", real)
+    ours, theirs = Image.open(now / f"{name}.png"), Image.open(tmp_path / "matplotlib" / f"{name}.png")
+    assert ours.mode == "RGB" and theirs.mode == "RGBA" and ours.size == theirs.size
+    assert ours.info["dpi"] == theirs.info["dpi"] and ours.info["Software"] == theirs.info["Software"]
+    assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs))
+    # the other formats are untouched
+    for suffix in (".pdf", ".svg"):
+        assert (now / f"{name}{suffix}").read_bytes() == (tmp_path / "matplotlib" / f"{name}{suffix}").read_bytes()
+
+
+def test_a_png_with_transparent_pixels_keeps_them(tmp_path):
+    import numpy as np
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    fig.patch.set_alpha(0.0)  # a see-through background: RGBA, as matplotlib writes it
+    ax.plot([0, 1], [0, 1])
+    figure_files.write_png(fig, tmp_path / "clear.png")
+    fig.savefig(tmp_path / "theirs.png", dpi=figure_files.DPI)
+    plt.close(fig)
+    ours, theirs = Image.open(tmp_path / "clear.png"), Image.open(tmp_path / "theirs.png")
+    assert ours.mode == "RGBA" and np.array_equal(np.asarray(ours), np.asarray(theirs))
+
+
+@pytest.mark.parametrize("name", ["answer_choices", "position"])
+def test_labels_left_out_of_the_layout_leave_every_file_as_it_was(name, drawn_from, tmp_path, monkeypatch):
+    """The labels inside cells and bars are not measured by the layout (they cannot move it): every file
+    is byte for byte the one drawn with them measured."""
+    import matplotlib.text
+
+    now = _draw(name, drawn_from, tmp_path / "now")
+    monkeypatch.setattr(matplotlib.text.Text, "set_in_layout", lambda self, value: None)  # all measured, as before
+    assert _draw(name, drawn_from, tmp_path / "before") == now

@@ -57,40 +57,46 @@ def test_two_models_side_by_side_and_position_figures_with_editable_text(tmp_pat
     assert f"](position_{figure_slug(LONG_MODEL)}.png)" in summary
 
 
-def test_one_model_and_a_condition_with_few_answers(tmp_path):
-    """A condition asked of two dilemmas only: no interval to draw there, the figures still say what it has."""
-    frame = synthetic_frame(topics=2, repeats=2, seed=3)
+def test_a_condition_with_few_answers_and_one_model_alone(tmp_path):
+    """A condition asked of two dilemmas only: no interval to draw there, the figures still say what it
+    has; a model alone is not set beside itself."""
+    frame = synthetic_frame(models=("model-a", "model-b"), topics=2, repeats=2, seed=3)
     few = frame.persona.labels.index("max-1")
-    keep = (frame.persona.codes != few) | (frame.dilemma.codes < 2)
+    keep = (frame.persona.codes != few) | (frame.dilemma.codes < 2) | (frame.model.codes != 0)
     frame = select(frame, keep)
     results = compute_results(frame)
-    (row,) = [r for r in results.conditions.records() if r["condition"] == "max-1"]
+    (row,) = [r for r in results.conditions.records() if r["condition"] == "max-1" and r["model"] == "model-a"]
     assert row["dilemmas"] == 2
     from valuegap_tui.report.comparison_figures import draw_run
     from valuegap_tui.report.position_figure import letter_shares
 
-    pngs = draw_run(results, tmp_path, "One model") + [letter_shares(results, "model-a", tmp_path / "position_model-a.png",
-                                                                     "One model")]
+    pngs = draw_run(results, tmp_path, "Two models") + [letter_shares(results, "model-a", tmp_path / "position_model-a.png",
+                                                                      "Two models")]
     for png in pngs:
         assert_editable(png)
     texts = svg_texts(tmp_path / "models_conditions.svg")
-    most = max(r["dilemmas"] for r in results.conditions.records())
+    most = max(r["dilemmas"] for r in results.conditions.records() if r["model"] == "model-a")
     assert "max-1" in texts and f"model-a (2–{most} dilemmas)" in texts  # the legend says the bars' range
     texts = svg_texts(tmp_path / "position_model-a.svg")
     assert "max-1 (2 dilemmas)" in texts  # what the row rests on, beside its shares
+    alone = compute_results(select(frame, frame.model.codes == 0))
+    assert draw_run(alone, tmp_path / "alone", "One model") == [] and not (tmp_path / "alone").exists()
 
 
 def test_a_model_without_paired_items_gets_no_bar_and_no_error(tmp_path):
-    frame = synthetic_frame(models=("model-a", "model-b"), topics=1, seed=2)
-    only_values = (frame.model.codes == 0) | (frame.question == 0)  # model-b: value answers only
+    frame = synthetic_frame(models=("model-a", "model-b", "model-c"), topics=1, seed=2)
+    only_values = (frame.model.codes != 1) | (frame.question == 0)  # model-b: value answers only
     frame = select(frame, only_values)
     from valuegap_tui.report.comparison_figures import draw_run
 
     assert [p.name for p in draw_run(compute_results(frame), tmp_path, "Half answered")] == [
         "models_conditions.png", "models_kinds.png"]
     texts = svg_texts(tmp_path / "models_conditions.svg")
-    assert any(t.startswith("model-a (") for t in texts)
+    assert any(t.startswith("model-a (") for t in texts) and any(t.startswith("model-c (") for t in texts)
     assert not any("model-b" in t for t in texts)  # no paired item: nothing to set beside
+    # model-b without model-c: one model with a paired item, not set beside itself
+    two = select(frame, frame.model.codes != 2)
+    assert draw_run(compute_results(two), tmp_path / "two", "Half answered") == []
 
 
 def test_via_report_writes_its_figures_with_the_models_side_by_side(study, tmp_path):
@@ -239,3 +245,36 @@ def test_valact_names_on_one_spot_share_a_label_and_no_two_labels_overlap():
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert all(panel.x0 <= b.x0 and b.x1 <= panel.x1 for b in boxes)
     plt.close(fig)
+
+
+def test_answer_choices_bars_stand_where_their_shares_put_them(tmp_path, monkeypatch):
+    """Each option's bars (one collection per option) cover their share of each row in the option's
+    colour, left to right in option order, and the legend names the six options in those colours."""
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    from valuegap_tui.report import figures
+    from valuegap_tui.report.figure_formats import drawn_as
+
+    shares = [("baseline", {"value": [0.5, 0.2, 0.1, 0.1, 0.05, 0.05], "action": [0.1, 0.1, 0.2, 0.2, 0.2, 0.2]}),
+              ("max-1", {"value": [0.0, 0.0, 0.0, 0.3, 0.3, 0.4], "action": [1 / 6] * 6})]
+    drawn = []
+    real = figures.save_figure
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path, **kw: drawn.append(fig) or real(fig, path, **kw))
+    with drawn_as(("png", "svg")):
+        png = figures.answer_choices(None, "m", tmp_path / "answer_choices_m.png", "Run 1", shares)
+    image = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    (ax,) = drawn[0].axes
+    rows = [(0.0, shares[0][1]["value"]), (1.0, shares[0][1]["action"]), (2.6, shares[1][1]["value"]),
+            (3.6, shares[1][1]["action"])]
+    for y, row in rows:
+        start = 0.0
+        for k, share in enumerate(row):
+            if share > 0.04:  # a point inside the bar, away from its label and its white edge
+                x_px, y_px = ax.transData.transform((start + share * 0.15, y + 0.25)) * 120 / drawn[0].dpi
+                pixel = image[image.shape[0] - int(y_px) - 1, int(x_px)]
+                expected = np.round(np.array(to_rgb(figures.OPTION_COLOURS[k])) * 255)
+                assert np.abs(pixel - expected).max() <= 2, (y, k, pixel, expected)
+            start += share
+    texts = svg_texts(png.with_suffix(".svg"))
+    assert sum("/" in t and ("agree" in t.lower() or "disagree" in t.lower()) for t in texts) == 6

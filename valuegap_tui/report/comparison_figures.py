@@ -1,6 +1,8 @@
 """The models of a run side by side: AR and AD with their 95% intervals per condition (``models_conditions``)
 and per persona kind (``models_kinds``), one bar per model in each row, from the report's conditions and
 kinds tables (no new numbers: the same levels and intervals as the tables and the per-model figures).
+Drawn only where two respondents or more have a paired item: one alone would show the same bars as its
+own ``conditions_MODEL`` and ``kinds_MODEL`` (``figure_formats.run_models``).
 
 A condition's AR and AD are over the dilemmas it shares with its model's baseline (docs/metrics.md), so
 two models' bars in one row can rest on different dilemmas when their runs did not finish alike; each
@@ -18,17 +20,12 @@ import numpy as np
 from valuegap_tui.metrics.humans import is_human
 from valuegap_tui.metrics.summary import Results
 from valuegap_tui.report.figure_files import MODEL_COLOURS, figure_style, save_figure, short_name
+from valuegap_tui.report.figure_formats import run_models
 
 #: the run-level figures, beside the per-model ones
 RUN_FIGURES = ("models_conditions", "models_kinds")
 _METRICS = (("alignment_rate", "ar_low", "ar_high", "alignment rate (AR, higher = smaller gap)"),
             ("alignment_distance", "ad_low", "ad_high", "alignment distance (AD, lower = smaller gap)"))
-
-
-def run_models(results: Results) -> list[str]:
-    """The models drawn side by side: every reported model with a paired item."""
-    with_items = {r["model"] for r in results.per_model.records() if r["items"]}
-    return [m for m in results.reported_models if m in with_items]
 
 
 def draw_run_figure(results: Results, name: str, out_dir: Path, title: str) -> Path | None:
@@ -47,7 +44,8 @@ def draw_run_figure(results: Results, name: str, out_dir: Path, title: str) -> P
 
 
 def draw_run(results: Results, out_dir: Path, title: str) -> list[Path]:
-    """The two figures as PNG (listed) and the formats asked, for every model with a paired item; [] when none has."""
+    """The two figures as PNG (listed) and the formats asked, for every model with a paired item; [] when
+    fewer than two have (``run_models``)."""
     if not run_models(results):
         return []
     drawn = [draw_run_figure(results, name, out_dir, title) for name in RUN_FIGURES]

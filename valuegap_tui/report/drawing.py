@@ -25,10 +25,10 @@ from valuegap_tui.metrics.summary import Results
 from valuegap_tui.processes import cores
 from valuegap_tui.report.figure_formats import FORMATS, drawn_as, suffixes
 
-#: each figure's share of the drawing at a large run (CPU seconds at a million answers, rounded): the
-#: workers take the heaviest first, so the last one to finish is a light one
-_COST = {"position": 21, "answer_choices": 17, "alignment_heatmap": 15, "conditions": 9, "models_conditions": 8,
-         "kinds": 5, "models_kinds": 5}
+#: each figure's relative cost of drawing at a large run (its CPU at a million answers, in fifteenths of a
+#: second, rounded): the workers take the heaviest first, so the last one to finish is a light one
+_COST = {"position": 19, "alignment_heatmap": 16, "answer_choices": 15, "conditions": 9, "models_conditions": 8,
+         "kinds": 6, "models_kinds": 5}
 
 #: (results, answer choices per model, folder, title) while a report draws: the forked workers read it
 _WORK: tuple | None = None

@@ -63,7 +63,10 @@ def save_figure(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
         for fmt in current_formats():  # the PNG first
             if fmt == "pdf":
                 use_for_pdf()  # its fonts subset without the tables no viewer reads
-            fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
+            if fmt == "png":
+                write_png(fig, path, DPI)
+            else:
+                fig.savefig(path.with_suffix(f".{fmt}"), dpi=DPI)
             # a figure that lays itself out did so for the PNG, the first format: the others keep that
             # layout rather than work it out again (most of their drawing time), so all three agree
             laid_out(fig)
@@ -71,6 +74,36 @@ def save_figure(fig, path: Path, rect=(0, 0, 1, 1)) -> Path:
                 cells_as_they_are(fig)
     plt.close(fig)
     return path
+
+
+#: the figures' resolution in the PNG (the PDF and SVG are vector: it sets only their images of cells)
+DPI = 120
+
+
+def write_png(fig, path: Path, dpi: int = DPI) -> None:
+    """The figure's PNG at ``path``: the pixels matplotlib draws for ``savefig(path, dpi=dpi)``, with
+    its metadata, written as RGB where every pixel is opaque (a report's figures are) and compressed at
+    zlib level 1. matplotlib writes RGBA at level 6: encoding was up to a third of a large figure's
+    PNG (a 4080 x 1560 heatmap: 0.19 s to encode against 0.13 s at level 1, 0.11 s as RGB), and the
+    files come out about the same size, since a fourth channel that is 255 everywhere still costs."""
+    import io
+
+    import numpy as np
+    from PIL import Image, PngImagePlugin
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi)
+    renderer = getattr(fig.canvas, "renderer", None)
+    width, height = (int(getattr(renderer, "width", 0)), int(getattr(renderer, "height", 0)))
+    if width * height * 4 != raw.getbuffer().nbytes:  # another canvas drew it: matplotlib writes the file
+        fig.savefig(path.with_suffix(".png"), dpi=dpi)
+        return
+    pixels = np.frombuffer(raw.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
+    opaque = bool((pixels[..., 3] == 255).all())
+    image = Image.fromarray(np.ascontiguousarray(pixels[..., :3]) if opaque else pixels)  # RGB or RGBA
+    info = PngImagePlugin.PngInfo()  # what matplotlib writes in every PNG
+    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
+    image.save(path.with_suffix(".png"), format="png", compress_level=1, dpi=(dpi, dpi), pnginfo=info)
 
 
 def laid_out(fig) -> None:

@@ -1,5 +1,5 @@
 """Which files a report writes for each figure: always the PNG (the summary shows it), and beside it the
-PDF, the SVG, both or neither. Drawing every figure in every format is most of a report's time at a large
+PDF, the SVG, both or neither; and whether it draws the models side by side (``run_models``). Drawing every figure in every format is most of a report's time at a large
 run, so the command and the app write PNG and PDF unless asked for more (docs/metrics.md, "Figures").
 No pyplot here: the formats are read before anything is drawn."""
 
@@ -60,3 +60,21 @@ def files_text(formats: tuple[str, ...]) -> str:
         return "PNG only; PDF and SVG with `valuegap report --formats png,pdf,svg`"
     text = f"each also as {' and '.join(others)} beside the PNG, {'their' if len(others) > 1 else 'its'} text editable"
     return text if "svg" in formats else f"{text}; SVG with `valuegap report --formats png,pdf,svg`"
+
+
+#: what the summary says where a run's one respondent with paired answers is not drawn beside itself
+ONE_RESPONDENT = ("Comparison figures need two models or more: this run has one with paired answers, and its "
+                  "own conditions and persona-kind figures below show the same numbers.")
+
+
+def paired_models(results) -> list[str]:
+    """Every reported model (or person) of ``results`` with a paired item, in report order."""
+    with_items = {r["model"] for r in results.per_model.records() if r["items"]}
+    return [m for m in results.reported_models if m in with_items]
+
+
+def run_models(results) -> list[str]:
+    """The models drawn side by side (``comparison_figures``): every reported model with a paired item,
+    where there are two or more; [] for one (its own figures hold the same bars and intervals) or none."""
+    models = paired_models(results)
+    return models if len(models) > 1 else []

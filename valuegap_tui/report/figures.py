@@ -16,6 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.transforms as transforms  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 import numpy as np  # noqa: E402
 
 from valuegap_tui.catalogue import catalogue  # noqa: E402
@@ -109,20 +111,28 @@ def _answer_choices_by_condition(model: str, path: Path, title: str, per_conditi
     fig, ax = plt.subplots(figsize=(11, max(4, 0.32 * len(y) + 2)))
     left = np.zeros(len(y))
     bars = np.array(bars)
+    y = np.asarray(y, dtype=float)
+    handles = []
     for k in range(6):
-        ax.barh(y, bars[:, k], left=left, color=OPTION_COLOURS[k], edgecolor="white", linewidth=0.5,
-                label=f"{cat.value_scale[k].text} / {cat.action_labels[k].text}")
+        # one collection of bars per option, not a patch per bar (300 at 25 conditions, each placed,
+        # measured for the axis limits and drawn as an artist of its own): the same rectangles as barh's
+        style = {"facecolor": OPTION_COLOURS[k], "edgecolor": "white", "linewidth": 0.5}
+        right = left + bars[:, k]
+        corners = np.stack([np.column_stack(c) for c in ((left, y - 0.4), (right, y - 0.4), (right, y + 0.4),
+                                                          (left, y + 0.4))], axis=1)
+        ax.add_collection(PolyCollection(corners, **style))
+        handles.append(Patch(**style, label=f"{cat.value_scale[k].text} / {cat.action_labels[k].text}"))
         for yi, share, start in zip(y, bars[:, k], left):
             if share >= 0.08:
                 ax.text(start + share / 2, yi, f"{share:.0%}", ha="center", va="center", fontsize=6,
-                        color="white" if k in (0, 5) else "black")
+                        color="white" if k in (0, 5) else "black", in_layout=False)  # inside its bar
         left += bars[:, k]
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of valid answers (value question: stated; action question: enacted)")
     height = fig.get_size_inches()[1]
-    fig.legend(*ax.get_legend_handles_labels(), ncols=3, fontsize=7, loc="lower center", frameon=False)
+    fig.legend(handles=handles, ncols=3, fontsize=7, loc="lower center", frameon=False)
     ax.set_title(f"Answer-choice distribution, value vs action answers per condition\n{title}")
     return save_figure(fig, path, rect=(0, 0.5 / height, 1, 1))  # room for the legend below the axes
 

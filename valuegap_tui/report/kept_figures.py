@@ -25,7 +25,7 @@ from valuegap_tui.store import DatabaseError, StudyError
 from valuegap_tui.store import results_cache
 
 #: bump when the figures are drawn differently in a way valuegap's version does not say
-FIGURES_FORMAT = 1
+FIGURES_FORMAT = 2  # 2: a single respondent without the side-by-side figures; bars as collections
 #: the results' stage the figures are drawn from, and kept under
 STAGE = "intervals"
 #: between the results' options and the figures' key in the options the figures are kept under

@@ -20,7 +20,7 @@ from valuegap_tui.metrics.summary import Results, compute_results, filter_frame
 from valuegap_tui.metrics.table import Table
 from valuegap_tui.report.cells import cell as _cell
 from valuegap_tui.report.cells import fmt as _fmt
-from valuegap_tui.report.figure_formats import FORMATS, drawn_as, files_text, suffixes
+from valuegap_tui.report.figure_formats import ONE_RESPONDENT, FORMATS, drawn_as, files_text, paired_models, suffixes
 from valuegap_tui.report.people import collection_markdown, pairs_markdown, people_markdown
 from valuegap_tui.report.protocols import protocols_markdown, with_protocol
 from valuegap_tui.report.resolve import ReportError, resolve_run
@@ -295,6 +295,8 @@ def summary_markdown(results: Results, title: str, report: Report | None = None,
         lines += ["## Models side by side", "", "AR and AD with their 95% intervals, every model in one figure "
                   f"({files_text(report.formats)}).", ""]
         lines += [f"![{p.stem}]({p.name})" for p in report.run_figures] + [""]
+    elif report is not None and report.figures and len(paired_models(results)) == 1:
+        lines += [ONE_RESPONDENT, ""]  # said, so that no one looks for the missing files
     for model in results.reported_models:
         lines += _model_section(results, model, figures.get(model, []), adjusted, getattr(report, "formats", FORMATS))
     if report is not None:
