@@ -30,7 +30,8 @@ compiles every module at every start).
                              [--without orjson,uvloop] [--previous DIR]
 
 ``--previous DIR`` also runs valuegap from the package source in DIR (e.g. ``git worktree add`` or
-``git archive`` of an earlier commit) on its own copy of the same seeded study, in the same rounds: a
+``git archive`` of an earlier commit) on its own copy of the same seeded study, seeded by DIR's own code
+(an earlier version cannot open a study that a later schema has written), in the same rounds: a
 before/after ratio that the load cannot bend.
 
 lm-evaluation-harness and inspect_ai are not dependencies of valuegap; install them in a separate
@@ -157,6 +158,10 @@ def run_child(command: list[str], server, n: int, cwd: Path | None = None) -> di
 #: runs the command line with some optional modules made unimportable (the code falls back)
 WITHOUT = ("import sys\nfor name in sys.argv.pop(1).split(','): sys.modules[name] = None\n"
            "from valuegap_tui.cli import main\nraise SystemExit(main(sys.argv[1:]))")
+#: seeds a study with the package and bench/loopback.py of another source folder (an earlier version)
+SEED_PREVIOUS = ("import sys\nsource = sys.argv[1]\nsys.path[:0] = [source, source + '/bench']\n"
+                 "from pathlib import Path\nfrom loopback import seed_study\n"
+                 "seed_study(Path(sys.argv[2]), int(sys.argv[3])).close()")
 #: runs the command line with the package imported from another source folder (an earlier version)
 PREVIOUS = ("import sys\nsys.path.insert(0, sys.argv.pop(1))\n"
             "from valuegap_tui.cli import main\nraise SystemExit(main(sys.argv[1:]))")
@@ -215,8 +220,12 @@ def main() -> int:
         for modules in args.without:
             contenders[f"vg -{modules}"] = lambda r, modules=modules: valuegap_command(tmp, seeded, definition, r, modules)
         if args.previous:
-            contenders["valuegap previous"] = lambda r: valuegap_command(tmp, seeded, definition, r,
-                                                                          previous=str(Path(args.previous).resolve()))
+            previous = str(Path(args.previous).resolve())
+            seeded_previous = tmp / "seeded-previous.db"
+            subprocess.run([sys.executable, "-c", SEED_PREVIOUS, previous, str(seeded_previous), str(n_dilemmas)],
+                           check=True)
+            contenders["valuegap previous"] = lambda r: valuegap_command(tmp, seeded_previous, definition, r,
+                                                                          previous=previous)
         for spec in args.peer:
             name, _, line = spec.partition("=")
             command = line.format(base_url=server.base_url, model="loopback", n=n, in_flight=args.in_flight)

@@ -1,6 +1,7 @@
 """Which files a report writes for each figure: always the PNG (the summary shows it), and beside it the
-PDF, the SVG, both or neither; and whether it draws the models side by side (``run_models``). Drawing every figure in every format is most of a report's time at a large
-run, so the command and the app write PNG and PDF unless asked for more (docs/metrics.md, "Figures").
+PDF, the SVG, both or neither; and whether it draws the models side by side (``run_models``). Drawing
+every figure in every format is most of a report's time at a large run, so the command and the app write
+PNG and PDF unless asked for more (docs/metrics.md, "Figures").
 No pyplot here: the formats are read before anything is drawn."""
 
 from __future__ import annotations
