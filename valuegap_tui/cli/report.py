@@ -18,10 +18,10 @@ def register(commands) -> None:
         description="Compute every metric of a run and write them to OUT_DIR:\n"
         "  CSV tables (models, conditions, persona kinds, kinds adjusted for extremity, per-value inference,\n"
         "  breakdowns, value ranking, answers; every table has a model column), summary.md with one section\n"
-        "  per model, models_conditions and models_kinds (every model side by side), and per model\n"
-        "  alignment_heatmap_MODEL, answer_choices_MODEL, kinds_MODEL, conditions_MODEL and position_MODEL,\n"
-        "  each as .png and .pdf (its text editable), and .svg with --formats png,pdf,svg (figures need\n"
-        "  matplotlib: pip install 'valuegap-tui[report]').\n"
+        "  per model, models_conditions and models_kinds (every model side by side, where two or more have\n"
+        "  paired answers), and per model alignment_heatmap_MODEL, answer_choices_MODEL, kinds_MODEL,\n"
+        "  conditions_MODEL and position_MODEL, each as .png and .pdf (its text editable), and .svg with\n"
+        "  --formats png,pdf,svg (figures need matplotlib: pip install 'valuegap-tui[report]').\n"
         "Definitions of every number: docs/metrics.md.",
     )
     parser.add_argument("run", metavar="RUN_ID|latest", help="the run to report, or 'latest'")
