@@ -60,6 +60,9 @@ def child() -> None:
     sys.stdout.buffer.write(out)
     sys.stdout.buffer.flush()
     _note(who, f"written ({len(out) / 1e6:.1f} MB)", time.process_time())
+    if os.environ.get("VALUEGAP_TIMELINE_EXIT") != "tidy":  # as metrics/apart.py's child ends
+        sys.stderr.flush()
+        os._exit(0)
 
 
 # -- the app, its steps wrapped -----------------------------------------------------------------------------
@@ -101,14 +104,13 @@ def app(study: str) -> None:
     wrap(results_drawing.ResultsDrawing, "_show_who")
     wrap(results_drawing.ResultsDrawing, "_show")
     wrap(results_drawing.ResultsDrawing, "_draw_tab", "draw a tab")
-    original_output = apart._Child.output
+    original_read = apart._Child.read
 
-    def output(self, cancelled):
-        out = original_output(self, cancelled)
+    def read(self):
+        original_read(self)
         note(f"output of child {self.process.pid} received")
-        return out
 
-    apart._Child.output = output
+    apart._Child.read = read
     original_next = results_drawing.ResultsDrawing._next_step
 
     def next_step(self, stage, tabs):
