@@ -52,7 +52,10 @@ def child() -> None:
     if not given:
         return
     _note(who, f"input received ({len(given) / 1e6:.1f} MB)", time.process_time())
-    frame, options = pickle.loads(given)
+    import io
+
+    stream = io.BytesIO(given)
+    frame, options = pickle.load(stream), pickle.load(stream)  # as metrics/apart.py's child reads them
     _note(who, f"input unpickled (part {options.get('part')})", time.process_time())
     results = compute_results(frame, **options)
     _note(who, "computed", time.process_time())

@@ -260,7 +260,7 @@ ONE_WAITS_FOR_THE_OTHER = """
 import pickle, sys, time
 from pathlib import Path
 from valuegap_tui.metrics.summary import compute_results
-frame, options = pickle.load(sys.stdin.buffer)
+frame, options = pickle.load(sys.stdin.buffer), pickle.load(sys.stdin.buffer)
 out = pickle.dumps(compute_results(frame, **options)) + bytes(1 << 20)
 done, seen = Path(sys.argv[1]) / "rest written", Path(sys.argv[1]) / "stream saw it"
 if options["part"] == "stream":
@@ -284,3 +284,13 @@ def test_a_childs_results_are_read_as_it_writes_them_not_after_the_others(monkey
     assert (tmp_path / "stream saw it").read_text() == "True"
     assert results_record.to_text(there) == results_record.to_text(compute_results(frame, model="m1"))
     assert apart.running() == 0
+
+
+def test_the_answers_are_pickled_once_for_both_children(monkeypatch):
+    frame = synthetic_frame(models=("m1", "m2"), topics=2, seed=11)
+    pickled = []
+    dumps = apart.pickle.dumps
+    monkeypatch.setattr(apart.pickle, "dumps", lambda obj, **kw: pickled.append(obj) or dumps(obj, **kw))
+    there = apart.compute_apart(frame, split=True, model="m2")
+    assert sum(obj is frame for obj in pickled) == 1
+    assert results_record.to_text(there) == results_record.to_text(compute_results(frame, model="m2"))
