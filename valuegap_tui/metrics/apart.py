@@ -17,7 +17,9 @@ The children run at a lower priority (``NICE``): on a core the app needs too, th
 
 With ``split``, two children compute the two halves of the results (``summary.PARTS``: the value
 tables and conditions, which draw from one random stream, and the rest) at once, on two cores,
-and ``summary.join_parts`` joins them: the same results again, bit for bit.
+and ``summary.join_parts`` joins them: the same results again, bit for bit. The answers are pickled
+once for both; each child's output is read by a thread of its own (a half that ends first is not held
+behind the other), and a child ends as soon as its results are written.
 
 A child's start (the interpreter, numpy and the metrics imported: 0.2-0.3 s) can be paid before the
 results are wanted: ``prepare`` starts children that import and then wait for their input; the next
