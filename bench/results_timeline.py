@@ -97,7 +97,9 @@ def app(study: str) -> None:
     apart.COMMAND = (sys.executable, str(HERE), "--child")
     for name in ("load_answer_frame",):
         wrap(results_compute.frame_store, name)
-    for name in ("compute_results", "start_apart", "keep", "read_inputs", "choices_by_condition", "adjusted_rows",
+    wrap(results_compute.results_cache, "fingerprint")
+    wrap(results_compute.run_store, "get_run")
+    for name in ("kept", "compute_results", "start_apart", "keep", "read_inputs", "choices_by_condition", "adjusted_rows",
                  "filter_frame"):
         wrap(results_compute, name)
     wrap(apart.Apart, "result", "intervals.result (waits for the children)")
