@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from tests.helpers.results_app import protocols_frame
-from valuegap_tui.metrics import results_record
+from valuegap_tui.metrics import results_record, values
+from valuegap_tui.metrics.grid import build_grid
+from valuegap_tui.metrics.items import build_items
+from valuegap_tui.metrics.paired import Resampler
 from valuegap_tui.metrics.summary import PARTS, REST, STREAM, compute_results, join_parts
 from valuegap_tui.metrics.synthetic import synthetic_frame
 
@@ -44,3 +48,31 @@ def test_each_half_leaves_the_other_halfs_tables_empty():
 def test_an_unknown_half_is_refused():
     with pytest.raises(ValueError, match="part must be one of stream, rest"):
         compute_results(synthetic_frame(seed=1), part="values")
+
+
+@pytest.mark.parametrize("backlog", [1, 3])
+def test_the_value_intervals_found_by_a_helper_thread_are_those_found_in_turn(monkeypatch, backlog):
+    """The longer half finds its value tables' intervals and ranks in a second thread while it draws: the
+    same numbers, bit for bit, as found one after the other, however few resamples may wait for it."""
+    monkeypatch.setattr(values, "HELPER_BACKLOG", backlog)
+    frame = synthetic_frame(models=("m1", "m2"), topics=2, seed=11)
+    items = build_items(frame, "pairs", None)
+    grid = build_grid(items)
+    labels = items.labels("value")
+    alone, helped = (values.value_stats(grid, len(labels), Resampler(4), helper=helper) for helper in (False, True))
+    assert np.isfinite(alone.low["level_ar"]).sum() > 10 and np.isfinite(alone.rank_low).sum() > 10
+    for name in ("low", "high"):
+        for key, column in getattr(alone, name).items():
+            assert getattr(helped, name)[key].tobytes() == column.tobytes()
+    assert helped.rank_low.tobytes() == alone.rank_low.tobytes()
+    assert helped.rank_high.tobytes() == alone.rank_high.tobytes()
+    assert all(helped.p[key].tobytes() == alone.p[key].tobytes() for key in alone.p)
+
+
+def test_a_failure_in_the_helper_thread_is_raised(monkeypatch):
+    def broken(*_args):
+        raise FloatingPointError("no interval")
+
+    monkeypatch.setattr(values, "_rank_intervals", broken)
+    with pytest.raises(FloatingPointError, match="no interval"):
+        compute_results(synthetic_frame(seed=5), part=STREAM)

@@ -170,7 +170,10 @@ def compute_results(frame: AnswerFrame, *, aggregate: Aggregate = DEFAULT_AGGREG
     grid = build_grid(items)
     grid.with_retest = bootstrap  # the quick tables leave it for the full computation
     # the tables drawing from ``resampler``, in the order they draw from it
-    by_value, ranking, heatmaps = value_tables(grid, items, resampler) if stream else (_LEFT, _LEFT, {})
+    # the value tables' intervals found by a second thread as the resamples are drawn, where the other half
+    # is computed by another process: it ends first, and this half's thread then has the core it leaves
+    by_value, ranking, heatmaps = (value_tables(grid, items, resampler, helper=part == STREAM) if stream
+                                   else (_LEFT, _LEFT, {}))
     conditions = conditions_table(grid, items, resampler) if stream else _LEFT
     # the kinds draw nothing (their intervals are analytic: metrics.crossed): the shorter half computes them
     kinds = kinds_table(grid, items, resampler) if rest else _LEFT

@@ -12,7 +12,9 @@ Benjamini-Hochberg is the values of one (model, condition, metric).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -73,7 +75,8 @@ class ValueStats:
         return out
 
 
-def value_stats(grid: DilemmaGrid, n_values: int, resampler: Resampler | None) -> ValueStats:
+def value_stats(grid: DilemmaGrid, n_values: int, resampler: Resampler | None, helper: bool = False) -> ValueStats:
+    """``helper``: find the intervals in a second thread while this one draws (``_bootstrap``)."""
     m, c, d = grid.ar.shape
     paired = grid.paired()
     n_values = max(n_values, 1)
@@ -110,12 +113,38 @@ def value_stats(grid: DilemmaGrid, n_values: int, resampler: Resampler | None) -
     for prefix, _name in METRICS:
         stats.p[prefix] = np.full(count.shape, np.nan)
     if resampler is not None:
-        _bootstrap(grid, paired, stats, not_baseline, resampler)
+        _bootstrap(grid, paired, stats, not_baseline, resampler, helper)
     return stats
 
 
+#: how many values' resamples may wait for the helper thread's intervals at once (a few MB each)
+HELPER_BACKLOG = 3
+
+
 def _bootstrap(grid: DilemmaGrid, paired: np.ndarray, stats: ValueStats, not_baseline: np.ndarray,
-               resampler: Resampler) -> None:
+               resampler: Resampler, helper: bool = False) -> None:
+    """``helper``: the intervals of each value's resamples are found by a second thread while this one draws
+    the next value's (see ``value_stats``)."""
+    if not helper:
+        _draw(grid, paired, stats, not_baseline, resampler, lambda job, *args: job(*args))
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="valuegap-intervals") as pool:
+        pending = []
+
+        def later(job, *args) -> None:
+            if len(pending) >= HELPER_BACKLOG:  # the resamples waiting for it stay few (memory)
+                pending[-HELPER_BACKLOG].result()
+            pending.append(pool.submit(job, *args))
+
+        _draw(grid, paired, stats, not_baseline, resampler, later)
+        for done in pending:
+            done.result()  # a failure is raised here
+
+
+def _draw(grid: DilemmaGrid, paired: np.ndarray, stats: ValueStats, not_baseline: np.ndarray,
+          resampler: Resampler, later: Callable) -> None:
+    """The resamples, drawn in order from ``resampler``; their intervals and ranks handed to ``later``
+    (``later(job, *args)`` runs ``job(*args)``, at once or in another thread: no draw depends on them)."""
     m, c, _d = grid.ar.shape
     n_values = stats.dilemmas.shape[2]
     base_ar, base_ad = grid.baseline_of(grid.ar), grid.baseline_of(grid.ad)
@@ -136,11 +165,7 @@ def _bootstrap(grid: DilemmaGrid, paired: np.ndarray, stats: ValueStats, not_bas
             den = np.where(sums[:, 0] > 0, sums[:, 0], np.nan)
             drawn = {"level_ar": sums[:, 1] / den, "level_ad": sums[:, 2] / den,
                      "change_ar": (sums[:, 1] - sums[:, 3]) / den, "change_ad": (sums[:, 2] - sums[:, 4]) / den}
-        for key, samples in drawn.items():
-            low, high = percentile_interval(samples, resampler.confidence)
-            if key.startswith("change"):
-                low, high = np.where(not_baseline, low, np.nan), np.where(not_baseline, high, np.nan)
-            stats.low[key][:, :, v], stats.high[key][:, :, v] = low, high
+        later(_value_intervals, stats, drawn, v, not_baseline, resampler.confidence)
         drawn_ad[v] = drawn["level_ad"]
         flat = differences[..., dilemmas].reshape(-1, n).T  # n x (2 m c)
         p = sign_flip_p_values(flat, resampler).reshape(2, m, c)
@@ -149,11 +174,24 @@ def _bootstrap(grid: DilemmaGrid, paired: np.ndarray, stats: ValueStats, not_bas
     # ranked one (model, condition) at a time: each resample's ranks are over one condition's values, and
     # a condition's (samples x values) fits in the cache, where the whole (samples x m x c x values) made
     # fifteen fresh arrays of 22 MB at 154,000 answers (0.1-0.4 s of page faults and memory traffic)
+    later(_rank_intervals, stats, drawn_ad, resampler.confidence)
+
+
+def _value_intervals(stats: ValueStats, drawn: dict[str, np.ndarray], v: int, not_baseline: np.ndarray,
+                     confidence: float) -> None:
+    for key, samples in drawn.items():
+        low, high = percentile_interval(samples, confidence)
+        if key.startswith("change"):
+            low, high = np.where(not_baseline, low, np.nan), np.where(not_baseline, high, np.nan)
+        stats.low[key][:, :, v], stats.high[key][:, :, v] = low, high
+
+
+def _rank_intervals(stats: ValueStats, drawn_ad: np.ndarray, confidence: float) -> None:
+    m, c = drawn_ad.shape[2:]
     for i in range(m):
         for j in range(c):
             ranks = descending_ranks(drawn_ad[:, :, i, j].T)  # samples x values
-            stats.rank_low[i, j], stats.rank_high[i, j] = percentile_interval(ranks, resampler.confidence,
-                                                                              outward=True)
+            stats.rank_low[i, j], stats.rank_high[i, j] = percentile_interval(ranks, confidence, outward=True)
 
 
 def descending_ranks(x: np.ndarray) -> np.ndarray:
@@ -195,7 +233,8 @@ def _value_names() -> dict[str, tuple[int, str, str]]:
     return {v.id: (i, v.name, cat.value_type(v.type).name) for i, v in enumerate(ordered)}
 
 
-def value_tables(grid: DilemmaGrid, items: Items, resampler: Resampler | None) -> tuple[Table, Table, dict[str, Heatmap]]:
+def value_tables(grid: DilemmaGrid, items: Items, resampler: Resampler | None,
+                 helper: bool = False) -> tuple[Table, Table, dict[str, Heatmap]]:
     """(by_value, value_ranking, heatmap per model)."""
     by_value = Table("by_value", "Per value and condition: AR and AD over the value's dilemmas paired with "
                      "baseline, change against baseline with adjusted p-values", VALUE_COLUMNS)
@@ -204,7 +243,7 @@ def value_tables(grid: DilemmaGrid, items: Items, resampler: Resampler | None) -
     if len(items) == 0:
         return by_value, ranking, {}
     value_labels = items.labels("value")
-    stats = value_stats(grid, len(value_labels), resampler)
+    stats = value_stats(grid, len(value_labels), resampler, helper)
     _adjust_across_values(stats)
     f1 = alignment(items.subset(paired_item_mask(grid, items)), ("model", "persona", "value"))
     f1_of = {key: (float(o), float(a)) for key, o, a in zip(f1.groups.keys, f1.f1_oppose, f1.f1_align)}
