@@ -240,23 +240,15 @@ def start_early(results: Results, out_dir: Path, title: str, per_condition: dict
 
 def draw_figures(results: Results, out_dir: Path, title: str, per_condition: dict[str, list] | None = None,
                  kept=None, workers: int | None = None, early: EarlyFigures | None = None,
-                 formats: tuple[str, ...] = FORMATS, child=None) -> tuple[list[Path], dict[str, list[Path]]]:
+                 formats: tuple[str, ...] = FORMATS) -> tuple[list[Path], dict[str, list[Path]]]:
     """The run's figures (the models side by side) and each model's, as PNG paths (the other ``formats``
     beside each); ``kept``: a ``report.kept_figures.KeptFigures`` to copy them from, or keep them in, when
     given; ``early``: the figures started from the numbers (``start_early``, with the same ``formats``),
-    finished here; ``child``: a ``report.drawing_child.DrawingChild`` (started with the same ``formats``)
-    that draws them where no early figures were started and none are kept."""
+    finished here."""
     per_condition = per_condition or {}
     kept_as = kept.options_for(title, per_condition, formats) if kept is not None else None
     if early is None and kept is not None and (found := kept.restore(kept_as, out_dir, formats)) is not None:
-        if child is not None:  # nothing to draw: stopped at once
-            child.stop()
         return found
-    if early is None and child is not None \
-            and (by_child := child.draw(results, out_dir, title, per_condition, workers)) is not None:
-        if kept is not None:
-            kept.keep(kept_as, *by_child, formats)
-        return by_child
     global _WORK
     jobs = _jobs(results, out_dir, title)  # pyplot is imported only here: copying kept figures needs none of it
     given = (results, per_condition, out_dir, title)

@@ -83,13 +83,6 @@ class KeptFigures:
         settings)."""
         return f"{self.options}{MARK}{figures_key(self.results_text, title, per_condition, formats)}"
 
-    def stored(self, options: str) -> bool:
-        """Whether figures are kept under ``options`` (``restore`` reads and checks them)."""
-        try:
-            return results_cache.load(self.study, self.run_id, options, STAGE, self.state) is not None
-        except (DatabaseError, StudyError):
-            return False
-
     def restore(self, options: str, out_dir: Path,
                 formats: tuple[str, ...] = FORMATS) -> tuple[list[Path], dict[str, list[Path]]] | None:
         """Write the figures kept under ``options`` (``options_for``, with ``formats``) into ``out_dir`` and

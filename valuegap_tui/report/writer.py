@@ -74,7 +74,7 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
                  people: list[Table] | None = None, collection: Collection | None = None,
                  pairs: Table | None = None, kept_figures=None, workers: int | None = None,
                  per_condition: dict[str, list] | None = None, early=None,
-                 formats: tuple[str, ...] = FORMATS, child=None) -> Report:
+                 formats: tuple[str, ...] = FORMATS) -> Report:
     """``adjusted``: the persona kinds adjusted for extremity (``metrics.covariates``), when known;
     ``frame``: the answers, for the answer choices per condition (without it, per model only);
     ``people``: the respondents and human-spread tables (``metrics.humans``) when people answered;
@@ -84,8 +84,7 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
     ``workers``: processes drawing the figures (None: one per core; ``report/drawing.py``);
     ``per_condition``: ``choices_by_condition`` of the answers, when known (else taken from ``frame``);
     ``early``: the figures started from the numbers (``report.drawing.start_early``), finished here;
-    ``formats``: what each figure is written as (``figure_formats``; the PNG always); ``child``: a
-    ``report.drawing_child.DrawingChild`` to draw them (``drawing.draw_figures``)."""
+    ``formats``: what each figure is written as (``figure_formats``; the PNG always)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir, notes=list(notes), formats=tuple(formats))  # notes: how the run went (errors, coverage)
@@ -109,8 +108,7 @@ def write_report(results: Results, out_dir: Path, title: str, notes: list[str] =
             per_condition = choices_by_condition(frame, results) if frame is not None else {}
         # a run asked several ways: each figure says which one its numbers are under (never pooled)
         report.run_figures, report.figures_by_model = draw_figures(results, out_dir, figure_title(title, results),
-                                                                   per_condition, kept_figures, workers, early, formats,
-                                                                   child)
+                                                                   per_condition, kept_figures, workers, early, formats)
         pngs = [*report.run_figures, *(path for paths in report.figures_by_model.values() for path in paths)]
         report.figures = [png.with_suffix(suffix) for png in pngs for suffix in suffixes(report.formats)]
     report.summary = out_dir / "summary.md"
@@ -149,12 +147,6 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         study, run.id, state, inputs, aggregate, expected, model,
         lambda frame: _draw_early(frame, model, aggregate, expected, out_dir, title, workers, formats),
         lambda early, results: early.ahead(results, Path(out_dir), _figure_title(title, results)))
-    child = None
-    if early is None:  # kept results: pyplot imported by a child while the tables are written
-        from valuegap_tui.report import drawing_child
-
-        child = drawing_child.start(formats, workers, kept_figures, _figure_title(title, results),
-                                    extras.per_condition)
     try:
         notes = run_notes(study, run.id, run_progress) + run_warning_notes(study, run.id)
         if missing:
@@ -164,14 +156,11 @@ def report_run(study: Study, spec: str | int, out_dir: Path, *, aggregate: str =
         people = [who.table, human_spread(who.table)] if who.people else None  # people answered: every respondent
         return write_report(results, out_dir, title, notes, extras.adjusted, None, people, collection,
                             who.pairs if len(who.order) > 1 else None, kept_figures, workers,
-                            per_condition=extras.per_condition, early=early, formats=formats, child=child)
+                            per_condition=extras.per_condition, early=early, formats=formats)
     except BaseException:
         if early is not None:  # none of its figures left behind
             early.cancel()
         raise
-    finally:
-        if child is not None:
-            child.stop()
 
 
 def _figure_title(title: str, results: Results) -> str:
