@@ -23,10 +23,6 @@ def at_once() -> None:
     _asked = True
 
 
-def asked() -> bool:
-    return _asked
-
-
 def finish(code: int):
     """End the process with ``code``: at once where the command asked and no other thread runs (Python
     would wait for it), else as Python does."""
