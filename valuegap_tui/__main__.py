@@ -1,3 +1,3 @@
-from valuegap_tui.cli import main
+from valuegap_tui.cli import launch
 
-raise SystemExit(main())
+launch()

@@ -122,6 +122,14 @@ def _log_visibly() -> None:
         logger.addHandler(_VisibleStderr())
 
 
+def launch():
+    """The process's entry point (``valuegap``, ``python -m valuegap_tui``): ``main``, then the end of the
+    process (``cli/_ending.py``)."""
+    from valuegap_tui.cli._ending import finish
+
+    finish(main())
+
+
 def main(argv: list[str] | None = None) -> int:
     _log_visibly()
     argv = sys.argv[1:] if argv is None else argv

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from valuegap_tui.cli._common import CliError, add_command, open_existing
+from valuegap_tui.cli._ending import at_once
 from valuegap_tui.metrics.items import AGGREGATES, DEFAULT_AGGREGATE
 from valuegap_tui.report.figure_formats import DEFAULT_FORMATS, parse_formats
 
@@ -65,4 +66,6 @@ def cmd_report(args) -> int:
           f"({', '.join(fmt.upper() for fmt in report.formats)}) to {report.out_dir}")
     for note in report.notes:
         print(note)
+    study.close()  # everything written and closed: the process may end without its modules' teardown
+    at_once()
     return 0
