@@ -106,11 +106,9 @@ def test_the_classes_named_are_the_ones_checked():
 #: attributes with a leading underscore that are public API all the same (namedtuple's methods)
 PUBLIC_UNDERSCORED = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
 #: names used elsewhere on purpose that Textual happens to define privately too, each with its reason
-ALLOWED: set[tuple[str, str]] = {
-    # os._exit, the standard library's (an intervals' child ends without the interpreter's tidying)
-    ("valuegap_tui/metrics/apart.py", "_exit"),
-    ("bench/results_timeline.py", "_exit"),
-}
+#: private names of the standard library's modules that Textual also defines: ``os._exit`` (an
+#: intervals' child, a finished report) and ``atexit._run_exitfuncs`` are never Textual's
+STANDARD_PRIVATE: set[tuple[str, str]] = {("os", "_exit"), ("atexit", "_run_exitfuncs")}
 
 
 def textual_private_names() -> set[str]:
@@ -164,7 +162,8 @@ def private_uses(paths: list[Path], ours: set[str]) -> list[str]:
             elif isinstance(node, ast.Import):
                 found += [f"{where}:{node.lineno} imports {alias.name}" for alias in node.names
                           if alias.name.split(".")[0] == "textual" and "._" in alias.name]
-            elif isinstance(node, ast.Attribute) and node.attr in theirs and (where, node.attr) not in ALLOWED:
+            elif isinstance(node, ast.Attribute) and node.attr in theirs and not (
+                    isinstance(node.value, ast.Name) and (node.value.id, node.attr) in STANDARD_PRIVATE):
                 on_self = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
                 if not (node.attr in ours and on_self):
                     found.append(f"{where}:{node.lineno} uses .{node.attr}")
