@@ -68,12 +68,18 @@ def _shares(codes: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return counts / total if total else np.full(6, np.nan)
 
 
+def choice_shares(choice: np.ndarray, question: np.ndarray) -> dict[str, np.ndarray]:
+    """``choice_distribution`` (its answers as given) from the two columns it reads: a caller taking many
+    subsets takes these two, not every column of the frame."""
+    return {name: _shares(choice, question == q) for q, name in enumerate(QUESTIONS)}
+
+
 def choice_distribution(frame: AnswerFrame, expected: bool = False) -> dict[str, np.ndarray]:
     """Per question, the share of valid answers on each option in catalogue order
     (value: strongly agree .. strongly disagree; action: strongly aligning .. strongly opposing). With
     ``expected``, an answer read from logprobs counts as its distribution over the options."""
     if not expected:
-        return {name: _shares(frame.choice, frame.question == q) for q, name in enumerate(QUESTIONS)}
+        return choice_shares(frame.choice, frame.question)
     from valuegap_tui.metrics.items import answer_vectors
 
     vectors, valid = answer_vectors(frame, True)

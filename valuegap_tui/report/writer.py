@@ -53,19 +53,20 @@ def load_frame(study: Study, run_id: int) -> AnswerFrame:
 def choices_by_condition(frame: AnswerFrame, results: Results) -> dict[str, list[tuple[str, dict]]]:
     """Per model, its conditions in table order, each with the share of valid answers per option for the
     value and the action question (``metrics.answers.choice_distribution`` of the condition's answers)."""
-    from valuegap_tui.metrics.answers import choice_distribution
-    from valuegap_tui.metrics.frame import select
+    from valuegap_tui.metrics.answers import choice_shares
 
     out = {}
     for model in results.reported_models:
         conditions = [r["condition"] for r in results.conditions.records() if r["model"] == model]
-        model_code = frame.model.labels.index(model)
+        in_model = frame.model.codes == frame.model.labels.index(model)
         out[model] = []
         for condition in conditions:
             if condition not in frame.persona.labels:
                 continue
-            mask = (frame.model.codes == model_code) & (frame.persona.codes == frame.persona.labels.index(condition))
-            out[model].append((condition, choice_distribution(select(frame, mask))))
+            # the two columns the shares read, not the whole frame (select): a third of the time at a
+            # million answers, where the report computes them before its first figure worker starts
+            mask = in_model & (frame.persona.codes == frame.persona.labels.index(condition))
+            out[model].append((condition, choice_shares(frame.choice[mask], frame.question[mask])))
     return out
 
 
